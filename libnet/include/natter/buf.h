@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file natter/buf.h
+ * @brief Shared, reference-counted byte buffers.
+ *
+ * A message fanned out to many connections is formatted once into an nt_buf
+ * and the same buffer is queued on every connection: each queue holds a
+ * reference, nothing is copied.  A buffer is writable (append) only while
+ * its creator holds the sole reference; once shared it is read-only.
+ * Reference counting is atomic, so a buffer may be handed to another thread.
+ */
+#ifndef NATTER_BUF_H
+#define NATTER_BUF_H
+
+#include <natter/error.h>
+#include <stdarg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A reference-counted byte buffer. */
+typedef struct nt_buf nt_buf;
+
+/**
+ * A new empty buffer with room for capacity bytes (it grows on append).
+ * @return the buffer with one reference, or NULL when out of memory
+ */
+NT_API nt_buf *nt_buf_new(size_t capacity);
+
+/**
+ * A new buffer holding a copy of data.
+ * @return the buffer with one reference, or NULL when out of memory
+ */
+NT_API nt_buf *nt_buf_from(const void *data, size_t len);
+
+/**
+ * A new buffer holding printf-formatted text (no terminating NUL counted).
+ * @return the buffer with one reference, or NULL (out of memory or a
+ *         formatting error)
+ */
+NT_API nt_buf *nt_buf_printf(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/**
+ * Append bytes.  Only allowed while the caller holds the sole reference.
+ * @return NT_OK, NT_ENOMEM, or NT_EINVAL when the buffer is shared
+ */
+NT_API int nt_buf_append(nt_buf *b, const void *data, size_t len);
+
+/**
+ * Append printf-formatted text.  Only while the caller holds the sole
+ * reference.
+ * @return NT_OK, NT_ENOMEM, or NT_EINVAL (shared buffer, format error)
+ */
+NT_API int nt_buf_appendf(nt_buf *b, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/** nt_buf_appendf() with a va_list. */
+NT_API int nt_buf_vappendf(nt_buf *b, const char *fmt, va_list ap);
+
+/** Take another reference; returns b.  NULL is accepted and returned. */
+NT_API nt_buf *nt_buf_ref(nt_buf *b);
+
+/** Drop a reference; the last one frees the buffer.  NULL is accepted. */
+NT_API void nt_buf_unref(nt_buf *b);
+
+/** The buffer's bytes (not NUL-terminated in general). */
+NT_API const char *nt_buf_data(const nt_buf *b);
+
+/** The number of bytes in the buffer. */
+NT_API size_t nt_buf_len(const nt_buf *b);
+
+/**
+ * How many buffers this process has created so far: a counter for tests
+ * and benchmarks to prove a message was formatted once, not once per
+ * recipient.
+ */
+NT_API uint64_t nt_buf_created_total(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
