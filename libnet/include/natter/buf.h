@@ -63,7 +63,11 @@ NT_API int nt_buf_appendf(nt_buf *b, const char *fmt, ...)
     ;
 
 /** nt_buf_appendf() with a va_list. */
-NT_API int nt_buf_vappendf(nt_buf *b, const char *fmt, va_list ap);
+NT_API int nt_buf_vappendf(nt_buf *b, const char *fmt, va_list ap)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 
 /** Take another reference; returns b.  NULL is accepted and returned. */
 NT_API nt_buf *nt_buf_ref(nt_buf *b);
