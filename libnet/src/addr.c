@@ -11,7 +11,9 @@
 static int parse_port(const char *text, uint16_t *port)
 {
     char *end = NULL;
-    if (!text || !*text || *text == '-' || *text == '+' || *text == ' ')
+    /* Digits only: strtoul alone would take leading white space of any
+     * kind, a sign, and wrap "-1" around to a huge value. */
+    if (!text || *text < '0' || *text > '9')
         return NT_EINVAL;
     unsigned long v = strtoul(text, &end, 10);
     if (*end != '\0' || v > 65535)
