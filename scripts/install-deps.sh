@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Install what building and testing Natter needs on Debian/Ubuntu, and
+# nothing when it is all there already.  Uses sudo when not root.
+#
+#   scripts/install-deps.sh            build + native tests + Windows tests
+#   scripts/install-deps.sh --runtime  only what the main command needs
+set -euo pipefail
+
+# What each package is for is listed in README.md ("Dependencies").
+BUILD=(meson ninja-build pkg-config gcc libc6-dev nettle-dev)
+TEST=(libcunit1-dev clang llvm curl weechat-headless ngircd procps)
+WINDOWS=(mingw-w64 wine wine64 dpkg-dev)
+GUI=(libgtk-4-dev libglib2.0-dev libglib2.0-bin gettext desktop-file-utils
+     appstream xvfb xauth xdotool imagemagick dbus dbus-x11)
+
+case "${1:-}" in
+  --runtime) WANT=("${BUILD[@]}" "${GUI[@]}") ;;
+  "") WANT=("${BUILD[@]}" "${TEST[@]}" "${WINDOWS[@]}" "${GUI[@]}") ;;
+  *) echo "usage: $0 [--runtime]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${WANT[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The whole test suite, from a fresh Debian/Ubuntu machine: installs what is
+# missing, then builds and tests
+#   native      every suite, warnings as errors (epoll and poll backends)
+#   sanitizers  the native suites under ASan+UBSan, halting on any report
+#   wine        the Windows cross build (mingw-w64), its suites under wine
+# and prints one summary line per part and a total.  Exits non-zero when
+# any test fails.  Build trees go to build/ (NATTER_BUILD_ROOT overrides).
+#
+#   scripts/test.sh [native|sanitizers|wine ...]   default: all parts
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_ROOT=${NATTER_BUILD_ROOT:-$ROOT/build}
+PARTS=("$@")
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(native sanitizers wine)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+"$ROOT/scripts/install-deps.sh" || { echo "FAILED: installing dependencies"; exit 1; }
+
+declare -A PASSED FAILED SKIPPED
+overall=0
+
+# meson_part NAME BUILDDIR [meson setup options...]: configure, build and
+# test one tree; record its counts from meson's machine-readable log.
+meson_part() {
+  local name=$1 dir=$2
+  shift 2
+  local log=$BUILD_ROOT/$name.log
+  mkdir -p "$BUILD_ROOT"
+  echo "== $name: configure and build ($dir)"
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" "$ROOT" "$@" >"$log" 2>&1
+  else
+    meson setup "$dir" "$ROOT" "$@" >"$log" 2>&1
+  fi || { tail -30 "$log"; echo "FAILED: $name configure"; FAILED[$name]=1; PASSED[$name]=0; overall=1; return; }
+  if ! ninja -C "$dir" >>"$log" 2>&1; then
+    grep -E 'error|FAILED' "$log" | head -40
+    echo "FAILED: $name build"
+    FAILED[$name]=1; PASSED[$name]=0; overall=1
+    return
+  fi
+  echo "== $name: test"
+  meson test -C "$dir" --print-errorlogs --num-processes "$JOBS" \
+    ${NATTER_TEST_ARGS:-} 2>&1 | tee -a "$log" |
+    grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass):|SKIP:|NOTE:|^--- |Assertion|FAIL' || true
+  local json=$dir/meson-logs/testlog.json
+  local ok fail skip
+  ok=$(grep -c '"result": "OK"' "$json" 2>/dev/null || true)
+  fail=$(grep -cE '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$json" 2>/dev/null || true)
+  skip=$(grep -c '"result": "SKIP"' "$json" 2>/dev/null || true)
+  PASSED[$name]=${ok:-0}; FAILED[$name]=${fail:-0}; SKIPPED[$name]=${skip:-0}
+  if [ "${ok:-0}" -eq 0 ] || [ "${fail:-0}" -ne 0 ]; then
+    overall=1
+  fi
+}
+
+for part in "${PARTS[@]}"; do
+  case "$part" in
+  native)
+    meson_part native "$BUILD_ROOT/native" -Dwerror=true \
+      -Dbuildtype=debugoptimized ;;
+  sanitizers)
+    # halt_on_error: the first report fails the test, nothing scrolls by.
+    export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    meson_part sanitizers "$BUILD_ROOT/sanitizers" -Dwerror=true \
+      -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dc_args=-fno-sanitize-recover=all -Dgui=disabled
+    unset ASAN_OPTIONS UBSAN_OPTIONS ;;
+  wine)
+    if ! "$ROOT/win32/build-mingw-deps.sh"; then
+      echo "FAILED: building the Windows dependencies"
+      FAILED[wine]=1; PASSED[wine]=0; overall=1
+      continue
+    fi
+    meson_part wine "$BUILD_ROOT/win32" -Dwerror=true \
+      --cross-file "$ROOT/win32/mingw-w64-x86_64.ini" \
+      --cross-file "$ROOT/build-deps/mingw-paths.ini" ;;
+  *)
+    echo "unknown part: $part (native, sanitizers, wine)"; exit 2 ;;
+  esac
+done
+
+echo
+echo "== summary"
+tp=0; tf=0; ts=0
+for part in "${PARTS[@]}"; do
+  p=${PASSED[$part]:-0}; f=${FAILED[$part]:-0}; s=${SKIPPED[$part]:-0}
+  printf '%s: %d passed, %d failed, %d skipped\n' "$part" "$p" "$f" "$s"
+  tp=$((tp + p)); tf=$((tf + f)); ts=$((ts + s))
+done
+printf 'total: %d passed, %d failed, %d skipped\n' "$tp" "$tf" "$ts"
+exit $overall
