@@ -343,9 +343,12 @@ static void on_wake(nt_watch *w, int events, void *data)
     char buf[64];
     (void)w;
     (void)events;
-    atomic_store(&loop->wake_pending, 0);
+    /* Drain first, then clear the flag: clearing first would let a
+     * poster set it and send a byte that this drain swallows, leaving the
+     * flag set with nothing to read, and every later post unseen. */
     while (nt__sys_recv(loop->wake[0], buf, sizeof buf, 0) > 0) {
     }
+    atomic_store(&loop->wake_pending, 0);
     nt_mutex_lock(loop->post_lock);
     nt__task *list = loop->post_head;
     loop->post_head = loop->post_tail = NULL;
@@ -504,7 +507,8 @@ int nt_loop_run(nt_loop *loop)
 {
     if (!loop)
         return NT_EINVAL;
-    atomic_store(&loop->stop, 0);
+    /* The flag is cleared on the way out, not on the way in: a stop from
+     * another thread that lands just before run starts must not be lost. */
     while (!atomic_load(&loop->stop)) {
         int rc = nt_loop_run_once(loop, -1);
         if (rc != NT_OK)

@@ -19,11 +19,27 @@
             return NT_EBADF;                                                   \
     } while (0)
 
+/* The deadline `seconds` from now.  A timeout too long for the clock
+ * (INFINITY, 1e300) means no deadline: converting it to uint64_t would be
+ * undefined and in practice wraps to a deadline already past. */
+static uint64_t deadline_after(double seconds)
+{
+    if (seconds < 0)
+        return NT__FOREVER;
+    double ms = seconds * 1000.0;
+    if (!(ms < 1e15)) /* some 30,000 years */
+        return NT__FOREVER;
+    /* Rounded up, so a wait never ends before the timeout; by hand, as
+     * ceil() would need libm, which the library does not link. */
+    uint64_t whole = (uint64_t)ms;
+    if ((double)whole < ms)
+        whole++;
+    return nt_clock_ms() + whole;
+}
+
 uint64_t nt__deadline(const nt_socket *s)
 {
-    if (s->timeout < 0)
-        return NT__FOREVER;
-    return nt_clock_ms() + (uint64_t)ceil(s->timeout * 1000.0);
+    return deadline_after(s->timeout);
 }
 
 int nt__wait_deadline(nt_os_sock fd, int events, uint64_t deadline_ms)
@@ -315,6 +331,10 @@ ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len,
     CHECK_SOCKET(s);
     if ((!buf && len) || !to || flags != 0)
         return NT_EINVAL;
+    /* As bind and connect do: Linux would send an IPv4 address from an
+     * IPv6 socket, Winsock refuses it with an unrelated code. */
+    if (to->family != s->family)
+        return NT_EAFNOSUPPORT;
     if (len > (size_t)INT_MAX)
         return NT_EMSGSIZE;
     struct sockaddr_storage ss;
@@ -425,9 +445,7 @@ int nt_socket_wait(nt_socket *s, int events, double seconds)
     CHECK_SOCKET(s);
     if (!(events & (NT_EV_READ | NT_EV_WRITE)) || isnan(seconds))
         return NT_EINVAL;
-    uint64_t deadline = seconds < 0 ? NT__FOREVER
-                                    : nt_clock_ms() + (uint64_t)ceil(seconds * 1000.0);
-    return nt__wait_deadline(s->fd, events, deadline);
+    return nt__wait_deadline(s->fd, events, deadline_after(seconds));
 }
 
 int nt_socket_setsockopt(nt_socket *s, int level, int name, const void *value,

@@ -10,6 +10,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <natter/random.h>
+
 #include "nt-config.h"
 #include "sys.h"
 
@@ -363,6 +365,22 @@ int nt__sys_wake_pair(nt_os_sock pair[2])
             return rc;
         }
         pair[i] = sv[i];
+    }
+    return NT_OK;
+}
+
+int nt_random_bytes(void *buf, size_t len)
+{
+    if (!buf && len)
+        return NT_EINVAL;
+    unsigned char *p = buf;
+    while (len > 0) {
+        /* getentropy takes at most 256 bytes per call. */
+        size_t chunk = len > 256 ? 256 : len;
+        if (getentropy(p, chunk) != 0)
+            return NT_EUNKNOWN;
+        p += chunk;
+        len -= chunk;
     }
     return NT_OK;
 }

@@ -9,6 +9,8 @@
 #include "sys.h"
 
 #include <mstcpip.h> /* after winsock2.h, which it needs */
+#include <bcrypt.h>
+#include <natter/random.h>
 
 #ifndef SIO_UDP_CONNRESET
 #define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
@@ -214,6 +216,9 @@ ptrdiff_t nt__sys_recv(nt_os_sock fd, void *buf, size_t len, int flags)
     int n = recv((SOCKET)fd, buf, clamp(len), os_flags);
     if (n >= 0)
         return n;
+    /* A datagram longer than buf: truncated, as POSIX and recvfrom do. */
+    if (WSAGetLastError() == WSAEMSGSIZE)
+        return (ptrdiff_t)clamp(len);
     return nt__sys_last_error();
 }
 
@@ -416,4 +421,19 @@ fail:
     if (b != NT_INVALID_OS_SOCK)
         closesocket((SOCKET)b);
     return rc;
+}
+
+int nt_random_bytes(void *buf, size_t len)
+{
+    if (!buf && len)
+        return NT_EINVAL;
+    unsigned char *p = buf;
+    while (len > 0) {
+        ULONG chunk = len > 0x10000 ? 0x10000 : (ULONG)len;
+        if (BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0)
+            return NT_EUNKNOWN;
+        p += chunk;
+        len -= chunk;
+    }
+    return NT_OK;
 }

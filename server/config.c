@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include "attributes.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_str(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+int srv_config_defaults(srv_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->server_name = dup_str("natterd.localhost");
+    cfg->network = dup_str("Natter");
+    cfg->description = dup_str("natterd chat server");
+    cfg->admin_location = dup_str("Natter chat server");
+    cfg->admin_email = dup_str("root@localhost");
+    cfg->max_clients = 1000;
+    cfg->max_clients_per_address = 50;
+    cfg->max_channels_per_client = 30;
+    cfg->max_bans_per_channel = 50;
+    cfg->max_targets = 4;
+    cfg->line_length = 512;
+    cfg->sendq = 256 * 1024;
+    cfg->registration_timeout_ms = 60 * 1000;
+    cfg->ping_interval_ms = 120 * 1000;
+    cfg->ping_timeout_ms = 60 * 1000;
+    cfg->nick_length = 30;
+    cfg->channel_length = 50;
+    cfg->topic_length = 390;
+    cfg->away_length = 200;
+    cfg->kick_length = 255;
+    cfg->whowas_size = 100;
+    cfg->flood_penalty_percent = 100;
+    cfg->flood_threshold_ms = 10 * 1000;
+    cfg->flood_disconnect_ms = 60 * 1000;
+    cfg->flood_exempt_opers = 1;
+    if (!cfg->server_name || !cfg->network || !cfg->description ||
+        !cfg->admin_location || !cfg->admin_email) {
+        srv_config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void srv_config_free(srv_config *cfg)
+{
+    free(cfg->server_name);
+    free(cfg->network);
+    free(cfg->description);
+    free(cfg->motd_file);
+    free(cfg->password_hash);
+    free(cfg->admin_location);
+    free(cfg->admin_email);
+    for (size_t i = 0; i < cfg->nlisten; i++)
+        free(cfg->listen[i]);
+    for (size_t i = 0; i < cfg->nopers; i++) {
+        free(cfg->opers[i].name);
+        free(cfg->opers[i].password_hash);
+    }
+    free(cfg->path);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+int srv_config_copy(srv_config *dst, const srv_config *src)
+{
+    *dst = *src;
+    dst->server_name = dup_str(src->server_name);
+    dst->network = dup_str(src->network);
+    dst->description = dup_str(src->description);
+    dst->motd_file = dup_str(src->motd_file);
+    dst->password_hash = dup_str(src->password_hash);
+    dst->admin_location = dup_str(src->admin_location);
+    dst->admin_email = dup_str(src->admin_email);
+    dst->path = dup_str(src->path);
+    int bad = !dst->server_name || !dst->network || !dst->description ||
+              (src->motd_file && !dst->motd_file) ||
+              (src->password_hash && !dst->password_hash) ||
+              !dst->admin_location || !dst->admin_email ||
+              (src->path && !dst->path);
+    for (size_t i = 0; i < src->nlisten; i++) {
+        dst->listen[i] = dup_str(src->listen[i]);
+        bad |= !dst->listen[i];
+    }
+    for (size_t i = 0; i < src->nopers; i++) {
+        dst->opers[i].name = dup_str(src->opers[i].name);
+        dst->opers[i].password_hash = dup_str(src->opers[i].password_hash);
+        bad |= !dst->opers[i].name || !dst->opers[i].password_hash;
+    }
+    if (bad) {
+        srv_config_free(dst);
+        return -1;
+    }
+    return 0;
+}
+
+const srv_oper_conf *srv_config_find_oper(const srv_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->nopers; i++) {
+        if (strcmp(cfg->opers[i].name, name) == 0)
+            return &cfg->opers[i];
+    }
+    return NULL;
+}
+
+/* ---- the parser ---- */
+
+typedef enum { SEC_NONE, SEC_SERVER, SEC_LIMITS, SEC_LISTEN, SEC_OPER } section_kind;
+
+typedef struct parser {
+    srv_config *cfg;
+    const char *name;
+    unsigned line;
+    char *err;
+    size_t errsize;
+    section_kind section;
+    srv_oper_conf *oper;
+} parser;
+
+SRV_PRINTF(2, 3)
+static int fail(parser *p, const char *fmt, ...)
+{
+    int n = snprintf(p->err, p->errsize, "%s:%u: ", p->name, p->line);
+    if (n >= 0 && (size_t)n < p->errsize) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(p->err + n, p->errsize - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int set_string(parser *p, char **slot, const char *value)
+{
+    char *d = dup_str(value);
+    if (!d)
+        return fail(p, "out of memory");
+    free(*slot);
+    *slot = d;
+    return 0;
+}
+
+static int parse_uint(parser *p, const char *key, const char *value,
+                      unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)value[0]))
+        return fail(p, "'%s' wants a number, not '%s'", key, value);
+    errno = 0;
+    unsigned long v = strtoul(value, &end, 10);
+    if (errno || *end != '\0')
+        return fail(p, "'%s' wants a number, not '%s'", key, value);
+    if (v < min || v > max)
+        return fail(p, "'%s' must be between %lu and %lu (got %lu)", key, min, max, v);
+    *out = v;
+    return 0;
+}
+
+static int parse_bool(parser *p, const char *key, const char *value, int *out)
+{
+    if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "on"))
+        *out = 1;
+    else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "off"))
+        *out = 0;
+    else
+        return fail(p, "'%s' wants yes or no, not '%s'", key, value);
+    return 0;
+}
+
+static int is_pbkdf2_hash(const char *s)
+{
+    return strncmp(s, "pbkdf2-sha256$", 14) == 0;
+}
+
+static int server_key(parser *p, const char *key, const char *value)
+{
+    srv_config *c = p->cfg;
+    if (!strcmp(key, "name")) {
+        if (!value[0] || strlen(value) > SRV_NAME_MAX || strchr(value, ' ') || !strchr(value, '.'))
+            return fail(p, "server name '%s' must contain a dot, no spaces, at most %d bytes", value, SRV_NAME_MAX);
+        return set_string(p, &c->server_name, value);
+    }
+    if (!strcmp(key, "network")) {
+        if (!value[0] || strlen(value) > 32 || strpbrk(value, " ,;="))
+            return fail(p, "network name '%s' must be 1-32 bytes without spaces", value);
+        return set_string(p, &c->network, value);
+    }
+    if (!strcmp(key, "description"))
+        return set_string(p, &c->description, value);
+    if (!strcmp(key, "motd_file"))
+        return set_string(p, &c->motd_file, value);
+    if (!strcmp(key, "admin_location"))
+        return set_string(p, &c->admin_location, value);
+    if (!strcmp(key, "admin_email"))
+        return set_string(p, &c->admin_email, value);
+    if (!strcmp(key, "password")) {
+        if (!is_pbkdf2_hash(value))
+            return fail(p, "password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>', never plain text");
+        return set_string(p, &c->password_hash, value);
+    }
+    return fail(p, "unknown key '%s' in [server]", key);
+}
+
+static int limits_key(parser *p, const char *key, const char *value)
+{
+    static const struct {
+        const char *key;
+        size_t offset;
+        unsigned long min, max, scale; /* scale 1000: seconds in file, ms in struct */
+    } table[] = {
+        {"max_clients", offsetof(srv_config, max_clients), 1, 1000000, 1},
+        {"max_clients_per_address", offsetof(srv_config, max_clients_per_address), 1, 1000000, 1},
+        {"max_channels_per_client", offsetof(srv_config, max_channels_per_client), 1, 1000, 1},
+        {"max_bans_per_channel", offsetof(srv_config, max_bans_per_channel), 1, 1000, 1},
+        {"max_targets", offsetof(srv_config, max_targets), 1, 100, 1},
+        {"line_length", offsetof(srv_config, line_length), 512, 8192, 1},
+        {"registration_timeout", offsetof(srv_config, registration_timeout_ms), 1, 3600, 1000},
+        {"ping_interval", offsetof(srv_config, ping_interval_ms), 5, 86400, 1000},
+        {"ping_timeout", offsetof(srv_config, ping_timeout_ms), 5, 86400, 1000},
+        {"nick_length", offsetof(srv_config, nick_length), 9, SRV_NICKLEN_MAX, 1},
+        {"channel_length", offsetof(srv_config, channel_length), 2, SRV_CHANNELLEN_MAX, 1},
+        {"topic_length", offsetof(srv_config, topic_length), 1, 400, 1},
+        {"away_length", offsetof(srv_config, away_length), 1, 400, 1},
+        {"kick_length", offsetof(srv_config, kick_length), 1, 400, 1},
+        {"whowas_size", offsetof(srv_config, whowas_size), 0, 100000, 1},
+        {"flood_penalty_percent", offsetof(srv_config, flood_penalty_percent), 0, 10000, 1},
+        {"flood_threshold", offsetof(srv_config, flood_threshold_ms), 1, 3600, 1000},
+        {"flood_disconnect", offsetof(srv_config, flood_disconnect_ms), 0, 3600, 1000},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        if (strcmp(key, table[i].key) != 0)
+            continue;
+        unsigned long v;
+        if (parse_uint(p, key, value, table[i].min, table[i].max, &v) < 0)
+            return -1;
+        unsigned u = (unsigned)(v * table[i].scale);
+        memcpy((char *)p->cfg + table[i].offset, &u, sizeof u);
+        return 0;
+    }
+    if (!strcmp(key, "sendq")) {
+        unsigned long v;
+        if (parse_uint(p, key, value, 4096, 64ul * 1024 * 1024, &v) < 0)
+            return -1;
+        p->cfg->sendq = v;
+        return 0;
+    }
+    if (!strcmp(key, "flood_exempt_opers"))
+        return parse_bool(p, key, value, &p->cfg->flood_exempt_opers);
+    return fail(p, "unknown key '%s' in [limits]", key);
+}
+
+static int listen_key(parser *p, const char *key, const char *value)
+{
+    if (strcmp(key, "address") != 0)
+        return fail(p, "unknown key '%s' in [listen] (use address = HOST:PORT)", key);
+    const char *colon = strrchr(value, ':');
+    char *end;
+    unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+    if (!colon || colon == value || !colon[1] || *end != '\0' || port > 65535)
+        return fail(p, "listen address '%s' is not HOST:PORT (IPv6 as [::1]:6667)", value);
+    if (p->cfg->nlisten == SRV_CONFIG_MAX_LISTEN)
+        return fail(p, "more than %d listen addresses", SRV_CONFIG_MAX_LISTEN);
+    char *d = dup_str(value);
+    if (!d)
+        return fail(p, "out of memory");
+    p->cfg->listen[p->cfg->nlisten++] = d;
+    return 0;
+}
+
+static int oper_key(parser *p, const char *key, const char *value)
+{
+    if (strcmp(key, "password") != 0)
+        return fail(p, "unknown key '%s' in [oper %s]", key, p->oper->name);
+    if (!is_pbkdf2_hash(value))
+        return fail(p, "oper password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>'");
+    return set_string(p, &p->oper->password_hash, value);
+}
+
+static int section_line(parser *p, char *s)
+{
+    char *close = strchr(s, ']');
+    if (!close || trim(close + 1)[0] != '\0')
+        return fail(p, "section header without a closing ']'");
+    *close = '\0';
+    char *name = trim(s + 1);
+    if (!strcmp(name, "server")) {
+        p->section = SEC_SERVER;
+    } else if (!strcmp(name, "limits")) {
+        p->section = SEC_LIMITS;
+    } else if (!strcmp(name, "listen")) {
+        p->section = SEC_LISTEN;
+    } else if (!strncmp(name, "oper", 4) && (name[4] == ' ' || name[4] == '\t')) {
+        char *oname = trim(name + 4);
+        if (!oname[0] || strlen(oname) > 64 || strpbrk(oname, " \t"))
+            return fail(p, "[oper NAME] needs a name without spaces");
+        if (srv_config_find_oper(p->cfg, oname))
+            return fail(p, "[oper %s] appears twice", oname);
+        if (p->cfg->nopers == SRV_CONFIG_MAX_OPERS)
+            return fail(p, "more than %d oper blocks", SRV_CONFIG_MAX_OPERS);
+        p->oper = &p->cfg->opers[p->cfg->nopers];
+        p->oper->name = dup_str(oname);
+        p->oper->password_hash = NULL;
+        if (!p->oper->name)
+            return fail(p, "out of memory");
+        p->cfg->nopers++;
+        p->section = SEC_OPER;
+    } else {
+        return fail(p, "unknown section [%s]", name);
+    }
+    return 0;
+}
+
+static int check_complete(parser *p)
+{
+    srv_config *c = p->cfg;
+    for (size_t i = 0; i < c->nopers; i++) {
+        if (!c->opers[i].password_hash)
+            return fail(p, "[oper %s] has no password", c->opers[i].name);
+    }
+    if (c->ping_timeout_ms > c->ping_interval_ms * 10)
+        return fail(p, "ping_timeout should not exceed ten ping intervals");
+    return 0;
+}
+
+int srv_config_parse(srv_config *cfg, const char *text, const char *name,
+                     char *err, size_t errsize)
+{
+    parser p = {cfg, name, 0, err, errsize, SEC_NONE, NULL};
+    const char *cur = text;
+    char buf[1024];
+    while (*cur) {
+        const char *nl = strchr(cur, '\n');
+        size_t len = nl ? (size_t)(nl - cur) : strlen(cur);
+        p.line++;
+        if (len >= sizeof buf)
+            return fail(&p, "line longer than %zu bytes", sizeof buf - 1);
+        memcpy(buf, cur, len);
+        buf[len] = '\0';
+        cur += len + (nl ? 1 : 0);
+        if (memchr(buf, '\0', len))
+            return fail(&p, "NUL byte in the file");
+        char *s = trim(buf);
+        if (s[0] == '\0' || s[0] == '#' || s[0] == ';')
+            continue;
+        if (s[0] == '[') {
+            if (section_line(&p, s) < 0)
+                return -1;
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq)
+            return fail(&p, "expected 'key = value' or '[section]'");
+        *eq = '\0';
+        char *key = trim(s);
+        char *value = trim(eq + 1);
+        size_t vlen = strlen(value);
+        if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
+            value[vlen - 1] = '\0';
+            value++;
+        }
+        if (!key[0])
+            return fail(&p, "missing key before '='");
+        int rc;
+        switch (p.section) {
+        case SEC_SERVER: rc = server_key(&p, key, value); break;
+        case SEC_LIMITS: rc = limits_key(&p, key, value); break;
+        case SEC_LISTEN: rc = listen_key(&p, key, value); break;
+        case SEC_OPER: rc = oper_key(&p, key, value); break;
+        default: rc = fail(&p, "'%s' outside any [section]", key); break;
+        }
+        if (rc < 0)
+            return -1;
+    }
+    return check_complete(&p);
+}
+
+int srv_config_load(srv_config *cfg, const char *path, char *err, size_t errsize)
+{
+    if (srv_config_defaults(cfg) < 0) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errsize, "%s: cannot open: %s", path, strerror(errno));
+        srv_config_free(cfg);
+        return -1;
+    }
+    /* Config files are small; a bound keeps a wrong path (a disk image?)
+     * from being read into memory whole. */
+    enum { MAX_CONFIG = 1024 * 1024 };
+    char *text = malloc(MAX_CONFIG + 1);
+    size_t n = text ? fread(text, 1, MAX_CONFIG + 1, f) : 0;
+    int read_error = ferror(f);
+    fclose(f);
+    if (!text || read_error || n > MAX_CONFIG) {
+        snprintf(err, errsize, "%s: %s", path,
+                 !text ? "out of memory" : read_error ? "read error" : "larger than 1 MiB");
+        free(text);
+        srv_config_free(cfg);
+        return -1;
+    }
+    text[n] = '\0';
+    if (strlen(text) != n) {
+        snprintf(err, errsize, "%s: contains a NUL byte", path);
+        free(text);
+        srv_config_free(cfg);
+        return -1;
+    }
+    int rc = srv_config_parse(cfg, text, path, err, errsize);
+    free(text);
+    if (rc == 0) {
+        cfg->path = dup_str(path);
+        if (!cfg->path) {
+            snprintf(err, errsize, "out of memory");
+            rc = -1;
+        }
+    }
+    if (rc < 0)
+        srv_config_free(cfg);
+    return rc;
+}

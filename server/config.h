@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * natterd's configuration: the defaults, and an INI parser that fills them
+ * in.  Sections: [server], [limits], [listen], [oper NAME].  Every error
+ * names the file and line ("natterd.conf:12: unknown key 'foo'"), and a
+ * file with any error is refused as a whole, so REHASH never applies half
+ * a configuration.
+ */
+#ifndef NATTERD_CONFIG_H
+#define NATTERD_CONFIG_H
+
+#include <stddef.h>
+
+#define SRV_CONFIG_MAX_LISTEN 16
+#define SRV_CONFIG_MAX_OPERS 32
+#define SRV_NAME_MAX 63       /* server name */
+#define SRV_NICKLEN_MAX 30    /* hard cap on nick_length */
+#define SRV_CHANNELLEN_MAX 64 /* hard cap on channel_length */
+
+/** One [oper NAME] block. */
+typedef struct srv_oper_conf {
+    char *name;
+    char *password_hash; /**< "pbkdf2-sha256$iter$salt-hex$hash-hex" */
+} srv_oper_conf;
+
+/** Everything the core and the network layer read from the config. */
+typedef struct srv_config {
+    /* [server] */
+    char *server_name;
+    char *network;
+    char *description;
+    char *motd_file;     /**< NULL: no MOTD (422) */
+    char *password_hash; /**< connection password (PASS), NULL: none */
+    char *admin_location;
+    char *admin_email;
+    /* [limits]: sizes in bytes, durations in milliseconds */
+    unsigned max_clients;
+    unsigned max_clients_per_address;
+    unsigned max_channels_per_client;
+    unsigned max_bans_per_channel;
+    unsigned max_targets;
+    unsigned line_length; /**< without tags, including CRLF (512) */
+    size_t sendq;
+    unsigned registration_timeout_ms;
+    unsigned ping_interval_ms;
+    unsigned ping_timeout_ms;
+    unsigned nick_length;
+    unsigned channel_length;
+    unsigned topic_length;
+    unsigned away_length;
+    unsigned kick_length;
+    unsigned whowas_size;
+    unsigned flood_penalty_percent; /**< scales the table; 0 turns flood control off */
+    unsigned flood_threshold_ms;    /**< penalty ahead of now before reading pauses */
+    unsigned flood_disconnect_ms;   /**< penalty ahead of now that disconnects; 0: never */
+    int flood_exempt_opers;
+    /* [listen] */
+    char *listen[SRV_CONFIG_MAX_LISTEN];
+    size_t nlisten;
+    /* [oper NAME] */
+    srv_oper_conf opers[SRV_CONFIG_MAX_OPERS];
+    size_t nopers;
+    /* where it came from, for REHASH; NULL when built from defaults */
+    char *path;
+} srv_config;
+
+/** Fill cfg with the documented defaults (allocates; free with srv_config_free). @return 0 or -1 (out of memory) */
+int srv_config_defaults(srv_config *cfg);
+
+/** Release everything cfg owns and zero it. */
+void srv_config_free(srv_config *cfg);
+
+/**
+ * Parse INI text over the defaults already in cfg.  name labels errors.
+ * On failure cfg is left in an unspecified but freeable state.
+ * @return 0, or -1 with a "name:line: message" in err
+ */
+int srv_config_parse(srv_config *cfg, const char *text, const char *name,
+                     char *err, size_t errsize);
+
+/**
+ * Defaults, then the file at path (which is remembered for REHASH).
+ * @return 0, or -1 with the reason in err (cfg is then freed)
+ */
+int srv_config_load(srv_config *cfg, const char *path, char *err, size_t errsize);
+
+/** Deep-copy src into dst. @return 0 or -1 (out of memory) */
+int srv_config_copy(srv_config *dst, const srv_config *src);
+
+/** Look up an oper block by name (case-sensitive), or NULL. */
+const srv_oper_conf *srv_config_find_oper(const srv_config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+#include "log.h"
+
+#include "server.h"
+
+#include <natter/clock.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+static int log_level = SRV_LOG_INFO;
+static FILE *log_file;
+static int log_journal;
+
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
+/* syslog priorities: err, warning, info, debug */
+static const int journal_priority[] = {3, 4, 6, 7};
+
+int srv_log_open(int level, const char *path)
+{
+    log_level = level;
+    /* systemd sets JOURNAL_STREAM when stderr is connected to the journal,
+     * which timestamps lines itself. */
+    log_journal = !path && getenv("JOURNAL_STREAM") != NULL;
+    if (path) {
+        log_file = fopen(path, "a");
+        if (!log_file)
+            return -1;
+    }
+    return 0;
+}
+
+void srv_log_close(void)
+{
+    if (log_file)
+        fclose(log_file);
+    log_file = NULL;
+}
+
+int srv_log_level_from_name(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (name && strcmp(name, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void srv_log_write(void *ctx, int level, const char *message)
+{
+    (void)ctx;
+    if (level > log_level || level < 0)
+        return;
+    FILE *out = log_file ? log_file : stderr;
+    char escaped[2048];
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)message; *p && o + 5 < sizeof escaped;
+         p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            o += (size_t)snprintf(escaped + o, sizeof escaped - o, "\\x%02x", *p);
+        else
+            escaped[o++] = (char)*p;
+    }
+    escaped[o] = '\0';
+    if (log_journal) {
+        fprintf(out, "<%d>%s\n", journal_priority[level], escaped);
+    } else {
+        char stamp[40];
+        srv_time_iso8601(nt_clock_wall_us(), stamp, sizeof stamp);
+        fprintf(out, "%s %s: %s\n", stamp, level_names[level], escaped);
+    }
+    fflush(out);
+}
+
+void srv_logf(int level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    srv_log_write(NULL, level, msg);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything the core sends goes through here.  Replies to one client are
+ * formatted into one nt_buf for that client.  A message to many (a channel
+ * PRIVMSG, a JOIN, a QUIT) uses a fan-out: the text is formatted once and
+ * one nt_buf is built per capability variant (plain, server-time tag,
+ * client tags, both) on first need, then the same buffer is handed to every
+ * recipient of that variant.  No per-recipient formatting.
+ */
+#ifndef NATTERD_SEND_H
+#define NATTERD_SEND_H
+
+#include "attributes.h"
+#include "core.h"
+
+#include <stdarg.h>
+
+
+/** Hand b (borrowed, see transport.h) to c's transport unless c is closed. */
+void srv_send_buf(srv_client *c, nt_buf *b);
+
+/** Format one line (CRLF appended) and send it to c. */
+void srv_sendf(srv_client *c, const char *fmt, ...) SRV_PRINTF(2, 3);
+
+/** ":server NNN nick " + formatted text: a numeric reply to c. */
+void srv_numeric(srv_client *c, int numeric, const char *fmt, ...) SRV_PRINTF(3, 4);
+
+/** The nick to address c by in numerics ("*" before NICK). */
+const char *srv_target_nick(const srv_client *c);
+
+/** A message being delivered to many clients. */
+typedef struct srv_fanout {
+    char *body;              /* the line without tags or CRLF */
+    size_t body_len;
+    const char *client_tags; /* "+a=b;+c", or NULL */
+    int64_t wall_us;         /* for the server-time tag */
+    nt_buf *variants[4];     /* bit 0: time tag, bit 1: client tags */
+} srv_fanout;
+
+/**
+ * Start a fan-out of one formatted line.  client_tags (may be NULL) is
+ * relayed to message-tags clients and must outlive the fan-out.
+ * @return 0, or -1 when out of memory (then nothing is sent)
+ */
+int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags,
+                    const char *fmt, ...) SRV_PRINTF(4, 5);
+
+/** Deliver the fan-out's line to c in the variant c's capabilities want. */
+void srv_fanout_send(srv_fanout *f, srv_client *c);
+
+/** Drop the fan-out's references and text. */
+void srv_fanout_done(srv_fanout *f);
+
+/**
+ * Deliver f to every member of every channel c is in, each once, except
+ * c itself; when cap is non-zero only to clients with that capability.
+ * The de-duplication uses a mark per client, not a set: O(sum of members).
+ */
+void srv_fanout_to_peers(srv_fanout *f, srv_client *c, unsigned cap);
+
+/** Deliver f to every member of ch except skip (which may be NULL). */
+void srv_fanout_to_channel(srv_fanout *f, srv_channel *ch, srv_client *skip);
+
+#endif
