@@ -5,6 +5,7 @@
 #include "net.h"
 #include "password.h"
 #include "server.h"
+#include "service.h"
 
 #include <natter/random.h>
 #include <natter/signal.h>
@@ -86,6 +87,7 @@ static int parse_args(int argc, char **argv, options *o)
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage, stdout);
+            fputs(srv_service_usage(), stdout);
             return 1;
         } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
             printf("%s\n", SRV_VERSION_STRING);
@@ -153,7 +155,7 @@ static void print_config(const srv_config *cfg)
     printf("operators: %zu\n", cfg->nopers);
 }
 
-int main(int argc, char **argv)
+static int natterd_main(int argc, char **argv)
 {
     options o;
     int rc = parse_args(argc, argv, &o);
@@ -177,6 +179,8 @@ int main(int argc, char **argv)
         srv_config_free(&cfg);
         return 0;
     }
+    if (!o.log_file)
+        o.log_file = srv_service_log_path(); /* a service has no console */
     if (srv_log_open(o.log_level, o.log_file) != 0) {
         fprintf(stderr, "natterd: cannot open log file %s\n", o.log_file);
         srv_config_free(&cfg);
@@ -221,6 +225,7 @@ int main(int argc, char **argv)
 
     nt_signal_watch(d.loop, NT_SIGNAL_TERMINATE, on_terminate, &d);
     nt_signal_watch(d.loop, NT_SIGNAL_RELOAD, on_reload, &d); /* none on Windows */
+    srv_service_running(d.loop, on_terminate, &d);
     srv_logf(SRV_LOG_INFO, "%s ready", SRV_VERSION_STRING);
 #if NATTERD_HAVE_SYSTEMD
     sd_notify(0, "READY=1");
@@ -236,4 +241,9 @@ int main(int argc, char **argv)
     srv_logf(SRV_LOG_INFO, "stopped");
     srv_log_close();
     return rc == NT_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    return srv_service_main(argc, argv, natterd_main);
 }

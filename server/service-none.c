@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* No service manager integration: systemd and friends supervise natterd as
+ * a foreground process (readiness goes through sd_notify in main.c). */
+#include "service.h"
+
+int srv_service_main(int argc, char **argv, srv_main_fn run)
+{
+    return run(argc, argv);
+}
+
+int srv_service_active(void)
+{
+    return 0;
+}
+
+const char *srv_service_log_path(void)
+{
+    return NULL;
+}
+
+void srv_service_running(nt_loop *loop, nt_task_cb stop, void *data)
+{
+    (void)loop;
+    (void)stop;
+    (void)data;
+}
+
+const char *srv_service_usage(void)
+{
+    return "";
+}
