@@ -6,16 +6,17 @@
 #   native      every suite, warnings as errors (epoll and poll backends)
 #   sanitizers  the native suites under ASan+UBSan, halting on any report
 #   wine        the Windows cross build (mingw-w64), its suites under wine
+#   fuzz        each libFuzzer target (clang) for a fixed number of runs
 # and prints one summary line per part and a total.  Exits non-zero when
 # any test fails.  Build trees go to build/ (NATTER_BUILD_ROOT overrides).
 #
-#   scripts/test.sh [native|sanitizers|wine ...]   default: all parts
+#   scripts/test.sh [native|sanitizers|wine|fuzz ...]   default: all parts
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${NATTER_BUILD_ROOT:-$ROOT/build}
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(native sanitizers wine)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(native sanitizers wine fuzz)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 "$ROOT/scripts/install-deps.sh" || { echo "FAILED: installing dependencies"; exit 1; }
@@ -79,8 +80,15 @@ for part in "${PARTS[@]}"; do
     meson_part wine "$BUILD_ROOT/win32" -Dwerror=true \
       --cross-file "$ROOT/win32/mingw-w64-x86_64.ini" \
       --cross-file "$ROOT/build-deps/mingw-paths.ini" ;;
+  fuzz)
+    export CC=clang
+    meson_part fuzz "$BUILD_ROOT/fuzz" -Dfuzz=true -Dfuzz_runs=20000 \
+      -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dc_args=-fsanitize=fuzzer-no-link -Dgui=disabled -Dtests=false \
+      -Dexamples=false -Dbench=false
+    unset CC ;;
   *)
-    echo "unknown part: $part (native, sanitizers, wine)"; exit 2 ;;
+    echo "unknown part: $part (native, sanitizers, wine, fuzz)"; exit 2 ;;
   esac
 done
 
