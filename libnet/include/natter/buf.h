@@ -19,6 +19,17 @@
 extern "C" {
 #endif
 
+/* Format checking for the C99 printf dialect libnatter is built with.  GCC
+ * needs gnu_printf: plain printf means msvcrt's older dialect when it
+ * targets Windows and would reject %zu; clang knows only printf. */
+#if defined(__clang__)
+#define NT__PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#elif defined(__GNUC__)
+#define NT__PRINTF_LIKE(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define NT__PRINTF_LIKE(fmt, args)
+#endif
+
 /** A reference-counted byte buffer. */
 typedef struct nt_buf nt_buf;
 
@@ -29,8 +40,9 @@ typedef struct nt_buf nt_buf;
 NT_API nt_buf *nt_buf_new(size_t capacity);
 
 /**
- * A new buffer holding a copy of data.
- * @return the buffer with one reference, or NULL when out of memory
+ * A new buffer holding a copy of data (which may be NULL only when len is 0).
+ * @return the buffer with one reference, or NULL when out of memory or
+ *         data is NULL
  */
 NT_API nt_buf *nt_buf_from(const void *data, size_t len);
 
@@ -39,15 +51,12 @@ NT_API nt_buf *nt_buf_from(const void *data, size_t len);
  * @return the buffer with one reference, or NULL (out of memory or a
  *         formatting error)
  */
-NT_API nt_buf *nt_buf_printf(const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+NT_API nt_buf *nt_buf_printf(const char *fmt, ...) NT__PRINTF_LIKE(1, 2);
 
 /**
  * Append bytes.  Only allowed while the caller holds the sole reference.
- * @return NT_OK, NT_ENOMEM, or NT_EINVAL when the buffer is shared
+ * @return NT_OK, NT_ENOMEM, or NT_EINVAL when the buffer is shared (or b
+ *         is NULL, or data is NULL with len > 0)
  */
 NT_API int nt_buf_append(nt_buf *b, const void *data, size_t len);
 
@@ -56,18 +65,10 @@ NT_API int nt_buf_append(nt_buf *b, const void *data, size_t len);
  * reference.
  * @return NT_OK, NT_ENOMEM, or NT_EINVAL (shared buffer, format error)
  */
-NT_API int nt_buf_appendf(nt_buf *b, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+NT_API int nt_buf_appendf(nt_buf *b, const char *fmt, ...) NT__PRINTF_LIKE(2, 3);
 
 /** nt_buf_appendf() with a va_list. */
-NT_API int nt_buf_vappendf(nt_buf *b, const char *fmt, va_list ap)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 0)))
-#endif
-    ;
+NT_API int nt_buf_vappendf(nt_buf *b, const char *fmt, va_list ap) NT__PRINTF_LIKE(2, 0);
 
 /** Take another reference; returns b.  NULL is accepted and returned. */
 NT_API nt_buf *nt_buf_ref(nt_buf *b);
@@ -75,10 +76,10 @@ NT_API nt_buf *nt_buf_ref(nt_buf *b);
 /** Drop a reference; the last one frees the buffer.  NULL is accepted. */
 NT_API void nt_buf_unref(nt_buf *b);
 
-/** The buffer's bytes (not NUL-terminated in general). */
+/** The buffer's bytes (not NUL-terminated in general); NULL for NULL. */
 NT_API const char *nt_buf_data(const nt_buf *b);
 
-/** The number of bytes in the buffer. */
+/** The number of bytes in the buffer; 0 for NULL. */
 NT_API size_t nt_buf_len(const nt_buf *b);
 
 /**

@@ -50,21 +50,27 @@ NT_API void nt_framer_free(nt_framer *f);
 /**
  * Copy incoming bytes into the framer.  Never fails for lack of room: bytes
  * of an overlong message are counted and dropped, not stored.
- * @return NT_OK, or NT_ENOMEM / NT_EINVAL
+ * @return NT_OK, or NT_ENOMEM / NT_EINVAL (after NT_ENOMEM the framer is
+ *         out of step with the stream: close the connection)
  */
 NT_API int nt_framer_feed(nt_framer *f, const void *data, size_t len);
 
 /**
  * Room to read into directly, avoiding a copy: *space receives a pointer to
- * at least one free byte and the return value is how many are free.  After
- * reading n bytes there, call nt_framer_commit(f, n).
- * @return free bytes (> 0), or NT_ENOMEM
+ * at least one free byte (4096 or more when memory allows) and the return
+ * value is how many are free.  After reading n bytes there, call
+ * nt_framer_commit(f, n) once; any other call on the framer but
+ * nt_framer_next() and nt_framer_pending() takes the space back.  A caller
+ * that calls nt_framer_next() until it returns 0 after every commit keeps
+ * the framer's memory within max_len plus a few KiB.
+ * @return free bytes (> 0), or NT_ENOMEM / NT_EINVAL
  */
 NT_API ptrdiff_t nt_framer_space(nt_framer *f, char **space);
 
 /**
  * Account for n bytes written into the space from nt_framer_space().
- * @return NT_OK, or NT_EINVAL when n exceeds the space given
+ * @return NT_OK, NT_ENOMEM (the framer is then out of step), or NT_EINVAL
+ *         when n exceeds the space given or no space is outstanding
  */
 NT_API int nt_framer_commit(nt_framer *f, size_t n);
 
@@ -74,8 +80,13 @@ NT_API int nt_framer_commit(nt_framer *f, size_t n);
  * A message longer than the maximum is not stored: its bytes are dropped as
  * they arrive and, once its end has been seen (the line's terminator, or
  * the frame's declared length), nt_framer_next() returns NT_EFRAME once,
- * with *len set to the message's full length.  The stream stays in step,
- * so the caller may go on reading or close the connection.
+ * with *len set to the message's full length (for a line, without its
+ * terminator) and *data to NULL.  The stream stays in step, so the caller
+ * may go on reading or close the connection.
+ *
+ * A line loses its LF and, when one comes right before it, one CR; a CR
+ * anywhere else is part of the line.  Empty lines and zero-length frames
+ * are messages of length 0.
  *
  * @param data receives a pointer to the message (valid until the next call
  *        on this framer); lines are NUL-terminated for convenience
@@ -85,7 +96,10 @@ NT_API int nt_framer_commit(nt_framer *f, size_t n);
  */
 NT_API int nt_framer_next(nt_framer *f, const char **data, size_t *len);
 
-/** Bytes held that do not yet form a whole message. */
+/**
+ * Bytes held that do not yet form a whole message (none while an overlong
+ * message is being dropped).
+ */
 NT_API size_t nt_framer_pending(const nt_framer *f);
 
 /**
