@@ -16,7 +16,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${NATTER_BUILD_ROOT:-$ROOT/build}
 PARTS=("$@")
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(native sanitizers wine fuzz)
+# wine first: the native cross-OS tests use its Windows programs.
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(wine native sanitizers fuzz)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 "$ROOT/scripts/install-deps.sh" || { echo "FAILED: installing dependencies"; exit 1; }
@@ -57,6 +58,11 @@ meson_part() {
     overall=1
   fi
 }
+
+# The native suites' cross-OS tests run the Windows build's programs
+# under wine when it exists (and say SKIP when it does not).
+export NATTER_WIN_BUILD=$BUILD_ROOT/win32
+export NATTER_WIN_PEER=$BUILD_ROOT/win32/tests/peer.exe
 
 for part in "${PARTS[@]}"; do
   case "$part" in

@@ -2,9 +2,13 @@
 #include "helpers.h"
 
 #include <CUnit/Basic.h>
+#include <natter/loop.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nt-config.h" /* NT_PLATFORM: which OS this build targets */
 
 int nt_test_main(const char *name, const CU_TestInfo *tests)
 {
@@ -73,4 +77,91 @@ void nt_test_tcp_pair(int family, nt_socket **client, nt_socket **server)
     CU_ASSERT_FATAL(nt_socket_settimeout(l, 5.0) == NT_OK);
     CU_ASSERT_FATAL(nt_socket_accept(l, server, NULL) == NT_OK);
     nt_socket_close(l);
+}
+
+int nt_test_windows_build(void)
+{
+    return strcmp(NT_PLATFORM, "windows") == 0;
+}
+
+int nt_test_wine_quirks(void)
+{
+    return nt_test_windows_build() && nt_test_under_wine();
+}
+
+int nt_test_have_ipv6(void)
+{
+    nt_socket *s = NULL;
+    nt_addr a;
+    if (nt_addr_loopback(NT_AF_INET6, 0, &a) != NT_OK ||
+        nt_socket_new(&s, NT_AF_INET6, NT_SOCK_STREAM, 0) != NT_OK)
+        return 0;
+    int ok = nt_socket_bind(s, &a) == NT_OK;
+    nt_socket_close(s);
+    return ok;
+}
+
+void nt_test_unix_path(char *buf, size_t len, const char *tag)
+{
+    static unsigned counter;
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = getenv("TEMP");
+    if (!dir || !*dir)
+        dir = getenv("TMP");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    /* No getpid() in portable C: the wall clock in microseconds and a
+     * counter keep parallel suites and repeated runs apart. */
+    int n = snprintf(buf, len, "%s/nt-%s-%llx-%u.sock", dir, tag,
+                     (unsigned long long)nt_clock_wall_us(), counter++);
+    CU_ASSERT_FATAL(n > 0 && (size_t)n < len && n < NT_UNIX_PATH_MAX);
+    remove(buf); /* a stale file of that name would make bind fail */
+}
+
+double nt_test_elapsed(uint64_t start_us)
+{
+    return (double)(nt_clock_us() - start_us) / 1e6;
+}
+
+void nt_test_report_rc(const char *file, int line, const char *expr, long long got, long long want)
+{
+    /* Counts print as numbers, codes by name. */
+    char g[32], w[32];
+    snprintf(g, sizeof g, "%lld", got);
+    snprintf(w, sizeof w, "%lld", want);
+    printf("\n    %s:%d: %s gave %s, want %s\n", file, line, expr,
+           got < 0 && got >= -128 ? nt_err_name((int)got) : g,
+           want < 0 && want >= -128 ? nt_err_name((int)want) : w);
+    fflush(stdout);
+}
+
+int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx,
+                      unsigned timeout_ms)
+{
+    uint64_t deadline = nt_clock_ms() + timeout_ms;
+    for (;;) {
+        if (cond(ctx))
+            return 1;
+        uint64_t now = nt_clock_ms();
+        if (now >= deadline)
+            return 0;
+        uint64_t left = deadline - now;
+        int rc = nt_loop_run_once(loop, left < 10 ? (int)left : 10);
+        if (rc != NT_OK) {
+            fprintf(stderr, "nt_loop_run_once: %s\n", nt_strerror(rc));
+            return cond(ctx);
+        }
+    }
+}
+
+void nt_test_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("\n    NOTE: ");
+    vprintf(fmt, ap);
+    printf(" ");
+    va_end(ap);
+    fflush(stdout);
 }

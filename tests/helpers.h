@@ -30,4 +30,52 @@ nt_socket *nt_test_listener(int family, nt_addr *addr);
 /* A connected pair of loopback TCP stream sockets (both blocking). */
 void nt_test_tcp_pair(int family, nt_socket **client, nt_socket **server);
 
+/* True when this is the Windows build (whatever runs it: wine or Windows). */
+int nt_test_windows_build(void);
+
+/* True when the Windows build runs under wine, whose socket emulation
+ * differs from Windows in known ways (an RST that arrives before recv is
+ * called reads as EOF; no AF_UNIX).  Unlike nt_test_under_wine(), never
+ * true for a native build, even with WINEPREFIX in the environment. */
+int nt_test_wine_quirks(void);
+
+/* 1 when an IPv6 loopback socket can be bound here (some CI containers
+ * have no ::1); tests of IPv6 behaviour skip with a reason otherwise. */
+int nt_test_have_ipv6(void);
+
+/* A fresh path for a UNIX socket in the temporary folder ($TMPDIR, $TEMP,
+ * $TMP or /tmp), unique within the run; tag names the test.  Asserts when
+ * the path would not fit an nt_addr. */
+void nt_test_unix_path(char *buf, size_t len, const char *tag);
+
+/* Seconds elapsed since start_us (an nt_clock_us() value). */
+double nt_test_elapsed(uint64_t start_us);
+
+/* Assert that expr (an NT_E* code or a count) equals want; on a mismatch
+ * print both by name, which CU_ASSERT_EQUAL alone does not. */
+#define NT_TEST_RC(expr, want)                                                         \
+    do {                                                                               \
+        long long nt_test_got_ = (long long)(expr);                                    \
+        long long nt_test_want_ = (long long)(want);                                   \
+        if (nt_test_got_ != nt_test_want_)                                             \
+            nt_test_report_rc(__FILE__, __LINE__, #expr, nt_test_got_, nt_test_want_); \
+        CU_ASSERT(nt_test_got_ == nt_test_want_);                                      \
+    } while (0)
+void nt_test_report_rc(const char *file, int line, const char *expr, long long got, long long want);
+
+/* Run loop iterations (each waiting at most a few milliseconds) until
+ * cond(ctx) is true or timeout_ms passes; returns 1 when it became true.
+ * The loop's deadline wait, for tests that drive an nt_loop. */
+struct nt_loop;
+int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx,
+                      unsigned timeout_ms);
+
+/* Put a test's scale (connections, messages...) on the output, so a run
+ * under wine that uses fewer says so. */
+void nt_test_note(const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 #endif

@@ -372,6 +372,9 @@ static void do_read(nt_conn *c)
                                    (size_t)room, 0);
         if (n == NT_EAGAIN)
             return;
+        if (n == 0 && c->qlen > 0)
+            flush_now(c); /* a half-closed peer still reads: give it the
+                             replies queued so far (one try, no waiting) */
         if (n <= 0) {
             finish(c, n == 0 ? NT_EOF : (int)n);
             return;
@@ -409,7 +412,10 @@ void nt_conn_resume_reading(nt_conn *c)
         return;
     c->read_paused = 0;
     update_watch(c);
-    if (c->framer && nt_framer_pending(c->framer) > 0)
+    /* Whole messages framed while paused may be waiting: nt_framer_pending()
+     * counts only a partial one, so always look (deliver() is cheap when
+     * there is nothing). */
+    if (c->framer)
         nt_loop_defer(c->loop, resume_task, c);
 }
 
@@ -425,7 +431,8 @@ static void became_open(nt_conn *c)
     update_watch(c);
     if (c->cb.on_connect)
         c->cb.on_connect(c, c->data);
-    if (c->state == OPEN && c->qlen > 0)
+    /* A shutdown asked for while connecting happens in the flush too. */
+    if (c->state == OPEN && (c->qlen > 0 || c->shut_pending))
         schedule_flush(c);
 }
 

@@ -47,10 +47,10 @@ int nt__wait_deadline(nt_os_sock fd, int events, uint64_t deadline_ms)
     for (;;) {
         int timeout_ms = -1;
         if (deadline_ms != NT__FOREVER) {
+            /* A deadline already reached still polls once (timeout 0):
+             * a zero timeout asks "ready now?", it is not a failure. */
             uint64_t now = nt_clock_ms();
-            if (now >= deadline_ms)
-                return NT_ETIMEDOUT;
-            uint64_t left = deadline_ms - now;
+            uint64_t left = now >= deadline_ms ? 0 : deadline_ms - now;
             timeout_ms = left > INT_MAX ? INT_MAX : (int)left;
         }
         int rc = nt__sys_wait_one(fd, events, timeout_ms);
@@ -58,6 +58,8 @@ int nt__wait_deadline(nt_os_sock fd, int events, uint64_t deadline_ms)
          * Either way, loop and wait for what is left of the deadline. */
         if (rc != 0 && rc != NT_ETIMEDOUT)
             return rc;
+        if (rc == NT_ETIMEDOUT && timeout_ms == 0)
+            return NT_ETIMEDOUT;
     }
 }
 
@@ -108,7 +110,16 @@ int nt_socket_new(nt_socket **out, int family, int type, int proto)
 int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family,
                           int type)
 {
-    if (!out || fd == NT_INVALID_OS_SOCK)
+    if (!out)
+        return NT_EINVAL;
+    *out = NULL;
+    if (fd == NT_INVALID_OS_SOCK)
+        return NT_EINVAL;
+    /* Checked before the OS socket is touched: a wrong family or type
+     * would only surface later as a confusing error. */
+    if ((family != NT_AF_INET && family != NT_AF_INET6 &&
+         family != NT_AF_UNIX) ||
+        (type != NT_SOCK_STREAM && type != NT_SOCK_DGRAM))
         return NT_EINVAL;
     int rc = nt__sys_set_nonblocking(fd);
     if (rc != NT_OK)
@@ -302,6 +313,9 @@ ptrdiff_t nt_socket_recvfrom(nt_socket *s, void *buf, size_t len, int flags,
     CHECK_SOCKET(s);
     if (!buf && len)
         return NT_EINVAL;
+    /* As recv: a stream's 0 would otherwise read as EOF. */
+    if (len == 0 && s->type == NT_SOCK_STREAM)
+        return 0;
     uint64_t deadline = nt__deadline(s);
     for (;;) {
         struct sockaddr_storage ss;
