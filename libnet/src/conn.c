@@ -227,7 +227,10 @@ static void flush_task(void *p)
 
 static int schedule_flush(nt_conn *c)
 {
-    if (c->flush_scheduled || c->write_blocked || c->state == CONNECTING)
+    /* Never for a CLOSED connection: final_task, already queued, frees it
+     * before a flush queued now would run. */
+    if (c->flush_scheduled || c->write_blocked || c->state == CONNECTING ||
+        c->state == CLOSED)
         return NT_OK;
     int rc = nt_loop_defer(c->loop, flush_task, c);
     if (rc == NT_OK)
@@ -246,6 +249,8 @@ static int after_enqueue(nt_conn *c, size_t len)
         c->above_high = 1;
         if (c->cb.on_high_water)
             c->cb.on_high_water(c, c->data);
+        if (c->state == CLOSED)
+            return NT_ECLOSED; /* the owner closed it from the callback */
     }
     return schedule_flush(c);
 }

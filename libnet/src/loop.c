@@ -332,8 +332,10 @@ int nt_loop_post(nt_loop *loop, nt_task_cb cb, void *data)
     else
         loop->post_head = t;
     loop->post_tail = t;
-    nt_mutex_unlock(loop->post_lock);
+    /* Wake inside the lock: the task cannot run (nor the loop be freed
+     * after it) until this thread has stopped touching the loop. */
     wake(loop);
+    nt_mutex_unlock(loop->post_lock);
     return NT_OK;
 }
 
@@ -360,8 +362,12 @@ void nt_loop_stop(nt_loop *loop)
 {
     if (!loop)
         return;
+    /* Under the lock, which nt_loop_free() waits for: a loop that sees
+     * the flag, returns and is freed must not be woken afterwards. */
+    nt_mutex_lock(loop->post_lock);
     atomic_store(&loop->stop, 1);
     wake(loop);
+    nt_mutex_unlock(loop->post_lock);
 }
 
 /* ---- the loop ---- */
@@ -420,6 +426,11 @@ void nt_loop_free(nt_loop *loop)
 {
     if (!loop)
         return;
+    if (loop->post_lock) {
+        /* Let a thread still inside nt_loop_post()/nt_loop_stop() leave. */
+        nt_mutex_lock(loop->post_lock);
+        nt_mutex_unlock(loop->post_lock);
+    }
     nt_watch_free(loop->wake_watch);
     free_dead(loop);
     for (size_t i = 0; i < loop->nheap; i++)
