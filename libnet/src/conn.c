@@ -48,7 +48,7 @@ struct nt_conn {
     size_t queued;            /* bytes */
 
     nt_timer *timer;          /* connect, idle or linger deadline */
-    nt_addr addrs[MAX_ADDRS];
+    nt_addr *addrs; /* only while an nt_conn_connect() is trying them */
     int naddrs, next_addr;
     int last_error;
 };
@@ -101,6 +101,7 @@ static void final_task(void *p)
     nt_conn *c = p;
     if (c->cb.on_closed)
         c->cb.on_closed(c, c->reason, c->data);
+    free(c->addrs);
     free(c);
 }
 
@@ -431,6 +432,9 @@ static int try_next_address(nt_conn *c);
 static void became_open(nt_conn *c)
 {
     c->state = OPEN;
+    free(c->addrs); /* the other addresses are no longer needed */
+    c->addrs = NULL;
+    c->naddrs = c->next_addr = 0;
     nt_timer_stop(c->timer);
     idle_restart(c);
     update_watch(c);
@@ -544,9 +548,6 @@ static int conn_alloc(nt_loop *loop, nt_conn **out, const nt_conn_options *opts,
     int rc = NT_OK;
     if (c->opt.framing != NT_CONN_RAW)
         rc = nt_framer_new(&c->framer, c->opt.framing, c->opt.max_message);
-    else if (c->opt.framing != NT_CONN_RAW && c->opt.framing != NT_FRAME_LINE &&
-             c->opt.framing != NT_FRAME_U32)
-        rc = NT_EINVAL;
     if (rc == NT_OK)
         rc = nt_timer_new(loop, &c->timer, on_timer, c);
     if (rc != NT_OK) {
@@ -606,6 +607,13 @@ int nt_conn_connect(nt_loop *loop, nt_conn **out, const char *host,
     int rc = conn_alloc(loop, &c, opts, cb, data);
     if (rc != NT_OK)
         return rc;
+    c->addrs = malloc((size_t)n * sizeof addrs[0]);
+    if (!c->addrs) {
+        nt_timer_free(c->timer);
+        nt_framer_free(c->framer);
+        free(c);
+        return NT_ENOMEM;
+    }
     memcpy(c->addrs, addrs, (size_t)n * sizeof addrs[0]);
     c->naddrs = n;
     c->state = CONNECTING;
@@ -684,6 +692,7 @@ struct nt_listener {
     nt_accept_cb cb;
     void *data;
     uint64_t pauses;
+    int *alive; /* cleared when the listener is freed inside cb */
 };
 
 static void on_accept_ready(nt_watch *w, int events, void *data)
@@ -696,7 +705,12 @@ static void on_accept_ready(nt_watch *w, int events, void *data)
         nt_addr peer;
         int rc = nt_socket_accept(l->sock, &s, &peer);
         if (rc == NT_OK) {
+            int alive = 1;
+            l->alive = &alive;
             l->cb(l, s, &peer, l->data);
+            if (!alive)
+                return; /* freed inside the callback */
+            l->alive = NULL;
             continue;
         }
         if (rc == NT_EMFILE || rc == NT_ENOBUFS || rc == NT_ENOMEM) {
@@ -762,6 +776,8 @@ void nt_listener_free(nt_listener *l)
 {
     if (!l)
         return;
+    if (l->alive)
+        *l->alive = 0;
     nt_watch_free(l->watch);
     nt_timer_free(l->pause_timer);
     nt_socket_close(l->sock);

@@ -181,7 +181,8 @@ NT_API int nt_listener_addr(const nt_listener *l, nt_addr *out);
 /** How many times accepting paused for lack of descriptors or memory. */
 NT_API uint64_t nt_listener_pauses(const nt_listener *l);
 
-/** Stop listening and free the listener.  NULL is accepted. */
+/** Stop listening and free the listener; safe inside its accept callback.
+ *  NULL is accepted. */
 NT_API void nt_listener_free(nt_listener *l);
 
 #ifdef __cplusplus

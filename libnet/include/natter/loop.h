@@ -120,7 +120,9 @@ NT_API int nt_watch_events(const nt_watch *w);
 
 /**
  * Stop watching and free the watcher (not the socket).  Safe inside any
- * callback; no further callback for it is made.  NULL is accepted.
+ * callback; no further callback for it is made.  Free the watcher before
+ * closing its socket: a closed descriptor's number may already belong to a
+ * new socket.  NULL is accepted.
  */
 NT_API void nt_watch_free(nt_watch *w);
 
