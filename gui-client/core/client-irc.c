@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: MIT */
+/* What each server line does to the connection and the model.  One
+ * handler per command, found through one table, as the server does it. */
+#include "client-private.h"
+
+#include "nt-config.h"
+
+#include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*Handler)(NcClient *self, const NcIrcLine *l);
+
+static const char *
+param(const NcIrcLine *l, guint i)
+{
+    const char *p = nc_irc_line_param(l, i);
+    return p ? p : "";
+}
+
+static gboolean
+is_me(NcClient *self, const char *nick)
+{
+    return nick && nc_irc_name_equal(nick, self->nick);
+}
+
+static gint64
+line_time(const NcIrcLine *l)
+{
+    return nc_irc_line_time(l, g_get_real_time());
+}
+
+static void
+event(NcClient *self, NcBuffer *b, const NcIrcLine *l, NcMessageKind kind, const char *text)
+{
+    g_autoptr(NcMessage) msg = nc_message_new(line_time(l), kind, NC_MSG_FLAG_NONE,
+                                              l->nick, text);
+    nc__client_add(self, b, msg);
+}
+
+/* Text after the command's fixed parameters: numerics carry our nick
+ * first, which the reader does not need to see. */
+static char *
+join_params(const NcIrcLine *l, guint from)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = from; i < l->n_params; i++) {
+        if (s->len)
+            g_string_append_c(s, ' ');
+        g_string_append(s, l->params[i]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* ---- registration --------------------------------------------------- */
+
+static const char *const wanted_caps[] = {"server-time", "multi-prefix", NULL};
+
+static void
+h_cap(NcClient *self, const NcIrcLine *l)
+{
+    const char *sub = param(l, 1);
+    if (strcmp(sub, "LS") == 0) {
+        /* CAP LS 302 may come in several lines; "*" marks all but the last. */
+        gboolean more = l->n_params >= 4 && strcmp(param(l, 2), "*") == 0;
+        const char *list = param(l, l->n_params - 1);
+        if (self->cap_ls->len)
+            g_string_append_c(self->cap_ls, ' ');
+        g_string_append(self->cap_ls, list);
+        if (more)
+            return;
+        g_auto(GStrv) offered = g_strsplit(self->cap_ls->str, " ", -1);
+        GString *req = g_string_new(NULL);
+        for (guint i = 0; offered[i]; i++) {
+            char *eq = strchr(offered[i], '=');
+            if (eq)
+                *eq = '\0';
+            if (g_strv_contains(wanted_caps, offered[i])) {
+                if (req->len)
+                    g_string_append_c(req, ' ');
+                g_string_append(req, offered[i]);
+            }
+        }
+        if (req->len) {
+            nc__client_send(self, "CAP REQ :%s", req->str);
+        } else {
+            self->cap_pending = FALSE;
+            nc__client_send(self, "CAP END");
+        }
+        g_string_free(req, TRUE);
+    } else if (strcmp(sub, "ACK") == 0 || strcmp(sub, "NAK") == 0) {
+        if (strcmp(sub, "ACK") == 0) {
+            g_auto(GStrv) caps = g_strsplit(param(l, l->n_params - 1), " ", -1);
+            for (guint i = 0; caps[i]; i++)
+                if (*caps[i] && caps[i][0] != '-')
+                    g_hash_table_add(self->caps, g_strdup(caps[i]));
+        }
+        if (self->cap_pending && self->state == NC_STATE_REGISTERING) {
+            self->cap_pending = FALSE;
+            nc__client_send(self, "CAP END");
+        }
+    }
+}
+
+static void
+h_welcome(NcClient *self, const NcIrcLine *l)
+{
+    nc__client_registered(self, param(l, 0));
+    g_autofree char *text = join_params(l, 1);
+    event(self, nc_network_get_server_buffer(self->network), l, NC_MSG_SERVER, text);
+}
+
+static void
+h_isupport(NcClient *self, const NcIrcLine *l)
+{
+    for (guint i = 1; i + 1 < l->n_params; i++) {
+        const char *tok = l->params[i];
+        if (g_str_has_prefix(tok, "PREFIX="))
+            nc_network_set_prefix(self->network, tok + 7);
+        else if (g_str_has_prefix(tok, "CHANTYPES=")) {
+            g_free(self->chantypes);
+            self->chantypes = g_strdup(tok + 10);
+        } else if (g_str_has_prefix(tok, "CHANMODES=")) {
+            g_free(self->chanmodes);
+            self->chanmodes = g_strdup(tok + 10);
+        }
+    }
+}
+
+static void
+h_nick_in_use(NcClient *self, const NcIrcLine *l)
+{
+    const char *taken = param(l, 1);
+    if (self->state == NC_STATE_REGISTERING) {
+        /* Registration cannot finish without a nick: try another at once. */
+        g_autofree char *next = g_strconcat(self->nick, "_", NULL);
+        g_autofree char *text = g_strdup_printf(_("Nick %s is in use, trying %s"), taken, next);
+        g_free(self->nick);
+        self->nick = g_strdup(next);
+        nc__client_info(self, NULL, NC_MSG_STATUS, text);
+        nc__client_send(self, "NICK %s", self->nick);
+    } else {
+        g_autofree char *text = g_strdup_printf(_("Nick %s is already in use"), taken);
+        nc__client_set_error(self, text);
+        nc__client_info(self, nc__client_current_buffer(self), NC_MSG_ERROR, text);
+    }
+}
+
+static void
+h_ping(NcClient *self, const NcIrcLine *l)
+{
+    nc__client_send(self, "PONG :%s", param(l, l->n_params ? l->n_params - 1 : 0));
+}
+
+static void
+h_error(NcClient *self, const NcIrcLine *l)
+{
+    g_autofree char *text = g_strdup_printf(_("Server: %s"), param(l, 0));
+    nc__client_set_error(self, text);
+}
+
+/* ---- channels ------------------------------------------------------- */
+
+static void
+h_join(NcClient *self, const NcIrcLine *l)
+{
+    const char *chan = param(l, 0);
+    NcBuffer *b = nc__client_buffer(self, NC_BUFFER_CHANNEL, chan);
+    if (is_me(self, l->nick)) {
+        nc_buffer_set_joined(b, TRUE);
+        nc_buffer_clear_members(b);
+        nc__client_want_channel(self, chan);
+        g_autofree char *folded = nc_irc_casefold(chan);
+        /* Show the channel the user asked for; an autojoin takes the view
+         * only from the server tab (never from a conversation). */
+        gboolean asked = g_hash_table_remove(self->focus_on_join, folded);
+        NcBuffer *current = nc__client_current_buffer(self);
+        if (asked || (nc_buffer_get_kind(current) == NC_BUFFER_SERVER &&
+                      nc_buffer_get_active(current)))
+            g_signal_emit(self, nc__client_signals[NC_SIGNAL_FOCUS_BUFFER], 0, b);
+    } else {
+        nc_buffer_add_member(b, l->nick, "", G_MAXINT);
+    }
+    g_autofree char *text = g_strdup_printf(_("%s (%s@%s) joined %s"), l->nick,
+                                            l->user ? l->user : "?", l->host ? l->host : "?",
+                                            chan);
+    event(self, b, l, NC_MSG_JOIN, text);
+}
+
+static void
+h_part(NcClient *self, const NcIrcLine *l)
+{
+    NcBuffer *b = nc_network_find_buffer(self->network, param(l, 0));
+    if (!b)
+        return;
+    g_autofree char *text =
+        l->n_params > 1 && *param(l, 1)
+            ? g_strdup_printf(_("%s left %s (%s)"), l->nick, param(l, 0), param(l, 1))
+            : g_strdup_printf(_("%s left %s"), l->nick, param(l, 0));
+    event(self, b, l, NC_MSG_PART, text);
+    if (is_me(self, l->nick)) {
+        nc_buffer_set_joined(b, FALSE);
+        nc_buffer_clear_members(b);
+        nc__client_forget_channel(self, param(l, 0));
+    } else {
+        nc_buffer_remove_member(b, l->nick);
+    }
+}
+
+static void
+h_kick(NcClient *self, const NcIrcLine *l)
+{
+    NcBuffer *b = nc_network_find_buffer(self->network, param(l, 0));
+    if (!b)
+        return;
+    const char *victim = param(l, 1);
+    g_autofree char *text = g_strdup_printf(_("%s was kicked by %s (%s)"), victim,
+                                            l->nick, param(l, 2));
+    event(self, b, l, NC_MSG_KICK, text);
+    if (is_me(self, victim)) {
+        nc_buffer_set_joined(b, FALSE);
+        nc_buffer_clear_members(b);
+        nc__client_forget_channel(self, param(l, 0));
+        nc__client_set_error(self, text);
+    } else {
+        nc_buffer_remove_member(b, victim);
+    }
+}
+
+static void
+h_quit(NcClient *self, const NcIrcLine *l)
+{
+    g_autofree char *text = g_strdup_printf(_("%s quit (%s)"), l->nick, param(l, 0));
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 1; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        gboolean here = nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL
+                            ? nc_buffer_remove_member(b, l->nick)
+                            : nc_irc_name_equal(nc_buffer_get_name(b), l->nick);
+        if (here)
+            event(self, b, l, NC_MSG_QUIT, text);
+    }
+}
+
+static void
+h_nick(NcClient *self, const NcIrcLine *l)
+{
+    const char *to = param(l, 0);
+    g_autofree char *text = g_strdup_printf(_("%s is now known as %s"), l->nick, to);
+    if (is_me(self, l->nick)) {
+        g_free(self->nick);
+        self->nick = g_strdup(to);
+        g_free(self->wanted_nick);
+        self->wanted_nick = g_strdup(to);
+        g_object_notify(G_OBJECT(self), "nick");
+        nc__client_info(self, NULL, NC_MSG_NICK, text);
+    }
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 1; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        gboolean here = FALSE;
+        if (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL) {
+            here = nc_buffer_rename_member(b, l->nick, to);
+        } else if (nc_irc_name_equal(nc_buffer_get_name(b), l->nick)) {
+            nc_buffer_set_name(b, to);
+            here = TRUE;
+        }
+        if (here)
+            event(self, b, l, NC_MSG_NICK, text);
+    }
+}
+
+static void
+h_topic(NcClient *self, const NcIrcLine *l)
+{
+    NcBuffer *b = nc_network_find_buffer(self->network, param(l, 0));
+    if (!b)
+        return;
+    nc_buffer_set_topic(b, param(l, 1));
+    g_autofree char *text = g_strdup_printf(_("%s changed the topic to: %s"), l->nick, param(l, 1));
+    event(self, b, l, NC_MSG_TOPIC, text);
+}
+
+static void
+h_rpl_topic(NcClient *self, const NcIrcLine *l)
+{
+    NcBuffer *b = nc_network_find_buffer(self->network, param(l, 1));
+    if (b)
+        nc_buffer_set_topic(b, param(l, 2));
+}
+
+/* "@+nick" or "@nick!user@host" (userhost-in-names) -> prefixes + nick. */
+static void
+add_names_entry(NcClient *self, NcBuffer *b, const char *entry)
+{
+    const char *symbols = nc_network_get_prefix_symbols(self->network);
+    const char *p = entry;
+    while (*p && strchr(symbols, *p))
+        p++;
+    if (!*p)
+        return;
+    g_autofree char *prefixes = g_strndup(entry, (gsize)(p - entry));
+    const char *bang = strchr(p, '!');
+    g_autofree char *nick = bang ? g_strndup(p, (gsize)(bang - p)) : g_strdup(p);
+    /* Keep the symbols in rank order whatever order the server sent. */
+    GString *ordered = g_string_new(NULL);
+    for (const char *s = symbols; *s; s++)
+        if (strchr(prefixes, *s))
+            g_string_append_c(ordered, *s);
+    int rank = ordered->len ? nc_network_prefix_rank(self->network, ordered->str[0]) : G_MAXINT;
+    nc_buffer_add_member(b, nick, ordered->str, rank);
+    g_string_free(ordered, TRUE);
+}
+
+static GHashTable *names_in_progress(NcClient *self)
+{
+    return g_object_get_data(G_OBJECT(self), "nc-names");
+}
+
+static void
+h_namreply(NcClient *self, const NcIrcLine *l)
+{
+    NcBuffer *b = nc_network_find_buffer(self->network, param(l, 2));
+    if (!b)
+        return;
+    GHashTable *pending = names_in_progress(self);
+    if (!pending) {
+        pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, NULL);
+        g_object_set_data_full(G_OBJECT(self), "nc-names", pending,
+                               (GDestroyNotify)g_hash_table_unref);
+    }
+    /* A fresh NAMES listing replaces the member list. */
+    if (!g_hash_table_contains(pending, b)) {
+        g_hash_table_add(pending, b);
+        nc_buffer_clear_members(b);
+    }
+    g_auto(GStrv) entries = g_strsplit(param(l, 3), " ", -1);
+    for (guint i = 0; entries[i]; i++)
+        if (*entries[i])
+            add_names_entry(self, b, entries[i]);
+}
+
+static void
+h_endofnames(NcClient *self, const NcIrcLine *l)
+{
+    NcBuffer *b = nc_network_find_buffer(self->network, param(l, 1));
+    GHashTable *pending = names_in_progress(self);
+    if (b && pending)
+        g_hash_table_remove(pending, b);
+}
+
+/* Which channel modes take a parameter, from CHANMODES=A,B,C,D: A and B
+ * always, C only when set, D never. */
+static gboolean
+mode_takes_arg(NcClient *self, char mode, gboolean adding)
+{
+    if (nc_network_prefix_mode_to_symbol(self->network, mode))
+        return TRUE;
+    g_auto(GStrv) groups = g_strsplit(self->chanmodes ? self->chanmodes : "beI,k,l,imnpst", ",", -1);
+    guint n = g_strv_length(groups);
+    if (n > 0 && strchr(groups[0], mode))
+        return TRUE;
+    if (n > 1 && strchr(groups[1], mode))
+        return TRUE;
+    if (n > 2 && strchr(groups[2], mode))
+        return adding;
+    return FALSE;
+}
+
+static void
+update_prefix(NcClient *self, NcBuffer *b, const char *nick, char symbol, gboolean adding)
+{
+    NcMember *m = nc_buffer_find_member(b, nick);
+    if (!m)
+        return;
+    const char *symbols = nc_network_get_prefix_symbols(self->network);
+    const char *have = nc_member_get_prefixes(m);
+    GString *next = g_string_new(NULL);
+    for (const char *s = symbols; *s; s++) {
+        gboolean held = strchr(have, *s) != NULL;
+        if (*s == symbol)
+            held = adding;
+        if (held)
+            g_string_append_c(next, *s);
+    }
+    int rank = next->len ? nc_network_prefix_rank(self->network, next->str[0]) : G_MAXINT;
+    g_autofree char *keep = g_strdup(nc_member_get_nick(m));
+    nc_buffer_add_member(b, keep, next->str, rank);
+    g_string_free(next, TRUE);
+}
+
+static void
+h_mode(NcClient *self, const NcIrcLine *l)
+{
+    const char *target = param(l, 0);
+    NcBuffer *b = nc_network_find_buffer(self->network, target);
+    g_autofree char *all = join_params(l, 1);
+    g_autofree char *text = g_strdup_printf(_("%s sets mode %s"), l->nick ? l->nick : "", all);
+    if (!b) {
+        event(self, nc_network_get_server_buffer(self->network), l, NC_MSG_MODE, text);
+        return;
+    }
+    gboolean adding = TRUE;
+    guint arg = 2;
+    for (const char *m = param(l, 1); *m; m++) {
+        if (*m == '+' || *m == '-') {
+            adding = *m == '+';
+            continue;
+        }
+        const char *value = NULL;
+        if (mode_takes_arg(self, *m, adding))
+            value = nc_irc_line_param(l, arg++);
+        char symbol = nc_network_prefix_mode_to_symbol(self->network, *m);
+        if (symbol && value)
+            update_prefix(self, b, value, symbol, adding);
+    }
+    event(self, b, l, NC_MSG_MODE, text);
+}
+
+/* ---- messages ------------------------------------------------------- */
+
+static void
+h_message(NcClient *self, const NcIrcLine *l)
+{
+    const char *target = param(l, 0);
+    const char *text = param(l, 1);
+    gboolean notice = strcmp(l->command, "NOTICE") == 0;
+    NcMessageKind kind = notice ? NC_MSG_NOTICE : NC_MSG_PRIVMSG;
+    g_autofree char *body = NULL;
+    if (text[0] == '\001') {
+        gsize len = strlen(text);
+        body = g_strndup(text + 1, len - 1 - (text[len - 1] == '\001' ? 1 : 0));
+        if (g_str_has_prefix(body, "ACTION ")) {
+            memmove(body, body + 7, strlen(body + 7) + 1);
+            kind = NC_MSG_ACTION;
+        } else {
+            if (!notice && g_str_has_prefix(body, "VERSION") && l->nick)
+                nc__client_send(self, "NOTICE %s :\001VERSION natter " NT_VERSION "\001", l->nick);
+            else if (!notice && g_str_has_prefix(body, "PING") && l->nick)
+                nc__client_send(self, "NOTICE %s :%s", l->nick, text);
+            return; /* other CTCP requests are not conversation */
+        }
+    }
+    const char *shown = body ? body : text;
+    NcBuffer *b;
+    gboolean from_server = !l->nick || !l->user || self->state != NC_STATE_CONNECTED;
+    if (nc_irc_is_channel(target, self->chantypes))
+        b = nc__client_buffer(self, NC_BUFFER_CHANNEL, target);
+    else if (notice && from_server)
+        b = nc_network_get_server_buffer(self->network);
+    else if (is_me(self, l->nick))
+        b = nc__client_buffer(self, NC_BUFFER_QUERY, target); /* our echo */
+    else if (notice)
+        b = nc_network_find_buffer(self->network, l->nick)
+                ? nc_network_find_buffer(self->network, l->nick)
+                : nc__client_current_buffer(self);
+    else
+        b = nc__client_buffer(self, NC_BUFFER_QUERY, l->nick);
+
+    NcMessageFlags flags = NC_MSG_FLAG_NONE;
+    if (is_me(self, l->nick))
+        flags |= NC_MSG_FLAG_SELF;
+    else if (!nc_irc_is_channel(target, self->chantypes) && !notice)
+        flags |= NC_MSG_FLAG_HIGHLIGHT; /* a private message is for us */
+    else if (nc_text_mentions(shown, self->nick, (const char *const *)self->highlight_words))
+        flags |= NC_MSG_FLAG_HIGHLIGHT;
+    g_autoptr(NcMessage) msg = nc_message_new(line_time(l), kind, flags, l->nick, shown);
+    nc__client_add(self, b, msg);
+}
+
+/* ---- numerics shown as text ----------------------------------------- */
+
+static void
+h_numeric(NcClient *self, const NcIrcLine *l)
+{
+    int code = atoi(l->command);
+    g_autofree char *text = join_params(l, 1);
+    /* 422 (no MOTD) is an error code for a normal condition. */
+    gboolean error = code >= 400 && code < 600 && code != 422;
+    /* Replies to something the user just did belong where they are looking. */
+    gboolean answer = error || (code >= 301 && code <= 319) || code == 330 ||
+                      code == 341 || code == 305 || code == 306;
+    NcBuffer *b = answer && self->state == NC_STATE_CONNECTED
+                      ? nc__client_current_buffer(self)
+                      : nc_network_get_server_buffer(self->network);
+    event(self, b, l, error ? NC_MSG_ERROR : NC_MSG_SERVER, text);
+}
+
+static const struct {
+    const char *command;
+    Handler handler;
+} handlers[] = {
+    {"PING", h_ping},         {"PONG", NULL},           {"CAP", h_cap},
+    {"001", h_welcome},       {"005", h_isupport},      {"433", h_nick_in_use},
+    {"432", h_nick_in_use},   {"437", h_nick_in_use},   {"ERROR", h_error},
+    {"JOIN", h_join},         {"PART", h_part},         {"KICK", h_kick},
+    {"QUIT", h_quit},         {"NICK", h_nick},         {"TOPIC", h_topic},
+    {"332", h_rpl_topic},     {"333", NULL},            {"353", h_namreply},
+    {"366", h_endofnames},    {"MODE", h_mode},         {"PRIVMSG", h_message},
+    {"NOTICE", h_message},
+};
+
+void
+nc__client_dispatch(NcClient *self, const NcIrcLine *l)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
+        if (strcmp(handlers[i].command, l->command) == 0) {
+            if (handlers[i].handler)
+                handlers[i].handler(self, l);
+            if (strcmp(l->command, "005") == 0)
+                h_numeric(self, l);
+            return;
+        }
+    }
+    if (g_ascii_isdigit(l->command[0]))
+        h_numeric(self, l);
+}

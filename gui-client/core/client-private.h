@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* NcClient's insides, shared by client.c (connection, timers, input) and
+ * client-irc.c (what server lines do to the model).  Not installed. */
+#ifndef NC_CLIENT_PRIVATE_H
+#define NC_CLIENT_PRIVATE_H
+
+#include "client.h"
+#include "io.h"
+#include "irc-line.h"
+
+struct _NcClient {
+    GObject parent_instance;
+    GMainContext *context;
+    NcIo *io;
+    NcNetwork *network;
+    NcLogger *logger;
+    guint reload_lines;
+
+    char *host;
+    guint16 port;
+    char *wanted_nick;
+    char *nick;
+    char *realname;
+    char *password;
+    char **highlight_words;
+    GPtrArray *channels;   /* channels to be in (autojoin + joined), as typed */
+    GHashTable *focus_on_join; /* folded channel names the user asked for */
+
+    NcClientState state;
+    char *status;
+    char *error;
+    char *close_reason;    /* set when we close on purpose (ping timeout) */
+    gboolean reconnect;
+    guint generation;
+    guint attempts;
+
+    /* CAP negotiation */
+    GString *cap_ls;
+    GHashTable *caps;      /* enabled capabilities */
+    gboolean cap_pending;
+    char *chantypes;
+    char *chanmodes;       /* ISUPPORT CHANMODES (A,B,C,D) */
+
+    /* liveness */
+    gint64 last_rx_us;
+    gboolean ping_sent;
+    guint ping_interval_ms;
+    guint ping_timeout_ms;
+    guint backoff_base_ms;
+    guint backoff_max_ms;
+    guint connect_timeout_ms;
+    GSource *ping_source;
+    GSource *reconnect_source;
+};
+
+/* client.c */
+void nc__client_set_state(NcClient *self, NcClientState state, const char *status);
+void nc__client_set_error(NcClient *self, const char *error);
+void nc__client_send(NcClient *self, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void nc__client_add(NcClient *self, NcBuffer *buffer, NcMessage *msg);
+void nc__client_info(NcClient *self, NcBuffer *buffer, NcMessageKind kind, const char *text);
+NcBuffer *nc__client_buffer(NcClient *self, NcBufferKind kind, const char *name);
+NcBuffer *nc__client_current_buffer(NcClient *self);
+void nc__client_registered(NcClient *self, const char *nick);
+void nc__client_forget_channel(NcClient *self, const char *channel);
+void nc__client_want_channel(NcClient *self, const char *channel);
+
+/* client-irc.c */
+void nc__client_dispatch(NcClient *self, const NcIrcLine *line);
+
+/* Signal ids (client.c). */
+enum { NC_SIGNAL_HIGHLIGHT, NC_SIGNAL_FOCUS_BUFFER, NC_SIGNAL_REGISTERED, NC_N_SIGNALS };
+extern guint nc__client_signals[NC_N_SIGNALS];
+
+#endif

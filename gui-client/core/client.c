@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: MIT */
+#include "client-private.h"
+
+#include "input.h"
+
+#include <glib/gi18n.h>
+#include <natter/error.h>
+#include <stdarg.h>
+#include <string.h>
+
+enum { PROP_0, PROP_STATE, PROP_STATUS, PROP_ERROR, PROP_NICK, N_PROPS };
+static GParamSpec *props[N_PROPS];
+guint nc__client_signals[NC_N_SIGNALS];
+
+G_DEFINE_TYPE(NcClient, nc_client, G_TYPE_OBJECT)
+
+static void on_io_event(NcIoEvent event, guint generation, const char *line, int reason,
+                        gpointer data);
+
+static void
+stop_source(GSource **source)
+{
+    if (*source) {
+        g_source_destroy(*source);
+        g_source_unref(*source);
+        *source = NULL;
+    }
+}
+
+static void
+nc_client_dispose(GObject *object)
+{
+    NcClient *self = NC_CLIENT(object);
+    stop_source(&self->ping_source);
+    stop_source(&self->reconnect_source);
+    /* Joins the worker: no network callback can reach a finalized client. */
+    g_clear_pointer(&self->io, nc_io_free);
+    g_clear_object(&self->network);
+    G_OBJECT_CLASS(nc_client_parent_class)->dispose(object);
+}
+
+static void
+nc_client_finalize(GObject *object)
+{
+    NcClient *self = NC_CLIENT(object);
+    g_free(self->host);
+    g_free(self->wanted_nick);
+    g_free(self->nick);
+    g_free(self->realname);
+    g_free(self->password);
+    g_strfreev(self->highlight_words);
+    g_ptr_array_unref(self->channels);
+    g_hash_table_unref(self->focus_on_join);
+    g_free(self->status);
+    g_free(self->error);
+    g_free(self->close_reason);
+    g_string_free(self->cap_ls, TRUE);
+    g_hash_table_unref(self->caps);
+    g_free(self->chantypes);
+    g_free(self->chanmodes);
+    g_main_context_unref(self->context);
+    G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
+}
+
+static void
+nc_client_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+    NcClient *self = NC_CLIENT(object);
+    switch (id) {
+    case PROP_STATE: g_value_set_int(value, (int)self->state); break;
+    case PROP_STATUS: g_value_set_string(value, self->status); break;
+    case PROP_ERROR: g_value_set_string(value, self->error); break;
+    case PROP_NICK: g_value_set_string(value, self->nick); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void
+nc_client_class_init(NcClientClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    oc->dispose = nc_client_dispose;
+    oc->finalize = nc_client_finalize;
+    oc->get_property = nc_client_get_property;
+    GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+    props[PROP_STATE] = g_param_spec_int("state", NULL, NULL, 0, NC_STATE_WAITING, 0, ro);
+    props[PROP_STATUS] = g_param_spec_string("status", NULL, NULL, NULL, ro);
+    props[PROP_ERROR] = g_param_spec_string("error", NULL, NULL, NULL, ro);
+    props[PROP_NICK] = g_param_spec_string("nick", NULL, NULL, NULL, ro);
+    g_object_class_install_properties(oc, N_PROPS, props);
+
+    /* A message mentioned us: (NcBuffer *buffer, NcMessage *message). */
+    nc__client_signals[NC_SIGNAL_HIGHLIGHT] =
+        g_signal_new("highlight", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                     NULL, NULL, G_TYPE_NONE, 2, NC_TYPE_BUFFER, NC_TYPE_MESSAGE);
+    /* The user opened a buffer (/join, /query) that should be shown. */
+    nc__client_signals[NC_SIGNAL_FOCUS_BUFFER] =
+        g_signal_new("focus-buffer", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                     NULL, NULL, G_TYPE_NONE, 1, NC_TYPE_BUFFER);
+    /* Registration completed (001). */
+    nc__client_signals[NC_SIGNAL_REGISTERED] =
+        g_signal_new("registered", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                     NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+nc_client_init(NcClient *self)
+{
+    self->channels = g_ptr_array_new_with_free_func(g_free);
+    self->focus_on_join = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    self->cap_ls = g_string_new(NULL);
+    self->caps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    self->reconnect = TRUE;
+    self->ping_interval_ms = 60000;
+    self->ping_timeout_ms = 150000;
+    self->backoff_base_ms = 1000;
+    self->backoff_max_ms = 60000;
+    self->connect_timeout_ms = 15000;
+    self->status = g_strdup(_("Not connected"));
+}
+
+NcClient *
+nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
+              const char *password)
+{
+    NcClient *self = g_object_new(NC_TYPE_CLIENT, NULL);
+    self->context = g_main_context_ref_thread_default();
+    self->host = g_strdup(host);
+    self->port = port;
+    self->wanted_nick = g_strdup(nick && *nick ? nick : "natter");
+    self->nick = g_strdup(self->wanted_nick);
+    self->realname = g_strdup(realname && *realname ? realname : self->wanted_nick);
+    self->password = password && *password ? g_strdup(password) : NULL;
+    self->network = nc_network_new(host);
+    self->io = nc_io_new(self->context, on_io_event, self);
+    return self;
+}
+
+NcNetwork *nc_client_get_network(NcClient *self) { return self->network; }
+const char *nc_client_get_host(NcClient *self) { return self->host; }
+guint16 nc_client_get_port(NcClient *self) { return self->port; }
+NcClientState nc_client_get_state(NcClient *self) { return self->state; }
+const char *nc_client_get_status(NcClient *self) { return self->status; }
+const char *nc_client_get_error(NcClient *self) { return self->error; }
+const char *nc_client_get_nick(NcClient *self) { return self->nick; }
+guint nc_client_get_attempts(NcClient *self) { return self->attempts; }
+
+gboolean
+nc_client_has_cap(NcClient *self, const char *cap)
+{
+    return g_hash_table_contains(self->caps, cap);
+}
+
+void
+nc_client_set_autojoin(NcClient *self, const char *const *channels)
+{
+    for (guint i = 0; channels && channels[i]; i++)
+        if (*channels[i])
+            nc__client_want_channel(self, channels[i]);
+}
+
+void
+nc_client_set_timing(NcClient *self, guint ping_interval_ms, guint ping_timeout_ms,
+                     guint backoff_base_ms, guint backoff_max_ms, guint connect_timeout_ms)
+{
+    if (ping_interval_ms)
+        self->ping_interval_ms = ping_interval_ms;
+    if (ping_timeout_ms)
+        self->ping_timeout_ms = ping_timeout_ms;
+    if (backoff_base_ms)
+        self->backoff_base_ms = backoff_base_ms;
+    if (backoff_max_ms)
+        self->backoff_max_ms = backoff_max_ms;
+    if (connect_timeout_ms)
+        self->connect_timeout_ms = connect_timeout_ms;
+}
+
+void
+nc_client_set_reconnect(NcClient *self, gboolean reconnect)
+{
+    self->reconnect = reconnect;
+}
+
+void
+nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines)
+{
+    self->logger = logger;
+    self->reload_lines = reload_lines;
+}
+
+void
+nc_client_set_highlight_words(NcClient *self, const char *const *words)
+{
+    g_strfreev(self->highlight_words);
+    self->highlight_words = g_strdupv((char **)words);
+}
+
+const char *
+nc_client_state_name(NcClientState state)
+{
+    switch (state) {
+    case NC_STATE_DISCONNECTED: return "disconnected";
+    case NC_STATE_CONNECTING: return "connecting";
+    case NC_STATE_REGISTERING: return "registering";
+    case NC_STATE_CONNECTED: return "connected";
+    case NC_STATE_WAITING: return "waiting";
+    }
+    return "?";
+}
+
+guint
+nc_backoff_delay(guint attempt, guint base_ms, guint max_ms, double random01)
+{
+    guint64 delay = base_ms;
+    for (guint i = 0; i < attempt && delay < max_ms; i++)
+        delay *= 2;
+    delay = MIN(delay, (guint64)max_ms);
+    double factor = 0.5 + 0.5 * CLAMP(random01, 0.0, 0.999999);
+    return (guint)MAX(1.0, (double)delay * factor);
+}
+
+/* ---- shared helpers ------------------------------------------------- */
+
+void
+nc__client_set_state(NcClient *self, NcClientState state, const char *status)
+{
+    if (self->state != state) {
+        self->state = state;
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATE]);
+    }
+    if (status && g_strcmp0(self->status, status) != 0) {
+        g_free(self->status);
+        self->status = g_strdup(status);
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_STATUS]);
+    }
+}
+
+void
+nc__client_set_error(NcClient *self, const char *error)
+{
+    if (g_strcmp0(self->error, error) == 0)
+        return;
+    g_free(self->error);
+    self->error = g_strdup(error);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ERROR]);
+}
+
+void
+nc__client_send(NcClient *self, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *line = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    /* A CR or LF in user text would start a second protocol line. */
+    g_strdelimit(line, "\r\n", ' ');
+    if (self->io)
+        nc_io_send(self->io, line);
+}
+
+void
+nc__client_add(NcClient *self, NcBuffer *buffer, NcMessage *msg)
+{
+    nc_buffer_append(buffer, msg);
+    if (self->logger)
+        nc_logger_write(self->logger, nc_network_get_name(self->network),
+                        nc_buffer_get_name(buffer), msg);
+    if (nc_message_get_flags(msg) & NC_MSG_FLAG_HIGHLIGHT)
+        g_signal_emit(self, nc__client_signals[NC_SIGNAL_HIGHLIGHT], 0, buffer, msg);
+}
+
+void
+nc__client_info(NcClient *self, NcBuffer *buffer, NcMessageKind kind, const char *text)
+{
+    g_autoptr(NcMessage) msg = nc_message_new(g_get_real_time(), kind, NC_MSG_FLAG_NONE,
+                                              NULL, text);
+    nc__client_add(self, buffer ? buffer : nc_network_get_server_buffer(self->network), msg);
+}
+
+NcBuffer *
+nc__client_buffer(NcClient *self, NcBufferKind kind, const char *name)
+{
+    NcBuffer *b = nc_network_find_buffer(self->network, name);
+    if (b)
+        return b;
+    b = nc_network_ensure_buffer(self->network, kind, name);
+    if (self->logger && self->reload_lines) {
+        g_autoptr(GPtrArray) history = nc_logger_tail(
+            self->logger, nc_network_get_name(self->network), name, self->reload_lines);
+        nc_buffer_prepend_history(b, history);
+    }
+    return b;
+}
+
+NcBuffer *
+nc__client_current_buffer(NcClient *self)
+{
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        if (nc_buffer_get_active(b))
+            return b; /* the network keeps it alive */
+    }
+    return nc_network_get_server_buffer(self->network);
+}
+
+static gint
+find_channel(NcClient *self, const char *channel)
+{
+    for (guint i = 0; i < self->channels->len; i++)
+        if (nc_irc_name_equal(self->channels->pdata[i], channel))
+            return (gint)i;
+    return -1;
+}
+
+void
+nc__client_want_channel(NcClient *self, const char *channel)
+{
+    if (find_channel(self, channel) < 0)
+        g_ptr_array_add(self->channels, g_strdup(channel));
+}
+
+void
+nc__client_forget_channel(NcClient *self, const char *channel)
+{
+    gint i = find_channel(self, channel);
+    if (i >= 0)
+        g_ptr_array_remove_index(self->channels, (guint)i);
+}
+
+void
+nc__client_registered(NcClient *self, const char *nick)
+{
+    if (nick && g_strcmp0(self->nick, nick) != 0) {
+        g_free(self->nick);
+        self->nick = g_strdup(nick);
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NICK]);
+    }
+    if (self->state == NC_STATE_CONNECTED)
+        return;
+    self->attempts = 0;
+    g_autofree char *status = g_strdup_printf(_("Connected to %s as %s"), self->host, self->nick);
+    nc__client_set_state(self, NC_STATE_CONNECTED, status);
+    nc__client_set_error(self, NULL);
+    nc_buffer_set_joined(nc_network_get_server_buffer(self->network), TRUE);
+    nc__client_info(self, NULL, NC_MSG_STATUS, status);
+    /* Rejoin everything we were in (and the autojoin list) after a
+     * reconnect; one JOIN each keeps every line far under 512 bytes. */
+    for (guint i = 0; i < self->channels->len; i++)
+        nc__client_send(self, "JOIN %s", (const char *)self->channels->pdata[i]);
+    g_signal_emit(self, nc__client_signals[NC_SIGNAL_REGISTERED], 0);
+}
+
+/* ---- connection ----------------------------------------------------- */
+
+static void schedule_reconnect(NcClient *self);
+
+static gboolean
+ping_tick(gpointer data)
+{
+    NcClient *self = data;
+    if (self->state != NC_STATE_REGISTERING && self->state != NC_STATE_CONNECTED)
+        return G_SOURCE_CONTINUE;
+    gint64 idle_ms = (g_get_monotonic_time() - self->last_rx_us) / 1000;
+    if (idle_ms >= self->ping_timeout_ms) {
+        /* The link is dead (a NAT dropped it, the server hung): no RST will
+         * ever come, so we end it ourselves and reconnect. */
+        g_free(self->close_reason);
+        self->close_reason = g_strdup_printf(
+            _("No reply from the server for %u seconds (ping timeout)"),
+            (guint)(idle_ms / 1000));
+        nc_io_close(self->io, FALSE);
+    } else if (idle_ms >= self->ping_interval_ms && !self->ping_sent) {
+        nc__client_send(self, "PING :natter-%" G_GINT64_FORMAT, g_get_real_time());
+        self->ping_sent = TRUE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+start_ping_timer(NcClient *self)
+{
+    stop_source(&self->ping_source);
+    guint period = MAX(20, MIN(self->ping_interval_ms, self->ping_timeout_ms) / 4);
+    self->ping_source = g_timeout_source_new(period);
+    g_source_set_callback(self->ping_source, ping_tick, self, NULL);
+    g_source_attach(self->ping_source, self->context);
+}
+
+static void
+start_connect(NcClient *self)
+{
+    stop_source(&self->reconnect_source);
+    g_clear_pointer(&self->close_reason, g_free);
+    self->attempts++;
+    g_autofree char *status = g_strdup_printf(_("Connecting to %s:%u…"), self->host,
+                                              (guint)self->port);
+    nc__client_set_state(self, NC_STATE_CONNECTING, status);
+    self->generation = nc_io_connect(self->io, self->host, self->port,
+                                     self->connect_timeout_ms);
+}
+
+static gboolean
+reconnect_due(gpointer data)
+{
+    NcClient *self = data;
+    g_source_unref(self->reconnect_source);
+    self->reconnect_source = NULL;
+    start_connect(self);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect(NcClient *self)
+{
+    guint delay = nc_backoff_delay(self->attempts > 0 ? self->attempts - 1 : 0,
+                                   self->backoff_base_ms, self->backoff_max_ms,
+                                   g_random_double());
+    stop_source(&self->reconnect_source);
+    self->reconnect_source = g_timeout_source_new(delay);
+    g_source_set_callback(self->reconnect_source, reconnect_due, self, NULL);
+    g_source_attach(self->reconnect_source, self->context);
+    g_autofree char *status = g_strdup_printf(
+        _("%s — reconnecting in %.1f s"), self->error ? self->error : _("Disconnected"),
+        delay / 1000.0);
+    nc__client_set_state(self, NC_STATE_WAITING, status);
+}
+
+void
+nc_client_connect(NcClient *self)
+{
+    if (self->state == NC_STATE_CONNECTING || self->state == NC_STATE_REGISTERING ||
+        self->state == NC_STATE_CONNECTED)
+        return;
+    self->attempts = 0;
+    start_connect(self);
+}
+
+static void
+mark_all_parted(NcClient *self)
+{
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        nc_buffer_set_joined(b, FALSE);
+        nc_buffer_clear_members(b);
+    }
+}
+
+void
+nc_client_disconnect(NcClient *self, const char *message)
+{
+    stop_source(&self->reconnect_source);
+    stop_source(&self->ping_source);
+    if (self->state == NC_STATE_REGISTERING || self->state == NC_STATE_CONNECTED) {
+        nc__client_send(self, "QUIT :%s", message && *message ? message : "natter");
+        nc_io_close(self->io, TRUE);
+    } else if (self->state == NC_STATE_CONNECTING) {
+        nc_io_close(self->io, FALSE);
+    }
+    mark_all_parted(self);
+    nc__client_set_state(self, NC_STATE_DISCONNECTED, _("Disconnected"));
+}
+
+static const char *
+reason_text(int reason)
+{
+    switch (reason) {
+    case NT_ECONNREFUSED: return _("Connection refused: is the server running on that port?");
+    case NT_ETIMEDOUT: return _("Connection timed out");
+    case NT_ECONNRESET: return _("Connection reset by the server");
+    case NT_EOF: return _("The server closed the connection");
+    case NT_ESENDQ: return _("Too much unsent output (SendQ exceeded)");
+    case NT_ENONAME: return _("Unknown server name");
+    case NT_ENAMETEMP: return _("Name lookup failed for now");
+    case NT_ENETUNREACH: return _("Network unreachable");
+    case NT_EHOSTUNREACH: return _("Host unreachable");
+    case NT_ECLOSED: return _("Connection closed");
+    default: return nt_strerror(reason);
+    }
+}
+
+static void
+on_closed(NcClient *self, int reason)
+{
+    stop_source(&self->ping_source);
+    if (self->state == NC_STATE_DISCONNECTED)
+        return;
+    g_autofree char *text = NULL;
+    if (self->close_reason)
+        text = g_strdup(self->close_reason);
+    else if (self->error && self->state == NC_STATE_CONNECTED)
+        /* The server said why (ERROR) before closing: that is the news. */
+        text = g_strdup(self->error);
+    else if (self->error && g_str_has_prefix(self->error, _("Server: ")))
+        text = g_strdup(self->error);
+    else
+        text = g_strdup(reason_text(reason));
+    nc__client_set_error(self, text);
+    nc__client_info(self, NULL, NC_MSG_ERROR, text);
+    mark_all_parted(self);
+    if (self->reconnect) {
+        schedule_reconnect(self);
+    } else {
+        nc__client_set_state(self, NC_STATE_DISCONNECTED, text);
+    }
+}
+
+static void
+on_io_event(NcIoEvent event, guint generation, const char *line, int reason, gpointer data)
+{
+    NcClient *self = data;
+    if (generation != self->generation)
+        return; /* an abandoned connection's late news */
+    switch (event) {
+    case NC_IO_CONNECTED: {
+        self->last_rx_us = g_get_monotonic_time();
+        self->ping_sent = FALSE;
+        g_hash_table_remove_all(self->caps);
+        g_string_truncate(self->cap_ls, 0);
+        self->cap_pending = TRUE;
+        g_free(self->nick);
+        self->nick = g_strdup(self->wanted_nick);
+        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NICK]);
+        g_autofree char *status = g_strdup_printf(_("Logging in to %s…"), self->host);
+        nc__client_set_state(self, NC_STATE_REGISTERING, status);
+        nc__client_set_error(self, NULL);
+        /* CAP LS first so the server holds registration until CAP END. */
+        nc__client_send(self, "CAP LS 302");
+        if (self->password)
+            nc__client_send(self, "PASS %s", self->password);
+        nc__client_send(self, "NICK %s", self->nick);
+        nc__client_send(self, "USER %s 0 * :%s", self->wanted_nick, self->realname);
+        start_ping_timer(self);
+        break;
+    }
+    case NC_IO_LINE: {
+        self->last_rx_us = g_get_monotonic_time();
+        self->ping_sent = FALSE;
+        g_autoptr(NcIrcLine) parsed = nc_irc_line_parse(line);
+        if (parsed)
+            nc__client_dispatch(self, parsed);
+        break;
+    }
+    case NC_IO_CLOSED:
+        on_closed(self, reason);
+        break;
+    }
+}
+
+void
+nc_client_handle_line(NcClient *self, const char *raw)
+{
+    g_autoptr(NcIrcLine) parsed = nc_irc_line_parse(raw);
+    if (parsed)
+        nc__client_dispatch(self, parsed);
+}
+
+void
+nc_client_send_raw(NcClient *self, const char *line)
+{
+    if (self->state == NC_STATE_REGISTERING || self->state == NC_STATE_CONNECTED)
+        nc__client_send(self, "%s", line);
+}
+
+/* ---- input ---------------------------------------------------------- */
+
+static void
+say(NcClient *self, NcBuffer *buffer, const char *target, const char *text, gboolean action)
+{
+    /* The user part is unknown (servers may prefix "~"): assume the longest. */
+    gsize budget = nc_split_budget(self->nick, NULL, NULL, "PRIVMSG", target);
+    if (action)
+        budget -= 9; /* \001ACTION ...\001 */
+    g_autoptr(GPtrArray) pieces = nc_split_text(text, budget);
+    for (guint i = 0; i < pieces->len; i++) {
+        const char *piece = pieces->pdata[i];
+        if (action)
+            nc__client_send(self, "PRIVMSG %s :\001ACTION %s\001", target, piece);
+        else
+            nc__client_send(self, "PRIVMSG %s :%s", target, piece);
+        if (buffer) {
+            g_autoptr(NcMessage) msg =
+                nc_message_new(g_get_real_time(), action ? NC_MSG_ACTION : NC_MSG_PRIVMSG,
+                               NC_MSG_FLAG_SELF, self->nick, piece);
+            nc__client_add(self, buffer, msg);
+        }
+    }
+}
+
+static gboolean
+need_connection(NcClient *self, GError **error)
+{
+    if (self->state == NC_STATE_CONNECTED)
+        return TRUE;
+    g_set_error_literal(error, NC_INPUT_ERROR, 1, _("Not connected to the server yet"));
+    return FALSE;
+}
+
+static const char *
+channel_or_current(NcBuffer *buffer, const char *target)
+{
+    if (target)
+        return target;
+    return buffer && nc_buffer_get_kind(buffer) == NC_BUFFER_CHANNEL
+               ? nc_buffer_get_name(buffer) : NULL;
+}
+
+gboolean
+nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line, GError **error)
+{
+    NcCommand cmd;
+    if (!nc_command_parse(line, &cmd, error))
+        return FALSE;
+    gboolean ok = TRUE;
+    NcBufferKind kind = buffer ? nc_buffer_get_kind(buffer) : NC_BUFFER_SERVER;
+    const char *chan;
+    switch (cmd.kind) {
+    case NC_CMD_SAY:
+    case NC_CMD_ME:
+        if (!*cmd.text)
+            break;
+        if (kind == NC_BUFFER_SERVER) {
+            g_set_error_literal(error, NC_INPUT_ERROR, 2,
+                                _("This is the server tab: join a channel with /join #channel first"));
+            ok = FALSE;
+        } else if ((ok = need_connection(self, error))) {
+            say(self, buffer, nc_buffer_get_name(buffer), cmd.text, cmd.kind == NC_CMD_ME);
+        }
+        break;
+    case NC_CMD_JOIN:
+        if ((ok = need_connection(self, error))) {
+            g_hash_table_add(self->focus_on_join, nc_irc_casefold(cmd.target));
+            nc__client_want_channel(self, cmd.target);
+            if (cmd.text)
+                nc__client_send(self, "JOIN %s %s", cmd.target, cmd.text);
+            else
+                nc__client_send(self, "JOIN %s", cmd.target);
+        }
+        break;
+    case NC_CMD_PART:
+        chan = channel_or_current(buffer, cmd.target);
+        if (!chan) {
+            g_set_error_literal(error, NC_INPUT_ERROR, 2, _("Usage: /part #channel [reason]"));
+            ok = FALSE;
+        } else if ((ok = need_connection(self, error))) {
+            nc__client_forget_channel(self, chan);
+            nc__client_send(self, "PART %s :%s", chan, cmd.text ? cmd.text : "");
+        }
+        break;
+    case NC_CMD_MSG:
+        if ((ok = need_connection(self, error))) {
+            NcBuffer *target = nc_network_find_buffer(self->network, cmd.target);
+            if (!target && !nc_irc_is_channel(cmd.target, self->chantypes))
+                target = nc__client_buffer(self, NC_BUFFER_QUERY, cmd.target);
+            say(self, target, cmd.target, cmd.text, FALSE);
+        }
+        break;
+    case NC_CMD_QUERY: {
+        NcBuffer *q = nc__client_buffer(self, NC_BUFFER_QUERY, cmd.target);
+        g_signal_emit(self, nc__client_signals[NC_SIGNAL_FOCUS_BUFFER], 0, q);
+        if (cmd.text && (ok = need_connection(self, error)))
+            say(self, q, cmd.target, cmd.text, FALSE);
+        break;
+    }
+    case NC_CMD_NICK:
+        if (self->state != NC_STATE_CONNECTED) {
+            g_free(self->wanted_nick);
+            self->wanted_nick = g_strdup(cmd.target);
+        }
+        if (self->state == NC_STATE_CONNECTED || self->state == NC_STATE_REGISTERING)
+            nc__client_send(self, "NICK %s", cmd.target);
+        break;
+    case NC_CMD_TOPIC:
+        chan = channel_or_current(buffer, cmd.target);
+        if (!chan) {
+            g_set_error_literal(error, NC_INPUT_ERROR, 2, _("Usage: /topic #channel [new topic]"));
+            ok = FALSE;
+        } else if ((ok = need_connection(self, error))) {
+            if (cmd.text)
+                nc__client_send(self, "TOPIC %s :%s", chan, cmd.text);
+            else
+                nc__client_send(self, "TOPIC %s", chan);
+        }
+        break;
+    case NC_CMD_WHOIS:
+        if ((ok = need_connection(self, error)))
+            nc__client_send(self, "WHOIS %s", cmd.target);
+        break;
+    case NC_CMD_NAMES:
+        chan = channel_or_current(buffer, cmd.target);
+        if ((ok = need_connection(self, error))) {
+            if (chan)
+                nc__client_send(self, "NAMES %s", chan);
+            else
+                nc__client_send(self, "NAMES");
+        }
+        break;
+    case NC_CMD_AWAY:
+        if ((ok = need_connection(self, error))) {
+            if (cmd.text)
+                nc__client_send(self, "AWAY :%s", cmd.text);
+            else
+                nc__client_send(self, "AWAY");
+        }
+        break;
+    case NC_CMD_QUIT:
+        nc_client_disconnect(self, cmd.text);
+        break;
+    case NC_CMD_CLOSE:
+        if (kind == NC_BUFFER_SERVER) {
+            nc_client_disconnect(self, NULL);
+        } else {
+            if (kind == NC_BUFFER_CHANNEL) {
+                nc__client_forget_channel(self, nc_buffer_get_name(buffer));
+                if (nc_buffer_get_joined(buffer))
+                    nc__client_send(self, "PART %s", nc_buffer_get_name(buffer));
+            }
+            nc_network_remove_buffer(self->network, buffer);
+        }
+        break;
+    case NC_CMD_QUOTE:
+    case NC_CMD_OTHER:
+        if (self->state == NC_STATE_CONNECTED || self->state == NC_STATE_REGISTERING)
+            nc__client_send(self, "%s", cmd.text);
+        else
+            ok = need_connection(self, error);
+        break;
+    }
+    nc_command_clear(&cmd);
+    return ok;
+}
+
+/* Letters that may surround a nick in text without being part of it. */
+static gboolean
+is_nick_char(gunichar c)
+{
+    return g_unichar_isalnum(c) || (c < 128 && strchr("[]\\`_^{|}-", (int)c));
+}
+
+static gboolean
+contains_word(const char *text_folded, const char *word)
+{
+    if (!word || !*word)
+        return FALSE;
+    g_autofree char *w = nc_irc_casefold(word);
+    gsize wl = strlen(w);
+    for (const char *p = strstr(text_folded, w); p; p = strstr(p + 1, w)) {
+        gboolean start_ok = p == text_folded ||
+                            !is_nick_char(g_utf8_get_char(g_utf8_find_prev_char(text_folded, p)));
+        gboolean end_ok = p[wl] == '\0' || !is_nick_char(g_utf8_get_char(p + wl));
+        if (start_ok && end_ok)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+nc_text_mentions(const char *text, const char *nick, const char *const *words)
+{
+    g_autofree char *folded = nc_irc_casefold(text);
+    if (contains_word(folded, nick))
+        return TRUE;
+    for (guint i = 0; words && words[i]; i++)
+        if (contains_word(folded, words[i]))
+            return TRUE;
+    return FALSE;
+}

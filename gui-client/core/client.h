@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* One IRC connection's state machine on the main context: registration
+ * with CAP negotiation (server-time, multi-prefix), nick-in-use fallback,
+ * PING/PONG, dead-link detection, reconnect with exponential backoff and
+ * jitter, rejoining channels; and what the server's lines mean to the
+ * conversation model.  The network itself runs on an NcIo worker. */
+#ifndef NC_CLIENT_H
+#define NC_CLIENT_H
+
+#include "log.h"
+#include "model.h"
+
+G_BEGIN_DECLS
+
+/** Where the connection is. */
+typedef enum {
+    NC_STATE_DISCONNECTED, /* not connected and not trying to */
+    NC_STATE_CONNECTING,   /* TCP connect under way */
+    NC_STATE_REGISTERING,  /* connected, NICK/USER/CAP sent, no 001 yet */
+    NC_STATE_CONNECTED,    /* registered: ready to chat */
+    NC_STATE_WAITING,      /* lost the connection; reconnecting after a delay */
+} NcClientState;
+
+#define NC_TYPE_CLIENT (nc_client_get_type())
+G_DECLARE_FINAL_TYPE(NcClient, nc_client, NC, CLIENT, GObject)
+
+/**
+ * A client for one server, not yet connecting.  Its network (and so its
+ * log folder) is named after host.  Timers and events run on the
+ * thread-default main context at the time of the call.
+ * @param password the server password, or NULL
+ */
+NcClient *nc_client_new(const char *host, guint16 port, const char *nick,
+                        const char *realname, const char *password);
+
+/** The conversation model of this connection. */
+NcNetwork *nc_client_get_network(NcClient *self);
+
+/** The server's host as given. */
+const char *nc_client_get_host(NcClient *self);
+
+/** The server's port. */
+guint16 nc_client_get_port(NcClient *self);
+
+/** Channels to join once registered (in addition to those joined later). */
+void nc_client_set_autojoin(NcClient *self, const char *const *channels);
+
+/**
+ * Tune the timers (tests make them short).  0 keeps a value.
+ * @param ping_interval_ms silence after which we PING the server (default 60 s)
+ * @param ping_timeout_ms silence after which the link is dead (default 150 s)
+ * @param backoff_base_ms first reconnect delay (default 1 s)
+ * @param backoff_max_ms longest reconnect delay (default 60 s)
+ * @param connect_timeout_ms per address (default 15 s)
+ */
+void nc_client_set_timing(NcClient *self, guint ping_interval_ms, guint ping_timeout_ms,
+                          guint backoff_base_ms, guint backoff_max_ms,
+                          guint connect_timeout_ms);
+
+/** Turn automatic reconnection on or off (default on). */
+void nc_client_set_reconnect(NcClient *self, gboolean reconnect);
+
+/** Log messages with logger (borrowed: it must outlive the client), or NULL. */
+void nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines);
+
+/** Words besides our nick that make a message a highlight. */
+void nc_client_set_highlight_words(NcClient *self, const char *const *words);
+
+/** Start connecting (again, when disconnected). */
+void nc_client_connect(NcClient *self);
+
+/**
+ * Leave the server: QUIT with message (or a default) when connected, stop
+ * reconnecting, and end up NC_STATE_DISCONNECTED.
+ */
+void nc_client_disconnect(NcClient *self, const char *message);
+
+/** The connection state. */
+NcClientState nc_client_get_state(NcClient *self);
+
+/** A short human-readable account of the state ("Connected to ..."). */
+const char *nc_client_get_status(NcClient *self);
+
+/** The last connection error (refused, reset, nick in use...), or NULL. */
+const char *nc_client_get_error(NcClient *self);
+
+/** Our current nick (the one the server accepted, once registered). */
+const char *nc_client_get_nick(NcClient *self);
+
+/** Connection attempts since the last successful registration. */
+guint nc_client_get_attempts(NcClient *self);
+
+/** Is the capability enabled on the current connection ("server-time")? */
+gboolean nc_client_has_cap(NcClient *self, const char *cap);
+
+/**
+ * Act on a line the user typed in buffer: a slash command or text to say.
+ * Long text is split on word boundaries to fit the protocol's limit.
+ * @return FALSE with error set when the line cannot be sent (not connected,
+ *         not in a channel, bad usage)
+ */
+gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line,
+                              GError **error);
+
+/** Send a raw protocol line (no CR LF) when connected. */
+void nc_client_send_raw(NcClient *self, const char *line);
+
+/** Feed a server line as if received (tests and replays). */
+void nc_client_handle_line(NcClient *self, const char *raw);
+
+/**
+ * The reconnect delay after attempt failures: base * 2^attempt capped at
+ * max, then scaled by a jitter factor in [0.5, 1.0) from random01 in
+ * [0, 1), so clients dropped together do not return together.
+ */
+guint nc_backoff_delay(guint attempt, guint base_ms, guint max_ms, double random01);
+
+/** A short name for a state, for logs and tests. */
+const char *nc_client_state_name(NcClientState state);
+
+/**
+ * Does text mention nick or one of words as a whole word (without case)?
+ */
+gboolean nc_text_mentions(const char *text, const char *nick, const char *const *words);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* What the user types: slash commands, splitting long messages to fit the
+ * protocol's line limit, and Tab completion of nicks and channels.  Pure
+ * functions of their arguments, so tests need no connection. */
+#ifndef NC_INPUT_H
+#define NC_INPUT_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/** The commands the input line understands. */
+typedef enum {
+    NC_CMD_SAY,    /* plain text for the current buffer */
+    NC_CMD_JOIN,
+    NC_CMD_PART,
+    NC_CMD_MSG,
+    NC_CMD_QUERY,
+    NC_CMD_ME,
+    NC_CMD_NICK,
+    NC_CMD_TOPIC,
+    NC_CMD_WHOIS,
+    NC_CMD_NAMES,
+    NC_CMD_AWAY,
+    NC_CMD_QUIT,
+    NC_CMD_CLOSE,
+    NC_CMD_QUOTE,
+    NC_CMD_OTHER,  /* an unknown /command, passed to the server as is */
+} NcCommandKind;
+
+/** A parsed input line; free the strings with nc_command_clear(). */
+typedef struct {
+    NcCommandKind kind;
+    char *target; /* channel or nick the command names, or NULL */
+    char *text;   /* the message, reason, topic, key or raw line, or NULL */
+} NcCommand;
+
+/** The error domain of nc_command_parse(). */
+#define NC_INPUT_ERROR (nc_input_error_quark())
+GQuark nc_input_error_quark(void);
+
+/**
+ * Parse one line of input.  "//text" says "/text".  An unknown command
+ * becomes NC_CMD_OTHER with the raw line (command upper-cased) in text.
+ * @param line the line, without a line end
+ * @param out receives the command (zeroed first)
+ * @param error receives a usage message when arguments are missing
+ * @return TRUE on success
+ */
+gboolean nc_command_parse(const char *line, NcCommand *out, GError **error);
+
+/** Free what nc_command_parse() put in cmd. */
+void nc_command_clear(NcCommand *cmd);
+
+/**
+ * How many bytes of text fit in one "COMMAND target :text" line that the
+ * server relays as ":nick!user@host COMMAND target :text\r\n" within 512
+ * bytes.  Unknown user/host parts are assumed as long as servers allow.
+ */
+gsize nc_split_budget(const char *nick, const char *user, const char *host,
+                      const char *command, const char *target);
+
+/**
+ * Split text into pieces of at most max_bytes bytes each, breaking at
+ * spaces where possible and never inside a UTF-8 character.
+ * @return a GPtrArray of newly allocated strings (free with g_ptr_array_unref)
+ */
+GPtrArray *nc_split_text(const char *text, gsize max_bytes);
+
+/** Tab completion state, kept between presses so Tab cycles. */
+typedef struct _NcCompleter NcCompleter;
+
+/** A completer with no state. */
+NcCompleter *nc_completer_new(void);
+
+/** Free; NULL is accepted. */
+void nc_completer_free(NcCompleter *c);
+
+/** Forget the cycle (the user typed something else). */
+void nc_completer_reset(NcCompleter *c);
+
+/**
+ * Complete the word before cursor against candidates (nicks and channel
+ * names; matched without case, offered in alphabetical order).  Pressing
+ * again on the returned text cycles to the next match.  A nick completed
+ * at the start of the line gets ": " after it, anything else " ".
+ * @param cursor character (not byte) offset of the cursor
+ * @param new_cursor receives the cursor position after the completion
+ * @return the new text, or NULL when nothing matches
+ */
+char *nc_completer_next(NcCompleter *c, const char *text, int cursor,
+                        const char *const *candidates, int *new_cursor);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+#include "io.h"
+
+#include <natter/conn.h>
+#include <natter/error.h>
+#include <natter/loop.h>
+#include <natter/thread.h>
+#include <string.h>
+
+typedef struct {
+    NcIoEvent event;
+    guint generation;
+    char *line;
+    int reason;
+} Event;
+
+struct _NcIo {
+    /* Worker-thread side: touched only on the loop's thread. */
+    nt_loop *loop;
+    nt_thread *thread;
+    nt_conn *conn;
+    guint conn_generation;
+    gboolean stopping;
+
+    /* Shared: the queue of events for the main context. */
+    GMutex lock;
+    GQueue events;
+    GSource *source; /* the dispatching source, ready when events wait */
+
+    /* Main-context side. */
+    NcIoCallback callback;
+    gpointer user_data;
+    guint next_generation;
+};
+
+typedef enum { CMD_CONNECT, CMD_SEND, CMD_CLOSE, CMD_STOP } CommandKind;
+
+typedef struct {
+    NcIo *io;
+    CommandKind kind;
+    guint generation;
+    char *host;
+    guint16 port;
+    guint timeout_ms;
+    char *data;
+    gsize len;
+    gboolean flush;
+} Command;
+
+/* ---- worker thread -------------------------------------------------- */
+
+static void
+push_event(NcIo *io, NcIoEvent event, guint generation, const char *line,
+           gsize len, int reason)
+{
+    Event *e = g_new0(Event, 1);
+    e->event = event;
+    e->generation = generation;
+    e->line = line ? g_strndup(line, len) : NULL;
+    e->reason = reason;
+    g_mutex_lock(&io->lock);
+    g_queue_push_tail(&io->events, e);
+    /* A ready time of 0 makes the source dispatch on the next iteration
+     * of the main context and wakes it (g_source_set_ready_time is
+     * thread-safe). */
+    if (io->source)
+        g_source_set_ready_time(io->source, 0);
+    g_mutex_unlock(&io->lock);
+}
+
+static void
+on_connect(nt_conn *c, void *data)
+{
+    NcIo *io = data;
+    push_event(io, NC_IO_CONNECTED, io->conn_generation, NULL, 0, 0);
+}
+
+static void
+on_message(nt_conn *c, const char *msg, size_t len, void *data)
+{
+    NcIo *io = data;
+    if (c != io->conn)
+        return;
+    push_event(io, NC_IO_LINE, io->conn_generation, msg, len, 0);
+}
+
+static void
+on_frame_error(nt_conn *c, size_t len, void *data)
+{
+    /* An over-long line is dropped; servers may send 8191-byte tag
+     * sections, so the limit is generous and the connection lives on. */
+}
+
+static void
+on_closed(nt_conn *c, int reason, void *data)
+{
+    NcIo *io = data;
+    if (c == io->conn) {
+        push_event(io, NC_IO_CLOSED, io->conn_generation, NULL, 0, reason);
+        io->conn = NULL;
+    }
+    if (io->stopping && !io->conn)
+        nt_loop_stop(io->loop);
+}
+
+static const nt_conn_callbacks conn_callbacks = {
+    .on_connect = on_connect,
+    .on_message = on_message,
+    .on_frame_error = on_frame_error,
+    .on_closed = on_closed,
+};
+
+static void
+command_free(Command *cmd)
+{
+    g_free(cmd->host);
+    g_free(cmd->data);
+    g_free(cmd);
+}
+
+static void
+drop_current(NcIo *io, gboolean flush)
+{
+    if (!io->conn)
+        return;
+    nt_conn *c = io->conn;
+    /* Report the close now, under the old generation, and forget the
+     * connection; its own on_closed will find it is no longer current. */
+    push_event(io, NC_IO_CLOSED, io->conn_generation, NULL, 0, NT_ECLOSED);
+    io->conn = NULL;
+    if (flush)
+        nt_conn_close_after_flush(c);
+    else
+        nt_conn_close(c);
+}
+
+static void
+stop_loop(void *loop)
+{
+    nt_loop_stop(loop);
+}
+
+static void
+run_command(void *data)
+{
+    Command *cmd = data;
+    NcIo *io = cmd->io;
+    switch (cmd->kind) {
+    case CMD_CONNECT: {
+        drop_current(io, FALSE);
+        nt_conn_options opts;
+        nt_conn_options_init(&opts);
+        opts.framing = NT_FRAME_LINE;
+        opts.max_message = 16384;
+        if (cmd->timeout_ms)
+            opts.connect_timeout_ms = cmd->timeout_ms;
+        io->conn_generation = cmd->generation;
+        nt_conn *c = NULL;
+        int rc = nt_conn_connect(io->loop, &c, cmd->host, cmd->port, &opts,
+                                 &conn_callbacks, io);
+        if (rc != NT_OK)
+            push_event(io, NC_IO_CLOSED, cmd->generation, NULL, 0, rc);
+        else
+            io->conn = c;
+        break;
+    }
+    case CMD_SEND:
+        if (io->conn)
+            nt_conn_send(io->conn, cmd->data, cmd->len);
+        break;
+    case CMD_CLOSE:
+        drop_current(io, cmd->flush);
+        break;
+    case CMD_STOP:
+        io->stopping = TRUE;
+        drop_current(io, FALSE);
+        /* Closed connections finish on the loop; stop once the last
+         * on_closed has run (or now when there is none). */
+        nt_loop_defer(io->loop, stop_loop, io->loop);
+        break;
+    }
+    command_free(cmd);
+}
+
+static void
+worker_main(void *arg)
+{
+    NcIo *io = arg;
+    nt_loop_run(io->loop);
+    /* A connection closed just before the stop may still owe its
+     * on_closed; a few quick iterations let it finish and free. */
+    for (int i = 0; i < 10; i++)
+        nt_loop_run_once(io->loop, 1);
+}
+
+static void
+post(NcIo *io, Command *cmd)
+{
+    cmd->io = io;
+    if (nt_loop_post(io->loop, run_command, cmd) != NT_OK)
+        command_free(cmd);
+}
+
+/* ---- main context --------------------------------------------------- */
+
+/* A source with no fd and no prepare/check: only its ready time, which the
+ * worker sets, makes it dispatch. */
+static gboolean
+source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+{
+    return callback(data);
+}
+
+static GSourceFuncs event_source_funcs = {
+    .dispatch = source_dispatch,
+};
+
+static gboolean
+dispatch_events(gpointer data)
+{
+    NcIo *io = data;
+    for (int i = 0; i < NC_IO_BATCH; i++) {
+        g_mutex_lock(&io->lock);
+        Event *e = g_queue_pop_head(&io->events);
+        if (!e) {
+            g_source_set_ready_time(io->source, -1);
+            g_mutex_unlock(&io->lock);
+            return G_SOURCE_CONTINUE;
+        }
+        g_mutex_unlock(&io->lock);
+        io->callback(e->event, e->generation, e->line, e->reason, io->user_data);
+        g_free(e->line);
+        g_free(e);
+    }
+    return G_SOURCE_CONTINUE; /* more wait: stay ready, yield to others */
+}
+
+NcIo *
+nc_io_new(GMainContext *context, NcIoCallback callback, gpointer user_data)
+{
+    NcIo *io = g_new0(NcIo, 1);
+    g_mutex_init(&io->lock);
+    g_queue_init(&io->events);
+    io->callback = callback;
+    io->user_data = user_data;
+    if (nt_loop_new(&io->loop) != NT_OK) {
+        g_mutex_clear(&io->lock);
+        g_free(io);
+        return NULL;
+    }
+    io->source = g_source_new(&event_source_funcs, sizeof(GSource));
+    g_source_set_callback(io->source, dispatch_events, io, NULL);
+    g_source_set_name(io->source, "natter network events");
+    g_source_attach(io->source, context ? context : g_main_context_get_thread_default());
+    if (nt_thread_start(&io->thread, worker_main, io) != NT_OK) {
+        g_source_destroy(io->source);
+        g_source_unref(io->source);
+        nt_loop_free(io->loop);
+        g_mutex_clear(&io->lock);
+        g_free(io);
+        return NULL;
+    }
+    return io;
+}
+
+void
+nc_io_free(NcIo *io)
+{
+    if (!io)
+        return;
+    Command *cmd = g_new0(Command, 1);
+    cmd->kind = CMD_STOP;
+    post(io, cmd);
+    nt_thread_join(io->thread);
+    nt_loop_free(io->loop);
+    g_mutex_lock(&io->lock);
+    g_source_destroy(io->source);
+    g_source_unref(io->source);
+    io->source = NULL;
+    Event *e;
+    while ((e = g_queue_pop_head(&io->events))) {
+        g_free(e->line);
+        g_free(e);
+    }
+    g_mutex_unlock(&io->lock);
+    g_mutex_clear(&io->lock);
+    g_free(io);
+}
+
+guint
+nc_io_connect(NcIo *io, const char *host, guint16 port, guint connect_timeout_ms)
+{
+    Command *cmd = g_new0(Command, 1);
+    cmd->kind = CMD_CONNECT;
+    cmd->generation = ++io->next_generation;
+    cmd->host = g_strdup(host);
+    cmd->port = port;
+    cmd->timeout_ms = connect_timeout_ms;
+    guint generation = cmd->generation; /* cmd belongs to the worker once posted */
+    post(io, cmd);
+    return generation;
+}
+
+void
+nc_io_send(NcIo *io, const char *line)
+{
+    Command *cmd = g_new0(Command, 1);
+    cmd->kind = CMD_SEND;
+    cmd->data = g_strconcat(line, "\r\n", NULL);
+    cmd->len = strlen(cmd->data);
+    post(io, cmd);
+}
+
+void
+nc_io_close(NcIo *io, gboolean flush)
+{
+    Command *cmd = g_new0(Command, 1);
+    cmd->kind = CMD_CLOSE;
+    cmd->flush = flush;
+    post(io, cmd);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* The network side of one IRC connection, on its own thread.
+ *
+ * libnatter's nt_loop and nt_conn run on a worker thread; the main
+ * context only posts commands to it (nt_loop_post) and receives events
+ * back in batches from a GSource attached to its GMainContext.  So name
+ * resolution, a connect to a dead address and a slow peer never stall
+ * the window.  Each connect gets a generation number, and events carry
+ * it, so a late event of an abandoned connection is told apart. */
+#ifndef NC_IO_H
+#define NC_IO_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/** What happened on the connection. */
+typedef enum {
+    NC_IO_CONNECTED, /* the TCP connection is up */
+    NC_IO_LINE,      /* a line arrived (without CR LF) */
+    NC_IO_CLOSED,    /* the connection ended or never came up; see reason */
+} NcIoEvent;
+
+/**
+ * Receives events on the main context given to nc_io_new().
+ * @param generation the nc_io_connect() call this event belongs to
+ * @param line the line for NC_IO_LINE, else NULL
+ * @param reason an NT_E* code for NC_IO_CLOSED, else 0
+ */
+typedef void (*NcIoCallback)(NcIoEvent event, guint generation, const char *line,
+                             int reason, gpointer user_data);
+
+typedef struct _NcIo NcIo;
+
+/**
+ * Start the worker thread.
+ * @param context where callbacks run (NULL: the thread-default context)
+ * @return the I/O object, or NULL when the loop or thread could not start
+ */
+NcIo *nc_io_new(GMainContext *context, NcIoCallback callback, gpointer user_data);
+
+/**
+ * Stop the worker thread and free.  No callback runs after this returns,
+ * even for events already queued.  NULL is accepted.
+ */
+void nc_io_free(NcIo *io);
+
+/**
+ * Connect in the background, closing any current connection first.
+ * Returns at once; the outcome arrives as NC_IO_CONNECTED or NC_IO_CLOSED.
+ * @param connect_timeout_ms per address tried (0: libnatter's default)
+ * @return the generation number of this connection
+ */
+guint nc_io_connect(NcIo *io, const char *host, guint16 port, guint connect_timeout_ms);
+
+/** Queue one line (CR LF is added) on the current connection. */
+void nc_io_send(NcIo *io, const char *line);
+
+/**
+ * Close the current connection: flush what is queued first when flush is
+ * set (for QUIT), else drop it.  NC_IO_CLOSED follows.
+ */
+void nc_io_close(NcIo *io, gboolean flush);
+
+/**
+ * The most events handed to the main context per dispatch; the rest wait
+ * for the next one so a flood cannot starve redraws and input.
+ */
+#define NC_IO_BATCH 64
+
+G_END_DECLS
+#endif

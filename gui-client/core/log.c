@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+#include "log.h"
+
+#include "irc-line.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    char *path;
+    FILE *file;
+} OpenLog;
+
+struct _NcLogger {
+    char *dir;
+    GHashTable *open; /* "network\nbuffer" -> OpenLog*, one per buffer */
+};
+
+static void
+open_log_free(gpointer p)
+{
+    OpenLog *o = p;
+    if (o->file)
+        fclose(o->file);
+    g_free(o->path);
+    g_free(o);
+}
+
+NcLogger *
+nc_logger_new(const char *dir)
+{
+    NcLogger *logger = g_new0(NcLogger, 1);
+    logger->dir = dir ? g_strdup(dir)
+                      : g_build_filename(g_get_user_data_dir(), "natter", "logs", NULL);
+    logger->open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, open_log_free);
+    return logger;
+}
+
+void
+nc_logger_free(NcLogger *logger)
+{
+    if (!logger)
+        return;
+    g_hash_table_unref(logger->open);
+    g_free(logger->dir);
+    g_free(logger);
+}
+
+const char *
+nc_logger_get_dir(NcLogger *logger)
+{
+    return logger->dir;
+}
+
+/* Channel names may hold '/', leading dots and control characters; none
+ * of that may steer the path out of the log folder. */
+static char *
+safe_name(const char *name)
+{
+    char *folded = nc_irc_casefold(name && *name ? name : "_");
+    for (char *p = folded; *p; p++)
+        if (*p == '/' || *p == '\\' || (guchar)*p < 0x20 || *p == ':')
+            *p = '_';
+    if (folded[0] == '.')
+        folded[0] = '_';
+    return folded;
+}
+
+static char *
+buffer_dir(NcLogger *logger, const char *network, const char *buffer)
+{
+    g_autofree char *n = safe_name(network);
+    g_autofree char *b = safe_name(buffer);
+    return g_build_filename(logger->dir, n, b, NULL);
+}
+
+char *
+nc_logger_path(NcLogger *logger, const char *network, const char *buffer, gint64 time_us)
+{
+    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+    g_autofree char *day = g_date_time_format(local, "%Y-%m-%d.log");
+    g_autofree char *dir = buffer_dir(logger, network, buffer);
+    return g_build_filename(dir, day, NULL);
+}
+
+char *
+nc_message_format_plain(NcMessage *msg)
+{
+    const char *sender = nc_message_get_sender(msg);
+    const char *text = nc_message_get_text(msg);
+    switch (nc_message_get_kind(msg)) {
+    case NC_MSG_PRIVMSG:
+        return g_strdup_printf("<%s> %s", sender ? sender : "", text);
+    case NC_MSG_ACTION:
+        return g_strdup_printf("* %s %s", sender ? sender : "", text);
+    case NC_MSG_NOTICE:
+        return g_strdup_printf("-%s- %s", sender ? sender : "", text);
+    case NC_MSG_JOIN:
+        return g_strdup_printf("--> %s", text);
+    case NC_MSG_PART:
+    case NC_MSG_QUIT:
+    case NC_MSG_KICK:
+        return g_strdup_printf("<-- %s", text);
+    case NC_MSG_ERROR:
+        return g_strdup_printf("!!! %s", text);
+    default:
+        return g_strdup_printf("--- %s", text);
+    }
+}
+
+gboolean
+nc_logger_write(NcLogger *logger, const char *network, const char *buffer, NcMessage *msg)
+{
+    NcMessageKind kind = nc_message_get_kind(msg);
+    if (kind == NC_MSG_HISTORY || kind == NC_MSG_STATUS)
+        return FALSE;
+    gint64 t = nc_message_get_time(msg);
+    g_autofree char *path = nc_logger_path(logger, network, buffer, t);
+    g_autofree char *key = g_strconcat(network, "\n", buffer, NULL);
+    OpenLog *o = g_hash_table_lookup(logger->open, key);
+    if (!o || strcmp(o->path, path) != 0) {
+        /* A new day (or a first line): the old file is done with. */
+        g_autofree char *dir = g_path_get_dirname(path);
+        if (g_mkdir_with_parents(dir, 0700) != 0)
+            return FALSE;
+        FILE *f = g_fopen(path, "a");
+        if (!f)
+            return FALSE;
+        o = g_new0(OpenLog, 1);
+        o->path = g_strdup(path);
+        o->file = f;
+        g_hash_table_replace(logger->open, g_strdup(key), o);
+    }
+    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(t / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+    g_autofree char *stamp = g_date_time_format(local, "%Y-%m-%d %H:%M:%S");
+    g_autofree char *body = nc_message_format_plain(msg);
+    /* One message is one line in the file, whatever it contained. */
+    g_strdelimit(body, "\r\n", ' ');
+    gboolean ok = fprintf(o->file, "[%s] %s\n", stamp, body) > 0;
+    return fflush(o->file) == 0 && ok;
+}
+
+static int
+compare_desc(gconstpointer a, gconstpointer b)
+{
+    return -strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static NcMessage *
+history_message(const char *line)
+{
+    gint64 t = g_get_real_time();
+    const char *text = line;
+    /* "[YYYY-MM-DD HH:MM:SS] rest" */
+    if (line[0] == '[' && strlen(line) > 22 && line[20] == ']') {
+        g_autofree char *stamp = g_strndup(line + 1, 19);
+        stamp[10] = 'T';
+        g_autoptr(GTimeZone) tz = g_time_zone_new_local();
+        g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(stamp, tz);
+        if (dt)
+            t = g_date_time_to_unix(dt) * G_USEC_PER_SEC;
+        text = line + 22;
+    }
+    return nc_message_new(t, NC_MSG_HISTORY, NC_MSG_FLAG_NONE, NULL, text);
+}
+
+GPtrArray *
+nc_logger_tail(NcLogger *logger, const char *network, const char *buffer, guint n)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
+    g_autofree char *dir = buffer_dir(logger, network, buffer);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    if (!d || n == 0)
+        return out;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)))
+        if (g_str_has_suffix(name, ".log"))
+            g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, compare_desc);
+
+    /* Newest file first, each file's lines from its end, then reverse. */
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < names->len && lines->len < n; i++) {
+        g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+        g_autofree char *contents = NULL;
+        if (!g_file_get_contents(path, &contents, NULL, NULL))
+            continue;
+        g_auto(GStrv) file_lines = g_strsplit(contents, "\n", -1);
+        guint count = g_strv_length(file_lines);
+        for (guint j = count; j > 0 && lines->len < n; j--)
+            if (*file_lines[j - 1])
+                g_ptr_array_add(lines, g_strdup(file_lines[j - 1]));
+    }
+    for (guint i = lines->len; i > 0; i--)
+        g_ptr_array_add(out, history_message(lines->pdata[i - 1]));
+    return out;
+}

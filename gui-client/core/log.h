@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* Conversation logs on disk: one plain-text file per network, buffer and
+ * day (<dir>/<network>/<buffer>/YYYY-MM-DD.log, local time), readable by
+ * people and grep, and the last lines reloaded when a buffer opens. */
+#ifndef NC_LOG_H
+#define NC_LOG_H
+
+#include "model.h"
+
+G_BEGIN_DECLS
+
+typedef struct _NcLogger NcLogger;
+
+/**
+ * A logger writing under dir.
+ * @param dir the top folder, or NULL for g_get_user_data_dir()/natter/logs
+ */
+NcLogger *nc_logger_new(const char *dir);
+
+/** Close the open files and free; NULL is accepted. */
+void nc_logger_free(NcLogger *logger);
+
+/** The top folder logs go to. */
+const char *nc_logger_get_dir(NcLogger *logger);
+
+/**
+ * The file a buffer's lines of the day of time_us go to.  Names are folded
+ * to lower case and made safe as file names.
+ * @return a newly allocated path
+ */
+char *nc_logger_path(NcLogger *logger, const char *network, const char *buffer,
+                     gint64 time_us);
+
+/**
+ * Append one message (flushed at once, so a crash loses nothing and other
+ * programs see it).  Status and history lines are not logged.
+ * @return TRUE when written
+ */
+gboolean nc_logger_write(NcLogger *logger, const char *network, const char *buffer,
+                         NcMessage *msg);
+
+/**
+ * The last n logged lines of a buffer, oldest first, as NC_MSG_HISTORY
+ * messages, looking back through the newest files.
+ * @return a GPtrArray of NcMessage (free with g_ptr_array_unref)
+ */
+GPtrArray *nc_logger_tail(NcLogger *logger, const char *network, const char *buffer,
+                          guint n);
+
+/**
+ * A message as one line of text without time: "<nick> text",
+ * "* nick text", "-nick- text" or "--> text" for events.
+ * @return a newly allocated string
+ */
+char *nc_message_format_plain(NcMessage *msg);
+
+G_END_DECLS
+#endif

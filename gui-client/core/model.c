@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+#include "model.h"
+
+#include "irc-line.h"
+
+#include <string.h>
+
+/* ---- NcMessage ------------------------------------------------------ */
+
+struct _NcMessage {
+    GObject parent_instance;
+    gint64 time_us;
+    NcMessageKind kind;
+    NcMessageFlags flags;
+    char *sender;
+    char *text;
+};
+
+G_DEFINE_TYPE(NcMessage, nc_message, G_TYPE_OBJECT)
+
+static void
+nc_message_finalize(GObject *object)
+{
+    NcMessage *self = NC_MESSAGE(object);
+    g_free(self->sender);
+    g_free(self->text);
+    G_OBJECT_CLASS(nc_message_parent_class)->finalize(object);
+}
+
+static void
+nc_message_class_init(NcMessageClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = nc_message_finalize;
+}
+
+static void
+nc_message_init(NcMessage *self)
+{
+}
+
+NcMessage *
+nc_message_new(gint64 time_us, NcMessageKind kind, NcMessageFlags flags,
+               const char *sender, const char *text)
+{
+    NcMessage *self = g_object_new(NC_TYPE_MESSAGE, NULL);
+    self->time_us = time_us;
+    self->kind = kind;
+    self->flags = flags;
+    self->sender = g_strdup(sender);
+    /* Servers relay whatever bytes clients send; GTK wants UTF-8. */
+    self->text = g_utf8_make_valid(text ? text : "", -1);
+    return self;
+}
+
+gint64 nc_message_get_time(NcMessage *self) { return self->time_us; }
+NcMessageKind nc_message_get_kind(NcMessage *self) { return self->kind; }
+NcMessageFlags nc_message_get_flags(NcMessage *self) { return self->flags; }
+const char *nc_message_get_sender(NcMessage *self) { return self->sender; }
+const char *nc_message_get_text(NcMessage *self) { return self->text; }
+
+gboolean
+nc_message_kind_is_event(NcMessageKind kind)
+{
+    switch (kind) {
+    case NC_MSG_JOIN:
+    case NC_MSG_PART:
+    case NC_MSG_QUIT:
+    case NC_MSG_NICK:
+    case NC_MSG_MODE:
+    case NC_MSG_KICK:
+    case NC_MSG_TOPIC:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* ---- NcMember ------------------------------------------------------- */
+
+struct _NcMember {
+    GObject parent_instance;
+    char *nick;
+    char *folded;
+    char *prefixes;
+    int rank;
+};
+
+G_DEFINE_TYPE(NcMember, nc_member, G_TYPE_OBJECT)
+
+static void
+nc_member_finalize(GObject *object)
+{
+    NcMember *self = NC_MEMBER(object);
+    g_free(self->nick);
+    g_free(self->folded);
+    g_free(self->prefixes);
+    G_OBJECT_CLASS(nc_member_parent_class)->finalize(object);
+}
+
+static void
+nc_member_class_init(NcMemberClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = nc_member_finalize;
+}
+
+static void
+nc_member_init(NcMember *self)
+{
+}
+
+NcMember *
+nc_member_new(const char *nick, const char *prefixes, int rank)
+{
+    NcMember *self = g_object_new(NC_TYPE_MEMBER, NULL);
+    self->nick = g_strdup(nick);
+    self->folded = nc_irc_casefold(nick);
+    self->prefixes = g_strdup(prefixes ? prefixes : "");
+    self->rank = rank;
+    return self;
+}
+
+const char *nc_member_get_nick(NcMember *self) { return self->nick; }
+const char *nc_member_get_prefixes(NcMember *self) { return self->prefixes; }
+int nc_member_get_rank(NcMember *self) { return self->rank; }
+
+int
+nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    const NcMember *ma = a, *mb = b;
+    if (ma->rank != mb->rank)
+        return ma->rank < mb->rank ? -1 : 1;
+    return strcmp(ma->folded, mb->folded);
+}
+
+/* ---- NcBuffer ------------------------------------------------------- */
+
+struct _NcBuffer {
+    GObject parent_instance;
+    NcBufferKind kind;
+    char *name;
+    char *topic;
+    GListStore *messages;
+    GListStore *members;
+    guint scrollback;
+    guint unread;
+    guint mentions;
+    gboolean joined;
+    gboolean active;
+};
+
+enum {
+    BUF_PROP_0,
+    BUF_PROP_NAME,
+    BUF_PROP_TOPIC,
+    BUF_PROP_JOINED,
+    BUF_PROP_UNREAD,
+    BUF_PROP_MENTIONS,
+    BUF_PROP_ACTIVE,
+    BUF_N_PROPS
+};
+static GParamSpec *buffer_props[BUF_N_PROPS];
+
+G_DEFINE_TYPE(NcBuffer, nc_buffer, G_TYPE_OBJECT)
+
+static void
+nc_buffer_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+    NcBuffer *self = NC_BUFFER(object);
+    switch (id) {
+    case BUF_PROP_NAME: g_value_set_string(value, self->name); break;
+    case BUF_PROP_TOPIC: g_value_set_string(value, self->topic); break;
+    case BUF_PROP_JOINED: g_value_set_boolean(value, self->joined); break;
+    case BUF_PROP_UNREAD: g_value_set_uint(value, self->unread); break;
+    case BUF_PROP_MENTIONS: g_value_set_uint(value, self->mentions); break;
+    case BUF_PROP_ACTIVE: g_value_set_boolean(value, self->active); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void
+nc_buffer_finalize(GObject *object)
+{
+    NcBuffer *self = NC_BUFFER(object);
+    g_free(self->name);
+    g_free(self->topic);
+    g_object_unref(self->messages);
+    g_object_unref(self->members);
+    G_OBJECT_CLASS(nc_buffer_parent_class)->finalize(object);
+}
+
+static void
+nc_buffer_class_init(NcBufferClass *klass)
+{
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    oc->get_property = nc_buffer_get_property;
+    oc->finalize = nc_buffer_finalize;
+    GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+    buffer_props[BUF_PROP_NAME] = g_param_spec_string("name", NULL, NULL, NULL, ro);
+    buffer_props[BUF_PROP_TOPIC] = g_param_spec_string("topic", NULL, NULL, "", ro);
+    buffer_props[BUF_PROP_JOINED] = g_param_spec_boolean("joined", NULL, NULL, FALSE, ro);
+    buffer_props[BUF_PROP_UNREAD] = g_param_spec_uint("unread", NULL, NULL, 0, G_MAXUINT, 0, ro);
+    buffer_props[BUF_PROP_MENTIONS] = g_param_spec_uint("mentions", NULL, NULL, 0, G_MAXUINT, 0, ro);
+    buffer_props[BUF_PROP_ACTIVE] = g_param_spec_boolean("active", NULL, NULL, FALSE, ro);
+    g_object_class_install_properties(oc, BUF_N_PROPS, buffer_props);
+}
+
+static void
+nc_buffer_init(NcBuffer *self)
+{
+    self->messages = g_list_store_new(NC_TYPE_MESSAGE);
+    self->members = g_list_store_new(NC_TYPE_MEMBER);
+    self->topic = g_strdup("");
+    self->scrollback = 5000;
+}
+
+NcBuffer *
+nc_buffer_new(NcBufferKind kind, const char *name)
+{
+    NcBuffer *self = g_object_new(NC_TYPE_BUFFER, NULL);
+    self->kind = kind;
+    self->name = g_strdup(name);
+    return self;
+}
+
+NcBufferKind nc_buffer_get_kind(NcBuffer *self) { return self->kind; }
+const char *nc_buffer_get_name(NcBuffer *self) { return self->name; }
+GListModel *nc_buffer_get_messages(NcBuffer *self) { return G_LIST_MODEL(self->messages); }
+GListModel *nc_buffer_get_members(NcBuffer *self) { return G_LIST_MODEL(self->members); }
+guint nc_buffer_get_scrollback(NcBuffer *self) { return self->scrollback; }
+const char *nc_buffer_get_topic(NcBuffer *self) { return self->topic; }
+gboolean nc_buffer_get_joined(NcBuffer *self) { return self->joined; }
+guint nc_buffer_get_unread(NcBuffer *self) { return self->unread; }
+guint nc_buffer_get_mentions(NcBuffer *self) { return self->mentions; }
+gboolean nc_buffer_get_active(NcBuffer *self) { return self->active; }
+
+void
+nc_buffer_set_name(NcBuffer *self, const char *name)
+{
+    if (g_strcmp0(self->name, name) == 0)
+        return;
+    g_free(self->name);
+    self->name = g_strdup(name);
+    g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_NAME]);
+}
+
+static void
+trim_scrollback(NcBuffer *self)
+{
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->messages));
+    if (n <= self->scrollback)
+        return;
+    /* Trim in chunks (a tenth of the limit) rather than one per append, so
+     * a busy channel costs one items-changed per chunk, not per message. */
+    guint excess = n - self->scrollback;
+    guint chunk = MAX(excess, self->scrollback / 10);
+    chunk = MIN(chunk, n);
+    g_list_store_splice(self->messages, 0, chunk, NULL, 0);
+}
+
+void
+nc_buffer_append(NcBuffer *self, NcMessage *msg)
+{
+    g_list_store_append(self->messages, msg);
+    trim_scrollback(self);
+    if (self->active)
+        return;
+    NcMessageKind kind = nc_message_get_kind(msg);
+    if (nc_message_kind_is_event(kind) || kind == NC_MSG_HISTORY ||
+        (nc_message_get_flags(msg) & NC_MSG_FLAG_SELF))
+        return;
+    self->unread++;
+    g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_UNREAD]);
+    if (nc_message_get_flags(msg) & NC_MSG_FLAG_HIGHLIGHT) {
+        self->mentions++;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_MENTIONS]);
+    }
+}
+
+void
+nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages)
+{
+    if (!messages || messages->len == 0)
+        return;
+    g_list_store_splice(self->messages, 0, 0, messages->pdata, messages->len);
+    trim_scrollback(self);
+}
+
+void
+nc_buffer_set_scrollback(NcBuffer *self, guint limit)
+{
+    self->scrollback = MAX(limit, 10);
+    trim_scrollback(self);
+}
+
+void
+nc_buffer_set_topic(NcBuffer *self, const char *topic)
+{
+    if (g_strcmp0(self->topic, topic ? topic : "") == 0)
+        return;
+    g_free(self->topic);
+    self->topic = g_utf8_make_valid(topic ? topic : "", -1);
+    g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_TOPIC]);
+}
+
+void
+nc_buffer_set_joined(NcBuffer *self, gboolean joined)
+{
+    joined = !!joined;
+    if (self->joined == joined)
+        return;
+    self->joined = joined;
+    g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_JOINED]);
+}
+
+void
+nc_buffer_set_active(NcBuffer *self, gboolean active)
+{
+    active = !!active;
+    if (self->active != active) {
+        self->active = active;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_ACTIVE]);
+    }
+    if (active && self->unread) {
+        self->unread = 0;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_UNREAD]);
+    }
+    if (active && self->mentions) {
+        self->mentions = 0;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_MENTIONS]);
+    }
+}
+
+static gboolean
+find_member_pos(NcBuffer *self, const char *nick, guint *pos)
+{
+    g_autofree char *folded = nc_irc_casefold(nick);
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->members));
+    /* The list is sorted by rank first, so a nick lookup is linear; member
+     * lists are small next to message lists and this runs per event. */
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcMember) m = g_list_model_get_item(G_LIST_MODEL(self->members), i);
+        if (strcmp(m->folded, folded) == 0) {
+            *pos = i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+NcMember *
+nc_buffer_find_member(NcBuffer *self, const char *nick)
+{
+    guint pos;
+    if (!find_member_pos(self, nick, &pos))
+        return NULL;
+    NcMember *m = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
+    g_object_unref(m); /* the store keeps it alive */
+    return m;
+}
+
+void
+nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank)
+{
+    guint pos;
+    if (find_member_pos(self, nick, &pos))
+        g_list_store_remove(self->members, pos);
+    g_autoptr(NcMember) m = nc_member_new(nick, prefixes, rank);
+    g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
+}
+
+gboolean
+nc_buffer_remove_member(NcBuffer *self, const char *nick)
+{
+    guint pos;
+    if (!find_member_pos(self, nick, &pos))
+        return FALSE;
+    g_list_store_remove(self->members, pos);
+    return TRUE;
+}
+
+gboolean
+nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const char *new_nick)
+{
+    guint pos;
+    if (!find_member_pos(self, old_nick, &pos))
+        return FALSE;
+    g_autoptr(NcMember) old = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
+    g_list_store_remove(self->members, pos);
+    g_autoptr(NcMember) m = nc_member_new(new_nick, old->prefixes, old->rank);
+    g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
+    return TRUE;
+}
+
+void
+nc_buffer_clear_members(NcBuffer *self)
+{
+    g_list_store_remove_all(self->members);
+}
+
+char **
+nc_buffer_dup_member_nicks(NcBuffer *self)
+{
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->members));
+    char **out = g_new0(char *, n + 1);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcMember) m = g_list_model_get_item(G_LIST_MODEL(self->members), i);
+        out[i] = g_strdup(m->nick);
+    }
+    return out;
+}
+
+/* ---- NcNetwork ------------------------------------------------------ */
+
+struct _NcNetwork {
+    GObject parent_instance;
+    char *name;
+    GListStore *buffers;
+    NcBuffer *server;
+    char *prefix_modes;   /* "ov" */
+    char *prefix_symbols; /* "@+" */
+    guint scrollback;
+};
+
+G_DEFINE_TYPE(NcNetwork, nc_network, G_TYPE_OBJECT)
+
+static void
+nc_network_finalize(GObject *object)
+{
+    NcNetwork *self = NC_NETWORK(object);
+    g_free(self->name);
+    g_object_unref(self->buffers);
+    g_object_unref(self->server);
+    g_free(self->prefix_modes);
+    g_free(self->prefix_symbols);
+    G_OBJECT_CLASS(nc_network_parent_class)->finalize(object);
+}
+
+static void
+nc_network_class_init(NcNetworkClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = nc_network_finalize;
+}
+
+static void
+nc_network_init(NcNetwork *self)
+{
+    self->buffers = g_list_store_new(NC_TYPE_BUFFER);
+    self->prefix_modes = g_strdup("ov");
+    self->prefix_symbols = g_strdup("@+");
+    self->scrollback = 5000;
+}
+
+NcNetwork *
+nc_network_new(const char *name)
+{
+    NcNetwork *self = g_object_new(NC_TYPE_NETWORK, NULL);
+    self->name = g_strdup(name);
+    self->server = nc_buffer_new(NC_BUFFER_SERVER, name);
+    g_list_store_append(self->buffers, self->server);
+    return self;
+}
+
+const char *nc_network_get_name(NcNetwork *self) { return self->name; }
+GListModel *nc_network_get_buffers(NcNetwork *self) { return G_LIST_MODEL(self->buffers); }
+NcBuffer *nc_network_get_server_buffer(NcNetwork *self) { return self->server; }
+const char *nc_network_get_prefix_symbols(NcNetwork *self) { return self->prefix_symbols; }
+
+NcBuffer *
+nc_network_find_buffer(NcNetwork *self, const char *name)
+{
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->buffers));
+    for (guint i = 1; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(G_LIST_MODEL(self->buffers), i);
+        if (nc_irc_name_equal(b->name, name))
+            return b; /* the store keeps it alive */
+    }
+    return NULL;
+}
+
+NcBuffer *
+nc_network_ensure_buffer(NcNetwork *self, NcBufferKind kind, const char *name)
+{
+    NcBuffer *b = nc_network_find_buffer(self, name);
+    if (b)
+        return b;
+    b = nc_buffer_new(kind, name);
+    nc_buffer_set_scrollback(b, self->scrollback);
+    g_list_store_append(self->buffers, b);
+    g_object_unref(b);
+    return b;
+}
+
+gboolean
+nc_network_remove_buffer(NcNetwork *self, NcBuffer *buffer)
+{
+    guint pos;
+    if (buffer == self->server || !g_list_store_find(self->buffers, buffer, &pos))
+        return FALSE;
+    g_list_store_remove(self->buffers, pos);
+    return TRUE;
+}
+
+void
+nc_network_set_prefix(NcNetwork *self, const char *value)
+{
+    /* PREFIX=(qaohv)~&@%+ */
+    if (!value || value[0] != '(')
+        return;
+    const char *close = strchr(value, ')');
+    if (!close)
+        return;
+    gsize nmodes = (gsize)(close - value - 1);
+    if (strlen(close + 1) != nmodes)
+        return;
+    g_free(self->prefix_modes);
+    g_free(self->prefix_symbols);
+    self->prefix_modes = g_strndup(value + 1, nmodes);
+    self->prefix_symbols = g_strdup(close + 1);
+}
+
+char
+nc_network_prefix_mode_to_symbol(NcNetwork *self, char mode)
+{
+    const char *p = mode ? strchr(self->prefix_modes, mode) : NULL;
+    return p ? self->prefix_symbols[p - self->prefix_modes] : 0;
+}
+
+int
+nc_network_prefix_rank(NcNetwork *self, char symbol)
+{
+    const char *p = symbol ? strchr(self->prefix_symbols, symbol) : NULL;
+    return p ? (int)(p - self->prefix_symbols) : G_MAXINT;
+}
+
+void
+nc_network_set_scrollback(NcNetwork *self, guint limit)
+{
+    self->scrollback = limit;
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->buffers));
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(G_LIST_MODEL(self->buffers), i);
+        nc_buffer_set_scrollback(b, limit);
+    }
+}

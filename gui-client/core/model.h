@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/* The conversation model: networks hold buffers (the server buffer,
+ * channels and private queries); buffers hold messages and members.
+ * Every list is a GListModel so the GTK layer can show it with stock
+ * list views, and every count the sidebar shows is a notifying property.
+ * All of it lives on the main context; nothing here touches the network. */
+#ifndef NC_MODEL_H
+#define NC_MODEL_H
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/** What a message is, which decides how it is drawn and logged. */
+typedef enum {
+    NC_MSG_PRIVMSG,  /* an ordinary message */
+    NC_MSG_ACTION,   /* /me */
+    NC_MSG_NOTICE,
+    NC_MSG_JOIN,
+    NC_MSG_PART,
+    NC_MSG_QUIT,
+    NC_MSG_KICK,
+    NC_MSG_NICK,
+    NC_MSG_TOPIC,
+    NC_MSG_MODE,
+    NC_MSG_STATUS,   /* the client's own information line */
+    NC_MSG_ERROR,    /* an error the user must see */
+    NC_MSG_SERVER,   /* numerics and server notices */
+    NC_MSG_HISTORY,  /* a line reloaded from the on-disk log */
+} NcMessageKind;
+
+/** Flags on a message. */
+typedef enum {
+    NC_MSG_FLAG_NONE = 0,
+    NC_MSG_FLAG_SELF = 1 << 0,      /* sent by us */
+    NC_MSG_FLAG_HIGHLIGHT = 1 << 1, /* mentions our nick or a watched word */
+} NcMessageFlags;
+
+/** Which kind of conversation a buffer is. */
+typedef enum {
+    NC_BUFFER_SERVER,
+    NC_BUFFER_CHANNEL,
+    NC_BUFFER_QUERY,
+} NcBufferKind;
+
+#define NC_TYPE_MESSAGE (nc_message_get_type())
+G_DECLARE_FINAL_TYPE(NcMessage, nc_message, NC, MESSAGE, GObject)
+#define NC_TYPE_MEMBER (nc_member_get_type())
+G_DECLARE_FINAL_TYPE(NcMember, nc_member, NC, MEMBER, GObject)
+#define NC_TYPE_BUFFER (nc_buffer_get_type())
+G_DECLARE_FINAL_TYPE(NcBuffer, nc_buffer, NC, BUFFER, GObject)
+#define NC_TYPE_NETWORK (nc_network_get_type())
+G_DECLARE_FINAL_TYPE(NcNetwork, nc_network, NC, NETWORK, GObject)
+
+/**
+ * A new immutable message.
+ * @param time_us when it happened, Unix microseconds
+ * @param sender the nick it came from, or NULL for client/server lines
+ * @param text the text (UTF-8; invalid bytes are replaced)
+ */
+NcMessage *nc_message_new(gint64 time_us, NcMessageKind kind, NcMessageFlags flags,
+                          const char *sender, const char *text);
+/** When the message happened, Unix microseconds. */
+gint64 nc_message_get_time(NcMessage *self);
+/** The message's kind. */
+NcMessageKind nc_message_get_kind(NcMessage *self);
+/** The message's flags. */
+NcMessageFlags nc_message_get_flags(NcMessage *self);
+/** The sender's nick, or NULL. */
+const char *nc_message_get_sender(NcMessage *self);
+/** The text. */
+const char *nc_message_get_text(NcMessage *self);
+/** Is this a join/part/quit/nick/mode line, drawn muted and collapsible? */
+gboolean nc_message_kind_is_event(NcMessageKind kind);
+
+/**
+ * A channel member.
+ * @param prefixes the membership symbols held, highest first ("@+")
+ * @param rank the rank of the highest symbol (0 highest; G_MAXINT none)
+ */
+NcMember *nc_member_new(const char *nick, const char *prefixes, int rank);
+/** The member's nick. */
+const char *nc_member_get_nick(NcMember *self);
+/** The membership symbols, highest first ("" for none). */
+const char *nc_member_get_prefixes(NcMember *self);
+/** The highest symbol's rank (0 highest), G_MAXINT without one. */
+int nc_member_get_rank(NcMember *self);
+/** Sort order of the member list: rank, then nick without case. */
+int nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused);
+
+/** A new empty buffer. */
+NcBuffer *nc_buffer_new(NcBufferKind kind, const char *name);
+/** The buffer's kind. */
+NcBufferKind nc_buffer_get_kind(NcBuffer *self);
+/** The channel's or query peer's name (the network's name for the server buffer). */
+const char *nc_buffer_get_name(NcBuffer *self);
+/** Rename (a query whose peer changed nick). Notifies "name". */
+void nc_buffer_set_name(NcBuffer *self, const char *name);
+/** The messages, oldest first (a GListModel of NcMessage). */
+GListModel *nc_buffer_get_messages(NcBuffer *self);
+/** The members, sorted by nc_member_compare() (a GListModel of NcMember). */
+GListModel *nc_buffer_get_members(NcBuffer *self);
+/**
+ * Add a message at the end.  When the buffer is not active, unread (and,
+ * for a highlight, mentions) count up.  Past the scrollback limit the
+ * oldest messages go, so memory stays bounded however long a channel runs.
+ */
+void nc_buffer_append(NcBuffer *self, NcMessage *msg);
+/** Insert reloaded history before everything else (messages oldest first). */
+void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages);
+/** The scrollback limit in messages (default 5000). */
+guint nc_buffer_get_scrollback(NcBuffer *self);
+/** Set the scrollback limit (at least 10), trimming at once if over. */
+void nc_buffer_set_scrollback(NcBuffer *self, guint limit);
+/** The topic ("" when none). */
+const char *nc_buffer_get_topic(NcBuffer *self);
+/** Set the topic; notifies "topic". */
+void nc_buffer_set_topic(NcBuffer *self, const char *topic);
+/** Are we in the channel (or, for other kinds, connected)? */
+gboolean nc_buffer_get_joined(NcBuffer *self);
+/** Set the joined state; notifies "joined". */
+void nc_buffer_set_joined(NcBuffer *self, gboolean joined);
+/** Messages that arrived while the buffer was not active. */
+guint nc_buffer_get_unread(NcBuffer *self);
+/** Highlights that arrived while the buffer was not active. */
+guint nc_buffer_get_mentions(NcBuffer *self);
+/** Is the buffer the one shown?  Activating clears the counts. */
+gboolean nc_buffer_get_active(NcBuffer *self);
+/** Mark the buffer shown or not; showing it clears unread and mentions. */
+void nc_buffer_set_active(NcBuffer *self, gboolean active);
+/** Find a member by nick (case-insensitively), or NULL. */
+NcMember *nc_buffer_find_member(NcBuffer *self, const char *nick);
+/** Add or replace a member. */
+void nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank);
+/** Remove a member; returns whether it was there. */
+gboolean nc_buffer_remove_member(NcBuffer *self, const char *nick);
+/** Rename a member, keeping its prefixes; returns whether it was there. */
+gboolean nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const char *new_nick);
+/** Drop every member (on part or disconnect). */
+void nc_buffer_clear_members(NcBuffer *self);
+/** The members' nicks (for completion), a NULL-terminated array to g_strfreev(). */
+char **nc_buffer_dup_member_nicks(NcBuffer *self);
+
+/** A new network with its server buffer. */
+NcNetwork *nc_network_new(const char *name);
+/** The network's display name. */
+const char *nc_network_get_name(NcNetwork *self);
+/** The buffers, server buffer first (a GListModel of NcBuffer). */
+GListModel *nc_network_get_buffers(NcNetwork *self);
+/** The server buffer. */
+NcBuffer *nc_network_get_server_buffer(NcNetwork *self);
+/** The buffer named name (case-insensitively), or NULL. */
+NcBuffer *nc_network_find_buffer(NcNetwork *self, const char *name);
+/** The buffer named name, created (of kind kind) when missing. */
+NcBuffer *nc_network_ensure_buffer(NcNetwork *self, NcBufferKind kind, const char *name);
+/** Remove a buffer (never the server buffer); returns whether it was there. */
+gboolean nc_network_remove_buffer(NcNetwork *self, NcBuffer *buffer);
+/** Set the membership prefixes from ISUPPORT PREFIX=(modes)symbols. */
+void nc_network_set_prefix(NcNetwork *self, const char *isupport_value);
+/** The membership symbols, highest first ("@+" by default). */
+const char *nc_network_get_prefix_symbols(NcNetwork *self);
+/** The mode letter of a membership symbol (o for @), or 0. */
+char nc_network_prefix_mode_to_symbol(NcNetwork *self, char mode);
+/** The rank of a symbol (0 highest), G_MAXINT when not a symbol. */
+int nc_network_prefix_rank(NcNetwork *self, char symbol);
+/** Scrollback limit applied to buffers created from now on and existing ones. */
+void nc_network_set_scrollback(NcNetwork *self, guint limit);
+
+G_END_DECLS
+#endif

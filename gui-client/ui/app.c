@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: MIT */
+#include "app.h"
+
+#include "host.h"
+#include "window.h"
+
+#include "nt-config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <natter/addr.h>
+#include <signal.h>
+
+#define APP_ID "org.natter.Natter"
+
+struct _NaApp {
+    GtkApplication parent_instance;
+    GSettings *settings;
+    NcLogger *logger;
+    NcDiscovery *discovery;
+    NcLocalServer *local;
+    GPtrArray *clients;
+    guint portal_signal;
+
+    /* command line */
+    char *opt_server;
+    char *opt_nick;
+    char *opt_realname;
+    char **opt_join;
+    gboolean opt_host_local;
+    gboolean opt_no_discovery;
+};
+
+G_DEFINE_TYPE(NaApp, na_app, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry options[] = {
+    {"server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("Connect to this IRC server"), N_("HOST[:PORT]")},
+    {"nick", 'n', 0, G_OPTION_ARG_STRING, NULL, N_("Use this nickname"), N_("NICK")},
+    {"realname", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Use this real name"), N_("NAME")},
+    {"join", 'j', 0, G_OPTION_ARG_STRING_ARRAY, NULL, N_("Join this channel once connected (repeatable)"), N_("#CHANNEL")},
+    {"host-local", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Host a chat on this computer (start natterd) and join it"), NULL},
+    {"no-discovery", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Do not look for chats hosted on the local network"), NULL},
+    {"version", 'v', 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+GSettings *na_app_get_settings(NaApp *self) { return self->settings; }
+NcLogger *na_app_get_logger(NaApp *self) { return self->logger; }
+NcDiscovery *na_app_get_discovery(NaApp *self) { return self->discovery; }
+
+static NaWindow *
+main_window(NaApp *self)
+{
+    GtkWindow *w = gtk_application_get_active_window(GTK_APPLICATION(self));
+    if (w && NA_IS_WINDOW(w))
+        return NA_WINDOW(w);
+    for (GList *l = gtk_application_get_windows(GTK_APPLICATION(self)); l; l = l->next)
+        if (NA_IS_WINDOW(l->data))
+            return l->data;
+    NaWindow *win = na_window_new(self);
+    return win;
+}
+
+/* Settings come from the installed schema, or (running from the build
+ * tree) from the one compiled next to the build's data files. */
+static GSettings *
+load_settings(void)
+{
+    GSettingsSchemaSource *def = g_settings_schema_source_get_default();
+    GSettingsSchema *schema = def ? g_settings_schema_source_lookup(def, APP_ID, TRUE) : NULL;
+    if (!schema) {
+        g_autoptr(GSettingsSchemaSource) build =
+            g_settings_schema_source_new_from_directory(NATTER_SCHEMA_BUILD_DIR, def, FALSE, NULL);
+        if (build)
+            schema = g_settings_schema_source_lookup(build, APP_ID, FALSE);
+    }
+    if (!schema) {
+        g_warning("settings schema %s not found; nothing will be remembered", APP_ID);
+        return NULL;
+    }
+    GSettings *s = g_settings_new_full(schema, NULL, NULL);
+    g_settings_schema_unref(schema);
+    return s;
+}
+
+static char *
+setting_or(NaApp *self, const char *key, const char *fallback)
+{
+    g_autofree char *v = self->settings ? g_settings_get_string(self->settings, key) : NULL;
+    return g_strdup(v && *v ? v : fallback);
+}
+
+NcClient *
+na_app_connect(NaApp *self, const char *host, guint16 port, const char *nick,
+               const char *realname, const char *password, const char *const *channels)
+{
+    g_autofree char *default_nick = setting_or(self, "nick", g_get_user_name());
+    NcClient *c = nc_client_new(host, port, nick && *nick ? nick : default_nick, realname, password);
+    nc_client_set_logger(c, self->logger,
+                         self->settings ? g_settings_get_uint(self->settings, "reload-lines") : 100);
+    if (self->settings) {
+        nc_network_set_scrollback(nc_client_get_network(c),
+                                  g_settings_get_uint(self->settings, "scrollback"));
+        g_auto(GStrv) words = g_settings_get_strv(self->settings, "highlight-words");
+        nc_client_set_highlight_words(c, (const char *const *)words);
+    }
+    nc_client_set_autojoin(c, channels);
+    g_ptr_array_add(self->clients, c);
+    NaWindow *win = main_window(self);
+    na_window_add_client(win, c);
+    gtk_window_present(GTK_WINDOW(win));
+    nc_client_connect(c);
+    return c;
+}
+
+void
+na_app_remember(NaApp *self, const char *host, guint16 port, const char *nick,
+                const char *realname, const char *password, const char *const *channels,
+                gboolean host_locally)
+{
+    if (!self->settings)
+        return;
+    g_settings_delay(self->settings);
+    if (!host_locally) {
+        g_settings_set_string(self->settings, "server", host ? host : "");
+        g_settings_set_int(self->settings, "port", port);
+        g_settings_set_string(self->settings, "password", password ? password : "");
+    }
+    g_settings_set_string(self->settings, "nick", nick ? nick : "");
+    g_settings_set_string(self->settings, "realname", realname ? realname : "");
+    g_settings_set_strv(self->settings, "channels", channels);
+    g_settings_set_boolean(self->settings, "host-locally", host_locally);
+    g_settings_apply(self->settings);
+}
+
+/* ---- hosting -------------------------------------------------------- */
+
+static void
+on_local_ready(NcLocalServer *server, guint port, NaApp *self)
+{
+    g_auto(GStrv) saved = self->settings ? g_settings_get_strv(self->settings, "channels") : NULL;
+    const char *fallback[] = {"#natter", NULL};
+    const char *const *channels = self->opt_join && self->opt_join[0] ? (const char *const *)self->opt_join
+                                  : saved && saved[0]                ? (const char *const *)saved
+                                                                     : fallback;
+    NcClient *c = na_app_connect(self, "127.0.0.1", (guint16)port, self->opt_nick,
+                                 self->opt_realname, NULL, channels);
+    (void)c;
+    gboolean share = self->settings && g_settings_get_boolean(self->settings, "share-on-lan");
+    if (share && self->discovery) {
+        g_autofree char *name = g_strdup_printf(_("%s on %s"), g_get_real_name(), g_get_host_name());
+        nc_discovery_announce(self->discovery, (guint16)port, name);
+    }
+}
+
+static void
+on_local_failed(NcLocalServer *server, const char *message, NaApp *self)
+{
+    na_window_show_error(main_window(self), message);
+}
+
+void
+na_app_host_local(NaApp *self, gboolean share_on_lan)
+{
+    NaWindow *win = main_window(self);
+    gtk_window_present(GTK_WINDOW(win));
+    if (self->local) {
+        if (nc_local_server_get_port(self->local))
+            on_local_ready(self->local, nc_local_server_get_port(self->local), self);
+        return;
+    }
+    g_autofree char *natterd = nc_find_natterd(NULL);
+    if (!natterd) {
+        na_window_show_error(win, _("Cannot host a chat: the natterd server program was not found "
+                                    "(install it, or set NATTER_NATTERD to its path)"));
+        return;
+    }
+    self->local = nc_local_server_new(natterd, share_on_lan ? "0.0.0.0" : "127.0.0.1", 0);
+    g_signal_connect(self->local, "ready", G_CALLBACK(on_local_ready), self);
+    g_signal_connect(self->local, "failed", G_CALLBACK(on_local_failed), self);
+    g_autoptr(GError) error = NULL;
+    if (!nc_local_server_start(self->local, &error)) {
+        g_autofree char *text = g_strdup_printf(_("Cannot start %s: %s"), natterd, error->message);
+        na_window_show_error(win, text);
+        g_clear_object(&self->local);
+    }
+}
+
+/* ---- dark style from the desktop portal ------------------------------ */
+
+static void
+apply_color_scheme(GVariant *value)
+{
+    /* The portal's old Read() wraps the value twice. */
+    g_autoptr(GVariant) v = g_variant_ref(value);
+    while (g_variant_is_of_type(v, G_VARIANT_TYPE_VARIANT)) {
+        GVariant *inner = g_variant_get_variant(v);
+        g_variant_unref(v);
+        v = inner;
+    }
+    if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
+        g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme",
+                     g_variant_get_uint32(v) == 1, NULL);
+}
+
+static void
+on_portal_read(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
+    if (!reply)
+        return; /* no portal: keep the theme's own default */
+    g_autoptr(GVariant) value = NULL;
+    g_variant_get(reply, "(v)", &value);
+    apply_color_scheme(value);
+}
+
+static void
+on_portal_changed(GDBusConnection *c, const char *sender, const char *path, const char *iface,
+                  const char *signal, GVariant *params, gpointer data)
+{
+    const char *ns, *key;
+    g_autoptr(GVariant) value = NULL;
+    g_variant_get(params, "(&s&sv)", &ns, &key, &value);
+    if (g_strcmp0(ns, "org.freedesktop.appearance") == 0 && g_strcmp0(key, "color-scheme") == 0)
+        apply_color_scheme(value);
+}
+
+static void
+follow_dark_preference(NaApp *self)
+{
+    const char *force = g_getenv("NATTER_DARK");
+    if (force) {
+        g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme",
+                     g_strcmp0(force, "1") == 0, NULL);
+        return;
+    }
+    GDBusConnection *bus = g_application_get_dbus_connection(G_APPLICATION(self));
+    if (!bus)
+        return;
+    self->portal_signal = g_dbus_connection_signal_subscribe(
+        bus, "org.freedesktop.portal.Desktop", "org.freedesktop.portal.Settings", "SettingChanged",
+        "/org/freedesktop/portal/desktop", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_portal_changed, self, NULL);
+    g_dbus_connection_call(bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
+                           "org.freedesktop.portal.Settings", "Read",
+                           g_variant_new("(ss)", "org.freedesktop.appearance", "color-scheme"),
+                           G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL,
+                           on_portal_read, self);
+}
+
+/* ---- actions -------------------------------------------------------- */
+
+static void
+act_quit(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    g_application_quit(G_APPLICATION(data));
+}
+
+static void
+act_about(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaApp *self = data;
+    const char *authors[] = {"The Natter developers", NULL};
+    gtk_show_about_dialog(GTK_WINDOW(main_window(self)), "program-name", "Natter",
+                          "version", NT_VERSION, "logo-icon-name", APP_ID,
+                          "comments", _("Chat on IRC, or host a chat on this computer"),
+                          "license-type", GTK_LICENSE_MIT_X11, "authors", authors, NULL);
+}
+
+static void
+act_host_local(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaApp *self = data;
+    na_app_host_local(self, self->settings && g_settings_get_boolean(self->settings, "share-on-lan"));
+}
+
+static const GActionEntry app_actions[] = {
+    {"quit", act_quit, NULL, NULL, NULL, {0}},
+    {"about", act_about, NULL, NULL, NULL, {0}},
+    {"host-local", act_host_local, NULL, NULL, NULL, {0}},
+};
+
+static gboolean
+on_unix_signal(gpointer data)
+{
+    g_application_quit(G_APPLICATION(data));
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+na_app_startup(GApplication *app)
+{
+    NaApp *self = NA_APP(app);
+    G_APPLICATION_CLASS(na_app_parent_class)->startup(app);
+    g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions), app);
+
+    struct { const char *action; const char *accels[3]; } accels[] = {
+        {"app.quit", {"<Control>q", NULL, NULL}},
+        {"win.prev-buffer", {"<Control>Page_Up", "<Alt>Up", NULL}},
+        {"win.next-buffer", {"<Control>Page_Down", "<Alt>Down", NULL}},
+        {"win.close-buffer", {"<Control>w", NULL, NULL}},
+        {"win.jump", {"<Control>k", NULL, NULL}},
+        {"win.connect", {"<Control>n", NULL, NULL}},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(accels); i++)
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), accels[i].action, accels[i].accels);
+    for (int i = 1; i <= 9; i++) {
+        g_autofree char *detailed = g_strdup_printf("win.goto-buffer(%d)", i);
+        g_autofree char *accel = g_strdup_printf("<Alt>%d", i);
+        const char *list[] = {accel, NULL};
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), detailed, list);
+    }
+
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
+    gtk_css_provider_load_from_resource(css, "/org/natter/Natter/style.css");
+    gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
+                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    gtk_window_set_default_icon_name(APP_ID);
+
+    self->settings = load_settings();
+    self->logger = nc_logger_new(NULL);
+    gboolean discovery = !self->opt_no_discovery &&
+                         (!self->settings || g_settings_get_boolean(self->settings, "discovery"));
+    if (discovery)
+        self->discovery = nc_discovery_new(NC_DISCOVERY_PORT, "255.255.255.255");
+    follow_dark_preference(self);
+    /* Ctrl-C in the terminal or a TERM from a test: quit cleanly, which
+     * also stops a hosted natterd. */
+    g_unix_signal_add(SIGINT, on_unix_signal, self);
+    g_unix_signal_add(SIGTERM, on_unix_signal, self);
+}
+
+static void
+na_app_activate(GApplication *app)
+{
+    NaApp *self = NA_APP(app);
+    NaWindow *win = main_window(self);
+    gtk_window_present(GTK_WINDOW(win));
+    if (self->clients->len > 0 || self->local)
+        return;
+    if (self->opt_server) {
+        char host[256];
+        guint16 port = 6667;
+        if (nt_addr_split(self->opt_server, host, sizeof host, &port, 6667) != 0) {
+            g_autofree char *text = g_strdup_printf(_("Not a server address: %s"), self->opt_server);
+            na_window_show_error(win, text);
+            return;
+        }
+        na_app_connect(self, host, port, self->opt_nick, self->opt_realname, NULL,
+                       (const char *const *)self->opt_join);
+    } else if (self->opt_host_local) {
+        na_app_host_local(self, self->settings && g_settings_get_boolean(self->settings, "share-on-lan"));
+    } else if (self->settings && g_settings_get_boolean(self->settings, "host-locally")) {
+        na_app_host_local(self, g_settings_get_boolean(self->settings, "share-on-lan"));
+    } else {
+        g_autofree char *server = setting_or(self, "server", "");
+        if (*server) {
+            g_autofree char *password = setting_or(self, "password", "");
+            g_autofree char *realname = setting_or(self, "realname", "");
+            g_auto(GStrv) channels = g_settings_get_strv(self->settings, "channels");
+            na_app_connect(self, server, (guint16)g_settings_get_int(self->settings, "port"), NULL,
+                           realname, password, (const char *const *)channels);
+        } else {
+            na_window_show_connect_dialog(win); /* first run */
+        }
+    }
+}
+
+static int
+na_app_handle_local_options(GApplication *app, GVariantDict *opts)
+{
+    NaApp *self = NA_APP(app);
+    if (g_variant_dict_contains(opts, "version")) {
+        g_print("natter %s\n", NT_VERSION);
+        return 0;
+    }
+    g_variant_dict_lookup(opts, "server", "s", &self->opt_server);
+    g_variant_dict_lookup(opts, "nick", "s", &self->opt_nick);
+    g_variant_dict_lookup(opts, "realname", "s", &self->opt_realname);
+    g_variant_dict_lookup(opts, "join", "^as", &self->opt_join);
+    self->opt_host_local = g_variant_dict_contains(opts, "host-local");
+    self->opt_no_discovery = g_variant_dict_contains(opts, "no-discovery");
+    return -1;
+}
+
+static void
+na_app_shutdown(GApplication *app)
+{
+    NaApp *self = NA_APP(app);
+    for (guint i = 0; i < self->clients->len; i++)
+        nc_client_disconnect(self->clients->pdata[i], _("natter closed"));
+    /* Give the QUITs a moment to leave before the worker threads stop. */
+    gint64 end = g_get_monotonic_time() + 200 * 1000;
+    while (self->clients->len && g_get_monotonic_time() < end)
+        g_main_context_iteration(NULL, FALSE);
+    G_APPLICATION_CLASS(na_app_parent_class)->shutdown(app);
+    g_ptr_array_set_size(self->clients, 0);
+    if (self->local)
+        nc_local_server_stop(self->local);
+    g_clear_object(&self->local);
+    g_clear_object(&self->discovery);
+    if (self->portal_signal) {
+        GDBusConnection *bus = g_application_get_dbus_connection(app);
+        if (bus)
+            g_dbus_connection_signal_unsubscribe(bus, self->portal_signal);
+        self->portal_signal = 0;
+    }
+    g_clear_pointer(&self->logger, nc_logger_free);
+    g_clear_object(&self->settings);
+}
+
+static void
+na_app_finalize(GObject *object)
+{
+    NaApp *self = NA_APP(object);
+    g_ptr_array_unref(self->clients);
+    g_free(self->opt_server);
+    g_free(self->opt_nick);
+    g_free(self->opt_realname);
+    g_strfreev(self->opt_join);
+    G_OBJECT_CLASS(na_app_parent_class)->finalize(object);
+}
+
+static void
+na_app_class_init(NaAppClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = na_app_finalize;
+    GApplicationClass *ac = G_APPLICATION_CLASS(klass);
+    ac->startup = na_app_startup;
+    ac->activate = na_app_activate;
+    ac->shutdown = na_app_shutdown;
+    ac->handle_local_options = na_app_handle_local_options;
+}
+
+static void
+na_app_init(NaApp *self)
+{
+    self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+    g_application_add_main_option_entries(G_APPLICATION(self), options);
+    g_application_set_option_context_parameter_string(G_APPLICATION(self), NULL);
+    g_application_set_option_context_summary(
+        G_APPLICATION(self), _("A chat client for IRC. Without options it reconnects to the last "
+                               "server, or asks where to connect on the first run."));
+}
+
+NaApp *
+na_app_new(void)
+{
+    /* Non-unique: every start is its own window and connections (a test
+     * and the user's own natter must not merge into one process). */
+    return g_object_new(NA_TYPE_APP, "application-id", APP_ID, "flags", G_APPLICATION_NON_UNIQUE, NULL);
+}

@@ -1,0 +1,863 @@
+/* SPDX-License-Identifier: MIT */
+#include "window.h"
+
+#include "connect-dialog.h"
+#include "input.h"
+#include "irc-line.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+struct _NaWindow {
+    GtkApplicationWindow parent_instance;
+
+    GtkRevealer *banner_revealer;
+    GtkLabel *banner_label;
+    GtkWidget *reconnect_button;
+    GtkSearchEntry *jump_entry;
+    GtkListView *sidebar_view;
+    GtkPaned *content_paned;
+    GtkLabel *topic_label;
+    GtkScrolledWindow *message_scroll;
+    GtkListView *message_view;
+    GtkLabel *nick_label;
+    GtkEntry *input_entry;
+    GtkScrolledWindow *members_scroll;
+    GtkListView *member_view;
+    GtkLabel *status_label;
+
+    GPtrArray *clients;          /* NcClient, in sidebar order */
+    GListStore *networks;        /* GListModel per client: its buffers */
+    GtkFilterListModel *sidebar_filtered;
+    GtkCustomFilter *jump_filter;
+    GtkSingleSelection *sidebar_selection;
+    GtkCustomFilter *event_filter;
+    gboolean collapse_events;
+
+    NcBuffer *current;           /* weak: the network owns it */
+    NcClient *current_client;
+    gulong topic_handler;
+
+    GPtrArray *history;          /* lines typed, oldest first */
+    guint history_pos;           /* == history->len when not browsing */
+    NcCompleter *completer;
+    gboolean follow_bottom;      /* keep the newest message in view */
+    guint seen_items;            /* message count when the view last moved */
+};
+
+G_DEFINE_TYPE(NaWindow, na_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static NcClient *
+client_for_buffer(NaWindow *self, NcBuffer *buffer)
+{
+    for (guint i = 0; i < self->clients->len; i++) {
+        NcClient *c = self->clients->pdata[i];
+        GListModel *bufs = nc_network_get_buffers(nc_client_get_network(c));
+        guint n = g_list_model_get_n_items(bufs);
+        for (guint j = 0; j < n; j++) {
+            g_autoptr(NcBuffer) b = g_list_model_get_item(bufs, j);
+            if (b == buffer)
+                return c;
+        }
+    }
+    return NULL;
+}
+
+/* ---- colours and message rows --------------------------------------- */
+
+static gboolean
+prefers_dark(void)
+{
+    gboolean dark = FALSE;
+    g_object_get(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", &dark, NULL);
+    return dark;
+}
+
+/* A stable colour per nick, from a palette readable on the current
+ * background (lighter shades on dark). */
+static const char *
+nick_colour(const char *nick)
+{
+    static const char *const light[] = {"#1c71d8", "#c01c28", "#26a269", "#a347ba", "#c64600",
+                                        "#0f7b81", "#865e3c", "#b5006a", "#6e7a00", "#4a4fc4"};
+    static const char *const dark[] = {"#99c1f1", "#f66151", "#8ff0a4", "#dc8add", "#ffbe6f",
+                                       "#62a0ea", "#cdab8f", "#5ee0d8", "#f8e45c", "#c061cb"};
+    g_autofree char *folded = nc_irc_casefold(nick ? nick : "");
+    guint h = g_str_hash(folded) % G_N_ELEMENTS(light);
+    return prefers_dark() ? dark[h] : light[h];
+}
+
+/* Escape text for markup and turn URLs into links. */
+static void
+append_linkified(GString *out, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *a = strstr(p, "http://");
+        const char *b = strstr(p, "https://");
+        const char *url = a && (!b || a < b) ? a : b;
+        if (!url) {
+            g_autofree char *esc = g_markup_escape_text(p, -1);
+            g_string_append(out, esc);
+            return;
+        }
+        g_autofree char *before = g_markup_escape_text(p, (gssize)(url - p));
+        g_string_append(out, before);
+        const char *end = url;
+        while (*end && *end != ' ' && *end != '<' && *end != '>' && *end != '"')
+            end++;
+        while (end > url && strchr(".,;:!?)'", end[-1]))
+            end--;
+        g_autofree char *u = g_markup_escape_text(url, (gssize)(end - url));
+        g_string_append_printf(out, "<a href=\"%s\">%s</a>", u, u);
+        p = end;
+    }
+}
+
+static char *
+message_markup(NcMessage *m)
+{
+    GString *s = g_string_new(NULL);
+    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+    g_autofree char *stamp = g_date_time_format(local, "%H:%M");
+    g_string_append_printf(s, "<span alpha=\"60%%\" font_features=\"tnum\">%s</span>  ", stamp);
+    const char *sender = nc_message_get_sender(m);
+    g_autofree char *esc_sender = g_markup_escape_text(sender ? sender : "", -1);
+    switch (nc_message_get_kind(m)) {
+    case NC_MSG_PRIVMSG:
+        g_string_append_printf(s, "<b><span foreground=\"%s\">%s</span></b>  ",
+                               nick_colour(sender), esc_sender);
+        append_linkified(s, nc_message_get_text(m));
+        break;
+    case NC_MSG_ACTION:
+        g_string_append_printf(s, "<i>* <span foreground=\"%s\">%s</span> ",
+                               nick_colour(sender), esc_sender);
+        append_linkified(s, nc_message_get_text(m));
+        g_string_append(s, "</i>");
+        break;
+    case NC_MSG_NOTICE:
+        g_string_append_printf(s, "<b>-<span foreground=\"%s\">%s</span>-</b>  ",
+                               nick_colour(sender), esc_sender);
+        append_linkified(s, nc_message_get_text(m));
+        break;
+    case NC_MSG_ERROR: {
+        g_autofree char *t = g_markup_escape_text(nc_message_get_text(m), -1);
+        g_string_append_printf(s, "<span foreground=\"#e01b24\" weight=\"bold\">⚠ %s</span>", t);
+        break;
+    }
+    default: {
+        g_string_append(s, "<span alpha=\"65%\">");
+        append_linkified(s, nc_message_get_text(m));
+        g_string_append(s, "</span>");
+        break;
+    }
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void
+message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    GtkWidget *label = gtk_label_new(NULL);
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
+    gtk_label_set_selectable(GTK_LABEL(label), TRUE);
+    gtk_label_set_use_markup(GTK_LABEL(label), TRUE);
+    gtk_widget_set_focusable(label, FALSE);
+    gtk_list_item_set_child(item, label);
+    gtk_list_item_set_activatable(item, FALSE);
+}
+
+static void
+message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    NcMessage *m = gtk_list_item_get_item(item);
+    GtkWidget *label = gtk_list_item_get_child(item);
+    g_autofree char *markup = message_markup(m);
+    gtk_label_set_markup(GTK_LABEL(label), markup);
+    NcMessageKind kind = nc_message_get_kind(m);
+    if (nc_message_kind_is_event(kind) || kind == NC_MSG_HISTORY)
+        gtk_widget_add_css_class(label, "natter-event");
+    else
+        gtk_widget_remove_css_class(label, "natter-event");
+    if (nc_message_get_flags(m) & NC_MSG_FLAG_HIGHLIGHT)
+        gtk_widget_add_css_class(label, "natter-highlight");
+    else
+        gtk_widget_remove_css_class(label, "natter-highlight");
+}
+
+/* ---- members -------------------------------------------------------- */
+
+static void
+member_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    GtkWidget *label = gtk_label_new(NULL);
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
+    gtk_widget_set_margin_start(label, 6);
+    gtk_list_item_set_child(item, label);
+}
+
+static void
+member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    NcMember *m = gtk_list_item_get_item(item);
+    GtkWidget *label = gtk_list_item_get_child(item);
+    const char *prefixes = nc_member_get_prefixes(m);
+    char first[2] = {prefixes[0], '\0'};
+    g_autofree char *text = g_strconcat(first, nc_member_get_nick(m), NULL);
+    gtk_label_set_text(GTK_LABEL(label), text);
+}
+
+/* ---- sidebar -------------------------------------------------------- */
+
+static void
+sidebar_update_row(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
+{
+    GtkWidget *name = g_object_get_data(G_OBJECT(row), "name");
+    GtkWidget *unread = g_object_get_data(G_OBJECT(row), "unread");
+    GtkWidget *mentions = g_object_get_data(G_OBJECT(row), "mentions");
+    gboolean server = nc_buffer_get_kind(b) == NC_BUFFER_SERVER;
+    gtk_label_set_text(GTK_LABEL(name), nc_buffer_get_name(b));
+    gtk_widget_set_margin_start(name, server ? 0 : 12);
+    if (server)
+        gtk_widget_add_css_class(name, "heading");
+    else
+        gtk_widget_remove_css_class(name, "heading");
+    if (!server && !nc_buffer_get_joined(b) && nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
+        gtk_widget_add_css_class(name, "natter-parted");
+    else
+        gtk_widget_remove_css_class(name, "natter-parted");
+    guint u = nc_buffer_get_unread(b), m = nc_buffer_get_mentions(b);
+    g_autofree char *us = g_strdup_printf("%u", u);
+    g_autofree char *ms = g_strdup_printf("%u", m);
+    gtk_label_set_text(GTK_LABEL(unread), us);
+    gtk_label_set_text(GTK_LABEL(mentions), ms);
+    gtk_widget_set_visible(unread, u > 0 && m == 0);
+    gtk_widget_set_visible(mentions, m > 0);
+    /* Screen readers hear the counts with the name. */
+    g_autofree char *desc = m ? g_strdup_printf(_("%s, %u unread, %u mentions"), nc_buffer_get_name(b), u, m)
+                          : u ? g_strdup_printf(_("%s, %u unread"), nc_buffer_get_name(b), u)
+                              : g_strdup(nc_buffer_get_name(b));
+    gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, desc, -1);
+}
+
+static void
+sidebar_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+    GtkWidget *name = gtk_label_new(NULL);
+    gtk_label_set_xalign(GTK_LABEL(name), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
+    gtk_widget_set_hexpand(name, TRUE);
+    GtkWidget *unread = gtk_label_new(NULL);
+    gtk_widget_add_css_class(unread, "natter-badge");
+    GtkWidget *mentions = gtk_label_new(NULL);
+    gtk_widget_add_css_class(mentions, "natter-badge");
+    gtk_widget_add_css_class(mentions, "natter-mention");
+    gtk_box_append(GTK_BOX(row), name);
+    gtk_box_append(GTK_BOX(row), unread);
+    gtk_box_append(GTK_BOX(row), mentions);
+    g_object_set_data(G_OBJECT(row), "name", name);
+    g_object_set_data(G_OBJECT(row), "unread", unread);
+    g_object_set_data(G_OBJECT(row), "mentions", mentions);
+    gtk_list_item_set_child(item, row);
+}
+
+static void
+sidebar_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    NcBuffer *b = gtk_list_item_get_item(item);
+    GtkWidget *row = gtk_list_item_get_child(item);
+    sidebar_update_row(b, NULL, row);
+    g_signal_connect_object(b, "notify", G_CALLBACK(sidebar_update_row), row, 0);
+}
+
+static void
+sidebar_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    NcBuffer *b = gtk_list_item_get_item(item);
+    GtkWidget *row = gtk_list_item_get_child(item);
+    /* By data, not by function: ISO C has no function-to-void* cast. */
+    g_signal_handlers_disconnect_matched(b, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, row);
+}
+
+static gboolean
+jump_match(gpointer item, gpointer data)
+{
+    NaWindow *self = data;
+    const char *q = gtk_editable_get_text(GTK_EDITABLE(self->jump_entry));
+    if (!q || !*q)
+        return TRUE;
+    g_autofree char *fq = g_utf8_casefold(q, -1);
+    g_autofree char *fn = g_utf8_casefold(nc_buffer_get_name(item), -1);
+    return strstr(fn, fq) != NULL;
+}
+
+static gboolean
+event_visible(gpointer item, gpointer data)
+{
+    NaWindow *self = data;
+    return !self->collapse_events || !nc_message_kind_is_event(nc_message_get_kind(item));
+}
+
+/* ---- showing a buffer ----------------------------------------------- */
+
+static void
+update_status(NaWindow *self)
+{
+    NcClient *c = self->current_client;
+    gtk_label_set_text(self->status_label, c ? nc_client_get_status(c) : _("Not connected"));
+    gtk_label_set_text(self->nick_label, c ? nc_client_get_nick(c) : "");
+}
+
+static void
+update_topic(NaWindow *self)
+{
+    NcBuffer *b = self->current;
+    if (!b) {
+        gtk_label_set_text(self->topic_label, "");
+        return;
+    }
+    const char *topic = nc_buffer_get_topic(b);
+    g_autofree char *text = NULL;
+    if (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
+        text = g_strdup_printf("%s — %s", nc_buffer_get_name(b),
+                               *topic ? topic : _("no topic"));
+    else if (nc_buffer_get_kind(b) == NC_BUFFER_QUERY)
+        text = g_strdup_printf(_("Private conversation with %s"), nc_buffer_get_name(b));
+    else
+        text = g_strdup(nc_buffer_get_name(b));
+    gtk_label_set_text(self->topic_label, text);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->topic_label), text);
+    /* "Natter" stays in the title so window lists (and tests) find it. */
+    g_autofree char *title = g_strdup_printf("%s — Natter", nc_buffer_get_name(b));
+    gtk_window_set_title(GTK_WINDOW(self), title);
+}
+
+static void
+on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
+{
+    update_topic(self);
+}
+
+static void
+show_buffer(NaWindow *self, NcBuffer *b)
+{
+    if (self->current == b)
+        return;
+    if (self->current) {
+        nc_buffer_set_active(self->current, FALSE);
+        g_clear_signal_handler(&self->topic_handler, self->current);
+        g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
+    }
+    self->current = b;
+    self->current_client = b ? client_for_buffer(self, b) : NULL;
+    nc_completer_reset(self->completer);
+    if (!b) {
+        gtk_list_view_set_model(self->message_view, NULL);
+        gtk_list_view_set_model(self->member_view, NULL);
+        update_topic(self);
+        update_status(self);
+        return;
+    }
+    g_object_add_weak_pointer(G_OBJECT(b), (gpointer *)&self->current);
+    nc_buffer_set_active(b, TRUE);
+    self->topic_handler = g_signal_connect(b, "notify::topic", G_CALLBACK(on_topic_notify), self);
+
+    GtkFilterListModel *filtered = gtk_filter_list_model_new(
+        g_object_ref(nc_buffer_get_messages(b)), GTK_FILTER(g_object_ref(self->event_filter)));
+    GtkNoSelection *msel = gtk_no_selection_new(G_LIST_MODEL(filtered));
+    gtk_list_view_set_model(self->message_view, GTK_SELECTION_MODEL(msel));
+    g_object_unref(msel);
+    GtkNoSelection *members = gtk_no_selection_new(g_object_ref(nc_buffer_get_members(b)));
+    gtk_list_view_set_model(self->member_view, GTK_SELECTION_MODEL(members));
+    g_object_unref(members);
+    gtk_widget_set_visible(GTK_WIDGET(self->members_scroll),
+                           nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL);
+    self->follow_bottom = TRUE;
+    update_topic(self);
+    update_status(self);
+}
+
+static void
+on_sidebar_selected(GtkSingleSelection *sel, GParamSpec *pspec, NaWindow *self)
+{
+    NcBuffer *b = gtk_single_selection_get_selected_item(sel);
+    if (b)
+        show_buffer(self, b);
+}
+
+static gboolean
+select_buffer(NaWindow *self, NcBuffer *buffer)
+{
+    GListModel *m = G_LIST_MODEL(self->sidebar_selection);
+    guint n = g_list_model_get_n_items(m);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(m, i);
+        if (b == buffer) {
+            gtk_single_selection_set_selected(self->sidebar_selection, i);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* Keep the newest message in view while the user is at the bottom; once
+ * they scroll up to read, leave them there. */
+static guint
+shown_items(NaWindow *self)
+{
+    GtkSelectionModel *m = gtk_list_view_get_model(self->message_view);
+    return m ? g_list_model_get_n_items(G_LIST_MODEL(m)) : 0;
+}
+
+static void
+on_vadj_value(GtkAdjustment *adj, NaWindow *self)
+{
+    /* A move caused by messages arriving or scrollback trimming is not
+     * the user scrolling away from the bottom. */
+    guint n = shown_items(self);
+    if (n != self->seen_items) {
+        self->seen_items = n;
+        return;
+    }
+    double bottom = gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj);
+    self->follow_bottom = gtk_adjustment_get_value(adj) >= bottom - 4;
+}
+
+/* Once per frame rather than on every change of height: in a flood the
+ * height changes hundreds of times between frames, and re-anchoring the
+ * list each time made the main loop late by tens of milliseconds. */
+static gboolean
+follow_tick(GtkWidget *scroll, GdkFrameClock *clock, gpointer data)
+{
+    NaWindow *self = data;
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->message_scroll);
+    double bottom = gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj);
+    if (self->follow_bottom && gtk_adjustment_get_value(adj) < bottom) {
+        self->seen_items = shown_items(self);
+        gtk_adjustment_set_value(adj, bottom);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- clients -------------------------------------------------------- */
+
+static void
+on_client_status(NcClient *c, GParamSpec *pspec, NaWindow *self)
+{
+    if (c == self->current_client)
+        update_status(self);
+}
+
+static void
+on_client_error(NcClient *c, GParamSpec *pspec, NaWindow *self)
+{
+    const char *error = nc_client_get_error(c);
+    if (error) {
+        g_autofree char *text = g_strdup_printf("%s: %s", nc_client_get_host(c), error);
+        na_window_show_error(self, text);
+        gtk_widget_set_visible(self->reconnect_button, TRUE);
+    } else {
+        gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
+    }
+}
+
+static void
+on_focus_buffer(NcClient *c, NcBuffer *b, NaWindow *self)
+{
+    select_buffer(self, b);
+}
+
+static void
+on_highlight(NcClient *c, NcBuffer *b, NcMessage *m, NaWindow *self)
+{
+    if (gtk_window_is_active(GTK_WINDOW(self)) && b == self->current)
+        return;
+    g_autoptr(GNotification) n = g_notification_new(nc_buffer_get_name(b));
+    g_autofree char *body = g_strdup_printf("<%s> %s", nc_message_get_sender(m) ? nc_message_get_sender(m) : "",
+                                            nc_message_get_text(m));
+    g_notification_set_body(n, body);
+    g_application_send_notification(g_application_get_default(), "natter-highlight", n);
+}
+
+void
+na_window_add_client(NaWindow *self, NcClient *client)
+{
+    g_ptr_array_add(self->clients, g_object_ref(client));
+    g_signal_connect_object(client, "notify::status", G_CALLBACK(on_client_status), self, 0);
+    g_signal_connect_object(client, "notify::nick", G_CALLBACK(on_client_status), self, 0);
+    g_signal_connect_object(client, "notify::error", G_CALLBACK(on_client_error), self, 0);
+    g_signal_connect_object(client, "focus-buffer", G_CALLBACK(on_focus_buffer), self, 0);
+    g_signal_connect_object(client, "highlight", G_CALLBACK(on_highlight), self, 0);
+    g_list_store_append(self->networks, nc_network_get_buffers(nc_client_get_network(client)));
+    select_buffer(self, nc_network_get_server_buffer(nc_client_get_network(client)));
+}
+
+void
+na_window_show_error(NaWindow *self, const char *text)
+{
+    gtk_label_set_text(self->banner_label, text);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(self->banner_label), text);
+    gtk_widget_set_visible(self->reconnect_button, FALSE);
+    gtk_revealer_set_reveal_child(self->banner_revealer, TRUE);
+    /* Screen readers announce the banner's text as it changes. */
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->banner_label),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+void
+na_window_show_connect_dialog(NaWindow *self)
+{
+    NaApp *app = NA_APP(gtk_window_get_application(GTK_WINDOW(self)));
+    NaConnectDialog *d = na_connect_dialog_new(app, GTK_WINDOW(self));
+    gtk_window_present(GTK_WINDOW(d));
+}
+
+/* ---- input ---------------------------------------------------------- */
+
+static void
+send_line(NaWindow *self, const char *line)
+{
+    if (!self->current_client) {
+        na_window_show_error(self, _("Not connected: use Connect or Host a Chat first"));
+        return;
+    }
+    g_autoptr(GError) error = NULL;
+    if (!nc_client_send_input(self->current_client, self->current, line, &error))
+        na_window_show_error(self, error->message);
+}
+
+static void
+on_input_activate(GtkEntry *entry, NaWindow *self)
+{
+    g_autofree char *text = g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry)));
+    if (!*text)
+        return;
+    g_ptr_array_add(self->history, g_strdup(text));
+    if (self->history->len > 200)
+        g_ptr_array_remove_index(self->history, 0);
+    self->history_pos = self->history->len;
+    gtk_editable_set_text(GTK_EDITABLE(entry), "");
+    nc_completer_reset(self->completer);
+    /* A multi-line paste goes out as one message per line. */
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_strchomp(lines[i]);
+        if (*lines[i])
+            send_line(self, lines[i]);
+    }
+}
+
+static char **
+completion_candidates(NaWindow *self)
+{
+    GPtrArray *out = g_ptr_array_new();
+    if (self->current) {
+        g_auto(GStrv) nicks = nc_buffer_dup_member_nicks(self->current);
+        for (guint i = 0; nicks[i]; i++)
+            g_ptr_array_add(out, g_strdup(nicks[i]));
+        if (nc_buffer_get_kind(self->current) == NC_BUFFER_QUERY)
+            g_ptr_array_add(out, g_strdup(nc_buffer_get_name(self->current)));
+    }
+    if (self->current_client) {
+        GListModel *bufs = nc_network_get_buffers(nc_client_get_network(self->current_client));
+        for (guint i = 1; i < g_list_model_get_n_items(bufs); i++) {
+            g_autoptr(NcBuffer) b = g_list_model_get_item(bufs, i);
+            if (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
+                g_ptr_array_add(out, g_strdup(nc_buffer_get_name(b)));
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+static gboolean
+on_input_key(GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifierType state,
+             NaWindow *self)
+{
+    GtkEditable *e = GTK_EDITABLE(self->input_entry);
+    if (keyval == GDK_KEY_Tab || keyval == GDK_KEY_ISO_Left_Tab) {
+        g_auto(GStrv) cands = completion_candidates(self);
+        int cursor = 0;
+        g_autofree char *done = nc_completer_next(self->completer, gtk_editable_get_text(e),
+                                                  gtk_editable_get_position(e),
+                                                  (const char *const *)cands, &cursor);
+        if (done) {
+            gtk_editable_set_text(e, done);
+            gtk_editable_set_position(e, cursor);
+        }
+        return TRUE; /* Tab completes here; it never moves the focus away */
+    }
+    if (keyval == GDK_KEY_Up && self->history_pos > 0) {
+        self->history_pos--;
+        gtk_editable_set_text(e, self->history->pdata[self->history_pos]);
+        gtk_editable_set_position(e, -1);
+        return TRUE;
+    }
+    if (keyval == GDK_KEY_Down && self->history_pos < self->history->len) {
+        self->history_pos++;
+        gtk_editable_set_text(e, self->history_pos < self->history->len
+                                     ? self->history->pdata[self->history_pos] : "");
+        gtk_editable_set_position(e, -1);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* ---- actions -------------------------------------------------------- */
+
+static void
+move_selection(NaWindow *self, int delta)
+{
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->sidebar_selection));
+    if (n == 0)
+        return;
+    guint pos = gtk_single_selection_get_selected(self->sidebar_selection);
+    if (pos == GTK_INVALID_LIST_POSITION)
+        pos = 0;
+    pos = (guint)(((int)pos + delta + (int)n) % (int)n);
+    gtk_single_selection_set_selected(self->sidebar_selection, pos);
+}
+
+static void
+act_prev(GSimpleAction *a, GVariant *p, gpointer data) { move_selection(data, -1); }
+static void
+act_next(GSimpleAction *a, GVariant *p, gpointer data) { move_selection(data, 1); }
+
+static void
+act_goto(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    int i = g_variant_get_int32(p);
+    if (i >= 1 && (guint)i <= g_list_model_get_n_items(G_LIST_MODEL(self->sidebar_selection)))
+        gtk_single_selection_set_selected(self->sidebar_selection, (guint)(i - 1));
+}
+
+static void
+act_close(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    if (self->current && nc_buffer_get_kind(self->current) != NC_BUFFER_SERVER)
+        send_line(self, "/close");
+}
+
+static void
+act_jump(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    gtk_widget_grab_focus(GTK_WIDGET(self->jump_entry));
+}
+
+static void
+act_connect(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    na_window_show_connect_dialog(data);
+}
+
+static void
+act_reconnect(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    for (guint i = 0; i < self->clients->len; i++) {
+        NcClient *c = self->clients->pdata[i];
+        NcClientState s = nc_client_get_state(c);
+        if (s == NC_STATE_WAITING || s == NC_STATE_DISCONNECTED) {
+            nc_client_disconnect(c, NULL);
+            nc_client_connect(c);
+        }
+    }
+    gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
+}
+
+static void
+act_dismiss(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
+}
+
+static void
+act_collapse(GSimpleAction *a, GVariant *state, gpointer data)
+{
+    NaWindow *self = data;
+    self->collapse_events = g_variant_get_boolean(state);
+    g_simple_action_set_state(a, state);
+    gtk_filter_changed(GTK_FILTER(self->event_filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+act_members(GSimpleAction *a, GVariant *state, gpointer data)
+{
+    NaWindow *self = data;
+    g_simple_action_set_state(a, state);
+    gtk_widget_set_visible(GTK_WIDGET(self->members_scroll), g_variant_get_boolean(state));
+}
+
+static const GActionEntry win_actions[] = {
+    {"prev-buffer", act_prev, NULL, NULL, NULL, {0}},
+    {"next-buffer", act_next, NULL, NULL, NULL, {0}},
+    {"goto-buffer", act_goto, "i", NULL, NULL, {0}},
+    {"close-buffer", act_close, NULL, NULL, NULL, {0}},
+    {"jump", act_jump, NULL, NULL, NULL, {0}},
+    {"connect", act_connect, NULL, NULL, NULL, {0}},
+    {"reconnect", act_reconnect, NULL, NULL, NULL, {0}},
+    {"dismiss-banner", act_dismiss, NULL, NULL, NULL, {0}},
+    {"collapse-events", NULL, NULL, "false", act_collapse, {0}},
+    {"show-members", NULL, NULL, "true", act_members, {0}},
+};
+
+static void
+on_jump_changed(GtkSearchEntry *e, NaWindow *self)
+{
+    gtk_filter_changed(GTK_FILTER(self->jump_filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+static void
+on_jump_activate(GtkSearchEntry *e, NaWindow *self)
+{
+    if (g_list_model_get_n_items(G_LIST_MODEL(self->sidebar_selection)) > 0)
+        gtk_single_selection_set_selected(self->sidebar_selection, 0);
+    NcBuffer *b = self->current;
+    gtk_editable_set_text(GTK_EDITABLE(e), "");
+    if (b)
+        select_buffer(self, b);
+    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+}
+
+static void
+on_jump_stop(GtkSearchEntry *e, NaWindow *self)
+{
+    gtk_editable_set_text(GTK_EDITABLE(e), "");
+    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+}
+
+static void
+on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
+{
+    /* Nick colours depend on the background: redraw the rows. */
+    if (self->current) {
+        NcBuffer *b = self->current;
+        self->current = NULL;
+        g_object_remove_weak_pointer(G_OBJECT(b), (gpointer *)&self->current);
+        g_clear_signal_handler(&self->topic_handler, b);
+        show_buffer(self, b);
+    }
+}
+
+/* ---- object --------------------------------------------------------- */
+
+static void
+na_window_dispose(GObject *object)
+{
+    NaWindow *self = NA_WINDOW(object);
+    if (self->current) {
+        g_clear_signal_handler(&self->topic_handler, self->current);
+        g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
+        self->current = NULL;
+    }
+    gtk_widget_dispose_template(GTK_WIDGET(self), NA_TYPE_WINDOW);
+    g_clear_pointer(&self->clients, g_ptr_array_unref);
+    g_clear_object(&self->networks);
+    g_clear_object(&self->sidebar_selection);
+    g_clear_object(&self->event_filter);
+    g_clear_pointer(&self->history, g_ptr_array_unref);
+    g_clear_pointer(&self->completer, nc_completer_free);
+    G_OBJECT_CLASS(na_window_parent_class)->dispose(object);
+}
+
+static void
+na_window_class_init(NaWindowClass *klass)
+{
+    G_OBJECT_CLASS(klass)->dispose = na_window_dispose;
+    GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+    gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/window.ui");
+    gtk_widget_class_bind_template_child(wc, NaWindow, banner_revealer);
+    gtk_widget_class_bind_template_child(wc, NaWindow, banner_label);
+    gtk_widget_class_bind_template_child(wc, NaWindow, reconnect_button);
+    gtk_widget_class_bind_template_child(wc, NaWindow, jump_entry);
+    gtk_widget_class_bind_template_child(wc, NaWindow, sidebar_view);
+    gtk_widget_class_bind_template_child(wc, NaWindow, content_paned);
+    gtk_widget_class_bind_template_child(wc, NaWindow, topic_label);
+    gtk_widget_class_bind_template_child(wc, NaWindow, message_scroll);
+    gtk_widget_class_bind_template_child(wc, NaWindow, message_view);
+    gtk_widget_class_bind_template_child(wc, NaWindow, nick_label);
+    gtk_widget_class_bind_template_child(wc, NaWindow, input_entry);
+    gtk_widget_class_bind_template_child(wc, NaWindow, members_scroll);
+    gtk_widget_class_bind_template_child(wc, NaWindow, member_view);
+    gtk_widget_class_bind_template_child(wc, NaWindow, status_label);
+}
+
+static GtkListItemFactory *
+factory(GCallback setup, GCallback bind, GCallback unbind)
+{
+    GtkListItemFactory *f = gtk_signal_list_item_factory_new();
+    g_signal_connect(f, "setup", setup, NULL);
+    g_signal_connect(f, "bind", bind, NULL);
+    if (unbind)
+        g_signal_connect(f, "unbind", unbind, NULL);
+    return f;
+}
+
+static void
+na_window_init(NaWindow *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    self->clients = g_ptr_array_new_with_free_func(g_object_unref);
+    self->history = g_ptr_array_new_with_free_func(g_free);
+    self->completer = nc_completer_new();
+    self->follow_bottom = TRUE;
+
+    /* Sidebar: every network's buffers, one flat list, filtered by Ctrl+K. */
+    self->networks = g_list_store_new(G_TYPE_LIST_MODEL);
+    GtkFlattenListModel *flat = gtk_flatten_list_model_new(g_object_ref(G_LIST_MODEL(self->networks)));
+    self->jump_filter = gtk_custom_filter_new(jump_match, self, NULL);
+    self->sidebar_filtered = gtk_filter_list_model_new(G_LIST_MODEL(flat), GTK_FILTER(self->jump_filter));
+    self->sidebar_selection = gtk_single_selection_new(G_LIST_MODEL(self->sidebar_filtered));
+    gtk_single_selection_set_autoselect(self->sidebar_selection, TRUE);
+    gtk_list_view_set_model(self->sidebar_view, GTK_SELECTION_MODEL(self->sidebar_selection));
+    g_signal_connect(self->sidebar_selection, "notify::selected-item",
+                     G_CALLBACK(on_sidebar_selected), self);
+    gtk_list_view_set_factory(self->sidebar_view,
+        factory(G_CALLBACK(sidebar_setup), G_CALLBACK(sidebar_bind), G_CALLBACK(sidebar_unbind)));
+    g_object_unref(gtk_list_view_get_factory(self->sidebar_view));
+
+    self->event_filter = gtk_custom_filter_new(event_visible, self, NULL);
+    gtk_list_view_set_factory(self->message_view,
+        factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind), NULL));
+    g_object_unref(gtk_list_view_get_factory(self->message_view));
+    gtk_list_view_set_factory(self->member_view,
+        factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind), NULL));
+    g_object_unref(gtk_list_view_get_factory(self->member_view));
+
+    GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment(self->message_scroll);
+    g_signal_connect(vadj, "value-changed", G_CALLBACK(on_vadj_value), self);
+    gtk_widget_add_tick_callback(GTK_WIDGET(self->message_scroll), follow_tick, self, NULL);
+
+    g_signal_connect(self->input_entry, "activate", G_CALLBACK(on_input_activate), self);
+    GtkEventController *keys = gtk_event_controller_key_new();
+    gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
+    g_signal_connect(keys, "key-pressed", G_CALLBACK(on_input_key), self);
+    gtk_widget_add_controller(GTK_WIDGET(self->input_entry), keys);
+
+    g_signal_connect(self->jump_entry, "search-changed", G_CALLBACK(on_jump_changed), self);
+    g_signal_connect(self->jump_entry, "activate", G_CALLBACK(on_jump_activate), self);
+    g_signal_connect(self->jump_entry, "stop-search", G_CALLBACK(on_jump_stop), self);
+    g_signal_connect_object(gtk_settings_get_default(), "notify::gtk-application-prefer-dark-theme",
+                            G_CALLBACK(on_dark_changed), self, 0);
+
+    g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
+    gtk_paned_set_position(self->content_paned, 600);
+    /* The input line has the focus from the start: typing just works. */
+    gtk_window_set_focus(GTK_WINDOW(self), GTK_WIDGET(self->input_entry));
+    update_status(self);
+}
+
+NaWindow *
+na_window_new(NaApp *app)
+{
+    return g_object_new(NA_TYPE_WINDOW, "application", app, NULL);
+}

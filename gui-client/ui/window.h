@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* The main window: sidebar of conversations, topic, messages, members,
+ * input line, connection status and a non-modal error banner. */
+#ifndef NA_WINDOW_H
+#define NA_WINDOW_H
+
+#include "app.h"
+
+G_BEGIN_DECLS
+
+#define NA_TYPE_WINDOW (na_window_get_type())
+G_DECLARE_FINAL_TYPE(NaWindow, na_window, NA, WINDOW, GtkApplicationWindow)
+
+/** A new window for app. */
+NaWindow *na_window_new(NaApp *app);
+
+/** Show a client's conversations (and select its server buffer). */
+void na_window_add_client(NaWindow *self, NcClient *client);
+
+/** Show an error in the banner (non-modal) until dismissed or replaced. */
+void na_window_show_error(NaWindow *self, const char *text);
+
+/** Show the first-run / connect dialog. */
+void na_window_show_connect_dialog(NaWindow *self);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+#include "fake-server.h"
+
+#include <natter/error.h>
+#include <stdarg.h>
+#include <string.h>
+
+void
+fake_start(FakeServer *fake)
+{
+    memset(fake, 0, sizeof *fake);
+    nt_addr any;
+    nt_addr_loopback(NT_AF_INET, 0, &any);
+    g_assert_cmpint(nt_socket_create_server(&fake->listener, &any, NT_BACKLOG_DEFAULT), ==, NT_OK);
+    nt_socket_getsockname(fake->listener, &fake->addr);
+    nt_socket_settimeout(fake->listener, 0.005);
+    fake->in = g_string_new(NULL);
+}
+
+void
+fake_close(FakeServer *fake)
+{
+    if (fake->conn)
+        nt_socket_close(fake->conn);
+    fake->conn = NULL;
+    g_string_truncate(fake->in, 0);
+}
+
+void
+fake_stop(FakeServer *fake)
+{
+    fake_close(fake);
+    if (fake->listener)
+        nt_socket_close(fake->listener);
+    fake->listener = NULL;
+    g_string_free(fake->in, TRUE);
+    fake->in = NULL;
+}
+
+void
+fake_pump(guint ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+    while (g_get_monotonic_time() < end) {
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        g_usleep(1000);
+    }
+}
+
+gboolean
+fake_pump_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    for (;;) {
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        if (cond(data))
+            return TRUE;
+        if (g_get_monotonic_time() > end)
+            return FALSE;
+        g_usleep(1000);
+    }
+}
+
+gboolean
+fake_accept(FakeServer *fake, guint timeout_ms)
+{
+    fake_close(fake);
+    fake->eof = FALSE;
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    while (g_get_monotonic_time() < end) {
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        if (nt_socket_accept(fake->listener, &fake->conn, NULL) == NT_OK) {
+            nt_socket_settimeout(fake->conn, 0.005);
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* Read what is there (waiting at most the socket's 5 ms timeout). */
+static void
+fill(FakeServer *fake)
+{
+    if (!fake->conn || fake->eof)
+        return;
+    char buf[4096];
+    ptrdiff_t n = nt_socket_recv(fake->conn, buf, sizeof buf, 0);
+    if (n > 0)
+        g_string_append_len(fake->in, buf, n);
+    else if (n == NT_EOF || n == NT_ECONNRESET || n == 0)
+        fake->eof = TRUE;
+}
+
+static char *
+take_line(FakeServer *fake)
+{
+    char *nl = memchr(fake->in->str, '\n', fake->in->len);
+    if (!nl)
+        return NULL;
+    gsize len = (gsize)(nl - fake->in->str);
+    char *line = g_strndup(fake->in->str, len > 0 && nl[-1] == '\r' ? len - 1 : len);
+    g_string_erase(fake->in, 0, (gssize)len + 1);
+    return line;
+}
+
+char *
+fake_expect(FakeServer *fake, const char *prefix, guint timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    for (;;) {
+        char *line;
+        while ((line = take_line(fake))) {
+            if (g_str_has_prefix(line, prefix))
+                return line;
+            g_free(line);
+        }
+        if (fake->eof || g_get_monotonic_time() > end)
+            return NULL;
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        fill(fake);
+    }
+}
+
+gboolean
+fake_wait_eof(FakeServer *fake, guint timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    while (!fake->eof && g_get_monotonic_time() < end) {
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+        fill(fake);
+        g_string_truncate(fake->in, 0);
+    }
+    return fake->eof;
+}
+
+void
+fake_send(FakeServer *fake, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *body = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_autofree char *line = g_strconcat(body, "\r\n", NULL);
+    if (fake->conn)
+        nt_socket_sendall(fake->conn, line, strlen(line), NULL);
+}
+
+void
+fake_reset(FakeServer *fake)
+{
+    if (fake->conn)
+        nt_socket_set_option(fake->conn, NT_OPT_LINGER, 0);
+    fake_close(fake);
+}
