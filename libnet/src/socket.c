@@ -397,7 +397,10 @@ nt_os_sock nt_socket_detach(nt_socket *s)
     return fd;
 }
 
-int nt_socket_getsockname(const nt_socket *s, nt_addr *out)
+typedef int (*name_fn)(nt_os_sock fd, struct sockaddr *sa, nt__socklen *len);
+
+/* getsockname and getpeername differ only in the call. */
+static int socket_name(const nt_socket *s, nt_addr *out, name_fn get)
 {
     CHECK_SOCKET(s);
     if (!out)
@@ -405,10 +408,11 @@ int nt_socket_getsockname(const nt_socket *s, nt_addr *out)
     struct sockaddr_storage ss;
     nt__socklen len = (nt__socklen)sizeof ss;
     memset(&ss, 0, sizeof ss);
-    int rc = nt__sys_getsockname(s->fd, (struct sockaddr *)&ss, &len);
+    int rc = get(s->fd, (struct sockaddr *)&ss, &len);
     if (rc != NT_OK)
         return rc;
     if (s->family == NT_AF_UNIX && len <= (nt__socklen)sizeof(short)) {
+        /* An unbound (or unnamed socketpair) UNIX socket has no path. */
         memset(out, 0, sizeof *out);
         out->family = NT_AF_UNIX;
         return NT_OK;
@@ -416,23 +420,14 @@ int nt_socket_getsockname(const nt_socket *s, nt_addr *out)
     return nt__addr_from_sockaddr((struct sockaddr *)&ss, len, out);
 }
 
+int nt_socket_getsockname(const nt_socket *s, nt_addr *out)
+{
+    return socket_name(s, out, nt__sys_getsockname);
+}
+
 int nt_socket_getpeername(const nt_socket *s, nt_addr *out)
 {
-    CHECK_SOCKET(s);
-    if (!out)
-        return NT_EINVAL;
-    struct sockaddr_storage ss;
-    nt__socklen len = (nt__socklen)sizeof ss;
-    memset(&ss, 0, sizeof ss);
-    int rc = nt__sys_getpeername(s->fd, (struct sockaddr *)&ss, &len);
-    if (rc != NT_OK)
-        return rc;
-    if (s->family == NT_AF_UNIX && len <= (nt__socklen)sizeof(short)) {
-        memset(out, 0, sizeof *out);
-        out->family = NT_AF_UNIX;
-        return NT_OK;
-    }
-    return nt__addr_from_sockaddr((struct sockaddr *)&ss, len, out);
+    return socket_name(s, out, nt__sys_getpeername);
 }
 
 int nt_socket_setblocking(nt_socket *s, int blocking)
