@@ -334,8 +334,9 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("NETWORK=%s", cfg->network);
     TOKEN("NICKLEN=%u", cfg->nick_length);
     TOKEN("PREFIX=(ov)@+");
-    TOKEN("TARGMAX=JOIN:,KICK:1,NAMES:,NOTICE:%u,PART:,PRIVMSG:%u,TAGMSG:%u,WHOIS:%u",
-          cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets);
+    TOKEN("TARGMAX=JOIN:,KICK:%u,NAMES:,NOTICE:%u,PART:,PRIVMSG:%u,TAGMSG:%u,WHOIS:%u",
+          cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets,
+          cfg->max_targets);
     TOKEN("TOPICLEN=%u", cfg->topic_length);
     TOKEN("USERLEN=%d", SRV_USERLEN);
 #undef TOKEN
@@ -377,7 +378,8 @@ void srv_client_try_register(srv_client *c)
     srv_numeric(c, RPL_YOURHOST, ":Your host is %s, running version %s", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_numeric(c, RPL_CREATED, ":This server was created %s", created);
-    srv_numeric(c, RPL_MYINFO, "%s %s io biklmnot bkl", cfg->server_name, SRV_VERSION_STRING);
+    srv_numeric(c, RPL_MYINFO, "%s %s io biklmnotv bklov", cfg->server_name,
+                SRV_VERSION_STRING);
     srv_client_send_isupport(c);
     srv_client_send_lusers(c);
     srv_client_send_motd(c);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* natterd's network layer.  Each accepted socket becomes an nt_conn framing
  * lines for the core; the core's replies are shared buffers queued on the
- * connection without copying.  The core's SendQ is the connection's hard
- * output limit. */
+ * connection without copying.  A connection whose queue is still over the
+ * core's SendQ after the loop has written what the socket takes is
+ * dropped (check_sendq). */
 #include "net.h"
 
 #include "client.h"
@@ -15,6 +16,11 @@
 
 /* Flood pauses and the core's timeouts are checked at least this often. */
 #define TICK_MAX_MS 1000
+
+/* A connection's queue is held to the SendQ after each loop iteration has
+ * written what the socket takes (see check_sendq); within one iteration
+ * it may pass it by this much before nt_conn drops it outright. */
+#define SENDQ_BURST_MAX (4u * 1024u * 1024u)
 
 typedef struct net_client net_client;
 
@@ -34,6 +40,8 @@ struct net_client {
     srv_client *client; /* NULL once the core has closed it */
     nt_timer *resume;   /* end of a flood pause */
     net_client *prev, *next;
+    int sendq_check;    /* check_sendq() is deferred: nc must outlive it */
+    int freed;          /* on_closed() ran while it was */
 };
 
 static void unlink_client(net_client *nc)
@@ -104,6 +112,37 @@ static void on_frame_error(nt_conn *c, size_t len, void *data)
         srv_client_line_too_long(nc->client);
 }
 
+/* The SendQ is judged once the loop has written what the socket takes.
+ * Everything sent in one iteration is queued before it is written, so a
+ * burst (one read's worth of lines fanned out to a channel) may pass the
+ * SendQ for a client that reads perfectly well; only what is still
+ * queued after the write (the kernel's buffers are full) counts.  The
+ * write is a task nt_conn deferred when the burst began, so this task,
+ * deferred later, runs after it. */
+static void check_sendq(void *data)
+{
+    net_client *nc = data;
+    nc->sendq_check = 0;
+    if (nc->freed) {
+        free(nc);
+        return;
+    }
+    if (!nc->conn || nt_conn_queued(nc->conn) <= srv_server_config(nc->net->server)->sendq)
+        return;
+    /* Drop the queue (the peer is not reading it), then tell the core:
+     * its ERROR line can no longer be written, the QUIT to peers is. */
+    nt_conn_close(nc->conn);
+    if (nc->client)
+        srv_client_error(nc->client, "SendQ exceeded");
+}
+
+static void on_high_water(nt_conn *c, void *data)
+{
+    net_client *nc = data;
+    if (!nc->sendq_check && nt_loop_defer(nt_conn_loop(c), check_sendq, nc) == NT_OK)
+        nc->sendq_check = 1;
+}
+
 static void on_closed(nt_conn *c, int reason, void *data)
 {
     net_client *nc = data;
@@ -119,11 +158,14 @@ static void on_closed(nt_conn *c, int reason, void *data)
     }
     nt_timer_free(nc->resume);
     unlink_client(nc);
-    free(nc);
+    if (nc->sendq_check)
+        nc->freed = 1; /* check_sendq() frees it */
+    else
+        free(nc);
 }
 
 static const nt_conn_callbacks conn_callbacks = {
-    NULL, on_message, on_frame_error, NULL, NULL, on_closed,
+    NULL, on_message, on_frame_error, on_high_water, NULL, on_closed,
 };
 
 static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
@@ -164,9 +206,11 @@ static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *d
     nt_conn_options_init(&opt);
     opt.framing = NT_FRAME_LINE;
     opt.max_message = srv_server_max_line(net->server);
-    opt.hard_limit = cfg->sendq;
+    /* Every time the queue passes the SendQ, check_sendq() looks again
+     * after the write; the hard limit only bounds one iteration's burst. */
+    opt.hard_limit = cfg->sendq + SENDQ_BURST_MAX;
     opt.high_water = cfg->sendq;
-    opt.low_water = cfg->sendq / 2;
+    opt.low_water = cfg->sendq;
     opt.linger_ms = 2000;
     if (nt_timer_new(net->loop, &nc->resume, on_resume, nc) != NT_OK ||
         nt_conn_new(net->loop, &nc->conn, s, &opt, &conn_callbacks, nc) != NT_OK) {
@@ -247,6 +291,27 @@ int srv_net_listen(srv_net *net, const char *address)
 size_t srv_net_listener_count(const srv_net *net)
 {
     return net->nlisteners;
+}
+
+int srv_net_listener_addr(const srv_net *net, size_t i, nt_addr *out)
+{
+    if (i >= net->nlisteners)
+        return NT_EINVAL;
+    return nt_listener_addr(net->listeners[i], out);
+}
+
+size_t srv_net_queued_bytes(const srv_net *net, size_t *largest)
+{
+    size_t total = 0, most = 0;
+    for (const net_client *nc = net->clients; nc; nc = nc->next) {
+        size_t q = nc->conn ? nt_conn_queued(nc->conn) : 0;
+        total += q;
+        if (q > most)
+            most = q;
+    }
+    if (largest)
+        *largest = most;
+    return total;
 }
 
 static void stop_when_drained(nt_timer *t, void *data)

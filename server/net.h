@@ -28,6 +28,20 @@ int srv_net_listen(srv_net *net, const char *address);
 size_t srv_net_listener_count(const srv_net *net);
 
 /**
+ * The address listener i (0-based, in the order opened) is bound to, with
+ * the port the OS chose for ":0" (an in-process test's server).
+ * @return NT_OK, or NT_EINVAL when there is no listener i
+ */
+int srv_net_listener_addr(const srv_net *net, size_t i, nt_addr *out);
+
+/**
+ * Bytes queued for output on every connection together, and in *largest
+ * (may be NULL) the most on any one: each stays within the SendQ, which is
+ * what a test of a client that never reads checks.  Loop thread only.
+ */
+size_t srv_net_queued_bytes(const srv_net *net, size_t *largest);
+
+/**
  * Say goodbye to every client (ERROR reason) and stop listening; the loop
  * stops once the goodbyes are written (or after a short linger).
  */

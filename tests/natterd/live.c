@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: MIT */
+#include "live.h"
+
+#include "config.h"
+#include "log.h"
+#include "net.h"
+#include "server.h"
+
+#include <natter/loop.h>
+#include <natter/thread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Hashes of LIVE_OPER_PASSWORD and LIVE_SERVER_PASSWORD with 1000
+ * PBKDF2 iterations (cheap to check; natterd --hash-password uses more). */
+#define OPER_HASH "pbkdf2-sha256$1000$6f7065722d73616c$" \
+    "84388b7e146cd881ffe04f5800aecace82cf81e283258af8cef6180886340efd"
+#define PASS_HASH "pbkdf2-sha256$1000$6e61747465722d70$" \
+    "2f41a0cac6b7b44ed8e7ec1ff425b27b64105831c913994c8d438715bda85219"
+
+#define SERVER_SECTION "[server]\nname = " LIVE_SERVER_NAME "\nnetwork = " LIVE_NETWORK "\n"
+#define OPER_SECTION "[oper " LIVE_OPER_NAME "]\npassword = " OPER_HASH "\n"
+
+static const struct {
+    const char *name;
+    const char *config;
+    size_t sendq;
+} profiles[LIVE_NPROFILES] = {
+    [LIVE_MAIN] = {"main",
+                   SERVER_SECTION "[limits]\nflood_penalty_percent = 0\n" OPER_SECTION,
+                   256 * 1024},
+    [LIVE_PASS] = {"pass",
+                   SERVER_SECTION "password = " PASS_HASH "\n"
+                                  "[limits]\nflood_penalty_percent = 0\n" OPER_SECTION,
+                   256 * 1024},
+    [LIVE_LIMITS] = {"limits",
+                     SERVER_SECTION "[limits]\nflood_penalty_percent = 0\n"
+                                    "registration_timeout = 1\nping_interval = 5\n"
+                                    "ping_timeout = 5\nmax_clients_per_address = 4\n",
+                     256 * 1024},
+    [LIVE_FLOOD] = {"flood",
+                    SERVER_SECTION "[limits]\nflood_penalty_percent = 20\n"
+                                   "flood_threshold = 1\nflood_disconnect = 0\n",
+                    256 * 1024},
+    [LIVE_EXCESS] = {"excess",
+                     SERVER_SECTION "[limits]\nflood_penalty_percent = 100\n"
+                                    "flood_threshold = 1\nflood_disconnect = 2\n",
+                     256 * 1024},
+    [LIVE_SENDQ] = {"sendq",
+                    SERVER_SECTION "[limits]\nflood_penalty_percent = 0\nsendq = 4096\n",
+                    4096},
+};
+
+#define MAX_CLIENTS 64
+
+struct live_server {
+    live_profile profile;
+    nt_addr addr;
+    int external;
+    int stopped; /* live_shutdown() done */
+    irc_client *clients[MAX_CLIENTS];
+    /* in-process */
+    nt_loop *loop;
+    srv_server *server;
+    srv_net *net;
+    nt_thread *thread;
+    nt_mutex *mutex; /* guards the fields below, shared with the loop thread */
+    int loop_exited;
+    int loop_rc;
+    const char *reason;
+    nt_timer *sampler;
+    size_t peak_largest, peak_total;
+};
+
+static unsigned health_counter;
+
+int live_slow(void)
+{
+    return nt_test_wine_quirks();
+}
+
+size_t live_profile_sendq(live_profile profile)
+{
+    return profiles[profile].sendq;
+}
+
+/* ---- assertions ---- */
+
+const char *live_expect(irc_client *c, const char *command, const char *text,
+                        const char *file, int line)
+{
+    const char *got = irc_expect(c, command, text);
+    char what[300];
+    snprintf(what, sizeof what, "%s receives %s '%s'", irc_label(c), command ? command : "a line",
+             text ? text : "");
+    CU_assertImplementation(got != NULL, (unsigned)line, what, file, "", CU_FALSE);
+    return got ? got : "";
+}
+
+int live_sync(irc_client *c, irc_lines *seen, const char *file, int line)
+{
+    int ok = irc_sync(c, seen);
+    char what[100];
+    snprintf(what, sizeof what, "%s answers a PING barrier", irc_label(c));
+    CU_assertImplementation(ok, (unsigned)line, what, file, "", CU_FALSE);
+    return ok;
+}
+
+void live_expect_count(irc_client *c, const char *command, const char *text, size_t want,
+                       const char *file, int line)
+{
+    irc_lines seen = {0};
+    int ok = live_sync(c, &seen, file, line);
+    size_t n = irc_lines_count(&seen, command, text);
+    char what[300];
+    snprintf(what, sizeof what, "%s received %zu x %s '%s' (want %zu)", irc_label(c), n,
+             command ? command : "any", text ? text : "", want);
+    if (ok && n != want) {
+        printf("\n    %s:%d: %s", file, line, what);
+        irc_lines_print(&seen, irc_label(c));
+    }
+    CU_assertImplementation(!ok || n == want, (unsigned)line, what, file, "", CU_FALSE);
+    irc_lines_free(&seen);
+}
+
+int live_expect_closed(irc_client *c, irc_lines *seen, const char *file, int line)
+{
+    int ok = irc_expect_closed(c, irc_default_deadline(), seen);
+    char what[100];
+    snprintf(what, sizeof what, "the server closes %s", irc_label(c));
+    CU_assertImplementation(ok, (unsigned)line, what, file, "", CU_FALSE);
+    return ok;
+}
+
+int live_collect(irc_client *c, const char *command, const char *text, irc_lines *out,
+                 const char *file, int line)
+{
+    uint64_t deadline = nt_clock_ms() + irc_default_deadline();
+    int ok = 0;
+    for (;;) {
+        uint64_t now = nt_clock_ms();
+        const char *got = now < deadline ? irc_next(c, (unsigned)(deadline - now)) : NULL;
+        if (!got)
+            break;
+        irc_lines_add(out, got);
+        if (irc_line_matches(got, command, text)) {
+            ok = 1;
+            break;
+        }
+    }
+    char what[300];
+    snprintf(what, sizeof what, "%s receives lines up to %s '%s'", irc_label(c),
+             command ? command : "any", text ? text : "");
+    if (!ok)
+        irc_lines_print(out, irc_label(c));
+    CU_assertImplementation(ok, (unsigned)line, what, file, "", CU_FALSE);
+    return ok;
+}
+
+void live_quit(live_server *s, irc_client *c)
+{
+    irc_send(c, "QUIT :bye");
+    CU_ASSERT(irc_expect_closed(c, irc_default_deadline(), NULL));
+    live_drop(s, c);
+}
+
+/* ---- the in-process server ---- */
+
+static void lock_set(live_server *s, int *field, int value)
+{
+    nt_mutex_lock(s->mutex);
+    *field = value;
+    nt_mutex_unlock(s->mutex);
+}
+
+static int exited(void *ctx)
+{
+    live_server *s = ctx;
+    nt_mutex_lock(s->mutex);
+    int done = s->loop_exited;
+    nt_mutex_unlock(s->mutex);
+    return done;
+}
+
+static void run_loop(void *arg)
+{
+    live_server *s = arg;
+    int rc = nt_loop_run(s->loop);
+    nt_mutex_lock(s->mutex);
+    s->loop_rc = rc;
+    s->loop_exited = 1;
+    nt_mutex_unlock(s->mutex);
+}
+
+/* Run fn on the server's loop thread and wait for it. */
+typedef struct loop_call {
+    live_server *s;
+    void (*fn)(live_server *s);
+    int done;
+} loop_call;
+
+static void loop_call_task(void *data)
+{
+    loop_call *k = data;
+    k->fn(k->s);
+    lock_set(k->s, &k->done, 1);
+}
+
+static int loop_call_done(void *ctx)
+{
+    loop_call *k = ctx;
+    nt_mutex_lock(k->s->mutex);
+    int done = k->done;
+    nt_mutex_unlock(k->s->mutex);
+    return done;
+}
+
+static void on_loop(live_server *s, void (*fn)(live_server *s))
+{
+    loop_call k = {s, fn, 0};
+    CU_ASSERT_FATAL(nt_loop_post(s->loop, loop_call_task, &k) == NT_OK);
+    if (!nt_test_wait_until(loop_call_done, &k, 4 * irc_default_deadline())) {
+        /* k is on this stack and the loop may still run it: the server
+         * is stuck, and there is no safe way on. */
+        printf("\n    the server's loop did not run a posted task: it is stuck\n");
+        fflush(stdout);
+        abort();
+    }
+}
+
+static int start_in_process(live_server *s)
+{
+    srv_config cfg;
+    char err[256];
+    if (srv_config_defaults(&cfg) != 0 ||
+        srv_config_parse(&cfg, profiles[s->profile].config, profiles[s->profile].name, err,
+                         sizeof err) != 0) {
+        printf("\n    profile %s: %s\n", profiles[s->profile].name, err);
+        srv_config_free(&cfg);
+        return 0;
+    }
+    int ok = nt_mutex_new(&s->mutex) == NT_OK && nt_loop_new(&s->loop) == NT_OK;
+    s->server = ok ? srv_server_new(&cfg) : NULL;
+    srv_config_free(&cfg);
+    s->net = s->server ? srv_net_new(s->loop, s->server) : NULL;
+    if (!s->net)
+        return 0;
+    srv_server_set_log(s->server, srv_log_write, NULL);
+    if (srv_net_listen(s->net, "127.0.0.1:0") != NT_OK ||
+        srv_net_listener_addr(s->net, 0, &s->addr) != NT_OK)
+        return 0;
+    return nt_thread_start(&s->thread, run_loop, s) == NT_OK;
+}
+
+static void free_in_process(live_server *s)
+{
+    srv_net_free(s->net);
+    srv_server_free(s->server);
+    nt_loop_free(s->loop);
+    nt_mutex_free(s->mutex);
+}
+
+live_server *live_start(live_profile profile)
+{
+    live_server *s = calloc(1, sizeof *s);
+    CU_ASSERT_FATAL(s != NULL);
+    s->profile = profile;
+    const char *any = getenv("NATTERD_TEST_ADDR");
+    if (any && any[0]) {
+        char var[64];
+        snprintf(var, sizeof var, "NATTERD_TEST_ADDR_%s", profiles[profile].name);
+        for (char *p = var; *p; p++)
+            if (*p >= 'a' && *p <= 'z')
+                *p = (char)(*p - 'a' + 'A');
+        const char *addr = getenv(var);
+        if (profile == LIVE_MAIN && (!addr || !addr[0]))
+            addr = any;
+        if (!addr || !addr[0]) {
+            char why[160];
+            snprintf(why, sizeof why, "external server mode and %s is not set (profile %s)", var,
+                     profiles[profile].name);
+            nt_test_skip(why);
+            free(s);
+            return NULL;
+        }
+        s->external = 1;
+        int rc = nt_addr_parse(addr, &s->addr);
+        if (rc != NT_OK)
+            printf("\n    %s=%s: %s\n", var, addr, nt_strerror(rc));
+        CU_ASSERT_FATAL(rc == NT_OK);
+        return s;
+    }
+    int ok = start_in_process(s);
+    CU_ASSERT_FATAL(ok);
+    return s;
+}
+
+const nt_addr *live_addr(const live_server *s)
+{
+    return &s->addr;
+}
+
+int live_in_process(const live_server *s)
+{
+    return !s->external;
+}
+
+irc_client *live_client(live_server *s, const char *label, int rcvbuf)
+{
+    size_t slot = 0;
+    while (slot < MAX_CLIENTS && s->clients[slot])
+        slot++;
+    CU_ASSERT_FATAL(slot < MAX_CLIENTS);
+    irc_client *c = irc_connect(&s->addr, label, rcvbuf);
+    CU_ASSERT_FATAL(c != NULL);
+    s->clients[slot] = c;
+    return c;
+}
+
+irc_client *live_user(live_server *s, const char *nick, const char *caps)
+{
+    irc_client *c = live_client(s, nick, 0);
+    int ok = irc_register(c, nick, caps);
+    CU_ASSERT(ok);
+    return c;
+}
+
+static void forget(live_server *s, irc_client *c)
+{
+    for (size_t i = 0; i < MAX_CLIENTS; i++) {
+        if (s->clients[i] == c)
+            s->clients[i] = NULL;
+    }
+}
+
+void live_drop(live_server *s, irc_client *c)
+{
+    forget(s, c);
+    irc_close(c);
+}
+
+void live_reset(live_server *s, irc_client *c)
+{
+    forget(s, c);
+    irc_reset(c);
+}
+
+/* LUSERS until the server counts only the health client, no unknown
+ * connections, no operators, no channels (a closed client it had not
+ * noticed yet is given the deadline to go). */
+static void check_forgotten(irc_client *hc)
+{
+    uint64_t deadline = nt_clock_ms() + irc_default_deadline();
+    irc_lines seen = {0};
+    int clean = 0;
+    while (!clean && !irc_failed(hc)) {
+        irc_lines_free(&seen);
+        irc_send(hc, "LUSERS");
+        const char *line;
+        while ((line = irc_next(hc, irc_default_deadline())) != NULL) {
+            irc_lines_add(&seen, line);
+            if (irc_line_matches(line, "266", NULL))
+                break;
+        }
+        clean = irc_lines_count(&seen, "251", ":There are 1 users and 0 invisible") == 1 &&
+                irc_lines_count(&seen, "255", ":I have 1 clients") == 1 &&
+                irc_lines_count(&seen, "254", " 0 :channels formed") == 1 &&
+                irc_lines_count(&seen, "252|253", NULL) == 0;
+        if (!clean && (!line || nt_clock_ms() >= deadline))
+            break;
+        if (!clean)
+            nt_sleep_ms(20);
+    }
+    if (!clean)
+        irc_lines_print(&seen, "LUSERS after the test's clients closed");
+    CU_ASSERT(clean);
+    irc_lines_free(&seen);
+}
+
+void live_stop(live_server *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < MAX_CLIENTS; i++) {
+        irc_close(s->clients[i]);
+        s->clients[i] = NULL;
+    }
+    if (!s->stopped) {
+        /* The server never crashes: after whatever the test did, a new
+         * client registers, and nothing of the old ones is left. */
+        char nick[16];
+        snprintf(nick, sizeof nick, "health%u", ++health_counter);
+        irc_client *hc = NULL;
+        uint64_t deadline = nt_clock_ms() + irc_default_deadline();
+        for (;;) {
+            /* A connection limit may still count clients the server has
+             * not yet seen close: then it refuses, and we try again. */
+            hc = irc_connect(&s->addr, nick, 0);
+            if (!hc)
+                break;
+            if (s->profile == LIVE_PASS)
+                irc_send(hc, "PASS %s", LIVE_SERVER_PASSWORD);
+            irc_register_send(hc, nick, NULL);
+            const char *first = irc_next(hc, irc_default_deadline());
+            if (first && irc_line_matches(first, "ERROR", "Too many") && nt_clock_ms() < deadline) {
+                irc_close(hc);
+                nt_sleep_ms(20);
+                continue;
+            }
+            CU_ASSERT(first && irc_line_matches(first, "001", NULL));
+            CU_ASSERT(irc_expect(hc, "376|422", NULL) != NULL);
+            break;
+        }
+        CU_ASSERT(hc != NULL);
+        if (hc) {
+            check_forgotten(hc);
+            irc_send(hc, "QUIT :done");
+            CU_ASSERT(irc_expect_closed(hc, irc_default_deadline(), NULL));
+            irc_close(hc);
+        }
+        if (!s->external)
+            CU_ASSERT(live_shutdown(s, "Server shutting down"));
+    }
+    if (!s->external && s->stopped)
+        free_in_process(s);
+    free(s);
+}
+
+static void shutdown_task(live_server *s)
+{
+    srv_net_shutdown(s->net, s->reason);
+}
+
+int live_shutdown(live_server *s, const char *reason)
+{
+    if (s->external || s->stopped)
+        return 0;
+    s->reason = reason;
+    on_loop(s, shutdown_task);
+    if (!nt_test_wait_until(exited, s, 2 * irc_default_deadline())) {
+        printf("\n    the server's loop did not stop after srv_net_shutdown()\n");
+        return 0;
+    }
+    nt_thread_join(s->thread);
+    s->thread = NULL;
+    s->stopped = 1;
+    return s->loop_rc == NT_OK;
+}
+
+/* ---- output queue sampling (in-process) ---- */
+
+static void sample(nt_timer *t, void *data)
+{
+    live_server *s = data;
+    (void)t;
+    size_t largest = 0;
+    size_t total = srv_net_queued_bytes(s->net, &largest);
+    nt_mutex_lock(s->mutex);
+    if (largest > s->peak_largest)
+        s->peak_largest = largest;
+    if (total > s->peak_total)
+        s->peak_total = total;
+    nt_mutex_unlock(s->mutex);
+}
+
+static void sampler_start(live_server *s)
+{
+    if (nt_timer_new(s->loop, &s->sampler, sample, s) == NT_OK)
+        nt_timer_start(s->sampler, 1, 1);
+}
+
+static void sampler_stop(live_server *s)
+{
+    nt_timer_free(s->sampler);
+    s->sampler = NULL;
+}
+
+void live_queue_watch(live_server *s)
+{
+    if (s->external || s->stopped)
+        return;
+    s->peak_largest = s->peak_total = 0;
+    on_loop(s, sampler_start);
+}
+
+void live_queue_peak(live_server *s, size_t *largest, size_t *total)
+{
+    if (!s->external && !s->stopped)
+        on_loop(s, sampler_stop);
+    *largest = s->peak_largest;
+    *total = s->peak_total;
+}
+
+/* ---- main ---- */
+
+int live_main(int argc, char **argv, const char *suite, const CU_TestInfo *tests)
+{
+    if (argc == 3 && strcmp(argv[1], "--print-config") == 0) {
+        for (size_t i = 0; i < LIVE_NPROFILES; i++) {
+            if (strcmp(argv[2], profiles[i].name) == 0) {
+                printf("# SPDX-License-Identifier: MIT\n# natterd live-test profile '%s'\n%s",
+                       profiles[i].name, profiles[i].config);
+                return 0;
+            }
+        }
+        fprintf(stderr, "unknown profile '%s'\n", argv[2]);
+        return 2;
+    }
+    if (argc == 2 && strcmp(argv[1], "--profiles") == 0) {
+        for (size_t i = 0; i < LIVE_NPROFILES; i++)
+            printf("%s\n", profiles[i].name);
+        return 0;
+    }
+    if (argc != 1) {
+        fprintf(stderr, "usage: %s [--print-config PROFILE | --profiles]\n", argv[0]);
+        return 2;
+    }
+    const char *level = getenv("NATTERD_TEST_LOG");
+    int lv = level ? srv_log_level_from_name(level) : SRV_LOG_ERROR;
+    srv_log_open(lv < 0 ? SRV_LOG_ERROR : lv, NULL);
+    if (live_slow())
+        irc_set_default_deadline(15000);
+    return nt_test_main(suite, tests);
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * natterd's live suites: a real server on 127.0.0.1 and scripted clients
+ * over real sockets.
+ *
+ * By default each test starts its own server in this process: srv_server
+ * and srv_net on an nt_loop run by an nt_thread, listening on an
+ * OS-chosen port, configured by one of the profiles below.  When the
+ * environment names an external server (NATTERD_TEST_ADDR=HOST:PORT, and
+ * NATTERD_TEST_ADDR_<PROFILE> for the other profiles), the same tests run
+ * against it instead: tests/natterd/external.sh starts natterd (natively,
+ * or natterd.exe under wine) once per profile with the configuration this
+ * program prints for `--print-config PROFILE`.  A profile the environment
+ * does not name is skipped with a reason, as are the few checks that need
+ * the server in-process (its output queues, its shutdown).
+ *
+ * live_stop() ends every test the same way: all test clients close, then
+ * a fresh client must still register, and LUSERS must show that the
+ * server forgot every closed client, channel and operator.
+ */
+#ifndef NATTERD_TEST_LIVE_H
+#define NATTERD_TEST_LIVE_H
+
+#include "helpers.h"
+#include "irc-client.h"
+
+#define LIVE_SERVER_NAME "irc.natter.test"
+#define LIVE_NETWORK "NatterTest"
+#define LIVE_OPER_NAME "tester"
+#define LIVE_OPER_PASSWORD "opersecret"
+#define LIVE_SERVER_PASSWORD "letmein"
+
+/** Server configurations the tests need (see live.c for the text). */
+typedef enum live_profile {
+    LIVE_MAIN,   /**< defaults, flood control off, an operator block */
+    LIVE_PASS,   /**< as main, with a connection password */
+    LIVE_LIMITS, /**< 1 s registration timeout, 5 s pings, 4 clients per address */
+    LIVE_FLOOD,  /**< flood control at 20%: PRIVMSG 200 ms, pause past 1 s */
+    LIVE_EXCESS, /**< flood control at 100%: disconnect past 2 s ahead */
+    LIVE_SENDQ,  /**< SendQ 4096 bytes */
+    LIVE_NPROFILES
+} live_profile;
+
+typedef struct live_server live_server;
+
+/**
+ * A server for one test: in-process, or the external one for the profile.
+ * @return the server, or NULL when the test must skip (printed)
+ */
+live_server *live_start(live_profile profile);
+
+/** The server's address. */
+const nt_addr *live_addr(const live_server *s);
+
+/** Is the server running in this process (so its internals can be checked)? */
+int live_in_process(const live_server *s);
+
+/**
+ * A connected client owned by the server handle (closed by live_stop()
+ * unless dropped earlier).  Asserts (fatally) that the connection worked.
+ */
+irc_client *live_client(live_server *s, const char *label, int rcvbuf);
+
+/** live_client() and irc_register() with optional caps, asserted. */
+irc_client *live_user(live_server *s, const char *nick, const char *caps);
+
+/** Close c now (no QUIT) and forget it. */
+void live_drop(live_server *s, irc_client *c);
+
+/** Close c with a TCP reset (SO_LINGER 0) and forget it. */
+void live_reset(live_server *s, irc_client *c);
+
+/**
+ * End the test: close its clients, check that the server still serves a
+ * new client and has forgotten the old ones, then stop an in-process
+ * server.  NULL is accepted.
+ */
+void live_stop(live_server *s);
+
+/**
+ * In-process only: srv_net_shutdown(reason) on the server's loop, then
+ * wait (with a deadline) for the loop to stop and join its thread.
+ * @return 1 when the server stopped in time
+ */
+int live_shutdown(live_server *s, const char *reason);
+
+/** In-process only: start sampling the server's output queues. */
+void live_queue_watch(live_server *s);
+
+/** Stop sampling; the peaks seen (one connection's, all together). */
+void live_queue_peak(live_server *s, size_t *largest, size_t *total);
+
+/** The configured SendQ of a profile. */
+size_t live_profile_sendq(live_profile profile);
+
+/** The suite's main(): --print-config PROFILE, or run the tests. */
+int live_main(int argc, char **argv, const char *suite, const CU_TestInfo *tests);
+
+/** irc_expect() asserted; returns the line, or "" when it did not come. */
+const char *live_expect(irc_client *c, const char *command, const char *text,
+                        const char *file, int line);
+#define EXPECT(c, command, text) live_expect((c), (command), (text), __FILE__, __LINE__)
+
+/** irc_sync() asserted; lines before the barrier go to seen (may be NULL). */
+int live_sync(irc_client *c, irc_lines *seen, const char *file, int line);
+#define SYNC(c) live_sync((c), NULL, __FILE__, __LINE__)
+#define SYNC_SEEN(c, seen) live_sync((c), (seen), __FILE__, __LINE__)
+
+/**
+ * Assert that, up to a barrier, c received exactly want lines matching
+ * command/text (0: none).  Several clients' barriers after one action make
+ * "everyone saw it once, and nobody else" exact rather than a sleep.
+ */
+void live_expect_count(irc_client *c, const char *command, const char *text, size_t want,
+                       const char *file, int line);
+#define EXPECT_COUNT(c, command, text, n) \
+    live_expect_count((c), (command), (text), (n), __FILE__, __LINE__)
+#define EXPECT_NONE(c, command, text) EXPECT_COUNT((c), (command), (text), 0)
+
+/** Assert the server closes c within the deadline (lines before go to seen). */
+int live_expect_closed(irc_client *c, irc_lines *seen, const char *file, int line);
+#define EXPECT_CLOSED(c, seen) live_expect_closed((c), (seen), __FILE__, __LINE__)
+
+/**
+ * Read lines into out (all of them, the terminator included) until one
+ * matches command/text; asserted.  @return 1 when it came
+ */
+int live_collect(irc_client *c, const char *command, const char *text, irc_lines *out,
+                 const char *file, int line);
+#define COLLECT(c, command, text, out) live_collect((c), (command), (text), (out), __FILE__, __LINE__)
+
+/** QUIT, wait for the server to close c, and forget it (asserted). */
+void live_quit(live_server *s, irc_client *c);
+
+/** Is this the Windows build under wine (slower: wider latency bounds)? */
+int live_slow(void);
+
+#endif
