@@ -6,6 +6,7 @@
 
 #include <CUnit/CUnit.h>
 #include <natter/clock.h>
+#include <natter/buf.h> /* NT__PRINTF_LIKE */
 #include <natter/net.h>
 
 /* Register the NULL-terminated tests as one suite named name and run it in
@@ -72,10 +73,6 @@ int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx,
 
 /* Put a test's scale (connections, messages...) on the output, so a run
  * under wine that uses fewer says so. */
-void nt_test_note(const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+void nt_test_note(const char *fmt, ...) NT__PRINTF_LIKE(1, 2);
 
 #endif
