@@ -14,10 +14,16 @@ TEST=(libcunit1-dev clang llvm curl weechat-headless ngircd procps)
 WINDOWS=(mingw-w64 wine wine64 dpkg-dev make)
 GUI=(libgtk-4-dev libglib2.0-dev libglib2.0-bin gettext desktop-file-utils
      appstream xvfb xauth xdotool imagemagick dbus dbus-x11)
+# Building and checking the packages (scripts/packages.sh,
+# tests/packaging/run-all.sh): .debs, .rpm, the NSIS installer, lintian,
+# rpmlint, systemd-analyze, the flatpak manifest's YAML check.
+# flatpak-builder is not here: it pulls in ~250 packages and cannot build
+# offline anyway.
+PACKAGING=(debhelper devscripts lintian rpm rpmlint nsis fakeroot systemd python3-yaml)
 
 case "${1:-}" in
   --runtime) WANT=("${BUILD[@]}" "${GUI[@]}") ;;
-  "") WANT=("${BUILD[@]}" "${TEST[@]}" "${WINDOWS[@]}" "${GUI[@]}") ;;
+  "") WANT=("${BUILD[@]}" "${TEST[@]}" "${WINDOWS[@]}" "${GUI[@]}" "${PACKAGING[@]}") ;;
   *) echo "usage: $0 [--runtime]" >&2; exit 2 ;;
 esac
 
