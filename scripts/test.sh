@@ -4,20 +4,23 @@
 # The whole test suite, from a fresh Debian/Ubuntu machine: installs what is
 # missing, then builds and tests
 #   native      every suite, warnings as errors (epoll and poll backends)
+#   valgrind    the server's suites of the native tree once under memcheck
 #   sanitizers  the native suites under ASan+UBSan, halting on any report
 #   wine        the Windows cross build (mingw-w64), its suites under wine
 #   fuzz        each libFuzzer target (clang) for a fixed number of runs
+#   packages    build the .debs, the .rpms and the Windows installer, install
+#               and exercise each, and remove them (tests/packaging/run-all.sh)
 # and prints one summary line per part and a total.  Exits non-zero when
 # any test fails.  Build trees go to build/ (NATTER_BUILD_ROOT overrides).
 #
-#   scripts/test.sh [native|sanitizers|wine|fuzz ...]   default: all parts
+#   scripts/test.sh [native|valgrind|sanitizers|wine|fuzz ...]   default: all parts
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${NATTER_BUILD_ROOT:-$ROOT/build}
 PARTS=("$@")
 # wine first: the native cross-OS tests use its Windows programs.
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(wine native sanitizers fuzz)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(wine native valgrind sanitizers fuzz)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 "$ROOT/scripts/install-deps.sh" || { echo "FAILED: installing dependencies"; exit 1; }
@@ -59,6 +62,58 @@ meson_part() {
   fi
 }
 
+# valgrind_part: memcheck, once, over the server's suites in the native
+# tree (configured and built here when the native part has not run): the
+# protocol core's (suite 'server') and the live ones over real sockets
+# ('natterd').  Only the compiled suites: a script test under --wrapper
+# would put bash under valgrind, not natterd.  Any memory error or
+# definite leak fails its suite; timeouts are stretched tenfold.
+valgrind_part() {
+  local dir=$BUILD_ROOT/native log=$BUILD_ROOT/valgrind.log
+  mkdir -p "$BUILD_ROOT"
+  echo "== valgrind: memcheck over the server suites ($dir)"
+  if ! command -v valgrind >/dev/null 2>&1; then
+    echo "FAILED: valgrind is not installed"
+    FAILED[valgrind]=1; PASSED[valgrind]=0; overall=1
+    return
+  fi
+  if [ ! -f "$dir/build.ninja" ]; then
+    meson setup "$dir" "$ROOT" -Dwerror=true -Dbuildtype=debugoptimized >"$log" 2>&1
+  fi && ninja -C "$dir" >>"$log" 2>&1 || {
+    tail -30 "$log"; echo "FAILED: valgrind build"
+    FAILED[valgrind]=1; PASSED[valgrind]=0; overall=1
+    return
+  }
+  local tests py=/usr/bin/python3
+  [ -x "$py" ] || py=python3
+  mapfile -t tests < <(meson introspect --tests "$dir" | "$py" -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if any(s.split(":")[-1] in ("server", "natterd") for s in t["suite"]) \
+            and not t["cmd"][0].endswith(".sh"):
+        print(t["name"])')
+  if [ ${#tests[@]} -eq 0 ]; then
+    echo "FAILED: valgrind found no server suites in $dir"
+    FAILED[valgrind]=1; PASSED[valgrind]=0; overall=1
+    return
+  fi
+  local json=$dir/meson-logs/testlog-valgrind.json
+  rm -f "$json"
+  meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$JOBS" \
+    --timeout-multiplier 10 \
+    --wrapper 'valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
+    "${tests[@]}" 2>&1 | tee -a "$log" |
+    grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):|== (Invalid|Conditional|Use of|Syscall)|definitely lost|FAIL' || true
+  local ok fail skip
+  ok=$(grep -c '"result": "OK"' "$json" 2>/dev/null || true)
+  fail=$(grep -cE '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$json" 2>/dev/null || true)
+  skip=$(grep -c '"result": "SKIP"' "$json" 2>/dev/null || true)
+  PASSED[valgrind]=${ok:-0}; FAILED[valgrind]=${fail:-0}; SKIPPED[valgrind]=${skip:-0}
+  if [ "${ok:-0}" -eq 0 ] || [ "${fail:-0}" -ne 0 ]; then
+    overall=1
+  fi
+}
+
 # The native suites' cross-OS tests run the Windows build's programs
 # under wine when it exists (and say SKIP when it does not).
 export NATTER_WIN_BUILD=$BUILD_ROOT/win32
@@ -69,6 +124,8 @@ for part in "${PARTS[@]}"; do
   native)
     meson_part native "$BUILD_ROOT/native" -Dwerror=true \
       -Dbuildtype=debugoptimized ;;
+  valgrind)
+    valgrind_part ;;
   sanitizers)
     # halt_on_error: the first report fails the test, nothing scrolls by.
     export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
@@ -94,7 +151,7 @@ for part in "${PARTS[@]}"; do
       -Dexamples=false -Dbench=false
     unset CC ;;
   *)
-    echo "unknown part: $part (native, sanitizers, wine, fuzz)"; exit 2 ;;
+    echo "unknown part: $part (native, valgrind, sanitizers, wine, fuzz)"; exit 2 ;;
   esac
 done
 
