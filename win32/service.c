@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <windows.h>
+#include <shlobj.h>
 
 #include "service.h"
 
@@ -61,11 +62,15 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
     report(SERVICE_STOPPED, rc == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR);
 }
 
-/* The log goes next to the configuration: %ProgramData%\Natter\natterd.log. */
+/* The log goes next to the configuration: %ProgramData%\Natter\natterd.log.
+ * Asked of the shell, not the environment: a service's environment need
+ * not have ProgramData. */
 static void init_log_path(void)
 {
-    const char *base = getenv("ProgramData");
-    snprintf(log_path, sizeof log_path, "%s\\Natter", base ? base : "C:\\ProgramData");
+    char base[MAX_PATH];
+    if (SHGetFolderPathA(NULL, CSIDL_COMMON_APPDATA, NULL, 0, base) != S_OK)
+        strcpy(base, "C:\\ProgramData");
+    snprintf(log_path, sizeof log_path, "%s\\Natter", base);
     CreateDirectoryA(log_path, NULL);
     strncat(log_path, "\\natterd.log", sizeof log_path - strlen(log_path) - 1);
 }
