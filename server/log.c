@@ -48,6 +48,33 @@ int srv_log_level_from_name(const char *name)
     return -1;
 }
 
+/* Length of the well-formed UTF-8 sequence at p that is not a C1
+ * control (U+0080..U+009F, which terminals obey like ESC sequences), or
+ * 0.  Invalid bytes are escaped too, so the log stays valid UTF-8 (the
+ * journal keeps a message with invalid UTF-8 only as a binary blob). */
+static size_t printable_utf8(const unsigned char *p)
+{
+    size_t need;
+    unsigned c = p[0], min;
+    if ((c & 0xE0) == 0xC0) {
+        need = 1; min = 0x80; c &= 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        need = 2; min = 0x800; c &= 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        need = 3; min = 0x10000; c &= 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t k = 1; k <= need; k++) {
+        if ((p[k] & 0xC0) != 0x80) /* also stops at the terminating NUL */
+            return 0;
+        c = (c << 6) | (p[k] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || c <= 0x9F)
+        return 0;
+    return need + 1;
+}
+
 void srv_log_write(void *ctx, int level, const char *message)
 {
     (void)ctx;
@@ -56,12 +83,18 @@ void srv_log_write(void *ctx, int level, const char *message)
     FILE *out = log_file ? log_file : stderr;
     char escaped[2048];
     size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)message; *p && o + 5 < sizeof escaped;
-         p++) {
-        if (*p < 0x20 || *p == 0x7f)
+    for (const unsigned char *p = (const unsigned char *)message; *p && o + 5 < sizeof escaped;) {
+        size_t n = *p >= 0x80 ? printable_utf8(p) : (*p >= 0x20 && *p != 0x7f);
+        if (n == 0) {
             o += (size_t)snprintf(escaped + o, sizeof escaped - o, "\\x%02x", *p);
-        else
-            escaped[o++] = (char)*p;
+            p++;
+        } else if (o + n < sizeof escaped - 1) {
+            memcpy(escaped + o, p, n);
+            o += n;
+            p += n;
+        } else {
+            break;
+        }
     }
     escaped[o] = '\0';
     if (log_journal) {

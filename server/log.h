@@ -2,8 +2,9 @@
 /*
  * natterd's log: lines to stderr (or a file) with a timestamp and level,
  * or, under systemd's journal, with the journal's <N> priority prefix and
- * no timestamp of our own.  Control characters from clients are escaped,
- * so nobody can forge log lines or drive a terminal through the log.
+ * no timestamp of our own.  Control characters from clients (C0, DEL and
+ * C1) and bytes that are not valid UTF-8 are written as \xNN, so nobody
+ * can forge log lines or drive a terminal through the log.
  */
 #ifndef NATTERD_LOG_H
 #define NATTERD_LOG_H
