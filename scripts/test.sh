@@ -13,14 +13,14 @@
 # and prints one summary line per part and a total.  Exits non-zero when
 # any test fails.  Build trees go to build/ (NATTER_BUILD_ROOT overrides).
 #
-#   scripts/test.sh [native|valgrind|sanitizers|wine|fuzz ...]   default: all parts
+#   scripts/test.sh [wine|native|valgrind|sanitizers|fuzz|packages ...]   default: all
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_ROOT=${NATTER_BUILD_ROOT:-$ROOT/build}
 PARTS=("$@")
 # wine first: the native cross-OS tests use its Windows programs.
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(wine native valgrind sanitizers fuzz)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(wine native valgrind sanitizers fuzz packages)
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 "$ROOT/scripts/install-deps.sh" || { echo "FAILED: installing dependencies"; exit 1; }
@@ -150,8 +150,22 @@ for part in "${PARTS[@]}"; do
       -Dc_args=-fsanitize=fuzzer-no-link -Dgui=disabled -Dtests=false \
       -Dexamples=false -Dbench=false
     unset CC ;;
+  packages)
+    echo "== packages: build, install, exercise, remove"
+    mkdir -p "$BUILD_ROOT"
+    "$ROOT/tests/packaging/run-all.sh" 2>&1 | tee "$BUILD_ROOT/packages.log" |
+      grep -E '^(== |packages:)|FAIL' || true
+    line=$(grep -E '^packages: [0-9]+ steps, [0-9]+ failed' "$BUILD_ROOT/packages.log" | tail -1)
+    if [ -z "$line" ]; then
+      PASSED[packages]=0; FAILED[packages]=1; overall=1
+    else
+      steps=$(echo "$line" | sed -E 's/^packages: ([0-9]+) steps.*/\1/')
+      bad=$(echo "$line" | sed -E 's/^packages: [0-9]+ steps, ([0-9]+) failed.*/\1/')
+      PASSED[packages]=$((steps - bad)); FAILED[packages]=$bad
+      [ "$bad" -eq 0 ] || overall=1
+    fi ;;
   *)
-    echo "unknown part: $part (native, valgrind, sanitizers, wine, fuzz)"; exit 2 ;;
+    echo "unknown part: $part (wine, native, valgrind, sanitizers, fuzz, packages)"; exit 2 ;;
   esac
 done
 
