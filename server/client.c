@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "client.h"
 
+#include "authlimit.h"
+
 #include "casemap.h"
 #include "channel.h"
 #include "commands.h"
@@ -359,11 +361,21 @@ void srv_client_try_register(srv_client *c)
     const srv_config *cfg = &s->cfg;
     if (c->registered || c->dead || !c->nick[0] || !c->user[0] || c->cap_negotiating)
         return;
-    if (cfg->password_hash && !srv_password_verify(cfg->password_hash, c->pass ? c->pass : "")) {
-        srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
-        srv_client_quit(c, "Bad password", "Bad password");
-        return;
+    if (cfg->password_hash) {
+        if (!srv_authlimit_allowed(s->auth, c->host, s->now_ms)) {
+            srv_client_quit(c, "Too many failed password attempts",
+                            "Too many failed password attempts, try again later");
+            return;
+        }
+        if (!srv_password_verify(cfg->password_hash, c->pass ? c->pass : "")) {
+            srv_authlimit_failed(s->auth, c->host, s->now_ms);
+            srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+            srv_client_quit(c, "Bad password", "Bad password");
+            return;
+        }
     }
+    if (c->pass)
+        memset(c->pass, 0, strlen(c->pass)); /* the plain text goes now */
     free(c->pass);
     c->pass = NULL;
     c->registered = 1;

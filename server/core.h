@@ -158,6 +158,8 @@ struct srv_server {
 
     char *scratch; /* one mutable copy of the line being parsed */
     size_t scratch_size;
+
+    struct srv_authlimit *auth; /* failed password checks per address */
 };
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Operators: OPER KILL REHASH. */
 #include "casemap.h"
+#include "authlimit.h"
 #include "client.h"
 #include "commands.h"
 #include "config.h"
@@ -15,17 +16,23 @@
 void srv_cmd_oper(srv_client *c, const srv_msg *msg)
 {
     srv_server *s = c->server;
-    const srv_oper_conf *op = srv_config_find_oper(&s->cfg, msg->params[0]);
-    if (!op) {
-        srv_numeric(c, ERR_NOOPERHOST, ":No O-lines for your host");
-        srv_server_log(s, SRV_LOG_WARNING, "failed OPER (no such oper) from %s!%s@%s", c->nick,
-                       c->user, c->host);
+    if (!srv_authlimit_allowed(s->auth, c->host, s->now_ms)) {
+        srv_numeric(c, ERR_PASSWDMISMATCH, ":Too many failed attempts, try again later");
         return;
     }
-    if (!srv_password_verify(op->password_hash, msg->params[1])) {
+    const srv_oper_conf *op = srv_config_find_oper(&s->cfg, msg->params[0]);
+    /* An unknown name answers as a wrong password does, so operator names
+     * cannot be found by guessing. */
+    /* A decoy check for an unknown name takes as long as a real one, so
+     * the reply's timing does not reveal names either. */
+    static const char decoy[] = "pbkdf2-sha256$100000$00000000000000000000000000000000$"
+                                "0000000000000000000000000000000000000000000000000000000000000000";
+    int ok = srv_password_verify(op ? op->password_hash : decoy, msg->params[1]);
+    if (!op || !ok) {
+        srv_authlimit_failed(s->auth, c->host, s->now_ms);
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
-        srv_server_log(s, SRV_LOG_WARNING, "failed OPER as %s from %s!%s@%s", op->name, c->nick,
-                       c->user, c->host);
+        srv_server_log(s, SRV_LOG_WARNING, "failed OPER%s from %s!%s@%s",
+                       op ? "" : " (no such operator)", c->nick, c->user, c->host);
         return;
     }
     if (!c->oper) {

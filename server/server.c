@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "server.h"
 
+#include "authlimit.h"
 #include "casemap.h"
 #include "client.h"
 #include "send.h"
@@ -89,7 +90,8 @@ srv_server *srv_server_new(const srv_config *cfg)
     s->whowas = srv_whowas_new(s->cfg.whowas_size);
     s->scratch_size = srv_server_max_line(s) + 1;
     s->scratch = malloc(s->scratch_size);
-    if (!s->nicks || !s->channels || !s->addresses || !s->whowas || !s->scratch) {
+    s->auth = srv_authlimit_new();
+    if (!s->nicks || !s->channels || !s->addresses || !s->whowas || !s->scratch || !s->auth) {
         srv_server_free(s);
         return NULL;
     }
@@ -119,6 +121,7 @@ void srv_server_free(srv_server *s)
     srv_whowas_free(s->whowas);
     free_motd(s);
     free(s->scratch);
+    srv_authlimit_free(s->auth);
     srv_config_free(&s->cfg);
     free(s);
 }

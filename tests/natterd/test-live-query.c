@@ -216,7 +216,7 @@ static void test_oper_kill_rehash(void)
     irc_send(o, "OPER");
     EXPECT(o, "461", "OPER :Not enough parameters");
     irc_send(o, "OPER nobody " LIVE_OPER_PASSWORD);
-    EXPECT(o, "491", "operator :No O-lines for your host");
+    EXPECT(o, "464", "operator :Password incorrect"); /* names not revealed */
     irc_send(o, "OPER " LIVE_OPER_NAME " wrong");
     EXPECT(o, "464", "operator :Password incorrect");
     SYNC(o); /* a wrong OPER password does not cost the connection */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Operators: OPER (salted PBKDF2 hashes), KILL, REHASH. */
+#include "authlimit.h"
 #include "fake-transport.h"
 #include "helpers.h"
 #include "numerics.h"
@@ -45,8 +46,10 @@ static void test_oper(void)
 {
     srv_server *s = server_with_oper();
     fake_conn *a = fake_register(s, "alice");
+    /* An unknown name is answered like a wrong password: operator names
+     * cannot be found by guessing. */
     fake_send(a, "OPER nobody hunter2");
-    EXPECT_LINE(a, " 491 alice :No O-lines for your host");
+    EXPECT_LINE(a, " 464 alice :Password incorrect");
     fake_send(a, "OPER root wrong");
     EXPECT_LINE(a, " 464 alice :Password incorrect");
     fake_send(a, "OPER root");
@@ -140,8 +143,38 @@ static void test_rehash(void)
     remove(motd_path);
 }
 
+/* An address that keeps guessing is refused without hashing (each check
+ * costs the loop tens of milliseconds) until its window passes. */
+static void test_oper_attempt_limit(void)
+{
+    srv_server *s = server_with_oper();
+    fake_conn *a = fake_register(s, "alice");
+    for (int i = 0; i < SRV_AUTH_MAX_FAILURES; i++) {
+        fake_send(a, "OPER root wrong%d", i);
+        EXPECT_LINE(a, " 464 alice :Password incorrect");
+    }
+    fake_clear(a);
+    fake_send(a, "OPER root hunter2");
+    EXPECT_LINE(a, " 464 alice :Too many failed attempts, try again later");
+    CU_ASSERT(!fake_has_numeric(a, RPL_YOUREOPER));
+    /* Another address is not affected. */
+    fake_conn *b = fake_connect(s, "192.0.2.7");
+    fake_send(b, "NICK bob");
+    fake_send(b, "USER b 0 * :B");
+    fake_clear(b);
+    fake_send(b, "OPER root hunter2");
+    EXPECT_LINE(b, " 381 bob :You are now an IRC operator");
+    /* Once the window has passed, the first address may try again. */
+    fake_now_ms += SRV_AUTH_WINDOW_MS;
+    fake_clear(a);
+    fake_send(a, "OPER root hunter2");
+    EXPECT_LINE(a, " 381 alice :You are now an IRC operator");
+    fake_server_free(s);
+}
+
 static const CU_TestInfo tests[] = {
     {"OPER", test_oper},
+    {"OPER attempts limited per address", test_oper_attempt_limit},
     {"KILL", test_kill},
     {"REHASH", test_rehash},
     CU_TEST_INFO_NULL,
