@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include "password.h"
+
 #include "attributes.h"
 
 #include <ctype.h>
@@ -191,10 +193,6 @@ static int parse_bool(parser *p, const char *key, const char *value, int *out)
     return 0;
 }
 
-static int is_pbkdf2_hash(const char *s)
-{
-    return strncmp(s, "pbkdf2-sha256$", 14) == 0;
-}
 
 static int server_key(parser *p, const char *key, const char *value)
 {
@@ -218,8 +216,8 @@ static int server_key(parser *p, const char *key, const char *value)
     if (!strcmp(key, "admin_email"))
         return set_string(p, &c->admin_email, value);
     if (!strcmp(key, "password")) {
-        if (!is_pbkdf2_hash(value))
-            return fail(p, "password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>', never plain text");
+        if (!srv_password_hash_valid(value))
+            return fail(p, "password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>' (natterd --hash-password makes one), never plain text");
         return set_string(p, &c->password_hash, value);
     }
     return fail(p, "unknown key '%s' in [server]", key);
@@ -295,7 +293,7 @@ static int oper_key(parser *p, const char *key, const char *value)
 {
     if (strcmp(key, "password") != 0)
         return fail(p, "unknown key '%s' in [oper %s]", key, p->oper->name);
-    if (!is_pbkdf2_hash(value))
+    if (!srv_password_hash_valid(value))
         return fail(p, "oper password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>'");
     return set_string(p, &p->oper->password_hash, value);
 }

@@ -38,32 +38,53 @@ static long hex_decode(const char *s, size_t len, uint8_t *out, size_t outsize)
     return (long)(len / 2);
 }
 
-int srv_password_verify(const char *stored, const char *password)
+typedef struct stored_hash {
+    unsigned long iterations;
+    uint8_t salt[MAX_SALT], hash[MAX_HASH];
+    long saltlen, hashlen;
+} stored_hash;
+
+/* Parse "pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>".  @return 0 or -1 */
+static int parse_stored(const char *stored, stored_hash *h)
 {
     static const char prefix[] = "pbkdf2-sha256$";
-    if (!stored || !password || strncmp(stored, prefix, sizeof prefix - 1) != 0)
-        return 0;
+    if (!stored || strncmp(stored, prefix, sizeof prefix - 1) != 0)
+        return -1;
     const char *p = stored + sizeof prefix - 1;
     char *end;
-    unsigned long iterations = strtoul(p, &end, 10);
-    if (end == p || *end != '$' || iterations == 0 || iterations > MAX_ITERATIONS)
-        return 0;
+    if (*p < '0' || *p > '9')
+        return -1;
+    h->iterations = strtoul(p, &end, 10);
+    if (*end != '$' || h->iterations == 0 || h->iterations > MAX_ITERATIONS)
+        return -1;
     const char *salt_hex = end + 1;
     const char *dollar = strchr(salt_hex, '$');
     if (!dollar)
-        return 0;
+        return -1;
     const char *hash_hex = dollar + 1;
-    uint8_t salt[MAX_SALT], want[MAX_HASH], got[MAX_HASH];
-    long saltlen = hex_decode(salt_hex, (size_t)(dollar - salt_hex), salt, sizeof salt);
-    long hashlen = hex_decode(hash_hex, strlen(hash_hex), want, sizeof want);
-    if (saltlen < 0 || hashlen < 16)
+    h->saltlen = hex_decode(salt_hex, (size_t)(dollar - salt_hex), h->salt, sizeof h->salt);
+    h->hashlen = hex_decode(hash_hex, strlen(hash_hex), h->hash, sizeof h->hash);
+    return h->saltlen < 0 || h->hashlen < 16 ? -1 : 0;
+}
+
+int srv_password_hash_valid(const char *stored)
+{
+    stored_hash h;
+    return parse_stored(stored, &h) == 0;
+}
+
+int srv_password_verify(const char *stored, const char *password)
+{
+    stored_hash h;
+    uint8_t got[MAX_HASH];
+    if (!password || parse_stored(stored, &h) != 0)
         return 0;
-    pbkdf2_hmac_sha256(strlen(password), (const uint8_t *)password, (unsigned)iterations,
-                       (size_t)saltlen, salt, (size_t)hashlen, got);
+    pbkdf2_hmac_sha256(strlen(password), (const uint8_t *)password, (unsigned)h.iterations,
+                       (size_t)h.saltlen, h.salt, (size_t)h.hashlen, got);
     /* Constant time: look at every byte whatever the earlier ones were. */
     volatile uint8_t diff = 0;
-    for (long i = 0; i < hashlen; i++)
-        diff |= (uint8_t)(got[i] ^ want[i]);
+    for (long i = 0; i < h.hashlen; i++)
+        diff |= (uint8_t)(got[i] ^ h.hash[i]);
     return diff == 0;
 }
 

@@ -17,6 +17,14 @@
 int srv_password_verify(const char *stored, const char *password);
 
 /**
+ * Is stored a well-formed hash (prefix, iterations in range, hex salt, a
+ * hex hash of at least 16 bytes)?  The configuration refuses any other
+ * value, so a typo cannot silently lock everyone out.
+ * @return 1 or 0
+ */
+int srv_password_hash_valid(const char *stored);
+
+/**
  * Hash password with the given salt and iteration count into out, in the
  * stored form (for a "natterd --hash-password" helper; the caller supplies
  * random salt bytes).

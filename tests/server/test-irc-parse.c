@@ -170,7 +170,7 @@ static void test_config(void)
         "# comment\n; another\n[server]\nname = irc.example.org\nnetwork = \"Example\"\n"
         "[limits]\nmax_clients = 10\nping_interval = 30\nsendq = 8192\nflood_exempt_opers = no\n"
         "[listen]\naddress = 0.0.0.0:6667\naddress = [::]:6697\n"
-        "[oper admin]\npassword = pbkdf2-sha256$1000$00$00\n";
+        "[oper admin]\npassword = pbkdf2-sha256$1000$00$000102030405060708090a0b0c0d0e0f\n";
     CU_ASSERT(srv_config_parse(&cfg, good, "good.conf", err, sizeof err) == 0);
     CU_ASSERT_STRING_EQUAL(cfg.server_name, "irc.example.org");
     CU_ASSERT_STRING_EQUAL(cfg.network, "Example");
@@ -195,6 +195,11 @@ static void test_config(void)
         {"[server]\njust words\n", "bad.conf:2: expected 'key = value'"},
         {"[server]\nname = nodot\n", "bad.conf:2: server name 'nodot' must contain a dot"},
         {"[server]\npassword = plain\n", "bad.conf:2: password must be a hash"},
+        {"[server]\npassword = pbkdf2-sha256$1000$00$00\n", "bad.conf:2: password must be a hash"},
+        {"[server]\npassword = pbkdf2-sha256$0$00$000102030405060708090a0b0c0d0e0f\n",
+         "bad.conf:2: password must be a hash"},
+        {"[oper x]\npassword = pbkdf2-sha256$10$zz$000102030405060708090a0b0c0d0e0f\n",
+         "bad.conf:2: oper password must be a hash"},
         {"[listen]\naddress = 6667\n", "bad.conf:2: listen address '6667' is not HOST:PORT"},
         {"[oper x]\n", "bad.conf:1: [oper x] has no password"},
         {"[limits]\nflood_exempt_opers = maybe\n", "bad.conf:2: 'flood_exempt_opers' wants yes or no"},
