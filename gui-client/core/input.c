@@ -188,6 +188,44 @@ nc_split_text(const char *text, gsize max_bytes)
     return out;
 }
 
+char **
+nc_input_lines(const char *text, guint *n_lines)
+{
+    GPtrArray *raw = g_ptr_array_new_with_free_func(g_free);
+    const char *p = text ? text : "";
+    while (*p) {
+        gsize len = strcspn(p, "\r\n");
+        char *line = g_strchomp(g_strndup(p, len));
+        if (*line)
+            g_ptr_array_add(raw, line);
+        else
+            g_free(line);
+        p += len;
+        if (*p == '\r' && p[1] == '\n')
+            p += 2;
+        else if (*p)
+            p++;
+    }
+    GPtrArray *out = g_ptr_array_new();
+    for (guint i = 0; i < raw->len; i++) {
+        const char *line = raw->pdata[i];
+        /* "//x" says "/x" (see nc_command_parse()). */
+        g_ptr_array_add(out, raw->len > 1 && line[0] == '/' ? g_strconcat("/", line, NULL)
+                                                            : g_strdup(line));
+    }
+    if (n_lines)
+        *n_lines = out->len;
+    g_ptr_array_add(out, NULL);
+    g_ptr_array_unref(raw);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+gboolean
+nc_input_needs_confirm(guint n_lines)
+{
+    return n_lines > NC_PASTE_CONFIRM_ABOVE;
+}
+
 struct _NcCompleter {
     char *last_text;      /* what the last completion produced */
     int last_cursor;

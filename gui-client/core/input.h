@@ -67,6 +67,23 @@ gsize nc_split_budget(const char *nick, const char *user, const char *host,
  */
 GPtrArray *nc_split_text(const char *text, gsize max_bytes);
 
+/** Entering more lines than this at once (a paste) asks before sending. */
+#define NC_PASTE_CONFIRM_ABOVE 3
+
+/**
+ * The lines to hand to nc_client_send_input(), one message each, for what
+ * the user entered (typed, or pasted with line ends).  Lines end at LF,
+ * CR LF or CR; trailing whitespace goes; blank lines are skipped (IRC has
+ * no empty message).  A single line is returned as typed, so commands
+ * work; in a multi-line paste every line is text, so a line of the paste
+ * that starts with "/" is said, not run (it comes back as "//...").
+ * @return a NULL-terminated array (g_strfreev); n_lines receives its length
+ */
+char **nc_input_lines(const char *text, guint *n_lines);
+
+/** Does sending n_lines lines at once need the user's say-so first? */
+gboolean nc_input_needs_confirm(guint n_lines);
+
 /** Tab completion state, kept between presses so Tab cycles. */
 typedef struct _NcCompleter NcCompleter;
 

@@ -75,6 +75,13 @@ nc_message_kind_is_event(NcMessageKind kind)
     }
 }
 
+gboolean
+nc_message_kind_folds(NcMessageKind kind)
+{
+    return kind == NC_MSG_JOIN || kind == NC_MSG_PART || kind == NC_MSG_QUIT ||
+           kind == NC_MSG_NICK;
+}
+
 /* ---- NcMember ------------------------------------------------------- */
 
 struct _NcMember {
@@ -146,6 +153,8 @@ struct _NcBuffer {
     guint mentions;
     gboolean joined;
     gboolean active;
+    NcMessage *marker;     /* first unread since looked away, or NULL */
+    gboolean marker_armed; /* looked at, then away: the next unread marks */
 };
 
 enum {
@@ -156,6 +165,7 @@ enum {
     BUF_PROP_UNREAD,
     BUF_PROP_MENTIONS,
     BUF_PROP_ACTIVE,
+    BUF_PROP_MARKER,
     BUF_N_PROPS
 };
 static GParamSpec *buffer_props[BUF_N_PROPS];
@@ -173,6 +183,7 @@ nc_buffer_get_property(GObject *object, guint id, GValue *value, GParamSpec *psp
     case BUF_PROP_UNREAD: g_value_set_uint(value, self->unread); break;
     case BUF_PROP_MENTIONS: g_value_set_uint(value, self->mentions); break;
     case BUF_PROP_ACTIVE: g_value_set_boolean(value, self->active); break;
+    case BUF_PROP_MARKER: g_value_set_object(value, self->marker); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
@@ -185,6 +196,7 @@ nc_buffer_finalize(GObject *object)
     g_free(self->topic);
     g_object_unref(self->messages);
     g_object_unref(self->members);
+    g_clear_object(&self->marker);
     G_OBJECT_CLASS(nc_buffer_parent_class)->finalize(object);
 }
 
@@ -201,6 +213,7 @@ nc_buffer_class_init(NcBufferClass *klass)
     buffer_props[BUF_PROP_UNREAD] = g_param_spec_uint("unread", NULL, NULL, 0, G_MAXUINT, 0, ro);
     buffer_props[BUF_PROP_MENTIONS] = g_param_spec_uint("mentions", NULL, NULL, 0, G_MAXUINT, 0, ro);
     buffer_props[BUF_PROP_ACTIVE] = g_param_spec_boolean("active", NULL, NULL, FALSE, ro);
+    buffer_props[BUF_PROP_MARKER] = g_param_spec_object("marker", NULL, NULL, NC_TYPE_MESSAGE, ro);
     g_object_class_install_properties(oc, BUF_N_PROPS, buffer_props);
 }
 
@@ -244,6 +257,39 @@ nc_buffer_set_name(NcBuffer *self, const char *name)
 }
 
 static void
+set_marker(NcBuffer *self, NcMessage *marker)
+{
+    if (self->marker == marker)
+        return;
+    g_set_object(&self->marker, marker);
+    g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_MARKER]);
+}
+
+NcMessage *nc_buffer_get_marker(NcBuffer *self) { return self->marker; }
+
+guint
+nc_buffer_get_marker_position(NcBuffer *self)
+{
+    if (!self->marker)
+        return G_MAXUINT;
+    /* The marker is near the end as a rule: search from there. */
+    GListModel *m = G_LIST_MODEL(self->messages);
+    for (guint i = g_list_model_get_n_items(m); i-- > 0;) {
+        g_autoptr(NcMessage) msg = g_list_model_get_item(m, i);
+        if (msg == self->marker)
+            return i;
+    }
+    return G_MAXUINT;
+}
+
+void
+nc_buffer_clear_marker(NcBuffer *self)
+{
+    self->marker_armed = FALSE;
+    set_marker(self, NULL);
+}
+
+static void
 trim_scrollback(NcBuffer *self)
 {
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->messages));
@@ -254,6 +300,16 @@ trim_scrollback(NcBuffer *self)
     guint excess = n - self->scrollback;
     guint chunk = MAX(excess, self->scrollback / 10);
     chunk = MIN(chunk, n);
+    if (self->marker) {
+        /* A marker about to scroll out of the scrollback goes with it. */
+        for (guint i = 0; i < chunk; i++) {
+            g_autoptr(NcMessage) m = g_list_model_get_item(G_LIST_MODEL(self->messages), i);
+            if (m == self->marker) {
+                set_marker(self, NULL);
+                break;
+            }
+        }
+    }
     g_list_store_splice(self->messages, 0, chunk, NULL, 0);
 }
 
@@ -268,6 +324,10 @@ nc_buffer_append(NcBuffer *self, NcMessage *msg)
     if (nc_message_kind_is_event(kind) || kind == NC_MSG_HISTORY ||
         (nc_message_get_flags(msg) & NC_MSG_FLAG_SELF))
         return;
+    if (self->marker_armed) {
+        self->marker_armed = FALSE;
+        set_marker(self, msg);
+    }
     self->unread++;
     g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_UNREAD]);
     if (nc_message_get_flags(msg) & NC_MSG_FLAG_HIGHLIGHT) {
@@ -318,6 +378,14 @@ nc_buffer_set_active(NcBuffer *self, gboolean active)
     active = !!active;
     if (self->active != active) {
         self->active = active;
+        /* Looking away: the old marker has been seen; the next unread
+         * message gets the new one.  Looking back keeps it in view. */
+        if (!active) {
+            set_marker(self, NULL);
+            self->marker_armed = TRUE;
+        } else {
+            self->marker_armed = FALSE;
+        }
         g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_ACTIVE]);
     }
     if (active && self->unread) {

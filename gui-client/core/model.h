@@ -70,8 +70,10 @@ NcMessageFlags nc_message_get_flags(NcMessage *self);
 const char *nc_message_get_sender(NcMessage *self);
 /** The text. */
 const char *nc_message_get_text(NcMessage *self);
-/** Is this a join/part/quit/nick/mode line, drawn muted and collapsible? */
+/** Is this a join/part/quit/nick/mode/kick/topic line, drawn muted? */
 gboolean nc_message_kind_is_event(NcMessageKind kind);
+/** Is this a join/part/quit/nick line, which folds into runs (fold.h)? */
+gboolean nc_message_kind_folds(NcMessageKind kind);
 
 /**
  * A channel member.
@@ -126,8 +128,25 @@ guint nc_buffer_get_unread(NcBuffer *self);
 guint nc_buffer_get_mentions(NcBuffer *self);
 /** Is the buffer the one shown?  Activating clears the counts. */
 gboolean nc_buffer_get_active(NcBuffer *self);
-/** Mark the buffer shown or not; showing it clears unread and mentions. */
+/**
+ * Mark the buffer looked at (shown in a focused window) or not.  Looking
+ * clears unread and mentions.  Looking away from a buffer that was looked
+ * at clears the unread marker and arms it: the first unread message that
+ * arrives after that becomes the marker (see nc_buffer_get_marker()).
+ */
 void nc_buffer_set_active(NcBuffer *self, gboolean active);
+/**
+ * The first message that arrived unread since the user last looked away
+ * from this buffer, above which the view draws a "New messages" line; NULL
+ * when there is none (never looked at, nothing new, or scrolled out of the
+ * scrollback).  It stays while the buffer is looked at again and goes when
+ * the user looks away once more.  Notifies "marker".
+ */
+NcMessage *nc_buffer_get_marker(NcBuffer *self);
+/** The marker's position in the messages, or G_MAXUINT without one. */
+guint nc_buffer_get_marker_position(NcBuffer *self);
+/** Forget the marker (and do not set one until looked at and left again). */
+void nc_buffer_clear_marker(NcBuffer *self);
 /** Find a member by nick (case-insensitively), or NULL. */
 NcMember *nc_buffer_find_member(NcBuffer *self, const char *nick);
 /** Add or replace a member. */

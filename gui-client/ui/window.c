@@ -2,6 +2,7 @@
 #include "window.h"
 
 #include "connect-dialog.h"
+#include "fold.h"
 #include "input.h"
 #include "irc-line.h"
 
@@ -22,6 +23,9 @@ struct _NaWindow {
     GtkListView *message_view;
     GtkLabel *nick_label;
     GtkEntry *input_entry;
+    GtkRevealer *paste_revealer;
+    GtkLabel *paste_label;
+    GtkWidget *paste_send_button;
     GtkScrolledWindow *members_scroll;
     GtkListView *member_view;
     GtkLabel *status_label;
@@ -35,6 +39,7 @@ struct _NaWindow {
     gboolean collapse_events;
 
     NcBuffer *current;           /* weak: the network owns it */
+    NcFoldModel *fold;           /* the rows shown for current */
     NcClient *current_client;
     gulong topic_handler;
 
@@ -43,6 +48,9 @@ struct _NaWindow {
     NcCompleter *completer;
     gboolean follow_bottom;      /* keep the newest message in view */
     guint seen_items;            /* message count when the view last moved */
+
+    char **paste_lines;          /* a long paste waiting for Send/Cancel */
+    NcBuffer *paste_buffer;      /* weak: where it goes */
 };
 
 G_DEFINE_TYPE(NaWindow, na_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -157,8 +165,34 @@ message_markup(NcMessage *m)
 }
 
 static void
+on_fold_clicked(GtkButton *button, NaWindow *self)
+{
+    GtkWidget *row = g_object_get_data(G_OBJECT(button), "row");
+    NcRow *item = g_object_get_data(G_OBJECT(row), "item");
+    if (self->fold && item)
+        nc_fold_model_set_expanded(self->fold, item, !nc_row_get_expanded(item));
+}
+
+/* A message row: the "New messages" marker line (shown above the first
+ * unread message only) and the message's label. */
+static void
 message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
+    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *marker = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    gtk_widget_add_css_class(marker, "natter-marker");
+    GtkWidget *left = gtk_separator_new(GTK_ORIENTATION_HORIZONTAL);
+    GtkWidget *right = gtk_separator_new(GTK_ORIENTATION_HORIZONTAL);
+    gtk_widget_set_hexpand(left, TRUE);
+    gtk_widget_set_hexpand(right, TRUE);
+    gtk_widget_set_valign(left, GTK_ALIGN_CENTER);
+    gtk_widget_set_valign(right, GTK_ALIGN_CENTER);
+    GtkWidget *marker_label = gtk_label_new(_("New messages"));
+    gtk_box_append(GTK_BOX(marker), left);
+    gtk_box_append(GTK_BOX(marker), marker_label);
+    gtk_box_append(GTK_BOX(marker), right);
+    gtk_widget_set_visible(marker, FALSE);
+
     GtkWidget *label = gtk_label_new(NULL);
     gtk_label_set_xalign(GTK_LABEL(label), 0);
     gtk_label_set_wrap(GTK_LABEL(label), TRUE);
@@ -166,15 +200,78 @@ message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     gtk_label_set_selectable(GTK_LABEL(label), TRUE);
     gtk_label_set_use_markup(GTK_LABEL(label), TRUE);
     gtk_widget_set_focusable(label, FALSE);
-    gtk_list_item_set_child(item, label);
+    /* A folded run of joins/parts: a flat button that opens and closes it. */
+    GtkWidget *fold = gtk_button_new();
+    GtkWidget *fold_label = gtk_label_new(NULL);
+    gtk_label_set_xalign(GTK_LABEL(fold_label), 0);
+    gtk_label_set_use_markup(GTK_LABEL(fold_label), TRUE);
+    gtk_button_set_child(GTK_BUTTON(fold), fold_label);
+    gtk_widget_add_css_class(fold, "flat");
+    gtk_widget_add_css_class(fold, "natter-fold");
+    gtk_widget_set_halign(fold, GTK_ALIGN_START);
+    gtk_widget_set_focus_on_click(fold, FALSE); /* typing stays in the input */
+    gtk_widget_set_visible(fold, FALSE);
+    g_signal_connect(fold, "clicked", G_CALLBACK(on_fold_clicked), data);
+    gtk_box_append(GTK_BOX(row), marker);
+    gtk_box_append(GTK_BOX(row), label);
+    gtk_box_append(GTK_BOX(row), fold);
+    g_object_set_data(G_OBJECT(row), "fold", fold);
+    g_object_set_data(G_OBJECT(row), "fold-label", fold_label);
+    g_object_set_data(G_OBJECT(fold), "row", row);
+    g_object_set_data(G_OBJECT(row), "marker", marker);
+    g_object_set_data(G_OBJECT(row), "label", label);
+    gtk_list_item_set_child(item, row);
     gtk_list_item_set_activatable(item, FALSE);
+}
+
+static void
+update_marker(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
+{
+    NcMessage *m = g_object_get_data(G_OBJECT(row), "message");
+    GtkWidget *marker = g_object_get_data(G_OBJECT(row), "marker");
+    gboolean here = m && m == nc_buffer_get_marker(b);
+    gtk_widget_set_visible(marker, here);
+    if (here)
+        gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       _("New messages start here"), -1);
+    else
+        gtk_accessible_reset_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL);
 }
 
 static void
 message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-    NcMessage *m = gtk_list_item_get_item(item);
-    GtkWidget *label = gtk_list_item_get_child(item);
+    NaWindow *self = data;
+    NcRow *r = gtk_list_item_get_item(item);
+    NcMessage *m = nc_row_get_message(r);
+    GtkWidget *row = gtk_list_item_get_child(item);
+    GtkWidget *label = g_object_get_data(G_OBJECT(row), "label");
+    GtkWidget *fold = g_object_get_data(G_OBJECT(row), "fold");
+    g_object_set_data(G_OBJECT(row), "item", r);
+    gboolean is_fold = nc_row_get_kind(r) == NC_ROW_FOLD;
+    gtk_widget_set_visible(label, !is_fold);
+    gtk_widget_set_visible(fold, is_fold);
+    gtk_widget_set_margin_start(row, nc_row_get_in_fold(r) ? 18 : 0);
+    if (is_fold) {
+        gboolean open = nc_row_get_expanded(r);
+        g_autofree char *esc = g_markup_escape_text(nc_row_get_summary(r), -1);
+        g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
+        g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+        g_autofree char *stamp = g_date_time_format(local, "%H:%M");
+        g_autofree char *markup = g_strdup_printf(
+            "<span alpha=\"60%%\" font_features=\"tnum\">%s</span>  <span alpha=\"65%%\">%s %s</span>",
+            stamp, open ? "▾" : "▸", esc);
+        gtk_label_set_markup(GTK_LABEL(g_object_get_data(G_OBJECT(row), "fold-label")), markup);
+        g_autofree char *tip = g_strdup_printf(open ? _("%s (click to hide them)")
+                                                    : _("%s (click to show them)"),
+                                               nc_row_get_summary(r));
+        gtk_widget_set_tooltip_text(fold, tip);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
+        gtk_accessible_update_state(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_STATE_EXPANDED, open, -1);
+        g_object_set_data(G_OBJECT(row), "message", NULL);
+        gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "marker")), FALSE);
+        return;
+    }
     g_autofree char *markup = message_markup(m);
     gtk_label_set_markup(GTK_LABEL(label), markup);
     NcMessageKind kind = nc_message_get_kind(m);
@@ -186,6 +283,27 @@ message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
         gtk_widget_add_css_class(label, "natter-highlight");
     else
         gtk_widget_remove_css_class(label, "natter-highlight");
+    g_object_set_data(G_OBJECT(row), "message", m);
+    if (self->current) {
+        update_marker(self->current, NULL, row);
+        /* Held while bound: a closed buffer must outlive its rows' unbind. */
+        g_object_set_data_full(G_OBJECT(row), "buffer", g_object_ref(self->current),
+                               g_object_unref);
+        g_signal_connect_object(self->current, "notify::marker", G_CALLBACK(update_marker), row, 0);
+    }
+}
+
+static void
+message_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    GtkWidget *row = gtk_list_item_get_child(item);
+    NcBuffer *b = g_object_get_data(G_OBJECT(row), "buffer");
+    /* By data, not by function: ISO C has no function-to-void* cast. */
+    if (b)
+        g_signal_handlers_disconnect_matched(b, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, row);
+    g_object_set_data(G_OBJECT(row), "buffer", NULL);
+    g_object_set_data(G_OBJECT(row), "message", NULL);
+    g_object_set_data(G_OBJECT(row), "item", NULL);
 }
 
 /* ---- members -------------------------------------------------------- */
@@ -300,7 +418,11 @@ static gboolean
 event_visible(gpointer item, gpointer data)
 {
     NaWindow *self = data;
-    return !self->collapse_events || !nc_message_kind_is_event(nc_message_get_kind(item));
+    if (!self->collapse_events)
+        return TRUE;
+    NcRow *r = item;
+    return nc_row_get_kind(r) == NC_ROW_MESSAGE &&
+           !nc_message_kind_is_event(nc_message_get_kind(nc_row_get_message(r)));
 }
 
 /* ---- showing a buffer ----------------------------------------------- */
@@ -343,11 +465,15 @@ on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
     update_topic(self);
 }
 
+static void paste_clear(NaWindow *self);
+
 static void
 show_buffer(NaWindow *self, NcBuffer *b)
 {
     if (self->current == b)
         return;
+    if (self->paste_lines)
+        paste_clear(self); /* the question was about the other buffer */
     if (self->current) {
         nc_buffer_set_active(self->current, FALSE);
         g_clear_signal_handler(&self->topic_handler, self->current);
@@ -358,17 +484,23 @@ show_buffer(NaWindow *self, NcBuffer *b)
     nc_completer_reset(self->completer);
     if (!b) {
         gtk_list_view_set_model(self->message_view, NULL);
+        g_clear_object(&self->fold);
         gtk_list_view_set_model(self->member_view, NULL);
         update_topic(self);
         update_status(self);
         return;
     }
     g_object_add_weak_pointer(G_OBJECT(b), (gpointer *)&self->current);
-    nc_buffer_set_active(b, TRUE);
+    /* Looked at only while the window has the focus too, so that what
+     * arrives while the user is elsewhere counts as unread and marks. */
+    nc_buffer_set_active(b, gtk_window_is_active(GTK_WINDOW(self)));
     self->topic_handler = g_signal_connect(b, "notify::topic", G_CALLBACK(on_topic_notify), self);
 
+    /* Messages → rows (runs of joins/parts folded) → shown or hidden. */
+    g_clear_object(&self->fold);
+    self->fold = nc_fold_model_new(nc_buffer_get_messages(b));
     GtkFilterListModel *filtered = gtk_filter_list_model_new(
-        g_object_ref(nc_buffer_get_messages(b)), GTK_FILTER(g_object_ref(self->event_filter)));
+        g_object_ref(G_LIST_MODEL(self->fold)), GTK_FILTER(g_object_ref(self->event_filter)));
     GtkNoSelection *msel = gtk_no_selection_new(G_LIST_MODEL(filtered));
     gtk_list_view_set_model(self->message_view, GTK_SELECTION_MODEL(msel));
     g_object_unref(msel);
@@ -380,6 +512,13 @@ show_buffer(NaWindow *self, NcBuffer *b)
     self->follow_bottom = TRUE;
     update_topic(self);
     update_status(self);
+}
+
+static void
+on_window_active(NaWindow *self, GParamSpec *pspec, gpointer data)
+{
+    if (self->current)
+        nc_buffer_set_active(self->current, gtk_window_is_active(GTK_WINDOW(self)));
 }
 
 static void
@@ -532,24 +671,102 @@ send_line(NaWindow *self, const char *line)
 }
 
 static void
-on_input_activate(GtkEntry *entry, NaWindow *self)
+remember_input(NaWindow *self, const char *text)
 {
-    g_autofree char *text = g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry)));
-    if (!*text)
-        return;
     g_ptr_array_add(self->history, g_strdup(text));
     if (self->history->len > 200)
         g_ptr_array_remove_index(self->history, 0);
     self->history_pos = self->history->len;
-    gtk_editable_set_text(GTK_EDITABLE(entry), "");
     nc_completer_reset(self->completer);
-    /* A multi-line paste goes out as one message per line. */
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-    for (guint i = 0; lines[i]; i++) {
-        g_strchomp(lines[i]);
-        if (*lines[i])
+}
+
+/* Drop a pending paste (sent, cancelled, or no longer meant for here). */
+static void
+paste_clear(NaWindow *self)
+{
+    g_clear_pointer(&self->paste_lines, g_strfreev);
+    if (self->paste_buffer)
+        g_object_remove_weak_pointer(G_OBJECT(self->paste_buffer), (gpointer *)&self->paste_buffer);
+    self->paste_buffer = NULL;
+    gtk_revealer_set_reveal_child(self->paste_revealer, FALSE);
+}
+
+static void
+on_input_activate(GtkEntry *entry, NaWindow *self)
+{
+    g_autofree char *text = g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry)));
+    guint n = 0;
+    g_auto(GStrv) lines = nc_input_lines(text, &n);
+    if (n == 0)
+        return;
+    if (nc_input_needs_confirm(n) && self->current) {
+        /* A long paste: ask first, in a bar above the input (not a modal
+         * dialog); the text stays in the entry until it is sent. */
+        paste_clear(self);
+        self->paste_lines = g_steal_pointer(&lines);
+        self->paste_buffer = self->current;
+        g_object_add_weak_pointer(G_OBJECT(self->paste_buffer), (gpointer *)&self->paste_buffer);
+        g_autofree char *q = g_strdup_printf(
+            ngettext("Send %u line to %s as %u message?", "Send %u lines to %s as %u messages?", n),
+            n, nc_buffer_get_name(self->current), n);
+        gtk_label_set_text(self->paste_label, q);
+        gtk_revealer_set_reveal_child(self->paste_revealer, TRUE);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(self->paste_label),
+                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, q, -1);
+        /* Return sends, Escape cancels, Tab reaches Cancel. */
+        gtk_widget_grab_focus(self->paste_send_button);
+        return;
+    }
+    remember_input(self, text);
+    gtk_editable_set_text(GTK_EDITABLE(entry), "");
+    for (guint i = 0; lines[i]; i++)
+        send_line(self, lines[i]);
+}
+
+static void
+act_paste_send(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    if (!self->paste_lines)
+        return;
+    g_auto(GStrv) lines = g_steal_pointer(&self->paste_lines);
+    gboolean here = self->paste_buffer && self->paste_buffer == self->current;
+    paste_clear(self);
+    if (here) {
+        remember_input(self, gtk_editable_get_text(GTK_EDITABLE(self->input_entry)));
+        gtk_editable_set_text(GTK_EDITABLE(self->input_entry), "");
+        for (guint i = 0; lines[i]; i++)
             send_line(self, lines[i]);
     }
+    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+}
+
+static void
+act_paste_cancel(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    paste_clear(self);
+    /* The text is still in the entry, to edit or delete. */
+    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+}
+
+static void
+on_input_changed(GtkEditable *e, NaWindow *self)
+{
+    /* Editing the text takes back the question about it. */
+    if (self->paste_lines)
+        paste_clear(self);
+}
+
+static gboolean
+on_paste_key(GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifierType state,
+             NaWindow *self)
+{
+    if (keyval == GDK_KEY_Escape && self->paste_lines) {
+        act_paste_cancel(NULL, NULL, self);
+        return TRUE;
+    }
+    return FALSE;
 }
 
 static char **
@@ -706,6 +923,8 @@ static const GActionEntry win_actions[] = {
     {"connect", act_connect, NULL, NULL, NULL, {0}},
     {"reconnect", act_reconnect, NULL, NULL, NULL, {0}},
     {"dismiss-banner", act_dismiss, NULL, NULL, NULL, {0}},
+    {"paste-send", act_paste_send, NULL, NULL, NULL, {0}},
+    {"paste-cancel", act_paste_cancel, NULL, NULL, NULL, {0}},
     {"collapse-events", NULL, NULL, "false", act_collapse, {0}},
     {"show-members", NULL, NULL, "true", act_members, {0}},
 };
@@ -759,7 +978,12 @@ na_window_dispose(GObject *object)
         g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
         self->current = NULL;
     }
+    g_clear_pointer(&self->paste_lines, g_strfreev);
+    if (self->paste_buffer)
+        g_object_remove_weak_pointer(G_OBJECT(self->paste_buffer), (gpointer *)&self->paste_buffer);
+    self->paste_buffer = NULL;
     gtk_widget_dispose_template(GTK_WIDGET(self), NA_TYPE_WINDOW);
+    g_clear_object(&self->fold);
     g_clear_pointer(&self->clients, g_ptr_array_unref);
     g_clear_object(&self->networks);
     g_clear_object(&self->sidebar_selection);
@@ -786,19 +1010,22 @@ na_window_class_init(NaWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, NaWindow, message_view);
     gtk_widget_class_bind_template_child(wc, NaWindow, nick_label);
     gtk_widget_class_bind_template_child(wc, NaWindow, input_entry);
+    gtk_widget_class_bind_template_child(wc, NaWindow, paste_revealer);
+    gtk_widget_class_bind_template_child(wc, NaWindow, paste_label);
+    gtk_widget_class_bind_template_child(wc, NaWindow, paste_send_button);
     gtk_widget_class_bind_template_child(wc, NaWindow, members_scroll);
     gtk_widget_class_bind_template_child(wc, NaWindow, member_view);
     gtk_widget_class_bind_template_child(wc, NaWindow, status_label);
 }
 
 static GtkListItemFactory *
-factory(GCallback setup, GCallback bind, GCallback unbind)
+factory(GCallback setup, GCallback bind, GCallback unbind, gpointer data)
 {
     GtkListItemFactory *f = gtk_signal_list_item_factory_new();
-    g_signal_connect(f, "setup", setup, NULL);
-    g_signal_connect(f, "bind", bind, NULL);
+    g_signal_connect(f, "setup", setup, data);
+    g_signal_connect(f, "bind", bind, data);
     if (unbind)
-        g_signal_connect(f, "unbind", unbind, NULL);
+        g_signal_connect(f, "unbind", unbind, data);
     return f;
 }
 
@@ -822,15 +1049,15 @@ na_window_init(NaWindow *self)
     g_signal_connect(self->sidebar_selection, "notify::selected-item",
                      G_CALLBACK(on_sidebar_selected), self);
     gtk_list_view_set_factory(self->sidebar_view,
-        factory(G_CALLBACK(sidebar_setup), G_CALLBACK(sidebar_bind), G_CALLBACK(sidebar_unbind)));
+        factory(G_CALLBACK(sidebar_setup), G_CALLBACK(sidebar_bind), G_CALLBACK(sidebar_unbind), NULL));
     g_object_unref(gtk_list_view_get_factory(self->sidebar_view));
 
     self->event_filter = gtk_custom_filter_new(event_visible, self, NULL);
     gtk_list_view_set_factory(self->message_view,
-        factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind), NULL));
+        factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind), G_CALLBACK(message_unbind), self));
     g_object_unref(gtk_list_view_get_factory(self->message_view));
     gtk_list_view_set_factory(self->member_view,
-        factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind), NULL));
+        factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind), NULL, NULL));
     g_object_unref(gtk_list_view_get_factory(self->member_view));
 
     GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment(self->message_scroll);
@@ -842,6 +1069,10 @@ na_window_init(NaWindow *self)
     gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
     g_signal_connect(keys, "key-pressed", G_CALLBACK(on_input_key), self);
     gtk_widget_add_controller(GTK_WIDGET(self->input_entry), keys);
+    g_signal_connect(self->input_entry, "changed", G_CALLBACK(on_input_changed), self);
+    GtkEventController *paste_keys = gtk_event_controller_key_new();
+    g_signal_connect(paste_keys, "key-pressed", G_CALLBACK(on_paste_key), self);
+    gtk_widget_add_controller(GTK_WIDGET(self->paste_revealer), paste_keys);
 
     g_signal_connect(self->jump_entry, "search-changed", G_CALLBACK(on_jump_changed), self);
     g_signal_connect(self->jump_entry, "activate", G_CALLBACK(on_jump_activate), self);
@@ -849,6 +1080,7 @@ na_window_init(NaWindow *self)
     g_signal_connect_object(gtk_settings_get_default(), "notify::gtk-application-prefer-dark-theme",
                             G_CALLBACK(on_dark_changed), self, 0);
 
+    g_signal_connect(self, "notify::is-active", G_CALLBACK(on_window_active), NULL);
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
     gtk_paned_set_position(self->content_paned, 600);
     /* The input line has the focus from the start: typing just works. */

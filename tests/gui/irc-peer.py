@@ -6,6 +6,9 @@ for a given message from the natter user, then answers it.
 usage: irc-peer.py PORT NICK CHANNEL EXPECT_FROM EXPECT_TEXT REPLY STATE_DIR
 Writes STATE_DIR/peer-ready once joined and STATE_DIR/peer-got once the
 expected message arrived; stays until STATE_DIR/peer-stop exists (or 60 s).
+Whatever the test writes to STATE_DIR/peer-say is said in the channel,
+line by line, except that a line "/raw LINE" is sent as it is (then the
+file is removed).
 """
 import os
 import socket
@@ -45,7 +48,16 @@ send(f"NICK {nick}")
 send(f"USER {nick} 0 * :e2e peer")
 deadline = time.time() + 60
 joined = got = False
+say_path = os.path.join(state, "peer-say")
 while time.time() < deadline and not os.path.exists(os.path.join(state, "peer-stop")):
+    if joined and os.path.exists(say_path):
+        with open(say_path) as f:
+            for text in f.read().splitlines():
+                if text.startswith("/raw "):
+                    send(text[5:])
+                else:
+                    send(f"PRIVMSG {chan} :{text}")
+        os.remove(say_path)
     for line in lines():
         parts = line.split(" ")
         if parts[0] == "PING":

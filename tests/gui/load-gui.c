@@ -7,6 +7,7 @@
  *
  * usage: load-gui [SECONDS] [RATE] [SCROLLBACK] */
 #include "client.h"
+#include "fold.h"
 
 #include <gtk/gtk.h>
 #include <natter/error.h>
@@ -107,7 +108,8 @@ row_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d)
 static void
 row_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d)
 {
-    NcMessage *m = gtk_list_item_get_item(item);
+    NcRow *r = gtk_list_item_get_item(item);
+    NcMessage *m = nc_row_get_message(r);
     g_autofree char *t = g_strdup_printf("%s  %s", nc_message_get_sender(m), nc_message_get_text(m));
     gtk_label_set_text(GTK_LABEL(gtk_list_item_get_child(item)), t);
 }
@@ -164,7 +166,9 @@ main(int argc, char **argv)
         GtkListItemFactory *f = gtk_signal_list_item_factory_new();
         g_signal_connect(f, "setup", G_CALLBACK(row_setup), NULL);
         g_signal_connect(f, "bind", G_CALLBACK(row_bind), NULL);
-        GtkNoSelection *sel = gtk_no_selection_new(g_object_ref(nc_buffer_get_messages(buffer)));
+        /* The window's path: messages → rows with runs of joins folded. */
+        GtkNoSelection *sel = gtk_no_selection_new(
+            G_LIST_MODEL(nc_fold_model_new(nc_buffer_get_messages(buffer))));
         GtkWidget *view = gtk_list_view_new(GTK_SELECTION_MODEL(sel), f);
         GtkWidget *scroll = gtk_scrolled_window_new();
         gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), view);

@@ -4,6 +4,7 @@
  * nick completion, mention matching, logs on disk, beacon parsing. */
 #include "client.h"
 #include "discovery.h"
+#include "fold.h"
 #include "host.h"
 #include "input.h"
 #include "irc-line.h"
@@ -308,6 +309,290 @@ test_split(void)
     g_string_free(big, TRUE);
 }
 
+static NcMessage *
+say(NcBuffer *b, const char *who, const char *text)
+{
+    g_autoptr(NcMessage) m = nc_message_new(g_get_real_time(), NC_MSG_PRIVMSG, 0, who, text);
+    nc_buffer_append(b, m);
+    return m; /* the buffer keeps it */
+}
+
+static void
+on_notify_count(GObject *o, GParamSpec *p, gpointer counter)
+{
+    (*(guint *)counter)++;
+}
+
+static void
+test_unread_marker(void)
+{
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#m");
+    guint notified = 0;
+    g_signal_connect(b, "notify::marker", G_CALLBACK(on_notify_count), &notified);
+    /* Never looked at: no marker, however much arrives. */
+    say(b, "bob", "before anyone looked");
+    CU_ASSERT_PTR_NULL(nc_buffer_get_marker(b));
+    CU_ASSERT_EQUAL(nc_buffer_get_marker_position(b), G_MAXUINT);
+
+    /* Looked at, then away; own messages and events do not mark... */
+    nc_buffer_set_active(b, TRUE);
+    say(b, "bob", "read while looking");
+    nc_buffer_set_active(b, FALSE);
+    CU_ASSERT_PTR_NULL(nc_buffer_get_marker(b));
+    g_autoptr(NcMessage) own = nc_message_new(0, NC_MSG_PRIVMSG, NC_MSG_FLAG_SELF, "me", "mine");
+    nc_buffer_append(b, own);
+    g_autoptr(NcMessage) join = nc_message_new(0, NC_MSG_JOIN, 0, "carol", "carol joined");
+    nc_buffer_append(b, join);
+    CU_ASSERT_PTR_NULL(nc_buffer_get_marker(b));
+    /* ...the first unread message does, and only the first. */
+    NcMessage *first = say(b, "bob", "first unread");
+    say(b, "bob", "second unread");
+    CU_ASSERT_PTR_EQUAL(nc_buffer_get_marker(b), first);
+    CU_ASSERT_EQUAL(nc_buffer_get_marker_position(b), 4);
+    CU_ASSERT_EQUAL(nc_buffer_get_unread(b), 2);
+    CU_ASSERT_EQUAL(notified, 1);
+
+    /* Coming back keeps it in view; messages read now move nothing. */
+    nc_buffer_set_active(b, TRUE);
+    CU_ASSERT_PTR_EQUAL(nc_buffer_get_marker(b), first);
+    CU_ASSERT_EQUAL(nc_buffer_get_unread(b), 0);
+    say(b, "bob", "read at once");
+    CU_ASSERT_PTR_EQUAL(nc_buffer_get_marker(b), first);
+
+    /* Looking away again: the old marker has been seen and goes; with
+     * nothing new, coming back shows none. */
+    nc_buffer_set_active(b, FALSE);
+    CU_ASSERT_PTR_NULL(nc_buffer_get_marker(b));
+    nc_buffer_set_active(b, TRUE);
+    CU_ASSERT_PTR_NULL(nc_buffer_get_marker(b));
+
+    /* A marker that scrolls out of the scrollback goes with it. */
+    nc_buffer_set_scrollback(b, 10);
+    nc_buffer_set_active(b, FALSE);
+    NcMessage *old = say(b, "bob", "soon trimmed");
+    CU_ASSERT_PTR_EQUAL(nc_buffer_get_marker(b), old);
+    for (int i = 0; i < 20; i++)
+        say(b, "bob", "flood");
+    CU_ASSERT_PTR_NULL(nc_buffer_get_marker(b));
+    CU_ASSERT_EQUAL(nc_buffer_get_marker_position(b), G_MAXUINT);
+
+    /* Cleared by hand: not set again until looked at and left. */
+    nc_buffer_set_active(b, TRUE);
+    nc_buffer_set_active(b, FALSE);
+    say(b, "bob", "marks");
+    CU_ASSERT_PTR_NOT_NULL(nc_buffer_get_marker(b));
+    nc_buffer_clear_marker(b);
+    say(b, "bob", "does not mark");
+    CU_ASSERT_PTR_NULL(nc_buffer_get_marker(b));
+}
+
+/* ---- folded runs of joins/parts/quits/nicks ---------------------- */
+
+static void
+mirror_changed(GListModel *model, guint pos, guint removed, guint added, GPtrArray *mirror)
+{
+    g_ptr_array_remove_range(mirror, pos, removed);
+    for (guint i = 0; i < added; i++)
+        g_ptr_array_insert(mirror, (gint)(pos + i), g_list_model_get_item(model, pos + i));
+}
+
+/* The model's rows, as its signals told them (mirror), as it has them,
+ * and as a model built afresh from the same messages would have them
+ * (open folds aside), must agree. */
+static void
+check_rows(NcFoldModel *fm, GPtrArray *mirror, GListModel *src, gboolean any_open)
+{
+    GListModel *m = G_LIST_MODEL(fm);
+    guint n = g_list_model_get_n_items(m);
+    CU_ASSERT_EQUAL_FATAL(mirror->len, n);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcRow) r = g_list_model_get_item(m, i);
+        CU_ASSERT_PTR_EQUAL(r, mirror->pdata[i]);
+    }
+    if (any_open)
+        return;
+    g_autoptr(NcFoldModel) fresh = nc_fold_model_new(src);
+    CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(G_LIST_MODEL(fresh)), n);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcRow) a = g_list_model_get_item(m, i);
+        g_autoptr(NcRow) b = g_list_model_get_item(G_LIST_MODEL(fresh), i);
+        CU_ASSERT_EQUAL(nc_row_get_kind(a), nc_row_get_kind(b));
+        CU_ASSERT_PTR_EQUAL(nc_row_get_message(a), nc_row_get_message(b));
+        CU_ASSERT_EQUAL(nc_row_get_count(a), nc_row_get_count(b));
+        CU_ASSERT_STRING_EQUAL(nc_row_get_summary(a) ? nc_row_get_summary(a) : "",
+                               nc_row_get_summary(b) ? nc_row_get_summary(b) : "");
+    }
+}
+
+static void
+add_event(NcBuffer *b, NcMessageKind kind, const char *who)
+{
+    g_autoptr(NcMessage) m = nc_message_new(0, kind, 0, who, who);
+    nc_buffer_append(b, m);
+}
+
+static NcRow *
+row_at(NcFoldModel *fm, guint i)
+{
+    NcRow *r = g_list_model_get_item(G_LIST_MODEL(fm), i);
+    g_object_unref(r); /* the model keeps it */
+    return r;
+}
+
+static void
+test_fold_runs(void)
+{
+    g_autofree char *s1 = nc_fold_summary(3, 1, 0, 0);
+    CU_ASSERT_STRING_EQUAL(s1, "3 joined, 1 left");
+    g_autofree char *s2 = nc_fold_summary(0, 0, 2, 1);
+    CU_ASSERT_STRING_EQUAL(s2, "2 quit, 1 nick change");
+    g_autofree char *s3 = nc_fold_summary(1, 1, 1, 2);
+    CU_ASSERT_STRING_EQUAL(s3, "1 joined, 1 left, 1 quit, 2 nick changes");
+
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#f");
+    GListModel *src = nc_buffer_get_messages(b);
+    say(b, "bob", "before");
+    g_autoptr(NcFoldModel) fm = nc_fold_model_new(src);
+    g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func(g_object_unref);
+    mirror_changed(G_LIST_MODEL(fm), 0, 0, g_list_model_get_n_items(G_LIST_MODEL(fm)), mirror);
+    g_signal_connect(fm, "items-changed", G_CALLBACK(mirror_changed), mirror);
+
+    /* One event alone is an ordinary row; a second makes a fold. */
+    add_event(b, NC_MSG_JOIN, "a");
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(fm)), 2);
+    CU_ASSERT_EQUAL(nc_row_get_kind(row_at(fm, 1)), NC_ROW_MESSAGE);
+    add_event(b, NC_MSG_JOIN, "b");
+    add_event(b, NC_MSG_PART, "c");
+    add_event(b, NC_MSG_JOIN, "d");
+    add_event(b, NC_MSG_NICK, "e");
+    check_rows(fm, mirror, src, FALSE);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(fm)), 2);
+    NcRow *fold = row_at(fm, 1);
+    CU_ASSERT_EQUAL(nc_row_get_kind(fold), NC_ROW_FOLD);
+    CU_ASSERT_EQUAL(nc_row_get_count(fold), 5);
+    CU_ASSERT_STRING_EQUAL(nc_row_get_summary(fold), "3 joined, 1 left, 1 nick change");
+    CU_ASSERT_FALSE(nc_row_get_expanded(fold));
+
+    /* A message ends the run; a topic change is not folded. */
+    say(b, "bob", "middle");
+    g_autoptr(NcMessage) topic = nc_message_new(0, NC_MSG_TOPIC, 0, "op", "new topic");
+    nc_buffer_append(b, topic);
+    add_event(b, NC_MSG_QUIT, "f");
+    add_event(b, NC_MSG_QUIT, "g");
+    check_rows(fm, mirror, src, FALSE);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(fm)), 5);
+    CU_ASSERT_EQUAL(nc_row_get_kind(row_at(fm, 3)), NC_ROW_MESSAGE);
+    CU_ASSERT_STRING_EQUAL(nc_row_get_summary(row_at(fm, 4)), "2 quit");
+
+    /* Opening the first fold shows its five, marked as inside it. */
+    CU_ASSERT(nc_fold_model_set_expanded(fm, row_at(fm, 1), TRUE));
+    check_rows(fm, mirror, src, TRUE);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(fm)), 10);
+    CU_ASSERT(nc_row_get_expanded(row_at(fm, 1)));
+    for (guint i = 2; i < 7; i++)
+        CU_ASSERT(nc_row_get_in_fold(row_at(fm, i)));
+    CU_ASSERT_FALSE(nc_row_get_in_fold(row_at(fm, 7)));
+    CU_ASSERT_FALSE(nc_fold_model_set_expanded(fm, row_at(fm, 0), TRUE)); /* not a fold */
+
+    /* Open the last (growing) fold too: what joins it shows at once. */
+    CU_ASSERT(nc_fold_model_set_expanded(fm, row_at(fm, 9), TRUE));
+    add_event(b, NC_MSG_JOIN, "h");
+    check_rows(fm, mirror, src, TRUE);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(fm)), 13);
+    CU_ASSERT_STRING_EQUAL(nc_row_get_summary(row_at(fm, 9)), "1 joined, 2 quit");
+    CU_ASSERT(nc_row_get_in_fold(row_at(fm, 12)));
+
+    /* Closing puts them away again. */
+    CU_ASSERT(nc_fold_model_set_expanded(fm, row_at(fm, 1), FALSE));
+    CU_ASSERT(nc_fold_model_set_expanded(fm, row_at(fm, 4), FALSE));
+    check_rows(fm, mirror, src, FALSE);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(fm)), 5);
+
+    /* Trimming the scrollback rebuilds; a fold cut in half keeps the rest. */
+    say(b, "bob", "one more");
+    say(b, "bob", "and another");
+    nc_buffer_set_scrollback(b, 10); /* 13 messages: the 3 oldest go */
+    check_rows(fm, mirror, src, FALSE);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(src), 10);
+    NcRow *cut = row_at(fm, 0);
+    CU_ASSERT_EQUAL(nc_row_get_kind(cut), NC_ROW_FOLD);
+    CU_ASSERT_EQUAL(nc_row_get_count(cut), 3);
+    /* History reloaded at the top rebuilds too, and appends go on after. */
+    g_autoptr(GPtrArray) hist = g_ptr_array_new_with_free_func(g_object_unref);
+    g_ptr_array_add(hist, nc_message_new(0, NC_MSG_HISTORY, 0, NULL, "old line"));
+    nc_buffer_prepend_history(b, hist);
+    add_event(b, NC_MSG_PART, "i");
+    check_rows(fm, mirror, src, FALSE);
+    say(b, "bob", "after");
+    check_rows(fm, mirror, src, FALSE);
+    /* (With a limit of 10, every append above trimmed one message: the
+     * quick path.)  A trim that does not cut a fold drops rows without a
+     * rebuild, and an open fold after the cut stays open. */
+    nc_buffer_set_scrollback(b, 100);
+    guint before = g_list_model_get_n_items(src);
+    add_event(b, NC_MSG_JOIN, "j");
+    add_event(b, NC_MSG_JOIN, "k");
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(fm));
+    CU_ASSERT(nc_fold_model_set_expanded(fm, row_at(fm, n - 1), TRUE));
+    for (int i = 0; i < 8; i++)
+        say(b, "bob", "filler");
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(src), before + 10);
+    guint nrows = g_list_model_get_n_items(G_LIST_MODEL(fm));
+    NcRow *last_row = row_at(fm, nrows - 1);
+    nc_buffer_set_scrollback(b, 10); /* exactly the messages before j go */
+    check_rows(fm, mirror, src, TRUE);
+    CU_ASSERT_PTR_EQUAL(row_at(fm, 10), last_row); /* kept, not rebuilt */
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(src), 10);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(fm)), 11);
+    CU_ASSERT(nc_row_get_expanded(row_at(fm, 0))); /* j, k: open still */
+    CU_ASSERT_EQUAL(nc_row_get_count(row_at(fm, 0)), 2);
+    CU_ASSERT(nc_row_get_in_fold(row_at(fm, 1)));
+    CU_ASSERT(nc_row_get_in_fold(row_at(fm, 2)));
+    CU_ASSERT_FALSE(nc_row_get_in_fold(row_at(fm, 3)));
+    say(b, "bob", "last");
+    check_rows(fm, mirror, src, TRUE);
+}
+
+static void
+test_paste_lines(void)
+{
+    guint n = 99;
+    g_auto(GStrv) one = nc_input_lines("/join #natter", &n);
+    CU_ASSERT_EQUAL(n, 1);
+    CU_ASSERT_STRING_EQUAL(one[0], "/join #natter"); /* typed: a command */
+    CU_ASSERT_PTR_NULL(one[1]);
+    CU_ASSERT_FALSE(nc_input_needs_confirm(n));
+
+    /* LF, CR LF and CR all end lines; blank lines and trailing blanks go. */
+    g_auto(GStrv) three = nc_input_lines("first  \r\n\r\nsecond\rthird\n\n", &n);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(g_strv_length(three), 3);
+    CU_ASSERT_STRING_EQUAL(three[0], "first");
+    CU_ASSERT_STRING_EQUAL(three[1], "second");
+    CU_ASSERT_STRING_EQUAL(three[2], "third");
+    CU_ASSERT_FALSE(nc_input_needs_confirm(n));
+
+    /* More than three lines ask first; pasted "/" lines are said. */
+    g_auto(GStrv) code = nc_input_lines("int main(void)\n{\n  /* hi */\n/usr/bin/true\n}", &n);
+    CU_ASSERT_EQUAL(n, 5);
+    CU_ASSERT(nc_input_needs_confirm(n));
+    CU_ASSERT_STRING_EQUAL(code[2], "  /* hi */"); /* leading blanks kept */
+    CU_ASSERT_STRING_EQUAL(code[3], "//usr/bin/true");
+    NcCommand cmd;
+    CU_ASSERT(nc_command_parse(code[3], &cmd, NULL));
+    CU_ASSERT_EQUAL(cmd.kind, NC_CMD_SAY);
+    CU_ASSERT_STRING_EQUAL(cmd.text, "/usr/bin/true");
+    nc_command_clear(&cmd);
+    CU_ASSERT(nc_input_needs_confirm(4));
+    CU_ASSERT_FALSE(nc_input_needs_confirm(NC_PASTE_CONFIRM_ABOVE));
+
+    g_auto(GStrv) none = nc_input_lines(" \n\t\n", &n);
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT_PTR_NULL(none[0]);
+    g_auto(GStrv) null = nc_input_lines(NULL, NULL);
+    CU_ASSERT_PTR_NULL(null[0]);
+}
+
 static void
 test_completion(void)
 {
@@ -468,6 +753,9 @@ static CU_TestInfo tests[] = {
     {"model lists, counts and signals", test_model_signals},
     {"input commands", test_commands},
     {"split long lines", test_split},
+    {"multi-line paste", test_paste_lines},
+    {"unread marker", test_unread_marker},
+    {"folded runs of joins and parts", test_fold_runs},
     {"nick completion and mentions", test_completion},
     {"logs written and reloaded", test_logs},
     {"beacon and natterd line parsing", test_beacon_and_natterd_lines},

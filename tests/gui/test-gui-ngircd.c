@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: MIT */
+/* The client core against a real IRC server, Debian's ngircd, started in
+ * the foreground on 127.0.0.1 and a free port with a throwaway config:
+ * registration (ngircd offers CAP multi-prefix but not server-time), a
+ * nick taken by someone else, join, a message each way with a second
+ * client on a raw socket, nick changes (ours and the peer's), a part and
+ * a quit.  The core is driven through the same calls the window makes.
+ * Exits 77 (skipped) with the reason when ngircd is not installed;
+ * NATTER_NGIRCD names another ngircd binary. */
+#include "client.h"
+#include "fake-server.h"
+#include "helpers.h"
+
+#include <glib/gstdio.h>
+#include <natter/error.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static guint16 port;
+static char *tmpdir;
+
+/* ---- ngircd --------------------------------------------------------- */
+
+static char *
+find_ngircd(void)
+{
+    const char *env = g_getenv("NATTER_NGIRCD");
+    if (env && *env)
+        return g_file_test(env, G_FILE_TEST_IS_EXECUTABLE) ? g_strdup(env) : NULL;
+    char *found = g_find_program_in_path("ngircd");
+    if (found)
+        return found;
+    /* Debian installs it in sbin, which a user's PATH may lack. */
+    const char *const dirs[] = {"/usr/sbin/ngircd", "/usr/local/sbin/ngircd", NULL};
+    for (guint i = 0; dirs[i]; i++)
+        if (g_file_test(dirs[i], G_FILE_TEST_IS_EXECUTABLE))
+            return g_strdup(dirs[i]);
+    return NULL;
+}
+
+/* A port free right now: bind to :0, read it, close. */
+static guint16
+free_port(void)
+{
+    nt_addr any, got;
+    nt_socket *s = NULL;
+    nt_addr_loopback(NT_AF_INET, 0, &any);
+    g_assert_cmpint(nt_socket_create_server(&s, &any, NT_BACKLOG_DEFAULT), ==, NT_OK);
+    nt_socket_getsockname(s, &got);
+    nt_socket_close(s);
+    return got.port;
+}
+
+static char *
+write_config(const char *dir, guint16 listen_port)
+{
+    char *path = g_build_filename(dir, "ngircd.conf", NULL);
+    g_autofree char *include = g_build_filename(dir, "conf.d", NULL);
+    g_mkdir(include, 0755);
+    g_autofree char *text = g_strdup_printf(
+        "[Global]\n"
+        "\tName = ngircd.test\n"
+        "\tInfo = natter's test peer\n"
+        "\tListen = 127.0.0.1\n"
+        "\tPorts = %u\n"
+        "\tMotdPhrase = natter test server\n"
+        "\tAdminInfo1 = test\n\tAdminInfo2 = test\n\tAdminEMail = test@localhost\n"
+        "\tPidFile = %s/ngircd.pid\n"
+        "[Limits]\n"
+        "\tMaxPenaltyTime = 0\n"
+        "\tPingTimeout = 120\n\tPongTimeout = 60\n"
+        "[Options]\n"
+        "\tDNS = no\n\tIdent = no\n\tPAM = no\n"
+        "\tIncludeDir = %s\n",
+        listen_port, dir, include);
+    g_assert_true(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+static gboolean
+port_open(guint16 p)
+{
+    nt_socket *s = NULL;
+    if (nt_socket_create_connection(&s, "127.0.0.1", p, 0.2) != NT_OK)
+        return FALSE;
+    nt_socket_close(s);
+    return TRUE;
+}
+
+static void
+dump_log(void)
+{
+    g_autofree char *path = g_build_filename(tmpdir, "ngircd.log", NULL);
+    g_autofree char *text = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL))
+        fprintf(stderr, "--- ngircd's log\n%s---\n", text);
+}
+
+/* ---- the peer: a raw socket client, reusing the fake server's line
+ * reader (its conn is just a connected socket) ------------------------ */
+
+static gboolean
+peer_connect(FakeServer *peer, const char *nick)
+{
+    memset(peer, 0, sizeof *peer);
+    peer->in = g_string_new(NULL);
+    if (nt_socket_create_connection(&peer->conn, "127.0.0.1", port, 2.0) != NT_OK)
+        return FALSE;
+    nt_socket_settimeout(peer->conn, 0.005);
+    fake_send(peer, "NICK %s", nick);
+    fake_send(peer, "USER %s 0 * :Peer %s", nick, nick);
+    g_autofree char *welcome = fake_expect(peer, ":ngircd.test 001 ", 5000);
+    return welcome != NULL;
+}
+
+/* ---- waiting on the core -------------------------------------------- */
+
+typedef struct {
+    NcClient *client;
+    NcClientState state;
+} StateWait;
+
+static gboolean
+state_is(gpointer data)
+{
+    StateWait *w = data;
+    return nc_client_get_state(w->client) == w->state;
+}
+
+static gboolean
+wait_state(NcClient *c, NcClientState state)
+{
+    StateWait w = {c, state};
+    return fake_pump_until(state_is, &w, 5000);
+}
+
+typedef struct {
+    NcBuffer *buffer;
+    const char *nick;
+    gboolean present;
+} MemberWait;
+
+static gboolean
+member_is(gpointer data)
+{
+    MemberWait *w = data;
+    return (nc_buffer_find_member(w->buffer, w->nick) != NULL) == w->present;
+}
+
+static gboolean
+wait_member(NcBuffer *b, const char *nick, gboolean present)
+{
+    MemberWait w = {b, nick, present};
+    return fake_pump_until(member_is, &w, 5000);
+}
+
+typedef struct {
+    NcBuffer *buffer;
+    NcMessageKind kind;
+    const char *text;
+    NcMessage *found;
+} MessageWait;
+
+static gboolean
+message_is(gpointer data)
+{
+    MessageWait *w = data;
+    GListModel *msgs = nc_buffer_get_messages(w->buffer);
+    guint n = g_list_model_get_n_items(msgs);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcMessage) m = g_list_model_get_item(msgs, i);
+        if (nc_message_get_kind(m) == w->kind && strstr(nc_message_get_text(m), w->text)) {
+            w->found = m; /* the store keeps it alive */
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* The first message of kind whose text contains text, or NULL. */
+static NcMessage *
+wait_message(NcBuffer *b, NcMessageKind kind, const char *text)
+{
+    MessageWait w = {b, kind, text, NULL};
+    return fake_pump_until(message_is, &w, 5000) ? w.found : NULL;
+}
+
+static gboolean
+joined(gpointer data)
+{
+    return nc_buffer_get_joined(data);
+}
+
+static gboolean
+parted(gpointer data)
+{
+    return !nc_buffer_get_joined(data);
+}
+
+static gboolean
+peer_expect(FakeServer *peer, const char *needle)
+{
+    /* fake_expect() matches on a prefix; the server's lines start with a
+     * source, so read lines until one contains needle. */
+    gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    while (g_get_monotonic_time() < end) {
+        g_autofree char *line = fake_expect(peer, ":", 200);
+        if (line && strstr(line, needle))
+            return TRUE;
+        if (peer->eof)
+            break;
+    }
+    fprintf(stderr, "the peer never saw \"%s\"\n", needle);
+    return FALSE;
+}
+
+/* ---- the test ------------------------------------------------------- */
+
+static void
+test_ngircd_session(void)
+{
+    /* bob is on the server first and holds the nick we ask for. */
+    FakeServer bob;
+    CU_ASSERT_FATAL(peer_connect(&bob, "bob"));
+    fake_send(&bob, "JOIN #natter");
+    CU_ASSERT_FATAL(peer_expect(&bob, " 366 bob #natter "));
+
+    NcClient *c = nc_client_new("127.0.0.1", port, "bob", "Natter Test", NULL);
+    nc_client_set_reconnect(c, FALSE);
+    const char *autojoin[] = {"#natter", NULL};
+    nc_client_set_autojoin(c, autojoin);
+    nc_client_connect(c);
+    CU_ASSERT_FATAL(wait_state(c, NC_STATE_CONNECTED));
+    /* 433 during registration: the core took the next nick by itself. */
+    CU_ASSERT_STRING_EQUAL(nc_client_get_nick(c), "bob_");
+    CU_ASSERT(nc_client_has_cap(c, "multi-prefix"));
+    CU_ASSERT_FALSE(nc_client_has_cap(c, "server-time"));
+    CU_ASSERT_PTR_NULL(nc_client_get_error(c));
+
+    /* Autojoin: the channel, its members from NAMES, bob's @ kept. */
+    NcNetwork *net = nc_client_get_network(c);
+    NcBuffer *b = NULL;
+    for (int i = 0; i < 500 && !(b = nc_network_find_buffer(net, "#natter")); i++)
+        fake_pump(10);
+    CU_ASSERT_FATAL(b != NULL);
+    CU_ASSERT(fake_pump_until(joined, b, 5000));
+    CU_ASSERT(wait_member(b, "bob_", TRUE));
+    CU_ASSERT(wait_member(b, "bob", TRUE));
+    NcMember *op = nc_buffer_find_member(b, "bob");
+    if (op)
+        CU_ASSERT_STRING_EQUAL(nc_member_get_prefixes(op), "@");
+    CU_ASSERT(peer_expect(&bob, "JOIN"));
+
+    /* A message each way. */
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT(nc_client_send_input(c, b, "hello from natter's core", &error));
+    CU_ASSERT_PTR_NULL(error);
+    CU_ASSERT(peer_expect(&bob, "PRIVMSG #natter :hello from natter's core"));
+    fake_send(&bob, "PRIVMSG #natter :hi bob_, bob here");
+    NcMessage *m = wait_message(b, NC_MSG_PRIVMSG, "bob here");
+    CU_ASSERT_PTR_NOT_NULL(m);
+    if (m) {
+        CU_ASSERT_STRING_EQUAL(nc_message_get_sender(m), "bob");
+        CU_ASSERT(nc_message_get_flags(m) & NC_MSG_FLAG_HIGHLIGHT);
+    }
+    CU_ASSERT(nc_client_send_input(c, b, "/me waves", NULL));
+    CU_ASSERT(peer_expect(&bob, "PRIVMSG #natter :\001ACTION waves\001"));
+
+    /* Our nick change: the server confirms, the core follows. */
+    CU_ASSERT(nc_client_send_input(c, b, "/nick natty", NULL));
+    CU_ASSERT(peer_expect(&bob, "NICK :natty"));
+    CU_ASSERT(wait_member(b, "natty", TRUE));
+    CU_ASSERT_STRING_EQUAL(nc_client_get_nick(c), "natty");
+    CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "bob_"));
+    /* The peer's nick change. */
+    fake_send(&bob, "NICK robert");
+    CU_ASSERT(wait_member(b, "robert", TRUE));
+    CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "bob"));
+    CU_ASSERT_PTR_NOT_NULL(wait_message(b, NC_MSG_NICK, "robert"));
+
+    /* A private message opens a query; the answer reaches the peer. */
+    fake_send(&bob, "PRIVMSG natty :psst");
+    NcBuffer *q = NULL;
+    for (int i = 0; i < 500 && !(q = nc_network_find_buffer(net, "robert")); i++)
+        fake_pump(10);
+    CU_ASSERT_FATAL(q != NULL);
+    CU_ASSERT_EQUAL(nc_buffer_get_kind(q), NC_BUFFER_QUERY);
+    CU_ASSERT(nc_client_send_input(c, q, "psst yourself", NULL));
+    CU_ASSERT(peer_expect(&bob, "PRIVMSG robert :psst yourself"));
+
+    /* The peer parts and comes back; then we part. */
+    fake_send(&bob, "PART #natter :brb");
+    CU_ASSERT(wait_member(b, "robert", FALSE));
+    CU_ASSERT_PTR_NOT_NULL(wait_message(b, NC_MSG_PART, "robert"));
+    fake_send(&bob, "JOIN #natter");
+    CU_ASSERT(wait_member(b, "robert", TRUE));
+    CU_ASSERT(nc_client_send_input(c, b, "/part #natter", NULL));
+    CU_ASSERT(peer_expect(&bob, "PART #natter"));
+    CU_ASSERT(fake_pump_until(parted, b, 5000));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 0);
+
+    /* QUIT: the server closes, the core ends up disconnected, quietly. */
+    nc_client_disconnect(c, "bye from the test");
+    CU_ASSERT_EQUAL(nc_client_get_state(c), NC_STATE_DISCONNECTED);
+    fake_pump(200);
+    CU_ASSERT_EQUAL(nc_client_get_state(c), NC_STATE_DISCONNECTED);
+    fake_send(&bob, "WHOIS natty");
+    CU_ASSERT(peer_expect(&bob, " 401 robert natty "));
+    g_object_unref(c);
+    fake_stop(&bob);
+}
+
+static CU_TestInfo tests[] = {
+    {"a session on ngircd", test_ngircd_session},
+    CU_TEST_INFO_NULL,
+};
+
+int
+main(void)
+{
+    g_autofree char *ngircd = find_ngircd();
+    if (!ngircd) {
+        printf("SKIP: ngircd is not installed (Debian: apt-get install ngircd; "
+               "or set NATTER_NGIRCD)\n");
+        return 77;
+    }
+    tmpdir = g_dir_make_tmp("natter-ngircd-XXXXXX", NULL);
+    g_assert_nonnull(tmpdir);
+    /* ngircd started as root drops to nobody; let it read its config. */
+    g_chmod(tmpdir, 0755);
+    port = free_port();
+    g_autofree char *conf = write_config(tmpdir, port);
+    g_autofree char *logpath = g_build_filename(tmpdir, "ngircd.log", NULL);
+
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+    g_subprocess_launcher_set_stdout_file_path(launcher, logpath);
+    g_subprocess_launcher_take_stderr_fd(launcher, -1);
+    g_subprocess_launcher_set_flags(launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) server = g_subprocess_launcher_spawn(
+        launcher, &error, ngircd, "--nodaemon", "--config", conf, NULL);
+    if (!server) {
+        printf("SKIP: cannot start %s: %s\n", ngircd, error->message);
+        return 77;
+    }
+    gboolean up = FALSE;
+    for (int i = 0; i < 100 && !up; i++) {
+        up = port_open(port);
+        if (!up)
+            g_usleep(50000);
+    }
+    int rc;
+    if (!up) {
+        dump_log();
+        printf("FAIL: ngircd did not listen on 127.0.0.1:%u\n", port);
+        rc = 1;
+    } else {
+        printf("ngircd %s on 127.0.0.1:%u\n", ngircd, port);
+        rc = nt_test_main("gui-ngircd", tests);
+        if (rc != 0)
+            dump_log();
+    }
+    g_subprocess_send_signal(server, SIGTERM);
+    g_subprocess_wait(server, NULL, NULL);
+    const char *const files[] = {"ngircd.conf", "ngircd.log", "ngircd.pid", "conf.d", NULL};
+    for (guint i = 0; files[i]; i++) {
+        g_autofree char *f = g_build_filename(tmpdir, files[i], NULL);
+        g_remove(f);
+    }
+    g_rmdir(tmpdir);
+    g_free(tmpdir);
+    return rc;
+}
