@@ -17,11 +17,11 @@
 #include <string.h>
 
 struct config {
-    int conns;       /* echo: client connections */
-    int msgs;        /* echo: lines per connection */
-    int window;      /* echo: lines in flight per connection */
-    long bulk_mib;   /* bulk: MiB to move */
-    double cap_s;    /* each phase stops after this long, done or not */
+    int conns;     /* echo: client connections */
+    int msgs;      /* echo: lines per connection */
+    int window;    /* echo: lines in flight per connection */
+    long bulk_mib; /* bulk: MiB to move */
+    double cap_s;  /* each phase stops after this long, done or not */
     const char *backend;
 };
 
@@ -170,8 +170,8 @@ static const nt_conn_callbacks client_cb = {
     client_connect, client_message, NULL, NULL, NULL, client_closed,
 };
 
-static int run_echo(const struct config *cfg, nt_loop *loop, double *rate,
-                    double *secs, long long *done)
+static int run_echo(const struct config *cfg, nt_loop *loop, double *rate, double *secs,
+                    long long *done)
 {
     struct echo e;
     memset(&e, 0, sizeof e);
@@ -203,13 +203,11 @@ static int run_echo(const struct config *cfg, nt_loop *loop, double *rate,
     }
     /* Set-up is not measured: wait until every client is connected. */
     double deadline = now_s() + cfg->cap_s;
-    while (e.connected + e.closed_clients < cfg->conns && !e.failed &&
-           now_s() < deadline)
+    while (e.connected + e.closed_clients < cfg->conns && !e.failed && now_s() < deadline)
         nt_loop_run_once(loop, 100);
     double start = now_s();
     for (int i = 0; i < cfg->conns; i++)
-        for (int k = 0; k < cfg->window && e.clients[i].c &&
-                        e.clients[i].sent < cfg->msgs; k++)
+        for (int k = 0; k < cfg->window && e.clients[i].c && e.clients[i].sent < cfg->msgs; k++)
             client_send(&e.clients[i]);
     deadline = start + cfg->cap_s;
     while (e.finished < cfg->conns && !e.failed && now_s() < deadline)
@@ -222,8 +220,7 @@ static int run_echo(const struct config *cfg, nt_loop *loop, double *rate,
         if (e.clients[i].c)
             nt_conn_close(e.clients[i].c);
     deadline = now_s() + 5.0;
-    while ((e.closed_clients < cfg->conns || e.closed_servers < e.connected) &&
-           now_s() < deadline)
+    while ((e.closed_clients < cfg->conns || e.closed_servers < e.connected) && now_s() < deadline)
         nt_loop_run_once(loop, 50);
     nt_listener_free(l);
     int failed = e.failed;
@@ -238,7 +235,7 @@ static int run_echo(const struct config *cfg, nt_loop *loop, double *rate,
 struct bulk {
     nt_loop *loop;
     nt_conn *tx, *rx;
-    nt_buf *chunk;        /* one shared buffer, queued again and again */
+    nt_buf *chunk; /* one shared buffer, queued again and again */
     long long target, queued_total, received;
     int high, failed, closed;
     double start, end;
@@ -318,8 +315,8 @@ static void bulk_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void 
         b->failed++;
 }
 
-static int run_bulk(const struct config *cfg, nt_loop *loop, double *rate,
-                    double *secs, long long *moved)
+static int run_bulk(const struct config *cfg, nt_loop *loop, double *rate, double *secs,
+                    long long *moved)
 {
     struct bulk b;
     memset(&b, 0, sizeof b);
@@ -388,16 +385,15 @@ static int run_bulk(const struct config *cfg, nt_loop *loop, double *rate,
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: loop-bench [-c CONNS] [-m MSGS] [-w WINDOW] [-b MIB] "
-            "[-t SECONDS] [-B BACKEND]\n"
-            "  -c  echo client connections (default 200; as many server ones)\n"
-            "  -m  lines each client sends and gets back (default 2000)\n"
-            "  -w  lines in flight per client (default 8)\n"
-            "  -b  MiB for the bulk transfer (default 1024)\n"
-            "  -t  cap per phase in seconds (default 4)\n"
-            "  -B  loop backend (epoll, poll, wsapoll; default: the build's,\n"
-            "      or NATTER_LOOP_BACKEND)\n");
+    fprintf(stderr, "usage: loop-bench [-c CONNS] [-m MSGS] [-w WINDOW] [-b MIB] "
+                    "[-t SECONDS] [-B BACKEND]\n"
+                    "  -c  echo client connections (default 200; as many server ones)\n"
+                    "  -m  lines each client sends and gets back (default 2000)\n"
+                    "  -w  lines in flight per client (default 8)\n"
+                    "  -b  MiB for the bulk transfer (default 1024)\n"
+                    "  -t  cap per phase in seconds (default 4)\n"
+                    "  -B  loop backend (epoll, poll, wsapoll; default: the build's,\n"
+                    "      or NATTER_LOOP_BACKEND)\n");
 }
 
 static const char *si(double v, char *buf, size_t len)
@@ -424,18 +420,31 @@ int main(int argc, char **argv)
             return 2;
         }
         switch (arg[1]) {
-        case 'c': cfg.conns = atoi(val); break;
-        case 'm': cfg.msgs = atoi(val); break;
-        case 'w': cfg.window = atoi(val); break;
-        case 'b': cfg.bulk_mib = atol(val); break;
-        case 't': cfg.cap_s = atof(val); break;
-        case 'B': cfg.backend = val; break;
-        default: usage(); return 2;
+        case 'c':
+            cfg.conns = atoi(val);
+            break;
+        case 'm':
+            cfg.msgs = atoi(val);
+            break;
+        case 'w':
+            cfg.window = atoi(val);
+            break;
+        case 'b':
+            cfg.bulk_mib = atol(val);
+            break;
+        case 't':
+            cfg.cap_s = atof(val);
+            break;
+        case 'B':
+            cfg.backend = val;
+            break;
+        default:
+            usage();
+            return 2;
         }
         i++;
     }
-    if (cfg.conns < 1 || cfg.msgs < 1 || cfg.window < 1 || cfg.bulk_mib < 1 ||
-        cfg.cap_s <= 0) {
+    if (cfg.conns < 1 || cfg.msgs < 1 || cfg.window < 1 || cfg.bulk_mib < 1 || cfg.cap_s <= 0) {
         usage();
         return 2;
     }
@@ -448,8 +457,7 @@ int main(int argc, char **argv)
     machine(cpus, sizeof cpus, model, sizeof model);
     printf("natter loop micro-benchmark (libnatter %s)\n", NT_VERSION_STRING);
     printf("  machine : %s CPU(s), %s\n", cpus, model);
-    printf("  backend : %s, one loop, one thread, loopback TCP\n\n",
-           nt_loop_backend(loop));
+    printf("  backend : %s, one loop, one thread, loopback TCP\n\n", nt_loop_backend(loop));
 
     double echo_rate = 0, echo_s = 0, bulk_rate = 0, bulk_s = 0;
     long long echoed = 0, moved = 0;
@@ -457,20 +465,19 @@ int main(int argc, char **argv)
     bad |= run_bulk(&cfg, loop, &bulk_rate, &bulk_s, &moved);
 
     char r1[32], r2[32], p1[64], p2[64];
-    snprintf(p1, sizeof p1, "%d conns x %d lines, window %d", cfg.conns,
-             cfg.msgs, cfg.window);
+    snprintf(p1, sizeof p1, "%d conns x %d lines, window %d", cfg.conns, cfg.msgs, cfg.window);
     snprintf(p2, sizeof p2, "%ld MiB, 256 KiB shared buffer", cfg.bulk_mib);
     printf("  %-14s %-34s %16s %9s\n", "benchmark", "parameters", "result", "time");
-    printf("  %-14s %-34s %13smsg/s %8.2fs\n", "line echo", p1,
-           si(echo_rate, r1, sizeof r1), echo_s);
-    printf("  %-14s %-34s %15sB/s %8.2fs\n", "bulk transfer", p2,
-           si(bulk_rate, r2, sizeof r2), bulk_s);
+    printf("  %-14s %-34s %13smsg/s %8.2fs\n", "line echo", p1, si(echo_rate, r1, sizeof r1),
+           echo_s);
+    printf("  %-14s %-34s %15sB/s %8.2fs\n", "bulk transfer", p2, si(bulk_rate, r2, sizeof r2),
+           bulk_s);
     long long want_msgs = (long long)cfg.conns * cfg.msgs;
     long long want_bytes = cfg.bulk_mib * 1024LL * 1024LL;
     if (echoed < want_msgs || moved < want_bytes)
         printf("\n  (cap of %.1f s reached: echoed %lld of %lld lines, moved "
-               "%lld of %lld bytes)\n", cfg.cap_s, echoed, want_msgs, moved,
-               want_bytes);
+               "%lld of %lld bytes)\n",
+               cfg.cap_s, echoed, want_msgs, moved, want_bytes);
     nt_loop_free(loop);
     return bad;
 }

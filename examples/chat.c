@@ -35,8 +35,8 @@
 
 struct chat {
     nt_loop *loop;
-    nt_conn *conn; /* NULL once the conversation has ended */
-    int status;    /* the program's exit status */
+    nt_conn *conn;     /* NULL once the conversation has ended */
+    int status;        /* the program's exit status */
     nt_mutex *lock;    /* guards the two fields below */
     int loop_running;  /* the keyboard thread may still post to the loop */
     int keyboard_done; /* the keyboard thread has returned */
@@ -96,8 +96,7 @@ static void keyboard(void *arg)
         t->text[len] = '\0';
 
         nt_mutex_lock(chat->lock);
-        int posted = chat->loop_running &&
-                     nt_loop_post(chat->loop, on_typed, t) == NT_OK;
+        int posted = chat->loop_running && nt_loop_post(chat->loop, on_typed, t) == NT_OK;
         nt_mutex_unlock(chat->lock);
         if (!posted) {
             free(t); /* the conversation is over */
@@ -177,8 +176,7 @@ static nt_socket *call_partner(const nt_addr *addr)
     nt_socket_settimeout(s, 5.0);
     rc = nt_socket_connect(s, addr);
     if (rc == NT_ECONNREFUSED) {
-        fprintf(stderr, "%s: nobody waits at %s: start 'chat --listen' first\n",
-                ex_name(), where);
+        fprintf(stderr, "%s: nobody waits at %s: start 'chat --listen' first\n", ex_name(), where);
         exit(EX_FAILED);
     }
     if (rc != NT_OK)
@@ -223,8 +221,7 @@ int main(int argc, char **argv)
         .on_frame_error = on_frame_error,
         .on_closed = on_closed,
     };
-    if ((rc = nt_conn_new(chat.loop, &chat.conn, s, &opts, &callbacks,
-                          &chat)) != NT_OK)
+    if ((rc = nt_conn_new(chat.loop, &chat.conn, s, &opts, &callbacks, &chat)) != NT_OK)
         ex_fail("connection", rc);
 
     chat.loop_running = 1;

@@ -33,8 +33,7 @@ void ex_fail(const char *what, int code)
 {
     /* nt_strerror() gives the same text for the same failure on every
      * platform; nt_err_name() the code to search for. */
-    fprintf(stderr, "%s: %s: %s (%s)\n", program, what, nt_strerror(code),
-            nt_err_name(code));
+    fprintf(stderr, "%s: %s: %s (%s)\n", program, what, nt_strerror(code), nt_err_name(code));
     exit(EX_FAILED);
 }
 
@@ -44,8 +43,7 @@ void ex_usage(const char *args)
     exit(EX_USAGE);
 }
 
-void ex_address(const char *text, const char *default_text, int type,
-                nt_addr *out)
+void ex_address(const char *text, const char *default_text, int type, nt_addr *out)
 {
     char host[256];
     char default_host[256];
@@ -53,10 +51,8 @@ void ex_address(const char *text, const char *default_text, int type,
     uint16_t port = 0;
 
     /* The default's port is the default when the text names only a host. */
-    if (nt_addr_split(default_text, default_host, sizeof default_host,
-                      &default_port, 0) != NT_OK) {
-        fprintf(stderr, "%s: bad default address '%s'\n", program,
-                default_text);
+    if (nt_addr_split(default_text, default_host, sizeof default_host, &default_port, 0) != NT_OK) {
+        fprintf(stderr, "%s: bad default address '%s'\n", program, default_text);
         exit(EX_USAGE);
     }
     if (!text)
@@ -72,8 +68,7 @@ void ex_address(const char *text, const char *default_text, int type,
      * is getaddrinfo.  We take the first answer. */
     int n = nt_resolve(host, port, NT_AF_UNSPEC, type, out, 1);
     if (n < 0) {
-        fprintf(stderr, "%s: cannot resolve '%s': %s\n", program, host,
-                nt_strerror(n));
+        fprintf(stderr, "%s: cannot resolve '%s': %s\n", program, host, nt_strerror(n));
         exit(EX_FAILED);
     }
 }

@@ -44,8 +44,7 @@ int main(int argc, char **argv)
      * in C every call does that, so connect() and connect_ex() are one. */
     rc = nt_socket_connect(s, &addr);
     if (rc == NT_ECONNREFUSED) {
-        fprintf(stderr, "%s: nothing listens on %s: start echo-server first\n",
-                ex_name(), where);
+        fprintf(stderr, "%s: nothing listens on %s: start echo-server first\n", ex_name(), where);
         return EX_FAILED;
     }
     if (rc != NT_OK)
@@ -70,8 +69,7 @@ int main(int argc, char **argv)
         while (got < len) {
             ptrdiff_t n = nt_socket_recv(s, reply + got, len - got, 0);
             if (nt_err_is_disconnect((int)n)) {
-                fprintf(stderr, "%s: the server went away (%s)\n", ex_name(),
-                        nt_strerror((int)n));
+                fprintf(stderr, "%s: the server went away (%s)\n", ex_name(), nt_strerror((int)n));
                 return EX_FAILED;
             }
             if (n < 0)

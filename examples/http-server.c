@@ -27,7 +27,7 @@
 #include "common.h"
 
 #define DEFAULT_ADDRESS "127.0.0.1:8080"
-#define MAX_LINE 8192      /* longest request or header line we accept */
+#define MAX_LINE 8192 /* longest request or header line we accept */
 #define MAX_HEADERS 100
 #define CLIENT_TIMEOUT 5.0 /* seconds for the whole exchange, per call */
 
@@ -121,8 +121,8 @@ static void serve_client(nt_socket *conn, const char *who)
         rc = send_response(conn, "200 OK", "Hello, World");
     } else if (rc == NT_EFRAME) {
         printf("%s: request head too long\n", who);
-        rc = send_response(conn, "431 Request Header Fields Too Large",
-                           "Request header too long\n");
+        rc =
+            send_response(conn, "431 Request Header Fields Too Large", "Request header too long\n");
     } else {
         /* Timed out, or the client left before finishing its request. */
         printf("%s: no request (%s)\n", who, nt_strerror(rc));

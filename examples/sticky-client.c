@@ -44,8 +44,7 @@ int main(int argc, char **argv)
     if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
         ex_usage("[HOST:PORT]");
     nt_addr addr;
-    ex_address(argc == 2 ? argv[1] : NULL, DEFAULT_ADDRESS, NT_SOCK_STREAM,
-               &addr);
+    ex_address(argc == 2 ? argv[1] : NULL, DEFAULT_ADDRESS, NT_SOCK_STREAM, &addr);
 
     /* Round 1: the bare bytes, as two sends. */
     nt_socket *s = connect_to(&addr);

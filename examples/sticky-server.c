@@ -47,8 +47,7 @@ static void round_plain(nt_socket *conn)
             printf("  recv() #%d: %s\n", i, nt_strerror((int)n));
             break;
         }
-        printf("  recv() #%d returned %d bytes: \"%.*s\"\n", i, (int)n,
-               (int)n, buf);
+        printf("  recv() #%d returned %d bytes: \"%.*s\"\n", i, (int)n, (int)n, buf);
     }
 }
 
@@ -89,8 +88,7 @@ int main(int argc, char **argv)
     if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
         ex_usage("[HOST:PORT]");
     nt_addr addr;
-    ex_address(argc == 2 ? argv[1] : NULL, DEFAULT_ADDRESS, NT_SOCK_STREAM,
-               &addr);
+    ex_address(argc == 2 ? argv[1] : NULL, DEFAULT_ADDRESS, NT_SOCK_STREAM, &addr);
 
     nt_socket *server;
     int rc = nt_socket_create_server(&server, &addr, 5);

@@ -30,8 +30,7 @@ static void print_answer(nt_socket *s, nt_framer *framer)
         char buf[MAX_LINE];
         ptrdiff_t n = nt_socket_recv(s, buf, sizeof buf, 0);
         if (nt_err_is_disconnect((int)n)) {
-            fprintf(stderr, "%s: the server went away (%s)\n", ex_name(),
-                    nt_strerror((int)n));
+            fprintf(stderr, "%s: the server went away (%s)\n", ex_name(), nt_strerror((int)n));
             exit(EX_FAILED);
         }
         if (n < 0)
@@ -50,8 +49,7 @@ int main(int argc, char **argv)
         ex_usage("[HOST:PORT]");
     nt_addr addr;
     char where[NT_ADDRSTRLEN];
-    ex_address(argc == 2 ? argv[1] : NULL, DEFAULT_ADDRESS, NT_SOCK_STREAM,
-               &addr);
+    ex_address(argc == 2 ? argv[1] : NULL, DEFAULT_ADDRESS, NT_SOCK_STREAM, &addr);
     nt_addr_format(&addr, where, sizeof where);
 
     nt_socket *s;
@@ -61,8 +59,7 @@ int main(int argc, char **argv)
     nt_socket_settimeout(s, 10.0);
     rc = nt_socket_connect(s, &addr);
     if (rc == NT_ECONNREFUSED) {
-        fprintf(stderr, "%s: nothing listens on %s: start time-server first\n",
-                ex_name(), where);
+        fprintf(stderr, "%s: nothing listens on %s: start time-server first\n", ex_name(), where);
         return EX_FAILED;
     }
     if (rc != NT_OK)

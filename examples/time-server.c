@@ -78,8 +78,7 @@ static void stop_listening(void *data)
         nt_loop_stop(server->loop);
 }
 
-static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer,
-                      void *data)
+static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
 {
     struct server *server = data;
     static const nt_conn_callbacks callbacks = {
@@ -142,8 +141,8 @@ int main(int argc, char **argv)
     if (rc != NT_OK)
         ex_fail("event loop", rc);
     /* socket(), SO_REUSEADDR, bind(), listen(), and accept() on the loop. */
-    rc = nt_listener_new(server.loop, &server.listener, &addr,
-                         NT_BACKLOG_DEFAULT, on_accept, &server);
+    rc = nt_listener_new(server.loop, &server.listener, &addr, NT_BACKLOG_DEFAULT, on_accept,
+                         &server);
     if (rc != NT_OK)
         ex_fail("cannot listen", rc);
     nt_addr bound;

@@ -8,11 +8,16 @@ char srv_casefold_char(char c)
     if (c >= 'A' && c <= 'Z')
         return (char)(c - 'A' + 'a');
     switch (c) {
-    case '[': return '{';
-    case ']': return '}';
-    case '\\': return '|';
-    case '~': return '^';
-    default: return c;
+    case '[':
+        return '{';
+    case ']':
+        return '}';
+    case '\\':
+        return '|';
+    case '~':
+        return '^';
+    default:
+        return c;
     }
 }
 
@@ -80,11 +85,17 @@ int srv_utf8_valid(const char *s, size_t len)
             i++;
             continue;
         } else if ((c & 0xE0) == 0xC0) {
-            need = 1; min = 0x80; c &= 0x1F;
+            need = 1;
+            min = 0x80;
+            c &= 0x1F;
         } else if ((c & 0xF0) == 0xE0) {
-            need = 2; min = 0x800; c &= 0x0F;
+            need = 2;
+            min = 0x800;
+            c &= 0x0F;
         } else if ((c & 0xF8) == 0xF0) {
-            need = 3; min = 0x10000; c &= 0x07;
+            need = 3;
+            min = 0x10000;
+            c &= 0x07;
         } else {
             return 0;
         }
@@ -140,8 +151,7 @@ int srv_mask_match(const char *mask, const char *str)
         if (*mask == '*') {
             star = mask++;
             resume = str;
-        } else if (*mask == '?' ||
-                   (*mask && srv_casefold_char(*mask) == srv_casefold_char(*str))) {
+        } else if (*mask == '?' || (*mask && srv_casefold_char(*mask) == srv_casefold_char(*str))) {
             mask++;
             str++;
         } else if (star) {

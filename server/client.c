@@ -156,7 +156,8 @@ void srv_client_gone(srv_client *c, int nt_reason)
     srv_server_enter(s);
     c->transport_gone = 1;
     char reason[96];
-    snprintf(reason, sizeof reason, "%s", nt_reason == NT_EOF ? "Connection closed" : nt_strerror(nt_reason));
+    snprintf(reason, sizeof reason, "%s",
+             nt_reason == NT_EOF ? "Connection closed" : nt_strerror(nt_reason));
     /* Capitalised like the other quit reasons people see. */
     if (reason[0] >= 'a' && reason[0] <= 'z')
         reason[0] = (char)(reason[0] - 'a' + 'A');
@@ -265,7 +266,8 @@ int srv_client_invited(srv_client *c, const char *channel, int consume)
     for (size_t i = 0; i < c->ninvites; i++) {
         if (srv_casecmp(c->invites[i], channel) == 0) {
             if (consume) {
-                memmove(c->invites[i], c->invites[i + 1], (c->ninvites - i - 1) * sizeof c->invites[0]);
+                memmove(c->invites[i], c->invites[i + 1],
+                        (c->ninvites - i - 1) * sizeof c->invites[0]);
                 c->ninvites--;
             }
             return 1;
@@ -289,18 +291,19 @@ void srv_client_send_lusers(srv_client *c)
 {
     srv_server *s = c->server;
     size_t visible = s->nregistered - s->ninvisible;
-    srv_numeric(c, RPL_LUSERCLIENT, ":There are %zu users and %zu invisible on 1 servers",
-                visible, s->ninvisible);
+    srv_numeric(c, RPL_LUSERCLIENT, ":There are %zu users and %zu invisible on 1 servers", visible,
+                s->ninvisible);
     if (s->nopers)
         srv_numeric(c, RPL_LUSEROP, "%zu :operator(s) online", s->nopers);
     if (s->nclients > s->nregistered)
-        srv_numeric(c, RPL_LUSERUNKNOWN, "%zu :unknown connection(s)", s->nclients - s->nregistered);
+        srv_numeric(c, RPL_LUSERUNKNOWN, "%zu :unknown connection(s)",
+                    s->nclients - s->nregistered);
     srv_numeric(c, RPL_LUSERCHANNELS, "%zu :channels formed", srv_strmap_count(s->channels));
     srv_numeric(c, RPL_LUSERME, ":I have %zu clients and 0 servers", s->nregistered);
-    srv_numeric(c, RPL_LOCALUSERS, "%zu %zu :Current local users %zu, max %zu",
-                s->nregistered, s->max_seen, s->nregistered, s->max_seen);
-    srv_numeric(c, RPL_GLOBALUSERS, "%zu %zu :Current global users %zu, max %zu",
-                s->nregistered, s->max_seen, s->nregistered, s->max_seen);
+    srv_numeric(c, RPL_LOCALUSERS, "%zu %zu :Current local users %zu, max %zu", s->nregistered,
+                s->max_seen, s->nregistered, s->max_seen);
+    srv_numeric(c, RPL_GLOBALUSERS, "%zu %zu :Current global users %zu, max %zu", s->nregistered,
+                s->max_seen, s->nregistered, s->max_seen);
 }
 
 void srv_client_send_motd(srv_client *c)
@@ -337,8 +340,7 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("NICKLEN=%u", cfg->nick_length);
     TOKEN("PREFIX=(ov)@+");
     TOKEN("TARGMAX=JOIN:,KICK:%u,NAMES:,NOTICE:%u,PART:,PRIVMSG:%u,TAGMSG:%u,WHOIS:%u",
-          cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets,
-          cfg->max_targets);
+          cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets);
     TOKEN("TOPICLEN=%u", cfg->topic_length);
     TOKEN("USERLEN=%d", SRV_USERLEN);
 #undef TOKEN
@@ -390,8 +392,7 @@ void srv_client_try_register(srv_client *c)
     srv_numeric(c, RPL_YOURHOST, ":Your host is %s, running version %s", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_numeric(c, RPL_CREATED, ":This server was created %s", created);
-    srv_numeric(c, RPL_MYINFO, "%s %s io biklmnotv bklov", cfg->server_name,
-                SRV_VERSION_STRING);
+    srv_numeric(c, RPL_MYINFO, "%s %s io biklmnotv bklov", cfg->server_name, SRV_VERSION_STRING);
     srv_client_send_isupport(c);
     srv_client_send_lusers(c);
     srv_client_send_motd(c);

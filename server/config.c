@@ -51,8 +51,8 @@ int srv_config_defaults(srv_config *cfg)
     cfg->flood_threshold_ms = 10 * 1000;
     cfg->flood_disconnect_ms = 60 * 1000;
     cfg->flood_exempt_opers = 1;
-    if (!cfg->server_name || !cfg->network || !cfg->description ||
-        !cfg->admin_location || !cfg->admin_email) {
+    if (!cfg->server_name || !cfg->network || !cfg->description || !cfg->admin_location ||
+        !cfg->admin_email) {
         srv_config_free(cfg);
         return -1;
     }
@@ -90,10 +90,8 @@ int srv_config_copy(srv_config *dst, const srv_config *src)
     dst->admin_email = dup_str(src->admin_email);
     dst->path = dup_str(src->path);
     int bad = !dst->server_name || !dst->network || !dst->description ||
-              (src->motd_file && !dst->motd_file) ||
-              (src->password_hash && !dst->password_hash) ||
-              !dst->admin_location || !dst->admin_email ||
-              (src->path && !dst->path);
+              (src->motd_file && !dst->motd_file) || (src->password_hash && !dst->password_hash) ||
+              !dst->admin_location || !dst->admin_email || (src->path && !dst->path);
     for (size_t i = 0; i < src->nlisten; i++) {
         dst->listen[i] = dup_str(src->listen[i]);
         bad |= !dst->listen[i];
@@ -166,8 +164,8 @@ static int set_string(parser *p, char **slot, const char *value)
     return 0;
 }
 
-static int parse_uint(parser *p, const char *key, const char *value,
-                      unsigned long min, unsigned long max, unsigned long *out)
+static int parse_uint(parser *p, const char *key, const char *value, unsigned long min,
+                      unsigned long max, unsigned long *out)
 {
     char *end;
     if (!isdigit((unsigned char)value[0]))
@@ -184,22 +182,24 @@ static int parse_uint(parser *p, const char *key, const char *value,
 
 static int parse_bool(parser *p, const char *key, const char *value, int *out)
 {
-    if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "on"))
+    if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1") ||
+        !strcmp(value, "on"))
         *out = 1;
-    else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "off"))
+    else if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0") ||
+             !strcmp(value, "off"))
         *out = 0;
     else
         return fail(p, "'%s' wants yes or no, not '%s'", key, value);
     return 0;
 }
 
-
 static int server_key(parser *p, const char *key, const char *value)
 {
     srv_config *c = p->cfg;
     if (!strcmp(key, "name")) {
         if (!value[0] || strlen(value) > SRV_NAME_MAX || strchr(value, ' ') || !strchr(value, '.'))
-            return fail(p, "server name '%s' must contain a dot, no spaces, at most %d bytes", value, SRV_NAME_MAX);
+            return fail(p, "server name '%s' must contain a dot, no spaces, at most %d bytes",
+                        value, SRV_NAME_MAX);
         return set_string(p, &c->server_name, value);
     }
     if (!strcmp(key, "network")) {
@@ -217,7 +217,9 @@ static int server_key(parser *p, const char *key, const char *value)
         return set_string(p, &c->admin_email, value);
     if (!strcmp(key, "password")) {
         if (!srv_password_hash_valid(value))
-            return fail(p, "password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>' (natterd --hash-password makes one), never plain text");
+            return fail(
+                p, "password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>' "
+                   "(natterd --hash-password makes one), never plain text");
         return set_string(p, &c->password_hash, value);
     }
     return fail(p, "unknown key '%s' in [server]", key);
@@ -294,7 +296,8 @@ static int oper_key(parser *p, const char *key, const char *value)
     if (strcmp(key, "password") != 0)
         return fail(p, "unknown key '%s' in [oper %s]", key, p->oper->name);
     if (!srv_password_hash_valid(value))
-        return fail(p, "oper password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>'");
+        return fail(
+            p, "oper password must be a hash 'pbkdf2-sha256$<iterations>$<salt-hex>$<hash-hex>'");
     return set_string(p, &p->oper->password_hash, value);
 }
 
@@ -344,8 +347,7 @@ static int check_complete(parser *p)
     return 0;
 }
 
-int srv_config_parse(srv_config *cfg, const char *text, const char *name,
-                     char *err, size_t errsize)
+int srv_config_parse(srv_config *cfg, const char *text, const char *name, char *err, size_t errsize)
 {
     parser p = {cfg, name, 0, err, errsize, SEC_NONE, NULL};
     const char *cur = text;
@@ -384,11 +386,21 @@ int srv_config_parse(srv_config *cfg, const char *text, const char *name,
             return fail(&p, "missing key before '='");
         int rc;
         switch (p.section) {
-        case SEC_SERVER: rc = server_key(&p, key, value); break;
-        case SEC_LIMITS: rc = limits_key(&p, key, value); break;
-        case SEC_LISTEN: rc = listen_key(&p, key, value); break;
-        case SEC_OPER: rc = oper_key(&p, key, value); break;
-        default: rc = fail(&p, "'%s' outside any [section]", key); break;
+        case SEC_SERVER:
+            rc = server_key(&p, key, value);
+            break;
+        case SEC_LIMITS:
+            rc = limits_key(&p, key, value);
+            break;
+        case SEC_LISTEN:
+            rc = listen_key(&p, key, value);
+            break;
+        case SEC_OPER:
+            rc = oper_key(&p, key, value);
+            break;
+        default:
+            rc = fail(&p, "'%s' outside any [section]", key);
+            break;
         }
         if (rc < 0)
             return -1;
@@ -417,7 +429,9 @@ int srv_config_load(srv_config *cfg, const char *path, char *err, size_t errsize
     fclose(f);
     if (!text || read_error || n > MAX_CONFIG) {
         snprintf(err, errsize, "%s: %s", path,
-                 !text ? "out of memory" : read_error ? "read error" : "larger than 1 MiB");
+                 !text        ? "out of memory"
+                 : read_error ? "read error"
+                              : "larger than 1 MiB");
         free(text);
         srv_config_free(cfg);
         return -1;

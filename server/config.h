@@ -64,7 +64,8 @@ typedef struct srv_config {
     char *path;
 } srv_config;
 
-/** Fill cfg with the documented defaults (allocates; free with srv_config_free). @return 0 or -1 (out of memory) */
+/** Fill cfg with the documented defaults (allocates; free with srv_config_free). @return 0 or -1
+ * (out of memory) */
 int srv_config_defaults(srv_config *cfg);
 
 /** Release everything cfg owns and zero it. */
@@ -75,8 +76,8 @@ void srv_config_free(srv_config *cfg);
  * On failure cfg is left in an unspecified but freeable state.
  * @return 0, or -1 with a "name:line: message" in err
  */
-int srv_config_parse(srv_config *cfg, const char *text, const char *name,
-                     char *err, size_t errsize);
+int srv_config_parse(srv_config *cfg, const char *text, const char *name, char *err,
+                     size_t errsize);
 
 /**
  * Defaults, then the file at path (which is remembered for REHASH).

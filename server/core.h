@@ -91,8 +91,8 @@ struct srv_client {
 
     uint64_t connected_ms;
     uint64_t last_activity_ms;
-    uint64_t ping_sent_ms; /* 0: no PING outstanding */
-    uint64_t penalty_ms;   /* flood control: when the penalty drains */
+    uint64_t ping_sent_ms;    /* 0: no PING outstanding */
+    uint64_t penalty_ms;      /* flood control: when the penalty drains */
     uint64_t last_message_ms; /* WHOIS idle */
     int64_t signon_s;
 
@@ -120,7 +120,7 @@ struct srv_channel {
     char topic_setter[SRV_PREFIX_MAX + 1];
     int64_t topic_time_s;
     int64_t created_s;
-    unsigned modes; /* srv_channel_mode */
+    unsigned modes;           /* srv_channel_mode */
     char key[SRV_KEYLEN + 1]; /* "" when no +k */
     unsigned limit;           /* 0 when no +l */
     srv_ban *bans;

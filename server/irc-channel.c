@@ -66,7 +66,8 @@ static void part_one(srv_client *c, srv_membership *m, const char *reason)
     srv_fanout f;
     srv_client_prefix(c, prefix, sizeof prefix);
     int ok = reason && reason[0]
-                 ? srv_fanout_init(&f, c->server, NULL, ":%s PART %s :%s", prefix, m->channel->name, reason)
+                 ? srv_fanout_init(&f, c->server, NULL, ":%s PART %s :%s", prefix, m->channel->name,
+                                   reason)
                  : srv_fanout_init(&f, c->server, NULL, ":%s PART %s", prefix, m->channel->name);
     if (ok == 0) {
         srv_fanout_to_channel(&f, m->channel, NULL);
@@ -309,8 +310,8 @@ void srv_cmd_kick(srv_client *c, const srv_msg *msg)
         }
         srv_membership *vm = srv_channel_member(ch, victim);
         if (!vm) {
-            srv_numeric(c, ERR_USERNOTINCHANNEL, "%s %s :They aren't on that channel",
-                        victim->nick, ch->name);
+            srv_numeric(c, ERR_USERNOTINCHANNEL, "%s %s :They aren't on that channel", victim->nick,
+                        ch->name);
             continue;
         }
         char prefix[SRV_PREFIX_MAX + 1];

@@ -27,7 +27,8 @@ static int init_line(srv_fanout *f, srv_client *c, const char *tags, message_kin
 {
     if (kind == KIND_TAGMSG)
         return srv_fanout_init(f, c->server, tags, ":%s TAGMSG %s", prefix, target);
-    return srv_fanout_init(f, c->server, tags, ":%s %s %s :%s", prefix, kind_name(kind), target, text);
+    return srv_fanout_init(f, c->server, tags, ":%s %s %s :%s", prefix, kind_name(kind), target,
+                           text);
 }
 
 /* TAGMSG only reaches clients that understand tags. */

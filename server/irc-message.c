@@ -13,12 +13,24 @@ void srv_tag_unescape(char *value)
         }
         in++;
         switch (*in) {
-        case ':': *out++ = ';'; break;
-        case 's': *out++ = ' '; break;
-        case 'r': *out++ = '\r'; break;
-        case 'n': *out++ = '\n'; break;
-        case '\0': in--; break; /* a trailing lone backslash is dropped */
-        default: *out++ = *in; break; /* "\\" and unknown escapes */
+        case ':':
+            *out++ = ';';
+            break;
+        case 's':
+            *out++ = ' ';
+            break;
+        case 'r':
+            *out++ = '\r';
+            break;
+        case 'n':
+            *out++ = '\n';
+            break;
+        case '\0':
+            in--;
+            break; /* a trailing lone backslash is dropped */
+        default:
+            *out++ = *in;
+            break; /* "\\" and unknown escapes */
         }
     }
     *out = '\0';
@@ -30,12 +42,23 @@ size_t srv_tag_escape(char *dst, size_t size, const char *value)
     for (; *value; value++) {
         const char *rep = NULL;
         switch (*value) {
-        case ';': rep = "\\:"; break;
-        case ' ': rep = "\\s"; break;
-        case '\\': rep = "\\\\"; break;
-        case '\r': rep = "\\r"; break;
-        case '\n': rep = "\\n"; break;
-        default: break;
+        case ';':
+            rep = "\\:";
+            break;
+        case ' ':
+            rep = "\\s";
+            break;
+        case '\\':
+            rep = "\\\\";
+            break;
+        case '\r':
+            rep = "\\r";
+            break;
+        case '\n':
+            rep = "\\n";
+            break;
+        default:
+            break;
         }
         size_t k = rep ? 2 : 1;
         if (n + k >= size)

@@ -70,8 +70,8 @@ static void user_mode(srv_client *c, const srv_msg *msg)
 static void send_banlist(srv_client *c, srv_channel *ch)
 {
     for (size_t i = 0; i < ch->nbans; i++)
-        srv_numeric(c, RPL_BANLIST, "%s %s %s %lld", ch->name, ch->bans[i].mask,
-                    ch->bans[i].setter, (long long)ch->bans[i].when_s);
+        srv_numeric(c, RPL_BANLIST, "%s %s %s %lld", ch->name, ch->bans[i].mask, ch->bans[i].setter,
+                    (long long)ch->bans[i].when_s);
     srv_numeric(c, RPL_ENDOFBANLIST, "%s :End of channel ban list", ch->name);
 }
 
@@ -202,7 +202,8 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             if (adding) {
                 int rc = srv_channel_add_ban(ch, mask, prefix, now_s);
                 if (rc < 0)
-                    srv_numeric(c, ERR_BANLISTFULL, "%s %s :Channel ban list is full", ch->name, mask);
+                    srv_numeric(c, ERR_BANLISTFULL, "%s %s :Channel ban list is full", ch->name,
+                                mask);
                 else if (rc > 0)
                     record(&mc, 1, 'b', mask);
             } else if (srv_channel_del_ban(ch, mask)) {
@@ -241,7 +242,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             }
             break;
         default: {
-            unsigned bit = letter == 'i' ? SRV_CHMODE_INVITEONLY
+            unsigned bit = letter == 'i'   ? SRV_CHMODE_INVITEONLY
                            : letter == 'm' ? SRV_CHMODE_MODERATED
                            : letter == 'n' ? SRV_CHMODE_NOEXTERNAL
                                            : SRV_CHMODE_TOPICLOCK;
@@ -256,7 +257,8 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
     if (mc.nmodes == 0)
         return;
     srv_fanout f;
-    if (srv_fanout_init(&f, s, NULL, ":%s MODE %s %s%s", prefix, ch->name, mc.modes, mc.args) == 0) {
+    if (srv_fanout_init(&f, s, NULL, ":%s MODE %s %s%s", prefix, ch->name, mc.modes, mc.args) ==
+        0) {
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }

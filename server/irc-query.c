@@ -39,8 +39,7 @@ static void who_reply(srv_client *c, const srv_client *who, const char *channel,
                       const srv_membership *m)
 {
     srv_numeric(c, RPL_WHOREPLY, "%s %s %s %s %s %c%s%s :0 %s", channel, who->user, who->host,
-                c->server->cfg.server_name, who->nick, who->away ? 'G' : 'H',
-                who->oper ? "*" : "",
+                c->server->cfg.server_name, who->nick, who->away ? 'G' : 'H', who->oper ? "*" : "",
                 m ? srv_member_prefix(m, (c->caps & SRV_CAP_MULTI_PREFIX) != 0) : "",
                 who->realname);
 }
@@ -162,10 +161,12 @@ void srv_cmd_whowas(srv_client *c, const srv_msg *msg)
         targets++;
         const srv_whowas_entry *e = NULL;
         long found = 0;
-        for (; found < count && (e = srv_whowas_find(c->server->whowas, nick, (size_t)found)); found++) {
+        for (; found < count && (e = srv_whowas_find(c->server->whowas, nick, (size_t)found));
+             found++) {
             char when[80];
             srv_time_human(e->when_s, when, sizeof when);
-            srv_numeric(c, RPL_WHOWASUSER, "%s %s %s * :%s", e->nick, e->user, e->host, e->realname);
+            srv_numeric(c, RPL_WHOWASUSER, "%s %s %s * :%s", e->nick, e->user, e->host,
+                        e->realname);
             srv_numeric(c, RPL_WHOISSERVER, "%s %s :%s", e->nick, c->server->cfg.server_name, when);
         }
         if (found == 0)
@@ -191,7 +192,8 @@ void srv_cmd_ison(srv_client *c, const srv_msg *msg)
                 nick[len] = '\0';
                 srv_client *who = srv_client_find(c->server, nick);
                 if (who && who->registered && n + strlen(who->nick) + 2 < sizeof line)
-                    n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", n ? " " : "", who->nick);
+                    n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", n ? " " : "",
+                                          who->nick);
             }
             p += len;
         }

@@ -34,8 +34,8 @@ void srv_cmd_nick(srv_client *c, const srv_msg *msg)
     }
     const char *nick = msg->params[0];
     if (!srv_nick_valid(nick, s->cfg.nick_length)) {
-        srv_numeric(c, ERR_ERRONEUSNICKNAME, "%.*s :Erroneous nickname",
-                    (int)strcspn(nick, " "), nick);
+        srv_numeric(c, ERR_ERRONEUSNICKNAME, "%.*s :Erroneous nickname", (int)strcspn(nick, " "),
+                    nick);
         return;
     }
     srv_client *holder = srv_client_find(s, nick);

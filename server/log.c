@@ -57,11 +57,17 @@ static size_t printable_utf8(const unsigned char *p)
     size_t need;
     unsigned c = p[0], min;
     if ((c & 0xE0) == 0xC0) {
-        need = 1; min = 0x80; c &= 0x1F;
+        need = 1;
+        min = 0x80;
+        c &= 0x1F;
     } else if ((c & 0xF0) == 0xE0) {
-        need = 2; min = 0x800; c &= 0x0F;
+        need = 2;
+        min = 0x800;
+        c &= 0x0F;
     } else if ((c & 0xF8) == 0xF0) {
-        need = 3; min = 0x10000; c &= 0x07;
+        need = 3;
+        min = 0x10000;
+        c &= 0x07;
     } else {
         return 0;
     }

@@ -40,8 +40,8 @@ struct net_client {
     srv_client *client; /* NULL once the core has closed it */
     nt_timer *resume;   /* end of a flood pause */
     net_client *prev, *next;
-    int sendq_check;    /* check_sendq() is deferred: nc must outlive it */
-    int freed;          /* on_closed() ran while it was */
+    int sendq_check; /* check_sendq() is deferred: nc must outlive it */
+    int freed;       /* on_closed() ran while it was */
 };
 
 static void unlink_client(net_client *nc)
@@ -266,8 +266,7 @@ int srv_net_listen(srv_net *net, const char *address)
     nt_addr addr;
     int rc = nt_addr_parse(address, &addr);
     if (rc != NT_OK) {
-        srv_logf(SRV_LOG_ERROR, "listen %s: not an address (want HOST:PORT or [V6]:PORT)",
-                 address);
+        srv_logf(SRV_LOG_ERROR, "listen %s: not an address (want HOST:PORT or [V6]:PORT)", address);
         return rc;
     }
     nt_listener **grown = realloc(net->listeners, (net->nlisteners + 1) * sizeof *grown);

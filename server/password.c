@@ -95,8 +95,8 @@ int srv_password_hash(const char *password, const unsigned char *salt, size_t sa
     uint8_t hash[HASHLEN];
     if (saltlen == 0 || saltlen > MAX_SALT || iterations == 0 || iterations > MAX_ITERATIONS)
         return -1;
-    pbkdf2_hmac_sha256(strlen(password), (const uint8_t *)password, iterations,
-                       saltlen, salt, HASHLEN, hash);
+    pbkdf2_hmac_sha256(strlen(password), (const uint8_t *)password, iterations, saltlen, salt,
+                       HASHLEN, hash);
     int n = snprintf(out, outsize, "pbkdf2-sha256$%u$", iterations);
     if (n < 0 || (size_t)n + saltlen * 2 + 1 + HASHLEN * 2 + 1 > outsize)
         return -1;

@@ -43,8 +43,8 @@ void srv_numeric(srv_client *c, int numeric, const char *fmt, ...)
     nt_buf *b = nt_buf_new(128);
     if (!b)
         return;
-    int rc = nt_buf_appendf(b, ":%s %03d %s ", c->server->cfg.server_name, numeric,
-                            srv_target_nick(c));
+    int rc =
+        nt_buf_appendf(b, ":%s %03d %s ", c->server->cfg.server_name, numeric, srv_target_nick(c));
     va_list ap;
     va_start(ap, fmt);
     if (rc == NT_OK)
@@ -55,8 +55,7 @@ void srv_numeric(srv_client *c, int numeric, const char *fmt, ...)
     nt_buf_unref(b);
 }
 
-int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags,
-                    const char *fmt, ...)
+int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags, const char *fmt, ...)
 {
     memset(f, 0, sizeof *f);
     f->client_tags = client_tags && client_tags[0] ? client_tags : NULL;

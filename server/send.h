@@ -15,7 +15,6 @@
 
 #include <stdarg.h>
 
-
 /** Hand b (borrowed, see transport.h) to c's transport unless c is closed. */
 void srv_send_buf(srv_client *c, nt_buf *b);
 
@@ -30,7 +29,7 @@ const char *srv_target_nick(const srv_client *c);
 
 /** A message being delivered to many clients. */
 typedef struct srv_fanout {
-    char *body;              /* the line without tags or CRLF */
+    char *body; /* the line without tags or CRLF */
     size_t body_len;
     const char *client_tags; /* "+a=b;+c", or NULL */
     int64_t wall_us;         /* for the server-time tag */
@@ -42,8 +41,8 @@ typedef struct srv_fanout {
  * relayed to message-tags clients and must outlive the fan-out.
  * @return 0, or -1 when out of memory (then nothing is sent)
  */
-int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags,
-                    const char *fmt, ...) SRV_PRINTF(4, 5);
+int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags, const char *fmt, ...)
+    SRV_PRINTF(4, 5);
 
 /** Deliver the fan-out's line to c in the variant c's capabilities want. */
 void srv_fanout_send(srv_fanout *f, srv_client *c);

@@ -18,7 +18,10 @@ typedef struct srv_strmap_iter {
     void *entry;
 } srv_strmap_iter;
 
-#define SRV_STRMAP_ITER_INIT {0, NULL}
+#define SRV_STRMAP_ITER_INIT \
+    {                        \
+        0, NULL              \
+    }
 
 /** A new empty map, or NULL when out of memory. */
 srv_strmap *srv_strmap_new(void);

@@ -43,17 +43,17 @@ void srv_time_iso8601(int64_t wall_us, char *dst, size_t size)
         s--;
     }
     civil c = to_civil(s);
-    snprintf(dst, size, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)c.year, c.month,
-             c.day, c.hour, c.minute, c.second, (unsigned)(us / 1000));
+    snprintf(dst, size, "%04lld-%02u-%02uT%02u:%02u:%02u.%03uZ", (long long)c.year, c.month, c.day,
+             c.hour, c.minute, c.second, (unsigned)(us / 1000));
 }
 
 void srv_time_human(int64_t unix_s, char *dst, size_t size)
 {
-    static const char *const weekdays[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+    static const char *const weekdays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                            "Thursday", "Friday", "Saturday"};
-    static const char *const months[] = {"January", "February", "March", "April",
-                                         "May", "June", "July", "August", "September",
-                                         "October", "November", "December"};
+    static const char *const months[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
     civil c = to_civil(unix_s);
     snprintf(dst, size, "%s %s %02u %lld -- %02u:%02u:%02u +00:00", weekdays[c.weekday % 7],
              months[(c.month - 1) % 12], c.day, (long long)c.year, c.hour, c.minute, c.second);

@@ -8,7 +8,7 @@
 
 struct srv_whowas {
     size_t capacity;
-    size_t next;  /* slot the next entry goes into */
+    size_t next; /* slot the next entry goes into */
     size_t count;
     srv_whowas_entry entries[];
 };

@@ -136,8 +136,7 @@ void nt_test_report_rc(const char *file, int line, const char *expr, long long g
     fflush(stdout);
 }
 
-int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx,
-                      unsigned timeout_ms)
+int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx, unsigned timeout_ms)
 {
     uint64_t deadline = nt_clock_ms() + timeout_ms;
     for (;;) {

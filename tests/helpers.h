@@ -68,8 +68,7 @@ void nt_test_report_rc(const char *file, int line, const char *expr, long long g
  * cond(ctx) is true or timeout_ms passes; returns 1 when it became true.
  * The loop's deadline wait, for tests that drive an nt_loop. */
 struct nt_loop;
-int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx,
-                      unsigned timeout_ms);
+int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx, unsigned timeout_ms);
 
 /* Put a test's scale (connections, messages...) on the output, so a run
  * under wine that uses fewer says so. */

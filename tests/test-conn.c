@@ -40,15 +40,15 @@ struct cs {
     int high, low;
     size_t queued_at_high, queued_at_low;
     /* behaviour */
-    int echo;                 /* send each message back, with "\n" */
+    int echo; /* send each message back, with "\n" */
     int close_on_frame_error;
-    const char *close_on;     /* nt_conn_close() when this line arrives */
-    const char *pause_on;     /* nt_conn_pause_reading() at this line */
+    const char *close_on; /* nt_conn_close() when this line arrives */
+    const char *pause_on; /* nt_conn_pause_reading() at this line */
     const char *send_on_connect;
-    int count_bytes;          /* NT_CONN_RAW: count and check the pattern */
+    int count_bytes; /* NT_CONN_RAW: count and check the pattern */
     size_t rx_bytes;
     int rx_bad;
-    int close_on_high;        /* nt_conn_close() in on_high_water */
+    int close_on_high; /* nt_conn_close() in on_high_water */
 };
 
 static void cs_log(struct cs *s, const char *msg, size_t len)
@@ -144,8 +144,7 @@ static void cs_on_closed(nt_conn *c, int reason, void *data)
 }
 
 static const nt_conn_callbacks cs_cb = {
-    cs_on_connect, cs_on_message, cs_on_frame_error, cs_on_high, cs_on_low,
-    cs_on_closed,
+    cs_on_connect, cs_on_message, cs_on_frame_error, cs_on_high, cs_on_low, cs_on_closed,
 };
 
 static int cs_closed(void *ctx)
@@ -171,8 +170,8 @@ struct raw {
     char *buf;
     size_t len, cap;
     int eof, err, reads;
-    size_t want;      /* raw_has_len waits for this many bytes */
-    size_t max_read;  /* read at most this much per pump (0: all) */
+    size_t want;     /* raw_has_len waits for this many bytes */
+    size_t max_read; /* read at most this much per pump (0: all) */
 };
 
 static void raw_pump(struct raw *r)
@@ -235,8 +234,7 @@ static void raw_send(struct raw *r, const char *text)
 }
 
 /* A connection on the loop whose peer is a raw socket. */
-static void conn_with_raw(nt_loop *loop, struct cs *s, struct raw *r,
-                          const nt_conn_options *opts)
+static void conn_with_raw(nt_loop *loop, struct cs *s, struct raw *r, const nt_conn_options *opts)
 {
     nt_socket *cli, *srv;
     memset(r, 0, sizeof *r);
@@ -248,8 +246,8 @@ static void conn_with_raw(nt_loop *loop, struct cs *s, struct raw *r,
 }
 
 /* Two connections on the loop, one at each end of a loopback pair. */
-static void conn_pair(nt_loop *loop, struct cs *a, const nt_conn_options *oa,
-                      struct cs *b, const nt_conn_options *ob)
+static void conn_pair(nt_loop *loop, struct cs *a, const nt_conn_options *oa, struct cs *b,
+                      const nt_conn_options *ob)
 {
     nt_socket *cli, *srv;
     nt_test_tcp_pair(NT_AF_INET, &cli, &srv);
@@ -383,12 +381,12 @@ static void test_many_connections(void)
     /* The full 1,000 under wine too: its WSAPoll takes ~3 s for them. */
     run.nconns = 1000;
     run.nmsgs = 5;
-    nt_test_note("%d connections x %d lines through one loop (%s)", run.nconns,
-                 run.nmsgs, nt_loop_backend(run.loop));
+    nt_test_note("%d connections x %d lines through one loop (%s)", run.nconns, run.nmsgs,
+                 nt_loop_backend(run.loop));
     nt_addr a;
     CU_ASSERT_FATAL(nt_addr_loopback(NT_AF_INET, 0, &a) == NT_OK);
-    CU_ASSERT_FATAL(nt_listener_new(run.loop, &run.l, &a, NT_BACKLOG_DEFAULT,
-                                    echo_accept, &run) == NT_OK);
+    CU_ASSERT_FATAL(nt_listener_new(run.loop, &run.l, &a, NT_BACKLOG_DEFAULT, echo_accept, &run) ==
+                    NT_OK);
     CU_ASSERT_FATAL(nt_listener_addr(run.l, &a) == NT_OK);
     run.clients = calloc((size_t)run.nconns, sizeof *run.clients);
     CU_ASSERT_FATAL(run.clients != NULL);
@@ -397,13 +395,12 @@ static void test_many_connections(void)
         struct client *cl = &run.clients[i];
         cl->run = &run;
         cl->idx = i;
-        int rc = nt_conn_connect(run.loop, &cl->c, "127.0.0.1", a.port, NULL,
-                                 &cli_cb, cl);
+        int rc = nt_conn_connect(run.loop, &cl->c, "127.0.0.1", a.port, NULL, &cli_cb, cl);
         CU_ASSERT_FATAL(rc == NT_OK);
     }
     int ok = nt_test_run_until(run.loop, echo_all_closed, &run, 25000);
-    printf("\n    %d accepted, %d echoed in full, %.3f s ", run.accepted,
-           run.client_done, nt_test_elapsed(start));
+    printf("\n    %d accepted, %d echoed in full, %.3f s ", run.accepted, run.client_done,
+           nt_test_elapsed(start));
     CU_ASSERT(ok);
     CU_ASSERT_EQUAL(run.accepted, run.nconns);
     CU_ASSERT_EQUAL(run.client_done, run.nconns);
@@ -615,8 +612,7 @@ static void test_backpressure(void)
     CU_ASSERT_EQUAL(s.low, 0);
     CU_ASSERT(s.queued_at_high > o.high_water);
     CU_ASSERT(p.sent < p.max);
-    printf("\n    high-water after %zu bytes produced (%zu queued) ", p.sent,
-           s.queued_at_high);
+    printf("\n    high-water after %zu bytes produced (%zu queued) ", p.sent, s.queued_at_high);
 
     /* The reader drains in small bites: the queue falls below low-water. */
     r.max_read = 4096;
@@ -769,14 +765,14 @@ static void test_fanout(void)
     struct fan f = {rx, FAN_PEERS};
     CU_ASSERT(nt_test_run_until(loop, fan_all_received, &f, 5000));
     uint64_t created = nt_buf_created_total() - before;
-    printf("\n    %d messages to %d peers: %llu buffers created ", FAN_MSGS,
-           FAN_PEERS, (unsigned long long)created);
+    printf("\n    %d messages to %d peers: %llu buffers created ", FAN_MSGS, FAN_PEERS,
+           (unsigned long long)created);
     CU_ASSERT_EQUAL(created, FAN_MSGS);
     char want[4096];
     size_t wl = 0;
     for (int k = 0; k < FAN_MSGS; k++)
-        wl += (size_t)snprintf(want + wl, sizeof want - wl,
-                               ":server PRIVMSG #chan :message %d|", k);
+        wl +=
+            (size_t)snprintf(want + wl, sizeof want - wl, ":server PRIVMSG #chan :message %d|", k);
     for (int i = 0; i < FAN_PEERS; i++) {
         CU_ASSERT_EQUAL(rx[i].msgs, FAN_MSGS);
         CU_ASSERT_STRING_EQUAL(rx[i].log, want);
@@ -809,8 +805,8 @@ static void test_coalescing(void)
     CU_ASSERT_EQUAL(nt_conn_queued(s.c), total);
     r.want = total;
     CU_ASSERT(nt_test_run_until(loop, raw_has_len, &r, 3000));
-    printf("\n    100 sends (%zu bytes): %llu buffer(s), %d read(s) at the peer ",
-           total, (unsigned long long)created, r.reads);
+    printf("\n    100 sends (%zu bytes): %llu buffer(s), %d read(s) at the peer ", total,
+           (unsigned long long)created, r.reads);
     CU_ASSERT_EQUAL(r.len, total);
     CU_ASSERT_STRING_EQUAL(r.buf, want);
     CU_ASSERT_EQUAL(created, 1); /* all appended to one queued buffer */
@@ -991,8 +987,8 @@ static void test_idle_timeout(void)
 struct acceptor {
     nt_loop *loop;
     int accepted;
-    struct cs srv; /* the last accepted connection, echoing */
-    int keep_socket;  /* 0: close accepted sockets at once */
+    struct cs srv;   /* the last accepted connection, echoing */
+    int keep_socket; /* 0: close accepted sockets at once */
 };
 
 static void accept_echo(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
@@ -1063,7 +1059,8 @@ static void test_connect_success(void)
     } else {
         struct cs n = {0};
         n.send_on_connect = "named\n";
-        CU_ASSERT_FATAL(nt_conn_connect(loop, &n.c, "localhost", a.port, NULL, &cs_cb, &n) == NT_OK);
+        CU_ASSERT_FATAL(nt_conn_connect(loop, &n.c, "localhost", a.port, NULL, &cs_cb, &n) ==
+                        NT_OK);
         struct cs_msgs mn = {&n, 1};
         CU_ASSERT(nt_test_run_until(loop, cs_has_msgs, &mn, 5000));
         printf("\n    localhost: %d address(es) ", nres);
@@ -1138,8 +1135,8 @@ static void test_connect_timeout(void)
         CU_ASSERT_FATAL(nt_conn_connect(loop, &c.c, "127.0.0.1", a.port, &o, &cs_cb, &c) == NT_OK);
         CU_ASSERT(nt_test_run_until(loop, cs_closed, &c, 5000));
         uint64_t took = c.closed_at - start;
-        printf("\n    backlog full after %d connects; timed out after %llu ms ",
-               nfill - 1, (unsigned long long)took);
+        printf("\n    backlog full after %d connects; timed out after %llu ms ", nfill - 1,
+               (unsigned long long)took);
         CU_ASSERT_EQUAL(c.connected, 0);
         CU_ASSERT_EQUAL(c.reason, NT_ETIMEDOUT);
         CU_ASSERT(took >= 200);

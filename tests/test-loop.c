@@ -97,7 +97,7 @@ static void test_backend_names(void)
 /* ---- watchers ---- */
 
 struct wstat {
-    nt_watch *w;     /* what the callback must be given */
+    nt_watch *w; /* what the callback must be given */
     int calls;
     int events;      /* union of events seen */
     int wrong_watch; /* called with another watcher's handle */
@@ -171,8 +171,13 @@ static void test_watch_read_write(void)
 
 /* Two watchers ready in the same iteration; what each callback does to
  * itself and to the other is the mode. */
-enum free_mode { FREE_SELF, FREE_OTHER_THEN_SELF, FREE_OTHER_ONLY,
-                 CLOSE_OTHER, CLOSE_OTHER_SOCKET_FIRST };
+enum free_mode {
+    FREE_SELF,
+    FREE_OTHER_THEN_SELF,
+    FREE_OTHER_ONLY,
+    CLOSE_OTHER,
+    CLOSE_OTHER_SOCKET_FIRST
+};
 
 struct duo;
 struct duo_side {
@@ -187,8 +192,8 @@ struct duo {
     nt_watch *w[2];
     struct duo_side side[2];
     int calls[2];
-    int first;               /* which ran first (-1: none yet) */
-    nt_socket *reuse;        /* a socket opened after a close, maybe on the same number */
+    int first;        /* which ran first (-1: none yet) */
+    nt_socket *reuse; /* a socket opened after a close, maybe on the same number */
     nt_watch *reuse_w;
     int reuse_calls;
 };
@@ -238,8 +243,8 @@ static void duo_cb(nt_watch *w, int events, void *data)
             d->w[other] = NULL;
             pair_close(&d->p[other]);
             CU_ASSERT_FATAL(nt_socket_new(&d->reuse, NT_AF_INET, NT_SOCK_DGRAM, 0) == NT_OK);
-            CU_ASSERT_FATAL(nt_watch_new(d->loop, &d->reuse_w, nt_socket_fileno(d->reuse),
-                                         reuse_cb, d) == NT_OK);
+            CU_ASSERT_FATAL(nt_watch_new(d->loop, &d->reuse_w, nt_socket_fileno(d->reuse), reuse_cb,
+                                         d) == NT_OK);
             CU_ASSERT_FATAL(nt_watch_set(d->reuse_w, NT_EV_READ) == NT_OK);
         }
         break;
@@ -264,8 +269,8 @@ static void run_duo(enum free_mode mode, int want_total)
         d.side[i].d = &d;
         d.side[i].idx = i;
         pair_open(&d.p[i], 1); /* both readable before the loop waits */
-        CU_ASSERT_FATAL(nt_watch_new(d.loop, &d.w[i], nt_socket_fileno(d.p[i].srv),
-                                     duo_cb, &d.side[i]) == NT_OK);
+        CU_ASSERT_FATAL(nt_watch_new(d.loop, &d.w[i], nt_socket_fileno(d.p[i].srv), duo_cb,
+                                     &d.side[i]) == NT_OK);
         CU_ASSERT_FATAL(nt_watch_set(d.w[i], NT_EV_READ) == NT_OK);
     }
     CU_ASSERT_EQUAL(nt_loop_run_once(d.loop, 2000), NT_OK);
@@ -342,8 +347,8 @@ static void adder_cb(nt_watch *w, int events, void *data)
     ad->a_calls++;
     drain(ad->p[0].srv);
     nt_watch_set(w, 0);
-    CU_ASSERT_FATAL(nt_watch_new(ad->loop, &ad->added, nt_socket_fileno(ad->p[1].srv),
-                                 added_cb, ad) == NT_OK);
+    CU_ASSERT_FATAL(
+        nt_watch_new(ad->loop, &ad->added, nt_socket_fileno(ad->p[1].srv), added_cb, ad) == NT_OK);
     CU_ASSERT_FATAL(nt_watch_set(ad->added, NT_EV_READ) == NT_OK);
 }
 
@@ -354,7 +359,8 @@ static void test_add_from_callback(void)
     ad.loop = new_loop();
     pair_open(&ad.p[0], 1);
     pair_open(&ad.p[1], 1); /* already readable when its watcher appears */
-    CU_ASSERT_FATAL(nt_watch_new(ad.loop, &ad.a, nt_socket_fileno(ad.p[0].srv), adder_cb, &ad) == NT_OK);
+    CU_ASSERT_FATAL(nt_watch_new(ad.loop, &ad.a, nt_socket_fileno(ad.p[0].srv), adder_cb, &ad) ==
+                    NT_OK);
     CU_ASSERT_FATAL(nt_watch_set(ad.a, NT_EV_READ) == NT_OK);
     CU_ASSERT(nt_test_run_until(ad.loop, flag_set, &ad.added_calls, 2000));
     CU_ASSERT_EQUAL(ad.a_calls, 1);
@@ -570,8 +576,8 @@ struct tasks {
     nt_loop *loop;
     int order[16];
     int n;
-    int chained;      /* the task deferred by a task has run */
-    int spin;         /* re-defer forever while set */
+    int chained; /* the task deferred by a task has run */
+    int spin;    /* re-defer forever while set */
     long spins;
 };
 
@@ -744,8 +750,8 @@ static void test_post_contention(void)
         nt_thread_join(th[t]);
     /* Anything posted after the last iteration above runs in one more. */
     nt_test_run_until(r.loop, posts_done, &r, 2000);
-    printf("\n    %d posts from %d threads run in %.3f s ",
-           POST_THREADS * POSTS_PER_THREAD, POST_THREADS, nt_test_elapsed(start));
+    printf("\n    %d posts from %d threads run in %.3f s ", POST_THREADS * POSTS_PER_THREAD,
+           POST_THREADS, nt_test_elapsed(start));
     CU_ASSERT(done);
     for (int t = 0; t < POST_THREADS; t++)
         CU_ASSERT_EQUAL(ps[t].failed, 0);
@@ -763,9 +769,9 @@ static void test_post_contention(void)
 struct waker {
     nt_loop *loop;
     unsigned delay_ms;
-    int use_stop;      /* nt_loop_stop instead of a post */
-    int post_rc;       /* what nt_loop_post returned (checked after join) */
-    volatile int ran;  /* set by the posted task, on the loop thread */
+    int use_stop;     /* nt_loop_stop instead of a post */
+    int post_rc;      /* what nt_loop_post returned (checked after join) */
+    volatile int ran; /* set by the posted task, on the loop thread */
 };
 
 static void waker_task(void *data)

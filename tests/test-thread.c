@@ -13,7 +13,7 @@
 
 struct worker {
     int id;
-    int ran;          /* written by the thread, read after join */
+    int ran; /* written by the thread, read after join */
     uint64_t thread_sum;
 };
 
@@ -76,8 +76,8 @@ static void test_mutex_contention(void)
         CU_ASSERT_FATAL(nt_thread_start(&t[i], counter_fn, &s) == NT_OK);
     for (int i = 0; i < NTHREADS; i++)
         CU_ASSERT_EQUAL(nt_thread_join(t[i]), NT_OK);
-    printf("\n    %d threads x %d locked increments in %.3f s ", NTHREADS,
-           ROUNDS, nt_test_elapsed(start));
+    printf("\n    %d threads x %d locked increments in %.3f s ", NTHREADS, ROUNDS,
+           nt_test_elapsed(start));
     CU_ASSERT_EQUAL(s.counter, (uint64_t)NTHREADS * ROUNDS);
     CU_ASSERT_EQUAL(s.overlap, 0);
     CU_ASSERT_EQUAL(s.inside, 0);

@@ -17,13 +17,12 @@ struct ep {
     char last[64];
     size_t last_len;
     nt_addr from;
-    int in_order;       /* datagram i carried the text "dg <i>" */
-    int echo;           /* send each datagram back to its sender */
-    int free_in_cb;     /* free the endpoint at the first datagram */
+    int in_order;   /* datagram i carried the text "dg <i>" */
+    int echo;       /* send each datagram back to its sender */
+    int free_in_cb; /* free the endpoint at the first datagram */
 };
 
-static void ep_cb(nt_udp *u, const char *data, size_t len, const nt_addr *from,
-                  void *user)
+static void ep_cb(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *user)
 {
     struct ep *e = user;
     CU_ASSERT_PTR_EQUAL(u, e->u);
@@ -180,8 +179,7 @@ static void test_broadcast(void)
     ptrdiff_t n = nt_udp_send(tx2.u, "dg 0", 4, &bc);
     if (n != 4) {
         char why[160];
-        snprintf(why, sizeof why,
-                 "broadcast delivery: sending to 255.255.255.255 failed here (%s)",
+        snprintf(why, sizeof why, "broadcast delivery: sending to 255.255.255.255 failed here (%s)",
                  nt_err_name((int)n));
         nt_test_skip(why);
     } else {
@@ -220,8 +218,10 @@ static void test_multicast(void)
     int rc = nt_udp_join(rx.u, &group, 0);
     if (rc != NT_OK) {
         char why[160];
-        snprintf(why, sizeof why, "multicast: joining %s failed (%s): no "
-                 "multicast-capable interface or route here", text, nt_err_name(rc));
+        snprintf(why, sizeof why,
+                 "multicast: joining %s failed (%s): no "
+                 "multicast-capable interface or route here",
+                 text, nt_err_name(rc));
         nt_test_skip(why);
         goto out;
     }
@@ -232,8 +232,10 @@ static void test_multicast(void)
     ptrdiff_t n = nt_udp_send(tx.u, "dg 0", 4, &group);
     if (n != 4) {
         char why[160];
-        snprintf(why, sizeof why, "multicast: sending to %s failed (%s): no "
-                 "multicast route here", text, nt_err_name((int)n));
+        snprintf(why, sizeof why,
+                 "multicast: sending to %s failed (%s): no "
+                 "multicast route here",
+                 text, nt_err_name((int)n));
         nt_test_skip(why);
         goto out;
     }

@@ -95,10 +95,10 @@ static int install(int argc, char **argv, int first_arg)
     SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE);
     if (!scm)
         return fail("OpenSCManager (run as administrator)");
-    SC_HANDLE svc = CreateServiceW(scm, SERVICE_NAME, SERVICE_DISPLAY, SERVICE_ALL_ACCESS,
-                                   SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
-                                   SERVICE_ERROR_NORMAL, cmd, NULL, NULL, NULL,
-                                   L"NT AUTHORITY\\LocalService", NULL);
+    SC_HANDLE svc =
+        CreateServiceW(scm, SERVICE_NAME, SERVICE_DISPLAY, SERVICE_ALL_ACCESS,
+                       SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, cmd,
+                       NULL, NULL, NULL, L"NT AUTHORITY\\LocalService", NULL);
     if (!svc) {
         CloseServiceHandle(scm);
         return fail("CreateService");

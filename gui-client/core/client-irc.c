@@ -11,37 +11,32 @@
 
 typedef void (*Handler)(NcClient *self, const NcIrcLine *l);
 
-static const char *
-param(const NcIrcLine *l, guint i)
+static const char *param(const NcIrcLine *l, guint i)
 {
     const char *p = nc_irc_line_param(l, i);
     return p ? p : "";
 }
 
-static gboolean
-is_me(NcClient *self, const char *nick)
+static gboolean is_me(NcClient *self, const char *nick)
 {
     return nick && nc_irc_name_equal(nick, self->nick);
 }
 
-static gint64
-line_time(const NcIrcLine *l)
+static gint64 line_time(const NcIrcLine *l)
 {
     return nc_irc_line_time(l, g_get_real_time());
 }
 
-static void
-event(NcClient *self, NcBuffer *b, const NcIrcLine *l, NcMessageKind kind, const char *text)
+static void event(NcClient *self, NcBuffer *b, const NcIrcLine *l, NcMessageKind kind,
+                  const char *text)
 {
-    g_autoptr(NcMessage) msg = nc_message_new(line_time(l), kind, NC_MSG_FLAG_NONE,
-                                              l->nick, text);
+    g_autoptr(NcMessage) msg = nc_message_new(line_time(l), kind, NC_MSG_FLAG_NONE, l->nick, text);
     nc__client_add(self, b, msg);
 }
 
 /* Text after the command's fixed parameters: numerics carry our nick
  * first, which the reader does not need to see. */
-static char *
-join_params(const NcIrcLine *l, guint from)
+static char *join_params(const NcIrcLine *l, guint from)
 {
     GString *s = g_string_new(NULL);
     for (guint i = from; i < l->n_params; i++) {
@@ -56,8 +51,7 @@ join_params(const NcIrcLine *l, guint from)
 
 static const char *const wanted_caps[] = {"server-time", "multi-prefix", NULL};
 
-static void
-h_cap(NcClient *self, const NcIrcLine *l)
+static void h_cap(NcClient *self, const NcIrcLine *l)
 {
     const char *sub = param(l, 1);
     if (strcmp(sub, "LS") == 0) {
@@ -102,16 +96,14 @@ h_cap(NcClient *self, const NcIrcLine *l)
     }
 }
 
-static void
-h_welcome(NcClient *self, const NcIrcLine *l)
+static void h_welcome(NcClient *self, const NcIrcLine *l)
 {
     nc__client_registered(self, param(l, 0));
     g_autofree char *text = join_params(l, 1);
     event(self, nc_network_get_server_buffer(self->network), l, NC_MSG_SERVER, text);
 }
 
-static void
-h_isupport(NcClient *self, const NcIrcLine *l)
+static void h_isupport(NcClient *self, const NcIrcLine *l)
 {
     for (guint i = 1; i + 1 < l->n_params; i++) {
         const char *tok = l->params[i];
@@ -127,8 +119,7 @@ h_isupport(NcClient *self, const NcIrcLine *l)
     }
 }
 
-static void
-h_nick_in_use(NcClient *self, const NcIrcLine *l)
+static void h_nick_in_use(NcClient *self, const NcIrcLine *l)
 {
     const char *taken = param(l, 1);
     if (self->state == NC_STATE_REGISTERING) {
@@ -146,14 +137,12 @@ h_nick_in_use(NcClient *self, const NcIrcLine *l)
     }
 }
 
-static void
-h_ping(NcClient *self, const NcIrcLine *l)
+static void h_ping(NcClient *self, const NcIrcLine *l)
 {
     nc__client_send(self, "PONG :%s", param(l, l->n_params ? l->n_params - 1 : 0));
 }
 
-static void
-h_error(NcClient *self, const NcIrcLine *l)
+static void h_error(NcClient *self, const NcIrcLine *l)
 {
     g_autofree char *text = g_strdup_printf(_("Server: %s"), param(l, 0));
     nc__client_set_error(self, text);
@@ -161,8 +150,7 @@ h_error(NcClient *self, const NcIrcLine *l)
 
 /* ---- channels ------------------------------------------------------- */
 
-static void
-h_join(NcClient *self, const NcIrcLine *l)
+static void h_join(NcClient *self, const NcIrcLine *l)
 {
     const char *chan = param(l, 0);
     NcBuffer *b = nc__client_buffer(self, NC_BUFFER_CHANNEL, chan);
@@ -175,20 +163,18 @@ h_join(NcClient *self, const NcIrcLine *l)
          * only from the server tab (never from a conversation). */
         gboolean asked = g_hash_table_remove(self->focus_on_join, folded);
         NcBuffer *current = nc__client_current_buffer(self);
-        if (asked || (nc_buffer_get_kind(current) == NC_BUFFER_SERVER &&
-                      nc_buffer_get_active(current)))
+        if (asked ||
+            (nc_buffer_get_kind(current) == NC_BUFFER_SERVER && nc_buffer_get_active(current)))
             g_signal_emit(self, nc__client_signals[NC_SIGNAL_FOCUS_BUFFER], 0, b);
     } else {
         nc_buffer_add_member(b, l->nick, "", G_MAXINT);
     }
     g_autofree char *text = g_strdup_printf(_("%s (%s@%s) joined %s"), l->nick,
-                                            l->user ? l->user : "?", l->host ? l->host : "?",
-                                            chan);
+                                            l->user ? l->user : "?", l->host ? l->host : "?", chan);
     event(self, b, l, NC_MSG_JOIN, text);
 }
 
-static void
-h_part(NcClient *self, const NcIrcLine *l)
+static void h_part(NcClient *self, const NcIrcLine *l)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, param(l, 0));
     if (!b)
@@ -207,15 +193,14 @@ h_part(NcClient *self, const NcIrcLine *l)
     }
 }
 
-static void
-h_kick(NcClient *self, const NcIrcLine *l)
+static void h_kick(NcClient *self, const NcIrcLine *l)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, param(l, 0));
     if (!b)
         return;
     const char *victim = param(l, 1);
-    g_autofree char *text = g_strdup_printf(_("%s was kicked by %s (%s)"), victim,
-                                            l->nick, param(l, 2));
+    g_autofree char *text =
+        g_strdup_printf(_("%s was kicked by %s (%s)"), victim, l->nick, param(l, 2));
     event(self, b, l, NC_MSG_KICK, text);
     if (is_me(self, victim)) {
         nc_buffer_set_joined(b, FALSE);
@@ -227,8 +212,7 @@ h_kick(NcClient *self, const NcIrcLine *l)
     }
 }
 
-static void
-h_quit(NcClient *self, const NcIrcLine *l)
+static void h_quit(NcClient *self, const NcIrcLine *l)
 {
     g_autofree char *text = g_strdup_printf(_("%s quit (%s)"), l->nick, param(l, 0));
     GListModel *buffers = nc_network_get_buffers(self->network);
@@ -243,8 +227,7 @@ h_quit(NcClient *self, const NcIrcLine *l)
     }
 }
 
-static void
-h_nick(NcClient *self, const NcIrcLine *l)
+static void h_nick(NcClient *self, const NcIrcLine *l)
 {
     const char *to = param(l, 0);
     g_autofree char *text = g_strdup_printf(_("%s is now known as %s"), l->nick, to);
@@ -272,8 +255,7 @@ h_nick(NcClient *self, const NcIrcLine *l)
     }
 }
 
-static void
-h_topic(NcClient *self, const NcIrcLine *l)
+static void h_topic(NcClient *self, const NcIrcLine *l)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, param(l, 0));
     if (!b)
@@ -283,8 +265,7 @@ h_topic(NcClient *self, const NcIrcLine *l)
     event(self, b, l, NC_MSG_TOPIC, text);
 }
 
-static void
-h_rpl_topic(NcClient *self, const NcIrcLine *l)
+static void h_rpl_topic(NcClient *self, const NcIrcLine *l)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, param(l, 1));
     if (b)
@@ -292,8 +273,7 @@ h_rpl_topic(NcClient *self, const NcIrcLine *l)
 }
 
 /* "@+nick" or "@nick!user@host" (userhost-in-names) -> prefixes + nick. */
-static void
-add_names_entry(NcClient *self, NcBuffer *b, const char *entry)
+static void add_names_entry(NcClient *self, NcBuffer *b, const char *entry)
 {
     const char *symbols = nc_network_get_prefix_symbols(self->network);
     const char *p = entry;
@@ -319,8 +299,7 @@ static GHashTable *names_in_progress(NcClient *self)
     return g_object_get_data(G_OBJECT(self), "nc-names");
 }
 
-static void
-h_namreply(NcClient *self, const NcIrcLine *l)
+static void h_namreply(NcClient *self, const NcIrcLine *l)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, param(l, 2));
     if (!b)
@@ -342,8 +321,7 @@ h_namreply(NcClient *self, const NcIrcLine *l)
             add_names_entry(self, b, entries[i]);
 }
 
-static void
-h_endofnames(NcClient *self, const NcIrcLine *l)
+static void h_endofnames(NcClient *self, const NcIrcLine *l)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, param(l, 1));
     GHashTable *pending = names_in_progress(self);
@@ -353,12 +331,12 @@ h_endofnames(NcClient *self, const NcIrcLine *l)
 
 /* Which channel modes take a parameter, from CHANMODES=A,B,C,D: A and B
  * always, C only when set, D never. */
-static gboolean
-mode_takes_arg(NcClient *self, char mode, gboolean adding)
+static gboolean mode_takes_arg(NcClient *self, char mode, gboolean adding)
 {
     if (nc_network_prefix_mode_to_symbol(self->network, mode))
         return TRUE;
-    g_auto(GStrv) groups = g_strsplit(self->chanmodes ? self->chanmodes : "beI,k,l,imnpst", ",", -1);
+    g_auto(GStrv) groups =
+        g_strsplit(self->chanmodes ? self->chanmodes : "beI,k,l,imnpst", ",", -1);
     guint n = g_strv_length(groups);
     if (n > 0 && strchr(groups[0], mode))
         return TRUE;
@@ -369,8 +347,8 @@ mode_takes_arg(NcClient *self, char mode, gboolean adding)
     return FALSE;
 }
 
-static void
-update_prefix(NcClient *self, NcBuffer *b, const char *nick, char symbol, gboolean adding)
+static void update_prefix(NcClient *self, NcBuffer *b, const char *nick, char symbol,
+                          gboolean adding)
 {
     NcMember *m = nc_buffer_find_member(b, nick);
     if (!m)
@@ -391,8 +369,7 @@ update_prefix(NcClient *self, NcBuffer *b, const char *nick, char symbol, gboole
     g_string_free(next, TRUE);
 }
 
-static void
-h_mode(NcClient *self, const NcIrcLine *l)
+static void h_mode(NcClient *self, const NcIrcLine *l)
 {
     const char *target = param(l, 0);
     NcBuffer *b = nc_network_find_buffer(self->network, target);
@@ -421,8 +398,7 @@ h_mode(NcClient *self, const NcIrcLine *l)
 
 /* ---- messages ------------------------------------------------------- */
 
-static void
-h_message(NcClient *self, const NcIrcLine *l)
+static void h_message(NcClient *self, const NcIrcLine *l)
 {
     const char *target = param(l, 0);
     const char *text = param(l, 1);
@@ -472,16 +448,15 @@ h_message(NcClient *self, const NcIrcLine *l)
 
 /* ---- numerics shown as text ----------------------------------------- */
 
-static void
-h_numeric(NcClient *self, const NcIrcLine *l)
+static void h_numeric(NcClient *self, const NcIrcLine *l)
 {
     int code = atoi(l->command);
     g_autofree char *text = join_params(l, 1);
     /* 422 (no MOTD) is an error code for a normal condition. */
     gboolean error = code >= 400 && code < 600 && code != 422;
     /* Replies to something the user just did belong where they are looking. */
-    gboolean answer = error || (code >= 301 && code <= 319) || code == 330 ||
-                      code == 341 || code == 305 || code == 306;
+    gboolean answer = error || (code >= 301 && code <= 319) || code == 330 || code == 341 ||
+                      code == 305 || code == 306;
     NcBuffer *b = answer && self->state == NC_STATE_CONNECTED
                       ? nc__client_current_buffer(self)
                       : nc_network_get_server_buffer(self->network);
@@ -492,18 +467,15 @@ static const struct {
     const char *command;
     Handler handler;
 } handlers[] = {
-    {"PING", h_ping},         {"PONG", NULL},           {"CAP", h_cap},
-    {"001", h_welcome},       {"005", h_isupport},      {"433", h_nick_in_use},
-    {"432", h_nick_in_use},   {"437", h_nick_in_use},   {"ERROR", h_error},
-    {"JOIN", h_join},         {"PART", h_part},         {"KICK", h_kick},
-    {"QUIT", h_quit},         {"NICK", h_nick},         {"TOPIC", h_topic},
-    {"332", h_rpl_topic},     {"333", NULL},            {"353", h_namreply},
-    {"366", h_endofnames},    {"MODE", h_mode},         {"PRIVMSG", h_message},
-    {"NOTICE", h_message},
+    {"PING", h_ping},       {"PONG", NULL},         {"CAP", h_cap},         {"001", h_welcome},
+    {"005", h_isupport},    {"433", h_nick_in_use}, {"432", h_nick_in_use}, {"437", h_nick_in_use},
+    {"ERROR", h_error},     {"JOIN", h_join},       {"PART", h_part},       {"KICK", h_kick},
+    {"QUIT", h_quit},       {"NICK", h_nick},       {"TOPIC", h_topic},     {"332", h_rpl_topic},
+    {"333", NULL},          {"353", h_namreply},    {"366", h_endofnames},  {"MODE", h_mode},
+    {"PRIVMSG", h_message}, {"NOTICE", h_message},
 };
 
-void
-nc__client_dispatch(NcClient *self, const NcIrcLine *l)
+void nc__client_dispatch(NcClient *self, const NcIrcLine *l)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
         if (strcmp(handlers[i].command, l->command) == 0) {

@@ -23,23 +23,23 @@ struct _NcClient {
     char *realname;
     char *password;
     char **highlight_words;
-    GPtrArray *channels;   /* channels to be in (autojoin + joined), as typed */
+    GPtrArray *channels;       /* channels to be in (autojoin + joined), as typed */
     GHashTable *focus_on_join; /* folded channel names the user asked for */
 
     NcClientState state;
     char *status;
     char *error;
-    char *close_reason;    /* set when we close on purpose (ping timeout) */
+    char *close_reason; /* set when we close on purpose (ping timeout) */
     gboolean reconnect;
     guint generation;
     guint attempts;
 
     /* CAP negotiation */
     GString *cap_ls;
-    GHashTable *caps;      /* enabled capabilities */
+    GHashTable *caps; /* enabled capabilities */
     gboolean cap_pending;
     char *chantypes;
-    char *chanmodes;       /* ISUPPORT CHANMODES (A,B,C,D) */
+    char *chanmodes; /* ISUPPORT CHANMODES (A,B,C,D) */
 
     /* liveness */
     gint64 last_rx_us;

@@ -17,8 +17,7 @@ G_DEFINE_TYPE(NcClient, nc_client, G_TYPE_OBJECT)
 static void on_io_event(NcIoEvent event, guint generation, const char *line, int reason,
                         gpointer data);
 
-static void
-stop_source(GSource **source)
+static void stop_source(GSource **source)
 {
     if (*source) {
         g_source_destroy(*source);
@@ -27,8 +26,7 @@ stop_source(GSource **source)
     }
 }
 
-static void
-nc_client_dispose(GObject *object)
+static void nc_client_dispose(GObject *object)
 {
     NcClient *self = NC_CLIENT(object);
     stop_source(&self->ping_source);
@@ -39,8 +37,7 @@ nc_client_dispose(GObject *object)
     G_OBJECT_CLASS(nc_client_parent_class)->dispose(object);
 }
 
-static void
-nc_client_finalize(GObject *object)
+static void nc_client_finalize(GObject *object)
 {
     NcClient *self = NC_CLIENT(object);
     g_free(self->host);
@@ -62,21 +59,28 @@ nc_client_finalize(GObject *object)
     G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
 }
 
-static void
-nc_client_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+static void nc_client_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
     NcClient *self = NC_CLIENT(object);
     switch (id) {
-    case PROP_STATE: g_value_set_int(value, (int)self->state); break;
-    case PROP_STATUS: g_value_set_string(value, self->status); break;
-    case PROP_ERROR: g_value_set_string(value, self->error); break;
-    case PROP_NICK: g_value_set_string(value, self->nick); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    case PROP_STATE:
+        g_value_set_int(value, (int)self->state);
+        break;
+    case PROP_STATUS:
+        g_value_set_string(value, self->status);
+        break;
+    case PROP_ERROR:
+        g_value_set_string(value, self->error);
+        break;
+    case PROP_NICK:
+        g_value_set_string(value, self->nick);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
 
-static void
-nc_client_class_init(NcClientClass *klass)
+static void nc_client_class_init(NcClientClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     oc->dispose = nc_client_dispose;
@@ -91,20 +95,19 @@ nc_client_class_init(NcClientClass *klass)
 
     /* A message mentioned us: (NcBuffer *buffer, NcMessage *message). */
     nc__client_signals[NC_SIGNAL_HIGHLIGHT] =
-        g_signal_new("highlight", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 2, NC_TYPE_BUFFER, NC_TYPE_MESSAGE);
+        g_signal_new("highlight", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 2, NC_TYPE_BUFFER, NC_TYPE_MESSAGE);
     /* The user opened a buffer (/join, /query) that should be shown. */
     nc__client_signals[NC_SIGNAL_FOCUS_BUFFER] =
-        g_signal_new("focus-buffer", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 1, NC_TYPE_BUFFER);
+        g_signal_new("focus-buffer", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, NC_TYPE_BUFFER);
     /* Registration completed (001). */
     nc__client_signals[NC_SIGNAL_REGISTERED] =
-        g_signal_new("registered", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 0);
+        g_signal_new("registered", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 0);
 }
 
-static void
-nc_client_init(NcClient *self)
+static void nc_client_init(NcClient *self)
 {
     self->channels = g_ptr_array_new_with_free_func(g_free);
     self->focus_on_join = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -119,9 +122,8 @@ nc_client_init(NcClient *self)
     self->status = g_strdup(_("Not connected"));
 }
 
-NcClient *
-nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
-              const char *password)
+NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
+                        const char *password)
 {
     NcClient *self = g_object_new(NC_TYPE_CLIENT, NULL);
     self->context = g_main_context_ref_thread_default();
@@ -136,32 +138,53 @@ nc_client_new(const char *host, guint16 port, const char *nick, const char *real
     return self;
 }
 
-NcNetwork *nc_client_get_network(NcClient *self) { return self->network; }
-const char *nc_client_get_host(NcClient *self) { return self->host; }
-guint16 nc_client_get_port(NcClient *self) { return self->port; }
-NcClientState nc_client_get_state(NcClient *self) { return self->state; }
-const char *nc_client_get_status(NcClient *self) { return self->status; }
-const char *nc_client_get_error(NcClient *self) { return self->error; }
-const char *nc_client_get_nick(NcClient *self) { return self->nick; }
-guint nc_client_get_attempts(NcClient *self) { return self->attempts; }
+NcNetwork *nc_client_get_network(NcClient *self)
+{
+    return self->network;
+}
+const char *nc_client_get_host(NcClient *self)
+{
+    return self->host;
+}
+guint16 nc_client_get_port(NcClient *self)
+{
+    return self->port;
+}
+NcClientState nc_client_get_state(NcClient *self)
+{
+    return self->state;
+}
+const char *nc_client_get_status(NcClient *self)
+{
+    return self->status;
+}
+const char *nc_client_get_error(NcClient *self)
+{
+    return self->error;
+}
+const char *nc_client_get_nick(NcClient *self)
+{
+    return self->nick;
+}
+guint nc_client_get_attempts(NcClient *self)
+{
+    return self->attempts;
+}
 
-gboolean
-nc_client_has_cap(NcClient *self, const char *cap)
+gboolean nc_client_has_cap(NcClient *self, const char *cap)
 {
     return g_hash_table_contains(self->caps, cap);
 }
 
-void
-nc_client_set_autojoin(NcClient *self, const char *const *channels)
+void nc_client_set_autojoin(NcClient *self, const char *const *channels)
 {
     for (guint i = 0; channels && channels[i]; i++)
         if (*channels[i])
             nc__client_want_channel(self, channels[i]);
 }
 
-void
-nc_client_set_timing(NcClient *self, guint ping_interval_ms, guint ping_timeout_ms,
-                     guint backoff_base_ms, guint backoff_max_ms, guint connect_timeout_ms)
+void nc_client_set_timing(NcClient *self, guint ping_interval_ms, guint ping_timeout_ms,
+                          guint backoff_base_ms, guint backoff_max_ms, guint connect_timeout_ms)
 {
     if (ping_interval_ms)
         self->ping_interval_ms = ping_interval_ms;
@@ -175,41 +198,41 @@ nc_client_set_timing(NcClient *self, guint ping_interval_ms, guint ping_timeout_
         self->connect_timeout_ms = connect_timeout_ms;
 }
 
-void
-nc_client_set_reconnect(NcClient *self, gboolean reconnect)
+void nc_client_set_reconnect(NcClient *self, gboolean reconnect)
 {
     self->reconnect = reconnect;
 }
 
-void
-nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines)
+void nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines)
 {
     self->logger = logger;
     self->reload_lines = reload_lines;
 }
 
-void
-nc_client_set_highlight_words(NcClient *self, const char *const *words)
+void nc_client_set_highlight_words(NcClient *self, const char *const *words)
 {
     g_strfreev(self->highlight_words);
     self->highlight_words = g_strdupv((char **)words);
 }
 
-const char *
-nc_client_state_name(NcClientState state)
+const char *nc_client_state_name(NcClientState state)
 {
     switch (state) {
-    case NC_STATE_DISCONNECTED: return "disconnected";
-    case NC_STATE_CONNECTING: return "connecting";
-    case NC_STATE_REGISTERING: return "registering";
-    case NC_STATE_CONNECTED: return "connected";
-    case NC_STATE_WAITING: return "waiting";
+    case NC_STATE_DISCONNECTED:
+        return "disconnected";
+    case NC_STATE_CONNECTING:
+        return "connecting";
+    case NC_STATE_REGISTERING:
+        return "registering";
+    case NC_STATE_CONNECTED:
+        return "connected";
+    case NC_STATE_WAITING:
+        return "waiting";
     }
     return "?";
 }
 
-guint
-nc_backoff_delay(guint attempt, guint base_ms, guint max_ms, double random01)
+guint nc_backoff_delay(guint attempt, guint base_ms, guint max_ms, double random01)
 {
     guint64 delay = base_ms;
     for (guint i = 0; i < attempt && delay < max_ms; i++)
@@ -221,8 +244,7 @@ nc_backoff_delay(guint attempt, guint base_ms, guint max_ms, double random01)
 
 /* ---- shared helpers ------------------------------------------------- */
 
-void
-nc__client_set_state(NcClient *self, NcClientState state, const char *status)
+void nc__client_set_state(NcClient *self, NcClientState state, const char *status)
 {
     if (self->state != state) {
         self->state = state;
@@ -235,8 +257,7 @@ nc__client_set_state(NcClient *self, NcClientState state, const char *status)
     }
 }
 
-void
-nc__client_set_error(NcClient *self, const char *error)
+void nc__client_set_error(NcClient *self, const char *error)
 {
     if (g_strcmp0(self->error, error) == 0)
         return;
@@ -245,8 +266,7 @@ nc__client_set_error(NcClient *self, const char *error)
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ERROR]);
 }
 
-void
-nc__client_send(NcClient *self, const char *fmt, ...)
+void nc__client_send(NcClient *self, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -258,8 +278,7 @@ nc__client_send(NcClient *self, const char *fmt, ...)
         nc_io_send(self->io, line);
 }
 
-void
-nc__client_add(NcClient *self, NcBuffer *buffer, NcMessage *msg)
+void nc__client_add(NcClient *self, NcBuffer *buffer, NcMessage *msg)
 {
     nc_buffer_append(buffer, msg);
     if (self->logger)
@@ -269,16 +288,14 @@ nc__client_add(NcClient *self, NcBuffer *buffer, NcMessage *msg)
         g_signal_emit(self, nc__client_signals[NC_SIGNAL_HIGHLIGHT], 0, buffer, msg);
 }
 
-void
-nc__client_info(NcClient *self, NcBuffer *buffer, NcMessageKind kind, const char *text)
+void nc__client_info(NcClient *self, NcBuffer *buffer, NcMessageKind kind, const char *text)
 {
-    g_autoptr(NcMessage) msg = nc_message_new(g_get_real_time(), kind, NC_MSG_FLAG_NONE,
-                                              NULL, text);
+    g_autoptr(NcMessage) msg =
+        nc_message_new(g_get_real_time(), kind, NC_MSG_FLAG_NONE, NULL, text);
     nc__client_add(self, buffer ? buffer : nc_network_get_server_buffer(self->network), msg);
 }
 
-NcBuffer *
-nc__client_buffer(NcClient *self, NcBufferKind kind, const char *name)
+NcBuffer *nc__client_buffer(NcClient *self, NcBufferKind kind, const char *name)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, name);
     if (b)
@@ -292,8 +309,7 @@ nc__client_buffer(NcClient *self, NcBufferKind kind, const char *name)
     return b;
 }
 
-NcBuffer *
-nc__client_current_buffer(NcClient *self)
+NcBuffer *nc__client_current_buffer(NcClient *self)
 {
     GListModel *buffers = nc_network_get_buffers(self->network);
     guint n = g_list_model_get_n_items(buffers);
@@ -305,8 +321,7 @@ nc__client_current_buffer(NcClient *self)
     return nc_network_get_server_buffer(self->network);
 }
 
-static gint
-find_channel(NcClient *self, const char *channel)
+static gint find_channel(NcClient *self, const char *channel)
 {
     for (guint i = 0; i < self->channels->len; i++)
         if (nc_irc_name_equal(self->channels->pdata[i], channel))
@@ -314,23 +329,20 @@ find_channel(NcClient *self, const char *channel)
     return -1;
 }
 
-void
-nc__client_want_channel(NcClient *self, const char *channel)
+void nc__client_want_channel(NcClient *self, const char *channel)
 {
     if (find_channel(self, channel) < 0)
         g_ptr_array_add(self->channels, g_strdup(channel));
 }
 
-void
-nc__client_forget_channel(NcClient *self, const char *channel)
+void nc__client_forget_channel(NcClient *self, const char *channel)
 {
     gint i = find_channel(self, channel);
     if (i >= 0)
         g_ptr_array_remove_index(self->channels, (guint)i);
 }
 
-void
-nc__client_registered(NcClient *self, const char *nick)
+void nc__client_registered(NcClient *self, const char *nick)
 {
     if (nick && g_strcmp0(self->nick, nick) != 0) {
         g_free(self->nick);
@@ -356,8 +368,7 @@ nc__client_registered(NcClient *self, const char *nick)
 
 static void schedule_reconnect(NcClient *self);
 
-static gboolean
-ping_tick(gpointer data)
+static gboolean ping_tick(gpointer data)
 {
     NcClient *self = data;
     if (self->state != NC_STATE_REGISTERING && self->state != NC_STATE_CONNECTED)
@@ -368,8 +379,7 @@ ping_tick(gpointer data)
          * ever come, so we end it ourselves and reconnect. */
         g_free(self->close_reason);
         self->close_reason = g_strdup_printf(
-            _("No reply from the server for %u seconds (ping timeout)"),
-            (guint)(idle_ms / 1000));
+            _("No reply from the server for %u seconds (ping timeout)"), (guint)(idle_ms / 1000));
         nc_io_close(self->io, FALSE);
     } else if (idle_ms >= self->ping_interval_ms && !self->ping_sent) {
         nc__client_send(self, "PING :natter-%" G_GINT64_FORMAT, g_get_real_time());
@@ -378,8 +388,7 @@ ping_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static void
-start_ping_timer(NcClient *self)
+static void start_ping_timer(NcClient *self)
 {
     stop_source(&self->ping_source);
     guint period = MAX(20, MIN(self->ping_interval_ms, self->ping_timeout_ms) / 4);
@@ -388,21 +397,18 @@ start_ping_timer(NcClient *self)
     g_source_attach(self->ping_source, self->context);
 }
 
-static void
-start_connect(NcClient *self)
+static void start_connect(NcClient *self)
 {
     stop_source(&self->reconnect_source);
     g_clear_pointer(&self->close_reason, g_free);
     self->attempts++;
-    g_autofree char *status = g_strdup_printf(_("Connecting to %s:%u…"), self->host,
-                                              (guint)self->port);
+    g_autofree char *status =
+        g_strdup_printf(_("Connecting to %s:%u…"), self->host, (guint)self->port);
     nc__client_set_state(self, NC_STATE_CONNECTING, status);
-    self->generation = nc_io_connect(self->io, self->host, self->port,
-                                     self->connect_timeout_ms);
+    self->generation = nc_io_connect(self->io, self->host, self->port, self->connect_timeout_ms);
 }
 
-static gboolean
-reconnect_due(gpointer data)
+static gboolean reconnect_due(gpointer data)
 {
     NcClient *self = data;
     g_source_unref(self->reconnect_source);
@@ -411,24 +417,21 @@ reconnect_due(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void
-schedule_reconnect(NcClient *self)
+static void schedule_reconnect(NcClient *self)
 {
     guint delay = nc_backoff_delay(self->attempts > 0 ? self->attempts - 1 : 0,
-                                   self->backoff_base_ms, self->backoff_max_ms,
-                                   g_random_double());
+                                   self->backoff_base_ms, self->backoff_max_ms, g_random_double());
     stop_source(&self->reconnect_source);
     self->reconnect_source = g_timeout_source_new(delay);
     g_source_set_callback(self->reconnect_source, reconnect_due, self, NULL);
     g_source_attach(self->reconnect_source, self->context);
-    g_autofree char *status = g_strdup_printf(
-        _("%s — reconnecting in %.1f s"), self->error ? self->error : _("Disconnected"),
-        delay / 1000.0);
+    g_autofree char *status =
+        g_strdup_printf(_("%s — reconnecting in %.1f s"),
+                        self->error ? self->error : _("Disconnected"), delay / 1000.0);
     nc__client_set_state(self, NC_STATE_WAITING, status);
 }
 
-void
-nc_client_connect(NcClient *self)
+void nc_client_connect(NcClient *self)
 {
     if (self->state == NC_STATE_CONNECTING || self->state == NC_STATE_REGISTERING ||
         self->state == NC_STATE_CONNECTED)
@@ -437,8 +440,7 @@ nc_client_connect(NcClient *self)
     start_connect(self);
 }
 
-static void
-mark_all_parted(NcClient *self)
+static void mark_all_parted(NcClient *self)
 {
     GListModel *buffers = nc_network_get_buffers(self->network);
     guint n = g_list_model_get_n_items(buffers);
@@ -449,8 +451,7 @@ mark_all_parted(NcClient *self)
     }
 }
 
-void
-nc_client_disconnect(NcClient *self, const char *message)
+void nc_client_disconnect(NcClient *self, const char *message)
 {
     stop_source(&self->reconnect_source);
     stop_source(&self->ping_source);
@@ -464,26 +465,35 @@ nc_client_disconnect(NcClient *self, const char *message)
     nc__client_set_state(self, NC_STATE_DISCONNECTED, _("Disconnected"));
 }
 
-static const char *
-reason_text(int reason)
+static const char *reason_text(int reason)
 {
     switch (reason) {
-    case NT_ECONNREFUSED: return _("Connection refused: is the server running on that port?");
-    case NT_ETIMEDOUT: return _("Connection timed out");
-    case NT_ECONNRESET: return _("Connection reset by the server");
-    case NT_EOF: return _("The server closed the connection");
-    case NT_ESENDQ: return _("Too much unsent output (SendQ exceeded)");
-    case NT_ENONAME: return _("Unknown server name");
-    case NT_ENAMETEMP: return _("Name lookup failed for now");
-    case NT_ENETUNREACH: return _("Network unreachable");
-    case NT_EHOSTUNREACH: return _("Host unreachable");
-    case NT_ECLOSED: return _("Connection closed");
-    default: return nt_strerror(reason);
+    case NT_ECONNREFUSED:
+        return _("Connection refused: is the server running on that port?");
+    case NT_ETIMEDOUT:
+        return _("Connection timed out");
+    case NT_ECONNRESET:
+        return _("Connection reset by the server");
+    case NT_EOF:
+        return _("The server closed the connection");
+    case NT_ESENDQ:
+        return _("Too much unsent output (SendQ exceeded)");
+    case NT_ENONAME:
+        return _("Unknown server name");
+    case NT_ENAMETEMP:
+        return _("Name lookup failed for now");
+    case NT_ENETUNREACH:
+        return _("Network unreachable");
+    case NT_EHOSTUNREACH:
+        return _("Host unreachable");
+    case NT_ECLOSED:
+        return _("Connection closed");
+    default:
+        return nt_strerror(reason);
     }
 }
 
-static void
-on_closed(NcClient *self, int reason)
+static void on_closed(NcClient *self, int reason)
 {
     stop_source(&self->ping_source);
     if (self->state == NC_STATE_DISCONNECTED)
@@ -508,8 +518,8 @@ on_closed(NcClient *self, int reason)
     }
 }
 
-static void
-on_io_event(NcIoEvent event, guint generation, const char *line, int reason, gpointer data)
+static void on_io_event(NcIoEvent event, guint generation, const char *line, int reason,
+                        gpointer data)
 {
     NcClient *self = data;
     if (generation != self->generation)
@@ -550,16 +560,14 @@ on_io_event(NcIoEvent event, guint generation, const char *line, int reason, gpo
     }
 }
 
-void
-nc_client_handle_line(NcClient *self, const char *raw)
+void nc_client_handle_line(NcClient *self, const char *raw)
 {
     g_autoptr(NcIrcLine) parsed = nc_irc_line_parse(raw);
     if (parsed)
         nc__client_dispatch(self, parsed);
 }
 
-void
-nc_client_send_raw(NcClient *self, const char *line)
+void nc_client_send_raw(NcClient *self, const char *line)
 {
     if (self->state == NC_STATE_REGISTERING || self->state == NC_STATE_CONNECTED)
         nc__client_send(self, "%s", line);
@@ -567,8 +575,8 @@ nc_client_send_raw(NcClient *self, const char *line)
 
 /* ---- input ---------------------------------------------------------- */
 
-static void
-say(NcClient *self, NcBuffer *buffer, const char *target, const char *text, gboolean action)
+static void say(NcClient *self, NcBuffer *buffer, const char *target, const char *text,
+                gboolean action)
 {
     /* The user part is unknown (servers may prefix "~"): assume the longest. */
     gsize budget = nc_split_budget(self->nick, NULL, NULL, "PRIVMSG", target);
@@ -590,8 +598,7 @@ say(NcClient *self, NcBuffer *buffer, const char *target, const char *text, gboo
     }
 }
 
-static gboolean
-need_connection(NcClient *self, GError **error)
+static gboolean need_connection(NcClient *self, GError **error)
 {
     if (self->state == NC_STATE_CONNECTED)
         return TRUE;
@@ -599,17 +606,15 @@ need_connection(NcClient *self, GError **error)
     return FALSE;
 }
 
-static const char *
-channel_or_current(NcBuffer *buffer, const char *target)
+static const char *channel_or_current(NcBuffer *buffer, const char *target)
 {
     if (target)
         return target;
-    return buffer && nc_buffer_get_kind(buffer) == NC_BUFFER_CHANNEL
-               ? nc_buffer_get_name(buffer) : NULL;
+    return buffer && nc_buffer_get_kind(buffer) == NC_BUFFER_CHANNEL ? nc_buffer_get_name(buffer)
+                                                                     : NULL;
 }
 
-gboolean
-nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line, GError **error)
+gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line, GError **error)
 {
     NcCommand cmd;
     if (!nc_command_parse(line, &cmd, error))
@@ -623,8 +628,9 @@ nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line, GError 
         if (!*cmd.text)
             break;
         if (kind == NC_BUFFER_SERVER) {
-            g_set_error_literal(error, NC_INPUT_ERROR, 2,
-                                _("This is the server tab: join a channel with /join #channel first"));
+            g_set_error_literal(
+                error, NC_INPUT_ERROR, 2,
+                _("This is the server tab: join a channel with /join #channel first"));
             ok = FALSE;
         } else if ((ok = need_connection(self, error))) {
             say(self, buffer, nc_buffer_get_name(buffer), cmd.text, cmd.kind == NC_CMD_ME);
@@ -734,14 +740,12 @@ nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line, GError 
 }
 
 /* Letters that may surround a nick in text without being part of it. */
-static gboolean
-is_nick_char(gunichar c)
+static gboolean is_nick_char(gunichar c)
 {
     return g_unichar_isalnum(c) || (c < 128 && strchr("[]\\`_^{|}-", (int)c));
 }
 
-static gboolean
-contains_word(const char *text_folded, const char *word)
+static gboolean contains_word(const char *text_folded, const char *word)
 {
     if (!word || !*word)
         return FALSE;
@@ -757,8 +761,7 @@ contains_word(const char *text_folded, const char *word)
     return FALSE;
 }
 
-gboolean
-nc_text_mentions(const char *text, const char *nick, const char *const *words)
+gboolean nc_text_mentions(const char *text, const char *nick, const char *const *words)
 {
     g_autofree char *folded = nc_irc_casefold(text);
     if (contains_word(folded, nick))

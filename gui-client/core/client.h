@@ -30,8 +30,8 @@ G_DECLARE_FINAL_TYPE(NcClient, nc_client, NC, CLIENT, GObject)
  * thread-default main context at the time of the call.
  * @param password the server password, or NULL
  */
-NcClient *nc_client_new(const char *host, guint16 port, const char *nick,
-                        const char *realname, const char *password);
+NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
+                        const char *password);
 
 /** The conversation model of this connection. */
 NcNetwork *nc_client_get_network(NcClient *self);
@@ -54,8 +54,7 @@ void nc_client_set_autojoin(NcClient *self, const char *const *channels);
  * @param connect_timeout_ms per address (default 15 s)
  */
 void nc_client_set_timing(NcClient *self, guint ping_interval_ms, guint ping_timeout_ms,
-                          guint backoff_base_ms, guint backoff_max_ms,
-                          guint connect_timeout_ms);
+                          guint backoff_base_ms, guint backoff_max_ms, guint connect_timeout_ms);
 
 /** Turn automatic reconnection on or off (default on). */
 void nc_client_set_reconnect(NcClient *self, gboolean reconnect);
@@ -99,8 +98,7 @@ gboolean nc_client_has_cap(NcClient *self, const char *cap);
  * @return FALSE with error set when the line cannot be sent (not connected,
  *         not in a channel, bad usage)
  */
-gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line,
-                              GError **error);
+gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line, GError **error);
 
 /** Send a raw protocol line (no CR LF) when connected. */
 void nc_client_send_raw(NcClient *self, const char *line);

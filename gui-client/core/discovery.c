@@ -20,8 +20,7 @@ struct _NcHostedChat {
 
 G_DEFINE_TYPE(NcHostedChat, nc_hosted_chat, G_TYPE_OBJECT)
 
-static void
-nc_hosted_chat_finalize(GObject *object)
+static void nc_hosted_chat_finalize(GObject *object)
 {
     NcHostedChat *self = NC_HOSTED_CHAT(object);
     g_free(self->id);
@@ -30,20 +29,25 @@ nc_hosted_chat_finalize(GObject *object)
     G_OBJECT_CLASS(nc_hosted_chat_parent_class)->finalize(object);
 }
 
-static void
-nc_hosted_chat_class_init(NcHostedChatClass *klass)
+static void nc_hosted_chat_class_init(NcHostedChatClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = nc_hosted_chat_finalize;
 }
 
-static void
-nc_hosted_chat_init(NcHostedChat *self)
-{
-}
+static void nc_hosted_chat_init(NcHostedChat *self) {}
 
-const char *nc_hosted_chat_get_host(NcHostedChat *self) { return self->host; }
-guint16 nc_hosted_chat_get_port(NcHostedChat *self) { return self->port; }
-const char *nc_hosted_chat_get_name(NcHostedChat *self) { return self->name; }
+const char *nc_hosted_chat_get_host(NcHostedChat *self)
+{
+    return self->host;
+}
+guint16 nc_hosted_chat_get_port(NcHostedChat *self)
+{
+    return self->port;
+}
+const char *nc_hosted_chat_get_name(NcHostedChat *self)
+{
+    return self->name;
+}
 
 /* ---- NcDiscovery ---------------------------------------------------- */
 
@@ -51,7 +55,7 @@ struct _NcDiscovery {
     GObject parent_instance;
     GMainContext *context;
     GListStore *chats;
-    char *id;               /* ours, to ignore our own beacons */
+    char *id; /* ours, to ignore our own beacons */
     GSource *expire_source;
 
     /* worker thread */
@@ -60,7 +64,7 @@ struct _NcDiscovery {
     nt_udp *udp;
     nt_timer *beacon_timer;
     nt_addr target;
-    char *beacon;           /* guarded by lock: set from the main context */
+    char *beacon; /* guarded by lock: set from the main context */
     GMutex lock;
 };
 
@@ -74,8 +78,8 @@ typedef struct {
     char *name;
 } Heard;
 
-gboolean
-nc_discovery_parse_beacon(const char *text, gsize len, char **id, guint16 *port, char **name)
+gboolean nc_discovery_parse_beacon(const char *text, gsize len, char **id, guint16 *port,
+                                   char **name)
 {
     g_autofree char *copy = g_strndup(text, len);
     g_auto(GStrv) parts = g_strsplit(copy, " ", 4);
@@ -91,8 +95,7 @@ nc_discovery_parse_beacon(const char *text, gsize len, char **id, guint16 *port,
     return TRUE;
 }
 
-static gboolean
-deliver_heard(gpointer data)
+static gboolean deliver_heard(gpointer data)
 {
     Heard *h = data;
     NcDiscovery *self = h->self;
@@ -115,8 +118,7 @@ deliver_heard(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void
-heard_free(gpointer data)
+static void heard_free(gpointer data)
 {
     Heard *h = data;
     g_object_unref(h->self);
@@ -126,8 +128,7 @@ heard_free(gpointer data)
     g_free(h);
 }
 
-static void
-on_datagram(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *user)
+static void on_datagram(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *user)
 {
     NcDiscovery *self = user;
     Heard *h = g_new0(Heard, 1);
@@ -151,8 +152,7 @@ on_datagram(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *
     g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, deliver_heard, h, heard_free);
 }
 
-static void
-on_beacon_timer(nt_timer *t, void *data)
+static void on_beacon_timer(nt_timer *t, void *data)
 {
     NcDiscovery *self = data;
     g_mutex_lock(&self->lock);
@@ -162,15 +162,13 @@ on_beacon_timer(nt_timer *t, void *data)
         nt_udp_send(self->udp, beacon, strlen(beacon), &self->target);
 }
 
-static void
-worker(void *arg)
+static void worker(void *arg)
 {
     NcDiscovery *self = arg;
     nt_loop_run(self->loop);
 }
 
-static gboolean
-expire(gpointer data)
+static gboolean expire(gpointer data)
 {
     NcDiscovery *self = data;
     gint64 now = g_get_monotonic_time();
@@ -182,8 +180,7 @@ expire(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static void
-stop_task(void *data)
+static void stop_task(void *data)
 {
     NcDiscovery *self = data;
     nt_timer_free(self->beacon_timer);
@@ -193,8 +190,7 @@ stop_task(void *data)
     nt_loop_stop(self->loop);
 }
 
-static void
-nc_discovery_finalize(GObject *object)
+static void nc_discovery_finalize(GObject *object)
 {
     NcDiscovery *self = NC_DISCOVERY(object);
     if (self->thread) {
@@ -214,14 +210,12 @@ nc_discovery_finalize(GObject *object)
     G_OBJECT_CLASS(nc_discovery_parent_class)->finalize(object);
 }
 
-static void
-nc_discovery_class_init(NcDiscoveryClass *klass)
+static void nc_discovery_class_init(NcDiscoveryClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = nc_discovery_finalize;
 }
 
-static void
-nc_discovery_init(NcDiscovery *self)
+static void nc_discovery_init(NcDiscovery *self)
 {
     g_mutex_init(&self->lock);
     self->chats = g_list_store_new(NC_TYPE_HOSTED_CHAT);
@@ -229,14 +223,12 @@ nc_discovery_init(NcDiscovery *self)
     self->context = g_main_context_ref_thread_default();
 }
 
-NcDiscovery *
-nc_discovery_new(guint16 port, const char *broadcast_addr)
+NcDiscovery *nc_discovery_new(guint16 port, const char *broadcast_addr)
 {
     NcDiscovery *self = g_object_new(NC_TYPE_DISCOVERY, NULL);
     nt_addr bind_addr;
     if (nt_addr_from_ip(broadcast_addr, port, &self->target) != NT_OK ||
-        nt_addr_any(NT_AF_INET, port, &bind_addr) != NT_OK ||
-        nt_loop_new(&self->loop) != NT_OK)
+        nt_addr_any(NT_AF_INET, port, &bind_addr) != NT_OK || nt_loop_new(&self->loop) != NT_OK)
         goto fail;
     /* Worker objects are created before the thread starts, so they are
      * only ever used by one thread at a time. */
@@ -261,19 +253,17 @@ fail:
     return NULL;
 }
 
-GListModel *
-nc_discovery_get_chats(NcDiscovery *self)
+GListModel *nc_discovery_get_chats(NcDiscovery *self)
 {
     return G_LIST_MODEL(self->chats);
 }
 
-void
-nc_discovery_announce(NcDiscovery *self, guint16 server_port, const char *name)
+void nc_discovery_announce(NcDiscovery *self, guint16 server_port, const char *name)
 {
     g_mutex_lock(&self->lock);
     g_free(self->beacon);
-    self->beacon = server_port ? g_strdup_printf("NATTER1 %s %u %s", self->id,
-                                                 (guint)server_port, name ? name : "natter")
+    self->beacon = server_port ? g_strdup_printf("NATTER1 %s %u %s", self->id, (guint)server_port,
+                                                 name ? name : "natter")
                                : NULL;
     g_mutex_unlock(&self->lock);
 }

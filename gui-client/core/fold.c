@@ -12,7 +12,7 @@ struct _NcRow {
     GObject parent_instance;
     NcRowKind kind;
     NcMessage *message;
-    guint src;            /* the message's (or run's first) source position */
+    guint src; /* the message's (or run's first) source position */
     guint count;
     guint counts[FOLD_N]; /* a fold's messages by kind */
     gboolean expanded;
@@ -22,8 +22,7 @@ struct _NcRow {
 
 G_DEFINE_TYPE(NcRow, nc_row, G_TYPE_OBJECT)
 
-static void
-nc_row_finalize(GObject *object)
+static void nc_row_finalize(GObject *object)
 {
     NcRow *self = NC_ROW(object);
     g_clear_object(&self->message);
@@ -31,37 +30,53 @@ nc_row_finalize(GObject *object)
     G_OBJECT_CLASS(nc_row_parent_class)->finalize(object);
 }
 
-static void
-nc_row_class_init(NcRowClass *klass)
+static void nc_row_class_init(NcRowClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = nc_row_finalize;
 }
 
-static void
-nc_row_init(NcRow *self)
+static void nc_row_init(NcRow *self) {}
+
+NcRowKind nc_row_get_kind(NcRow *self)
 {
+    return self->kind;
+}
+NcMessage *nc_row_get_message(NcRow *self)
+{
+    return self->message;
+}
+guint nc_row_get_count(NcRow *self)
+{
+    return self->count;
+}
+gboolean nc_row_get_expanded(NcRow *self)
+{
+    return self->expanded;
+}
+gboolean nc_row_get_in_fold(NcRow *self)
+{
+    return self->in_fold;
+}
+const char *nc_row_get_summary(NcRow *self)
+{
+    return self->summary;
 }
 
-NcRowKind nc_row_get_kind(NcRow *self) { return self->kind; }
-NcMessage *nc_row_get_message(NcRow *self) { return self->message; }
-guint nc_row_get_count(NcRow *self) { return self->count; }
-gboolean nc_row_get_expanded(NcRow *self) { return self->expanded; }
-gboolean nc_row_get_in_fold(NcRow *self) { return self->in_fold; }
-const char *nc_row_get_summary(NcRow *self) { return self->summary; }
-
-static int
-fold_index(NcMessageKind kind)
+static int fold_index(NcMessageKind kind)
 {
     switch (kind) {
-    case NC_MSG_JOIN: return FOLD_JOIN;
-    case NC_MSG_PART: return FOLD_PART;
-    case NC_MSG_QUIT: return FOLD_QUIT;
-    default: return FOLD_NICK;
+    case NC_MSG_JOIN:
+        return FOLD_JOIN;
+    case NC_MSG_PART:
+        return FOLD_PART;
+    case NC_MSG_QUIT:
+        return FOLD_QUIT;
+    default:
+        return FOLD_NICK;
     }
 }
 
-static NcRow *
-message_row(NcMessage *m, guint src, gboolean in_fold)
+static NcRow *message_row(NcMessage *m, guint src, gboolean in_fold)
 {
     NcRow *r = g_object_new(NC_TYPE_ROW, NULL);
     r->kind = NC_ROW_MESSAGE;
@@ -73,8 +88,8 @@ message_row(NcMessage *m, guint src, gboolean in_fold)
 }
 
 /* A fold row like base (or a new one from first) with one more message. */
-static NcRow *
-fold_row(NcRow *base, NcMessage *first, guint src, NcMessage *added, gboolean expanded)
+static NcRow *fold_row(NcRow *base, NcMessage *first, guint src, NcMessage *added,
+                       gboolean expanded)
 {
     NcRow *r = g_object_new(NC_TYPE_ROW, NULL);
     r->kind = NC_ROW_FOLD;
@@ -94,13 +109,12 @@ fold_row(NcRow *base, NcMessage *first, guint src, NcMessage *added, gboolean ex
         r->count++;
         r->counts[fold_index(nc_message_get_kind(added))]++;
     }
-    r->summary = nc_fold_summary(r->counts[FOLD_JOIN], r->counts[FOLD_PART],
-                                 r->counts[FOLD_QUIT], r->counts[FOLD_NICK]);
+    r->summary = nc_fold_summary(r->counts[FOLD_JOIN], r->counts[FOLD_PART], r->counts[FOLD_QUIT],
+                                 r->counts[FOLD_NICK]);
     return r;
 }
 
-char *
-nc_fold_summary(guint joins, guint parts, guint quits, guint nicks)
+char *nc_fold_summary(guint joins, guint parts, guint quits, guint nicks)
 {
     GString *s = g_string_new(NULL);
     char *parts_text[FOLD_N] = {
@@ -125,12 +139,12 @@ nc_fold_summary(guint joins, guint parts, guint quits, guint nicks)
 struct _NcFoldModel {
     GObject parent_instance;
     GListModel *source;
-    GPtrArray *rows;       /* NcRow, owned */
-    guint n_src;           /* source items accounted for */
-    GHashTable *open;      /* NcMessage (first of an open run, ref'd) */
+    GPtrArray *rows;  /* NcRow, owned */
+    guint n_src;      /* source items accounted for */
+    GHashTable *open; /* NcMessage (first of an open run, ref'd) */
     /* The run of folding messages at the source's end, if any: where it
      * starts in the source and where its first row is. */
-    guint tail_src;        /* G_MAXUINT: the last message does not fold */
+    guint tail_src; /* G_MAXUINT: the last message does not fold */
     guint tail_row;
 };
 
@@ -139,57 +153,49 @@ static void nc_fold_model_list_init(GListModelInterface *iface);
 G_DEFINE_TYPE_WITH_CODE(NcFoldModel, nc_fold_model, G_TYPE_OBJECT,
                         G_IMPLEMENT_INTERFACE(G_TYPE_LIST_MODEL, nc_fold_model_list_init))
 
-static GType
-list_get_item_type(GListModel *list)
+static GType list_get_item_type(GListModel *list)
 {
     return NC_TYPE_ROW;
 }
 
-static guint
-list_get_n_items(GListModel *list)
+static guint list_get_n_items(GListModel *list)
 {
     return NC_FOLD_MODEL(list)->rows->len;
 }
 
-static gpointer
-list_get_item(GListModel *list, guint position)
+static gpointer list_get_item(GListModel *list, guint position)
 {
     NcFoldModel *self = NC_FOLD_MODEL(list);
     return position < self->rows->len ? g_object_ref(self->rows->pdata[position]) : NULL;
 }
 
-static void
-nc_fold_model_list_init(GListModelInterface *iface)
+static void nc_fold_model_list_init(GListModelInterface *iface)
 {
     iface->get_item_type = list_get_item_type;
     iface->get_n_items = list_get_n_items;
     iface->get_item = list_get_item;
 }
 
-static gboolean
-folds(NcMessage *m)
+static gboolean folds(NcMessage *m)
 {
     return nc_message_kind_folds(nc_message_get_kind(m));
 }
 
-static void
-set_row(NcFoldModel *self, guint pos, NcRow *row)
+static void set_row(NcFoldModel *self, guint pos, NcRow *row)
 {
     g_object_unref(self->rows->pdata[pos]);
     self->rows->pdata[pos] = row;
     g_list_model_items_changed(G_LIST_MODEL(self), pos, 1, 1);
 }
 
-static void
-add_row(NcFoldModel *self, NcRow *row)
+static void add_row(NcFoldModel *self, NcRow *row)
 {
     g_ptr_array_add(self->rows, row);
     g_list_model_items_changed(G_LIST_MODEL(self), self->rows->len - 1, 0, 1);
 }
 
 /* The message at source position i has just been appended. */
-static void
-append_one(NcFoldModel *self, guint i, NcMessage *m)
+static void append_one(NcFoldModel *self, guint i, NcMessage *m)
 {
     if (!folds(m)) {
         self->tail_src = G_MAXUINT;
@@ -219,8 +225,7 @@ append_one(NcFoldModel *self, guint i, NcMessage *m)
 }
 
 /* Rows from scratch (after anything but appends), quietly. */
-static void
-rebuild(NcFoldModel *self)
+static void rebuild(NcFoldModel *self)
 {
     g_ptr_array_set_size(self->rows, 0);
     self->n_src = g_list_model_get_n_items(self->source);
@@ -271,8 +276,7 @@ rebuild(NcFoldModel *self)
 
 /* The r oldest messages went (the scrollback trimmed): drop their rows
  * without rebuilding the rest, unless the cut falls inside a fold. */
-static gboolean
-trim_front(NcFoldModel *self, guint r)
+static gboolean trim_front(NcFoldModel *self, guint r)
 {
     guint k = 0;
     while (k < self->rows->len && ((NcRow *)self->rows->pdata[k])->src < r)
@@ -306,8 +310,8 @@ trim_front(NcFoldModel *self, guint r)
     return TRUE;
 }
 
-static void
-on_source_changed(GListModel *source, guint pos, guint removed, guint added, NcFoldModel *self)
+static void on_source_changed(GListModel *source, guint pos, guint removed, guint added,
+                              NcFoldModel *self)
 {
     if (removed == 0 && pos == self->n_src) {
         for (guint i = pos; i < pos + added; i++) {
@@ -325,8 +329,7 @@ on_source_changed(GListModel *source, guint pos, guint removed, guint added, NcF
     g_list_model_items_changed(G_LIST_MODEL(self), 0, old, self->rows->len);
 }
 
-static void
-nc_fold_model_dispose(GObject *object)
+static void nc_fold_model_dispose(GObject *object)
 {
     NcFoldModel *self = NC_FOLD_MODEL(object);
     if (self->source)
@@ -335,8 +338,7 @@ nc_fold_model_dispose(GObject *object)
     G_OBJECT_CLASS(nc_fold_model_parent_class)->dispose(object);
 }
 
-static void
-nc_fold_model_finalize(GObject *object)
+static void nc_fold_model_finalize(GObject *object)
 {
     NcFoldModel *self = NC_FOLD_MODEL(object);
     g_ptr_array_unref(self->rows);
@@ -344,23 +346,20 @@ nc_fold_model_finalize(GObject *object)
     G_OBJECT_CLASS(nc_fold_model_parent_class)->finalize(object);
 }
 
-static void
-nc_fold_model_class_init(NcFoldModelClass *klass)
+static void nc_fold_model_class_init(NcFoldModelClass *klass)
 {
     G_OBJECT_CLASS(klass)->dispose = nc_fold_model_dispose;
     G_OBJECT_CLASS(klass)->finalize = nc_fold_model_finalize;
 }
 
-static void
-nc_fold_model_init(NcFoldModel *self)
+static void nc_fold_model_init(NcFoldModel *self)
 {
     self->rows = g_ptr_array_new_with_free_func(g_object_unref);
     self->open = g_hash_table_new_full(NULL, NULL, g_object_unref, NULL);
     self->tail_src = G_MAXUINT;
 }
 
-NcFoldModel *
-nc_fold_model_new(GListModel *messages)
+NcFoldModel *nc_fold_model_new(GListModel *messages)
 {
     NcFoldModel *self = g_object_new(NC_TYPE_FOLD_MODEL, NULL);
     self->source = g_object_ref(messages);
@@ -369,8 +368,7 @@ nc_fold_model_new(GListModel *messages)
     return self;
 }
 
-gboolean
-nc_fold_model_set_expanded(NcFoldModel *self, NcRow *row, gboolean expanded)
+gboolean nc_fold_model_set_expanded(NcFoldModel *self, NcRow *row, gboolean expanded)
 {
     guint pos;
     if (!row || row->kind != NC_ROW_FOLD || !g_ptr_array_find(self->rows, row, &pos))

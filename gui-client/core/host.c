@@ -22,16 +22,14 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE(NcLocalServer, nc_local_server, G_TYPE_OBJECT)
 
-static void
-nc_local_server_dispose(GObject *object)
+static void nc_local_server_dispose(GObject *object)
 {
     NcLocalServer *self = NC_LOCAL_SERVER(object);
     nc_local_server_stop(self);
     G_OBJECT_CLASS(nc_local_server_parent_class)->dispose(object);
 }
 
-static void
-nc_local_server_finalize(GObject *object)
+static void nc_local_server_finalize(GObject *object)
 {
     NcLocalServer *self = NC_LOCAL_SERVER(object);
     g_free(self->natterd);
@@ -39,25 +37,20 @@ nc_local_server_finalize(GObject *object)
     G_OBJECT_CLASS(nc_local_server_parent_class)->finalize(object);
 }
 
-static void
-nc_local_server_class_init(NcLocalServerClass *klass)
+static void nc_local_server_class_init(NcLocalServerClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     oc->dispose = nc_local_server_dispose;
     oc->finalize = nc_local_server_finalize;
-    signals[SIG_READY] = g_signal_new("ready", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
-                                      0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-    signals[SIG_FAILED] = g_signal_new("failed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST,
-                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+    signals[SIG_READY] = g_signal_new("ready", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+    signals[SIG_FAILED] = g_signal_new("failed", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0,
+                                       NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
-static void
-nc_local_server_init(NcLocalServer *self)
-{
-}
+static void nc_local_server_init(NcLocalServer *self) {}
 
-static char *
-executable_in(const char *dir, const char *name)
+static char *executable_in(const char *dir, const char *name)
 {
     char *path = g_build_filename(dir, name, NULL);
     if (g_file_test(path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(path, G_FILE_TEST_IS_DIR))
@@ -66,8 +59,7 @@ executable_in(const char *dir, const char *name)
     return NULL;
 }
 
-char *
-nc_find_natterd(const char *const *extra_dirs)
+char *nc_find_natterd(const char *const *extra_dirs)
 {
     const char *env = g_getenv("NATTER_NATTERD");
     if (env && *env && g_file_test(env, G_FILE_TEST_IS_EXECUTABLE))
@@ -102,8 +94,7 @@ nc_find_natterd(const char *const *extra_dirs)
     return executable_in("/usr/sbin", "natterd");
 }
 
-NcLocalServer *
-nc_local_server_new(const char *natterd, const char *address, guint16 port)
+NcLocalServer *nc_local_server_new(const char *natterd, const char *address, guint16 port)
 {
     NcLocalServer *self = g_object_new(NC_TYPE_LOCAL_SERVER, NULL);
     self->natterd = g_strdup(natterd);
@@ -112,14 +103,12 @@ nc_local_server_new(const char *natterd, const char *address, guint16 port)
     return self;
 }
 
-guint16
-nc_local_server_get_port(NcLocalServer *self)
+guint16 nc_local_server_get_port(NcLocalServer *self)
 {
     return self->port;
 }
 
-guint16
-nc_parse_listening_line(const char *line)
+guint16 nc_parse_listening_line(const char *line)
 {
     const char *at = strstr(line, "listening on ");
     if (!at)
@@ -140,8 +129,7 @@ nc_parse_listening_line(const char *line)
 
 static void read_next_line(NcLocalServer *self);
 
-static void
-on_line(GObject *source, GAsyncResult *res, gpointer data)
+static void on_line(GObject *source, GAsyncResult *res, gpointer data)
 {
     NcLocalServer *self = data;
     g_autoptr(GError) error = NULL;
@@ -155,7 +143,8 @@ on_line(GObject *source, GAsyncResult *res, gpointer data)
     if (!line) {
         /* natterd's stderr closed: it has exited. */
         if (!self->port || self->process) {
-            g_autofree char *msg = g_strdup_printf(_("The local server (%s) stopped"), self->natterd);
+            g_autofree char *msg =
+                g_strdup_printf(_("The local server (%s) stopped"), self->natterd);
             g_signal_emit(self, signals[SIG_FAILED], 0, msg);
         }
         g_object_unref(self);
@@ -172,15 +161,13 @@ on_line(GObject *source, GAsyncResult *res, gpointer data)
     g_object_unref(self);
 }
 
-static void
-read_next_line(NcLocalServer *self)
+static void read_next_line(NcLocalServer *self)
 {
     g_data_input_stream_read_line_async(self->log, G_PRIORITY_DEFAULT, self->cancel, on_line,
                                         g_object_ref(self));
 }
 
-gboolean
-nc_local_server_start(NcLocalServer *self, GError **error)
+gboolean nc_local_server_start(NcLocalServer *self, GError **error)
 {
     g_autofree char *listen = g_strdup_printf("%s:%u", self->address, (guint)self->want_port);
     self->process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_PIPE, error, self->natterd,
@@ -193,8 +180,7 @@ nc_local_server_start(NcLocalServer *self, GError **error)
     return TRUE;
 }
 
-void
-nc_local_server_stop(NcLocalServer *self)
+void nc_local_server_stop(NcLocalServer *self)
 {
     if (self->cancel)
         g_cancellable_cancel(self->cancel);

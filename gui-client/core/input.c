@@ -6,24 +6,23 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-G_DEFINE_QUARK(nc-input-error-quark, nc_input_error)
+G_DEFINE_QUARK(nc - input - error - quark, nc_input_error)
 
 static const struct {
     const char *name;
     NcCommandKind kind;
 } command_names[] = {
-    {"join", NC_CMD_JOIN},   {"j", NC_CMD_JOIN},       {"part", NC_CMD_PART},
-    {"leave", NC_CMD_PART},  {"msg", NC_CMD_MSG},      {"query", NC_CMD_QUERY},
-    {"me", NC_CMD_ME},       {"nick", NC_CMD_NICK},    {"topic", NC_CMD_TOPIC},
-    {"whois", NC_CMD_WHOIS}, {"names", NC_CMD_NAMES},  {"away", NC_CMD_AWAY},
-    {"quit", NC_CMD_QUIT},   {"close", NC_CMD_CLOSE},  {"quote", NC_CMD_QUOTE},
+    {"join", NC_CMD_JOIN},   {"j", NC_CMD_JOIN},      {"part", NC_CMD_PART},
+    {"leave", NC_CMD_PART},  {"msg", NC_CMD_MSG},     {"query", NC_CMD_QUERY},
+    {"me", NC_CMD_ME},       {"nick", NC_CMD_NICK},   {"topic", NC_CMD_TOPIC},
+    {"whois", NC_CMD_WHOIS}, {"names", NC_CMD_NAMES}, {"away", NC_CMD_AWAY},
+    {"quit", NC_CMD_QUIT},   {"close", NC_CMD_CLOSE}, {"quote", NC_CMD_QUOTE},
     {"raw", NC_CMD_QUOTE},
 };
 
 /* Split off the first space-separated word; *rest points past the spaces
  * after it (or at "" when there is nothing more). */
-static char *
-next_word(const char *s, const char **rest)
+static char *next_word(const char *s, const char **rest)
 {
     while (*s == ' ')
         s++;
@@ -37,15 +36,13 @@ next_word(const char *s, const char **rest)
     return word;
 }
 
-static gboolean
-usage(GError **error, const char *text)
+static gboolean usage(GError **error, const char *text)
 {
     g_set_error_literal(error, NC_INPUT_ERROR, 0, text);
     return FALSE;
 }
 
-gboolean
-nc_command_parse(const char *line, NcCommand *out, GError **error)
+gboolean nc_command_parse(const char *line, NcCommand *out, GError **error)
 {
     memset(out, 0, sizeof *out);
     if (line[0] != '/' || line[1] == '/') {
@@ -133,26 +130,22 @@ nc_command_parse(const char *line, NcCommand *out, GError **error)
     return TRUE;
 }
 
-void
-nc_command_clear(NcCommand *cmd)
+void nc_command_clear(NcCommand *cmd)
 {
     g_clear_pointer(&cmd->target, g_free);
     g_clear_pointer(&cmd->text, g_free);
 }
 
-gsize
-nc_split_budget(const char *nick, const char *user, const char *host,
-                const char *command, const char *target)
+gsize nc_split_budget(const char *nick, const char *user, const char *host, const char *command,
+                      const char *target)
 {
     /* ":" nick "!" user "@" host " " command " " target " :" text "\r\n" */
     gsize overhead = 1 + strlen(nick) + 1 + (user ? strlen(user) : 10) + 1 +
-                     (host ? strlen(host) : 63) + 1 + strlen(command) + 1 +
-                     strlen(target) + 2 + 2;
+                     (host ? strlen(host) : 63) + 1 + strlen(command) + 1 + strlen(target) + 2 + 2;
     return overhead >= NC_IRC_LINE_MAX - 32 ? 32 : NC_IRC_LINE_MAX - overhead;
 }
 
-GPtrArray *
-nc_split_text(const char *text, gsize max_bytes)
+GPtrArray *nc_split_text(const char *text, gsize max_bytes)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     max_bytes = MAX(max_bytes, 8);
@@ -188,8 +181,7 @@ nc_split_text(const char *text, gsize max_bytes)
     return out;
 }
 
-char **
-nc_input_lines(const char *text, guint *n_lines)
+char **nc_input_lines(const char *text, guint *n_lines)
 {
     GPtrArray *raw = g_ptr_array_new_with_free_func(g_free);
     const char *p = text ? text : "";
@@ -220,29 +212,26 @@ nc_input_lines(const char *text, guint *n_lines)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
-gboolean
-nc_input_needs_confirm(guint n_lines)
+gboolean nc_input_needs_confirm(guint n_lines)
 {
     return n_lines > NC_PASTE_CONFIRM_ABOVE;
 }
 
 struct _NcCompleter {
-    char *last_text;      /* what the last completion produced */
+    char *last_text; /* what the last completion produced */
     int last_cursor;
-    char *head;           /* text before the completed word */
-    char *tail;           /* text after the cursor */
+    char *head; /* text before the completed word */
+    char *tail; /* text after the cursor */
     GPtrArray *matches;
     guint index;
 };
 
-NcCompleter *
-nc_completer_new(void)
+NcCompleter *nc_completer_new(void)
 {
     return g_new0(NcCompleter, 1);
 }
 
-void
-nc_completer_reset(NcCompleter *c)
+void nc_completer_reset(NcCompleter *c)
 {
     g_clear_pointer(&c->last_text, g_free);
     g_clear_pointer(&c->head, g_free);
@@ -251,8 +240,7 @@ nc_completer_reset(NcCompleter *c)
     c->index = 0;
 }
 
-void
-nc_completer_free(NcCompleter *c)
+void nc_completer_free(NcCompleter *c)
 {
     if (!c)
         return;
@@ -260,16 +248,14 @@ nc_completer_free(NcCompleter *c)
     g_free(c);
 }
 
-static int
-compare_folded(gconstpointer a, gconstpointer b)
+static int compare_folded(gconstpointer a, gconstpointer b)
 {
     g_autofree char *fa = nc_irc_casefold(*(const char *const *)a);
     g_autofree char *fb = nc_irc_casefold(*(const char *const *)b);
     return strcmp(fa, fb);
 }
 
-static char *
-build(NcCompleter *c, int *new_cursor)
+static char *build(NcCompleter *c, int *new_cursor)
 {
     const char *match = g_ptr_array_index(c->matches, c->index);
     gboolean at_start = c->head[0] == '\0' && !nc_irc_is_channel(match, NULL);
@@ -282,12 +268,10 @@ build(NcCompleter *c, int *new_cursor)
     return text;
 }
 
-char *
-nc_completer_next(NcCompleter *c, const char *text, int cursor,
-                  const char *const *candidates, int *new_cursor)
+char *nc_completer_next(NcCompleter *c, const char *text, int cursor, const char *const *candidates,
+                        int *new_cursor)
 {
-    if (c->matches && c->last_text && strcmp(text, c->last_text) == 0 &&
-        cursor == c->last_cursor) {
+    if (c->matches && c->last_text && strcmp(text, c->last_text) == 0 && cursor == c->last_cursor) {
         c->index = (c->index + 1) % c->matches->len;
         return build(c, new_cursor);
     }

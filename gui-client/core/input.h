@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /** The commands the input line understands. */
 typedef enum {
-    NC_CMD_SAY,    /* plain text for the current buffer */
+    NC_CMD_SAY, /* plain text for the current buffer */
     NC_CMD_JOIN,
     NC_CMD_PART,
     NC_CMD_MSG,
@@ -25,7 +25,7 @@ typedef enum {
     NC_CMD_QUIT,
     NC_CMD_CLOSE,
     NC_CMD_QUOTE,
-    NC_CMD_OTHER,  /* an unknown /command, passed to the server as is */
+    NC_CMD_OTHER, /* an unknown /command, passed to the server as is */
 } NcCommandKind;
 
 /** A parsed input line; free the strings with nc_command_clear(). */
@@ -57,8 +57,8 @@ void nc_command_clear(NcCommand *cmd);
  * server relays as ":nick!user@host COMMAND target :text\r\n" within 512
  * bytes.  Unknown user/host parts are assumed as long as servers allow.
  */
-gsize nc_split_budget(const char *nick, const char *user, const char *host,
-                      const char *command, const char *target);
+gsize nc_split_budget(const char *nick, const char *user, const char *host, const char *command,
+                      const char *target);
 
 /**
  * Split text into pieces of at most max_bytes bytes each, breaking at
@@ -105,8 +105,8 @@ void nc_completer_reset(NcCompleter *c);
  * @param new_cursor receives the cursor position after the completion
  * @return the new text, or NULL when nothing matches
  */
-char *nc_completer_next(NcCompleter *c, const char *text, int cursor,
-                        const char *const *candidates, int *new_cursor);
+char *nc_completer_next(NcCompleter *c, const char *text, int cursor, const char *const *candidates,
+                        int *new_cursor);
 
 G_END_DECLS
 #endif

@@ -49,9 +49,8 @@ typedef struct {
 
 /* ---- worker thread -------------------------------------------------- */
 
-static void
-push_event(NcIo *io, NcIoEvent event, guint generation, const char *line,
-           gsize len, int reason)
+static void push_event(NcIo *io, NcIoEvent event, guint generation, const char *line, gsize len,
+                       int reason)
 {
     Event *e = g_new0(Event, 1);
     e->event = event;
@@ -68,15 +67,13 @@ push_event(NcIo *io, NcIoEvent event, guint generation, const char *line,
     g_mutex_unlock(&io->lock);
 }
 
-static void
-on_connect(nt_conn *c, void *data)
+static void on_connect(nt_conn *c, void *data)
 {
     NcIo *io = data;
     push_event(io, NC_IO_CONNECTED, io->conn_generation, NULL, 0, 0);
 }
 
-static void
-on_message(nt_conn *c, const char *msg, size_t len, void *data)
+static void on_message(nt_conn *c, const char *msg, size_t len, void *data)
 {
     NcIo *io = data;
     if (c != io->conn)
@@ -84,15 +81,13 @@ on_message(nt_conn *c, const char *msg, size_t len, void *data)
     push_event(io, NC_IO_LINE, io->conn_generation, msg, len, 0);
 }
 
-static void
-on_frame_error(nt_conn *c, size_t len, void *data)
+static void on_frame_error(nt_conn *c, size_t len, void *data)
 {
     /* An over-long line is dropped; servers may send 8191-byte tag
      * sections, so the limit is generous and the connection lives on. */
 }
 
-static void
-on_closed(nt_conn *c, int reason, void *data)
+static void on_closed(nt_conn *c, int reason, void *data)
 {
     NcIo *io = data;
     if (c == io->conn) {
@@ -110,16 +105,14 @@ static const nt_conn_callbacks conn_callbacks = {
     .on_closed = on_closed,
 };
 
-static void
-command_free(Command *cmd)
+static void command_free(Command *cmd)
 {
     g_free(cmd->host);
     g_free(cmd->data);
     g_free(cmd);
 }
 
-static void
-drop_current(NcIo *io, gboolean flush)
+static void drop_current(NcIo *io, gboolean flush)
 {
     if (!io->conn)
         return;
@@ -134,14 +127,12 @@ drop_current(NcIo *io, gboolean flush)
         nt_conn_close(c);
 }
 
-static void
-stop_loop(void *loop)
+static void stop_loop(void *loop)
 {
     nt_loop_stop(loop);
 }
 
-static void
-run_command(void *data)
+static void run_command(void *data)
 {
     Command *cmd = data;
     NcIo *io = cmd->io;
@@ -156,8 +147,7 @@ run_command(void *data)
             opts.connect_timeout_ms = cmd->timeout_ms;
         io->conn_generation = cmd->generation;
         nt_conn *c = NULL;
-        int rc = nt_conn_connect(io->loop, &c, cmd->host, cmd->port, &opts,
-                                 &conn_callbacks, io);
+        int rc = nt_conn_connect(io->loop, &c, cmd->host, cmd->port, &opts, &conn_callbacks, io);
         if (rc != NT_OK)
             push_event(io, NC_IO_CLOSED, cmd->generation, NULL, 0, rc);
         else
@@ -182,8 +172,7 @@ run_command(void *data)
     command_free(cmd);
 }
 
-static void
-worker_main(void *arg)
+static void worker_main(void *arg)
 {
     NcIo *io = arg;
     nt_loop_run(io->loop);
@@ -193,8 +182,7 @@ worker_main(void *arg)
         nt_loop_run_once(io->loop, 1);
 }
 
-static void
-post(NcIo *io, Command *cmd)
+static void post(NcIo *io, Command *cmd)
 {
     cmd->io = io;
     if (nt_loop_post(io->loop, run_command, cmd) != NT_OK)
@@ -205,8 +193,7 @@ post(NcIo *io, Command *cmd)
 
 /* A source with no fd and no prepare/check: only its ready time, which the
  * worker sets, makes it dispatch. */
-static gboolean
-source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
+static gboolean source_dispatch(GSource *source, GSourceFunc callback, gpointer data)
 {
     return callback(data);
 }
@@ -215,8 +202,7 @@ static GSourceFuncs event_source_funcs = {
     .dispatch = source_dispatch,
 };
 
-static gboolean
-dispatch_events(gpointer data)
+static gboolean dispatch_events(gpointer data)
 {
     NcIo *io = data;
     for (int i = 0; i < NC_IO_BATCH; i++) {
@@ -235,8 +221,7 @@ dispatch_events(gpointer data)
     return G_SOURCE_CONTINUE; /* more wait: stay ready, yield to others */
 }
 
-NcIo *
-nc_io_new(GMainContext *context, NcIoCallback callback, gpointer user_data)
+NcIo *nc_io_new(GMainContext *context, NcIoCallback callback, gpointer user_data)
 {
     NcIo *io = g_new0(NcIo, 1);
     g_mutex_init(&io->lock);
@@ -263,8 +248,7 @@ nc_io_new(GMainContext *context, NcIoCallback callback, gpointer user_data)
     return io;
 }
 
-void
-nc_io_free(NcIo *io)
+void nc_io_free(NcIo *io)
 {
     if (!io)
         return;
@@ -287,8 +271,7 @@ nc_io_free(NcIo *io)
     g_free(io);
 }
 
-guint
-nc_io_connect(NcIo *io, const char *host, guint16 port, guint connect_timeout_ms)
+guint nc_io_connect(NcIo *io, const char *host, guint16 port, guint connect_timeout_ms)
 {
     Command *cmd = g_new0(Command, 1);
     cmd->kind = CMD_CONNECT;
@@ -301,8 +284,7 @@ nc_io_connect(NcIo *io, const char *host, guint16 port, guint connect_timeout_ms
     return generation;
 }
 
-void
-nc_io_send(NcIo *io, const char *line)
+void nc_io_send(NcIo *io, const char *line)
 {
     Command *cmd = g_new0(Command, 1);
     cmd->kind = CMD_SEND;
@@ -311,8 +293,7 @@ nc_io_send(NcIo *io, const char *line)
     post(io, cmd);
 }
 
-void
-nc_io_close(NcIo *io, gboolean flush)
+void nc_io_close(NcIo *io, gboolean flush)
 {
     Command *cmd = g_new0(Command, 1);
     cmd->kind = CMD_CLOSE;

@@ -27,8 +27,8 @@ typedef enum {
  * @param line the line for NC_IO_LINE, else NULL
  * @param reason an NT_E* code for NC_IO_CLOSED, else 0
  */
-typedef void (*NcIoCallback)(NcIoEvent event, guint generation, const char *line,
-                             int reason, gpointer user_data);
+typedef void (*NcIoCallback)(NcIoEvent event, guint generation, const char *line, int reason,
+                             gpointer user_data);
 
 typedef struct _NcIo NcIo;
 

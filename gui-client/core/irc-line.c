@@ -4,8 +4,7 @@
 #include <string.h>
 
 /* IRCv3 escapes tag values so ';', ' ' and line ends can travel in them. */
-static char *
-unescape_tag_value(const char *v)
+static char *unescape_tag_value(const char *v)
 {
     GString *out = g_string_sized_new(strlen(v));
     for (const char *p = v; *p; p++) {
@@ -15,20 +14,33 @@ unescape_tag_value(const char *v)
         }
         p++;
         switch (*p) {
-        case ':': g_string_append_c(out, ';'); break;
-        case 's': g_string_append_c(out, ' '); break;
-        case '\\': g_string_append_c(out, '\\'); break;
-        case 'r': g_string_append_c(out, '\r'); break;
-        case 'n': g_string_append_c(out, '\n'); break;
-        case '\0': p--; break; /* a lone trailing backslash is dropped */
-        default: g_string_append_c(out, *p); break;
+        case ':':
+            g_string_append_c(out, ';');
+            break;
+        case 's':
+            g_string_append_c(out, ' ');
+            break;
+        case '\\':
+            g_string_append_c(out, '\\');
+            break;
+        case 'r':
+            g_string_append_c(out, '\r');
+            break;
+        case 'n':
+            g_string_append_c(out, '\n');
+            break;
+        case '\0':
+            p--;
+            break; /* a lone trailing backslash is dropped */
+        default:
+            g_string_append_c(out, *p);
+            break;
         }
     }
     return g_string_free(out, FALSE);
 }
 
-static void
-parse_tags(NcIrcLine *line, const char *text, gsize len)
+static void parse_tags(NcIrcLine *line, const char *text, gsize len)
 {
     g_autofree char *copy = g_strndup(text, len);
     g_auto(GStrv) parts = g_strsplit(copy, ";", -1);
@@ -39,16 +51,14 @@ parse_tags(NcIrcLine *line, const char *text, gsize len)
         char *eq = strchr(parts[i], '=');
         if (eq) {
             *eq = '\0';
-            g_hash_table_replace(line->tags, g_strdup(parts[i]),
-                                 unescape_tag_value(eq + 1));
+            g_hash_table_replace(line->tags, g_strdup(parts[i]), unescape_tag_value(eq + 1));
         } else {
             g_hash_table_replace(line->tags, g_strdup(parts[i]), g_strdup(""));
         }
     }
 }
 
-static void
-parse_prefix(NcIrcLine *line, const char *text, gsize len)
+static void parse_prefix(NcIrcLine *line, const char *text, gsize len)
 {
     line->prefix = g_strndup(text, len);
     const char *bang = strchr(line->prefix, '!');
@@ -65,8 +75,7 @@ parse_prefix(NcIrcLine *line, const char *text, gsize len)
     }
 }
 
-NcIrcLine *
-nc_irc_line_parse(const char *raw)
+NcIrcLine *nc_irc_line_parse(const char *raw)
 {
     g_return_val_if_fail(raw != NULL, NULL);
     gsize len = strlen(raw);
@@ -126,8 +135,7 @@ fail:
     return NULL;
 }
 
-void
-nc_irc_line_free(NcIrcLine *line)
+void nc_irc_line_free(NcIrcLine *line)
 {
     if (!line)
         return;
@@ -142,20 +150,17 @@ nc_irc_line_free(NcIrcLine *line)
     g_free(line);
 }
 
-const char *
-nc_irc_line_param(const NcIrcLine *line, guint i)
+const char *nc_irc_line_param(const NcIrcLine *line, guint i)
 {
     return i < line->n_params ? line->params[i] : NULL;
 }
 
-const char *
-nc_irc_line_tag(const NcIrcLine *line, const char *name)
+const char *nc_irc_line_tag(const NcIrcLine *line, const char *name)
 {
     return line->tags ? g_hash_table_lookup(line->tags, name) : NULL;
 }
 
-gint64
-nc_irc_line_time(const NcIrcLine *line, gint64 fallback_us)
+gint64 nc_irc_line_time(const NcIrcLine *line, gint64 fallback_us)
 {
     const char *t = nc_irc_line_tag(line, "time");
     if (!t || !*t)
@@ -167,24 +172,31 @@ nc_irc_line_time(const NcIrcLine *line, gint64 fallback_us)
     return g_date_time_to_unix(dt) * G_USEC_PER_SEC + g_date_time_get_microsecond(dt);
 }
 
-char *
-nc_irc_casefold(const char *name)
+char *nc_irc_casefold(const char *name)
 {
     char *out = g_ascii_strdown(name, -1);
     for (char *p = out; *p; p++) {
         switch (*p) {
-        case '[': *p = '{'; break;
-        case ']': *p = '}'; break;
-        case '\\': *p = '|'; break;
-        case '~': *p = '^'; break;
-        default: break;
+        case '[':
+            *p = '{';
+            break;
+        case ']':
+            *p = '}';
+            break;
+        case '\\':
+            *p = '|';
+            break;
+        case '~':
+            *p = '^';
+            break;
+        default:
+            break;
         }
     }
     return out;
 }
 
-gboolean
-nc_irc_name_equal(const char *a, const char *b)
+gboolean nc_irc_name_equal(const char *a, const char *b)
 {
     if (!a || !b)
         return a == b;
@@ -193,8 +205,7 @@ nc_irc_name_equal(const char *a, const char *b)
     return strcmp(fa, fb) == 0;
 }
 
-gboolean
-nc_irc_is_channel(const char *name, const char *chantypes)
+gboolean nc_irc_is_channel(const char *name, const char *chantypes)
 {
     if (!name || !*name)
         return FALSE;

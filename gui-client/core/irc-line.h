@@ -14,13 +14,13 @@ G_BEGIN_DECLS
 
 /** A parsed server line.  Every string is owned by the line. */
 typedef struct {
-    GHashTable *tags;  /* tag name -> unescaped value ("" when bare); NULL if none */
-    char *prefix;      /* "nick!user@host" or "server.name", NULL when absent */
-    char *nick;        /* the nick (or server) part of the prefix, or NULL */
-    char *user;        /* the user part, or NULL */
-    char *host;        /* the host part, or NULL */
-    char *command;     /* upper-cased command or three-digit numeric */
-    char **params;     /* NULL-terminated; the trailing parameter is last */
+    GHashTable *tags; /* tag name -> unescaped value ("" when bare); NULL if none */
+    char *prefix;     /* "nick!user@host" or "server.name", NULL when absent */
+    char *nick;       /* the nick (or server) part of the prefix, or NULL */
+    char *user;       /* the user part, or NULL */
+    char *host;       /* the host part, or NULL */
+    char *command;    /* upper-cased command or three-digit numeric */
+    char **params;    /* NULL-terminated; the trailing parameter is last */
     guint n_params;
 } NcIrcLine;
 

@@ -17,8 +17,7 @@ struct _NcLogger {
     GHashTable *open; /* "network\nbuffer" -> OpenLog*, one per buffer */
 };
 
-static void
-open_log_free(gpointer p)
+static void open_log_free(gpointer p)
 {
     OpenLog *o = p;
     if (o->file)
@@ -27,18 +26,16 @@ open_log_free(gpointer p)
     g_free(o);
 }
 
-NcLogger *
-nc_logger_new(const char *dir)
+NcLogger *nc_logger_new(const char *dir)
 {
     NcLogger *logger = g_new0(NcLogger, 1);
-    logger->dir = dir ? g_strdup(dir)
-                      : g_build_filename(g_get_user_data_dir(), "natter", "logs", NULL);
+    logger->dir =
+        dir ? g_strdup(dir) : g_build_filename(g_get_user_data_dir(), "natter", "logs", NULL);
     logger->open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, open_log_free);
     return logger;
 }
 
-void
-nc_logger_free(NcLogger *logger)
+void nc_logger_free(NcLogger *logger)
 {
     if (!logger)
         return;
@@ -47,16 +44,14 @@ nc_logger_free(NcLogger *logger)
     g_free(logger);
 }
 
-const char *
-nc_logger_get_dir(NcLogger *logger)
+const char *nc_logger_get_dir(NcLogger *logger)
 {
     return logger->dir;
 }
 
 /* Channel names may hold '/', leading dots and control characters; none
  * of that may steer the path out of the log folder. */
-static char *
-safe_name(const char *name)
+static char *safe_name(const char *name)
 {
     char *folded = nc_irc_casefold(name && *name ? name : "_");
     for (char *p = folded; *p; p++)
@@ -67,16 +62,14 @@ safe_name(const char *name)
     return folded;
 }
 
-static char *
-buffer_dir(NcLogger *logger, const char *network, const char *buffer)
+static char *buffer_dir(NcLogger *logger, const char *network, const char *buffer)
 {
     g_autofree char *n = safe_name(network);
     g_autofree char *b = safe_name(buffer);
     return g_build_filename(logger->dir, n, b, NULL);
 }
 
-char *
-nc_logger_path(NcLogger *logger, const char *network, const char *buffer, gint64 time_us)
+char *nc_logger_path(NcLogger *logger, const char *network, const char *buffer, gint64 time_us)
 {
     g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
     g_autoptr(GDateTime) local = g_date_time_to_local(utc);
@@ -85,8 +78,7 @@ nc_logger_path(NcLogger *logger, const char *network, const char *buffer, gint64
     return g_build_filename(dir, day, NULL);
 }
 
-char *
-nc_message_format_plain(NcMessage *msg)
+char *nc_message_format_plain(NcMessage *msg)
 {
     const char *sender = nc_message_get_sender(msg);
     const char *text = nc_message_get_text(msg);
@@ -110,8 +102,7 @@ nc_message_format_plain(NcMessage *msg)
     }
 }
 
-gboolean
-nc_logger_write(NcLogger *logger, const char *network, const char *buffer, NcMessage *msg)
+gboolean nc_logger_write(NcLogger *logger, const char *network, const char *buffer, NcMessage *msg)
 {
     NcMessageKind kind = nc_message_get_kind(msg);
     if (kind == NC_MSG_HISTORY || kind == NC_MSG_STATUS)
@@ -143,14 +134,12 @@ nc_logger_write(NcLogger *logger, const char *network, const char *buffer, NcMes
     return fflush(o->file) == 0 && ok;
 }
 
-static int
-compare_desc(gconstpointer a, gconstpointer b)
+static int compare_desc(gconstpointer a, gconstpointer b)
 {
     return -strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static NcMessage *
-history_message(const char *line)
+static NcMessage *history_message(const char *line)
 {
     gint64 t = g_get_real_time();
     const char *text = line;
@@ -167,8 +156,7 @@ history_message(const char *line)
     return nc_message_new(t, NC_MSG_HISTORY, NC_MSG_FLAG_NONE, NULL, text);
 }
 
-GPtrArray *
-nc_logger_tail(NcLogger *logger, const char *network, const char *buffer, guint n)
+GPtrArray *nc_logger_tail(NcLogger *logger, const char *network, const char *buffer, guint n)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
     g_autofree char *dir = buffer_dir(logger, network, buffer);

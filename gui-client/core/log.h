@@ -28,24 +28,21 @@ const char *nc_logger_get_dir(NcLogger *logger);
  * to lower case and made safe as file names.
  * @return a newly allocated path
  */
-char *nc_logger_path(NcLogger *logger, const char *network, const char *buffer,
-                     gint64 time_us);
+char *nc_logger_path(NcLogger *logger, const char *network, const char *buffer, gint64 time_us);
 
 /**
  * Append one message (flushed at once, so a crash loses nothing and other
  * programs see it).  Status and history lines are not logged.
  * @return TRUE when written
  */
-gboolean nc_logger_write(NcLogger *logger, const char *network, const char *buffer,
-                         NcMessage *msg);
+gboolean nc_logger_write(NcLogger *logger, const char *network, const char *buffer, NcMessage *msg);
 
 /**
  * The last n logged lines of a buffer, oldest first, as NC_MSG_HISTORY
  * messages, looking back through the newest files.
  * @return a GPtrArray of NcMessage (free with g_ptr_array_unref)
  */
-GPtrArray *nc_logger_tail(NcLogger *logger, const char *network, const char *buffer,
-                          guint n);
+GPtrArray *nc_logger_tail(NcLogger *logger, const char *network, const char *buffer, guint n);
 
 /**
  * A message as one line of text without time: "<nick> text",

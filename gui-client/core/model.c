@@ -18,8 +18,7 @@ struct _NcMessage {
 
 G_DEFINE_TYPE(NcMessage, nc_message, G_TYPE_OBJECT)
 
-static void
-nc_message_finalize(GObject *object)
+static void nc_message_finalize(GObject *object)
 {
     NcMessage *self = NC_MESSAGE(object);
     g_free(self->sender);
@@ -27,20 +26,15 @@ nc_message_finalize(GObject *object)
     G_OBJECT_CLASS(nc_message_parent_class)->finalize(object);
 }
 
-static void
-nc_message_class_init(NcMessageClass *klass)
+static void nc_message_class_init(NcMessageClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = nc_message_finalize;
 }
 
-static void
-nc_message_init(NcMessage *self)
-{
-}
+static void nc_message_init(NcMessage *self) {}
 
-NcMessage *
-nc_message_new(gint64 time_us, NcMessageKind kind, NcMessageFlags flags,
-               const char *sender, const char *text)
+NcMessage *nc_message_new(gint64 time_us, NcMessageKind kind, NcMessageFlags flags,
+                          const char *sender, const char *text)
 {
     NcMessage *self = g_object_new(NC_TYPE_MESSAGE, NULL);
     self->time_us = time_us;
@@ -52,14 +46,28 @@ nc_message_new(gint64 time_us, NcMessageKind kind, NcMessageFlags flags,
     return self;
 }
 
-gint64 nc_message_get_time(NcMessage *self) { return self->time_us; }
-NcMessageKind nc_message_get_kind(NcMessage *self) { return self->kind; }
-NcMessageFlags nc_message_get_flags(NcMessage *self) { return self->flags; }
-const char *nc_message_get_sender(NcMessage *self) { return self->sender; }
-const char *nc_message_get_text(NcMessage *self) { return self->text; }
+gint64 nc_message_get_time(NcMessage *self)
+{
+    return self->time_us;
+}
+NcMessageKind nc_message_get_kind(NcMessage *self)
+{
+    return self->kind;
+}
+NcMessageFlags nc_message_get_flags(NcMessage *self)
+{
+    return self->flags;
+}
+const char *nc_message_get_sender(NcMessage *self)
+{
+    return self->sender;
+}
+const char *nc_message_get_text(NcMessage *self)
+{
+    return self->text;
+}
 
-gboolean
-nc_message_kind_is_event(NcMessageKind kind)
+gboolean nc_message_kind_is_event(NcMessageKind kind)
 {
     switch (kind) {
     case NC_MSG_JOIN:
@@ -75,11 +83,9 @@ nc_message_kind_is_event(NcMessageKind kind)
     }
 }
 
-gboolean
-nc_message_kind_folds(NcMessageKind kind)
+gboolean nc_message_kind_folds(NcMessageKind kind)
 {
-    return kind == NC_MSG_JOIN || kind == NC_MSG_PART || kind == NC_MSG_QUIT ||
-           kind == NC_MSG_NICK;
+    return kind == NC_MSG_JOIN || kind == NC_MSG_PART || kind == NC_MSG_QUIT || kind == NC_MSG_NICK;
 }
 
 /* ---- NcMember ------------------------------------------------------- */
@@ -94,8 +100,7 @@ struct _NcMember {
 
 G_DEFINE_TYPE(NcMember, nc_member, G_TYPE_OBJECT)
 
-static void
-nc_member_finalize(GObject *object)
+static void nc_member_finalize(GObject *object)
 {
     NcMember *self = NC_MEMBER(object);
     g_free(self->nick);
@@ -104,19 +109,14 @@ nc_member_finalize(GObject *object)
     G_OBJECT_CLASS(nc_member_parent_class)->finalize(object);
 }
 
-static void
-nc_member_class_init(NcMemberClass *klass)
+static void nc_member_class_init(NcMemberClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = nc_member_finalize;
 }
 
-static void
-nc_member_init(NcMember *self)
-{
-}
+static void nc_member_init(NcMember *self) {}
 
-NcMember *
-nc_member_new(const char *nick, const char *prefixes, int rank)
+NcMember *nc_member_new(const char *nick, const char *prefixes, int rank)
 {
     NcMember *self = g_object_new(NC_TYPE_MEMBER, NULL);
     self->nick = g_strdup(nick);
@@ -126,12 +126,20 @@ nc_member_new(const char *nick, const char *prefixes, int rank)
     return self;
 }
 
-const char *nc_member_get_nick(NcMember *self) { return self->nick; }
-const char *nc_member_get_prefixes(NcMember *self) { return self->prefixes; }
-int nc_member_get_rank(NcMember *self) { return self->rank; }
+const char *nc_member_get_nick(NcMember *self)
+{
+    return self->nick;
+}
+const char *nc_member_get_prefixes(NcMember *self)
+{
+    return self->prefixes;
+}
+int nc_member_get_rank(NcMember *self)
+{
+    return self->rank;
+}
 
-int
-nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused)
+int nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused)
 {
     const NcMember *ma = a, *mb = b;
     if (ma->rank != mb->rank)
@@ -172,24 +180,37 @@ static GParamSpec *buffer_props[BUF_N_PROPS];
 
 G_DEFINE_TYPE(NcBuffer, nc_buffer, G_TYPE_OBJECT)
 
-static void
-nc_buffer_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+static void nc_buffer_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
     NcBuffer *self = NC_BUFFER(object);
     switch (id) {
-    case BUF_PROP_NAME: g_value_set_string(value, self->name); break;
-    case BUF_PROP_TOPIC: g_value_set_string(value, self->topic); break;
-    case BUF_PROP_JOINED: g_value_set_boolean(value, self->joined); break;
-    case BUF_PROP_UNREAD: g_value_set_uint(value, self->unread); break;
-    case BUF_PROP_MENTIONS: g_value_set_uint(value, self->mentions); break;
-    case BUF_PROP_ACTIVE: g_value_set_boolean(value, self->active); break;
-    case BUF_PROP_MARKER: g_value_set_object(value, self->marker); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    case BUF_PROP_NAME:
+        g_value_set_string(value, self->name);
+        break;
+    case BUF_PROP_TOPIC:
+        g_value_set_string(value, self->topic);
+        break;
+    case BUF_PROP_JOINED:
+        g_value_set_boolean(value, self->joined);
+        break;
+    case BUF_PROP_UNREAD:
+        g_value_set_uint(value, self->unread);
+        break;
+    case BUF_PROP_MENTIONS:
+        g_value_set_uint(value, self->mentions);
+        break;
+    case BUF_PROP_ACTIVE:
+        g_value_set_boolean(value, self->active);
+        break;
+    case BUF_PROP_MARKER:
+        g_value_set_object(value, self->marker);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
 }
 
-static void
-nc_buffer_finalize(GObject *object)
+static void nc_buffer_finalize(GObject *object)
 {
     NcBuffer *self = NC_BUFFER(object);
     g_free(self->name);
@@ -200,8 +221,7 @@ nc_buffer_finalize(GObject *object)
     G_OBJECT_CLASS(nc_buffer_parent_class)->finalize(object);
 }
 
-static void
-nc_buffer_class_init(NcBufferClass *klass)
+static void nc_buffer_class_init(NcBufferClass *klass)
 {
     GObjectClass *oc = G_OBJECT_CLASS(klass);
     oc->get_property = nc_buffer_get_property;
@@ -211,14 +231,14 @@ nc_buffer_class_init(NcBufferClass *klass)
     buffer_props[BUF_PROP_TOPIC] = g_param_spec_string("topic", NULL, NULL, "", ro);
     buffer_props[BUF_PROP_JOINED] = g_param_spec_boolean("joined", NULL, NULL, FALSE, ro);
     buffer_props[BUF_PROP_UNREAD] = g_param_spec_uint("unread", NULL, NULL, 0, G_MAXUINT, 0, ro);
-    buffer_props[BUF_PROP_MENTIONS] = g_param_spec_uint("mentions", NULL, NULL, 0, G_MAXUINT, 0, ro);
+    buffer_props[BUF_PROP_MENTIONS] =
+        g_param_spec_uint("mentions", NULL, NULL, 0, G_MAXUINT, 0, ro);
     buffer_props[BUF_PROP_ACTIVE] = g_param_spec_boolean("active", NULL, NULL, FALSE, ro);
     buffer_props[BUF_PROP_MARKER] = g_param_spec_object("marker", NULL, NULL, NC_TYPE_MESSAGE, ro);
     g_object_class_install_properties(oc, BUF_N_PROPS, buffer_props);
 }
 
-static void
-nc_buffer_init(NcBuffer *self)
+static void nc_buffer_init(NcBuffer *self)
 {
     self->messages = g_list_store_new(NC_TYPE_MESSAGE);
     self->members = g_list_store_new(NC_TYPE_MEMBER);
@@ -226,8 +246,7 @@ nc_buffer_init(NcBuffer *self)
     self->scrollback = 5000;
 }
 
-NcBuffer *
-nc_buffer_new(NcBufferKind kind, const char *name)
+NcBuffer *nc_buffer_new(NcBufferKind kind, const char *name)
 {
     NcBuffer *self = g_object_new(NC_TYPE_BUFFER, NULL);
     self->kind = kind;
@@ -235,19 +254,48 @@ nc_buffer_new(NcBufferKind kind, const char *name)
     return self;
 }
 
-NcBufferKind nc_buffer_get_kind(NcBuffer *self) { return self->kind; }
-const char *nc_buffer_get_name(NcBuffer *self) { return self->name; }
-GListModel *nc_buffer_get_messages(NcBuffer *self) { return G_LIST_MODEL(self->messages); }
-GListModel *nc_buffer_get_members(NcBuffer *self) { return G_LIST_MODEL(self->members); }
-guint nc_buffer_get_scrollback(NcBuffer *self) { return self->scrollback; }
-const char *nc_buffer_get_topic(NcBuffer *self) { return self->topic; }
-gboolean nc_buffer_get_joined(NcBuffer *self) { return self->joined; }
-guint nc_buffer_get_unread(NcBuffer *self) { return self->unread; }
-guint nc_buffer_get_mentions(NcBuffer *self) { return self->mentions; }
-gboolean nc_buffer_get_active(NcBuffer *self) { return self->active; }
+NcBufferKind nc_buffer_get_kind(NcBuffer *self)
+{
+    return self->kind;
+}
+const char *nc_buffer_get_name(NcBuffer *self)
+{
+    return self->name;
+}
+GListModel *nc_buffer_get_messages(NcBuffer *self)
+{
+    return G_LIST_MODEL(self->messages);
+}
+GListModel *nc_buffer_get_members(NcBuffer *self)
+{
+    return G_LIST_MODEL(self->members);
+}
+guint nc_buffer_get_scrollback(NcBuffer *self)
+{
+    return self->scrollback;
+}
+const char *nc_buffer_get_topic(NcBuffer *self)
+{
+    return self->topic;
+}
+gboolean nc_buffer_get_joined(NcBuffer *self)
+{
+    return self->joined;
+}
+guint nc_buffer_get_unread(NcBuffer *self)
+{
+    return self->unread;
+}
+guint nc_buffer_get_mentions(NcBuffer *self)
+{
+    return self->mentions;
+}
+gboolean nc_buffer_get_active(NcBuffer *self)
+{
+    return self->active;
+}
 
-void
-nc_buffer_set_name(NcBuffer *self, const char *name)
+void nc_buffer_set_name(NcBuffer *self, const char *name)
 {
     if (g_strcmp0(self->name, name) == 0)
         return;
@@ -256,8 +304,7 @@ nc_buffer_set_name(NcBuffer *self, const char *name)
     g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_NAME]);
 }
 
-static void
-set_marker(NcBuffer *self, NcMessage *marker)
+static void set_marker(NcBuffer *self, NcMessage *marker)
 {
     if (self->marker == marker)
         return;
@@ -265,10 +312,12 @@ set_marker(NcBuffer *self, NcMessage *marker)
     g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_MARKER]);
 }
 
-NcMessage *nc_buffer_get_marker(NcBuffer *self) { return self->marker; }
+NcMessage *nc_buffer_get_marker(NcBuffer *self)
+{
+    return self->marker;
+}
 
-guint
-nc_buffer_get_marker_position(NcBuffer *self)
+guint nc_buffer_get_marker_position(NcBuffer *self)
 {
     if (!self->marker)
         return G_MAXUINT;
@@ -282,15 +331,13 @@ nc_buffer_get_marker_position(NcBuffer *self)
     return G_MAXUINT;
 }
 
-void
-nc_buffer_clear_marker(NcBuffer *self)
+void nc_buffer_clear_marker(NcBuffer *self)
 {
     self->marker_armed = FALSE;
     set_marker(self, NULL);
 }
 
-static void
-trim_scrollback(NcBuffer *self)
+static void trim_scrollback(NcBuffer *self)
 {
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->messages));
     if (n <= self->scrollback)
@@ -313,8 +360,7 @@ trim_scrollback(NcBuffer *self)
     g_list_store_splice(self->messages, 0, chunk, NULL, 0);
 }
 
-void
-nc_buffer_append(NcBuffer *self, NcMessage *msg)
+void nc_buffer_append(NcBuffer *self, NcMessage *msg)
 {
     g_list_store_append(self->messages, msg);
     trim_scrollback(self);
@@ -336,8 +382,7 @@ nc_buffer_append(NcBuffer *self, NcMessage *msg)
     }
 }
 
-void
-nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages)
+void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages)
 {
     if (!messages || messages->len == 0)
         return;
@@ -345,15 +390,13 @@ nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages)
     trim_scrollback(self);
 }
 
-void
-nc_buffer_set_scrollback(NcBuffer *self, guint limit)
+void nc_buffer_set_scrollback(NcBuffer *self, guint limit)
 {
     self->scrollback = MAX(limit, 10);
     trim_scrollback(self);
 }
 
-void
-nc_buffer_set_topic(NcBuffer *self, const char *topic)
+void nc_buffer_set_topic(NcBuffer *self, const char *topic)
 {
     if (g_strcmp0(self->topic, topic ? topic : "") == 0)
         return;
@@ -362,8 +405,7 @@ nc_buffer_set_topic(NcBuffer *self, const char *topic)
     g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_TOPIC]);
 }
 
-void
-nc_buffer_set_joined(NcBuffer *self, gboolean joined)
+void nc_buffer_set_joined(NcBuffer *self, gboolean joined)
 {
     joined = !!joined;
     if (self->joined == joined)
@@ -372,8 +414,7 @@ nc_buffer_set_joined(NcBuffer *self, gboolean joined)
     g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_JOINED]);
 }
 
-void
-nc_buffer_set_active(NcBuffer *self, gboolean active)
+void nc_buffer_set_active(NcBuffer *self, gboolean active)
 {
     active = !!active;
     if (self->active != active) {
@@ -398,8 +439,7 @@ nc_buffer_set_active(NcBuffer *self, gboolean active)
     }
 }
 
-static gboolean
-find_member_pos(NcBuffer *self, const char *nick, guint *pos)
+static gboolean find_member_pos(NcBuffer *self, const char *nick, guint *pos)
 {
     g_autofree char *folded = nc_irc_casefold(nick);
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->members));
@@ -415,8 +455,7 @@ find_member_pos(NcBuffer *self, const char *nick, guint *pos)
     return FALSE;
 }
 
-NcMember *
-nc_buffer_find_member(NcBuffer *self, const char *nick)
+NcMember *nc_buffer_find_member(NcBuffer *self, const char *nick)
 {
     guint pos;
     if (!find_member_pos(self, nick, &pos))
@@ -426,8 +465,7 @@ nc_buffer_find_member(NcBuffer *self, const char *nick)
     return m;
 }
 
-void
-nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank)
+void nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank)
 {
     guint pos;
     if (find_member_pos(self, nick, &pos))
@@ -436,8 +474,7 @@ nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int
     g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
 }
 
-gboolean
-nc_buffer_remove_member(NcBuffer *self, const char *nick)
+gboolean nc_buffer_remove_member(NcBuffer *self, const char *nick)
 {
     guint pos;
     if (!find_member_pos(self, nick, &pos))
@@ -446,8 +483,7 @@ nc_buffer_remove_member(NcBuffer *self, const char *nick)
     return TRUE;
 }
 
-gboolean
-nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const char *new_nick)
+gboolean nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const char *new_nick)
 {
     guint pos;
     if (!find_member_pos(self, old_nick, &pos))
@@ -459,14 +495,12 @@ nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const char *new_ni
     return TRUE;
 }
 
-void
-nc_buffer_clear_members(NcBuffer *self)
+void nc_buffer_clear_members(NcBuffer *self)
 {
     g_list_store_remove_all(self->members);
 }
 
-char **
-nc_buffer_dup_member_nicks(NcBuffer *self)
+char **nc_buffer_dup_member_nicks(NcBuffer *self)
 {
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->members));
     char **out = g_new0(char *, n + 1);
@@ -491,8 +525,7 @@ struct _NcNetwork {
 
 G_DEFINE_TYPE(NcNetwork, nc_network, G_TYPE_OBJECT)
 
-static void
-nc_network_finalize(GObject *object)
+static void nc_network_finalize(GObject *object)
 {
     NcNetwork *self = NC_NETWORK(object);
     g_free(self->name);
@@ -503,14 +536,12 @@ nc_network_finalize(GObject *object)
     G_OBJECT_CLASS(nc_network_parent_class)->finalize(object);
 }
 
-static void
-nc_network_class_init(NcNetworkClass *klass)
+static void nc_network_class_init(NcNetworkClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = nc_network_finalize;
 }
 
-static void
-nc_network_init(NcNetwork *self)
+static void nc_network_init(NcNetwork *self)
 {
     self->buffers = g_list_store_new(NC_TYPE_BUFFER);
     self->prefix_modes = g_strdup("ov");
@@ -518,8 +549,7 @@ nc_network_init(NcNetwork *self)
     self->scrollback = 5000;
 }
 
-NcNetwork *
-nc_network_new(const char *name)
+NcNetwork *nc_network_new(const char *name)
 {
     NcNetwork *self = g_object_new(NC_TYPE_NETWORK, NULL);
     self->name = g_strdup(name);
@@ -528,13 +558,24 @@ nc_network_new(const char *name)
     return self;
 }
 
-const char *nc_network_get_name(NcNetwork *self) { return self->name; }
-GListModel *nc_network_get_buffers(NcNetwork *self) { return G_LIST_MODEL(self->buffers); }
-NcBuffer *nc_network_get_server_buffer(NcNetwork *self) { return self->server; }
-const char *nc_network_get_prefix_symbols(NcNetwork *self) { return self->prefix_symbols; }
+const char *nc_network_get_name(NcNetwork *self)
+{
+    return self->name;
+}
+GListModel *nc_network_get_buffers(NcNetwork *self)
+{
+    return G_LIST_MODEL(self->buffers);
+}
+NcBuffer *nc_network_get_server_buffer(NcNetwork *self)
+{
+    return self->server;
+}
+const char *nc_network_get_prefix_symbols(NcNetwork *self)
+{
+    return self->prefix_symbols;
+}
 
-NcBuffer *
-nc_network_find_buffer(NcNetwork *self, const char *name)
+NcBuffer *nc_network_find_buffer(NcNetwork *self, const char *name)
 {
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->buffers));
     for (guint i = 1; i < n; i++) {
@@ -545,8 +586,7 @@ nc_network_find_buffer(NcNetwork *self, const char *name)
     return NULL;
 }
 
-NcBuffer *
-nc_network_ensure_buffer(NcNetwork *self, NcBufferKind kind, const char *name)
+NcBuffer *nc_network_ensure_buffer(NcNetwork *self, NcBufferKind kind, const char *name)
 {
     NcBuffer *b = nc_network_find_buffer(self, name);
     if (b)
@@ -558,8 +598,7 @@ nc_network_ensure_buffer(NcNetwork *self, NcBufferKind kind, const char *name)
     return b;
 }
 
-gboolean
-nc_network_remove_buffer(NcNetwork *self, NcBuffer *buffer)
+gboolean nc_network_remove_buffer(NcNetwork *self, NcBuffer *buffer)
 {
     guint pos;
     if (buffer == self->server || !g_list_store_find(self->buffers, buffer, &pos))
@@ -568,8 +607,7 @@ nc_network_remove_buffer(NcNetwork *self, NcBuffer *buffer)
     return TRUE;
 }
 
-void
-nc_network_set_prefix(NcNetwork *self, const char *value)
+void nc_network_set_prefix(NcNetwork *self, const char *value)
 {
     /* PREFIX=(qaohv)~&@%+ */
     if (!value || value[0] != '(')
@@ -586,22 +624,19 @@ nc_network_set_prefix(NcNetwork *self, const char *value)
     self->prefix_symbols = g_strdup(close + 1);
 }
 
-char
-nc_network_prefix_mode_to_symbol(NcNetwork *self, char mode)
+char nc_network_prefix_mode_to_symbol(NcNetwork *self, char mode)
 {
     const char *p = mode ? strchr(self->prefix_modes, mode) : NULL;
     return p ? self->prefix_symbols[p - self->prefix_modes] : 0;
 }
 
-int
-nc_network_prefix_rank(NcNetwork *self, char symbol)
+int nc_network_prefix_rank(NcNetwork *self, char symbol)
 {
     const char *p = symbol ? strchr(self->prefix_symbols, symbol) : NULL;
     return p ? (int)(p - self->prefix_symbols) : G_MAXINT;
 }
 
-void
-nc_network_set_scrollback(NcNetwork *self, guint limit)
+void nc_network_set_scrollback(NcNetwork *self, guint limit)
 {
     self->scrollback = limit;
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->buffers));

@@ -13,8 +13,8 @@ G_BEGIN_DECLS
 
 /** What a message is, which decides how it is drawn and logged. */
 typedef enum {
-    NC_MSG_PRIVMSG,  /* an ordinary message */
-    NC_MSG_ACTION,   /* /me */
+    NC_MSG_PRIVMSG, /* an ordinary message */
+    NC_MSG_ACTION,  /* /me */
     NC_MSG_NOTICE,
     NC_MSG_JOIN,
     NC_MSG_PART,
@@ -23,10 +23,10 @@ typedef enum {
     NC_MSG_NICK,
     NC_MSG_TOPIC,
     NC_MSG_MODE,
-    NC_MSG_STATUS,   /* the client's own information line */
-    NC_MSG_ERROR,    /* an error the user must see */
-    NC_MSG_SERVER,   /* numerics and server notices */
-    NC_MSG_HISTORY,  /* a line reloaded from the on-disk log */
+    NC_MSG_STATUS,  /* the client's own information line */
+    NC_MSG_ERROR,   /* an error the user must see */
+    NC_MSG_SERVER,  /* numerics and server notices */
+    NC_MSG_HISTORY, /* a line reloaded from the on-disk log */
 } NcMessageKind;
 
 /** Flags on a message. */

@@ -34,22 +34,34 @@ struct _NaApp {
 G_DEFINE_TYPE(NaApp, na_app, GTK_TYPE_APPLICATION)
 
 static const GOptionEntry options[] = {
-    {"server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("Connect to this IRC server"), N_("HOST[:PORT]")},
+    {"server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("Connect to this IRC server"),
+     N_("HOST[:PORT]")},
     {"nick", 'n', 0, G_OPTION_ARG_STRING, NULL, N_("Use this nickname"), N_("NICK")},
     {"realname", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Use this real name"), N_("NAME")},
-    {"join", 'j', 0, G_OPTION_ARG_STRING_ARRAY, NULL, N_("Join this channel once connected (repeatable)"), N_("#CHANNEL")},
-    {"host-local", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Host a chat on this computer (start natterd) and join it"), NULL},
-    {"no-discovery", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Do not look for chats hosted on the local network"), NULL},
+    {"join", 'j', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
+     N_("Join this channel once connected (repeatable)"), N_("#CHANNEL")},
+    {"host-local", 0, 0, G_OPTION_ARG_NONE, NULL,
+     N_("Host a chat on this computer (start natterd) and join it"), NULL},
+    {"no-discovery", 0, 0, G_OPTION_ARG_NONE, NULL,
+     N_("Do not look for chats hosted on the local network"), NULL},
     {"version", 'v', 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
-GSettings *na_app_get_settings(NaApp *self) { return self->settings; }
-NcLogger *na_app_get_logger(NaApp *self) { return self->logger; }
-NcDiscovery *na_app_get_discovery(NaApp *self) { return self->discovery; }
+GSettings *na_app_get_settings(NaApp *self)
+{
+    return self->settings;
+}
+NcLogger *na_app_get_logger(NaApp *self)
+{
+    return self->logger;
+}
+NcDiscovery *na_app_get_discovery(NaApp *self)
+{
+    return self->discovery;
+}
 
-static NaWindow *
-main_window(NaApp *self)
+static NaWindow *main_window(NaApp *self)
 {
     GtkWindow *w = gtk_application_get_active_window(GTK_APPLICATION(self));
     if (w && NA_IS_WINDOW(w))
@@ -63,8 +75,7 @@ main_window(NaApp *self)
 
 /* Settings come from the installed schema, or (running from the build
  * tree) from the one compiled next to the build's data files. */
-static GSettings *
-load_settings(void)
+static GSettings *load_settings(void)
 {
     GSettingsSchemaSource *def = g_settings_schema_source_get_default();
     GSettingsSchema *schema = def ? g_settings_schema_source_lookup(def, APP_ID, TRUE) : NULL;
@@ -83,21 +94,21 @@ load_settings(void)
     return s;
 }
 
-static char *
-setting_or(NaApp *self, const char *key, const char *fallback)
+static char *setting_or(NaApp *self, const char *key, const char *fallback)
 {
     g_autofree char *v = self->settings ? g_settings_get_string(self->settings, key) : NULL;
     return g_strdup(v && *v ? v : fallback);
 }
 
-NcClient *
-na_app_connect(NaApp *self, const char *host, guint16 port, const char *nick,
-               const char *realname, const char *password, const char *const *channels)
+NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, const char *nick,
+                         const char *realname, const char *password, const char *const *channels)
 {
     g_autofree char *default_nick = setting_or(self, "nick", g_get_user_name());
-    NcClient *c = nc_client_new(host, port, nick && *nick ? nick : default_nick, realname, password);
+    NcClient *c =
+        nc_client_new(host, port, nick && *nick ? nick : default_nick, realname, password);
     nc_client_set_logger(c, self->logger,
-                         self->settings ? g_settings_get_uint(self->settings, "reload-lines") : 100);
+                         self->settings ? g_settings_get_uint(self->settings, "reload-lines")
+                                        : 100);
     if (self->settings) {
         nc_network_set_scrollback(nc_client_get_network(c),
                                   g_settings_get_uint(self->settings, "scrollback"));
@@ -113,10 +124,9 @@ na_app_connect(NaApp *self, const char *host, guint16 port, const char *nick,
     return c;
 }
 
-void
-na_app_remember(NaApp *self, const char *host, guint16 port, const char *nick,
-                const char *realname, const char *password, const char *const *channels,
-                gboolean host_locally)
+void na_app_remember(NaApp *self, const char *host, guint16 port, const char *nick,
+                     const char *realname, const char *password, const char *const *channels,
+                     gboolean host_locally)
 {
     if (!self->settings)
         return;
@@ -135,32 +145,31 @@ na_app_remember(NaApp *self, const char *host, guint16 port, const char *nick,
 
 /* ---- hosting -------------------------------------------------------- */
 
-static void
-on_local_ready(NcLocalServer *server, guint port, NaApp *self)
+static void on_local_ready(NcLocalServer *server, guint port, NaApp *self)
 {
     g_auto(GStrv) saved = self->settings ? g_settings_get_strv(self->settings, "channels") : NULL;
     const char *fallback[] = {"#natter", NULL};
-    const char *const *channels = self->opt_join && self->opt_join[0] ? (const char *const *)self->opt_join
-                                  : saved && saved[0]                ? (const char *const *)saved
-                                                                     : fallback;
+    const char *const *channels = self->opt_join && self->opt_join[0]
+                                      ? (const char *const *)self->opt_join
+                                  : saved && saved[0] ? (const char *const *)saved
+                                                      : fallback;
     NcClient *c = na_app_connect(self, "127.0.0.1", (guint16)port, self->opt_nick,
                                  self->opt_realname, NULL, channels);
     (void)c;
     gboolean share = self->settings && g_settings_get_boolean(self->settings, "share-on-lan");
     if (share && self->discovery) {
-        g_autofree char *name = g_strdup_printf(_("%s on %s"), g_get_real_name(), g_get_host_name());
+        g_autofree char *name =
+            g_strdup_printf(_("%s on %s"), g_get_real_name(), g_get_host_name());
         nc_discovery_announce(self->discovery, (guint16)port, name);
     }
 }
 
-static void
-on_local_failed(NcLocalServer *server, const char *message, NaApp *self)
+static void on_local_failed(NcLocalServer *server, const char *message, NaApp *self)
 {
     na_window_show_error(main_window(self), message);
 }
 
-void
-na_app_host_local(NaApp *self, gboolean share_on_lan)
+void na_app_host_local(NaApp *self, gboolean share_on_lan)
 {
     NaWindow *win = main_window(self);
     gtk_window_present(GTK_WINDOW(win));
@@ -188,8 +197,7 @@ na_app_host_local(NaApp *self, gboolean share_on_lan)
 
 /* ---- dark style from the desktop portal ------------------------------ */
 
-static void
-apply_color_scheme(GVariant *value)
+static void apply_color_scheme(GVariant *value)
 {
     /* The portal's old Read() wraps the value twice. */
     g_autoptr(GVariant) v = g_variant_ref(value);
@@ -203,8 +211,7 @@ apply_color_scheme(GVariant *value)
                      g_variant_get_uint32(v) == 1, NULL);
 }
 
-static void
-on_portal_read(GObject *source, GAsyncResult *res, gpointer data)
+static void on_portal_read(GObject *source, GAsyncResult *res, gpointer data)
 {
     g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
     if (!reply)
@@ -214,9 +221,9 @@ on_portal_read(GObject *source, GAsyncResult *res, gpointer data)
     apply_color_scheme(value);
 }
 
-static void
-on_portal_changed(GDBusConnection *c, const char *sender, const char *path, const char *iface,
-                  const char *signal, GVariant *params, gpointer data)
+static void on_portal_changed(GDBusConnection *c, const char *sender, const char *path,
+                              const char *iface, const char *signal, GVariant *params,
+                              gpointer data)
 {
     const char *ns, *key;
     g_autoptr(GVariant) value = NULL;
@@ -225,8 +232,7 @@ on_portal_changed(GDBusConnection *c, const char *sender, const char *path, cons
         apply_color_scheme(value);
 }
 
-static void
-follow_dark_preference(NaApp *self)
+static void follow_dark_preference(NaApp *self)
 {
     const char *force = g_getenv("NATTER_DARK");
     if (force) {
@@ -239,7 +245,8 @@ follow_dark_preference(NaApp *self)
         return;
     self->portal_signal = g_dbus_connection_signal_subscribe(
         bus, "org.freedesktop.portal.Desktop", "org.freedesktop.portal.Settings", "SettingChanged",
-        "/org/freedesktop/portal/desktop", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_portal_changed, self, NULL);
+        "/org/freedesktop/portal/desktop", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_portal_changed, self,
+        NULL);
     g_dbus_connection_call(bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
                            "org.freedesktop.portal.Settings", "Read",
                            g_variant_new("(ss)", "org.freedesktop.appearance", "color-scheme"),
@@ -249,28 +256,26 @@ follow_dark_preference(NaApp *self)
 
 /* ---- actions -------------------------------------------------------- */
 
-static void
-act_quit(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_quit(GSimpleAction *a, GVariant *p, gpointer data)
 {
     g_application_quit(G_APPLICATION(data));
 }
 
-static void
-act_about(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaApp *self = data;
     const char *authors[] = {"The Natter developers", NULL};
-    gtk_show_about_dialog(GTK_WINDOW(main_window(self)), "program-name", "Natter",
-                          "version", NT_VERSION, "logo-icon-name", APP_ID,
-                          "comments", _("Chat on IRC, or host a chat on this computer"),
-                          "license-type", GTK_LICENSE_MIT_X11, "authors", authors, NULL);
+    gtk_show_about_dialog(GTK_WINDOW(main_window(self)), "program-name", "Natter", "version",
+                          NT_VERSION, "logo-icon-name", APP_ID, "comments",
+                          _("Chat on IRC, or host a chat on this computer"), "license-type",
+                          GTK_LICENSE_MIT_X11, "authors", authors, NULL);
 }
 
-static void
-act_host_local(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_host_local(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaApp *self = data;
-    na_app_host_local(self, self->settings && g_settings_get_boolean(self->settings, "share-on-lan"));
+    na_app_host_local(self,
+                      self->settings && g_settings_get_boolean(self->settings, "share-on-lan"));
 }
 
 static const GActionEntry app_actions[] = {
@@ -279,21 +284,22 @@ static const GActionEntry app_actions[] = {
     {"host-local", act_host_local, NULL, NULL, NULL, {0}},
 };
 
-static gboolean
-on_unix_signal(gpointer data)
+static gboolean on_unix_signal(gpointer data)
 {
     g_application_quit(G_APPLICATION(data));
     return G_SOURCE_CONTINUE;
 }
 
-static void
-na_app_startup(GApplication *app)
+static void na_app_startup(GApplication *app)
 {
     NaApp *self = NA_APP(app);
     G_APPLICATION_CLASS(na_app_parent_class)->startup(app);
     g_action_map_add_action_entries(G_ACTION_MAP(app), app_actions, G_N_ELEMENTS(app_actions), app);
 
-    struct { const char *action; const char *accels[3]; } accels[] = {
+    struct {
+        const char *action;
+        const char *accels[3];
+    } accels[] = {
         {"app.quit", {"<Control>q", NULL, NULL}},
         {"win.prev-buffer", {"<Control>Page_Up", "<Alt>Up", NULL}},
         {"win.next-buffer", {"<Control>Page_Down", "<Alt>Down", NULL}},
@@ -302,7 +308,8 @@ na_app_startup(GApplication *app)
         {"win.connect", {"<Control>n", NULL, NULL}},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(accels); i++)
-        gtk_application_set_accels_for_action(GTK_APPLICATION(app), accels[i].action, accels[i].accels);
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), accels[i].action,
+                                              accels[i].accels);
     for (int i = 1; i <= 9; i++) {
         g_autofree char *detailed = g_strdup_printf("win.goto-buffer(%d)", i);
         g_autofree char *accel = g_strdup_printf("<Alt>%d", i);
@@ -329,8 +336,7 @@ na_app_startup(GApplication *app)
     g_unix_signal_add(SIGTERM, on_unix_signal, self);
 }
 
-static void
-na_app_activate(GApplication *app)
+static void na_app_activate(GApplication *app)
 {
     NaApp *self = NA_APP(app);
     NaWindow *win = main_window(self);
@@ -341,14 +347,16 @@ na_app_activate(GApplication *app)
         char host[256];
         guint16 port = 6667;
         if (nt_addr_split(self->opt_server, host, sizeof host, &port, 6667) != 0) {
-            g_autofree char *text = g_strdup_printf(_("Not a server address: %s"), self->opt_server);
+            g_autofree char *text =
+                g_strdup_printf(_("Not a server address: %s"), self->opt_server);
             na_window_show_error(win, text);
             return;
         }
         na_app_connect(self, host, port, self->opt_nick, self->opt_realname, NULL,
                        (const char *const *)self->opt_join);
     } else if (self->opt_host_local) {
-        na_app_host_local(self, self->settings && g_settings_get_boolean(self->settings, "share-on-lan"));
+        na_app_host_local(self,
+                          self->settings && g_settings_get_boolean(self->settings, "share-on-lan"));
     } else if (self->settings && g_settings_get_boolean(self->settings, "host-locally")) {
         na_app_host_local(self, g_settings_get_boolean(self->settings, "share-on-lan"));
     } else {
@@ -365,8 +373,7 @@ na_app_activate(GApplication *app)
     }
 }
 
-static int
-na_app_handle_local_options(GApplication *app, GVariantDict *opts)
+static int na_app_handle_local_options(GApplication *app, GVariantDict *opts)
 {
     NaApp *self = NA_APP(app);
     if (g_variant_dict_contains(opts, "version")) {
@@ -382,8 +389,7 @@ na_app_handle_local_options(GApplication *app, GVariantDict *opts)
     return -1;
 }
 
-static void
-na_app_shutdown(GApplication *app)
+static void na_app_shutdown(GApplication *app)
 {
     NaApp *self = NA_APP(app);
     for (guint i = 0; i < self->clients->len; i++)
@@ -408,8 +414,7 @@ na_app_shutdown(GApplication *app)
     g_clear_object(&self->settings);
 }
 
-static void
-na_app_finalize(GObject *object)
+static void na_app_finalize(GObject *object)
 {
     NaApp *self = NA_APP(object);
     g_ptr_array_unref(self->clients);
@@ -420,8 +425,7 @@ na_app_finalize(GObject *object)
     G_OBJECT_CLASS(na_app_parent_class)->finalize(object);
 }
 
-static void
-na_app_class_init(NaAppClass *klass)
+static void na_app_class_init(NaAppClass *klass)
 {
     G_OBJECT_CLASS(klass)->finalize = na_app_finalize;
     GApplicationClass *ac = G_APPLICATION_CLASS(klass);
@@ -431,8 +435,7 @@ na_app_class_init(NaAppClass *klass)
     ac->handle_local_options = na_app_handle_local_options;
 }
 
-static void
-na_app_init(NaApp *self)
+static void na_app_init(NaApp *self)
 {
     self->clients = g_ptr_array_new_with_free_func(g_object_unref);
     g_application_add_main_option_entries(G_APPLICATION(self), options);
@@ -442,10 +445,10 @@ na_app_init(NaApp *self)
                                "server, or asks where to connect on the first run."));
 }
 
-NaApp *
-na_app_new(void)
+NaApp *na_app_new(void)
 {
     /* Non-unique: every start is its own window and connections (a test
      * and the user's own natter must not merge into one process). */
-    return g_object_new(NA_TYPE_APP, "application-id", APP_ID, "flags", G_APPLICATION_NON_UNIQUE, NULL);
+    return g_object_new(NA_TYPE_APP, "application-id", APP_ID, "flags", G_APPLICATION_NON_UNIQUE,
+                        NULL);
 }

@@ -29,16 +29,15 @@ NcDiscovery *na_app_get_discovery(NaApp *self);
 
 /** Connect to a server in a new client shown in the window. */
 NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, const char *nick,
-                         const char *realname, const char *password,
-                         const char *const *channels);
+                         const char *realname, const char *password, const char *const *channels);
 
 /** Start natterd here and connect to it ("Host a chat on this computer"). */
 void na_app_host_local(NaApp *self, gboolean share_on_lan);
 
 /** Remember the connect dialog's fields for the next start. */
 void na_app_remember(NaApp *self, const char *host, guint16 port, const char *nick,
-                     const char *realname, const char *password,
-                     const char *const *channels, gboolean host_locally);
+                     const char *realname, const char *password, const char *const *channels,
+                     gboolean host_locally);
 
 G_END_DECLS
 #endif

@@ -24,27 +24,25 @@ struct _NaConnectDialog {
 
 G_DEFINE_TYPE(NaConnectDialog, na_connect_dialog, GTK_TYPE_WINDOW)
 
-static const char *
-text_of(gpointer editable)
+static const char *text_of(gpointer editable)
 {
     return gtk_editable_get_text(GTK_EDITABLE(editable));
 }
 
-static char **
-channel_list(NaConnectDialog *self)
+static char **channel_list(NaConnectDialog *self)
 {
     g_auto(GStrv) parts = g_strsplit_set(text_of(self->channels_entry), " ,", -1);
     GPtrArray *out = g_ptr_array_new();
     for (guint i = 0; parts[i]; i++)
         if (*parts[i])
             g_ptr_array_add(out, parts[i][0] == '#' || parts[i][0] == '&'
-                                     ? g_strdup(parts[i]) : g_strconcat("#", parts[i], NULL));
+                                     ? g_strdup(parts[i])
+                                     : g_strconcat("#", parts[i], NULL));
     g_ptr_array_add(out, NULL);
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
-static void
-on_connect(GtkButton *b, NaConnectDialog *self)
+static void on_connect(GtkButton *b, NaConnectDialog *self)
 {
     char host[256];
     guint16 port = (guint16)gtk_spin_button_get_value_as_int(self->port_spin);
@@ -62,8 +60,7 @@ on_connect(GtkButton *b, NaConnectDialog *self)
     gtk_window_destroy(GTK_WINDOW(self));
 }
 
-static void
-on_host(GtkButton *b, NaConnectDialog *self)
+static void on_host(GtkButton *b, NaConnectDialog *self)
 {
     g_auto(GStrv) channels = channel_list(self);
     na_app_remember(self->app, text_of(self->server_entry),
@@ -77,14 +74,12 @@ on_host(GtkButton *b, NaConnectDialog *self)
     gtk_window_destroy(GTK_WINDOW(self));
 }
 
-static void
-on_cancel(GtkButton *b, NaConnectDialog *self)
+static void on_cancel(GtkButton *b, NaConnectDialog *self)
 {
     gtk_window_destroy(GTK_WINDOW(self));
 }
 
-static void
-on_lan_join(GtkButton *b, NaConnectDialog *self)
+static void on_lan_join(GtkButton *b, NaConnectDialog *self)
 {
     NcHostedChat *chat = g_object_get_data(G_OBJECT(b), "chat");
     g_autofree char *server = g_strdup_printf("%s:%u", nc_hosted_chat_get_host(chat),
@@ -95,8 +90,7 @@ on_lan_join(GtkButton *b, NaConnectDialog *self)
     on_connect(self->connect_button, self);
 }
 
-static GtkWidget *
-lan_row(gpointer item, gpointer data)
+static GtkWidget *lan_row(gpointer item, gpointer data)
 {
     NaConnectDialog *self = data;
     NcHostedChat *chat = item;
@@ -105,9 +99,9 @@ lan_row(gpointer item, gpointer data)
     gtk_widget_set_margin_end(box, 6);
     gtk_widget_set_margin_top(box, 6);
     gtk_widget_set_margin_bottom(box, 6);
-    g_autofree char *text = g_strdup_printf("%s  (%s:%u)", nc_hosted_chat_get_name(chat),
-                                            nc_hosted_chat_get_host(chat),
-                                            (guint)nc_hosted_chat_get_port(chat));
+    g_autofree char *text =
+        g_strdup_printf("%s  (%s:%u)", nc_hosted_chat_get_name(chat), nc_hosted_chat_get_host(chat),
+                        (guint)nc_hosted_chat_get_port(chat));
     GtkWidget *label = gtk_label_new(text);
     gtk_label_set_xalign(GTK_LABEL(label), 0);
     gtk_widget_set_hexpand(label, TRUE);
@@ -119,23 +113,21 @@ lan_row(gpointer item, gpointer data)
     return box;
 }
 
-static void
-on_lan_changed(GListModel *m, guint pos, guint removed, guint added, NaConnectDialog *self)
+static void on_lan_changed(GListModel *m, guint pos, guint removed, guint added,
+                           NaConnectDialog *self)
 {
     gboolean any = g_list_model_get_n_items(m) > 0;
     gtk_widget_set_visible(GTK_WIDGET(self->lan_list), any);
     gtk_widget_set_visible(GTK_WIDGET(self->lan_heading), any);
 }
 
-static void
-na_connect_dialog_dispose(GObject *object)
+static void na_connect_dialog_dispose(GObject *object)
 {
     gtk_widget_dispose_template(GTK_WIDGET(object), NA_TYPE_CONNECT_DIALOG);
     G_OBJECT_CLASS(na_connect_dialog_parent_class)->dispose(object);
 }
 
-static void
-na_connect_dialog_class_init(NaConnectDialogClass *klass)
+static void na_connect_dialog_class_init(NaConnectDialogClass *klass)
 {
     G_OBJECT_CLASS(klass)->dispose = na_connect_dialog_dispose;
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
@@ -154,8 +146,7 @@ na_connect_dialog_class_init(NaConnectDialogClass *klass)
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, channels_entry);
 }
 
-static void
-na_connect_dialog_init(NaConnectDialog *self)
+static void na_connect_dialog_init(NaConnectDialog *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     g_signal_connect(self->connect_button, "clicked", G_CALLBACK(on_connect), self);
@@ -164,11 +155,10 @@ na_connect_dialog_init(NaConnectDialog *self)
     g_signal_connect_swapped(self->server_entry, "activate", G_CALLBACK(on_connect), self);
 }
 
-NaConnectDialog *
-na_connect_dialog_new(NaApp *app, GtkWindow *parent)
+NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
 {
-    NaConnectDialog *self = g_object_new(NA_TYPE_CONNECT_DIALOG, "transient-for", parent,
-                                         "application", app, NULL);
+    NaConnectDialog *self =
+        g_object_new(NA_TYPE_CONNECT_DIALOG, "transient-for", parent, "application", app, NULL);
     self->app = app;
     GSettings *s = na_app_get_settings(app);
     if (s) {

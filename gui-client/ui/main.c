@@ -4,8 +4,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, NATTER_LOCALEDIR);

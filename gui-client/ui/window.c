@@ -30,33 +30,32 @@ struct _NaWindow {
     GtkListView *member_view;
     GtkLabel *status_label;
 
-    GPtrArray *clients;          /* NcClient, in sidebar order */
-    GListStore *networks;        /* GListModel per client: its buffers */
+    GPtrArray *clients;   /* NcClient, in sidebar order */
+    GListStore *networks; /* GListModel per client: its buffers */
     GtkFilterListModel *sidebar_filtered;
     GtkCustomFilter *jump_filter;
     GtkSingleSelection *sidebar_selection;
     GtkCustomFilter *event_filter;
     gboolean collapse_events;
 
-    NcBuffer *current;           /* weak: the network owns it */
-    NcFoldModel *fold;           /* the rows shown for current */
+    NcBuffer *current; /* weak: the network owns it */
+    NcFoldModel *fold; /* the rows shown for current */
     NcClient *current_client;
     gulong topic_handler;
 
-    GPtrArray *history;          /* lines typed, oldest first */
-    guint history_pos;           /* == history->len when not browsing */
+    GPtrArray *history; /* lines typed, oldest first */
+    guint history_pos;  /* == history->len when not browsing */
     NcCompleter *completer;
-    gboolean follow_bottom;      /* keep the newest message in view */
-    guint seen_items;            /* message count when the view last moved */
+    gboolean follow_bottom; /* keep the newest message in view */
+    guint seen_items;       /* message count when the view last moved */
 
-    char **paste_lines;          /* a long paste waiting for Send/Cancel */
-    NcBuffer *paste_buffer;      /* weak: where it goes */
+    char **paste_lines;     /* a long paste waiting for Send/Cancel */
+    NcBuffer *paste_buffer; /* weak: where it goes */
 };
 
 G_DEFINE_TYPE(NaWindow, na_window, GTK_TYPE_APPLICATION_WINDOW)
 
-static NcClient *
-client_for_buffer(NaWindow *self, NcBuffer *buffer)
+static NcClient *client_for_buffer(NaWindow *self, NcBuffer *buffer)
 {
     for (guint i = 0; i < self->clients->len; i++) {
         NcClient *c = self->clients->pdata[i];
@@ -73,8 +72,7 @@ client_for_buffer(NaWindow *self, NcBuffer *buffer)
 
 /* ---- colours and message rows --------------------------------------- */
 
-static gboolean
-prefers_dark(void)
+static gboolean prefers_dark(void)
 {
     gboolean dark = FALSE;
     g_object_get(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", &dark, NULL);
@@ -83,8 +81,7 @@ prefers_dark(void)
 
 /* A stable colour per nick, from a palette readable on the current
  * background (lighter shades on dark). */
-static const char *
-nick_colour(const char *nick)
+static const char *nick_colour(const char *nick)
 {
     static const char *const light[] = {"#1c71d8", "#c01c28", "#26a269", "#a347ba", "#c64600",
                                         "#0f7b81", "#865e3c", "#b5006a", "#6e7a00", "#4a4fc4"};
@@ -96,8 +93,7 @@ nick_colour(const char *nick)
 }
 
 /* Escape text for markup and turn URLs into links. */
-static void
-append_linkified(GString *out, const char *text)
+static void append_linkified(GString *out, const char *text)
 {
     const char *p = text;
     while (*p) {
@@ -122,11 +118,11 @@ append_linkified(GString *out, const char *text)
     }
 }
 
-static char *
-message_markup(NcMessage *m)
+static char *message_markup(NcMessage *m)
 {
     GString *s = g_string_new(NULL);
-    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) utc =
+        g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
     g_autoptr(GDateTime) local = g_date_time_to_local(utc);
     g_autofree char *stamp = g_date_time_format(local, "%H:%M");
     g_string_append_printf(s, "<span alpha=\"60%%\" font_features=\"tnum\">%s</span>  ", stamp);
@@ -134,13 +130,13 @@ message_markup(NcMessage *m)
     g_autofree char *esc_sender = g_markup_escape_text(sender ? sender : "", -1);
     switch (nc_message_get_kind(m)) {
     case NC_MSG_PRIVMSG:
-        g_string_append_printf(s, "<b><span foreground=\"%s\">%s</span></b>  ",
-                               nick_colour(sender), esc_sender);
+        g_string_append_printf(s, "<b><span foreground=\"%s\">%s</span></b>  ", nick_colour(sender),
+                               esc_sender);
         append_linkified(s, nc_message_get_text(m));
         break;
     case NC_MSG_ACTION:
-        g_string_append_printf(s, "<i>* <span foreground=\"%s\">%s</span> ",
-                               nick_colour(sender), esc_sender);
+        g_string_append_printf(s, "<i>* <span foreground=\"%s\">%s</span> ", nick_colour(sender),
+                               esc_sender);
         append_linkified(s, nc_message_get_text(m));
         g_string_append(s, "</i>");
         break;
@@ -164,8 +160,7 @@ message_markup(NcMessage *m)
     return g_string_free(s, FALSE);
 }
 
-static void
-on_fold_clicked(GtkButton *button, NaWindow *self)
+static void on_fold_clicked(GtkButton *button, NaWindow *self)
 {
     GtkWidget *row = g_object_get_data(G_OBJECT(button), "row");
     NcRow *item = g_object_get_data(G_OBJECT(row), "item");
@@ -175,8 +170,7 @@ on_fold_clicked(GtkButton *button, NaWindow *self)
 
 /* A message row: the "New messages" marker line (shown above the first
  * unread message only) and the message's label. */
-static void
-message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
     GtkWidget *marker = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
@@ -224,8 +218,7 @@ message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     gtk_list_item_set_activatable(item, FALSE);
 }
 
-static void
-update_marker(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
+static void update_marker(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
 {
     NcMessage *m = g_object_get_data(G_OBJECT(row), "message");
     GtkWidget *marker = g_object_get_data(G_OBJECT(row), "marker");
@@ -238,8 +231,7 @@ update_marker(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
         gtk_accessible_reset_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL);
 }
 
-static void
-message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NaWindow *self = data;
     NcRow *r = gtk_list_item_get_item(item);
@@ -255,18 +247,21 @@ message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     if (is_fold) {
         gboolean open = nc_row_get_expanded(r);
         g_autofree char *esc = g_markup_escape_text(nc_row_get_summary(r), -1);
-        g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
+        g_autoptr(GDateTime) utc =
+            g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
         g_autoptr(GDateTime) local = g_date_time_to_local(utc);
         g_autofree char *stamp = g_date_time_format(local, "%H:%M");
-        g_autofree char *markup = g_strdup_printf(
-            "<span alpha=\"60%%\" font_features=\"tnum\">%s</span>  <span alpha=\"65%%\">%s %s</span>",
-            stamp, open ? "▾" : "▸", esc);
+        g_autofree char *markup =
+            g_strdup_printf("<span alpha=\"60%%\" font_features=\"tnum\">%s</span>  <span "
+                            "alpha=\"65%%\">%s %s</span>",
+                            stamp, open ? "▾" : "▸", esc);
         gtk_label_set_markup(GTK_LABEL(g_object_get_data(G_OBJECT(row), "fold-label")), markup);
-        g_autofree char *tip = g_strdup_printf(open ? _("%s (click to hide them)")
-                                                    : _("%s (click to show them)"),
-                                               nc_row_get_summary(r));
+        g_autofree char *tip =
+            g_strdup_printf(open ? _("%s (click to hide them)") : _("%s (click to show them)"),
+                            nc_row_get_summary(r));
         gtk_widget_set_tooltip_text(fold, tip);
-        gtk_accessible_update_property(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_PROPERTY_LABEL, tip,
+                                       -1);
         gtk_accessible_update_state(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_STATE_EXPANDED, open, -1);
         g_object_set_data(G_OBJECT(row), "message", NULL);
         gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "marker")), FALSE);
@@ -293,8 +288,7 @@ message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     }
 }
 
-static void
-message_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void message_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     GtkWidget *row = gtk_list_item_get_child(item);
     NcBuffer *b = g_object_get_data(G_OBJECT(row), "buffer");
@@ -308,8 +302,7 @@ message_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 
 /* ---- members -------------------------------------------------------- */
 
-static void
-member_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void member_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     GtkWidget *label = gtk_label_new(NULL);
     gtk_label_set_xalign(GTK_LABEL(label), 0);
@@ -318,8 +311,7 @@ member_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     gtk_list_item_set_child(item, label);
 }
 
-static void
-member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NcMember *m = gtk_list_item_get_item(item);
     GtkWidget *label = gtk_list_item_get_child(item);
@@ -331,8 +323,7 @@ member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 
 /* ---- sidebar -------------------------------------------------------- */
 
-static void
-sidebar_update_row(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
+static void sidebar_update_row(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
 {
     GtkWidget *name = g_object_get_data(G_OBJECT(row), "name");
     GtkWidget *unread = g_object_get_data(G_OBJECT(row), "unread");
@@ -356,14 +347,14 @@ sidebar_update_row(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
     gtk_widget_set_visible(unread, u > 0 && m == 0);
     gtk_widget_set_visible(mentions, m > 0);
     /* Screen readers hear the counts with the name. */
-    g_autofree char *desc = m ? g_strdup_printf(_("%s, %u unread, %u mentions"), nc_buffer_get_name(b), u, m)
-                          : u ? g_strdup_printf(_("%s, %u unread"), nc_buffer_get_name(b), u)
-                              : g_strdup(nc_buffer_get_name(b));
+    g_autofree char *desc =
+        m   ? g_strdup_printf(_("%s, %u unread, %u mentions"), nc_buffer_get_name(b), u, m)
+        : u ? g_strdup_printf(_("%s, %u unread"), nc_buffer_get_name(b), u)
+            : g_strdup(nc_buffer_get_name(b));
     gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, desc, -1);
 }
 
-static void
-sidebar_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void sidebar_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
     GtkWidget *name = gtk_label_new(NULL);
@@ -384,8 +375,7 @@ sidebar_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     gtk_list_item_set_child(item, row);
 }
 
-static void
-sidebar_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void sidebar_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NcBuffer *b = gtk_list_item_get_item(item);
     GtkWidget *row = gtk_list_item_get_child(item);
@@ -393,8 +383,7 @@ sidebar_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     g_signal_connect_object(b, "notify", G_CALLBACK(sidebar_update_row), row, 0);
 }
 
-static void
-sidebar_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+static void sidebar_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NcBuffer *b = gtk_list_item_get_item(item);
     GtkWidget *row = gtk_list_item_get_child(item);
@@ -402,8 +391,7 @@ sidebar_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
     g_signal_handlers_disconnect_matched(b, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, row);
 }
 
-static gboolean
-jump_match(gpointer item, gpointer data)
+static gboolean jump_match(gpointer item, gpointer data)
 {
     NaWindow *self = data;
     const char *q = gtk_editable_get_text(GTK_EDITABLE(self->jump_entry));
@@ -414,8 +402,7 @@ jump_match(gpointer item, gpointer data)
     return strstr(fn, fq) != NULL;
 }
 
-static gboolean
-event_visible(gpointer item, gpointer data)
+static gboolean event_visible(gpointer item, gpointer data)
 {
     NaWindow *self = data;
     if (!self->collapse_events)
@@ -427,16 +414,14 @@ event_visible(gpointer item, gpointer data)
 
 /* ---- showing a buffer ----------------------------------------------- */
 
-static void
-update_status(NaWindow *self)
+static void update_status(NaWindow *self)
 {
     NcClient *c = self->current_client;
     gtk_label_set_text(self->status_label, c ? nc_client_get_status(c) : _("Not connected"));
     gtk_label_set_text(self->nick_label, c ? nc_client_get_nick(c) : "");
 }
 
-static void
-update_topic(NaWindow *self)
+static void update_topic(NaWindow *self)
 {
     NcBuffer *b = self->current;
     if (!b) {
@@ -446,8 +431,7 @@ update_topic(NaWindow *self)
     const char *topic = nc_buffer_get_topic(b);
     g_autofree char *text = NULL;
     if (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
-        text = g_strdup_printf("%s — %s", nc_buffer_get_name(b),
-                               *topic ? topic : _("no topic"));
+        text = g_strdup_printf("%s — %s", nc_buffer_get_name(b), *topic ? topic : _("no topic"));
     else if (nc_buffer_get_kind(b) == NC_BUFFER_QUERY)
         text = g_strdup_printf(_("Private conversation with %s"), nc_buffer_get_name(b));
     else
@@ -459,16 +443,14 @@ update_topic(NaWindow *self)
     gtk_window_set_title(GTK_WINDOW(self), title);
 }
 
-static void
-on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
+static void on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
 {
     update_topic(self);
 }
 
 static void paste_clear(NaWindow *self);
 
-static void
-show_buffer(NaWindow *self, NcBuffer *b)
+static void show_buffer(NaWindow *self, NcBuffer *b)
 {
     if (self->current == b)
         return;
@@ -514,23 +496,20 @@ show_buffer(NaWindow *self, NcBuffer *b)
     update_status(self);
 }
 
-static void
-on_window_active(NaWindow *self, GParamSpec *pspec, gpointer data)
+static void on_window_active(NaWindow *self, GParamSpec *pspec, gpointer data)
 {
     if (self->current)
         nc_buffer_set_active(self->current, gtk_window_is_active(GTK_WINDOW(self)));
 }
 
-static void
-on_sidebar_selected(GtkSingleSelection *sel, GParamSpec *pspec, NaWindow *self)
+static void on_sidebar_selected(GtkSingleSelection *sel, GParamSpec *pspec, NaWindow *self)
 {
     NcBuffer *b = gtk_single_selection_get_selected_item(sel);
     if (b)
         show_buffer(self, b);
 }
 
-static gboolean
-select_buffer(NaWindow *self, NcBuffer *buffer)
+static gboolean select_buffer(NaWindow *self, NcBuffer *buffer)
 {
     GListModel *m = G_LIST_MODEL(self->sidebar_selection);
     guint n = g_list_model_get_n_items(m);
@@ -546,15 +525,13 @@ select_buffer(NaWindow *self, NcBuffer *buffer)
 
 /* Keep the newest message in view while the user is at the bottom; once
  * they scroll up to read, leave them there. */
-static guint
-shown_items(NaWindow *self)
+static guint shown_items(NaWindow *self)
 {
     GtkSelectionModel *m = gtk_list_view_get_model(self->message_view);
     return m ? g_list_model_get_n_items(G_LIST_MODEL(m)) : 0;
 }
 
-static void
-on_vadj_value(GtkAdjustment *adj, NaWindow *self)
+static void on_vadj_value(GtkAdjustment *adj, NaWindow *self)
 {
     /* A move caused by messages arriving or scrollback trimming is not
      * the user scrolling away from the bottom. */
@@ -570,8 +547,7 @@ on_vadj_value(GtkAdjustment *adj, NaWindow *self)
 /* Once per frame rather than on every change of height: in a flood the
  * height changes hundreds of times between frames, and re-anchoring the
  * list each time made the main loop late by tens of milliseconds. */
-static gboolean
-follow_tick(GtkWidget *scroll, GdkFrameClock *clock, gpointer data)
+static gboolean follow_tick(GtkWidget *scroll, GdkFrameClock *clock, gpointer data)
 {
     NaWindow *self = data;
     GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(self->message_scroll);
@@ -585,15 +561,13 @@ follow_tick(GtkWidget *scroll, GdkFrameClock *clock, gpointer data)
 
 /* ---- clients -------------------------------------------------------- */
 
-static void
-on_client_status(NcClient *c, GParamSpec *pspec, NaWindow *self)
+static void on_client_status(NcClient *c, GParamSpec *pspec, NaWindow *self)
 {
     if (c == self->current_client)
         update_status(self);
 }
 
-static void
-on_client_error(NcClient *c, GParamSpec *pspec, NaWindow *self)
+static void on_client_error(NcClient *c, GParamSpec *pspec, NaWindow *self)
 {
     const char *error = nc_client_get_error(c);
     if (error) {
@@ -605,26 +579,24 @@ on_client_error(NcClient *c, GParamSpec *pspec, NaWindow *self)
     }
 }
 
-static void
-on_focus_buffer(NcClient *c, NcBuffer *b, NaWindow *self)
+static void on_focus_buffer(NcClient *c, NcBuffer *b, NaWindow *self)
 {
     select_buffer(self, b);
 }
 
-static void
-on_highlight(NcClient *c, NcBuffer *b, NcMessage *m, NaWindow *self)
+static void on_highlight(NcClient *c, NcBuffer *b, NcMessage *m, NaWindow *self)
 {
     if (gtk_window_is_active(GTK_WINDOW(self)) && b == self->current)
         return;
     g_autoptr(GNotification) n = g_notification_new(nc_buffer_get_name(b));
-    g_autofree char *body = g_strdup_printf("<%s> %s", nc_message_get_sender(m) ? nc_message_get_sender(m) : "",
-                                            nc_message_get_text(m));
+    g_autofree char *body =
+        g_strdup_printf("<%s> %s", nc_message_get_sender(m) ? nc_message_get_sender(m) : "",
+                        nc_message_get_text(m));
     g_notification_set_body(n, body);
     g_application_send_notification(g_application_get_default(), "natter-highlight", n);
 }
 
-void
-na_window_add_client(NaWindow *self, NcClient *client)
+void na_window_add_client(NaWindow *self, NcClient *client)
 {
     g_ptr_array_add(self->clients, g_object_ref(client));
     g_signal_connect_object(client, "notify::status", G_CALLBACK(on_client_status), self, 0);
@@ -636,8 +608,7 @@ na_window_add_client(NaWindow *self, NcClient *client)
     select_buffer(self, nc_network_get_server_buffer(nc_client_get_network(client)));
 }
 
-void
-na_window_show_error(NaWindow *self, const char *text)
+void na_window_show_error(NaWindow *self, const char *text)
 {
     gtk_label_set_text(self->banner_label, text);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->banner_label), text);
@@ -648,8 +619,7 @@ na_window_show_error(NaWindow *self, const char *text)
                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
 
-void
-na_window_show_connect_dialog(NaWindow *self)
+void na_window_show_connect_dialog(NaWindow *self)
 {
     NaApp *app = NA_APP(gtk_window_get_application(GTK_WINDOW(self)));
     NaConnectDialog *d = na_connect_dialog_new(app, GTK_WINDOW(self));
@@ -658,8 +628,7 @@ na_window_show_connect_dialog(NaWindow *self)
 
 /* ---- input ---------------------------------------------------------- */
 
-static void
-send_line(NaWindow *self, const char *line)
+static void send_line(NaWindow *self, const char *line)
 {
     if (!self->current_client) {
         na_window_show_error(self, _("Not connected: use Connect or Host a Chat first"));
@@ -670,8 +639,7 @@ send_line(NaWindow *self, const char *line)
         na_window_show_error(self, error->message);
 }
 
-static void
-remember_input(NaWindow *self, const char *text)
+static void remember_input(NaWindow *self, const char *text)
 {
     g_ptr_array_add(self->history, g_strdup(text));
     if (self->history->len > 200)
@@ -681,8 +649,7 @@ remember_input(NaWindow *self, const char *text)
 }
 
 /* Drop a pending paste (sent, cancelled, or no longer meant for here). */
-static void
-paste_clear(NaWindow *self)
+static void paste_clear(NaWindow *self)
 {
     g_clear_pointer(&self->paste_lines, g_strfreev);
     if (self->paste_buffer)
@@ -691,8 +658,7 @@ paste_clear(NaWindow *self)
     gtk_revealer_set_reveal_child(self->paste_revealer, FALSE);
 }
 
-static void
-on_input_activate(GtkEntry *entry, NaWindow *self)
+static void on_input_activate(GtkEntry *entry, NaWindow *self)
 {
     g_autofree char *text = g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry)));
     guint n = 0;
@@ -723,8 +689,7 @@ on_input_activate(GtkEntry *entry, NaWindow *self)
         send_line(self, lines[i]);
 }
 
-static void
-act_paste_send(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_paste_send(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
     if (!self->paste_lines)
@@ -741,8 +706,7 @@ act_paste_send(GSimpleAction *a, GVariant *p, gpointer data)
     gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
 }
 
-static void
-act_paste_cancel(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_paste_cancel(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
     paste_clear(self);
@@ -750,17 +714,15 @@ act_paste_cancel(GSimpleAction *a, GVariant *p, gpointer data)
     gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
 }
 
-static void
-on_input_changed(GtkEditable *e, NaWindow *self)
+static void on_input_changed(GtkEditable *e, NaWindow *self)
 {
     /* Editing the text takes back the question about it. */
     if (self->paste_lines)
         paste_clear(self);
 }
 
-static gboolean
-on_paste_key(GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifierType state,
-             NaWindow *self)
+static gboolean on_paste_key(GtkEventControllerKey *ctl, guint keyval, guint keycode,
+                             GdkModifierType state, NaWindow *self)
 {
     if (keyval == GDK_KEY_Escape && self->paste_lines) {
         act_paste_cancel(NULL, NULL, self);
@@ -769,8 +731,7 @@ on_paste_key(GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifie
     return FALSE;
 }
 
-static char **
-completion_candidates(NaWindow *self)
+static char **completion_candidates(NaWindow *self)
 {
     GPtrArray *out = g_ptr_array_new();
     if (self->current) {
@@ -792,17 +753,16 @@ completion_candidates(NaWindow *self)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
-static gboolean
-on_input_key(GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifierType state,
-             NaWindow *self)
+static gboolean on_input_key(GtkEventControllerKey *ctl, guint keyval, guint keycode,
+                             GdkModifierType state, NaWindow *self)
 {
     GtkEditable *e = GTK_EDITABLE(self->input_entry);
     if (keyval == GDK_KEY_Tab || keyval == GDK_KEY_ISO_Left_Tab) {
         g_auto(GStrv) cands = completion_candidates(self);
         int cursor = 0;
-        g_autofree char *done = nc_completer_next(self->completer, gtk_editable_get_text(e),
-                                                  gtk_editable_get_position(e),
-                                                  (const char *const *)cands, &cursor);
+        g_autofree char *done =
+            nc_completer_next(self->completer, gtk_editable_get_text(e),
+                              gtk_editable_get_position(e), (const char *const *)cands, &cursor);
         if (done) {
             gtk_editable_set_text(e, done);
             gtk_editable_set_position(e, cursor);
@@ -818,7 +778,8 @@ on_input_key(GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifie
     if (keyval == GDK_KEY_Down && self->history_pos < self->history->len) {
         self->history_pos++;
         gtk_editable_set_text(e, self->history_pos < self->history->len
-                                     ? self->history->pdata[self->history_pos] : "");
+                                     ? self->history->pdata[self->history_pos]
+                                     : "");
         gtk_editable_set_position(e, -1);
         return TRUE;
     }
@@ -827,8 +788,7 @@ on_input_key(GtkEventControllerKey *ctl, guint keyval, guint keycode, GdkModifie
 
 /* ---- actions -------------------------------------------------------- */
 
-static void
-move_selection(NaWindow *self, int delta)
+static void move_selection(NaWindow *self, int delta)
 {
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->sidebar_selection));
     if (n == 0)
@@ -840,13 +800,16 @@ move_selection(NaWindow *self, int delta)
     gtk_single_selection_set_selected(self->sidebar_selection, pos);
 }
 
-static void
-act_prev(GSimpleAction *a, GVariant *p, gpointer data) { move_selection(data, -1); }
-static void
-act_next(GSimpleAction *a, GVariant *p, gpointer data) { move_selection(data, 1); }
+static void act_prev(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    move_selection(data, -1);
+}
+static void act_next(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    move_selection(data, 1);
+}
 
-static void
-act_goto(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_goto(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
     int i = g_variant_get_int32(p);
@@ -854,29 +817,25 @@ act_goto(GSimpleAction *a, GVariant *p, gpointer data)
         gtk_single_selection_set_selected(self->sidebar_selection, (guint)(i - 1));
 }
 
-static void
-act_close(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_close(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
     if (self->current && nc_buffer_get_kind(self->current) != NC_BUFFER_SERVER)
         send_line(self, "/close");
 }
 
-static void
-act_jump(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_jump(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
     gtk_widget_grab_focus(GTK_WIDGET(self->jump_entry));
 }
 
-static void
-act_connect(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_connect(GSimpleAction *a, GVariant *p, gpointer data)
 {
     na_window_show_connect_dialog(data);
 }
 
-static void
-act_reconnect(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_reconnect(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
     for (guint i = 0; i < self->clients->len; i++) {
@@ -890,15 +849,13 @@ act_reconnect(GSimpleAction *a, GVariant *p, gpointer data)
     gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
 }
 
-static void
-act_dismiss(GSimpleAction *a, GVariant *p, gpointer data)
+static void act_dismiss(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
     gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
 }
 
-static void
-act_collapse(GSimpleAction *a, GVariant *state, gpointer data)
+static void act_collapse(GSimpleAction *a, GVariant *state, gpointer data)
 {
     NaWindow *self = data;
     self->collapse_events = g_variant_get_boolean(state);
@@ -906,8 +863,7 @@ act_collapse(GSimpleAction *a, GVariant *state, gpointer data)
     gtk_filter_changed(GTK_FILTER(self->event_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
-static void
-act_members(GSimpleAction *a, GVariant *state, gpointer data)
+static void act_members(GSimpleAction *a, GVariant *state, gpointer data)
 {
     NaWindow *self = data;
     g_simple_action_set_state(a, state);
@@ -929,14 +885,12 @@ static const GActionEntry win_actions[] = {
     {"show-members", NULL, NULL, "true", act_members, {0}},
 };
 
-static void
-on_jump_changed(GtkSearchEntry *e, NaWindow *self)
+static void on_jump_changed(GtkSearchEntry *e, NaWindow *self)
 {
     gtk_filter_changed(GTK_FILTER(self->jump_filter), GTK_FILTER_CHANGE_DIFFERENT);
 }
 
-static void
-on_jump_activate(GtkSearchEntry *e, NaWindow *self)
+static void on_jump_activate(GtkSearchEntry *e, NaWindow *self)
 {
     if (g_list_model_get_n_items(G_LIST_MODEL(self->sidebar_selection)) > 0)
         gtk_single_selection_set_selected(self->sidebar_selection, 0);
@@ -947,15 +901,13 @@ on_jump_activate(GtkSearchEntry *e, NaWindow *self)
     gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
 }
 
-static void
-on_jump_stop(GtkSearchEntry *e, NaWindow *self)
+static void on_jump_stop(GtkSearchEntry *e, NaWindow *self)
 {
     gtk_editable_set_text(GTK_EDITABLE(e), "");
     gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
 }
 
-static void
-on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
+static void on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
 {
     /* Nick colours depend on the background: redraw the rows. */
     if (self->current) {
@@ -969,8 +921,7 @@ on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
 
 /* ---- object --------------------------------------------------------- */
 
-static void
-na_window_dispose(GObject *object)
+static void na_window_dispose(GObject *object)
 {
     NaWindow *self = NA_WINDOW(object);
     if (self->current) {
@@ -993,8 +944,7 @@ na_window_dispose(GObject *object)
     G_OBJECT_CLASS(na_window_parent_class)->dispose(object);
 }
 
-static void
-na_window_class_init(NaWindowClass *klass)
+static void na_window_class_init(NaWindowClass *klass)
 {
     G_OBJECT_CLASS(klass)->dispose = na_window_dispose;
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
@@ -1018,8 +968,7 @@ na_window_class_init(NaWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, NaWindow, status_label);
 }
 
-static GtkListItemFactory *
-factory(GCallback setup, GCallback bind, GCallback unbind, gpointer data)
+static GtkListItemFactory *factory(GCallback setup, GCallback bind, GCallback unbind, gpointer data)
 {
     GtkListItemFactory *f = gtk_signal_list_item_factory_new();
     g_signal_connect(f, "setup", setup, data);
@@ -1029,8 +978,7 @@ factory(GCallback setup, GCallback bind, GCallback unbind, gpointer data)
     return f;
 }
 
-static void
-na_window_init(NaWindow *self)
+static void na_window_init(NaWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->clients = g_ptr_array_new_with_free_func(g_object_unref);
@@ -1040,24 +988,28 @@ na_window_init(NaWindow *self)
 
     /* Sidebar: every network's buffers, one flat list, filtered by Ctrl+K. */
     self->networks = g_list_store_new(G_TYPE_LIST_MODEL);
-    GtkFlattenListModel *flat = gtk_flatten_list_model_new(g_object_ref(G_LIST_MODEL(self->networks)));
+    GtkFlattenListModel *flat =
+        gtk_flatten_list_model_new(g_object_ref(G_LIST_MODEL(self->networks)));
     self->jump_filter = gtk_custom_filter_new(jump_match, self, NULL);
-    self->sidebar_filtered = gtk_filter_list_model_new(G_LIST_MODEL(flat), GTK_FILTER(self->jump_filter));
+    self->sidebar_filtered =
+        gtk_filter_list_model_new(G_LIST_MODEL(flat), GTK_FILTER(self->jump_filter));
     self->sidebar_selection = gtk_single_selection_new(G_LIST_MODEL(self->sidebar_filtered));
     gtk_single_selection_set_autoselect(self->sidebar_selection, TRUE);
     gtk_list_view_set_model(self->sidebar_view, GTK_SELECTION_MODEL(self->sidebar_selection));
     g_signal_connect(self->sidebar_selection, "notify::selected-item",
                      G_CALLBACK(on_sidebar_selected), self);
     gtk_list_view_set_factory(self->sidebar_view,
-        factory(G_CALLBACK(sidebar_setup), G_CALLBACK(sidebar_bind), G_CALLBACK(sidebar_unbind), NULL));
+                              factory(G_CALLBACK(sidebar_setup), G_CALLBACK(sidebar_bind),
+                                      G_CALLBACK(sidebar_unbind), NULL));
     g_object_unref(gtk_list_view_get_factory(self->sidebar_view));
 
     self->event_filter = gtk_custom_filter_new(event_visible, self, NULL);
     gtk_list_view_set_factory(self->message_view,
-        factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind), G_CALLBACK(message_unbind), self));
+                              factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind),
+                                      G_CALLBACK(message_unbind), self));
     g_object_unref(gtk_list_view_get_factory(self->message_view));
-    gtk_list_view_set_factory(self->member_view,
-        factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind), NULL, NULL));
+    gtk_list_view_set_factory(
+        self->member_view, factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind), NULL, NULL));
     g_object_unref(gtk_list_view_get_factory(self->member_view));
 
     GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment(self->message_scroll);
@@ -1081,15 +1033,15 @@ na_window_init(NaWindow *self)
                             G_CALLBACK(on_dark_changed), self, 0);
 
     g_signal_connect(self, "notify::is-active", G_CALLBACK(on_window_active), NULL);
-    g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions), self);
+    g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions),
+                                    self);
     gtk_paned_set_position(self->content_paned, 600);
     /* The input line has the focus from the start: typing just works. */
     gtk_window_set_focus(GTK_WINDOW(self), GTK_WIDGET(self->input_entry));
     update_status(self);
 }
 
-NaWindow *
-na_window_new(NaApp *app)
+NaWindow *na_window_new(NaApp *app)
 {
     return g_object_new(NA_TYPE_WINDOW, "application", app, NULL);
 }

@@ -112,8 +112,8 @@ int nt_addr_loopback(int family, uint16_t port, nt_addr *out)
     return NT_OK;
 }
 
-int nt_addr_split(const char *text, char *host, size_t hostlen,
-                  uint16_t *port, uint16_t default_port)
+int nt_addr_split(const char *text, char *host, size_t hostlen, uint16_t *port,
+                  uint16_t default_port)
 {
     if (!text || !host || hostlen == 0 || !port)
         return NT_EINVAL;
@@ -187,14 +187,13 @@ int nt_addr_format(const nt_addr *addr, char *buf, size_t len)
         if (!inet_ntop(AF_INET6, addr->u.v6, host, sizeof host))
             return NT_EINVAL;
         if (addr->scope_id)
-            n = snprintf(buf, len, "[%s%%%lu]:%u", host,
-                         (unsigned long)addr->scope_id, (unsigned)addr->port);
+            n = snprintf(buf, len, "[%s%%%lu]:%u", host, (unsigned long)addr->scope_id,
+                         (unsigned)addr->port);
         else
             n = snprintf(buf, len, "[%s]:%u", host, (unsigned)addr->port);
         break;
     case NT_AF_UNIX:
-        n = snprintf(buf, len, "unix:%.*s", (int)sizeof addr->u.path,
-                     addr->u.path);
+        n = snprintf(buf, len, "unix:%.*s", (int)sizeof addr->u.path, addr->u.path);
         break;
     default:
         return NT_EINVAL;
@@ -223,8 +222,7 @@ int nt_addr_equal(const nt_addr *a, const nt_addr *b)
     }
 }
 
-int nt_resolve(const char *host, uint16_t port, int family, int type,
-               nt_addr *out, size_t max)
+int nt_resolve(const char *host, uint16_t port, int family, int type, nt_addr *out, size_t max)
 {
     if (!out || max == 0)
         return NT_EINVAL;
@@ -255,8 +253,7 @@ int nt_resolve(const char *host, uint16_t port, int family, int type,
     size_t n = 0;
     for (struct addrinfo *ai = res; ai && n < max; ai = ai->ai_next) {
         nt_addr a;
-        if (nt__addr_from_sockaddr(ai->ai_addr, (nt__socklen)ai->ai_addrlen,
-                                   &a) != NT_OK)
+        if (nt__addr_from_sockaddr(ai->ai_addr, (nt__socklen)ai->ai_addrlen, &a) != NT_OK)
             continue;
         int dup = 0;
         for (size_t i = 0; i < n; i++)

@@ -21,8 +21,8 @@ enum conn_state { CONNECTING, OPEN, CLOSING, CLOSED };
 
 typedef struct chunk {
     nt_buf *buf;
-    size_t off;   /* bytes of buf already written */
-    int owned;    /* our private copy: small sends may be appended */
+    size_t off; /* bytes of buf already written */
+    int owned;  /* our private copy: small sends may be appended */
 } chunk;
 
 struct nt_conn {
@@ -47,8 +47,8 @@ struct nt_conn {
     size_t qhead, qlen, qcap; /* chunks q[qhead .. qhead+qlen) */
     size_t queued;            /* bytes */
 
-    nt_timer *timer;          /* connect, idle or linger deadline */
-    nt_addr *addrs; /* only while an nt_conn_connect() is trying them */
+    nt_timer *timer; /* connect, idle or linger deadline */
+    nt_addr *addrs;  /* only while an nt_conn_connect() is trying them */
     int naddrs, next_addr;
     int last_error;
 };
@@ -230,8 +230,7 @@ static int schedule_flush(nt_conn *c)
 {
     /* Never for a CLOSED connection: final_task, already queued, frees it
      * before a flush queued now would run. */
-    if (c->flush_scheduled || c->write_blocked || c->state == CONNECTING ||
-        c->state == CLOSED)
+    if (c->flush_scheduled || c->write_blocked || c->state == CONNECTING || c->state == CLOSED)
         return NT_OK;
     int rc = nt_loop_defer(c->loop, flush_task, c);
     if (rc == NT_OK)
@@ -288,8 +287,7 @@ int nt_conn_send(nt_conn *c, const void *data, size_t len)
     nt_buf *b = nt_buf_new(len < COALESCE_MAX ? COALESCE_MAX / 4 : len);
     if (!b)
         return NT_ENOMEM;
-    if ((rc = nt_buf_append(b, data, len)) != NT_OK ||
-        (rc = queue_push(c, b, 1)) != NT_OK) {
+    if ((rc = nt_buf_append(b, data, len)) != NT_OK || (rc = queue_push(c, b, 1)) != NT_OK) {
         nt_buf_unref(b);
         return rc;
     }
@@ -374,8 +372,7 @@ static void do_read(nt_conn *c)
                 return;
             }
         }
-        ptrdiff_t n = nt__sys_recv(nt_socket_fileno(c->sock), space,
-                                   (size_t)room, 0);
+        ptrdiff_t n = nt__sys_recv(nt_socket_fileno(c->sock), space, (size_t)room, 0);
         if (n == NT_EAGAIN)
             return;
         if (n == 0 && c->qlen > 0)
@@ -469,8 +466,7 @@ static int try_next_address(nt_conn *c)
         nt_socket_settimeout(c->sock, 0);
         rc = nt_socket_connect(c->sock, a);
         if (rc == NT_OK || rc == NT_EINPROGRESS) {
-            rc = nt_watch_new(c->loop, &c->watch, nt_socket_fileno(c->sock),
-                              on_io, c);
+            rc = nt_watch_new(c->loop, &c->watch, nt_socket_fileno(c->sock), on_io, c);
             if (rc != NT_OK)
                 return rc;
             nt_timer_start(c->timer, c->opt.connect_timeout_ms, 0);
@@ -561,9 +557,8 @@ static int conn_alloc(nt_loop *loop, nt_conn **out, const nt_conn_options *opts,
     return NT_OK;
 }
 
-int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s,
-                const nt_conn_options *opts, const nt_conn_callbacks *cb,
-                void *data)
+int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s, const nt_conn_options *opts,
+                const nt_conn_callbacks *cb, void *data)
 {
     if (!s || !out) {
         nt_socket_close(s);
@@ -592,15 +587,13 @@ int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s,
     return NT_OK;
 }
 
-int nt_conn_connect(nt_loop *loop, nt_conn **out, const char *host,
-                    uint16_t port, const nt_conn_options *opts,
-                    const nt_conn_callbacks *cb, void *data)
+int nt_conn_connect(nt_loop *loop, nt_conn **out, const char *host, uint16_t port,
+                    const nt_conn_options *opts, const nt_conn_callbacks *cb, void *data)
 {
     if (!host || !out)
         return NT_EINVAL;
     nt_addr addrs[MAX_ADDRS];
-    int n = nt_resolve(host, port, NT_AF_UNSPEC, NT_SOCK_STREAM, addrs,
-                       MAX_ADDRS);
+    int n = nt_resolve(host, port, NT_AF_UNSPEC, NT_SOCK_STREAM, addrs, MAX_ADDRS);
     if (n < 0)
         return n;
     nt_conn *c;
@@ -667,9 +660,18 @@ int nt_conn_peer(const nt_conn *c, nt_addr *out)
     return nt_socket_getpeername(c->sock, out);
 }
 
-nt_socket *nt_conn_socket(const nt_conn *c) { return c ? c->sock : NULL; }
-nt_loop *nt_conn_loop(const nt_conn *c) { return c ? c->loop : NULL; }
-void *nt_conn_data(const nt_conn *c) { return c ? c->data : NULL; }
+nt_socket *nt_conn_socket(const nt_conn *c)
+{
+    return c ? c->sock : NULL;
+}
+nt_loop *nt_conn_loop(const nt_conn *c)
+{
+    return c ? c->loop : NULL;
+}
+void *nt_conn_data(const nt_conn *c)
+{
+    return c ? c->data : NULL;
+}
 
 void nt_conn_set_data(nt_conn *c, void *data)
 {
@@ -731,8 +733,8 @@ static void on_accept_resume(nt_timer *t, void *data)
     nt_watch_set(l->watch, NT_EV_READ);
 }
 
-int nt_listener_new(nt_loop *loop, nt_listener **out, const nt_addr *addr,
-                    int backlog, nt_accept_cb cb, void *data)
+int nt_listener_new(nt_loop *loop, nt_listener **out, const nt_addr *addr, int backlog,
+                    nt_accept_cb cb, void *data)
 {
     if (!loop || !out || !addr || !cb)
         return NT_EINVAL;
@@ -746,8 +748,7 @@ int nt_listener_new(nt_loop *loop, nt_listener **out, const nt_addr *addr,
     if (rc == NT_OK)
         rc = nt_socket_settimeout(l->sock, 0);
     if (rc == NT_OK)
-        rc = nt_watch_new(loop, &l->watch, nt_socket_fileno(l->sock),
-                          on_accept_ready, l);
+        rc = nt_watch_new(loop, &l->watch, nt_socket_fileno(l->sock), on_accept_ready, l);
     if (rc == NT_OK)
         rc = nt_timer_new(loop, &l->pause_timer, on_accept_resume, l);
     if (rc == NT_OK)

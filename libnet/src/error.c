@@ -9,7 +9,9 @@ static _Thread_local int last_os_error;
 const char *nt_strerror(int code)
 {
     switch (code) {
-#define NT__ERROR_TEXT(name, value, text) case NT_##name: return text;
+#define NT__ERROR_TEXT(name, value, text) \
+    case NT_##name:                       \
+        return text;
         NT_ERROR_TABLE(NT__ERROR_TEXT)
 #undef NT__ERROR_TEXT
     }
@@ -19,7 +21,9 @@ const char *nt_strerror(int code)
 const char *nt_err_name(int code)
 {
     switch (code) {
-#define NT__ERROR_NAME(name, value, text) case NT_##name: return "NT_" #name;
+#define NT__ERROR_NAME(name, value, text) \
+    case NT_##name:                       \
+        return "NT_" #name;
         NT_ERROR_TABLE(NT__ERROR_NAME)
 #undef NT__ERROR_NAME
     }

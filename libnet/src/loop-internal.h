@@ -15,10 +15,10 @@ struct nt_watch {
     nt_os_sock fd;
     nt_watch_cb cb;
     void *data;
-    int events;        /* asked for */
-    int registered;    /* known to the backend */
-    int dead;          /* freed by the user; memory kept until iteration end */
-    size_t slot;       /* backend's index (poll-set backends) */
+    int events;     /* asked for */
+    int registered; /* known to the backend */
+    int dead;       /* freed by the user; memory kept until iteration end */
+    size_t slot;    /* backend's index (poll-set backends) */
     nt_watch *next_dead;
 };
 

@@ -188,8 +188,7 @@ static void run_timers(nt_loop *loop)
 
 /* ---- watchers ---- */
 
-int nt_watch_new(nt_loop *loop, nt_watch **out, nt_os_sock fd, nt_watch_cb cb,
-                 void *data)
+int nt_watch_new(nt_loop *loop, nt_watch **out, nt_os_sock fd, nt_watch_cb cb, void *data)
 {
     if (!loop || !out || !cb || fd == NT_INVALID_OS_SOCK)
         return NT_EINVAL;
@@ -390,8 +389,8 @@ int nt_loop_new_backend(nt_loop **out, const char *backend)
     if (!ops) {
         /* A name this platform lacks is unsupported, not a typo, if it
          * is one of the known names. */
-        int known = !strcmp(backend, "epoll") || !strcmp(backend, "poll") ||
-                    !strcmp(backend, "wsapoll");
+        int known =
+            !strcmp(backend, "epoll") || !strcmp(backend, "poll") || !strcmp(backend, "wsapoll");
         return known ? NT_ENOTSUP : NT_EINVAL;
     }
     int rc = nt__sys_init();
@@ -412,8 +411,7 @@ int nt_loop_new_backend(nt_loop **out, const char *backend)
     }
     if ((rc = nt_mutex_new(&loop->post_lock)) != NT_OK ||
         (rc = nt__sys_wake_pair(loop->wake)) != NT_OK ||
-        (rc = nt_watch_new(loop, &loop->wake_watch, loop->wake[0], on_wake,
-                           loop)) != NT_OK ||
+        (rc = nt_watch_new(loop, &loop->wake_watch, loop->wake[0], on_wake, loop)) != NT_OK ||
         (rc = nt_watch_set(loop->wake_watch, NT_EV_READ)) != NT_OK) {
         nt_loop_free(loop);
         return rc;

@@ -36,8 +36,7 @@ void nt__pollset_destroy(nt_loop *loop)
 
 static short os_events(int events)
 {
-    return (short)(((events & NT_EV_READ) ? POLLIN : 0) |
-                   ((events & NT_EV_WRITE) ? POLLOUT : 0));
+    return (short)(((events & NT_EV_READ) ? POLLIN : 0) | ((events & NT_EV_WRITE) ? POLLOUT : 0));
 }
 
 void nt__pollset_remove(nt_loop *loop, nt_watch *w)

@@ -8,26 +8,34 @@
 int nt__family_to_os(int family)
 {
     switch (family) {
-    case NT_AF_INET: return AF_INET;
-    case NT_AF_INET6: return AF_INET6;
-    case NT_AF_UNIX: return AF_UNIX;
-    case NT_AF_UNSPEC: return AF_UNSPEC;
-    default: return -1;
+    case NT_AF_INET:
+        return AF_INET;
+    case NT_AF_INET6:
+        return AF_INET6;
+    case NT_AF_UNIX:
+        return AF_UNIX;
+    case NT_AF_UNSPEC:
+        return AF_UNSPEC;
+    default:
+        return -1;
     }
 }
 
 int nt__family_from_os(int os_family)
 {
     switch (os_family) {
-    case AF_INET: return NT_AF_INET;
-    case AF_INET6: return NT_AF_INET6;
-    case AF_UNIX: return NT_AF_UNIX;
-    default: return NT_AF_UNSPEC;
+    case AF_INET:
+        return NT_AF_INET;
+    case AF_INET6:
+        return NT_AF_INET6;
+    case AF_UNIX:
+        return NT_AF_UNIX;
+    default:
+        return NT_AF_UNSPEC;
     }
 }
 
-int nt__addr_to_sockaddr(const nt_addr *addr, struct sockaddr_storage *ss,
-                         nt__socklen *len)
+int nt__addr_to_sockaddr(const nt_addr *addr, struct sockaddr_storage *ss, nt__socklen *len)
 {
     if (!addr || !ss || !len)
         return NT_EINVAL;
@@ -65,8 +73,7 @@ int nt__addr_to_sockaddr(const nt_addr *addr, struct sockaddr_storage *ss,
     }
 }
 
-int nt__addr_from_sockaddr(const struct sockaddr *sa, nt__socklen len,
-                           nt_addr *out)
+int nt__addr_from_sockaddr(const struct sockaddr *sa, nt__socklen len, nt_addr *out)
 {
     if (!sa || !out)
         return NT_EINVAL;

@@ -11,12 +11,12 @@
 
 #include "socket-internal.h"
 
-#define CHECK_SOCKET(s)                                                        \
-    do {                                                                       \
-        if (!(s))                                                              \
-            return NT_EINVAL;                                                  \
-        if ((s)->fd == NT_INVALID_OS_SOCK)                                     \
-            return NT_EBADF;                                                   \
+#define CHECK_SOCKET(s)                    \
+    do {                                   \
+        if (!(s))                          \
+            return NT_EINVAL;              \
+        if ((s)->fd == NT_INVALID_OS_SOCK) \
+            return NT_EBADF;               \
     } while (0)
 
 /* The deadline `seconds` from now.  A timeout too long for the clock
@@ -73,8 +73,7 @@ static int wait_or_again(nt_socket *s, int events, uint64_t deadline)
     return rc < 0 ? rc : NT_OK;
 }
 
-static int make_handle(nt_socket **out, nt_os_sock fd, int family, int type,
-                       int proto)
+static int make_handle(nt_socket **out, nt_os_sock fd, int family, int type, int proto)
 {
     nt_socket *s = calloc(1, sizeof *s);
     if (!s)
@@ -107,8 +106,7 @@ int nt_socket_new(nt_socket **out, int family, int type, int proto)
     return rc;
 }
 
-int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family,
-                          int type)
+int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family, int type)
 {
     if (!out)
         return NT_EINVAL;
@@ -117,8 +115,7 @@ int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family,
         return NT_EINVAL;
     /* Checked before the OS socket is touched: a wrong family or type
      * would only surface later as a confusing error. */
-    if ((family != NT_AF_INET && family != NT_AF_INET6 &&
-         family != NT_AF_UNIX) ||
+    if ((family != NT_AF_INET && family != NT_AF_INET6 && family != NT_AF_UNIX) ||
         (type != NT_SOCK_STREAM && type != NT_SOCK_DGRAM))
         return NT_EINVAL;
     int rc = nt__sys_set_nonblocking(fd);
@@ -127,9 +124,18 @@ int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family,
     return make_handle(out, fd, family, type, 0);
 }
 
-int nt_socket_family(const nt_socket *s) { return s ? s->family : NT_EINVAL; }
-int nt_socket_type(const nt_socket *s) { return s ? s->type : NT_EINVAL; }
-int nt_socket_proto(const nt_socket *s) { return s ? s->proto : NT_EINVAL; }
+int nt_socket_family(const nt_socket *s)
+{
+    return s ? s->family : NT_EINVAL;
+}
+int nt_socket_type(const nt_socket *s)
+{
+    return s ? s->type : NT_EINVAL;
+}
+int nt_socket_proto(const nt_socket *s)
+{
+    return s ? s->proto : NT_EINVAL;
+}
 
 nt_os_sock nt_socket_fileno(const nt_socket *s)
 {
@@ -307,8 +313,7 @@ int nt_socket_sendall(nt_socket *s, const void *buf, size_t len, size_t *sent)
     return rc;
 }
 
-ptrdiff_t nt_socket_recvfrom(nt_socket *s, void *buf, size_t len, int flags,
-                             nt_addr *from)
+ptrdiff_t nt_socket_recvfrom(nt_socket *s, void *buf, size_t len, int flags, nt_addr *from)
 {
     CHECK_SOCKET(s);
     if (!buf && len)
@@ -321,13 +326,12 @@ ptrdiff_t nt_socket_recvfrom(nt_socket *s, void *buf, size_t len, int flags,
         struct sockaddr_storage ss;
         nt__socklen sslen = (nt__socklen)sizeof ss;
         memset(&ss, 0, sizeof ss);
-        ptrdiff_t n = nt__sys_recvfrom(s->fd, buf, clamp_len(len), flags,
-                                       (struct sockaddr *)&ss, &sslen);
+        ptrdiff_t n =
+            nt__sys_recvfrom(s->fd, buf, clamp_len(len), flags, (struct sockaddr *)&ss, &sslen);
         if (n >= 0) {
             if (n == 0 && s->type == NT_SOCK_STREAM)
                 return NT_EOF;
-            if (from && nt__addr_from_sockaddr((struct sockaddr *)&ss, sslen,
-                                               from) != NT_OK)
+            if (from && nt__addr_from_sockaddr((struct sockaddr *)&ss, sslen, from) != NT_OK)
                 memset(from, 0, sizeof *from);
             return n;
         }
@@ -339,8 +343,7 @@ ptrdiff_t nt_socket_recvfrom(nt_socket *s, void *buf, size_t len, int flags,
     }
 }
 
-ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len,
-                           int flags, const nt_addr *to)
+ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len, int flags, const nt_addr *to)
 {
     CHECK_SOCKET(s);
     if ((!buf && len) || !to || flags != 0)
@@ -358,8 +361,7 @@ ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len,
         return rc;
     uint64_t deadline = nt__deadline(s);
     for (;;) {
-        ptrdiff_t n = nt__sys_sendto(s->fd, buf, len, (struct sockaddr *)&ss,
-                                     sslen);
+        ptrdiff_t n = nt__sys_sendto(s->fd, buf, len, (struct sockaddr *)&ss, sslen);
         if (n >= 0 || n != NT_EAGAIN)
             return n;
         rc = wait_or_again(s, NT_EV_WRITE, deadline);
@@ -457,8 +459,7 @@ int nt_socket_wait(nt_socket *s, int events, double seconds)
     return nt__wait_deadline(s->fd, events, deadline_after(seconds));
 }
 
-int nt_socket_setsockopt(nt_socket *s, int level, int name, const void *value,
-                         size_t len)
+int nt_socket_setsockopt(nt_socket *s, int level, int name, const void *value, size_t len)
 {
     CHECK_SOCKET(s);
     if (!value || len == 0 || len > INT_MAX)
@@ -466,8 +467,7 @@ int nt_socket_setsockopt(nt_socket *s, int level, int name, const void *value,
     return nt__sys_setsockopt(s->fd, level, name, value, (nt__socklen)len);
 }
 
-int nt_socket_getsockopt(nt_socket *s, int level, int name, void *value,
-                         size_t *len)
+int nt_socket_getsockopt(nt_socket *s, int level, int name, void *value, size_t *len)
 {
     CHECK_SOCKET(s);
     if (!value || !len || *len == 0 || *len > INT_MAX)
@@ -479,8 +479,8 @@ int nt_socket_getsockopt(nt_socket *s, int level, int name, void *value,
     return rc;
 }
 
-int nt_socket_create_connection(nt_socket **out, const char *host,
-                                uint16_t port, double attempt_timeout)
+int nt_socket_create_connection(nt_socket **out, const char *host, uint16_t port,
+                                double attempt_timeout)
 {
     if (!out || !host)
         return NT_EINVAL;

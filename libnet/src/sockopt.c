@@ -76,8 +76,7 @@ int nt_socket_set_option(nt_socket *s, int option, int value)
         memset(&l, 0, sizeof l);
         l.l_onoff = value >= 0;
         l.l_linger = (unsigned short)(value > 0 ? (value > 65535 ? 65535 : value) : 0);
-        return nt__sys_setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &l,
-                                  (nt__socklen)sizeof l);
+        return nt__sys_setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &l, (nt__socklen)sizeof l);
     }
     struct int_option o;
     int rc = lookup(s, option, &o);
@@ -85,11 +84,10 @@ int nt_socket_set_option(nt_socket *s, int option, int value)
         return rc;
     if (option == NT_OPT_REUSEADDR && s->family == NT_AF_UNIX)
         return NT_ENOTSUP;
-    if ((option == NT_OPT_RCVBUF || option == NT_OPT_SNDBUF ||
-         option == NT_OPT_MULTICAST_TTL) && value < 0)
+    if ((option == NT_OPT_RCVBUF || option == NT_OPT_SNDBUF || option == NT_OPT_MULTICAST_TTL) &&
+        value < 0)
         return NT_EINVAL;
-    return nt__sys_setsockopt(s->fd, o.level, o.name, &value,
-                              (nt__socklen)sizeof value);
+    return nt__sys_setsockopt(s->fd, o.level, o.name, &value, (nt__socklen)sizeof value);
 }
 
 int nt_socket_get_option(nt_socket *s, int option, int *value)
@@ -120,15 +118,13 @@ int nt_socket_get_option(nt_socket *s, int option, int *value)
         v = (int)*(unsigned char *)&v;
     if (option == NT_OPT_ERROR)
         v = v ? nt__sys_translate(v) : NT_OK;
-    else if (option != NT_OPT_RCVBUF && option != NT_OPT_SNDBUF &&
-             option != NT_OPT_MULTICAST_TTL)
+    else if (option != NT_OPT_RCVBUF && option != NT_OPT_SNDBUF && option != NT_OPT_MULTICAST_TTL)
         v = v != 0;
     *value = v;
     return NT_OK;
 }
 
-static int membership(nt_socket *s, const nt_addr *group, unsigned ifindex,
-                      int join)
+static int membership(nt_socket *s, const nt_addr *group, unsigned ifindex, int join)
 {
     if (!s || !group)
         return NT_EINVAL;
@@ -142,8 +138,7 @@ static int membership(nt_socket *s, const nt_addr *group, unsigned ifindex,
         memcpy(&m.imr_multiaddr, group->u.v4, 4);
         /* IPv4 picks the interface by address; 0.0.0.0 lets the OS pick. */
         m.imr_interface.s_addr = htonl(INADDR_ANY);
-        return nt__sys_setsockopt(s->fd, IPPROTO_IP,
-                                  join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
+        return nt__sys_setsockopt(s->fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
                                   &m, (nt__socklen)sizeof m);
     }
     if (group->family == NT_AF_INET6) {
@@ -151,8 +146,7 @@ static int membership(nt_socket *s, const nt_addr *group, unsigned ifindex,
         memset(&m, 0, sizeof m);
         memcpy(&m.ipv6mr_multiaddr, group->u.v6, 16);
         m.ipv6mr_interface = ifindex;
-        return nt__sys_setsockopt(s->fd, IPPROTO_IPV6,
-                                  join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP,
+        return nt__sys_setsockopt(s->fd, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP,
                                   &m, (nt__socklen)sizeof m);
     }
     return NT_EAFNOSUPPORT;

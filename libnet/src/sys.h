@@ -46,10 +46,10 @@ int nt__sys_connect(nt_os_sock fd, const struct sockaddr *sa, nt__socklen len);
  * A 0 from recv is returned as 0: the caller knows if it means EOF. */
 ptrdiff_t nt__sys_recv(nt_os_sock fd, void *buf, size_t len, int flags);
 ptrdiff_t nt__sys_send(nt_os_sock fd, const void *buf, size_t len);
-ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags,
-                           struct sockaddr *from, nt__socklen *fromlen);
-ptrdiff_t nt__sys_sendto(nt_os_sock fd, const void *buf, size_t len,
-                         const struct sockaddr *to, nt__socklen tolen);
+ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                           nt__socklen *fromlen);
+ptrdiff_t nt__sys_sendto(nt_os_sock fd, const void *buf, size_t len, const struct sockaddr *to,
+                         nt__socklen tolen);
 ptrdiff_t nt__sys_writev(nt_os_sock fd, const nt__iov *iov, int count);
 
 /* The most pieces one nt__sys_writev() call takes. */
@@ -66,10 +66,8 @@ int nt__sys_wait_one(nt_os_sock fd, int events, int timeout_ms);
  * program take its port. */
 void nt__sys_reuseaddr_option(int type, int *level, int *name);
 
-int nt__sys_setsockopt(nt_os_sock fd, int level, int name, const void *value,
-                       nt__socklen len);
-int nt__sys_getsockopt(nt_os_sock fd, int level, int name, void *value,
-                       nt__socklen *len);
+int nt__sys_setsockopt(nt_os_sock fd, int level, int name, const void *value, nt__socklen len);
+int nt__sys_getsockopt(nt_os_sock fd, int level, int name, void *value, nt__socklen *len);
 int nt__sys_getsockname(nt_os_sock fd, struct sockaddr *sa, nt__socklen *len);
 int nt__sys_getpeername(nt_os_sock fd, struct sockaddr *sa, nt__socklen *len);
 
@@ -81,10 +79,8 @@ int nt__sys_gai_error(int rc);
 int nt__sys_wake_pair(nt_os_sock pair[2]);
 
 /* Convert between nt_addr and the OS sockaddr (src/sockaddr.c). */
-int nt__addr_to_sockaddr(const nt_addr *addr, struct sockaddr_storage *ss,
-                         nt__socklen *len);
-int nt__addr_from_sockaddr(const struct sockaddr *sa, nt__socklen len,
-                           nt_addr *out);
+int nt__addr_to_sockaddr(const nt_addr *addr, struct sockaddr_storage *ss, nt__socklen *len);
+int nt__addr_from_sockaddr(const struct sockaddr *sa, nt__socklen len, nt_addr *out);
 int nt__family_to_os(int family);
 int nt__family_from_os(int os_family);
 

@@ -36,8 +36,8 @@ static void on_readable(nt_watch *w, int events, void *data)
     }
 }
 
-int nt_udp_new(nt_loop *loop, nt_udp **out, const nt_addr *addr, int reuse,
-               nt_udp_cb cb, void *user)
+int nt_udp_new(nt_loop *loop, nt_udp **out, const nt_addr *addr, int reuse, nt_udp_cb cb,
+               void *user)
 {
     if (!loop || !out || !addr || !cb)
         return NT_EINVAL;
@@ -54,8 +54,7 @@ int nt_udp_new(nt_loop *loop, nt_udp **out, const nt_addr *addr, int reuse,
     if (rc == NT_OK)
         rc = nt_socket_bind(u->sock, addr);
     if (rc == NT_OK)
-        rc = nt_watch_new(loop, &u->watch, nt_socket_fileno(u->sock),
-                          on_readable, u);
+        rc = nt_watch_new(loop, &u->watch, nt_socket_fileno(u->sock), on_readable, u);
     if (rc == NT_OK)
         rc = nt_watch_set(u->watch, NT_EV_READ);
     if (rc != NT_OK) {
@@ -66,8 +65,7 @@ int nt_udp_new(nt_loop *loop, nt_udp **out, const nt_addr *addr, int reuse,
     return NT_OK;
 }
 
-ptrdiff_t nt_udp_send(nt_udp *u, const void *data, size_t len,
-                      const nt_addr *to)
+ptrdiff_t nt_udp_send(nt_udp *u, const void *data, size_t len, const nt_addr *to)
 {
     if (!u)
         return NT_EINVAL;

@@ -5,8 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-void
-fake_start(FakeServer *fake)
+void fake_start(FakeServer *fake)
 {
     memset(fake, 0, sizeof *fake);
     nt_addr any;
@@ -17,8 +16,7 @@ fake_start(FakeServer *fake)
     fake->in = g_string_new(NULL);
 }
 
-void
-fake_close(FakeServer *fake)
+void fake_close(FakeServer *fake)
 {
     if (fake->conn)
         nt_socket_close(fake->conn);
@@ -26,8 +24,7 @@ fake_close(FakeServer *fake)
     g_string_truncate(fake->in, 0);
 }
 
-void
-fake_stop(FakeServer *fake)
+void fake_stop(FakeServer *fake)
 {
     fake_close(fake);
     if (fake->listener)
@@ -37,8 +34,7 @@ fake_stop(FakeServer *fake)
     fake->in = NULL;
 }
 
-void
-fake_pump(guint ms)
+void fake_pump(guint ms)
 {
     gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
     while (g_get_monotonic_time() < end) {
@@ -48,8 +44,7 @@ fake_pump(guint ms)
     }
 }
 
-gboolean
-fake_pump_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
+gboolean fake_pump_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
@@ -63,8 +58,7 @@ fake_pump_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
     }
 }
 
-gboolean
-fake_accept(FakeServer *fake, guint timeout_ms)
+gboolean fake_accept(FakeServer *fake, guint timeout_ms)
 {
     fake_close(fake);
     fake->eof = FALSE;
@@ -81,8 +75,7 @@ fake_accept(FakeServer *fake, guint timeout_ms)
 }
 
 /* Read what is there (waiting at most the socket's 5 ms timeout). */
-static void
-fill(FakeServer *fake)
+static void fill(FakeServer *fake)
 {
     if (!fake->conn || fake->eof)
         return;
@@ -94,8 +87,7 @@ fill(FakeServer *fake)
         fake->eof = TRUE;
 }
 
-static char *
-take_line(FakeServer *fake)
+static char *take_line(FakeServer *fake)
 {
     char *nl = memchr(fake->in->str, '\n', fake->in->len);
     if (!nl)
@@ -106,8 +98,7 @@ take_line(FakeServer *fake)
     return line;
 }
 
-char *
-fake_expect(FakeServer *fake, const char *prefix, guint timeout_ms)
+char *fake_expect(FakeServer *fake, const char *prefix, guint timeout_ms)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     for (;;) {
@@ -125,8 +116,7 @@ fake_expect(FakeServer *fake, const char *prefix, guint timeout_ms)
     }
 }
 
-gboolean
-fake_wait_eof(FakeServer *fake, guint timeout_ms)
+gboolean fake_wait_eof(FakeServer *fake, guint timeout_ms)
 {
     gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     while (!fake->eof && g_get_monotonic_time() < end) {
@@ -138,8 +128,7 @@ fake_wait_eof(FakeServer *fake, guint timeout_ms)
     return fake->eof;
 }
 
-void
-fake_send(FakeServer *fake, const char *fmt, ...)
+void fake_send(FakeServer *fake, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -150,8 +139,7 @@ fake_send(FakeServer *fake, const char *fmt, ...)
         nt_socket_sendall(fake->conn, line, strlen(line), NULL);
 }
 
-void
-fake_reset(FakeServer *fake)
+void fake_reset(FakeServer *fake)
 {
     if (fake->conn)
         nt_socket_set_option(fake->conn, NT_OPT_LINGER, 0);

@@ -12,8 +12,8 @@ typedef struct {
     nt_socket *listener;
     nt_addr addr;
     nt_socket *conn;
-    GString *in;   /* bytes received, not yet split into lines */
-    gboolean eof;  /* the client closed (or reset) the connection */
+    GString *in;  /* bytes received, not yet split into lines */
+    gboolean eof; /* the client closed (or reset) the connection */
 } FakeServer;
 
 /* Listen on 127.0.0.1 on a free port (fake->addr.port). */

@@ -22,14 +22,12 @@ static nt_socket *listener;
 static volatile gint sent_total;
 static volatile gint server_done;
 
-static void
-server_thread_send(nt_socket *c, const char *line)
+static void server_thread_send(nt_socket *c, const char *line)
 {
     nt_socket_sendall(c, line, strlen(line), NULL);
 }
 
-static gpointer
-server_thread(gpointer data)
+static gpointer server_thread(gpointer data)
 {
     nt_socket *c = NULL;
     nt_socket_settimeout(listener, 10.0);
@@ -47,7 +45,8 @@ server_thread(gpointer data)
         GString *batch = g_string_new(NULL);
         for (guint i = 0; i < per_tick; i++, n++) {
             g_snprintf(line, sizeof line,
-                       ":flood!f@h PRIVMSG #load :message %u, with some text to look like chat\r\n", n);
+                       ":flood!f@h PRIVMSG #load :message %u, with some text to look like chat\r\n",
+                       n);
             g_string_append(batch, line);
         }
         nt_socket_sendall(c, batch->str, batch->len, NULL);
@@ -67,8 +66,7 @@ server_thread(gpointer data)
 static GArray *lateness; /* gint64 microseconds */
 static gint64 next_due;
 
-static gboolean
-probe(gpointer data)
+static gboolean probe(gpointer data)
 {
     gint64 now = g_get_monotonic_time();
     g_array_append_val(lateness, (gint64){MAX(0, now - next_due)});
@@ -76,8 +74,7 @@ probe(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static long
-rss_kib(void)
+static long rss_kib(void)
 {
     long pages = 0, resident = 0;
     FILE *f = fopen("/proc/self/statm", "r");
@@ -89,15 +86,13 @@ rss_kib(void)
     return resident * 4;
 }
 
-static int
-cmp_i64(gconstpointer a, gconstpointer b)
+static int cmp_i64(gconstpointer a, gconstpointer b)
 {
     gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
     return x < y ? -1 : x > y;
 }
 
-static void
-row_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d)
+static void row_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d)
 {
     GtkWidget *l = gtk_label_new(NULL);
     gtk_label_set_xalign(GTK_LABEL(l), 0);
@@ -105,27 +100,26 @@ row_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d)
     gtk_list_item_set_child(item, l);
 }
 
-static void
-row_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d)
+static void row_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer d)
 {
     NcRow *r = gtk_list_item_get_item(item);
     NcMessage *m = nc_row_get_message(r);
-    g_autofree char *t = g_strdup_printf("%s  %s", nc_message_get_sender(m), nc_message_get_text(m));
+    g_autofree char *t =
+        g_strdup_printf("%s  %s", nc_message_get_sender(m), nc_message_get_text(m));
     gtk_label_set_text(GTK_LABEL(gtk_list_item_get_child(item)), t);
 }
 
 /* Once per frame, not once per message: a flood changes the height many
  * times between two frames. */
-static gboolean
-follow_bottom(GtkWidget *scroll, GdkFrameClock *clock, gpointer d)
+static gboolean follow_bottom(GtkWidget *scroll, GdkFrameClock *clock, gpointer d)
 {
     GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroll));
-    gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj));
+    gtk_adjustment_set_value(adj,
+                             gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj));
     return G_SOURCE_CONTINUE;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     if (argc > 1)
         seconds = (guint)atoi(argv[1]);
@@ -167,8 +161,8 @@ main(int argc, char **argv)
         g_signal_connect(f, "setup", G_CALLBACK(row_setup), NULL);
         g_signal_connect(f, "bind", G_CALLBACK(row_bind), NULL);
         /* The window's path: messages → rows with runs of joins folded. */
-        GtkNoSelection *sel = gtk_no_selection_new(
-            G_LIST_MODEL(nc_fold_model_new(nc_buffer_get_messages(buffer))));
+        GtkNoSelection *sel =
+            gtk_no_selection_new(G_LIST_MODEL(nc_fold_model_new(nc_buffer_get_messages(buffer))));
         GtkWidget *view = gtk_list_view_new(GTK_SELECTION_MODEL(sel), f);
         GtkWidget *scroll = gtk_scrolled_window_new();
         gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), view);
@@ -208,11 +202,13 @@ main(int argc, char **argv)
     gint64 pmax = np ? g_array_index(lateness, gint64, np - 1) : 0;
 
     printf("natter load test (%s)\n", gui ? "GTK list view on a display" : "headless core");
-    printf("  sent        %d messages in %u s (%u/s target)\n", g_atomic_int_get(&sent_total), seconds, rate);
+    printf("  sent        %d messages in %u s (%u/s target)\n", g_atomic_int_get(&sent_total),
+           seconds, rate);
     printf("  received    last message number %u (%.1f s of main loop)\n", received, elapsed);
     printf("  probe       %u samples every 10 ms: lateness p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
            np, p50 / 1000.0, p99 / 1000.0, pmax / 1000.0);
-    printf("  scrollback  limit %u, most held %u, held at end %u\n", scrollback, max_items, n_items);
+    printf("  scrollback  limit %u, most held %u, held at end %u\n", scrollback, max_items,
+           n_items);
     printf("  memory      RSS %ld KiB at start of flood, peak %ld KiB (+%ld KiB)\n", rss_start,
            rss_peak, rss_peak - rss_start);
     printf("  verdict     p99 lateness %s 50 ms; messages held %s the scrollback limit\n",

@@ -6,15 +6,13 @@
  * killed or for 60 s.  usage: set-clipboard TEXT */
 #include <gtk/gtk.h>
 
-static gboolean
-quit(gpointer loop)
+static gboolean quit(gpointer loop)
 {
     g_main_loop_quit(loop);
     return G_SOURCE_REMOVE;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     if (argc != 2) {
         g_printerr("usage: set-clipboard TEXT\n");

@@ -12,8 +12,7 @@
 
 static FakeServer fake;
 
-static NcClient *
-new_client(const char *nick)
+static NcClient *new_client(const char *nick)
 {
     NcClient *c = nc_client_new("127.0.0.1", fake.addr.port, nick, "Test User", NULL);
     /* Short timers: the tests must not wait for real-world intervals. */
@@ -26,22 +25,19 @@ typedef struct {
     NcClientState state;
 } StateWait;
 
-static gboolean
-state_is(gpointer data)
+static gboolean state_is(gpointer data)
 {
     StateWait *w = data;
     return nc_client_get_state(w->client) == w->state;
 }
 
-static gboolean
-wait_state(NcClient *c, NcClientState state, guint timeout_ms)
+static gboolean wait_state(NcClient *c, NcClientState state, guint timeout_ms)
 {
     StateWait w = {c, state};
     return fake_pump_until(state_is, &w, timeout_ms);
 }
 
-static gboolean
-expect(const char *prefix)
+static gboolean expect(const char *prefix)
 {
     g_autofree char *line = fake_expect(&fake, prefix, 3000);
     if (!line)
@@ -50,8 +46,7 @@ expect(const char *prefix)
 }
 
 /* Accept and take the client through CAP + registration as nick. */
-static gboolean
-register_as(NcClient *c, const char *nick)
+static gboolean register_as(NcClient *c, const char *nick)
 {
     if (!fake_accept(&fake, 3000))
         return FALSE;
@@ -69,8 +64,7 @@ register_as(NcClient *c, const char *nick)
     return wait_state(c, NC_STATE_CONNECTED, 3000);
 }
 
-static void
-test_register_and_chat(void)
+static void test_register_and_chat(void)
 {
     fake_start(&fake);
     const char *autojoin[] = {"#natter", NULL};
@@ -174,8 +168,7 @@ test_register_and_chat(void)
     fake_stop(&fake);
 }
 
-static void
-test_nick_in_use(void)
+static void test_nick_in_use(void)
 {
     fake_start(&fake);
     NcClient *c = new_client("taken");
@@ -202,8 +195,7 @@ test_nick_in_use(void)
     fake_stop(&fake);
 }
 
-static void
-test_reset_mid_registration(void)
+static void test_reset_mid_registration(void)
 {
     fake_start(&fake);
     NcClient *c = new_client("resetme");
@@ -223,8 +215,7 @@ test_reset_mid_registration(void)
     fake_stop(&fake);
 }
 
-static void
-test_server_error_and_rejoin(void)
+static void test_server_error_and_rejoin(void)
 {
     fake_start(&fake);
     NcClient *c = new_client("rejoiner");
@@ -256,8 +247,7 @@ test_server_error_and_rejoin(void)
     fake_stop(&fake);
 }
 
-static void
-test_ping_timeout(void)
+static void test_ping_timeout(void)
 {
     fake_start(&fake);
     NcClient *c = new_client("pinger");
@@ -286,8 +276,7 @@ test_ping_timeout(void)
     fake_stop(&fake);
 }
 
-static void
-test_refused_does_not_block(void)
+static void test_refused_does_not_block(void)
 {
     /* A port nobody listens on: take a free one and close it. */
     fake_start(&fake);
@@ -311,8 +300,7 @@ test_refused_does_not_block(void)
     g_object_unref(c);
 }
 
-static void
-test_unknown_host(void)
+static void test_unknown_host(void)
 {
     NcClient *c = nc_client_new("no-such-host.invalid", 6667, "nobody", NULL, NULL);
     nc_client_set_reconnect(c, FALSE);
@@ -322,8 +310,7 @@ test_unknown_host(void)
     g_object_unref(c);
 }
 
-static void
-test_backoff(void)
+static void test_backoff(void)
 {
     CU_ASSERT_EQUAL(nc_backoff_delay(0, 1000, 60000, 0.999999), 999);
     CU_ASSERT_EQUAL(nc_backoff_delay(0, 1000, 60000, 0.0), 500);
@@ -349,8 +336,7 @@ static CU_TestInfo tests[] = {
     CU_TEST_INFO_NULL,
 };
 
-int
-main(void)
+int main(void)
 {
     return nt_test_main("gui-client", tests);
 }

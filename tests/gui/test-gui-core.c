@@ -17,8 +17,7 @@
 
 /* ---- parser --------------------------------------------------------- */
 
-static void
-test_parse_lines(void)
+static void test_parse_lines(void)
 {
     g_autoptr(NcIrcLine) a = nc_irc_line_parse(":nick!user@host PRIVMSG #chan :hello there\r");
     CU_ASSERT_FATAL(a != NULL);
@@ -68,8 +67,7 @@ test_parse_lines(void)
 
 /* Every server line kind the client handles goes through the state
  * machine without a connection and lands in the model. */
-static void
-test_handle_lines(void)
+static void test_handle_lines(void)
 {
     NcClient *c = nc_client_new("irc.test", 6667, "me", NULL, NULL);
     nc_client_handle_line(c, ":srv 001 me :Welcome");
@@ -90,7 +88,7 @@ test_handle_lines(void)
     CU_ASSERT_STRING_EQUAL(nc_buffer_get_topic(b), "new topic");
     CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 1);
     GListModel *msgs = nc_buffer_get_messages(b);
-    NcMessageKind want[] = {NC_MSG_JOIN, NC_MSG_JOIN, NC_MSG_ACTION, NC_MSG_NOTICE,
+    NcMessageKind want[] = {NC_MSG_JOIN,  NC_MSG_JOIN, NC_MSG_ACTION, NC_MSG_NOTICE,
                             NC_MSG_TOPIC, NC_MSG_KICK, NC_MSG_QUIT};
     CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(msgs), G_N_ELEMENTS(want));
     for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
@@ -121,8 +119,7 @@ typedef struct {
     guint unread_notifies;
 } Counts;
 
-static void
-on_items_changed(GListModel *m, guint pos, guint removed, guint added, gpointer data)
+static void on_items_changed(GListModel *m, guint pos, guint removed, guint added, gpointer data)
 {
     Counts *c = data;
     c->items_changed++;
@@ -130,18 +127,17 @@ on_items_changed(GListModel *m, guint pos, guint removed, guint added, gpointer 
     c->removed += removed;
 }
 
-static void
-on_unread(GObject *o, GParamSpec *p, gpointer data)
+static void on_unread(GObject *o, GParamSpec *p, gpointer data)
 {
     ((Counts *)data)->unread_notifies++;
 }
 
-static void
-test_model_signals(void)
+static void test_model_signals(void)
 {
     g_autoptr(NcNetwork) net = nc_network_new("net");
     Counts bc = {0};
-    g_signal_connect(nc_network_get_buffers(net), "items-changed", G_CALLBACK(on_items_changed), &bc);
+    g_signal_connect(nc_network_get_buffers(net), "items-changed", G_CALLBACK(on_items_changed),
+                     &bc);
     NcBuffer *b = nc_network_ensure_buffer(net, NC_BUFFER_CHANNEL, "#Chan");
     CU_ASSERT_PTR_EQUAL(nc_network_ensure_buffer(net, NC_BUFFER_CHANNEL, "#chan"), b);
     CU_ASSERT_EQUAL(bc.added, 1);
@@ -153,8 +149,8 @@ test_model_signals(void)
     nc_buffer_set_scrollback(b, 100);
     for (int i = 0; i < 250; i++) {
         g_autofree char *t = g_strdup_printf("m%d", i);
-        g_autoptr(NcMessage) m = nc_message_new(i, NC_MSG_PRIVMSG,
-                                                i == 7 ? NC_MSG_FLAG_HIGHLIGHT : 0, "x", t);
+        g_autoptr(NcMessage) m =
+            nc_message_new(i, NC_MSG_PRIVMSG, i == 7 ? NC_MSG_FLAG_HIGHLIGHT : 0, "x", t);
         nc_buffer_append(b, m);
     }
     guint n = g_list_model_get_n_items(nc_buffer_get_messages(b));
@@ -205,8 +201,7 @@ test_model_signals(void)
 
 /* ---- input ---------------------------------------------------------- */
 
-static void
-check_cmd(const char *line, NcCommandKind kind, const char *target, const char *text)
+static void check_cmd(const char *line, NcCommandKind kind, const char *target, const char *text)
 {
     NcCommand cmd;
     g_autoptr(GError) error = NULL;
@@ -222,8 +217,7 @@ check_cmd(const char *line, NcCommandKind kind, const char *target, const char *
     nc_command_clear(&cmd);
 }
 
-static void
-check_usage(const char *line)
+static void check_usage(const char *line)
 {
     NcCommand cmd;
     g_autoptr(GError) error = NULL;
@@ -232,8 +226,7 @@ check_usage(const char *line)
     nc_command_clear(&cmd);
 }
 
-static void
-test_commands(void)
+static void test_commands(void)
 {
     check_cmd("hello", NC_CMD_SAY, NULL, "hello");
     check_cmd("//slash", NC_CMD_SAY, NULL, "/slash");
@@ -269,8 +262,7 @@ test_commands(void)
     check_usage("/");
 }
 
-static void
-test_split(void)
+static void test_split(void)
 {
     g_autoptr(GPtrArray) one = nc_split_text("short", 100);
     CU_ASSERT_EQUAL(one->len, 1);
@@ -309,22 +301,19 @@ test_split(void)
     g_string_free(big, TRUE);
 }
 
-static NcMessage *
-say(NcBuffer *b, const char *who, const char *text)
+static NcMessage *say(NcBuffer *b, const char *who, const char *text)
 {
     g_autoptr(NcMessage) m = nc_message_new(g_get_real_time(), NC_MSG_PRIVMSG, 0, who, text);
     nc_buffer_append(b, m);
     return m; /* the buffer keeps it */
 }
 
-static void
-on_notify_count(GObject *o, GParamSpec *p, gpointer counter)
+static void on_notify_count(GObject *o, GParamSpec *p, gpointer counter)
 {
     (*(guint *)counter)++;
 }
 
-static void
-test_unread_marker(void)
+static void test_unread_marker(void)
 {
     g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#m");
     guint notified = 0;
@@ -388,8 +377,8 @@ test_unread_marker(void)
 
 /* ---- folded runs of joins/parts/quits/nicks ---------------------- */
 
-static void
-mirror_changed(GListModel *model, guint pos, guint removed, guint added, GPtrArray *mirror)
+static void mirror_changed(GListModel *model, guint pos, guint removed, guint added,
+                           GPtrArray *mirror)
 {
     g_ptr_array_remove_range(mirror, pos, removed);
     for (guint i = 0; i < added; i++)
@@ -399,8 +388,7 @@ mirror_changed(GListModel *model, guint pos, guint removed, guint added, GPtrArr
 /* The model's rows, as its signals told them (mirror), as it has them,
  * and as a model built afresh from the same messages would have them
  * (open folds aside), must agree. */
-static void
-check_rows(NcFoldModel *fm, GPtrArray *mirror, GListModel *src, gboolean any_open)
+static void check_rows(NcFoldModel *fm, GPtrArray *mirror, GListModel *src, gboolean any_open)
 {
     GListModel *m = G_LIST_MODEL(fm);
     guint n = g_list_model_get_n_items(m);
@@ -424,23 +412,20 @@ check_rows(NcFoldModel *fm, GPtrArray *mirror, GListModel *src, gboolean any_ope
     }
 }
 
-static void
-add_event(NcBuffer *b, NcMessageKind kind, const char *who)
+static void add_event(NcBuffer *b, NcMessageKind kind, const char *who)
 {
     g_autoptr(NcMessage) m = nc_message_new(0, kind, 0, who, who);
     nc_buffer_append(b, m);
 }
 
-static NcRow *
-row_at(NcFoldModel *fm, guint i)
+static NcRow *row_at(NcFoldModel *fm, guint i)
 {
     NcRow *r = g_list_model_get_item(G_LIST_MODEL(fm), i);
     g_object_unref(r); /* the model keeps it */
     return r;
 }
 
-static void
-test_fold_runs(void)
+static void test_fold_runs(void)
 {
     g_autofree char *s1 = nc_fold_summary(3, 1, 0, 0);
     CU_ASSERT_STRING_EQUAL(s1, "3 joined, 1 left");
@@ -553,8 +538,7 @@ test_fold_runs(void)
     check_rows(fm, mirror, src, TRUE);
 }
 
-static void
-test_paste_lines(void)
+static void test_paste_lines(void)
 {
     guint n = 99;
     g_auto(GStrv) one = nc_input_lines("/join #natter", &n);
@@ -593,8 +577,7 @@ test_paste_lines(void)
     CU_ASSERT_PTR_NULL(null[0]);
 }
 
-static void
-test_completion(void)
+static void test_completion(void)
 {
     const char *nicks[] = {"bob", "Bea", "alice", "#beans", NULL};
     NcCompleter *c = nc_completer_new();
@@ -627,8 +610,7 @@ test_completion(void)
 
 /* ---- logs ----------------------------------------------------------- */
 
-static void
-test_logs(void)
+static void test_logs(void)
 {
     g_autofree char *dir = g_dir_make_tmp("natter-log-XXXXXX", NULL);
     CU_ASSERT_FATAL(dir != NULL);
@@ -682,8 +664,7 @@ test_logs(void)
 
 /* ---- small parsers -------------------------------------------------- */
 
-static void
-test_beacon_and_natterd_lines(void)
+static void test_beacon_and_natterd_lines(void)
 {
     char *id = NULL, *name = NULL;
     guint16 port = 0;
@@ -694,8 +675,8 @@ test_beacon_and_natterd_lines(void)
     CU_ASSERT_STRING_EQUAL(name, "Kim's laptop");
     g_free(id);
     g_free(name);
-    const char *bad[] = {"NATTER1 id 0 x", "NATTER2 id 1 x", "NATTER1 id 99999 x",
-                         "NATTER1 id 12", "garbage"};
+    const char *bad[] = {"NATTER1 id 0 x", "NATTER2 id 1 x", "NATTER1 id 99999 x", "NATTER1 id 12",
+                         "garbage"};
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
         CU_ASSERT_FALSE(nc_discovery_parse_beacon(bad[i], strlen(bad[i]), &id, &port, &name));
 
@@ -704,14 +685,12 @@ test_beacon_and_natterd_lines(void)
     CU_ASSERT_EQUAL(nc_parse_listening_line("started"), 0);
 }
 
-static gboolean
-chats_seen(gpointer data)
+static gboolean chats_seen(gpointer data)
 {
     return g_list_model_get_n_items(data) > 0;
 }
 
-static void
-test_discovery_loopback(void)
+static void test_discovery_loopback(void)
 {
     /* Two endpoints on one port (reuse), beacons sent to loopback: the
      * listener hears the announcer, and neither hears itself. */
@@ -763,8 +742,7 @@ static CU_TestInfo tests[] = {
     CU_TEST_INFO_NULL,
 };
 
-int
-main(void)
+int main(void)
 {
     return nt_test_main("gui-core", tests);
 }

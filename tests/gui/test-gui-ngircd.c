@@ -22,8 +22,7 @@ static char *tmpdir;
 
 /* ---- ngircd --------------------------------------------------------- */
 
-static char *
-find_ngircd(void)
+static char *find_ngircd(void)
 {
     const char *env = g_getenv("NATTER_NGIRCD");
     if (env && *env)
@@ -40,8 +39,7 @@ find_ngircd(void)
 }
 
 /* A port free right now: bind to :0, read it, close. */
-static guint16
-free_port(void)
+static guint16 free_port(void)
 {
     nt_addr any, got;
     nt_socket *s = NULL;
@@ -52,34 +50,32 @@ free_port(void)
     return got.port;
 }
 
-static char *
-write_config(const char *dir, guint16 listen_port)
+static char *write_config(const char *dir, guint16 listen_port)
 {
     char *path = g_build_filename(dir, "ngircd.conf", NULL);
     g_autofree char *include = g_build_filename(dir, "conf.d", NULL);
     g_mkdir(include, 0755);
-    g_autofree char *text = g_strdup_printf(
-        "[Global]\n"
-        "\tName = ngircd.test\n"
-        "\tInfo = natter's test peer\n"
-        "\tListen = 127.0.0.1\n"
-        "\tPorts = %u\n"
-        "\tMotdPhrase = natter test server\n"
-        "\tAdminInfo1 = test\n\tAdminInfo2 = test\n\tAdminEMail = test@localhost\n"
-        "\tPidFile = %s/ngircd.pid\n"
-        "[Limits]\n"
-        "\tMaxPenaltyTime = 0\n"
-        "\tPingTimeout = 120\n\tPongTimeout = 60\n"
-        "[Options]\n"
-        "\tDNS = no\n\tIdent = no\n\tPAM = no\n"
-        "\tIncludeDir = %s\n",
-        listen_port, dir, include);
+    g_autofree char *text =
+        g_strdup_printf("[Global]\n"
+                        "\tName = ngircd.test\n"
+                        "\tInfo = natter's test peer\n"
+                        "\tListen = 127.0.0.1\n"
+                        "\tPorts = %u\n"
+                        "\tMotdPhrase = natter test server\n"
+                        "\tAdminInfo1 = test\n\tAdminInfo2 = test\n\tAdminEMail = test@localhost\n"
+                        "\tPidFile = %s/ngircd.pid\n"
+                        "[Limits]\n"
+                        "\tMaxPenaltyTime = 0\n"
+                        "\tPingTimeout = 120\n\tPongTimeout = 60\n"
+                        "[Options]\n"
+                        "\tDNS = no\n\tIdent = no\n\tPAM = no\n"
+                        "\tIncludeDir = %s\n",
+                        listen_port, dir, include);
     g_assert_true(g_file_set_contents(path, text, -1, NULL));
     return path;
 }
 
-static gboolean
-port_open(guint16 p)
+static gboolean port_open(guint16 p)
 {
     nt_socket *s = NULL;
     if (nt_socket_create_connection(&s, "127.0.0.1", p, 0.2) != NT_OK)
@@ -88,8 +84,7 @@ port_open(guint16 p)
     return TRUE;
 }
 
-static void
-dump_log(void)
+static void dump_log(void)
 {
     g_autofree char *path = g_build_filename(tmpdir, "ngircd.log", NULL);
     g_autofree char *text = NULL;
@@ -100,8 +95,7 @@ dump_log(void)
 /* ---- the peer: a raw socket client, reusing the fake server's line
  * reader (its conn is just a connected socket) ------------------------ */
 
-static gboolean
-peer_connect(FakeServer *peer, const char *nick)
+static gboolean peer_connect(FakeServer *peer, const char *nick)
 {
     memset(peer, 0, sizeof *peer);
     peer->in = g_string_new(NULL);
@@ -121,15 +115,13 @@ typedef struct {
     NcClientState state;
 } StateWait;
 
-static gboolean
-state_is(gpointer data)
+static gboolean state_is(gpointer data)
 {
     StateWait *w = data;
     return nc_client_get_state(w->client) == w->state;
 }
 
-static gboolean
-wait_state(NcClient *c, NcClientState state)
+static gboolean wait_state(NcClient *c, NcClientState state)
 {
     StateWait w = {c, state};
     return fake_pump_until(state_is, &w, 5000);
@@ -141,15 +133,13 @@ typedef struct {
     gboolean present;
 } MemberWait;
 
-static gboolean
-member_is(gpointer data)
+static gboolean member_is(gpointer data)
 {
     MemberWait *w = data;
     return (nc_buffer_find_member(w->buffer, w->nick) != NULL) == w->present;
 }
 
-static gboolean
-wait_member(NcBuffer *b, const char *nick, gboolean present)
+static gboolean wait_member(NcBuffer *b, const char *nick, gboolean present)
 {
     MemberWait w = {b, nick, present};
     return fake_pump_until(member_is, &w, 5000);
@@ -162,8 +152,7 @@ typedef struct {
     NcMessage *found;
 } MessageWait;
 
-static gboolean
-message_is(gpointer data)
+static gboolean message_is(gpointer data)
 {
     MessageWait *w = data;
     GListModel *msgs = nc_buffer_get_messages(w->buffer);
@@ -179,27 +168,23 @@ message_is(gpointer data)
 }
 
 /* The first message of kind whose text contains text, or NULL. */
-static NcMessage *
-wait_message(NcBuffer *b, NcMessageKind kind, const char *text)
+static NcMessage *wait_message(NcBuffer *b, NcMessageKind kind, const char *text)
 {
     MessageWait w = {b, kind, text, NULL};
     return fake_pump_until(message_is, &w, 5000) ? w.found : NULL;
 }
 
-static gboolean
-joined(gpointer data)
+static gboolean joined(gpointer data)
 {
     return nc_buffer_get_joined(data);
 }
 
-static gboolean
-parted(gpointer data)
+static gboolean parted(gpointer data)
 {
     return !nc_buffer_get_joined(data);
 }
 
-static gboolean
-peer_expect(FakeServer *peer, const char *needle)
+static gboolean peer_expect(FakeServer *peer, const char *needle)
 {
     /* fake_expect() matches on a prefix; the server's lines start with a
      * source, so read lines until one contains needle. */
@@ -217,8 +202,7 @@ peer_expect(FakeServer *peer, const char *needle)
 
 /* ---- the test ------------------------------------------------------- */
 
-static void
-test_ngircd_session(void)
+static void test_ngircd_session(void)
 {
     /* bob is on the server first and holds the nick we ask for. */
     FakeServer bob;
@@ -316,8 +300,7 @@ static CU_TestInfo tests[] = {
     CU_TEST_INFO_NULL,
 };
 
-int
-main(void)
+int main(void)
 {
     g_autofree char *ngircd = find_ngircd();
     if (!ngircd) {
@@ -338,8 +321,8 @@ main(void)
     g_subprocess_launcher_take_stderr_fd(launcher, -1);
     g_subprocess_launcher_set_flags(launcher, G_SUBPROCESS_FLAGS_STDERR_MERGE);
     g_autoptr(GError) error = NULL;
-    g_autoptr(GSubprocess) server = g_subprocess_launcher_spawn(
-        launcher, &error, ngircd, "--nodaemon", "--config", conf, NULL);
+    g_autoptr(GSubprocess) server =
+        g_subprocess_launcher_spawn(launcher, &error, ngircd, "--nodaemon", "--config", conf, NULL);
     if (!server) {
         printf("SKIP: cannot start %s: %s\n", ngircd, error->message);
         return 77;

@@ -244,8 +244,7 @@ int irc_line_matches(const char *line, const char *command, const char *text)
     return !text || strstr(line, text) != NULL;
 }
 
-const char *irc_expect_within(irc_client *c, unsigned ms, const char *command,
-                              const char *text)
+const char *irc_expect_within(irc_client *c, unsigned ms, const char *command, const char *text)
 {
     if (c->failed)
         return NULL;

@@ -82,8 +82,7 @@ const char *irc_line_trailing(const char *line);
 const char *irc_expect(irc_client *c, const char *command, const char *text);
 
 /** irc_expect() with its own deadline in milliseconds. */
-const char *irc_expect_within(irc_client *c, unsigned ms, const char *command,
-                              const char *text);
+const char *irc_expect_within(irc_client *c, unsigned ms, const char *command, const char *text);
 
 /**
  * The next line, waiting at most ms.  Unlike the expect calls a timeout

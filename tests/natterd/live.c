@@ -14,9 +14,11 @@
 
 /* Hashes of LIVE_OPER_PASSWORD and LIVE_SERVER_PASSWORD with 1000
  * PBKDF2 iterations (cheap to check; natterd --hash-password uses more). */
-#define OPER_HASH "pbkdf2-sha256$1000$6f7065722d73616c$" \
+#define OPER_HASH                          \
+    "pbkdf2-sha256$1000$6f7065722d73616c$" \
     "84388b7e146cd881ffe04f5800aecace82cf81e283258af8cef6180886340efd"
-#define PASS_HASH "pbkdf2-sha256$1000$6e61747465722d70$" \
+#define PASS_HASH                          \
+    "pbkdf2-sha256$1000$6e61747465722d70$" \
     "2f41a0cac6b7b44ed8e7ec1ff425b27b64105831c913994c8d438715bda85219"
 
 #define SERVER_SECTION "[server]\nname = " LIVE_SERVER_NAME "\nnetwork = " LIVE_NETWORK "\n"
@@ -27,8 +29,7 @@ static const struct {
     const char *config;
     size_t sendq;
 } profiles[LIVE_NPROFILES] = {
-    [LIVE_MAIN] = {"main",
-                   SERVER_SECTION "[limits]\nflood_penalty_percent = 0\n" OPER_SECTION,
+    [LIVE_MAIN] = {"main", SERVER_SECTION "[limits]\nflood_penalty_percent = 0\n" OPER_SECTION,
                    256 * 1024},
     [LIVE_PASS] = {"pass",
                    SERVER_SECTION "password = " PASS_HASH "\n"
@@ -47,8 +48,7 @@ static const struct {
                      SERVER_SECTION "[limits]\nflood_penalty_percent = 100\n"
                                     "flood_threshold = 1\nflood_disconnect = 2\n",
                      256 * 1024},
-    [LIVE_SENDQ] = {"sendq",
-                    SERVER_SECTION "[limits]\nflood_penalty_percent = 0\nsendq = 4096\n",
+    [LIVE_SENDQ] = {"sendq", SERVER_SECTION "[limits]\nflood_penalty_percent = 0\nsendq = 4096\n",
                     4096},
 };
 
@@ -87,8 +87,8 @@ size_t live_profile_sendq(live_profile profile)
 
 /* ---- assertions ---- */
 
-const char *live_expect(irc_client *c, const char *command, const char *text,
-                        const char *file, int line)
+const char *live_expect(irc_client *c, const char *command, const char *text, const char *file,
+                        int line)
 {
     const char *got = irc_expect(c, command, text);
     char what[300];

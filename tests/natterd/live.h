@@ -97,8 +97,8 @@ size_t live_profile_sendq(live_profile profile);
 int live_main(int argc, char **argv, const char *suite, const CU_TestInfo *tests);
 
 /** irc_expect() asserted; returns the line, or "" when it did not come. */
-const char *live_expect(irc_client *c, const char *command, const char *text,
-                        const char *file, int line);
+const char *live_expect(irc_client *c, const char *command, const char *text, const char *file,
+                        int line);
 #define EXPECT(c, command, text) live_expect((c), (command), (text), __FILE__, __LINE__)
 
 /** irc_sync() asserted; lines before the barrier go to seen (may be NULL). */
@@ -127,7 +127,8 @@ int live_expect_closed(irc_client *c, irc_lines *seen, const char *file, int lin
  */
 int live_collect(irc_client *c, const char *command, const char *text, irc_lines *out,
                  const char *file, int line);
-#define COLLECT(c, command, text, out) live_collect((c), (command), (text), (out), __FILE__, __LINE__)
+#define COLLECT(c, command, text, out) \
+    live_collect((c), (command), (text), (out), __FILE__, __LINE__)
 
 /** QUIT, wait for the server to close c, and forget it (asserted). */
 void live_quit(live_server *s, irc_client *c);

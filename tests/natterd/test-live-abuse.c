@@ -465,12 +465,14 @@ static void test_never_reading_client(void)
     size_t largest = 0, total = 0;
     live_queue_peak(s, &largest, &total);
     nt_test_note("stuck client dropped after %llu KiB to the channel; reader's slowest batch "
-                 "%u ms", (unsigned long long)(bytes / 1024), worst_ms);
+                 "%u ms",
+                 (unsigned long long)(bytes / 1024), worst_ms);
     CU_ASSERT(dropped);
     CU_ASSERT(worst_ms < (live_slow() ? 3000u : 1000u));
     if (live_in_process(s)) {
         nt_test_note("peak output queue %llu bytes on one connection, %llu in all "
-                     "(SendQ %llu)", (unsigned long long)largest, (unsigned long long)total,
+                     "(SendQ %llu)",
+                     (unsigned long long)largest, (unsigned long long)total,
                      (unsigned long long)sendq);
         /* A queue holds at most the SendQ plus what one loop iteration
          * adds before writing (here one batch); it never grows past
@@ -490,8 +492,7 @@ static void test_never_reading_client(void)
 
 static CU_TestInfo tests[] = {
     {"empty and blank lines are ignored", test_empty_and_blank_lines},
-    {"long lines: 510 ok, 511 and 10 KiB and 1 MiB get 417, tags have room",
-     test_long_lines},
+    {"long lines: 510 ok, 511 and 10 KiB and 1 MiB get 417, tags have room", test_long_lines},
     {"NUL and CR bytes get 400", test_nul_and_cr_bytes},
     {"invalid UTF-8: relayed in text, refused in names", test_invalid_utf8},
     {"unknown commands, spoofed prefixes, many parameters", test_unknown_commands},

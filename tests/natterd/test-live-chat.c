@@ -89,7 +89,8 @@ static void test_tagmsg_and_tags(void)
     EXPECT_NONE(plain, "TAGMSG", NULL);
     /* Client tags ride along for those who asked, and escaping survives. */
     irc_send(t, "@+example.com/note=a\\sb\\:c PRIVMSG #tags :tagged");
-    EXPECT(seen, "PRIVMSG", "@+example.com/note=a\\sb\\:c :tagger!~tagger@127.0.0.1 PRIVMSG #tags :tagged");
+    EXPECT(seen, "PRIVMSG",
+           "@+example.com/note=a\\sb\\:c :tagger!~tagger@127.0.0.1 PRIVMSG #tags :tagged");
     const char *line = EXPECT(plain, "PRIVMSG", "PRIVMSG #tags :tagged");
     CU_ASSERT(line[0] == ':');
     /* Server-only tags from a client are not relayed. */
@@ -175,7 +176,8 @@ static void test_capabilities_on_the_wire(void)
 
     /* echo-message with server-time: the sender's own line, time-tagged. */
     irc_send(echo, "PRIVMSG #caps2 :hello caps");
-    const char *mine = EXPECT(echo, "PRIVMSG", ":echoer!~echoer@127.0.0.1 PRIVMSG #caps2 :hello caps");
+    const char *mine =
+        EXPECT(echo, "PRIVMSG", ":echoer!~echoer@127.0.0.1 PRIVMSG #caps2 :hello caps");
     CU_ASSERT(strncmp(mine, "@time=", 6) == 0);
     const char *theirs = EXPECT(op, "PRIVMSG", "PRIVMSG #caps2 :hello caps");
     CU_ASSERT(theirs[0] == ':');

@@ -34,10 +34,12 @@ static void test_who(void)
     irc_lines seen = {0};
     irc_send(a, "WHO #who");
     COLLECT(a, "315", "whoa #who :End of /WHO list.", &seen);
-    CU_ASSERT(irc_lines_count(&seen, "352", "whoa #who ~whoa 127.0.0.1 irc.natter.test whoa H@ "
-                                            ":0 Test client whoa") == 1);
-    CU_ASSERT(irc_lines_count(&seen, "352", "whoa #who ~whob 127.0.0.1 irc.natter.test whob H "
-                                            ":0 Test client whob") == 1);
+    CU_ASSERT(irc_lines_count(&seen, "352",
+                              "whoa #who ~whoa 127.0.0.1 irc.natter.test whoa H@ "
+                              ":0 Test client whoa") == 1);
+    CU_ASSERT(irc_lines_count(&seen, "352",
+                              "whoa #who ~whob 127.0.0.1 irc.natter.test whob H "
+                              ":0 Test client whob") == 1);
     CU_ASSERT(irc_lines_count(&seen, "352", NULL) == 2);
     irc_lines_free(&seen);
     irc_send(a, "WHO whob");
@@ -182,15 +184,16 @@ static void test_server_queries(void)
     EXPECT(a, "366", NULL);
     irc_send(a, "LUSERS");
     COLLECT(a, "266", NULL, &seen);
-    CU_ASSERT(irc_lines_count(&seen, "251", "curious :There are 1 users and 0 invisible on 1 servers") == 1);
+    CU_ASSERT(irc_lines_count(&seen, "251",
+                              "curious :There are 1 users and 0 invisible on 1 servers") == 1);
     CU_ASSERT(irc_lines_count(&seen, "254", "curious 1 :channels formed") == 1);
     CU_ASSERT(irc_lines_count(&seen, "255", "curious :I have 1 clients and 0 servers") == 1);
     /* (The maximum is whatever the server has seen: other tests ran.) */
     CU_ASSERT(irc_lines_count(&seen, "265", ":Current local users 1, max ") == 1);
     irc_lines_free(&seen);
     /* Every one of them refuses another server's name. */
-    const char *elsewhere[] = {"VERSION x.example", "TIME x.example", "ADMIN x.example",
-                               "INFO x.example", "MOTD x.example", "LUSERS * x.example",
+    const char *elsewhere[] = {"VERSION x.example",      "TIME x.example", "ADMIN x.example",
+                               "INFO x.example",         "MOTD x.example", "LUSERS * x.example",
                                "NAMES #lusers x.example"};
     for (size_t i = 0; i < sizeof elsewhere / sizeof elsewhere[0]; i++) {
         irc_send(a, "%s", elsewhere[i]);

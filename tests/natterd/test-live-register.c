@@ -15,8 +15,9 @@ static void test_registration_burst(void)
     irc_client *a = live_client(s, "burst", 0);
     irc_send(a, "NICK burst");
     irc_send(a, "USER burstuser 0 * :Burst Test");
-    EXPECT(a, "001", ":irc.natter.test 001 burst :Welcome to the NatterTest IRC Network "
-                     "burst!~burstuser@127.0.0.1");
+    EXPECT(a, "001",
+           ":irc.natter.test 001 burst :Welcome to the NatterTest IRC Network "
+           "burst!~burstuser@127.0.0.1");
     EXPECT(a, "002", ":Your host is irc.natter.test, running version natterd-");
     EXPECT(a, "003", ":This server was created ");
     const char *myinfo = EXPECT(a, "004", "burst irc.natter.test natterd-");
@@ -25,11 +26,21 @@ static void test_registration_burst(void)
     irc_lines burst = {0};
     COLLECT(a, "251", NULL, &burst);
     /* ISUPPORT tells the truth about the configuration in force. */
-    const char *tokens[] = {"CASEMAPPING=rfc1459", "CHANTYPES=#", "PREFIX=(ov)@+",
-                            "CHANMODES=b,k,l,imnt", "NICKLEN=30", "CHANNELLEN=50",
-                            "TOPICLEN=390", "NETWORK=NatterTest", "MAXTARGETS=4",
-                            "MODES=6", "CHANLIMIT=#:30", "AWAYLEN=200", "KICKLEN=255",
-                            "TARGMAX=JOIN:,KICK:4,NAMES:,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:4"};
+    const char *tokens[] = {
+        "CASEMAPPING=rfc1459",
+        "CHANTYPES=#",
+        "PREFIX=(ov)@+",
+        "CHANMODES=b,k,l,imnt",
+        "NICKLEN=30",
+        "CHANNELLEN=50",
+        "TOPICLEN=390",
+        "NETWORK=NatterTest",
+        "MAXTARGETS=4",
+        "MODES=6",
+        "CHANLIMIT=#:30",
+        "AWAYLEN=200",
+        "KICKLEN=255",
+        "TARGMAX=JOIN:,KICK:4,NAMES:,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:4"};
     for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
         size_t n = irc_lines_count(&burst, "005", tokens[i]);
         if (n != 1)
@@ -59,8 +70,8 @@ static void test_cap_negotiation(void)
     irc_send(c, "CAP LS 302");
     char ls[512];
     snprintf(ls, sizeof ls, "%s", EXPECT(c, "CAP", " * LS :"));
-    const char *caps[] = {"away-notify", "echo-message", "message-tags", "multi-prefix",
-                          "server-time", "userhost-in-names"};
+    const char *caps[] = {"away-notify",  "echo-message", "message-tags",
+                          "multi-prefix", "server-time",  "userhost-in-names"};
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++)
         CU_ASSERT(strstr(irc_line_trailing(ls), caps[i]) != NULL);
     irc_send(c, "NICK capper");
@@ -196,10 +207,12 @@ static void test_before_registration(void)
         return;
     irc_client *c = live_client(s, "early", 0);
     const char *commands[] = {
-        "JOIN #early", "PART #early", "PRIVMSG x :hi", "NOTICE x :hi", "MODE early +i",
-        "TOPIC #early", "NAMES", "LIST", "KICK #a b", "INVITE a #b", "AWAY :gone",
-        "WHO", "WHOIS x", "WHOWAS x", "ISON x", "USERHOST x", "VERSION", "TIME",
-        "ADMIN", "INFO", "MOTD", "LUSERS", "OPER a b", "KILL a b", "REHASH", "TAGMSG #a",
+        "JOIN #early",  "PART #early", "PRIVMSG x :hi", "NOTICE x :hi", "MODE early +i",
+        "TOPIC #early", "NAMES",       "LIST",          "KICK #a b",    "INVITE a #b",
+        "AWAY :gone",   "WHO",         "WHOIS x",       "WHOWAS x",     "ISON x",
+        "USERHOST x",   "VERSION",     "TIME",          "ADMIN",        "INFO",
+        "MOTD",         "LUSERS",      "OPER a b",      "KILL a b",     "REHASH",
+        "TAGMSG #a",
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         irc_send(c, "%s", commands[i]);

@@ -76,34 +76,34 @@ long fake_index(const fake_conn *fc, const char *needle);
 void fake_dump(const fake_conn *fc);
 
 /* Assertions that print what was received when they fail. */
-#define EXPECT_LINE(fc, needle)                                                \
-    do {                                                                       \
-        int found_ = fake_find((fc), (needle)) != NULL;                        \
-        CU_ASSERT(found_);                                                     \
-        if (!found_) {                                                         \
+#define EXPECT_LINE(fc, needle)                                                    \
+    do {                                                                           \
+        int found_ = fake_find((fc), (needle)) != NULL;                            \
+        CU_ASSERT(found_);                                                         \
+        if (!found_) {                                                             \
             printf("\n  missing \"%s\" at %s:%d\n", (needle), __FILE__, __LINE__); \
-            fake_dump(fc);                                                     \
-        }                                                                      \
+            fake_dump(fc);                                                         \
+        }                                                                          \
     } while (0)
 
-#define EXPECT_NO_LINE(fc, needle)                                             \
-    do {                                                                       \
-        int found_ = fake_find((fc), (needle)) != NULL;                        \
-        CU_ASSERT(!found_);                                                    \
-        if (found_) {                                                          \
+#define EXPECT_NO_LINE(fc, needle)                                                    \
+    do {                                                                              \
+        int found_ = fake_find((fc), (needle)) != NULL;                               \
+        CU_ASSERT(!found_);                                                           \
+        if (found_) {                                                                 \
             printf("\n  unexpected \"%s\" at %s:%d\n", (needle), __FILE__, __LINE__); \
-            fake_dump(fc);                                                     \
-        }                                                                      \
+            fake_dump(fc);                                                            \
+        }                                                                             \
     } while (0)
 
-#define EXPECT_NUMERIC(fc, num)                                                \
-    do {                                                                       \
-        int found_ = fake_has_numeric((fc), (num));                            \
-        CU_ASSERT(found_);                                                     \
-        if (!found_) {                                                         \
+#define EXPECT_NUMERIC(fc, num)                                                       \
+    do {                                                                              \
+        int found_ = fake_has_numeric((fc), (num));                                   \
+        CU_ASSERT(found_);                                                            \
+        if (!found_) {                                                                \
             printf("\n  missing numeric %03d at %s:%d\n", (num), __FILE__, __LINE__); \
-            fake_dump(fc);                                                     \
-        }                                                                      \
+            fake_dump(fc);                                                            \
+        }                                                                             \
     } while (0)
 
 #endif

@@ -229,7 +229,8 @@ static void test_fanout_one_buffer(void)
     EXPECT_LINE(members[5], ":user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
     CU_ASSERT(members[5]->lines[0][0] == ':');
     /* echo-message: the sender gets its own line, sharing its variant. */
-    EXPECT_LINE(members[0], "@time=2023-11-14T22:13:20.000Z;+example.com/x=1 :user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
+    EXPECT_LINE(members[0], "@time=2023-11-14T22:13:20.000Z;+example.com/x=1 "
+                            ":user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
     CU_ASSERT(members[0]->last_buf == members[2]->last_buf);
     fake_server_free(s);
 }

@@ -28,7 +28,8 @@ static srv_server *server_with_oper(void)
                                       sizeof hash) == 0);
     snprintf(text, sizeof text,
              "[server]\nname = irc.test\nmotd_file = %s\n[limits]\nflood_penalty_percent = 0\n"
-             "[oper root]\npassword = %s\n", motd_path, hash);
+             "[oper root]\npassword = %s\n",
+             motd_path, hash);
     write_file(conf_path, text);
     write_file(motd_path, "first motd\n");
     srv_config cfg;
@@ -173,10 +174,8 @@ static void test_oper_attempt_limit(void)
 }
 
 static const CU_TestInfo tests[] = {
-    {"OPER", test_oper},
-    {"OPER attempts limited per address", test_oper_attempt_limit},
-    {"KILL", test_kill},
-    {"REHASH", test_rehash},
+    {"OPER", test_oper}, {"OPER attempts limited per address", test_oper_attempt_limit},
+    {"KILL", test_kill}, {"REHASH", test_rehash},
     CU_TEST_INFO_NULL,
 };
 

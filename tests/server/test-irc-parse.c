@@ -202,7 +202,8 @@ static void test_config(void)
          "bad.conf:2: oper password must be a hash"},
         {"[listen]\naddress = 6667\n", "bad.conf:2: listen address '6667' is not HOST:PORT"},
         {"[oper x]\n", "bad.conf:1: [oper x] has no password"},
-        {"[limits]\nflood_exempt_opers = maybe\n", "bad.conf:2: 'flood_exempt_opers' wants yes or no"},
+        {"[limits]\nflood_exempt_opers = maybe\n",
+         "bad.conf:2: 'flood_exempt_opers' wants yes or no"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CU_ASSERT_FATAL(srv_config_defaults(&cfg) == 0);
@@ -236,21 +237,26 @@ static void test_password(void)
 {
     char stored[256];
     const unsigned char salt[] = {1, 2, 3, 4, 5, 6, 7, 8};
-    CU_ASSERT_FATAL(srv_password_hash("correct horse", salt, sizeof salt, 1000, stored, sizeof stored) == 0);
+    CU_ASSERT_FATAL(
+        srv_password_hash("correct horse", salt, sizeof salt, 1000, stored, sizeof stored) == 0);
     CU_ASSERT(strncmp(stored, "pbkdf2-sha256$1000$0102030405060708$", 36) == 0);
     CU_ASSERT(strlen(stored) == 36 + 64);
     CU_ASSERT(srv_password_verify(stored, "correct horse") == 1);
     CU_ASSERT(srv_password_verify(stored, "correct horsE") == 0);
     CU_ASSERT(srv_password_verify(stored, "") == 0);
     /* RFC 7914 test vector for PBKDF2-HMAC-SHA256 ("passwd", "salt", 1). */
-    CU_ASSERT(srv_password_verify(
-        "pbkdf2-sha256$1$73616c74$55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc",
-        "passwd") == 1);
+    CU_ASSERT(
+        srv_password_verify("pbkdf2-sha256$1$73616c74$"
+                            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc",
+                            "passwd") == 1);
     /* Malformed stored hashes never match. */
     CU_ASSERT(srv_password_verify("plain", "plain") == 0);
-    CU_ASSERT(srv_password_verify("pbkdf2-sha256$0$00$0011223344556677889900112233445566", "x") == 0);
-    CU_ASSERT(srv_password_verify("pbkdf2-sha256$99999999999$00$00112233445566778899001122334455", "x") == 0);
-    CU_ASSERT(srv_password_verify("pbkdf2-sha256$10$zz$00112233445566778899001122334455", "x") == 0);
+    CU_ASSERT(srv_password_verify("pbkdf2-sha256$0$00$0011223344556677889900112233445566", "x") ==
+              0);
+    CU_ASSERT(srv_password_verify("pbkdf2-sha256$99999999999$00$00112233445566778899001122334455",
+                                  "x") == 0);
+    CU_ASSERT(srv_password_verify("pbkdf2-sha256$10$zz$00112233445566778899001122334455", "x") ==
+              0);
     CU_ASSERT(srv_password_verify("pbkdf2-sha256$10$00$0011", "x") == 0);
     CU_ASSERT(srv_password_verify("pbkdf2-sha256$10$00", "x") == 0);
     CU_ASSERT(srv_password_hash("x", salt, 0, 1000, stored, sizeof stored) == -1);

@@ -218,8 +218,8 @@ static void test_not_registered_and_unknown(void)
 {
     srv_server *s = fake_server(NULL);
     fake_conn *a = fake_connect(s, "127.0.0.1");
-    const char *cmds[] = {"JOIN #a", "PRIVMSG x :hi", "MODE x", "WHOIS x", "LIST", "OPER a b",
-                          "KILL x :y", "AWAY :x", "TOPIC #a", "NAMES", "MOTD"};
+    const char *cmds[] = {"JOIN #a",   "PRIVMSG x :hi", "MODE x",   "WHOIS x", "LIST", "OPER a b",
+                          "KILL x :y", "AWAY :x",       "TOPIC #a", "NAMES",   "MOTD"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         fake_clear(a);
         fake_send(a, "%s", cmds[i]);
@@ -397,8 +397,8 @@ static void test_flood_oper_exempt(void)
     fake_config(&cfg);
     cfg.flood_penalty_percent = 100;
     char hash[256];
-    CU_ASSERT_FATAL(srv_password_hash("opsecret", (const unsigned char *)"0123456789abcdef", 16, 100,
-                                      hash, sizeof hash) == 0);
+    CU_ASSERT_FATAL(srv_password_hash("opsecret", (const unsigned char *)"0123456789abcdef", 16,
+                                      100, hash, sizeof hash) == 0);
     cfg.opers[0].name = malloc(8);
     strcpy(cfg.opers[0].name, "root");
     cfg.opers[0].password_hash = malloc(strlen(hash) + 1);

@@ -38,13 +38,13 @@ enum nt_socktype {
 
 /** A socket address.  Zero-initialised, it is the empty address. */
 typedef struct nt_addr {
-    int family;         /**< an nt_family value */
-    uint16_t port;      /**< port in host byte order (IP families) */
-    uint32_t scope_id;  /**< IPv6 scope (interface index), else 0 */
+    int family;        /**< an nt_family value */
+    uint16_t port;     /**< port in host byte order (IP families) */
+    uint32_t scope_id; /**< IPv6 scope (interface index), else 0 */
     union {
-        uint8_t v4[4];                  /**< IPv4, network order */
-        uint8_t v6[16];                 /**< IPv6, network order */
-        char path[NT_UNIX_PATH_MAX];    /**< UNIX path, NUL-terminated */
+        uint8_t v4[4];               /**< IPv4, network order */
+        uint8_t v6[16];              /**< IPv6, network order */
+        char path[NT_UNIX_PATH_MAX]; /**< UNIX path, NUL-terminated */
     } u;
 } nt_addr;
 
@@ -117,8 +117,8 @@ NT_API int nt_addr_equal(const nt_addr *a, const nt_addr *b);
  * @param default_port the port to use when none is given
  * @return NT_OK or NT_EINVAL
  */
-NT_API int nt_addr_split(const char *text, char *host, size_t hostlen,
-                         uint16_t *port, uint16_t default_port);
+NT_API int nt_addr_split(const char *text, char *host, size_t hostlen, uint16_t *port,
+                         uint16_t default_port);
 
 /**
  * Resolve a host name (or numeric host) with getaddrinfo.
@@ -131,8 +131,8 @@ NT_API int nt_addr_split(const char *text, char *host, size_t hostlen,
  * @return the number of addresses stored (>= 1), or NT_ENONAME,
  *         NT_ENAMETEMP, NT_EINVAL, NT_ENOMEM
  */
-NT_API int nt_resolve(const char *host, uint16_t port, int family, int type,
-                      nt_addr *out, size_t max);
+NT_API int nt_resolve(const char *host, uint16_t port, int family, int type, nt_addr *out,
+                      size_t max);
 
 #ifdef __cplusplus
 }

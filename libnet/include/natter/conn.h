@@ -61,16 +61,16 @@ typedef struct nt_conn_callbacks {
 
 /** Connection settings; start from nt_conn_options_init(). */
 typedef struct nt_conn_options {
-    int framing;              /**< NT_FRAME_LINE, NT_FRAME_U32 or NT_CONN_RAW */
-    size_t max_message;       /**< longest line/frame (default 8192) */
-    size_t high_water;        /**< default 256 KiB */
-    size_t low_water;         /**< default 64 KiB */
-    size_t hard_limit;        /**< close with NT_ESENDQ above this; default 4 MiB */
+    int framing;                 /**< NT_FRAME_LINE, NT_FRAME_U32 or NT_CONN_RAW */
+    size_t max_message;          /**< longest line/frame (default 8192) */
+    size_t high_water;           /**< default 256 KiB */
+    size_t low_water;            /**< default 64 KiB */
+    size_t hard_limit;           /**< close with NT_ESENDQ above this; default 4 MiB */
     uint64_t connect_timeout_ms; /**< per address tried; default 10 s */
-    uint64_t idle_timeout_ms; /**< close with NT_ETIMEDOUT after this long
-                                   without input; 0 (default) never */
-    uint64_t linger_ms;       /**< nt_conn_close_after_flush() waits at most
-                                   this long for the peer to read; default 5 s */
+    uint64_t idle_timeout_ms;    /**< close with NT_ETIMEDOUT after this long
+                                      without input; 0 (default) never */
+    uint64_t linger_ms;          /**< nt_conn_close_after_flush() waits at most
+                                      this long for the peer to read; default 5 s */
 } nt_conn_options;
 
 /** Fill o with the defaults documented in nt_conn_options. */
@@ -82,8 +82,7 @@ NT_API void nt_conn_options_init(nt_conn_options *o);
  * @param opts settings, or NULL for the defaults
  * @return NT_OK, NT_EINVAL, NT_ENOMEM (the socket is closed on failure)
  */
-NT_API int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s,
-                       const nt_conn_options *opts,
+NT_API int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s, const nt_conn_options *opts,
                        const nt_conn_callbacks *cb, void *data);
 
 /**
@@ -93,9 +92,8 @@ NT_API int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s,
  * calls on_connect; failure calls on_closed with the last error.
  * @return NT_OK (the outcome comes later), or NT_ENONAME, NT_EINVAL, ...
  */
-NT_API int nt_conn_connect(nt_loop *loop, nt_conn **out, const char *host,
-                           uint16_t port, const nt_conn_options *opts,
-                           const nt_conn_callbacks *cb, void *data);
+NT_API int nt_conn_connect(nt_loop *loop, nt_conn **out, const char *host, uint16_t port,
+                           const nt_conn_options *opts, const nt_conn_callbacks *cb, void *data);
 
 /**
  * Queue a copy of bytes.  Small sends in one iteration are coalesced into
@@ -161,8 +159,7 @@ NT_API void *nt_conn_data(const nt_conn *c);
 NT_API void nt_conn_set_data(nt_conn *c, void *data);
 
 /** Called for each accepted socket; the callee owns s. */
-typedef void (*nt_accept_cb)(nt_listener *l, nt_socket *s,
-                             const nt_addr *peer, void *data);
+typedef void (*nt_accept_cb)(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data);
 
 /**
  * Listen on addr and accept on the loop, draining the backlog on each
@@ -171,9 +168,8 @@ typedef void (*nt_accept_cb)(nt_listener *l, nt_socket *s,
  * @param backlog NT_BACKLOG_DEFAULT for the system's maximum
  * @return NT_OK, NT_EADDRINUSE, NT_EACCES, ...
  */
-NT_API int nt_listener_new(nt_loop *loop, nt_listener **out,
-                           const nt_addr *addr, int backlog, nt_accept_cb cb,
-                           void *data);
+NT_API int nt_listener_new(nt_loop *loop, nt_listener **out, const nt_addr *addr, int backlog,
+                           nt_accept_cb cb, void *data);
 
 /** The address the listener is bound to (with the OS-chosen port). */
 NT_API int nt_listener_addr(const nt_listener *l, nt_addr *out);

@@ -23,39 +23,39 @@ extern "C" {
 #endif
 
 /* X(name, value, text).  Values are stable ABI: append, never renumber. */
-#define NT_ERROR_TABLE(X)                                                      \
-    X(OK, 0, "success")                                                        \
-    X(EOF, -1, "connection closed by peer")                                    \
-    X(ECONNRESET, -2, "connection reset by peer")                              \
-    X(EAGAIN, -3, "operation would block")                                     \
-    X(ETIMEDOUT, -4, "operation timed out")                                    \
-    X(ECONNREFUSED, -5, "connection refused")                                  \
-    X(EINPROGRESS, -6, "operation in progress")                                \
-    X(EISCONN, -7, "socket is already connected")                              \
-    X(ENOTCONN, -8, "socket is not connected")                                 \
-    X(EADDRINUSE, -9, "address already in use")                                \
-    X(EADDRNOTAVAIL, -10, "address not available")                             \
-    X(EAFNOSUPPORT, -11, "address family not supported")                       \
-    X(ENETUNREACH, -12, "network unreachable")                                 \
-    X(EHOSTUNREACH, -13, "host unreachable")                                   \
-    X(EACCES, -14, "permission denied")                                        \
-    X(EINVAL, -15, "invalid argument")                                         \
-    X(ENOMEM, -16, "out of memory")                                            \
-    X(EBADF, -17, "bad or closed socket handle")                               \
-    X(EMFILE, -18, "too many open files")                                      \
-    X(ENOBUFS, -19, "no buffer space available")                               \
-    X(EMSGSIZE, -20, "message too long")                                       \
-    X(ENOTSUP, -21, "operation not supported")                                 \
-    X(ENOENT, -22, "no such file or directory")                                \
-    X(ENONAME, -23, "host or service not known")                               \
-    X(ENAMETEMP, -24, "temporary failure in name resolution")                  \
-    X(EFRAME, -25, "frame or line exceeds the maximum length")                 \
-    X(ESENDQ, -26, "output queue limit exceeded")                              \
-    X(ECANCELED, -27, "operation canceled")                                    \
-    X(ESHUTDOWN, -28, "socket has been shut down")                             \
-    X(ECLOSED, -29, "connection closed locally")                               \
-    X(ENETDOWN, -30, "network is down")                                        \
-    X(EPROTO, -31, "protocol error")                                           \
+#define NT_ERROR_TABLE(X)                                      \
+    X(OK, 0, "success")                                        \
+    X(EOF, -1, "connection closed by peer")                    \
+    X(ECONNRESET, -2, "connection reset by peer")              \
+    X(EAGAIN, -3, "operation would block")                     \
+    X(ETIMEDOUT, -4, "operation timed out")                    \
+    X(ECONNREFUSED, -5, "connection refused")                  \
+    X(EINPROGRESS, -6, "operation in progress")                \
+    X(EISCONN, -7, "socket is already connected")              \
+    X(ENOTCONN, -8, "socket is not connected")                 \
+    X(EADDRINUSE, -9, "address already in use")                \
+    X(EADDRNOTAVAIL, -10, "address not available")             \
+    X(EAFNOSUPPORT, -11, "address family not supported")       \
+    X(ENETUNREACH, -12, "network unreachable")                 \
+    X(EHOSTUNREACH, -13, "host unreachable")                   \
+    X(EACCES, -14, "permission denied")                        \
+    X(EINVAL, -15, "invalid argument")                         \
+    X(ENOMEM, -16, "out of memory")                            \
+    X(EBADF, -17, "bad or closed socket handle")               \
+    X(EMFILE, -18, "too many open files")                      \
+    X(ENOBUFS, -19, "no buffer space available")               \
+    X(EMSGSIZE, -20, "message too long")                       \
+    X(ENOTSUP, -21, "operation not supported")                 \
+    X(ENOENT, -22, "no such file or directory")                \
+    X(ENONAME, -23, "host or service not known")               \
+    X(ENAMETEMP, -24, "temporary failure in name resolution")  \
+    X(EFRAME, -25, "frame or line exceeds the maximum length") \
+    X(ESENDQ, -26, "output queue limit exceeded")              \
+    X(ECANCELED, -27, "operation canceled")                    \
+    X(ESHUTDOWN, -28, "socket has been shut down")             \
+    X(ECLOSED, -29, "connection closed locally")               \
+    X(ENETDOWN, -30, "network is down")                        \
+    X(EPROTO, -31, "protocol error")                           \
     X(EUNKNOWN, -99, "unknown system error")
 
 /** The error codes; every failure is one of these (all negative but NT_OK). */

@@ -106,8 +106,7 @@ NT_API int nt_loop_post(nt_loop *loop, nt_task_cb cb, void *data);
  * nt_watch_set().  A socket must have at most one watcher per loop.
  * @return NT_OK, NT_EINVAL, NT_ENOMEM
  */
-NT_API int nt_watch_new(nt_loop *loop, nt_watch **out, nt_os_sock fd,
-                        nt_watch_cb cb, void *data);
+NT_API int nt_watch_new(nt_loop *loop, nt_watch **out, nt_os_sock fd, nt_watch_cb cb, void *data);
 
 /**
  * Choose the events to watch (NT_EV_READ | NT_EV_WRITE; 0 pauses).
@@ -130,8 +129,7 @@ NT_API void nt_watch_free(nt_watch *w);
  * Create a stopped timer.
  * @return NT_OK, NT_EINVAL, NT_ENOMEM
  */
-NT_API int nt_timer_new(nt_loop *loop, nt_timer **out, nt_timer_cb cb,
-                        void *data);
+NT_API int nt_timer_new(nt_loop *loop, nt_timer **out, nt_timer_cb cb, void *data);
 
 /**
  * (Re)start a timer: first due after after_ms, then every repeat_ms

@@ -54,20 +54,20 @@ enum nt_events {
 
 /** Portable socket options, each set and read as an int. */
 enum nt_sockopt {
-    NT_OPT_REUSEADDR = 1, /**< restart a server on a port in TIME_WAIT;
-                               never lets another program steal the port
-                               (SO_EXCLUSIVEADDRUSE on Windows) */
-    NT_OPT_NODELAY,       /**< TCP_NODELAY (disable Nagle) */
-    NT_OPT_KEEPALIVE,     /**< SO_KEEPALIVE */
-    NT_OPT_RCVBUF,        /**< SO_RCVBUF in bytes */
-    NT_OPT_SNDBUF,        /**< SO_SNDBUF in bytes */
-    NT_OPT_LINGER,        /**< seconds to linger on close; -1 off; 0 means
-                               close with a reset (RST) */
-    NT_OPT_V6ONLY,        /**< IPV6_V6ONLY */
-    NT_OPT_BROADCAST,     /**< SO_BROADCAST (UDP) */
-    NT_OPT_MULTICAST_TTL, /**< hops for outgoing multicast (UDP) */
-    NT_OPT_MULTICAST_LOOP,/**< deliver own multicast back (UDP) */
-    NT_OPT_ERROR          /**< read only: pending error as an NT_E* code */
+    NT_OPT_REUSEADDR = 1,  /**< restart a server on a port in TIME_WAIT;
+                                never lets another program steal the port
+                                (SO_EXCLUSIVEADDRUSE on Windows) */
+    NT_OPT_NODELAY,        /**< TCP_NODELAY (disable Nagle) */
+    NT_OPT_KEEPALIVE,      /**< SO_KEEPALIVE */
+    NT_OPT_RCVBUF,         /**< SO_RCVBUF in bytes */
+    NT_OPT_SNDBUF,         /**< SO_SNDBUF in bytes */
+    NT_OPT_LINGER,         /**< seconds to linger on close; -1 off; 0 means
+                                close with a reset (RST) */
+    NT_OPT_V6ONLY,         /**< IPV6_V6ONLY */
+    NT_OPT_BROADCAST,      /**< SO_BROADCAST (UDP) */
+    NT_OPT_MULTICAST_TTL,  /**< hops for outgoing multicast (UDP) */
+    NT_OPT_MULTICAST_LOOP, /**< deliver own multicast back (UDP) */
+    NT_OPT_ERROR           /**< read only: pending error as an NT_E* code */
 };
 
 /**
@@ -90,8 +90,7 @@ NT_API int nt_socket_new(nt_socket **out, int family, int type, int proto);
  * @param type its type (an nt_socktype value)
  * @return NT_OK, NT_EINVAL, NT_ENOMEM
  */
-NT_API int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family,
-                                 int type);
+NT_API int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family, int type);
 
 /** The socket's family (an nt_family value); NT_EINVAL for NULL. */
 NT_API int nt_socket_family(const nt_socket *s);
@@ -141,15 +140,13 @@ NT_API int nt_socket_connect_ex(nt_socket *s, const nt_addr *addr);
  *         datagram), NT_EOF when a stream's peer closed in order,
  *         NT_ECONNRESET when it reset, NT_EAGAIN, NT_ETIMEDOUT, ...
  */
-NT_API ptrdiff_t nt_socket_recv(nt_socket *s, void *buf, size_t len,
-                                int flags);
+NT_API ptrdiff_t nt_socket_recv(nt_socket *s, void *buf, size_t len, int flags);
 
 /**
  * Send some of buf; may send less than len (see nt_socket_sendall()).
  * @return bytes sent, or NT_ECONNRESET (peer gone), NT_EAGAIN, ...
  */
-NT_API ptrdiff_t nt_socket_send(nt_socket *s, const void *buf, size_t len,
-                                int flags);
+NT_API ptrdiff_t nt_socket_send(nt_socket *s, const void *buf, size_t len, int flags);
 
 /**
  * Send all of buf, looping over partial sends; the timeout, if any, is a
@@ -157,8 +154,7 @@ NT_API ptrdiff_t nt_socket_send(nt_socket *s, const void *buf, size_t len,
  * @param sent receives how many bytes went out, also on failure (may be NULL)
  * @return NT_OK, or the error that stopped it
  */
-NT_API int nt_socket_sendall(nt_socket *s, const void *buf, size_t len,
-                             size_t *sent);
+NT_API int nt_socket_sendall(nt_socket *s, const void *buf, size_t len, size_t *sent);
 
 /**
  * Receive a datagram and its sender (recvfrom / recvfrom_into).  A datagram
@@ -166,15 +162,14 @@ NT_API int nt_socket_sendall(nt_socket *s, const void *buf, size_t len,
  * @param from receives the sender (may be NULL)
  * @return bytes received, or an NT_E* code
  */
-NT_API ptrdiff_t nt_socket_recvfrom(nt_socket *s, void *buf, size_t len,
-                                    int flags, nt_addr *from);
+NT_API ptrdiff_t nt_socket_recvfrom(nt_socket *s, void *buf, size_t len, int flags, nt_addr *from);
 
 /**
  * Send a datagram to an address.
  * @return bytes sent, or an NT_E* code (NT_EMSGSIZE when too long)
  */
-NT_API ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len,
-                                  int flags, const nt_addr *to);
+NT_API ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len, int flags,
+                                  const nt_addr *to);
 
 /**
  * Shut down one or both directions (an nt_shutdown_how value).
@@ -244,27 +239,23 @@ NT_API int nt_socket_get_option(nt_socket *s, int option, int *value);
 /**
  * Raw setsockopt with the OS's own level and name constants.
  */
-NT_API int nt_socket_setsockopt(nt_socket *s, int level, int name,
-                                const void *value, size_t len);
+NT_API int nt_socket_setsockopt(nt_socket *s, int level, int name, const void *value, size_t len);
 
 /**
  * Raw getsockopt with the OS's own level and name constants.
  * @param len in: size of value; out: bytes stored
  */
-NT_API int nt_socket_getsockopt(nt_socket *s, int level, int name,
-                                void *value, size_t *len);
+NT_API int nt_socket_getsockopt(nt_socket *s, int level, int name, void *value, size_t *len);
 
 /**
  * Join a multicast group on a UDP socket (IPv4 or IPv6).
  * @param group the group address (its port is ignored)
  * @param ifindex interface index, 0 for the system's choice
  */
-NT_API int nt_socket_join_group(nt_socket *s, const nt_addr *group,
-                                unsigned ifindex);
+NT_API int nt_socket_join_group(nt_socket *s, const nt_addr *group, unsigned ifindex);
 
 /** Leave a multicast group joined with nt_socket_join_group(). */
-NT_API int nt_socket_leave_group(nt_socket *s, const nt_addr *group,
-                                 unsigned ifindex);
+NT_API int nt_socket_leave_group(nt_socket *s, const nt_addr *group, unsigned ifindex);
 
 /**
  * Python's socket.create_connection(): resolve host and try each address
@@ -275,15 +266,14 @@ NT_API int nt_socket_leave_group(nt_socket *s, const nt_addr *group,
  * @param attempt_timeout seconds per attempt; negative: the OS's own
  * @return NT_OK or the last attempt's error (NT_ENONAME when none resolve)
  */
-NT_API int nt_socket_create_connection(nt_socket **out, const char *host,
-                                       uint16_t port, double attempt_timeout);
+NT_API int nt_socket_create_connection(nt_socket **out, const char *host, uint16_t port,
+                                       double attempt_timeout);
 
 /**
  * Python's socket.create_server(): a stream socket bound to addr with
  * NT_OPT_REUSEADDR, listening with the given backlog.
  */
-NT_API int nt_socket_create_server(nt_socket **out, const nt_addr *addr,
-                                   int backlog);
+NT_API int nt_socket_create_server(nt_socket **out, const nt_addr *addr, int backlog);
 
 #ifdef __cplusplus
 }

@@ -17,8 +17,7 @@ extern "C" {
 typedef struct nt_udp nt_udp;
 
 /** Called for each datagram received; data is valid during the call. */
-typedef void (*nt_udp_cb)(nt_udp *u, const char *data, size_t len,
-                          const nt_addr *from, void *user);
+typedef void (*nt_udp_cb)(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *user);
 
 /**
  * Open a UDP socket bound to addr (port 0: the OS picks) and deliver its
@@ -26,16 +25,15 @@ typedef void (*nt_udp_cb)(nt_udp *u, const char *data, size_t len,
  * bind the same port (as discovery listeners do).
  * @return NT_OK, NT_EADDRINUSE, NT_EINVAL, NT_ENOMEM, ...
  */
-NT_API int nt_udp_new(nt_loop *loop, nt_udp **out, const nt_addr *addr,
-                      int reuse, nt_udp_cb cb, void *user);
+NT_API int nt_udp_new(nt_loop *loop, nt_udp **out, const nt_addr *addr, int reuse, nt_udp_cb cb,
+                      void *user);
 
 /**
  * Send one datagram (never blocks: a full socket buffer drops it with
  * NT_EAGAIN, as UDP may).
  * @return bytes sent, or an NT_E* code
  */
-NT_API ptrdiff_t nt_udp_send(nt_udp *u, const void *data, size_t len,
-                             const nt_addr *to);
+NT_API ptrdiff_t nt_udp_send(nt_udp *u, const void *data, size_t len, const nt_addr *to);
 
 /** Allow sending to broadcast addresses (255.255.255.255, subnet ones). */
 NT_API int nt_udp_set_broadcast(nt_udp *u, int on);

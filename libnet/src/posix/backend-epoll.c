@@ -60,8 +60,7 @@ static int ep_set(nt_loop *loop, nt_watch *w, int events)
         return NT_OK;
     }
     struct epoll_event ev = {0};
-    ev.events = ((events & NT_EV_READ) ? EPOLLIN : 0u) |
-                ((events & NT_EV_WRITE) ? EPOLLOUT : 0u);
+    ev.events = ((events & NT_EV_READ) ? EPOLLIN : 0u) | ((events & NT_EV_WRITE) ? EPOLLOUT : 0u);
     ev.data.ptr = w;
     int op = w->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
     if (epoll_ctl(st->epfd, op, w->fd, &ev) != 0)

@@ -29,7 +29,8 @@ int nt__sys_init(void)
 int nt__sys_translate(int e)
 {
     switch (e) {
-    case 0: return NT_OK;
+    case 0:
+        return NT_OK;
     case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
     case EWOULDBLOCK:
@@ -39,23 +40,31 @@ int nt__sys_translate(int e)
     case ECONNABORTED:
     case EPIPE:
         return NT_ECONNRESET;
-    case ETIMEDOUT: return NT_ETIMEDOUT;
-    case ECONNREFUSED: return NT_ECONNREFUSED;
+    case ETIMEDOUT:
+        return NT_ETIMEDOUT;
+    case ECONNREFUSED:
+        return NT_ECONNREFUSED;
     case EINPROGRESS:
     case EALREADY:
     case EINTR:
         return NT_EINPROGRESS;
-    case EISCONN: return NT_EISCONN;
-    case ENOTCONN: return NT_ENOTCONN;
-    case EADDRINUSE: return NT_EADDRINUSE;
-    case EADDRNOTAVAIL: return NT_EADDRNOTAVAIL;
+    case EISCONN:
+        return NT_EISCONN;
+    case ENOTCONN:
+        return NT_ENOTCONN;
+    case EADDRINUSE:
+        return NT_EADDRINUSE;
+    case EADDRNOTAVAIL:
+        return NT_EADDRNOTAVAIL;
     case EAFNOSUPPORT:
     case EPFNOSUPPORT:
     case EPROTONOSUPPORT:
     case ESOCKTNOSUPPORT:
         return NT_EAFNOSUPPORT;
-    case ENETUNREACH: return NT_ENETUNREACH;
-    case EHOSTUNREACH: return NT_EHOSTUNREACH;
+    case ENETUNREACH:
+        return NT_ENETUNREACH;
+    case EHOSTUNREACH:
+        return NT_EHOSTUNREACH;
     case EACCES:
     case EPERM:
         return NT_EACCES;
@@ -64,15 +73,18 @@ int nt__sys_translate(int e)
     case ENOPROTOOPT:
     case EFAULT:
         return NT_EINVAL;
-    case ENOMEM: return NT_ENOMEM;
+    case ENOMEM:
+        return NT_ENOMEM;
     case EBADF:
     case ENOTSOCK:
         return NT_EBADF;
     case EMFILE:
     case ENFILE:
         return NT_EMFILE;
-    case ENOBUFS: return NT_ENOBUFS;
-    case EMSGSIZE: return NT_EMSGSIZE;
+    case ENOBUFS:
+        return NT_ENOBUFS;
+    case EMSGSIZE:
+        return NT_EMSGSIZE;
     case EOPNOTSUPP:
 #if ENOTSUP != EOPNOTSUPP
     case ENOTSUP:
@@ -81,10 +93,14 @@ int nt__sys_translate(int e)
     case ENOENT:
     case ENOTDIR:
         return NT_ENOENT;
-    case ESHUTDOWN: return NT_ESHUTDOWN;
-    case ENETDOWN: return NT_ENETDOWN;
-    case EPROTO: return NT_EPROTO;
-    default: return NT_EUNKNOWN;
+    case ESHUTDOWN:
+        return NT_ESHUTDOWN;
+    case ENETDOWN:
+        return NT_ENETDOWN;
+    case EPROTO:
+        return NT_EPROTO;
+    default:
+        return NT_EUNKNOWN;
     }
 }
 
@@ -158,8 +174,7 @@ int nt__sys_accept(nt_os_sock fd, nt_os_sock *out, nt_addr *peer)
         socklen_t len = sizeof ss;
         memset(&ss, 0, sizeof ss);
 #if NT_HAVE_ACCEPT4
-        int c = accept4(fd, (struct sockaddr *)&ss, &len,
-                        SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         int already = 1;
 #else
         int c = accept(fd, (struct sockaddr *)&ss, &len);
@@ -215,8 +230,8 @@ ptrdiff_t nt__sys_send(nt_os_sock fd, const void *buf, size_t len)
     }
 }
 
-ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags,
-                           struct sockaddr *from, nt__socklen *fromlen)
+ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                           nt__socklen *fromlen)
 {
     int os_flags = (flags & NT_MSG_PEEK) ? MSG_PEEK : 0;
     for (;;) {
@@ -228,8 +243,8 @@ ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags,
     }
 }
 
-ptrdiff_t nt__sys_sendto(nt_os_sock fd, const void *buf, size_t len,
-                         const struct sockaddr *to, nt__socklen tolen)
+ptrdiff_t nt__sys_sendto(nt_os_sock fd, const void *buf, size_t len, const struct sockaddr *to,
+                         nt__socklen tolen)
 {
     for (;;) {
         ssize_t n = sendto(fd, buf, len, SEND_FLAGS, to, tolen);
@@ -275,8 +290,8 @@ int nt__sys_wait_one(nt_os_sock fd, int events, int timeout_ms)
 {
     struct pollfd p;
     p.fd = fd;
-    p.events = (short)(((events & NT_EV_READ) ? POLLIN : 0) |
-                       ((events & NT_EV_WRITE) ? POLLOUT : 0));
+    p.events =
+        (short)(((events & NT_EV_READ) ? POLLIN : 0) | ((events & NT_EV_WRITE) ? POLLOUT : 0));
     p.revents = 0;
     int n = poll(&p, 1, timeout_ms);
     if (n < 0)
@@ -302,16 +317,14 @@ void nt__sys_reuseaddr_option(int type, int *level, int *name)
     *name = SO_REUSEADDR;
 }
 
-int nt__sys_setsockopt(nt_os_sock fd, int level, int name, const void *value,
-                       nt__socklen len)
+int nt__sys_setsockopt(nt_os_sock fd, int level, int name, const void *value, nt__socklen len)
 {
     if (setsockopt(fd, level, name, value, len) != 0)
         return nt__sys_last_error();
     return NT_OK;
 }
 
-int nt__sys_getsockopt(nt_os_sock fd, int level, int name, void *value,
-                       nt__socklen *len)
+int nt__sys_getsockopt(nt_os_sock fd, int level, int name, void *value, nt__socklen *len)
 {
     if (getsockopt(fd, level, name, value, len) != 0)
         return nt__sys_last_error();
@@ -340,11 +353,16 @@ int nt__sys_gai_error(int rc)
     case EAI_NODATA:
 #endif
         return NT_ENONAME;
-    case EAI_AGAIN: return NT_ENAMETEMP;
-    case EAI_FAMILY: return NT_EAFNOSUPPORT;
-    case EAI_MEMORY: return NT_ENOMEM;
-    case EAI_SYSTEM: return nt__sys_last_error();
-    default: return NT_EINVAL;
+    case EAI_AGAIN:
+        return NT_ENAMETEMP;
+    case EAI_FAMILY:
+        return NT_EAFNOSUPPORT;
+    case EAI_MEMORY:
+        return NT_ENOMEM;
+    case EAI_SYSTEM:
+        return nt__sys_last_error();
+    default:
+        return NT_EINVAL;
     }
 }
 

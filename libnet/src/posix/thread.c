@@ -68,5 +68,11 @@ void nt_mutex_free(nt_mutex *m)
     free(m);
 }
 
-void nt_mutex_lock(nt_mutex *m) { pthread_mutex_lock(&m->m); }
-void nt_mutex_unlock(nt_mutex *m) { pthread_mutex_unlock(&m->m); }
+void nt_mutex_lock(nt_mutex *m)
+{
+    pthread_mutex_lock(&m->m);
+}
+void nt_mutex_unlock(nt_mutex *m)
+{
+    pthread_mutex_unlock(&m->m);
+}

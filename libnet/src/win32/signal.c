@@ -15,8 +15,7 @@ static BOOL WINAPI console_handler(DWORD type)
     if (!loop || !terminate_cb)
         return FALSE;
     nt_loop_post(loop, terminate_cb, terminate_data);
-    if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT ||
-        type == CTRL_SHUTDOWN_EVENT) {
+    if (type == CTRL_CLOSE_EVENT || type == CTRL_LOGOFF_EVENT || type == CTRL_SHUTDOWN_EVENT) {
         /* The process ends when this returns: give the loop a moment to
          * say goodbye to its clients. */
         Sleep(2000);

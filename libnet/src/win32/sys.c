@@ -52,56 +52,77 @@ int nt__sys_init(void)
 int nt__sys_translate(int e)
 {
     switch (e) {
-    case 0: return NT_OK;
-    case WSAEWOULDBLOCK: return NT_EAGAIN;
+    case 0:
+        return NT_OK;
+    case WSAEWOULDBLOCK:
+        return NT_EAGAIN;
     case WSAECONNRESET:
     case WSAECONNABORTED:
     case WSAENETRESET:
     case WSAEDISCON:
         return NT_ECONNRESET;
-    case WSAETIMEDOUT: return NT_ETIMEDOUT;
-    case WSAECONNREFUSED: return NT_ECONNREFUSED;
+    case WSAETIMEDOUT:
+        return NT_ETIMEDOUT;
+    case WSAECONNREFUSED:
+        return NT_ECONNREFUSED;
     case WSAEINPROGRESS:
     case WSAEALREADY:
     case WSAEINTR:
         return NT_EINPROGRESS;
-    case WSAEISCONN: return NT_EISCONN;
-    case WSAENOTCONN: return NT_ENOTCONN;
-    case WSAEADDRINUSE: return NT_EADDRINUSE;
-    case WSAEADDRNOTAVAIL: return NT_EADDRNOTAVAIL;
+    case WSAEISCONN:
+        return NT_EISCONN;
+    case WSAENOTCONN:
+        return NT_ENOTCONN;
+    case WSAEADDRINUSE:
+        return NT_EADDRINUSE;
+    case WSAEADDRNOTAVAIL:
+        return NT_EADDRNOTAVAIL;
     case WSAEAFNOSUPPORT:
     case WSAEPFNOSUPPORT:
     case WSAEPROTONOSUPPORT:
     case WSAESOCKTNOSUPPORT:
         return NT_EAFNOSUPPORT;
-    case WSAENETUNREACH: return NT_ENETUNREACH;
-    case WSAEHOSTUNREACH: return NT_EHOSTUNREACH;
-    case WSAEACCES: return NT_EACCES;
+    case WSAENETUNREACH:
+        return NT_ENETUNREACH;
+    case WSAEHOSTUNREACH:
+        return NT_EHOSTUNREACH;
+    case WSAEACCES:
+        return NT_EACCES;
     case WSAEINVAL:
     case WSAEDESTADDRREQ:
     case WSAENOPROTOOPT:
     case WSAEFAULT:
         return NT_EINVAL;
-    case WSA_NOT_ENOUGH_MEMORY: return NT_ENOMEM;
+    case WSA_NOT_ENOUGH_MEMORY:
+        return NT_ENOMEM;
     case WSAEBADF:
     case WSAENOTSOCK:
     case WSA_INVALID_HANDLE:
         return NT_EBADF;
-    case WSAEMFILE: return NT_EMFILE;
-    case WSAENOBUFS: return NT_ENOBUFS;
-    case WSAEMSGSIZE: return NT_EMSGSIZE;
-    case WSAEOPNOTSUPP: return NT_ENOTSUP;
-    case WSAESHUTDOWN: return NT_ESHUTDOWN;
-    case WSAENETDOWN: return NT_ENETDOWN;
-    case WSANOTINITIALISED: return NT_ENETDOWN;
+    case WSAEMFILE:
+        return NT_EMFILE;
+    case WSAENOBUFS:
+        return NT_ENOBUFS;
+    case WSAEMSGSIZE:
+        return NT_EMSGSIZE;
+    case WSAEOPNOTSUPP:
+        return NT_ENOTSUP;
+    case WSAESHUTDOWN:
+        return NT_ESHUTDOWN;
+    case WSAENETDOWN:
+        return NT_ENETDOWN;
+    case WSANOTINITIALISED:
+        return NT_ENETDOWN;
     case WSAHOST_NOT_FOUND:
     case WSANO_DATA:
         return NT_ENONAME;
-    case WSATRY_AGAIN: return NT_ENAMETEMP;
+    case WSATRY_AGAIN:
+        return NT_ENAMETEMP;
     case ERROR_FILE_NOT_FOUND:
     case ERROR_PATH_NOT_FOUND:
         return NT_ENOENT;
-    default: return NT_EUNKNOWN;
+    default:
+        return NT_EUNKNOWN;
     }
 }
 
@@ -132,8 +153,7 @@ static void udp_connreset_off(SOCKET s)
 {
     BOOL off = FALSE;
     DWORD bytes = 0;
-    WSAIoctl(s, SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &bytes, NULL,
-             NULL);
+    WSAIoctl(s, SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &bytes, NULL, NULL);
 }
 
 int nt__sys_socket(int family, int type, int proto, nt_os_sock *out)
@@ -146,8 +166,7 @@ int nt__sys_socket(int family, int type, int proto, nt_os_sock *out)
                           WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     if (s == INVALID_SOCKET && WSAGetLastError() == WSAEINVAL) {
         /* Windows before 7 SP1 does not know the no-inherit flag. */
-        s = WSASocketW(nt__family_to_os(family), os_type, proto, NULL, 0,
-                       WSA_FLAG_OVERLAPPED);
+        s = WSASocketW(nt__family_to_os(family), os_type, proto, NULL, 0, WSA_FLAG_OVERLAPPED);
     }
     if (s == INVALID_SOCKET)
         return nt__sys_last_error();
@@ -230,8 +249,8 @@ ptrdiff_t nt__sys_send(nt_os_sock fd, const void *buf, size_t len)
     return nt__sys_last_error();
 }
 
-ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags,
-                           struct sockaddr *from, nt__socklen *fromlen)
+ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags, struct sockaddr *from,
+                           nt__socklen *fromlen)
 {
     int os_flags = (flags & NT_MSG_PEEK) ? MSG_PEEK : 0;
     int n = recvfrom((SOCKET)fd, buf, clamp(len), os_flags, from, fromlen);
@@ -243,8 +262,8 @@ ptrdiff_t nt__sys_recvfrom(nt_os_sock fd, void *buf, size_t len, int flags,
     return nt__sys_last_error();
 }
 
-ptrdiff_t nt__sys_sendto(nt_os_sock fd, const void *buf, size_t len,
-                         const struct sockaddr *to, nt__socklen tolen)
+ptrdiff_t nt__sys_sendto(nt_os_sock fd, const void *buf, size_t len, const struct sockaddr *to,
+                         nt__socklen tolen)
 {
     int n = sendto((SOCKET)fd, buf, clamp(len), 0, to, tolen);
     if (n >= 0)
@@ -320,16 +339,14 @@ void nt__sys_reuseaddr_option(int type, int *level, int *name)
     *name = type == NT_SOCK_STREAM ? SO_EXCLUSIVEADDRUSE : SO_REUSEADDR;
 }
 
-int nt__sys_setsockopt(nt_os_sock fd, int level, int name, const void *value,
-                       nt__socklen len)
+int nt__sys_setsockopt(nt_os_sock fd, int level, int name, const void *value, nt__socklen len)
 {
     if (setsockopt((SOCKET)fd, level, name, value, len) != 0)
         return nt__sys_last_error();
     return NT_OK;
 }
 
-int nt__sys_getsockopt(nt_os_sock fd, int level, int name, void *value,
-                       nt__socklen *len)
+int nt__sys_getsockopt(nt_os_sock fd, int level, int name, void *value, nt__socklen *len)
 {
     if (getsockopt((SOCKET)fd, level, name, value, len) != 0)
         return nt__sys_last_error();
@@ -357,10 +374,14 @@ int nt__sys_gai_error(int rc)
     case EAI_NONAME:
     case WSANO_DATA:
         return NT_ENONAME;
-    case EAI_AGAIN: return NT_ENAMETEMP;
-    case EAI_FAMILY: return NT_EAFNOSUPPORT;
-    case EAI_MEMORY: return NT_ENOMEM;
-    default: return NT_EINVAL;
+    case EAI_AGAIN:
+        return NT_ENAMETEMP;
+    case EAI_FAMILY:
+        return NT_EAFNOSUPPORT;
+    case EAI_MEMORY:
+        return NT_ENOMEM;
+    default:
+        return NT_EINVAL;
     }
 }
 
@@ -368,8 +389,7 @@ int nt__sys_gai_error(int rc)
  * that the accepted one really is our own connection. */
 int nt__sys_wake_pair(nt_os_sock pair[2])
 {
-    nt_os_sock l = NT_INVALID_OS_SOCK, a = NT_INVALID_OS_SOCK,
-               b = NT_INVALID_OS_SOCK;
+    nt_os_sock l = NT_INVALID_OS_SOCK, a = NT_INVALID_OS_SOCK, b = NT_INVALID_OS_SOCK;
     struct sockaddr_in sin;
     int len = (int)sizeof sin;
     int rc = nt__sys_socket(NT_AF_INET, NT_SOCK_STREAM, 0, &l);
@@ -379,8 +399,7 @@ int nt__sys_wake_pair(nt_os_sock pair[2])
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind((SOCKET)l, (struct sockaddr *)&sin, len) != 0 ||
-        getsockname((SOCKET)l, (struct sockaddr *)&sin, &len) != 0 ||
-        listen((SOCKET)l, 1) != 0) {
+        getsockname((SOCKET)l, (struct sockaddr *)&sin, &len) != 0 || listen((SOCKET)l, 1) != 0) {
         rc = nt__sys_last_error();
         goto fail;
     }

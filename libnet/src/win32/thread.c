@@ -70,5 +70,11 @@ void nt_mutex_free(nt_mutex *m)
     free(m);
 }
 
-void nt_mutex_lock(nt_mutex *m) { AcquireSRWLockExclusive(&m->lock); }
-void nt_mutex_unlock(nt_mutex *m) { ReleaseSRWLockExclusive(&m->lock); }
+void nt_mutex_lock(nt_mutex *m)
+{
+    AcquireSRWLockExclusive(&m->lock);
+}
+void nt_mutex_unlock(nt_mutex *m)
+{
+    ReleaseSRWLockExclusive(&m->lock);
+}
