@@ -16,6 +16,17 @@
  * truncation can never turn an invalid name into a valid one. */
 #define ITEM_MAX 256
 
+/* Append src at dst[len], keeping the result NUL-terminated within size. */
+static size_t append_str(char *dst, size_t len, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n > size - 1 - len)
+        n = size - 1 - len;
+    memcpy(dst + len, src, n);
+    dst[len + n] = '\0';
+    return len + n;
+}
+
 static void send_names(srv_client *c, srv_channel *ch)
 {
     int multi = (c->caps & SRV_CAP_MULTI_PREFIX) != 0;
@@ -28,13 +39,17 @@ static void send_names(srv_client *c, srv_channel *ch)
         /* RFC 2812: +i users are hidden from those outside the channel. */
         if (!member && m->client->invisible)
             continue;
+        /* Built by hand: a join to a big channel formats one entry per
+         * member, and snprintf() was most of a connection storm's time. */
         char entry[SRV_PREFIX_MAX + 4];
-        if (uhnames)
-            snprintf(entry, sizeof entry, "%s%s!%s@%s", srv_member_prefix(m, multi),
-                     m->client->nick, m->client->user, m->client->host);
-        else
-            snprintf(entry, sizeof entry, "%s%s", srv_member_prefix(m, multi), m->client->nick);
-        size_t len = strlen(entry);
+        size_t len = append_str(entry, 0, sizeof entry, srv_member_prefix(m, multi));
+        len = append_str(entry, len, sizeof entry, m->client->nick);
+        if (uhnames) {
+            len = append_str(entry, len, sizeof entry, "!");
+            len = append_str(entry, len, sizeof entry, m->client->user);
+            len = append_str(entry, len, sizeof entry, "@");
+            len = append_str(entry, len, sizeof entry, m->client->host);
+        }
         if (n && n + 1 + len >= sizeof line) {
             srv_numeric(c, RPL_NAMREPLY, "= %s :%s", ch->name, line);
             n = 0;

@@ -817,6 +817,55 @@ static void test_coalescing(void)
     nt_loop_free(loop);
 }
 
+/* coalesce_ms: a line after a quiet spell leaves at once; a line within
+ * the window after a write waits for the window's end, unless enough is
+ * queued to be worth a write of its own. */
+static void test_coalesce_window(void)
+{
+    nt_loop *loop = new_loop();
+    struct cs s = {0};
+    struct raw r;
+    nt_conn_options o;
+    nt_conn_options_init(&o);
+    o.coalesce_ms = 500;
+    o.coalesce_bytes = 1024;
+    conn_with_raw(loop, &s, &r, &o);
+
+    uint64_t t0 = nt_clock_ms();
+    CU_ASSERT_EQUAL(nt_conn_send(s.c, "first\n", 6), NT_OK);
+    r.want = 6;
+    CU_ASSERT(nt_test_run_until(loop, raw_has_len, &r, 3000));
+    uint64_t first_ms = nt_clock_ms() - t0;
+
+    uint64_t t1 = nt_clock_ms();
+    CU_ASSERT_EQUAL(nt_conn_send(s.c, "second\n", 7), NT_OK);
+    r.want = 13;
+    CU_ASSERT(nt_test_run_until(loop, raw_has_len, &r, 3000));
+    uint64_t second_ms = nt_clock_ms() - t1;
+
+    /* Within the next window: 2 KiB is past coalesce_bytes, so no wait. */
+    char big[2048];
+    fill_pattern(big, 0, sizeof big);
+    big[sizeof big - 1] = '\n';
+    uint64_t t2 = nt_clock_ms();
+    CU_ASSERT_EQUAL(nt_conn_send(s.c, big, sizeof big), NT_OK);
+    r.want = 13 + sizeof big;
+    CU_ASSERT(nt_test_run_until(loop, raw_has_len, &r, 3000));
+    uint64_t big_ms = nt_clock_ms() - t2;
+
+    printf("\n    first line after %llu ms, second %llu ms (window 500), 2 KiB %llu ms ",
+           (unsigned long long)first_ms, (unsigned long long)second_ms, (unsigned long long)big_ms);
+    CU_ASSERT(first_ms < 250);
+    CU_ASSERT(second_ms >= 250); /* held for most of the window */
+    CU_ASSERT(big_ms < 250);
+    CU_ASSERT_EQUAL(r.len, 13 + sizeof big);
+    CU_ASSERT(memcmp(r.buf, "first\nsecond\n", 13) == 0);
+    CU_ASSERT_EQUAL(nt_conn_queued(s.c), 0);
+    cs_finish(loop, &s);
+    raw_free(&r);
+    nt_loop_free(loop);
+}
+
 /* ---- endings ---- */
 
 static void test_peer_close(void)
@@ -1304,6 +1353,7 @@ int main(void)
         {"close inside on_high_water", test_close_in_on_high_water},
         {"fan-out: one buffer per message", test_fanout},
         {"coalescing small sends", test_coalescing},
+        {"coalesce_ms: a busy connection's writes wait for the window", test_coalesce_window},
         {"peer orderly close: NT_EOF", test_peer_close},
         {"peer reset: NT_ECONNRESET", test_peer_reset},
         {"shutdown: half-close", test_shutdown_half_close},

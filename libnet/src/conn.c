@@ -42,13 +42,16 @@ struct nt_conn {
     int shut_pending;    /* shut down writing once drained */
     int shut_done;
     int above_high;
+    int flush_held; /* the flush waits for flush_timer (coalescing) */
 
     chunk *q;
     size_t qhead, qlen, qcap; /* chunks q[qhead .. qhead+qlen) */
     size_t queued;            /* bytes */
 
-    nt_timer *timer; /* connect, idle or linger deadline */
-    nt_addr *addrs;  /* only while an nt_conn_connect() is trying them */
+    nt_timer *timer;        /* connect, idle or linger deadline */
+    nt_timer *flush_timer;  /* end of a coalescing hold; made on first need */
+    uint64_t last_write_ms; /* loop time of the last write */
+    nt_addr *addrs;         /* only while an nt_conn_connect() is trying them */
     int naddrs, next_addr;
     int last_error;
 };
@@ -65,6 +68,7 @@ void nt_conn_options_init(nt_conn_options *o)
     o->hard_limit = 4u * 1024u * 1024u;
     o->connect_timeout_ms = 10000;
     o->linger_ms = 5000;
+    o->coalesce_bytes = 16u * 1024u;
 }
 
 static void finish(nt_conn *c, int reason);
@@ -116,6 +120,8 @@ static void finish(nt_conn *c, int reason)
     c->watch = NULL;
     nt_timer_free(c->timer);
     c->timer = NULL;
+    nt_timer_free(c->flush_timer);
+    c->flush_timer = NULL;
     nt_socket_close(c->sock);
     c->sock = NULL;
     release_queue(c);
@@ -185,6 +191,7 @@ static void flush_now(nt_conn *c)
         }
         size_t left = (size_t)w;
         c->queued -= left;
+        c->last_write_ms = nt_loop_now(c->loop);
         while (left > 0 && c->qlen > 0) {
             chunk *ch = &c->q[c->qhead];
             size_t avail = nt_buf_len(ch->buf) - ch->off;
@@ -226,12 +233,61 @@ static void flush_task(void *p)
         flush_now(c);
 }
 
+static void on_flush_timer(nt_timer *t, void *data)
+{
+    nt_conn *c = data;
+    (void)t;
+    c->flush_held = 0;
+    flush_task(c);
+}
+
+/* Coalescing: within coalesce_ms of the last write the flush waits for the
+ * end of that window instead of the end of this iteration, while less
+ * than hold_limit() is queued.  The limit stays below half the high-water
+ * mark, so the flush is queued before anything an on_high_water callback
+ * defers (natterd judges its SendQ there, after the write). */
+static size_t hold_limit(const nt_conn *c)
+{
+    size_t limit = c->opt.coalesce_bytes;
+    if (c->opt.high_water / 2 < limit)
+        limit = c->opt.high_water / 2;
+    return limit;
+}
+
+static int hold_flush(nt_conn *c)
+{
+    if (!c->opt.coalesce_ms || c->state != OPEN || c->queued >= hold_limit(c))
+        return 0;
+    uint64_t now = nt_loop_now(c->loop);
+    uint64_t end = c->last_write_ms + c->opt.coalesce_ms;
+    if (now >= end)
+        return 0; /* quiet for a while: write at once */
+    if (!c->flush_timer && nt_timer_new(c->loop, &c->flush_timer, on_flush_timer, c) != NT_OK)
+        return 0;
+    if (nt_timer_start(c->flush_timer, end - now, 0) != NT_OK)
+        return 0;
+    c->flush_held = 1;
+    return 1;
+}
+
 static int schedule_flush(nt_conn *c)
 {
     /* Never for a CLOSED connection: final_task, already queued, frees it
      * before a flush queued now would run. */
-    if (c->flush_scheduled || c->write_blocked || c->state == CONNECTING || c->state == CLOSED)
+    if (c->state == CLOSED)
         return NT_OK;
+    if (c->flush_held && (c->state != OPEN || c->queued >= hold_limit(c))) {
+        /* Enough to be worth a write now, or closing: stop waiting. */
+        nt_timer_stop(c->flush_timer);
+        c->flush_held = 0;
+        c->flush_scheduled = 0;
+    }
+    if (c->flush_scheduled || c->write_blocked || c->state == CONNECTING)
+        return NT_OK;
+    if (hold_flush(c)) {
+        c->flush_scheduled = 1;
+        return NT_OK;
+    }
     int rc = nt_loop_defer(c->loop, flush_task, c);
     if (rc == NT_OK)
         c->flush_scheduled = 1;
@@ -365,7 +421,12 @@ static void do_read(nt_conn *c)
     while (c->state == OPEN && !c->read_paused && budget > 0) {
         char *space = raw;
         ptrdiff_t room = (ptrdiff_t)sizeof raw;
-        if (c->framer) {
+        /* Only a message already begun is read straight into the framer;
+         * otherwise the bytes land here and are fed to it, so that an idle
+         * connection holds no input block (the framer lets go of it once
+         * drained, see nt_framer_next()). */
+        int direct = c->framer && nt_framer_pending(c->framer) > 0;
+        if (direct) {
             room = nt_framer_space(c->framer, &space);
             if (room < 0) {
                 finish(c, (int)room);
@@ -385,11 +446,21 @@ static void do_read(nt_conn *c)
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         idle_restart(c);
         if (c->framer) {
-            nt_framer_commit(c->framer, (size_t)n);
+            int rc = direct ? nt_framer_commit(c->framer, (size_t)n)
+                            : nt_framer_feed(c->framer, raw, (size_t)n);
+            if (rc != NT_OK) {
+                finish(c, rc);
+                return;
+            }
             deliver(c);
         } else if (c->cb.on_message) {
             c->cb.on_message(c, space, (size_t)n, c->data);
         }
+        /* A short read emptied the socket; the backend (level-triggered)
+         * reports it again when more arrives, so the recv() that would
+         * only say EAGAIN is skipped. */
+        if (n < room)
+            return;
     }
 }
 

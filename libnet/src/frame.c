@@ -404,6 +404,15 @@ int nt_framer_next(nt_framer *f, const char **data, size_t *len)
     if (f->start == f->tail) {
         *data = NULL;
         *len = 0;
+        if (f->start == f->end && f->buf && !f->given) {
+            /* Drained: give the block back.  A server holds thousands of
+             * idle streams, each of which would otherwise keep a read's
+             * worth of memory it may not need again for hours. */
+            free(f->buf);
+            f->buf = NULL;
+            f->base += f->start;
+            f->cap = f->start = f->tail = f->end = 0;
+        }
         return 0;
     }
     char *msg = f->buf + f->start;

@@ -8,10 +8,11 @@
  * natter/frame.h) and hands whole messages to on_message.  Output is a
  * queue of shared buffers written with gather I/O: everything sent during
  * one loop iteration leaves in as few system calls as possible, and one
- * nt_buf queued on many connections is never copied.  When the queue passes
- * the high-water mark the owner is told to stop producing; below the
- * low-water mark, to go on; past the hard limit the connection is closed
- * with NT_ESENDQ.
+ * nt_buf queued on many connections is never copied.  With coalesce_ms a
+ * busy connection's output waits up to that long after a write, so that it
+ * leaves in fewer, larger writes.  When the queue passes the high-water
+ * mark the owner is told to stop producing; below the low-water mark, to
+ * go on; past the hard limit the connection is closed with NT_ESENDQ.
  *
  * Every way a connection ends (orderly EOF, reset, timeout, framing error
  * the owner chose to close on, output limit, local close) ends in exactly
@@ -71,6 +72,14 @@ typedef struct nt_conn_options {
                                       without input; 0 (default) never */
     uint64_t linger_ms;          /**< nt_conn_close_after_flush() waits at most
                                       this long for the peer to read; default 5 s */
+    uint64_t coalesce_ms;        /**< after a write, hold further output up to
+                                      this long, so that a busy connection gets
+                                      fewer, larger writes; output after a
+                                      quiet spell still leaves at once.  0
+                                      (default): write every loop iteration */
+    size_t coalesce_bytes;       /**< stop holding once this much is queued
+                                      (and always below half the high-water
+                                      mark); default 16 KiB */
 } nt_conn_options;
 
 /** Fill o with the defaults documented in nt_conn_options. */

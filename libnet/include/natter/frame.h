@@ -62,7 +62,8 @@ NT_API int nt_framer_feed(nt_framer *f, const void *data, size_t len);
  * nt_framer_commit(f, n) once; any other call on the framer but
  * nt_framer_next() and nt_framer_pending() takes the space back.  A caller
  * that calls nt_framer_next() until it returns 0 after every commit keeps
- * the framer's memory within max_len plus a few KiB.
+ * the framer's memory within max_len plus a few KiB, and a framer that
+ * holds no bytes when nt_framer_next() returns 0 gives its block back.
  * @return free bytes (> 0), or NT_ENOMEM / NT_EINVAL
  */
 NT_API ptrdiff_t nt_framer_space(nt_framer *f, char **space);
