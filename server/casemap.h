@@ -36,6 +36,14 @@ int srv_channel_valid(const char *name, size_t maxlen);
 int srv_utf8_valid(const char *s, size_t len);
 
 /**
+ * Decode one well-formed UTF-8 sequence (no overlong forms, surrogates or
+ * values past U+10FFFF) from at most avail bytes at p.
+ * @param cp receives the code point
+ * @return the sequence's length, or 0 when it is not well-formed
+ */
+size_t srv_utf8_decode(const unsigned char *p, size_t avail, unsigned *cp);
+
+/**
  * The largest length <= len at which s can be cut without splitting a
  * UTF-8 sequence, so truncated topics and reasons stay well-formed.
  */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "log.h"
 
+#include "casemap.h"
+
 #include "server.h"
 
 #include <natter/clock.h>
@@ -54,31 +56,10 @@ int srv_log_level_from_name(const char *name)
  * journal keeps a message with invalid UTF-8 only as a binary blob). */
 static size_t printable_utf8(const unsigned char *p)
 {
-    size_t need;
-    unsigned c = p[0], min;
-    if ((c & 0xE0) == 0xC0) {
-        need = 1;
-        min = 0x80;
-        c &= 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        need = 2;
-        min = 0x800;
-        c &= 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        need = 3;
-        min = 0x10000;
-        c &= 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t k = 1; k <= need; k++) {
-        if ((p[k] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        c = (c << 6) | (p[k] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || c <= 0x9F)
-        return 0;
-    return need + 1;
+    unsigned cp = 0;
+    /* Never past the terminating NUL: a sequence is at most 4 bytes. */
+    size_t n = srv_utf8_decode(p, strnlen((const char *)p, 4), &cp);
+    return n == 0 || cp <= 0x9F ? 0 : n;
 }
 
 void srv_log_write(void *ctx, int level, const char *message)
