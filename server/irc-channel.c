@@ -32,8 +32,10 @@ static void send_names(srv_client *c, srv_channel *ch)
     int multi = (c->caps & SRV_CAP_MULTI_PREFIX) != 0;
     int uhnames = (c->caps & SRV_CAP_USERHOST_IN_NAMES) != 0;
     int member = srv_channel_member(ch, c) != NULL;
-    char line[400];
-    size_t n = 0;
+    char head[SRV_CHANNELLEN_MAX + 3];
+    snprintf(head, sizeof head, "= %s", ch->name);
+    srv_words words;
+    srv_words_init(&words, c, RPL_NAMREPLY, head);
     for (size_t i = 0; i < ch->nmembers; i++) {
         srv_membership *m = ch->members[i];
         /* RFC 2812: +i users are hidden from those outside the channel. */
@@ -50,17 +52,9 @@ static void send_names(srv_client *c, srv_channel *ch)
             len = append_str(entry, len, sizeof entry, "@");
             len = append_str(entry, len, sizeof entry, m->client->host);
         }
-        if (n && n + 1 + len >= sizeof line) {
-            srv_numeric(c, RPL_NAMREPLY, "= %s :%s", ch->name, line);
-            n = 0;
-        }
-        if (n)
-            line[n++] = ' ';
-        memcpy(line + n, entry, len + 1);
-        n += len;
+        srv_words_add(&words, entry, len);
     }
-    if (n)
-        srv_numeric(c, RPL_NAMREPLY, "= %s :%s", ch->name, line);
+    srv_words_flush(&words);
     srv_numeric(c, RPL_ENDOFNAMES, "%s :End of /NAMES list.", ch->name);
 }
 

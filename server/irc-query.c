@@ -86,25 +86,18 @@ static void whois_one(srv_client *c, srv_client *who)
     srv_server *s = c->server;
     srv_numeric(c, RPL_WHOISUSER, "%s %s %s * :%s", who->nick, who->user, who->host, who->realname);
     /* Channels, split so each line stays well under 512 bytes. */
-    char line[400];
-    size_t n = 0;
     int multi = (c->caps & SRV_CAP_MULTI_PREFIX) != 0;
+    srv_words words;
+    srv_words_init(&words, c, RPL_WHOISCHANNELS, who->nick);
     for (size_t i = 0; i < who->nchannels; i++) {
         const srv_membership *m = who->channels[i];
         char entry[SRV_CHANNELLEN_MAX + 4];
-        snprintf(entry, sizeof entry, "%s%s", srv_member_prefix(m, multi), m->channel->name);
-        size_t len = strlen(entry);
-        if (n && n + 1 + len >= sizeof line) {
-            srv_numeric(c, RPL_WHOISCHANNELS, "%s :%s", who->nick, line);
-            n = 0;
-        }
-        if (n)
-            line[n++] = ' ';
-        memcpy(line + n, entry, len + 1);
-        n += len;
+        int len =
+            snprintf(entry, sizeof entry, "%s%s", srv_member_prefix(m, multi), m->channel->name);
+        if (len > 0)
+            srv_words_add(&words, entry, strlen(entry));
     }
-    if (n)
-        srv_numeric(c, RPL_WHOISCHANNELS, "%s :%s", who->nick, line);
+    srv_words_flush(&words);
     srv_numeric(c, RPL_WHOISSERVER, "%s %s :%s", who->nick, s->cfg.server_name, s->cfg.description);
     if (who->away)
         srv_numeric(c, RPL_AWAY, "%s :%s", who->nick, who->away);

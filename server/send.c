@@ -155,3 +155,33 @@ void srv_fanout_to_channel(srv_fanout *f, srv_channel *ch, srv_client *skip)
             srv_fanout_send(f, peer);
     }
 }
+
+void srv_words_init(srv_words *w, srv_client *c, int numeric, const char *head)
+{
+    w->client = c;
+    w->numeric = numeric;
+    w->head = head;
+    w->n = 0;
+    w->line[0] = '\0';
+}
+
+void srv_words_flush(srv_words *w)
+{
+    if (w->n)
+        srv_numeric(w->client, w->numeric, "%s :%s", w->head, w->line);
+    w->n = 0;
+    w->line[0] = '\0';
+}
+
+void srv_words_add(srv_words *w, const char *word, size_t len)
+{
+    if (len >= sizeof w->line)
+        len = sizeof w->line - 1; /* a word never longer than a line */
+    if (w->n && w->n + 1 + len >= sizeof w->line)
+        srv_words_flush(w);
+    if (w->n)
+        w->line[w->n++] = ' ';
+    memcpy(w->line + w->n, word, len);
+    w->n += len;
+    w->line[w->n] = '\0';
+}

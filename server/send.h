@@ -60,4 +60,26 @@ void srv_fanout_to_peers(srv_fanout *f, srv_client *c, unsigned cap);
 /** Deliver f to every member of ch except skip (which may be NULL). */
 void srv_fanout_to_channel(srv_fanout *f, srv_channel *ch, srv_client *skip);
 
+/**
+ * Words (names, channels) packed into as few numeric replies as fit:
+ * ":server <numeric> <nick> <head> :word word ...".  Start with
+ * srv_words_init(), add words, and srv_words_flush() at the end.
+ */
+typedef struct srv_words {
+    srv_client *client;
+    int numeric;
+    const char *head;
+    char line[400];
+    size_t n;
+} srv_words;
+
+/** Start packing words for a numeric reply to c with the given head. */
+void srv_words_init(srv_words *w, srv_client *c, int numeric, const char *head);
+
+/** Add one word of len bytes; sends a full line first when it would not fit. */
+void srv_words_add(srv_words *w, const char *word, size_t len);
+
+/** Send what is pending (nothing when no word was added since). */
+void srv_words_flush(srv_words *w);
+
 #endif
