@@ -86,7 +86,7 @@ int nt_addr_unix(const char *path, nt_addr *out)
     return NT_OK;
 }
 
-int nt_addr_any(int family, uint16_t port, nt_addr *out)
+int nt_addr_any(nt_family family, uint16_t port, nt_addr *out)
 {
     if (!out)
         return NT_EINVAL;
@@ -98,7 +98,7 @@ int nt_addr_any(int family, uint16_t port, nt_addr *out)
     return NT_OK;
 }
 
-int nt_addr_loopback(int family, uint16_t port, nt_addr *out)
+int nt_addr_loopback(nt_family family, uint16_t port, nt_addr *out)
 {
     int rc = nt_addr_any(family, port, out);
     if (rc != NT_OK)
@@ -171,38 +171,72 @@ int nt_addr_parse(const char *text, nt_addr *out)
     return nt_addr_from_ip(host, port, out);
 }
 
+/* The host part of an IP address: "1.2.3.4", "::1", "fe80::1%2". */
+static int format_ip_host(const nt_addr *addr, char *host, size_t len)
+{
+    char text[64];
+    int n;
+    if (addr->family == NT_AF_INET) {
+        if (!inet_ntop(AF_INET, addr->u.v4, text, sizeof text))
+            return NT_EINVAL;
+        n = snprintf(host, len, "%s", text);
+    } else {
+        if (!inet_ntop(AF_INET6, addr->u.v6, text, sizeof text))
+            return NT_EINVAL;
+        if (addr->scope_id)
+            n = snprintf(host, len, "%s%%%lu", text, (unsigned long)addr->scope_id);
+        else
+            n = snprintf(host, len, "%s", text);
+    }
+    if (n < 0)
+        return NT_EINVAL;
+    return (size_t)n >= len ? NT_ENOBUFS : n;
+}
+
+/* snprintf's result as this module returns lengths. */
+static int checked_length(int n, size_t len)
+{
+    if (n < 0)
+        return NT_EINVAL;
+    return (size_t)n >= len ? NT_ENOBUFS : n;
+}
+
 int nt_addr_format(const nt_addr *addr, char *buf, size_t len)
 {
     if (!addr || !buf || len == 0)
         return NT_EINVAL;
-    char host[64];
-    int n;
+    char host[80];
+    int rc;
     switch (addr->family) {
     case NT_AF_INET:
-        if (!inet_ntop(AF_INET, addr->u.v4, host, sizeof host))
-            return NT_EINVAL;
-        n = snprintf(buf, len, "%s:%u", host, (unsigned)addr->port);
-        break;
     case NT_AF_INET6:
-        if (!inet_ntop(AF_INET6, addr->u.v6, host, sizeof host))
-            return NT_EINVAL;
-        if (addr->scope_id)
-            n = snprintf(buf, len, "[%s%%%lu]:%u", host, (unsigned long)addr->scope_id,
-                         (unsigned)addr->port);
-        else
-            n = snprintf(buf, len, "[%s]:%u", host, (unsigned)addr->port);
-        break;
+        if ((rc = format_ip_host(addr, host, sizeof host)) < 0)
+            return rc;
+        return checked_length(snprintf(buf, len, addr->family == NT_AF_INET6 ? "[%s]:%u" : "%s:%u",
+                                       host, (unsigned)addr->port),
+                              len);
     case NT_AF_UNIX:
-        n = snprintf(buf, len, "unix:%.*s", (int)sizeof addr->u.path, addr->u.path);
-        break;
+        return checked_length(
+            snprintf(buf, len, "unix:%.*s", (int)sizeof addr->u.path, addr->u.path), len);
     default:
         return NT_EINVAL;
     }
-    if (n < 0)
+}
+
+int nt_addr_format_host(const nt_addr *addr, char *buf, size_t len)
+{
+    if (!addr || !buf || len == 0)
         return NT_EINVAL;
-    if ((size_t)n >= len)
-        return NT_ENOBUFS;
-    return n;
+    switch (addr->family) {
+    case NT_AF_INET:
+    case NT_AF_INET6:
+        return format_ip_host(addr, buf, len);
+    case NT_AF_UNIX:
+        return checked_length(snprintf(buf, len, "%.*s", (int)sizeof addr->u.path, addr->u.path),
+                              len);
+    default:
+        return NT_EINVAL;
+    }
 }
 
 int nt_addr_equal(const nt_addr *a, const nt_addr *b)
@@ -222,7 +256,8 @@ int nt_addr_equal(const nt_addr *a, const nt_addr *b)
     }
 }
 
-int nt_resolve(const char *host, uint16_t port, int family, int type, nt_addr *out, size_t max)
+int nt_getaddrinfo(const char *host, uint16_t port, nt_family family, nt_socktype type,
+                   nt_addr *out, size_t max)
 {
     if (!out || max == 0)
         return NT_EINVAL;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include <natter/buf.h>
+#include "buf-internal.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -241,7 +241,7 @@ size_t nt_buf_len(const nt_buf *b)
     return b ? b->len : 0;
 }
 
-uint64_t nt_buf_created_total(void)
+uint64_t nt__buf_created_total(void)
 {
     return atomic_load_explicit(&buf_created, memory_order_relaxed);
 }

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Buffered connections and listeners on the loop.  Output is flushed once
- * per loop iteration (a deferred task), which is what coalesces the many
- * small sends one iteration makes into one gather write. */
+/* Buffered connections on the loop: input framing, the output queue and
+ * how a connection ends.  Output is flushed once per loop iteration (a
+ * deferred task), which is what coalesces the many small sends one
+ * iteration makes into one gather write.  Connecting is conn-connect.c. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <natter/conn.h>
-
-#include "socket-internal.h"
+#include "conn-internal.h"
 
 /* Small copied sends are appended to the last queued buffer up to this
  * size; larger ones get a buffer of their own. */
@@ -15,46 +14,6 @@
 /* Read at most this much per wakeup, so one busy peer cannot starve the
  * others on the same loop. */
 #define READ_BUDGET (256u * 1024u)
-#define MAX_ADDRS 16
-
-enum conn_state { CONNECTING, OPEN, CLOSING, CLOSED };
-
-typedef struct chunk {
-    nt_buf *buf;
-    size_t off; /* bytes of buf already written */
-    int owned;  /* our private copy: small sends may be appended */
-} chunk;
-
-struct nt_conn {
-    nt_loop *loop;
-    nt_socket *sock;
-    nt_watch *watch;
-    nt_conn_callbacks cb;
-    void *data;
-    nt_conn_options opt;
-    nt_framer *framer; /* NULL for NT_CONN_RAW */
-
-    enum conn_state state;
-    int reason;
-    int read_paused;
-    int write_blocked;   /* waiting for NT_EV_WRITE */
-    int flush_scheduled; /* a deferred flush is queued */
-    int shut_pending;    /* shut down writing once drained */
-    int shut_done;
-    int above_high;
-    int flush_held; /* the flush waits for flush_timer (coalescing) */
-
-    chunk *q;
-    size_t qhead, qlen, qcap; /* chunks q[qhead .. qhead+qlen) */
-    size_t queued;            /* bytes */
-
-    nt_timer *timer;        /* connect, idle or linger deadline */
-    nt_timer *flush_timer;  /* end of a coalescing hold; made on first need */
-    uint64_t last_write_ms; /* loop time of the last write */
-    nt_addr *addrs;         /* only while an nt_conn_connect() is trying them */
-    int naddrs, next_addr;
-    int last_error;
-};
 
 void nt_conn_options_init(nt_conn_options *o)
 {
@@ -65,25 +24,27 @@ void nt_conn_options_init(nt_conn_options *o)
     o->max_message = 8192;
     o->high_water = 256u * 1024u;
     o->low_water = 64u * 1024u;
-    o->hard_limit = 4u * 1024u * 1024u;
+    o->sendq_limit = 4u * 1024u * 1024u;
     o->connect_timeout_ms = 10000;
+    o->connect_total_ms = 30000;
+    o->attempt_delay_ms = 250;
     o->linger_ms = 5000;
     o->coalesce_bytes = 16u * 1024u;
 }
 
-static void finish(nt_conn *c, int reason);
 static void on_io(nt_watch *w, int events, void *data);
+#define finish nt__conn_finish
 
 static void update_watch(nt_conn *c)
 {
     if (!c->watch)
         return;
     int ev = 0;
-    if (c->state == CONNECTING || c->write_blocked)
+    if (c->state == NT__CONNECTING || c->write_blocked)
         ev |= NT_EV_WRITE;
-    if ((c->state == OPEN || c->state == CLOSING) && !c->read_paused)
+    if ((c->state == NT__OPEN || c->state == NT__CLOSING) && !c->read_paused)
         ev |= NT_EV_READ;
-    if (c->state == CLOSING)
+    if (c->state == NT__CLOSING)
         ev &= ~NT_EV_READ;
     int rc = nt_watch_set(c->watch, ev);
     if (rc != NT_OK)
@@ -100,35 +61,36 @@ static void release_queue(nt_conn *c)
     c->queued = 0;
 }
 
-static void final_task(void *p)
+/* The close phase: the owner hears how it ended; the memory goes after. */
+static void conn_finalize(nt_handle *h)
 {
-    nt_conn *c = p;
+    nt_conn *c = (nt_conn *)h;
     if (c->cb.on_closed)
-        c->cb.on_closed(c, c->reason, c->data);
-    free(c->addrs);
-    free(c);
+        c->cb.on_closed(c, c->reason, c->base.data);
 }
 
-/* The one way out: release everything now, tell the owner from the loop. */
-static void finish(nt_conn *c, int reason)
+void nt__conn_finish(nt_conn *c, int reason)
 {
-    if (c->state == CLOSED)
+    if (c->state == NT__CLOSED)
         return;
-    c->state = CLOSED;
+    if (c->state == NT__CONNECTING)
+        nt__conn_connect_stop(c);
+    c->state = NT__CLOSED;
     c->reason = reason;
-    nt_watch_free(c->watch);
+    nt__handle_begin_close(&c->base, NULL);
+    nt_watch_close(c->watch, NULL);
     c->watch = NULL;
-    nt_timer_free(c->timer);
+    nt_timer_close(c->timer, NULL);
     c->timer = NULL;
-    nt_timer_free(c->flush_timer);
+    nt_timer_close(c->flush_timer, NULL);
     c->flush_timer = NULL;
     nt_socket_close(c->sock);
     c->sock = NULL;
+    c->stats.bytes_unsent += c->queued;
     release_queue(c);
     nt_framer_free(c->framer);
     c->framer = NULL;
-    if (nt_loop_defer(c->loop, final_task, c) != NT_OK)
-        final_task(c); /* out of memory: tell now rather than never */
+    nt__handle_queue_close(&c->base);
 }
 
 /* ---- output ---- */
@@ -141,14 +103,14 @@ static int queue_push(nt_conn *c, nt_buf *b, int owned)
             c->qhead = 0;
         } else {
             size_t cap = c->qcap ? c->qcap * 2 : 8;
-            chunk *q = realloc(c->q, cap * sizeof *q);
+            nt__chunk *q = realloc(c->q, cap * sizeof *q);
             if (!q)
                 return NT_ENOMEM;
             c->q = q;
             c->qcap = cap;
         }
     }
-    chunk *ch = &c->q[c->qhead + c->qlen++];
+    nt__chunk *ch = &c->q[c->qhead + c->qlen++];
     ch->buf = b;
     ch->off = 0;
     ch->owned = owned;
@@ -160,25 +122,29 @@ static void check_low_water(nt_conn *c)
     if (c->above_high && c->queued <= c->opt.low_water) {
         c->above_high = 0;
         if (c->cb.on_low_water)
-            c->cb.on_low_water(c, c->data);
+            c->cb.on_low_water(c, c->base.data);
     }
 }
 
-/* Write as much as the socket takes.  Returns 0, or the error that ended
- * the connection. */
+/* Write as much as the socket takes; a write error ends the connection. */
 static void flush_now(nt_conn *c)
 {
-    while (c->qlen > 0 && c->state != CLOSED) {
+    while (c->qlen > 0 && c->state != NT__CLOSED) {
         nt__iov iov[NT__IOV_MAX];
         int n = 0;
         for (size_t i = 0; i < c->qlen && n < NT__IOV_MAX; i++) {
-            chunk *ch = &c->q[c->qhead + i];
+            nt__chunk *ch = &c->q[c->qhead + i];
             iov[n].base = nt_buf_data(ch->buf) + ch->off;
             iov[n].len = nt_buf_len(ch->buf) - ch->off;
             n++;
         }
         ptrdiff_t w = nt__sys_writev(nt_socket_fileno(c->sock), iov, n);
         if (w == NT_EAGAIN) {
+            /* The SendQ rule: judged when the socket takes no more. */
+            if (c->opt.sendq_limit && c->queued > c->opt.sendq_limit) {
+                finish(c, NT_ESENDQ);
+                return;
+            }
             if (!c->write_blocked) {
                 c->write_blocked = 1;
                 update_watch(c);
@@ -191,9 +157,10 @@ static void flush_now(nt_conn *c)
         }
         size_t left = (size_t)w;
         c->queued -= left;
-        c->last_write_ms = nt_loop_now(c->loop);
+        c->stats.bytes_sent += left;
+        c->last_write_ms = nt_loop_now(c->base.loop);
         while (left > 0 && c->qlen > 0) {
-            chunk *ch = &c->q[c->qhead];
+            nt__chunk *ch = &c->q[c->qhead];
             size_t avail = nt_buf_len(ch->buf) - ch->off;
             if (left < avail) {
                 ch->off += left;
@@ -209,14 +176,14 @@ static void flush_now(nt_conn *c)
             c->qhead = 0;
         check_low_water(c);
     }
-    if (c->state == CLOSED)
+    if (c->state == NT__CLOSED)
         return;
     if (c->write_blocked) {
         c->write_blocked = 0;
         update_watch(c);
     }
     if (c->qlen == 0) {
-        if (c->state == CLOSING) {
+        if (c->state == NT__CLOSING) {
             finish(c, NT_ECLOSED);
         } else if (c->shut_pending && !c->shut_done) {
             c->shut_done = 1;
@@ -225,11 +192,22 @@ static void flush_now(nt_conn *c)
     }
 }
 
+/* A deferred task of the connection's own: its memory outlives the task
+ * (see nt_handle.busy), so the task only has to check the state. */
+static int conn_defer(nt_conn *c, nt_task_cb task)
+{
+    int rc = nt_loop_defer(c->base.loop, task, c);
+    if (rc == NT_OK)
+        c->base.busy++;
+    return rc;
+}
+
 static void flush_task(void *p)
 {
     nt_conn *c = p;
+    c->base.busy--;
     c->flush_scheduled = 0;
-    if (c->state == OPEN || c->state == CLOSING)
+    if (c->state == NT__OPEN || c->state == NT__CLOSING)
         flush_now(c);
 }
 
@@ -238,7 +216,9 @@ static void on_flush_timer(nt_timer *t, void *data)
     nt_conn *c = data;
     (void)t;
     c->flush_held = 0;
-    flush_task(c);
+    c->flush_scheduled = 0;
+    if (c->state == NT__OPEN || c->state == NT__CLOSING)
+        flush_now(c);
 }
 
 /* Coalescing: within coalesce_ms of the last write the flush waits for the
@@ -256,14 +236,17 @@ static size_t hold_limit(const nt_conn *c)
 
 static int hold_flush(nt_conn *c)
 {
-    if (!c->opt.coalesce_ms || c->state != OPEN || c->queued >= hold_limit(c))
+    if (!c->opt.coalesce_ms || c->state != NT__OPEN || c->queued >= hold_limit(c))
         return 0;
-    uint64_t now = nt_loop_now(c->loop);
+    uint64_t now = nt_loop_now(c->base.loop);
     uint64_t end = c->last_write_ms + c->opt.coalesce_ms;
     if (now >= end)
         return 0; /* quiet for a while: write at once */
-    if (!c->flush_timer && nt_timer_new(c->loop, &c->flush_timer, on_flush_timer, c) != NT_OK)
-        return 0;
+    if (!c->flush_timer) {
+        if (nt_timer_new(c->base.loop, on_flush_timer, c, &c->flush_timer) != NT_OK)
+            return 0;
+        nt__handle_set_flags(&c->flush_timer->base, NT__H_INTERNAL);
+    }
     if (nt_timer_start(c->flush_timer, end - now, 0) != NT_OK)
         return 0;
     c->flush_held = 1;
@@ -272,23 +255,23 @@ static int hold_flush(nt_conn *c)
 
 static int schedule_flush(nt_conn *c)
 {
-    /* Never for a CLOSED connection: final_task, already queued, frees it
-     * before a flush queued now would run. */
-    if (c->state == CLOSED)
+    /* Never for a closed connection: the close phase frees it before a
+     * flush queued now would run. */
+    if (c->state == NT__CLOSED)
         return NT_OK;
-    if (c->flush_held && (c->state != OPEN || c->queued >= hold_limit(c))) {
+    if (c->flush_held && (c->state != NT__OPEN || c->queued >= hold_limit(c))) {
         /* Enough to be worth a write now, or closing: stop waiting. */
         nt_timer_stop(c->flush_timer);
         c->flush_held = 0;
         c->flush_scheduled = 0;
     }
-    if (c->flush_scheduled || c->write_blocked || c->state == CONNECTING)
+    if (c->flush_scheduled || c->write_blocked || c->state == NT__CONNECTING)
         return NT_OK;
     if (hold_flush(c)) {
         c->flush_scheduled = 1;
         return NT_OK;
     }
-    int rc = nt_loop_defer(c->loop, flush_task, c);
+    int rc = conn_defer(c, flush_task);
     if (rc == NT_OK)
         c->flush_scheduled = 1;
     return rc;
@@ -297,15 +280,18 @@ static int schedule_flush(nt_conn *c)
 static int after_enqueue(nt_conn *c, size_t len)
 {
     c->queued += len;
-    if (c->opt.hard_limit && c->queued > c->opt.hard_limit) {
+    /* While the socket is full, the last write was cut short: what is
+     * queued now cannot leave before the peer reads, so the SendQ rule
+     * applies at once (that is what keeps a never-reader bounded). */
+    if (c->write_blocked && c->opt.sendq_limit && c->queued > c->opt.sendq_limit) {
         finish(c, NT_ESENDQ);
         return NT_ESENDQ;
     }
     if (!c->above_high && c->queued > c->opt.high_water) {
         c->above_high = 1;
         if (c->cb.on_high_water)
-            c->cb.on_high_water(c, c->data);
-        if (c->state == CLOSED)
+            c->cb.on_high_water(c, c->base.data);
+        if (c->state == NT__CLOSED || c->state == NT__CLOSING)
             return NT_ECLOSED; /* the owner closed it from the callback */
     }
     return schedule_flush(c);
@@ -315,7 +301,7 @@ static int can_send(const nt_conn *c)
 {
     if (!c)
         return NT_EINVAL;
-    if (c->state == CLOSED || c->state == CLOSING)
+    if (c->state == NT__CLOSED || c->state == NT__CLOSING)
         return NT_ECLOSED;
     if (c->shut_pending)
         return NT_ESHUTDOWN;
@@ -332,7 +318,7 @@ int nt_conn_send(nt_conn *c, const void *data, size_t len)
     if (len == 0)
         return NT_OK;
     if (c->qlen > 0) {
-        chunk *tail = &c->q[c->qhead + c->qlen - 1];
+        nt__chunk *tail = &c->q[c->qhead + c->qlen - 1];
         if (tail->owned && nt_buf_len(tail->buf) + len <= COALESCE_MAX) {
             rc = nt_buf_append(tail->buf, data, len);
             if (rc != NT_OK)
@@ -381,9 +367,13 @@ int nt_conn_send_frame(nt_conn *c, const void *data, size_t len)
     return nt_conn_send(c, data, len);
 }
 
-size_t nt_conn_queued(const nt_conn *c)
+int nt_conn_get_stats(const nt_conn *c, nt_conn_stats *out)
 {
-    return c ? c->queued : 0;
+    if (!c || !out)
+        return NT_EINVAL;
+    *out = c->stats;
+    out->bytes_queued = c->queued;
+    return NT_OK;
 }
 
 /* ---- input ---- */
@@ -398,16 +388,16 @@ static void deliver(nt_conn *c)
 {
     const char *msg;
     size_t len;
-    while (c->state == OPEN && !c->read_paused) {
+    while (c->state == NT__OPEN && !c->read_paused) {
         int rc = nt_framer_next(c->framer, &msg, &len);
         if (rc == 0)
             return;
         if (rc == NT_EFRAME) {
             if (c->cb.on_frame_error)
-                c->cb.on_frame_error(c, len, c->data);
+                c->cb.on_frame_error(c, len, c->base.data);
         } else if (rc == 1) {
             if (c->cb.on_message)
-                c->cb.on_message(c, msg, len, c->data);
+                c->cb.on_message(c, msg, len, c->base.data);
         } else {
             finish(c, rc);
         }
@@ -418,7 +408,7 @@ static void do_read(nt_conn *c)
 {
     size_t budget = READ_BUDGET;
     char raw[16384];
-    while (c->state == OPEN && !c->read_paused && budget > 0) {
+    while (c->state == NT__OPEN && !c->read_paused && budget > 0) {
         char *space = raw;
         ptrdiff_t room = (ptrdiff_t)sizeof raw;
         /* Only a message already begun is read straight into the framer;
@@ -443,6 +433,7 @@ static void do_read(nt_conn *c)
             finish(c, n == 0 ? NT_EOF : (int)n);
             return;
         }
+        c->stats.bytes_received += (size_t)n;
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         idle_restart(c);
         if (c->framer) {
@@ -454,7 +445,7 @@ static void do_read(nt_conn *c)
             }
             deliver(c);
         } else if (c->cb.on_message) {
-            c->cb.on_message(c, space, (size_t)n, c->data);
+            c->cb.on_message(c, space, (size_t)n, c->base.data);
         }
         /* A short read emptied the socket; the backend (level-triggered)
          * reports it again when more arrives, so the recv() that would
@@ -466,23 +457,25 @@ static void do_read(nt_conn *c)
 
 void nt_conn_pause_reading(nt_conn *c)
 {
-    if (!c || c->read_paused || c->state == CLOSED)
+    if (!c || c->read_paused || c->state == NT__CLOSED)
         return;
     c->read_paused = 1;
+    c->stats.read_pauses++;
     update_watch(c);
 }
 
 static void resume_task(void *p)
 {
     nt_conn *c = p;
+    c->base.busy--;
     /* Messages already framed were held while paused: hand them over. */
-    if (c->state == OPEN && !c->read_paused && c->framer)
+    if (c->state == NT__OPEN && !c->read_paused && c->framer)
         deliver(c);
 }
 
 void nt_conn_resume_reading(nt_conn *c)
 {
-    if (!c || !c->read_paused || c->state == CLOSED)
+    if (!c || !c->read_paused || c->state == NT__CLOSED)
         return;
     c->read_paused = 0;
     update_watch(c);
@@ -490,94 +483,18 @@ void nt_conn_resume_reading(nt_conn *c)
      * counts only a partial one, so always look (deliver() is cheap when
      * there is nothing). */
     if (c->framer)
-        nt_loop_defer(c->loop, resume_task, c);
+        conn_defer(c, resume_task);
 }
 
-/* ---- connecting ---- */
-
-static int try_next_address(nt_conn *c);
-
-static void became_open(nt_conn *c)
-{
-    c->state = OPEN;
-    free(c->addrs); /* the other addresses are no longer needed */
-    c->addrs = NULL;
-    c->naddrs = c->next_addr = 0;
-    nt_timer_stop(c->timer);
-    idle_restart(c);
-    update_watch(c);
-    if (c->cb.on_connect)
-        c->cb.on_connect(c, c->data);
-    /* A shutdown asked for while connecting happens in the flush too. */
-    if (c->state == OPEN && (c->qlen > 0 || c->shut_pending))
-        schedule_flush(c);
-}
-
-static void connect_failed(nt_conn *c, int err)
-{
-    c->last_error = err;
-    nt_watch_free(c->watch);
-    c->watch = NULL;
-    nt_socket_close(c->sock);
-    c->sock = NULL;
-    int rc = try_next_address(c);
-    if (rc != NT_OK)
-        finish(c, rc);
-}
-
-static int try_next_address(nt_conn *c)
-{
-    while (c->next_addr < c->naddrs) {
-        const nt_addr *a = &c->addrs[c->next_addr++];
-        int rc = nt_socket_new(&c->sock, a->family, NT_SOCK_STREAM, 0);
-        if (rc != NT_OK) {
-            c->last_error = rc;
-            continue;
-        }
-        nt_socket_settimeout(c->sock, 0);
-        rc = nt_socket_connect(c->sock, a);
-        if (rc == NT_OK || rc == NT_EINPROGRESS) {
-            rc = nt_watch_new(c->loop, &c->watch, nt_socket_fileno(c->sock), on_io, c);
-            if (rc != NT_OK)
-                return rc;
-            nt_timer_start(c->timer, c->opt.connect_timeout_ms, 0);
-            update_watch(c); /* CONNECTING: wait for writable */
-            return NT_OK;
-        }
-        c->last_error = rc;
-        nt_socket_close(c->sock);
-        c->sock = NULL;
-    }
-    return c->last_error ? c->last_error : NT_ECONNREFUSED;
-}
-
-static void connect_check(nt_conn *c)
-{
-    int err = NT_OK;
-    int rc = nt_socket_get_option(c->sock, NT_OPT_ERROR, &err);
-    if (rc != NT_OK)
-        err = rc;
-    if (err == NT_OK) {
-        /* Some systems report writable before the handshake is settled;
-         * the peer name exists only once it is. */
-        nt_addr peer;
-        err = nt_socket_getpeername(c->sock, &peer);
-    }
-    if (err == NT_OK)
-        became_open(c);
-    else
-        connect_failed(c, err);
-}
+/* ---- timers and readiness ---- */
 
 static void on_timer(nt_timer *t, void *data)
 {
     nt_conn *c = data;
     (void)t;
-    if (c->state == CONNECTING)
-        connect_failed(c, NT_ETIMEDOUT);
-    else if (c->state == CLOSING)
-        finish(c, NT_ECLOSED); /* the peer would not read: give up */
-    else if (c->state == OPEN)
+    if (c->state == NT__CLOSING)
+        finish(c, NT_EUNSENT); /* the peer would not read: give up */
+    else if (c->state == NT__OPEN)
         finish(c, NT_ETIMEDOUT);
 }
 
@@ -585,148 +502,162 @@ static void on_io(nt_watch *w, int events, void *data)
 {
     nt_conn *c = data;
     (void)w;
-    if (c->state == CONNECTING) {
-        if (events & (NT_EV_WRITE | NT_EV_READ))
-            connect_check(c);
-        return;
-    }
-    if ((events & NT_EV_WRITE) && c->state != CLOSED)
+    if ((events & NT_EV_WRITE) && c->state != NT__CLOSED)
         flush_now(c);
-    if ((events & NT_EV_READ) && c->state == OPEN)
+    if ((events & NT_EV_READ) && c->state == NT__OPEN)
         do_read(c);
 }
 
-static int conn_alloc(nt_loop *loop, nt_conn **out, const nt_conn_options *opts,
-                      const nt_conn_callbacks *cb, void *data)
+int nt__conn_alloc(nt_loop *loop, const nt_conn_options *opts, const nt_conn_callbacks *cb,
+                   void *data, nt_conn **out)
 {
-    if (!loop || !out)
+    nt_conn_options opt;
+    if (opts)
+        opt = *opts;
+    else
+        nt_conn_options_init(&opt);
+    if (opt.framing != NT_FRAME_NONE && opt.framing != NT_FRAME_LINE && opt.framing != NT_FRAME_U32)
         return NT_EINVAL;
     nt_conn *c = calloc(1, sizeof *c);
     if (!c)
         return NT_ENOMEM;
-    c->loop = loop;
-    c->data = data;
+    nt__handle_init(&c->base, loop, NT_HANDLE_CONN, data, conn_finalize);
+    c->state = NT__CONNECTING;
     if (cb)
         c->cb = *cb;
-    if (opts)
-        c->opt = *opts;
-    else
-        nt_conn_options_init(&c->opt);
+    c->opt = opt;
     int rc = NT_OK;
-    if (c->opt.framing != NT_CONN_RAW)
-        rc = nt_framer_new(&c->framer, c->opt.framing, c->opt.max_message);
+    if (c->opt.framing != NT_FRAME_NONE)
+        rc = nt_framer_new(c->opt.framing, c->opt.max_message, &c->framer);
     if (rc == NT_OK)
-        rc = nt_timer_new(loop, &c->timer, on_timer, c);
+        rc = nt_timer_new(loop, on_timer, c, &c->timer);
     if (rc != NT_OK) {
         nt_framer_free(c->framer);
-        free(c);
+        nt__handle_discard(&c->base);
         return rc;
     }
+    nt__handle_set_flags(&c->timer->base, NT__H_INTERNAL);
     if (c->opt.low_water > c->opt.high_water)
         c->opt.low_water = c->opt.high_water;
     *out = c;
     return NT_OK;
 }
 
-int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s, const nt_conn_options *opts,
-                const nt_conn_callbacks *cb, void *data)
+/* The socket is connected: watch it, start the idle timer, and send what
+ * was queued meanwhile. */
+static int conn_attach(nt_conn *c, nt_socket *s)
 {
-    if (!s || !out) {
+    c->sock = s;
+    nt_socket_settimeout(s, 0);
+    int rc = nt_watch_new(c->base.loop, nt_socket_fileno(s), on_io, c, &c->watch);
+    if (rc != NT_OK)
+        return rc;
+    nt__handle_set_flags(&c->watch->base, NT__H_INTERNAL);
+    c->state = NT__OPEN;
+    idle_restart(c);
+    update_watch(c);
+    return NT_OK;
+}
+
+int nt_conn_new(nt_loop *loop, nt_socket *s, const nt_conn_options *opts,
+                const nt_conn_callbacks *cb, void *data, nt_conn **out)
+{
+    if (!loop || !s || !out) {
         nt_socket_close(s);
         return NT_EINVAL;
     }
     nt_conn *c;
-    int rc = conn_alloc(loop, &c, opts, cb, data);
+    int rc = nt__conn_alloc(loop, opts, cb, data, &c);
     if (rc != NT_OK) {
         nt_socket_close(s);
         return rc;
     }
-    c->sock = s;
-    nt_socket_settimeout(s, 0);
-    rc = nt_watch_new(loop, &c->watch, nt_socket_fileno(s), on_io, c);
+    rc = conn_attach(c, s);
     if (rc != NT_OK) {
-        nt_timer_free(c->timer);
+        nt__handle_discard(nt_timer_handle(c->timer));
         nt_framer_free(c->framer);
         nt_socket_close(s);
-        free(c);
+        nt__handle_discard(&c->base);
         return rc;
     }
-    c->state = OPEN;
-    idle_restart(c);
-    update_watch(c);
     *out = c;
     return NT_OK;
 }
 
-int nt_conn_connect(nt_loop *loop, nt_conn **out, const char *host, uint16_t port,
-                    const nt_conn_options *opts, const nt_conn_callbacks *cb, void *data)
+void nt__conn_opened(nt_conn *c, nt_socket *s)
 {
-    if (!host || !out)
-        return NT_EINVAL;
-    nt_addr addrs[MAX_ADDRS];
-    int n = nt_resolve(host, port, NT_AF_UNSPEC, NT_SOCK_STREAM, addrs, MAX_ADDRS);
-    if (n < 0)
-        return n;
-    nt_conn *c;
-    int rc = conn_alloc(loop, &c, opts, cb, data);
-    if (rc != NT_OK)
-        return rc;
-    c->addrs = malloc((size_t)n * sizeof addrs[0]);
-    if (!c->addrs) {
-        nt_timer_free(c->timer);
-        nt_framer_free(c->framer);
-        free(c);
-        return NT_ENOMEM;
+    int rc = conn_attach(c, s);
+    if (rc != NT_OK) {
+        finish(c, rc);
+        return;
     }
-    memcpy(c->addrs, addrs, (size_t)n * sizeof addrs[0]);
-    c->naddrs = n;
-    c->state = CONNECTING;
-    *out = c;
-    rc = try_next_address(c);
-    if (rc != NT_OK)
-        finish(c, rc); /* reported through on_closed, like a late failure */
-    return NT_OK;
+    if (c->cb.on_connect)
+        c->cb.on_connect(c, c->base.data);
+    /* Sends, a close or a shutdown asked for while connecting happen in
+     * the flush. */
+    if (c->state == NT__OPEN && (c->qlen > 0 || c->shut_pending))
+        schedule_flush(c);
 }
 
 /* ---- ending ---- */
 
 int nt_conn_shutdown(nt_conn *c)
 {
-    if (!c || c->state == CLOSED || c->state == CLOSING)
+    if (!c)
+        return NT_EINVAL;
+    if (c->state == NT__CLOSED || c->state == NT__CLOSING)
         return NT_ECLOSED;
     c->shut_pending = 1;
-    if (c->qlen == 0 && c->state == OPEN) {
+    if (c->qlen == 0 && c->state == NT__OPEN) {
         c->shut_done = 1;
         return nt_socket_shutdown(c->sock, NT_SHUT_WR);
     }
     return NT_OK;
 }
 
-void nt_conn_close_after_flush(nt_conn *c)
+void nt_conn_close(nt_conn *c)
 {
-    if (!c || c->state == CLOSED || c->state == CLOSING)
+    if (!c || c->state == NT__CLOSED || c->state == NT__CLOSING)
         return;
-    if (c->state == CONNECTING || c->qlen == 0) {
+    nt__handle_begin_close(&c->base, NULL);
+    if (c->state == NT__CONNECTING) {
+        finish(c, NT_ECANCELED);
+        return;
+    }
+    if (c->qlen == 0) {
         finish(c, NT_ECLOSED);
         return;
     }
-    c->state = CLOSING;
+    c->state = NT__CLOSING;
     update_watch(c);
+    if (c->state == NT__CLOSED)
+        return;
     nt_timer_start(c->timer, c->opt.linger_ms, 0);
     schedule_flush(c);
 }
 
-void nt_conn_close(nt_conn *c)
+void nt_conn_abort(nt_conn *c)
 {
     if (c)
-        finish(c, NT_ECLOSED);
+        finish(c, c->state == NT__CONNECTING ? NT_ECANCELED : NT_ECLOSED);
+}
+
+void nt__conn_close_handle(nt_handle *h, nt_close_cb cb)
+{
+    nt__handle_begin_close(h, cb);
+    nt_conn_close((nt_conn *)h);
+}
+
+nt_handle *nt_conn_handle(nt_conn *c)
+{
+    return c ? &c->base : NULL;
 }
 
 int nt_conn_peer(const nt_conn *c, nt_addr *out)
 {
     if (!c || !out)
         return NT_EINVAL;
-    if (c->state == CONNECTING || !c->sock)
+    if (c->state == NT__CONNECTING || !c->sock)
         return NT_ENOTCONN;
     return nt_socket_getpeername(c->sock, out);
 }
@@ -735,123 +666,19 @@ nt_socket *nt_conn_socket(const nt_conn *c)
 {
     return c ? c->sock : NULL;
 }
+
 nt_loop *nt_conn_loop(const nt_conn *c)
 {
-    return c ? c->loop : NULL;
+    return c ? c->base.loop : NULL;
 }
+
 void *nt_conn_data(const nt_conn *c)
 {
-    return c ? c->data : NULL;
+    return c ? c->base.data : NULL;
 }
 
 void nt_conn_set_data(nt_conn *c, void *data)
 {
     if (c)
-        c->data = data;
-}
-
-/* ---- listeners ---- */
-
-/* How long accepting rests when the process is out of descriptors. */
-#define ACCEPT_PAUSE_MS 100
-/* Accepts per wakeup: drains a normal backlog, bounds a storm's burst. */
-#define ACCEPT_BATCH 1024
-
-struct nt_listener {
-    nt_loop *loop;
-    nt_socket *sock;
-    nt_watch *watch;
-    nt_timer *pause_timer;
-    nt_accept_cb cb;
-    void *data;
-    uint64_t pauses;
-    int *alive; /* cleared when the listener is freed inside cb */
-};
-
-static void on_accept_ready(nt_watch *w, int events, void *data)
-{
-    nt_listener *l = data;
-    (void)w;
-    (void)events;
-    for (int i = 0; i < ACCEPT_BATCH; i++) {
-        nt_socket *s;
-        nt_addr peer;
-        int rc = nt_socket_accept(l->sock, &s, &peer);
-        if (rc == NT_OK) {
-            int alive = 1;
-            l->alive = &alive;
-            l->cb(l, s, &peer, l->data);
-            if (!alive)
-                return; /* freed inside the callback */
-            l->alive = NULL;
-            continue;
-        }
-        if (rc == NT_EMFILE || rc == NT_ENOBUFS || rc == NT_ENOMEM) {
-            /* The pending connection stays queued and the socket stays
-             * readable: without a pause this would spin. */
-            l->pauses++;
-            nt_watch_set(l->watch, 0);
-            nt_timer_start(l->pause_timer, ACCEPT_PAUSE_MS, 0);
-        }
-        return;
-    }
-}
-
-static void on_accept_resume(nt_timer *t, void *data)
-{
-    nt_listener *l = data;
-    (void)t;
-    nt_watch_set(l->watch, NT_EV_READ);
-}
-
-int nt_listener_new(nt_loop *loop, nt_listener **out, const nt_addr *addr, int backlog,
-                    nt_accept_cb cb, void *data)
-{
-    if (!loop || !out || !addr || !cb)
-        return NT_EINVAL;
-    nt_listener *l = calloc(1, sizeof *l);
-    if (!l)
-        return NT_ENOMEM;
-    l->loop = loop;
-    l->cb = cb;
-    l->data = data;
-    int rc = nt_socket_create_server(&l->sock, addr, backlog);
-    if (rc == NT_OK)
-        rc = nt_socket_settimeout(l->sock, 0);
-    if (rc == NT_OK)
-        rc = nt_watch_new(loop, &l->watch, nt_socket_fileno(l->sock), on_accept_ready, l);
-    if (rc == NT_OK)
-        rc = nt_timer_new(loop, &l->pause_timer, on_accept_resume, l);
-    if (rc == NT_OK)
-        rc = nt_watch_set(l->watch, NT_EV_READ);
-    if (rc != NT_OK) {
-        nt_listener_free(l);
-        return rc;
-    }
-    *out = l;
-    return NT_OK;
-}
-
-int nt_listener_addr(const nt_listener *l, nt_addr *out)
-{
-    if (!l)
-        return NT_EINVAL;
-    return nt_socket_getsockname(l->sock, out);
-}
-
-uint64_t nt_listener_pauses(const nt_listener *l)
-{
-    return l ? l->pauses : 0;
-}
-
-void nt_listener_free(nt_listener *l)
-{
-    if (!l)
-        return;
-    if (l->alive)
-        *l->alive = 0;
-    nt_watch_free(l->watch);
-    nt_timer_free(l->pause_timer);
-    nt_socket_close(l->sock);
-    free(l);
+        c->base.data = data;
 }

@@ -59,7 +59,7 @@ struct nt_framer {
     size_t ev_cap;
 };
 
-int nt_framer_new(nt_framer **out, int mode, size_t max_len)
+int nt_framer_new(nt_frame_mode mode, size_t max_len, nt_framer **out)
 {
     if (!out)
         return NT_EINVAL;

@@ -10,28 +10,82 @@
 
 #include <stdatomic.h>
 
-struct nt_watch {
+/* ---- handles: the one lifetime rule ---- */
+
+#define NT__H_CLOSING 1u /* close begun: no callbacks but the close callback */
+#define NT__H_QUEUED 2u  /* in the close phase's queue */
+#define NT__H_INTERNAL                                   \
+    4u /* made by another handle for itself: not walked, \
+          not in the user's count */
+#define NT__H_UNREF                                         \
+    8u /* does not keep nt_loop_drain() running (the signal \
+          module's watcher, closed by its own module) */
+#define NT__H_LOOP                                          \
+    16u /* the loop's own (its wakeup watcher): on no list, \
+           freed by nt_loop_close() */
+
+/* The head of every handle struct (first member, so that the close phase
+ * frees the whole struct through it). */
+struct nt_handle {
     nt_loop *loop;
+    nt_handle_type type;
+    unsigned flags;
+    void *data;
+    nt_close_cb close_cb;
+    /* The type's last act before its memory goes (a connection's
+     * on_closed, a lookup's callback); NULL for none. */
+    void (*finalize)(nt_handle *h);
+    nt_handle *prev, *next; /* the loop's handles */
+    nt_handle *next_closing;
+    /* Deferred tasks of the library's own that point at this handle: the
+     * close phase keeps its memory until they have run. */
+    unsigned busy;
+};
+
+/* Put h on loop's list of handles (type and data as given). */
+void nt__handle_init(nt_handle *h, nt_loop *loop, nt_handle_type type, void *data,
+                     void (*finalize)(nt_handle *h));
+/* Mark a handle NT__H_INTERNAL and/or NT__H_UNREF (right after creation). */
+void nt__handle_set_flags(nt_handle *h, unsigned flags);
+/* Begin closing: returns 1 for the first call, 0 when closing had begun
+ * (cb is then kept only if the first close gave none). */
+int nt__handle_begin_close(nt_handle *h, nt_close_cb cb);
+/* Queue a closing handle for the close phase, where its finalizer and
+ * close callback run and its memory is freed.  Idempotent. */
+void nt__handle_queue_close(nt_handle *h);
+/* A handle freed at once, without callbacks, because it was never handed
+ * out (a constructor failing half-way): out of the backend or the timer
+ * heap, off the list.  NULL is accepted. */
+void nt__handle_discard(nt_handle *h);
+
+/* The close of each type above the loop, for nt_handle_close(): take cb
+ * as the close callback and close as the type's own close function does. */
+void nt__conn_close_handle(nt_handle *h, nt_close_cb cb);
+void nt__listener_close_handle(nt_handle *h, nt_close_cb cb);
+void nt__udp_close_handle(nt_handle *h, nt_close_cb cb);
+void nt__resolve_close_handle(nt_handle *h, nt_close_cb cb);
+
+static inline int nt__handle_closing(const nt_handle *h)
+{
+    return (h->flags & NT__H_CLOSING) != 0;
+}
+
+struct nt_watch {
+    nt_handle base;
     nt_os_sock fd;
     nt_watch_cb cb;
-    void *data;
     int events;     /* asked for */
     int registered; /* known to the backend */
-    int dead;       /* freed by the user; memory kept until iteration end */
     size_t slot;    /* backend's index (poll-set backends) */
-    nt_watch *next_dead;
 };
 
 struct nt_timer {
-    nt_loop *loop;
+    nt_handle base;
     nt_timer_cb cb;
-    void *data;
     uint64_t due;
     uint64_t repeat;
     uint64_t seq;      /* start order: FIFO among equal due times */
     size_t heap_index; /* SIZE_MAX when stopped */
-    int running;       /* inside its callback */
-    int freed;         /* freed inside its callback */
 };
 
 typedef struct nt__task {
@@ -56,6 +110,9 @@ typedef struct nt__backend_ops {
     /* Wait, then report each ready watcher with nt__loop_ready(). Returns
      * NT_OK or an error (an interrupted wait is NT_OK with nothing ready). */
     int (*wait)(nt_loop *loop, int timeout_ms);
+    /* The one descriptor that is readable when wait() would return at once;
+     * NULL when the backend has none. */
+    int (*embed_fd)(const nt_loop *loop);
 } nt__backend_ops;
 
 struct nt_loop {
@@ -63,7 +120,10 @@ struct nt_loop {
     void *backend;
 
     uint64_t now;
+    uint64_t iterations;
     uint64_t wakeups;
+    uint64_t accept_pauses; /* listeners add to it */
+    uint64_t resolving;     /* lookups in flight */
     atomic_int stop;
 
     nt__ready *ready;
@@ -81,8 +141,11 @@ struct nt_loop {
     nt_os_sock wake[2]; /* [0] read end watched by the loop, [1] written */
     nt_watch *wake_watch;
 
-    nt_watch *dead; /* watchers freed during this iteration */
-    int dispatching;
+    nt_handle *handles;                     /* every handle but wake_watch */
+    size_t nhandles;                        /* all of them */
+    size_t nuser;                           /* not NT__H_INTERNAL */
+    size_t nref;                            /* not NT__H_UNREF */
+    nt_handle *closing_head, *closing_tail; /* the close phase's queue */
 };
 
 /* Record that w is ready with events (called by backends from wait()). */

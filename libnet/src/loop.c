@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The loop core: timers on a binary min-heap, deferred and posted tasks,
- * the wakeup pair, and dispatch that survives watchers being freed from
- * callbacks.  The OS wait is the backend's (one file each). */
+ * the wakeup pair, and dispatch that survives watchers being closed from
+ * callbacks, the handles' one lifetime rule (close, then a close phase at
+ * the end of the iteration frees them).  The OS wait is the backend's (one
+ * file each). */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,16 +107,222 @@ static int heap_push(nt_loop *loop, nt_timer *t)
     return NT_OK;
 }
 
-int nt_timer_new(nt_loop *loop, nt_timer **out, nt_timer_cb cb, void *data)
+/* ---- handles ---- */
+
+void nt__handle_init(nt_handle *h, nt_loop *loop, nt_handle_type type, void *data,
+                     void (*finalize)(nt_handle *h))
+{
+    h->loop = loop;
+    h->type = type;
+    h->flags = 0;
+    h->data = data;
+    h->close_cb = NULL;
+    h->finalize = finalize;
+    h->next_closing = NULL;
+    h->prev = NULL;
+    h->next = loop->handles;
+    if (loop->handles)
+        loop->handles->prev = h;
+    loop->handles = h;
+    loop->nhandles++;
+    loop->nuser++;
+    loop->nref++;
+}
+
+static void unlink_handle(nt_handle *h)
+{
+    nt_loop *loop = h->loop;
+    if (h->flags & NT__H_LOOP)
+        return;
+    if (h->prev)
+        h->prev->next = h->next;
+    else
+        loop->handles = h->next;
+    if (h->next)
+        h->next->prev = h->prev;
+    h->prev = h->next = NULL;
+    loop->nhandles--;
+    if (!(h->flags & NT__H_INTERNAL))
+        loop->nuser--;
+    if (!(h->flags & NT__H_UNREF))
+        loop->nref--;
+}
+
+void nt__handle_set_flags(nt_handle *h, unsigned flags)
+{
+    if (flags & NT__H_LOOP) {
+        unlink_handle(h);
+        h->flags |= NT__H_LOOP | NT__H_INTERNAL | NT__H_UNREF;
+        return;
+    }
+    if ((flags & NT__H_INTERNAL) && !(h->flags & NT__H_INTERNAL)) {
+        h->flags |= NT__H_INTERNAL;
+        h->loop->nuser--;
+    }
+    if ((flags & NT__H_UNREF) && !(h->flags & NT__H_UNREF)) {
+        h->flags |= NT__H_UNREF;
+        h->loop->nref--;
+    }
+}
+
+int nt__handle_begin_close(nt_handle *h, nt_close_cb cb)
+{
+    if (!h->close_cb)
+        h->close_cb = cb;
+    if (h->flags & NT__H_CLOSING)
+        return 0;
+    h->flags |= NT__H_CLOSING;
+    return 1;
+}
+
+void nt__handle_queue_close(nt_handle *h)
+{
+    if (h->flags & NT__H_QUEUED)
+        return;
+    h->flags |= NT__H_QUEUED | NT__H_CLOSING;
+    nt_loop *loop = h->loop;
+    h->next_closing = NULL;
+    if (loop->closing_tail)
+        loop->closing_tail->next_closing = h;
+    else
+        loop->closing_head = h;
+    loop->closing_tail = h;
+}
+
+void nt__handle_discard(nt_handle *h)
+{
+    if (!h)
+        return;
+    if (h->type == NT_HANDLE_WATCH)
+        h->loop->ops->remove(h->loop, (nt_watch *)h);
+    else if (h->type == NT_HANDLE_TIMER)
+        heap_remove(h->loop, (nt_timer *)h);
+    unlink_handle(h);
+    free(h);
+}
+
+/* The close phase, at the end of each iteration: whatever was closed
+ * during it gets its last callbacks and its memory freed, in the order the
+ * closes happened.  Handles closed by these callbacks follow in the same
+ * phase. */
+static void run_closing(nt_loop *loop)
+{
+    nt_handle *later = NULL, *later_tail = NULL;
+    while (loop->closing_head) {
+        nt_handle *h = loop->closing_head;
+        loop->closing_head = h->next_closing;
+        if (!loop->closing_head)
+            loop->closing_tail = NULL;
+        if (h->busy) {
+            /* A task of its own still points at it: next iteration. */
+            h->next_closing = NULL;
+            if (later_tail)
+                later_tail->next_closing = h;
+            else
+                later = h;
+            later_tail = h;
+            continue;
+        }
+        if (h->finalize)
+            h->finalize(h);
+        if (h->close_cb)
+            h->close_cb(h->data);
+        unlink_handle(h);
+        free(h);
+    }
+    loop->closing_head = later;
+    loop->closing_tail = later_tail;
+}
+
+void nt_handle_close(nt_handle *h, nt_close_cb cb)
+{
+    if (!h)
+        return;
+    switch (h->type) {
+    case NT_HANDLE_WATCH:
+        nt_watch_close((nt_watch *)h, cb);
+        break;
+    case NT_HANDLE_TIMER:
+        nt_timer_close((nt_timer *)h, cb);
+        break;
+    case NT_HANDLE_CONN:
+        nt__conn_close_handle(h, cb);
+        break;
+    case NT_HANDLE_LISTENER:
+        nt__listener_close_handle(h, cb);
+        break;
+    case NT_HANDLE_UDP:
+        nt__udp_close_handle(h, cb);
+        break;
+    case NT_HANDLE_RESOLVE:
+        nt__resolve_close_handle(h, cb);
+        break;
+    }
+}
+
+nt_handle_type nt_handle_get_type(const nt_handle *h)
+{
+    return h ? h->type : (nt_handle_type)0;
+}
+
+const char *nt_handle_type_name(nt_handle_type type)
+{
+    switch (type) {
+    case NT_HANDLE_WATCH:
+        return "watch";
+    case NT_HANDLE_TIMER:
+        return "timer";
+    case NT_HANDLE_CONN:
+        return "conn";
+    case NT_HANDLE_LISTENER:
+        return "listener";
+    case NT_HANDLE_UDP:
+        return "udp";
+    case NT_HANDLE_RESOLVE:
+        return "resolve";
+    }
+    return "unknown";
+}
+
+int nt_handle_is_closing(const nt_handle *h)
+{
+    return h ? nt__handle_closing(h) : 0;
+}
+
+void *nt_handle_data(const nt_handle *h)
+{
+    return h ? h->data : NULL;
+}
+
+nt_loop *nt_handle_loop(const nt_handle *h)
+{
+    return h ? h->loop : NULL;
+}
+
+void nt_loop_walk(nt_loop *loop, nt_walk_cb cb, void *data)
+{
+    if (!loop || !cb)
+        return;
+    /* cb may close handles, which stay on the list until the close phase,
+     * so the next pointer taken before the call stays valid. */
+    for (nt_handle *h = loop->handles, *next; h; h = next) {
+        next = h->next;
+        if (!(h->flags & NT__H_INTERNAL))
+            cb(h, data);
+    }
+}
+
+/* ---- timers ---- */
+
+int nt_timer_new(nt_loop *loop, nt_timer_cb cb, void *data, nt_timer **out)
 {
     if (!loop || !out || !cb)
         return NT_EINVAL;
     nt_timer *t = calloc(1, sizeof *t);
     if (!t)
         return NT_ENOMEM;
-    t->loop = loop;
+    nt__handle_init(&t->base, loop, NT_HANDLE_TIMER, data, NULL);
     t->cb = cb;
-    t->data = data;
     t->heap_index = SIZE_MAX;
     *out = t;
     return NT_OK;
@@ -122,9 +330,9 @@ int nt_timer_new(nt_loop *loop, nt_timer **out, nt_timer_cb cb, void *data)
 
 int nt_timer_start(nt_timer *t, uint64_t after_ms, uint64_t repeat_ms)
 {
-    if (!t)
+    if (!t || nt__handle_closing(&t->base))
         return NT_EINVAL;
-    nt_loop *loop = t->loop;
+    nt_loop *loop = t->base.loop;
     heap_remove(loop, t);
     /* The current time, not the iteration's cached one: a timer started
      * late in a long iteration must not fire early. */
@@ -137,7 +345,7 @@ int nt_timer_start(nt_timer *t, uint64_t after_ms, uint64_t repeat_ms)
 void nt_timer_stop(nt_timer *t)
 {
     if (t)
-        heap_remove(t->loop, t);
+        heap_remove(t->base.loop, t);
 }
 
 int nt_timer_active(const nt_timer *t)
@@ -145,16 +353,17 @@ int nt_timer_active(const nt_timer *t)
     return t && t->heap_index != SIZE_MAX;
 }
 
-void nt_timer_free(nt_timer *t)
+void nt_timer_close(nt_timer *t, nt_close_cb cb)
 {
-    if (!t)
+    if (!t || !nt__handle_begin_close(&t->base, cb))
         return;
-    heap_remove(t->loop, t);
-    if (t->running) {
-        t->freed = 1; /* run_timers frees it when the callback returns */
-        return;
-    }
-    free(t);
+    heap_remove(t->base.loop, t);
+    nt__handle_queue_close(&t->base);
+}
+
+nt_handle *nt_timer_handle(nt_timer *t)
+{
+    return t ? &t->base : NULL;
 }
 
 static void run_timers(nt_loop *loop)
@@ -178,38 +387,35 @@ static void run_timers(nt_loop *loop)
             t->seq = loop->timer_seq++;
             heap_push(loop, t);
         }
-        t->running = 1;
-        t->cb(t, t->data);
-        t->running = 0;
-        if (t->freed)
-            free(t);
+        /* A closed timer is off the heap; its memory lasts until the
+         * close phase, so closing itself here is safe. */
+        t->cb(t, t->base.data);
     }
 }
 
 /* ---- watchers ---- */
 
-int nt_watch_new(nt_loop *loop, nt_watch **out, nt_os_sock fd, nt_watch_cb cb, void *data)
+int nt_watch_new(nt_loop *loop, nt_os_sock fd, nt_watch_cb cb, void *data, nt_watch **out)
 {
     if (!loop || !out || !cb || fd == NT_INVALID_OS_SOCK)
         return NT_EINVAL;
     nt_watch *w = calloc(1, sizeof *w);
     if (!w)
         return NT_ENOMEM;
-    w->loop = loop;
+    nt__handle_init(&w->base, loop, NT_HANDLE_WATCH, data, NULL);
     w->fd = fd;
     w->cb = cb;
-    w->data = data;
     *out = w;
     return NT_OK;
 }
 
 int nt_watch_set(nt_watch *w, int events)
 {
-    if (!w || w->dead || (events & ~(NT_EV_READ | NT_EV_WRITE)))
+    if (!w || nt__handle_closing(&w->base) || (events & ~(NT_EV_READ | NT_EV_WRITE)))
         return NT_EINVAL;
     if (events == w->events && (events == 0 || w->registered))
         return NT_OK;
-    int rc = w->loop->ops->set(w->loop, w, events);
+    int rc = w->base.loop->ops->set(w->base.loop, w, events);
     if (rc == NT_OK)
         w->events = events;
     return rc;
@@ -220,22 +426,21 @@ int nt_watch_events(const nt_watch *w)
     return w ? w->events : 0;
 }
 
-void nt_watch_free(nt_watch *w)
+void nt_watch_close(nt_watch *w, nt_close_cb cb)
 {
-    if (!w || w->dead)
+    if (!w || !nt__handle_begin_close(&w->base, cb))
         return;
-    nt_loop *loop = w->loop;
+    nt_loop *loop = w->base.loop;
     loop->ops->remove(loop, w);
-    w->dead = 1;
     w->events = 0;
-    /* Events for it may sit in this iteration's ready list: keep the
-     * memory until the iteration ends, and skip it in dispatch. */
-    w->next_dead = loop->dead;
-    loop->dead = w;
-    if (!loop->dispatching) {
-        loop->dead = w->next_dead;
-        free(w);
-    }
+    /* Events for it may sit in this iteration's ready list: dispatch
+     * skips closing watchers, and the memory lasts until the close phase. */
+    nt__handle_queue_close(&w->base);
+}
+
+nt_handle *nt_watch_handle(nt_watch *w)
+{
+    return w ? &w->base : NULL;
 }
 
 int nt__loop_ready(nt_loop *loop, nt_watch *w, int events)
@@ -252,15 +457,6 @@ int nt__loop_ready(nt_loop *loop, nt_watch *w, int events)
     loop->ready[loop->nready].events = events;
     loop->nready++;
     return NT_OK;
-}
-
-static void free_dead(nt_loop *loop)
-{
-    while (loop->dead) {
-        nt_watch *w = loop->dead;
-        loop->dead = w->next_dead;
-        free(w);
-    }
 }
 
 /* ---- tasks ---- */
@@ -371,12 +567,14 @@ void nt_loop_stop(nt_loop *loop)
 
 /* ---- the loop ---- */
 
+static void loop_destroy(nt_loop *loop);
+
 int nt_loop_new(nt_loop **out)
 {
-    return nt_loop_new_backend(out, NULL);
+    return nt_loop_new_backend(NULL, out);
 }
 
-int nt_loop_new_backend(nt_loop **out, const char *backend)
+int nt_loop_new_backend(const char *backend, nt_loop **out)
 {
     if (!out)
         return NT_EINVAL;
@@ -411,41 +609,33 @@ int nt_loop_new_backend(nt_loop **out, const char *backend)
     }
     if ((rc = nt_mutex_new(&loop->post_lock)) != NT_OK ||
         (rc = nt__sys_wake_pair(loop->wake)) != NT_OK ||
-        (rc = nt_watch_new(loop, &loop->wake_watch, loop->wake[0], on_wake, loop)) != NT_OK ||
-        (rc = nt_watch_set(loop->wake_watch, NT_EV_READ)) != NT_OK) {
-        nt_loop_free(loop);
+        (rc = nt_watch_new(loop, loop->wake[0], on_wake, loop, &loop->wake_watch)) != NT_OK) {
+        loop_destroy(loop);
+        return rc;
+    }
+    nt__handle_set_flags(&loop->wake_watch->base, NT__H_LOOP);
+    if ((rc = nt_watch_set(loop->wake_watch, NT_EV_READ)) != NT_OK) {
+        loop_destroy(loop);
         return rc;
     }
     *out = loop;
     return NT_OK;
 }
 
-void nt_loop_free(nt_loop *loop)
+/* Free the loop itself, whatever it still holds (handles excepted: the
+ * caller has checked there are none). */
+static void loop_destroy(nt_loop *loop)
 {
-    if (!loop)
-        return;
     if (loop->post_lock) {
         /* Let a thread still inside nt_loop_post()/nt_loop_stop() leave. */
         nt_mutex_lock(loop->post_lock);
         nt_mutex_unlock(loop->post_lock);
     }
-    nt_watch_free(loop->wake_watch);
-    free_dead(loop);
-    for (size_t i = 0; i < loop->nheap; i++)
-        loop->heap[i]->heap_index = SIZE_MAX;
+    if (loop->wake_watch) {
+        loop->ops->remove(loop, loop->wake_watch);
+        free(loop->wake_watch);
+    }
     free(loop->heap);
-    nt__task *t = loop->defer_head;
-    while (t) {
-        nt__task *n = t->next;
-        free(t);
-        t = n;
-    }
-    t = loop->post_head;
-    while (t) {
-        nt__task *n = t->next;
-        free(t);
-        t = n;
-    }
     if (loop->wake[0] != NT_INVALID_OS_SOCK)
         nt__sys_close(loop->wake[0]);
     if (loop->wake[1] != NT_INVALID_OS_SOCK)
@@ -454,6 +644,56 @@ void nt_loop_free(nt_loop *loop)
     loop->ops->destroy(loop);
     free(loop->ready);
     free(loop);
+}
+
+static int loop_busy(nt_loop *loop)
+{
+    int posted;
+    nt_mutex_lock(loop->post_lock);
+    posted = loop->post_head != NULL;
+    nt_mutex_unlock(loop->post_lock);
+    return loop->nhandles > 0 || loop->defer_head || loop->closing_head || posted;
+}
+
+int nt_loop_close(nt_loop *loop)
+{
+    if (!loop)
+        return NT_OK;
+    if (loop_busy(loop))
+        return NT_EBUSY;
+    loop_destroy(loop);
+    return NT_OK;
+}
+
+static void close_for_drain(nt_handle *h, void *data)
+{
+    (void)data;
+    if (!nt__handle_closing(h) && !(h->flags & NT__H_UNREF))
+        nt_handle_close(h, NULL);
+}
+
+static int drain_pending(nt_loop *loop)
+{
+    int posted;
+    nt_mutex_lock(loop->post_lock);
+    posted = loop->post_head != NULL;
+    nt_mutex_unlock(loop->post_lock);
+    return loop->nref > 0 || loop->defer_head || loop->closing_head || posted;
+}
+
+int nt_loop_drain(nt_loop *loop)
+{
+    if (!loop)
+        return NT_EINVAL;
+    for (;;) {
+        /* Again every iteration: a callback may open new handles. */
+        nt_loop_walk(loop, close_for_drain, NULL);
+        if (!drain_pending(loop))
+            return NT_OK;
+        int rc = nt_loop_run_once(loop, -1);
+        if (rc != NT_OK)
+            return rc;
+    }
 }
 
 const char *nt_loop_backend(const nt_loop *loop)
@@ -466,14 +706,32 @@ uint64_t nt_loop_now(const nt_loop *loop)
     return loop ? loop->now : 0;
 }
 
-uint64_t nt_loop_wakeups(const nt_loop *loop)
+int nt_loop_get_stats(const nt_loop *loop, nt_loop_stats *out)
 {
-    return loop ? loop->wakeups : 0;
+    if (!loop || !out)
+        return NT_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->handles = loop->nuser;
+    out->iterations = loop->iterations;
+    out->wakeups = loop->wakeups;
+    out->accept_pauses = loop->accept_pauses;
+    out->resolving = loop->resolving;
+    return NT_OK;
 }
 
-static int wait_timeout(nt_loop *loop, int timeout_ms)
+int nt_loop_embed_fd(const nt_loop *loop, int *fd)
 {
-    if (loop->defer_head || atomic_load(&loop->stop))
+    if (!loop || !fd)
+        return NT_EINVAL;
+    if (!loop->ops->embed_fd)
+        return NT_ENOTSUP;
+    *fd = loop->ops->embed_fd(loop);
+    return NT_OK;
+}
+
+static int wait_timeout(const nt_loop *loop, int timeout_ms)
+{
+    if (loop->defer_head || loop->closing_head || atomic_load(&loop->stop))
         return 0;
     if (loop->nheap > 0) {
         uint64_t now = nt_clock_ms();
@@ -487,6 +745,11 @@ static int wait_timeout(nt_loop *loop, int timeout_ms)
     return timeout_ms;
 }
 
+int nt_loop_timeout(const nt_loop *loop)
+{
+    return loop ? wait_timeout(loop, -1) : -1;
+}
+
 int nt_loop_run_once(nt_loop *loop, int timeout_ms)
 {
     if (!loop)
@@ -495,21 +758,22 @@ int nt_loop_run_once(nt_loop *loop, int timeout_ms)
     loop->nready = 0;
     int rc = loop->ops->wait(loop, wait_timeout(loop, timeout_ms));
     loop->wakeups++;
+    loop->iterations++;
     loop->now = nt_clock_ms();
-    if (rc != NT_OK)
-        return rc;
-    loop->dispatching = 1;
-    for (size_t i = 0; i < loop->nready; i++) {
-        nt_watch *w = loop->ready[i].watch;
-        int ev = loop->ready[i].events & w->events;
-        if (!w->dead && ev)
-            w->cb(w, ev, w->data);
+    if (rc == NT_OK) {
+        for (size_t i = 0; i < loop->nready; i++) {
+            nt_watch *w = loop->ready[i].watch;
+            int ev = loop->ready[i].events & w->events;
+            if (!nt__handle_closing(&w->base) && ev)
+                w->cb(w, ev, w->base.data);
+        }
+        loop->nready = 0;
+        run_timers(loop);
+        run_deferred(loop);
     }
-    run_timers(loop);
-    run_deferred(loop);
-    loop->dispatching = 0;
-    free_dead(loop);
-    return NT_OK;
+    /* Also after a failed wait: a closed handle is never left unfreed. */
+    run_closing(loop);
+    return rc;
 }
 
 int nt_loop_run(nt_loop *loop)

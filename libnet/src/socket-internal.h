@@ -9,8 +9,8 @@
 
 struct nt_socket {
     nt_os_sock fd;
-    int family;
-    int type;
+    nt_family family;
+    nt_socktype type;
     int proto;
     double timeout; /* < 0: forever; 0: non-blocking; > 0: seconds per call */
     int write_shut; /* shutdown(WR) was called: sends fail with ESHUTDOWN */

@@ -73,7 +73,8 @@ static int wait_or_again(nt_socket *s, int events, uint64_t deadline)
     return rc < 0 ? rc : NT_OK;
 }
 
-static int make_handle(nt_socket **out, nt_os_sock fd, int family, int type, int proto)
+static int make_handle(nt_socket **out, nt_os_sock fd, nt_family family, nt_socktype type,
+                       int proto)
 {
     nt_socket *s = calloc(1, sizeof *s);
     if (!s)
@@ -87,7 +88,7 @@ static int make_handle(nt_socket **out, nt_os_sock fd, int family, int type, int
     return NT_OK;
 }
 
-int nt_socket_new(nt_socket **out, int family, int type, int proto)
+int nt_socket_new(nt_family family, nt_socktype type, int proto, nt_socket **out)
 {
     if (!out)
         return NT_EINVAL;
@@ -106,7 +107,7 @@ int nt_socket_new(nt_socket **out, int family, int type, int proto)
     return rc;
 }
 
-int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family, int type)
+int nt_socket_from_fileno(nt_os_sock fd, nt_family family, nt_socktype type, nt_socket **out)
 {
     if (!out)
         return NT_EINVAL;
@@ -124,13 +125,14 @@ int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family, int type)
     return make_handle(out, fd, family, type, 0);
 }
 
-int nt_socket_family(const nt_socket *s)
+nt_family nt_socket_family(const nt_socket *s)
 {
-    return s ? s->family : NT_EINVAL;
+    return s ? (nt_family)s->family : NT_AF_UNSPEC;
 }
-int nt_socket_type(const nt_socket *s)
+
+nt_socktype nt_socket_type(const nt_socket *s)
 {
-    return s ? s->type : NT_EINVAL;
+    return s ? (nt_socktype)s->type : (nt_socktype)0;
 }
 int nt_socket_proto(const nt_socket *s)
 {
@@ -226,11 +228,6 @@ int nt_socket_connect(nt_socket *s, const nt_addr *addr)
     if (rc < 0)
         return rc;
     return pending_error(s);
-}
-
-int nt_socket_connect_ex(nt_socket *s, const nt_addr *addr)
-{
-    return nt_socket_connect(s, addr);
 }
 
 static size_t clamp_len(size_t len)
@@ -370,7 +367,7 @@ ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len, int flags,
     }
 }
 
-int nt_socket_shutdown(nt_socket *s, int how)
+int nt_socket_shutdown(nt_socket *s, nt_shutdown_how how)
 {
     CHECK_SOCKET(s);
     if (how != NT_SHUT_RD && how != NT_SHUT_WR && how != NT_SHUT_RDWR)
@@ -479,20 +476,20 @@ int nt_socket_getsockopt(nt_socket *s, int level, int name, void *value, size_t 
     return rc;
 }
 
-int nt_socket_create_connection(nt_socket **out, const char *host, uint16_t port,
-                                double attempt_timeout)
+int nt_socket_create_connection(const char *host, uint16_t port, double attempt_timeout,
+                                nt_socket **out)
 {
     if (!out || !host)
         return NT_EINVAL;
     *out = NULL;
     nt_addr addrs[16];
-    int n = nt_resolve(host, port, NT_AF_UNSPEC, NT_SOCK_STREAM, addrs, 16);
+    int n = nt_getaddrinfo(host, port, NT_AF_UNSPEC, NT_SOCK_STREAM, addrs, 16);
     if (n < 0)
         return n;
     int rc = NT_ENONAME;
     for (int i = 0; i < n; i++) {
         nt_socket *s;
-        rc = nt_socket_new(&s, addrs[i].family, NT_SOCK_STREAM, 0);
+        rc = nt_socket_new(addrs[i].family, NT_SOCK_STREAM, 0, &s);
         if (rc != NT_OK)
             continue;
         nt_socket_settimeout(s, attempt_timeout);
@@ -507,13 +504,13 @@ int nt_socket_create_connection(nt_socket **out, const char *host, uint16_t port
     return rc;
 }
 
-int nt_socket_create_server(nt_socket **out, const nt_addr *addr, int backlog)
+int nt_socket_create_server(const nt_addr *addr, int backlog, nt_socket **out)
 {
     if (!out || !addr)
         return NT_EINVAL;
     *out = NULL;
     nt_socket *s;
-    int rc = nt_socket_new(&s, addr->family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(addr->family, NT_SOCK_STREAM, 0, &s);
     if (rc != NT_OK)
         return rc;
     if (addr->family != NT_AF_UNIX)

@@ -63,7 +63,7 @@ static int lookup(const nt_socket *s, int option, struct int_option *o)
     }
 }
 
-int nt_socket_set_option(nt_socket *s, int option, int value)
+int nt_socket_set_option(nt_socket *s, nt_sockopt option, int value)
 {
     if (!s)
         return NT_EINVAL;
@@ -90,7 +90,7 @@ int nt_socket_set_option(nt_socket *s, int option, int value)
     return nt__sys_setsockopt(s->fd, o.level, o.name, &value, (nt__socklen)sizeof value);
 }
 
-int nt_socket_get_option(nt_socket *s, int option, int *value)
+int nt_socket_get_option(nt_socket *s, nt_sockopt option, int *value)
 {
     if (!s || !value)
         return NT_EINVAL;

@@ -17,18 +17,18 @@ extern "C" {
 #endif
 
 /** Address families, platform-independent values. */
-enum nt_family {
+typedef enum nt_family {
     NT_AF_UNSPEC = 0, /**< any family (resolution) or an empty address */
     NT_AF_INET = 1,   /**< IPv4 */
     NT_AF_INET6 = 2,  /**< IPv6 */
     NT_AF_UNIX = 3    /**< local (UNIX domain) sockets */
-};
+} nt_family;
 
 /** Socket types. */
-enum nt_socktype {
+typedef enum nt_socktype {
     NT_SOCK_STREAM = 1, /**< TCP or a UNIX stream */
     NT_SOCK_DGRAM = 2   /**< UDP or a UNIX datagram socket */
-};
+} nt_socktype;
 
 /** Longest UNIX socket path, terminator included (the smallest OS limit). */
 #define NT_UNIX_PATH_MAX 104
@@ -38,7 +38,7 @@ enum nt_socktype {
 
 /** A socket address.  Zero-initialised, it is the empty address. */
 typedef struct nt_addr {
-    int family;        /**< an nt_family value */
+    nt_family family;  /**< the family; NT_AF_UNSPEC: empty */
     uint16_t port;     /**< port in host byte order (IP families) */
     uint32_t scope_id; /**< IPv6 scope (interface index), else 0 */
     union {
@@ -50,7 +50,7 @@ typedef struct nt_addr {
 
 /**
  * Parse a numeric address: `1.2.3.4:80`, `[::1]:80`, `[fe80::1%2]:80` or
- * `unix:/path`.  No name lookup happens (see nt_resolve()).
+ * `unix:/path`.  No name lookup happens (see nt_getaddrinfo()).
  * @param text the address text
  * @param out receives the address
  * @return NT_OK, or NT_EINVAL for text that is not an address
@@ -81,7 +81,7 @@ NT_API int nt_addr_unix(const char *path, nt_addr *out);
  * @param out receives the address
  * @return NT_OK or NT_EAFNOSUPPORT
  */
-NT_API int nt_addr_any(int family, uint16_t port, nt_addr *out);
+NT_API int nt_addr_any(nt_family family, uint16_t port, nt_addr *out);
 
 /**
  * The loopback address of a family (127.0.0.1 or ::1).
@@ -90,7 +90,7 @@ NT_API int nt_addr_any(int family, uint16_t port, nt_addr *out);
  * @param out receives the address
  * @return NT_OK or NT_EAFNOSUPPORT
  */
-NT_API int nt_addr_loopback(int family, uint16_t port, nt_addr *out);
+NT_API int nt_addr_loopback(nt_family family, uint16_t port, nt_addr *out);
 
 /**
  * Print an address in its text form (the form nt_addr_parse() reads).
@@ -100,6 +100,17 @@ NT_API int nt_addr_loopback(int family, uint16_t port, nt_addr *out);
  * @return the text length, NT_EINVAL for a bad address, NT_ENOBUFS if short
  */
 NT_API int nt_addr_format(const nt_addr *addr, char *buf, size_t len);
+
+/**
+ * Print only the host part of an IP address, as a host name field or a log
+ * wants it: `1.2.3.4`, `::1`, `fe80::1%2` (IPv6 without brackets, the scope
+ * kept); a UNIX address gives its path.
+ * @param addr the address
+ * @param buf receives the NUL-terminated text
+ * @param len size of buf (NT_ADDRSTRLEN is always enough)
+ * @return the text length, NT_EINVAL for a bad address, NT_ENOBUFS if short
+ */
+NT_API int nt_addr_format_host(const nt_addr *addr, char *buf, size_t len);
 
 /**
  * Compare two addresses (family, address, port, scope).
@@ -121,18 +132,20 @@ NT_API int nt_addr_split(const char *text, char *host, size_t hostlen, uint16_t 
                          uint16_t default_port);
 
 /**
- * Resolve a host name (or numeric host) with getaddrinfo.
+ * Resolve a host name (or numeric host) with getaddrinfo, blocking the
+ * calling thread until the answer comes (Python's socket.getaddrinfo).  On
+ * a loop use nt_resolve_start() (natter/resolve.h) instead.
  * @param host name or numeric address; NULL for the wildcard address
  * @param port port in host byte order
  * @param family NT_AF_UNSPEC, NT_AF_INET or NT_AF_INET6
- * @param type NT_SOCK_STREAM or NT_SOCK_DGRAM (0 for either)
+ * @param type NT_SOCK_STREAM or NT_SOCK_DGRAM
  * @param out array receiving up to max addresses, in the resolver's order
  * @param max capacity of out
  * @return the number of addresses stored (>= 1), or NT_ENONAME,
  *         NT_ENAMETEMP, NT_EINVAL, NT_ENOMEM
  */
-NT_API int nt_resolve(const char *host, uint16_t port, int family, int type, nt_addr *out,
-                      size_t max);
+NT_API int nt_getaddrinfo(const char *host, uint16_t port, nt_family family, nt_socktype type,
+                          nt_addr *out, size_t max);
 
 #ifdef __cplusplus
 }

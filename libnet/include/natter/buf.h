@@ -19,15 +19,20 @@
 extern "C" {
 #endif
 
-/* Format checking for the C99 printf dialect libnatter is built with.  GCC
- * needs gnu_printf: plain printf means msvcrt's older dialect when it
- * targets Windows and would reject %zu; clang knows only printf. */
+/**
+ * Format checking for a function taking a printf format as parameter fmt
+ * and its arguments from parameter args (0 for a va_list), in the C99
+ * dialect libnatter's printf-like functions use on every platform; usable
+ * on a program's own wrappers too.  GCC needs gnu_printf: plain printf
+ * means msvcrt's older dialect when it targets Windows and would reject
+ * %zu; clang knows only printf.
+ */
 #if defined(__clang__)
-#define NT__PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#define NT_PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
 #elif defined(__GNUC__)
-#define NT__PRINTF_LIKE(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#define NT_PRINTF_LIKE(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
 #else
-#define NT__PRINTF_LIKE(fmt, args)
+#define NT_PRINTF_LIKE(fmt, args)
 #endif
 
 /** A reference-counted byte buffer. */
@@ -51,7 +56,7 @@ NT_API nt_buf *nt_buf_from(const void *data, size_t len);
  * @return the buffer with one reference, or NULL (out of memory or a
  *         formatting error)
  */
-NT_API nt_buf *nt_buf_printf(const char *fmt, ...) NT__PRINTF_LIKE(1, 2);
+NT_API nt_buf *nt_buf_printf(const char *fmt, ...) NT_PRINTF_LIKE(1, 2);
 
 /**
  * Append bytes.  Only allowed while the caller holds the sole reference.
@@ -65,10 +70,10 @@ NT_API int nt_buf_append(nt_buf *b, const void *data, size_t len);
  * reference.
  * @return NT_OK, NT_ENOMEM, or NT_EINVAL (shared buffer, format error)
  */
-NT_API int nt_buf_appendf(nt_buf *b, const char *fmt, ...) NT__PRINTF_LIKE(2, 3);
+NT_API int nt_buf_appendf(nt_buf *b, const char *fmt, ...) NT_PRINTF_LIKE(2, 3);
 
 /** nt_buf_appendf() with a va_list. */
-NT_API int nt_buf_vappendf(nt_buf *b, const char *fmt, va_list ap) NT__PRINTF_LIKE(2, 0);
+NT_API int nt_buf_vappendf(nt_buf *b, const char *fmt, va_list ap) NT_PRINTF_LIKE(2, 0);
 
 /** Take another reference; returns b.  NULL is accepted and returned. */
 NT_API nt_buf *nt_buf_ref(nt_buf *b);
@@ -81,13 +86,6 @@ NT_API const char *nt_buf_data(const nt_buf *b);
 
 /** The number of bytes in the buffer; 0 for NULL. */
 NT_API size_t nt_buf_len(const nt_buf *b);
-
-/**
- * How many buffers this process has created so far: a counter for tests
- * and benchmarks to prove a message was formatted once, not once per
- * recipient.
- */
-NT_API uint64_t nt_buf_created_total(void);
 
 #ifdef __cplusplus
 }

@@ -8,16 +8,19 @@
  * natter/frame.h) and hands whole messages to on_message.  Output is a
  * queue of shared buffers written with gather I/O: everything sent during
  * one loop iteration leaves in as few system calls as possible, and one
- * nt_buf queued on many connections is never copied.  With coalesce_ms a
- * busy connection's output waits up to that long after a write, so that it
- * leaves in fewer, larger writes.  When the queue passes the high-water
- * mark the owner is told to stop producing; below the low-water mark, to
- * go on; past the hard limit the connection is closed with NT_ESENDQ.
+ * nt_buf queued on many connections is never copied.  When the queue passes
+ * the high-water mark the owner is told to stop producing; below the
+ * low-water mark, to go on.  The send queue limit (sendq_limit) is judged
+ * after each write: a connection that still has more than that queued when
+ * the socket takes no more is closed with NT_ESENDQ.
  *
- * Every way a connection ends (orderly EOF, reset, timeout, framing error
- * the owner chose to close on, output limit, local close) ends in exactly
+ * Connections are loop handles (natter/loop.h): every way a connection
+ * ends (orderly EOF, reset, timeout, framing error the owner chose to close
+ * on, send queue limit, nt_conn_close(), nt_conn_abort()) ends in exactly
  * one on_closed(conn, reason) call, made from the loop after the callback
- * that caused it has returned; the connection is freed after on_closed.
+ * that caused it has returned; the connection's memory is gone when
+ * on_closed returns.  Nothing queued is dropped silently: nt_conn_close()
+ * writes the queue first and its reason says whether all of it left.
  */
 #ifndef NATTER_CONN_H
 #define NATTER_CONN_H
@@ -40,38 +43,49 @@ typedef struct nt_conn_callbacks {
     /** An nt_conn_connect() connection is established. */
     void (*on_connect)(nt_conn *c, void *data);
     /** A whole message (a line without its terminator, a frame's payload,
-     *  or with NT_CONN_RAW whatever bytes arrived).  msg is valid only
+     *  or with NT_FRAME_NONE whatever bytes arrived).  msg is valid only
      *  during the call. */
     void (*on_message)(nt_conn *c, const char *msg, size_t len, void *data);
     /** A message longer than max_message arrived and was dropped (len is
-     *  its length).  The connection stays usable; call nt_conn_close()
+     *  its length).  The connection stays usable; call nt_conn_abort()
      *  here to end it instead. */
     void (*on_frame_error)(nt_conn *c, size_t len, void *data);
     /** Queued output passed the high-water mark: stop producing. */
     void (*on_high_water)(nt_conn *c, void *data);
     /** Queued output fell below the low-water mark: go on. */
     void (*on_low_water)(nt_conn *c, void *data);
-    /** The connection has ended (reason: NT_EOF, NT_ECONNRESET,
-     *  NT_ETIMEDOUT, NT_ESENDQ, NT_ECLOSED, NT_EFRAME, a connect error,
-     *  ...).  Called once; the connection is freed when it returns. */
+    /** The connection has ended.  reason: NT_EOF or NT_ECONNRESET (the
+     *  peer), NT_ETIMEDOUT (idle timeout), NT_ESENDQ (send queue limit),
+     *  NT_ECLOSED (nt_conn_close() with everything written, or
+     *  nt_conn_abort()), NT_EUNSENT (nt_conn_close() and the linger time
+     *  ran out with output unsent), a connect error (the last attempt's),
+     *  NT_ECANCELED (closed while connecting) ...  nt_conn_get_stats()
+     *  still works here (unsent bytes included).  Called once; the
+     *  connection is freed when it returns. */
     void (*on_closed)(nt_conn *c, int reason, void *data);
 } nt_conn_callbacks;
 
-/** Framing value for unframed byte streams. */
-#define NT_CONN_RAW 0
-
 /** Connection settings; start from nt_conn_options_init(). */
 typedef struct nt_conn_options {
-    int framing;                 /**< NT_FRAME_LINE, NT_FRAME_U32 or NT_CONN_RAW */
+    nt_frame_mode framing;       /**< NT_FRAME_LINE (default), NT_FRAME_U32
+                                      or NT_FRAME_NONE */
     size_t max_message;          /**< longest line/frame (default 8192) */
     size_t high_water;           /**< default 256 KiB */
     size_t low_water;            /**< default 64 KiB */
-    size_t hard_limit;           /**< close with NT_ESENDQ above this; default 4 MiB */
+    size_t sendq_limit;          /**< close with NT_ESENDQ when more than this
+                                      is still queued after a write that the
+                                      socket cut short; default 4 MiB; 0:
+                                      no limit */
     uint64_t connect_timeout_ms; /**< per address tried; default 10 s */
+    uint64_t connect_total_ms;   /**< for the whole connect, resolution
+                                      included; default 30 s; 0: none */
+    uint64_t attempt_delay_ms;   /**< Happy Eyeballs: start the next address
+                                      this long after the previous attempt
+                                      if it has not finished; default 250 */
     uint64_t idle_timeout_ms;    /**< close with NT_ETIMEDOUT after this long
                                       without input; 0 (default) never */
-    uint64_t linger_ms;          /**< nt_conn_close_after_flush() waits at most
-                                      this long for the peer to read; default 5 s */
+    uint64_t linger_ms;          /**< nt_conn_close() waits at most this long
+                                      for the queue to leave; default 5 s */
     uint64_t coalesce_ms;        /**< after a write, hold further output up to
                                       this long, so that a busy connection gets
                                       fewer, larger writes; output after a
@@ -80,7 +94,18 @@ typedef struct nt_conn_options {
     size_t coalesce_bytes;       /**< stop holding once this much is queued
                                       (and always below half the high-water
                                       mark); default 16 KiB */
+    uint64_t reserved[8];        /**< zero; room for later 1.x settings */
 } nt_conn_options;
+
+/** Counters of a connection, from nt_conn_get_stats(). */
+typedef struct nt_conn_stats {
+    uint64_t bytes_queued;   /**< queued and not yet written */
+    uint64_t bytes_sent;     /**< written to the socket */
+    uint64_t bytes_received; /**< read from the socket */
+    uint64_t bytes_unsent;   /**< dropped at the end (abort, reset, linger) */
+    uint64_t read_pauses;    /**< times reading was paused by the owner */
+    uint64_t reserved[7];    /**< zero; room for later 1.x counters */
+} nt_conn_stats;
 
 /** Fill o with the defaults documented in nt_conn_options. */
 NT_API void nt_conn_options_init(nt_conn_options *o);
@@ -89,25 +114,44 @@ NT_API void nt_conn_options_init(nt_conn_options *o);
  * Make a connection of a connected stream socket, which it takes over (and
  * closes when it ends).  Reading starts at once.
  * @param opts settings, or NULL for the defaults
+ * @param out receives the connection
  * @return NT_OK, NT_EINVAL, NT_ENOMEM (the socket is closed on failure)
  */
-NT_API int nt_conn_new(nt_loop *loop, nt_conn **out, nt_socket *s, const nt_conn_options *opts,
-                       const nt_conn_callbacks *cb, void *data);
+NT_API int nt_conn_new(nt_loop *loop, nt_socket *s, const nt_conn_options *opts,
+                       const nt_conn_callbacks *cb, void *data, nt_conn **out);
 
 /**
- * Connect in the background: resolve host (synchronously: use a numeric
- * address or a name the resolver answers at once where that matters), then
- * try each address in turn, each for at most connect_timeout_ms.  Success
- * calls on_connect; failure calls on_closed with the last error.
- * @return NT_OK (the outcome comes later), or NT_ENONAME, NT_EINVAL, ...
+ * Connect in the background, never blocking the loop: resolve host on the
+ * resolver's threads (natter/resolve.h), then race the addresses as Happy
+ * Eyeballs (RFC 8305) does: IPv6 and IPv4 interleaved, IPv6 first; a new
+ * attempt every attempt_delay_ms while earlier ones are pending (at once
+ * when one fails); the first to connect wins and the others are closed.
+ * Each attempt lasts at most connect_timeout_ms, the whole at most
+ * connect_total_ms.  Success calls on_connect; failure calls on_closed with
+ * the last attempt's error (NT_ENONAME when the name does not resolve).
+ * Sends made before on_connect are queued.
+ * @param out receives the connection
+ * @return NT_OK (the outcome comes later), NT_EINVAL, NT_ENOMEM
  */
-NT_API int nt_conn_connect(nt_loop *loop, nt_conn **out, const char *host, uint16_t port,
-                           const nt_conn_options *opts, const nt_conn_callbacks *cb, void *data);
+NT_API int nt_conn_connect(nt_loop *loop, const char *host, uint16_t port,
+                           const nt_conn_options *opts, const nt_conn_callbacks *cb, void *data,
+                           nt_conn **out);
+
+/**
+ * nt_conn_connect() to addresses already known, raced in the order given
+ * (no reordering: sort them yourself if you want RFC 8305's order).
+ * @param addrs the addresses (copied), 1 to NT_RESOLVE_MAX of them
+ * @return as nt_conn_connect()
+ */
+NT_API int nt_conn_connect_addrs(nt_loop *loop, const nt_addr *addrs, size_t count,
+                                 const nt_conn_options *opts, const nt_conn_callbacks *cb,
+                                 void *data, nt_conn **out);
 
 /**
  * Queue a copy of bytes.  Small sends in one iteration are coalesced into
  * one buffer.
- * @return NT_OK, NT_ENOMEM, NT_ECLOSED (ending or ended), NT_ESHUTDOWN
+ * @return NT_OK, NT_EINVAL, NT_ENOMEM, NT_ECLOSED (closing or closed),
+ *         NT_ESHUTDOWN
  */
 NT_API int nt_conn_send(nt_conn *c, const void *data, size_t len);
 
@@ -124,8 +168,11 @@ NT_API int nt_conn_send_buf(nt_conn *c, nt_buf *b);
  */
 NT_API int nt_conn_send_frame(nt_conn *c, const void *data, size_t len);
 
-/** Bytes queued and not yet written. */
-NT_API size_t nt_conn_queued(const nt_conn *c);
+/**
+ * The connection's counters (also inside on_closed).
+ * @return NT_OK or NT_EINVAL
+ */
+NT_API int nt_conn_get_stats(const nt_conn *c, nt_conn_stats *out);
 
 /** Stop reading (flood control, backpressure upstream). */
 NT_API void nt_conn_pause_reading(nt_conn *c);
@@ -136,26 +183,37 @@ NT_API void nt_conn_resume_reading(nt_conn *c);
 /**
  * Half-close: once the queue has drained, shut down the sending side (the
  * peer reads EOF); reading goes on until the peer closes.
- * @return NT_OK or NT_ECLOSED
+ * @return NT_OK, NT_EINVAL or NT_ECLOSED
  */
 NT_API int nt_conn_shutdown(nt_conn *c);
 
 /**
- * Stop reading, write what is queued (for at most linger_ms), then close
- * with reason NT_ECLOSED.  For "ERROR :bye" and the like.
- */
-NT_API void nt_conn_close_after_flush(nt_conn *c);
-
-/**
- * Close now, dropping queued output; on_closed(NT_ECLOSED) follows from
- * the loop.  Safe inside any callback; repeated calls do nothing.
+ * Close: stop reading, write what is queued (for at most linger_ms), then
+ * end.  on_closed reports NT_ECLOSED when everything was written,
+ * NT_EUNSENT when the linger time ran out first, or the write error.  A
+ * connection still connecting ends at once with NT_ECANCELED.  Safe inside
+ * any callback; repeated calls do nothing.  NULL is accepted.
  */
 NT_API void nt_conn_close(nt_conn *c);
 
-/** The peer's address (NT_ENOTCONN before an async connect completes). */
+/**
+ * End now, dropping queued output (counted in bytes_unsent);
+ * on_closed(NT_ECLOSED) follows from the loop.  Also cuts short an
+ * nt_conn_close() that is lingering.  NULL is accepted.
+ */
+NT_API void nt_conn_abort(nt_conn *c);
+
+/** The connection as a handle (nt_handle_close() is nt_conn_close()). */
+NT_API nt_handle *nt_conn_handle(nt_conn *c);
+
+/**
+ * The peer's address.
+ * @return NT_OK, NT_EINVAL, NT_ENOTCONN (still connecting, or ended)
+ */
 NT_API int nt_conn_peer(const nt_conn *c, nt_addr *out);
 
-/** The socket (for options); owned by the connection. */
+/** The socket (for options); owned by the connection.  NULL while
+ *  connecting and once ended. */
 NT_API nt_socket *nt_conn_socket(const nt_conn *c);
 
 /** The loop the connection runs on. */
@@ -173,22 +231,27 @@ typedef void (*nt_accept_cb)(nt_listener *l, nt_socket *s, const nt_addr *peer, 
 /**
  * Listen on addr and accept on the loop, draining the backlog on each
  * wakeup.  When the process is out of descriptors accepting pauses briefly
- * (instead of spinning) and resumes by itself.
+ * (instead of spinning) and resumes by itself (counted in
+ * nt_loop_stats.accept_pauses).
  * @param backlog NT_BACKLOG_DEFAULT for the system's maximum
+ * @param out receives the listener
  * @return NT_OK, NT_EADDRINUSE, NT_EACCES, ...
  */
-NT_API int nt_listener_new(nt_loop *loop, nt_listener **out, const nt_addr *addr, int backlog,
-                           nt_accept_cb cb, void *data);
+NT_API int nt_listener_new(nt_loop *loop, const nt_addr *addr, int backlog, nt_accept_cb cb,
+                           void *data, nt_listener **out);
 
 /** The address the listener is bound to (with the OS-chosen port). */
 NT_API int nt_listener_addr(const nt_listener *l, nt_addr *out);
 
-/** How many times accepting paused for lack of descriptors or memory. */
-NT_API uint64_t nt_listener_pauses(const nt_listener *l);
+/**
+ * Stop listening at once (the port is free when this returns) and close
+ * the listener.
+ * @param cb close callback, or NULL
+ */
+NT_API void nt_listener_close(nt_listener *l, nt_close_cb cb);
 
-/** Stop listening and free the listener; safe inside its accept callback.
- *  NULL is accepted. */
-NT_API void nt_listener_free(nt_listener *l);
+/** The listener as a handle. */
+NT_API nt_handle *nt_listener_handle(nt_listener *l);
 
 #ifdef __cplusplus
 }

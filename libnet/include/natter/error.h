@@ -56,6 +56,8 @@ extern "C" {
     X(ECLOSED, -29, "connection closed locally")               \
     X(ENETDOWN, -30, "network is down")                        \
     X(EPROTO, -31, "protocol error")                           \
+    X(EBUSY, -32, "handles or tasks are still open")           \
+    X(EUNSENT, -33, "closed before all output was sent")       \
     X(EUNKNOWN, -99, "unknown system error")
 
 /** The error codes; every failure is one of these (all negative but NT_OK). */

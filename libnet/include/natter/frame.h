@@ -26,23 +26,24 @@ extern "C" {
 typedef struct nt_framer nt_framer;
 
 /** How a framer cuts the stream. */
-enum nt_frame_mode {
+typedef enum nt_frame_mode {
+    NT_FRAME_NONE = 0, /**< no framing: bytes as they arrive (nt_conn only) */
     NT_FRAME_LINE = 1, /**< lines ending in LF or CRLF; terminator removed */
     NT_FRAME_U32 = 2   /**< 4-byte big-endian length, then that many bytes */
-};
+} nt_frame_mode;
 
 /** The largest frame or line a framer accepts. */
 #define NT_FRAME_MAX_LIMIT (64u * 1024u * 1024u)
 
 /**
  * Create a framer.
- * @param out receives the framer
  * @param mode NT_FRAME_LINE or NT_FRAME_U32
  * @param max_len longest line (terminator excluded) or frame payload;
  *        1..NT_FRAME_MAX_LIMIT
+ * @param out receives the framer
  * @return NT_OK, NT_EINVAL or NT_ENOMEM
  */
-NT_API int nt_framer_new(nt_framer **out, int mode, size_t max_len);
+NT_API int nt_framer_new(nt_frame_mode mode, size_t max_len, nt_framer **out);
 
 /** Free a framer.  NULL is accepted. */
 NT_API void nt_framer_free(nt_framer *f);

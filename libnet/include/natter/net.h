@@ -35,25 +35,25 @@ typedef struct nt_socket nt_socket;
 #define NT_BACKLOG_DEFAULT (-1)
 
 /** Flags for recv/send. */
-enum nt_msg_flags {
+typedef enum nt_msg_flags {
     NT_MSG_PEEK = 1 /**< look at data without consuming it (recv) */
-};
+} nt_msg_flags;
 
 /** What nt_socket_shutdown() shuts. */
-enum nt_shutdown_how {
+typedef enum nt_shutdown_how {
     NT_SHUT_RD = 0,  /**< no more receives */
     NT_SHUT_WR = 1,  /**< no more sends: the peer reads EOF */
     NT_SHUT_RDWR = 2 /**< both */
-};
+} nt_shutdown_how;
 
 /** Readiness events for nt_socket_wait() (and the loop). */
-enum nt_events {
+typedef enum nt_events {
     NT_EV_READ = 1, /**< readable, or accept/EOF/error pending */
     NT_EV_WRITE = 2 /**< writable, or a connect finished */
-};
+} nt_events;
 
 /** Portable socket options, each set and read as an int. */
-enum nt_sockopt {
+typedef enum nt_sockopt {
     NT_OPT_REUSEADDR = 1,  /**< restart a server on a port in TIME_WAIT;
                                 never lets another program steal the port
                                 (SO_EXCLUSIVEADDRUSE on Windows) */
@@ -68,34 +68,35 @@ enum nt_sockopt {
     NT_OPT_MULTICAST_TTL,  /**< hops for outgoing multicast (UDP) */
     NT_OPT_MULTICAST_LOOP, /**< deliver own multicast back (UDP) */
     NT_OPT_ERROR           /**< read only: pending error as an NT_E* code */
-};
+} nt_sockopt;
 
 /**
  * Create a socket, like Python's socket.socket(family, type, proto).
  * The handle is not inherited by child processes.
- * @param out receives the socket
  * @param family NT_AF_INET, NT_AF_INET6 or NT_AF_UNIX
  * @param type NT_SOCK_STREAM or NT_SOCK_DGRAM
  * @param proto 0 for the default protocol
+ * @param out receives the socket
  * @return NT_OK, NT_EINVAL, NT_EAFNOSUPPORT, NT_EMFILE, NT_ENOMEM, ...
  */
-NT_API int nt_socket_new(nt_socket **out, int family, int type, int proto);
+NT_API int nt_socket_new(nt_family family, nt_socktype type, int proto, nt_socket **out);
 
 /**
  * Wrap an existing OS socket (Python's socket(fileno=...)).  The socket is
  * made non-blocking and now belongs to the handle.
- * @param out receives the handle
  * @param fd an open OS socket
- * @param family its family (an nt_family value)
- * @param type its type (an nt_socktype value)
+ * @param family its family
+ * @param type its type
+ * @param out receives the handle
  * @return NT_OK, NT_EINVAL, NT_ENOMEM
  */
-NT_API int nt_socket_from_fileno(nt_socket **out, nt_os_sock fd, int family, int type);
+NT_API int nt_socket_from_fileno(nt_os_sock fd, nt_family family, nt_socktype type,
+                                 nt_socket **out);
 
-/** The socket's family (an nt_family value); NT_EINVAL for NULL. */
-NT_API int nt_socket_family(const nt_socket *s);
-/** The socket's type (an nt_socktype value); NT_EINVAL for NULL. */
-NT_API int nt_socket_type(const nt_socket *s);
+/** The socket's family; NT_AF_UNSPEC for NULL. */
+NT_API nt_family nt_socket_family(const nt_socket *s);
+/** The socket's type; 0 for NULL. */
+NT_API nt_socktype nt_socket_type(const nt_socket *s);
 /** The socket's protocol number as given at creation; NT_EINVAL for NULL. */
 NT_API int nt_socket_proto(const nt_socket *s);
 
@@ -128,11 +129,11 @@ NT_API int nt_socket_accept(nt_socket *s, nt_socket **conn, nt_addr *peer);
 NT_API int nt_socket_connect(nt_socket *s, const nt_addr *addr);
 
 /**
- * Python's connect_ex(): the same as nt_socket_connect(), which in C
- * already reports its error as a return value.  Kept so that code ported
- * from Python reads the same.
+ * Python's connect_ex(): in C nt_socket_connect() already reports its
+ * error as a return value, so this is an alias of it (no symbol of its
+ * own), kept so that code ported from Python reads the same.
  */
-NT_API int nt_socket_connect_ex(nt_socket *s, const nt_addr *addr);
+#define nt_socket_connect_ex(s, addr) nt_socket_connect((s), (addr))
 
 /**
  * Receive up to len bytes (Python's recv / recv_into).
@@ -174,7 +175,7 @@ NT_API ptrdiff_t nt_socket_sendto(nt_socket *s, const void *buf, size_t len, int
 /**
  * Shut down one or both directions (an nt_shutdown_how value).
  */
-NT_API int nt_socket_shutdown(nt_socket *s, int how);
+NT_API int nt_socket_shutdown(nt_socket *s, nt_shutdown_how how);
 
 /**
  * Close the socket and free the handle.  NULL is accepted.  Never retried
@@ -228,13 +229,13 @@ NT_API int nt_socket_wait(nt_socket *s, int events, double seconds);
  * Set a portable option (an nt_sockopt value) to an int value.
  * @return NT_OK, NT_EINVAL, NT_ENOTSUP (not for this family or type)
  */
-NT_API int nt_socket_set_option(nt_socket *s, int option, int value);
+NT_API int nt_socket_set_option(nt_socket *s, nt_sockopt option, int value);
 
 /**
  * Read a portable option (an nt_sockopt value).
  * @param value receives the value (NT_OPT_ERROR gives an NT_E* code)
  */
-NT_API int nt_socket_get_option(nt_socket *s, int option, int *value);
+NT_API int nt_socket_get_option(nt_socket *s, nt_sockopt option, int *value);
 
 /**
  * Raw setsockopt with the OS's own level and name constants.
@@ -260,20 +261,22 @@ NT_API int nt_socket_leave_group(nt_socket *s, const nt_addr *group, unsigned if
 /**
  * Python's socket.create_connection(): resolve host and try each address
  * in turn, each attempt with its own timeout, until one connects.
- * @param out receives the connected socket (blocking, timeout NONE)
+ * This one blocks the calling thread (name lookup included), as Python's
+ * does; on a loop use nt_conn_connect().
  * @param host a name or numeric address
  * @param port port in host byte order
  * @param attempt_timeout seconds per attempt; negative: the OS's own
+ * @param out receives the connected socket (blocking, timeout NONE)
  * @return NT_OK or the last attempt's error (NT_ENONAME when none resolve)
  */
-NT_API int nt_socket_create_connection(nt_socket **out, const char *host, uint16_t port,
-                                       double attempt_timeout);
+NT_API int nt_socket_create_connection(const char *host, uint16_t port, double attempt_timeout,
+                                       nt_socket **out);
 
 /**
  * Python's socket.create_server(): a stream socket bound to addr with
  * NT_OPT_REUSEADDR, listening with the given backlog.
  */
-NT_API int nt_socket_create_server(nt_socket **out, const nt_addr *addr, int backlog);
+NT_API int nt_socket_create_server(const nt_addr *addr, int backlog, nt_socket **out);
 
 #ifdef __cplusplus
 }

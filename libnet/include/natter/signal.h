@@ -20,21 +20,22 @@ extern "C" {
 #endif
 
 /** The requests. */
-enum nt_signal {
+typedef enum nt_signal {
     NT_SIGNAL_TERMINATE = 1, /**< stop cleanly */
     NT_SIGNAL_RELOAD = 2     /**< re-read configuration (POSIX only) */
-};
+} nt_signal;
 
 /**
  * Deliver a request to cb on loop.  One loop per process receives them;
  * a second call for the same request replaces the callback.
  * @return NT_OK, NT_ENOTSUP (no such request on this platform), NT_EINVAL
  */
-NT_API int nt_signal_watch(nt_loop *loop, int which, nt_task_cb cb, void *data);
+NT_API int nt_signal_watch(nt_loop *loop, nt_signal which, nt_task_cb cb, void *data);
 
 /**
  * Stop delivering every request and restore the default behaviour.
- * Call before freeing the loop.
+ * Call before nt_loop_close(): the loop counts the module's watcher as
+ * open until then.
  */
 NT_API void nt_signal_unwatch_all(void);
 

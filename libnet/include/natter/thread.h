@@ -25,7 +25,7 @@ typedef struct nt_mutex nt_mutex;
  * Start a thread running fn(arg).
  * @return NT_OK, NT_ENOMEM, or NT_EUNKNOWN when the OS refuses
  */
-NT_API int nt_thread_start(nt_thread **out, void (*fn)(void *arg), void *arg);
+NT_API int nt_thread_start(void (*fn)(void *arg), void *arg, nt_thread **out);
 
 /**
  * Wait for a thread to finish and free its handle.

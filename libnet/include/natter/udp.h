@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file natter/udp.h
- * @brief Datagram sockets on the loop: receive callbacks, sends,
- * broadcast and multicast (what a LAN discovery beacon needs).
+ * @brief Datagram sockets on the loop: receive callbacks and sends.
+ * Broadcast and multicast are options of the socket underneath
+ * (nt_udp_socket() with NT_OPT_BROADCAST, nt_socket_join_group(), ...).
+ * An nt_udp is a loop handle (natter/loop.h).
  */
 #ifndef NATTER_UDP_H
 #define NATTER_UDP_H
@@ -16,45 +18,42 @@ extern "C" {
 /** A UDP endpoint on a loop. */
 typedef struct nt_udp nt_udp;
 
-/** Called for each datagram received; data is valid during the call. */
-typedef void (*nt_udp_cb)(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *user);
+/** Called for each datagram received; msg is valid during the call. */
+typedef void (*nt_udp_cb)(nt_udp *u, const char *msg, size_t len, const nt_addr *from, void *data);
 
 /**
  * Open a UDP socket bound to addr (port 0: the OS picks) and deliver its
  * datagrams to cb.  With reuse set, several programs on the machine may
- * bind the same port (as discovery listeners do).
+ * bind the same port (as discovery listeners do).  On Windows the
+ * ICMP "port unreachable" reports (SIO_UDP_CONNRESET) are switched off.
+ * @param out receives the endpoint
  * @return NT_OK, NT_EADDRINUSE, NT_EINVAL, NT_ENOMEM, ...
  */
-NT_API int nt_udp_new(nt_loop *loop, nt_udp **out, const nt_addr *addr, int reuse, nt_udp_cb cb,
-                      void *user);
+NT_API int nt_udp_new(nt_loop *loop, const nt_addr *addr, int reuse, nt_udp_cb cb, void *data,
+                      nt_udp **out);
 
 /**
  * Send one datagram (never blocks: a full socket buffer drops it with
  * NT_EAGAIN, as UDP may).
  * @return bytes sent, or an NT_E* code
  */
-NT_API ptrdiff_t nt_udp_send(nt_udp *u, const void *data, size_t len, const nt_addr *to);
-
-/** Allow sending to broadcast addresses (255.255.255.255, subnet ones). */
-NT_API int nt_udp_set_broadcast(nt_udp *u, int on);
-
-/**
- * Join a multicast group (IPv4 or IPv6, matching the socket's family).
- * @param ifindex interface index; 0 lets the system choose
- */
-NT_API int nt_udp_join(nt_udp *u, const nt_addr *group, unsigned ifindex);
-
-/** Leave a group joined with nt_udp_join(). */
-NT_API int nt_udp_leave(nt_udp *u, const nt_addr *group, unsigned ifindex);
+NT_API ptrdiff_t nt_udp_send(nt_udp *u, const void *msg, size_t len, const nt_addr *to);
 
 /** The local address (with the OS-chosen port). */
 NT_API int nt_udp_addr(const nt_udp *u, nt_addr *out);
 
-/** The socket, for other options; owned by the endpoint. */
+/** The socket, for options (broadcast, multicast groups, ...); owned by
+ *  the endpoint. */
 NT_API nt_socket *nt_udp_socket(const nt_udp *u);
 
-/** Close and free the endpoint.  Safe inside its callback.  NULL accepted. */
-NT_API void nt_udp_free(nt_udp *u);
+/**
+ * Close the socket at once and close the endpoint.
+ * @param cb close callback, or NULL
+ */
+NT_API void nt_udp_close(nt_udp *u, nt_close_cb cb);
+
+/** The endpoint as a handle. */
+NT_API nt_handle *nt_udp_handle(nt_udp *u);
 
 #ifdef __cplusplus
 }

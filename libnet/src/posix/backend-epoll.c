@@ -93,6 +93,14 @@ static int ep_wait(nt_loop *loop, int timeout_ms)
     return NT_OK;
 }
 
+/* The epoll descriptor itself is readable whenever a watched socket (the
+ * wakeup pair included) is ready: what another main loop can watch. */
+static int ep_embed_fd(const nt_loop *loop)
+{
+    const epoll_state *st = loop->backend;
+    return st->epfd;
+}
+
 const nt__backend_ops nt__backend_epoll = {
-    "epoll", ep_init, ep_destroy, ep_set, ep_remove, ep_wait,
+    "epoll", ep_init, ep_destroy, ep_set, ep_remove, ep_wait, ep_embed_fd,
 };

@@ -21,4 +21,5 @@ static int poll_wait(nt_loop *loop, int timeout_ms)
 
 const nt__backend_ops nt__backend_poll = {
     "poll", nt__pollset_init, nt__pollset_destroy, nt__pollset_set, nt__pollset_remove, poll_wait,
+    NULL, /* no single descriptor to embed */
 };

@@ -9,6 +9,8 @@
 
 #include <natter/signal.h>
 
+#include "loop-internal.h"
+
 typedef struct request {
     nt_task_cb cb;
     void *data;
@@ -54,11 +56,15 @@ static int setup_pipe(nt_loop *loop)
         fcntl(pipe_fd[i], F_SETFL, fcntl(pipe_fd[i], F_GETFL) | O_NONBLOCK);
         fcntl(pipe_fd[i], F_SETFD, FD_CLOEXEC);
     }
-    int rc = nt_watch_new(loop, &pipe_watch, pipe_fd[0], on_pipe, NULL);
-    if (rc == NT_OK)
+    int rc = nt_watch_new(loop, pipe_fd[0], on_pipe, NULL, &pipe_watch);
+    if (rc == NT_OK) {
+        /* The module's own watcher: not the program's to walk or drain,
+         * but counted open (nt_loop_close() waits for unwatch_all). */
+        nt__handle_set_flags(nt_watch_handle(pipe_watch), NT__H_INTERNAL | NT__H_UNREF);
         rc = nt_watch_set(pipe_watch, NT_EV_READ);
+    }
     if (rc != NT_OK) {
-        nt_watch_free(pipe_watch);
+        nt_watch_close(pipe_watch, NULL);
         pipe_watch = NULL;
         close(pipe_fd[0]);
         close(pipe_fd[1]);
@@ -79,7 +85,7 @@ static void install(int sig, void (*fn)(int))
     sigaction(sig, &sa, NULL);
 }
 
-int nt_signal_watch(nt_loop *loop, int which, nt_task_cb cb, void *data)
+int nt_signal_watch(nt_loop *loop, nt_signal which, nt_task_cb cb, void *data)
 {
     if (!loop || !cb || (which != NT_SIGNAL_TERMINATE && which != NT_SIGNAL_RELOAD))
         return NT_EINVAL;
@@ -104,7 +110,7 @@ void nt_signal_unwatch_all(void)
     install(SIGINT, SIG_DFL);
     install(SIGTERM, SIG_DFL);
     install(SIGHUP, SIG_DFL);
-    nt_watch_free(pipe_watch);
+    nt_watch_close(pipe_watch, NULL);
     pipe_watch = NULL;
     close(pipe_fd[0]);
     close(pipe_fd[1]);

@@ -21,6 +21,11 @@ static int wsapoll_wait(nt_loop *loop, int timeout_ms)
 }
 
 const nt__backend_ops nt__backend_wsapoll = {
-    "wsapoll",       nt__pollset_init,   nt__pollset_destroy,
-    nt__pollset_set, nt__pollset_remove, wsapoll_wait,
+    "wsapoll",
+    nt__pollset_init,
+    nt__pollset_destroy,
+    nt__pollset_set,
+    nt__pollset_remove,
+    wsapoll_wait,
+    NULL, /* no single descriptor to embed */
 };

@@ -23,7 +23,7 @@ static BOOL WINAPI console_handler(DWORD type)
     return TRUE;
 }
 
-int nt_signal_watch(nt_loop *loop, int which, nt_task_cb cb, void *data)
+int nt_signal_watch(nt_loop *loop, nt_signal which, nt_task_cb cb, void *data)
 {
     if (!loop || !cb)
         return NT_EINVAL;

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Threads and mutexes on Win32: _beginthreadex (so the C runtime is set
- * up for the thread) and slim reader/writer locks. */
+/* Threads, mutexes and condition variables on Win32: _beginthreadex (so
+ * the C runtime is set up for the thread), slim reader/writer locks and
+ * CONDITION_VARIABLE. */
 #include <process.h>
 #include <stdlib.h>
 #include <windows.h>
 
-#include <natter/thread.h>
+#include "thread-internal.h"
 
 struct nt_thread {
     HANDLE handle;
@@ -24,7 +25,7 @@ static unsigned __stdcall trampoline(void *p)
     return 0;
 }
 
-int nt_thread_start(nt_thread **out, void (*fn)(void *), void *arg)
+int nt_thread_start(void (*fn)(void *), void *arg, nt_thread **out)
 {
     if (!out || !fn)
         return NT_EINVAL;
@@ -77,4 +78,62 @@ void nt_mutex_lock(nt_mutex *m)
 void nt_mutex_unlock(nt_mutex *m)
 {
     ReleaseSRWLockExclusive(&m->lock);
+}
+
+struct nt__cond {
+    CONDITION_VARIABLE cv;
+};
+
+int nt__cond_new(nt__cond **out)
+{
+    nt__cond *c = malloc(sizeof *c);
+    if (!c)
+        return NT_ENOMEM;
+    InitializeConditionVariable(&c->cv);
+    *out = c;
+    return NT_OK;
+}
+
+void nt__cond_free(nt__cond *c)
+{
+    free(c);
+}
+
+void nt__cond_signal(nt__cond *c)
+{
+    WakeConditionVariable(&c->cv);
+}
+
+int nt__cond_wait_ms(nt__cond *c, nt_mutex *m, unsigned ms)
+{
+    return SleepConditionVariableSRW(&c->cv, &m->lock, ms, 0) != 0;
+}
+
+typedef struct detached {
+    void (*fn)(void *);
+    void *arg;
+} detached;
+
+static unsigned __stdcall detached_trampoline(void *p)
+{
+    detached d = *(detached *)p;
+    free(p);
+    d.fn(d.arg);
+    return 0;
+}
+
+int nt__thread_start_detached(void (*fn)(void *), void *arg)
+{
+    detached *d = malloc(sizeof *d);
+    if (!d)
+        return NT_ENOMEM;
+    d->fn = fn;
+    d->arg = arg;
+    uintptr_t h = _beginthreadex(NULL, 0, detached_trampoline, d, 0, NULL);
+    if (h == 0) {
+        free(d);
+        return NT_EUNKNOWN;
+    }
+    CloseHandle((HANDLE)h); /* nobody joins it */
+    return NT_OK;
 }
