@@ -51,10 +51,11 @@ struct typed {
 
 static void leave(struct chat *chat)
 {
-    /* Tell the partner, then close once "exit" is written: on_closed
-     * follows and stops the loop. */
+    /* Tell the partner, then close: nt_conn_close() writes what is
+     * queued ("exit" included) before it ends the connection, and
+     * on_closed follows and stops the loop. */
     nt_conn_send(chat->conn, "exit\n", 5);
-    nt_conn_close_after_flush(chat->conn);
+    nt_conn_close(chat->conn);
 }
 
 /* On the loop's thread: a line the keyboard thread posted. */
@@ -137,7 +138,7 @@ static void on_closed(nt_conn *c, int reason, void *data)
         /* Closed or reset, Linux or Windows: the same branch. */
         printf("partner went away (%s)\n", nt_strerror(reason));
     } else if (reason == NT_ECLOSED) {
-        printf("chat ended\n"); /* our own close, after an "exit" */
+        printf("chat ended\n"); /* our own close, everything written */
     } else {
         printf("connection lost: %s\n", nt_strerror(reason));
         chat->status = EX_FAILED;
@@ -151,7 +152,7 @@ static nt_socket *wait_for_partner(const nt_addr *addr)
     nt_socket *conn;
     nt_addr peer;
     char who[NT_ADDRSTRLEN];
-    int rc = nt_socket_create_server(&server, addr, 1);
+    int rc = nt_socket_create_server(addr, 1, &server);
     if (rc != NT_OK)
         ex_fail("cannot listen", rc);
     ex_print_listening(server);
@@ -170,7 +171,7 @@ static nt_socket *call_partner(const nt_addr *addr)
     nt_socket *s;
     char where[NT_ADDRSTRLEN];
     nt_addr_format(addr, where, sizeof where);
-    int rc = nt_socket_new(&s, addr->family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(addr->family, NT_SOCK_STREAM, 0, &s);
     if (rc != NT_OK)
         ex_fail("socket", rc);
     nt_socket_settimeout(s, 5.0);
@@ -221,12 +222,12 @@ int main(int argc, char **argv)
         .on_frame_error = on_frame_error,
         .on_closed = on_closed,
     };
-    if ((rc = nt_conn_new(chat.loop, &chat.conn, s, &opts, &callbacks, &chat)) != NT_OK)
+    if ((rc = nt_conn_new(chat.loop, s, &opts, &callbacks, &chat, &chat.conn)) != NT_OK)
         ex_fail("connection", rc);
 
     chat.loop_running = 1;
     nt_thread *keyboard_thread;
-    if ((rc = nt_thread_start(&keyboard_thread, keyboard, &chat)) != NT_OK)
+    if ((rc = nt_thread_start(keyboard, &chat, &keyboard_thread)) != NT_OK)
         ex_fail("thread", rc);
     printf("type a message and press Enter; \"exit\" ends the chat\n");
 
@@ -240,7 +241,16 @@ int main(int argc, char **argv)
     chat.loop_running = 0;
     int keyboard_done = chat.keyboard_done;
     nt_mutex_unlock(chat.lock);
-    nt_loop_free(chat.loop);
+    /* Lines typed after the chat ended may still wait in the loop's queue
+     * (they find no connection and are dropped): drain runs them, and
+     * closes the connection if the loop failed with it open.  Then the
+     * loop owns nothing and closes; NT_EBUSY here would mean we forgot
+     * something. */
+    nt_loop_drain(chat.loop);
+    if ((rc = nt_loop_close(chat.loop)) != NT_OK) {
+        printf("cannot close the event loop: %s\n", nt_strerror(rc));
+        chat.status = EX_FAILED;
+    }
     if (keyboard_done) {
         nt_thread_join(keyboard_thread);
         nt_mutex_free(chat.lock);

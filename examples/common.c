@@ -43,7 +43,7 @@ void ex_usage(const char *args)
     exit(EX_USAGE);
 }
 
-void ex_address(const char *text, const char *default_text, int type, nt_addr *out)
+void ex_address(const char *text, const char *default_text, nt_socktype type, nt_addr *out)
 {
     char host[256];
     char default_host[256];
@@ -64,9 +64,11 @@ void ex_address(const char *text, const char *default_text, int type, nt_addr *o
                 program, text);
         exit(EX_USAGE);
     }
-    /* Python's bind(("localhost", 8080)) looks the name up too; nt_resolve
-     * is getaddrinfo.  We take the first answer. */
-    int n = nt_resolve(host, port, NT_AF_UNSPEC, type, out, 1);
+    /* Python's bind(("localhost", 8080)) looks the name up too, with
+     * getaddrinfo(); nt_getaddrinfo() is that call, blocking as Python's
+     * does (a program on an event loop would use nt_resolve_start()).
+     * We take the first answer. */
+    int n = nt_getaddrinfo(host, port, NT_AF_UNSPEC, type, out, 1);
     if (n < 0) {
         fprintf(stderr, "%s: cannot resolve '%s': %s\n", program, host, nt_strerror(n));
         exit(EX_FAILED);

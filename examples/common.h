@@ -41,7 +41,7 @@ _Noreturn void ex_usage(const char *args);
  * (NT_SOCK_STREAM or NT_SOCK_DGRAM).  Host names are looked up.  Exits
  * with a message when the text is not an address or the name is unknown.
  */
-void ex_address(const char *text, const char *default_text, int type, nt_addr *out);
+void ex_address(const char *text, const char *default_text, nt_socktype type, nt_addr *out);
 
 /* Print "listening on HOST:PORT" (the real port when port 0 was asked). */
 void ex_print_listening(const nt_socket *s);

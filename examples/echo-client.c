@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     nt_addr_format(&addr, where, sizeof where);
 
     nt_socket *s;
-    int rc = nt_socket_new(&s, addr.family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(addr.family, NT_SOCK_STREAM, 0, &s);
     if (rc != NT_OK)
         ex_fail("socket", rc);
     /* Python's connect_ex() returns an error number instead of raising;

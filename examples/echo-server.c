@@ -81,7 +81,7 @@ int main(int argc, char **argv)
     /* s = socket.socket(AF_INET, SOCK_STREAM): the family comes from the
      * address, so "[::1]:8081" gives an IPv6 server. */
     nt_socket *server;
-    int rc = nt_socket_new(&server, addr.family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(addr.family, NT_SOCK_STREAM, 0, &server);
     if (rc != NT_OK)
         ex_fail("socket", rc);
     /* setsockopt(SOL_SOCKET, SO_REUSEADDR, 1): restart at once on a port

@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     /* Python's socket.create_server(): socket(), SO_REUSEADDR, bind() and
      * listen() in one call (echo-server.c shows them one by one). */
     nt_socket *server;
-    int rc = nt_socket_create_server(&server, &addr, 5);
+    int rc = nt_socket_create_server(&addr, 5, &server);
     if (rc != NT_OK)
         ex_fail("cannot listen", rc);
     ex_print_listening(server);

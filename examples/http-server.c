@@ -39,7 +39,7 @@
 static int read_request(nt_socket *conn, char *first_line, size_t size)
 {
     nt_framer *framer;
-    int rc = nt_framer_new(&framer, NT_FRAME_LINE, MAX_LINE);
+    int rc = nt_framer_new(NT_FRAME_LINE, MAX_LINE, &framer);
     if (rc != NT_OK)
         return rc;
     int lines = 0;
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
     ex_address(address, DEFAULT_ADDRESS, NT_SOCK_STREAM, &addr);
 
     nt_socket *server;
-    int rc = nt_socket_create_server(&server, &addr, NT_BACKLOG_DEFAULT);
+    int rc = nt_socket_create_server(&addr, NT_BACKLOG_DEFAULT, &server);
     if (rc != NT_OK)
         ex_fail("cannot listen", rc);
     ex_print_listening(server);

@@ -18,7 +18,7 @@ static const char *const messages[] = {"hello", "i am 1"};
 static nt_socket *connect_to(const nt_addr *addr)
 {
     nt_socket *s;
-    int rc = nt_socket_new(&s, addr->family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(addr->family, NT_SOCK_STREAM, 0, &s);
     if (rc != NT_OK)
         ex_fail("socket", rc);
     nt_socket_settimeout(s, 5.0);

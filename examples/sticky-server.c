@@ -54,7 +54,7 @@ static void round_plain(nt_socket *conn)
 static void round_framed(nt_socket *conn)
 {
     nt_framer *framer;
-    int rc = nt_framer_new(&framer, NT_FRAME_U32, 1024);
+    int rc = nt_framer_new(NT_FRAME_U32, 1024, &framer);
     if (rc != NT_OK)
         ex_fail("framer", rc);
     printf("round 2: recv() into a length-prefix framer\n");
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
     ex_address(argc == 2 ? argv[1] : NULL, DEFAULT_ADDRESS, NT_SOCK_STREAM, &addr);
 
     nt_socket *server;
-    int rc = nt_socket_create_server(&server, &addr, 5);
+    int rc = nt_socket_create_server(&addr, 5, &server);
     if (rc != NT_OK)
         ex_fail("cannot listen", rc);
     ex_print_listening(server);

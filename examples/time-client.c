@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     nt_addr_format(&addr, where, sizeof where);
 
     nt_socket *s;
-    int rc = nt_socket_new(&s, addr.family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(addr.family, NT_SOCK_STREAM, 0, &s);
     if (rc != NT_OK)
         ex_fail("socket", rc);
     nt_socket_settimeout(s, 10.0);
@@ -66,7 +66,7 @@ int main(int argc, char **argv)
         ex_fail(where, rc);
 
     nt_framer *framer;
-    if ((rc = nt_framer_new(&framer, NT_FRAME_LINE, MAX_LINE + 100)) != NT_OK)
+    if ((rc = nt_framer_new(NT_FRAME_LINE, MAX_LINE + 100, &framer)) != NT_OK)
         ex_fail("framer", rc);
     char line[MAX_LINE];
     for (;;) {

@@ -69,15 +69,6 @@ static void on_closed(nt_conn *c, int reason, void *data)
         nt_loop_stop(server->loop);
 }
 
-static void stop_listening(void *data)
-{
-    struct server *server = data;
-    nt_listener_free(server->listener);
-    server->listener = NULL;
-    if (server->connected == 0)
-        nt_loop_stop(server->loop);
-}
-
 static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
 {
     struct server *server = data;
@@ -102,7 +93,7 @@ static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *d
     opts.framing = NT_FRAME_LINE;
     opts.max_message = 1024;
     nt_conn *conn;
-    int rc = nt_conn_new(server->loop, &conn, s, &opts, &callbacks, client);
+    int rc = nt_conn_new(server->loop, s, &opts, &callbacks, client, &conn);
     if (rc != NT_OK) {
         printf("cannot serve %s: %s\n", client->name, nt_strerror(rc));
         free(client);
@@ -112,10 +103,11 @@ static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *d
     printf("%s connected (%ld connected)\n", client->name, server->connected);
 
     if (server->accept_left > 0 && --server->accept_left == 0) {
-        /* Enough clients: stop listening (new callers are refused).  The
-         * listener is still in use while its callback runs, so free it
-         * from the loop once this callback has returned. */
-        nt_loop_defer(server->loop, stop_listening, server);
+        /* Enough clients: stop listening (new callers are refused).  Any
+         * handle may be closed inside its own callback: the port is free
+         * at once, and the memory goes once this callback has returned. */
+        nt_listener_close(server->listener, NULL);
+        server->listener = NULL;
     }
 }
 
@@ -141,8 +133,8 @@ int main(int argc, char **argv)
     if (rc != NT_OK)
         ex_fail("event loop", rc);
     /* socket(), SO_REUSEADDR, bind(), listen(), and accept() on the loop. */
-    rc = nt_listener_new(server.loop, &server.listener, &addr, NT_BACKLOG_DEFAULT, on_accept,
-                         &server);
+    rc = nt_listener_new(server.loop, &addr, NT_BACKLOG_DEFAULT, on_accept, &server,
+                         &server.listener);
     if (rc != NT_OK)
         ex_fail("cannot listen", rc);
     nt_addr bound;
@@ -154,7 +146,9 @@ int main(int argc, char **argv)
     rc = nt_loop_run(server.loop);
     if (rc != NT_OK)
         ex_fail("event loop", rc);
-    nt_listener_free(server.listener);
-    nt_loop_free(server.loop);
+    /* Every client has left and the listener is closed: the loop owns
+     * nothing, so it closes (NT_EBUSY would mean a handle was left open). */
+    if ((rc = nt_loop_close(server.loop)) != NT_OK)
+        ex_fail("closing the event loop", rc);
     return 0;
 }

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     nt_addr_format(&server, where, sizeof where);
 
     nt_socket *s;
-    int rc = nt_socket_new(&s, server.family, NT_SOCK_DGRAM, 0);
+    int rc = nt_socket_new(server.family, NT_SOCK_DGRAM, 0, &s);
     if (rc != NT_OK)
         ex_fail("socket", rc);
     /* s.settimeout(2.0): recvfrom() gives up with NT_ETIMEDOUT. */

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 
     /* socket.socket(AF_INET, SOCK_DGRAM, 0) */
     nt_socket *s;
-    int rc = nt_socket_new(&s, addr.family, NT_SOCK_DGRAM, 0);
+    int rc = nt_socket_new(addr.family, NT_SOCK_DGRAM, 0, &s);
     if (rc != NT_OK)
         ex_fail("socket", rc);
     if ((rc = nt_socket_bind(s, &addr)) != NT_OK)

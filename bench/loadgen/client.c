@@ -63,7 +63,8 @@ void lg_client_close(lg_client *c, int reason)
     int was = c->state;
     c->state = LG_CLOSED;
     c->close_reason = reason;
-    nt_watch_free(c->watch);
+    /* The watcher stops at once; its socket may close right after. */
+    nt_watch_close(c->watch, NULL);
     c->watch = NULL;
     nt_socket_close(c->sock);
     c->sock = NULL;
@@ -331,7 +332,9 @@ static void read_some(lg_client *c)
     if (run->measuring) {
         /* From the first read of an iteration to the end of its last one:
          * time a delivery can wait in this process before it is read. */
-        uint64_t wakeup = nt_loop_wakeups(run->loop);
+        nt_loop_stats st;
+        nt_loop_get_stats(run->loop, &st);
+        uint64_t wakeup = st.wakeups;
         if (wakeup != run->iter_wakeup) {
             if (run->iter_start_us)
                 hist_add(&run->iter_busy, run->iter_last_us - run->iter_start_us);
@@ -401,7 +404,7 @@ int lg_client_start(lg_run *run, lg_client *c)
     c->run = run;
     c->attempts++;
     c->error_text[0] = '\0';
-    int rc = nt_socket_new(&c->sock, run->addr.family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(run->addr.family, NT_SOCK_STREAM, 0, &c->sock);
     if (rc == NT_OK)
         rc = nt_socket_settimeout(c->sock, 0);
     if (rc == NT_OK && c->slow && run->opt.slow_rcvbuf > 0)
@@ -414,7 +417,7 @@ int lg_client_start(lg_run *run, lg_client *c)
             rc = NT_OK;
     }
     if (rc == NT_OK)
-        rc = nt_watch_new(run->loop, &c->watch, nt_socket_fileno(c->sock), on_io, c);
+        rc = nt_watch_new(run->loop, nt_socket_fileno(c->sock), on_io, c, &c->watch);
     c->state = LG_CONNECTING;
     if (rc != NT_OK) {
         if (run->opt.verbose)

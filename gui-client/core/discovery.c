@@ -63,6 +63,7 @@ struct _NcDiscovery {
     nt_thread *thread;
     nt_udp *udp;
     nt_timer *beacon_timer;
+    int open_handles; /* of the two above, not yet gone */
     nt_addr target;
     char *beacon; /* guarded by lock: set from the main context */
     GMutex lock;
@@ -128,25 +129,21 @@ static void heard_free(gpointer data)
     g_free(h);
 }
 
-static void on_datagram(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *user)
+static void on_datagram(nt_udp *u, const char *msg, size_t len, const nt_addr *from, void *data)
 {
-    NcDiscovery *self = user;
+    NcDiscovery *self = data;
     Heard *h = g_new0(Heard, 1);
-    if (!nc_discovery_parse_beacon(data, len, &h->id, &h->port, &h->name) ||
+    if (!nc_discovery_parse_beacon(msg, len, &h->id, &h->port, &h->name) ||
         strcmp(h->id, self->id) == 0) {
         g_free(h->id);
         g_free(h->name);
         g_free(h);
         return;
     }
+    /* The host field is what the connect dialog will dial: no brackets
+     * around an IPv6 address, its scope kept. */
     char text[NT_ADDRSTRLEN];
-    nt_addr ip = *from;
-    ip.port = 0;
-    nt_addr_format(&ip, text, sizeof text);
-    /* "1.2.3.4:0" -> "1.2.3.4" */
-    char *colon = strrchr(text, ':');
-    if (colon)
-        *colon = '\0';
+    nt_addr_format_host(from, text, sizeof text);
     h->host = g_strdup(text);
     h->self = g_object_ref(self);
     g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, deliver_heard, h, heard_free);
@@ -180,14 +177,22 @@ static gboolean expire(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Both handles were made with self as their data: once the second is
+ * gone the loop has nothing left, and the worker may end. */
+static void on_handle_gone(void *data)
+{
+    NcDiscovery *self = data;
+    if (--self->open_handles == 0)
+        nt_loop_stop(self->loop);
+}
+
 static void stop_task(void *data)
 {
     NcDiscovery *self = data;
-    nt_timer_free(self->beacon_timer);
+    nt_timer_close(self->beacon_timer, on_handle_gone);
     self->beacon_timer = NULL;
-    nt_udp_free(self->udp);
+    nt_udp_close(self->udp, on_handle_gone);
     self->udp = NULL;
-    nt_loop_stop(self->loop);
 }
 
 static void nc_discovery_finalize(GObject *object)
@@ -196,8 +201,13 @@ static void nc_discovery_finalize(GObject *object)
     if (self->thread) {
         nt_loop_post(self->loop, stop_task, self);
         nt_thread_join(self->thread);
+    } else if (self->loop) {
+        /* nc_discovery_new() failed before the thread started: the loop
+         * is still this thread's, to close whatever it had opened. */
+        nt_loop_drain(self->loop);
     }
-    nt_loop_free(self->loop);
+    if (nt_loop_close(self->loop) != NT_OK)
+        g_critical("discovery: its nt_loop still has handles open");
     if (self->expire_source) {
         g_source_destroy(self->expire_source);
         g_source_unref(self->expire_source);
@@ -232,23 +242,21 @@ NcDiscovery *nc_discovery_new(guint16 port, const char *broadcast_addr)
         goto fail;
     /* Worker objects are created before the thread starts, so they are
      * only ever used by one thread at a time. */
-    if (nt_udp_new(self->loop, &self->udp, &bind_addr, 1, on_datagram, self) != NT_OK)
+    if (nt_udp_new(self->loop, &bind_addr, 1, on_datagram, self, &self->udp) != NT_OK)
         goto fail;
-    nt_udp_set_broadcast(self->udp, 1);
-    if (nt_timer_new(self->loop, &self->beacon_timer, on_beacon_timer, self) != NT_OK)
+    self->open_handles++;
+    nt_socket_set_option(nt_udp_socket(self->udp), NT_OPT_BROADCAST, 1);
+    if (nt_timer_new(self->loop, on_beacon_timer, self, &self->beacon_timer) != NT_OK)
         goto fail;
+    self->open_handles++;
     nt_timer_start(self->beacon_timer, 200, 2000);
-    if (nt_thread_start(&self->thread, worker, self) != NT_OK)
+    if (nt_thread_start(worker, self, &self->thread) != NT_OK)
         goto fail;
     self->expire_source = g_timeout_source_new(1000);
     g_source_set_callback(self->expire_source, expire, self, NULL);
     g_source_attach(self->expire_source, self->context);
     return self;
 fail:
-    nt_timer_free(self->beacon_timer);
-    self->beacon_timer = NULL;
-    nt_udp_free(self->udp);
-    self->udp = NULL;
     g_object_unref(self);
     return NULL;
 }

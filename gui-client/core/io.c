@@ -7,6 +7,12 @@
 #include <natter/thread.h>
 #include <string.h>
 
+/* How long a closed connection may take to write what it has queued.  A
+ * QUIT is a few bytes: if the socket has not taken them by then the server
+ * is not reading, and waiting longer would only hold up quitting (the
+ * window waits for the worker in nc_io_free()). */
+#define NC_IO_LINGER_MS 2000
+
 typedef struct {
     NcIoEvent event;
     guint generation;
@@ -20,7 +26,6 @@ struct _NcIo {
     nt_thread *thread;
     nt_conn *conn;
     guint conn_generation;
-    gboolean stopping;
 
     /* Shared: the queue of events for the main context. */
     GMutex lock;
@@ -70,6 +75,8 @@ static void push_event(NcIo *io, NcIoEvent event, guint generation, const char *
 static void on_connect(nt_conn *c, void *data)
 {
     NcIo *io = data;
+    if (c != io->conn)
+        return;
     push_event(io, NC_IO_CONNECTED, io->conn_generation, NULL, 0, 0);
 }
 
@@ -94,8 +101,6 @@ static void on_closed(nt_conn *c, int reason, void *data)
         push_event(io, NC_IO_CLOSED, io->conn_generation, NULL, 0, reason);
         io->conn = NULL;
     }
-    if (io->stopping && !io->conn)
-        nt_loop_stop(io->loop);
 }
 
 static const nt_conn_callbacks conn_callbacks = {
@@ -122,14 +127,9 @@ static void drop_current(NcIo *io, gboolean flush)
     push_event(io, NC_IO_CLOSED, io->conn_generation, NULL, 0, NT_ECLOSED);
     io->conn = NULL;
     if (flush)
-        nt_conn_close_after_flush(c);
-    else
         nt_conn_close(c);
-}
-
-static void stop_loop(void *loop)
-{
-    nt_loop_stop(loop);
+    else
+        nt_conn_abort(c);
 }
 
 static void run_command(void *data)
@@ -143,11 +143,12 @@ static void run_command(void *data)
         nt_conn_options_init(&opts);
         opts.framing = NT_FRAME_LINE;
         opts.max_message = 16384;
+        opts.linger_ms = NC_IO_LINGER_MS;
         if (cmd->timeout_ms)
             opts.connect_timeout_ms = cmd->timeout_ms;
         io->conn_generation = cmd->generation;
         nt_conn *c = NULL;
-        int rc = nt_conn_connect(io->loop, &c, cmd->host, cmd->port, &opts, &conn_callbacks, io);
+        int rc = nt_conn_connect(io->loop, cmd->host, cmd->port, &opts, &conn_callbacks, io, &c);
         if (rc != NT_OK)
             push_event(io, NC_IO_CLOSED, cmd->generation, NULL, 0, rc);
         else
@@ -162,11 +163,8 @@ static void run_command(void *data)
         drop_current(io, cmd->flush);
         break;
     case CMD_STOP:
-        io->stopping = TRUE;
-        drop_current(io, FALSE);
-        /* Closed connections finish on the loop; stop once the last
-         * on_closed has run (or now when there is none). */
-        nt_loop_defer(io->loop, stop_loop, io->loop);
+        /* What is still open is closed by worker_main's drain. */
+        nt_loop_stop(io->loop);
         break;
     }
     command_free(cmd);
@@ -176,10 +174,11 @@ static void worker_main(void *arg)
 {
     NcIo *io = arg;
     nt_loop_run(io->loop);
-    /* A connection closed just before the stop may still owe its
-     * on_closed; a few quick iterations let it finish and free. */
-    for (int i = 0; i < 10; i++)
-        nt_loop_run_once(io->loop, 1);
+    /* Close whatever is left and wait until it is gone: the current
+     * connection and any closed just before (a QUIT on its way) write what
+     * they have queued, within their linger time; a connect still
+     * resolving or racing is cancelled. */
+    nt_loop_drain(io->loop);
 }
 
 static void post(NcIo *io, Command *cmd)
@@ -190,6 +189,12 @@ static void post(NcIo *io, Command *cmd)
 }
 
 /* ---- main context --------------------------------------------------- */
+
+static void name_open_handle(nt_handle *h, void *data)
+{
+    g_critical("natter network thread: a %s handle was still open at exit",
+               nt_handle_type_name(nt_handle_get_type(h)));
+}
 
 /* A source with no fd and no prepare/check: only its ready time, which the
  * worker sets, makes it dispatch. */
@@ -237,10 +242,10 @@ NcIo *nc_io_new(GMainContext *context, NcIoCallback callback, gpointer user_data
     g_source_set_callback(io->source, dispatch_events, io, NULL);
     g_source_set_name(io->source, "natter network events");
     g_source_attach(io->source, context ? context : g_main_context_get_thread_default());
-    if (nt_thread_start(&io->thread, worker_main, io) != NT_OK) {
+    if (nt_thread_start(worker_main, io, &io->thread) != NT_OK) {
         g_source_destroy(io->source);
         g_source_unref(io->source);
-        nt_loop_free(io->loop);
+        nt_loop_close(io->loop); /* no handle was opened: it cannot be busy */
         g_mutex_clear(&io->lock);
         g_free(io);
         return NULL;
@@ -256,7 +261,10 @@ void nc_io_free(NcIo *io)
     cmd->kind = CMD_STOP;
     post(io, cmd);
     nt_thread_join(io->thread);
-    nt_loop_free(io->loop);
+    /* The loop is freed here, not by the worker: until now this thread
+     * could still post to it. */
+    if (nt_loop_close(io->loop) != NT_OK)
+        nt_loop_walk(io->loop, name_open_handle, NULL);
     g_mutex_lock(&io->lock);
     g_source_destroy(io->source);
     g_source_unref(io->source);

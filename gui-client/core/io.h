@@ -3,10 +3,14 @@
  *
  * libnatter's nt_loop and nt_conn run on a worker thread; the main
  * context only posts commands to it (nt_loop_post) and receives events
- * back in batches from a GSource attached to its GMainContext.  So name
- * resolution, a connect to a dead address and a slow peer never stall
- * the window.  Each connect gets a generation number, and events carry
- * it, so a late event of an abandoned connection is told apart. */
+ * back in batches from a GSource attached to its GMainContext.  So the
+ * window's thread never does network I/O, and a flood reaches it at most
+ * NC_IO_BATCH lines per dispatch.  (Name lookups no longer need the
+ * thread: nt_conn_connect resolves on libnatter's own resolver threads.
+ * The loop is not embedded in the GMainContext because only the epoll
+ * backend can be, not poll or WSAPoll.)  Each connect gets a generation
+ * number, and events carry it, so a late event of an abandoned
+ * connection is told apart. */
 #ifndef NC_IO_H
 #define NC_IO_H
 
@@ -40,8 +44,11 @@ typedef struct _NcIo NcIo;
 NcIo *nc_io_new(GMainContext *context, NcIoCallback callback, gpointer user_data);
 
 /**
- * Stop the worker thread and free.  No callback runs after this returns,
- * even for events already queued.  NULL is accepted.
+ * Stop the worker thread and free.  A connection still open, or closed
+ * with flush just before, first writes what it has queued (for at most
+ * a couple of seconds), so a QUIT sent just before leaves.  No callback
+ * runs after this returns, even for events already queued.  NULL is
+ * accepted.
  */
 void nc_io_free(NcIo *io);
 

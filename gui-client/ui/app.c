@@ -394,10 +394,12 @@ static void na_app_shutdown(GApplication *app)
     NaApp *self = NA_APP(app);
     for (guint i = 0; i < self->clients->len; i++)
         nc_client_disconnect(self->clients->pdata[i], _("natter closed"));
-    /* Give the QUITs a moment to leave before the worker threads stop. */
-    gint64 end = g_get_monotonic_time() + 200 * 1000;
-    while (self->clients->len && g_get_monotonic_time() < end)
-        g_main_context_iteration(NULL, FALSE);
+    /* The windows hold the clients too: once they are gone, dropping ours
+     * below frees each client, and freeing one waits until its QUIT has
+     * left (nc_io_free()). */
+    GList *windows;
+    while ((windows = gtk_application_get_windows(GTK_APPLICATION(app))))
+        gtk_window_destroy(windows->data);
     G_APPLICATION_CLASS(na_app_parent_class)->shutdown(app);
     g_ptr_array_set_size(self->clients, 0);
     if (self->local)

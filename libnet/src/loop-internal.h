@@ -134,6 +134,8 @@ struct nt_loop {
     uint64_t timer_seq;
 
     nt__task *defer_head, *defer_tail;
+    nt__task *task_cache; /* spent nodes for nt_loop_defer() to reuse */
+    size_t task_cache_len;
 
     nt_mutex *post_lock;
     nt__task *post_head, *post_tail;

@@ -476,9 +476,16 @@ int nt_loop_defer(nt_loop *loop, nt_task_cb cb, void *data)
 {
     if (!loop || !cb)
         return NT_EINVAL;
-    nt__task *t = task_new(cb, data);
-    if (!t)
+    nt__task *t = loop->task_cache;
+    if (t) {
+        loop->task_cache = t->next;
+        loop->task_cache_len--;
+        t->cb = cb;
+        t->data = data;
+        t->next = NULL;
+    } else if (!(t = task_new(cb, data))) {
         return NT_ENOMEM;
+    }
     if (loop->defer_tail)
         loop->defer_tail->next = t;
     else
@@ -487,12 +494,23 @@ int nt_loop_defer(nt_loop *loop, nt_task_cb cb, void *data)
     return NT_OK;
 }
 
-static void run_task_list(nt__task *t)
+/* Spent task nodes are kept for reuse (up to TASK_CACHE_MAX): a busy
+ * loop defers a flush per connection per iteration, and a malloc/free pair
+ * for each was a measurable share of a small message's cost. */
+#define TASK_CACHE_MAX 1024
+
+static void run_task_list(nt_loop *loop, nt__task *t)
 {
     while (t) {
         nt__task *next = t->next;
         t->cb(t->data);
-        free(t);
+        if (loop->task_cache_len < TASK_CACHE_MAX) {
+            t->next = loop->task_cache;
+            loop->task_cache = t;
+            loop->task_cache_len++;
+        } else {
+            free(t);
+        }
         t = next;
     }
 }
@@ -502,7 +520,7 @@ static void run_deferred(nt_loop *loop)
     /* Tasks deferred by these tasks run in the next iteration. */
     nt__task *list = loop->defer_head;
     loop->defer_head = loop->defer_tail = NULL;
-    run_task_list(list);
+    run_task_list(loop, list);
 }
 
 static void wake(nt_loop *loop)
@@ -550,7 +568,7 @@ static void on_wake(nt_watch *w, int events, void *data)
     nt__task *list = loop->post_head;
     loop->post_head = loop->post_tail = NULL;
     nt_mutex_unlock(loop->post_lock);
-    run_task_list(list);
+    run_task_list(loop, list);
 }
 
 void nt_loop_stop(nt_loop *loop)
@@ -636,6 +654,11 @@ static void loop_destroy(nt_loop *loop)
         free(loop->wake_watch);
     }
     free(loop->heap);
+    while (loop->task_cache) {
+        nt__task *t = loop->task_cache;
+        loop->task_cache = t->next;
+        free(t);
+    }
     if (loop->wake[0] != NT_INVALID_OS_SOCK)
         nt__sys_close(loop->wake[0]);
     if (loop->wake[1] != NT_INVALID_OS_SOCK)
@@ -685,15 +708,21 @@ int nt_loop_drain(nt_loop *loop)
 {
     if (!loop)
         return NT_EINVAL;
+    /* A stop asked for before or during the drain is kept for the next
+     * nt_loop_run(); here it would only turn every wait into a spin. */
+    int stopped = 0, rc = NT_OK;
     for (;;) {
+        stopped |= atomic_exchange(&loop->stop, 0);
         /* Again every iteration: a callback may open new handles. */
         nt_loop_walk(loop, close_for_drain, NULL);
         if (!drain_pending(loop))
-            return NT_OK;
-        int rc = nt_loop_run_once(loop, -1);
-        if (rc != NT_OK)
-            return rc;
+            break;
+        if ((rc = nt_loop_run_once(loop, -1)) != NT_OK)
+            break;
     }
+    if (stopped)
+        atomic_store(&loop->stop, 1);
+    return rc;
 }
 
 const char *nt_loop_backend(const nt_loop *loop)

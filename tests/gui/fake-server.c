@@ -10,7 +10,7 @@ void fake_start(FakeServer *fake)
     memset(fake, 0, sizeof *fake);
     nt_addr any;
     nt_addr_loopback(NT_AF_INET, 0, &any);
-    g_assert_cmpint(nt_socket_create_server(&fake->listener, &any, NT_BACKLOG_DEFAULT), ==, NT_OK);
+    g_assert_cmpint(nt_socket_create_server(&any, NT_BACKLOG_DEFAULT, &fake->listener), ==, NT_OK);
     nt_socket_getsockname(fake->listener, &fake->addr);
     nt_socket_settimeout(fake->listener, 0.005);
     fake->in = g_string_new(NULL);

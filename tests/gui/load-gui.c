@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 
     nt_addr any;
     nt_addr_loopback(NT_AF_INET, 0, &any);
-    if (nt_socket_create_server(&listener, &any, NT_BACKLOG_DEFAULT) != NT_OK)
+    if (nt_socket_create_server(&any, NT_BACKLOG_DEFAULT, &listener) != NT_OK)
         return 1;
     nt_socket_getsockname(listener, &server_addr);
     GThread *srv = g_thread_new("fake-server", server_thread, NULL);

@@ -2,10 +2,13 @@
 /* The client state machine against a scripted server on a real loopback
  * socket: registration with CAP, nick in use, PING, a reset in the middle
  * of registration, the server's ERROR, a dead link found by ping timeout,
- * reconnect with rejoin, and a connect to a closed port. */
+ * reconnect with rejoin, a connect to a closed port, and what freeing a
+ * client does to its connection (QUIT still leaves; a slow name lookup
+ * is not waited for). */
 #include "client.h"
 #include "fake-server.h"
 #include "helpers.h"
+#include "resolve-internal.h" /* nt__resolve_set_delay_ms */
 
 #include <natter/error.h>
 #include <string.h>
@@ -310,6 +313,40 @@ static void test_unknown_host(void)
     g_object_unref(c);
 }
 
+static void test_quit_leaves_when_freed(void)
+{
+    /* An application quitting disconnects and frees the client at once:
+     * the QUIT must reach the server all the same, then the close. */
+    fake_start(&fake);
+    NcClient *c = new_client("leaver");
+    nc_client_connect(c);
+    CU_ASSERT_FATAL(register_as(c, "leaver"));
+    nc_client_disconnect(c, "see you");
+    g_object_unref(c);
+    CU_ASSERT(expect("QUIT :see you"));
+    CU_ASSERT(fake_wait_eof(&fake, 3000));
+    fake_stop(&fake);
+}
+
+static void test_free_during_slow_lookup(void)
+{
+    /* A name that takes seconds to resolve: freeing the client cancels
+     * the lookup instead of waiting for it (it runs on libnatter's
+     * resolver threads, not on the client's). */
+    fake_start(&fake);
+    nt__resolve_set_delay_ms(3000);
+    NcClient *c = nc_client_new("localhost", fake.addr.port, "slow", NULL, NULL);
+    nc_client_set_reconnect(c, FALSE);
+    nc_client_connect(c);
+    fake_pump(100); /* the lookup is under way on a resolver thread */
+    CU_ASSERT_EQUAL(nc_client_get_state(c), NC_STATE_CONNECTING);
+    gint64 t0 = g_get_monotonic_time();
+    g_object_unref(c);
+    CU_ASSERT((g_get_monotonic_time() - t0) / 1000 < 1000);
+    nt__resolve_set_delay_ms(0);
+    fake_stop(&fake);
+}
+
 static void test_backoff(void)
 {
     CU_ASSERT_EQUAL(nc_backoff_delay(0, 1000, 60000, 0.999999), 999);
@@ -332,6 +369,8 @@ static CU_TestInfo tests[] = {
     {"ping timeout finds a dead link", test_ping_timeout},
     {"refused connect does not block", test_refused_does_not_block},
     {"unknown host is reported", test_unknown_host},
+    {"QUIT leaves when the client is freed at once", test_quit_leaves_when_freed},
+    {"freeing does not wait for a slow lookup", test_free_during_slow_lookup},
     {"backoff grows with jitter", test_backoff},
     CU_TEST_INFO_NULL,
 };

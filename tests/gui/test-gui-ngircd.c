@@ -44,7 +44,7 @@ static guint16 free_port(void)
     nt_addr any, got;
     nt_socket *s = NULL;
     nt_addr_loopback(NT_AF_INET, 0, &any);
-    g_assert_cmpint(nt_socket_create_server(&s, &any, NT_BACKLOG_DEFAULT), ==, NT_OK);
+    g_assert_cmpint(nt_socket_create_server(&any, NT_BACKLOG_DEFAULT, &s), ==, NT_OK);
     nt_socket_getsockname(s, &got);
     nt_socket_close(s);
     return got.port;
@@ -78,7 +78,7 @@ static char *write_config(const char *dir, guint16 listen_port)
 static gboolean port_open(guint16 p)
 {
     nt_socket *s = NULL;
-    if (nt_socket_create_connection(&s, "127.0.0.1", p, 0.2) != NT_OK)
+    if (nt_socket_create_connection("127.0.0.1", p, 0.2, &s) != NT_OK)
         return FALSE;
     nt_socket_close(s);
     return TRUE;
@@ -99,7 +99,7 @@ static gboolean peer_connect(FakeServer *peer, const char *nick)
 {
     memset(peer, 0, sizeof *peer);
     peer->in = g_string_new(NULL);
-    if (nt_socket_create_connection(&peer->conn, "127.0.0.1", port, 2.0) != NT_OK)
+    if (nt_socket_create_connection("127.0.0.1", port, 2.0, &peer->conn) != NT_OK)
         return FALSE;
     nt_socket_settimeout(peer->conn, 0.005);
     fake_send(peer, "NICK %s", nick);

@@ -198,7 +198,8 @@ NT_API void nt_conn_close(nt_conn *c);
 
 /**
  * End now, dropping queued output (counted in bytes_unsent);
- * on_closed(NT_ECLOSED) follows from the loop.  Also cuts short an
+ * on_closed(NT_ECLOSED) follows from the loop (NT_ECANCELED for a
+ * connection still connecting).  Also cuts short an
  * nt_conn_close() that is lingering.  NULL is accepted.
  */
 NT_API void nt_conn_abort(nt_conn *c);
@@ -245,7 +246,7 @@ NT_API int nt_listener_addr(const nt_listener *l, nt_addr *out);
 
 /**
  * Stop listening at once (the port is free when this returns) and close
- * the listener.
+ * the listener.  NULL is accepted.
  * @param cb close callback, or NULL
  */
 NT_API void nt_listener_close(nt_listener *l, nt_close_cb cb);

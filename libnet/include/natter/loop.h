@@ -24,7 +24,10 @@
  * wsapoll) picks another where the platform has it.
  *
  * Every function except nt_loop_post() and nt_loop_stop() must be called
- * on the loop's own thread.  Misuse that can be detected (NULL handles, a
+ * on the loop's own thread: the one running it.  A loop may be created on
+ * one thread, run on another and closed on a third, as long as one thread
+ * at a time uses it and the hand-over is synchronised (a thread join, a
+ * mutex).  Misuse that can be detected (NULL handles, a
  * handle used after its close began) returns NT_EINVAL and never crashes.
  */
 #ifndef NATTER_LOOP_H
@@ -69,7 +72,7 @@ typedef void (*nt_close_cb)(void *data);
 /** Called by nt_loop_walk() for each open handle. */
 typedef void (*nt_walk_cb)(nt_handle *h, void *data);
 
-/** Counters of a loop, from nt_loop_stats(). */
+/** Counters of a loop, from nt_loop_get_stats(). */
 typedef struct nt_loop_stats {
     uint64_t handles;       /**< handles open or closing (the user's, not
                                  the ones handles make for themselves) */
@@ -111,9 +114,10 @@ NT_API int nt_loop_close(nt_loop *loop);
  * Close every open handle (connections write what they have queued first,
  * within their linger time) and run the loop until all of them are gone and
  * no task is left; their callbacks (on_closed, close callbacks) run as
- * usual.  Then nt_loop_close() succeeds, unless a callback opened new
- * handles (drain again) or the signal module still watches this loop
- * (nt_signal_unwatch_all()).
+ * usual, and handles opened by those callbacks are closed too.  Then
+ * nt_loop_close() succeeds, unless the signal module still watches this
+ * loop (nt_signal_unwatch_all()).  nt_loop_stop() does not cut a drain
+ * short: the request is kept for the next nt_loop_run().
  * @return NT_OK, NT_EINVAL, or a backend error
  */
 NT_API int nt_loop_drain(nt_loop *loop);
@@ -236,7 +240,7 @@ NT_API int nt_watch_events(const nt_watch *w);
 /**
  * Stop watching at once, and close the watcher (not the socket).  Close the
  * watcher before closing its socket: a closed descriptor's number may
- * already belong to a new socket.
+ * already belong to a new socket.  NULL is accepted.
  * @param cb close callback, or NULL
  */
 NT_API void nt_watch_close(nt_watch *w, nt_close_cb cb);
@@ -267,7 +271,7 @@ NT_API void nt_timer_stop(nt_timer *t);
 NT_API int nt_timer_active(const nt_timer *t);
 
 /**
- * Stop and close a timer.
+ * Stop and close a timer.  NULL is accepted.
  * @param cb close callback, or NULL
  */
 NT_API void nt_timer_close(nt_timer *t, nt_close_cb cb);

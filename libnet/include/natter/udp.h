@@ -47,7 +47,7 @@ NT_API int nt_udp_addr(const nt_udp *u, nt_addr *out);
 NT_API nt_socket *nt_udp_socket(const nt_udp *u);
 
 /**
- * Close the socket at once and close the endpoint.
+ * Close the socket at once and close the endpoint.  NULL is accepted.
  * @param cb close callback, or NULL
  */
 NT_API void nt_udp_close(nt_udp *u, nt_close_cb cb);
