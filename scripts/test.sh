@@ -65,7 +65,7 @@ meson_part() {
 # valgrind_part: memcheck, once, over the server's suites in the native
 # tree (configured and built here when the native part has not run): the
 # protocol core's (suite 'server') and the live ones over real sockets
-# ('natterd').  Only the compiled suites: a script test under --wrapper
+# ('natterd'), and libnatter's handle, resolve and connect suites.  Only the compiled suites: a script test under --wrapper
 # would put bash under valgrind, not natterd.  Any memory error or
 # definite leak fails its suite; timeouts are stretched tenfold.
 valgrind_part() {
@@ -88,9 +88,12 @@ valgrind_part() {
   [ -x "$py" ] || py=python3
   mapfile -t tests < <(meson introspect --tests "$dir" | "$py" -c '
 import json, sys
+# the handle lifetime, resolver and Happy Eyeballs suites too: threads,
+# close callbacks and cancellation are where memory errors would hide
+lifetime = ("handle", "resolve", "connect")
 for t in json.load(sys.stdin):
-    if any(s.split(":")[-1] in ("server", "natterd") for s in t["suite"]) \
-            and not t["cmd"][0].endswith(".sh"):
+    if (any(s.split(":")[-1] in ("server", "natterd") for s in t["suite"])
+            or t["name"] in lifetime) and not t["cmd"][0].endswith(".sh"):
         print(t["name"])')
   if [ ${#tests[@]} -eq 0 ]; then
     echo "FAILED: valgrind found no server suites in $dir"
@@ -117,7 +120,7 @@ for t in json.load(sys.stdin):
 # The native suites' cross-OS tests run the Windows build's programs
 # under wine when it exists (and say SKIP when it does not).
 export NATTER_WIN_BUILD=$BUILD_ROOT/win32
-export NATTER_WIN_PEER=$BUILD_ROOT/win32/tests/peer.exe
+export NATTER_WIN_PEER=$BUILD_ROOT/win32/tests/libnet/peer.exe
 
 for part in "${PARTS[@]}"; do
   case "$part" in

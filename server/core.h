@@ -30,6 +30,8 @@
 #define SRV_PREFIX_MAX (SRV_NICKLEN_MAX + 1 + SRV_USERLEN + 1 + SRV_HOST_MAX)
 
 typedef struct srv_server srv_server;
+/** Called after a new configuration is installed (srv_server_on_config()). */
+typedef void (*srv_config_fn)(void *ctx, srv_server *s);
 typedef struct srv_client srv_client;
 typedef struct srv_channel srv_channel;
 typedef struct srv_membership srv_membership;
@@ -146,6 +148,8 @@ struct srv_server {
     void *clock_ctx;
     srv_log_fn log;
     void *log_ctx;
+    srv_config_fn on_config; /* the network layer's, after a new config */
+    void *on_config_ctx;
 
     uint64_t now_ms;
     uint64_t next_tick_ms;

@@ -33,11 +33,11 @@ void srv_cmd_oper(srv_client *c, const srv_msg *msg)
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
         /* The log (the admin's) may say which; the client is not told. */
         if (op)
-            srv_server_log(s, SRV_LOG_WARNING, "failed OPER as %s from %s!%s@%s", op->name,
-                           c->nick, c->user, c->host);
+            srv_server_log(s, SRV_LOG_WARNING, "failed OPER as %s from %s!%s@%s", op->name, c->nick,
+                           c->user, c->host);
         else
-            srv_server_log(s, SRV_LOG_WARNING, "failed OPER (no such oper) from %s!%s@%s",
-                           c->nick, c->user, c->host);
+            srv_server_log(s, SRV_LOG_WARNING, "failed OPER (no such oper) from %s!%s@%s", c->nick,
+                           c->user, c->host);
         return;
     }
     if (!c->oper) {

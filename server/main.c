@@ -132,6 +132,8 @@ static int parse_args(int argc, char **argv, options *o)
 static void on_terminate(void *data)
 {
     daemon_state *d = data;
+    if (!d->net)
+        return; /* a stop request that came in during stop_daemon() */
     srv_logf(SRV_LOG_INFO, "shutting down");
     srv_net_shutdown(d->net, "Server shutting down");
 }
@@ -144,6 +146,38 @@ static void on_reload(void *data)
         srv_logf(SRV_LOG_ERROR, "reload failed, keeping the old configuration: %s", err);
     else
         srv_logf(SRV_LOG_INFO, "configuration reloaded");
+}
+
+static void log_open_handle(nt_handle *h, void *data)
+{
+    (void)data;
+    srv_logf(SRV_LOG_ERROR, "  still open: %s%s", nt_handle_type_name(nt_handle_get_type(h)),
+             nt_handle_is_closing(h) ? " (closing)" : "");
+}
+
+/* The end of the process: the network layer closes its handles, the
+ * drain runs their last callbacks (and a late stop request), and then the
+ * loop must close.  A loop that refuses (NT_EBUSY) still has a handle that
+ * natterd forgot: that is a bug, so it is reported, never ignored.
+ * @return NT_OK, or why the loop could not be closed */
+static int stop_daemon(daemon_state *d)
+{
+    srv_service_stopping();
+    nt_signal_unwatch_all();
+    srv_net_free(d->net);
+    d->net = NULL;
+    int rc = nt_loop_drain(d->loop);
+    srv_server_free(d->server);
+    d->server = NULL;
+    if (rc == NT_OK)
+        rc = nt_loop_close(d->loop);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "cannot close the event loop: %s", nt_strerror(rc));
+        nt_loop_walk(d->loop, log_open_handle, NULL);
+        return rc;
+    }
+    d->loop = NULL;
+    return NT_OK;
 }
 
 static void print_config(const srv_config *cfg)
@@ -191,12 +225,17 @@ static int natterd_main(int argc, char **argv)
     rc = nt_loop_new(&d.loop);
     if (rc != NT_OK) {
         srv_logf(SRV_LOG_ERROR, "cannot create the event loop: %s", nt_strerror(rc));
+        srv_config_free(&cfg);
+        srv_log_close();
         return 1;
     }
     d.server = srv_server_new(&cfg);
     d.net = d.server ? srv_net_new(d.loop, d.server) : NULL;
     if (!d.net) {
         srv_logf(SRV_LOG_ERROR, "out of memory");
+        srv_config_free(&cfg);
+        stop_daemon(&d);
+        srv_log_close();
         return 1;
     }
     srv_server_set_log(d.server, srv_log_write, NULL);
@@ -217,9 +256,8 @@ static int natterd_main(int argc, char **argv)
     srv_config_free(&cfg);
     if (opened == 0 || (wanted && opened < wanted)) {
         srv_logf(SRV_LOG_ERROR, "not all listening addresses could be opened");
-        srv_net_free(d.net);
-        srv_server_free(d.server);
-        nt_loop_free(d.loop);
+        stop_daemon(&d);
+        srv_log_close();
         return 1;
     }
 
@@ -234,13 +272,10 @@ static int natterd_main(int argc, char **argv)
     if (rc != NT_OK)
         srv_logf(SRV_LOG_ERROR, "event loop failed: %s", nt_strerror(rc));
 
-    nt_signal_unwatch_all();
-    srv_net_free(d.net);
-    srv_server_free(d.server);
-    nt_loop_free(d.loop);
+    int closed = stop_daemon(&d);
     srv_logf(SRV_LOG_INFO, "stopped");
     srv_log_close();
-    return rc == NT_OK ? 0 : 1;
+    return rc == NT_OK && closed == NT_OK ? 0 : 1;
 }
 
 int main(int argc, char **argv)

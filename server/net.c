@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* natterd's network layer.  Each accepted socket becomes an nt_conn framing
  * lines for the core; the core's replies are shared buffers queued on the
- * connection without copying.  A connection whose queue is still over the
- * core's SendQ after the loop has written what the socket takes is
- * dropped (check_sendq). */
+ * connection without copying.  The SendQ is the connection's sendq_limit:
+ * libnatter closes a connection with NT_ESENDQ when more than that is still
+ * queued after a write the socket cut short, and on_closed tells the core.
+ *
+ * Every handle here (listeners, the tick timer, each connection and its
+ * flood-pause timer) ends through its close call; nothing of ours is
+ * referenced by a callback that may still run, so the process ends with
+ * srv_net_free(), nt_loop_drain() and an nt_loop_close() that succeeds. */
 #include "net.h"
 
 #include "client.h"
@@ -11,8 +16,8 @@
 
 #include <natter/clock.h>
 #include <natter/conn.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* Flood pauses and the core's timeouts are checked at least this often. */
 #define TICK_MAX_MS 1000
@@ -23,10 +28,9 @@
  * channel's fan-out costs about half as much CPU (docs/performance.md). */
 #define OUTPUT_COALESCE_MS 40
 
-/* A connection's queue is held to the SendQ after each loop iteration has
- * written what the socket takes (see check_sendq); within one iteration
- * it may pass it by this much before nt_conn drops it outright. */
-#define SENDQ_BURST_MAX (4u * 1024u * 1024u)
+/* How long a closing connection may take to write its last lines (the
+ * ERROR line, the shutdown's goodbye) before it is cut off. */
+#define CLOSE_LINGER_MS 2000
 
 typedef struct net_client net_client;
 
@@ -35,20 +39,27 @@ struct srv_net {
     srv_server *server;
     nt_listener **listeners;
     size_t nlisteners;
-    nt_timer *tick;
-    net_client *clients; /* every open connection, for shutdown */
-    int shutting_down;
+    nt_timer *tick;      /* NULL once closed */
+    net_client *clients; /* every open connection */
+    int shutting_down;   /* the loop stops when the last client has gone */
 };
 
 struct net_client {
-    srv_net *net;
-    nt_conn *conn;
+    srv_net *net;       /* NULL once srv_net_free() let go of it */
+    nt_conn *conn;      /* NULL once on_closed() ran */
     srv_client *client; /* NULL once the core has closed it */
     nt_timer *resume;   /* end of a flood pause */
     net_client *prev, *next;
-    int sendq_check; /* check_sendq() is deferred: nc must outlive it */
-    int freed;       /* on_closed() ran while it was */
 };
+
+static void link_client(net_client *nc)
+{
+    srv_net *net = nc->net;
+    nc->next = net->clients;
+    if (net->clients)
+        net->clients->prev = nc;
+    net->clients = nc;
+}
 
 static void unlink_client(net_client *nc)
 {
@@ -75,8 +86,9 @@ static void t_close(void *ctx, const char *reason)
     net_client *nc = ctx;
     nc->client = NULL;
     srv_logf(SRV_LOG_DEBUG, "closing connection: %s", reason ? reason : "");
+    /* The core has queued its ERROR line: write it, then close. */
     if (nc->conn)
-        nt_conn_close_after_flush(nc->conn);
+        nt_conn_close(nc->conn);
 }
 
 static void t_pause(void *ctx, uint64_t until_ms)
@@ -97,7 +109,7 @@ static void on_resume(nt_timer *t, void *data)
 {
     net_client *nc = data;
     (void)t;
-    if (nc->conn)
+    if (nc->conn && nc->client)
         nt_conn_resume_reading(nc->conn);
 }
 
@@ -118,120 +130,106 @@ static void on_frame_error(nt_conn *c, size_t len, void *data)
         srv_client_line_too_long(nc->client);
 }
 
-/* The SendQ is judged once the loop has written what the socket takes.
- * Everything sent in one iteration is queued before it is written, so a
- * burst (one read's worth of lines fanned out to a channel) may pass the
- * SendQ for a client that reads perfectly well; only what is still
- * queued after the write (the kernel's buffers are full) counts.  The
- * write is a task nt_conn deferred when the burst began, so this task,
- * deferred later, runs after it. */
-static void check_sendq(void *data)
+/* Tell the core how its client's connection ended.  A SendQ close dropped
+ * the queue the peer was not reading: the core's ERROR line cannot reach
+ * it any more, but the QUIT to its peers says "SendQ exceeded". */
+static void tell_core(net_client *nc, int reason)
 {
-    net_client *nc = data;
-    nc->sendq_check = 0;
-    if (nc->freed) {
-        free(nc);
-        return;
-    }
-    if (!nc->conn || nt_conn_queued(nc->conn) <= srv_server_config(nc->net->server)->sendq)
-        return;
-    /* Drop the queue (the peer is not reading it), then tell the core:
-     * its ERROR line can no longer be written, the QUIT to peers is. */
-    nt_conn_close(nc->conn);
-    if (nc->client)
-        srv_client_error(nc->client, "SendQ exceeded");
+    srv_client *client = nc->client;
+    nc->client = NULL;
+    if (reason == NT_ESENDQ)
+        srv_client_error(client, "SendQ exceeded");
+    else
+        srv_client_gone(client, reason);
 }
 
-static void on_high_water(nt_conn *c, void *data)
+static void log_unsent(nt_conn *c, int reason)
 {
-    net_client *nc = data;
-    if (!nc->sendq_check && nt_loop_defer(nt_conn_loop(c), check_sendq, nc) == NT_OK)
-        nc->sendq_check = 1;
+    nt_conn_stats st;
+    if (reason == NT_EUNSENT && nt_conn_get_stats(c, &st) == NT_OK)
+        srv_logf(SRV_LOG_DEBUG, "connection closed with %llu bytes unsent",
+                 (unsigned long long)st.bytes_unsent);
 }
 
+/* The connection's last callback: it and everything of nc go now.  The
+ * flood-pause timer closes without a close callback, so nothing refers
+ * to nc once this returns. */
 static void on_closed(nt_conn *c, int reason, void *data)
 {
     net_client *nc = data;
-    (void)c;
+    log_unsent(c, reason);
     nc->conn = NULL; /* freed when this returns: the core must not send */
-    if (nc->client) {
-        srv_client *client = nc->client;
-        if (reason == NT_ESENDQ)
-            srv_client_error(client, "SendQ exceeded");
-        else
-            srv_client_gone(client, reason);
-        nc->client = NULL;
+    if (nc->client)
+        tell_core(nc, reason);
+    nt_timer_close(nc->resume, NULL);
+    srv_net *net = nc->net;
+    if (net) {
+        unlink_client(nc);
+        if (net->shutting_down && !net->clients)
+            nt_loop_stop(net->loop);
     }
-    nt_timer_free(nc->resume);
-    unlink_client(nc);
-    if (nc->sendq_check)
-        nc->freed = 1; /* check_sendq() frees it */
-    else
-        free(nc);
+    free(nc);
 }
 
 static const nt_conn_callbacks conn_callbacks = {
-    NULL, on_message, on_frame_error, on_high_water, NULL, on_closed,
+    .on_message = on_message,
+    .on_frame_error = on_frame_error,
+    .on_closed = on_closed,
 };
+
+static void conn_options(const srv_net *net, nt_conn_options *opt)
+{
+    size_t sendq = srv_server_config(net->server)->sendq;
+    nt_conn_options_init(opt);
+    opt->framing = NT_FRAME_LINE;
+    opt->max_message = srv_server_max_line(net->server);
+    /* The SendQ is judged by libnatter after each write the socket cut
+     * short, so a burst that one loop iteration queues (one read's worth
+     * of lines fanned out to a channel) does not count against a client
+     * that reads perfectly well; only what the kernel would not take. */
+    opt->sendq_limit = sendq;
+    opt->linger_ms = CLOSE_LINGER_MS;
+    /* A member of a busy channel gets its lines in one write per
+     * OUTPUT_COALESCE_MS instead of one per loop iteration: most of the
+     * cost of a fan-out is the write calls, not the bytes.  A held burst
+     * stays below half the SendQ, so that holding it does not by itself
+     * bring a slow but reading client near the limit. */
+    opt->coalesce_ms = OUTPUT_COALESCE_MS;
+    if (opt->coalesce_bytes > sendq / 2)
+        opt->coalesce_bytes = sendq / 2;
+}
+
+/* The core wants the bare host: "192.0.2.1", "2001:db8::1", "fe80::1%2"
+ * (an unnamed UNIX peer has none: it is "unknown"). */
+static void peer_host(const nt_addr *peer, char *host, size_t size)
+{
+    if (nt_addr_format_host(peer, host, size) <= 0)
+        snprintf(host, size, "unknown");
+}
 
 static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
 {
     srv_net *net = data;
     (void)l;
-    if (net->shutting_down) {
-        nt_socket_close(s);
-        return;
-    }
-    const srv_config *cfg = srv_server_config(net->server);
     nt_socket_set_option(s, NT_OPT_NODELAY, 1);
-
     char host[NT_ADDRSTRLEN];
-    nt_addr ip = *peer;
-    ip.port = 0;
-    if (nt_addr_format(&ip, host, sizeof host) < 0)
-        strcpy(host, "unknown");
-    else if (ip.family == NT_AF_INET || ip.family == NT_AF_INET6) {
-        /* The core wants the bare address: drop ":0" and v6 brackets. */
-        char *colon = strrchr(host, ':');
-        if (colon)
-            *colon = '\0';
-        if (host[0] == '[') {
-            size_t n = strlen(host);
-            memmove(host, host + 1, n);
-            host[n - 2] = '\0';
-        }
-    }
+    peer_host(peer, host, sizeof host);
 
     net_client *nc = calloc(1, sizeof *nc);
-    if (!nc) {
+    if (!nc || nt_timer_new(net->loop, on_resume, nc, &nc->resume) != NT_OK) {
+        free(nc);
         nt_socket_close(s);
         return;
     }
     nc->net = net;
     nt_conn_options opt;
-    nt_conn_options_init(&opt);
-    opt.framing = NT_FRAME_LINE;
-    opt.max_message = srv_server_max_line(net->server);
-    /* Every time the queue passes the SendQ, check_sendq() looks again
-     * after the write; the hard limit only bounds one iteration's burst. */
-    opt.hard_limit = cfg->sendq + SENDQ_BURST_MAX;
-    opt.high_water = cfg->sendq;
-    opt.low_water = cfg->sendq;
-    opt.linger_ms = 2000;
-    /* A member of a busy channel gets its lines in one write per
-     * OUTPUT_COALESCE_MS instead of one per loop iteration: most of the
-     * cost of a fan-out is the write calls, not the bytes. */
-    opt.coalesce_ms = OUTPUT_COALESCE_MS;
-    if (nt_timer_new(net->loop, &nc->resume, on_resume, nc) != NT_OK ||
-        nt_conn_new(net->loop, &nc->conn, s, &opt, &conn_callbacks, nc) != NT_OK) {
-        nt_timer_free(nc->resume);
+    conn_options(net, &opt);
+    if (nt_conn_new(net->loop, s, &opt, &conn_callbacks, nc, &nc->conn) != NT_OK) {
+        nt_timer_close(nc->resume, NULL);
         free(nc);
         return; /* nt_conn_new closed the socket */
     }
-    nc->next = net->clients;
-    if (net->clients)
-        net->clients->prev = nc;
-    net->clients = nc;
+    link_client(nc);
     /* NULL: refused (limits) and already closed through t_close. */
     nc->client = srv_client_new(net->server, &transport, nc, host);
 }
@@ -256,6 +254,8 @@ static void on_tick(nt_timer *t, void *data)
     schedule_tick(net);
 }
 
+static void on_config(void *ctx, srv_server *s);
+
 srv_net *srv_net_new(nt_loop *loop, srv_server *server)
 {
     srv_net *net = calloc(1, sizeof *net);
@@ -263,10 +263,11 @@ srv_net *srv_net_new(nt_loop *loop, srv_server *server)
         return NULL;
     net->loop = loop;
     net->server = server;
-    if (nt_timer_new(loop, &net->tick, on_tick, net) != NT_OK) {
+    if (nt_timer_new(loop, on_tick, net, &net->tick) != NT_OK) {
         free(net);
         return NULL;
     }
+    srv_server_on_config(server, on_config, net);
     schedule_tick(net);
     return net;
 }
@@ -284,7 +285,7 @@ int srv_net_listen(srv_net *net, const char *address)
         return NT_ENOMEM;
     net->listeners = grown;
     nt_listener *l;
-    rc = nt_listener_new(net->loop, &l, &addr, NT_BACKLOG_DEFAULT, on_accept, net);
+    rc = nt_listener_new(net->loop, &addr, NT_BACKLOG_DEFAULT, on_accept, net, &l);
     if (rc != NT_OK) {
         srv_logf(SRV_LOG_ERROR, "listen %s: %s", address, nt_strerror(rc));
         return rc;
@@ -313,7 +314,9 @@ size_t srv_net_queued_bytes(const srv_net *net, size_t *largest)
 {
     size_t total = 0, most = 0;
     for (const net_client *nc = net->clients; nc; nc = nc->next) {
-        size_t q = nc->conn ? nt_conn_queued(nc->conn) : 0;
+        nt_conn_stats st;
+        size_t q =
+            nc->conn && nt_conn_get_stats(nc->conn, &st) == NT_OK ? (size_t)st.bytes_queued : 0;
         total += q;
         if (q > most)
             most = q;
@@ -323,14 +326,29 @@ size_t srv_net_queued_bytes(const srv_net *net, size_t *largest)
     return total;
 }
 
-static void stop_when_drained(nt_timer *t, void *data)
+/* The port is free when nt_listener_close() returns, and no accept
+ * callback runs after it. */
+/* A reloaded configuration (REHASH, SIGHUP): the SendQ lives in each open
+ * connection, so it is applied there; new connections read it anyway. */
+static void on_config(void *ctx, srv_server *s)
 {
-    srv_net *net = data;
-    if (!net->clients) {
-        nt_loop_stop(net->loop);
-        return;
-    }
-    nt_timer_start(t, 10, 0);
+    srv_net *net = ctx;
+    size_t sendq = srv_server_config(s)->sendq;
+    for (net_client *nc = net->clients; nc; nc = nc->next)
+        nt_conn_set_sendq_limit(nc->conn, sendq);
+}
+
+static void close_listeners(srv_net *net)
+{
+    for (size_t i = 0; i < net->nlisteners; i++)
+        nt_listener_close(net->listeners[i], NULL);
+    net->nlisteners = 0;
+}
+
+static void close_tick(srv_net *net)
+{
+    nt_timer_close(net->tick, NULL);
+    net->tick = NULL;
 }
 
 void srv_net_shutdown(srv_net *net, const char *reason)
@@ -338,25 +356,35 @@ void srv_net_shutdown(srv_net *net, const char *reason)
     if (net->shutting_down)
         return;
     net->shutting_down = 1;
-    for (size_t i = 0; i < net->nlisteners; i++)
-        nt_listener_free(net->listeners[i]);
-    net->nlisteners = 0;
+    close_listeners(net);
+    close_tick(net);
+    /* The core sends each client its ERROR line and closes it (t_close):
+     * each connection writes what it has queued, within its linger, and
+     * the last one's on_closed() stops the loop. */
     srv_server_shutdown(net->server, reason);
-    /* Each connection closes once its ERROR line is written (or after its
-     * linger); the loop stops when the last one has gone. */
-    nt_timer_stop(net->tick);
-    nt_timer_free(net->tick);
-    nt_timer_new(net->loop, &net->tick, stop_when_drained, net);
-    nt_timer_start(net->tick, 0, 0);
+    if (!net->clients)
+        nt_loop_stop(net->loop);
 }
 
 void srv_net_free(srv_net *net)
 {
     if (!net)
         return;
-    for (size_t i = 0; i < net->nlisteners; i++)
-        nt_listener_free(net->listeners[i]);
+    close_listeners(net);
+    if (net->tick)
+        close_tick(net);
+    srv_server_on_config(net->server, NULL, NULL);
+    /* A connection still open here (the loop failed, or was never run to
+     * the end of a shutdown) is cut off: its on_closed() comes when the
+     * loop is drained, and by then it refers neither to net nor to the
+     * core, which is freed with its clients after this. */
+    while (net->clients) {
+        net_client *nc = net->clients;
+        unlink_client(nc);
+        nc->net = NULL;
+        nc->client = NULL;
+        nt_conn_abort(nc->conn);
+    }
     free(net->listeners);
-    nt_timer_free(net->tick);
     free(net);
 }

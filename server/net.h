@@ -42,12 +42,18 @@ int srv_net_listener_addr(const srv_net *net, size_t i, nt_addr *out);
 size_t srv_net_queued_bytes(const srv_net *net, size_t *largest);
 
 /**
- * Say goodbye to every client (ERROR reason) and stop listening; the loop
- * stops once the goodbyes are written (or after a short linger).
+ * Stop listening and say goodbye to every client (ERROR reason); each
+ * connection closes once its goodbye is written (or after a short
+ * linger), and nt_loop_run() returns when the last one has gone.
  */
 void srv_net_shutdown(srv_net *net, const char *reason);
 
-/** Free the layer (after the loop has stopped). */
+/**
+ * Close every handle of the layer and free it (after the loop has
+ * stopped).  A connection still open is cut off without telling the core;
+ * its end runs on the loop later, so drain the loop (nt_loop_drain())
+ * before nt_loop_close().  The server may be freed once this returns.
+ */
 void srv_net_free(srv_net *net);
 
 #endif

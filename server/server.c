@@ -290,7 +290,15 @@ int srv_server_apply_config(srv_server *s, const srv_config *cfg)
     srv_config_free(&s->cfg);
     s->cfg = copy;
     load_motd(s);
+    if (s->on_config)
+        s->on_config(s->on_config_ctx, s);
     return 0;
+}
+
+void srv_server_on_config(srv_server *s, srv_config_fn fn, void *ctx)
+{
+    s->on_config = fn;
+    s->on_config_ctx = ctx;
 }
 
 int srv_server_rehash(srv_server *s, char *err, size_t errsize)

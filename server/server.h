@@ -58,6 +58,13 @@ uint64_t srv_server_next_tick(const srv_server *s);
 void srv_server_shutdown(srv_server *s, const char *reason);
 
 /**
+ * Be told when a new configuration is installed (REHASH, SIGHUP), so that
+ * the network layer can apply what lives in the connections (the SendQ).
+ * One listener; NULL removes it.
+ */
+void srv_server_on_config(srv_server *s, srv_config_fn fn, void *ctx);
+
+/**
  * Install a new configuration (REHASH, SIGHUP): names, limits, opers, the
  * MOTD.  Clients and channels stay; new limits apply to what happens next.
  * @return 0, or -1 when out of memory (the old configuration stays)

@@ -25,6 +25,8 @@ void srv_service_running(nt_loop *loop, nt_task_cb stop, void *data)
     (void)data;
 }
 
+void srv_service_stopping(void) {}
+
 const char *srv_service_usage(void)
 {
     return "";

@@ -34,6 +34,13 @@ const char *srv_service_log_path(void);
  */
 void srv_service_running(nt_loop *loop, nt_task_cb stop, void *data);
 
+/**
+ * Stop posting stop requests to the loop given to srv_service_running():
+ * call before that loop is closed (a request from the service manager
+ * arrives on another thread, and must not reach a freed loop).
+ */
+void srv_service_stopping(void);
+
 /** Help text lines for the service options ("" where there are none). */
 const char *srv_service_usage(void);
 

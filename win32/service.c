@@ -20,6 +20,9 @@ static int service_mode;
 static srv_main_fn service_run;
 static int service_argc;
 static char **service_argv;
+/* Where stop requests go; guarded by stop_lock, because the control
+ * handler runs on the service manager's thread. */
+static SRWLOCK stop_lock = SRWLOCK_INIT;
 static nt_loop *stop_loop;
 static nt_task_cb stop_cb;
 static void *stop_data;
@@ -43,8 +46,10 @@ static DWORD WINAPI control_handler(DWORD control, DWORD type, LPVOID data, LPVO
     (void)ctx;
     if (control == SERVICE_CONTROL_STOP || control == SERVICE_CONTROL_SHUTDOWN) {
         report(SERVICE_STOP_PENDING, NO_ERROR);
+        AcquireSRWLockExclusive(&stop_lock);
         if (stop_loop && stop_cb)
             nt_loop_post(stop_loop, stop_cb, stop_data);
+        ReleaseSRWLockExclusive(&stop_lock);
         return NO_ERROR;
     }
     return control == SERVICE_CONTROL_INTERROGATE ? NO_ERROR : ERROR_CALL_NOT_IMPLEMENTED;
@@ -182,10 +187,19 @@ void srv_service_running(nt_loop *loop, nt_task_cb stop, void *data)
 {
     if (!service_mode)
         return;
+    AcquireSRWLockExclusive(&stop_lock);
     stop_loop = loop;
     stop_cb = stop;
     stop_data = data;
+    ReleaseSRWLockExclusive(&stop_lock);
     report(SERVICE_RUNNING, NO_ERROR);
+}
+
+void srv_service_stopping(void)
+{
+    AcquireSRWLockExclusive(&stop_lock);
+    stop_loop = NULL;
+    ReleaseSRWLockExclusive(&stop_lock);
 }
 
 const char *srv_service_usage(void)

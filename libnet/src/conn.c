@@ -455,6 +455,14 @@ static void do_read(nt_conn *c)
     }
 }
 
+int nt_conn_set_sendq_limit(nt_conn *c, size_t limit)
+{
+    if (!c)
+        return NT_EINVAL;
+    c->opt.sendq_limit = limit;
+    return NT_OK;
+}
+
 void nt_conn_pause_reading(nt_conn *c)
 {
     if (!c || c->read_paused || c->state == NT__CLOSED)

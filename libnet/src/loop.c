@@ -179,7 +179,9 @@ void nt__handle_queue_close(nt_handle *h)
 {
     if (h->flags & NT__H_QUEUED)
         return;
-    h->flags |= NT__H_QUEUED | NT__H_CLOSING;
+    /* Not marked closing: a lookup whose answer waits here is not closing
+     * in its owner's eyes (and may still be cancelled). */
+    h->flags |= NT__H_QUEUED;
     nt_loop *loop = h->loop;
     h->next_closing = NULL;
     if (loop->closing_tail)

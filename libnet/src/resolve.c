@@ -26,6 +26,7 @@ struct nt_resolve {
     nt_resolve_cb cb; /* NULL once cancelled silently */
     job *job;         /* while a worker has it (under the pool lock) */
     int status;
+    int called; /* the callback has begun: too late to cancel */
     nt_addr addrs[NT_RESOLVE_MAX];
     size_t count;
 };
@@ -49,7 +50,7 @@ static struct {
     nt_mutex *lock;
     nt__cond *work;
     job *head, *tail;
-    unsigned threads, idle;
+    unsigned queued, threads, idle;
 } pool;
 
 static atomic_uint delay_ms;
@@ -78,6 +79,7 @@ static void resolve_finalize(nt_handle *h)
 {
     nt_resolve *r = (nt_resolve *)h;
     r->base.loop->resolving--;
+    r->called = 1;
     if (r->cb)
         r->cb(r, r->status, r->status == NT_OK ? r->addrs : NULL, r->count, r->base.data);
 }
@@ -88,7 +90,6 @@ static void deliver(nt_resolve *r, int status, const nt_addr *addrs, size_t coun
     r->count = status == NT_OK ? count : 0;
     if (r->count)
         memcpy(r->addrs, addrs, r->count * sizeof *addrs);
-    nt__handle_begin_close(&r->base, NULL);
     nt__handle_queue_close(&r->base);
 }
 
@@ -135,6 +136,7 @@ static void worker(void *arg)
             }
         }
         job *j = pool.head;
+        pool.queued--;
         pool.head = j->next;
         if (!pool.head)
             pool.tail = NULL;
@@ -171,18 +173,22 @@ static int submit(job *j)
     else
         pool.head = j;
     pool.tail = j;
+    pool.queued++;
     int rc = NT_OK;
-    if (pool.idle > 0) {
+    if (pool.idle > 0)
         nt__cond_signal(pool.work);
-    } else if (pool.threads < NT_RESOLVE_THREADS) {
+    /* An idle worker counts as idle until it wakes: start another thread
+     * while more jobs wait than there are idle workers to take them. */
+    if (pool.queued > pool.idle && pool.threads < NT_RESOLVE_THREADS) {
         rc = nt__thread_start_detached(worker, NULL);
         if (rc == NT_OK)
             pool.threads++;
         else if (pool.threads > 0)
-            rc = NT_OK; /* a busy worker will get to it */
+            rc = NT_OK; /* a running worker will get to it */
     }
     if (rc != NT_OK) {
         pool.head = pool.tail = NULL; /* no thread at all: the only job */
+        pool.queued = 0;
     }
     nt_mutex_unlock(pool.lock);
     return rc;
@@ -249,12 +255,21 @@ static void detach_job(nt_resolve *r)
     nt_mutex_unlock(pool.lock);
 }
 
-void nt_resolve_cancel(nt_resolve *r)
+/* Until its callback begins, a lookup can be cancelled, even when its
+ * answer is already waiting for the close phase: the answer is replaced. */
+static void cancel(nt_resolve *r, nt_close_cb cb)
 {
-    if (!r || nt__handle_closing(&r->base))
+    nt__handle_begin_close(&r->base, cb);
+    if (r->called)
         return;
     detach_job(r);
     deliver(r, NT_ECANCELED, NULL, 0);
+}
+
+void nt_resolve_cancel(nt_resolve *r)
+{
+    if (r)
+        cancel(r, NULL);
 }
 
 void nt__resolve_cancel_silently(nt_resolve *r)
@@ -262,21 +277,12 @@ void nt__resolve_cancel_silently(nt_resolve *r)
     if (!r)
         return;
     r->cb = NULL;
-    if (!nt__handle_closing(&r->base)) {
-        detach_job(r);
-        deliver(r, NT_ECANCELED, NULL, 0);
-    }
+    cancel(r, NULL);
 }
 
 void nt__resolve_close_handle(nt_handle *h, nt_close_cb cb)
 {
-    nt__handle_begin_close(h, cb);
-    /* begin_close marked it closing: cancel by hand. */
-    nt_resolve *r = (nt_resolve *)h;
-    if (!(h->flags & NT__H_QUEUED)) {
-        detach_job(r);
-        deliver(r, NT_ECANCELED, NULL, 0);
-    }
+    cancel((nt_resolve *)h, cb);
 }
 
 nt_handle *nt_resolve_handle(nt_resolve *r)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz the address parser: anything parses or is refused, and whatever
- * parses prints back to text that parses to the same address. */
+ * parses prints back to text that parses to the same address, and prints
+ * its host alone too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (nt_addr_format(&a, out, sizeof out) < 0)
             abort();
         if (nt_addr_parse(out, &b) != NT_OK || !nt_addr_equal(&a, &b))
+            abort();
+        if (nt_addr_format_host(&a, out, sizeof out) < 0)
             abort();
     }
     char host[64];

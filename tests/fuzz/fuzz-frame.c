@@ -12,10 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_LEN 64
 
 /* A digest of every message and framing error, in order. */
-static uint64_t run(int mode, const uint8_t *data, size_t size, size_t chunk, int direct)
+static uint64_t run(nt_frame_mode mode, const uint8_t *data, size_t size, size_t chunk, int direct)
 {
     nt_framer *f;
-    if (nt_framer_new(&f, mode, MAX_LEN) != NT_OK)
+    if (nt_framer_new(mode, MAX_LEN, &f) != NT_OK)
         abort();
     uint64_t digest = 1469598103934665603u;
     size_t off = 0;
@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    int mode = (data[0] & 1) ? NT_FRAME_U32 : NT_FRAME_LINE;
+    nt_frame_mode mode = (data[0] & 1) ? NT_FRAME_U32 : NT_FRAME_LINE;
     size_t chunk = (size_t)(data[1] % 17) + 1;
     data += 2;
     size -= 2;

@@ -55,12 +55,12 @@ int nt_test_wait_until(int (*cond)(void *ctx), void *ctx, unsigned timeout_ms)
     }
 }
 
-nt_socket *nt_test_listener(int family, nt_addr *addr)
+nt_socket *nt_test_listener(nt_family family, nt_addr *addr)
 {
     nt_socket *s = NULL;
     nt_addr any;
     CU_ASSERT_FATAL(nt_addr_loopback(family, 0, &any) == NT_OK);
-    int rc = nt_socket_create_server(&s, &any, NT_BACKLOG_DEFAULT);
+    int rc = nt_socket_create_server(&any, NT_BACKLOG_DEFAULT, &s);
     if (rc != NT_OK)
         fprintf(stderr, "listener: %s\n", nt_strerror(rc));
     CU_ASSERT_FATAL(rc == NT_OK);
@@ -68,11 +68,11 @@ nt_socket *nt_test_listener(int family, nt_addr *addr)
     return s;
 }
 
-void nt_test_tcp_pair(int family, nt_socket **client, nt_socket **server)
+void nt_test_tcp_pair(nt_family family, nt_socket **client, nt_socket **server)
 {
     nt_addr addr;
     nt_socket *l = nt_test_listener(family, &addr);
-    CU_ASSERT_FATAL(nt_socket_new(client, family, NT_SOCK_STREAM, 0) == NT_OK);
+    CU_ASSERT_FATAL(nt_socket_new(family, NT_SOCK_STREAM, 0, client) == NT_OK);
     CU_ASSERT_FATAL(nt_socket_connect(*client, &addr) == NT_OK);
     CU_ASSERT_FATAL(nt_socket_settimeout(l, 5.0) == NT_OK);
     CU_ASSERT_FATAL(nt_socket_accept(l, server, NULL) == NT_OK);
@@ -94,7 +94,7 @@ int nt_test_have_ipv6(void)
     nt_socket *s = NULL;
     nt_addr a;
     if (nt_addr_loopback(NT_AF_INET6, 0, &a) != NT_OK ||
-        nt_socket_new(&s, NT_AF_INET6, NT_SOCK_STREAM, 0) != NT_OK)
+        nt_socket_new(NT_AF_INET6, NT_SOCK_STREAM, 0, &s) != NT_OK)
         return 0;
     int ok = nt_socket_bind(s, &a) == NT_OK;
     nt_socket_close(s);
@@ -163,4 +163,60 @@ void nt_test_note(const char *fmt, ...)
     printf(" ");
     va_end(ap);
     fflush(stdout);
+}
+
+struct handle_census {
+    unsigned open;
+    unsigned closing;
+};
+
+static void count_handle(nt_handle *h, void *data)
+{
+    struct handle_census *census = data;
+    if (nt_handle_is_closing(h))
+        census->closing++;
+    else
+        census->open++;
+}
+
+static void report_handle(nt_handle *h, void *data)
+{
+    (void)data;
+    printf("\n    still open: a %s handle%s\n", nt_handle_type_name(nt_handle_get_type(h)),
+           nt_handle_is_closing(h) ? " (closing)" : "");
+}
+
+/* Longer than a closing connection's default linger (5 s). */
+#define CLOSE_WAIT_MS 10000
+
+/* Run the loop while something the test closed is still on its way out:
+ * closing handles, or (once nothing is open) close callbacks and tasks,
+ * for which nt_loop_timeout() says 0.  An open handle is not waited for:
+ * nothing will close it. */
+static void run_until_closed(nt_loop *loop)
+{
+    uint64_t deadline = nt_clock_ms() + CLOSE_WAIT_MS;
+    while (nt_clock_ms() < deadline) {
+        struct handle_census census = {0, 0};
+        nt_loop_walk(loop, count_handle, &census);
+        int leaving = census.closing > 0 || (census.open == 0 && nt_loop_timeout(loop) == 0);
+        if (!leaving || nt_loop_run_once(loop, 10) != NT_OK)
+            return;
+    }
+}
+
+int nt_test_loop_close(struct nt_loop *loop)
+{
+    run_until_closed(loop);
+    int rc = nt_loop_close(loop);
+    if (rc != NT_OK) {
+        printf("\n    nt_loop_close: %s\n", nt_err_name(rc));
+        nt_loop_walk(loop, report_handle, NULL);
+        fflush(stdout);
+        /* Clean up after the leak so that later tests start from nothing. */
+        nt_loop_drain(loop);
+        if (nt_loop_close(loop) != NT_OK)
+            printf("\n    the loop could not be freed even after nt_loop_drain()\n");
+    }
+    return rc;
 }

@@ -6,7 +6,7 @@
 
 #include <CUnit/CUnit.h>
 #include <natter/clock.h>
-#include <natter/buf.h> /* NT__PRINTF_LIKE */
+#include <natter/buf.h> /* NT_PRINTF_LIKE */
 #include <natter/net.h>
 
 /* Register the NULL-terminated tests as one suite named name and run it in
@@ -26,10 +26,10 @@ int nt_test_wait_until(int (*cond)(void *ctx), void *ctx, unsigned timeout_ms);
 
 /* A loopback TCP listener on an OS-chosen port (family NT_AF_INET or
  * NT_AF_INET6); *addr receives its address.  Asserts on failure. */
-nt_socket *nt_test_listener(int family, nt_addr *addr);
+nt_socket *nt_test_listener(nt_family family, nt_addr *addr);
 
 /* A connected pair of loopback TCP stream sockets (both blocking). */
-void nt_test_tcp_pair(int family, nt_socket **client, nt_socket **server);
+void nt_test_tcp_pair(nt_family family, nt_socket **client, nt_socket **server);
 
 /* True when this is the Windows build (whatever runs it: wine or Windows). */
 int nt_test_windows_build(void);
@@ -70,8 +70,16 @@ void nt_test_report_rc(const char *file, int line, const char *expr, long long g
 struct nt_loop;
 int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx, unsigned timeout_ms);
 
+/* The end of every test that made a loop: run it until the handles the test
+ * closed are gone (their close callbacks run from the loop; a connection
+ * may flush for its linger time), then nt_loop_close().  A handle left open
+ * is a leak: it is listed, and the loop is drained and freed anyway so the
+ * next test starts clean.  Returns what the first nt_loop_close() said, for
+ * the caller to assert: NT_TEST_RC(nt_test_loop_close(loop), NT_OK). */
+int nt_test_loop_close(struct nt_loop *loop);
+
 /* Put a test's scale (connections, messages...) on the output, so a run
  * under wine that uses fewer says so. */
-void nt_test_note(const char *fmt, ...) NT__PRINTF_LIKE(1, 2);
+void nt_test_note(const char *fmt, ...) NT_PRINTF_LIKE(1, 2);
 
 #endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Cross-OS test: the peer program (tests/peer.c) built for Linux and for
+# Cross-OS test: the peer program (tests/libnet/peer.c) built for Linux and for
 # Windows faces itself over loopback, in both directions and with both
 # close kinds (orderly and SO_LINGER {1,0} reset), plus an echo.
 #
@@ -137,7 +137,7 @@ for mode in echo close reset; do
 done
 
 if [ -z "$win" ]; then
-  echo "SKIP: cross-OS part: NATTER_WIN_PEER is not set (point it at peer.exe from the mingw cross build, e.g. NATTER_WIN_PEER=build-win/tests/peer.exe)"
+  echo "SKIP: cross-OS part: NATTER_WIN_PEER is not set (point it at peer.exe from the mingw cross build, e.g. NATTER_WIN_PEER=build-win/tests/libnet/peer.exe)"
 elif [ ! -f "$win" ]; then
   echo "FAIL cross-OS part: NATTER_WIN_PEER=$win does not exist"
   failed=$((failed + 1))

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A tiny peer for the cross-OS test (tests/interop.sh), built natively and
+/* A tiny peer for the cross-OS test (tests/libnet/interop.sh), built natively and
  * for Windows from the same source, so a Linux program and a Windows
  * program (under wine) can face each other over loopback:
  *
@@ -61,7 +61,7 @@ static int serve(const char *mode)
     nt_addr lo, bound;
     nt_socket *l = NULL, *c = NULL;
     nt_addr_loopback(NT_AF_INET, 0, &lo);
-    int rc = nt_socket_create_server(&l, &lo, 1);
+    int rc = nt_socket_create_server(&lo, 1, &l);
     if (rc != NT_OK)
         return fail("listen", rc);
     rc = nt_socket_getsockname(l, &bound);
@@ -112,7 +112,7 @@ static int connect_to(const char *port_text)
         return 2;
     }
     nt_socket *s = NULL;
-    int rc = nt_socket_create_connection(&s, "127.0.0.1", (uint16_t)port, WAIT_SECONDS);
+    int rc = nt_socket_create_connection("127.0.0.1", (uint16_t)port, WAIT_SECONDS, &s);
     if (rc != NT_OK)
         return fail("connect", rc);
     nt_socket_settimeout(s, WAIT_SECONDS);

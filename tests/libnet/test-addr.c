@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Addresses as values: the text form parses and prints the same on every
  * platform, bad text is refused (never half-parsed), host:port splitting
- * for command lines, and name resolution through the system resolver. */
+ * for command lines, and blocking name resolution through the system resolver. */
 #include "helpers.h"
 
 #include <stdio.h>
@@ -125,7 +125,7 @@ static void test_parse_rejects(void)
         "[fe80::1%eth0]:80", /* scopes are numeric: no interface lookup */
         "[fe80::1%2x]:80",
         "[::g]:80",
-        "localhost:80", /* names need nt_resolve() */
+        "localhost:80", /* names need nt_getaddrinfo() */
         "garbage",
         ":80",
         ":",
@@ -172,6 +172,40 @@ static void test_format(void)
     int n = nt_addr_format(&a, buf, sizeof buf);
     CU_ASSERT(n > 0 && n < NT_ADDRSTRLEN);
     CU_ASSERT_STRING_EQUAL(buf, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe%4294967295]:65535");
+}
+
+static void check_format_host(const char *text, const char *want_host)
+{
+    nt_addr a;
+    char buf[NT_ADDRSTRLEN];
+    CU_ASSERT_EQUAL_FATAL(nt_addr_parse(text, &a), NT_OK);
+    CU_ASSERT_EQUAL(nt_addr_format_host(&a, buf, sizeof buf), (int)strlen(want_host));
+    CU_ASSERT_STRING_EQUAL(buf, want_host);
+}
+
+/* The host alone, as a host name field or a log line wants it: no port,
+ * no brackets, the IPv6 scope kept. */
+static void test_format_host(void)
+{
+    check_format_host("10.0.0.1:8080", "10.0.0.1");
+    check_format_host("[::1]:6667", "::1");
+    check_format_host("[2001:DB8:0:0:0:0:0:42]:443", "2001:db8::42");
+    check_format_host("[fe80::1%2]:80", "fe80::1%2");
+    check_format_host("unix:/tmp/x", "/tmp/x");
+
+    nt_addr a;
+    char buf[NT_ADDRSTRLEN];
+    CU_ASSERT_EQUAL_FATAL(nt_addr_parse("10.0.0.1:8080", &a), NT_OK);
+    /* Exactly enough room, then one byte short. */
+    CU_ASSERT_EQUAL(nt_addr_format_host(&a, buf, 9), 8);
+    CU_ASSERT_STRING_EQUAL(buf, "10.0.0.1");
+    CU_ASSERT_EQUAL(nt_addr_format_host(&a, buf, 8), NT_ENOBUFS);
+    CU_ASSERT_EQUAL(nt_addr_format_host(&a, buf, 0), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_addr_format_host(&a, NULL, sizeof buf), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_addr_format_host(NULL, buf, sizeof buf), NT_EINVAL);
+    nt_addr empty;
+    memset(&empty, 0, sizeof empty);
+    CU_ASSERT_EQUAL(nt_addr_format_host(&empty, buf, sizeof buf), NT_EINVAL);
 }
 
 static void test_from_ip_any_loopback(void)
@@ -273,13 +307,13 @@ static int is_loopback(const nt_addr *a)
     return 0;
 }
 
-static void test_resolve_localhost(void)
+static void test_getaddrinfo_localhost(void)
 {
     nt_addr out[8];
     char buf[NT_ADDRSTRLEN];
-    int n = nt_resolve("localhost", 6667, NT_AF_UNSPEC, NT_SOCK_STREAM, out, 8);
+    int n = nt_getaddrinfo("localhost", 6667, NT_AF_UNSPEC, NT_SOCK_STREAM, out, 8);
     if (n < 0)
-        printf("\n    resolve localhost: %s\n", nt_err_name(n));
+        printf("\n    getaddrinfo localhost: %s\n", nt_err_name(n));
     CU_ASSERT_FATAL(n >= 1);
     for (int i = 0; i < n; i++) {
         CU_ASSERT(nt_addr_format(&out[i], buf, sizeof buf) > 0);
@@ -291,52 +325,53 @@ static void test_resolve_localhost(void)
             CU_ASSERT(!nt_addr_equal(&out[i], &out[j]));
     }
 
-    n = nt_resolve("localhost", 1, NT_AF_INET, 0, out, 8);
+    n = nt_getaddrinfo("localhost", 1, NT_AF_INET, 0, out, 8);
     CU_ASSERT_FATAL(n >= 1);
     for (int i = 0; i < n; i++) {
         CU_ASSERT_EQUAL(out[i].family, NT_AF_INET);
         CU_ASSERT(is_loopback(&out[i]));
     }
     /* A capacity of one stores one. */
-    CU_ASSERT_EQUAL(nt_resolve("localhost", 1, NT_AF_UNSPEC, 0, out, 1), 1);
+    CU_ASSERT_EQUAL(nt_getaddrinfo("localhost", 1, NT_AF_UNSPEC, 0, out, 1), 1);
 }
 
-static void test_resolve_numeric_and_wildcard(void)
+static void test_getaddrinfo_numeric_and_wildcard(void)
 {
     nt_addr out[4], want;
-    CU_ASSERT_EQUAL(nt_resolve("127.0.0.1", 80, NT_AF_UNSPEC, NT_SOCK_STREAM, out, 4), 1);
+    CU_ASSERT_EQUAL(nt_getaddrinfo("127.0.0.1", 80, NT_AF_UNSPEC, NT_SOCK_STREAM, out, 4), 1);
     CU_ASSERT_EQUAL_FATAL(nt_addr_parse("127.0.0.1:80", &want), NT_OK);
     CU_ASSERT(nt_addr_equal(&out[0], &want));
 
-    CU_ASSERT_EQUAL(nt_resolve("::1", 80, NT_AF_INET6, NT_SOCK_DGRAM, out, 4), 1);
+    CU_ASSERT_EQUAL(nt_getaddrinfo("::1", 80, NT_AF_INET6, NT_SOCK_DGRAM, out, 4), 1);
     CU_ASSERT_EQUAL_FATAL(nt_addr_parse("[::1]:80", &want), NT_OK);
     CU_ASSERT(nt_addr_equal(&out[0], &want));
 
     /* NULL host: the wildcard address, as a server binds to. */
-    CU_ASSERT_EQUAL(nt_resolve(NULL, 7, NT_AF_INET, NT_SOCK_STREAM, out, 4), 1);
+    CU_ASSERT_EQUAL(nt_getaddrinfo(NULL, 7, NT_AF_INET, NT_SOCK_STREAM, out, 4), 1);
     CU_ASSERT_EQUAL_FATAL(nt_addr_any(NT_AF_INET, 7, &want), NT_OK);
     CU_ASSERT(nt_addr_equal(&out[0], &want));
 
     /* An IPv4 literal asked for as IPv6 does not resolve. */
-    int rc = nt_resolve("127.0.0.1", 80, NT_AF_INET6, 0, out, 4);
+    int rc = nt_getaddrinfo("127.0.0.1", 80, NT_AF_INET6, 0, out, 4);
     CU_ASSERT(rc < 0);
 }
 
-static void test_resolve_errors(void)
+static void test_getaddrinfo_errors(void)
 {
     nt_addr out[4];
     /* .invalid is reserved (RFC 6761): it never resolves anywhere. */
-    int rc = nt_resolve("no-such-host.natter.invalid", 80, NT_AF_UNSPEC, NT_SOCK_STREAM, out, 4);
+    int rc =
+        nt_getaddrinfo("no-such-host.natter.invalid", 80, NT_AF_UNSPEC, NT_SOCK_STREAM, out, 4);
     if (rc == NT_ENAMETEMP) {
         nt_test_skip("the resolver here cannot reach a DNS server "
                      "(NT_ENAMETEMP): NT_ENONAME not checked");
     } else {
         CU_ASSERT_EQUAL(rc, NT_ENONAME);
     }
-    CU_ASSERT_EQUAL(nt_resolve("localhost", 80, NT_AF_UNSPEC, 0, NULL, 4), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_resolve("localhost", 80, NT_AF_UNSPEC, 0, out, 0), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_resolve("localhost", 80, NT_AF_UNIX, 0, out, 4), NT_EAFNOSUPPORT);
-    CU_ASSERT_EQUAL(nt_resolve("localhost", 80, 99, 0, out, 4), NT_EAFNOSUPPORT);
+    CU_ASSERT_EQUAL(nt_getaddrinfo("localhost", 80, NT_AF_UNSPEC, 0, NULL, 4), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_getaddrinfo("localhost", 80, NT_AF_UNSPEC, 0, out, 0), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_getaddrinfo("localhost", 80, NT_AF_UNIX, 0, out, 4), NT_EAFNOSUPPORT);
+    CU_ASSERT_EQUAL(nt_getaddrinfo("localhost", 80, 99, 0, out, 4), NT_EAFNOSUPPORT);
 }
 
 static void test_equal(void)
@@ -377,11 +412,12 @@ static const CU_TestInfo tests[] = {
     {"parse and print unix:", test_parse_unix},
     {"parse rejects bad text", test_parse_rejects},
     {"format: buffer sizes and bad addresses", test_format},
+    {"format_host: host only, no brackets, scope kept", test_format_host},
     {"from_ip, any, loopback", test_from_ip_any_loopback},
     {"split host and port", test_split},
-    {"resolve localhost gives loopback", test_resolve_localhost},
-    {"resolve numeric hosts and the wildcard", test_resolve_numeric_and_wildcard},
-    {"resolve errors", test_resolve_errors},
+    {"getaddrinfo: localhost gives loopback", test_getaddrinfo_localhost},
+    {"getaddrinfo: numeric hosts and the wildcard", test_getaddrinfo_numeric_and_wildcard},
+    {"getaddrinfo errors", test_getaddrinfo_errors},
     {"equal", test_equal},
     CU_TEST_INFO_NULL,
 };

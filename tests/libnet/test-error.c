@@ -109,7 +109,7 @@ static void test_last_os_error(void)
     nt_addr addr;
     nt_socket *l = nt_test_listener(NT_AF_INET, &addr);
     nt_socket *s = NULL;
-    CU_ASSERT_FATAL(nt_socket_new(&s, NT_AF_INET, NT_SOCK_STREAM, 0) == NT_OK);
+    CU_ASSERT_FATAL(nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, 0, &s) == NT_OK);
     int rc = nt_socket_bind(s, &addr); /* the listener holds the port */
     CU_ASSERT(rc == NT_EADDRINUSE || rc == NT_EACCES);
     CU_ASSERT(nt_last_os_error() != 0);

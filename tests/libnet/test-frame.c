@@ -70,7 +70,7 @@ static void want_efr(struct stream *s, size_t len)
     r->nul_ok = 1;
 }
 
-static void drain(nt_framer *f, int mode, struct transcript *t)
+static void drain(nt_framer *f, nt_frame_mode mode, struct transcript *t)
 {
     for (;;) {
         const char *data = NULL;
@@ -163,12 +163,12 @@ static void put(nt_framer *f, enum path how, const char *p, size_t n, struct tra
  * piece (drain_each) or only at the end, as a caller that reads several
  * times before framing would.
  */
-static void run(const struct stream *s, int mode, size_t max_len, const size_t *cuts, size_t ncuts,
-                int drain_each, enum path how, struct transcript *t, size_t *pending)
+static void run(const struct stream *s, nt_frame_mode mode, size_t max_len, const size_t *cuts,
+                size_t ncuts, int drain_each, enum path how, struct transcript *t, size_t *pending)
 {
     nt_framer *f = NULL;
     memset(t, 0, sizeof(*t));
-    if (nt_framer_new(&f, mode, max_len) != NT_OK) {
+    if (nt_framer_new(mode, max_len, &f) != NT_OK) {
         t->error = 1;
         return;
     }
@@ -186,7 +186,7 @@ static void run(const struct stream *s, int mode, size_t max_len, const size_t *
 }
 
 /* Every way of cutting s must give s->want and leave want_pending. */
-static void check_all_cuts(const struct stream *s, int mode, size_t want_pending)
+static void check_all_cuts(const struct stream *s, nt_frame_mode mode, size_t want_pending)
 {
     struct transcript *got = malloc(sizeof(*got));
     size_t *cuts = malloc((s->len + 1) * sizeof(*cuts));
@@ -381,7 +381,7 @@ static void test_u32_sticky(void)
 static void test_line_flood_feed(void)
 {
     nt_framer *f = NULL;
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_LINE, FLOOD_MAX) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_LINE, FLOOD_MAX, &f) == NT_OK);
     static char chunk[65536];
     memset(chunk, 'A', sizeof(chunk));
     size_t max_pending = 0;
@@ -419,7 +419,7 @@ static void test_line_flood_feed(void)
 static void test_line_flood_space(void)
 {
     nt_framer *f = NULL;
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_LINE, FLOOD_MAX) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_LINE, FLOOD_MAX, &f) == NT_OK);
     size_t sent = 0;
     ptrdiff_t max_room = 0;
     size_t max_pending = 0;
@@ -455,7 +455,7 @@ static void test_line_flood_space(void)
 static void test_line_many_space(void)
 {
     nt_framer *f = NULL;
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_LINE, FLOOD_MAX) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_LINE, FLOOD_MAX, &f) == NT_OK);
     static const char pattern[] = "PRIVMSG #c :hi\r\n";
     const size_t plen = sizeof(pattern) - 1;
     size_t stream_at = 0, lines = 0, bad = 0;
@@ -491,7 +491,7 @@ static void test_line_many_space(void)
 static void test_u32_flood(void)
 {
     nt_framer *f = NULL;
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_U32, FLOOD_MAX) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_U32, FLOOD_MAX, &f) == NT_OK);
     unsigned char hdr[4];
     CU_ASSERT_FATAL(nt_frame_u32_header(FLOOD_TOTAL, hdr) == NT_OK);
     CU_ASSERT_FATAL(nt_framer_feed(f, hdr, 4) == NT_OK);
@@ -540,7 +540,7 @@ static void test_line_linear(void)
 {
     const size_t total = 8u * 1024u * 1024u;
     nt_framer *f = NULL;
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_LINE, total) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_LINE, total, &f) == NT_OK);
     CU_ASSERT_FATAL(nt_framer_feed(f, "x\n", 2) == NT_OK);
     const char *d;
     size_t n;
@@ -565,7 +565,7 @@ static void test_line_linear(void)
 static void test_space_commit(void)
 {
     nt_framer *f = NULL;
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_LINE, SMALL_MAX) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_LINE, SMALL_MAX, &f) == NT_OK);
     char *space = NULL;
 
     /* A commit with no space handed out, or more than was handed out. */
@@ -613,7 +613,7 @@ static void test_space_commit(void)
 
     /* Once a long line is taken, its room is offered again even though
      * the next line's start still sits behind it. */
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_LINE, 8192) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_LINE, 8192, &f) == NT_OK);
     static char big[6001];
     memset(big, 'a', sizeof(big));
     big[3000] = '\n';
@@ -634,18 +634,18 @@ static void test_space_commit(void)
 static void test_invalid_args(void)
 {
     nt_framer *f = (nt_framer *)&f; /* must be overwritten with NULL */
-    CU_ASSERT_EQUAL(nt_framer_new(&f, NT_FRAME_LINE, 0), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_LINE, 0, &f), NT_EINVAL);
     CU_ASSERT_PTR_NULL(f);
-    CU_ASSERT_EQUAL(nt_framer_new(&f, NT_FRAME_U32, 0), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_framer_new(&f, NT_FRAME_LINE, (size_t)NT_FRAME_MAX_LIMIT + 1), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_framer_new(&f, NT_FRAME_U32, (size_t)NT_FRAME_MAX_LIMIT + 1), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_framer_new(&f, 0, 16), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_framer_new(&f, 3, 16), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_framer_new(NULL, NT_FRAME_LINE, 16), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_U32, 0, &f), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_LINE, (size_t)NT_FRAME_MAX_LIMIT + 1, &f), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_U32, (size_t)NT_FRAME_MAX_LIMIT + 1, &f), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_NONE, 16, &f), NT_EINVAL); /* nt_conn only */
+    CU_ASSERT_EQUAL(nt_framer_new((nt_frame_mode)3, 16, &f), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_LINE, 16, NULL), NT_EINVAL);
 
-    CU_ASSERT_EQUAL(nt_framer_new(&f, NT_FRAME_U32, NT_FRAME_MAX_LIMIT), NT_OK);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_U32, NT_FRAME_MAX_LIMIT, &f), NT_OK);
     nt_framer_free(f);
-    CU_ASSERT_EQUAL(nt_framer_new(&f, NT_FRAME_LINE, 1), NT_OK);
+    CU_ASSERT_EQUAL(nt_framer_new(NT_FRAME_LINE, 1, &f), NT_OK);
     CU_ASSERT_FATAL(f != NULL);
 
     const char *d;
@@ -693,7 +693,7 @@ static void test_u32_header(void)
     /* Round trip through a framer, at sizes around a read's worth. */
     static const size_t sizes[] = {0, 1, 255, 256, 4095, 4096, 4097, 70000};
     nt_framer *f = NULL;
-    CU_ASSERT_FATAL(nt_framer_new(&f, NT_FRAME_U32, 70000) == NT_OK);
+    CU_ASSERT_FATAL(nt_framer_new(NT_FRAME_U32, 70000, &f) == NT_OK);
     char *payload = malloc(70000);
     CU_ASSERT_FATAL(payload != NULL);
     for (size_t i = 0; i < 70000; i++)

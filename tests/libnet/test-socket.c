@@ -22,10 +22,10 @@
 /* ------------------------------------------------------------------ */
 /* Small tools                                                         */
 
-static nt_socket *new_socket(int family, int type)
+static nt_socket *new_socket(nt_family family, nt_socktype type)
 {
     nt_socket *s = NULL;
-    int rc = nt_socket_new(&s, family, type, 0);
+    int rc = nt_socket_new(family, type, 0, &s);
     NT_TEST_RC(rc, NT_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     return s;
@@ -33,7 +33,7 @@ static nt_socket *new_socket(int family, int type)
 
 /* A loopback address whose port nobody listens on: bind to port 0 to get
  * a free port, then let it go. */
-static void closed_port(int family, nt_addr *out)
+static void closed_port(nt_family family, nt_addr *out)
 {
     nt_socket *s = new_socket(family, NT_SOCK_STREAM);
     nt_addr any;
@@ -95,7 +95,7 @@ static uint8_t *pattern_buffer(size_t len)
 }
 
 /* Which families to run a test on: IPv6 only where ::1 exists. */
-static int family_ok(int family)
+static int family_ok(nt_family family)
 {
     if (family == NT_AF_INET6 && !nt_test_have_ipv6()) {
         nt_test_skip("no IPv6 loopback (::1) on this machine");
@@ -138,12 +138,12 @@ static void check_reset(ptrdiff_t rc, const char *what)
 
 static void test_new_and_getters(void)
 {
-    static const int families[] = {NT_AF_INET, NT_AF_INET6};
-    static const int types[] = {NT_SOCK_STREAM, NT_SOCK_DGRAM};
+    static const nt_family families[] = {NT_AF_INET, NT_AF_INET6};
+    static const nt_socktype types[] = {NT_SOCK_STREAM, NT_SOCK_DGRAM};
     for (size_t f = 0; f < 2; f++) {
         for (size_t t = 0; t < 2; t++) {
             nt_socket *s = NULL;
-            int rc = nt_socket_new(&s, families[f], types[t], 0);
+            int rc = nt_socket_new(families[f], types[t], 0, &s);
             if (families[f] == NT_AF_INET6 && rc == NT_EAFNOSUPPORT)
                 continue; /* no IPv6 stack at all */
             NT_TEST_RC(rc, NT_OK);
@@ -159,10 +159,10 @@ static void test_new_and_getters(void)
     }
     /* The protocol number given at creation is kept. */
     nt_socket *s = NULL;
-    NT_TEST_RC(nt_socket_new(&s, NT_AF_INET, NT_SOCK_STREAM, IPPROTO_TCP), NT_OK);
+    NT_TEST_RC(nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, IPPROTO_TCP, &s), NT_OK);
     NT_TEST_RC(nt_socket_proto(s), IPPROTO_TCP);
     nt_socket_close(s);
-    NT_TEST_RC(nt_socket_new(&s, NT_AF_INET, NT_SOCK_DGRAM, IPPROTO_UDP), NT_OK);
+    NT_TEST_RC(nt_socket_new(NT_AF_INET, NT_SOCK_DGRAM, IPPROTO_UDP, &s), NT_OK);
     NT_TEST_RC(nt_socket_proto(s), IPPROTO_UDP);
     nt_socket_close(s);
 }
@@ -170,16 +170,16 @@ static void test_new_and_getters(void)
 static void test_new_bad_input(void)
 {
     nt_socket *s = (nt_socket *)&s; /* must be reset to NULL on failure */
-    NT_TEST_RC(nt_socket_new(NULL, NT_AF_INET, NT_SOCK_STREAM, 0), NT_EINVAL);
-    NT_TEST_RC(nt_socket_new(&s, NT_AF_UNSPEC, NT_SOCK_STREAM, 0), NT_EAFNOSUPPORT);
+    NT_TEST_RC(nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, 0, NULL), NT_EINVAL);
+    NT_TEST_RC(nt_socket_new(NT_AF_UNSPEC, NT_SOCK_STREAM, 0, &s), NT_EAFNOSUPPORT);
     CU_ASSERT_PTR_NULL(s);
-    NT_TEST_RC(nt_socket_new(&s, 99, NT_SOCK_STREAM, 0), NT_EAFNOSUPPORT);
+    NT_TEST_RC(nt_socket_new((nt_family)99, NT_SOCK_STREAM, 0, &s), NT_EAFNOSUPPORT);
     CU_ASSERT_PTR_NULL(s);
-    NT_TEST_RC(nt_socket_new(&s, NT_AF_INET, 0, 0), NT_EINVAL);
-    NT_TEST_RC(nt_socket_new(&s, NT_AF_INET, 99, 0), NT_EINVAL);
+    NT_TEST_RC(nt_socket_new(NT_AF_INET, (nt_socktype)0, 0, &s), NT_EINVAL);
+    NT_TEST_RC(nt_socket_new(NT_AF_INET, (nt_socktype)99, 0, &s), NT_EINVAL);
     CU_ASSERT_PTR_NULL(s);
     /* A protocol that does not fit the type is the OS's to refuse. */
-    int rc = nt_socket_new(&s, NT_AF_INET, NT_SOCK_STREAM, IPPROTO_UDP);
+    int rc = nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, IPPROTO_UDP, &s);
     CU_ASSERT(rc < 0);
     CU_ASSERT_PTR_NULL(s);
 }
@@ -192,8 +192,9 @@ static void test_null_handle(void)
     int v = 0;
     nt_socket *out = NULL;
     CU_ASSERT_FATAL(nt_addr_loopback(NT_AF_INET, 1, &a) == NT_OK);
-    NT_TEST_RC(nt_socket_family(NULL), NT_EINVAL);
-    NT_TEST_RC(nt_socket_type(NULL), NT_EINVAL);
+    /* The getters return their enums; NULL gives the empty value. */
+    NT_TEST_RC(nt_socket_family(NULL), NT_AF_UNSPEC);
+    NT_TEST_RC(nt_socket_type(NULL), 0);
     NT_TEST_RC(nt_socket_proto(NULL), NT_EINVAL);
     NT_TEST_RC(nt_socket_bind(NULL, &a), NT_EINVAL);
     NT_TEST_RC(nt_socket_listen(NULL, 5), NT_EINVAL);
@@ -222,14 +223,14 @@ static void test_null_handle(void)
     NT_TEST_RC(nt_socket_getsockopt(NULL, SOL_SOCKET, SO_KEEPALIVE, &v, &len), NT_EINVAL);
     NT_TEST_RC(nt_socket_join_group(NULL, &a, 0), NT_EINVAL);
     NT_TEST_RC(nt_socket_leave_group(NULL, &a, 0), NT_EINVAL);
-    NT_TEST_RC(nt_socket_from_fileno(NULL, NT_INVALID_OS_SOCK, NT_AF_INET, NT_SOCK_STREAM),
+    NT_TEST_RC(nt_socket_from_fileno(NT_INVALID_OS_SOCK, NT_AF_INET, NT_SOCK_STREAM, NULL),
                NT_EINVAL);
-    NT_TEST_RC(nt_socket_from_fileno(&out, NT_INVALID_OS_SOCK, NT_AF_INET, NT_SOCK_STREAM),
+    NT_TEST_RC(nt_socket_from_fileno(NT_INVALID_OS_SOCK, NT_AF_INET, NT_SOCK_STREAM, &out),
                NT_EINVAL);
-    NT_TEST_RC(nt_socket_create_connection(NULL, "localhost", 1, 1.0), NT_EINVAL);
-    NT_TEST_RC(nt_socket_create_connection(&out, NULL, 1, 1.0), NT_EINVAL);
-    NT_TEST_RC(nt_socket_create_server(NULL, &a, 1), NT_EINVAL);
-    NT_TEST_RC(nt_socket_create_server(&out, NULL, 1), NT_EINVAL);
+    NT_TEST_RC(nt_socket_create_connection("localhost", 1, 1.0, NULL), NT_EINVAL);
+    NT_TEST_RC(nt_socket_create_connection(NULL, 1, 1.0, &out), NT_EINVAL);
+    NT_TEST_RC(nt_socket_create_server(&a, 1, NULL), NT_EINVAL);
+    NT_TEST_RC(nt_socket_create_server(NULL, 1, &out), NT_EINVAL);
 }
 
 /* Null buffers, NULL addresses and lengths the OS cannot take, on a real
@@ -250,8 +251,8 @@ static void test_bad_arguments(void)
     NT_TEST_RC(nt_socket_accept(c, NULL, NULL), NT_EINVAL);
     NT_TEST_RC(nt_socket_getsockname(c, NULL), NT_EINVAL);
     NT_TEST_RC(nt_socket_getpeername(c, NULL), NT_EINVAL);
-    NT_TEST_RC(nt_socket_shutdown(c, 3), NT_EINVAL);
-    NT_TEST_RC(nt_socket_shutdown(c, -1), NT_EINVAL);
+    NT_TEST_RC(nt_socket_shutdown(c, (nt_shutdown_how)3), NT_EINVAL);
+    NT_TEST_RC(nt_socket_shutdown(c, (nt_shutdown_how)-1), NT_EINVAL);
     NT_TEST_RC(nt_socket_settimeout(c, NAN), NT_EINVAL);
     NT_TEST_RC(nt_socket_wait(c, 0, 1.0), NT_EINVAL);
     NT_TEST_RC(nt_socket_wait(c, NT_EV_READ, NAN), NT_EINVAL);
@@ -302,7 +303,7 @@ static void test_wrong_family(void)
     nt_socket_close(s4);
 
     nt_socket *s6 = NULL;
-    if (nt_socket_new(&s6, NT_AF_INET6, NT_SOCK_STREAM, 0) == NT_OK) {
+    if (nt_socket_new(NT_AF_INET6, NT_SOCK_STREAM, 0, &s6) == NT_OK) {
         nt_addr v4;
         CU_ASSERT_FATAL(nt_addr_loopback(NT_AF_INET, 1, &v4) == NT_OK);
         NT_TEST_RC(nt_socket_bind(s6, &v4), NT_EAFNOSUPPORT);
@@ -321,7 +322,7 @@ static void test_wrong_family(void)
 /* ------------------------------------------------------------------ */
 /* bind, listen, accept, connect, names                                */
 
-static void bind_listen_accept_connect(int family)
+static void bind_listen_accept_connect(nt_family family)
 {
     nt_socket *l = new_socket(family, NT_SOCK_STREAM);
     nt_addr lo, laddr, caddr, peer, name;
@@ -410,7 +411,7 @@ static void test_accept_not_listening(void)
     nt_socket_close(s);
 }
 
-static void connect_refused(int family)
+static void connect_refused(nt_family family)
 {
     nt_addr closed;
     closed_port(family, &closed);
@@ -447,7 +448,7 @@ BOTH_FAMILIES(connect_refused)
 
 /* The Python idiom: a non-blocking connect_ex called until it says the
  * socket is connected. */
-static void nonblocking_connect(int family)
+static void nonblocking_connect(nt_family family)
 {
     nt_addr laddr;
     nt_socket *l = nt_test_listener(family, &laddr);
@@ -477,7 +478,7 @@ BOTH_FAMILIES(nonblocking_connect)
 /* ------------------------------------------------------------------ */
 /* recv and send                                                       */
 
-static void recv_send(int family)
+static void recv_send(nt_family family)
 {
     nt_socket *c, *s;
     nt_test_tcp_pair(family, &c, &s);
@@ -510,7 +511,7 @@ BOTH_FAMILIES(recv_send)
 /* sendall of several MiB, interleaved with a non-blocking reader on the
  * same thread: every byte arrives once and in order, and the counts that
  * sendall reports add up to what the peer received. */
-static void sendall_large(int family)
+static void sendall_large(nt_family family)
 {
     const size_t total = 6 * MIB;
     uint8_t *data = pattern_buffer(total);
@@ -575,7 +576,7 @@ BOTH_FAMILIES(sendall_large)
 /* A pair whose buffers are small, so a peer that does not read stops the
  * sender quickly.  The receive buffer is set on the listener so that the
  * accepted socket (which inherits it) advertises a small window. */
-static void small_buffer_pair(int family, nt_socket **client, nt_socket **server)
+static void small_buffer_pair(nt_family family, nt_socket **client, nt_socket **server)
 {
     nt_socket *l = new_socket(family, NT_SOCK_STREAM);
     nt_addr lo, laddr;
@@ -593,7 +594,7 @@ static void small_buffer_pair(int family, nt_socket **client, nt_socket **server
     nt_socket_close(l);
 }
 
-static void partial_sends(int family)
+static void partial_sends(nt_family family)
 {
     const size_t big = 16 * MIB;
     uint8_t *data = pattern_buffer(big);
@@ -698,7 +699,7 @@ static void reader_main(void *arg)
     }
 }
 
-static void sendall_to_reader_thread(int family)
+static void sendall_to_reader_thread(nt_family family)
 {
     const size_t total = 4 * MIB;
     uint8_t *data = pattern_buffer(total);
@@ -708,7 +709,7 @@ static void sendall_to_reader_thread(int family)
     NT_TEST_RC(nt_socket_settimeout(s, 10.0), NT_OK);
     struct reader r = {s, 0, 0, 1};
     nt_thread *t = NULL;
-    NT_TEST_RC(nt_thread_start(&t, reader_main, &r), NT_OK);
+    NT_TEST_RC(nt_thread_start(reader_main, &r, &t), NT_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     size_t sent = 0;
     NT_TEST_RC(nt_socket_sendall(c, data, total, &sent), NT_OK);
@@ -801,7 +802,7 @@ static void test_timeouts(void)
 /* ------------------------------------------------------------------ */
 /* Peer close: orderly, half-close and reset, seen the same everywhere */
 
-static void orderly_close(int family)
+static void orderly_close(nt_family family)
 {
     nt_socket *c, *s;
     char buf[16];
@@ -822,7 +823,7 @@ static void orderly_close(int family)
 }
 BOTH_FAMILIES(orderly_close)
 
-static void shutdown_write(int family)
+static void shutdown_write(nt_family family)
 {
     nt_socket *c, *s;
     char buf[16];
@@ -855,7 +856,7 @@ static void shutdown_write(int family)
 }
 BOTH_FAMILIES(shutdown_write)
 
-static void reset_close(int family)
+static void reset_close(nt_family family)
 {
     nt_socket *c, *s;
     char buf[16];
@@ -893,7 +894,7 @@ static int send_fails(void *ctx)
     return st->rc < 0;
 }
 
-static void send_to_closed_peer(int family)
+static void send_to_closed_peer(nt_family family)
 {
     nt_socket *c, *s;
     nt_test_tcp_pair(family, &c, &s);
@@ -927,11 +928,11 @@ static void test_detach_from_fileno(void)
     CU_ASSERT(fd2 == fd);
     /* A family or type that is not one of ours is refused. */
     c2 = (nt_socket *)&c2;
-    NT_TEST_RC(nt_socket_from_fileno(&c2, fd, 99, NT_SOCK_STREAM), NT_EINVAL);
+    NT_TEST_RC(nt_socket_from_fileno(fd, (nt_family)99, NT_SOCK_STREAM, &c2), NT_EINVAL);
     CU_ASSERT_PTR_NULL(c2);
-    NT_TEST_RC(nt_socket_from_fileno(&c2, fd, NT_AF_INET, 0), NT_EINVAL);
+    NT_TEST_RC(nt_socket_from_fileno(fd, NT_AF_INET, (nt_socktype)0, &c2), NT_EINVAL);
     /* The OS socket survived the handle: the connection is still up. */
-    NT_TEST_RC(nt_socket_from_fileno(&c2, fd, NT_AF_INET, NT_SOCK_STREAM), NT_OK);
+    NT_TEST_RC(nt_socket_from_fileno(fd, NT_AF_INET, NT_SOCK_STREAM, &c2), NT_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
     CU_ASSERT(nt_socket_fileno(c2) == fd);
     NT_TEST_RC(nt_socket_family(c2), NT_AF_INET);
@@ -957,8 +958,8 @@ static void test_stale_handle(void)
     nt_socket *tmp = new_socket(NT_AF_INET, NT_SOCK_STREAM);
     nt_os_sock fd = nt_socket_detach(tmp);
     nt_socket *a = NULL, *b = NULL;
-    NT_TEST_RC(nt_socket_from_fileno(&a, fd, NT_AF_INET, NT_SOCK_STREAM), NT_OK);
-    NT_TEST_RC(nt_socket_from_fileno(&b, fd, NT_AF_INET, NT_SOCK_STREAM), NT_OK);
+    NT_TEST_RC(nt_socket_from_fileno(fd, NT_AF_INET, NT_SOCK_STREAM, &a), NT_OK);
+    NT_TEST_RC(nt_socket_from_fileno(fd, NT_AF_INET, NT_SOCK_STREAM, &b), NT_OK);
     NT_TEST_RC(nt_socket_close(a), NT_OK);
     /* Nothing is opened in between, so the OS cannot reuse the number. */
     char buf[4];
@@ -982,7 +983,7 @@ static void test_stale_handle(void)
 /* ------------------------------------------------------------------ */
 /* Options                                                             */
 
-static void check_bool_option(nt_socket *s, int opt, const char *name)
+static void check_bool_option(nt_socket *s, nt_sockopt opt, const char *name)
 {
     int v = -1;
     int rc = nt_socket_set_option(s, opt, 1);
@@ -996,7 +997,7 @@ static void check_bool_option(nt_socket *s, int opt, const char *name)
     NT_TEST_RC(v, 0);
 }
 
-static void options(int family)
+static void options(nt_family family)
 {
     nt_socket *s = new_socket(family, NT_SOCK_STREAM);
     int v = -1;
@@ -1045,9 +1046,9 @@ static void options(int family)
     NT_TEST_RC(nt_socket_set_option(s, NT_OPT_ERROR, 0), NT_EINVAL);
 
     /* Unknown options and missing out-parameters. */
-    NT_TEST_RC(nt_socket_set_option(s, 0, 1), NT_EINVAL);
-    NT_TEST_RC(nt_socket_set_option(s, 999, 1), NT_EINVAL);
-    NT_TEST_RC(nt_socket_get_option(s, 999, &v), NT_EINVAL);
+    NT_TEST_RC(nt_socket_set_option(s, (nt_sockopt)0, 1), NT_EINVAL);
+    NT_TEST_RC(nt_socket_set_option(s, (nt_sockopt)999, 1), NT_EINVAL);
+    NT_TEST_RC(nt_socket_get_option(s, (nt_sockopt)999, &v), NT_EINVAL);
     NT_TEST_RC(nt_socket_get_option(s, NT_OPT_NODELAY, NULL), NT_EINVAL);
     nt_socket_close(s);
 
@@ -1101,7 +1102,7 @@ static void test_create_connection(void)
     nt_addr laddr, peer, name;
     nt_socket *l = nt_test_listener(NT_AF_INET, &laddr);
     nt_socket *c = NULL, *a = NULL;
-    NT_TEST_RC(nt_socket_create_connection(&c, "localhost", laddr.port, 5.0), NT_OK);
+    NT_TEST_RC(nt_socket_create_connection("localhost", laddr.port, 5.0, &c), NT_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     /* Connected, and blocking whatever the per-attempt timeout was. */
     CU_ASSERT(nt_socket_gettimeout(c) == NT_TIMEOUT_NONE);
@@ -1115,7 +1116,7 @@ static void test_create_connection(void)
     nt_socket_close(c);
 
     /* A numeric host, and a negative timeout (the OS's own). */
-    NT_TEST_RC(nt_socket_create_connection(&c, "127.0.0.1", laddr.port, -1), NT_OK);
+    NT_TEST_RC(nt_socket_create_connection("127.0.0.1", laddr.port, -1, &c), NT_OK);
     nt_socket_close(c);
     nt_socket_close(l);
 
@@ -1123,19 +1124,19 @@ static void test_create_connection(void)
     nt_addr closed;
     closed_port(NT_AF_INET, &closed);
     c = (nt_socket *)&c;
-    NT_TEST_RC(nt_socket_create_connection(&c, "localhost", closed.port, 5.0), NT_ECONNREFUSED);
+    NT_TEST_RC(nt_socket_create_connection("localhost", closed.port, 5.0, &c), NT_ECONNREFUSED);
     CU_ASSERT_PTR_NULL(c);
-    int rc = nt_socket_create_connection(&c, "no-such-host.natter.invalid", 80, 5.0);
+    int rc = nt_socket_create_connection("no-such-host.natter.invalid", 80, 5.0, &c);
     CU_ASSERT(rc == NT_ENONAME || rc == NT_ENAMETEMP);
     CU_ASSERT_PTR_NULL(c);
 }
 
-static void create_connection_v6(int family)
+static void create_connection_v6(nt_family family)
 {
     nt_addr laddr;
     nt_socket *l = nt_test_listener(family, &laddr);
     nt_socket *c = NULL;
-    NT_TEST_RC(nt_socket_create_connection(&c, "::1", laddr.port, 5.0), NT_OK);
+    NT_TEST_RC(nt_socket_create_connection("::1", laddr.port, 5.0, &c), NT_OK);
     NT_TEST_RC(nt_socket_family(c), NT_AF_INET6);
     nt_socket_close(c);
     nt_socket_close(l);
@@ -1147,12 +1148,12 @@ static void test_create_connection_v6(void)
         create_connection_v6(NT_AF_INET6);
 }
 
-static void create_server(int family)
+static void create_server(nt_family family)
 {
     nt_addr lo, laddr;
     CU_ASSERT_FATAL(nt_addr_loopback(family, 0, &lo) == NT_OK);
     nt_socket *l = NULL;
-    NT_TEST_RC(nt_socket_create_server(&l, &lo, NT_BACKLOG_DEFAULT), NT_OK);
+    NT_TEST_RC(nt_socket_create_server(&lo, NT_BACKLOG_DEFAULT, &l), NT_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(l);
     NT_TEST_RC(nt_socket_getsockname(l, &laddr), NT_OK);
     CU_ASSERT(laddr.port != 0);
@@ -1163,7 +1164,7 @@ static void create_server(int family)
     /* A second server on a port in use is refused, whatever the reuse
      * option (it never lets two listeners share a port). */
     nt_socket *l2 = (nt_socket *)&l2;
-    int rc = nt_socket_create_server(&l2, &laddr, 5);
+    int rc = nt_socket_create_server(&laddr, 5, &l2);
     CU_ASSERT(rc == NT_EADDRINUSE || rc == NT_EACCES);
     CU_ASSERT_PTR_NULL(l2);
 
@@ -1179,14 +1180,14 @@ static void create_server(int family)
     NT_TEST_RC(recv_within(c, buf, sizeof buf, 5.0), NT_EOF);
     nt_socket_close(c);
     nt_socket_close(l);
-    rc = nt_socket_create_server(&l, &laddr, 5);
+    rc = nt_socket_create_server(&laddr, 5, &l);
     NT_TEST_RC(rc, NT_OK);
     nt_socket_close(l);
 
     /* The wildcard address. */
     nt_addr any;
     CU_ASSERT_FATAL(nt_addr_any(family, 0, &any) == NT_OK);
-    NT_TEST_RC(nt_socket_create_server(&l, &any, 1), NT_OK);
+    NT_TEST_RC(nt_socket_create_server(&any, 1, &l), NT_OK);
     NT_TEST_RC(nt_socket_getsockname(l, &laddr), NT_OK);
     CU_ASSERT(laddr.port != 0);
     nt_socket_close(l);
@@ -1199,7 +1200,7 @@ BOTH_FAMILIES(create_server)
 static int unix_supported(void)
 {
     nt_socket *s = NULL;
-    int rc = nt_socket_new(&s, NT_AF_UNIX, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(NT_AF_UNIX, NT_SOCK_STREAM, 0, &s);
     if (rc == NT_EAFNOSUPPORT) {
         nt_test_skip(nt_test_wine_quirks() ? "AF_UNIX is not supported under wine "
                                              "(nt_socket_new gives NT_EAFNOSUPPORT)"
@@ -1266,7 +1267,7 @@ static void test_unix_stream(void)
 
     /* create_server takes a unix: address; nobody at a path is
      * NT_ENOENT. */
-    NT_TEST_RC(nt_socket_create_server(&l, &addr, 1), NT_OK);
+    NT_TEST_RC(nt_socket_create_server(&addr, 1, &l), NT_OK);
     c = new_socket(NT_AF_UNIX, NT_SOCK_STREAM);
     NT_TEST_RC(nt_socket_connect(c, &addr), NT_OK);
     nt_socket_close(c);

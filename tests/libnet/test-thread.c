@@ -33,7 +33,7 @@ static void test_start_join(void)
     struct worker w[NTHREADS] = {{0}};
     for (int i = 0; i < NTHREADS; i++) {
         w[i].id = i;
-        CU_ASSERT_FATAL(nt_thread_start(&t[i], worker_fn, &w[i]) == NT_OK);
+        CU_ASSERT_FATAL(nt_thread_start(worker_fn, &w[i], &t[i]) == NT_OK);
     }
     for (int i = 0; i < NTHREADS; i++)
         CU_ASSERT_EQUAL(nt_thread_join(t[i]), NT_OK);
@@ -73,7 +73,7 @@ static void test_mutex_contention(void)
     nt_thread *t[NTHREADS];
     uint64_t start = nt_clock_us();
     for (int i = 0; i < NTHREADS; i++)
-        CU_ASSERT_FATAL(nt_thread_start(&t[i], counter_fn, &s) == NT_OK);
+        CU_ASSERT_FATAL(nt_thread_start(counter_fn, &s, &t[i]) == NT_OK);
     for (int i = 0; i < NTHREADS; i++)
         CU_ASSERT_EQUAL(nt_thread_join(t[i]), NT_OK);
     printf("\n    %d threads x %d locked increments in %.3f s ", NTHREADS, ROUNDS,
@@ -87,8 +87,8 @@ static void test_mutex_contention(void)
 static void test_invalid_args(void)
 {
     nt_thread *t = NULL;
-    CU_ASSERT_EQUAL(nt_thread_start(NULL, worker_fn, NULL), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_thread_start(&t, NULL, NULL), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_thread_start(worker_fn, NULL, NULL), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_thread_start(NULL, NULL, &t), NT_EINVAL);
     CU_ASSERT_EQUAL(nt_thread_join(NULL), NT_EINVAL);
     CU_ASSERT_EQUAL(nt_mutex_new(NULL), NT_EINVAL);
     nt_mutex_free(NULL); /* accepted */

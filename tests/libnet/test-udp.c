@@ -10,17 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static nt_socket *udp_socket(int family)
+static nt_socket *udp_socket(nt_family family)
 {
     nt_socket *s = NULL;
-    NT_TEST_RC(nt_socket_new(&s, family, NT_SOCK_DGRAM, 0), NT_OK);
+    NT_TEST_RC(nt_socket_new(family, NT_SOCK_DGRAM, 0, &s), NT_OK);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     return s;
 }
 
 /* A UDP socket bound to an OS-chosen loopback port; *addr gets its
  * address. */
-static nt_socket *udp_bound(int family, nt_addr *addr)
+static nt_socket *udp_bound(nt_family family, nt_addr *addr)
 {
     nt_socket *s = udp_socket(family);
     nt_addr lo;
@@ -32,7 +32,7 @@ static nt_socket *udp_bound(int family, nt_addr *addr)
 }
 
 /* A loopback UDP port with nobody on it. */
-static void closed_udp_port(int family, nt_addr *out)
+static void closed_udp_port(nt_family family, nt_addr *out)
 {
     nt_socket *s = udp_bound(family, out);
     nt_socket_close(s);
@@ -48,7 +48,7 @@ static ptrdiff_t recvfrom_within(nt_socket *s, void *buf, size_t len, nt_addr *f
     return n;
 }
 
-static int family_ok(int family)
+static int family_ok(nt_family family)
 {
     if (family == NT_AF_INET6 && !nt_test_have_ipv6()) {
         nt_test_skip("no IPv6 loopback (::1) on this machine");
@@ -70,7 +70,7 @@ static int family_ok(int family)
 
 /* ------------------------------------------------------------------ */
 
-static void round_trip(int family)
+static void round_trip(nt_family family)
 {
     nt_addr saddr, caddr, from;
     nt_socket *server = udp_bound(family, &saddr);
@@ -138,7 +138,7 @@ BOTH_FAMILIES(round_trip)
 /* The tutorials' UDP client whose server is not running: it must not
  * hang (a timeout fires on time), and on Windows the ICMP port
  * unreachable must not surface as a reset (SIO_UDP_CONNRESET off). */
-static void server_not_there(int family)
+static void server_not_there(nt_family family)
 {
     nt_addr closed, caddr;
     closed_udp_port(family, &closed);
@@ -179,7 +179,7 @@ BOTH_FAMILIES(server_not_there)
 /* A datagram longer than the buffer is cut to the buffer, the rest is
  * dropped (POSIX does so silently; Winsock says WSAEMSGSIZE, which the
  * library turns into the same truncated read). */
-static void truncation(int family)
+static void truncation(nt_family family)
 {
     nt_addr saddr;
     nt_socket *server = udp_bound(family, &saddr);
@@ -214,7 +214,7 @@ BOTH_FAMILIES(truncation)
 
 /* connect() on UDP: a default destination for send, and only that peer's
  * datagrams; getpeername answers. */
-static void connected_udp(int family)
+static void connected_udp(nt_family family)
 {
     nt_addr saddr, caddr, peer;
     nt_socket *server = udp_bound(family, &saddr);
@@ -313,7 +313,7 @@ static void test_broadcast(void)
     nt_socket_close(s);
 }
 
-static void multicast_options(int family)
+static void multicast_options(nt_family family)
 {
     nt_socket *s = udp_socket(family);
     int v = -1;
@@ -341,7 +341,7 @@ static void test_multicast_bad_input(void)
     NT_TEST_RC(nt_socket_join_group(u, &v6group, 0), NT_EINVAL);
     nt_socket_close(u);
     nt_socket *t = NULL;
-    NT_TEST_RC(nt_socket_new(&t, NT_AF_INET, NT_SOCK_STREAM, 0), NT_OK);
+    NT_TEST_RC(nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, 0, &t), NT_OK);
     NT_TEST_RC(nt_socket_join_group(t, &group, 0), NT_EINVAL);
     NT_TEST_RC(nt_socket_leave_group(t, &group, 0), NT_EINVAL);
     nt_socket_close(t);

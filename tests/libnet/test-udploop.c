@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* UDP endpoints on the loop: datagrams both ways on IPv4 and IPv6, freeing
+/* UDP endpoints on the loop: datagrams both ways on IPv4 and IPv6, closing
  * an endpoint inside its own callback, broadcast, and multicast with
- * loopback (what a LAN discovery beacon needs).  Runs once per backend. */
+ * loopback (what a LAN discovery beacon needs), the last two through the
+ * options of the endpoint's socket.  Runs once per backend. */
 #include "helpers.h"
 
 #include <natter/udp.h>
@@ -17,30 +18,36 @@ struct ep {
     char last[64];
     size_t last_len;
     nt_addr from;
-    int in_order;   /* datagram i carried the text "dg <i>" */
-    int echo;       /* send each datagram back to its sender */
-    int free_in_cb; /* free the endpoint at the first datagram */
+    int in_order;    /* datagram i carried the text "dg <i>" */
+    int echo;        /* send each datagram back to its sender */
+    int close_in_cb; /* close the endpoint at the first datagram */
+    int closed;      /* close callbacks run */
 };
 
-static void ep_cb(nt_udp *u, const char *data, size_t len, const nt_addr *from, void *user)
+static void ep_closed(void *data)
 {
-    struct ep *e = user;
+    ((struct ep *)data)->closed++;
+}
+
+static void ep_cb(nt_udp *u, const char *msg, size_t len, const nt_addr *from, void *data)
+{
+    struct ep *e = data;
     CU_ASSERT_PTR_EQUAL(u, e->u);
     char want[32];
     snprintf(want, sizeof want, "dg %d", e->count);
-    if (len != strlen(want) || memcmp(data, want, len) != 0)
+    if (len != strlen(want) || memcmp(msg, want, len) != 0)
         e->in_order = 0;
     e->count++;
     e->last_len = len < sizeof e->last ? len : sizeof e->last - 1;
-    memcpy(e->last, data, e->last_len);
+    memcpy(e->last, msg, e->last_len);
     e->last[e->last_len] = '\0';
     e->from = *from;
     if (e->echo)
-        CU_ASSERT(nt_udp_send(u, data, len, from) == (ptrdiff_t)len);
-    if (e->free_in_cb) {
-        nt_udp_free(u);
+        CU_ASSERT(nt_udp_send(u, msg, len, from) == (ptrdiff_t)len);
+    if (e->close_in_cb) {
+        nt_udp_close(u, ep_closed);
         e->u = NULL;
-        e->free_in_cb = 0;
+        e->close_in_cb = 0;
     }
 }
 
@@ -62,19 +69,19 @@ static nt_loop *new_loop(void)
     return loop;
 }
 
-static void open_ep(nt_loop *loop, struct ep *e, int family)
+static void open_ep(nt_loop *loop, struct ep *e, nt_family family)
 {
     nt_addr a;
     memset(e, 0, sizeof *e);
     e->in_order = 1;
     CU_ASSERT_FATAL(nt_addr_loopback(family, 0, &a) == NT_OK);
-    int rc = nt_udp_new(loop, &e->u, &a, 0, ep_cb, e);
+    int rc = nt_udp_new(loop, &a, 0, ep_cb, e, &e->u);
     if (rc != NT_OK)
         fprintf(stderr, "nt_udp_new: %s\n", nt_strerror(rc));
     CU_ASSERT_FATAL(rc == NT_OK);
 }
 
-static void exchange(int family)
+static void exchange(nt_family family)
 {
     nt_loop *loop = new_loop();
     struct ep a, b;
@@ -100,9 +107,9 @@ static void exchange(int family)
     CU_ASSERT(nt_addr_equal(&b.from, &aa));
     CU_ASSERT(nt_addr_equal(&a.from, &ba));
     CU_ASSERT_PTR_NOT_NULL(nt_udp_socket(a.u));
-    nt_udp_free(a.u);
-    nt_udp_free(b.u);
-    nt_loop_free(loop);
+    nt_udp_close(a.u, NULL);
+    nt_udp_close(b.u, NULL);
+    NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
 static void test_v4(void)
@@ -119,17 +126,17 @@ static void test_v6(void)
     exchange(NT_AF_INET6);
 }
 
-static void test_free_in_callback(void)
+static void test_close_in_callback(void)
 {
     nt_loop *loop = new_loop();
     struct ep rx, tx;
     open_ep(loop, &rx, NT_AF_INET);
     open_ep(loop, &tx, NT_AF_INET);
-    rx.free_in_cb = 1;
+    rx.close_in_cb = 1;
     nt_addr ra;
     CU_ASSERT_FATAL(nt_udp_addr(rx.u, &ra) == NT_OK);
     /* Several datagrams queued: the endpoint's read batch must stop at
-     * the free, not read on through freed memory. */
+     * the close, and no callback but the close callback follows. */
     for (int i = 0; i < 5; i++) {
         char msg[32];
         int n = snprintf(msg, sizeof msg, "dg %d", i);
@@ -142,9 +149,10 @@ static void test_free_in_callback(void)
         nt_loop_run_once(loop, 10);
     CU_ASSERT_EQUAL(rx.count, 1);
     CU_ASSERT_PTR_NULL(rx.u);
-    nt_udp_free(tx.u);
-    nt_udp_free(NULL);
-    nt_loop_free(loop);
+    CU_ASSERT_EQUAL(rx.closed, 1);
+    nt_udp_close(tx.u, NULL);
+    nt_udp_close(NULL, NULL);
+    NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
 static void test_broadcast(void)
@@ -155,16 +163,17 @@ static void test_broadcast(void)
     memset(&rx, 0, sizeof rx);
     rx.in_order = 1;
     CU_ASSERT_FATAL(nt_addr_any(NT_AF_INET, 0, &any) == NT_OK);
-    CU_ASSERT_FATAL(nt_udp_new(loop, &rx.u, &any, 1, ep_cb, &rx) == NT_OK);
+    CU_ASSERT_FATAL(nt_udp_new(loop, &any, 1, ep_cb, &rx, &rx.u) == NT_OK);
     CU_ASSERT_FATAL(nt_udp_addr(rx.u, &any) == NT_OK);
     open_ep(loop, &tx, NT_AF_INET);
     int on = -1;
     CU_ASSERT_EQUAL(nt_socket_get_option(nt_udp_socket(tx.u), NT_OPT_BROADCAST, &on), NT_OK);
     CU_ASSERT_EQUAL(on, 0);
-    CU_ASSERT_EQUAL(nt_udp_set_broadcast(tx.u, 1), NT_OK);
+    CU_ASSERT_EQUAL(nt_socket_set_option(nt_udp_socket(tx.u), NT_OPT_BROADCAST, 1), NT_OK);
     CU_ASSERT_EQUAL(nt_socket_get_option(nt_udp_socket(tx.u), NT_OPT_BROADCAST, &on), NT_OK);
     CU_ASSERT_EQUAL(on, 1);
-    CU_ASSERT_EQUAL(nt_udp_set_broadcast(NULL, 1), NT_EINVAL);
+    CU_ASSERT_PTR_NULL(nt_udp_socket(NULL));
+    CU_ASSERT_EQUAL(nt_socket_set_option(nt_udp_socket(NULL), NT_OPT_BROADCAST, 1), NT_EINVAL);
 
     /* Delivery needs a broadcast-capable interface with a route, and
      * loopback-bound senders cannot reach 255.255.255.255: send from an
@@ -173,8 +182,8 @@ static void test_broadcast(void)
     memset(&tx2, 0, sizeof tx2);
     nt_addr any0;
     CU_ASSERT_FATAL(nt_addr_any(NT_AF_INET, 0, &any0) == NT_OK);
-    CU_ASSERT_FATAL(nt_udp_new(loop, &tx2.u, &any0, 0, ep_cb, &tx2) == NT_OK);
-    CU_ASSERT_EQUAL(nt_udp_set_broadcast(tx2.u, 1), NT_OK);
+    CU_ASSERT_FATAL(nt_udp_new(loop, &any0, 0, ep_cb, &tx2, &tx2.u) == NT_OK);
+    CU_ASSERT_EQUAL(nt_socket_set_option(nt_udp_socket(tx2.u), NT_OPT_BROADCAST, 1), NT_OK);
     CU_ASSERT_FATAL(nt_addr_from_ip("255.255.255.255", any.port, &bc) == NT_OK);
     ptrdiff_t n = nt_udp_send(tx2.u, "dg 0", 4, &bc);
     if (n != 4) {
@@ -191,10 +200,10 @@ static void test_broadcast(void)
                          "loop limited broadcasts back to local listeners");
         }
     }
-    nt_udp_free(tx2.u);
-    nt_udp_free(tx.u);
-    nt_udp_free(rx.u);
-    nt_loop_free(loop);
+    nt_udp_close(tx2.u, NULL);
+    nt_udp_close(tx.u, NULL);
+    nt_udp_close(rx.u, NULL);
+    NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
 static void test_multicast(void)
@@ -206,7 +215,7 @@ static void test_multicast(void)
     memset(&tx, 0, sizeof tx);
     rx.in_order = 1;
     CU_ASSERT_FATAL(nt_addr_any(NT_AF_INET, 0, &any) == NT_OK);
-    CU_ASSERT_FATAL(nt_udp_new(loop, &rx.u, &any, 1, ep_cb, &rx) == NT_OK);
+    CU_ASSERT_FATAL(nt_udp_new(loop, &any, 1, ep_cb, &rx, &rx.u) == NT_OK);
     CU_ASSERT_FATAL(nt_udp_addr(rx.u, &any) == NT_OK);
     /* A group from the low-order bits of the clock, so parallel runs do
      * not hear each other (their ports differ as well). */
@@ -215,7 +224,7 @@ static void test_multicast(void)
     snprintf(text, sizeof text, "239.255.%u.%u", (unsigned)(r >> 8) % 250 + 1,
              (unsigned)r % 250 + 1);
     CU_ASSERT_FATAL(nt_addr_from_ip(text, any.port, &group) == NT_OK);
-    int rc = nt_udp_join(rx.u, &group, 0);
+    int rc = nt_socket_join_group(nt_udp_socket(rx.u), &group, 0);
     if (rc != NT_OK) {
         char why[160];
         snprintf(why, sizeof why,
@@ -226,7 +235,7 @@ static void test_multicast(void)
         goto out;
     }
     CU_ASSERT_FATAL(nt_addr_any(NT_AF_INET, 0, &txa) == NT_OK);
-    CU_ASSERT_FATAL(nt_udp_new(loop, &tx.u, &txa, 0, ep_cb, &tx) == NT_OK);
+    CU_ASSERT_FATAL(nt_udp_new(loop, &txa, 0, ep_cb, &tx, &tx.u) == NT_OK);
     CU_ASSERT_EQUAL(nt_socket_set_option(nt_udp_socket(tx.u), NT_OPT_MULTICAST_LOOP, 1), NT_OK);
     CU_ASSERT_EQUAL(nt_socket_set_option(nt_udp_socket(tx.u), NT_OPT_MULTICAST_TTL, 1), NT_OK);
     ptrdiff_t n = nt_udp_send(tx.u, "dg 0", 4, &group);
@@ -244,15 +253,15 @@ static void test_multicast(void)
     CU_ASSERT_STRING_EQUAL(rx.last, "dg 0");
     printf("\n    group %s received via loopback ", text);
     /* After leaving, the group's datagrams no longer arrive. */
-    CU_ASSERT_EQUAL(nt_udp_leave(rx.u, &group, 0), NT_OK);
+    CU_ASSERT_EQUAL(nt_socket_leave_group(nt_udp_socket(rx.u), &group, 0), NT_OK);
     CU_ASSERT(nt_udp_send(tx.u, "dg 1", 4, &group) == 4);
     for (int i = 0; i < 10; i++)
         nt_loop_run_once(loop, 10);
     CU_ASSERT_EQUAL(rx.count, 1);
 out:
-    nt_udp_free(tx.u);
-    nt_udp_free(rx.u);
-    nt_loop_free(loop);
+    nt_udp_close(tx.u, NULL);
+    nt_udp_close(rx.u, NULL);
+    NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
 static void test_invalid_args(void)
@@ -261,11 +270,11 @@ static void test_invalid_args(void)
     nt_udp *u = NULL;
     nt_addr a;
     CU_ASSERT_FATAL(nt_addr_loopback(NT_AF_INET, 0, &a) == NT_OK);
-    CU_ASSERT_EQUAL(nt_udp_new(NULL, &u, &a, 0, ep_cb, NULL), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_udp_new(loop, &u, &a, 0, NULL, NULL), NT_EINVAL);
-    CU_ASSERT_EQUAL(nt_udp_new(loop, NULL, &a, 0, ep_cb, NULL), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_udp_new(NULL, &a, 0, ep_cb, NULL, &u), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_udp_new(loop, &a, 0, NULL, NULL, &u), NT_EINVAL);
+    CU_ASSERT_EQUAL(nt_udp_new(loop, &a, 0, ep_cb, NULL, NULL), NT_EINVAL);
     CU_ASSERT(nt_udp_send(NULL, "x", 1, &a) == NT_EINVAL);
-    nt_loop_free(loop);
+    NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
 int main(void)
@@ -273,7 +282,7 @@ int main(void)
     static const CU_TestInfo tests[] = {
         {"IPv4 datagrams both ways", test_v4},
         {"IPv6 datagrams both ways", test_v6},
-        {"nt_udp_free inside its callback", test_free_in_callback},
+        {"nt_udp_close inside its callback", test_close_in_callback},
         {"broadcast option and delivery", test_broadcast},
         {"multicast join, loopback, leave", test_multicast},
         {"invalid arguments", test_invalid_args},

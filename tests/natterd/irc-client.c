@@ -47,7 +47,7 @@ irc_client *irc_connect(const nt_addr *addr, const char *label, int rcvbuf)
         return NULL;
     snprintf(c->label, sizeof c->label, "%s", label);
     c->deadline_ms = default_deadline_ms;
-    int rc = nt_socket_new(&c->sock, addr->family, NT_SOCK_STREAM, 0);
+    int rc = nt_socket_new(addr->family, NT_SOCK_STREAM, 0, &c->sock);
     if (rc == NT_OK && rcvbuf > 0)
         rc = nt_socket_set_option(c->sock, NT_OPT_RCVBUF, rcvbuf);
     if (rc == NT_OK)

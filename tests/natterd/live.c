@@ -67,7 +67,8 @@ struct live_server {
     nt_thread *thread;
     nt_mutex *mutex; /* guards the fields below, shared with the loop thread */
     int loop_exited;
-    int loop_rc;
+    int loop_rc;  /* nt_loop_run()'s */
+    int close_rc; /* the end's: nt_loop_drain() then nt_loop_close() */
     const char *reason;
     nt_timer *sampler;
     size_t peak_largest, peak_total;
@@ -183,12 +184,32 @@ static int exited(void *ctx)
     return done;
 }
 
+/* The in-process server ends as natterd's main() does, on the loop's own
+ * thread: the network layer closes its handles, the drain runs their last
+ * callbacks (and closes what a test left open, such as a sampler), and the
+ * loop must then close: NT_EBUSY would be a handle natterd forgot. */
+static int end_in_process(live_server *s)
+{
+    srv_net_free(s->net);
+    s->net = NULL;
+    int rc = nt_loop_drain(s->loop);
+    srv_server_free(s->server);
+    s->server = NULL;
+    if (rc == NT_OK)
+        rc = nt_loop_close(s->loop);
+    if (rc == NT_OK)
+        s->loop = NULL;
+    return rc;
+}
+
 static void run_loop(void *arg)
 {
     live_server *s = arg;
     int rc = nt_loop_run(s->loop);
+    int closed = end_in_process(s);
     nt_mutex_lock(s->mutex);
     s->loop_rc = rc;
+    s->close_rc = closed;
     s->loop_exited = 1;
     nt_mutex_unlock(s->mutex);
 }
@@ -250,14 +271,13 @@ static int start_in_process(live_server *s)
     if (srv_net_listen(s->net, "127.0.0.1:0") != NT_OK ||
         srv_net_listener_addr(s->net, 0, &s->addr) != NT_OK)
         return 0;
-    return nt_thread_start(&s->thread, run_loop, s) == NT_OK;
+    return nt_thread_start(run_loop, s, &s->thread) == NT_OK;
 }
 
+/* After the loop thread ended it (run_loop()); a loop that would not close
+ * is left alone (live_shutdown() reported it). */
 static void free_in_process(live_server *s)
 {
-    srv_net_free(s->net);
-    srv_server_free(s->server);
-    nt_loop_free(s->loop);
     nt_mutex_free(s->mutex);
 }
 
@@ -445,7 +465,11 @@ int live_shutdown(live_server *s, const char *reason)
     nt_thread_join(s->thread);
     s->thread = NULL;
     s->stopped = 1;
-    return s->loop_rc == NT_OK;
+    if (s->loop_rc != NT_OK)
+        printf("\n    nt_loop_run() failed: %s\n", nt_err_name(s->loop_rc));
+    if (s->close_rc != NT_OK)
+        printf("\n    the loop did not close after the shutdown: %s\n", nt_err_name(s->close_rc));
+    return s->loop_rc == NT_OK && s->close_rc == NT_OK;
 }
 
 /* ---- output queue sampling (in-process) ---- */
@@ -466,13 +490,13 @@ static void sample(nt_timer *t, void *data)
 
 static void sampler_start(live_server *s)
 {
-    if (nt_timer_new(s->loop, &s->sampler, sample, s) == NT_OK)
+    if (nt_timer_new(s->loop, sample, s, &s->sampler) == NT_OK)
         nt_timer_start(s->sampler, 1, 1);
 }
 
 static void sampler_stop(live_server *s)
 {
-    nt_timer_free(s->sampler);
+    nt_timer_close(s->sampler, NULL);
     s->sampler = NULL;
 }
 

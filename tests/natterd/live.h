@@ -79,8 +79,10 @@ void live_stop(live_server *s);
 
 /**
  * In-process only: srv_net_shutdown(reason) on the server's loop, then
- * wait (with a deadline) for the loop to stop and join its thread.
- * @return 1 when the server stopped in time
+ * wait (with a deadline) for the loop to stop and join its thread.  The
+ * thread ends the server as natterd's main() does: srv_net_free(),
+ * nt_loop_drain(), and an nt_loop_close() that must return NT_OK.
+ * @return 1 when the server stopped in time and its loop closed
  */
 int live_shutdown(live_server *s, const char *reason);
 

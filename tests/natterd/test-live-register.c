@@ -357,7 +357,7 @@ static void test_clean_shutdown(void)
     }
     /* Nobody listens any more. */
     nt_socket *x = NULL;
-    CU_ASSERT_FATAL(nt_socket_new(&x, NT_AF_INET, NT_SOCK_STREAM, 0) == NT_OK);
+    CU_ASSERT_FATAL(nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, 0, &x) == NT_OK);
     nt_socket_settimeout(x, 5.0);
     int rc = nt_socket_connect(x, live_addr(s));
     CU_ASSERT(rc != NT_OK);

@@ -2,6 +2,7 @@
 /* Messages: PRIVMSG NOTICE TAGMSG AWAY, propagation of NICK and QUIT,
  * IRCv3 tags and echo, and the fan-out property: one buffer per message
  * (per capability variant), never one per recipient. */
+#include "buf-internal.h" /* nt__buf_created_total(): buffers made, for fan-out */
 #include "fake-transport.h"
 #include "helpers.h"
 #include "numerics.h"
@@ -197,9 +198,9 @@ static void test_fanout_one_buffer(void)
     }
     for (int i = 0; i < 100; i++)
         fake_clear(members[i]);
-    uint64_t before = nt_buf_created_total();
+    uint64_t before = nt__buf_created_total();
     fake_send(members[0], "PRIVMSG #big :one buffer for all");
-    uint64_t created = nt_buf_created_total() - before;
+    uint64_t created = nt__buf_created_total() - before;
     CU_ASSERT(created == 1);
     if (created != 1)
         printf("\n  %llu buffers for one PRIVMSG\n", (unsigned long long)created);
@@ -219,9 +220,9 @@ static void test_fanout_one_buffer(void)
     fake_send(members[0], "CAP REQ :echo-message message-tags");
     for (int i = 0; i < 100; i++)
         fake_clear(members[i]);
-    before = nt_buf_created_total();
+    before = nt__buf_created_total();
     fake_send(members[0], "@+example.com/x=1 PRIVMSG #big :tagged");
-    created = nt_buf_created_total() - before;
+    created = nt__buf_created_total() - before;
     CU_ASSERT(created == 4);
     EXPECT_LINE(members[1], "@+example.com/x=1 :user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
     EXPECT_LINE(members[3], "@time=2023-11-14T22:13:20.000Z :user0!");

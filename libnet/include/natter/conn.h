@@ -151,7 +151,9 @@ NT_API int nt_conn_connect_addrs(nt_loop *loop, const nt_addr *addrs, size_t cou
  * Queue a copy of bytes.  Small sends in one iteration are coalesced into
  * one buffer.
  * @return NT_OK, NT_EINVAL, NT_ENOMEM, NT_ECLOSED (closing or closed),
- *         NT_ESHUTDOWN
+ *         NT_ESHUTDOWN, NT_ESENDQ (this send took the queue past
+ *         sendq_limit while the socket was full: the connection has
+ *         ended, and on_closed follows)
  */
 NT_API int nt_conn_send(nt_conn *c, const void *data, size_t len);
 
@@ -173,6 +175,13 @@ NT_API int nt_conn_send_frame(nt_conn *c, const void *data, size_t len);
  * @return NT_OK or NT_EINVAL
  */
 NT_API int nt_conn_get_stats(const nt_conn *c, nt_conn_stats *out);
+
+/**
+ * Change the send queue limit of an open connection (a reloaded
+ * configuration); judged from the next write on.  0: no limit.
+ * @return NT_OK or NT_EINVAL
+ */
+NT_API int nt_conn_set_sendq_limit(nt_conn *c, size_t limit);
 
 /** Stop reading (flood control, backpressure upstream). */
 NT_API void nt_conn_pause_reading(nt_conn *c);
