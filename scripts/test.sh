@@ -90,7 +90,7 @@ valgrind_part() {
 import json, sys
 # the handle lifetime, resolver and Happy Eyeballs suites too: threads,
 # close callbacks and cancellation are where memory errors would hide
-lifetime = ("handle", "resolve", "connect")
+lifetime = ("handle", "conn-end", "resolve", "connect")
 for t in json.load(sys.stdin):
     if (any(s.split(":")[-1] in ("server", "natterd") for s in t["suite"])
             or t["name"] in lifetime) and not t["cmd"][0].endswith(".sh"):
@@ -104,7 +104,7 @@ for t in json.load(sys.stdin):
   rm -f "$json"
   meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes "$JOBS" \
     --timeout-multiplier 10 \
-    --wrapper 'valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite' \
+    --wrapper "valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$ROOT/tests/valgrind.supp" \
     "${tests[@]}" 2>&1 | tee -a "$log" |
     grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):|== (Invalid|Conditional|Use of|Syscall)|definitely lost|FAIL' || true
   local ok fail skip

@@ -154,6 +154,42 @@ int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx, u
     }
 }
 
+unsigned nt_test_slack_ms(void)
+{
+    return nt_test_under_wine() ? 1500 : 500;
+}
+
+nt_loop *nt_test_new_loop(void)
+{
+    nt_loop *loop = NULL;
+    int rc = nt_loop_new(&loop);
+    if (rc != NT_OK)
+        fprintf(stderr, "nt_loop_new: %s\n", nt_strerror(rc));
+    CU_ASSERT_FATAL(rc == NT_OK && loop != NULL);
+    return loop;
+}
+
+void nt_test_run_a_little(nt_loop *loop)
+{
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT(nt_loop_run_once(loop, 10) == NT_OK);
+}
+
+void nt_test_fill_pattern(char *p, size_t off, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        p[i] = (char)('a' + (off + i) % 26);
+}
+
+size_t nt_test_pattern_errors(const char *p, size_t off, size_t len)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != (char)('a' + (off + i) % 26))
+            bad++;
+    return bad;
+}
+
 void nt_test_note(const char *fmt, ...)
 {
     va_list ap;

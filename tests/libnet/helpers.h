@@ -78,6 +78,23 @@ int nt_test_run_until(struct nt_loop *loop, int (*cond)(void *ctx), void *ctx, u
  * the caller to assert: NT_TEST_RC(nt_test_loop_close(loop), NT_OK). */
 int nt_test_loop_close(struct nt_loop *loop);
 
+/* Lateness allowed on top of a deadline: the machine is shared, and wine's
+ * timers are coarser still. */
+unsigned nt_test_slack_ms(void);
+
+/* A new loop on the default backend (NATTER_LOOP_BACKEND picks another);
+ * asserts that it was made. */
+struct nt_loop *nt_test_new_loop(void);
+
+/* Run a few more iterations, long enough for a level-triggered socket or a
+ * 5 ms repeating timer to call back again if nothing stopped it. */
+void nt_test_run_a_little(struct nt_loop *loop);
+
+/* The test data pattern ('a'..'z' repeating) for the len bytes at offset
+ * off of a stream: write it to p, or count the bytes of p that differ. */
+void nt_test_fill_pattern(char *p, size_t off, size_t len);
+size_t nt_test_pattern_errors(const char *p, size_t off, size_t len);
+
 /* Put a test's scale (connections, messages...) on the output, so a run
  * under wine that uses fewer says so. */
 void nt_test_note(const char *fmt, ...) NT_PRINTF_LIKE(1, 2);
