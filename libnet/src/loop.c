@@ -671,20 +671,20 @@ static void loop_destroy(nt_loop *loop)
     free(loop);
 }
 
-static int loop_busy(nt_loop *loop)
+/* A task or close callback still to run, from this thread or another. */
+static int tasks_pending(nt_loop *loop)
 {
-    int posted;
     nt_mutex_lock(loop->post_lock);
-    posted = loop->post_head != NULL;
+    int posted = loop->post_head != NULL;
     nt_mutex_unlock(loop->post_lock);
-    return loop->nhandles > 0 || loop->defer_head || loop->closing_head || posted;
+    return posted || loop->defer_head || loop->closing_head;
 }
 
 int nt_loop_close(nt_loop *loop)
 {
     if (!loop)
         return NT_OK;
-    if (loop_busy(loop))
+    if (loop->nhandles > 0 || tasks_pending(loop))
         return NT_EBUSY;
     loop_destroy(loop);
     return NT_OK;
@@ -695,15 +695,6 @@ static void close_for_drain(nt_handle *h, void *data)
     (void)data;
     if (!nt__handle_closing(h) && !(h->flags & NT__H_UNREF))
         nt_handle_close(h, NULL);
-}
-
-static int drain_pending(nt_loop *loop)
-{
-    int posted;
-    nt_mutex_lock(loop->post_lock);
-    posted = loop->post_head != NULL;
-    nt_mutex_unlock(loop->post_lock);
-    return loop->nref > 0 || loop->defer_head || loop->closing_head || posted;
 }
 
 int nt_loop_drain(nt_loop *loop)
@@ -717,7 +708,7 @@ int nt_loop_drain(nt_loop *loop)
         stopped |= atomic_exchange(&loop->stop, 0);
         /* Again every iteration: a callback may open new handles. */
         nt_loop_walk(loop, close_for_drain, NULL);
-        if (!drain_pending(loop))
+        if (loop->nref == 0 && !tasks_pending(loop))
             break;
         if ((rc = nt_loop_run_once(loop, -1)) != NT_OK)
             break;
