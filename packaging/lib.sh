@@ -16,6 +16,20 @@ pkg_version() {
     python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])'
 }
 
+# The Debian runtime package of the shared library, libnatterN, where N is
+# the SONAME's version (libnatter.so.N): one place to rename on an ABI
+# break (packaging/debian/control; its .install and .symbols files follow).
+pkg_deb_libpackage() {
+  sed -n 's/^Package: \(libnatter[0-9][0-9]*\)$/\1/p' "$PKG_ROOT/packaging/debian/control"
+}
+
+# The SONAME that package ships: libnatter.so.N.
+pkg_soname() {
+  local libpkg
+  libpkg=$(pkg_deb_libpackage)
+  echo "libnatter.so.${libpkg#libnatter}"
+}
+
 pkg_say() { printf '== %s\n' "$*"; }
 pkg_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 

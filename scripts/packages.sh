@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # Build every package of Natter into build/packages/:
-#   deb  libnatter0, libnatter-dev, natterd, natter (.deb, from the working
+#   deb  libnatter1, libnatter-dev, natterd, natter (.deb, from the working
 #        tree; packaging/build-deb.sh)
 #   rpm  libnatter, libnatter-devel, natterd, natter (.rpm, from `meson
 #        dist` of HEAD: commit first; packaging/build-rpm.sh)
@@ -54,7 +54,8 @@ done
 
 echo
 pkg_say "packages in ${PKG_OUT#"$ROOT"/}/:"
+shopt -s nullglob
 for f in "$PKG_OUT"/*.deb "$PKG_OUT"/*.rpm "$PKG_OUT"/*.exe; do
-  case "$f" in *-dbgsym_* | *\*) ;; *) echo "   ${f##*/}" ;; esac
+  case "$f" in *-dbgsym_*) ;; *) echo "   ${f##*/}" ;; esac
 done
 for part in "${PARTS[@]}"; do printf '   %s: %d s\n' "$part" "${took[$part]}"; done

@@ -3,7 +3,7 @@
 ; The Windows installer of natterd (NSIS 3, 64-bit, Unicode).
 ; Built by packaging/build-installer.sh, which stages the files first:
 ;
-;   makensis -DVERSION=0.1.0 -DSTAGE=DIR -DOUTFILE=natter-0.1.0-setup.exe \
+;   makensis -DVERSION=1.0.0 -DSTAGE=DIR -DOUTFILE=natter-1.0.0-setup.exe \
 ;            win32/natter.nsi
 ;
 ; STAGE holds natterd.exe, natterd.conf.example, LICENSE.txt and doc\.

@@ -47,7 +47,7 @@ check "apt-get build-dep ./ in the chroot" \
   in_chroot sh -c 'apt-get update -qq && cd /src && apt-get build-dep -y -q ./'
 check "dpkg-buildpackage -us -uc -b in the chroot" \
   in_chroot sh -c "cd /src && DEB_BUILD_OPTIONS=parallel=$PKG_JOBS dpkg-buildpackage -us -uc -b"
-for p in libnatter0 libnatter-dev natterd natter; do
+for p in "$(pkg_deb_libpackage)" libnatter-dev natterd natter; do
   check "$p built" test -f "$chroot/${p}_${version}_$(dpkg --print-architecture).deb"
 done
 finish

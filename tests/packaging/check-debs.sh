@@ -3,7 +3,7 @@
 #
 # Install the built .debs on this machine, exercise them, purge them, and
 # check that nothing is left:
-#  - apt-get install ./*.deb (libnatter0, libnatter-dev, natterd, natter)
+#  - apt-get install ./*.deb (libnatter1, libnatter-dev, natterd, natter)
 #  - the files, the conffile, the systemd unit (`systemd-analyze verify`),
 #    the man pages; a program built against libnatter-dev with pkg-config,
 #    linked shared and static
@@ -23,7 +23,9 @@
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-PACKAGES=(libnatter0 libnatter-dev natterd natter)
+libpkg=$(pkg_deb_libpackage)
+soname=$(pkg_soname)
+PACKAGES=("$libpkg" libnatter-dev natterd natter)
 version=$(pkg_version)
 arch=$(dpkg --print-architecture)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
@@ -69,12 +71,20 @@ for p in "${PACKAGES[@]}"; do check "$p installed" installed "$p"; done
 unitdir=/lib/systemd/system
 for f in /usr/sbin/natterd /etc/natter/natterd.conf "$unitdir/natterd.service" \
   /usr/share/man/man8/natterd.8.gz /usr/share/doc/natterd/natterd.conf.example \
-  /usr/share/doc/natterd/copyright /usr/lib/"$multiarch"/libnatter.so.0 \
+  /usr/share/doc/natterd/copyright /usr/lib/"$multiarch"/"$soname" \
   /usr/lib/"$multiarch"/libnatter.so /usr/lib/"$multiarch"/libnatter.a \
   /usr/lib/"$multiarch"/pkgconfig/natter.pc /usr/include/natter/net.h \
   /usr/include/natter/platform.h; do
   check "file $f" test -e "$f"
 done
+# The symbols file (what dpkg-shlibdeps reads for packages that link
+# libnatter) lists exactly what the installed library exports.
+symbols_match() {
+  diff <(nm -D --defined-only --format=posix "/usr/lib/$multiarch/$soname" | awk '{ print $1 }' | sort) \
+    <(sed -n 's/^ \([^@ ]*\)@.*/\1/p' "$PKG_ROOT/packaging/debian/$libpkg.symbols" | sort)
+}
+check "$libpkg.symbols lists exactly the exports of $soname (else packaging/build-deb.sh --update-symbols)" \
+  symbols_match
 check "/etc/natter/natterd.conf is a conffile" \
   sh -c "dpkg-query -W -f='\${Conffiles}' natterd | grep -q ' /etc/natter/natterd.conf '"
 check "natterd.conf readable by the service's dynamic user (0644)" \
@@ -119,7 +129,7 @@ EOF
 # shellcheck disable=SC2046
 check "a program builds and runs on the shared libnatter" sh -c \
   "cc -o '$work/use-shared' '$work/use-libnatter.c' \$(pkg-config --cflags --libs natter) &&
-   ldd '$work/use-shared' | grep -q 'libnatter.so.0 => /.*/$multiarch/libnatter.so.0' && '$work/use-shared' >/dev/null"
+   ldd '$work/use-shared' | grep -q '$soname => /.*/$multiarch/$soname' && '$work/use-shared' >/dev/null"
 check "... and on the static one (pkg-config --static)" sh -c \
   "cc -static -o '$work/use-static' '$work/use-libnatter.c' \$(pkg-config --static --cflags --libs natter) &&
    '$work/use-static' >/dev/null"
@@ -164,7 +174,7 @@ while IFS= read -r f; do
 done <<<"$owned"
 check "no file of the packages left (${#left[@]} left: ${left[*]:0:5})" test ${#left[@]} -eq 0
 for f in /etc/natter /usr/sbin/natterd /usr/bin/natter /usr/include/natter \
-  /usr/share/doc/natterd /usr/share/doc/libnatter0 "$unitdir/natterd.service" \
+  /usr/share/doc/natterd "/usr/share/doc/$libpkg" "$unitdir/natterd.service" \
   /etc/systemd/system/multi-user.target.wants/natterd.service \
   /var/lib/systemd/deb-systemd-helper-enabled/natterd.service.dsh-also \
   /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/natterd.service; do

@@ -52,10 +52,11 @@ done
 lic=/usr/share/licenses
 doc=/usr/share/doc
 man=/usr/share/man
+soname=$(pkg_soname)
 expect_files libnatter \
-  "$libdir/libnatter\.so\.0" "$libdir/libnatter\.so\.0\.[0-9.]+" \
+  "$libdir/${soname//./\\.}" "$libdir/${soname//./\\.}\.[0-9.]+" \
   "$lic/libnatter(-$version)?" "$lic/libnatter(-$version)?/LICENSE"
-headers=(addr buf clock conn error frame loop net platform random signal thread udp)
+headers=(addr buf clock conn error frame loop net platform random resolve signal thread udp)
 expect_files libnatter-devel \
   /usr/include/natter "/usr/include/natter/[a-z0-9_-]+\.h" \
   "$libdir/libnatter\.so" "$libdir/libnatter\.a" "$libdir/pkgconfig/natter\.pc" \
@@ -85,8 +86,8 @@ check "natterd: config(noreplace)" \
   sh -c "rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' '$(rpmfile natterd)' 2>/dev/null | grep -q '^/etc/natter/natterd.conf cn'"
 check "natterd requires libsystemd (Type=notify)" \
   sh -c "rpm -qpR '$(rpmfile natterd)' 2>/dev/null | grep -q '^libsystemd.so.0'"
-check "libnatter provides libnatter.so.0" \
-  sh -c "rpm -qp --provides '$(rpmfile libnatter)' 2>/dev/null | grep -q '^libnatter.so.0'"
+check "libnatter provides $soname" \
+  sh -c "rpm -qp --provides '$(rpmfile libnatter)' 2>/dev/null | grep -q '^$soname('"
 check "libnatter-devel requires libnatter = $version-$release" \
   sh -c "rpm -qpR '$(rpmfile libnatter-devel)' 2>/dev/null | grep -q '^libnatter(.*) = $version-$release'"
 
