@@ -308,6 +308,19 @@ static int can_send(const nt_conn *c)
     return NT_OK;
 }
 
+/* A small send's private buffer starts small enough for the allocator's
+ * per-thread cache (1 KiB with its header), so that a connection echoing
+ * one short message per iteration does not pay for a fresh 4 KiB block
+ * each time; appends grow it when an iteration sends more. */
+#define SMALL_BUFFER 960u
+
+static size_t first_buffer_size(size_t len)
+{
+    if (len <= SMALL_BUFFER)
+        return SMALL_BUFFER;
+    return len < COALESCE_MAX / 4 ? COALESCE_MAX / 4 : len;
+}
+
 int nt_conn_send(nt_conn *c, const void *data, size_t len)
 {
     int rc = can_send(c);
@@ -326,7 +339,7 @@ int nt_conn_send(nt_conn *c, const void *data, size_t len)
             return after_enqueue(c, len);
         }
     }
-    nt_buf *b = nt_buf_new(len < COALESCE_MAX ? COALESCE_MAX / 4 : len);
+    nt_buf *b = nt_buf_new(first_buffer_size(len));
     if (!b)
         return NT_ENOMEM;
     if ((rc = nt_buf_append(b, data, len)) != NT_OK || (rc = queue_push(c, b, 1)) != NT_OK) {
