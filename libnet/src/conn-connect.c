@@ -27,6 +27,7 @@ struct nt__connect {
     size_t running;
     nt_timer *delay; /* the next attempt's start */
     nt_timer *total; /* the whole connect's deadline */
+    uint64_t attempt_timeout_ms, attempt_delay_ms;
     int last_error;
 };
 
@@ -156,8 +157,8 @@ static int start_attempt(nt_conn *c)
         nt__handle_set_flags(&a->deadline->base, NT__H_INTERNAL);
         rc = nt_watch_set(a->watch, NT_EV_WRITE);
     }
-    if (rc == NT_OK && c->opt.connect_timeout_ms)
-        rc = nt_timer_start(a->deadline, c->opt.connect_timeout_ms, 0);
+    if (rc == NT_OK && cs->attempt_timeout_ms)
+        rc = nt_timer_start(a->deadline, cs->attempt_timeout_ms, 0);
     if (rc != NT_OK) {
         cs->last_error = rc;
         attempt_stop(a);
@@ -174,7 +175,7 @@ static void start_next(nt_conn *c)
     while (cs->next < cs->naddrs) {
         if (start_attempt(c)) {
             if (cs->next < cs->naddrs)
-                nt_timer_start(cs->delay, c->opt.attempt_delay_ms, 0);
+                nt_timer_start(cs->delay, cs->attempt_delay_ms, 0);
             else
                 nt_timer_stop(cs->delay);
             return;
@@ -242,7 +243,6 @@ static void connect_discard(nt_conn *c)
         nt__handle_discard(nt_timer_handle(cs->total));
         free(cs);
     }
-    nt__handle_discard(nt_timer_handle(c->timer));
     nt_framer_free(c->framer);
     nt__handle_discard(&c->base);
 }
@@ -250,20 +250,29 @@ static void connect_discard(nt_conn *c)
 static int connect_begin(nt_loop *loop, const nt_conn_options *opts, const nt_conn_callbacks *cb,
                          void *data, nt_conn **out)
 {
+    nt_conn_options defaults;
+    if (!opts) {
+        nt_conn_options_init(&defaults);
+        opts = &defaults;
+    }
     nt_conn *c;
     int rc = nt__conn_alloc(loop, opts, cb, data, &c);
     if (rc != NT_OK)
         return rc;
     nt__connect *cs = calloc(1, sizeof *cs);
-    if (!cs)
-        rc = NT_ENOMEM;
     c->connect = cs;
+    if (!cs) {
+        connect_discard(c);
+        return NT_ENOMEM;
+    }
+    cs->attempt_timeout_ms = opts->connect_timeout_ms;
+    cs->attempt_delay_ms = opts->attempt_delay_ms;
     if (rc == NT_OK && (rc = nt_timer_new(loop, on_delay, c, &cs->delay)) == NT_OK)
         nt__handle_set_flags(&cs->delay->base, NT__H_INTERNAL);
     if (rc == NT_OK && (rc = nt_timer_new(loop, on_total, c, &cs->total)) == NT_OK)
         nt__handle_set_flags(&cs->total->base, NT__H_INTERNAL);
-    if (rc == NT_OK && c->opt.connect_total_ms)
-        rc = nt_timer_start(cs->total, c->opt.connect_total_ms, 0);
+    if (rc == NT_OK && opts->connect_total_ms)
+        rc = nt_timer_start(cs->total, opts->connect_total_ms, 0);
     if (rc != NT_OK) {
         connect_discard(c);
         return rc;

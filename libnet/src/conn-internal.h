@@ -20,12 +20,27 @@ typedef struct nt__chunk {
 /* Only while connecting (conn-connect.c). */
 typedef struct nt__connect nt__connect;
 
+/* What of nt_conn_options an open connection needs (the connect timings
+ * live in nt__connect): kept apart so an idle connection carries no
+ * settings it will never read. */
+typedef struct nt__conn_settings {
+    nt_frame_mode framing;
+    size_t max_message;
+    size_t high_water;
+    size_t low_water;
+    size_t sendq_limit;
+    size_t coalesce_bytes;
+    uint64_t idle_timeout_ms;
+    uint64_t linger_ms;
+    uint64_t coalesce_ms;
+} nt__conn_settings;
+
 struct nt_conn {
     nt_handle base; /* base.data is the owner's pointer */
     nt_socket *sock;
     nt_watch *watch;
     nt_conn_callbacks cb;
-    nt_conn_options opt;
+    nt__conn_settings opt;
     nt_framer *framer; /* NULL for NT_FRAME_NONE */
 
     enum nt__conn_state state;
@@ -41,15 +56,17 @@ struct nt_conn {
     nt__chunk *q;
     size_t qhead, qlen, qcap; /* chunks q[qhead .. qhead+qlen) */
     size_t queued;            /* bytes */
-    nt_conn_stats stats;      /* bytes_queued is filled in on demand */
+    uint64_t bytes_sent, bytes_received, bytes_unsent;
+    uint64_t read_pauses;
 
-    nt_timer *timer;        /* idle or linger deadline */
+    nt_timer *timer;        /* idle or linger deadline; made on first need */
     nt_timer *flush_timer;  /* end of a coalescing hold; made on first need */
     uint64_t last_write_ms; /* loop time of the last write */
     nt__connect *connect;   /* only while connecting */
 };
 
-/* Allocate a connection in state CONNECTING, with its framer and timer. */
+/* Allocate a connection in state CONNECTING, with its framer; opts are
+ * the caller's (already checked) or the defaults. */
 int nt__conn_alloc(nt_loop *loop, const nt_conn_options *opts, const nt_conn_callbacks *cb,
                    void *data, nt_conn **out);
 /* The winning socket of a connect: the connection is open. */

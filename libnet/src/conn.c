@@ -33,7 +33,20 @@ void nt_conn_options_init(nt_conn_options *o)
 }
 
 static void on_io(nt_watch *w, int events, void *data);
+static void on_timer(nt_timer *t, void *data);
 #define finish nt__conn_finish
+
+/* The idle/linger timer, made when first needed: most connections never
+ * have one (natterd's clients, for instance, use neither). */
+static int conn_timer(nt_conn *c)
+{
+    if (c->timer)
+        return NT_OK;
+    int rc = nt_timer_new(c->base.loop, on_timer, c, &c->timer);
+    if (rc == NT_OK)
+        nt__handle_set_flags(&c->timer->base, NT__H_INTERNAL);
+    return rc;
+}
 
 static void update_watch(nt_conn *c)
 {
@@ -86,7 +99,7 @@ void nt__conn_finish(nt_conn *c, int reason)
     c->flush_timer = NULL;
     nt_socket_close(c->sock);
     c->sock = NULL;
-    c->stats.bytes_unsent += c->queued;
+    c->bytes_unsent += c->queued;
     release_queue(c);
     nt_framer_free(c->framer);
     c->framer = NULL;
@@ -157,7 +170,7 @@ static void flush_now(nt_conn *c)
         }
         size_t left = (size_t)w;
         c->queued -= left;
-        c->stats.bytes_sent += left;
+        c->bytes_sent += left;
         c->last_write_ms = nt_loop_now(c->base.loop);
         while (left > 0 && c->qlen > 0) {
             nt__chunk *ch = &c->q[c->qhead];
@@ -384,8 +397,12 @@ int nt_conn_get_stats(const nt_conn *c, nt_conn_stats *out)
 {
     if (!c || !out)
         return NT_EINVAL;
-    *out = c->stats;
+    memset(out, 0, sizeof *out);
     out->bytes_queued = c->queued;
+    out->bytes_sent = c->bytes_sent;
+    out->bytes_received = c->bytes_received;
+    out->bytes_unsent = c->bytes_unsent;
+    out->read_pauses = c->read_pauses;
     return NT_OK;
 }
 
@@ -393,7 +410,7 @@ int nt_conn_get_stats(const nt_conn *c, nt_conn_stats *out)
 
 static void idle_restart(nt_conn *c)
 {
-    if (c->opt.idle_timeout_ms && c->timer)
+    if (c->opt.idle_timeout_ms && conn_timer(c) == NT_OK)
         nt_timer_start(c->timer, c->opt.idle_timeout_ms, 0);
 }
 
@@ -446,7 +463,7 @@ static void do_read(nt_conn *c)
             finish(c, n == 0 ? NT_EOF : (int)n);
             return;
         }
-        c->stats.bytes_received += (size_t)n;
+        c->bytes_received += (size_t)n;
         budget = (size_t)n >= budget ? 0 : budget - (size_t)n;
         idle_restart(c);
         if (c->framer) {
@@ -481,7 +498,7 @@ void nt_conn_pause_reading(nt_conn *c)
     if (!c || c->read_paused || c->state == NT__CLOSED)
         return;
     c->read_paused = 1;
-    c->stats.read_pauses++;
+    c->read_pauses++;
     update_watch(c);
 }
 
@@ -532,12 +549,13 @@ static void on_io(nt_watch *w, int events, void *data)
 int nt__conn_alloc(nt_loop *loop, const nt_conn_options *opts, const nt_conn_callbacks *cb,
                    void *data, nt_conn **out)
 {
-    nt_conn_options opt;
-    if (opts)
-        opt = *opts;
-    else
-        nt_conn_options_init(&opt);
-    if (opt.framing != NT_FRAME_NONE && opt.framing != NT_FRAME_LINE && opt.framing != NT_FRAME_U32)
+    nt_conn_options defaults;
+    if (!opts) {
+        nt_conn_options_init(&defaults);
+        opts = &defaults;
+    }
+    if (opts->framing != NT_FRAME_NONE && opts->framing != NT_FRAME_LINE &&
+        opts->framing != NT_FRAME_U32)
         return NT_EINVAL;
     nt_conn *c = calloc(1, sizeof *c);
     if (!c)
@@ -546,20 +564,22 @@ int nt__conn_alloc(nt_loop *loop, const nt_conn_options *opts, const nt_conn_cal
     c->state = NT__CONNECTING;
     if (cb)
         c->cb = *cb;
-    c->opt = opt;
-    int rc = NT_OK;
-    if (c->opt.framing != NT_FRAME_NONE)
-        rc = nt_framer_new(c->opt.framing, c->opt.max_message, &c->framer);
-    if (rc == NT_OK)
-        rc = nt_timer_new(loop, on_timer, c, &c->timer);
-    if (rc != NT_OK) {
-        nt_framer_free(c->framer);
-        nt__handle_discard(&c->base);
-        return rc;
+    c->opt.framing = opts->framing;
+    c->opt.max_message = opts->max_message;
+    c->opt.high_water = opts->high_water;
+    c->opt.low_water = opts->low_water < opts->high_water ? opts->low_water : opts->high_water;
+    c->opt.sendq_limit = opts->sendq_limit;
+    c->opt.coalesce_bytes = opts->coalesce_bytes;
+    c->opt.idle_timeout_ms = opts->idle_timeout_ms;
+    c->opt.linger_ms = opts->linger_ms;
+    c->opt.coalesce_ms = opts->coalesce_ms;
+    if (c->opt.framing != NT_FRAME_NONE) {
+        int rc = nt_framer_new(c->opt.framing, c->opt.max_message, &c->framer);
+        if (rc != NT_OK) {
+            nt__handle_discard(&c->base);
+            return rc;
+        }
     }
-    nt__handle_set_flags(&c->timer->base, NT__H_INTERNAL);
-    if (c->opt.low_water > c->opt.high_water)
-        c->opt.low_water = c->opt.high_water;
     *out = c;
     return NT_OK;
 }
@@ -595,7 +615,6 @@ int nt_conn_new(nt_loop *loop, nt_socket *s, const nt_conn_options *opts,
     }
     rc = conn_attach(c, s);
     if (rc != NT_OK) {
-        nt__handle_discard(nt_timer_handle(c->timer));
         nt_framer_free(c->framer);
         nt_socket_close(s);
         nt__handle_discard(&c->base);
@@ -653,6 +672,11 @@ void nt_conn_close(nt_conn *c)
     update_watch(c);
     if (c->state == NT__CLOSED)
         return;
+    int rc = conn_timer(c);
+    if (rc != NT_OK) {
+        finish(c, rc);
+        return;
+    }
     nt_timer_start(c->timer, c->opt.linger_ms, 0);
     schedule_flush(c);
 }
