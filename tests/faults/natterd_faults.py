@@ -33,9 +33,13 @@ import sys
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 import faultlib as fl  # noqa: E402
-from faultlib import Conn, Natterd, Results  # noqa: E402
+import ircclient as irc  # noqa: E402
+from faultlib import Natterd, Results  # noqa: E402
+from ircclient import Client  # noqa: E402
 
 
 def sanitized_rss(args, r, what):
@@ -59,21 +63,21 @@ def reset_wave(r, port, wave, count, channel):
     """count clients; even ones register and join channel; every one sends
     a partial line the server has provably read (a PING before it in the
     same write is answered), then resets.  Returns how many registered."""
-    conns = fl.open_many(port, count, 'rst%d_' % wave)
+    conns = irc.open_many(port, count, 'rst%d_' % wave)
     if len(conns) != count:
         return -1
     joiners = conns[::2]
     for c in joiners:
         c.nick = c.label
         c.send('NICK {0}\r\nUSER {0} 0 * :resetter\r\nJOIN {1}'.format(c.label, channel))
-    joined = fl.wait_each(joiners, r' 366 \S+ ' + re.escape(channel) + ' ', 30)
+    joined = irc.wait_each(joiners, r' 366 \S+ ' + re.escape(channel) + ' ', 30)
     for i, c in enumerate(conns):
         if c in joiners:
             c.send_raw('PRIVMSG %s :whole line %d\r\nPING :mark\r\nPRIVMSG %s :cut he'
                        % (channel, i, channel))
         else:
             c.send_raw('PING :mark\r\nUSER cut 0 * :half a li')
-    marked = fl.wait_each(conns, r' PONG \S+ :mark$', 30)
+    marked = irc.wait_each(conns, r' PONG \S+ :mark$', 30)
     for c in conns:
         c.close_reset()
     if joined != len(joiners) or marked != count:
@@ -87,10 +91,10 @@ def scenario_reset_mid_line(args):
     total, per_wave, channel = 1000, 250, '#reset'
     d = Natterd(args.natterd, fl.test_config(), log_level='info')
     try:
-        witness = fl.client(d.port, 'witness')
-        probe = fl.client(d.port, 'probe')
+        witness = irc.registered(d.port, 'witness')
+        probe = irc.registered(d.port, 'probe')
         r.check(witness and probe, 'witness and probe registered')
-        fl.join(witness, channel)
+        irc.join(witness, channel)
         fd_base = d.fd_count()
         rss_start = d.rss_kb()
         rss_warm = None
@@ -114,10 +118,10 @@ def scenario_reset_mid_line(args):
                 witness.lines.clear()
                 return quits >= want
 
-            fl.wait_until([witness], counted, 30)
-            start = fl.now()
+            irc.wait_until([witness], counted, 30)
+            start = irc.now()
             ok = probe.sync(5)
-            worst_rtt = max(worst_rtt, fl.now() - start)
+            worst_rtt = max(worst_rtt, irc.now() - start)
             if not ok or not relay_ok(probe, witness, 'after wave %d' % wave):
                 r.check(False, 'probe served after wave %d' % wave)
                 break
@@ -126,12 +130,12 @@ def scenario_reset_mid_line(args):
         r.check(quits == registered and wholes == registered,
                 '%d registered resetters: %d QUITs and %d whole lines seen by a channel peer'
                 % (registered, quits, wholes))
-        r.check(worst_rtt < 2 * fl.SLOW,
+        r.check(worst_rtt < 2 * irc.SLOW,
                 'other clients served throughout: worst PING round trip after a wave %.0f ms'
                 % (worst_rtt * 1000))
         fds = d.wait_fds(fd_base, 10)
         r.check(fds == fd_base, 'open descriptors back to %d (now %d)' % (fd_base, fds))
-        lu = fl.lusers(witness)
+        lu = irc.lusers(witness)
         r.check(lu == (2, 0, 1), 'LUSERS: 2 users, 0 unknown connections, 1 channel (%s)'
                 % (lu,))
         rss_end = d.rss_kb()
@@ -155,13 +159,13 @@ def scenario_half_close(args):
     channel = '#half'
     d = Natterd(args.natterd, fl.test_config(registration_timeout=60))
     try:
-        witness = fl.client(d.port, 'witness')
-        r.check(witness is not None and fl.join(witness, channel), 'witness in ' + channel)
+        witness = irc.registered(d.port, 'witness')
+        r.check(witness is not None and irc.join(witness, channel), 'witness in ' + channel)
         fd_base = d.fd_count()
 
         # QUIT, then no more writing: the ERROR still comes, then the close.
-        a = fl.client(d.port, 'quitter')
-        fl.join(a, channel)
+        a = irc.registered(d.port, 'quitter')
+        irc.join(a, channel)
         witness.expect(' JOIN ')
         a.send('QUIT :bye')
         a.sock.shutdown(socket.SHUT_WR)
@@ -172,7 +176,7 @@ def scenario_half_close(args):
                 'QUIT then SHUT_WR: the channel sees the QUIT')
 
         # NICK and USER, then SHUT_WR: the whole welcome, then the close.
-        b = Conn(d.port, 'halfreg')
+        b = Client(d.port, 'halfreg')
         b.wait_connected()
         b.send('NICK halfreg\r\nUSER halfreg 0 * :half')
         b.sock.shutdown(socket.SHUT_WR)
@@ -183,19 +187,19 @@ def scenario_half_close(args):
 
         # Half a registration, then SHUT_WR: closed at once, not at the
         # registration timeout (60 s), with nothing to say.
-        c = Conn(d.port, 'halfnick')
+        c = Client(d.port, 'halfnick')
         c.wait_connected()
         c.send('NICK halfnick')
         c.sock.shutdown(socket.SHUT_WR)
         seen = []
-        start = fl.now()
+        start = irc.now()
         closed = c.expect_closed(5, seen)
         r.check(closed and not seen,
                 'NICK then SHUT_WR: closed in %.2f s without a reply (%s)'
-                % (fl.now() - start, seen[:3]))
+                % (irc.now() - start, seen[:3]))
 
         # A PING before registering, then SHUT_WR: the PONG, then the close.
-        e = Conn(d.port, 'halfping')
+        e = Client(d.port, 'halfping')
         e.wait_connected()
         e.send('PING :are-you-there')
         e.sock.shutdown(socket.SHUT_WR)
@@ -204,8 +208,8 @@ def scenario_half_close(args):
 
         # Registered, a whole line then half of one, then SHUT_WR: the
         # whole line is relayed, the half line never runs, peers see the QUIT.
-        f = fl.client(d.port, 'halfline')
-        fl.join(f, channel)
+        f = irc.registered(d.port, 'halfline')
+        irc.join(f, channel)
         witness.expect(' JOIN ')
         f.send_raw('PRIVMSG %s :complete\r\nPRIVMSG %s :incompl' % (channel, channel))
         f.sock.shutdown(socket.SHUT_WR)
@@ -220,18 +224,18 @@ def scenario_half_close(args):
         r.check(f.expect_closed(5), 'whole line, half line, SHUT_WR: the server closes')
 
         # The nicks are free again: nothing of them stayed.
-        again = fl.client(d.port, 'halfnick')
+        again = irc.registered(d.port, 'halfnick')
         r.check(again is not None, 'the half-closed client\'s nick is free again')
         again.send('QUIT')
         again.expect_closed(5)
 
         # 200 at once: each registers and half-closes.
-        many = fl.open_many(d.port, 200, 'hc')
+        many = irc.open_many(d.port, 200, 'hc')
         for m in many:
             m.send('NICK {0}\r\nUSER {0} 0 * :hc'.format(m.label))
             m.sock.shutdown(socket.SHUT_WR)
-        welcomed = fl.wait_each(many, r' (376|422) ', 30, keep=True)
-        fl.wait_until(many, lambda: all(m.gone for m in many), 30)
+        welcomed = irc.wait_each(many, r' (376|422) ', 30, keep=True)
+        irc.wait_until(many, lambda: all(m.gone for m in many), 30)
         r.check(len(many) == 200 and welcomed == 200 and all(m.eof or m.reset for m in many),
                 '200 clients register and half-close at once: %d welcomed, %d closed'
                 % (welcomed, sum(m.eof or m.reset for m in many)))
@@ -241,7 +245,7 @@ def scenario_half_close(args):
             x.close()
         fds = d.wait_fds(fd_base, 10)
         r.check(fds == fd_base, 'open descriptors back to %d (now %d)' % (fd_base, fds))
-        lu = fl.lusers(witness)
+        lu = irc.lusers(witness)
         r.check(lu == (1, 0, 1), 'LUSERS: 1 user, 0 unknown, 1 channel (%s)' % (lu,))
         r.check(witness.sync(), 'the witness is still served')
         witness.close()
@@ -259,37 +263,37 @@ def stall_checks(r, d, prefix='', others=()):
     """Partial lines and trickled bytes, each closed by a timeout; a healthy
     client beside them stays.  The caller's server uses REG_TIMEOUT etc."""
     channel = '#stall'
-    healthy = fl.client(d.port, 'healthy', 15)
-    r.check(healthy is not None and fl.join(healthy, channel), prefix + 'healthy client in ' + channel)
+    healthy = irc.registered(d.port, 'healthy', 15)
+    r.check(healthy is not None and irc.join(healthy, channel), prefix + 'healthy client in ' + channel)
     # Registered: half a PRIVMSG, then nothing (no PONG either).
-    s3 = fl.client(d.port, 'partialreg', 15)
-    fl.join(s3, channel)
-    s3.data['since'] = fl.now()  # its last whole line was the JOIN
+    s3 = irc.registered(d.port, 'partialreg', 15)
+    irc.join(s3, channel)
+    s3.data['since'] = irc.now()  # its last whole line was the JOIN
     # Registered: trickles bytes of a line that never ends.
-    s4 = fl.client(d.port, 'tricklereg', 15)
-    fl.join(s4, channel)
-    s4.data['since'] = fl.now()
+    s4 = irc.registered(d.port, 'tricklereg', 15)
+    irc.join(s4, channel)
+    s4.data['since'] = irc.now()
     for s in (s3, s4):
         s.auto_pong = False
     s3.send_raw('PRIVMSG %s :never fini' % channel)
     s4.data['text'] = ('PRIVMSG %s :' % channel + 'y' * 400).encode()
     # Unregistered: half a NICK line, then nothing.
-    since = fl.now()  # the registration clock starts at the accept
-    s1 = Conn(d.port, 'partial-unreg')
+    since = irc.now()  # the registration clock starts at the accept
+    s1 = Client(d.port, 'partial-unreg')
     s1.data['since'] = since
     s1.wait_connected()
     s1.send_raw('NICK stalle')
     # Unregistered: a byte every 250 ms of a line that never ends.
-    since = fl.now()
-    s2 = Conn(d.port, 'trickle-unreg')
+    since = irc.now()
+    s2 = Client(d.port, 'trickle-unreg')
     s2.data['since'] = since
     s2.wait_connected()
     s2.data['text'] = ('NICK ' + 'x' * 400).encode()
     stalls = [s1, s2, s3, s4]
     last_trickle = 0.0
-    end = fl.deadline(PING_INTERVAL + PING_TIMEOUT + 15)
-    while fl.now() < end and not all(s.gone for s in stalls):
-        now = fl.now()
+    end = irc.deadline(PING_INTERVAL + PING_TIMEOUT + 15)
+    while irc.now() < end and not all(s.gone for s in stalls):
+        now = irc.now()
         if now - last_trickle >= 0.25:
             last_trickle = now
             for s in (s2, s4):
@@ -297,18 +301,18 @@ def stall_checks(r, d, prefix='', others=()):
                 if not s.gone and text:
                     s.send_raw(text[:1], 1)
                     s.data['text'] = text[1:]
-        fl.pump_all(stalls + [healthy] + list(others), 0.05)
+        irc.pump_all(stalls + [healthy] + list(others), 0.05)
         for s in stalls:
             for line in s.lines:
                 s.data.setdefault('seen', []).append(line)
                 if line.startswith('PING '):
-                    s.data['ping_at'] = fl.now() - s.data['since']
+                    s.data['ping_at'] = irc.now() - s.data['since']
                 if line.startswith('ERROR '):
                     s.data['error'] = line
             s.lines.clear()
             if s.gone and 'closed_at' not in s.data:
-                s.data['closed_at'] = fl.now() - s.data['since']
-    slack = 2.0 * fl.SLOW  # the server looks at least once a second
+                s.data['closed_at'] = irc.now() - s.data['since']
+    slack = 2.0 * irc.SLOW  # the server looks at least once a second
     for s in (s1, s2):
         at = s.data.get('closed_at')
         r.check(at is not None and REG_TIMEOUT - 0.2 <= at <= REG_TIMEOUT + slack and
@@ -347,7 +351,7 @@ def scenario_stall(args):
         healthy = stall_checks(r, d)
         fds = d.wait_fds(fd_empty + 1, 10)
         r.check(fds == fd_empty + 1, 'open descriptors back to %d (now %d)' % (fd_empty + 1, fds))
-        lu = fl.lusers(healthy)
+        lu = irc.lusers(healthy)
         r.check(lu == (1, 0, 1), 'LUSERS: 1 user, 0 unknown, 1 channel (%s)' % (lu,))
         healthy.close()
     finally:
@@ -363,18 +367,18 @@ def scenario_never_reader(args):
     pumped_target = 32 * 1024 * 1024
     d = Natterd(args.natterd, fl.test_config(sendq=sendq), log_level='info')
     try:
-        sender = fl.client(d.port, 'sender')
-        reader = fl.client(d.port, 'reader')
+        sender = irc.registered(d.port, 'sender')
+        reader = irc.registered(d.port, 'reader')
         stuck = []
         for i in range(stuck_n):
-            c = Conn(d.port, 'stuck%d' % i, rcvbuf=4096)
+            c = Client(d.port, 'stuck%d' % i, rcvbuf=4096)
             c.wait_connected()
-            ok = c.register('stuck%d' % i) and fl.join(c, channel)
+            ok = c.register('stuck%d' % i) and irc.join(c, channel)
             stuck.append(c)
         r.check(sender and reader and len(stuck) == stuck_n and ok, 'sender, reader, %d '
                 'never-readers registered' % stuck_n)
-        fl.join(sender, channel)
-        fl.join(reader, channel)
+        irc.join(sender, channel)
+        irc.join(reader, channel)
         reader.raw = True
         reader.watch = b' QUIT :SendQ exceeded\r\n'
         rss0 = d.rss_kb()
@@ -387,15 +391,15 @@ def scenario_never_reader(args):
             batch = ''.join('PRIVMSG %s :%d %s\r\n' % (channel, seq + i, text)
                             for i in range(batch_lines))
             seq += batch_lines
-            start = fl.now()
+            start = irc.now()
             if not sender.send_raw(batch, 10):
                 break
             sent += len(batch)
             last = (' :%d ' % (seq - 1)).encode()
-            fl.wait_until([reader], lambda: last in reader.tail, 10)
-            took = fl.now() - start
+            irc.wait_until([reader], lambda: last in reader.tail, 10)
+            took = irc.now() - start
             worst = max(worst, took)
-            if last not in reader.tail and took >= 10 * fl.SLOW:
+            if last not in reader.tail and took >= 10 * irc.SLOW:
                 break
         dropped = reader.watched
         hwm = d.hwm_kb()
@@ -430,46 +434,46 @@ def scenario_emfile(args):
     channel = '#full'
     d = Natterd(args.natterd, fl.test_config(registration_timeout=300), nofile=NOFILE)
     try:
-        members = [fl.client(d.port, 'member%d' % i) for i in range(6)]
+        members = [irc.registered(d.port, 'member%d' % i) for i in range(6)]
         r.check(all(members), '6 registered clients')
         for m in members:
-            fl.join(m, channel)
-        fl.pump_all(members, 0.2)
+            irc.join(m, channel)
+        irc.pump_all(members, 0.2)
         for m in members:
             m.lines.clear()
         fd_base = d.fd_count()
         for cycle in range(2):
             # The storm: more connections than descriptors left.
-            storm = fl.open_many(d.port, 3 * NOFILE, 'storm')
+            storm = irc.open_many(d.port, 3 * NOFILE, 'storm')
             r.check(len(storm) == 3 * NOFILE, 'cycle %d: %d storm connections made (the '
                     'kernel\'s backlog takes the rest)' % (cycle, len(storm)))
-            end = fl.deadline(10)
-            while d.fd_count() < NOFILE and fl.now() < end:
+            end = irc.deadline(10)
+            while d.fd_count() < NOFILE and irc.now() < end:
                 time.sleep(0.05)
             r.check(d.fd_count() >= NOFILE - 1, 'cycle %d: natterd reaches its descriptor '
                     'limit (%d of %d)' % (cycle, d.fd_count(), NOFILE))
             # Saturated: existing clients are served; CPU stays low.
-            late = Conn(d.port, 'late%d' % cycle)
+            late = Client(d.port, 'late%d' % cycle)
             r.check(late.wait_connected(), 'cycle %d: a late client connects (backlog)' % cycle)
             late.send('NICK late{0}\r\nUSER late{0} 0 * :late'.format(cycle))
             window = 3.0
-            cpu0, t0 = d.cpu_seconds(), fl.now()
+            cpu0, t0 = d.cpu_seconds(), irc.now()
             served = rounds = 0
             worst = 0.0
-            while fl.now() - t0 < window:
+            while irc.now() - t0 < window:
                 # A round every 250 ms: the figure is natterd's cost of
                 # being saturated, not of serving a benchmark.
-                round_end = fl.now() + 0.25
+                round_end = irc.now() + 0.25
                 for i, m in enumerate(members):
-                    start = fl.now()
+                    start = irc.now()
                     ok = m.sync(5)
                     peer = members[(i + 1) % len(members)]
                     ok = ok and relay_ok(m, peer, 'cycle %d round %d' % (cycle, rounds))
-                    worst = max(worst, fl.now() - start)
+                    worst = max(worst, irc.now() - start)
                     served += ok
                 rounds += 1
-                fl.pump_all(members, max(0.0, round_end - fl.now()))
-            cpu = (d.cpu_seconds() - cpu0) / (fl.now() - t0)
+                irc.pump_all(members, max(0.0, round_end - irc.now()))
+            cpu = (d.cpu_seconds() - cpu0) / (irc.now() - t0)
             r.check(served == rounds * len(members),
                     'cycle %d: existing clients served while saturated (%d of %d round '
                     'trips, worst %.0f ms)' % (cycle, served, rounds * len(members), worst * 1000))
@@ -482,17 +486,17 @@ def scenario_emfile(args):
             # Descriptors free up: the late one is accepted and registered.
             for s in storm:
                 s.close()
-            start = fl.now()
+            start = irc.now()
             r.check(late.expect(r' 001 late%d ' % cycle, 10) is not None,
                     'cycle %d: once the storm closes, the late client is accepted and '
-                    'registered (%.2f s)' % (cycle, fl.now() - start))
+                    'registered (%.2f s)' % (cycle, irc.now() - start))
             late.send('QUIT')
             late.expect_closed(5)
             late.close()
             fds = d.wait_fds(fd_base, 10)
             r.check(fds == fd_base, 'cycle %d: open descriptors back to %d (now %d)'
                     % (cycle, fd_base, fds))
-        lu = fl.lusers(members[0])
+        lu = irc.lusers(members[0])
         r.check(lu == (6, 0, 1), 'LUSERS: 6 users, 0 unknown, 1 channel (%s)' % (lu,))
         for m in members:
             m.close()
@@ -512,12 +516,12 @@ def scenario_churn(args):
     slots_n, channels = 24, ['#churn%d' % i for i in range(4)]
     d = Natterd(args.natterd, fl.test_config(), log_level='info')
     try:
-        observers = [fl.client(d.port, 'observer%d' % i) for i in range(2)]
+        observers = [irc.registered(d.port, 'observer%d' % i) for i in range(2)]
         r.check(all(observers), 'two observers registered')
         for o in observers:
             o.raw = True
             o.send('JOIN ' + ','.join(channels))
-        fl.wait_until(observers, lambda: all(o.tail.count(b' 366 ') >= len(channels)
+        irc.wait_until(observers, lambda: all(o.tail.count(b' 366 ') >= len(channels)
                                              for o in observers), 10)
         fd_base = d.fd_count()
         rss_start = d.rss_kb()
@@ -530,10 +534,10 @@ def scenario_churn(args):
         def start_session(slot):
             g = gen[0]
             gen[0] += 1
-            c = Conn(d.port, 'c%dx%d' % (slot, g))
+            c = Client(d.port, 'c%dx%d' % (slot, g))
             c.state = 'connect'
             c.data = {'slot': slot, 'variant': g % 4, 'channel': channels[g % len(channels)],
-                      'until': fl.deadline(10)}
+                      'until': irc.deadline(10)}
             sel.register(c.sock, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
             return c
 
@@ -578,11 +582,11 @@ def scenario_churn(args):
             return None
 
         slots = [start_session(i) for i in range(slots_n)]
-        t0 = fl.now()
+        t0 = irc.now()
         warm_at = t0 + min(5.0, seconds / 6)
         rss_warm = None
-        while fl.now() - t0 < seconds:
-            if rss_warm is None and fl.now() >= warm_at:
+        while irc.now() - t0 < seconds:
+            if rss_warm is None and irc.now() >= warm_at:
                 rss_warm = d.rss_kb()
             for key, events in sel.select(0.2):
                 c = key.data
@@ -608,7 +612,7 @@ def scenario_churn(args):
                         r.note('%s ended badly in state %s' % (c.label, c.state))
                     end_session(c, ended)
                     slots[c.data['slot']] = start_session(c.data['slot'])
-            now = fl.now()
+            now = irc.now()
             for i, c in enumerate(slots):
                 if now > c.data['until']:
                     stats['stuck'] += 1
@@ -616,7 +620,7 @@ def scenario_churn(args):
                     end_session(c, False)
                     stats['failed'] -= 1
                     slots[i] = start_session(i)
-        took = fl.now() - t0
+        took = irc.now() - t0
         for c in slots:
             end_session(c, True)
             stats['sessions'] -= 1  # unfinished, not counted
@@ -633,7 +637,7 @@ def scenario_churn(args):
         r.check(fds == fd_base, 'open descriptors back to %d (now %d)' % (fd_base, fds))
         o = observers[0]
         r.check(o.sync(), 'an observer is still served')
-        lu = fl.lusers(o)
+        lu = irc.lusers(o)
         r.check(lu == (2, 0, len(channels)), 'LUSERS: 2 users, 0 unknown, %d channels (%s)'
                 % (len(channels), lu))
         rss_end = d.rss_kb()
@@ -661,18 +665,18 @@ def scenario_sigterm(args):
     stop = threading.Event()
     threads = []
     try:
-        senders = [fl.client(d.port, 'sender%d' % i) for i in range(4)]
-        readers = [fl.client(d.port, 'reader%d' % i) for i in range(12)]
+        senders = [irc.registered(d.port, 'sender%d' % i) for i in range(4)]
+        readers = [irc.registered(d.port, 'reader%d' % i) for i in range(12)]
         stuck = []
         for i in range(4):
-            c = Conn(d.port, 'stuck%d' % i, rcvbuf=4096)
+            c = Client(d.port, 'stuck%d' % i, rcvbuf=4096)
             c.wait_connected()
             c.register('stuck%d' % i)
             stuck.append(c)
         everyone = senders + readers + stuck
         r.check(all(everyone) and len(everyone) == 20, '20 clients registered')
         for c in everyone:
-            fl.join(c, channel)
+            irc.join(c, channel)
         for c in readers:
             c.raw = True
         # The non-readers get 10 MiB each in private messages (readers see
@@ -708,30 +712,30 @@ def scenario_sigterm(args):
             t.start()
             threads.append(t)
         # Heavy traffic established: every reader has received 1 MiB.
-        fl.wait_until(readers, lambda: all(c.received > 1 << 20 for c in readers), 30)
+        irc.wait_until(readers, lambda: all(c.received > 1 << 20 for c in readers), 30)
         r.check(all(c.received > 1 << 20 for c in readers),
                 'traffic flowing: each reader received > 1 MiB')
         for c in readers:
             c.tail = b''
-        start = fl.now()
+        start = irc.now()
         d.proc.send_signal(fl.signal.SIGTERM)
-        fl.wait_until(readers, lambda: all(c.gone for c in readers), 15)
+        irc.wait_until(readers, lambda: all(c.gone for c in readers), 15)
         goodbye = sum(b'ERROR :Closing Link: 127.0.0.1 (Server shutting down)' in c.tail
                       for c in readers)
         r.check(goodbye == len(readers) and all(c.eof for c in readers),
                 'every reader got ERROR (Server shutting down), then the close (%d of %d)'
                 % (goodbye, len(readers)))
         status = d.stop(15)
-        took = fl.now() - start
+        took = irc.now() - start
         r.check(status == 0, 'natterd exits with status 0 (%s) %.2f s after SIGTERM'
                 % (status, took))
-        r.check(1.5 <= took < 2 + 3 * fl.SLOW, 'natterd exits after giving up on the '
+        r.check(1.5 <= took < 2 + 3 * irc.SLOW, 'natterd exits after giving up on the '
                 'non-readers\' queues at the 2 s linger (%.2f s)' % took)
         report = d.sanitizer_report()
         r.check(report is None, 'no sanitizer report%s' % ('' if report is None else ': ' + report))
         if status != 0 or report:
             print(d.log_text()[-4000:])
-        fl.pump_all(stuck, 1)
+        irc.pump_all(stuck, 1)
         for c in everyone:
             c.close()
     finally:
@@ -757,12 +761,12 @@ def scenario_wine(args):
     if not wine_run or not os.access(wine_run, os.X_OK):
         print('SKIP: NATTER_WINE_RUN (win32/wine-run.sh) not set')
         return fl.SKIP
-    fl.SLOW = max(fl.SLOW, 3.0)
+    irc.SLOW = max(irc.SLOW, 3.0)
     d = Natterd(exe, fl.test_config(registration_timeout=REG_TIMEOUT, ping_interval=PING_INTERVAL,
                                     ping_timeout=PING_TIMEOUT), wine_run=wine_run)
     try:
-        witness = fl.client(d.port, 'witness', 30)
-        r.check(witness is not None and fl.join(witness, '#reset'), 'natterd.exe serves')
+        witness = irc.registered(d.port, 'witness', 30)
+        r.check(witness is not None and irc.join(witness, '#reset'), 'natterd.exe serves')
         # Resets after a partial line the server has read.
         registered = 0
         for wave in range(2):
@@ -775,16 +779,16 @@ def scenario_wine(args):
             witness.lines.clear()
             return quits[0] >= registered
 
-        fl.wait_until([witness], counted, 30)
+        irc.wait_until([witness], counted, 30)
         r.check(quits[0] == registered, 'reset mid-line: %d registered resetters, %d QUITs seen'
                 % (registered, quits[0]))
         # Half-close after QUIT and after registering.
-        a = fl.client(d.port, 'quitter', 30)
+        a = irc.registered(d.port, 'quitter', 30)
         a.send('QUIT :bye')
         a.sock.shutdown(socket.SHUT_WR)
         r.check(a.expect(r'^ERROR :Closing Link: 127\.0\.0\.1 \(Quit: bye\)$') is not None and
                 a.expect_closed(5), 'QUIT then SHUT_WR: ERROR, then the close')
-        b = Conn(d.port, 'halfreg')
+        b = Client(d.port, 'halfreg')
         b.wait_connected()
         b.send('NICK halfreg\r\nUSER halfreg 0 * :half')
         b.sock.shutdown(socket.SHUT_WR)
@@ -793,7 +797,7 @@ def scenario_wine(args):
         # Partial lines stall: registration and ping timeouts.
         healthy = stall_checks(r, d, 'wine: ', [witness])
         witness.lines.clear()
-        lu = fl.lusers(witness)
+        lu = irc.lusers(witness)
         r.check(lu == (2, 0, 2), 'LUSERS: witness and healthy, 0 unknown, 2 channels (%s)'
                 % (lu,))
         for c in (witness, healthy, a, b):
@@ -818,7 +822,7 @@ EVIL_ESCAPED = ('\\x1b[2J\\x1b]0;pwned\\x07 bell \\x7f del \\xc2\\x9b31m c1 \\x9
 
 def hash_password(natterd, password):
     out = subprocess.run([natterd, '--hash-password'], input=password + '\n',
-                         capture_output=True, text=True, timeout=60 * fl.SLOW)
+                         capture_output=True, text=True, timeout=60 * irc.SLOW)
     return out.stdout.strip() if out.returncode == 0 else None
 
 
@@ -839,13 +843,13 @@ def scenario_secrets_and_logs(args):
     d = Natterd(args.natterd, config)
     try:
         check = subprocess.run([args.natterd, '--check-config', '--config', d.conf_path],
-                               capture_output=True, text=True, timeout=30 * fl.SLOW)
+                               capture_output=True, text=True, timeout=30 * irc.SLOW)
         r.check(check.returncode == 0 and 'configuration OK' in check.stdout and
                 not any(x in check.stdout + check.stderr for x in secrets),
                 '--check-config: OK, and prints no password hash')
         # The connection password: wrong, missing, right.
         for label, pw in (('wrongpass', wrong), ('nopass', None)):
-            c = Conn(d.port, label)
+            c = Client(d.port, label)
             c.wait_connected()
             if pw:
                 c.send('PASS ' + pw)
@@ -857,7 +861,7 @@ def scenario_secrets_and_logs(args):
             c.close()
         users = {}
         for nick in ('admin1', 'victim', 'quitter'):
-            c = Conn(d.port, nick)
+            c = Client(d.port, nick)
             c.wait_connected()
             c.send('PASS ' + server_pw)
             r.check(c.register(nick), '%s registers with the right PASS' % nick)
@@ -940,7 +944,7 @@ def scenario_limits(args):
     long30 = 'abcdefghij' * 3
     try:
         # MOTD: at most 500 lines of at most 400 bytes, read once.
-        a = Conn(d.port, 'a')
+        a = Client(d.port, 'a')
         a.wait_connected()
         a.send('NICK limita\r\nUSER ' + 'u' * 40 + ' 0 * :' + 'r' * 300)
         burst = collect(a, r'^:\S+ 376 ')
@@ -950,9 +954,9 @@ def scenario_limits(args):
                 'MOTD of 600 lines of 1000 bytes: 500 lines of at most 400 bytes (%d)'
                 % len(motd_lines))
         a.nick = 'limita'
-        b = fl.client(d.port, 'limitb')
+        b = irc.registered(d.port, 'limitb')
         # The username is the client's claim: only [A-Za-z0-9._-] are kept.
-        e = Conn(d.port, 'evil')
+        e = Client(d.port, 'evil')
         e.wait_connected()
         e.send_raw(b'NICK evilu\r\nUSER a!b@c*d\x01e\x1bf.g 0 * :x\r\n')
         e.expect(r'^:\S+ (376|422) ')
@@ -1017,7 +1021,7 @@ def scenario_limits(args):
         r.check(len(numerics(whois, '311')) == 2, 'max_targets 2: WHOIS answers for 2 nicks')
         # WHOWAS keeps whowas_size entries.
         for nick in ('gone1', 'gone2', 'gone3'):
-            g = fl.client(d.port, nick)
+            g = irc.registered(d.port, nick)
             g.send('QUIT :' + long30)
             g.expect_closed(5)
             g.close()
@@ -1027,8 +1031,8 @@ def scenario_limits(args):
                 'whowas_size 2: the oldest of 3 is forgotten, the newest is there')
         # Invites: the last 16 are remembered.  Six operators of three
         # invite-only channels each invite one client to all 18.
-        target = fl.client(d.port, 'invitee')
-        ops = [fl.client(d.port, 'op%d' % i) for i in range(6)]
+        target = irc.registered(d.port, 'invitee')
+        ops = [irc.registered(d.port, 'op%d' % i) for i in range(6)]
         order = []
         for i, o in enumerate(ops):
             names = ['#i%d' % (3 * i + k) for k in range(3)]
@@ -1065,10 +1069,10 @@ def scenario_limits(args):
         r.check(got is not None and got.startswith('@+small=ok ') and 'x' * 100 not in got,
                 'a client tag past 4094 bytes is dropped, the rest relayed')
         # WHO: at most 500 replies.
-        crowd = fl.open_many(d.port, 510, 'w')
+        crowd = irc.open_many(d.port, 510, 'w')
         for c in crowd:
             c.send('NICK {0}\r\nUSER {0} 0 * :crowd'.format(c.label))
-        welcomed = fl.wait_each(crowd, r' (376|422) ', 60)
+        welcomed = irc.wait_each(crowd, r' (376|422) ', 60)
         b.send('WHO w*')
         who = collect(b, r'^:\S+ 315 ', 30)
         r.check(welcomed == 510 and len(numerics(who, '352')) == 500,

@@ -9,9 +9,8 @@
 
 #include <natter/buf.h>
 
-#include "client.h"
 #include "config.h"
-#include "server.h"
+#include "natterd-core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

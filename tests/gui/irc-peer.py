@@ -11,32 +11,12 @@ line by line, except that a line "/raw LINE" is sent as it is (then the
 file is removed).
 """
 import os
-import socket
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import ircclient  # noqa: E402
 
 port, nick, chan, want_from, want_text, reply, state = sys.argv[1:8]
-sock = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
-sock.settimeout(0.2)
-buf = b""
-
-
-def send(line):
-    sock.sendall(line.encode() + b"\r\n")
-
-
-def lines():
-    global buf
-    try:
-        data = sock.recv(4096)
-        if not data:
-            sys.exit("peer: server closed the connection")
-        buf += data
-    except socket.timeout:
-        pass
-    while b"\n" in buf:
-        line, buf = buf.split(b"\n", 1)
-        yield line.rstrip(b"\r").decode("utf-8", "replace")
 
 
 def touch(name):
@@ -44,35 +24,40 @@ def touch(name):
         f.write("ok\n")
 
 
-send(f"NICK {nick}")
-send(f"USER {nick} 0 * :e2e peer")
-deadline = time.time() + 60
-joined = got = False
+peer = ircclient.connect("127.0.0.1", int(port), nick, seconds=10)
+if peer is None:
+    sys.exit("peer: cannot connect: %s" % ircclient.connect.last_error)
+if not peer.register(nick, realname="e2e peer"):
+    sys.exit("peer: no welcome from the server")
+if not ircclient.join(peer, chan):
+    sys.exit("peer: could not join %s" % chan)
+touch("peer-ready")
+
+deadline = ircclient.deadline(60)
+got = False
 say_path = os.path.join(state, "peer-say")
-while time.time() < deadline and not os.path.exists(os.path.join(state, "peer-stop")):
-    if joined and os.path.exists(say_path):
+while ircclient.now() < deadline and not os.path.exists(os.path.join(state, "peer-stop")):
+    if os.path.exists(say_path):
         with open(say_path) as f:
             for text in f.read().splitlines():
                 if text.startswith("/raw "):
-                    send(text[5:])
+                    peer.send(text[5:])
                 else:
-                    send(f"PRIVMSG {chan} :{text}")
+                    peer.send(f"PRIVMSG {chan} :{text}")
         os.remove(say_path)
-    for line in lines():
-        parts = line.split(" ")
-        if parts[0] == "PING":
-            send("PONG " + " ".join(parts[1:]))
-        elif len(parts) > 1 and parts[1] == "001":
-            send(f"JOIN {chan}")
-        elif len(parts) > 1 and parts[1] == "JOIN" and parts[0].startswith(f":{nick}!"):
-            joined = True
-            touch("peer-ready")
-        elif len(parts) > 3 and parts[1] == "PRIVMSG" and parts[0].startswith(f":{want_from}!"):
-            text = line.split(" :", 1)[1] if " :" in line else ""
-            print(f"peer: got <{want_from}> {text}", flush=True)
-            if text == want_text and not got:
-                got = True
-                touch("peer-got")
-                send(f"PRIVMSG {chan} :{reply}")
-send("QUIT :done")
-sys.exit(0 if joined and got else 1)
+    # Short reads: the files above are looked at between them.
+    line = peer.next_line(0.2)
+    if line is None:
+        if peer.gone:
+            sys.exit("peer: server closed the connection")
+        continue
+    parts = line.split(" ")
+    if len(parts) > 3 and parts[1] == "PRIVMSG" and parts[0].startswith(f":{want_from}!"):
+        text = line.split(" :", 1)[1] if " :" in line else ""
+        print(f"peer: got <{want_from}> {text}", flush=True)
+        if text == want_text and not got:
+            got = True
+            touch("peer-got")
+            peer.send(f"PRIVMSG {chan} :{reply}")
+peer.quit("done")
+sys.exit(0 if got else 1)

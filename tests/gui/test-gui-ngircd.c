@@ -3,13 +3,15 @@
  * the foreground on 127.0.0.1 and a free port with a throwaway config:
  * registration (ngircd offers CAP multi-prefix but not server-time), a
  * nick taken by someone else, join, a message each way with a second
- * client on a raw socket, nick changes (ours and the peer's), a part and
- * a quit.  The core is driven through the same calls the window makes.
+ * client (the suites' scripted IRC client, tests/natterd/irc-client.h),
+ * nick changes (ours and the peer's), a part and a quit.  The core is
+ * driven through the same calls the window makes.
  * Exits 77 (skipped) with the reason when ngircd is not installed;
  * NATTER_NGIRCD names another ngircd binary. */
 #include "client.h"
 #include "fake-server.h"
 #include "helpers.h"
+#include "irc-client.h"
 
 #include <glib/gstdio.h>
 #include <natter/error.h>
@@ -92,20 +94,30 @@ static void dump_log(void)
         fprintf(stderr, "--- ngircd's log\n%s---\n", text);
 }
 
-/* ---- the peer: a raw socket client, reusing the fake server's line
- * reader (its conn is just a connected socket) ------------------------ */
+/* ---- the peer: the scripted IRC client, turning the main context (where
+ * the core lives) while it waits -------------------------------------- */
 
-static gboolean peer_connect(FakeServer *peer, const char *nick)
+static void turn_main_context(void *data)
 {
-    memset(peer, 0, sizeof *peer);
-    peer->in = g_string_new(NULL);
-    if (nt_socket_create_connection("127.0.0.1", port, 2.0, &peer->conn) != NT_OK)
-        return FALSE;
-    nt_socket_settimeout(peer->conn, 0.005);
-    fake_send(peer, "NICK %s", nick);
-    fake_send(peer, "USER %s 0 * :Peer %s", nick, nick);
-    g_autofree char *welcome = fake_expect(peer, ":ngircd.test 001 ", 5000);
-    return welcome != NULL;
+    (void)data;
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+}
+
+/* Connected and registered, or NULL. */
+static irc_client *peer_connect(const char *nick)
+{
+    nt_addr addr;
+    nt_addr_loopback(NT_AF_INET, port, &addr);
+    irc_client *peer = irc_connect(&addr, nick, 0);
+    if (!peer)
+        return NULL;
+    irc_set_idle(peer, turn_main_context, NULL);
+    if (!irc_register(peer, nick, NULL)) {
+        irc_close(peer);
+        return NULL;
+    }
+    return peer;
 }
 
 /* ---- waiting on the core -------------------------------------------- */
@@ -184,20 +196,11 @@ static gboolean parted(gpointer data)
     return !nc_buffer_get_joined(data);
 }
 
-static gboolean peer_expect(FakeServer *peer, const char *needle)
+/* A line (of any command) that contains needle; irc_expect() prints what
+ * it saw when none comes. */
+static gboolean peer_expect(irc_client *peer, const char *needle)
 {
-    /* fake_expect() matches on a prefix; the server's lines start with a
-     * source, so read lines until one contains needle. */
-    gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-    while (g_get_monotonic_time() < end) {
-        g_autofree char *line = fake_expect(peer, ":", 200);
-        if (line && strstr(line, needle))
-            return TRUE;
-        if (peer->eof)
-            break;
-    }
-    fprintf(stderr, "the peer never saw \"%s\"\n", needle);
-    return FALSE;
+    return irc_expect(peer, NULL, needle) != NULL;
 }
 
 /* ---- the test ------------------------------------------------------- */
@@ -205,10 +208,10 @@ static gboolean peer_expect(FakeServer *peer, const char *needle)
 static void test_ngircd_session(void)
 {
     /* bob is on the server first and holds the nick we ask for. */
-    FakeServer bob;
-    CU_ASSERT_FATAL(peer_connect(&bob, "bob"));
-    fake_send(&bob, "JOIN #natter");
-    CU_ASSERT_FATAL(peer_expect(&bob, " 366 bob #natter "));
+    irc_client *bob = peer_connect("bob");
+    CU_ASSERT_FATAL(bob != NULL);
+    irc_send(bob, "JOIN #natter");
+    CU_ASSERT_FATAL(peer_expect(bob, " 366 bob #natter "));
 
     NcClient *c = nc_client_new("127.0.0.1", port, "bob", "Natter Test", NULL);
     nc_client_set_reconnect(c, FALSE);
@@ -234,14 +237,14 @@ static void test_ngircd_session(void)
     NcMember *op = nc_buffer_find_member(b, "bob");
     if (op)
         CU_ASSERT_STRING_EQUAL(nc_member_get_prefixes(op), "@");
-    CU_ASSERT(peer_expect(&bob, "JOIN"));
+    CU_ASSERT(peer_expect(bob, "JOIN"));
 
     /* A message each way. */
     g_autoptr(GError) error = NULL;
     CU_ASSERT(nc_client_send_input(c, b, "hello from natter's core", &error));
     CU_ASSERT_PTR_NULL(error);
-    CU_ASSERT(peer_expect(&bob, "PRIVMSG #natter :hello from natter's core"));
-    fake_send(&bob, "PRIVMSG #natter :hi bob_, bob here");
+    CU_ASSERT(peer_expect(bob, "PRIVMSG #natter :hello from natter's core"));
+    irc_send(bob, "PRIVMSG #natter :hi bob_, bob here");
     NcMessage *m = wait_message(b, NC_MSG_PRIVMSG, "bob here");
     CU_ASSERT_PTR_NOT_NULL(m);
     if (m) {
@@ -249,38 +252,38 @@ static void test_ngircd_session(void)
         CU_ASSERT(nc_message_get_flags(m) & NC_MSG_FLAG_HIGHLIGHT);
     }
     CU_ASSERT(nc_client_send_input(c, b, "/me waves", NULL));
-    CU_ASSERT(peer_expect(&bob, "PRIVMSG #natter :\001ACTION waves\001"));
+    CU_ASSERT(peer_expect(bob, "PRIVMSG #natter :\001ACTION waves\001"));
 
     /* Our nick change: the server confirms, the core follows. */
     CU_ASSERT(nc_client_send_input(c, b, "/nick natty", NULL));
-    CU_ASSERT(peer_expect(&bob, "NICK :natty"));
+    CU_ASSERT(peer_expect(bob, "NICK :natty"));
     CU_ASSERT(wait_member(b, "natty", TRUE));
     CU_ASSERT_STRING_EQUAL(nc_client_get_nick(c), "natty");
     CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "bob_"));
     /* The peer's nick change. */
-    fake_send(&bob, "NICK robert");
+    irc_send(bob, "NICK robert");
     CU_ASSERT(wait_member(b, "robert", TRUE));
     CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "bob"));
     CU_ASSERT_PTR_NOT_NULL(wait_message(b, NC_MSG_NICK, "robert"));
 
     /* A private message opens a query; the answer reaches the peer. */
-    fake_send(&bob, "PRIVMSG natty :psst");
+    irc_send(bob, "PRIVMSG natty :psst");
     NcBuffer *q = NULL;
     for (int i = 0; i < 500 && !(q = nc_network_find_buffer(net, "robert")); i++)
         fake_pump(10);
     CU_ASSERT_FATAL(q != NULL);
     CU_ASSERT_EQUAL(nc_buffer_get_kind(q), NC_BUFFER_QUERY);
     CU_ASSERT(nc_client_send_input(c, q, "psst yourself", NULL));
-    CU_ASSERT(peer_expect(&bob, "PRIVMSG robert :psst yourself"));
+    CU_ASSERT(peer_expect(bob, "PRIVMSG robert :psst yourself"));
 
     /* The peer parts and comes back; then we part. */
-    fake_send(&bob, "PART #natter :brb");
+    irc_send(bob, "PART #natter :brb");
     CU_ASSERT(wait_member(b, "robert", FALSE));
     CU_ASSERT_PTR_NOT_NULL(wait_message(b, NC_MSG_PART, "robert"));
-    fake_send(&bob, "JOIN #natter");
+    irc_send(bob, "JOIN #natter");
     CU_ASSERT(wait_member(b, "robert", TRUE));
     CU_ASSERT(nc_client_send_input(c, b, "/part #natter", NULL));
-    CU_ASSERT(peer_expect(&bob, "PART #natter"));
+    CU_ASSERT(peer_expect(bob, "PART #natter"));
     CU_ASSERT(fake_pump_until(parted, b, 5000));
     CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 0);
 
@@ -289,10 +292,10 @@ static void test_ngircd_session(void)
     CU_ASSERT_EQUAL(nc_client_get_state(c), NC_STATE_DISCONNECTED);
     fake_pump(200);
     CU_ASSERT_EQUAL(nc_client_get_state(c), NC_STATE_DISCONNECTED);
-    fake_send(&bob, "WHOIS natty");
-    CU_ASSERT(peer_expect(&bob, " 401 robert natty "));
+    irc_send(bob, "WHOIS natty");
+    CU_ASSERT(peer_expect(bob, " 401 robert natty "));
     g_object_unref(c);
-    fake_stop(&bob);
+    irc_close(bob);
 }
 
 static CU_TestInfo tests[] = {

@@ -12,6 +12,8 @@
 #define READ_BUF 32768
 #define HISTORY 24
 #define HISTORY_WIDTH 200
+/* How long one read may block while an idle callback is set. */
+#define IDLE_SLICE_MS 5
 
 struct irc_client {
     nt_socket *sock;
@@ -21,6 +23,8 @@ struct irc_client {
     int close_reason; /* NT_EOF, NT_ECONNRESET, ... */
     int failed;
     unsigned syncs;
+    void (*idle)(void *data);
+    void *idle_data;
     size_t len;
     char buf[READ_BUF];
     char line[READ_BUF + 1];
@@ -91,6 +95,12 @@ void irc_set_deadline(irc_client *c, unsigned ms)
     c->deadline_ms = ms;
 }
 
+void irc_set_idle(irc_client *c, void (*idle)(void *data), void *data)
+{
+    c->idle = idle;
+    c->idle_data = data;
+}
+
 int irc_failed(const irc_client *c)
 {
     return c->failed;
@@ -154,7 +164,13 @@ static int read_line(irc_client *c, uint64_t deadline)
         uint64_t now = nt_clock_ms();
         if (now >= deadline)
             return 0;
-        nt_socket_settimeout(c->sock, (double)(deadline - now) / 1000.0);
+        uint64_t wait = deadline - now;
+        if (c->idle) {
+            c->idle(c->idle_data);
+            if (wait > IDLE_SLICE_MS)
+                wait = IDLE_SLICE_MS;
+        }
+        nt_socket_settimeout(c->sock, (double)wait / 1000.0);
         ptrdiff_t got = nt_socket_recv(c->sock, c->buf + c->len, sizeof c->buf - c->len, 0);
         if (got > 0) {
             c->len += (size_t)got;

@@ -10,6 +10,11 @@
  * Once a wait has failed, the client is marked failed and every later wait
  * fails at once, so one broken expectation costs one deadline, not one per
  * remaining step.
+ *
+ * This is the C suites' one IRC test client: natterd's live suites and
+ * the GUI core's suite against ngircd use it (tests/lib/ircclient.py is
+ * the Python tests' counterpart).  It needs only libnatter, so it builds
+ * for Windows too.
  */
 #ifndef NATTERD_TEST_IRC_CLIENT_H
 #define NATTERD_TEST_IRC_CLIENT_H
@@ -44,6 +49,14 @@ const char *irc_label(const irc_client *c);
 
 /** This client's deadline for waits, in milliseconds. */
 void irc_set_deadline(irc_client *c, unsigned ms);
+
+/**
+ * While c waits for the server, call idle(data) every few milliseconds:
+ * for a test whose code under test runs on a main loop in the same
+ * thread (the GUI core on GLib's main context), which must keep turning
+ * while the test waits.  NULL turns it off.
+ */
+void irc_set_idle(irc_client *c, void (*idle)(void *data), void *data);
 
 /** The deadline new clients start with (5000 ms unless changed). */
 unsigned irc_default_deadline(void);

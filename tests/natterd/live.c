@@ -3,8 +3,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "natterd-core.h"
 #include "net.h"
-#include "server.h"
 
 #include <natter/loop.h>
 #include <natter/thread.h>

@@ -3,7 +3,7 @@
 #
 # Interop with a real IRC client: weechat-headless (Debian's package)
 # connects to natterd, negotiates capabilities, joins #interop and talks
-# with a scripted client (python3 sockets) in both directions: channel
+# with a scripted client (weechat-peer.py) in both directions: channel
 # messages, a private message and a topic.  natterd runs with no
 # configuration at all (the defaults, flood control on) on a free port.
 #
@@ -90,52 +90,6 @@ fi
 port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/natterd.log" | head -n 1)
 echo "natterd listening on 127.0.0.1:$port"
 
-# The scripted peer: registers as "probe", joins #interop, and reports
-# each step on stdout (PROBE lines) for this script to wait on.
-cat >"$tmp/probe.py" <<'EOF'
-import socket, sys, time
-port = int(sys.argv[1])
-s = socket.create_connection(("127.0.0.1", port), timeout=60)
-buf = b""
-def send(line):
-    s.sendall(line.encode() + b"\r\n")
-def lines():
-    global buf
-    while True:
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            yield line.rstrip(b"\r").decode("utf-8", "replace")
-        data = s.recv(65536)
-        if not data:
-            return
-        buf += data
-def report(what):
-    print(what, flush=True)
-it = lines()
-def expect(pred, what):
-    for line in it:
-        if line.startswith("PING "):
-            send("PONG " + line[5:])
-        if pred(line):
-            report(what + " " + line)
-            return line
-    report("CLOSED waiting for " + what)
-    sys.exit(1)
-send("NICK probe")
-send("USER probe 0 * :natterd interop probe")
-expect(lambda l: " 001 probe " in l, "REGISTERED")
-send("JOIN #interop")
-expect(lambda l: " 353 probe " in l and " #interop :" in l and "wee" in l.split(" :", 1)[1], "SEES_WEE")
-send("PRIVMSG #interop :hello from probe")
-report("PROBE_SENT")
-expect(lambda l: l.startswith(":wee!") and l.endswith(" PRIVMSG #interop :hello from weechat"), "GOT_CHANNEL")
-expect(lambda l: l.startswith(":wee!") and l.endswith(" PRIVMSG probe :private hello"), "GOT_PRIVATE")
-expect(lambda l: l.startswith(":wee!") and l.endswith(" TOPIC #interop :topic by weechat"), "GOT_TOPIC")
-send("PRIVMSG wee :private reply")
-send("QUIT :done")
-expect(lambda l: l.startswith("ERROR "), "QUIT_DONE")
-EOF
-
 # weechat first, so the probe joins a channel weechat created (weechat is
 # its operator and sets its modes, as a user would).
 fifo=$tmp/weechat.fifo
@@ -151,7 +105,8 @@ wait_for "$srvlog" "Welcome to the Natter IRC Network wee!" 5 ||
 wait_for "$srvlog" "client capability, enabled:" 5 ||
   fail "weechat negotiated no capabilities"
 
-"$python" "$tmp/probe.py" "$port" >"$tmp/probe.out" 2>&1 &
+# The scripted peer (weechat-peer.py) reports each step on stdout.
+"$python" "$(dirname "${BASH_SOURCE[0]}")/weechat-peer.py" "$port" >"$tmp/probe.out" 2>&1 &
 probe_pid=$!
 wait_for "$chanlog" "probe (~probe@127.0.0.1) has joined #interop" 30 ||
   fail "weechat did not see the probe join"

@@ -6,36 +6,38 @@
 
 Retries the connection until the deadline (the server may still be
 starting), prints the welcome line, sends QUIT and exits 0; exits 1 when no
-welcome arrives in time.  Only the standard library: this is the "native
-client" of the package checks.
+welcome arrives in time.  Only the standard library and the tests' shared
+client (tests/lib/ircclient.py, found beside this folder): this is the
+"native client" of the package checks.
 """
-import socket
+import os
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import ircclient  # noqa: E402
 
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
-    deadline = time.monotonic() + (float(sys.argv[3]) if len(sys.argv) > 3 else 20.0)
+    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
+    end = ircclient.deadline(seconds)
     last_error = "no attempt"
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=2) as s:
-                s.sendall(b"NICK probe\r\nUSER probe 0 * :package check\r\n")
-                data = b""
-                s.settimeout(max(0.1, deadline - time.monotonic()))
-                while b" 001 " not in data:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        raise ConnectionError("closed before 001: %r" % data[-200:])
-                    data += chunk
-                line = next(l for l in data.split(b"\r\n") if b" 001 " in l)
-                print(line.decode("utf-8", "replace"))
-                s.sendall(b"QUIT :done\r\n")
+    while True:
+        left = end - ircclient.now()
+        if left <= 0:
+            break
+        c = ircclient.connect(host, port, "probe", seconds=left, retry=True)
+        if c is None:
+            last_error = ircclient.connect.last_error
+            break
+        if c.register_send("probe", realname="package check"):
+            welcome = c.expect(r"^:\S+ 001 ", end - ircclient.now())
+            if welcome is not None:
+                print(welcome)
+                c.quit("done")
                 return 0
-        except (OSError, ConnectionError) as e:
-            last_error = str(e)
-            time.sleep(0.2)
+        last_error = "closed before 001" if c.gone else "no 001 in time"
+        c.close()
     print("irc-probe: no 001 welcome from %s:%d (%s)" % (host, port, last_error), file=sys.stderr)
     return 1
 

@@ -10,9 +10,8 @@
 #define NATTERD_TEST_FAKE_TRANSPORT_H
 
 #include "attributes.h"
-#include "client.h"
 #include "config.h"
-#include "server.h"
+#include "natterd-core.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -266,6 +266,161 @@ static void test_kick(void)
     fake_server_free(s);
 }
 
+/* RFC 2812 3.2.8: "KICK #a,#b n1,n2" kicks pairs, "KICK #a n1,n2" several
+ * from one channel; other counts are 461; past TARGMAX's KICK:4, 407. */
+static void test_kick_multi(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *b = fake_register(s, "bob");
+    fake_conn *c = fake_register(s, "carol");
+    fake_send(a, "JOIN #a,#b");
+    fake_send(b, "JOIN #a,#b");
+    fake_send(c, "JOIN #a,#b");
+    fake_clear(a);
+    fake_clear(b);
+    fake_clear(c);
+    /* Pairs: bob from #a, carol from #b, nothing else. */
+    fake_send(a, "KICK #a,#b bob,carol :pairs");
+    EXPECT_LINE(a, ":alice!~alice@127.0.0.1 KICK #a bob :pairs");
+    EXPECT_LINE(a, ":alice!~alice@127.0.0.1 KICK #b carol :pairs");
+    EXPECT_LINE(c, "KICK #a bob :pairs");
+    EXPECT_LINE(b, "KICK #b carol :pairs");
+    CU_ASSERT(fake_count(a, " KICK ") == 2);
+    fake_clear(a);
+    fake_send(a, "NAMES #a,#b");
+    EXPECT_LINE(a, " 353 alice = #a :@alice carol");
+    EXPECT_LINE(a, " 353 alice = #b :@alice bob");
+    /* Mismatched counts: 461, nobody kicked. */
+    fake_clear(a);
+    fake_send(a, "KICK #a,#b carol");
+    EXPECT_LINE(a, " 461 alice KICK :Not enough parameters");
+    fake_send(a, "KICK #a,#b bob,carol,alice");
+    CU_ASSERT(fake_count(a, " 461 alice KICK ") == 2);
+    CU_ASSERT(fake_count(a, " KICK #") == 0);
+    /* One channel, several nicks. */
+    fake_send(b, "JOIN #a");
+    fake_send(c, "JOIN #b");
+    fake_clear(a);
+    fake_send(a, "KICK #a carol,bob");
+    EXPECT_LINE(a, "KICK #a carol :alice");
+    EXPECT_LINE(a, "KICK #a bob :alice");
+    /* Errors per pair, the rest still done. */
+    fake_clear(a);
+    fake_send(a, "KICK #nowhere,#b bob,carol");
+    EXPECT_LINE(a, " 403 alice #nowhere :No such channel");
+    EXPECT_LINE(a, "KICK #b carol :alice");
+    fake_clear(b);
+    fake_send(b, "KICK #b,#a alice,alice");
+    EXPECT_LINE(b, " 482 bob #b :You're not channel operator");
+    EXPECT_LINE(b, " 442 bob #a :You're not on that channel");
+    /* TARGMAX=KICK:4: the fifth gets 407 and ends the command. */
+    fake_conn *more[5];
+    const char *names[5] = {"u1", "u2", "u3", "u4", "u5"};
+    for (int i = 0; i < 5; i++) {
+        more[i] = fake_register(s, names[i]);
+        fake_send(more[i], "JOIN #a");
+    }
+    fake_clear(a);
+    fake_send(a, "KICK #a u1,u2,u3,u4,u5");
+    CU_ASSERT(fake_count(a, " KICK #a u") == 4);
+    EXPECT_LINE(a, " 407 alice u5 :Too many targets");
+    EXPECT_NO_LINE(a, "KICK #a u5");
+    fake_server_free(s);
+}
+
+/* RFC 2812 3.2.5: NAMES answers each channel named, up to NAMES:4. */
+static void test_names_multi(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *b = fake_register(s, "bob");
+    fake_send(a, "JOIN #a,#b,#c");
+    fake_send(b, "JOIN #b");
+    fake_clear(b);
+    fake_send(b, "NAMES #a,#b,#nowhere");
+    EXPECT_LINE(b, " 353 bob = #a :@alice");
+    EXPECT_LINE(b, " 366 bob #a :End of /NAMES list.");
+    EXPECT_LINE(b, " 353 bob = #b :@alice bob");
+    EXPECT_LINE(b, " 366 bob #b :End of /NAMES list.");
+    EXPECT_LINE(b, " 366 bob #nowhere :End of /NAMES list.");
+    CU_ASSERT(fake_index(b, " 366 bob #a ") < fake_index(b, " 353 bob = #b "));
+    fake_clear(b);
+    fake_send(b, "NAMES #a,#b,#c,#d,#e");
+    CU_ASSERT(fake_count(b, " 366 bob #") == 4);
+    EXPECT_LINE(b, " 407 bob #e :Too many targets");
+    fake_server_free(s);
+}
+
+/* +s: hidden from outsiders in LIST, NAMES and WHOIS; '@' in 353. */
+static void test_secret_channel(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *b = fake_register(s, "bob");
+    fake_conn *c = fake_register(s, "carol");
+    fake_send(a, "JOIN #secret,#open");
+    fake_send(b, "JOIN #secret");
+    fake_clear(a);
+    fake_clear(b);
+    fake_send(b, "MODE #secret +s");
+    EXPECT_LINE(b, " 482 bob #secret :You're not channel operator");
+    fake_send(a, "MODE #secret +s");
+    EXPECT_LINE(a, ":alice!~alice@127.0.0.1 MODE #secret +s");
+    EXPECT_LINE(b, ":alice!~alice@127.0.0.1 MODE #secret +s");
+    fake_send(c, "MODE #secret");
+    EXPECT_LINE(c, " 324 carol #secret +nst");
+    /* LIST: members see it, outsiders do not, by name or not. */
+    fake_clear(b);
+    fake_send(b, "LIST");
+    EXPECT_LINE(b, " 322 bob #secret 2 :[+nst] ");
+    fake_clear(c);
+    fake_send(c, "LIST");
+    EXPECT_LINE(c, " 322 carol #open 1 ");
+    EXPECT_NO_LINE(c, "#secret");
+    fake_send(c, "LIST #secret");
+    EXPECT_NO_LINE(c, "#secret");
+    EXPECT_NUMERIC(c, RPL_LISTEND);
+    /* NAMES: outsiders get only the end, as for a missing channel. */
+    fake_clear(c);
+    fake_send(c, "NAMES #SECRET");
+    CU_ASSERT(!fake_has_numeric(c, RPL_NAMREPLY));
+    EXPECT_LINE(c, " 366 carol #SECRET :End of /NAMES list.");
+    fake_send(c, "NAMES");
+    CU_ASSERT(!fake_has_numeric(c, RPL_NAMREPLY));
+    EXPECT_NO_LINE(c, "#secret");
+    fake_clear(b);
+    fake_send(b, "NAMES #secret");
+    EXPECT_LINE(b, " 353 bob @ #secret :@alice bob");
+    /* Joining shows '@' too. */
+    fake_send(c, "JOIN #secret");
+    EXPECT_LINE(c, " 353 carol @ #secret :@alice bob carol");
+    fake_send(c, "PART #secret");
+    /* WHOIS: the channel only for those on it (and for oneself). */
+    fake_clear(c);
+    fake_send(c, "WHOIS alice");
+    EXPECT_LINE(c, " 319 carol alice :");
+    EXPECT_LINE(c, "#open");
+    EXPECT_NO_LINE(c, "#secret");
+    fake_clear(c);
+    fake_send(c, "WHOIS bob");
+    CU_ASSERT(!fake_has_numeric(c, RPL_WHOISCHANNELS));
+    fake_clear(b);
+    fake_send(b, "WHOIS alice");
+    EXPECT_LINE(b, "@#secret");
+    fake_clear(a);
+    fake_send(a, "WHOIS alice");
+    EXPECT_LINE(a, "@#secret");
+    /* -s: visible again. */
+    fake_send(a, "MODE #secret -s");
+    fake_clear(c);
+    fake_send(c, "LIST");
+    EXPECT_LINE(c, " 322 carol #secret 2 :[+nt] ");
+    fake_send(c, "NAMES #secret");
+    EXPECT_LINE(c, " 353 carol = #secret :");
+    fake_server_free(s);
+}
+
 static void test_invite_and_invite_only(void)
 {
     srv_server *s = fake_server(NULL);
@@ -471,6 +626,9 @@ static const CU_TestInfo tests[] = {
     {"NAMES splits long replies", test_names_split},
     {"LIST", test_list},
     {"KICK", test_kick},
+    {"KICK pairs and several nicks, 461, 407", test_kick_multi},
+    {"NAMES with several channels", test_names_multi},
+    {"+s secret channels", test_secret_channel},
     {"INVITE and +i", test_invite_and_invite_only},
     {"channel MODE", test_channel_modes},
     {"+m and voice", test_moderated_and_voice},

@@ -58,6 +58,55 @@ static void test_privmsg_basics(void)
     fake_server_free(s);
 }
 
+/* RFC 2812 3.3.2: a NOTICE never triggers an automatic reply, not even an
+ * error numeric, whatever is wrong with it. */
+static void test_notice_never_answered(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *b = fake_register(s, "bob");
+    fake_conn *c = fake_register(s, "carol");
+    fake_send(a, "JOIN #room");
+    fake_send(b, "JOIN #room");
+    fake_send(a, "JOIN #quiet");
+    fake_send(a, "MODE #quiet +m");
+    fake_send(b, "JOIN #quiet");
+    fake_send(a, "JOIN #banned");
+    fake_send(b, "JOIN #banned");
+    fake_send(a, "MODE #banned +b bob");
+    fake_clear(a);
+    fake_clear(b);
+    fake_clear(c);
+    fake_send(c, "NOTICE #nowhere :x");       /* 403 for PRIVMSG */
+    fake_send(c, "NOTICE nobody :x");         /* 401 */
+    fake_send(c, "NOTICE #room :x");          /* 404: +n, not a member */
+    fake_send(b, "NOTICE #quiet :x");         /* 404: +m, not voiced */
+    fake_send(b, "NOTICE #banned :x");        /* 404: banned */
+    fake_send(c, "NOTICE");                   /* 411 */
+    fake_send(c, "NOTICE :");                 /* 411 */
+    fake_send(c, "NOTICE bob");               /* 412 */
+    fake_send(c, "NOTICE bob :");             /* 412 */
+    fake_send(c, "NOTICE n1,n2,n3,n4,n5 :x"); /* 401s and 407 */
+    CU_ASSERT(c->nlines == 0);
+    CU_ASSERT(b->nlines == 0);
+    CU_ASSERT(a->nlines == 0);
+    if (b->nlines || c->nlines) {
+        fake_dump(b);
+        fake_dump(c);
+    }
+    /* The good targets of a NOTICE still get it; the bad ones are skipped. */
+    fake_send(c, "NOTICE nobody,alice,#nowhere,bob :hello");
+    EXPECT_LINE(a, ":carol!~carol@127.0.0.1 NOTICE alice :hello");
+    EXPECT_LINE(b, ":carol!~carol@127.0.0.1 NOTICE bob :hello");
+    CU_ASSERT(c->nlines == 0);
+    /* The same mistakes with PRIVMSG are still answered. */
+    fake_send(c, "PRIVMSG #room :x");
+    EXPECT_NUMERIC(c, ERR_CANNOTSENDTOCHAN);
+    fake_send(c, "PRIVMSG bob");
+    EXPECT_NUMERIC(c, ERR_NOTEXTTOSEND);
+    fake_server_free(s);
+}
+
 static void test_away(void)
 {
     srv_server *s = fake_server(NULL);
@@ -267,6 +316,7 @@ static void test_tagmsg_and_echo(void)
 
 static const CU_TestInfo tests[] = {
     {"PRIVMSG and NOTICE, success and errors", test_privmsg_basics},
+    {"NOTICE is never answered, not even with an error", test_notice_never_answered},
     {"AWAY 301 305 306", test_away},
     {"away-notify", test_away_notify},
     {"message ordering per sender", test_ordering_per_sender},

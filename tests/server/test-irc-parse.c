@@ -6,10 +6,12 @@
 #include "commands.h"
 #include "config.h"
 #include "helpers.h"
-#include "irc-message.h"
+#include "irc-parse.h"
+#include "mask.h"
 #include "password.h"
 #include "strmap.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,7 +24,9 @@ static void test_registration_burst(void)
     EXPECT_LINE(a, "CASEMAPPING=rfc1459");
     EXPECT_LINE(a, "CHANTYPES=#");
     EXPECT_LINE(a, "PREFIX=(ov)@+");
-    EXPECT_LINE(a, "CHANMODES=b,k,l,imnt");
+    EXPECT_LINE(a, "CHANMODES=b,k,l,imnst");
+    EXPECT_LINE(a, " biklmnostv bklov");
+    EXPECT_LINE(a, "TARGMAX=JOIN:,KICK:4,NAMES:4,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:4");
     EXPECT_LINE(a, "NICKLEN=30");
     EXPECT_LINE(a, "NETWORK=Natter");
     EXPECT_LINE(a, "TOPICLEN=390");
@@ -99,6 +101,33 @@ static void test_user_errors(void)
     fake_clear(a);
     fake_send(a, "PASS secret");
     EXPECT_NUMERIC(a, ERR_ALREADYREGISTERED);
+    fake_server_free(s);
+}
+
+/* RFC 2812 3.1.3: an empty real name or user name is a missing parameter. */
+static void test_user_empty_fields(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_connect(s, "127.0.0.1");
+    fake_send(a, "NICK alice");
+    fake_send(a, "USER u 0 * :");
+    EXPECT_LINE(a, " 461 alice USER :Not enough parameters");
+    CU_ASSERT(!fake_has_numeric(a, RPL_WELCOME));
+    fake_clear(a);
+    fake_send(a, "USER :");
+    EXPECT_LINE(a, " 461 alice USER :Not enough parameters");
+    fake_clear(a);
+    /* Fewer than four parameters (a user name can only be empty as the
+     * trailing one) is the same 461. */
+    fake_send(a, "USER u 0 * :");
+    fake_send(a, "USER u 0 :");
+    CU_ASSERT(fake_count(a, " 461 alice USER ") == 2);
+    CU_ASSERT(!fake_has_numeric(a, RPL_WELCOME));
+    /* Refused, not half-taken: a good USER still registers. */
+    fake_clear(a);
+    fake_send(a, "USER u 0 * :Real Name");
+    EXPECT_NUMERIC(a, RPL_WELCOME);
+    EXPECT_LINE(a, "alice!~u@127.0.0.1");
     fake_server_free(s);
 }
 
@@ -287,6 +316,30 @@ static void test_bad_input(void)
     memcpy(tagged + 8500, " PING :x", 8);
     fake_send_raw(a, tagged, 8508);
     EXPECT_NUMERIC(a, ERR_INPUTTOOLONG);
+    /* IRCv3 message-tags: a client's tag data (without '@' and the space)
+     * is at most 4094 bytes, client-only tags or not; more gets 417, not
+     * a relay with the tags silently dropped. */
+    fake_clear(a);
+    fake_clear(b);
+    n = snprintf(tagged, 9000, "@+x=%0*d PRIVMSG #room :4094", 4094 - 3, 0);
+    fake_send_raw(a, tagged, (size_t)n);
+    CU_ASSERT(a->nlines == 0);
+    EXPECT_LINE(b, "PRIVMSG #room :4094");
+    fake_clear(b);
+    n = snprintf(tagged, 9000, "@+x=%0*d PRIVMSG #room :4095", 4095 - 3, 0);
+    fake_send_raw(a, tagged, (size_t)n);
+    EXPECT_LINE(a, " 417 alice :Input line was too long");
+    CU_ASSERT(b->nlines == 0);
+    fake_clear(a);
+    n = snprintf(tagged, 9000, "@+a=%0*d;+b=%0*d PRIVMSG #room :two", 2500, 0, 2500, 0);
+    fake_send_raw(a, tagged, (size_t)n);
+    EXPECT_NUMERIC(a, ERR_INPUTTOOLONG);
+    CU_ASSERT(b->nlines == 0);
+    fake_clear(a);
+    n = snprintf(tagged, 9000, "@label=%0*d;+b=x PRIVMSG #room :mixed", 4090, 0);
+    fake_send_raw(a, tagged, (size_t)n);
+    EXPECT_NUMERIC(a, ERR_INPUTTOOLONG);
+    CU_ASSERT(b->nlines == 0);
     free(tagged);
     /* The network layer's own frame limit. */
     fake_clear(a);
@@ -513,6 +566,7 @@ static const CU_TestInfo tests[] = {
     {"registration burst", test_registration_burst},
     {"NICK errors and casemapping", test_nick_errors},
     {"USER and PASS errors", test_user_errors},
+    {"USER with an empty user or real name: 461", test_user_empty_fields},
     {"server password", test_server_password},
     {"CAP negotiation holds registration", test_cap_negotiation},
     {"PING, PONG and QUIT", test_ping_pong_quit},

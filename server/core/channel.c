@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+#include "channel.h"
+
+#include "casemap.h"
+#include "client.h"
+#include "mask.h"
+#include "numerics.h"
+#include "server.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+srv_channel *srv_channel_find(srv_server *s, const char *name)
+{
+    return srv_strmap_get(s->channels, name);
+}
+
+srv_channel *srv_channel_create(srv_server *s, const char *name)
+{
+    srv_channel *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        return NULL;
+    ch->server = s;
+    snprintf(ch->name, sizeof ch->name, "%s", name);
+    ch->modes = SRV_CHMODE_NOEXTERNAL | SRV_CHMODE_TOPICLOCK;
+    ch->created_s = srv_server_wall_us(s) / 1000000;
+    if (srv_strmap_put(s->channels, name, ch) < 0) {
+        free(ch);
+        return NULL;
+    }
+    return ch;
+}
+
+static void destroy(srv_channel *ch)
+{
+    srv_strmap_remove(ch->server->channels, ch->name);
+    for (size_t i = 0; i < ch->nbans; i++)
+        free(ch->bans[i].mask);
+    free(ch->bans);
+    free(ch->members);
+    free(ch->topic);
+    free(ch);
+}
+
+static int grow(void *arrayp, size_t *cap, size_t need)
+{
+    void ***array = arrayp;
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap * 2 : 4;
+    void **a = realloc(*array, n * sizeof *a);
+    if (!a)
+        return -1;
+    *array = a;
+    *cap = n;
+    return 0;
+}
+
+srv_membership *srv_channel_add(srv_channel *ch, srv_client *c, unsigned modes)
+{
+    if (grow(&ch->members, &ch->members_cap, ch->nmembers + 1) < 0 ||
+        grow(&c->channels, &c->channels_cap, c->nchannels + 1) < 0)
+        return NULL;
+    srv_membership *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->client = c;
+    m->channel = ch;
+    m->modes = modes;
+    m->channel_index = ch->nmembers;
+    m->client_index = c->nchannels;
+    ch->members[ch->nmembers++] = m;
+    c->channels[c->nchannels++] = m;
+    return m;
+}
+
+void srv_channel_remove(srv_membership *m)
+{
+    srv_channel *ch = m->channel;
+    srv_client *c = m->client;
+    /* Swap-remove on both sides, fixing the moved element's index. */
+    srv_membership *last = ch->members[--ch->nmembers];
+    ch->members[m->channel_index] = last;
+    last->channel_index = m->channel_index;
+    last = c->channels[--c->nchannels];
+    c->channels[m->client_index] = last;
+    last->client_index = m->client_index;
+    free(m);
+    if (ch->nmembers == 0)
+        destroy(ch);
+}
+
+srv_membership *srv_channel_member(const srv_channel *ch, const srv_client *c)
+{
+    for (size_t i = 0; i < c->nchannels; i++) {
+        if (c->channels[i]->channel == ch)
+            return c->channels[i];
+    }
+    return NULL;
+}
+
+int srv_channel_banned(const srv_channel *ch, const srv_client *c)
+{
+    if (ch->nbans == 0)
+        return 0;
+    char who[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, who, sizeof who);
+    for (size_t i = 0; i < ch->nbans; i++) {
+        if (srv_mask_match(ch->bans[i].mask, who))
+            return 1;
+    }
+    return 0;
+}
+
+int srv_channel_can_send(const srv_channel *ch, const srv_client *c)
+{
+    srv_membership *m = srv_channel_member(ch, c);
+    if (m && (m->modes & (SRV_MEMBER_OP | SRV_MEMBER_VOICE)))
+        return 0;
+    if (!m && (ch->modes & SRV_CHMODE_NOEXTERNAL))
+        return ERR_CANNOTSENDTOCHAN;
+    if (ch->modes & SRV_CHMODE_MODERATED)
+        return ERR_CANNOTSENDTOCHAN;
+    if (srv_channel_banned(ch, c))
+        return ERR_CANNOTSENDTOCHAN;
+    return 0;
+}
+
+int srv_channel_add_ban(srv_channel *ch, const char *mask, const char *setter, int64_t when_s)
+{
+    for (size_t i = 0; i < ch->nbans; i++) {
+        if (srv_casecmp(ch->bans[i].mask, mask) == 0)
+            return 0;
+    }
+    if (ch->nbans >= ch->server->cfg.max_bans_per_channel)
+        return -1;
+    srv_ban *b = realloc(ch->bans, (ch->nbans + 1) * sizeof *b);
+    if (!b)
+        return -1;
+    ch->bans = b;
+    size_t n = strlen(mask) + 1;
+    char *copy = malloc(n);
+    if (!copy)
+        return -1;
+    memcpy(copy, mask, n);
+    srv_ban *nb = &ch->bans[ch->nbans++];
+    nb->mask = copy;
+    snprintf(nb->setter, sizeof nb->setter, "%s", setter);
+    nb->when_s = when_s;
+    return 1;
+}
+
+int srv_channel_del_ban(srv_channel *ch, const char *mask)
+{
+    for (size_t i = 0; i < ch->nbans; i++) {
+        if (srv_casecmp(ch->bans[i].mask, mask) == 0) {
+            free(ch->bans[i].mask);
+            memmove(&ch->bans[i], &ch->bans[i + 1], (ch->nbans - i - 1) * sizeof *ch->bans);
+            ch->nbans--;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void srv_channel_set_topic(srv_channel *ch, const char *topic, const char *setter, int64_t when_s)
+{
+    free(ch->topic);
+    ch->topic = NULL;
+    if (topic && topic[0]) {
+        size_t n = srv_utf8_cut(topic, ch->server->cfg.topic_length);
+        ch->topic = malloc(n + 1);
+        if (ch->topic) {
+            memcpy(ch->topic, topic, n);
+            ch->topic[n] = '\0';
+        }
+    }
+    snprintf(ch->topic_setter, sizeof ch->topic_setter, "%s", setter);
+    ch->topic_time_s = when_s;
+}
+
+int srv_channel_visible(const srv_channel *ch, const srv_client *c)
+{
+    return !(ch->modes & SRV_CHMODE_SECRET) || srv_channel_member(ch, c) != NULL;
+}
+
+void srv_channel_modes(const srv_channel *ch, int show_key, char *dst, size_t size)
+{
+    char flags[16];
+    size_t n = 0;
+    flags[n++] = '+';
+    if (ch->modes & SRV_CHMODE_INVITEONLY)
+        flags[n++] = 'i';
+    if (ch->key[0])
+        flags[n++] = 'k';
+    if (ch->limit)
+        flags[n++] = 'l';
+    if (ch->modes & SRV_CHMODE_MODERATED)
+        flags[n++] = 'm';
+    if (ch->modes & SRV_CHMODE_NOEXTERNAL)
+        flags[n++] = 'n';
+    if (ch->modes & SRV_CHMODE_SECRET)
+        flags[n++] = 's';
+    if (ch->modes & SRV_CHMODE_TOPICLOCK)
+        flags[n++] = 't';
+    flags[n] = '\0';
+    /* Parameters in the order of their letters: k then l. */
+    char limit[16] = "";
+    if (ch->limit)
+        snprintf(limit, sizeof limit, " %u", ch->limit);
+    snprintf(dst, size, "%s%s%s%s", flags, ch->key[0] ? " " : "",
+             ch->key[0] ? (show_key ? ch->key : "*") : "", limit);
+}
+
+const char *srv_member_prefix(const srv_membership *m, int multi_prefix)
+{
+    int op = (m->modes & SRV_MEMBER_OP) != 0, voice = (m->modes & SRV_MEMBER_VOICE) != 0;
+    if (op && voice)
+        return multi_prefix ? "@+" : "@";
+    return op ? "@" : voice ? "+" : "";
+}

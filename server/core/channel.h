@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Channels: creation and destruction, membership, bans, topic and the
+ * checks JOIN and PRIVMSG make.  A channel lives exactly as long as it has
+ * members.
+ */
+#ifndef NATTERD_CHANNEL_H
+#define NATTERD_CHANNEL_H
+
+#include "core.h"
+
+/** The channel named name (any case), or NULL. */
+srv_channel *srv_channel_find(srv_server *s, const char *name);
+
+/**
+ * A new empty channel named name (already validated) with the default
+ * modes +nt, registered in the server's table.  NULL when out of memory.
+ */
+srv_channel *srv_channel_create(srv_server *s, const char *name);
+
+/**
+ * Add c to ch with the member modes given (SRV_MEMBER_*).
+ * @return the membership, or NULL when out of memory
+ */
+srv_membership *srv_channel_add(srv_channel *ch, srv_client *c, unsigned modes);
+
+/** Remove a membership from both sides; an emptied channel is destroyed. */
+void srv_channel_remove(srv_membership *m);
+
+/** c's membership of ch, or NULL.  O(channels of c), which is bounded. */
+srv_membership *srv_channel_member(const srv_channel *ch, const srv_client *c);
+
+/** Does a ban of ch match c's nick!user@host? */
+int srv_channel_banned(const srv_channel *ch, const srv_client *c);
+
+/**
+ * May c speak in ch (+n, +m, bans)?  @return 0, or ERR_CANNOTSENDTOCHAN
+ */
+int srv_channel_can_send(const srv_channel *ch, const srv_client *c);
+
+/**
+ * Add a ban (mask already normalised).
+ * @return 1 added, 0 already present, -1 list full or out of memory
+ */
+int srv_channel_add_ban(srv_channel *ch, const char *mask, const char *setter, int64_t when_s);
+
+/** Remove a ban; @return 1 when it was there. */
+int srv_channel_del_ban(srv_channel *ch, const char *mask);
+
+/** Replace the topic (NULL or "" clears it), truncated to the TOPICLEN. */
+void srv_channel_set_topic(srv_channel *ch, const char *topic, const char *setter, int64_t when_s);
+
+/**
+ * Does ch show up for c in LIST, NAMES and WHOIS?  A secret (+s) channel
+ * does only for its members.
+ */
+int srv_channel_visible(const srv_channel *ch, const srv_client *c);
+
+/** "+ntk key" style mode string; the key shown only when show_key. */
+void srv_channel_modes(const srv_channel *ch, int show_key, char *dst, size_t size);
+
+/**
+ * The prefix characters for a member: "@+" with multi_prefix, else the
+ * highest ("@", "+" or "").
+ */
+const char *srv_member_prefix(const srv_membership *m, int multi_prefix);
+
+#endif

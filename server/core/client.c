@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+#include "client.h"
+
+#include "casemap.h"
+#include "channel.h"
+#include "send.h"
+#include "server.h"
+#include "whowas.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void refuse(const srv_transport *t, void *ctx, const char *host, const char *why)
+{
+    nt_buf *b = nt_buf_printf("ERROR :Closing Link: %s (%s)\r\n", host, why);
+    if (b)
+        t->send(ctx, b);
+    nt_buf_unref(b);
+    t->close(ctx, why);
+}
+
+static void count_address(srv_server *s, const char *host, int delta)
+{
+    uintptr_t n = (uintptr_t)srv_strmap_get(s->addresses, host);
+    n = delta > 0 ? n + 1 : (n ? n - 1 : 0);
+    if (n == 0)
+        srv_strmap_remove(s->addresses, host);
+    else
+        (void)srv_strmap_put(s->addresses, host, (void *)n);
+}
+
+srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *ctx,
+                           const char *host)
+{
+    char safe_host[SRV_HOST_MAX + 1];
+    /* The host appears in prefixes: keep it to printable non-space ASCII. */
+    size_t n = 0;
+    for (const char *p = host ? host : ""; *p && n < SRV_HOST_MAX; p++) {
+        unsigned char ch = (unsigned char)*p;
+        safe_host[n++] = (ch > 0x20 && ch < 0x7F && ch != '!' && ch != '@') ? (char)ch : '_';
+    }
+    safe_host[n] = '\0';
+    if (n == 0)
+        snprintf(safe_host, sizeof safe_host, "unknown");
+    srv_server_enter(s);
+    srv_client *c = NULL;
+    uintptr_t from_here = (uintptr_t)srv_strmap_get(s->addresses, safe_host);
+    if (s->nclients >= s->cfg.max_clients) {
+        refuse(transport, ctx, safe_host, "Too many clients, try again later");
+    } else if (from_here >= s->cfg.max_clients_per_address) {
+        refuse(transport, ctx, safe_host, "Too many connections from your address");
+    } else if (!(c = calloc(1, sizeof *c))) {
+        transport->close(ctx, "out of memory");
+    } else {
+        c->server = s;
+        c->transport = transport;
+        c->ctx = ctx;
+        snprintf(c->host, sizeof c->host, "%s", safe_host);
+        c->connected_ms = c->last_activity_ms = c->last_message_ms = s->now_ms;
+        c->signon_s = srv_server_wall_us(s) / 1000000;
+        c->prev = s->clients_tail;
+        if (s->clients_tail)
+            s->clients_tail->next = c;
+        else
+            s->clients = c;
+        s->clients_tail = c;
+        s->nclients++;
+        count_address(s, c->host, +1);
+        srv_server_want_tick(s, s->now_ms + s->cfg.registration_timeout_ms);
+    }
+    srv_server_leave(s);
+    return c;
+}
+
+void srv_client_prefix(const srv_client *c, char *dst, size_t size)
+{
+    snprintf(dst, size, "%s!%s@%s", srv_target_nick(c), c->user[0] ? c->user : "*", c->host);
+}
+
+srv_client *srv_client_find(srv_server *s, const char *nick)
+{
+    return srv_strmap_get(s->nicks, nick);
+}
+
+void srv_client_quit(srv_client *c, const char *quit_message, const char *error_text)
+{
+    if (c->dead)
+        return;
+    srv_server *s = c->server;
+    srv_server_enter(s);
+    if (!c->transport_gone)
+        srv_sendf(c, "ERROR :Closing Link: %s (%s)", c->host, error_text);
+    if (c->registered && c->nchannels) {
+        char prefix[SRV_PREFIX_MAX + 1];
+        srv_fanout f;
+        srv_client_prefix(c, prefix, sizeof prefix);
+        if (srv_fanout_init(&f, s, NULL, ":%s QUIT :%s", prefix, quit_message) == 0) {
+            srv_fanout_to_peers(&f, c, 0);
+            srv_fanout_done(&f);
+        }
+    }
+    while (c->nchannels)
+        srv_channel_remove(c->channels[c->nchannels - 1]);
+    if (c->registered) {
+        srv_whowas_add(s->whowas, c, srv_server_wall_us(s) / 1000000);
+        s->nregistered--;
+    }
+    if (c->oper)
+        s->nopers--;
+    if (c->invisible)
+        s->ninvisible--;
+    if (c->nick[0] && srv_strmap_get(s->nicks, c->nick) == c)
+        srv_strmap_remove(s->nicks, c->nick);
+    count_address(s, c->host, -1);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        s->clients_tail = c->prev;
+    s->nclients--;
+    c->dead = 1;
+    c->next_dead = s->dead;
+    s->dead = c;
+    if (!c->transport_gone) {
+        c->transport_gone = 1;
+        c->transport->close(c->ctx, error_text);
+    }
+    srv_server_leave(s);
+}
+
+void srv_client_drop_transport(srv_client *c)
+{
+    c->transport_gone = 1;
+}
+
+void srv_client_free_dead(srv_server *s)
+{
+    while (s->dead) {
+        srv_client *c = s->dead;
+        s->dead = c->next_dead;
+        free(c->channels);
+        free(c->away);
+        free(c->pass);
+        free(c);
+    }
+}
+
+void srv_client_error(srv_client *c, const char *reason)
+{
+    srv_server *s = c->server;
+    srv_server_enter(s);
+    srv_client_quit(c, reason, reason);
+    srv_server_leave(s);
+}
+
+void srv_client_gone(srv_client *c, int nt_reason)
+{
+    srv_server *s = c->server;
+    srv_server_enter(s);
+    c->transport_gone = 1;
+    char reason[96];
+    snprintf(reason, sizeof reason, "%s",
+             nt_reason == NT_EOF ? "Connection closed" : nt_strerror(nt_reason));
+    /* Capitalised like the other quit reasons people see. */
+    if (reason[0] >= 'a' && reason[0] <= 'z')
+        reason[0] = (char)(reason[0] - 'a' + 'A');
+    srv_client_quit(c, reason, reason);
+    srv_server_leave(s);
+}
+
+void srv_client_set_nick(srv_client *c, const char *nick)
+{
+    srv_server *s = c->server;
+    if (c->nick[0] && srv_casecmp(c->nick, nick) != 0) {
+        if (srv_strmap_put(s->nicks, nick, c) < 0)
+            return;
+        srv_strmap_remove(s->nicks, c->nick);
+    } else if (!c->nick[0]) {
+        if (srv_strmap_put(s->nicks, nick, c) < 0)
+            return;
+    }
+    if (c->registered) {
+        char prefix[SRV_PREFIX_MAX + 1];
+        srv_fanout f;
+        srv_client_prefix(c, prefix, sizeof prefix);
+        if (srv_fanout_init(&f, s, NULL, ":%s NICK :%s", prefix, nick) == 0) {
+            srv_fanout_to_peers(&f, c, 0);
+            srv_fanout_send(&f, c);
+            srv_fanout_done(&f);
+        }
+        srv_whowas_add(s->whowas, c, srv_server_wall_us(s) / 1000000);
+    }
+    snprintf(c->nick, sizeof c->nick, "%s", nick);
+}
+
+int srv_client_invited(srv_client *c, const char *channel, int consume)
+{
+    for (size_t i = 0; i < c->ninvites; i++) {
+        if (srv_casecmp(c->invites[i], channel) == 0) {
+            if (consume) {
+                memmove(c->invites[i], c->invites[i + 1],
+                        (c->ninvites - i - 1) * sizeof c->invites[0]);
+                c->ninvites--;
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void srv_client_add_invite(srv_client *c, const char *channel)
+{
+    if (srv_client_invited(c, channel, 0))
+        return;
+    if (c->ninvites == SRV_MAX_INVITES) {
+        memmove(c->invites[0], c->invites[1], (SRV_MAX_INVITES - 1) * sizeof c->invites[0]);
+        c->ninvites--;
+    }
+    srv_casefold(c->invites[c->ninvites++], channel, sizeof c->invites[0]);
+}
+
+/* A user mode flag and the server-wide count of clients that have it. */
+static void set_counted_mode(int *flag, size_t *count, int on)
+{
+    on = on != 0;
+    if (*flag == on)
+        return;
+    *flag = on;
+    if (on)
+        (*count)++;
+    else
+        (*count)--;
+}
+
+void srv_client_set_oper(srv_client *c, int on)
+{
+    set_counted_mode(&c->oper, &c->server->nopers, on);
+}
+
+void srv_client_set_invisible(srv_client *c, int on)
+{
+    set_counted_mode(&c->invisible, &c->server->ninvisible, on);
+}
+
+void srv_client_set_pass(srv_client *c, const char *pass)
+{
+    size_t n = strlen(pass);
+    if (n > SRV_PASS_MAX)
+        n = SRV_PASS_MAX;
+    char *p = malloc(n + 1);
+    if (!p)
+        return;
+    memcpy(p, pass, n);
+    p[n] = '\0';
+    free(c->pass);
+    c->pass = p;
+}
+
+void srv_client_set_registered(srv_client *c)
+{
+    srv_server *s = c->server;
+    if (c->pass)
+        memset(c->pass, 0, strlen(c->pass)); /* the plain text goes now */
+    free(c->pass);
+    c->pass = NULL;
+    c->registered = 1;
+    s->nregistered++;
+    if (s->nregistered > s->max_seen)
+        s->max_seen = s->nregistered;
+    srv_server_want_tick(s, s->now_ms + s->cfg.ping_interval_ms);
+}
+
+void srv_client_heard(srv_client *c)
+{
+    c->last_activity_ms = c->server->now_ms;
+    c->ping_sent_ms = 0;
+}
+
+void srv_client_send_ping(srv_client *c)
+{
+    srv_sendf(c, "PING :%s", c->server->cfg.server_name);
+    c->ping_sent_ms = c->server->now_ms;
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shared state of natterd's protocol core: the server, its clients,
+ * channels and memberships.  Private to server/core/: the network layer
+ * sees only the opaque handles and functions of natterd-core.h, and
+ * fields written from more than one place go through one function in the
+ * file that owns them (client.c for a client's modes and the counters
+ * LUSERS reports).
+ *
+ * Ownership: the server owns every client and channel.  A membership links
+ * one client and one channel and sits in both their arrays, each side
+ * remembering its index there, so joining and parting are O(1).
+ */
+#ifndef NATTERD_CORE_H
+#define NATTERD_CORE_H
+
+#include "config.h"
+#include "natterd-core.h"
+#include "strmap.h"
+#include "transport.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SRV_HOST_MAX 63
+#define SRV_USERLEN 10
+#define SRV_REALNAME_MAX 100
+#define SRV_KEYLEN 23
+#define SRV_PASS_MAX 128
+#define SRV_MAX_INVITES 16
+#define SRV_MAX_MODE_PARAMS 6
+#define SRV_MASK_MAX 128
+/* nick!user@host */
+#define SRV_PREFIX_MAX (SRV_NICKLEN_MAX + 1 + SRV_USERLEN + 1 + SRV_HOST_MAX)
+
+typedef struct srv_channel srv_channel;
+typedef struct srv_membership srv_membership;
+typedef struct srv_whowas srv_whowas;
+
+/** IRCv3 capabilities a client can enable. */
+enum srv_cap {
+    SRV_CAP_MULTI_PREFIX = 1u << 0,
+    SRV_CAP_SERVER_TIME = 1u << 1,
+    SRV_CAP_MESSAGE_TAGS = 1u << 2,
+    SRV_CAP_ECHO_MESSAGE = 1u << 3,
+    SRV_CAP_AWAY_NOTIFY = 1u << 4,
+    SRV_CAP_USERHOST_IN_NAMES = 1u << 5,
+};
+
+/** A member's status in a channel. */
+enum srv_member_mode {
+    SRV_MEMBER_OP = 1u << 0,
+    SRV_MEMBER_VOICE = 1u << 1,
+};
+
+/** Channel flag modes. */
+enum srv_channel_mode {
+    SRV_CHMODE_NOEXTERNAL = 1u << 0, /* n */
+    SRV_CHMODE_TOPICLOCK = 1u << 1,  /* t */
+    SRV_CHMODE_MODERATED = 1u << 2,  /* m */
+    SRV_CHMODE_INVITEONLY = 1u << 3, /* i */
+    SRV_CHMODE_SECRET = 1u << 4,     /* s: hidden from non-members */
+};
+
+struct srv_membership {
+    srv_client *client;
+    srv_channel *channel;
+    unsigned modes; /* srv_member_mode */
+    size_t channel_index;
+    size_t client_index;
+};
+
+struct srv_client {
+    srv_server *server;
+    const srv_transport *transport;
+    void *ctx;
+    srv_client *prev, *next; /* all live clients */
+    srv_client *next_dead;   /* closed, freed when the entry point returns */
+
+    char host[SRV_HOST_MAX + 1];
+    char nick[SRV_NICKLEN_MAX + 1]; /* "" until NICK */
+    char user[SRV_USERLEN + 1];     /* "" until USER */
+    char realname[SRV_REALNAME_MAX + 1];
+    char *pass; /* from PASS, checked at registration */
+    char *away; /* NULL when present */
+
+    unsigned caps;       /* srv_cap */
+    int cap_negotiating; /* CAP LS/REQ before registration holds it */
+    int registered;
+    int oper;
+    int invisible;
+    int dead;
+    int transport_gone; /* the net layer said it ended: never call it again */
+
+    uint64_t connected_ms;
+    uint64_t last_activity_ms;
+    uint64_t ping_sent_ms;    /* 0: no PING outstanding */
+    uint64_t penalty_ms;      /* flood control: when the penalty drains */
+    uint64_t last_message_ms; /* WHOIS idle */
+    int64_t signon_s;
+
+    srv_membership **channels;
+    size_t nchannels, channels_cap;
+
+    char invites[SRV_MAX_INVITES][SRV_CHANNELLEN_MAX + 1]; /* folded */
+    size_t ninvites;
+
+    uint64_t mark; /* fan-out de-duplication, see srv_server_next_mark() */
+};
+
+typedef struct srv_ban {
+    char *mask;
+    char setter[SRV_PREFIX_MAX + 1];
+    int64_t when_s;
+} srv_ban;
+
+struct srv_channel {
+    srv_server *server;
+    char name[SRV_CHANNELLEN_MAX + 1];
+    srv_membership **members;
+    size_t nmembers, members_cap;
+    char *topic; /* NULL: none */
+    char topic_setter[SRV_PREFIX_MAX + 1];
+    int64_t topic_time_s;
+    int64_t created_s;
+    unsigned modes;           /* srv_channel_mode */
+    char key[SRV_KEYLEN + 1]; /* "" when no +k */
+    unsigned limit;           /* 0 when no +l */
+    srv_ban *bans;
+    size_t nbans;
+};
+
+struct srv_server {
+    srv_config cfg;
+    srv_strmap *nicks;
+    srv_strmap *channels;
+    srv_strmap *addresses; /* host -> number of clients, as uintptr_t */
+    srv_client *clients, *clients_tail;
+    size_t nclients, nregistered, nopers, ninvisible, max_seen;
+    srv_client *dead;
+    int depth; /* entry-point nesting: reap dead clients at depth 0 */
+
+    srv_mono_clock_fn mono_clock;
+    srv_wall_clock_fn wall_clock;
+    void *clock_ctx;
+    srv_log_fn log;
+    void *log_ctx;
+    srv_config_fn on_config; /* the network layer's, after a new config */
+    void *on_config_ctx;
+
+    uint64_t now_ms;
+    uint64_t next_tick_ms;
+    uint64_t mark;
+    int64_t started_s;
+
+    char **motd;
+    size_t nmotd;
+    srv_whowas *whowas;
+
+    char *scratch; /* one mutable copy of the line being parsed */
+    size_t scratch_size;
+
+    struct srv_authlimit *auth; /* failed password checks per address */
+};
+
+#endif

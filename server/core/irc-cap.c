@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* IRCv3 capability negotiation (CAP LS/LIST/REQ/END).  A CAP LS or REQ
+ * before registration holds it until CAP END, as the spec requires. */
+#include "client.h"
+#include "commands.h"
+#include "numerics.h"
+#include "registration.h"
+#include "send.h"
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} caps[] = {
+    {"away-notify", SRV_CAP_AWAY_NOTIFY},   {"echo-message", SRV_CAP_ECHO_MESSAGE},
+    {"message-tags", SRV_CAP_MESSAGE_TAGS}, {"multi-prefix", SRV_CAP_MULTI_PREFIX},
+    {"server-time", SRV_CAP_SERVER_TIME},   {"userhost-in-names", SRV_CAP_USERHOST_IN_NAMES},
+};
+#define NCAPS (sizeof caps / sizeof caps[0])
+
+static unsigned cap_bit(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NCAPS; i++) {
+        if (strlen(caps[i].name) == len && memcmp(caps[i].name, name, len) == 0)
+            return caps[i].bit;
+    }
+    return 0;
+}
+
+static void list_caps(srv_client *c, const char *sub, unsigned which)
+{
+    char line[256];
+    size_t n = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < NCAPS; i++) {
+        if (!(which & caps[i].bit))
+            continue;
+        int w = snprintf(line + n, sizeof line - n, "%s%s", n ? " " : "", caps[i].name);
+        if (w > 0)
+            n += (size_t)w;
+    }
+    srv_sendf(c, ":%s CAP %s %s :%s", c->server->cfg.server_name, srv_target_nick(c), sub, line);
+}
+
+/* All or nothing, as the spec says: one unknown capability NAKs the lot. */
+static void request(srv_client *c, const char *req)
+{
+    unsigned add = 0, remove = 0;
+    const char *p = req;
+    int ok = 1;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        size_t len = strcspn(p, " ");
+        int minus = p[0] == '-';
+        unsigned bit = cap_bit(p + minus, len - (size_t)minus);
+        if (!bit)
+            ok = 0;
+        else if (minus)
+            remove |= bit;
+        else
+            add |= bit;
+        p += len;
+    }
+    if (ok) {
+        c->caps = (c->caps | add) & ~remove;
+        srv_sendf(c, ":%s CAP %s ACK :%.400s", c->server->cfg.server_name, srv_target_nick(c), req);
+    } else {
+        srv_sendf(c, ":%s CAP %s NAK :%.400s", c->server->cfg.server_name, srv_target_nick(c), req);
+    }
+}
+
+void srv_cmd_cap(srv_client *c, const srv_msg *msg)
+{
+    const char *sub = msg->params[0];
+    unsigned all = 0;
+    for (size_t i = 0; i < NCAPS; i++)
+        all |= caps[i].bit;
+    if (strcmp(sub, "LS") == 0 || strcmp(sub, "ls") == 0) {
+        if (!c->registered)
+            c->cap_negotiating = 1;
+        list_caps(c, "LS", all);
+    } else if (strcmp(sub, "LIST") == 0 || strcmp(sub, "list") == 0) {
+        list_caps(c, "LIST", c->caps);
+    } else if (strcmp(sub, "REQ") == 0 || strcmp(sub, "req") == 0) {
+        if (!c->registered)
+            c->cap_negotiating = 1;
+        request(c, msg->nparams > 1 ? msg->params[1] : "");
+    } else if (strcmp(sub, "END") == 0 || strcmp(sub, "end") == 0) {
+        if (c->cap_negotiating) {
+            c->cap_negotiating = 0;
+            srv_client_try_register(c);
+        }
+    } else {
+        srv_numeric(c, ERR_INVALIDCAPCMD, "%.32s :Invalid CAP command", sub);
+    }
+}

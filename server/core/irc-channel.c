@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/* Channel membership and state: JOIN PART TOPIC NAMES LIST KICK INVITE. */
+#include "casemap.h"
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "numerics.h"
+#include "send.h"
+#include "server.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Big enough that a truncated item is longer than any valid name, so
+ * truncation can never turn an invalid name into a valid one. */
+#define ITEM_MAX 256
+
+/* Append src at dst[len], keeping the result NUL-terminated within size. */
+static size_t append_str(char *dst, size_t len, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n > size - 1 - len)
+        n = size - 1 - len;
+    memcpy(dst + len, src, n);
+    dst[len + n] = '\0';
+    return len + n;
+}
+
+static void send_names(srv_client *c, srv_channel *ch)
+{
+    int multi = (c->caps & SRV_CAP_MULTI_PREFIX) != 0;
+    int uhnames = (c->caps & SRV_CAP_USERHOST_IN_NAMES) != 0;
+    int member = srv_channel_member(ch, c) != NULL;
+    char head[SRV_CHANNELLEN_MAX + 3];
+    snprintf(head, sizeof head, "%c %s", (ch->modes & SRV_CHMODE_SECRET) ? '@' : '=', ch->name);
+    srv_words words;
+    srv_words_init(&words, c, RPL_NAMREPLY, head);
+    for (size_t i = 0; i < ch->nmembers; i++) {
+        srv_membership *m = ch->members[i];
+        /* RFC 2812: +i users are hidden from those outside the channel. */
+        if (!member && m->client->invisible)
+            continue;
+        /* Built by hand: a join to a big channel formats one entry per
+         * member, and snprintf() was most of a connection storm's time. */
+        char entry[SRV_PREFIX_MAX + 4];
+        size_t len = append_str(entry, 0, sizeof entry, srv_member_prefix(m, multi));
+        len = append_str(entry, len, sizeof entry, m->client->nick);
+        if (uhnames) {
+            len = append_str(entry, len, sizeof entry, "!");
+            len = append_str(entry, len, sizeof entry, m->client->user);
+            len = append_str(entry, len, sizeof entry, "@");
+            len = append_str(entry, len, sizeof entry, m->client->host);
+        }
+        srv_words_add(&words, entry, len);
+    }
+    srv_words_flush(&words);
+    srv_numeric(c, RPL_ENDOFNAMES, "%s :End of /NAMES list.", ch->name);
+}
+
+static void send_topic(srv_client *c, srv_channel *ch)
+{
+    if (!ch->topic) {
+        srv_numeric(c, RPL_NOTOPIC, "%s :No topic is set", ch->name);
+        return;
+    }
+    srv_numeric(c, RPL_TOPIC, "%s :%s", ch->name, ch->topic);
+    srv_numeric(c, RPL_TOPICWHOTIME, "%s %s %lld", ch->name, ch->topic_setter,
+                (long long)ch->topic_time_s);
+}
+
+static void part_one(srv_client *c, srv_membership *m, const char *reason)
+{
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_fanout f;
+    srv_client_prefix(c, prefix, sizeof prefix);
+    int ok = reason && reason[0]
+                 ? srv_fanout_init(&f, c->server, NULL, ":%s PART %s :%s", prefix, m->channel->name,
+                                   reason)
+                 : srv_fanout_init(&f, c->server, NULL, ":%s PART %s", prefix, m->channel->name);
+    if (ok == 0) {
+        srv_fanout_to_channel(&f, m->channel, NULL);
+        srv_fanout_done(&f);
+    }
+    srv_channel_remove(m);
+}
+
+static void join_one(srv_client *c, const char *name, const char *key)
+{
+    srv_server *s = c->server;
+    if (name[0] != '#') {
+        srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", name);
+        return;
+    }
+    if (!srv_channel_valid(name, s->cfg.channel_length)) {
+        srv_numeric(c, ERR_BADCHANMASK, "%.64s :Bad Channel Mask", name);
+        return;
+    }
+    srv_channel *ch = srv_channel_find(s, name);
+    if (ch && srv_channel_member(ch, c))
+        return;
+    if (c->nchannels >= s->cfg.max_channels_per_client) {
+        srv_numeric(c, ERR_TOOMANYCHANNELS, "%s :You have joined too many channels", name);
+        return;
+    }
+    unsigned modes = 0;
+    if (ch) {
+        int invited = srv_client_invited(c, ch->name, 0);
+        if (srv_channel_banned(ch, c) && !invited) {
+            srv_numeric(c, ERR_BANNEDFROMCHAN, "%s :Cannot join channel (+b)", ch->name);
+            return;
+        }
+        if ((ch->modes & SRV_CHMODE_INVITEONLY) && !invited) {
+            srv_numeric(c, ERR_INVITEONLYCHAN, "%s :Cannot join channel (+i)", ch->name);
+            return;
+        }
+        if (ch->key[0] && (!key || strcmp(key, ch->key) != 0)) {
+            srv_numeric(c, ERR_BADCHANNELKEY, "%s :Cannot join channel (+k)", ch->name);
+            return;
+        }
+        if (ch->limit && ch->nmembers >= ch->limit && !invited) {
+            srv_numeric(c, ERR_CHANNELISFULL, "%s :Cannot join channel (+l)", ch->name);
+            return;
+        }
+        srv_client_invited(c, ch->name, 1);
+    } else {
+        ch = srv_channel_create(s, name);
+        if (!ch)
+            return;
+        modes = SRV_MEMBER_OP; /* the creator gets @ */
+    }
+    if (!srv_channel_add(ch, c, modes)) {
+        if (ch->nmembers == 0) {
+            /* Out of memory on a fresh channel: take it back out. */
+            srv_strmap_remove(s->channels, ch->name);
+            free(ch->members);
+            free(ch);
+        }
+        return;
+    }
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_fanout f;
+    srv_client_prefix(c, prefix, sizeof prefix);
+    if (srv_fanout_init(&f, s, NULL, ":%s JOIN %s", prefix, ch->name) == 0) {
+        srv_fanout_to_channel(&f, ch, NULL);
+        srv_fanout_done(&f);
+    }
+    if (c->away && ch->nmembers > 1 &&
+        srv_fanout_init(&f, s, NULL, ":%s AWAY :%s", prefix, c->away) == 0) {
+        for (size_t i = 0; i < ch->nmembers; i++) {
+            srv_client *peer = ch->members[i]->client;
+            if (peer != c && (peer->caps & SRV_CAP_AWAY_NOTIFY))
+                srv_fanout_send(&f, peer);
+        }
+        srv_fanout_done(&f);
+    }
+    if (ch->topic)
+        send_topic(c, ch);
+    send_names(c, ch);
+}
+
+void srv_cmd_join(srv_client *c, const srv_msg *msg)
+{
+    if (strcmp(msg->params[0], "0") == 0) {
+        while (c->nchannels && !c->dead)
+            part_one(c, c->channels[c->nchannels - 1], "Left all channels");
+        return;
+    }
+    const char *names = msg->params[0];
+    const char *keys = msg->nparams > 1 ? msg->params[1] : NULL;
+    char name[ITEM_MAX], key[ITEM_MAX];
+    while (srv_next_item(&names, name, sizeof name)) {
+        int have_key = srv_next_item(&keys, key, sizeof key);
+        if (!name[0])
+            continue;
+        join_one(c, name, have_key && key[0] ? key : NULL);
+    }
+}
+
+void srv_cmd_part(srv_client *c, const srv_msg *msg)
+{
+    const char *names = msg->params[0];
+    const char *reason = msg->nparams > 1 ? msg->params[1] : NULL;
+    char cut[512] = "";
+    if (reason) {
+        size_t n = srv_utf8_cut(reason, c->server->cfg.kick_length);
+        snprintf(cut, sizeof cut, "%.*s", (int)n, reason);
+    }
+    char name[ITEM_MAX];
+    while (srv_next_item(&names, name, sizeof name)) {
+        if (!name[0])
+            continue;
+        srv_channel *ch = srv_channel_find(c->server, name);
+        if (!ch) {
+            srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", name);
+            continue;
+        }
+        srv_membership *m = srv_channel_member(ch, c);
+        if (!m) {
+            srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+            continue;
+        }
+        part_one(c, m, cut);
+    }
+}
+
+void srv_cmd_topic(srv_client *c, const srv_msg *msg)
+{
+    srv_channel *ch = srv_channel_find(c->server, msg->params[0]);
+    if (!ch) {
+        srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", msg->params[0]);
+        return;
+    }
+    srv_membership *m = srv_channel_member(ch, c);
+    if (msg->nparams < 2) {
+        /* No secret channels exist, so anyone may read a topic. */
+        send_topic(c, ch);
+        return;
+    }
+    if (!m) {
+        srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+        return;
+    }
+    if ((ch->modes & SRV_CHMODE_TOPICLOCK) && !(m->modes & SRV_MEMBER_OP)) {
+        srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
+        return;
+    }
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    srv_channel_set_topic(ch, msg->params[1], prefix, srv_server_wall_us(c->server) / 1000000);
+    srv_fanout f;
+    if (srv_fanout_init(&f, c->server, NULL, ":%s TOPIC %s :%s", prefix, ch->name,
+                        ch->topic ? ch->topic : "") == 0) {
+        srv_fanout_to_channel(&f, ch, NULL);
+        srv_fanout_done(&f);
+    }
+}
+
+void srv_cmd_names(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams < 1 || !msg->params[0][0]) {
+        /* Listing every channel is LIST's job; this stays O(1). */
+        srv_numeric(c, RPL_ENDOFNAMES, "* :End of /NAMES list.");
+        return;
+    }
+    if (msg->nparams > 1 && srv_check_server_param(c, msg->params[1]))
+        return;
+    const char *names = msg->params[0];
+    char name[ITEM_MAX];
+    unsigned count = 0;
+    while (srv_next_item(&names, name, sizeof name)) {
+        /* TARGMAX=NAMES:max_targets: the one past it gets 407 and ends it. */
+        if (name[0] && ++count > c->server->cfg.max_targets) {
+            srv_numeric(c, ERR_TOOMANYTARGETS, "%.64s :Too many targets", name);
+            break;
+        }
+        srv_channel *ch = name[0] ? srv_channel_find(c->server, name) : NULL;
+        /* RFC 2812 3.2.5: a secret channel answers outsiders like one that
+         * does not exist (the name as they spelt it, no 353). */
+        if (ch && srv_channel_visible(ch, c))
+            send_names(c, ch);
+        else if (name[0])
+            srv_numeric(c, RPL_ENDOFNAMES, "%.64s :End of /NAMES list.", name);
+    }
+}
+
+static void list_one(srv_client *c, srv_channel *ch)
+{
+    if (!srv_channel_visible(ch, c))
+        return;
+    char modes[64];
+    srv_channel_modes(ch, 0, modes, sizeof modes);
+    srv_numeric(c, RPL_LIST, "%s %zu :[%s] %s", ch->name, ch->nmembers, modes,
+                ch->topic ? ch->topic : "");
+}
+
+void srv_cmd_list(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams > 1 && srv_check_server_param(c, msg->params[1]))
+        return;
+    srv_numeric(c, RPL_LISTSTART, "Channel :Users  Name");
+    if (msg->nparams > 0 && msg->params[0][0]) {
+        const char *names = msg->params[0];
+        char name[ITEM_MAX];
+        while (srv_next_item(&names, name, sizeof name)) {
+            srv_channel *ch = name[0] ? srv_channel_find(c->server, name) : NULL;
+            if (ch)
+                list_one(c, ch);
+        }
+    } else {
+        srv_strmap_iter it = SRV_STRMAP_ITER_INIT;
+        srv_channel *ch;
+        while ((ch = srv_strmap_next(c->server->channels, &it)))
+            list_one(c, ch);
+    }
+    srv_numeric(c, RPL_LISTEND, ":End of /LIST");
+}
+
+/* The channel c may kick from, or NULL after telling c why not. */
+static srv_channel *kick_channel(srv_client *c, const char *name)
+{
+    srv_channel *ch = srv_channel_find(c->server, name);
+    if (!ch) {
+        srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", name);
+        return NULL;
+    }
+    srv_membership *me = srv_channel_member(ch, c);
+    if (!me) {
+        srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+        return NULL;
+    }
+    if (!(me->modes & SRV_MEMBER_OP)) {
+        srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
+        return NULL;
+    }
+    return ch;
+}
+
+/* Kick nick from ch.  @return 0 when ch is gone (its last member left). */
+static int kick_one(srv_client *c, srv_channel *ch, const char *nick, const char *reason, size_t rn)
+{
+    srv_server *s = c->server;
+    srv_client *victim = srv_client_find(s, nick);
+    if (!victim) {
+        srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", nick);
+        return 1;
+    }
+    srv_membership *vm = srv_channel_member(ch, victim);
+    if (!vm) {
+        srv_numeric(c, ERR_USERNOTINCHANNEL, "%s %s :They aren't on that channel", victim->nick,
+                    ch->name);
+        return 1;
+    }
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_fanout f;
+    srv_client_prefix(c, prefix, sizeof prefix);
+    if (srv_fanout_init(&f, s, NULL, ":%s KICK %s %s :%.*s", prefix, ch->name, victim->nick,
+                        (int)rn, reason) == 0) {
+        srv_fanout_to_channel(&f, ch, NULL);
+        srv_fanout_done(&f);
+    }
+    int last = ch->nmembers == 1;
+    srv_channel_remove(vm);
+    return !last; /* the kicker kicked themself out of an emptied channel */
+}
+
+static size_t count_items(const char *list)
+{
+    size_t n = 1;
+    for (; *list; list++)
+        n += *list == ',';
+    return n;
+}
+
+/* RFC 2812 3.2.8: "KICK #a nick1,nick2" kicks several from one channel;
+ * "KICK #a,#b nick1,nick2" kicks pairs, so the two lists must be as long. */
+void srv_cmd_kick(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    const char *channels = msg->params[0];
+    const char *targets = msg->params[1];
+    size_t nchannels = count_items(channels);
+    if (nchannels > 1 && nchannels != count_items(targets)) {
+        srv_numeric(c, ERR_NEEDMOREPARAMS, "KICK :Not enough parameters");
+        return;
+    }
+    const char *reason = msg->nparams > 2 && msg->params[2][0] ? msg->params[2] : c->nick;
+    size_t rn = srv_utf8_cut(reason, s->cfg.kick_length);
+    srv_channel *ch = NULL;
+    if (nchannels == 1 && !(ch = kick_channel(c, channels)))
+        return;
+    char name[ITEM_MAX], nick[ITEM_MAX];
+    unsigned count = 0;
+    while (srv_next_item(&targets, nick, sizeof nick)) {
+        int have_name = nchannels > 1 && srv_next_item(&channels, name, sizeof name);
+        if (!nick[0] || (nchannels > 1 && (!have_name || !name[0])))
+            continue;
+        /* TARGMAX=KICK:max_targets: the one past it gets 407 and ends it. */
+        if (++count > s->cfg.max_targets) {
+            srv_numeric(c, ERR_TOOMANYTARGETS, "%.64s :Too many targets", nick);
+            break;
+        }
+        if (nchannels > 1) {
+            srv_channel *pair = kick_channel(c, name);
+            if (pair)
+                kick_one(c, pair, nick, reason, rn);
+        } else if (!kick_one(c, ch, nick, reason, rn)) {
+            break;
+        }
+        if (c->dead)
+            return;
+    }
+}
+
+void srv_cmd_invite(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    srv_client *target = srv_client_find(s, msg->params[0]);
+    if (!target || !target->registered) {
+        srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", msg->params[0]);
+        return;
+    }
+    srv_channel *ch = srv_channel_find(s, msg->params[1]);
+    if (!ch) {
+        srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", msg->params[1]);
+        return;
+    }
+    srv_membership *me = srv_channel_member(ch, c);
+    if (!me) {
+        srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+        return;
+    }
+    if (srv_channel_member(ch, target)) {
+        srv_numeric(c, ERR_USERONCHANNEL, "%s %s :is already on channel", target->nick, ch->name);
+        return;
+    }
+    if ((ch->modes & SRV_CHMODE_INVITEONLY) && !(me->modes & SRV_MEMBER_OP)) {
+        srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
+        return;
+    }
+    srv_client_add_invite(target, ch->name);
+    srv_numeric(c, RPL_INVITING, "%s %s", target->nick, ch->name);
+    if (target->away)
+        srv_numeric(c, RPL_AWAY, "%s :%s", target->nick, target->away);
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    srv_sendf(target, ":%s INVITE %s %s", prefix, target->nick, ch->name);
+}

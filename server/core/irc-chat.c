@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* Talking: PRIVMSG NOTICE TAGMSG AWAY.  A channel message is formatted
+ * once and the same buffer is queued on every member (send.h). */
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "numerics.h"
+#include "send.h"
+#include "server.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ITEM_MAX 256
+
+typedef enum { KIND_PRIVMSG, KIND_NOTICE, KIND_TAGMSG } message_kind;
+
+static const char *kind_name(message_kind kind)
+{
+    return kind == KIND_PRIVMSG ? "PRIVMSG" : kind == KIND_NOTICE ? "NOTICE" : "TAGMSG";
+}
+
+static int init_line(srv_fanout *f, srv_client *c, const char *tags, message_kind kind,
+                     const char *prefix, const char *target, const char *text)
+{
+    if (kind == KIND_TAGMSG)
+        return srv_fanout_init(f, c->server, tags, ":%s TAGMSG %s", prefix, target);
+    return srv_fanout_init(f, c->server, tags, ":%s %s %s :%s", prefix, kind_name(kind), target,
+                           text);
+}
+
+/* RFC 2812 3.3.2: a NOTICE never triggers an automatic reply, errors
+ * included, so two clients (or bots) can never answer each other in a loop. */
+static int quiet(message_kind kind)
+{
+    return kind == KIND_NOTICE;
+}
+
+/* TAGMSG only reaches clients that understand tags. */
+static int wants(const srv_client *peer, message_kind kind)
+{
+    return kind != KIND_TAGMSG || (peer->caps & SRV_CAP_MESSAGE_TAGS);
+}
+
+static void to_channel(srv_client *c, const char *name, const char *tags, message_kind kind,
+                       const char *prefix, const char *text)
+{
+    srv_channel *ch = srv_channel_find(c->server, name);
+    if (!ch) {
+        if (!quiet(kind))
+            srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", name);
+        return;
+    }
+    if (srv_channel_can_send(ch, c)) {
+        if (!quiet(kind))
+            srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel", ch->name);
+        return;
+    }
+    srv_fanout f;
+    if (init_line(&f, c, tags, kind, prefix, ch->name, text) < 0)
+        return;
+    for (size_t i = 0; i < ch->nmembers; i++) {
+        srv_client *peer = ch->members[i]->client;
+        if (peer != c && wants(peer, kind))
+            srv_fanout_send(&f, peer);
+    }
+    if ((c->caps & SRV_CAP_ECHO_MESSAGE) && wants(c, kind))
+        srv_fanout_send(&f, c);
+    srv_fanout_done(&f);
+}
+
+static void to_nick(srv_client *c, const char *nick, const char *tags, message_kind kind,
+                    const char *prefix, const char *text)
+{
+    srv_client *target = srv_client_find(c->server, nick);
+    if (!target || !target->registered) {
+        if (!quiet(kind))
+            srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", nick);
+        return;
+    }
+    srv_fanout f;
+    if (init_line(&f, c, tags, kind, prefix, target->nick, text) < 0)
+        return;
+    if (wants(target, kind))
+        srv_fanout_send(&f, target);
+    if ((c->caps & SRV_CAP_ECHO_MESSAGE) && target != c && wants(c, kind))
+        srv_fanout_send(&f, c);
+    srv_fanout_done(&f);
+    /* RFC 2812: no automatic reply to a NOTICE, so no 301 for one. */
+    if (kind == KIND_PRIVMSG && target->away)
+        srv_numeric(c, RPL_AWAY, "%s :%s", target->nick, target->away);
+}
+
+static void deliver(srv_client *c, const srv_msg *msg, message_kind kind)
+{
+    if (msg->nparams < 1 || !msg->params[0][0]) {
+        if (!quiet(kind))
+            srv_numeric(c, ERR_NORECIPIENT, ":No recipient given (%s)", kind_name(kind));
+        return;
+    }
+    const char *text = NULL;
+    if (kind != KIND_TAGMSG) {
+        if (msg->nparams < 2 || !msg->params[1][0]) {
+            if (!quiet(kind))
+                srv_numeric(c, ERR_NOTEXTTOSEND, ":No text to send");
+            return;
+        }
+        text = msg->params[1];
+    }
+    char tags[SRV_MSG_MAX_CLIENT_TAG_BYTES + 1];
+    srv_msg_client_tags(msg, tags, sizeof tags);
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    const char *targets = msg->params[0];
+    char target[ITEM_MAX];
+    unsigned count = 0;
+    while (srv_next_item(&targets, target, sizeof target)) {
+        if (!target[0])
+            continue;
+        if (++count > c->server->cfg.max_targets) {
+            if (!quiet(kind))
+                srv_numeric(c, ERR_TOOMANYTARGETS, "%.64s :Too many recipients", target);
+            break;
+        }
+        if (target[0] == '#')
+            to_channel(c, target, tags, kind, prefix, text);
+        else
+            to_nick(c, target, tags, kind, prefix, text);
+        if (c->dead)
+            return;
+    }
+    if (kind == KIND_PRIVMSG)
+        c->last_message_ms = srv_server_now_ms(c->server);
+}
+
+void srv_cmd_privmsg(srv_client *c, const srv_msg *msg)
+{
+    deliver(c, msg, KIND_PRIVMSG);
+}
+
+void srv_cmd_notice(srv_client *c, const srv_msg *msg)
+{
+    deliver(c, msg, KIND_NOTICE);
+}
+
+void srv_cmd_tagmsg(srv_client *c, const srv_msg *msg)
+{
+    deliver(c, msg, KIND_TAGMSG);
+}
+
+void srv_cmd_away(srv_client *c, const srv_msg *msg)
+{
+    const char *text = msg->nparams > 0 ? msg->params[0] : "";
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    srv_fanout f;
+    int ok;
+    if (!text[0]) {
+        free(c->away);
+        c->away = NULL;
+        srv_numeric(c, RPL_UNAWAY, ":You are no longer marked as being away");
+        ok = srv_fanout_init(&f, c->server, NULL, ":%s AWAY", prefix);
+    } else {
+        size_t n = srv_utf8_cut(text, c->server->cfg.away_length);
+        char *away = malloc(n + 1);
+        if (!away)
+            return;
+        memcpy(away, text, n);
+        away[n] = '\0';
+        free(c->away);
+        c->away = away;
+        srv_numeric(c, RPL_NOWAWAY, ":You have been marked as being away");
+        ok = srv_fanout_init(&f, c->server, NULL, ":%s AWAY :%s", prefix, away);
+    }
+    if (ok == 0) {
+        srv_fanout_to_peers(&f, c, SRV_CAP_AWAY_NOTIFY);
+        srv_fanout_done(&f);
+    }
+}

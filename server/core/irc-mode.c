@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/* MODE for users (+i, -o) and channels (+o +v +n +t +m +i +s +k +l +b). */
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "mask.h"
+#include "numerics.h"
+#include "send.h"
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void user_mode(srv_client *c, const srv_msg *msg)
+{
+    srv_client *target = srv_client_find(c->server, msg->params[0]);
+    if (!target) {
+        srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", msg->params[0]);
+        return;
+    }
+    if (target != c) {
+        srv_numeric(c, ERR_USERSDONTMATCH, ":Cant change mode for other users");
+        return;
+    }
+    if (msg->nparams < 2) {
+        srv_numeric(c, RPL_UMODEIS, "+%s%s", c->invisible ? "i" : "", c->oper ? "o" : "");
+        return;
+    }
+    char applied[16];
+    size_t n = 0;
+    char last_sign = 0;
+    int adding = 1, unknown = 0;
+    for (const char *p = msg->params[1]; *p && n + 3 < sizeof applied; p++) {
+        if (*p == '+' || *p == '-') {
+            adding = *p == '+';
+            continue;
+        }
+        char sign = adding ? '+' : '-';
+        int changed = 0;
+        if (*p == 'i') {
+            if (adding != c->invisible) {
+                srv_client_set_invisible(c, adding);
+                changed = 1;
+            }
+        } else if (*p == 'o') {
+            /* +o only through OPER; dropping it is always allowed. */
+            if (!adding && c->oper) {
+                srv_client_set_oper(c, 0);
+                changed = 1;
+            }
+        } else {
+            unknown = 1;
+        }
+        if (changed) {
+            if (sign != last_sign)
+                applied[n++] = last_sign = sign;
+            applied[n++] = *p;
+        }
+    }
+    applied[n] = '\0';
+    if (unknown)
+        srv_numeric(c, ERR_UMODEUNKNOWNFLAG, ":Unknown MODE flag");
+    if (n)
+        srv_sendf(c, ":%s MODE %s :%s", c->nick, c->nick, applied);
+}
+
+static void send_banlist(srv_client *c, srv_channel *ch)
+{
+    for (size_t i = 0; i < ch->nbans; i++)
+        srv_numeric(c, RPL_BANLIST, "%s %s %s %lld", ch->name, ch->bans[i].mask, ch->bans[i].setter,
+                    (long long)ch->bans[i].when_s);
+    srv_numeric(c, RPL_ENDOFBANLIST, "%s :End of channel ban list", ch->name);
+}
+
+/* The changes that took effect, for the one MODE line everyone sees. */
+typedef struct mode_change {
+    char modes[64];
+    size_t nmodes;
+    char last_sign;
+    char args[SRV_MAX_MODE_PARAMS * (SRV_MASK_MAX + 1) + 1];
+    size_t nargs;
+} mode_change;
+
+static void record(mode_change *mc, int adding, char letter, const char *arg)
+{
+    char sign = adding ? '+' : '-';
+    if (mc->nmodes + 3 >= sizeof mc->modes)
+        return;
+    if (sign != mc->last_sign)
+        mc->modes[mc->nmodes++] = mc->last_sign = sign;
+    mc->modes[mc->nmodes++] = letter;
+    mc->modes[mc->nmodes] = '\0';
+    if (arg) {
+        int w = snprintf(mc->args + mc->nargs, sizeof mc->args - mc->nargs, " %s", arg);
+        if (w > 0 && (size_t)w < sizeof mc->args - mc->nargs)
+            mc->nargs += (size_t)w;
+    }
+}
+
+static int valid_key(const char *key)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > SRV_KEYLEN)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)key[i];
+        if (ch <= 0x20 || ch == ',' || ch == ':' || ch >= 0x7F)
+            return 0;
+    }
+    return 1;
+}
+
+static void channel_mode(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    srv_channel *ch = srv_channel_find(s, msg->params[0]);
+    if (!ch) {
+        srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", msg->params[0]);
+        return;
+    }
+    srv_membership *me = srv_channel_member(ch, c);
+    if (msg->nparams < 2) {
+        char modes[64];
+        srv_channel_modes(ch, me != NULL, modes, sizeof modes);
+        srv_numeric(c, RPL_CHANNELMODEIS, "%s %s", ch->name, modes);
+        srv_numeric(c, RPL_CREATIONTIME, "%s %lld", ch->name, (long long)ch->created_s);
+        return;
+    }
+    int is_op = me && (me->modes & SRV_MEMBER_OP);
+    mode_change mc;
+    memset(&mc, 0, sizeof mc);
+    size_t next_arg = 2, used_params = 0;
+    int adding = 1, listed_bans = 0, denied = 0;
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    int64_t now_s = srv_server_wall_us(s) / 1000000;
+
+    for (const char *p = msg->params[1]; *p; p++) {
+        char letter = *p;
+        if (letter == '+' || letter == '-') {
+            adding = letter == '+';
+            continue;
+        }
+        /* Which letters take a parameter: CHANMODES=b,k,l,imnst + PREFIX ov */
+        int takes_arg = letter == 'o' || letter == 'v' || letter == 'b' || letter == 'k' ||
+                        (letter == 'l' && adding);
+        const char *arg = NULL;
+        if (takes_arg) {
+            if (next_arg < msg->nparams)
+                arg = msg->params[next_arg++];
+            if (arg && used_params >= SRV_MAX_MODE_PARAMS)
+                break; /* MODES=6: the rest is ignored */
+            if (arg)
+                used_params++;
+        }
+        if (letter == 'b' && !arg) {
+            if (!listed_bans++)
+                send_banlist(c, ch);
+            continue;
+        }
+        if (!strchr("ovbklimnst", letter)) {
+            srv_numeric(c, ERR_UNKNOWNMODE, "%c :is unknown mode char to me", letter);
+            continue;
+        }
+        if (takes_arg && !arg) {
+            srv_numeric(c, ERR_NEEDMOREPARAMS, "MODE :Not enough parameters");
+            continue;
+        }
+        if (!is_op) {
+            if (!denied++)
+                srv_numeric(c, me ? ERR_CHANOPRIVSNEEDED : ERR_NOTONCHANNEL, "%s :%s", ch->name,
+                            me ? "You're not channel operator" : "You're not on that channel");
+            continue;
+        }
+        switch (letter) {
+        case 'o':
+        case 'v': {
+            srv_client *who = srv_client_find(s, arg);
+            if (!who) {
+                srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", arg);
+                break;
+            }
+            srv_membership *m = srv_channel_member(ch, who);
+            if (!m) {
+                srv_numeric(c, ERR_USERNOTINCHANNEL, "%s %s :They aren't on that channel",
+                            who->nick, ch->name);
+                break;
+            }
+            unsigned bit = letter == 'o' ? SRV_MEMBER_OP : SRV_MEMBER_VOICE;
+            if (adding == !(m->modes & bit)) {
+                m->modes ^= bit;
+                record(&mc, adding, letter, who->nick);
+            }
+            break;
+        }
+        case 'b': {
+            char mask[SRV_MASK_MAX + 1];
+            srv_normalize_mask(arg, mask, sizeof mask);
+            if (adding) {
+                int rc = srv_channel_add_ban(ch, mask, prefix, now_s);
+                if (rc < 0)
+                    srv_numeric(c, ERR_BANLISTFULL, "%s %s :Channel ban list is full", ch->name,
+                                mask);
+                else if (rc > 0)
+                    record(&mc, 1, 'b', mask);
+            } else if (srv_channel_del_ban(ch, mask)) {
+                record(&mc, 0, 'b', mask);
+            }
+            break;
+        }
+        case 'k':
+            if (adding) {
+                if (!valid_key(arg)) {
+                    srv_numeric(c, ERR_INVALIDKEY, "%s :Key is not well-formed", ch->name);
+                    break;
+                }
+                snprintf(ch->key, sizeof ch->key, "%s", arg);
+                record(&mc, 1, 'k', ch->key);
+            } else if (ch->key[0]) {
+                ch->key[0] = '\0';
+                record(&mc, 0, 'k', "*");
+            }
+            break;
+        case 'l':
+            if (adding) {
+                char *end;
+                unsigned long lim = strtoul(arg, &end, 10);
+                if (*end || lim == 0 || lim > 1000000)
+                    break;
+                if (ch->limit != lim) {
+                    ch->limit = (unsigned)lim;
+                    char text[16];
+                    snprintf(text, sizeof text, "%lu", lim);
+                    record(&mc, 1, 'l', text);
+                }
+            } else if (ch->limit) {
+                ch->limit = 0;
+                record(&mc, 0, 'l', NULL);
+            }
+            break;
+        default: {
+            unsigned bit = letter == 'i'   ? SRV_CHMODE_INVITEONLY
+                           : letter == 'm' ? SRV_CHMODE_MODERATED
+                           : letter == 'n' ? SRV_CHMODE_NOEXTERNAL
+                           : letter == 's' ? SRV_CHMODE_SECRET
+                                           : SRV_CHMODE_TOPICLOCK;
+            if (adding == !(ch->modes & bit)) {
+                ch->modes ^= bit;
+                record(&mc, adding, letter, NULL);
+            }
+            break;
+        }
+        }
+    }
+    if (mc.nmodes == 0)
+        return;
+    srv_fanout f;
+    if (srv_fanout_init(&f, s, NULL, ":%s MODE %s %s%s", prefix, ch->name, mc.modes, mc.args) ==
+        0) {
+        srv_fanout_to_channel(&f, ch, NULL);
+        srv_fanout_done(&f);
+    }
+}
+
+void srv_cmd_mode(srv_client *c, const srv_msg *msg)
+{
+    if (msg->params[0][0] == '#')
+        channel_mode(c, msg);
+    else
+        user_mode(c, msg);
+}

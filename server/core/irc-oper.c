@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Operators: OPER KILL REHASH. */
+#include "authlimit.h"
+#include "client.h"
+#include "commands.h"
+#include "config.h"
+#include "numerics.h"
+#include "password.h"
+#include "send.h"
+#include "server.h"
+#include "utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void srv_cmd_oper(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    if (!srv_authlimit_allowed(s->auth, c->host, s->now_ms)) {
+        srv_numeric(c, ERR_PASSWDMISMATCH, ":Too many failed attempts, try again later");
+        return;
+    }
+    const srv_oper_conf *op = srv_config_find_oper(&s->cfg, msg->params[0]);
+    /* An unknown name answers as a wrong password does, so operator names
+     * cannot be found by guessing. */
+    /* A decoy check for an unknown name takes as long as a real one, so
+     * the reply's timing does not reveal names either. */
+    static const char decoy[] = "pbkdf2-sha256$100000$00000000000000000000000000000000$"
+                                "0000000000000000000000000000000000000000000000000000000000000000";
+    int ok = srv_password_verify(op ? op->password_hash : decoy, msg->params[1]);
+    if (!op || !ok) {
+        srv_authlimit_failed(s->auth, c->host, s->now_ms);
+        srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+        /* The log (the admin's) may say which; the client is not told. */
+        if (op)
+            srv_server_log(s, SRV_LOG_WARNING, "failed OPER as %s from %s!%s@%s", op->name, c->nick,
+                           c->user, c->host);
+        else
+            srv_server_log(s, SRV_LOG_WARNING, "failed OPER (no such oper) from %s!%s@%s", c->nick,
+                           c->user, c->host);
+        return;
+    }
+    srv_client_set_oper(c, 1);
+    srv_numeric(c, RPL_YOUREOPER, ":You are now an IRC operator");
+    srv_sendf(c, ":%s MODE %s :+o", c->nick, c->nick);
+    srv_server_log(s, SRV_LOG_INFO, "%s!%s@%s is now an operator (%s)", c->nick, c->user, c->host,
+                   op->name);
+}
+
+void srv_cmd_kill(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    srv_client *victim = srv_client_find(s, msg->params[0]);
+    if (!victim) {
+        srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", msg->params[0]);
+        return;
+    }
+    const char *comment = msg->params[1];
+    size_t n = srv_utf8_cut(comment, s->cfg.kick_length);
+    char reason[512];
+    snprintf(reason, sizeof reason, "Killed (%s (%.*s))", c->nick, (int)n, comment);
+    srv_server_log(s, SRV_LOG_INFO, "%s killed %s: %.*s", c->nick, victim->nick, (int)n, comment);
+    srv_client_quit(victim, reason, reason);
+}
+
+void srv_cmd_rehash(srv_client *c, const srv_msg *msg)
+{
+    (void)msg;
+    srv_server *s = c->server;
+    const char *file = s->cfg.path ? s->cfg.path : "(built-in defaults)";
+    char err[512];
+    srv_numeric(c, RPL_REHASHING, "%s :Rehashing", file);
+    if (srv_server_rehash(s, err, sizeof err) < 0) {
+        srv_sendf(c, ":%s NOTICE %s :REHASH failed: %s", s->cfg.server_name, c->nick, err);
+        srv_server_log(s, SRV_LOG_ERROR, "REHASH by %s failed: %s", c->nick, err);
+    } else {
+        srv_server_log(s, SRV_LOG_INFO, "REHASH by %s", c->nick);
+    }
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/* Questions about users and the server: WHO WHOIS WHOWAS ISON USERHOST
+ * VERSION TIME ADMIN INFO MOTD LUSERS. */
+#include "channel.h"
+#include "client.h"
+#include "commands.h"
+#include "mask.h"
+#include "numerics.h"
+#include "registration.h"
+#include "send.h"
+#include "server.h"
+#include "timefmt.h"
+#include "whowas.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ITEM_MAX 256
+/* A mask WHO walks every client: cap what one query can produce. */
+#define WHO_MAX_REPLIES 500
+
+static int shares_channel(const srv_client *a, const srv_client *b)
+{
+    const srv_client *fewer = a->nchannels <= b->nchannels ? a : b;
+    const srv_client *other = fewer == a ? b : a;
+    for (size_t i = 0; i < fewer->nchannels; i++) {
+        if (srv_channel_member(fewer->channels[i]->channel, other))
+            return 1;
+    }
+    return 0;
+}
+
+static int visible_to(const srv_client *who, const srv_client *asker)
+{
+    return who == asker || !who->invisible || shares_channel(who, asker);
+}
+
+static void who_reply(srv_client *c, const srv_client *who, const char *channel,
+                      const srv_membership *m)
+{
+    srv_numeric(c, RPL_WHOREPLY, "%s %s %s %s %s %c%s%s :0 %s", channel, who->user, who->host,
+                c->server->cfg.server_name, who->nick, who->away ? 'G' : 'H', who->oper ? "*" : "",
+                m ? srv_member_prefix(m, (c->caps & SRV_CAP_MULTI_PREFIX) != 0) : "",
+                who->realname);
+}
+
+void srv_cmd_who(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    const char *mask = msg->nparams > 0 && msg->params[0][0] ? msg->params[0] : "*";
+    int opers_only = msg->nparams > 1 && strchr(msg->params[1], 'o') != NULL;
+    if (strcmp(mask, "0") == 0)
+        mask = "*";
+    if (mask[0] == '#') {
+        srv_channel *ch = srv_channel_find(s, mask);
+        if (ch) {
+            int member = srv_channel_member(ch, c) != NULL;
+            for (size_t i = 0; i < ch->nmembers; i++) {
+                const srv_membership *m = ch->members[i];
+                if ((!member && m->client->invisible) || (opers_only && !m->client->oper))
+                    continue;
+                who_reply(c, m->client, ch->name, m);
+            }
+        }
+    } else if (!strpbrk(mask, "*?")) {
+        srv_client *who = srv_client_find(s, mask);
+        if (who && who->registered && (!opers_only || who->oper))
+            who_reply(c, who, "*", NULL);
+    } else {
+        size_t sent = 0;
+        for (srv_client *who = s->clients; who && sent < WHO_MAX_REPLIES; who = who->next) {
+            if (!who->registered || (opers_only && !who->oper) || !visible_to(who, c))
+                continue;
+            if (srv_mask_match(mask, who->nick) || srv_mask_match(mask, who->host) ||
+                srv_mask_match(mask, who->realname)) {
+                who_reply(c, who, "*", NULL);
+                sent++;
+            }
+        }
+    }
+    srv_numeric(c, RPL_ENDOFWHO, "%.64s :End of /WHO list.", mask);
+}
+
+static void whois_one(srv_client *c, srv_client *who)
+{
+    srv_server *s = c->server;
+    srv_numeric(c, RPL_WHOISUSER, "%s %s %s * :%s", who->nick, who->user, who->host, who->realname);
+    /* Channels, split so each line stays well under 512 bytes. */
+    int multi = (c->caps & SRV_CAP_MULTI_PREFIX) != 0;
+    srv_words words;
+    srv_words_init(&words, c, RPL_WHOISCHANNELS, who->nick);
+    for (size_t i = 0; i < who->nchannels; i++) {
+        const srv_membership *m = who->channels[i];
+        if (who != c && !srv_channel_visible(m->channel, c))
+            continue;
+        char entry[SRV_CHANNELLEN_MAX + 4];
+        int len =
+            snprintf(entry, sizeof entry, "%s%s", srv_member_prefix(m, multi), m->channel->name);
+        if (len > 0)
+            srv_words_add(&words, entry, strlen(entry));
+    }
+    srv_words_flush(&words);
+    srv_numeric(c, RPL_WHOISSERVER, "%s %s :%s", who->nick, s->cfg.server_name, s->cfg.description);
+    if (who->away)
+        srv_numeric(c, RPL_AWAY, "%s :%s", who->nick, who->away);
+    if (who->oper)
+        srv_numeric(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", who->nick);
+    srv_numeric(c, RPL_WHOISIDLE, "%s %llu %lld :seconds idle, signon time", who->nick,
+                (unsigned long long)((s->now_ms - who->last_message_ms) / 1000),
+                (long long)who->signon_s);
+}
+
+void srv_cmd_whois(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams < 1 || !msg->params[0][0]) {
+        srv_numeric(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+        return;
+    }
+    /* "WHOIS server nick" and "WHOIS nick nick" (ask the nick's server)
+     * both name the nick last; there is only one server. */
+    const char *list = msg->params[msg->nparams - 1];
+    if (msg->nparams > 1 && !srv_client_find(c->server, msg->params[0]) &&
+        srv_check_server_param(c, msg->params[0]))
+        return;
+    const char *cursor = list;
+    char nick[ITEM_MAX];
+    unsigned count = 0;
+    while (srv_next_item(&cursor, nick, sizeof nick) && count < c->server->cfg.max_targets) {
+        if (!nick[0])
+            continue;
+        count++;
+        srv_client *who = srv_client_find(c->server, nick);
+        if (who && who->registered)
+            whois_one(c, who);
+        else
+            srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", nick);
+    }
+    srv_numeric(c, RPL_ENDOFWHOIS, "%.64s :End of /WHOIS list.", list);
+}
+
+void srv_cmd_whowas(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams < 1 || !msg->params[0][0]) {
+        srv_numeric(c, ERR_NONICKNAMEGIVEN, ":No nickname given");
+        return;
+    }
+    long count = msg->nparams > 1 ? strtol(msg->params[1], NULL, 10) : 0;
+    if (count <= 0 || count > 20)
+        count = 20;
+    const char *cursor = msg->params[0];
+    char nick[ITEM_MAX];
+    unsigned targets = 0;
+    while (srv_next_item(&cursor, nick, sizeof nick) && targets < c->server->cfg.max_targets) {
+        if (!nick[0])
+            continue;
+        targets++;
+        const srv_whowas_entry *e = NULL;
+        long found = 0;
+        for (; found < count && (e = srv_whowas_find(c->server->whowas, nick, (size_t)found));
+             found++) {
+            char when[80];
+            srv_time_human(e->when_s, when, sizeof when);
+            srv_numeric(c, RPL_WHOWASUSER, "%s %s %s * :%s", e->nick, e->user, e->host,
+                        e->realname);
+            srv_numeric(c, RPL_WHOISSERVER, "%s %s :%s", e->nick, c->server->cfg.server_name, when);
+        }
+        if (found == 0)
+            srv_numeric(c, ERR_WASNOSUCHNICK, "%.64s :There was no such nickname", nick);
+        srv_numeric(c, RPL_ENDOFWHOWAS, "%.64s :End of WHOWAS", nick);
+    }
+}
+
+void srv_cmd_ison(srv_client *c, const srv_msg *msg)
+{
+    char line[400];
+    size_t n = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < msg->nparams; i++) {
+        const char *p = msg->params[i];
+        while (*p) {
+            while (*p == ' ')
+                p++;
+            size_t len = strcspn(p, " ");
+            if (len && len < ITEM_MAX) {
+                char nick[ITEM_MAX];
+                memcpy(nick, p, len);
+                nick[len] = '\0';
+                srv_client *who = srv_client_find(c->server, nick);
+                if (who && who->registered && n + strlen(who->nick) + 2 < sizeof line)
+                    n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", n ? " " : "",
+                                          who->nick);
+            }
+            p += len;
+        }
+    }
+    srv_numeric(c, RPL_ISON, ":%s", line);
+}
+
+void srv_cmd_userhost(srv_client *c, const srv_msg *msg)
+{
+    char line[400];
+    size_t n = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < msg->nparams; i++) {
+        srv_client *who = srv_client_find(c->server, msg->params[i]);
+        if (!who || !who->registered)
+            continue;
+        int w = snprintf(line + n, sizeof line - n, "%s%s%s=%c%s@%s", n ? " " : "", who->nick,
+                         who->oper ? "*" : "", who->away ? '-' : '+', who->user, who->host);
+        if (w > 0 && (size_t)w < sizeof line - n)
+            n += (size_t)w;
+    }
+    srv_numeric(c, RPL_USERHOST, ":%s", line);
+}
+
+void srv_cmd_version(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams > 0 && srv_check_server_param(c, msg->params[0]))
+        return;
+    srv_numeric(c, RPL_VERSION, "%s. %s :natterd, the Natter chat daemon", SRV_VERSION_STRING,
+                c->server->cfg.server_name);
+    srv_client_send_isupport(c);
+}
+
+void srv_cmd_time(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams > 0 && srv_check_server_param(c, msg->params[0]))
+        return;
+    char when[80];
+    srv_time_human(srv_server_wall_us(c->server) / 1000000, when, sizeof when);
+    srv_numeric(c, RPL_TIME, "%s :%s", c->server->cfg.server_name, when);
+}
+
+void srv_cmd_admin(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams > 0 && srv_check_server_param(c, msg->params[0]))
+        return;
+    const srv_config *cfg = &c->server->cfg;
+    srv_numeric(c, RPL_ADMINME, "%s :Administrative info", cfg->server_name);
+    srv_numeric(c, RPL_ADMINLOC1, ":%s", cfg->admin_location);
+    srv_numeric(c, RPL_ADMINLOC2, ":%s", cfg->description);
+    srv_numeric(c, RPL_ADMINEMAIL, ":%s", cfg->admin_email);
+}
+
+void srv_cmd_info(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams > 0 && srv_check_server_param(c, msg->params[0]))
+        return;
+    static const char *const lines[] = {
+        SRV_VERSION_STRING,
+        "natterd is the chat daemon of Natter, a portable networking package.",
+        "It speaks the IRC client protocol (RFC 1459/2812) with IRCv3 capabilities,",
+        "and runs on Linux and Windows from the same source, on libnatter.",
+        "Released under the MIT license.",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        srv_numeric(c, RPL_INFO, ":%s", lines[i]);
+    char started[80];
+    srv_time_human(c->server->started_s, started, sizeof started);
+    srv_numeric(c, RPL_INFO, ":Started %s", started);
+    srv_numeric(c, RPL_ENDOFINFO, ":End of /INFO list.");
+}
+
+void srv_cmd_motd(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams > 0 && srv_check_server_param(c, msg->params[0]))
+        return;
+    srv_client_send_motd(c);
+}
+
+void srv_cmd_lusers(srv_client *c, const srv_msg *msg)
+{
+    if (msg->nparams > 1 && srv_check_server_param(c, msg->params[1]))
+        return;
+    srv_client_send_lusers(c);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+#include "registration.h"
+
+#include "authlimit.h"
+#include "client.h"
+#include "numerics.h"
+#include "password.h"
+#include "send.h"
+#include "server.h"
+#include "timefmt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void srv_client_send_lusers(srv_client *c)
+{
+    srv_server *s = c->server;
+    size_t visible = s->nregistered - s->ninvisible;
+    srv_numeric(c, RPL_LUSERCLIENT, ":There are %zu users and %zu invisible on 1 servers", visible,
+                s->ninvisible);
+    if (s->nopers)
+        srv_numeric(c, RPL_LUSEROP, "%zu :operator(s) online", s->nopers);
+    if (s->nclients > s->nregistered)
+        srv_numeric(c, RPL_LUSERUNKNOWN, "%zu :unknown connection(s)",
+                    s->nclients - s->nregistered);
+    srv_numeric(c, RPL_LUSERCHANNELS, "%zu :channels formed", srv_strmap_count(s->channels));
+    srv_numeric(c, RPL_LUSERME, ":I have %zu clients and 0 servers", s->nregistered);
+    srv_numeric(c, RPL_LOCALUSERS, "%zu %zu :Current local users %zu, max %zu", s->nregistered,
+                s->max_seen, s->nregistered, s->max_seen);
+    srv_numeric(c, RPL_GLOBALUSERS, "%zu %zu :Current global users %zu, max %zu", s->nregistered,
+                s->max_seen, s->nregistered, s->max_seen);
+}
+
+void srv_client_send_motd(srv_client *c)
+{
+    srv_server *s = c->server;
+    if (s->nmotd == 0) {
+        srv_numeric(c, ERR_NOMOTD, ":MOTD File is missing");
+        return;
+    }
+    srv_numeric(c, RPL_MOTDSTART, ":- %s Message of the day - ", s->cfg.server_name);
+    for (size_t i = 0; i < s->nmotd; i++)
+        srv_numeric(c, RPL_MOTD, ":- %s", s->motd[i]);
+    srv_numeric(c, RPL_ENDOFMOTD, ":End of /MOTD command.");
+}
+
+void srv_client_send_isupport(srv_client *c)
+{
+    const srv_config *cfg = &c->server->cfg;
+    char tokens[24][128];
+    size_t n = 0;
+#define TOKEN(...) snprintf(tokens[n++], sizeof tokens[0], __VA_ARGS__)
+    TOKEN("AWAYLEN=%u", cfg->away_length);
+    TOKEN("CASEMAPPING=rfc1459");
+    TOKEN("CHANLIMIT=#:%u", cfg->max_channels_per_client);
+    TOKEN("CHANMODES=b,k,l,imnst");
+    TOKEN("CHANNELLEN=%u", cfg->channel_length);
+    TOKEN("CHANTYPES=#");
+    TOKEN("KEYLEN=%d", SRV_KEYLEN);
+    TOKEN("KICKLEN=%u", cfg->kick_length);
+    TOKEN("MAXLIST=b:%u", cfg->max_bans_per_channel);
+    TOKEN("MAXTARGETS=%u", cfg->max_targets);
+    TOKEN("MODES=%d", SRV_MAX_MODE_PARAMS);
+    TOKEN("NETWORK=%s", cfg->network);
+    TOKEN("NICKLEN=%u", cfg->nick_length);
+    TOKEN("PREFIX=(ov)@+");
+    TOKEN("TARGMAX=JOIN:,KICK:%u,NAMES:%u,NOTICE:%u,PART:,PRIVMSG:%u,TAGMSG:%u,WHOIS:%u",
+          cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets,
+          cfg->max_targets);
+    TOKEN("TOPICLEN=%u", cfg->topic_length);
+    TOKEN("USERLEN=%d", SRV_USERLEN);
+#undef TOKEN
+    /* At most 13 tokens a line, as clients expect. */
+    for (size_t i = 0; i < n; i += 13) {
+        char line[13 * 128 + 1];
+        size_t len = 0;
+        for (size_t k = i; k < n && k < i + 13; k++) {
+            int w = snprintf(line + len, sizeof line - len, "%s%s", len ? " " : "", tokens[k]);
+            if (w > 0)
+                len += (size_t)w;
+        }
+        srv_numeric(c, RPL_ISUPPORT, "%s :are supported by this server", line);
+    }
+}
+
+void srv_client_try_register(srv_client *c)
+{
+    srv_server *s = c->server;
+    const srv_config *cfg = &s->cfg;
+    if (c->registered || c->dead || !c->nick[0] || !c->user[0] || c->cap_negotiating)
+        return;
+    if (cfg->password_hash) {
+        if (!srv_authlimit_allowed(s->auth, c->host, s->now_ms)) {
+            srv_client_quit(c, "Too many failed password attempts",
+                            "Too many failed password attempts, try again later");
+            return;
+        }
+        if (!srv_password_verify(cfg->password_hash, c->pass ? c->pass : "")) {
+            srv_authlimit_failed(s->auth, c->host, s->now_ms);
+            srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
+            srv_client_quit(c, "Bad password", "Bad password");
+            return;
+        }
+    }
+    srv_client_set_registered(c);
+    char created[80];
+    srv_time_human(s->started_s, created, sizeof created);
+    srv_numeric(c, RPL_WELCOME, ":Welcome to the %s IRC Network %s!%s@%s", cfg->network, c->nick,
+                c->user, c->host);
+    srv_numeric(c, RPL_YOURHOST, ":Your host is %s, running version %s", cfg->server_name,
+                SRV_VERSION_STRING);
+    srv_numeric(c, RPL_CREATED, ":This server was created %s", created);
+    srv_numeric(c, RPL_MYINFO, "%s %s io biklmnostv bklov", cfg->server_name, SRV_VERSION_STRING);
+    srv_client_send_isupport(c);
+    srv_client_send_lusers(c);
+    srv_client_send_motd(c);
+    srv_server_log(s, SRV_LOG_INFO, "client %s!%s@%s registered", c->nick, c->user, c->host);
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* natterd: the command line, configuration, signals and the loop. */
+#include "config.h"
+#include "log.h"
+#include "natterd-core.h"
+#include "net.h"
+#include "password.h"
+#include "service.h"
+
+#include <natter/random.h>
+#include <natter/signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if NATTERD_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#define PBKDF2_ITERATIONS 100000u
+
+static const char usage[] =
+    "Usage: natterd [OPTION]...\n"
+    "An IRC-compatible chat server.\n"
+    "\n"
+    "  -l, --listen ADDR:PORT  listen on this address (repeatable; IPv6 as\n"
+    "                          [::1]:6667); replaces the config's [listen]\n"
+    "  -c, --config FILE       read the configuration (INI) from FILE\n"
+    "      --check-config      check the configuration, print it, and exit\n"
+    "      --log-level LEVEL   error, warning, info (default) or debug\n"
+    "      --log-file FILE     append the log to FILE instead of stderr\n"
+    "      --hash-password     read a password on standard input and print\n"
+    "                          the hash to put in the configuration\n"
+    "  -V, --version           print the version and exit\n"
+    "  -h, --help              print this help and exit\n"
+    "\n"
+    "Without a configuration natterd listens on 127.0.0.1:6667 and\n"
+    "[::1]:6667.  SIGINT/SIGTERM (Ctrl-C on Windows) stop it cleanly;\n"
+    "SIGHUP reloads the configuration, as the REHASH command does.\n";
+
+typedef struct options {
+    const char *config;
+    const char *listen[SRV_CONFIG_MAX_LISTEN];
+    size_t nlisten;
+    int check_only;
+    int log_level;
+    const char *log_file;
+} options;
+
+typedef struct daemon_state {
+    nt_loop *loop;
+    srv_server *server;
+    srv_net *net;
+} daemon_state;
+
+static int hash_password(void)
+{
+    char line[512];
+    if (!fgets(line, sizeof line, stdin)) {
+        fprintf(stderr, "natterd: no password on standard input\n");
+        return 1;
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    if (!line[0]) {
+        fprintf(stderr, "natterd: empty password\n");
+        return 1;
+    }
+    unsigned char salt[16];
+    char out[256];
+    if (nt_random_bytes(salt, sizeof salt) != NT_OK ||
+        srv_password_hash(line, salt, sizeof salt, PBKDF2_ITERATIONS, out, sizeof out) != 0) {
+        fprintf(stderr, "natterd: cannot hash the password\n");
+        return 1;
+    }
+    memset(line, 0, sizeof line);
+    printf("%s\n", out);
+    return 0;
+}
+
+/* 0: run; 1: exit 0 (help, version, done); -1: exit 2 (usage error). */
+static int parse_args(int argc, char **argv, options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->log_level = SRV_LOG_INFO;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            fputs(srv_service_usage(), stdout);
+            return 1;
+        } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+            printf("%s\n", SRV_VERSION_STRING);
+            return 1;
+        } else if (!strcmp(a, "--hash-password")) {
+            return hash_password() == 0 ? 1 : -1;
+        } else if (!strcmp(a, "--check-config")) {
+            o->check_only = 1;
+        } else if (!strcmp(a, "-l") || !strcmp(a, "--listen") || !strcmp(a, "-c") ||
+                   !strcmp(a, "--config") || !strcmp(a, "--log-level") ||
+                   !strcmp(a, "--log-file")) {
+            if (!value) {
+                fprintf(stderr, "natterd: %s needs a value\n", a);
+                return -1;
+            }
+            i++;
+            if (a[1] == 'l' || !strcmp(a, "--listen")) {
+                if (o->nlisten == SRV_CONFIG_MAX_LISTEN) {
+                    fprintf(stderr, "natterd: at most %d --listen\n", SRV_CONFIG_MAX_LISTEN);
+                    return -1;
+                }
+                o->listen[o->nlisten++] = value;
+            } else if (a[1] == 'c' || !strcmp(a, "--config")) {
+                o->config = value;
+            } else if (!strcmp(a, "--log-level")) {
+                o->log_level = srv_log_level_from_name(value);
+                if (o->log_level < 0) {
+                    fprintf(stderr, "natterd: unknown log level '%s'\n", value);
+                    return -1;
+                }
+            } else {
+                o->log_file = value;
+            }
+        } else {
+            fprintf(stderr, "natterd: unknown option '%s' (try --help)\n", a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void on_terminate(void *data)
+{
+    daemon_state *d = data;
+    if (!d->net)
+        return; /* a stop request that came in during stop_daemon() */
+    srv_logf(SRV_LOG_INFO, "shutting down");
+    srv_net_shutdown(d->net, "Server shutting down");
+}
+
+static void on_reload(void *data)
+{
+    daemon_state *d = data;
+    char err[512];
+    if (srv_server_rehash(d->server, err, sizeof err) != 0)
+        srv_logf(SRV_LOG_ERROR, "reload failed, keeping the old configuration: %s", err);
+    else
+        srv_logf(SRV_LOG_INFO, "configuration reloaded");
+}
+
+static void log_open_handle(nt_handle *h, void *data)
+{
+    (void)data;
+    srv_logf(SRV_LOG_ERROR, "  still open: %s%s", nt_handle_type_name(nt_handle_get_type(h)),
+             nt_handle_is_closing(h) ? " (closing)" : "");
+}
+
+/* The end of the process: the network layer closes its handles, the
+ * drain runs their last callbacks (and a late stop request), and then the
+ * loop must close.  A loop that refuses (NT_EBUSY) still has a handle that
+ * natterd forgot: that is a bug, so it is reported, never ignored.
+ * @return NT_OK, or why the loop could not be closed */
+static int stop_daemon(daemon_state *d)
+{
+    srv_service_stopping();
+    nt_signal_unwatch_all();
+    srv_net_free(d->net);
+    d->net = NULL;
+    int rc = nt_loop_drain(d->loop);
+    srv_server_free(d->server);
+    d->server = NULL;
+    if (rc == NT_OK)
+        rc = nt_loop_close(d->loop);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "cannot close the event loop: %s", nt_strerror(rc));
+        nt_loop_walk(d->loop, log_open_handle, NULL);
+        return rc;
+    }
+    d->loop = NULL;
+    return NT_OK;
+}
+
+static void print_config(const srv_config *cfg)
+{
+    printf("server name: %s\nnetwork: %s\nmax clients: %u\nsendq: %zu\n", cfg->server_name,
+           cfg->network, cfg->max_clients, cfg->sendq);
+    for (size_t i = 0; i < cfg->nlisten; i++)
+        printf("listen: %s\n", cfg->listen[i]);
+    printf("operators: %zu\n", cfg->nopers);
+}
+
+static int natterd_main(int argc, char **argv)
+{
+    options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+
+    srv_config cfg;
+    char err[512];
+    if (o.config) {
+        if (srv_config_load(&cfg, o.config, err, sizeof err) != 0) {
+            fprintf(stderr, "natterd: %s\n", err);
+            return 1;
+        }
+    } else if (srv_config_defaults(&cfg) != 0) {
+        fprintf(stderr, "natterd: out of memory\n");
+        return 1;
+    }
+    if (o.check_only) {
+        print_config(&cfg);
+        printf("configuration OK\n");
+        srv_config_free(&cfg);
+        return 0;
+    }
+    if (!o.log_file)
+        o.log_file = srv_service_log_path(); /* a service has no console */
+    if (srv_log_open(o.log_level, o.log_file) != 0) {
+        fprintf(stderr, "natterd: cannot open log file %s\n", o.log_file);
+        srv_config_free(&cfg);
+        return 1;
+    }
+
+    daemon_state d = {0};
+    rc = nt_loop_new(&d.loop);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "cannot create the event loop: %s", nt_strerror(rc));
+        srv_config_free(&cfg);
+        srv_log_close();
+        return 1;
+    }
+    d.server = srv_server_new(&cfg);
+    d.net = d.server ? srv_net_new(d.loop, d.server) : NULL;
+    if (!d.net) {
+        srv_logf(SRV_LOG_ERROR, "out of memory");
+        srv_config_free(&cfg);
+        stop_daemon(&d);
+        srv_log_close();
+        return 1;
+    }
+    srv_server_set_log(d.server, srv_log_write, NULL);
+
+    /* Command-line addresses replace the config's; with neither, loopback
+     * on both families (IPv6 may be absent: that alone is not fatal). */
+    size_t opened = 0, wanted = 0;
+    if (o.nlisten) {
+        for (size_t i = 0; i < o.nlisten; i++, wanted++)
+            opened += srv_net_listen(d.net, o.listen[i]) == NT_OK;
+    } else if (cfg.nlisten) {
+        for (size_t i = 0; i < cfg.nlisten; i++, wanted++)
+            opened += srv_net_listen(d.net, cfg.listen[i]) == NT_OK;
+    } else {
+        opened += srv_net_listen(d.net, "127.0.0.1:6667") == NT_OK;
+        opened += srv_net_listen(d.net, "[::1]:6667") == NT_OK;
+    }
+    srv_config_free(&cfg);
+    if (opened == 0 || (wanted && opened < wanted)) {
+        srv_logf(SRV_LOG_ERROR, "not all listening addresses could be opened");
+        stop_daemon(&d);
+        srv_log_close();
+        return 1;
+    }
+
+    nt_signal_watch(d.loop, NT_SIGNAL_TERMINATE, on_terminate, &d);
+    nt_signal_watch(d.loop, NT_SIGNAL_RELOAD, on_reload, &d); /* none on Windows */
+    srv_service_running(d.loop, on_terminate, &d);
+    srv_logf(SRV_LOG_INFO, "%s ready", SRV_VERSION_STRING);
+#if NATTERD_HAVE_SYSTEMD
+    sd_notify(0, "READY=1");
+#endif
+    rc = nt_loop_run(d.loop);
+    if (rc != NT_OK)
+        srv_logf(SRV_LOG_ERROR, "event loop failed: %s", nt_strerror(rc));
+
+    int closed = stop_daemon(&d);
+    srv_logf(SRV_LOG_INFO, "stopped");
+    srv_log_close();
+    return rc == NT_OK && closed == NT_OK ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    return srv_service_main(argc, argv, natterd_main);
+}

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+/* natterd's network layer.  Each accepted socket becomes an nt_conn framing
+ * lines for the core; the core's replies are shared buffers queued on the
+ * connection without copying.  The SendQ is the connection's sendq_limit:
+ * libnatter closes a connection with NT_ESENDQ when more than that is still
+ * queued after a write the socket cut short, and on_closed tells the core.
+ *
+ * Every handle here (listeners, the tick timer, each connection and its
+ * flood-pause timer) ends through its close call; nothing of ours is
+ * referenced by a callback that may still run, so the process ends with
+ * srv_net_free(), nt_loop_drain() and an nt_loop_close() that succeeds. */
+#include "net.h"
+
+#include "log.h"
+#include "natterd-core.h"
+
+#include <natter/clock.h>
+#include <natter/conn.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Flood pauses and the core's timeouts are checked at least this often. */
+#define TICK_MAX_MS 1000
+
+/* Output to a client that was written to less than this long ago waits
+ * for the rest of the window (nt_conn_options.coalesce_ms); a line after
+ * a quiet spell leaves at once.  Chat does not notice 40 ms; a 1,000-user
+ * channel's fan-out costs about half as much CPU (docs/performance.md). */
+#define OUTPUT_COALESCE_MS 40
+
+/* How long a closing connection may take to write its last lines (the
+ * ERROR line, the shutdown's goodbye) before it is cut off. */
+#define CLOSE_LINGER_MS 2000
+
+typedef struct net_client net_client;
+
+struct srv_net {
+    nt_loop *loop;
+    srv_server *server;
+    nt_listener **listeners;
+    size_t nlisteners;
+    nt_timer *tick;      /* NULL once closed */
+    net_client *clients; /* every open connection */
+    int shutting_down;   /* the loop stops when the last client has gone */
+};
+
+struct net_client {
+    srv_net *net;       /* NULL once srv_net_free() let go of it */
+    nt_conn *conn;      /* NULL once on_closed() ran */
+    srv_client *client; /* NULL once the core has closed it */
+    nt_timer *resume;   /* end of a flood pause */
+    net_client *prev, *next;
+};
+
+static void link_client(net_client *nc)
+{
+    srv_net *net = nc->net;
+    nc->next = net->clients;
+    if (net->clients)
+        net->clients->prev = nc;
+    net->clients = nc;
+}
+
+static void unlink_client(net_client *nc)
+{
+    if (nc->prev)
+        nc->prev->next = nc->next;
+    else
+        nc->net->clients = nc->next;
+    if (nc->next)
+        nc->next->prev = nc->prev;
+    nc->prev = nc->next = NULL;
+}
+
+/* ---- the transport the core calls ---- */
+
+static void t_send(void *ctx, nt_buf *line)
+{
+    net_client *nc = ctx;
+    if (nc->conn)
+        nt_conn_send_buf(nc->conn, line); /* takes its own reference */
+}
+
+static void t_close(void *ctx, const char *reason)
+{
+    net_client *nc = ctx;
+    nc->client = NULL;
+    srv_logf(SRV_LOG_DEBUG, "closing connection: %s", reason ? reason : "");
+    /* The core has queued its ERROR line: write it, then close. */
+    if (nc->conn)
+        nt_conn_close(nc->conn);
+}
+
+static void t_pause(void *ctx, uint64_t until_ms)
+{
+    net_client *nc = ctx;
+    if (!nc->conn)
+        return;
+    uint64_t now = nt_clock_ms();
+    nt_conn_pause_reading(nc->conn);
+    nt_timer_start(nc->resume, until_ms > now ? until_ms - now : 0, 0);
+}
+
+static const srv_transport transport = {t_send, t_close, t_pause};
+
+/* ---- connection events ---- */
+
+static void on_resume(nt_timer *t, void *data)
+{
+    net_client *nc = data;
+    (void)t;
+    if (nc->conn && nc->client)
+        nt_conn_resume_reading(nc->conn);
+}
+
+static void on_message(nt_conn *c, const char *msg, size_t len, void *data)
+{
+    net_client *nc = data;
+    (void)c;
+    if (nc->client)
+        srv_client_line(nc->client, msg, len);
+}
+
+static void on_frame_error(nt_conn *c, size_t len, void *data)
+{
+    net_client *nc = data;
+    (void)c;
+    (void)len;
+    if (nc->client)
+        srv_client_line_too_long(nc->client);
+}
+
+/* Tell the core how its client's connection ended.  A SendQ close dropped
+ * the queue the peer was not reading: the core's ERROR line cannot reach
+ * it any more, but the QUIT to its peers says "SendQ exceeded". */
+static void tell_core(net_client *nc, int reason)
+{
+    srv_client *client = nc->client;
+    nc->client = NULL;
+    if (reason == NT_ESENDQ)
+        srv_client_error(client, "SendQ exceeded");
+    else
+        srv_client_gone(client, reason);
+}
+
+static void log_unsent(nt_conn *c, int reason)
+{
+    nt_conn_stats st;
+    if (reason == NT_EUNSENT && nt_conn_get_stats(c, &st) == NT_OK)
+        srv_logf(SRV_LOG_DEBUG, "connection closed with %llu bytes unsent",
+                 (unsigned long long)st.bytes_unsent);
+}
+
+/* The connection's last callback: it and everything of nc go now.  The
+ * flood-pause timer closes without a close callback, so nothing refers
+ * to nc once this returns. */
+static void on_closed(nt_conn *c, int reason, void *data)
+{
+    net_client *nc = data;
+    log_unsent(c, reason);
+    nc->conn = NULL; /* freed when this returns: the core must not send */
+    if (nc->client)
+        tell_core(nc, reason);
+    nt_timer_close(nc->resume, NULL);
+    srv_net *net = nc->net;
+    if (net) {
+        unlink_client(nc);
+        if (net->shutting_down && !net->clients)
+            nt_loop_stop(net->loop);
+    }
+    free(nc);
+}
+
+static const nt_conn_callbacks conn_callbacks = {
+    .on_message = on_message,
+    .on_frame_error = on_frame_error,
+    .on_closed = on_closed,
+};
+
+static void conn_options(const srv_net *net, nt_conn_options *opt)
+{
+    size_t sendq = srv_server_config(net->server)->sendq;
+    nt_conn_options_init(opt);
+    opt->framing = NT_FRAME_LINE;
+    opt->max_message = srv_server_max_line(net->server);
+    /* The SendQ is judged by libnatter after each write the socket cut
+     * short, so a burst that one loop iteration queues (one read's worth
+     * of lines fanned out to a channel) does not count against a client
+     * that reads perfectly well; only what the kernel would not take. */
+    opt->sendq_limit = sendq;
+    opt->linger_ms = CLOSE_LINGER_MS;
+    /* A member of a busy channel gets its lines in one write per
+     * OUTPUT_COALESCE_MS instead of one per loop iteration: most of the
+     * cost of a fan-out is the write calls, not the bytes.  A held burst
+     * stays below half the SendQ, so that holding it does not by itself
+     * bring a slow but reading client near the limit. */
+    opt->coalesce_ms = OUTPUT_COALESCE_MS;
+    if (opt->coalesce_bytes > sendq / 2)
+        opt->coalesce_bytes = sendq / 2;
+}
+
+/* The core wants the bare host: "192.0.2.1", "2001:db8::1", "fe80::1%2"
+ * (an unnamed UNIX peer has none: it is "unknown"). */
+static void peer_host(const nt_addr *peer, char *host, size_t size)
+{
+    if (nt_addr_format_host(peer, host, size) <= 0)
+        snprintf(host, size, "unknown");
+}
+
+static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
+{
+    srv_net *net = data;
+    (void)l;
+    nt_socket_set_option(s, NT_OPT_NODELAY, 1);
+    char host[NT_ADDRSTRLEN];
+    peer_host(peer, host, sizeof host);
+
+    net_client *nc = calloc(1, sizeof *nc);
+    if (!nc || nt_timer_new(net->loop, on_resume, nc, &nc->resume) != NT_OK) {
+        free(nc);
+        nt_socket_close(s);
+        return;
+    }
+    nc->net = net;
+    nt_conn_options opt;
+    conn_options(net, &opt);
+    if (nt_conn_new(net->loop, s, &opt, &conn_callbacks, nc, &nc->conn) != NT_OK) {
+        nt_timer_close(nc->resume, NULL);
+        free(nc);
+        return; /* nt_conn_new closed the socket */
+    }
+    link_client(nc);
+    /* NULL: refused (limits) and already closed through t_close. */
+    nc->client = srv_client_new(net->server, &transport, nc, host);
+}
+
+/* ---- the core's clock ---- */
+
+static void schedule_tick(srv_net *net)
+{
+    uint64_t now = nt_clock_ms();
+    uint64_t next = srv_server_next_tick(net->server);
+    uint64_t wait = next > now ? next - now : 0;
+    if (wait > TICK_MAX_MS)
+        wait = TICK_MAX_MS;
+    nt_timer_start(net->tick, wait, 0);
+}
+
+static void on_tick(nt_timer *t, void *data)
+{
+    srv_net *net = data;
+    (void)t;
+    srv_server_tick(net->server, nt_clock_ms());
+    schedule_tick(net);
+}
+
+static void on_config(void *ctx, srv_server *s);
+
+srv_net *srv_net_new(nt_loop *loop, srv_server *server)
+{
+    srv_net *net = calloc(1, sizeof *net);
+    if (!net)
+        return NULL;
+    net->loop = loop;
+    net->server = server;
+    if (nt_timer_new(loop, on_tick, net, &net->tick) != NT_OK) {
+        free(net);
+        return NULL;
+    }
+    srv_server_on_config(server, on_config, net);
+    schedule_tick(net);
+    return net;
+}
+
+int srv_net_listen(srv_net *net, const char *address)
+{
+    nt_addr addr;
+    int rc = nt_addr_parse(address, &addr);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "listen %s: not an address (want HOST:PORT or [V6]:PORT)", address);
+        return rc;
+    }
+    nt_listener **grown = realloc(net->listeners, (net->nlisteners + 1) * sizeof *grown);
+    if (!grown)
+        return NT_ENOMEM;
+    net->listeners = grown;
+    nt_listener *l;
+    rc = nt_listener_new(net->loop, &addr, NT_BACKLOG_DEFAULT, on_accept, net, &l);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "listen %s: %s", address, nt_strerror(rc));
+        return rc;
+    }
+    net->listeners[net->nlisteners++] = l;
+    nt_addr bound;
+    char text[NT_ADDRSTRLEN];
+    if (nt_listener_addr(l, &bound) == NT_OK && nt_addr_format(&bound, text, sizeof text) > 0)
+        srv_logf(SRV_LOG_INFO, "listening on %s", text);
+    return NT_OK;
+}
+
+size_t srv_net_listener_count(const srv_net *net)
+{
+    return net->nlisteners;
+}
+
+int srv_net_listener_addr(const srv_net *net, size_t i, nt_addr *out)
+{
+    if (i >= net->nlisteners)
+        return NT_EINVAL;
+    return nt_listener_addr(net->listeners[i], out);
+}
+
+size_t srv_net_queued_bytes(const srv_net *net, size_t *largest)
+{
+    size_t total = 0, most = 0;
+    for (const net_client *nc = net->clients; nc; nc = nc->next) {
+        nt_conn_stats st;
+        size_t q =
+            nc->conn && nt_conn_get_stats(nc->conn, &st) == NT_OK ? (size_t)st.bytes_queued : 0;
+        total += q;
+        if (q > most)
+            most = q;
+    }
+    if (largest)
+        *largest = most;
+    return total;
+}
+
+/* The port is free when nt_listener_close() returns, and no accept
+ * callback runs after it. */
+/* A reloaded configuration (REHASH, SIGHUP): the SendQ lives in each open
+ * connection, so it is applied there; new connections read it anyway. */
+static void on_config(void *ctx, srv_server *s)
+{
+    srv_net *net = ctx;
+    size_t sendq = srv_server_config(s)->sendq;
+    for (net_client *nc = net->clients; nc; nc = nc->next)
+        nt_conn_set_sendq_limit(nc->conn, sendq);
+}
+
+static void close_listeners(srv_net *net)
+{
+    for (size_t i = 0; i < net->nlisteners; i++)
+        nt_listener_close(net->listeners[i], NULL);
+    net->nlisteners = 0;
+}
+
+static void close_tick(srv_net *net)
+{
+    nt_timer_close(net->tick, NULL);
+    net->tick = NULL;
+}
+
+void srv_net_shutdown(srv_net *net, const char *reason)
+{
+    if (net->shutting_down)
+        return;
+    net->shutting_down = 1;
+    close_listeners(net);
+    close_tick(net);
+    /* The core sends each client its ERROR line and closes it (t_close):
+     * each connection writes what it has queued, within its linger, and
+     * the last one's on_closed() stops the loop. */
+    srv_server_shutdown(net->server, reason);
+    if (!net->clients)
+        nt_loop_stop(net->loop);
+}
+
+void srv_net_free(srv_net *net)
+{
+    if (!net)
+        return;
+    close_listeners(net);
+    if (net->tick)
+        close_tick(net);
+    srv_server_on_config(net->server, NULL, NULL);
+    /* A connection still open here (the loop failed, or was never run to
+     * the end of a shutdown) is cut off: its on_closed() comes when the
+     * loop is drained, and by then it refers neither to net nor to the
+     * core, which is freed with its clients after this. */
+    while (net->clients) {
+        net_client *nc = net->clients;
+        unlink_client(nc);
+        nc->net = NULL;
+        nc->client = NULL;
+        nt_conn_abort(nc->conn);
+    }
+    free(net->listeners);
+    free(net);
+}
