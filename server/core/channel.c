@@ -205,6 +205,10 @@ void srv_channel_modes(const srv_channel *ch, int show_key, char *dst, size_t si
         flags[n++] = 's';
     if (ch->modes & SRV_CHMODE_TOPICLOCK)
         flags[n++] = 't';
+    if (ch->modes & SRV_CHMODE_NOCTCP)
+        flags[n++] = 'C';
+    if (ch->modes & SRV_CHMODE_NONOTICE)
+        flags[n++] = 'T';
     flags[n] = '\0';
     /* Parameters in the order of their letters: k then l. */
     char limit[16] = "";

@@ -23,7 +23,7 @@ static const srv_command commands[] = {
     {"AWAY", srv_cmd_away, REG, 0, 1, 1000},
     {"CAP", srv_cmd_cap, ANY, 1, 3, 0},
     {"INFO", srv_cmd_info, REG, 0, 1, 2000},
-    {"INVITE", srv_cmd_invite, REG, 2, 2, 1000},
+    {"INVITE", srv_cmd_invite, REG, 0, 2, 1000},
     {"ISON", srv_cmd_ison, REG, 1, 15, 1000},
     {"JOIN", srv_cmd_join, REG, 1, 2, 1000},
     {"KICK", srv_cmd_kick, REG, 2, 3, 1000},

@@ -60,6 +60,8 @@ enum srv_channel_mode {
     SRV_CHMODE_MODERATED = 1u << 2,  /* m */
     SRV_CHMODE_INVITEONLY = 1u << 3, /* i */
     SRV_CHMODE_SECRET = 1u << 4,     /* s: hidden from non-members */
+    SRV_CHMODE_NOCTCP = 1u << 5,     /* C: no CTCP but ACTION */
+    SRV_CHMODE_NONOTICE = 1u << 6,   /* T: no NOTICE */
 };
 
 struct srv_membership {

@@ -393,9 +393,27 @@ void srv_cmd_kick(srv_client *c, const srv_msg *msg)
     }
 }
 
+/* INVITE without parameters (modern IRC): the invitations c holds. */
+static void list_invites(srv_client *c)
+{
+    for (size_t i = 0; i < c->ninvites; i++) {
+        const srv_channel *ch = srv_channel_find(c->server, c->invites[i]);
+        srv_numeric(c, RPL_INVITELIST, "%s", ch ? ch->name : c->invites[i]);
+    }
+    srv_numeric(c, RPL_ENDOFINVITELIST, ":End of /INVITE list");
+}
+
 void srv_cmd_invite(srv_client *c, const srv_msg *msg)
 {
     srv_server *s = c->server;
+    if (msg->nparams == 0) {
+        list_invites(c);
+        return;
+    }
+    if (msg->nparams < 2) {
+        srv_numeric(c, ERR_NEEDMOREPARAMS, "INVITE :Not enough parameters");
+        return;
+    }
     srv_client *target = srv_client_find(s, msg->params[0]);
     if (!target || !target->registered) {
         srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", msg->params[0]);

@@ -44,6 +44,17 @@ static int wants(const srv_client *peer, message_kind kind)
     return kind != KIND_TAGMSG || (peer->caps & SRV_CAP_MESSAGE_TAGS);
 }
 
+/* +C lets no CTCP through but ACTION (/me); +T no NOTICE at all. */
+static int refused_by_mode(const srv_channel *ch, message_kind kind, const char *text)
+{
+    if (kind == KIND_NOTICE && (ch->modes & SRV_CHMODE_NONOTICE))
+        return 1;
+    if (kind != KIND_TAGMSG && (ch->modes & SRV_CHMODE_NOCTCP) && text[0] == '\x01')
+        return strncmp(text + 1, "ACTION", 6) != 0 ||
+               (text[7] != ' ' && text[7] != '\x01' && text[7] != '\0');
+    return 0;
+}
+
 static void to_channel(srv_client *c, const char *name, const char *tags, message_kind kind,
                        const char *prefix, const char *text)
 {
@@ -56,6 +67,11 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
     if (srv_channel_can_send(ch, c)) {
         if (!quiet(kind))
             srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel", ch->name);
+        return;
+    }
+    if (refused_by_mode(ch, kind, text)) {
+        if (!quiet(kind))
+            srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send CTCP to channel (+C)", ch->name);
         return;
     }
     srv_fanout f;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* MODE for users (+i, -o) and channels (+o +v +n +t +m +i +s +k +l +b). */
+/* MODE for users (+i, -o) and channels (+o +v +n +t +m +i +s +C +T +k +l
+ * +b). */
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
@@ -142,7 +143,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             adding = letter == '+';
             continue;
         }
-        /* Which letters take a parameter: CHANMODES=b,k,l,imnst + PREFIX ov */
+        /* Which letters take a parameter: CHANMODES=b,k,l,CTimnst + PREFIX ov */
         int takes_arg = letter == 'o' || letter == 'v' || letter == 'b' || letter == 'k' ||
                         (letter == 'l' && adding);
         const char *arg = NULL;
@@ -159,7 +160,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
                 send_banlist(c, ch);
             continue;
         }
-        if (!strchr("ovbklimnst", letter)) {
+        if (!strchr("ovbklimnstCT", letter)) {
             srv_numeric(c, ERR_UNKNOWNMODE, "%c :is unknown mode char to me", letter);
             continue;
         }
@@ -244,6 +245,8 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
                            : letter == 'm' ? SRV_CHMODE_MODERATED
                            : letter == 'n' ? SRV_CHMODE_NOEXTERNAL
                            : letter == 's' ? SRV_CHMODE_SECRET
+                           : letter == 'C' ? SRV_CHMODE_NOCTCP
+                           : letter == 'T' ? SRV_CHMODE_NONOTICE
                                            : SRV_CHMODE_TOPICLOCK;
             if (adding == !(ch->modes & bit)) {
                 ch->modes ^= bit;

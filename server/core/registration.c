@@ -53,7 +53,7 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("AWAYLEN=%u", cfg->away_length);
     TOKEN("CASEMAPPING=rfc1459");
     TOKEN("CHANLIMIT=#:%u", cfg->max_channels_per_client);
-    TOKEN("CHANMODES=b,k,l,imnst");
+    TOKEN("CHANMODES=b,k,l,CTimnst");
     TOKEN("CHANNELLEN=%u", cfg->channel_length);
     TOKEN("CHANTYPES=#");
     TOKEN("KEYLEN=%d", SRV_KEYLEN);
@@ -110,7 +110,7 @@ void srv_client_try_register(srv_client *c)
     srv_numeric(c, RPL_YOURHOST, ":Your host is %s, running version %s", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_numeric(c, RPL_CREATED, ":This server was created %s", created);
-    srv_numeric(c, RPL_MYINFO, "%s %s io biklmnostv bklov", cfg->server_name, SRV_VERSION_STRING);
+    srv_numeric(c, RPL_MYINFO, "%s %s io CTbiklmnostv bklov", cfg->server_name, SRV_VERSION_STRING);
     srv_client_send_isupport(c);
     srv_client_send_lusers(c);
     srv_client_send_motd(c);

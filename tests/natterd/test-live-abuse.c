@@ -89,15 +89,22 @@ static void test_long_lines(void)
     EXPECT_NONE(b, "PRIVMSG", NULL);
     free(huge);
 
-    /* IRCv3 gives tags their own 8191 bytes: a big tag section is fine. */
+    /* IRCv3 gives tags their own allowance beyond the 512 bytes: up to
+     * 4094 bytes of tag data from a client is fine... */
     char *tags = line_of("@+big=", 8000, 't');
     char *tagged = malloc(8100);
     CU_ASSERT_FATAL(tagged != NULL);
-    memcpy(tagged, tags, 8000);
-    strcpy(tagged + 8000, " PRIVMSG #long :tagged\r\n");
+    memcpy(tagged, tags, 4000);
+    strcpy(tagged + 4000, " PRIVMSG #long :tagged\r\n");
     irc_send_raw(a, tagged, strlen(tagged));
     got = EXPECT(b, "PRIVMSG", ":longline!~longline@127.0.0.1 PRIVMSG #long :tagged");
     CU_ASSERT(got[0] == ':'); /* b did not ask for message-tags */
+    /* ...more is refused whole with 417, not relayed without its tags. */
+    memcpy(tagged, tags, 8000);
+    strcpy(tagged + 8000, " PRIVMSG #long :too many tags\r\n");
+    irc_send_raw(a, tagged, strlen(tagged));
+    EXPECT(a, "417", ":Input line was too long");
+    EXPECT_NONE(b, "PRIVMSG", NULL);
     free(tags);
     free(tagged);
     SYNC(a);

@@ -52,8 +52,8 @@ static void test_privmsg_notice(void)
 
     irc_send(a, "PRIVMSG");
     EXPECT(a, "411", "talker :No recipient given (PRIVMSG)");
-    irc_send(a, "NOTICE");
-    EXPECT(a, "411", ":No recipient given (NOTICE)");
+    irc_send(a, "NOTICE"); /* RFC 2812 3.3.2: never answered, not even so */
+    EXPECT_NONE(a, NULL, NULL);
     irc_send(a, "PRIVMSG hearer");
     EXPECT(a, "412", "talker :No text to send");
     irc_send(a, "PRIVMSG hearer :");

@@ -22,7 +22,7 @@ static void test_registration_burst(void)
     EXPECT(a, "003", ":This server was created ");
     const char *myinfo = EXPECT(a, "004", "burst irc.natter.test natterd-");
     /* User modes, channel modes, channel modes taking a parameter. */
-    CU_ASSERT(strstr(myinfo, " io biklmnotv bklov") != NULL);
+    CU_ASSERT(strstr(myinfo, " io CTbiklmnostv bklov") != NULL);
     irc_lines burst = {0};
     COLLECT(a, "251", NULL, &burst);
     /* ISUPPORT tells the truth about the configuration in force. */
@@ -30,7 +30,7 @@ static void test_registration_burst(void)
         "CASEMAPPING=rfc1459",
         "CHANTYPES=#",
         "PREFIX=(ov)@+",
-        "CHANMODES=b,k,l,imnt",
+        "CHANMODES=b,k,l,CTimnst",
         "NICKLEN=30",
         "CHANNELLEN=50",
         "TOPICLEN=390",
@@ -40,7 +40,7 @@ static void test_registration_burst(void)
         "CHANLIMIT=#:30",
         "AWAYLEN=200",
         "KICKLEN=255",
-        "TARGMAX=JOIN:,KICK:4,NAMES:,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:4"};
+        "TARGMAX=JOIN:,KICK:4,NAMES:4,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:4"};
     for (size_t i = 0; i < sizeof tokens / sizeof tokens[0]; i++) {
         size_t n = irc_lines_count(&burst, "005", tokens[i]);
         if (n != 1)

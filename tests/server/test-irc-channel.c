@@ -421,6 +421,90 @@ static void test_secret_channel(void)
     fake_server_free(s);
 }
 
+/* +C: no CTCP to the channel but ACTION; +T: no NOTICE (dropped silently,
+ * as every NOTICE refusal is). */
+static void test_noctcp_nonotice(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *b = fake_register(s, "bob");
+    fake_send(a, "JOIN #room");
+    fake_send(b, "JOIN #room");
+    fake_send(b, "MODE #room +CT");
+    EXPECT_NUMERIC(b, ERR_CHANOPRIVSNEEDED);
+    fake_clear(b);
+    fake_send(a, "MODE #room +CT");
+    EXPECT_LINE(b, ":alice!~alice@127.0.0.1 MODE #room +CT");
+    fake_send(a, "MODE #room");
+    EXPECT_LINE(a, " 324 alice #room +ntCT");
+    fake_clear(a);
+    fake_clear(b);
+    fake_send(b, "PRIVMSG #room :\001VERSION\001");
+    EXPECT_LINE(b, " 404 bob #room :Cannot send CTCP to channel (+C)");
+    fake_send(b, "PRIVMSG #room :\001ACTIONS\001");
+    CU_ASSERT(fake_count(b, " 404 bob #room ") == 2);
+    fake_send(b, "PRIVMSG #room :\001ACTION waves\001");
+    EXPECT_LINE(a, "PRIVMSG #room :\001ACTION waves\001");
+    fake_send(b, "PRIVMSG #room :plain text");
+    EXPECT_LINE(a, "PRIVMSG #room :plain text");
+    /* A CTCP to a nick is not the channel's business. */
+    fake_send(b, "PRIVMSG alice :\001VERSION\001");
+    EXPECT_LINE(a, "PRIVMSG alice :\001VERSION\001");
+    fake_clear(a);
+    fake_clear(b);
+    /* +T: a NOTICE to the channel goes nowhere, with no error. */
+    fake_send(b, "NOTICE #room :hello all");
+    fake_send(b, "NOTICE #room :\001VERSION\001");
+    CU_ASSERT(a->nlines == 0);
+    CU_ASSERT(b->nlines == 0);
+    fake_send(b, "NOTICE alice :direct");
+    EXPECT_LINE(a, "NOTICE alice :direct");
+    fake_send(a, "MODE #room -T");
+    fake_clear(a);
+    fake_send(b, "NOTICE #room :hello all");
+    EXPECT_LINE(a, "NOTICE #room :hello all");
+    /* Under -T, +C still drops a CTCP NOTICE, silently. */
+    fake_clear(a);
+    fake_clear(b);
+    fake_send(b, "NOTICE #room :\001VERSION x\001");
+    CU_ASSERT(a->nlines == 0);
+    CU_ASSERT(b->nlines == 0);
+    fake_send(a, "MODE #room -C");
+    fake_send(b, "PRIVMSG #room :\001VERSION\001");
+    EXPECT_LINE(a, "PRIVMSG #room :\001VERSION\001");
+    fake_server_free(s);
+}
+
+/* INVITE without parameters lists the invitations one holds (336 337). */
+static void test_invite_list(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *b = fake_register(s, "bob");
+    fake_send(b, "INVITE");
+    EXPECT_LINE(b, " 337 bob :End of /INVITE list");
+    CU_ASSERT(!fake_has_numeric(b, RPL_INVITELIST));
+    fake_send(a, "JOIN #One,#two");
+    fake_send(a, "INVITE bob #one");
+    fake_send(a, "INVITE bob #two");
+    fake_clear(b);
+    fake_send(b, "INVITE");
+    EXPECT_LINE(b, " 336 bob #One");
+    EXPECT_LINE(b, " 336 bob #two");
+    EXPECT_LINE(b, " 337 bob :End of /INVITE list");
+    CU_ASSERT(fake_index(b, " 336 bob #two") < fake_index(b, " 337 "));
+    /* An invitation is used up by the JOIN. */
+    fake_send(b, "JOIN #one");
+    fake_clear(b);
+    fake_send(b, "INVITE");
+    EXPECT_NO_LINE(b, "#One");
+    EXPECT_LINE(b, " 336 bob #two");
+    /* One parameter is still too few. */
+    fake_send(b, "INVITE alice");
+    EXPECT_LINE(b, " 461 bob INVITE :Not enough parameters");
+    fake_server_free(s);
+}
+
 static void test_invite_and_invite_only(void)
 {
     srv_server *s = fake_server(NULL);
@@ -629,6 +713,8 @@ static const CU_TestInfo tests[] = {
     {"KICK pairs and several nicks, 461, 407", test_kick_multi},
     {"NAMES with several channels", test_names_multi},
     {"+s secret channels", test_secret_channel},
+    {"+C no CTCP, +T no NOTICE", test_noctcp_nonotice},
+    {"INVITE without parameters lists invitations", test_invite_list},
     {"INVITE and +i", test_invite_and_invite_only},
     {"channel MODE", test_channel_modes},
     {"+m and voice", test_moderated_and_voice},
