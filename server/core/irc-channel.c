@@ -214,8 +214,12 @@ void srv_cmd_topic(srv_client *c, const srv_msg *msg)
     }
     srv_membership *m = srv_channel_member(ch, c);
     if (msg->nparams < 2) {
-        /* No secret channels exist, so anyone may read a topic. */
-        send_topic(c, ch);
+        /* Anyone may read a topic, except a secret channel's from outside:
+         * that would tell the channel exists. */
+        if (!srv_channel_visible(ch, c))
+            srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
+        else
+            send_topic(c, ch);
         return;
     }
     if (!m) {

@@ -54,7 +54,7 @@ void srv_cmd_who(srv_client *c, const srv_msg *msg)
         mask = "*";
     if (mask[0] == '#') {
         srv_channel *ch = srv_channel_find(s, mask);
-        if (ch) {
+        if (ch && srv_channel_visible(ch, c)) {
             int member = srv_channel_member(ch, c) != NULL;
             for (size_t i = 0; i < ch->nmembers; i++) {
                 const srv_membership *m = ch->members[i];

@@ -411,6 +411,18 @@ static void test_secret_channel(void)
     fake_clear(a);
     fake_send(a, "WHOIS alice");
     EXPECT_LINE(a, "@#secret");
+    /* WHO and TOPIC: nothing for outsiders either. */
+    fake_clear(c);
+    fake_send(c, "WHO #secret");
+    CU_ASSERT(!fake_has_numeric(c, RPL_WHOREPLY));
+    EXPECT_NUMERIC(c, RPL_ENDOFWHO);
+    fake_clear(c);
+    fake_send(c, "TOPIC #secret");
+    EXPECT_LINE(c, " 442 carol #secret :You're not on that channel");
+    CU_ASSERT(!fake_has_numeric(c, RPL_NOTOPIC));
+    fake_clear(b);
+    fake_send(b, "WHO #secret");
+    EXPECT_LINE(b, " 352 bob #secret ");
     /* -s: visible again. */
     fake_send(a, "MODE #secret -s");
     fake_clear(c);
