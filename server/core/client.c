@@ -3,8 +3,10 @@
 
 #include "casemap.h"
 #include "channel.h"
+#include "monitor.h"
 #include "send.h"
 #include "server.h"
+#include "utf8.h"
 #include "whowas.h"
 
 #include <stdio.h>
@@ -102,6 +104,7 @@ void srv_client_quit(srv_client *c, const char *quit_message, const char *error_
     }
     while (c->nchannels)
         srv_channel_remove(c->channels[c->nchannels - 1]);
+    srv_monitor_forget(c);
     if (c->registered) {
         srv_whowas_add(s->whowas, c, srv_server_wall_us(s) / 1000000);
         s->nregistered--;
@@ -110,8 +113,11 @@ void srv_client_quit(srv_client *c, const char *quit_message, const char *error_
         s->nopers--;
     if (c->invisible)
         s->ninvisible--;
-    if (c->nick[0] && srv_strmap_get(s->nicks, c->nick) == c)
+    if (c->nick[0] && srv_strmap_get(s->nicks, c->nick) == c) {
         srv_strmap_remove(s->nicks, c->nick);
+        if (c->registered)
+            srv_monitor_signed_off(s, c->nick);
+    }
     count_address(s, c->host, -1);
     if (c->prev)
         c->prev->next = c->next;
@@ -143,6 +149,7 @@ void srv_client_free_dead(srv_server *s)
         srv_client *c = s->dead;
         s->dead = c->next_dead;
         free(c->channels);
+        free(c->watching);
         free(c->away);
         free(c->pass);
         free(c);
@@ -175,6 +182,7 @@ void srv_client_gone(srv_client *c, int nt_reason)
 void srv_client_set_nick(srv_client *c, const char *nick)
 {
     srv_server *s = c->server;
+    int renamed = c->registered && srv_casecmp(c->nick, nick) != 0;
     if (c->nick[0] && srv_casecmp(c->nick, nick) != 0) {
         if (srv_strmap_put(s->nicks, nick, c) < 0)
             return;
@@ -194,7 +202,18 @@ void srv_client_set_nick(srv_client *c, const char *nick)
         }
         srv_whowas_add(s->whowas, c, srv_server_wall_us(s) / 1000000);
     }
+    if (renamed)
+        srv_monitor_signed_off(s, c->nick);
     snprintf(c->nick, sizeof c->nick, "%s", nick);
+    if (renamed)
+        srv_monitor_signed_on(c);
+}
+
+void srv_client_set_realname(srv_client *c, const char *realname)
+{
+    size_t n = srv_utf8_cut(realname, SRV_REALNAME_MAX);
+    memcpy(c->realname, realname, n);
+    c->realname[n] = '\0';
 }
 
 int srv_client_invited(srv_client *c, const char *channel, int consume)

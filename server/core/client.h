@@ -43,6 +43,9 @@ srv_client *srv_client_find(srv_server *s, const char *nick);
  */
 void srv_client_set_nick(srv_client *c, const char *nick);
 
+/** Set c's real name (USER, SETNAME), cut to SRV_REALNAME_MAX bytes. */
+void srv_client_set_realname(srv_client *c, const char *realname);
+
 /** Set or clear user mode +o, keeping the operator count LUSERS shows. */
 void srv_client_set_oper(srv_client *c, int on);
 

@@ -5,7 +5,7 @@
  * penalty.  The dispatcher enforces the table, so a handler can rely on
  * having at least min_params parameters and the right state.
  * Handlers live by family in irc-register.c, irc-cap.c, irc-channel.c,
- * irc-mode.c, irc-chat.c, irc-query.c and irc-oper.c.
+ * irc-mode.c, irc-chat.c, irc-query.c, irc-monitor.c and irc-oper.c.
  */
 #ifndef NATTERD_COMMANDS_H
 #define NATTERD_COMMANDS_H
@@ -52,6 +52,7 @@ void srv_cmd_user(srv_client *c, const srv_msg *msg);
 void srv_cmd_ping(srv_client *c, const srv_msg *msg);
 void srv_cmd_pong(srv_client *c, const srv_msg *msg);
 void srv_cmd_quit(srv_client *c, const srv_msg *msg);
+void srv_cmd_setname(srv_client *c, const srv_msg *msg);
 /* irc-cap.c */
 void srv_cmd_cap(srv_client *c, const srv_msg *msg);
 /* irc-channel.c */
@@ -81,6 +82,8 @@ void srv_cmd_admin(srv_client *c, const srv_msg *msg);
 void srv_cmd_info(srv_client *c, const srv_msg *msg);
 void srv_cmd_motd(srv_client *c, const srv_msg *msg);
 void srv_cmd_lusers(srv_client *c, const srv_msg *msg);
+/* irc-monitor.c */
+void srv_cmd_monitor(srv_client *c, const srv_msg *msg);
 /* irc-oper.c */
 void srv_cmd_oper(srv_client *c, const srv_msg *msg);
 void srv_cmd_kill(srv_client *c, const srv_msg *msg);

@@ -36,6 +36,7 @@
 typedef struct srv_channel srv_channel;
 typedef struct srv_membership srv_membership;
 typedef struct srv_whowas srv_whowas;
+typedef struct srv_watch srv_watch;
 
 /** IRCv3 capabilities a client can enable. */
 enum srv_cap {
@@ -45,6 +46,9 @@ enum srv_cap {
     SRV_CAP_ECHO_MESSAGE = 1u << 3,
     SRV_CAP_AWAY_NOTIFY = 1u << 4,
     SRV_CAP_USERHOST_IN_NAMES = 1u << 5,
+    SRV_CAP_EXTENDED_MONITOR = 1u << 6,
+    SRV_CAP_SETNAME = 1u << 7,
+    SRV_CAP_INVITE_NOTIFY = 1u << 8,
 };
 
 /** A member's status in a channel. */
@@ -107,6 +111,9 @@ struct srv_client {
     char invites[SRV_MAX_INVITES][SRV_CHANNELLEN_MAX + 1]; /* folded */
     size_t ninvites;
 
+    srv_watch **watching; /* MONITOR list, owned by irc-monitor.c */
+    size_t nwatching, watching_cap;
+
     uint64_t mark; /* fan-out de-duplication, see srv_server_next_mark() */
 };
 
@@ -137,6 +144,7 @@ struct srv_server {
     srv_strmap *nicks;
     srv_strmap *channels;
     srv_strmap *addresses; /* host -> number of clients, as uintptr_t */
+    srv_strmap *monitors;  /* nick -> srv_watch, owned by irc-monitor.c */
     srv_client *clients, *clients_tail;
     size_t nclients, nregistered, nopers, ninvisible, max_seen;
     srv_client *dead;

@@ -15,9 +15,15 @@ static const struct {
     const char *name;
     unsigned bit;
 } caps[] = {
-    {"away-notify", SRV_CAP_AWAY_NOTIFY},   {"echo-message", SRV_CAP_ECHO_MESSAGE},
-    {"message-tags", SRV_CAP_MESSAGE_TAGS}, {"multi-prefix", SRV_CAP_MULTI_PREFIX},
-    {"server-time", SRV_CAP_SERVER_TIME},   {"userhost-in-names", SRV_CAP_USERHOST_IN_NAMES},
+    {"away-notify", SRV_CAP_AWAY_NOTIFY},
+    {"echo-message", SRV_CAP_ECHO_MESSAGE},
+    {"extended-monitor", SRV_CAP_EXTENDED_MONITOR},
+    {"invite-notify", SRV_CAP_INVITE_NOTIFY},
+    {"message-tags", SRV_CAP_MESSAGE_TAGS},
+    {"multi-prefix", SRV_CAP_MULTI_PREFIX},
+    {"server-time", SRV_CAP_SERVER_TIME},
+    {"setname", SRV_CAP_SETNAME},
+    {"userhost-in-names", SRV_CAP_USERHOST_IN_NAMES},
 };
 #define NCAPS (sizeof caps / sizeof caps[0])
 

@@ -407,6 +407,24 @@ static void list_invites(srv_client *c)
     srv_numeric(c, RPL_ENDOFINVITELIST, ":End of /INVITE list");
 }
 
+/* IRCv3 invite-notify: members with the cap see the INVITE; in a +i
+ * channel only its operators, who could have sent it themselves. */
+static void notify_invite(srv_client *c, srv_channel *ch, srv_client *target, const char *prefix)
+{
+    srv_fanout f;
+    int ops_only = (ch->modes & SRV_CHMODE_INVITEONLY) != 0;
+    if (srv_fanout_init(&f, c->server, NULL, ":%s INVITE %s %s", prefix, target->nick, ch->name))
+        return;
+    for (size_t i = 0; i < ch->nmembers; i++) {
+        const srv_membership *m = ch->members[i];
+        if (m->client == c || !(m->client->caps & SRV_CAP_INVITE_NOTIFY) ||
+            (ops_only && !(m->modes & SRV_MEMBER_OP)))
+            continue;
+        srv_fanout_send(&f, m->client);
+    }
+    srv_fanout_done(&f);
+}
+
 void srv_cmd_invite(srv_client *c, const srv_msg *msg)
 {
     srv_server *s = c->server;
@@ -448,4 +466,5 @@ void srv_cmd_invite(srv_client *c, const srv_msg *msg)
     char prefix[SRV_PREFIX_MAX + 1];
     srv_client_prefix(c, prefix, sizeof prefix);
     srv_sendf(target, ":%s INVITE %s %s", prefix, target->nick, ch->name);
+    notify_invite(c, ch, target, prefix);
 }

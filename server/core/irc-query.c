@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Questions about users and the server: WHO WHOIS WHOWAS ISON USERHOST
+/* Questions about users and the server: WHO (with WHOX) WHOIS WHOWAS ISON USERHOST
  * VERSION TIME ADMIN INFO MOTD LUSERS. */
 #include "channel.h"
 #include "client.h"
@@ -12,6 +12,7 @@
 #include "timefmt.h"
 #include "whowas.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,108 @@ static int visible_to(const srv_client *who, const srv_client *asker)
     return who == asker || !who->invisible || shares_channel(who, asker);
 }
 
-static void who_reply(srv_client *c, const srv_client *who, const char *channel,
+/* A WHOX request ("%fields[,token]"); fields NULL for a plain WHO. */
+typedef struct whox {
+    const char *fields;
+    size_t nfields;
+    char token[4];
+} whox;
+
+/* The second WHO parameter: flags (only 'o' means anything), then
+ * optionally '%' and WHOX fields with a token of up to three digits. */
+static void parse_who_options(const char *opt, int *opers_only, whox *wx)
+{
+    const char *pct = strchr(opt, '%');
+    size_t flags = pct ? (size_t)(pct - opt) : strlen(opt);
+    *opers_only = memchr(opt, 'o', flags) != NULL;
+    wx->fields = NULL;
+    wx->nfields = 0;
+    snprintf(wx->token, sizeof wx->token, "0");
+    if (!pct)
+        return;
+    wx->fields = pct + 1;
+    wx->nfields = strcspn(wx->fields, ",");
+    const char *tok = wx->fields[wx->nfields] == ',' ? wx->fields + wx->nfields + 1 : NULL;
+    size_t tn = tok ? strlen(tok) : 0;
+    if (tn >= 1 && tn <= 3 && strspn(tok, "0123456789") == tn)
+        memcpy(wx->token, tok, tn + 1);
+}
+
+static int whox_has(const whox *wx, char field)
+{
+    return memchr(wx->fields, field, wx->nfields) != NULL;
+}
+
+/* natterd knows peers by address; anything else is not an IP to show. */
+static const char *whox_ip(const srv_client *who)
+{
+    size_t n = strlen(who->host);
+    return n && strspn(who->host, "0123456789abcdefABCDEF.:") == n ? who->host : "255.255.255.255";
+}
+
+/* Append one space-separated field to line (n bytes used, truncating). */
+static void add_field(char *line, size_t size, size_t *n, const char *fmt, ...) SRV_PRINTF(4, 5);
+static void add_field(char *line, size_t size, size_t *n, const char *fmt, ...)
+{
+    if (*n && *n + 1 < size) {
+        line[(*n)++] = ' ';
+        line[*n] = '\0';
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(line + *n, size - *n, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *n = *n + (size_t)w < size ? *n + (size_t)w : size - 1;
+}
+
+/* 354: the asked-for fields, always in the order t c u i h s n f d l a o r. */
+static void whox_reply(srv_client *c, const whox *wx, const srv_client *who, const char *channel,
+                       const char *flags)
+{
+    char line[400];
+    size_t n = 0;
+    line[0] = '\0';
+    unsigned long long idle = (c->server->now_ms - who->last_message_ms) / 1000;
+    if (whox_has(wx, 't'))
+        add_field(line, sizeof line, &n, "%s", wx->token);
+    if (whox_has(wx, 'c'))
+        add_field(line, sizeof line, &n, "%s", channel);
+    if (whox_has(wx, 'u'))
+        add_field(line, sizeof line, &n, "%s", who->user);
+    if (whox_has(wx, 'i'))
+        add_field(line, sizeof line, &n, "%s", whox_ip(who));
+    if (whox_has(wx, 'h'))
+        add_field(line, sizeof line, &n, "%s", who->host);
+    if (whox_has(wx, 's'))
+        add_field(line, sizeof line, &n, "%s", c->server->cfg.server_name);
+    if (whox_has(wx, 'n'))
+        add_field(line, sizeof line, &n, "%s", who->nick);
+    if (whox_has(wx, 'f'))
+        add_field(line, sizeof line, &n, "%s", flags);
+    if (whox_has(wx, 'd'))
+        add_field(line, sizeof line, &n, "0");
+    if (whox_has(wx, 'l'))
+        add_field(line, sizeof line, &n, "%llu", idle);
+    if (whox_has(wx, 'a'))
+        add_field(line, sizeof line, &n, "0"); /* no accounts */
+    if (whox_has(wx, 'o'))
+        add_field(line, sizeof line, &n, "n/a");
+    if (whox_has(wx, 'r'))
+        add_field(line, sizeof line, &n, ":%s", who->realname);
+    srv_numeric(c, RPL_WHOSPCRPL, "%s", line);
+}
+
+static void who_reply(srv_client *c, const whox *wx, const srv_client *who, const char *channel,
                       const srv_membership *m)
 {
+    if (wx->fields) {
+        char flags[8];
+        snprintf(flags, sizeof flags, "%c%s%s", who->away ? 'G' : 'H', who->oper ? "*" : "",
+                 m ? srv_member_prefix(m, (c->caps & SRV_CAP_MULTI_PREFIX) != 0) : "");
+        whox_reply(c, wx, who, channel, flags);
+        return;
+    }
     srv_numeric(c, RPL_WHOREPLY, "%s %s %s %s %s %c%s%s :0 %s", channel, who->user, who->host,
                 c->server->cfg.server_name, who->nick, who->away ? 'G' : 'H', who->oper ? "*" : "",
                 m ? srv_member_prefix(m, (c->caps & SRV_CAP_MULTI_PREFIX) != 0) : "",
@@ -49,7 +149,9 @@ void srv_cmd_who(srv_client *c, const srv_msg *msg)
 {
     srv_server *s = c->server;
     const char *mask = msg->nparams > 0 && msg->params[0][0] ? msg->params[0] : "*";
-    int opers_only = msg->nparams > 1 && strchr(msg->params[1], 'o') != NULL;
+    int opers_only;
+    whox wx;
+    parse_who_options(msg->nparams > 1 ? msg->params[1] : "", &opers_only, &wx);
     if (strcmp(mask, "0") == 0)
         mask = "*";
     if (mask[0] == '#') {
@@ -60,13 +162,13 @@ void srv_cmd_who(srv_client *c, const srv_msg *msg)
                 const srv_membership *m = ch->members[i];
                 if ((!member && m->client->invisible) || (opers_only && !m->client->oper))
                     continue;
-                who_reply(c, m->client, ch->name, m);
+                who_reply(c, &wx, m->client, ch->name, m);
             }
         }
     } else if (!strpbrk(mask, "*?")) {
         srv_client *who = srv_client_find(s, mask);
         if (who && who->registered && (!opers_only || who->oper))
-            who_reply(c, who, "*", NULL);
+            who_reply(c, &wx, who, "*", NULL);
     } else {
         size_t sent = 0;
         for (srv_client *who = s->clients; who && sent < WHO_MAX_REPLIES; who = who->next) {
@@ -74,7 +176,7 @@ void srv_cmd_who(srv_client *c, const srv_msg *msg)
                 continue;
             if (srv_mask_match(mask, who->nick) || srv_mask_match(mask, who->host) ||
                 srv_mask_match(mask, who->realname)) {
-                who_reply(c, who, "*", NULL);
+                who_reply(c, &wx, who, "*", NULL);
                 sent++;
             }
         }

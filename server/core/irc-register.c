@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Connection registration and keep-alive: PASS NICK USER PING PONG QUIT. */
+/* Connection registration and keep-alive: PASS NICK USER PING PONG QUIT,
+ * and SETNAME (IRCv3 setname). */
 #include "casemap.h"
 #include "client.h"
 #include "commands.h"
@@ -70,10 +71,7 @@ void srv_cmd_user(srv_client *c, const srv_msg *msg)
     if (n == 1)
         c->user[n++] = 'u';
     c->user[n] = '\0';
-    const char *real = msg->params[3];
-    size_t rn = srv_utf8_cut(real, SRV_REALNAME_MAX);
-    memcpy(c->realname, real, rn);
-    c->realname[rn] = '\0';
+    srv_client_set_realname(c, msg->params[3]);
     srv_client_try_register(c);
 }
 
@@ -104,4 +102,26 @@ void srv_cmd_quit(srv_client *c, const srv_msg *msg)
     else
         snprintf(reason, sizeof reason, "Client Quit");
     srv_client_quit(c, reason, reason);
+}
+
+/* IRCv3 setname: the new real name goes to channel peers with the cap (and
+ * extended-monitor watchers with it), and back to c when c has it. */
+void srv_cmd_setname(srv_client *c, const srv_msg *msg)
+{
+    const char *text = msg->params[0];
+    if (!text[0] || strlen(text) > SRV_REALNAME_MAX) {
+        srv_sendf(c, ":%s FAIL SETNAME INVALID_REALNAME :Realname is not valid",
+                  c->server->cfg.server_name);
+        return;
+    }
+    srv_client_set_realname(c, text);
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    srv_fanout f;
+    if (srv_fanout_init(&f, c->server, NULL, ":%s SETNAME :%s", prefix, c->realname) == 0) {
+        srv_fanout_to_peers(&f, c, SRV_CAP_SETNAME);
+        if (c->caps & SRV_CAP_SETNAME)
+            srv_fanout_send(&f, c);
+        srv_fanout_done(&f);
+    }
 }

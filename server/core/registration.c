@@ -3,6 +3,7 @@
 
 #include "authlimit.h"
 #include "client.h"
+#include "monitor.h"
 #include "numerics.h"
 #include "password.h"
 #include "send.h"
@@ -61,6 +62,8 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("MAXLIST=b:%u", cfg->max_bans_per_channel);
     TOKEN("MAXTARGETS=%u", cfg->max_targets);
     TOKEN("MODES=%d", SRV_MAX_MODE_PARAMS);
+    TOKEN("MONITOR=%d", SRV_MONITOR_LIMIT);
+    TOKEN("NAMELEN=%d", SRV_REALNAME_MAX);
     TOKEN("NETWORK=%s", cfg->network);
     TOKEN("NICKLEN=%u", cfg->nick_length);
     TOKEN("PREFIX=(ov)@+");
@@ -69,6 +72,7 @@ void srv_client_send_isupport(srv_client *c)
           cfg->max_targets);
     TOKEN("TOPICLEN=%u", cfg->topic_length);
     TOKEN("USERLEN=%d", SRV_USERLEN);
+    TOKEN("WHOX");
 #undef TOKEN
     /* At most 13 tokens a line, as clients expect. */
     for (size_t i = 0; i < n; i += 13) {
@@ -114,5 +118,6 @@ void srv_client_try_register(srv_client *c)
     srv_client_send_isupport(c);
     srv_client_send_lusers(c);
     srv_client_send_motd(c);
+    srv_monitor_signed_on(c);
     srv_server_log(s, SRV_LOG_INFO, "client %s!%s@%s registered", c->nick, c->user, c->host);
 }

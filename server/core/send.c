@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "send.h"
 
+#include "monitor.h"
 #include "server.h"
 #include "timefmt.h"
 
@@ -145,6 +146,10 @@ void srv_fanout_to_peers(srv_fanout *f, srv_client *c, unsigned cap)
             srv_fanout_send(f, peer);
         }
     }
+    /* extended-monitor: watchers hear cap-gated news as if they shared a
+     * channel with c. */
+    if (cap)
+        srv_monitor_fanout(f, c, cap, mark);
 }
 
 void srv_fanout_to_channel(srv_fanout *f, srv_channel *ch, srv_client *skip)

@@ -54,6 +54,8 @@ void srv_fanout_done(srv_fanout *f);
  * Deliver f to every member of every channel c is in, each once, except
  * c itself; when cap is non-zero only to clients with that capability.
  * The de-duplication uses a mark per client, not a set: O(sum of members).
+ * With a cap, watchers of c's nick with extended-monitor and that cap get
+ * it too (monitor.h), still once each.
  */
 void srv_fanout_to_peers(srv_fanout *f, srv_client *c, unsigned cap);
 

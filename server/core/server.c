@@ -4,6 +4,7 @@
 #include "authlimit.h"
 #include "client.h"
 #include "intake.h"
+#include "monitor.h"
 #include "utf8.h"
 #include "whowas.h"
 
@@ -83,11 +84,13 @@ srv_server *srv_server_new(const srv_config *cfg)
     s->nicks = srv_strmap_new();
     s->channels = srv_strmap_new();
     s->addresses = srv_strmap_new();
+    s->monitors = srv_strmap_new();
     s->whowas = srv_whowas_new(s->cfg.whowas_size);
     s->scratch_size = srv_server_max_line(s) + 1;
     s->scratch = malloc(s->scratch_size);
     s->auth = srv_authlimit_new();
-    if (!s->nicks || !s->channels || !s->addresses || !s->whowas || !s->scratch || !s->auth) {
+    if (!s->nicks || !s->channels || !s->addresses || !s->monitors || !s->whowas || !s->scratch ||
+        !s->auth) {
         srv_server_free(s);
         return NULL;
     }
@@ -114,6 +117,9 @@ void srv_server_free(srv_server *s)
     srv_strmap_free(s->nicks);
     srv_strmap_free(s->channels);
     srv_strmap_free(s->addresses);
+    if (s->monitors)
+        srv_monitor_free_all(s);
+    srv_strmap_free(s->monitors);
     srv_whowas_free(s->whowas);
     free_motd(s);
     free(s->scratch);
