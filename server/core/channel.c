@@ -36,9 +36,13 @@ srv_channel *srv_channel_create(srv_server *s, const char *name)
 static void destroy(srv_channel *ch)
 {
     srv_strmap_remove(ch->server->channels, ch->name);
-    for (size_t i = 0; i < ch->nbans; i++)
-        free(ch->bans[i].mask);
-    free(ch->bans);
+    srv_ban *lists[] = {ch->bans, ch->excepts, ch->invexes};
+    size_t counts[] = {ch->nbans, ch->nexcepts, ch->ninvexes};
+    for (size_t l = 0; l < 3; l++) {
+        for (size_t i = 0; i < counts[l]; i++)
+            free(lists[l][i].mask);
+        free(lists[l]);
+    }
     free(ch->members);
     free(ch->topic);
     free(ch);
@@ -101,17 +105,70 @@ srv_membership *srv_channel_member(const srv_channel *ch, const srv_client *c)
     return NULL;
 }
 
+/* The array and count of one of ch's mask lists. */
+static srv_ban **list_of(srv_channel *ch, srv_list_kind kind, size_t **count)
+{
+    if (kind == SRV_LIST_EXCEPT) {
+        *count = &ch->nexcepts;
+        return &ch->excepts;
+    }
+    if (kind == SRV_LIST_INVEX) {
+        *count = &ch->ninvexes;
+        return &ch->invexes;
+    }
+    *count = &ch->nbans;
+    return &ch->bans;
+}
+
+static int is_mute(const char *mask)
+{
+    return mask[0] == 'm' && mask[1] == ':';
+}
+
+/*
+ * Does an entry of list match who?  mutes: 0 plain masks only, 1 "m:"
+ * masks only, 2 both.
+ */
+static int list_match(const srv_ban *list, size_t n, const char *who, int mutes)
+{
+    for (size_t i = 0; i < n; i++) {
+        int mute = is_mute(list[i].mask);
+        if (mutes != 2 && mute != mutes)
+            continue;
+        if (srv_mask_match(mute ? list[i].mask + 2 : list[i].mask, who))
+            return 1;
+    }
+    return 0;
+}
+
 int srv_channel_banned(const srv_channel *ch, const srv_client *c)
 {
     if (ch->nbans == 0)
         return 0;
     char who[SRV_PREFIX_MAX + 1];
     srv_client_prefix(c, who, sizeof who);
-    for (size_t i = 0; i < ch->nbans; i++) {
-        if (srv_mask_match(ch->bans[i].mask, who))
-            return 1;
-    }
-    return 0;
+    /* A plain +e exempts from plain bans; an "m:" one only from mutes. */
+    return list_match(ch->bans, ch->nbans, who, 0) &&
+           !list_match(ch->excepts, ch->nexcepts, who, 0);
+}
+
+int srv_channel_muted(const srv_channel *ch, const srv_client *c)
+{
+    if (ch->nbans == 0)
+        return 0;
+    char who[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, who, sizeof who);
+    return list_match(ch->bans, ch->nbans, who, 1) &&
+           !list_match(ch->excepts, ch->nexcepts, who, 2);
+}
+
+int srv_channel_invex(const srv_channel *ch, const srv_client *c)
+{
+    if (ch->ninvexes == 0)
+        return 0;
+    char who[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, who, sizeof who);
+    return list_match(ch->invexes, ch->ninvexes, who, 0);
 }
 
 int srv_channel_can_send(const srv_channel *ch, const srv_client *c)
@@ -123,46 +180,70 @@ int srv_channel_can_send(const srv_channel *ch, const srv_client *c)
         return ERR_CANNOTSENDTOCHAN;
     if (ch->modes & SRV_CHMODE_MODERATED)
         return ERR_CANNOTSENDTOCHAN;
-    if (srv_channel_banned(ch, c))
+    if (srv_channel_banned(ch, c) || srv_channel_muted(ch, c))
         return ERR_CANNOTSENDTOCHAN;
     return 0;
 }
 
-int srv_channel_add_ban(srv_channel *ch, const char *mask, const char *setter, int64_t when_s)
+const srv_ban *srv_channel_list(const srv_channel *ch, srv_list_kind kind, size_t *count)
 {
-    for (size_t i = 0; i < ch->nbans; i++) {
-        if (srv_casecmp(ch->bans[i].mask, mask) == 0)
+    size_t *n;
+    srv_ban **list = list_of((srv_channel *)ch, kind, &n);
+    *count = *n;
+    return *list;
+}
+
+int srv_channel_list_add(srv_channel *ch, srv_list_kind kind, const char *mask, const char *setter,
+                         int64_t when_s)
+{
+    size_t *n;
+    srv_ban **list = list_of(ch, kind, &n);
+    for (size_t i = 0; i < *n; i++) {
+        if (srv_casecmp((*list)[i].mask, mask) == 0)
             return 0;
     }
-    if (ch->nbans >= ch->server->cfg.max_bans_per_channel)
+    if (*n >= ch->server->cfg.max_bans_per_channel)
         return -1;
-    srv_ban *b = realloc(ch->bans, (ch->nbans + 1) * sizeof *b);
+    srv_ban *b = realloc(*list, (*n + 1) * sizeof *b);
     if (!b)
         return -1;
-    ch->bans = b;
-    size_t n = strlen(mask) + 1;
-    char *copy = malloc(n);
+    *list = b;
+    size_t len = strlen(mask) + 1;
+    char *copy = malloc(len);
     if (!copy)
         return -1;
-    memcpy(copy, mask, n);
-    srv_ban *nb = &ch->bans[ch->nbans++];
+    memcpy(copy, mask, len);
+    srv_ban *nb = &b[(*n)++];
     nb->mask = copy;
     snprintf(nb->setter, sizeof nb->setter, "%s", setter);
     nb->when_s = when_s;
     return 1;
 }
 
-int srv_channel_del_ban(srv_channel *ch, const char *mask)
+int srv_channel_list_del(srv_channel *ch, srv_list_kind kind, const char *mask)
 {
-    for (size_t i = 0; i < ch->nbans; i++) {
-        if (srv_casecmp(ch->bans[i].mask, mask) == 0) {
-            free(ch->bans[i].mask);
-            memmove(&ch->bans[i], &ch->bans[i + 1], (ch->nbans - i - 1) * sizeof *ch->bans);
-            ch->nbans--;
+    size_t *n;
+    srv_ban **list = list_of(ch, kind, &n);
+    srv_ban *b = *list;
+    for (size_t i = 0; i < *n; i++) {
+        if (srv_casecmp(b[i].mask, mask) == 0) {
+            free(b[i].mask);
+            memmove(&b[i], &b[i + 1], (*n - i - 1) * sizeof *b);
+            (*n)--;
             return 1;
         }
     }
     return 0;
+}
+
+int srv_channel_add_ban(srv_channel *ch, const char *mask, const char *setter, int64_t when_s)
+{
+    return srv_channel_list_add(ch, SRV_LIST_BAN, mask, setter, when_s);
+}
+
+int srv_channel_del_ban(srv_channel *ch, const char *mask)
+{
+    return srv_channel_list_del(ch, SRV_LIST_BAN, mask);
 }
 
 void srv_channel_set_topic(srv_channel *ch, const char *topic, const char *setter, int64_t when_s)

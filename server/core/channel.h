@@ -30,11 +30,34 @@ void srv_channel_remove(srv_membership *m);
 /** c's membership of ch, or NULL.  O(channels of c), which is bounded. */
 srv_membership *srv_channel_member(const srv_channel *ch, const srv_client *c);
 
-/** Does a ban of ch match c's nick!user@host? */
+/**
+ * Does a plain ban of ch match c's nick!user@host, with no plain +e
+ * exempting c?  Mutes ("m:mask") never count here.
+ */
 int srv_channel_banned(const srv_channel *ch, const srv_client *c);
 
+/** Does a mute ("+b m:mask") match c, with no +e (plain or "m:") exempting c? */
+int srv_channel_muted(const srv_channel *ch, const srv_client *c);
+
+/** Does an invite exception (+I) of ch match c? */
+int srv_channel_invex(const srv_channel *ch, const srv_client *c);
+
+/** One of ch's mask lists and its length. */
+const srv_ban *srv_channel_list(const srv_channel *ch, srv_list_kind kind, size_t *count);
+
 /**
- * May c speak in ch (+n, +m, bans)?  @return 0, or ERR_CANNOTSENDTOCHAN
+ * Add a mask (already normalised) to one of ch's lists; each list holds up
+ * to max_bans_per_channel entries on its own.
+ * @return 1 added, 0 already present, -1 list full or out of memory
+ */
+int srv_channel_list_add(srv_channel *ch, srv_list_kind kind, const char *mask, const char *setter,
+                         int64_t when_s);
+
+/** Remove a mask from one of ch's lists; @return 1 when it was there. */
+int srv_channel_list_del(srv_channel *ch, srv_list_kind kind, const char *mask);
+
+/**
+ * May c speak in ch (+n, +m, bans, mutes)?  @return 0, or ERR_CANNOTSENDTOCHAN
  */
 int srv_channel_can_send(const srv_channel *ch, const srv_client *c);
 

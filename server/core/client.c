@@ -265,6 +265,16 @@ void srv_client_set_invisible(srv_client *c, int on)
     set_counted_mode(&c->invisible, &c->server->ninvisible, on);
 }
 
+void srv_client_set_wallops(srv_client *c, int on)
+{
+    c->wallops = on != 0;
+}
+
+void srv_client_set_bot(srv_client *c, int on)
+{
+    c->bot = on != 0;
+}
+
 void srv_client_set_pass(srv_client *c, const char *pass)
 {
     size_t n = strlen(pass);

@@ -52,6 +52,12 @@ void srv_client_set_oper(srv_client *c, int on);
 /** Set or clear user mode +i, keeping the invisible count LUSERS shows. */
 void srv_client_set_invisible(srv_client *c, int on);
 
+/** Set or clear user mode +w (receives WALLOPS). */
+void srv_client_set_wallops(srv_client *c, int on);
+
+/** Set or clear user mode +B (a bot: 335 in WHOIS, B in WHO flags). */
+void srv_client_set_bot(srv_client *c, int on);
+
 /**
  * Mark c registered (counted, the plain-text password forgotten, the
  * keep-alive scheduled).  Registration itself is registration.c's.

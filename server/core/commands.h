@@ -82,11 +82,14 @@ void srv_cmd_admin(srv_client *c, const srv_msg *msg);
 void srv_cmd_info(srv_client *c, const srv_msg *msg);
 void srv_cmd_motd(srv_client *c, const srv_msg *msg);
 void srv_cmd_lusers(srv_client *c, const srv_msg *msg);
+void srv_cmd_help(srv_client *c, const srv_msg *msg);
+void srv_cmd_links(srv_client *c, const srv_msg *msg);
 /* irc-monitor.c */
 void srv_cmd_monitor(srv_client *c, const srv_msg *msg);
 /* irc-oper.c */
 void srv_cmd_oper(srv_client *c, const srv_msg *msg);
 void srv_cmd_kill(srv_client *c, const srv_msg *msg);
+void srv_cmd_wallops(srv_client *c, const srv_msg *msg);
 void srv_cmd_rehash(srv_client *c, const srv_msg *msg);
 
 /* Shared by the handler families. */

@@ -95,6 +95,8 @@ struct srv_client {
     int registered;
     int oper;
     int invisible;
+    int wallops; /* +w: receives WALLOPS */
+    int bot;     /* +B: marked as a bot */
     int dead;
     int transport_gone; /* the net layer said it ended: never call it again */
 
@@ -117,6 +119,9 @@ struct srv_client {
     uint64_t mark; /* fan-out de-duplication, see srv_server_next_mark() */
 };
 
+/** The channel's mask lists: +b, +e, +I. */
+typedef enum srv_list_kind { SRV_LIST_BAN, SRV_LIST_EXCEPT, SRV_LIST_INVEX } srv_list_kind;
+
 typedef struct srv_ban {
     char *mask;
     char setter[SRV_PREFIX_MAX + 1];
@@ -135,8 +140,12 @@ struct srv_channel {
     unsigned modes;           /* srv_channel_mode */
     char key[SRV_KEYLEN + 1]; /* "" when no +k */
     unsigned limit;           /* 0 when no +l */
-    srv_ban *bans;
+    srv_ban *bans;            /* +b, including m: mutes */
     size_t nbans;
+    srv_ban *excepts; /* +e */
+    size_t nexcepts;
+    srv_ban *invexes; /* +I */
+    size_t ninvexes;
 };
 
 struct srv_server {

@@ -4,11 +4,13 @@
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "mask.h"
 #include "numerics.h"
 #include "send.h"
 #include "server.h"
 #include "utf8.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +113,7 @@ static void join_one(srv_client *c, const char *name, const char *key)
             srv_numeric(c, ERR_BANNEDFROMCHAN, "%s :Cannot join channel (+b)", ch->name);
             return;
         }
-        if ((ch->modes & SRV_CHMODE_INVITEONLY) && !invited) {
+        if ((ch->modes & SRV_CHMODE_INVITEONLY) && !invited && !srv_channel_invex(ch, c)) {
             srv_numeric(c, ERR_INVITEONLYCHAN, "%s :Cannot join channel (+i)", ch->name);
             return;
         }
@@ -279,12 +281,123 @@ static void list_one(srv_client *c, srv_channel *ch)
                 ch->topic ? ch->topic : "");
 }
 
+/*
+ * ELIST=CMNTU filters: ">n" / "<n" members; "C>n" / "C<n" created more /
+ * less than n minutes ago; "T>n" / "T<n" topic set more / less than n
+ * minutes ago; masks ("#a*", any one must match) and "!mask" (none may).
+ */
+#define ELIST_MASKS 8
+
+typedef struct elist {
+    size_t min_users, max_users;                                      /* members, inclusive */
+    int64_t created_before, created_after, topic_before, topic_after; /* 0: none */
+    const char *masks[ELIST_MASKS], *nots[ELIST_MASKS];
+    size_t nmasks, nnots;
+    char store[2 * ELIST_MASKS][ITEM_MAX];
+    size_t nstore;
+} elist;
+
+static int is_filter(const char *item)
+{
+    if ((item[0] == 'C' || item[0] == 'T') && (item[1] == '<' || item[1] == '>'))
+        return 1;
+    return item[0] == '<' || item[0] == '>' || item[0] == '!' || strpbrk(item, "*?") != NULL;
+}
+
+static int any_filter(const char *names)
+{
+    char item[ITEM_MAX];
+    while (srv_next_item(&names, item, sizeof item)) {
+        if (is_filter(item))
+            return 1;
+    }
+    return 0;
+}
+
+static int64_t minutes(const char *text)
+{
+    char *end;
+    long long v = strtoll(text, &end, 10);
+    return (*end || end == text || v < 0 || v > 1000000000LL) ? -1 : (int64_t)v;
+}
+
+static void elist_parse(elist *f, const char *names, int64_t now_s)
+{
+    memset(f, 0, sizeof *f);
+    f->max_users = SIZE_MAX;
+    char item[ITEM_MAX];
+    while (srv_next_item(&names, item, sizeof item)) {
+        char kind = item[0] == 'C' || item[0] == 'T' ? item[0] : 0;
+        const char *op = kind ? item + 1 : item;
+        if (*op == '<' || *op == '>') {
+            int64_t v = minutes(op + 1);
+            if (v < 0)
+                continue;
+            if (!kind && *op == '>')
+                f->min_users = (size_t)v + 1;
+            else if (!kind && v == 0)
+                f->min_users = SIZE_MAX; /* "<0": nothing */
+            else if (!kind)
+                f->max_users = (size_t)v - 1;
+            else {
+                int64_t *older = kind == 'C' ? &f->created_before : &f->topic_before;
+                int64_t *newer = kind == 'C' ? &f->created_after : &f->topic_after;
+                if (*op == '>')
+                    *older = now_s - v * 60; /* more than v minutes ago */
+                else
+                    *newer = now_s - v * 60; /* less than v minutes ago */
+            }
+        } else if (item[0] && f->nstore < 2 * ELIST_MASKS) {
+            int neg = item[0] == '!';
+            if ((neg ? f->nnots : f->nmasks) >= ELIST_MASKS)
+                continue;
+            char *copy = f->store[f->nstore++];
+            snprintf(copy, ITEM_MAX, "%s", item + neg);
+            if (neg)
+                f->nots[f->nnots++] = copy;
+            else
+                f->masks[f->nmasks++] = copy;
+        }
+    }
+}
+
+static int elist_match(const elist *f, const srv_channel *ch)
+{
+    if (ch->nmembers < f->min_users || ch->nmembers > f->max_users)
+        return 0;
+    if (f->created_before && ch->created_s > f->created_before)
+        return 0;
+    if (f->created_after && ch->created_s < f->created_after)
+        return 0;
+    if ((f->topic_before || f->topic_after) && !ch->topic)
+        return 0;
+    if (f->topic_before && ch->topic_time_s > f->topic_before)
+        return 0;
+    if (f->topic_after && ch->topic_time_s < f->topic_after)
+        return 0;
+    int any = f->nmasks == 0;
+    for (size_t i = 0; i < f->nmasks && !any; i++)
+        any = srv_mask_match(f->masks[i], ch->name);
+    for (size_t i = 0; i < f->nnots && any; i++)
+        any = !srv_mask_match(f->nots[i], ch->name);
+    return any;
+}
+
 void srv_cmd_list(srv_client *c, const srv_msg *msg)
 {
     if (msg->nparams > 1 && srv_check_server_param(c, msg->params[1]))
         return;
     srv_numeric(c, RPL_LISTSTART, "Channel :Users  Name");
-    if (msg->nparams > 0 && msg->params[0][0]) {
+    if (msg->nparams > 0 && msg->params[0][0] && any_filter(msg->params[0])) {
+        elist f;
+        elist_parse(&f, msg->params[0], srv_server_wall_us(c->server) / 1000000);
+        srv_strmap_iter it = SRV_STRMAP_ITER_INIT;
+        srv_channel *ch;
+        while ((ch = srv_strmap_next(c->server->channels, &it))) {
+            if (elist_match(&f, ch))
+                list_one(c, ch);
+        }
+    } else if (msg->nparams > 0 && msg->params[0][0]) {
         const char *names = msg->params[0];
         char name[ITEM_MAX];
         while (srv_next_item(&names, name, sizeof name)) {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Talking: PRIVMSG NOTICE TAGMSG AWAY.  A channel message is formatted
+/* Talking: PRIVMSG NOTICE TAGMSG (to nicks, channels and, STATUSMSG,
+ * "@#chan" / "+#chan") AWAY.  A channel message is formatted
  * once and the same buffer is queued on every member (send.h). */
 #include "channel.h"
 #include "client.h"
@@ -55,16 +56,31 @@ static int refused_by_mode(const srv_channel *ch, message_kind kind, const char 
     return 0;
 }
 
+/* Does a member's status reach a STATUSMSG's ("@" ops, "+" voice or
+ * higher; 0 everyone)? */
+static int has_status(const srv_membership *m, char status)
+{
+    if (status == '@')
+        return (m->modes & SRV_MEMBER_OP) != 0;
+    if (status == '+')
+        return (m->modes & (SRV_MEMBER_OP | SRV_MEMBER_VOICE)) != 0;
+    return 1;
+}
+
 static void to_channel(srv_client *c, const char *name, const char *tags, message_kind kind,
                        const char *prefix, const char *text)
 {
+    /* STATUSMSG=@+: "@#chan" reaches only ops, "+#chan" voice and ops. */
+    char status = 0;
+    if (name[0] == '@' || name[0] == '+')
+        status = *name++;
     srv_channel *ch = srv_channel_find(c->server, name);
     if (!ch) {
         if (!quiet(kind))
             srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", name);
         return;
     }
-    if (srv_channel_can_send(ch, c)) {
+    if (srv_channel_can_send(ch, c) || (status && !srv_channel_member(ch, c))) {
         if (!quiet(kind))
             srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel", ch->name);
         return;
@@ -74,12 +90,14 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
             srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send CTCP to channel (+C)", ch->name);
         return;
     }
+    char target[SRV_CHANNELLEN_MAX + 2];
+    snprintf(target, sizeof target, "%s%s", status ? (status == '@' ? "@" : "+") : "", ch->name);
     srv_fanout f;
-    if (init_line(&f, c, tags, kind, prefix, ch->name, text) < 0)
+    if (init_line(&f, c, tags, kind, prefix, target, text) < 0)
         return;
     for (size_t i = 0; i < ch->nmembers; i++) {
         srv_client *peer = ch->members[i]->client;
-        if (peer != c && wants(peer, kind))
+        if (peer != c && wants(peer, kind) && has_status(ch->members[i], status))
             srv_fanout_send(&f, peer);
     }
     if ((c->caps & SRV_CAP_ECHO_MESSAGE) && wants(c, kind))
@@ -140,7 +158,7 @@ static void deliver(srv_client *c, const srv_msg *msg, message_kind kind)
                 srv_numeric(c, ERR_TOOMANYTARGETS, "%.64s :Too many recipients", target);
             break;
         }
-        if (target[0] == '#')
+        if (target[0] == '#' || ((target[0] == '@' || target[0] == '+') && target[1] == '#'))
             to_channel(c, target, tags, kind, prefix, text);
         else
             to_nick(c, target, tags, kind, prefix, text);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* MODE for users (+i, -o) and channels (+o +v +n +t +m +i +s +C +T +k +l
- * +b). */
+/* MODE for users (+i, -o, +w, +B) and channels (+o +v +n +t +m +i +s +C
+ * +T +k +l, and the lists +b +e +I). */
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
@@ -25,7 +25,8 @@ static void user_mode(srv_client *c, const srv_msg *msg)
         return;
     }
     if (msg->nparams < 2) {
-        srv_numeric(c, RPL_UMODEIS, "+%s%s", c->invisible ? "i" : "", c->oper ? "o" : "");
+        srv_numeric(c, RPL_UMODEIS, "+%s%s%s%s", c->invisible ? "i" : "", c->oper ? "o" : "",
+                    c->wallops ? "w" : "", c->bot ? "B" : "");
         return;
     }
     char applied[16];
@@ -42,6 +43,15 @@ static void user_mode(srv_client *c, const srv_msg *msg)
         if (*p == 'i') {
             if (adding != c->invisible) {
                 srv_client_set_invisible(c, adding);
+                changed = 1;
+            }
+        } else if (*p == 'w' || *p == 'B') {
+            const int *flag = *p == 'w' ? &c->wallops : &c->bot;
+            if (adding != *flag) {
+                if (*p == 'w')
+                    srv_client_set_wallops(c, adding);
+                else
+                    srv_client_set_bot(c, adding);
                 changed = 1;
             }
         } else if (*p == 'o') {
@@ -66,12 +76,41 @@ static void user_mode(srv_client *c, const srv_msg *msg)
         srv_sendf(c, ":%s MODE %s :%s", c->nick, c->nick, applied);
 }
 
-static void send_banlist(srv_client *c, srv_channel *ch)
+static srv_list_kind list_kind(char letter)
 {
-    for (size_t i = 0; i < ch->nbans; i++)
-        srv_numeric(c, RPL_BANLIST, "%s %s %s %lld", ch->name, ch->bans[i].mask, ch->bans[i].setter,
-                    (long long)ch->bans[i].when_s);
-    srv_numeric(c, RPL_ENDOFBANLIST, "%s :End of channel ban list", ch->name);
+    return letter == 'e' ? SRV_LIST_EXCEPT : letter == 'I' ? SRV_LIST_INVEX : SRV_LIST_BAN;
+}
+
+static void send_list(srv_client *c, srv_channel *ch, char letter)
+{
+    static const struct {
+        int item, end;
+        const char *text;
+    } replies[] = {
+        [SRV_LIST_BAN] = {RPL_BANLIST, RPL_ENDOFBANLIST, "End of channel ban list"},
+        [SRV_LIST_EXCEPT] = {RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST, "End of channel exception list"},
+        [SRV_LIST_INVEX] = {RPL_INVEXLIST, RPL_ENDOFINVEXLIST, "End of channel invite list"},
+    };
+    srv_list_kind kind = list_kind(letter);
+    size_t n;
+    const srv_ban *list = srv_channel_list(ch, kind, &n);
+    for (size_t i = 0; i < n; i++)
+        srv_numeric(c, replies[kind].item, "%s %s %s %lld", ch->name, list[i].mask, list[i].setter,
+                    (long long)list[i].when_s);
+    srv_numeric(c, replies[kind].end, "%s :%s", ch->name, replies[kind].text);
+}
+
+/* A list mask normalised; "m:mask" (a mute, EXTBAN=,m) keeps its prefix
+ * on +b and +e. */
+static void list_mask(char letter, const char *arg, char *dst, size_t size)
+{
+    if (letter != 'I' && arg[0] == 'm' && arg[1] == ':' && arg[2]) {
+        char rest[SRV_MASK_MAX + 1];
+        srv_normalize_mask(arg + 2, rest, sizeof rest);
+        snprintf(dst, size, "m:%.*s", SRV_MASK_MAX - 2, rest);
+        return;
+    }
+    srv_normalize_mask(arg, dst, size);
 }
 
 /* The changes that took effect, for the one MODE line everyone sees. */
@@ -132,7 +171,8 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
     mode_change mc;
     memset(&mc, 0, sizeof mc);
     size_t next_arg = 2, used_params = 0;
-    int adding = 1, listed_bans = 0, denied = 0;
+    int adding = 1, denied = 0;
+    char listed[4] = ""; /* the lists already sent in this MODE */
     char prefix[SRV_PREFIX_MAX + 1];
     srv_client_prefix(c, prefix, sizeof prefix);
     int64_t now_s = srv_server_wall_us(s) / 1000000;
@@ -143,9 +183,10 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             adding = letter == '+';
             continue;
         }
-        /* Which letters take a parameter: CHANMODES=b,k,l,CTimnst + PREFIX ov */
-        int takes_arg = letter == 'o' || letter == 'v' || letter == 'b' || letter == 'k' ||
-                        (letter == 'l' && adding);
+        /* Which letters take a parameter: CHANMODES=beI,k,l,CTimnst + PREFIX ov */
+        int is_list = letter == 'b' || letter == 'e' || letter == 'I';
+        int takes_arg =
+            letter == 'o' || letter == 'v' || is_list || letter == 'k' || (letter == 'l' && adding);
         const char *arg = NULL;
         if (takes_arg) {
             if (next_arg < msg->nparams)
@@ -155,12 +196,14 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             if (arg)
                 used_params++;
         }
-        if (letter == 'b' && !arg) {
-            if (!listed_bans++)
-                send_banlist(c, ch);
+        if (is_list && !arg) {
+            if (!strchr(listed, letter)) {
+                listed[strlen(listed)] = letter;
+                send_list(c, ch, letter);
+            }
             continue;
         }
-        if (!strchr("ovbklimnstCT", letter)) {
+        if (!strchr("ovbeIklimnstCT", letter)) {
             srv_numeric(c, ERR_UNKNOWNMODE, "%c :is unknown mode char to me", letter);
             continue;
         }
@@ -195,18 +238,24 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             }
             break;
         }
-        case 'b': {
+        case 'b':
+        case 'e':
+        case 'I': {
             char mask[SRV_MASK_MAX + 1];
-            srv_normalize_mask(arg, mask, sizeof mask);
+            list_mask(letter, arg, mask, sizeof mask);
+            srv_list_kind kind = list_kind(letter);
             if (adding) {
-                int rc = srv_channel_add_ban(ch, mask, prefix, now_s);
+                int rc = srv_channel_list_add(ch, kind, mask, prefix, now_s);
                 if (rc < 0)
-                    srv_numeric(c, ERR_BANLISTFULL, "%s %s :Channel ban list is full", ch->name,
-                                mask);
+                    srv_numeric(c, ERR_BANLISTFULL, "%s %s :Channel %s list is full", ch->name,
+                                mask,
+                                kind == SRV_LIST_BAN      ? "ban"
+                                : kind == SRV_LIST_EXCEPT ? "exception"
+                                                          : "invite exception");
                 else if (rc > 0)
-                    record(&mc, 1, 'b', mask);
-            } else if (srv_channel_del_ban(ch, mask)) {
-                record(&mc, 0, 'b', mask);
+                    record(&mc, 1, letter, mask);
+            } else if (srv_channel_list_del(ch, kind, mask)) {
+                record(&mc, 0, letter, mask);
             }
             break;
         }

@@ -77,3 +77,22 @@ void srv_cmd_rehash(srv_client *c, const srv_msg *msg)
         srv_server_log(s, SRV_LOG_INFO, "REHASH by %s", c->nick);
     }
 }
+
+void srv_cmd_wallops(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    if (msg->nparams < 1 || !msg->params[0][0]) {
+        srv_numeric(c, ERR_NEEDMOREPARAMS, "WALLOPS :Not enough parameters");
+        return;
+    }
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    srv_fanout f;
+    if (srv_fanout_init(&f, s, NULL, ":%s WALLOPS :%s", prefix, msg->params[0]) < 0)
+        return;
+    for (srv_client *peer = s->clients; peer; peer = peer->next) {
+        if (peer->registered && !peer->dead && peer->wallops)
+            srv_fanout_send(&f, peer);
+    }
+    srv_fanout_done(&f);
+}

@@ -133,16 +133,18 @@ static void who_reply(srv_client *c, const whox *wx, const srv_client *who, cons
                       const srv_membership *m)
 {
     if (wx->fields) {
-        char flags[8];
-        snprintf(flags, sizeof flags, "%c%s%s", who->away ? 'G' : 'H', who->oper ? "*" : "",
-                 m ? srv_member_prefix(m, (c->caps & SRV_CAP_MULTI_PREFIX) != 0) : "");
+        char flags[12];
+        snprintf(flags, sizeof flags, "%c%s%s%s", who->away ? 'G' : 'H', who->oper ? "*" : "",
+                 m ? srv_member_prefix(m, (c->caps & SRV_CAP_MULTI_PREFIX) != 0) : "",
+                 who->bot ? "B" : "");
         whox_reply(c, wx, who, channel, flags);
         return;
     }
-    srv_numeric(c, RPL_WHOREPLY, "%s %s %s %s %s %c%s%s :0 %s", channel, who->user, who->host,
+    /* Flags: H or G, * for an operator, the member prefix, B for a bot. */
+    srv_numeric(c, RPL_WHOREPLY, "%s %s %s %s %s %c%s%s%s :0 %s", channel, who->user, who->host,
                 c->server->cfg.server_name, who->nick, who->away ? 'G' : 'H', who->oper ? "*" : "",
                 m ? srv_member_prefix(m, (c->caps & SRV_CAP_MULTI_PREFIX) != 0) : "",
-                who->realname);
+                who->bot ? "B" : "", who->realname);
 }
 
 void srv_cmd_who(srv_client *c, const srv_msg *msg)
@@ -208,6 +210,8 @@ static void whois_one(srv_client *c, srv_client *who)
         srv_numeric(c, RPL_AWAY, "%s :%s", who->nick, who->away);
     if (who->oper)
         srv_numeric(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", who->nick);
+    if (who->bot)
+        srv_numeric(c, RPL_WHOISBOT, "%s :is a bot on %s", who->nick, s->cfg.network);
     srv_numeric(c, RPL_WHOISIDLE, "%s %llu %lld :seconds idle, signon time", who->nick,
                 (unsigned long long)((s->now_ms - who->last_message_ms) / 1000),
                 (long long)who->signon_s);
@@ -376,4 +380,17 @@ void srv_cmd_lusers(srv_client *c, const srv_msg *msg)
     if (msg->nparams > 1 && srv_check_server_param(c, msg->params[1]))
         return;
     srv_client_send_lusers(c);
+}
+
+/* One server, no links: LINKS [[remote] mask] lists only this one. */
+void srv_cmd_links(srv_client *c, const srv_msg *msg)
+{
+    const srv_config *cfg = &c->server->cfg;
+    const char *mask = msg->nparams > 0 ? msg->params[msg->nparams - 1] : "*";
+    if (msg->nparams > 1 && srv_check_server_param(c, msg->params[0]))
+        return;
+    if (srv_mask_match(mask, cfg->server_name))
+        srv_numeric(c, RPL_LINKS, "%s %s :0 %s", cfg->server_name, cfg->server_name,
+                    cfg->description);
+    srv_numeric(c, RPL_ENDOFLINKS, "%s :End of /LINKS list", mask);
 }

@@ -48,18 +48,25 @@ void srv_client_send_motd(srv_client *c)
 void srv_client_send_isupport(srv_client *c)
 {
     const srv_config *cfg = &c->server->cfg;
-    char tokens[24][128];
+    char tokens[32][128];
     size_t n = 0;
 #define TOKEN(...) snprintf(tokens[n++], sizeof tokens[0], __VA_ARGS__)
     TOKEN("AWAYLEN=%u", cfg->away_length);
+    TOKEN("BOT=B");
     TOKEN("CASEMAPPING=rfc1459");
     TOKEN("CHANLIMIT=#:%u", cfg->max_channels_per_client);
-    TOKEN("CHANMODES=b,k,l,CTimnst");
+    TOKEN("CHANMODES=beI,k,l,CTimnst");
     TOKEN("CHANNELLEN=%u", cfg->channel_length);
     TOKEN("CHANTYPES=#");
+    TOKEN("ELIST=CMNTU");
+    TOKEN("EXCEPTS=e");
+    TOKEN("EXTBAN=,m");
+    TOKEN("INVEX=I");
     TOKEN("KEYLEN=%d", SRV_KEYLEN);
     TOKEN("KICKLEN=%u", cfg->kick_length);
-    TOKEN("MAXLIST=b:%u", cfg->max_bans_per_channel);
+    /* Each list has its own limit. */
+    TOKEN("MAXLIST=b:%u,e:%u,I:%u", cfg->max_bans_per_channel, cfg->max_bans_per_channel,
+          cfg->max_bans_per_channel);
     TOKEN("MAXTARGETS=%u", cfg->max_targets);
     TOKEN("MODES=%d", SRV_MAX_MODE_PARAMS);
     TOKEN("MONITOR=%d", SRV_MONITOR_LIMIT);
@@ -67,6 +74,7 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("NETWORK=%s", cfg->network);
     TOKEN("NICKLEN=%u", cfg->nick_length);
     TOKEN("PREFIX=(ov)@+");
+    TOKEN("STATUSMSG=@+");
     TOKEN("TARGMAX=JOIN:,KICK:%u,NAMES:%u,NOTICE:%u,PART:,PRIVMSG:%u,TAGMSG:%u,WHOIS:%u",
           cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets, cfg->max_targets,
           cfg->max_targets);
@@ -114,7 +122,8 @@ void srv_client_try_register(srv_client *c)
     srv_numeric(c, RPL_YOURHOST, ":Your host is %s, running version %s", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_numeric(c, RPL_CREATED, ":This server was created %s", created);
-    srv_numeric(c, RPL_MYINFO, "%s %s io CTbiklmnostv bklov", cfg->server_name, SRV_VERSION_STRING);
+    srv_numeric(c, RPL_MYINFO, "%s %s Biow CTIbeiklmnostv Ibeklov", cfg->server_name,
+                SRV_VERSION_STRING);
     srv_client_send_isupport(c);
     srv_client_send_lusers(c);
     srv_client_send_motd(c);

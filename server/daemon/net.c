@@ -22,11 +22,12 @@
 /* Flood pauses and the core's timeouts are checked at least this often. */
 #define TICK_MAX_MS 1000
 
-/* Output to a client that was written to less than this long ago waits
- * for the rest of the window (nt_conn_options.coalesce_ms); a line after
- * a quiet spell leaves at once.  Chat does not notice 40 ms; a 1,000-user
- * channel's fan-out costs about half as much CPU (docs/performance.md). */
-#define OUTPUT_COALESCE_MS 40
+/* The longest a client's output may wait after a write while the loop is
+ * saturated (nt_conn_options.coalesce_ms): libnatter holds output only
+ * then, for as long as the load needs, and not at all while the loop keeps
+ * up, so a lightly loaded server answers at once.  A 1,000-user channel's
+ * fan-out costs about half as much CPU with it (docs/performance.md). */
+#define OUTPUT_HOLD_MAX_MS 40
 
 /* How long a closing connection may take to write its last lines (the
  * ERROR line, the shutdown's goodbye) before it is cut off. */
@@ -189,12 +190,13 @@ static void conn_options(const srv_net *net, nt_conn_options *opt)
      * that reads perfectly well; only what the kernel would not take. */
     opt->sendq_limit = sendq;
     opt->linger_ms = CLOSE_LINGER_MS;
-    /* A member of a busy channel gets its lines in one write per
-     * OUTPUT_COALESCE_MS instead of one per loop iteration: most of the
-     * cost of a fan-out is the write calls, not the bytes.  A held burst
-     * stays below half the SendQ, so that holding it does not by itself
-     * bring a slow but reading client near the limit. */
-    opt->coalesce_ms = OUTPUT_COALESCE_MS;
+    /* On a saturated server a member of a busy channel gets its lines in
+     * one write per hold (at most OUTPUT_HOLD_MAX_MS) instead of one per
+     * loop iteration: most of the cost of a fan-out is the write calls,
+     * not the bytes.  A held burst stays below half the SendQ, so that
+     * holding it does not by itself bring a slow but reading client near
+     * the limit. */
+    opt->coalesce_ms = OUTPUT_HOLD_MAX_MS;
     if (opt->coalesce_bytes > sendq / 2)
         opt->coalesce_bytes = sendq / 2;
 }
