@@ -2,7 +2,9 @@
 /* Buffered connections on the loop: input framing, the output queue and
  * how a connection ends.  Output is flushed once per loop iteration (a
  * deferred task), which is what coalesces the many small sends one
- * iteration makes into one gather write.  Connecting is conn-connect.c. */
+ * iteration makes into one gather write; a saturated loop may also have
+ * connections hold output a little longer (hold_flush()).  Connecting is
+ * conn-connect.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,11 +236,15 @@ static void on_flush_timer(nt_timer *t, void *data)
         flush_now(c);
 }
 
-/* Coalescing: within coalesce_ms of the last write the flush waits for the
- * end of that window instead of the end of this iteration, while less
- * than hold_limit() is queued.  The limit stays below half the high-water
- * mark, so the flush is queued before anything an on_high_water callback
- * defers (natterd judges its SendQ there, after the write). */
+/* Coalescing, only while the loop is saturated: the loop's hold
+ * (nt__loop_hold_ms(), 0 unless it is, capped by coalesce_ms) is the
+ * shortest time between two writes of a connection.  Within it of the last
+ * write the flush waits for the hold to end instead of the end of this
+ * iteration, while less than hold_limit() is queued; output after a quiet
+ * spell leaves at once, and with the loop keeping up nothing waits.  The
+ * limit stays below half the high-water mark, so the flush is queued
+ * before anything an on_high_water callback defers (natterd judges its
+ * SendQ there, after the write). */
 static size_t hold_limit(const nt_conn *c)
 {
     size_t limit = c->opt.coalesce_bytes;
@@ -251,8 +257,13 @@ static int hold_flush(nt_conn *c)
 {
     if (!c->opt.coalesce_ms || c->state != NT__OPEN || c->queued >= hold_limit(c))
         return 0;
+    uint64_t hold = nt__loop_hold_ms(c->base.loop);
+    if (hold == 0)
+        return 0; /* the loop keeps up: write at the end of this iteration */
+    if (hold > c->opt.coalesce_ms)
+        hold = c->opt.coalesce_ms;
     uint64_t now = nt_loop_now(c->base.loop);
-    uint64_t end = c->last_write_ms + c->opt.coalesce_ms;
+    uint64_t end = c->last_write_ms + hold;
     if (now >= end)
         return 0; /* quiet for a while: write at once */
     if (!c->flush_timer) {
@@ -272,8 +283,10 @@ static int schedule_flush(nt_conn *c)
      * flush queued now would run. */
     if (c->state == NT__CLOSED)
         return NT_OK;
-    if (c->flush_held && (c->state != NT__OPEN || c->queued >= hold_limit(c))) {
-        /* Enough to be worth a write now, or closing: stop waiting. */
+    if (c->flush_held && (c->state != NT__OPEN || c->queued >= hold_limit(c) ||
+                          nt__loop_hold_ms(c->base.loop) == 0)) {
+        /* Enough to be worth a write now, closing, or the loop keeps up
+         * again: stop waiting. */
         nt_timer_stop(c->flush_timer);
         c->flush_held = 0;
         c->flush_scheduled = 0;

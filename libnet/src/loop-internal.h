@@ -143,12 +143,29 @@ struct nt_loop {
     nt_os_sock wake[2]; /* [0] read end watched by the loop, [1] written */
     nt_watch *wake_watch;
 
+    /* Load, measured per window of LOAD_WINDOW_US (loop.c): the time spent
+     * working inside nt_loop_run_once() (not waiting) against the wall
+     * time, and the output hold it sets for connections that allow one
+     * (nt_conn_options.coalesce_ms): 0 unless the loop was saturated. */
+    uint64_t load_start_us; /* the window's start; 0 before the first */
+    uint64_t load_busy_us;  /* worked so far in the window */
+    unsigned busy_permille; /* the last whole window's share */
+    unsigned hold_ms;       /* see nt__loop_hold_ms() */
+
     nt_handle *handles;                     /* every handle but wake_watch */
     size_t nhandles;                        /* all of them */
     size_t nuser;                           /* not NT__H_INTERNAL */
     size_t nref;                            /* not NT__H_UNREF */
     nt_handle *closing_head, *closing_tail; /* the close phase's queue */
 };
+
+/* How long a connection that has just written may hold further output
+ * (nt_conn, coalescing): 0 while the loop keeps up, growing while it is
+ * saturated, shrinking back to 0 once it sleeps again. */
+static inline unsigned nt__loop_hold_ms(const nt_loop *loop)
+{
+    return loop->hold_ms;
+}
 
 /* Record that w is ready with events (called by backends from wait()). */
 int nt__loop_ready(nt_loop *loop, nt_watch *w, int events);

@@ -751,6 +751,60 @@ int nt_loop_embed_fd(const nt_loop *loop, int *fd)
     return NT_OK;
 }
 
+/* ---- load: batching that follows it ----
+ *
+ * Each iteration's work (timers, dispatch, deferred tasks, the close
+ * phase: everything in nt_loop_run_once() but the OS wait) is summed over
+ * a window of wall time; time spent waiting, or outside the loop (an
+ * embedding loop's own sleep), counts as idle.  At the end of each window
+ * the busy share sets the hold (nt__loop_hold_ms()):
+ *
+ * - 0 while the loop keeps up: output leaves at the end of the iteration
+ *   that produced it, and when the loop is busy its batches grow by
+ *   themselves (more events per iteration, one write per connection).
+ * - Switched on only when the loop was saturated for a whole window (it
+ *   hardly ever slept), then grown by half while the share stays above
+ *   LOAD_HIGH: each connection then writes at most once per hold, so the
+ *   write calls, which are most of a fan-out's cost, stop growing with
+ *   the message rate.
+ * - Halved for every window spent below LOAD_LOW, so a loop that sleeps
+ *   again (a single long wait counts as many windows) is back at 0 soon.
+ *
+ * The band between LOAD_LOW and LOAD_HIGH is wider than one step of the
+ * hold, so the hold settles instead of swinging between on and off. */
+#define LOAD_WINDOW_US 25000u
+#define LOAD_SATURATED 900u /* per mille: switch the hold on */
+#define LOAD_HIGH 400u      /* grow the hold above this */
+#define LOAD_LOW 150u       /* shrink it below this */
+#define HOLD_MAX_MS 128u    /* connections cap it with their coalesce_ms */
+
+static void load_account(nt_loop *loop, uint64_t start, uint64_t busy, uint64_t end)
+{
+    if (!loop->load_start_us || end < loop->load_start_us)
+        loop->load_start_us = start;
+    loop->load_busy_us += busy;
+    uint64_t span = end - loop->load_start_us;
+    if (span < LOAD_WINDOW_US)
+        return;
+    uint64_t share = loop->load_busy_us * 1000u / span;
+    loop->busy_permille = share > 1000u ? 1000u : (unsigned)share;
+    unsigned hold = loop->hold_ms;
+    if (hold == 0) {
+        if (share >= LOAD_SATURATED)
+            hold = 1;
+    } else if (share > LOAD_HIGH) {
+        hold += hold / 2 + 1;
+        if (hold > HOLD_MAX_MS)
+            hold = HOLD_MAX_MS;
+    } else if (share < LOAD_LOW) {
+        uint64_t windows = span / LOAD_WINDOW_US;
+        hold = windows >= 16 ? 0 : hold >> windows;
+    }
+    loop->hold_ms = hold;
+    loop->load_start_us = end;
+    loop->load_busy_us = 0;
+}
+
 static int wait_timeout(const nt_loop *loop, int timeout_ms)
 {
     if (loop->defer_head || loop->closing_head || atomic_load(&loop->stop))
@@ -776,12 +830,15 @@ int nt_loop_run_once(nt_loop *loop, int timeout_ms)
 {
     if (!loop)
         return NT_EINVAL;
+    uint64_t start = nt_clock_us();
     run_timers(loop);
     loop->nready = 0;
+    uint64_t wait_start = nt_clock_us();
     int rc = loop->ops->wait(loop, wait_timeout(loop, timeout_ms));
+    uint64_t wait_end = nt_clock_us();
     loop->wakeups++;
     loop->iterations++;
-    loop->now = nt_clock_ms();
+    loop->now = wait_end / 1000u; /* nt_clock_ms() */
     if (rc == NT_OK) {
         for (size_t i = 0; i < loop->nready; i++) {
             nt_watch *w = loop->ready[i].watch;
@@ -795,6 +852,8 @@ int nt_loop_run_once(nt_loop *loop, int timeout_ms)
     }
     /* Also after a failed wait: a closed handle is never left unfreed. */
     run_closing(loop);
+    uint64_t end = nt_clock_us();
+    load_account(loop, start, (wait_start - start) + (end - wait_end), end);
     return rc;
 }
 

@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf-internal.h" /* nt__buf_created_total(): buffers made so far */
+#include "buf-internal.h"  /* nt__buf_created_total(): buffers made so far */
+#include "loop-internal.h" /* the loop's load and output hold */
 
 static unsigned slack_ms(void)
 {
@@ -854,10 +855,61 @@ static void test_coalescing(void)
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
-/* coalesce_ms: a line after a quiet spell leaves at once; a line within
- * the window after a write waits for the window's end, unless enough is
- * queued to be worth a write of its own. */
-static void test_coalesce_window(void)
+/* Keeps the loop saturated: a task that re-defers itself (so the loop
+ * never sleeps) and works for SPIN_US each time, until told to stop. */
+#define SPIN_US 4000u
+
+struct spin {
+    nt_loop *loop;
+    int on;      /* go on re-deferring */
+    int running; /* a run is queued */
+};
+
+static void spin_task(void *data)
+{
+    struct spin *sp = data;
+    uint64_t until = nt_clock_us() + SPIN_US;
+    while (nt_clock_us() < until) {
+    }
+    sp->running = sp->on && nt_loop_defer(sp->loop, spin_task, sp) == NT_OK;
+}
+
+static int spin_stopped(void *ctx)
+{
+    return !((struct spin *)ctx)->running;
+}
+
+struct hold_want {
+    nt_loop *loop;
+    uint64_t min, max;
+};
+
+static int hold_in_range(void *ctx)
+{
+    struct hold_want *h = ctx;
+    uint64_t hold = nt__loop_hold_ms(h->loop);
+    return hold >= h->min && hold <= h->max;
+}
+
+/* Send line and run the loop until the raw peer has it; returns how long
+ * that took (ms). */
+static uint64_t send_and_time(nt_loop *loop, struct cs *s, struct raw *r, const char *line,
+                              size_t len)
+{
+    uint64_t t0 = nt_clock_ms();
+    CU_ASSERT_EQUAL(nt_conn_send(s->c, line, len), NT_OK);
+    r->want = r->len + len;
+    CU_ASSERT(nt_test_run_until(loop, raw_has_len, r, 3000));
+    return nt_clock_ms() - t0;
+}
+
+/* coalesce_ms holds output only while the loop is saturated.  At light load
+ * a line right after a write leaves at once (the hold is 0).  With the loop
+ * kept busy the hold switches on and grows: a line after a quiet spell
+ * still leaves at once, the next one within the hold waits for it, a large
+ * send does not wait.  Once the loop sleeps again the hold is back to 0 and
+ * nothing waits. */
+static void test_coalesce_follows_load(void)
 {
     nt_loop *loop = new_loop();
     struct cs s = {0};
@@ -867,36 +919,58 @@ static void test_coalesce_window(void)
     o.coalesce_ms = 500;
     o.coalesce_bytes = 1024;
     conn_with_raw(loop, &s, &r, &o);
+    /* "At once": well under the hold the busy loop reaches (>= 100 ms). */
+    uint64_t prompt = nt_test_under_wine() ? 90 : 50;
 
-    uint64_t t0 = nt_clock_ms();
-    CU_ASSERT_EQUAL(nt_conn_send(s.c, "first\n", 6), NT_OK);
-    r.want = 6;
-    CU_ASSERT(nt_test_run_until(loop, raw_has_len, &r, 3000));
-    uint64_t first_ms = nt_clock_ms() - t0;
+    /* Light load: two lines back to back, neither waits. */
+    uint64_t light1 = send_and_time(loop, &s, &r, "first\n", 6);
+    uint64_t light2 = send_and_time(loop, &s, &r, "second\n", 7);
+    CU_ASSERT_EQUAL(nt__loop_hold_ms(loop), 0);
 
-    uint64_t t1 = nt_clock_ms();
-    CU_ASSERT_EQUAL(nt_conn_send(s.c, "second\n", 7), NT_OK);
-    r.want = 13;
-    CU_ASSERT(nt_test_run_until(loop, raw_has_len, &r, 3000));
-    uint64_t second_ms = nt_clock_ms() - t1;
-
-    /* Within the next window: 2 KiB is past coalesce_bytes, so no wait. */
+    /* Saturated: the hold grows (it is capped below 500 by the loop). */
+    struct spin sp = {loop, 1, 1};
+    CU_ASSERT_FATAL(nt_loop_defer(loop, spin_task, &sp) == NT_OK);
+    struct hold_want hw = {loop, 100, 500};
+    CU_ASSERT(nt_test_run_until(loop, hold_in_range, &hw, 5000));
+    uint64_t busy = loop->busy_permille;
+    uint64_t quiet = send_and_time(loop, &s, &r, "third\n", 6);
+    uint64_t t3 = nt_clock_ms();
+    uint64_t held = send_and_time(loop, &s, &r, "fourth\n", 7);
+    uint64_t gap = nt_clock_ms() - t3;
+    uint64_t hold = nt__loop_hold_ms(loop);
     char big[2048];
     fill_pattern(big, 0, sizeof big);
     big[sizeof big - 1] = '\n';
-    uint64_t t2 = nt_clock_ms();
-    CU_ASSERT_EQUAL(nt_conn_send(s.c, big, sizeof big), NT_OK);
-    r.want = 13 + sizeof big;
-    CU_ASSERT(nt_test_run_until(loop, raw_has_len, &r, 3000));
-    uint64_t big_ms = nt_clock_ms() - t2;
+    uint64_t big_ms = send_and_time(loop, &s, &r, big, sizeof big);
 
-    printf("\n    first line after %llu ms, second %llu ms (window 500), 2 KiB %llu ms ",
-           (unsigned long long)first_ms, (unsigned long long)second_ms, (unsigned long long)big_ms);
-    CU_ASSERT(first_ms < 250);
-    CU_ASSERT(second_ms >= 250); /* held for most of the window */
-    CU_ASSERT(big_ms < 250);
-    CU_ASSERT_EQUAL(r.len, 13 + sizeof big);
-    CU_ASSERT(memcmp(r.buf, "first\nsecond\n", 13) == 0);
+    /* The loop sleeps again: the hold falls back to 0, nothing waits. */
+    sp.on = 0;
+    CU_ASSERT(nt_test_run_until(loop, spin_stopped, &sp, 3000));
+    hw.min = hw.max = 0;
+    uint64_t t_off = nt_clock_ms();
+    CU_ASSERT(nt_test_run_until(loop, hold_in_range, &hw, 3000));
+    uint64_t off_ms = nt_clock_ms() - t_off;
+    uint64_t after1 = send_and_time(loop, &s, &r, "fifth\n", 6);
+    uint64_t after2 = send_and_time(loop, &s, &r, "sixth\n", 6);
+
+    printf("\n    light: %llu, %llu ms; busy %llu/1000, hold %llu ms: after quiet %llu ms, "
+           "within the hold %llu ms, 2 KiB %llu ms; hold 0 after %llu ms; then %llu, %llu ms ",
+           (unsigned long long)light1, (unsigned long long)light2, (unsigned long long)busy,
+           (unsigned long long)hold, (unsigned long long)quiet, (unsigned long long)gap,
+           (unsigned long long)big_ms, (unsigned long long)off_ms, (unsigned long long)after1,
+           (unsigned long long)after2);
+    CU_ASSERT(light1 < prompt);
+    CU_ASSERT(light2 < prompt);
+    CU_ASSERT(busy >= 900);
+    CU_ASSERT(quiet < prompt);
+    CU_ASSERT(held >= 80); /* waited for (most of) a hold of >= 100 ms */
+    CU_ASSERT(gap >= 80);
+    CU_ASSERT(big_ms < prompt);
+    CU_ASSERT(off_ms < 1000);
+    CU_ASSERT(after1 < prompt);
+    CU_ASSERT(after2 < prompt);
+    CU_ASSERT_EQUAL(r.len, 6 + 7 + 6 + 7 + sizeof big + 6 + 6);
+    CU_ASSERT(memcmp(r.buf, "first\nsecond\nthird\nfourth\n", 26) == 0);
     CU_ASSERT_EQUAL(queued(s.c), 0);
     cs_finish(loop, &s);
     raw_free(&r);
@@ -1459,7 +1533,7 @@ int main(void)
         {"abort inside on_high_water", test_abort_in_on_high_water},
         {"fan-out: one buffer per message", test_fanout},
         {"coalescing small sends", test_coalescing},
-        {"coalesce_ms: a busy connection's writes wait for the window", test_coalesce_window},
+        {"coalesce_ms: output held only while the loop is saturated", test_coalesce_follows_load},
         {"peer orderly close: NT_EOF", test_peer_close},
         {"peer reset: NT_ECONNRESET", test_peer_reset},
         {"shutdown: half-close", test_shutdown_half_close},

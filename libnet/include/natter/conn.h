@@ -8,7 +8,10 @@
  * natter/frame.h) and hands whole messages to on_message.  Output is a
  * queue of shared buffers written with gather I/O: everything sent during
  * one loop iteration leaves in as few system calls as possible, and one
- * nt_buf queued on many connections is never copied.  When the queue passes
+ * nt_buf queued on many connections is never copied.  A busy loop writes
+ * bigger batches by itself (more events per iteration); only when it is
+ * saturated may connections that allow it (coalesce_ms) hold output
+ * briefly, and never while it keeps up.  When the queue passes
  * the high-water mark the owner is told to stop producing; below the
  * low-water mark, to go on.  The send queue limit (sendq_limit) is judged
  * after each write: a connection that still has more than that queued when
@@ -86,11 +89,16 @@ typedef struct nt_conn_options {
                                       without input; 0 (default) never */
     uint64_t linger_ms;          /**< nt_conn_close() waits at most this long
                                       for the queue to leave; default 5 s */
-    uint64_t coalesce_ms;        /**< after a write, hold further output up to
-                                      this long, so that a busy connection gets
-                                      fewer, larger writes; output after a
-                                      quiet spell still leaves at once.  0
-                                      (default): write every loop iteration */
+    uint64_t coalesce_ms;        /**< the longest the connection may hold
+                                      output after a write while its loop is
+                                      saturated (it hardly sleeps): the loop
+                                      sets the hold from its load, 0 while it
+                                      keeps up, so output then leaves at the
+                                      end of the iteration that produced it;
+                                      under load a busy connection gets fewer,
+                                      larger writes.  Output after a quiet
+                                      spell always leaves at once.  0
+                                      (default): never hold */
     size_t coalesce_bytes;       /**< stop holding once this much is queued
                                       (and always below half the high-water
                                       mark); default 16 KiB */
