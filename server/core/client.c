@@ -4,6 +4,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "monitor.h"
+#include "numerics.h"
 #include "send.h"
 #include "server.h"
 #include "utf8.h"
@@ -59,6 +60,7 @@ srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *
         c->transport = transport;
         c->ctx = ctx;
         snprintf(c->host, sizeof c->host, "%s", safe_host);
+        snprintf(c->address, sizeof c->address, "%s", safe_host);
         c->connected_ms = c->last_activity_ms = c->last_message_ms = s->now_ms;
         c->signon_s = srv_server_wall_us(s) / 1000000;
         c->prev = s->clients_tail;
@@ -68,7 +70,7 @@ srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *
             s->clients = c;
         s->clients_tail = c;
         s->nclients++;
-        count_address(s, c->host, +1);
+        count_address(s, c->address, +1);
         srv_server_want_tick(s, s->now_ms + s->cfg.registration_timeout_ms);
     }
     srv_server_leave(s);
@@ -118,7 +120,7 @@ void srv_client_quit(srv_client *c, const char *quit_message, const char *error_
         if (c->registered)
             srv_monitor_signed_off(s, c->nick);
     }
-    count_address(s, c->host, -1);
+    count_address(s, c->address, -1);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -207,6 +209,101 @@ void srv_client_set_nick(srv_client *c, const char *nick)
     snprintf(c->nick, sizeof c->nick, "%s", nick);
     if (renamed)
         srv_monitor_signed_on(c);
+}
+
+int srv_client_valid_host(const char *host)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789.-:/";
+    size_t n = strlen(host);
+    /* A leading ':' would end the parameters of every line the host is
+     * sent in; a leading '-' reads as an option to some clients. */
+    return n > 0 && n <= SRV_HOST_MAX && host[0] != ':' && host[0] != '-' &&
+           strspn(host, allowed) == n;
+}
+
+int srv_client_valid_user(const char *user)
+{
+    size_t n = strlen(user);
+    if (n == 0 || n > SRV_USERLEN || user[0] == ':')
+        return 0;
+    for (const char *p = user; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch <= 0x20 || ch >= 0x7F || ch == '!' || ch == '@')
+            return 0;
+    }
+    return 1;
+}
+
+/* Channel peers without chghost learn of a new user@host the only way
+ * they can: c quits (once per peer) and rejoins each shared channel, its
+ * status given back by the server. */
+static void rejoin_for_peers_without_chghost(srv_client *c, const char *old_prefix)
+{
+    srv_server *s = c->server;
+    char prefix[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, prefix, sizeof prefix);
+    srv_fanout quit;
+    if (srv_fanout_init(&quit, s, NULL, ":%s QUIT :Changing host", old_prefix) < 0)
+        return;
+    uint64_t mark = srv_server_next_mark(s);
+    c->mark = mark;
+    for (size_t i = 0; i < c->nchannels; i++) {
+        const srv_membership *m = c->channels[i];
+        srv_channel *ch = m->channel;
+        char modes[3] = "";
+        char args[2 * (SRV_NICKLEN_MAX + 1) + 1] = "";
+        if (m->modes & SRV_MEMBER_OP) {
+            strcat(modes, "o");
+            strcat(args, " ");
+            strcat(args, c->nick);
+        }
+        if (m->modes & SRV_MEMBER_VOICE) {
+            strcat(modes, "v");
+            strcat(args, " ");
+            strcat(args, c->nick);
+        }
+        srv_fanout join, mode;
+        if (srv_fanout_init(&join, s, NULL, ":%s JOIN %s", prefix, ch->name) < 0)
+            continue;
+        int with_mode = modes[0] && srv_fanout_init(&mode, s, NULL, ":%s MODE %s +%s%s",
+                                                    s->cfg.server_name, ch->name, modes, args) == 0;
+        for (size_t j = 0; j < ch->nmembers; j++) {
+            srv_client *peer = ch->members[j]->client;
+            if (peer == c || (peer->caps & SRV_CAP_CHGHOST))
+                continue;
+            if (peer->mark != mark) {
+                peer->mark = mark;
+                srv_fanout_send(&quit, peer);
+            }
+            srv_fanout_send(&join, peer);
+            if (with_mode)
+                srv_fanout_send(&mode, peer);
+        }
+        srv_fanout_done(&join);
+        if (with_mode)
+            srv_fanout_done(&mode);
+    }
+    srv_fanout_done(&quit);
+}
+
+void srv_client_set_userhost(srv_client *c, const char *user, const char *host)
+{
+    char old[SRV_PREFIX_MAX + 1];
+    srv_client_prefix(c, old, sizeof old);
+    snprintf(c->user, sizeof c->user, "%s", user);
+    snprintf(c->host, sizeof c->host, "%s", host);
+    if (!c->registered)
+        return; /* nobody has seen the old prefix */
+    srv_fanout f;
+    if (srv_fanout_init(&f, c->server, NULL, ":%s CHGHOST %s %s", old, c->user, c->host) == 0) {
+        srv_fanout_to_peers(&f, c, SRV_CAP_CHGHOST);
+        if (c->caps & SRV_CAP_CHGHOST)
+            srv_fanout_send(&f, c);
+        srv_fanout_done(&f);
+    }
+    rejoin_for_peers_without_chghost(c, old);
+    srv_numeric(c, RPL_VISIBLEHOST, "%s :is now your displayed host", c->host);
 }
 
 void srv_client_set_realname(srv_client *c, const char *realname)

@@ -46,6 +46,21 @@ void srv_client_set_nick(srv_client *c, const char *nick);
 /** Set c's real name (USER, SETNAME), cut to SRV_REALNAME_MAX bytes. */
 void srv_client_set_realname(srv_client *c, const char *realname);
 
+/**
+ * Change the user and host c is shown with (CHGHOST): peers with the
+ * chghost capability (and c itself) get "CHGHOST user host"; channel
+ * peers without it see c quit and rejoin with its channel status, as the
+ * capability's specification suggests; c gets 396.  Limits still count
+ * c's real address.  Both must be valid (srv_client_valid_host/user).
+ */
+void srv_client_set_userhost(srv_client *c, const char *user, const char *host);
+
+/** Can host be shown as a host (letters, digits, '.', '-', ':', '/'; 1..63 bytes)? */
+int srv_client_valid_host(const char *host);
+
+/** Can user be shown as a user name (no space, '!', '@' or control; 1..10 bytes)? */
+int srv_client_valid_user(const char *user);
+
 /** Set or clear user mode +o, keeping the operator count LUSERS shows. */
 void srv_client_set_oper(srv_client *c, int on);
 

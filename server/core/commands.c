@@ -5,6 +5,7 @@
 #include "intake.h"
 #include "numerics.h"
 #include "send.h"
+#include "utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static const srv_command commands[] = {
     {"ADMIN", srv_cmd_admin, REG, 0, 1, 1000},
     {"AWAY", srv_cmd_away, REG, 0, 1, 1000},
     {"CAP", srv_cmd_cap, ANY, 1, 3, 0},
+    {"CHGHOST", srv_cmd_chghost, O, 2, 2, 0},
     {"HELP", srv_cmd_help, REG, 0, 1, 1000},
     {"HELPOP", srv_cmd_help, REG, 0, 1, 1000},
     {"INFO", srv_cmd_info, REG, 0, 1, 2000},
@@ -76,6 +78,16 @@ static int ascii_casecmp(const char *a, const char *b)
     }
 }
 
+/* UTF8ONLY: is every parameter valid UTF-8? */
+static int params_are_utf8(const srv_msg *msg)
+{
+    for (size_t i = 0; i < msg->nparams; i++) {
+        if (!srv_utf8_valid(msg->params[i], strlen(msg->params[i])))
+            return 0;
+    }
+    return 1;
+}
+
 static int compare_name(const void *key, const void *row)
 {
     return ascii_casecmp(key, ((const srv_command *)row)->name);
@@ -117,11 +129,25 @@ void srv_command_dispatch(srv_client *c, const srv_msg *msg)
         srv_numeric(c, ERR_NOPRIVILEGES, ":Permission Denied- You're not an IRC operator");
         return;
     }
-    if (msg->nparams < cmd->min_params) {
+    srv_msg trimmed = *msg;
+    if (c->server->cfg.utf8_only && !params_are_utf8(msg)) {
+        /* UTF8ONLY: text that is not UTF-8 is never relayed.  QUIT still
+         * quits (without its message); a NOTICE is dropped unanswered
+         * (RFC 2812 3.3.2); anything else is refused with a FAIL. */
+        if (cmd->handler == srv_cmd_quit) {
+            trimmed.nparams = 0;
+        } else {
+            if (cmd->handler != srv_cmd_notice)
+                srv_sendf(c, ":%s FAIL %s INVALID_UTF8 :Message rejected, your IRC software must "
+                             "use UTF-8 on this network",
+                          c->server->cfg.server_name, cmd->name);
+            return;
+        }
+    }
+    if (trimmed.nparams < cmd->min_params) {
         srv_numeric(c, ERR_NEEDMOREPARAMS, "%s :Not enough parameters", cmd->name);
         return;
     }
-    srv_msg trimmed = *msg;
     if (trimmed.nparams > cmd->max_params)
         trimmed.nparams = cmd->max_params;
     trimmed.command = cmd->name;

@@ -53,6 +53,7 @@ void srv_cmd_ping(srv_client *c, const srv_msg *msg);
 void srv_cmd_pong(srv_client *c, const srv_msg *msg);
 void srv_cmd_quit(srv_client *c, const srv_msg *msg);
 void srv_cmd_setname(srv_client *c, const srv_msg *msg);
+void srv_cmd_chghost(srv_client *c, const srv_msg *msg);
 /* irc-cap.c */
 void srv_cmd_cap(srv_client *c, const srv_msg *msg);
 /* irc-channel.c */

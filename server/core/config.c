@@ -31,6 +31,7 @@ int srv_config_defaults(srv_config *cfg)
     cfg->description = dup_str("natterd chat server");
     cfg->admin_location = dup_str("Natter chat server");
     cfg->admin_email = dup_str("root@localhost");
+    cfg->utf8_only = 1;
     cfg->max_clients = 1000;
     cfg->max_clients_per_address = 50;
     cfg->max_channels_per_client = 30;
@@ -215,6 +216,8 @@ static int server_key(parser *p, const char *key, const char *value)
         return set_string(p, &c->admin_location, value);
     if (!strcmp(key, "admin_email"))
         return set_string(p, &c->admin_email, value);
+    if (!strcmp(key, "utf8_only"))
+        return parse_bool(p, key, value, &c->utf8_only);
     if (!strcmp(key, "password")) {
         if (!srv_password_hash_valid(value))
             return fail(

@@ -49,6 +49,7 @@ enum srv_cap {
     SRV_CAP_EXTENDED_MONITOR = 1u << 6,
     SRV_CAP_SETNAME = 1u << 7,
     SRV_CAP_INVITE_NOTIFY = 1u << 8,
+    SRV_CAP_CHGHOST = 1u << 9,
 };
 
 /** A member's status in a channel. */
@@ -83,7 +84,8 @@ struct srv_client {
     srv_client *prev, *next; /* all live clients */
     srv_client *next_dead;   /* closed, freed when the entry point returns */
 
-    char host[SRV_HOST_MAX + 1];
+    char host[SRV_HOST_MAX + 1];    /* shown in the prefix; CHGHOST changes it */
+    char address[SRV_HOST_MAX + 1]; /* where it connected from: limits count this */
     char nick[SRV_NICKLEN_MAX + 1]; /* "" until NICK */
     char user[SRV_USERLEN + 1];     /* "" until USER */
     char realname[SRV_REALNAME_MAX + 1];

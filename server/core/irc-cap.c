@@ -16,6 +16,7 @@ static const struct {
     unsigned bit;
 } caps[] = {
     {"away-notify", SRV_CAP_AWAY_NOTIFY},
+    {"chghost", SRV_CAP_CHGHOST},
     {"echo-message", SRV_CAP_ECHO_MESSAGE},
     {"extended-monitor", SRV_CAP_EXTENDED_MONITOR},
     {"invite-notify", SRV_CAP_INVITE_NOTIFY},

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Operators: OPER KILL REHASH. */
+/* Operators: OPER KILL CHGHOST REHASH. */
 #include "authlimit.h"
 #include "client.h"
 #include "commands.h"
@@ -16,7 +16,7 @@
 void srv_cmd_oper(srv_client *c, const srv_msg *msg)
 {
     srv_server *s = c->server;
-    if (!srv_authlimit_allowed(s->auth, c->host, s->now_ms)) {
+    if (!srv_authlimit_allowed(s->auth, c->address, s->now_ms)) {
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Too many failed attempts, try again later");
         return;
     }
@@ -29,7 +29,7 @@ void srv_cmd_oper(srv_client *c, const srv_msg *msg)
                                 "0000000000000000000000000000000000000000000000000000000000000000";
     int ok = srv_password_verify(op ? op->password_hash : decoy, msg->params[1]);
     if (!op || !ok) {
-        srv_authlimit_failed(s->auth, c->host, s->now_ms);
+        srv_authlimit_failed(s->auth, c->address, s->now_ms);
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
         /* The log (the admin's) may say which; the client is not told. */
         if (op)
@@ -61,6 +61,50 @@ void srv_cmd_kill(srv_client *c, const srv_msg *msg)
     snprintf(reason, sizeof reason, "Killed (%s (%.*s))", c->nick, (int)n, comment);
     srv_server_log(s, SRV_LOG_INFO, "%s killed %s: %.*s", c->nick, victim->nick, (int)n, comment);
     srv_client_quit(victim, reason, reason);
+}
+
+/* CHGHOST nick [user@]host: what the network shows of a client (a cloak,
+ * a vanity host).  Operators only; the change goes out at once. */
+void srv_cmd_chghost(srv_client *c, const srv_msg *msg)
+{
+    srv_client *target = srv_client_find(c->server, msg->params[0]);
+    if (!target || !target->registered) {
+        srv_numeric(c, ERR_NOSUCHNICK, "%.64s :No such nick/channel", msg->params[0]);
+        return;
+    }
+    char user[SRV_USERLEN + 1];
+    const char *host = msg->params[1];
+    const char *at = strchr(host, '@');
+    snprintf(user, sizeof user, "%s", target->user);
+    if (at) {
+        size_t n = (size_t)(at - host);
+        if (n == 0 || n > SRV_USERLEN) {
+            srv_sendf(c, ":%s FAIL CHGHOST INVALID_USER :The user name must be 1-%d bytes",
+                      c->server->cfg.server_name, SRV_USERLEN);
+            return;
+        }
+        memcpy(user, host, n);
+        user[n] = '\0';
+        host = at + 1;
+    }
+    if (!srv_client_valid_user(user)) {
+        srv_sendf(c, ":%s FAIL CHGHOST INVALID_USER :A user name has no spaces, '!', '@' or "
+                     "control characters",
+                  c->server->cfg.server_name);
+        return;
+    }
+    if (!srv_client_valid_host(host)) {
+        srv_sendf(c, ":%s FAIL CHGHOST INVALID_HOST :A host is 1-%d letters, digits, '.', '-', "
+                     "':' or '/', not starting with ':' or '-'",
+                  c->server->cfg.server_name, SRV_HOST_MAX);
+        return;
+    }
+    srv_server_log(c->server, SRV_LOG_INFO, "%s changed the host of %s!%s@%s to %s@%s", c->nick,
+                   target->nick, target->user, target->host, user, host);
+    srv_client_set_userhost(target, user, host);
+    if (target != c)
+        srv_sendf(c, ":%s NOTICE %s :%s is now shown as %s@%s", c->server->cfg.server_name,
+                  c->nick, target->nick, user, host);
 }
 
 void srv_cmd_rehash(srv_client *c, const srv_msg *msg)

@@ -150,27 +150,32 @@ static void test_invalid_utf8(void)
     const char *nicks[] = {"utfsender", "utfpeer"};
     join_all(ab, nicks, 2, "#utf");
 
-    /* Message text is passed through byte for byte, valid or not. */
+    /* UTF8ONLY (the default): text that is not UTF-8 is refused with a
+     * FAIL and never relayed; valid UTF-8 passes byte for byte.  The
+     * in-memory suite checks utf8_only = no. */
     irc_send(a, "PRIVMSG #utf :bad \xff\xfe bytes \xc3");
-    const char *got = EXPECT(b, "PRIVMSG", "PRIVMSG #utf :bad ");
-    CU_ASSERT(strcmp(irc_line_trailing(got), "bad \xff\xfe bytes \xc3") == 0);
+    EXPECT(a, "FAIL", "FAIL PRIVMSG INVALID_UTF8 :");
     irc_send(a, "PRIVMSG utfpeer :caf\xc3\xa9 \xe2\x9c\x93");
-    got = EXPECT(b, "PRIVMSG", "PRIVMSG utfpeer :");
+    const char *got = EXPECT(b, "PRIVMSG", "PRIVMSG utfpeer :");
     CU_ASSERT(strcmp(irc_line_trailing(got), "caf\xc3\xa9 \xe2\x9c\x93") == 0);
     /* Names are refused. */
     irc_send(a, "NICK bad\xff");
-    EXPECT(a, "432", NULL);
+    EXPECT(a, "FAIL", "FAIL NICK INVALID_UTF8 :");
     irc_send(a, "JOIN #caf\xff");
-    EXPECT(a, "476", ":Bad Channel Mask");
+    EXPECT(a, "FAIL", "FAIL JOIN INVALID_UTF8 :");
     irc_send(a, "JOIN #caf\xc3\xa9");
     EXPECT(a, "JOIN", " JOIN #caf\xc3\xa9");
-    /* Topics, away messages, reasons: stored and relayed, never crash. */
+    /* Topics, away messages, reasons: refused, never stored. */
     irc_send(a, "TOPIC #utf :\xff\xfe\xfd");
-    EXPECT(b, "TOPIC", ":utfsender!~utfsender@127.0.0.1 TOPIC #utf :");
+    EXPECT(a, "FAIL", "FAIL TOPIC INVALID_UTF8 :");
     irc_send(a, "AWAY :\xc3");
-    EXPECT(a, "306", NULL);
+    EXPECT(a, "FAIL", "FAIL AWAY INVALID_UTF8 :");
     irc_send(a, "PART #utf :\xe2\x9c");
-    EXPECT(b, "PART", ":utfsender!~utfsender@127.0.0.1 PART #utf");
+    EXPECT(a, "FAIL", "FAIL PART INVALID_UTF8 :");
+    irc_send(a, "NOTICE #utf :\xe2\x9c");
+    EXPECT_NONE(b, "NOTICE", NULL);
+    EXPECT_NONE(b, "TOPIC", NULL);
+    EXPECT_NONE(b, "PART", NULL);
     SYNC(a);
     live_stop(s);
 }

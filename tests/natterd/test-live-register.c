@@ -175,7 +175,7 @@ static void test_nick_user_errors(void)
     irc_send(b, "NICK 9lives");
     EXPECT(b, "432", "* 9lives :Erroneous nickname");
     irc_send(b, "NICK \xff\xfe");
-    EXPECT(b, "432", NULL);
+    EXPECT(b, "FAIL", "FAIL NICK INVALID_UTF8 :");
     irc_send(b, "NICK abcdefghijklmnopqrstuvwxyz01234");
     EXPECT(b, "432", NULL);
     irc_send(b, "NICK ADA");

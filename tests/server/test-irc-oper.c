@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Operators: OPER (salted PBKDF2 hashes), KILL, REHASH. */
+/* Operators: OPER (salted PBKDF2 hashes), KILL, CHGHOST, REHASH. */
 #include "authlimit.h"
 #include "fake-transport.h"
 #include "helpers.h"
@@ -105,6 +105,89 @@ static void test_kill(void)
     remove(motd_path);
 }
 
+/* CHGHOST: peers with the chghost capability get one CHGHOST line, the
+ * others see a quit and a rejoin with the status restored; the real
+ * address still counts for the connection limits. */
+static void test_chghost(void)
+{
+    srv_server *s = server_with_oper();
+    fake_conn *op = fake_register(s, "root");
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *modern = fake_register(s, "modern");
+    fake_conn *old = fake_register(s, "old");
+    fake_conn *far = fake_register(s, "far");
+    fake_send(modern, "CAP REQ :chghost");
+    EXPECT_LINE(modern, "CAP modern ACK :chghost");
+    fake_send(a, "JOIN #one");
+    fake_send(a, "JOIN #two");
+    fake_send(modern, "JOIN #one");
+    fake_send(old, "JOIN #one");
+    fake_send(old, "JOIN #two");
+    fake_send(a, "MODE #two +v alice");
+    fake_send(a, "MODE #one -o alice");
+    fake_send(op, "CHGHOST alice cloak.example");
+    EXPECT_NUMERIC(op, ERR_NOPRIVILEGES);
+    fake_send(op, "OPER root hunter2");
+    EXPECT_NUMERIC(op, RPL_YOUREOPER);
+
+    fake_clear(a);
+    fake_clear(modern);
+    fake_clear(old);
+    fake_clear(far);
+    fake_send(op, "CHGHOST alice cloak.example");
+    EXPECT_LINE(op, "NOTICE root :alice is now shown as ~alice@cloak.example");
+    EXPECT_LINE(a, " 396 alice cloak.example :is now your displayed host");
+    CU_ASSERT(fake_count(modern, " CHGHOST ") == 1);
+    EXPECT_LINE(modern, ":alice!~alice@127.0.0.1 CHGHOST ~alice cloak.example");
+    CU_ASSERT(fake_count(modern, " QUIT ") == 0);
+    /* The old client: one QUIT, then a JOIN per shared channel and the
+     * op and voice on #two given back; nothing on #one (alice dropped
+     * her op there). */
+    CU_ASSERT(fake_count(old, " QUIT ") == 1);
+    CU_ASSERT(fake_count(old, " CHGHOST ") == 0);
+    long quit = fake_index(old, ":alice!~alice@127.0.0.1 QUIT :Changing host");
+    long join1 = fake_index(old, ":alice!~alice@cloak.example JOIN #one");
+    long join2 = fake_index(old, ":alice!~alice@cloak.example JOIN #two");
+    long voice = fake_index(old, ":irc.test MODE #two +ov alice alice");
+    CU_ASSERT(quit >= 0 && join1 > quit && join2 > quit && voice > join2);
+    CU_ASSERT(fake_count(old, " MODE #one ") == 0);
+    CU_ASSERT(far->nlines == 0);
+    CU_ASSERT(fake_count(a, " CHGHOST ") == 0);
+    /* Everything shows the new host. */
+    fake_send(far, "WHOIS alice");
+    EXPECT_LINE(far, " 311 far alice ~alice cloak.example * :");
+
+    /* user@host, for a client with the capability itself */
+    fake_send(a, "CAP REQ chghost");
+    fake_clear(a);
+    fake_clear(modern);
+    fake_send(op, "CHGHOST alice guest@vanity/host");
+    EXPECT_LINE(a, ":alice!~alice@cloak.example CHGHOST guest vanity/host");
+    EXPECT_LINE(modern, ":alice!~alice@cloak.example CHGHOST guest vanity/host");
+
+    /* Bad input: clear errors, nothing changes. */
+    fake_clear(op);
+    fake_clear(a);
+    fake_send(op, "CHGHOST nobody x.example");
+    EXPECT_NUMERIC(op, ERR_NOSUCHNICK);
+    fake_send(op, "CHGHOST alice");
+    EXPECT_NUMERIC(op, ERR_NEEDMOREPARAMS);
+    fake_send(op, "CHGHOST alice :a b");
+    EXPECT_LINE(op, "FAIL CHGHOST INVALID_HOST");
+    fake_send(op, "CHGHOST alice a!b");
+    CU_ASSERT(fake_count(op, "FAIL CHGHOST INVALID_HOST") == 2);
+    fake_send(op, "CHGHOST alice @x.example");
+    EXPECT_LINE(op, "FAIL CHGHOST INVALID_USER");
+    fake_send(op, "CHGHOST alice waytoolonguser@x.example");
+    CU_ASSERT(fake_count(op, "FAIL CHGHOST INVALID_USER") == 2);
+    CU_ASSERT(fake_count(a, " CHGHOST ") == 0);
+    fake_send(far, "USERHOST alice");
+    EXPECT_LINE(far, "alice=+guest@vanity/host");
+    fake_server_free(s);
+    remove(conf_path);
+    remove(motd_path);
+}
+
 static void test_rehash(void)
 {
     srv_server *s = server_with_oper();
@@ -175,7 +258,7 @@ static void test_oper_attempt_limit(void)
 
 static const CU_TestInfo tests[] = {
     {"OPER", test_oper}, {"OPER attempts limited per address", test_oper_attempt_limit},
-    {"KILL", test_kill}, {"REHASH", test_rehash},
+    {"KILL", test_kill}, {"CHGHOST", test_chghost}, {"REHASH", test_rehash},
     CU_TEST_INFO_NULL,
 };
 

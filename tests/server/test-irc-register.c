@@ -78,6 +78,8 @@ static void test_nick_errors(void)
     EXPECT_NUMERIC(b, ERR_NICKNAMEINUSE);
     fake_clear(b);
     fake_send(b, "NICK \xff\xfe");
+    EXPECT_LINE(b, "FAIL NICK INVALID_UTF8");
+    fake_send(b, "NICK a\xe2\x80\x8b" "b"); /* UTF-8, but not a nick */
     EXPECT_NUMERIC(b, ERR_ERRONEUSNICKNAME);
     /* Changing only the case of your own nick is allowed. */
     fake_clear(a);
@@ -354,13 +356,11 @@ static void test_bad_input(void)
     fake_send_raw(a, "PRIVMSG #room :a\rNOTICE b", 25);
     CU_ASSERT(fake_count(a, " 400 ") == 2);
     CU_ASSERT(b->nlines == 0);
-    /* Invalid UTF-8 in message text passes through untouched. */
+    /* Invalid UTF-8 is refused (UTF8ONLY, the default): FAIL, nothing
+     * relayed; test_utf8_only has the rest. */
     fake_send(a, "PRIVMSG #room :\xc3\x28\xff bytes");
-    EXPECT_LINE(b, "PRIVMSG #room :\xc3\x28\xff bytes");
-    /* ... and is refused in channel names. */
-    fake_clear(a);
-    fake_send(a, "JOIN #bad\xff");
-    EXPECT_NUMERIC(a, ERR_BADCHANMASK);
+    EXPECT_LINE(a, "FAIL PRIVMSG INVALID_UTF8");
+    CU_ASSERT(b->nlines == 0);
     /* Too many parameters: the 15th swallows the rest. */
     fake_clear(a);
     fake_send(a, "ISON a b c d e f g h i j k l m n o p q bob");
@@ -562,6 +562,64 @@ static void test_shutdown(void)
     fake_server_free(s);
 }
 
+/* UTF8ONLY (IRCv3): on by default, announced in 005; text that is not
+ * UTF-8 is refused with FAIL, a NOTICE silently, a QUIT still quits.
+ * utf8_only = no relays any bytes as they came. */
+static void test_utf8_only(void)
+{
+    srv_server *s = fake_server(NULL);
+    fake_conn *a = fake_register(s, "alice");
+    fake_conn *b = fake_register(s, "bob");
+    fake_send(a, "VERSION");
+    EXPECT_LINE(a, " UTF8ONLY ");
+    fake_send(a, "JOIN #room");
+    fake_send(b, "JOIN #room");
+    fake_clear(a);
+    fake_clear(b);
+    fake_send(a, "PRIVMSG bob :caf\xe9");
+    EXPECT_LINE(a, ":irc.test FAIL PRIVMSG INVALID_UTF8 :Message rejected");
+    fake_send(a, "TOPIC #room :\xc0\xaf overlong");
+    EXPECT_LINE(a, "FAIL TOPIC INVALID_UTF8");
+    fake_send(a, "NOTICE bob :caf\xe9");
+    fake_send(a, "JOIN #bad\xff");
+    EXPECT_LINE(a, "FAIL JOIN INVALID_UTF8");
+    CU_ASSERT(fake_count(a, "FAIL") == 3);
+    CU_ASSERT(b->nlines == 0);
+    /* Valid UTF-8 of every length goes through. */
+    fake_send(a, "PRIVMSG bob :caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    EXPECT_LINE(b, "PRIVMSG bob :caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    fake_clear(b);
+    fake_send(a, "QUIT :bye \xff");
+    CU_ASSERT(a->closed);
+    EXPECT_LINE(b, ":alice!~alice@127.0.0.1 QUIT :Client Quit");
+    CU_ASSERT(fake_find(b, "\xff") == NULL);
+    fake_server_free(s);
+
+    srv_config cfg;
+    fake_config(&cfg);
+    char err[128];
+    CU_ASSERT_FATAL(srv_config_parse(&cfg, "[server]\nutf8_only = no\n", "t", err, sizeof err) == 0);
+    s = fake_server(&cfg);
+    srv_config_free(&cfg);
+    a = fake_register(s, "alice");
+    b = fake_register(s, "bob");
+    fake_send(a, "VERSION");
+    EXPECT_NUMERIC(a, RPL_ISUPPORT);
+    CU_ASSERT(fake_find(a, " UTF8ONLY") == NULL);
+    fake_send(b, "JOIN #room");
+    fake_send(a, "JOIN #room");
+    fake_send(a, "PRIVMSG #room :\xc3\x28\xff bytes");
+    EXPECT_LINE(b, "PRIVMSG #room :\xc3\x28\xff bytes");
+    /* Channel names must still be UTF-8. */
+    fake_clear(a);
+    fake_send(a, "JOIN #bad\xff");
+    EXPECT_NUMERIC(a, ERR_BADCHANMASK);
+    fake_server_free(s);
+    CU_ASSERT(srv_config_parse(&cfg, "[server]\nutf8_only = maybe\n", "t", err, sizeof err) < 0);
+    CU_ASSERT(strstr(err, "t:2: 'utf8_only' wants yes or no") != NULL);
+    srv_config_free(&cfg);
+}
+
 static const CU_TestInfo tests[] = {
     {"registration burst", test_registration_burst},
     {"NICK errors and casemapping", test_nick_errors},
@@ -572,6 +630,7 @@ static const CU_TestInfo tests[] = {
     {"PING, PONG and QUIT", test_ping_pong_quit},
     {"451 before registration, 421 unknown", test_not_registered_and_unknown},
     {"bad input", test_bad_input},
+    {"UTF8ONLY", test_utf8_only},
     {"registration timeout", test_registration_timeout},
     {"ping timeout", test_ping_timeout},
     {"flood penalty pauses then disconnects", test_flood_penalty},

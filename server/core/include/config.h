@@ -33,6 +33,7 @@ typedef struct srv_config {
     char *password_hash; /**< connection password (PASS), NULL: none */
     char *admin_location;
     char *admin_email;
+    int utf8_only; /**< UTF8ONLY: refuse text that is not UTF-8 (default yes) */
     /* [limits]: sizes in bytes, durations in milliseconds */
     unsigned max_clients;
     unsigned max_clients_per_address;
