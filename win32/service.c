@@ -2,7 +2,10 @@
 /* natterd as a Windows service: install/uninstall/start/stop from its own
  * command line, and the service body that the Service Control Manager
  * starts with --service.  The daemon itself is the same code as the
- * console program; a stop request is posted to its loop like Ctrl-C. */
+ * console program; a stop request is posted to its loop like Ctrl-C, and
+ * a "paramchange" control (--service-reload, `sc control natterd
+ * paramchange`) like SIGHUP: the configuration and TLS certificate are
+ * read again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,7 @@ static char **service_argv;
 static SRWLOCK stop_lock = SRWLOCK_INIT;
 static nt_loop *stop_loop;
 static nt_task_cb stop_cb;
+static nt_task_cb reload_cb;
 static void *stop_data;
 static char log_path[MAX_PATH];
 
@@ -34,7 +38,9 @@ static void report(DWORD state, DWORD exit_code)
     status.dwCurrentState = state;
     status.dwWin32ExitCode = exit_code;
     status.dwControlsAccepted =
-        state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+        state == SERVICE_RUNNING
+            ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PARAMCHANGE
+            : 0;
     status.dwWaitHint = state == SERVICE_RUNNING ? 0 : 5000;
     SetServiceStatus(status_handle, &status);
 }
@@ -49,6 +55,13 @@ static DWORD WINAPI control_handler(DWORD control, DWORD type, LPVOID data, LPVO
         AcquireSRWLockExclusive(&stop_lock);
         if (stop_loop && stop_cb)
             nt_loop_post(stop_loop, stop_cb, stop_data);
+        ReleaseSRWLockExclusive(&stop_lock);
+        return NO_ERROR;
+    }
+    if (control == SERVICE_CONTROL_PARAMCHANGE) {
+        AcquireSRWLockExclusive(&stop_lock);
+        if (stop_loop && reload_cb)
+            nt_loop_post(stop_loop, reload_cb, stop_data);
         ReleaseSRWLockExclusive(&stop_lock);
         return NO_ERROR;
     }
@@ -132,6 +145,8 @@ static int control(const char *what)
         ok = StartServiceW(svc, 0, NULL);
     } else if (!strcmp(what, "stop")) {
         ok = ControlService(svc, SERVICE_CONTROL_STOP, &st);
+    } else if (!strcmp(what, "reload")) {
+        ok = ControlService(svc, SERVICE_CONTROL_PARAMCHANGE, &st);
     } else {
         ControlService(svc, SERVICE_CONTROL_STOP, &st); /* may not be running */
         ok = DeleteService(svc);
@@ -157,6 +172,8 @@ int srv_service_main(int argc, char **argv, srv_main_fn run)
         return control("start");
     if (argc >= 2 && !strcmp(argv[1], "--service-stop"))
         return control("stop");
+    if (argc >= 2 && !strcmp(argv[1], "--service-reload"))
+        return control("reload");
     if (argc >= 2 && !strcmp(argv[1], "--service")) {
         service_mode = 1;
         service_run = run;
@@ -183,13 +200,14 @@ const char *srv_service_log_path(void)
     return service_mode ? log_path : NULL;
 }
 
-void srv_service_running(nt_loop *loop, nt_task_cb stop, void *data)
+void srv_service_running(nt_loop *loop, nt_task_cb stop, nt_task_cb reload, void *data)
 {
     if (!service_mode)
         return;
     AcquireSRWLockExclusive(&stop_lock);
     stop_loop = loop;
     stop_cb = stop;
+    reload_cb = reload;
     stop_data = data;
     ReleaseSRWLockExclusive(&stop_lock);
     report(SERVICE_RUNNING, NO_ERROR);
@@ -209,5 +227,7 @@ const char *srv_service_usage(void)
            "                                starts with ARGS (e.g. --config FILE)\n"
            "      --service-uninstall       stop and remove the service\n"
            "      --service-start           start the service\n"
-           "      --service-stop            stop the service\n";
+           "      --service-stop            stop the service\n"
+           "      --service-reload          make the service re-read its\n"
+           "                                configuration and certificate\n";
 }

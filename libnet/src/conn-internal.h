@@ -19,6 +19,8 @@ typedef struct nt__chunk {
 
 /* Only while connecting (conn-connect.c). */
 typedef struct nt__connect nt__connect;
+/* A TLS session (tls-internal.h). */
+typedef struct nt__tls nt__tls;
 
 /* What of nt_conn_options an open connection needs (the connect timings
  * live in nt__connect): kept apart so an idle connection carries no
@@ -63,6 +65,8 @@ struct nt_conn {
     nt_timer *flush_timer;  /* end of a coalescing hold; made on first need */
     uint64_t last_write_ms; /* loop time of the last write */
     nt__connect *connect;   /* only while connecting */
+    nt__tls *tls;           /* a TLS connection's session, else NULL */
+    int tls_read_blocked;   /* a TLS read waits to write (a key update) */
 };
 
 /* Allocate a connection in state CONNECTING, with its framer; opts are
@@ -76,5 +80,7 @@ void nt__conn_opened(nt_conn *c, nt_socket *s);
 void nt__conn_finish(nt_conn *c, int reason);
 /* Stop connecting (closing the attempts, cancelling the lookup). */
 void nt__conn_connect_stop(nt_conn *c);
+/* c->tls is set and c is open: start the handshake and its deadline. */
+void nt__conn_tls_begin(nt_conn *c);
 
 #endif

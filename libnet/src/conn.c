@@ -4,11 +4,13 @@
  * deferred task), which is what coalesces the many small sends one
  * iteration makes into one gather write; a saturated loop may also have
  * connections hold output a little longer (hold_flush()).  Connecting is
- * conn-connect.c. */
+ * conn-connect.c; a TLS connection's session is tls.c's, and the queue,
+ * framing and ending here stay the same over it, carrying plaintext. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "conn-internal.h"
+#include "tls-internal.h"
 
 /* Small copied sends are appended to the last queued buffer up to this
  * size; larger ones get a buffer of their own. */
@@ -36,6 +38,7 @@ void nt_conn_options_init(nt_conn_options *o)
 
 static void on_io(nt_watch *w, int events, void *data);
 static void on_timer(nt_timer *t, void *data);
+static void tls_step(nt_conn *c);
 #define finish nt__conn_finish
 
 /* The idle/linger timer, made when first needed: most connections never
@@ -61,6 +64,9 @@ static void update_watch(nt_conn *c)
         ev |= NT_EV_READ;
     if (c->state == NT__CLOSING)
         ev &= ~NT_EV_READ;
+    /* A handshake reads whatever the owner asked. */
+    if (c->tls && nt__tls_handshaking(c->tls) && c->state != NT__CONNECTING)
+        ev |= NT_EV_READ;
     int rc = nt_watch_set(c->watch, ev);
     if (rc != NT_OK)
         finish(c, rc);
@@ -82,6 +88,26 @@ static void conn_finalize(nt_handle *h)
     nt_conn *c = (nt_conn *)h;
     if (c->cb.on_closed)
         c->cb.on_closed(c, c->reason, c->base.data);
+    /* Only now: on_closed may still ask for the TLS details. */
+    nt__tls_free(c->tls);
+    c->tls = NULL;
+}
+
+/* Everything was written and the owner closes: a TLS peer is told with
+ * close_notify (else it would have to take the end for a cut stream). */
+static void finish_gracefully(nt_conn *c)
+{
+    if (c->tls)
+        nt__tls_close_notify(c->tls);
+    finish(c, NT_ECLOSED);
+}
+
+static int shut_down_writing(nt_conn *c)
+{
+    c->shut_done = 1;
+    if (c->tls)
+        nt__tls_close_notify(c->tls);
+    return nt_socket_shutdown(c->sock, NT_SHUT_WR);
 }
 
 void nt__conn_finish(nt_conn *c, int reason)
@@ -144,6 +170,10 @@ static void check_low_water(nt_conn *c)
 /* Write as much as the socket takes; a write error ends the connection. */
 static void flush_now(nt_conn *c)
 {
+    if (c->tls && nt__tls_handshaking(c->tls)) {
+        tls_step(c); /* nothing leaves before the handshake is through */
+        return;
+    }
     while (c->qlen > 0 && c->state != NT__CLOSED) {
         nt__iov iov[NT__IOV_MAX];
         int n = 0;
@@ -153,7 +183,8 @@ static void flush_now(nt_conn *c)
             iov[n].len = nt_buf_len(ch->buf) - ch->off;
             n++;
         }
-        ptrdiff_t w = nt__sys_writev(nt_socket_fileno(c->sock), iov, n);
+        ptrdiff_t w = c->tls ? nt__tls_writev(c->tls, iov, n)
+                             : nt__sys_writev(nt_socket_fileno(c->sock), iov, n);
         if (w == NT_EAGAIN) {
             /* The SendQ rule: judged when the socket takes no more. */
             if (c->opt.sendq_limit && c->queued > c->opt.sendq_limit) {
@@ -198,12 +229,10 @@ static void flush_now(nt_conn *c)
         update_watch(c);
     }
     if (c->qlen == 0) {
-        if (c->state == NT__CLOSING) {
-            finish(c, NT_ECLOSED);
-        } else if (c->shut_pending && !c->shut_done) {
-            c->shut_done = 1;
-            nt_socket_shutdown(c->sock, NT_SHUT_WR);
-        }
+        if (c->state == NT__CLOSING)
+            finish_gracefully(c);
+        else if (c->shut_pending && !c->shut_done)
+            shut_down_writing(c);
     }
 }
 
@@ -447,10 +476,25 @@ static void deliver(nt_conn *c)
     }
 }
 
+static void do_read(nt_conn *c);
+
+static void read_task(void *p)
+{
+    nt_conn *c = p;
+    c->base.busy--;
+    if (c->state == NT__OPEN && !c->read_paused)
+        do_read(c);
+}
+
 static void do_read(nt_conn *c)
 {
     size_t budget = READ_BUDGET;
     char raw[16384];
+    if (c->tls && nt__tls_handshaking(c->tls)) {
+        tls_step(c);
+        if (c->state != NT__OPEN || nt__tls_handshaking(c->tls))
+            return;
+    }
     while (c->state == NT__OPEN && !c->read_paused && budget > 0) {
         char *space = raw;
         ptrdiff_t room = (ptrdiff_t)sizeof raw;
@@ -466,9 +510,16 @@ static void do_read(nt_conn *c)
                 return;
             }
         }
-        ptrdiff_t n = nt__sys_recv(nt_socket_fileno(c->sock), space, (size_t)room, 0);
-        if (n == NT_EAGAIN)
+        ptrdiff_t n = c->tls ? nt__tls_read(c->tls, space, (size_t)room)
+                             : nt__sys_recv(nt_socket_fileno(c->sock), space, (size_t)room, 0);
+        if (n == NT_EAGAIN) {
+            if (c->tls && nt__tls_wants(c->tls) == NT_EV_WRITE && !c->write_blocked) {
+                c->tls_read_blocked = 1;
+                c->write_blocked = 1;
+                update_watch(c);
+            }
             return;
+        }
         if (n == 0 && c->qlen > 0)
             flush_now(c); /* a half-closed peer still reads: give it the
                              replies queued so far (one try, no waiting) */
@@ -492,10 +543,16 @@ static void do_read(nt_conn *c)
         }
         /* A short read emptied the socket; the backend (level-triggered)
          * reports it again when more arrives, so the recv() that would
-         * only say EAGAIN is skipped. */
-        if (n < room)
+         * only say EAGAIN is skipped.  Not so for TLS: a read gives one
+         * record at most, and what the session holds already is no
+         * longer in the socket. */
+        if (n < room && !c->tls)
             return;
     }
+    /* Out of budget (or paused) with decrypted bytes held: the socket
+     * will not say so, so come back in the next iteration. */
+    if (c->tls && c->state == NT__OPEN && !c->read_paused && nt__tls_pending(c->tls))
+        conn_defer(c, read_task);
 }
 
 int nt_conn_set_sendq_limit(nt_conn *c, size_t limit)
@@ -519,9 +576,12 @@ static void resume_task(void *p)
 {
     nt_conn *c = p;
     c->base.busy--;
-    /* Messages already framed were held while paused: hand them over. */
+    /* Messages already framed were held while paused: hand them over;
+     * and what a TLS session decrypted meanwhile. */
     if (c->state == NT__OPEN && !c->read_paused && c->framer)
         deliver(c);
+    if (c->state == NT__OPEN && !c->read_paused && c->tls && nt__tls_pending(c->tls))
+        do_read(c);
 }
 
 void nt_conn_resume_reading(nt_conn *c)
@@ -533,7 +593,7 @@ void nt_conn_resume_reading(nt_conn *c)
     /* Whole messages framed while paused may be waiting: nt_framer_pending()
      * counts only a partial one, so always look (deliver() is cheap when
      * there is nothing). */
-    if (c->framer)
+    if (c->framer || c->tls)
         conn_defer(c, resume_task);
 }
 
@@ -555,8 +615,64 @@ static void on_io(nt_watch *w, int events, void *data)
     (void)w;
     if ((events & NT_EV_WRITE) && c->state != NT__CLOSED)
         flush_now(c);
-    if ((events & NT_EV_READ) && c->state == NT__OPEN)
+    int read_unblocked = (events & NT_EV_WRITE) && c->tls_read_blocked;
+    if (read_unblocked)
+        c->tls_read_blocked = 0;
+    if (((events & NT_EV_READ) || read_unblocked) && c->state == NT__OPEN)
         do_read(c);
+}
+
+/* ---- TLS ---- */
+
+void nt__conn_tls_begin(nt_conn *c)
+{
+    nt__tls_set_fd(c->tls, nt_socket_fileno(c->sock));
+    uint64_t ms = nt__tls_handshake_timeout(c->tls);
+    if (ms && c->state == NT__OPEN) {
+        /* An absolute deadline: input during the handshake does not
+         * restart it (do_read() leaves the timer alone until then). */
+        int rc = conn_timer(c);
+        if (rc != NT_OK) {
+            finish(c, rc);
+            return;
+        }
+        nt_timer_start(c->timer, ms, 0);
+    }
+    update_watch(c);
+    if (c->state != NT__CLOSED)
+        tls_step(c);
+}
+
+/* Go on with the handshake; once through, the connection is what it
+ * would have been without TLS: idle clock, on_connect, queued output. */
+static void tls_step(nt_conn *c)
+{
+    int rc = nt__tls_handshake(c->tls);
+    if (rc == NT_EAGAIN) {
+        int want_write = nt__tls_wants(c->tls) == NT_EV_WRITE;
+        if (want_write != c->write_blocked) {
+            c->write_blocked = want_write;
+            update_watch(c);
+        }
+        return;
+    }
+    if (rc != NT_OK) {
+        finish(c, rc);
+        return;
+    }
+    c->write_blocked = 0;
+    if (c->state == NT__OPEN) {
+        if (c->timer)
+            nt_timer_stop(c->timer); /* (while closing it is the linger) */
+        idle_restart(c);
+    }
+    update_watch(c);
+    if (c->state == NT__OPEN && c->cb.on_connect)
+        c->cb.on_connect(c, c->base.data);
+    if ((c->state == NT__OPEN || c->state == NT__CLOSING) && (c->qlen > 0 || c->shut_pending))
+        schedule_flush(c);
+    if (c->state == NT__OPEN && nt__tls_pending(c->tls))
+        conn_defer(c, read_task);
 }
 
 int nt__conn_alloc(nt_loop *loop, const nt_conn_options *opts, const nt_conn_callbacks *cb,
@@ -644,6 +760,10 @@ void nt__conn_opened(nt_conn *c, nt_socket *s)
         finish(c, rc);
         return;
     }
+    if (c->tls) {
+        nt__conn_tls_begin(c); /* on_connect comes after the handshake */
+        return;
+    }
     if (c->cb.on_connect)
         c->cb.on_connect(c, c->base.data);
     /* Sends, a close or a shutdown asked for while connecting happen in
@@ -661,9 +781,8 @@ int nt_conn_shutdown(nt_conn *c)
     if (c->state == NT__CLOSED || c->state == NT__CLOSING)
         return NT_ECLOSED;
     c->shut_pending = 1;
-    if (c->qlen == 0 && c->state == NT__OPEN) {
-        c->shut_done = 1;
-        return nt_socket_shutdown(c->sock, NT_SHUT_WR);
+    if (c->qlen == 0 && c->state == NT__OPEN && !(c->tls && nt__tls_handshaking(c->tls))) {
+        return shut_down_writing(c);
     }
     return NT_OK;
 }
@@ -678,7 +797,7 @@ void nt_conn_close(nt_conn *c)
         return;
     }
     if (c->qlen == 0) {
-        finish(c, NT_ECLOSED);
+        finish_gracefully(c);
         return;
     }
     c->state = NT__CLOSING;

@@ -306,6 +306,12 @@ void srv_client_set_userhost(srv_client *c, const char *user, const char *host)
     srv_numeric(c, RPL_VISIBLEHOST, "%s :is now your displayed host", c->host);
 }
 
+void srv_client_set_secure(srv_client *c, const char *certfp)
+{
+    c->secure = 1;
+    snprintf(c->certfp, sizeof c->certfp, "%s", certfp ? certfp : "");
+}
+
 void srv_client_set_realname(srv_client *c, const char *realname)
 {
     size_t n = srv_utf8_cut(realname, SRV_REALNAME_MAX);

@@ -52,6 +52,8 @@ int srv_config_defaults(srv_config *cfg)
     cfg->flood_threshold_ms = 10 * 1000;
     cfg->flood_disconnect_ms = 60 * 1000;
     cfg->flood_exempt_opers = 1;
+    cfg->tls_client_certificates = 1;
+    cfg->tls_handshake_timeout_ms = 10 * 1000;
     if (!cfg->server_name || !cfg->network || !cfg->description || !cfg->admin_location ||
         !cfg->admin_email) {
         srv_config_free(cfg);
@@ -71,6 +73,10 @@ void srv_config_free(srv_config *cfg)
     free(cfg->admin_email);
     for (size_t i = 0; i < cfg->nlisten; i++)
         free(cfg->listen[i]);
+    for (size_t i = 0; i < cfg->nlisten_tls; i++)
+        free(cfg->listen_tls[i]);
+    free(cfg->tls_certificate);
+    free(cfg->tls_key);
     for (size_t i = 0; i < cfg->nopers; i++) {
         free(cfg->opers[i].name);
         free(cfg->opers[i].password_hash);
@@ -90,9 +96,16 @@ int srv_config_copy(srv_config *dst, const srv_config *src)
     dst->admin_location = dup_str(src->admin_location);
     dst->admin_email = dup_str(src->admin_email);
     dst->path = dup_str(src->path);
+    dst->tls_certificate = dup_str(src->tls_certificate);
+    dst->tls_key = dup_str(src->tls_key);
     int bad = !dst->server_name || !dst->network || !dst->description ||
               (src->motd_file && !dst->motd_file) || (src->password_hash && !dst->password_hash) ||
-              !dst->admin_location || !dst->admin_email || (src->path && !dst->path);
+              !dst->admin_location || !dst->admin_email || (src->path && !dst->path) ||
+              (src->tls_certificate && !dst->tls_certificate) || (src->tls_key && !dst->tls_key);
+    for (size_t i = 0; i < src->nlisten_tls; i++) {
+        dst->listen_tls[i] = dup_str(src->listen_tls[i]);
+        bad |= !dst->listen_tls[i];
+    }
     for (size_t i = 0; i < src->nlisten; i++) {
         dst->listen[i] = dup_str(src->listen[i]);
         bad |= !dst->listen[i];
@@ -120,7 +133,7 @@ const srv_oper_conf *srv_config_find_oper(const srv_config *cfg, const char *nam
 
 /* ---- the parser ---- */
 
-typedef enum { SEC_NONE, SEC_SERVER, SEC_LIMITS, SEC_LISTEN, SEC_OPER } section_kind;
+typedef enum { SEC_NONE, SEC_SERVER, SEC_LIMITS, SEC_LISTEN, SEC_TLS, SEC_OPER } section_kind;
 
 typedef struct parser {
     srv_config *cfg;
@@ -278,20 +291,57 @@ static int limits_key(parser *p, const char *key, const char *value)
 
 static int listen_key(parser *p, const char *key, const char *value)
 {
-    if (strcmp(key, "address") != 0)
-        return fail(p, "unknown key '%s' in [listen] (use address = HOST:PORT)", key);
+    int tls = !strcmp(key, "tls_address");
+    if (strcmp(key, "address") != 0 && !tls)
+        return fail(p, "unknown key '%s' in [listen] (use address = HOST:PORT or "
+                       "tls_address = HOST:PORT)",
+                    key);
     const char *colon = strrchr(value, ':');
     char *end;
     unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
     if (!colon || colon == value || !colon[1] || *end != '\0' || port > 65535)
         return fail(p, "listen address '%s' is not HOST:PORT (IPv6 as [::1]:6667)", value);
-    if (p->cfg->nlisten == SRV_CONFIG_MAX_LISTEN)
-        return fail(p, "more than %d listen addresses", SRV_CONFIG_MAX_LISTEN);
+    size_t *n = tls ? &p->cfg->nlisten_tls : &p->cfg->nlisten;
+    if (*n == SRV_CONFIG_MAX_LISTEN)
+        return fail(p, "more than %d %s addresses", SRV_CONFIG_MAX_LISTEN, key);
     char *d = dup_str(value);
     if (!d)
         return fail(p, "out of memory");
-    p->cfg->listen[p->cfg->nlisten++] = d;
+    (tls ? p->cfg->listen_tls : p->cfg->listen)[(*n)++] = d;
     return 0;
+}
+
+static int tls_key(parser *p, const char *key, const char *value)
+{
+    srv_config *c = p->cfg;
+    if (!strcmp(key, "certificate"))
+        return set_string(p, &c->tls_certificate, value);
+    if (!strcmp(key, "key"))
+        return set_string(p, &c->tls_key, value);
+    if (!strcmp(key, "client_certificates"))
+        return parse_bool(p, key, value, &c->tls_client_certificates);
+    if (!strcmp(key, "oper_requires_tls"))
+        return parse_bool(p, key, value, &c->oper_requires_tls);
+    unsigned long v;
+    if (!strcmp(key, "handshake_timeout")) {
+        if (parse_uint(p, key, value, 1, 300, &v) < 0)
+            return -1;
+        c->tls_handshake_timeout_ms = (unsigned)v * 1000;
+        return 0;
+    }
+    if (!strcmp(key, "sts_port")) {
+        if (parse_uint(p, key, value, 1, 65535, &v) < 0)
+            return -1;
+        c->sts_port = (unsigned)v;
+        return 0;
+    }
+    if (!strcmp(key, "sts_duration")) {
+        if (parse_uint(p, key, value, 0, 400ul * 86400, &v) < 0)
+            return -1;
+        c->sts_duration_s = (unsigned)v;
+        return 0;
+    }
+    return fail(p, "unknown key '%s' in [tls]", key);
 }
 
 static int oper_key(parser *p, const char *key, const char *value)
@@ -317,6 +367,8 @@ static int section_line(parser *p, char *s)
         p->section = SEC_LIMITS;
     } else if (!strcmp(name, "listen")) {
         p->section = SEC_LISTEN;
+    } else if (!strcmp(name, "tls")) {
+        p->section = SEC_TLS;
     } else if (!strncmp(name, "oper", 4) && (name[4] == ' ' || name[4] == '\t')) {
         char *oname = trim(name + 4);
         if (!oname[0] || strlen(oname) > 64 || strpbrk(oname, " \t"))
@@ -347,6 +399,13 @@ static int check_complete(parser *p)
     }
     if (c->ping_timeout_ms > c->ping_interval_ms * 10)
         return fail(p, "ping_timeout should not exceed ten ping intervals");
+    if (!c->tls_certificate != !c->tls_key)
+        return fail(p, "[tls] needs both certificate and key");
+    if (c->nlisten_tls > 0 && !c->tls_certificate)
+        return fail(p, "tls_address needs [tls] certificate and key (natterd "
+                       "--generate-certificate makes a self-signed pair)");
+    if (c->sts_duration_s > 0 && c->nlisten_tls == 0 && c->sts_port == 0)
+        return fail(p, "sts_duration needs a tls_address (or sts_port)");
     return 0;
 }
 
@@ -397,6 +456,9 @@ int srv_config_parse(srv_config *cfg, const char *text, const char *name, char *
             break;
         case SEC_LISTEN:
             rc = listen_key(&p, key, value);
+            break;
+        case SEC_TLS:
+            rc = tls_key(&p, key, value);
             break;
         case SEC_OPER:
             rc = oper_key(&p, key, value);

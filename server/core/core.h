@@ -99,6 +99,9 @@ struct srv_client {
     int invisible;
     int wallops; /* +w: receives WALLOPS */
     int bot;     /* +B: marked as a bot */
+    int secure;  /* over TLS */
+    int cap_302; /* CAP LS 302: capability values are understood */
+    char certfp[65]; /* the TLS client certificate's SHA-256, "" if none */
     int dead;
     int transport_gone; /* the net layer said it ended: never call it again */
 

@@ -9,6 +9,7 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -37,6 +38,22 @@ static unsigned cap_bit(const char *name, size_t len)
     return 0;
 }
 
+/* The sts policy as a CAP LS value: plaintext clients learn where to
+ * upgrade, TLS clients how long to insist on it (IRCv3 sts).  0: none. */
+static size_t sts_value(const srv_client *c, char *dst, size_t size)
+{
+    const srv_config *cfg = &c->server->cfg;
+    if (!cfg->sts_duration_s)
+        return 0;
+    if (c->secure)
+        return (size_t)snprintf(dst, size, " sts=duration=%u", cfg->sts_duration_s);
+    unsigned port = cfg->sts_port;
+    const char *colon = cfg->nlisten_tls ? strrchr(cfg->listen_tls[0], ':') : NULL;
+    if (!port && colon)
+        port = (unsigned)strtoul(colon + 1, NULL, 10);
+    return port ? (size_t)snprintf(dst, size, " sts=port=%u", port) : 0;
+}
+
 static void list_caps(srv_client *c, const char *sub, unsigned which)
 {
     char line[256];
@@ -48,6 +65,14 @@ static void list_caps(srv_client *c, const char *sub, unsigned which)
         int w = snprintf(line + n, sizeof line - n, "%s%s", n ? " " : "", caps[i].name);
         if (w > 0)
             n += (size_t)w;
+    }
+    /* sts has a value, so only CAP LS 302 clients hear of it; nobody
+     * requests it (a REQ for it is NAKed as unknown). */
+    if (c->cap_302 && strcmp(sub, "LS") == 0) {
+        size_t w = sts_value(c, line + n, sizeof line - n);
+        if (n == 0 && w > 0)
+            memmove(line, line + 1, w--); /* no leading space */
+        n += w;
     }
     srv_sendf(c, ":%s CAP %s %s :%s", c->server->cfg.server_name, srv_target_nick(c), sub, line);
 }
@@ -91,6 +116,8 @@ void srv_cmd_cap(srv_client *c, const srv_msg *msg)
     if (strcmp(sub, "LS") == 0 || strcmp(sub, "ls") == 0) {
         if (!c->registered)
             c->cap_negotiating = 1;
+        if (msg->nparams > 1 && strtol(msg->params[1], NULL, 10) >= 302)
+            c->cap_302 = 1;
         list_caps(c, "LS", all);
     } else if (strcmp(sub, "LIST") == 0 || strcmp(sub, "list") == 0) {
         list_caps(c, "LIST", c->caps);

@@ -16,6 +16,12 @@
 void srv_cmd_oper(srv_client *c, const srv_msg *msg)
 {
     srv_server *s = c->server;
+    /* Checked before the password, so a password never crosses an
+     * unencrypted connection to be refused. */
+    if (s->cfg.oper_requires_tls && !c->secure) {
+        srv_numeric(c, ERR_NOOPERHOST, ":Operators must connect with TLS");
+        return;
+    }
     if (!srv_authlimit_allowed(s->auth, c->address, s->now_ms)) {
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Too many failed attempts, try again later");
         return;

@@ -212,6 +212,13 @@ static void whois_one(srv_client *c, srv_client *who)
         srv_numeric(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", who->nick);
     if (who->bot)
         srv_numeric(c, RPL_WHOISBOT, "%s :is a bot on %s", who->nick, s->cfg.network);
+    if (who->secure)
+        srv_numeric(c, RPL_WHOISSECURE, "%s :is using a secure connection", who->nick);
+    /* A certificate fingerprint identifies a person across nicks: only
+     * they and the operators see it. */
+    if (who->certfp[0] && (c == who || c->oper))
+        srv_numeric(c, RPL_WHOISCERTFP, "%s :has client certificate fingerprint %s", who->nick,
+                    who->certfp);
     srv_numeric(c, RPL_WHOISIDLE, "%s %llu %lld :seconds idle, signon time", who->nick,
                 (unsigned long long)((s->now_ms - who->last_message_ms) / 1000),
                 (long long)who->signon_s);

@@ -9,6 +9,7 @@
 
 #include <natter/random.h>
 #include <natter/signal.h>
+#include <natter/tls.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,19 @@ static const char usage[] =
     "\n"
     "  -l, --listen ADDR:PORT  listen on this address (repeatable; IPv6 as\n"
     "                          [::1]:6667); replaces the config's [listen]\n"
+    "      --listen-tls ADDR:PORT  listen for TLS clients (repeatable; needs\n"
+    "                          [tls] certificate and key); replaces the\n"
+    "                          config's tls_address lines\n"
     "  -c, --config FILE       read the configuration (INI) from FILE\n"
     "      --check-config      check the configuration, print it, and exit\n"
     "      --log-level LEVEL   error, warning, info (default) or debug\n"
     "      --log-file FILE     append the log to FILE instead of stderr\n"
     "      --hash-password     read a password on standard input and print\n"
     "                          the hash to put in the configuration\n"
+    "      --generate-certificate CERT KEY [HOST]\n"
+    "                          write a self-signed TLS certificate for HOST\n"
+    "                          (default localhost) and its key as PEM files,\n"
+    "                          print its SHA-256 fingerprint, and exit\n"
     "  -V, --version           print the version and exit\n"
     "  -h, --help              print this help and exit\n"
     "\n"
@@ -42,6 +50,8 @@ typedef struct options {
     const char *config;
     const char *listen[SRV_CONFIG_MAX_LISTEN];
     size_t nlisten;
+    const char *listen_tls[SRV_CONFIG_MAX_LISTEN];
+    size_t nlisten_tls;
     int check_only;
     int log_level;
     const char *log_file;
@@ -77,6 +87,23 @@ static int hash_password(void)
     return 0;
 }
 
+/* A self-signed certificate valid for ten years: for a LAN server whose
+ * clients pin its fingerprint, and for trying TLS out. */
+static int generate_certificate(const char *cert, const char *key, const char *host)
+{
+    int rc = nt_tls_make_self_signed(host, 3650, cert, key);
+    char fp[NT_TLS_FINGERPRINT_LEN];
+    if (rc == NT_OK)
+        rc = nt_tls_fingerprint_file(cert, fp);
+    if (rc != NT_OK) {
+        fprintf(stderr, "natterd: cannot write the certificate %s and key %s: %s\n", cert, key,
+                nt_strerror(rc));
+        return 1;
+    }
+    printf("certificate: %s\nkey: %s\nhost: %s\nSHA-256 fingerprint: %s\n", cert, key, host, fp);
+    return 0;
+}
+
 /* 0: run; 1: exit 0 (help, version, done); -1: exit 2 (usage error). */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -94,8 +121,26 @@ static int parse_args(int argc, char **argv, options *o)
             return 1;
         } else if (!strcmp(a, "--hash-password")) {
             return hash_password() == 0 ? 1 : -1;
+        } else if (!strcmp(a, "--generate-certificate")) {
+            if (i + 2 >= argc) {
+                fprintf(stderr, "natterd: --generate-certificate needs CERT and KEY\n");
+                return -1;
+            }
+            const char *host = i + 3 < argc && argv[i + 3][0] != '-' ? argv[i + 3] : "localhost";
+            return generate_certificate(argv[i + 1], argv[i + 2], host) == 0 ? 1 : -1;
         } else if (!strcmp(a, "--check-config")) {
             o->check_only = 1;
+        } else if (!strcmp(a, "--listen-tls")) {
+            if (!value) {
+                fprintf(stderr, "natterd: %s needs a value\n", a);
+                return -1;
+            }
+            i++;
+            if (o->nlisten_tls == SRV_CONFIG_MAX_LISTEN) {
+                fprintf(stderr, "natterd: at most %d --listen-tls\n", SRV_CONFIG_MAX_LISTEN);
+                return -1;
+            }
+            o->listen_tls[o->nlisten_tls++] = value;
         } else if (!strcmp(a, "-l") || !strcmp(a, "--listen") || !strcmp(a, "-c") ||
                    !strcmp(a, "--config") || !strcmp(a, "--log-level") ||
                    !strcmp(a, "--log-file")) {
@@ -186,6 +231,10 @@ static void print_config(const srv_config *cfg)
            cfg->network, cfg->max_clients, cfg->sendq);
     for (size_t i = 0; i < cfg->nlisten; i++)
         printf("listen: %s\n", cfg->listen[i]);
+    for (size_t i = 0; i < cfg->nlisten_tls; i++)
+        printf("listen (TLS): %s\n", cfg->listen_tls[i]);
+    if (cfg->tls_certificate)
+        printf("TLS certificate: %s\nTLS key: %s\n", cfg->tls_certificate, cfg->tls_key);
     printf("operators: %zu\n", cfg->nopers);
 }
 
@@ -239,6 +288,12 @@ static int natterd_main(int argc, char **argv)
         return 1;
     }
     srv_server_set_log(d.server, srv_log_write, NULL);
+    if (srv_net_tls_load(d.net) != NT_OK) {
+        srv_config_free(&cfg);
+        stop_daemon(&d);
+        srv_log_close();
+        return 1;
+    }
 
     /* Command-line addresses replace the config's; with neither, loopback
      * on both families (IPv6 may be absent: that alone is not fatal). */
@@ -249,10 +304,14 @@ static int natterd_main(int argc, char **argv)
     } else if (cfg.nlisten) {
         for (size_t i = 0; i < cfg.nlisten; i++, wanted++)
             opened += srv_net_listen(d.net, cfg.listen[i]) == NT_OK;
-    } else {
+    } else if (!o.nlisten_tls) {
         opened += srv_net_listen(d.net, "127.0.0.1:6667") == NT_OK;
         opened += srv_net_listen(d.net, "[::1]:6667") == NT_OK;
     }
+    const char *const *tls_addrs = o.nlisten_tls ? o.listen_tls : (const char *const *)cfg.listen_tls;
+    size_t ntls = o.nlisten_tls ? o.nlisten_tls : cfg.nlisten_tls;
+    for (size_t i = 0; i < ntls; i++, wanted++)
+        opened += srv_net_listen_tls(d.net, tls_addrs[i]) == NT_OK;
     srv_config_free(&cfg);
     if (opened == 0 || (wanted && opened < wanted)) {
         srv_logf(SRV_LOG_ERROR, "not all listening addresses could be opened");
@@ -263,7 +322,7 @@ static int natterd_main(int argc, char **argv)
 
     nt_signal_watch(d.loop, NT_SIGNAL_TERMINATE, on_terminate, &d);
     nt_signal_watch(d.loop, NT_SIGNAL_RELOAD, on_reload, &d); /* none on Windows */
-    srv_service_running(d.loop, on_terminate, &d);
+    srv_service_running(d.loop, on_terminate, on_reload, &d);
     srv_logf(SRV_LOG_INFO, "%s ready", SRV_VERSION_STRING);
 #if NATTERD_HAVE_SYSTEMD
     sd_notify(0, "READY=1");

@@ -8,7 +8,12 @@
  * Every handle here (listeners, the tick timer, each connection and its
  * flood-pause timer) ends through its close call; nothing of ours is
  * referenced by a callback that may still run, so the process ends with
- * srv_net_free(), nt_loop_drain() and an nt_loop_close() that succeeds. */
+ * srv_net_free(), nt_loop_drain() and an nt_loop_close() that succeeds.
+ *
+ * TLS listeners start a handshake on every accepted connection; the core
+ * hears its first line only after it (and learns the client certificate's
+ * fingerprint then).  The certificate is one nt_tls_config, replaced
+ * whole on a reload: connections keep the one they started with. */
 #include "net.h"
 
 #include "log.h"
@@ -16,6 +21,7 @@
 
 #include <natter/clock.h>
 #include <natter/conn.h>
+#include <natter/tls.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -40,6 +46,7 @@ struct srv_net {
     srv_server *server;
     nt_listener **listeners;
     size_t nlisteners;
+    nt_tls_config *tls; /* NULL until a certificate is loaded */
     nt_timer *tick;      /* NULL once closed */
     net_client *clients; /* every open connection */
     int shutting_down;   /* the loop stops when the last client has gone */
@@ -159,6 +166,12 @@ static void on_closed(nt_conn *c, int reason, void *data)
 {
     net_client *nc = data;
     log_unsent(c, reason);
+    if (reason <= NT_ETLS_HANDSHAKE && reason >= NT_ETLS_CONFIG) {
+        nt_tls_info info;
+        if (nt_conn_tls_info(c, &info) == NT_OK && !info.handshake_done)
+            srv_logf(SRV_LOG_DEBUG, "TLS handshake failed: %s%s%s", nt_strerror(reason),
+                     info.verify_detail[0] ? ": " : "", info.verify_detail);
+    }
     nc->conn = NULL; /* freed when this returns: the core must not send */
     if (nc->client)
         tell_core(nc, reason);
@@ -172,7 +185,18 @@ static void on_closed(nt_conn *c, int reason, void *data)
     free(nc);
 }
 
+/* A TLS client's handshake is through: the core may hear it now. */
+static void on_tls_ready(nt_conn *c, void *data)
+{
+    net_client *nc = data;
+    nt_tls_info info;
+    if (!nc->client || nt_conn_tls_info(c, &info) != NT_OK)
+        return;
+    srv_client_set_secure(nc->client, info.peer_fingerprint[0] ? info.peer_fingerprint : NULL);
+}
+
 static const nt_conn_callbacks conn_callbacks = {
+    .on_connect = on_tls_ready,
     .on_message = on_message,
     .on_frame_error = on_frame_error,
     .on_closed = on_closed,
@@ -209,10 +233,8 @@ static void peer_host(const nt_addr *peer, char *host, size_t size)
         snprintf(host, size, "unknown");
 }
 
-static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
+static void accept_client(srv_net *net, nt_socket *s, const nt_addr *peer, int tls)
 {
-    srv_net *net = data;
-    (void)l;
     nt_socket_set_option(s, NT_OPT_NODELAY, 1);
     char host[NT_ADDRSTRLEN];
     peer_host(peer, host, sizeof host);
@@ -232,8 +254,26 @@ static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *d
         return; /* nt_conn_new closed the socket */
     }
     link_client(nc);
+    /* Before the core sees it: a refusal's ERROR line then waits for the
+     * handshake, and a failed handshake's on_closed comes later. */
+    if (tls && nt_conn_start_tls(nc->conn, net->tls, NULL) != NT_OK) {
+        nt_conn_abort(nc->conn);
+        return;
+    }
     /* NULL: refused (limits) and already closed through t_close. */
     nc->client = srv_client_new(net->server, &transport, nc, host);
+}
+
+static void on_accept(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
+{
+    (void)l;
+    accept_client(data, s, peer, 0);
+}
+
+static void on_accept_tls(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
+{
+    (void)l;
+    accept_client(data, s, peer, 1);
 }
 
 /* ---- the core's clock ---- */
@@ -274,7 +314,37 @@ srv_net *srv_net_new(nt_loop *loop, srv_server *server)
     return net;
 }
 
-int srv_net_listen(srv_net *net, const char *address)
+int srv_net_tls_load(srv_net *net)
+{
+    const srv_config *cfg = srv_server_config(net->server);
+    if (!cfg->tls_certificate)
+        return NT_OK; /* no TLS configured (a reload cannot take it away) */
+    nt_tls_config *tls;
+    int rc = nt_tls_config_new(NT_TLS_SERVER, &tls);
+    if (rc == NT_OK)
+        rc = nt_tls_config_set_certificate(tls, cfg->tls_certificate, cfg->tls_key);
+    if (rc == NT_OK && cfg->tls_client_certificates)
+        rc = nt_tls_config_set_verify(tls, NT_TLS_VERIFY_OPTIONAL);
+    if (rc == NT_OK)
+        rc = nt_tls_config_set_handshake_timeout(tls, cfg->tls_handshake_timeout_ms);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "TLS certificate %s / key %s not loaded: %s%s%s",
+                 cfg->tls_certificate, cfg->tls_key, nt_strerror(rc), tls ? ": " : "",
+                 tls ? nt_tls_config_error(tls) : "");
+        if (net->tls)
+            srv_logf(SRV_LOG_ERROR, "TLS: still using the certificate loaded before");
+        nt_tls_config_unref(tls);
+        return rc;
+    }
+    char fp[NT_TLS_FINGERPRINT_LEN];
+    if (nt_tls_fingerprint_file(cfg->tls_certificate, fp) == NT_OK)
+        srv_logf(SRV_LOG_INFO, "TLS certificate %s (SHA-256 %s)", cfg->tls_certificate, fp);
+    nt_tls_config_unref(net->tls);
+    net->tls = tls;
+    return NT_OK;
+}
+
+static int listen_on(srv_net *net, const char *address, int tls)
 {
     nt_addr addr;
     int rc = nt_addr_parse(address, &addr);
@@ -287,7 +357,8 @@ int srv_net_listen(srv_net *net, const char *address)
         return NT_ENOMEM;
     net->listeners = grown;
     nt_listener *l;
-    rc = nt_listener_new(net->loop, &addr, NT_BACKLOG_DEFAULT, on_accept, net, &l);
+    rc = nt_listener_new(net->loop, &addr, NT_BACKLOG_DEFAULT, tls ? on_accept_tls : on_accept,
+                         net, &l);
     if (rc != NT_OK) {
         srv_logf(SRV_LOG_ERROR, "listen %s: %s", address, nt_strerror(rc));
         return rc;
@@ -296,8 +367,22 @@ int srv_net_listen(srv_net *net, const char *address)
     nt_addr bound;
     char text[NT_ADDRSTRLEN];
     if (nt_listener_addr(l, &bound) == NT_OK && nt_addr_format(&bound, text, sizeof text) > 0)
-        srv_logf(SRV_LOG_INFO, "listening on %s", text);
+        srv_logf(SRV_LOG_INFO, "listening on %s%s", text, tls ? " (TLS)" : "");
     return NT_OK;
+}
+
+int srv_net_listen(srv_net *net, const char *address)
+{
+    return listen_on(net, address, 0);
+}
+
+int srv_net_listen_tls(srv_net *net, const char *address)
+{
+    if (!net->tls) {
+        srv_logf(SRV_LOG_ERROR, "listen %s (TLS): no certificate loaded", address);
+        return NT_ETLS_CONFIG;
+    }
+    return listen_on(net, address, 1);
 }
 
 size_t srv_net_listener_count(const srv_net *net)
@@ -331,10 +416,13 @@ size_t srv_net_queued_bytes(const srv_net *net, size_t *largest)
 /* The port is free when nt_listener_close() returns, and no accept
  * callback runs after it. */
 /* A reloaded configuration (REHASH, SIGHUP): the SendQ lives in each open
- * connection, so it is applied there; new connections read it anyway. */
+ * connection, so it is applied there; new connections read it anyway.
+ * The TLS certificate is read again (a renewed one takes effect for new
+ * connections; a bad one is refused and the old one kept). */
 static void on_config(void *ctx, srv_server *s)
 {
     srv_net *net = ctx;
+    srv_net_tls_load(net);
     size_t sendq = srv_server_config(s)->sendq;
     for (net_client *nc = net->clients; nc; nc = nc->next)
         nt_conn_set_sendq_limit(nc->conn, sendq);
@@ -388,5 +476,6 @@ void srv_net_free(srv_net *net)
         nt_conn_abort(nc->conn);
     }
     free(net->listeners);
+    nt_tls_config_unref(net->tls);
     free(net);
 }

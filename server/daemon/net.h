@@ -28,6 +28,21 @@ int srv_net_listen(srv_net *net, const char *address);
 size_t srv_net_listener_count(const srv_net *net);
 
 /**
+ * (Re)load the TLS certificate and key the server's configuration names
+ * ([tls]); nothing to do without one.  A failure is logged, and the
+ * certificate loaded before (if any) stays in use.
+ * @return NT_OK, NT_ENOENT, NT_ETLS_CONFIG, ...
+ */
+int srv_net_tls_load(srv_net *net);
+
+/**
+ * Listen for TLS clients on an address (as srv_net_listen()); needs a
+ * certificate loaded by srv_net_tls_load().
+ * @return NT_OK or an NT_E* code (logged)
+ */
+int srv_net_listen_tls(srv_net *net, const char *address);
+
+/**
  * The address listener i (0-based, in the order opened) is bound to, with
  * the port the OS chose for ":0" (an in-process test's server).
  * @return NT_OK, or NT_EINVAL when there is no listener i

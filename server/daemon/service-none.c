@@ -18,10 +18,11 @@ const char *srv_service_log_path(void)
     return NULL;
 }
 
-void srv_service_running(nt_loop *loop, nt_task_cb stop, void *data)
+void srv_service_running(nt_loop *loop, nt_task_cb stop, nt_task_cb reload, void *data)
 {
     (void)loop;
     (void)stop;
+    (void)reload;
     (void)data;
 }
 

@@ -29,10 +29,11 @@ int srv_service_active(void);
 const char *srv_service_log_path(void);
 
 /**
- * Tell the service manager natterd is running, and where its stop
- * requests go (posted to loop as stop(data)).  No-op when not a service.
+ * Tell the service manager natterd is running, and where its stop and
+ * reload requests go (posted to loop as stop(data) and reload(data)).
+ * No-op when not a service.
  */
-void srv_service_running(nt_loop *loop, nt_task_cb stop, void *data);
+void srv_service_running(nt_loop *loop, nt_task_cb stop, nt_task_cb reload, void *data);
 
 /**
  * Stop posting stop requests to the loop given to srv_service_running():

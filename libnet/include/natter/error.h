@@ -58,6 +58,14 @@ extern "C" {
     X(EPROTO, -31, "protocol error")                           \
     X(EBUSY, -32, "handles or tasks are still open")           \
     X(EUNSENT, -33, "closed before all output was sent")       \
+    X(ETLS_HANDSHAKE, -34, "TLS handshake failed")             \
+    X(ETLS_UNTRUSTED, -35, "certificate issuer is not trusted") \
+    X(ETLS_HOSTNAME, -36, "certificate is for another host name") \
+    X(ETLS_EXPIRED, -37, "certificate expired or not yet valid") \
+    X(ETLS_SELFSIGNED, -38, "certificate is self-signed and not trusted") \
+    X(ETLS_PLAINTEXT, -39, "peer does not speak TLS (plain text)") \
+    X(ETLS_NOCERT, -40, "a client certificate is required and none was given") \
+    X(ETLS_CONFIG, -41, "TLS certificate, key or settings unusable") \
     X(EUNKNOWN, -99, "unknown system error")
 
 /** The error codes; every failure is one of these (all negative but NT_OK). */

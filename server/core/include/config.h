@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * natterd's configuration: the defaults, and an INI parser that fills them
- * in.  Sections: [server], [limits], [listen], [oper NAME].  Every error
+ * in.  Sections: [server], [limits], [listen], [tls], [oper NAME].  Every error
  * names the file and line ("natterd.conf:12: unknown key 'foo'"), and a
  * file with any error is refused as a whole, so REHASH never applies half
  * a configuration.
@@ -58,6 +58,16 @@ typedef struct srv_config {
     /* [listen] */
     char *listen[SRV_CONFIG_MAX_LISTEN];
     size_t nlisten;
+    char *listen_tls[SRV_CONFIG_MAX_LISTEN]; /**< tls_address: TLS listeners */
+    size_t nlisten_tls;
+    /* [tls] */
+    char *tls_certificate;          /**< PEM certificate chain, NULL: none */
+    char *tls_key;                  /**< PEM private key */
+    int tls_client_certificates;    /**< ask clients for one (fingerprints; default yes) */
+    unsigned tls_handshake_timeout_ms;
+    unsigned sts_port;              /**< 0: the first TLS listener's port */
+    unsigned sts_duration_s;        /**< 0 (default): no sts policy */
+    int oper_requires_tls;          /**< OPER only over TLS (default no) */
     /* [oper NAME] */
     srv_oper_conf opers[SRV_CONFIG_MAX_OPERS];
     size_t nopers;

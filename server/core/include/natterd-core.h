@@ -123,11 +123,21 @@ srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *
                            const char *host);
 
 /**
+ * c's connection is TLS and its handshake is through (call before its
+ * first line).  certfp: the SHA-256 fingerprint of the certificate the
+ * client presented, as hex, or NULL when it sent none.  WHOIS then shows
+ * 671 (to everyone) and 276 (the fingerprint, to c and operators); the
+ * sts capability tells it the policy rather than the port to upgrade to.
+ */
+void srv_client_set_secure(srv_client *c, const char *certfp);
+
+/**
  * One received line of len bytes, without its CRLF.  Any bytes may
  * arrive: empty lines are ignored, a line holding a NUL byte is refused
  * with 400 (ERR_UNKNOWNERROR), a line over srv_server_max_line() gets 417;
- * invalid UTF-8 is passed through in message text and refused in nicks
- * (432) and channel names (476).  The client may be closed before this
+ * invalid UTF-8 is refused (FAIL ... INVALID_UTF8, see utf8_only) or,
+ * with utf8_only off, passed through in message text and refused in
+ * channel names (476).  The client may be closed before this
  * returns (QUIT, flood): see transport.h.
  */
 void srv_client_line(srv_client *c, const char *line, size_t len);
