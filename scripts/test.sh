@@ -65,7 +65,7 @@ meson_part() {
 # valgrind_part: memcheck, once, over the server's suites in the native
 # tree (configured and built here when the native part has not run): the
 # protocol core's (suite 'server') and the live ones over real sockets
-# ('natterd'), and libnatter's handle, resolve and connect suites.  Only the compiled suites: a script test under --wrapper
+# ('natterd'), and libnatter's handle, resolve, connect and TLS suites.  Only the compiled suites: a script test under --wrapper
 # would put bash under valgrind, not natterd.  Any memory error or
 # definite leak fails its suite; timeouts are stretched tenfold.
 valgrind_part() {
@@ -88,9 +88,10 @@ valgrind_part() {
   [ -x "$py" ] || py=python3
   mapfile -t tests < <(meson introspect --tests "$dir" | "$py" -c '
 import json, sys
-# the handle lifetime, resolver and Happy Eyeballs suites too: threads,
-# close callbacks and cancellation are where memory errors would hide
-lifetime = ("handle", "conn-end", "resolve", "connect")
+# the handle lifetime, resolver, Happy Eyeballs and TLS suites too:
+# threads, close callbacks, cancellation and OpenSSL objects are
+# where memory errors would hide
+lifetime = ("handle", "conn-end", "resolve", "connect", "tls", "tls-socket")
 for t in json.load(sys.stdin):
     if (any(s.split(":")[-1] in ("server", "natterd") for s in t["suite"])
             or t["name"] in lifetime) and not t["cmd"][0].endswith(".sh"):

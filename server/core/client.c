@@ -60,7 +60,6 @@ srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *
         c->transport = transport;
         c->ctx = ctx;
         snprintf(c->host, sizeof c->host, "%s", safe_host);
-        snprintf(c->address, sizeof c->address, "%s", safe_host);
         c->connected_ms = c->last_activity_ms = c->last_message_ms = s->now_ms;
         c->signon_s = srv_server_wall_us(s) / 1000000;
         c->prev = s->clients_tail;
@@ -70,7 +69,7 @@ srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *
             s->clients = c;
         s->clients_tail = c;
         s->nclients++;
-        count_address(s, c->address, +1);
+        count_address(s, srv_client_address(c), +1);
         srv_server_want_tick(s, s->now_ms + s->cfg.registration_timeout_ms);
     }
     srv_server_leave(s);
@@ -120,7 +119,7 @@ void srv_client_quit(srv_client *c, const char *quit_message, const char *error_
         if (c->registered)
             srv_monitor_signed_off(s, c->nick);
     }
-    count_address(s, c->address, -1);
+    count_address(s, srv_client_address(c), -1);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -154,6 +153,8 @@ void srv_client_free_dead(srv_server *s)
         free(c->watching);
         free(c->away);
         free(c->pass);
+        free(c->real_address);
+        free(c->certfp);
         free(c);
     }
 }
@@ -291,6 +292,14 @@ void srv_client_set_userhost(srv_client *c, const char *user, const char *host)
 {
     char old[SRV_PREFIX_MAX + 1];
     srv_client_prefix(c, old, sizeof old);
+    if (!c->real_address) {
+        /* Kept apart only now: most clients never need the copy. */
+        size_t n = strlen(c->host) + 1;
+        c->real_address = malloc(n);
+        if (!c->real_address)
+            return; /* out of memory: the host stays as it was */
+        memcpy(c->real_address, c->host, n);
+    }
     snprintf(c->user, sizeof c->user, "%s", user);
     snprintf(c->host, sizeof c->host, "%s", host);
     if (!c->registered)
@@ -309,7 +318,14 @@ void srv_client_set_userhost(srv_client *c, const char *user, const char *host)
 void srv_client_set_secure(srv_client *c, const char *certfp)
 {
     c->secure = 1;
-    snprintf(c->certfp, sizeof c->certfp, "%s", certfp ? certfp : "");
+    free(c->certfp);
+    c->certfp = NULL;
+    if (certfp && certfp[0]) {
+        size_t n = strlen(certfp) + 1;
+        c->certfp = malloc(n);
+        if (c->certfp)
+            memcpy(c->certfp, certfp, n);
+    }
 }
 
 void srv_client_set_realname(srv_client *c, const char *realname)

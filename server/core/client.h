@@ -31,6 +31,13 @@ void srv_client_drop_transport(srv_client *c);
 /** Free the clients closed since the last call (srv_server_leave()). */
 void srv_client_free_dead(srv_server *s);
 
+/** Where c connected from (its host unless CHGHOST changed that): the
+ *  connection limits and failed-password counts use this. */
+static inline const char *srv_client_address(const srv_client *c)
+{
+    return c->real_address ? c->real_address : c->host;
+}
+
 /** Write "nick!user@host" into dst. */
 void srv_client_prefix(const srv_client *c, char *dst, size_t size);
 

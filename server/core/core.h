@@ -84,8 +84,9 @@ struct srv_client {
     srv_client *prev, *next; /* all live clients */
     srv_client *next_dead;   /* closed, freed when the entry point returns */
 
-    char host[SRV_HOST_MAX + 1];    /* shown in the prefix; CHGHOST changes it */
-    char address[SRV_HOST_MAX + 1]; /* where it connected from: limits count this */
+    char host[SRV_HOST_MAX + 1]; /* shown in the prefix; CHGHOST changes it */
+    char *real_address; /* NULL, or where it connected from once CHGHOST changed
+                           host (srv_client_address()); limits count that */
     char nick[SRV_NICKLEN_MAX + 1]; /* "" until NICK */
     char user[SRV_USERLEN + 1];     /* "" until USER */
     char realname[SRV_REALNAME_MAX + 1];
@@ -101,7 +102,7 @@ struct srv_client {
     int bot;     /* +B: marked as a bot */
     int secure;  /* over TLS */
     int cap_302; /* CAP LS 302: capability values are understood */
-    char certfp[65]; /* the TLS client certificate's SHA-256, "" if none */
+    char *certfp; /* the TLS client certificate's SHA-256 (hex), NULL if none */
     int dead;
     int transport_gone; /* the net layer said it ended: never call it again */
 

@@ -22,7 +22,7 @@ void srv_cmd_oper(srv_client *c, const srv_msg *msg)
         srv_numeric(c, ERR_NOOPERHOST, ":Operators must connect with TLS");
         return;
     }
-    if (!srv_authlimit_allowed(s->auth, c->address, s->now_ms)) {
+    if (!srv_authlimit_allowed(s->auth, srv_client_address(c), s->now_ms)) {
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Too many failed attempts, try again later");
         return;
     }
@@ -35,7 +35,7 @@ void srv_cmd_oper(srv_client *c, const srv_msg *msg)
                                 "0000000000000000000000000000000000000000000000000000000000000000";
     int ok = srv_password_verify(op ? op->password_hash : decoy, msg->params[1]);
     if (!op || !ok) {
-        srv_authlimit_failed(s->auth, c->address, s->now_ms);
+        srv_authlimit_failed(s->auth, srv_client_address(c), s->now_ms);
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
         /* The log (the admin's) may say which; the client is not told. */
         if (op)

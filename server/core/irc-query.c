@@ -216,7 +216,7 @@ static void whois_one(srv_client *c, srv_client *who)
         srv_numeric(c, RPL_WHOISSECURE, "%s :is using a secure connection", who->nick);
     /* A certificate fingerprint identifies a person across nicks: only
      * they and the operators see it. */
-    if (who->certfp[0] && (c == who || c->oper))
+    if (who->certfp && (c == who || c->oper))
         srv_numeric(c, RPL_WHOISCERTFP, "%s :has client certificate fingerprint %s", who->nick,
                     who->certfp);
     srv_numeric(c, RPL_WHOISIDLE, "%s %llu %lld :seconds idle, signon time", who->nick,

@@ -104,13 +104,13 @@ void srv_client_try_register(srv_client *c)
     if (c->registered || c->dead || !c->nick[0] || !c->user[0] || c->cap_negotiating)
         return;
     if (cfg->password_hash) {
-        if (!srv_authlimit_allowed(s->auth, c->address, s->now_ms)) {
+        if (!srv_authlimit_allowed(s->auth, srv_client_address(c), s->now_ms)) {
             srv_client_quit(c, "Too many failed password attempts",
                             "Too many failed password attempts, try again later");
             return;
         }
         if (!srv_password_verify(cfg->password_hash, c->pass ? c->pass : "")) {
-            srv_authlimit_failed(s->auth, c->address, s->now_ms);
+            srv_authlimit_failed(s->auth, srv_client_address(c), s->now_ms);
             srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
             srv_client_quit(c, "Bad password", "Bad password");
             return;
