@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """weechat.sh's scripted peer: registers as "probe", joins #interop once
-weechat ("wee") is in it, talks with weechat both ways and quits.  Each
+weechat ("wee") is in it, talks with weechat both ways, sets the list
+modes (+b, +e, +I, a mute) once weechat made it an operator, and quits
+when weechat says it has seen them.  Each
 step is reported on stdout (one line, a word first) for weechat.sh to
 wait on; the first one that does not come in time ends it (status 1).
 
@@ -43,6 +45,12 @@ def main():
     expect(c, r'^:wee!.* PRIVMSG #interop :hello from weechat$', 'GOT_CHANNEL')
     expect(c, r'^:wee!.* PRIVMSG probe :private hello$', 'GOT_PRIVATE')
     expect(c, r'^:wee!.* TOPIC #interop :topic by weechat$', 'GOT_TOPIC')
+    expect(c, r'^:wee!\S* MODE #interop \+o probe$', 'GOT_OP')
+    c.send('MODE #interop +beI bad!*@* good!*@* inv!*@*')
+    expect(c, r'^:probe!\S* MODE #interop \+beI bad!\*@\* good!\*@\* inv!\*@\*$', 'LISTS_ECHO')
+    c.send('MODE #interop +b m:muted!*@*')
+    expect(c, r'^:probe!\S* MODE #interop \+b m:muted!\*@\*$', 'LISTS_SET')
+    expect(c, r'^:wee!.* PRIVMSG probe :lists seen$', 'GOT_LISTS_SEEN')
     c.send('PRIVMSG wee :private reply')
     c.send('QUIT :done')
     expect(c, r'^ERROR ', 'QUIT_DONE')

@@ -7,6 +7,21 @@
 # messages, a private message and a topic.  natterd runs with no
 # configuration at all (the defaults, flood control on) on a free port.
 #
+# Also what weechat does with natterd's newer features, checked in
+# weechat's own buffers and in its raw buffer (logged to a file; natterd
+# does not log commands), so both what weechat sent and how it showed
+# the replies are seen:
+#   WHOX     weechat asks `WHO #interop %cuhsnfdar` itself after joining
+#            (it does with away-notify enabled and WHOX in 005) and takes
+#            the 354s silently; `/quote WHO #interop %tcuhnfar,42` gets
+#            354s with token 42 for both members, then 315.
+#   MONITOR  `/notify add probe` becomes `MONITOR + probe` (weechat uses
+#            MONITOR when 005 has it): 731 "is offline", then 730 "has
+#            connected" when the probe registers and 731 "has quit".
+#   lists    weechat gives the probe +o; the probe sets +b, +e, +I and a
+#            mute (+b m:mask); weechat's `/ban`, `/mode #interop +e` and
+#            `/quote MODE #interop +I` show 367/368, 348/349, 346/347.
+#
 #   weechat.sh NATTERD
 #
 # Exits 77 (meson's "skipped") when weechat-headless or python3 is absent.
@@ -28,6 +43,7 @@ fi
 tmp=$(mktemp -d)
 chanlog="$tmp/wee/logs/irc.natter.#interop.weechatlog"
 srvlog="$tmp/wee/logs/irc.server.natter.weechatlog"
+rawlog="$tmp/wee/logs/irc.irc_raw.weechatlog"
 natterd_pid=
 weechat_pid=
 probe_pid=
@@ -57,7 +73,7 @@ dump() {
 # The first failure ends the test, with the logs of all three parties.
 finish() {
   if [ "$failed" != 0 ]; then
-    dump "$tmp/probe.out" "$chanlog" "$srvlog" "$tmp/weechat.out" "$tmp/natterd.log"
+    dump "$tmp/probe.out" "$chanlog" "$srvlog" "$rawlog" "$tmp/weechat.out" "$tmp/natterd.log"
     exit 1
   fi
   echo "weechat interop: all checks passed"
@@ -72,6 +88,38 @@ wait_for() {
     sleep 0.1
   done
   return 1
+}
+
+# wait_count FILE PATTERN N SECONDS: until PATTERN is on N lines of FILE.
+wait_count() {
+  local file=$1 pattern=$2 n=$3 tenths=$(($4 * 10))
+  for _ in $(seq 1 "$tenths"); do
+    [ "$(grep -cF -- "$pattern" "$file" 2>/dev/null)" -ge "$n" ] 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# check FILE PATTERN SECONDS WHAT: wait_for, then ok or FAIL.
+check() {
+  if wait_for "$1" "$2" "$3"; then
+    echo "ok   $4"
+  else
+    fail "$4: no '$2' in ${1#"$tmp"/}"
+  fi
+}
+
+# check_re FILE REGEX SECONDS WHAT: the same with an extended regex.
+check_re() {
+  local tenths=$(($3 * 10))
+  for _ in $(seq 1 "$tenths"); do
+    if grep -qE -- "$2" "$1" 2>/dev/null; then
+      echo "ok   $4"
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "$4: no /$2/ in ${1#"$tmp"/}"
 }
 
 # to_fifo LINE...: weechat commands through its fifo (a write to a fifo
@@ -91,9 +139,12 @@ port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/natte
 echo "natterd listening on 127.0.0.1:$port"
 
 # weechat first, so the probe joins a channel weechat created (weechat is
-# its operator and sets its modes, as a user would).
+# its operator and sets its modes, as a user would).  The raw buffer is
+# opened before connecting and its no_log dropped, so the logger writes
+# every line weechat sends ("<--") and receives ("-->") to $rawlog.
 fifo=$tmp/weechat.fifo
 weechat-headless --dir "$tmp/wee" -r "/set fifo.file.path $fifo; /set logger.file.flush_delay 0; \
+/server raw; /command -buffer irc.irc_raw * /buffer set localvar_del_no_log; \
 /server add natter 127.0.0.1/$port -notls; /set irc.server.natter.nicks wee; \
 /set irc.server.natter.autojoin #interop; /connect natter" >"$tmp/weechat.out" 2>&1 &
 weechat_pid=$!
@@ -105,9 +156,29 @@ wait_for "$srvlog" "Welcome to the Natter IRC Network wee!" 5 ||
 wait_for "$srvlog" "client capability, enabled:" 5 ||
   fail "weechat negotiated no capabilities"
 
+# WHOX: weechat's own query after the join (sent from its low-priority
+# queue, after MODE), answered by 354s in its %cuhsnfdar layout (channel
+# user host server nick flags hops account realname) and 315; weechat
+# takes them silently (no "[#interop] End of /WHO list" yet).
+check "$rawlog" "WHO #interop %cuhsnfdar" 30 "WHOX: weechat asks WHO #interop %cuhsnfdar by itself"
+check "$rawlog" "354 wee #interop ~" 10 "WHOX: 354 in weechat's layout"
+check "$rawlog" "315 wee #interop :End of /WHO list." 10 "WHOX: 315 after the 354s"
+if grep -qF "End of /WHO list" "$srvlog" "$chanlog"; then
+  fail "weechat showed the reply to its own WHOX"
+fi
+
+# MONITOR: the probe is not connected yet.
+to_fifo 'irc.server.natter */notify add probe natter' || fail "cannot write to weechat's fifo"
+check "$rawlog" "MONITOR + probe" 30 "MONITOR: /notify add sends MONITOR + probe"
+check "$rawlog" "731 wee :probe" 10 "MONITOR: 731 for the absent probe"
+check "$srvlog" "notify: probe is offline" 10 "MONITOR: weechat shows the probe offline"
+
 # The scripted peer (weechat-peer.py) reports each step on stdout.
 "$python" "$(dirname "${BASH_SOURCE[0]}")/weechat-peer.py" "$port" >"$tmp/probe.out" 2>&1 &
 probe_pid=$!
+check "$rawlog" "730 wee :probe!~probe@127.0.0.1" 30 "MONITOR: 730 when the probe registers"
+check "$srvlog" "notify: probe (~probe@127.0.0.1) has connected" 10 \
+  "MONITOR: weechat shows the probe connected"
 wait_for "$chanlog" "probe (~probe@127.0.0.1) has joined #interop" 30 ||
   fail "weechat did not see the probe join"
 # probe -> weechat
@@ -128,6 +199,36 @@ for step in GOT_CHANNEL GOT_PRIVATE GOT_TOPIC; do
     fail "the probe never got $step"
   fi
 done
+
+# List modes: weechat gives the probe +o, the probe sets the lists, and
+# weechat lists them the ways a user would.
+to_fifo 'irc.natter.#interop */op probe' || fail "cannot write to weechat's fifo"
+check "$tmp/probe.out" "LISTS_SET" 30 "the probe (op) set +b, +e, +I and a mute"
+check "$chanlog" "Mode #interop [+beI bad!*@* good!*@* inv!*@*] by probe" 10 \
+  "weechat shows the probe's +beI"
+check "$chanlog" "Mode #interop [+b m:muted!*@*] by probe" 10 "weechat shows the probe's mute"
+to_fifo 'irc.natter.#interop */ban' 'irc.natter.#interop */mode #interop +e' \
+  'irc.natter.#interop */quote MODE #interop +I' \
+  'irc.server.natter */quote WHO #interop %tcuhnfar,42' || fail "cannot write to weechat's fifo"
+check "$rawlog" "<-- natter"$'\t'"MODE #interop +b" 30 "lists: /ban sends MODE #interop +b"
+check "$chanlog" "bad!*@* banned by probe (~probe@127.0.0.1)" 30 "lists: 367 ban shown by /ban"
+check "$chanlog" "m:muted!*@* banned by probe (~probe@127.0.0.1)" 10 "lists: 367 mute shown by /ban"
+check "$chanlog" "[#interop] End of channel ban list" 10 "lists: 368"
+check "$chanlog" "exception good!*@* by probe (~probe@127.0.0.1)" 30 "lists: 348 shown by /mode +e"
+check "$chanlog" "[#interop] End of channel exception list" 10 "lists: 349"
+check "$chanlog" "inv!*@* invited by probe (~probe@127.0.0.1)" 30 "lists: 346 shown for MODE +I"
+check "$chanlog" "[#interop] End of channel invite list" 10 "lists: 347"
+# WHOX asked by hand: weechat reads every 354 of 9 parameters in its own
+# layout (so the line it prints is shuffled), but it shows each, with the
+# token where it expects the channel.
+check "$rawlog" "354 wee 42 #interop ~probe 127.0.0.1 probe H@ 0 :natterd interop probe" 30 \
+  "WHOX: 354 with token 42 for the probe"
+check_re "$rawlog" "354 wee 42 #interop ~[^ ]+ 127\.0\.0\.1 wee H@ 0 :" 10 \
+  "WHOX: 354 with token 42 for weechat"
+check "$srvlog" "[42] probe" 10 "WHOX: weechat shows the probe's 354"
+check "$srvlog" "[#interop] End of /WHO list." 10 "WHOX: weechat shows the 315"
+to_fifo 'irc.server.natter */msg probe lists seen' || fail "cannot write to weechat's fifo"
+
 if wait_for "$tmp/probe.out" "QUIT_DONE" 30; then
   echo "ok   the probe quit cleanly"
 else
@@ -141,6 +242,12 @@ else
 fi
 wait_for "$chanlog" "probe (~probe@127.0.0.1) has quit" 30 ||
   fail "weechat did not see the probe quit"
+if wait_count "$rawlog" "731 wee :probe" 2 10; then
+  echo "ok   MONITOR: 731 when the probe quits"
+else
+  fail "MONITOR: no second 731 (the probe's quit) in weechat's raw log"
+fi
+check "$srvlog" "notify: probe has quit" 10 "MONITOR: weechat shows the probe gone"
 
 to_fifo '*/quit' || true
 for _ in $(seq 1 100); do
