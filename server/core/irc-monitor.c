@@ -189,15 +189,19 @@ static void monitor_add(srv_client *c, const char *targets)
     pack_init(&off, c, RPL_MONOFFLINE);
     const char *cursor = targets;
     char nick[ITEM_MAX];
-    while (srv_next_item(&cursor, nick, sizeof nick)) {
+    for (;;) {
+        const char *item = cursor;
+        if (!srv_next_item(&cursor, nick, sizeof nick))
+            break;
         if (!srv_nick_valid(nick, SRV_NICKLEN_MAX))
             continue;
         srv_watch *w = watch_get(c->server, nick);
         if (!(w && watching(c, w)) && c->nwatching >= SRV_MONITOR_LIMIT) {
             pack_flush(&on);
             pack_flush(&off);
+            /* The targets not added: this one and the rest, as sent. */
             srv_numeric(c, ERR_MONLISTFULL, "%d %.300s :Monitor list is full.", SRV_MONITOR_LIMIT,
-                        targets);
+                        item);
             return;
         }
         if (watch_add(c, nick) < 0)

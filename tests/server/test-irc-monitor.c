@@ -68,8 +68,8 @@ static void test_monitor_limit_and_cleanup(void)
         n += (size_t)snprintf(list + n, sizeof list - n, "%sn%d", i ? "," : "", i);
     fake_send(a, "MONITOR + %s", list);
     EXPECT_NO_LINE(a, " 734 ");
-    fake_send(a, "MONITOR + n0,extra");
-    EXPECT_LINE(a, " 734 alice 100 n0,extra :Monitor list is full.");
+    fake_send(a, "MONITOR + n0,extra,more");
+    EXPECT_LINE(a, " 734 alice 100 extra,more :Monitor list is full.");
     fake_send(w, "MONITOR + alice,n1");
     /* A quit forgets the watcher: the index holds only what w watches. */
     fake_send(a, "QUIT");
