@@ -624,6 +624,14 @@ static void on_io(nt_watch *w, int events, void *data)
 
 /* ---- TLS ---- */
 
+static void tls_begin_task(void *p)
+{
+    nt_conn *c = p;
+    c->base.busy--;
+    if ((c->state == NT__OPEN || c->state == NT__CLOSING) && nt__tls_handshaking(c->tls))
+        tls_step(c);
+}
+
 void nt__conn_tls_begin(nt_conn *c)
 {
     nt__tls_set_fd(c->tls, nt_socket_fileno(c->sock));
@@ -639,8 +647,15 @@ void nt__conn_tls_begin(nt_conn *c)
         nt_timer_start(c->timer, ms, 0);
     }
     update_watch(c);
-    if (c->state != NT__CLOSED)
-        tls_step(c);
+    /* The first step runs from the loop, never inside the caller (an
+     * accept callback, nt_conn_start_tls()): a handshake that completes
+     * at once must not call on_connect before the owner has finished
+     * setting the connection up. */
+    if (c->state != NT__CLOSED) {
+        int rc = conn_defer(c, tls_begin_task);
+        if (rc != NT_OK)
+            finish(c, rc);
+    }
 }
 
 /* Go on with the handshake; once through, the connection is what it

@@ -155,6 +155,7 @@ void srv_client_free_dead(srv_server *s)
         free(c->pass);
         free(c->real_address);
         free(c->certfp);
+        free(c->invites);
         free(c);
     }
 }
@@ -342,7 +343,10 @@ int srv_client_invited(srv_client *c, const char *channel, int consume)
             if (consume) {
                 memmove(c->invites[i], c->invites[i + 1],
                         (c->ninvites - i - 1) * sizeof c->invites[0]);
-                c->ninvites--;
+                if (--c->ninvites == 0) {
+                    free(c->invites);
+                    c->invites = NULL;
+                }
             }
             return 1;
         }
@@ -354,6 +358,8 @@ void srv_client_add_invite(srv_client *c, const char *channel)
 {
     if (srv_client_invited(c, channel, 0))
         return;
+    if (!c->invites && !(c->invites = calloc(SRV_MAX_INVITES, sizeof c->invites[0])))
+        return; /* out of memory: the invitation is not remembered */
     if (c->ninvites == SRV_MAX_INVITES) {
         memmove(c->invites[0], c->invites[1], (SRV_MAX_INVITES - 1) * sizeof c->invites[0]);
         c->ninvites--;

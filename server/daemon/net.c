@@ -166,12 +166,10 @@ static void on_closed(nt_conn *c, int reason, void *data)
 {
     net_client *nc = data;
     log_unsent(c, reason);
-    if (reason <= NT_ETLS_HANDSHAKE && reason >= NT_ETLS_CONFIG) {
-        nt_tls_info info;
-        if (nt_conn_tls_info(c, &info) == NT_OK && !info.handshake_done)
-            srv_logf(SRV_LOG_DEBUG, "TLS handshake failed: %s%s%s", nt_strerror(reason),
-                     info.verify_detail[0] ? ": " : "", info.verify_detail);
-    }
+    nt_tls_info info;
+    if (nt_conn_tls_info(c, &info) == NT_OK && !info.handshake_done)
+        srv_logf(SRV_LOG_DEBUG, "TLS handshake failed: %s%s%s", nt_strerror(reason),
+                 info.verify_detail[0] ? ": " : "", info.verify_detail);
     nc->conn = NULL; /* freed when this returns: the core must not send */
     if (nc->client)
         tell_core(nc, reason);
@@ -255,7 +253,8 @@ static void accept_client(srv_net *net, nt_socket *s, const nt_addr *peer, int t
     }
     link_client(nc);
     /* Before the core sees it: a refusal's ERROR line then waits for the
-     * handshake, and a failed handshake's on_closed comes later. */
+     * handshake.  The handshake starts from the loop, so on_tls_ready()
+     * always finds the core's client (or none: refused). */
     if (tls && nt_conn_start_tls(nc->conn, net->tls, NULL) != NT_OK) {
         nt_conn_abort(nc->conn);
         return;

@@ -14,10 +14,17 @@ A test finds this module relative to its own file:
                                     '..', 'lib'))
     import ircclient
 
+TLS: pass tls=tls_context(...) (an ssl.SSLContext) to connect(),
+registered() or Client(); the handshake is part of connecting
+(wait_connected, connect), or driven step by step with start_tls() and
+handshake_step() by a test that runs many at once.  Without tls nothing
+changes (and the ssl module is not needed).
+
 The C suites' equivalent is tests/natterd/irc-client.h.
 """
 
 import errno
+import hashlib
 import os
 import re
 import select
@@ -25,6 +32,14 @@ import selectors
 import socket
 import struct
 import time
+
+try:
+    import ssl
+    # A non-blocking TLS socket's "would block" (not BlockingIOError).
+    _TLS_WANT = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
+except ImportError:  # a Python without ssl: plaintext only
+    ssl = None
+    _TLS_WANT = ()
 
 # How much slower than a plain native run this one is (deadlines grow).
 SLOW = 1.0
@@ -36,6 +51,38 @@ def now():
 
 def deadline(seconds):
     return now() + seconds * SLOW
+
+
+def tls_context(ca=None, cert=None, key=None, verify=True, check_hostname=True,
+                minimum=None, maximum=None):
+    """A client ssl.SSLContext for Client(tls=...): trusting the CA file ca
+    (else the system's), presenting the client certificate cert (with key,
+    or in the same PEM file), checking the server's certificate (verify)
+    and its name or address (check_hostname), limited to TLS versions
+    minimum..maximum (ssl.TLSVersion or a name: 'TLSv1_2')."""
+    if ssl is None:
+        raise RuntimeError('this Python has no ssl module')
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if verify:
+        if ca:
+            ctx.load_verify_locations(cafile=ca)
+        else:
+            ctx.load_default_certs()
+        ctx.check_hostname = bool(check_hostname)
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    if isinstance(minimum, str):
+        minimum = getattr(ssl.TLSVersion, minimum)
+    if isinstance(maximum, str):
+        maximum = getattr(ssl.TLSVersion, maximum)
+    if minimum is not None:
+        ctx.minimum_version = minimum
+    if maximum is not None:
+        ctx.maximum_version = maximum
+    return ctx
 
 
 def set_linger_reset(sock):
@@ -50,10 +97,21 @@ class Client:
     lines read wait in self.lines; with raw set, bytes are only counted
     (self.received), the last 4 KiB kept (self.tail) and the occurrences
     of self.watch counted (self.watched).  state and data are free for a
-    test's own bookkeeping."""
+    test's own bookkeeping.
 
-    def __init__(self, port, label='', rcvbuf=None, connect=True, host='127.0.0.1'):
+    With tls (an ssl.SSLContext, see tls_context()), self.sock becomes
+    an ssl.SSLSocket once the TCP connection is up and the handshake is
+    through (wait_connected(), or start_tls() and handshake_step());
+    server_hostname (default: host) is the name or address checked."""
+
+    def __init__(self, port, label='', rcvbuf=None, connect=True, host='127.0.0.1',
+                 tls=None, server_hostname=None):
         self.label = label
+        self.tls = tls
+        self.server_hostname = server_hostname or host
+        self.tls_started = False  # self.sock is the SSLSocket
+        self.tls_done = False     # handshake through
+        self.tls_error = None     # why the handshake failed
         family = socket.AF_INET6 if ':' in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         if rcvbuf:
@@ -91,9 +149,75 @@ class Client:
         return self.eof or self.reset or self.closed
 
     def wait_connected(self, seconds=10):
-        """True once the connection is up; False when it failed or the
-        deadline passed."""
-        return self._connect_result(seconds * SLOW) == 0
+        """True once the connection is up (with tls: and the handshake
+        through); False when it failed or the deadline passed."""
+        end = deadline(seconds)
+        if self._connect_result(seconds * SLOW) != 0:
+            return False
+        return not self.tls or self._handshake_until(end)
+
+    # ---- TLS ----
+
+    def start_tls(self):
+        """Wrap the connected TCP socket (non-blocking; no handshake yet).
+        The fd stays the same; the socket object does not."""
+        if not self.tls_started:
+            self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.server_hostname,
+                                             do_handshake_on_connect=False)
+            self.tls_started = True
+
+    def handshake_step(self):
+        """One non-blocking step of the handshake: 'done', 'read' or
+        'write' (what it waits for), or 'failed' (self.tls_error says
+        why; the connection then counts as reset)."""
+        if self.tls_done:
+            return 'done'
+        self.start_tls()
+        try:
+            self.sock.do_handshake()
+        except ssl.SSLWantReadError:
+            return 'read'
+        except ssl.SSLWantWriteError:
+            return 'write'
+        except (OSError, ValueError) as e:
+            self.tls_error = str(e) or type(e).__name__
+            self.reset = True
+            return 'failed'
+        self.tls_done = True
+        return 'done'
+
+    def handshake(self, seconds=10):
+        """The whole handshake on a connected socket, within the deadline."""
+        return self._handshake_until(deadline(seconds))
+
+    def _handshake_until(self, end):
+        while True:
+            step = self.handshake_step()
+            if step == 'done':
+                return True
+            if step == 'failed':
+                return False
+            left = end - now()
+            if left <= 0:
+                self.tls_error = 'handshake timed out'
+                return False
+            if step == 'read':
+                select.select([self.sock], [], [], min(left, 0.5))
+            else:
+                select.select([], [self.sock], [], min(left, 0.5))
+
+    def peer_fingerprint(self):
+        """The SHA-256 fingerprint (lower-case hex) of the server's
+        certificate, or None."""
+        der = self.sock.getpeercert(binary_form=True) if self.tls_done else None
+        return hashlib.sha256(der).hexdigest() if der else None
+
+    def tls_version(self):
+        """'TLSv1.3' etc. once the handshake is done, else None."""
+        return self.sock.version() if self.tls_done else None
+
+    def _tls_pending(self):
+        return self.tls_done and not self.gone and self.sock.pending() > 0
 
     def _connect_result(self, seconds):
         """0 once connected, the errno when it failed, None while pending."""
@@ -118,6 +242,15 @@ class Client:
                 if left <= 0:
                     return False
                 select.select([], [self.sock], [], min(left, 0.5))
+            except _TLS_WANT as e:
+                # Sent again with the same bytes, as OpenSSL wants.
+                left = end - now()
+                if left <= 0:
+                    return False
+                if isinstance(e, ssl.SSLWantReadError):
+                    select.select([self.sock], [], [], min(left, 0.5))
+                else:
+                    select.select([], [self.sock], [], min(left, 0.5))
             except (BrokenPipeError, ConnectionResetError):
                 self.reset = True
                 return False
@@ -136,6 +269,8 @@ class Client:
                 data = self.sock.recv(65536)
             except BlockingIOError:
                 return True
+            except _TLS_WANT:
+                return True  # (TLS: only a record's start, or a session ticket)
             except OSError:
                 self.reset = True
                 return False
@@ -169,6 +304,9 @@ class Client:
             left = end - now()
             if left <= 0:
                 return None
+            if self._tls_pending():
+                self.pump()  # decrypted already: select would not see it
+                continue
             r, _, _ = select.select([self.sock], [], [], left)
             if r:
                 self.pump()
@@ -251,11 +389,13 @@ class Client:
             self.close()
 
 
-def connect(host, port, label='', seconds=10, retry=False):
+def connect(host, port, label='', seconds=10, retry=False, tls=None, server_hostname=None):
     """A connected Client (host may be a name), or None when it did not
     connect within the deadline.  With retry, refused or failed attempts
     are repeated until the deadline (a server that is still starting);
-    the last error is then in connect.last_error."""
+    the last error is then in connect.last_error.  With tls (an
+    ssl.SSLContext) the TLS handshake is part of connecting; its name
+    check uses server_hostname, else host."""
     end = deadline(seconds)
     connect.last_error = 'no attempt'
     while True:
@@ -264,8 +404,18 @@ def connect(host, port, label='', seconds=10, retry=False):
             return None
         try:
             info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            c = Client(port, label, host=info[0][4][0])
+            c = Client(port, label, host=info[0][4][0], tls=tls,
+                       server_hostname=server_hostname or host)
             err = c._connect_result(min(left, 2.0 * SLOW))
+            if err == 0 and tls:
+                if c._handshake_until(end):
+                    return c
+                connect.last_error = 'TLS: ' + (c.tls_error or 'handshake failed')
+                c.close()
+                if not retry:
+                    return None
+                time.sleep(min(0.2, max(0.0, end - now())))
+                continue
             if err == 0:
                 return c
             if err or connect.last_error == 'no attempt':
@@ -281,9 +431,10 @@ def connect(host, port, label='', seconds=10, retry=False):
         time.sleep(min(0.2, max(0.0, end - now())))
 
 
-def registered(port, nick, seconds=10, host='127.0.0.1'):
-    """A connected, registered client (None when that failed)."""
-    c = Client(port, nick, host=host)
+def registered(port, nick, seconds=10, host='127.0.0.1', tls=None, server_hostname=None):
+    """A connected, registered client (None when that failed); with tls
+    over TLS (see Client)."""
+    c = Client(port, nick, host=host, tls=tls, server_hostname=server_hostname)
     if not c.wait_connected(seconds) or not c.register(nick, seconds):
         c.close()
         return None

@@ -167,8 +167,8 @@ NT_API int nt_tls_make_self_signed(const char *host, unsigned days, const char *
  * Speak TLS on c: a connection from nt_conn_new(), nt_conn_connect() (call
  * it right after; the handshake starts once connected) or a listener's
  * accept callback.  Output sent before the handshake completes waits for
- * it; on_connect is called when it completes.  c takes a reference to
- * cfg.
+ * it; on_connect is called when it completes, always from the loop, never
+ * from inside this call.  c takes a reference to cfg.
  * @param server_name client: the host name to send (SNI) and to check the
  *        certificate against (an IP address is checked as one); server:
  *        NULL
