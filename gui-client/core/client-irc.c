@@ -63,6 +63,9 @@ static void h_cap(NcClient *self, const NcIrcLine *l)
         g_string_append(self->cap_ls, list);
         if (more)
             return;
+        /* An STS upgrade leaves this connection before it registers. */
+        if (nc__client_sts_seen(self, self->cap_ls->str))
+            return;
         g_auto(GStrv) offered = g_strsplit(self->cap_ls->str, " ", -1);
         GString *req = g_string_new(NULL);
         for (guint i = 0; offered[i]; i++) {

@@ -7,6 +7,7 @@
 #include "client.h"
 #include "io.h"
 #include "irc-line.h"
+#include "tls-policy.h"
 
 struct _NcClient {
     GObject parent_instance;
@@ -51,6 +52,18 @@ struct _NcClient {
     guint connect_timeout_ms;
     GSource *ping_source;
     GSource *reconnect_source;
+
+    /* TLS (client-tls.c) */
+    NcTrustStore *trust;       /* pins and STS policies, or NULL: none kept */
+    gboolean tls_wanted;       /* the user's choice (default: not local) */
+    gboolean tls;              /* the current attempt speaks TLS */
+    guint16 connect_port;      /* the current attempt's port (STS may move it) */
+    guint16 sts_upgrade_port;  /* a plain connection's sts=port= said so, this session */
+    gboolean sts_policy;       /* the current attempt follows an STS policy */
+    GPtrArray *session_pins;   /* trusted for this client only, never stored */
+    char **attempt_pins;       /* the pins the current attempt accepts */
+    NcTlsProblem *tls_problem; /* why the last attempt's certificate was refused */
+    char *tls_summary;         /* "TLSv1.3" on a TLS connection, else NULL */
 };
 
 /* client.c */
@@ -68,8 +81,30 @@ void nc__client_want_channel(NcClient *self, const char *channel);
 /* client-irc.c */
 void nc__client_dispatch(NcClient *self, const NcIrcLine *line);
 
+/* client-tls.c */
+void nc__client_tls_init(NcClient *self);
+void nc__client_tls_finalize(NcClient *self);
+/* Decide TLS and port for the next attempt; fills opts (valid until the
+ * next call) and returns it, or NULL for plain text. */
+const NcIoTlsOptions *nc__client_tls_prepare(NcClient *self, NcIoTlsOptions *opts);
+/* NC_IO_CONNECTED: FALSE when the certificate is refused (the connection
+ * is being closed and the problem reported). */
+gboolean nc__client_tls_connected(NcClient *self, const NcIoTlsInfo *tls);
+/* NC_IO_CLOSED: TRUE when a TLS reason was handled (no reconnect). */
+gboolean nc__client_tls_closed(NcClient *self, int reason, const NcIoTlsInfo *tls);
+/* The complete CAP LS list: TRUE when an STS upgrade is starting. */
+gboolean nc__client_sts_seen(NcClient *self, const char *cap_list);
+/* Restart connecting now (client.c), for the STS upgrade. */
+void nc__client_restart(NcClient *self);
+/* Stop for good (no reconnect): error as the state's status and error,
+ * detail (or error, when NULL) in the server tab (client.c). */
+void nc__client_stop(NcClient *self, const char *error, const char *detail);
+
 /* Signal ids (client.c). */
 enum { NC_SIGNAL_HIGHLIGHT, NC_SIGNAL_FOCUS_BUFFER, NC_SIGNAL_REGISTERED, NC_N_SIGNALS };
 extern guint nc__client_signals[NC_N_SIGNALS];
+
+/* Property notification from client-tls.c (client.c owns the specs). */
+void nc__client_notify_tls_problem(NcClient *self);
 
 #endif

@@ -8,14 +8,14 @@
 #include <stdarg.h>
 #include <string.h>
 
-enum { PROP_0, PROP_STATE, PROP_STATUS, PROP_ERROR, PROP_NICK, N_PROPS };
+enum { PROP_0, PROP_STATE, PROP_STATUS, PROP_ERROR, PROP_NICK, PROP_TLS_PROBLEM, N_PROPS };
 static GParamSpec *props[N_PROPS];
 guint nc__client_signals[NC_N_SIGNALS];
 
 G_DEFINE_TYPE(NcClient, nc_client, G_TYPE_OBJECT)
 
 static void on_io_event(NcIoEvent event, guint generation, const char *line, int reason,
-                        gpointer data);
+                        const NcIoTlsInfo *tls, gpointer data);
 
 static void stop_source(GSource **source)
 {
@@ -55,6 +55,7 @@ static void nc_client_finalize(GObject *object)
     g_hash_table_unref(self->caps);
     g_free(self->chantypes);
     g_free(self->chanmodes);
+    nc__client_tls_finalize(self);
     g_main_context_unref(self->context);
     G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
 }
@@ -75,6 +76,9 @@ static void nc_client_get_property(GObject *object, guint id, GValue *value, GPa
     case PROP_NICK:
         g_value_set_string(value, self->nick);
         break;
+    case PROP_TLS_PROBLEM:
+        g_value_set_pointer(value, self->tls_problem);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -91,6 +95,8 @@ static void nc_client_class_init(NcClientClass *klass)
     props[PROP_STATUS] = g_param_spec_string("status", NULL, NULL, NULL, ro);
     props[PROP_ERROR] = g_param_spec_string("error", NULL, NULL, NULL, ro);
     props[PROP_NICK] = g_param_spec_string("nick", NULL, NULL, NULL, ro);
+    /* The NcTlsProblem of nc_client_get_tls_problem() (or NULL). */
+    props[PROP_TLS_PROBLEM] = g_param_spec_pointer("tls-problem", NULL, NULL, ro);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     /* A message mentioned us: (NcBuffer *buffer, NcMessage *message). */
@@ -120,6 +126,12 @@ static void nc_client_init(NcClient *self)
     self->backoff_max_ms = 60000;
     self->connect_timeout_ms = 15000;
     self->status = g_strdup(_("Not connected"));
+    nc__client_tls_init(self);
+}
+
+void nc__client_notify_tls_problem(NcClient *self)
+{
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_TLS_PROBLEM]);
 }
 
 NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
@@ -133,6 +145,7 @@ NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const 
     self->nick = g_strdup(self->wanted_nick);
     self->realname = g_strdup(realname && *realname ? realname : self->wanted_nick);
     self->password = password && *password ? g_strdup(password) : NULL;
+    self->tls_wanted = nc_tls_default_for(host);
     self->network = nc_network_new(host);
     self->io = nc_io_new(self->context, on_io_event, self);
     return self;
@@ -352,7 +365,10 @@ void nc__client_registered(NcClient *self, const char *nick)
     if (self->state == NC_STATE_CONNECTED)
         return;
     self->attempts = 0;
-    g_autofree char *status = g_strdup_printf(_("Connected to %s as %s"), self->host, self->nick);
+    g_autofree char *status =
+        self->tls_summary ? g_strdup_printf(_("Connected to %s as %s, encrypted (%s)"), self->host,
+                                            self->nick, self->tls_summary)
+                          : g_strdup_printf(_("Connected to %s as %s"), self->host, self->nick);
     nc__client_set_state(self, NC_STATE_CONNECTED, status);
     nc__client_set_error(self, NULL);
     nc_buffer_set_joined(nc_network_get_server_buffer(self->network), TRUE);
@@ -367,6 +383,7 @@ void nc__client_registered(NcClient *self, const char *nick)
 /* ---- connection ----------------------------------------------------- */
 
 static void schedule_reconnect(NcClient *self);
+static void mark_all_parted(NcClient *self);
 
 static gboolean ping_tick(gpointer data)
 {
@@ -402,10 +419,22 @@ static void start_connect(NcClient *self)
     stop_source(&self->reconnect_source);
     g_clear_pointer(&self->close_reason, g_free);
     self->attempts++;
+    NcIoTlsOptions opts;
+    const NcIoTlsOptions *tls = nc__client_tls_prepare(self, &opts);
     g_autofree char *status =
-        g_strdup_printf(_("Connecting to %s:%u…"), self->host, (guint)self->port);
+        tls ? g_strdup_printf(_("Connecting to %s:%u with TLS…"), self->host,
+                              (guint)self->connect_port)
+            : g_strdup_printf(_("Connecting to %s:%u…"), self->host, (guint)self->connect_port);
     nc__client_set_state(self, NC_STATE_CONNECTING, status);
-    self->generation = nc_io_connect(self->io, self->host, self->port, self->connect_timeout_ms);
+    self->generation =
+        nc_io_connect(self->io, self->host, self->connect_port, self->connect_timeout_ms, tls);
+}
+
+void nc__client_restart(NcClient *self)
+{
+    stop_source(&self->ping_source);
+    mark_all_parted(self);
+    start_connect(self);
 }
 
 static gboolean reconnect_due(gpointer data)
@@ -462,6 +491,7 @@ void nc_client_disconnect(NcClient *self, const char *message)
         nc_io_close(self->io, FALSE);
     }
     mark_all_parted(self);
+    g_clear_pointer(&self->tls_summary, g_free);
     nc__client_set_state(self, NC_STATE_DISCONNECTED, _("Disconnected"));
 }
 
@@ -493,9 +523,21 @@ static const char *reason_text(int reason)
     }
 }
 
+void nc__client_stop(NcClient *self, const char *error, const char *detail)
+{
+    stop_source(&self->ping_source);
+    stop_source(&self->reconnect_source);
+    g_clear_pointer(&self->tls_summary, g_free);
+    nc__client_set_error(self, error);
+    nc__client_info(self, NULL, NC_MSG_ERROR, detail ? detail : error);
+    mark_all_parted(self);
+    nc__client_set_state(self, NC_STATE_DISCONNECTED, error);
+}
+
 static void on_closed(NcClient *self, int reason)
 {
     stop_source(&self->ping_source);
+    g_clear_pointer(&self->tls_summary, g_free);
     if (self->state == NC_STATE_DISCONNECTED)
         return;
     g_autofree char *text = NULL;
@@ -519,13 +561,16 @@ static void on_closed(NcClient *self, int reason)
 }
 
 static void on_io_event(NcIoEvent event, guint generation, const char *line, int reason,
-                        gpointer data)
+                        const NcIoTlsInfo *tls, gpointer data)
 {
     NcClient *self = data;
     if (generation != self->generation)
         return; /* an abandoned connection's late news */
     switch (event) {
     case NC_IO_CONNECTED: {
+        /* Judge the certificate before a single byte goes out. */
+        if (!nc__client_tls_connected(self, tls))
+            break;
         self->last_rx_us = g_get_monotonic_time();
         self->ping_sent = FALSE;
         g_hash_table_remove_all(self->caps);
@@ -555,6 +600,8 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         break;
     }
     case NC_IO_CLOSED:
+        if (self->state != NC_STATE_DISCONNECTED && nc__client_tls_closed(self, reason, tls))
+            break;
         on_closed(self, reason);
         break;
     }

@@ -3,12 +3,21 @@
  * with CAP negotiation (server-time, multi-prefix), nick-in-use fallback,
  * PING/PONG, dead-link detection, reconnect with exponential backoff and
  * jitter, rejoining channels; and what the server's lines mean to the
- * conversation model.  The network itself runs on an NcIo worker. */
+ * conversation model.  The network itself runs on an NcIo worker.
+ *
+ * TLS: on by default unless the server is this computer; a certificate
+ * that fails verification, or differs from the one pinned, stops the
+ * client (no retries) with an NcTlsProblem for the window to explain,
+ * until nc_client_trust_certificate().  An IRCv3 sts=port= offer on a
+ * plain connection moves it to TLS at once; an sts=duration= over TLS is
+ * remembered in the trust store, so later connects start with TLS. */
 #ifndef NC_CLIENT_H
 #define NC_CLIENT_H
 
 #include "log.h"
 #include "model.h"
+#include "tls-policy.h"
+#include "trust.h"
 
 G_BEGIN_DECLS
 
@@ -27,7 +36,10 @@ G_DECLARE_FINAL_TYPE(NcClient, nc_client, NC, CLIENT, GObject)
 /**
  * A client for one server, not yet connecting.  Its network (and so its
  * log folder) is named after host.  Timers and events run on the
- * thread-default main context at the time of the call.
+ * thread-default main context at the time of the call.  TLS starts on
+ * unless host is local (nc_tls_default_for()).
+ * @param port the port, or 0 for the default of TLS or not (6697, 6667),
+ *        decided when connecting
  * @param password the server password, or NULL
  */
 NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
@@ -39,8 +51,56 @@ NcNetwork *nc_client_get_network(NcClient *self);
 /** The server's host as given. */
 const char *nc_client_get_host(NcClient *self);
 
-/** The server's port. */
+/** The server's port as given (0: the default for TLS or not). */
 guint16 nc_client_get_port(NcClient *self);
+
+/** Use TLS or not (the next connect; an STS policy still wins over "not"). */
+void nc_client_set_tls(NcClient *self, gboolean tls);
+
+/** Whether TLS was asked for (nc_client_set_tls() or the default). */
+gboolean nc_client_get_tls(NcClient *self);
+
+/**
+ * Where pins and STS policies are looked up and kept (a reference is
+ * taken), or NULL: none are kept (the default), STS upgrades still happen.
+ */
+void nc_client_set_trust_store(NcClient *self, NcTrustStore *store);
+
+/**
+ * Accept the certificate with this SHA-256 fingerprint for this server
+ * from now on (it is also turned to TLS).
+ * @param remember also pin it in the trust store for the host (else only
+ *        this client trusts it: a hosted chat's own server)
+ * @return FALSE with error set when fp is not a fingerprint or the store
+ *         cannot be written
+ */
+gboolean nc_client_pin_certificate(NcClient *self, const char *fp, gboolean remember,
+                                   GError **error);
+
+/**
+ * Why the last connection's certificate was refused, or NULL.  Set when
+ * the client stops for it ("notify::tls-problem"), cleared on the next
+ * connect.
+ */
+const NcTlsProblem *nc_client_get_tls_problem(NcClient *self);
+
+/**
+ * "Trust this certificate for this network": pin the refused
+ * certificate's fingerprint for the host (replacing the old pin when it
+ * changed) and connect again.
+ * @return FALSE with error set when there is no problem or the pin cannot
+ *         be stored
+ */
+gboolean nc_client_trust_certificate(NcClient *self, GError **error);
+
+/** Is the current connection TLS (also while registering)? */
+gboolean nc_client_is_secure(NcClient *self);
+
+/** The port of the current (or last) attempt: the given one, the default, or STS's. */
+guint16 nc_client_get_connected_port(NcClient *self);
+
+/** "TLSv1.3" on a TLS connection, else NULL. */
+const char *nc_client_get_tls_summary(NcClient *self);
 
 /** Channels to join once registered (in addition to those joined later). */
 void nc_client_set_autojoin(NcClient *self, const char *const *channels);

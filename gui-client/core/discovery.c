@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "discovery.h"
 
+#include "tls-policy.h"
+
 #include <natter/error.h>
 #include <natter/thread.h>
 #include <natter/udp.h>
@@ -15,6 +17,7 @@ struct _NcHostedChat {
     char *host;
     guint16 port;
     char *name;
+    char *fingerprint;
     gint64 seen_us;
 };
 
@@ -26,6 +29,7 @@ static void nc_hosted_chat_finalize(GObject *object)
     g_free(self->id);
     g_free(self->host);
     g_free(self->name);
+    g_free(self->fingerprint);
     G_OBJECT_CLASS(nc_hosted_chat_parent_class)->finalize(object);
 }
 
@@ -47,6 +51,10 @@ guint16 nc_hosted_chat_get_port(NcHostedChat *self)
 const char *nc_hosted_chat_get_name(NcHostedChat *self)
 {
     return self->name;
+}
+const char *nc_hosted_chat_get_fingerprint(NcHostedChat *self)
+{
+    return self->fingerprint;
 }
 
 /* ---- NcDiscovery ---------------------------------------------------- */
@@ -77,22 +85,63 @@ typedef struct {
     char *host;
     guint16 port;
     char *name;
+    char *fingerprint;
 } Heard;
 
+#define TLS_ATTR "tls=sha256:"
+
+char *nc_discovery_format_beacon(const char *id, guint16 port, const char *name,
+                                 const char *fingerprint)
+{
+    if (!name || !*name)
+        name = "natter";
+    if (!fingerprint)
+        return g_strdup_printf("NATTER1 %s %u %s", id, (guint)port, name);
+    return g_strdup_printf("NATTER2 %s %u " TLS_ATTR "%s %s", id, (guint)port, fingerprint, name);
+}
+
+/* NATTER2's attributes: the TLS fingerprint, if any; a malformed one
+ * makes the beacon unreadable (joining it in plain text would be wrong). */
+static gboolean parse_attrs(const char *attrs, char **fingerprint)
+{
+    if (strcmp(attrs, "-") == 0)
+        return TRUE;
+    g_auto(GStrv) kv = g_strsplit(attrs, ",", -1);
+    for (guint i = 0; kv[i]; i++) {
+        if (!g_str_has_prefix(kv[i], "tls="))
+            continue; /* a later natter's key */
+        if (!g_str_has_prefix(kv[i], TLS_ATTR))
+            return FALSE; /* another hash: cannot pin what we cannot check */
+        g_free(*fingerprint);
+        *fingerprint = nc_fingerprint_normalize(kv[i] + strlen(TLS_ATTR));
+        if (!*fingerprint)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean nc_discovery_parse_beacon(const char *text, gsize len, char **id, guint16 *port,
-                                   char **name)
+                                   char **name, char **fingerprint)
 {
     g_autofree char *copy = g_strndup(text, len);
-    g_auto(GStrv) parts = g_strsplit(copy, " ", 4);
-    if (g_strv_length(parts) < 4 || strcmp(parts[0], "NATTER1") != 0)
+    gboolean v2 = g_str_has_prefix(copy, "NATTER2 ");
+    guint fields = v2 ? 5 : 4;
+    g_auto(GStrv) parts = g_strsplit(copy, " ", (gint)fields);
+    if (g_strv_length(parts) < fields || (!v2 && strcmp(parts[0], "NATTER1") != 0))
         return FALSE;
     char *end;
     long p = strtol(parts[2], &end, 10);
-    if (*end || p <= 0 || p > 65535 || !g_utf8_validate(parts[3], -1, NULL))
+    const char *shown = parts[fields - 1];
+    if (*end || p <= 0 || p > 65535 || !*shown || !g_utf8_validate(shown, -1, NULL))
+        return FALSE;
+    g_autofree char *fp = NULL;
+    if (v2 && !parse_attrs(parts[3], &fp))
         return FALSE;
     *id = g_strdup(parts[1]);
     *port = (guint16)p;
-    *name = g_strdup(parts[3]);
+    *name = g_strdup(shown);
+    if (fingerprint)
+        *fingerprint = g_steal_pointer(&fp);
     return TRUE;
 }
 
@@ -105,6 +154,11 @@ static gboolean deliver_heard(gpointer data)
         g_autoptr(NcHostedChat) c = g_list_model_get_item(G_LIST_MODEL(self->chats), i);
         if (strcmp(c->id, h->id) == 0) {
             c->seen_us = g_get_monotonic_time();
+            /* A host that restarted its chat may have a new port or
+             * certificate under the same id: take the latest. */
+            c->port = h->port;
+            g_free(c->fingerprint);
+            c->fingerprint = g_strdup(h->fingerprint);
             return G_SOURCE_REMOVE;
         }
     }
@@ -113,6 +167,7 @@ static gboolean deliver_heard(gpointer data)
     c->host = g_strdup(h->host);
     c->port = h->port;
     c->name = g_strdup(h->name);
+    c->fingerprint = g_strdup(h->fingerprint);
     c->seen_us = g_get_monotonic_time();
     g_list_store_append(self->chats, c);
     g_object_unref(c);
@@ -126,6 +181,7 @@ static void heard_free(gpointer data)
     g_free(h->id);
     g_free(h->host);
     g_free(h->name);
+    g_free(h->fingerprint);
     g_free(h);
 }
 
@@ -133,10 +189,11 @@ static void on_datagram(nt_udp *u, const char *msg, size_t len, const nt_addr *f
 {
     NcDiscovery *self = data;
     Heard *h = g_new0(Heard, 1);
-    if (!nc_discovery_parse_beacon(msg, len, &h->id, &h->port, &h->name) ||
+    if (!nc_discovery_parse_beacon(msg, len, &h->id, &h->port, &h->name, &h->fingerprint) ||
         strcmp(h->id, self->id) == 0) {
         g_free(h->id);
         g_free(h->name);
+        g_free(h->fingerprint);
         g_free(h);
         return;
     }
@@ -266,12 +323,13 @@ GListModel *nc_discovery_get_chats(NcDiscovery *self)
     return G_LIST_MODEL(self->chats);
 }
 
-void nc_discovery_announce(NcDiscovery *self, guint16 server_port, const char *name)
+void nc_discovery_announce(NcDiscovery *self, guint16 server_port, const char *name,
+                           const char *fingerprint)
 {
+    char *beacon =
+        server_port ? nc_discovery_format_beacon(self->id, server_port, name, fingerprint) : NULL;
     g_mutex_lock(&self->lock);
     g_free(self->beacon);
-    self->beacon = server_port ? g_strdup_printf("NATTER1 %s %u %s", self->id, (guint)server_port,
-                                                 name ? name : "natter")
-                               : NULL;
+    self->beacon = beacon;
     g_mutex_unlock(&self->lock);
 }

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "host.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <natter/error.h>
+#include <natter/tls.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +16,8 @@ struct _NcLocalServer {
     char *address;
     guint16 want_port;
     guint16 port;
+    char *config;      /* natterd's configuration (TLS), or NULL */
+    char *fingerprint; /* of its certificate, or NULL: plain text */
     GSubprocess *process;
     GDataInputStream *log;
     GCancellable *cancel;
@@ -34,6 +40,8 @@ static void nc_local_server_finalize(GObject *object)
     NcLocalServer *self = NC_LOCAL_SERVER(object);
     g_free(self->natterd);
     g_free(self->address);
+    g_free(self->config);
+    g_free(self->fingerprint);
     G_OBJECT_CLASS(nc_local_server_parent_class)->finalize(object);
 }
 
@@ -108,6 +116,79 @@ guint16 nc_local_server_get_port(NcLocalServer *self)
     return self->port;
 }
 
+const char *nc_local_server_get_fingerprint(NcLocalServer *self)
+{
+    return self->fingerprint;
+}
+
+char *nc_user_data_dir(void)
+{
+    return g_build_filename(g_get_user_data_dir(), "natter", NULL);
+}
+
+static gboolean fail_nt(GError **error, int rc, const char *what, const char *path)
+{
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot %s %s: %s"), what, path,
+                nt_strerror(rc));
+    return FALSE;
+}
+
+gboolean nc_host_certificate_ensure(const char *dir, char **cert_path, char **fingerprint,
+                                    GError **error)
+{
+    if (g_mkdir_with_parents(dir, 0700) != 0) {
+        int err = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", dir,
+                    g_strerror(err));
+        return FALSE;
+    }
+    g_autofree char *cert = g_build_filename(dir, "host-cert.pem", NULL);
+    g_autofree char *key = g_build_filename(dir, "host-key.pem", NULL);
+    char fp[NT_TLS_FINGERPRINT_LEN];
+    /* Made once and kept: the fingerprint is what others pinned, so a new
+     * certificate on every start would look like an attack to them. */
+    gboolean have =
+        g_file_test(key, G_FILE_TEST_IS_REGULAR) && nt_tls_fingerprint_file(cert, fp) == NT_OK;
+    if (!have) {
+        g_autofree char *name = g_ascii_strdown(g_get_host_name(), -1);
+        int rc = nt_tls_make_self_signed(*name ? name : "localhost", 3650, cert, key);
+        if (rc != NT_OK)
+            return fail_nt(error, rc, _("make a certificate in"), dir);
+        if ((rc = nt_tls_fingerprint_file(cert, fp)) != NT_OK)
+            return fail_nt(error, rc, _("read the certificate"), cert);
+    }
+    /* The key is the chat's identity: the owner's only, whoever made it. */
+    if (g_chmod(key, 0600) != 0) {
+        int err = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", key,
+                    g_strerror(err));
+        return FALSE;
+    }
+    g_autofree char *conf = g_build_filename(dir, "host-natterd.conf", NULL);
+    g_autofree char *text = g_strdup_printf("# natter's hosted chat: written by natter on each "
+                                            "start\n[tls]\ncertificate = %s\nkey = %s\n",
+                                            cert, key);
+    if (!g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+        return FALSE;
+    if (cert_path)
+        *cert_path = g_steal_pointer(&cert);
+    if (fingerprint)
+        *fingerprint = g_strdup(fp);
+    return TRUE;
+}
+
+gboolean nc_local_server_use_tls(NcLocalServer *self, const char *dir, GError **error)
+{
+    g_autofree char *fp = NULL;
+    if (!nc_host_certificate_ensure(dir, NULL, &fp, error))
+        return FALSE;
+    g_free(self->config);
+    self->config = g_build_filename(dir, "host-natterd.conf", NULL);
+    g_free(self->fingerprint);
+    self->fingerprint = g_steal_pointer(&fp);
+    return TRUE;
+}
+
 guint16 nc_parse_listening_line(const char *line)
 {
     const char *at = strstr(line, "listening on ");
@@ -170,8 +251,14 @@ static void read_next_line(NcLocalServer *self)
 gboolean nc_local_server_start(NcLocalServer *self, GError **error)
 {
     g_autofree char *listen = g_strdup_printf("%s:%u", self->address, (guint)self->want_port);
-    self->process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_PIPE, error, self->natterd,
-                                     "--listen", listen, NULL);
+    /* With TLS natterd listens for TLS only (no --listen): nobody on the
+     * LAN can talk to the chat in plain text. */
+    if (self->config)
+        self->process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_PIPE, error, self->natterd,
+                                         "--config", self->config, "--listen-tls", listen, NULL);
+    else
+        self->process = g_subprocess_new(G_SUBPROCESS_FLAGS_STDERR_PIPE, error, self->natterd,
+                                         "--listen", listen, NULL);
     if (!self->process)
         return FALSE;
     self->cancel = g_cancellable_new();

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 #include <natter/addr.h>
 #include <signal.h>
+#include <string.h>
 
 #define APP_ID "org.natter.Natter"
 
@@ -18,6 +19,7 @@ struct _NaApp {
     GSettings *settings;
     NcLogger *logger;
     NcDiscovery *discovery;
+    NcTrustStore *trust;
     NcLocalServer *local;
     GPtrArray *clients;
     guint portal_signal;
@@ -29,13 +31,19 @@ struct _NaApp {
     char **opt_join;
     gboolean opt_host_local;
     gboolean opt_no_discovery;
+    int opt_tls; /* 1 --tls, 0 --no-tls, -1 neither */
 };
 
 G_DEFINE_TYPE(NaApp, na_app, GTK_TYPE_APPLICATION)
 
 static const GOptionEntry options[] = {
-    {"server", 's', 0, G_OPTION_ARG_STRING, NULL, N_("Connect to this IRC server"),
+    {"server", 's', 0, G_OPTION_ARG_STRING, NULL,
+     N_("Connect to this IRC server (port 6697 with TLS, 6667 without, when not given)"),
      N_("HOST[:PORT]")},
+    {"tls", 0, 0, G_OPTION_ARG_NONE, NULL,
+     N_("Use TLS with --server (the default, unless the server is this computer)"), NULL},
+    {"no-tls", 0, 0, G_OPTION_ARG_NONE, NULL,
+     N_("Connect in plain text with --server (an STS policy still wins)"), NULL},
     {"nick", 'n', 0, G_OPTION_ARG_STRING, NULL, N_("Use this nickname"), N_("NICK")},
     {"realname", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Use this real name"), N_("NAME")},
     {"join", 'j', 0, G_OPTION_ARG_STRING_ARRAY, NULL,
@@ -59,6 +67,21 @@ NcLogger *na_app_get_logger(NaApp *self)
 NcDiscovery *na_app_get_discovery(NaApp *self)
 {
     return self->discovery;
+}
+NcTrustStore *na_app_get_trust_store(NaApp *self)
+{
+    return self->trust;
+}
+
+gboolean na_app_tls_for(NaApp *self, const char *host)
+{
+    gboolean tls = nc_tls_default_for(host);
+    if (self->settings && host && *host) {
+        g_autoptr(GVariant) map = g_settings_get_value(self->settings, "server-tls");
+        g_autofree char *key = g_ascii_strdown(host, -1);
+        g_variant_lookup(map, key, "b", &tls);
+    }
+    return tls;
 }
 
 static NaWindow *main_window(NaApp *self)
@@ -100,12 +123,16 @@ static char *setting_or(NaApp *self, const char *key, const char *fallback)
     return g_strdup(v && *v ? v : fallback);
 }
 
-NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, const char *nick,
-                         const char *realname, const char *password, const char *const *channels)
+/* A client set up as the settings say, not yet shown or connecting. */
+static NcClient *new_client(NaApp *self, const char *host, guint16 port, gboolean tls,
+                            const char *nick, const char *realname, const char *password,
+                            const char *const *channels)
 {
     g_autofree char *default_nick = setting_or(self, "nick", g_get_user_name());
     NcClient *c =
         nc_client_new(host, port, nick && *nick ? nick : default_nick, realname, password);
+    nc_client_set_tls(c, tls);
+    nc_client_set_trust_store(c, self->trust);
     nc_client_set_logger(c, self->logger,
                          self->settings ? g_settings_get_uint(self->settings, "reload-lines")
                                         : 100);
@@ -116,6 +143,11 @@ NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, const char
         nc_client_set_highlight_words(c, (const char *const *)words);
     }
     nc_client_set_autojoin(c, channels);
+    return c;
+}
+
+static NcClient *show_and_connect(NaApp *self, NcClient *c)
+{
     g_ptr_array_add(self->clients, c);
     NaWindow *win = main_window(self);
     na_window_add_client(win, c);
@@ -124,7 +156,30 @@ NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, const char
     return c;
 }
 
-void na_app_remember(NaApp *self, const char *host, guint16 port, const char *nick,
+NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, gboolean tls,
+                         const char *nick, const char *realname, const char *password,
+                         const char *const *channels)
+{
+    return show_and_connect(self,
+                            new_client(self, host, port, tls, nick, realname, password, channels));
+}
+
+NcClient *na_app_join_hosted(NaApp *self, NcHostedChat *chat, const char *nick,
+                             const char *realname, const char *const *channels)
+{
+    const char *fp = nc_hosted_chat_get_fingerprint(chat);
+    NcClient *c = new_client(self, nc_hosted_chat_get_host(chat), nc_hosted_chat_get_port(chat),
+                             fp != NULL, nick, realname, NULL, channels);
+    g_autoptr(GError) error = NULL;
+    /* The beacon names the certificate: pinning it makes the chat
+     * authenticated as well as encrypted, with nothing to confirm. */
+    if (fp && !nc_client_pin_certificate(c, fp, TRUE, &error))
+        g_warning("cannot pin the certificate of %s: %s", nc_hosted_chat_get_host(chat),
+                  error->message);
+    return show_and_connect(self, c);
+}
+
+void na_app_remember(NaApp *self, const char *host, guint16 port, gboolean tls, const char *nick,
                      const char *realname, const char *password, const char *const *channels,
                      gboolean host_locally)
 {
@@ -135,6 +190,22 @@ void na_app_remember(NaApp *self, const char *host, guint16 port, const char *ni
         g_settings_set_string(self->settings, "server", host ? host : "");
         g_settings_set_int(self->settings, "port", port);
         g_settings_set_string(self->settings, "password", password ? password : "");
+        /* TLS is remembered per server: switching servers in the dialog
+         * brings back each one's choice. */
+        g_autoptr(GVariant) old = g_settings_get_value(self->settings, "server-tls");
+        g_autofree char *key = g_ascii_strdown(host ? host : "", -1);
+        GVariantBuilder b;
+        g_variant_builder_init(&b, G_VARIANT_TYPE("a{sb}"));
+        GVariantIter it;
+        const char *k;
+        gboolean v;
+        g_variant_iter_init(&it, old);
+        while (g_variant_iter_next(&it, "{&sb}", &k, &v))
+            if (strcmp(k, key) != 0)
+                g_variant_builder_add(&b, "{sb}", k, v);
+        if (*key)
+            g_variant_builder_add(&b, "{sb}", key, tls);
+        g_settings_set_value(self->settings, "server-tls", g_variant_builder_end(&b));
     }
     g_settings_set_string(self->settings, "nick", nick ? nick : "");
     g_settings_set_string(self->settings, "realname", realname ? realname : "");
@@ -147,20 +218,25 @@ void na_app_remember(NaApp *self, const char *host, guint16 port, const char *ni
 
 static void on_local_ready(NcLocalServer *server, guint port, NaApp *self)
 {
+    const char *fp = nc_local_server_get_fingerprint(server);
     g_auto(GStrv) saved = self->settings ? g_settings_get_strv(self->settings, "channels") : NULL;
     const char *fallback[] = {"#natter", NULL};
     const char *const *channels = self->opt_join && self->opt_join[0]
                                       ? (const char *const *)self->opt_join
                                   : saved && saved[0] ? (const char *const *)saved
                                                       : fallback;
-    NcClient *c = na_app_connect(self, "127.0.0.1", (guint16)port, self->opt_nick,
-                                 self->opt_realname, NULL, channels);
-    (void)c;
+    /* Our own server over TLS too, its certificate pinned for this client
+     * only (127.0.0.1 may be another server another day). */
+    NcClient *c = new_client(self, "127.0.0.1", (guint16)port, fp != NULL, self->opt_nick,
+                             self->opt_realname, NULL, channels);
+    if (fp)
+        nc_client_pin_certificate(c, fp, FALSE, NULL);
+    show_and_connect(self, c);
     gboolean share = self->settings && g_settings_get_boolean(self->settings, "share-on-lan");
     if (share && self->discovery) {
         g_autofree char *name =
             g_strdup_printf(_("%s on %s"), g_get_real_name(), g_get_host_name());
-        nc_discovery_announce(self->discovery, (guint16)port, name);
+        nc_discovery_announce(self->discovery, (guint16)port, name, fp);
     }
 }
 
@@ -188,6 +264,16 @@ void na_app_host_local(NaApp *self, gboolean share_on_lan)
     g_signal_connect(self->local, "ready", G_CALLBACK(on_local_ready), self);
     g_signal_connect(self->local, "failed", G_CALLBACK(on_local_failed), self);
     g_autoptr(GError) error = NULL;
+    /* Encrypted from the start: the certificate is made once, in the data
+     * folder, and pinned by whoever joins. */
+    g_autofree char *data_dir = nc_user_data_dir();
+    if (!nc_local_server_use_tls(self->local, data_dir, &error)) {
+        g_autofree char *text =
+            g_strdup_printf(_("Cannot host an encrypted chat: %s"), error->message);
+        na_window_show_error(win, text);
+        g_clear_object(&self->local);
+        return;
+    }
     if (!nc_local_server_start(self->local, &error)) {
         g_autofree char *text = g_strdup_printf(_("Cannot start %s: %s"), natterd, error->message);
         na_window_show_error(win, text);
@@ -325,6 +411,7 @@ static void na_app_startup(GApplication *app)
 
     self->settings = load_settings();
     self->logger = nc_logger_new(NULL);
+    self->trust = nc_trust_store_new(NULL);
     gboolean discovery = !self->opt_no_discovery &&
                          (!self->settings || g_settings_get_boolean(self->settings, "discovery"));
     if (discovery)
@@ -345,14 +432,15 @@ static void na_app_activate(GApplication *app)
         return;
     if (self->opt_server) {
         char host[256];
-        guint16 port = 6667;
-        if (nt_addr_split(self->opt_server, host, sizeof host, &port, 6667) != 0) {
+        guint16 port = 0; /* not given: the default for TLS or not */
+        if (nt_addr_split(self->opt_server, host, sizeof host, &port, 0) != 0) {
             g_autofree char *text =
                 g_strdup_printf(_("Not a server address: %s"), self->opt_server);
             na_window_show_error(win, text);
             return;
         }
-        na_app_connect(self, host, port, self->opt_nick, self->opt_realname, NULL,
+        gboolean tls = self->opt_tls >= 0 ? self->opt_tls : na_app_tls_for(self, host);
+        na_app_connect(self, host, port, tls, self->opt_nick, self->opt_realname, NULL,
                        (const char *const *)self->opt_join);
     } else if (self->opt_host_local) {
         na_app_host_local(self,
@@ -365,8 +453,9 @@ static void na_app_activate(GApplication *app)
             g_autofree char *password = setting_or(self, "password", "");
             g_autofree char *realname = setting_or(self, "realname", "");
             g_auto(GStrv) channels = g_settings_get_strv(self->settings, "channels");
-            na_app_connect(self, server, (guint16)g_settings_get_int(self->settings, "port"), NULL,
-                           realname, password, (const char *const *)channels);
+            na_app_connect(self, server, (guint16)g_settings_get_int(self->settings, "port"),
+                           na_app_tls_for(self, server), NULL, realname, password,
+                           (const char *const *)channels);
         } else {
             na_window_show_connect_dialog(win); /* first run */
         }
@@ -386,6 +475,9 @@ static int na_app_handle_local_options(GApplication *app, GVariantDict *opts)
     g_variant_dict_lookup(opts, "join", "^as", &self->opt_join);
     self->opt_host_local = g_variant_dict_contains(opts, "host-local");
     self->opt_no_discovery = g_variant_dict_contains(opts, "no-discovery");
+    self->opt_tls = g_variant_dict_contains(opts, "no-tls") ? 0
+                    : g_variant_dict_contains(opts, "tls")  ? 1
+                                                            : -1;
     return -1;
 }
 
@@ -406,6 +498,7 @@ static void na_app_shutdown(GApplication *app)
         nc_local_server_stop(self->local);
     g_clear_object(&self->local);
     g_clear_object(&self->discovery);
+    g_clear_object(&self->trust);
     if (self->portal_signal) {
         GDBusConnection *bus = g_application_get_dbus_connection(app);
         if (bus)

@@ -16,6 +16,7 @@ struct _NaConnectDialog {
     GtkListBox *lan_list;
     GtkEntry *server_entry;
     GtkSpinButton *port_spin;
+    GtkCheckButton *tls_check;
     GtkEntry *nick_entry;
     GtkEntry *realname_entry;
     GtkPasswordEntry *password_entry;
@@ -53,11 +54,35 @@ static void on_connect(GtkButton *b, NaConnectDialog *self)
         return;
     }
     g_auto(GStrv) channels = channel_list(self);
-    na_app_remember(self->app, host, port, text_of(self->nick_entry), text_of(self->realname_entry),
-                    text_of(self->password_entry), (const char *const *)channels, FALSE);
-    na_app_connect(self->app, host, port, text_of(self->nick_entry), text_of(self->realname_entry),
-                   text_of(self->password_entry), (const char *const *)channels);
+    gboolean tls = gtk_check_button_get_active(self->tls_check);
+    na_app_remember(self->app, host, port, tls, text_of(self->nick_entry),
+                    text_of(self->realname_entry), text_of(self->password_entry),
+                    (const char *const *)channels, FALSE);
+    na_app_connect(self->app, host, port, tls, text_of(self->nick_entry),
+                   text_of(self->realname_entry), text_of(self->password_entry),
+                   (const char *const *)channels);
     gtk_window_destroy(GTK_WINDOW(self));
+}
+
+/* The port follows the TLS switch while it is one of the two usual ones;
+ * a port the user typed stays. */
+static void on_tls_toggled(GtkCheckButton *check, NaConnectDialog *self)
+{
+    gboolean tls = gtk_check_button_get_active(check);
+    int port = gtk_spin_button_get_value_as_int(self->port_spin);
+    if (port == nc_default_port(!tls))
+        gtk_spin_button_set_value(self->port_spin, nc_default_port(tls));
+}
+
+/* Each server brings back its own TLS choice (or the default for it). */
+static void on_server_changed(GtkEditable *e, NaConnectDialog *self)
+{
+    char host[256];
+    guint16 port = 0;
+    gtk_widget_remove_css_class(GTK_WIDGET(self->server_entry), "error");
+    if (nt_addr_split(text_of(self->server_entry), host, sizeof host, &port, 0) != 0 || !*host)
+        return;
+    gtk_check_button_set_active(self->tls_check, na_app_tls_for(self->app, host));
 }
 
 static void on_host(GtkButton *b, NaConnectDialog *self)
@@ -65,8 +90,9 @@ static void on_host(GtkButton *b, NaConnectDialog *self)
     g_auto(GStrv) channels = channel_list(self);
     na_app_remember(self->app, text_of(self->server_entry),
                     (guint16)gtk_spin_button_get_value_as_int(self->port_spin),
-                    text_of(self->nick_entry), text_of(self->realname_entry),
-                    text_of(self->password_entry), (const char *const *)channels, TRUE);
+                    gtk_check_button_get_active(self->tls_check), text_of(self->nick_entry),
+                    text_of(self->realname_entry), text_of(self->password_entry),
+                    (const char *const *)channels, TRUE);
     GSettings *s = na_app_get_settings(self->app);
     if (s)
         g_settings_set_boolean(s, "share-on-lan", gtk_check_button_get_active(self->share_check));
@@ -82,12 +108,19 @@ static void on_cancel(GtkButton *b, NaConnectDialog *self)
 static void on_lan_join(GtkButton *b, NaConnectDialog *self)
 {
     NcHostedChat *chat = g_object_get_data(G_OBJECT(b), "chat");
-    g_autofree char *server = g_strdup_printf("%s:%u", nc_hosted_chat_get_host(chat),
-                                              (guint)nc_hosted_chat_get_port(chat));
-    gtk_editable_set_text(GTK_EDITABLE(self->server_entry), server);
     if (!*text_of(self->channels_entry))
         gtk_editable_set_text(GTK_EDITABLE(self->channels_entry), "#natter");
-    on_connect(self->connect_button, self);
+    g_auto(GStrv) channels = channel_list(self);
+    /* The nick and channels are remembered; the LAN chat is not the
+     * "last server" (it is gone when its host closes natter). */
+    GSettings *s = na_app_get_settings(self->app);
+    if (s) {
+        g_settings_set_string(s, "nick", text_of(self->nick_entry));
+        g_settings_set_strv(s, "channels", (const char *const *)channels);
+    }
+    na_app_join_hosted(self->app, chat, text_of(self->nick_entry), text_of(self->realname_entry),
+                       (const char *const *)channels);
+    gtk_window_destroy(GTK_WINDOW(self));
 }
 
 static GtkWidget *lan_row(gpointer item, gpointer data)
@@ -99,9 +132,15 @@ static GtkWidget *lan_row(gpointer item, gpointer data)
     gtk_widget_set_margin_end(box, 6);
     gtk_widget_set_margin_top(box, 6);
     gtk_widget_set_margin_bottom(box, 6);
-    g_autofree char *text =
-        g_strdup_printf("%s  (%s:%u)", nc_hosted_chat_get_name(chat), nc_hosted_chat_get_host(chat),
-                        (guint)nc_hosted_chat_get_port(chat));
+    gboolean tls = nc_hosted_chat_get_fingerprint(chat) != NULL;
+    g_autofree char *text = g_strdup_printf(
+        "%s  (%s:%u%s)", nc_hosted_chat_get_name(chat), nc_hosted_chat_get_host(chat),
+        (guint)nc_hosted_chat_get_port(chat), tls ? _(", encrypted") : _(", not encrypted"));
+    GtkWidget *icon =
+        gtk_image_new_from_icon_name(tls ? "channel-secure-symbolic" : "channel-insecure-symbolic");
+    gtk_accessible_update_property(GTK_ACCESSIBLE(icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   tls ? _("Encrypted") : _("Not encrypted"), -1);
+    gtk_box_append(GTK_BOX(box), icon);
     GtkWidget *label = gtk_label_new(text);
     gtk_label_set_xalign(GTK_LABEL(label), 0);
     gtk_widget_set_hexpand(label, TRUE);
@@ -140,6 +179,7 @@ static void na_connect_dialog_class_init(NaConnectDialogClass *klass)
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, lan_list);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, server_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, port_spin);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, tls_check);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, nick_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, realname_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, password_entry);
@@ -153,6 +193,7 @@ static void na_connect_dialog_init(NaConnectDialog *self)
     g_signal_connect(self->host_button, "clicked", G_CALLBACK(on_host), self);
     g_signal_connect(self->cancel_button, "clicked", G_CALLBACK(on_cancel), self);
     g_signal_connect_swapped(self->server_entry, "activate", G_CALLBACK(on_connect), self);
+    g_signal_connect(self->tls_check, "toggled", G_CALLBACK(on_tls_toggled), self);
 }
 
 NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
@@ -169,7 +210,11 @@ NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
         g_auto(GStrv) channels = g_settings_get_strv(s, "channels");
         g_autofree char *chan_text = g_strjoinv(" ", channels);
         gtk_editable_set_text(GTK_EDITABLE(self->server_entry), server);
-        gtk_spin_button_set_value(self->port_spin, g_settings_get_int(s, "port"));
+        gtk_check_button_set_active(self->tls_check, na_app_tls_for(app, server));
+        /* Never connected: the usual port for the switch's position. */
+        gtk_spin_button_set_value(self->port_spin,
+                                  *server ? g_settings_get_int(s, "port")
+                                          : nc_default_port(na_app_tls_for(app, server)));
         gtk_editable_set_text(GTK_EDITABLE(self->nick_entry), *nick ? nick : g_get_user_name());
         gtk_editable_set_text(GTK_EDITABLE(self->realname_entry),
                               *realname ? realname : g_get_real_name());
@@ -178,7 +223,11 @@ NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
         gtk_check_button_set_active(self->share_check, g_settings_get_boolean(s, "share-on-lan"));
     } else {
         gtk_editable_set_text(GTK_EDITABLE(self->nick_entry), g_get_user_name());
+        gtk_check_button_set_active(self->tls_check, TRUE);
+        gtk_spin_button_set_value(self->port_spin, nc_default_port(TRUE));
     }
+    /* Connected after the fields are filled: filling them is not a choice. */
+    g_signal_connect(self->server_entry, "changed", G_CALLBACK(on_server_changed), self);
     NcDiscovery *d = na_app_get_discovery(app);
     if (d) {
         GListModel *chats = nc_discovery_get_chats(d);

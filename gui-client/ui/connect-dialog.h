@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The connect dialog: server, port, nick, real name, password and
- * channels, remembered in settings; "Host a chat on this computer"; and
- * the chats hosted on the LAN, one click to join. */
+/* The connect dialog: server, port, TLS, nick, real name, password and
+ * channels, remembered in settings (TLS per server: typing a server name
+ * brings back its choice, or the default: on unless it is this
+ * computer); "Host a chat on this computer"; and the chats hosted on the
+ * LAN, one click to join (encrypted ones with their certificate pinned). */
 #ifndef NA_CONNECT_DIALOG_H
 #define NA_CONNECT_DIALOG_H
 

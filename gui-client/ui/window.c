@@ -3,6 +3,7 @@
 
 #include "connect-dialog.h"
 #include "fold.h"
+#include "trust-bar.h"
 #include "input.h"
 #include "irc-line.h"
 
@@ -15,6 +16,7 @@ struct _NaWindow {
     GtkRevealer *banner_revealer;
     GtkLabel *banner_label;
     GtkWidget *reconnect_button;
+    NaTrustBar *trust_bar;
     GtkSearchEntry *jump_entry;
     GtkListView *sidebar_view;
     GtkPaned *content_paned;
@@ -570,12 +572,25 @@ static void on_client_status(NcClient *c, GParamSpec *pspec, NaWindow *self)
 static void on_client_error(NcClient *c, GParamSpec *pspec, NaWindow *self)
 {
     const char *error = nc_client_get_error(c);
-    if (error) {
+    /* A refused certificate has the trust bar, which says more. */
+    if (error && nc_client_get_tls_problem(c)) {
+        gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
+    } else if (error) {
         g_autofree char *text = g_strdup_printf("%s: %s", nc_client_get_host(c), error);
         na_window_show_error(self, text);
         gtk_widget_set_visible(self->reconnect_button, TRUE);
     } else {
         gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
+    }
+}
+
+static void on_client_tls_problem(NcClient *c, GParamSpec *pspec, NaWindow *self)
+{
+    if (nc_client_get_tls_problem(c)) {
+        gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
+        na_trust_bar_show_client(self->trust_bar, c);
+    } else {
+        na_trust_bar_dismiss(self->trust_bar, c);
     }
 }
 
@@ -602,6 +617,8 @@ void na_window_add_client(NaWindow *self, NcClient *client)
     g_signal_connect_object(client, "notify::status", G_CALLBACK(on_client_status), self, 0);
     g_signal_connect_object(client, "notify::nick", G_CALLBACK(on_client_status), self, 0);
     g_signal_connect_object(client, "notify::error", G_CALLBACK(on_client_error), self, 0);
+    g_signal_connect_object(client, "notify::tls-problem", G_CALLBACK(on_client_tls_problem), self,
+                            0);
     g_signal_connect_object(client, "focus-buffer", G_CALLBACK(on_focus_buffer), self, 0);
     g_signal_connect_object(client, "highlight", G_CALLBACK(on_highlight), self, 0);
     g_list_store_append(self->networks, nc_network_get_buffers(nc_client_get_network(client)));
@@ -946,12 +963,14 @@ static void na_window_dispose(GObject *object)
 
 static void na_window_class_init(NaWindowClass *klass)
 {
+    g_type_ensure(NA_TYPE_TRUST_BAR); /* named in window.ui */
     G_OBJECT_CLASS(klass)->dispose = na_window_dispose;
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/window.ui");
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_revealer);
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_label);
     gtk_widget_class_bind_template_child(wc, NaWindow, reconnect_button);
+    gtk_widget_class_bind_template_child(wc, NaWindow, trust_bar);
     gtk_widget_class_bind_template_child(wc, NaWindow, jump_entry);
     gtk_widget_class_bind_template_child(wc, NaWindow, sidebar_view);
     gtk_widget_class_bind_template_child(wc, NaWindow, content_paned);

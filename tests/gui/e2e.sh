@@ -15,7 +15,17 @@
 #   6. a screenshot of the window, and one more run at GDK_SCALE=2 with
 #      its own screenshot (OUT-2x.png);
 #   7. natter --host-local (the README's main command) must start its own
-#      natterd, join #natter, and stop that natterd when natter quits.
+#      natterd with a self-signed certificate kept in $XDG_DATA_HOME/natter
+#      (key mode 0600) on a TLS-only listener, join #natter over TLS with
+#      that certificate pinned, chat with a peer that also comes in over
+#      TLS, show "encrypted" in its status line (screenshot OUT-hosted.png),
+#      and stop that natterd when natter quits;
+#   8. a self-signed server (natterd --generate-certificate): natter
+#      --tls shows the trust bar with the fingerprint (OUT-trust.png);
+#      Alt+T ("Trust This Certificate for This Network") pins it in
+#      $XDG_DATA_HOME/natter/trust.ini and joins (OUT-trusted.png); the
+#      server comes back with another certificate: the bar says it changed
+#      (OUT-changed.png) and natter does not connect.
 # Run it under: dbus-run-session -- xvfb-run -a e2e.sh NATTERD NATTER OUT.png SET_CLIPBOARD
 # (run-e2e.sh does that for meson, on a screen big enough for 2x).
 set -u
@@ -136,7 +146,7 @@ shoot "$WID" "${SHOT%.png}-2x.png"
 kill -TERM "$NATTER_PID"
 wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter at 2x did not quit on SIGTERM"
 
-# 7. the README's main command: host a chat here
+# 7. the README's main command: host a chat here, encrypted
 NATTER_NATTERD="$NATTERD" "$NATTER" --host-local --nick host --no-discovery \
     >"$T/natter-host.log" 2>&1 & HOST_PID=$!; PIDS+=($HOST_PID)
 HWID=$(timeout 20 xdotool search --sync --onlyvisible --name 'Natter' | head -1)
@@ -145,9 +155,80 @@ WID=$HWID
 wait_for 15 title_has '#natter' || fail "--host-local did not join #natter (title: $(xdotool getwindowname "$HWID"))"
 CHILD=$(pgrep -P "$HOST_PID" -f natterd | head -1)
 [ -n "$CHILD" ] || fail "--host-local runs no natterd"
-grep -q 'listening on 127.0.0.1:' "$T/natter-host.log" || fail "hosted natterd is not on 127.0.0.1"
+HPORT=$(grep -o 'listening on 127.0.0.1:[0-9]* (TLS)' "$T/natter-host.log" | head -1 | sed 's/.*:\([0-9]*\) .*/\1/')
+[ -n "$HPORT" ] || fail "the hosted natterd does not listen for TLS on 127.0.0.1"
+grep -q 'listening on .*:[0-9][0-9]*$' "$T/natter-host.log" && fail "the hosted natterd also listens in plain text"
+HCERT=$XDG_DATA_HOME/natter/host-cert.pem
+[ -s "$HCERT" ] || fail "no hosting certificate in the data folder"
+[ "$(stat -c %a "$XDG_DATA_HOME/natter/host-key.pem")" = 600 ] || fail "the hosting key is not mode 0600"
+# A peer joins over TLS, trusting that certificate, and they chat.
+mkdir -p "$T/hosted"
+HMSG="hello over TLS from the host"
+HREPLY="guest here, encrypted too"
+PEER_TLS_CA=$HCERT /usr/bin/python3 "$HERE/irc-peer.py" "$HPORT" guest '#natter' host "$HMSG" "$HREPLY" \
+    "$T/hosted" >"$T/peer-hosted.log" 2>&1 & PIDS+=($!)
+wait_for 10 test -e "$T/hosted/peer-ready" || { cat "$T/peer-hosted.log"; fail "the TLS peer did not join the hosted chat"; }
+xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool mousemove --window "$WID" 400 300
+sleep 0.3
+xdotool type --delay 15 "$HMSG"
+xdotool key Return
+wait_for 15 test -e "$T/hosted/peer-got" || fail "the TLS peer did not receive the host's message"
+logs_have() { grep -rqF -- "$1" "$XDG_DATA_HOME/natter/logs/"; }
+wait_for 15 logs_have "<guest> $HREPLY" || fail "the host's natter did not log the peer's reply"
+# The hosted natterd listens for TLS only (checked above), so the host's
+# own natter is on TLS; its status line says "encrypted (TLSv1.3)" in the
+# screenshot (status lines are not logged).
+sleep 0.5
+shoot "$WID" "${SHOT%.png}-hosted.png"
+touch "$T/hosted/peer-stop"
 kill -TERM "$HOST_PID"
 wait_for 10 sh -c "! kill -0 $HOST_PID 2>/dev/null" || fail "natter --host-local did not quit"
 wait_for 5 sh -c "! kill -0 $CHILD 2>/dev/null" || fail "the hosted natterd outlived natter"
-echo "host-local: natterd $CHILD started, joined #natter, stopped with natter"
+echo "host-local: natterd $CHILD on TLS port $HPORT, joined #natter over TLS, chatted, stopped with natter"
+
+# 8. a self-signed server: the trust bar, trusting, and a changed certificate
+tls_server() { # cert-name port
+    "$NATTERD" --generate-certificate "$T/$1-cert.pem" "$T/$1-key.pem" localhost >"$T/$1-gen.log" ||
+        fail "natterd --generate-certificate failed"
+    printf '[tls]\ncertificate = %s\nkey = %s\n' "$T/$1-cert.pem" "$T/$1-key.pem" >"$T/$1.conf"
+    "$NATTERD" --config "$T/$1.conf" --listen-tls "127.0.0.1:$2" 2>"$T/natterd-$1.log" & TLS_PID=$!; PIDS+=($TLS_PID)
+    wait_for 10 grep -q 'listening on 127.0.0.1:.*(TLS)' "$T/natterd-$1.log" || fail "natterd with TLS did not start"
+    TPORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$T/natterd-$1.log" | head -1 | sed 's/.*://')
+    FP=$(sed -n 's/^SHA-256 fingerprint: //p' "$T/$1-gen.log")
+}
+natter_tls() { # log-name
+    "$NATTER" --server "127.0.0.1:$TPORT" --tls --nick alice --join '#natter' --no-discovery \
+        >"$T/natter-$1.log" 2>&1 & NATTER_PID=$!; PIDS+=($NATTER_PID)
+    WID=$(timeout 20 xdotool search --sync --onlyvisible --name 'Natter' | head -1)
+    [ -n "$WID" ] || fail "no natter window ($1)"
+}
+tls_server self 0
+natter_tls trust
+wait_for 15 logs_have "$(echo "$FP" | cut -c1-4 | tr a-f A-F) $(echo "$FP" | cut -c5-8 | tr a-f A-F)" ||
+    fail "natter did not report the self-signed certificate's fingerprint"
+logs_have "is self-signed" || fail "natter did not say the certificate is self-signed"
+title_has '#natter' && fail "natter joined a self-signed server without asking"
+sleep 0.5
+shoot "$WID" "${SHOT%.png}-trust.png"
+xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool mousemove --window "$WID" 400 300
+xdotool key alt+t
+wait_for 15 title_has '#natter' || fail "trusting the certificate did not connect (title: $(xdotool getwindowname "$WID"))"
+grep -q "$FP" "$XDG_DATA_HOME/natter/trust.ini" || fail "the trusted fingerprint is not in trust.ini"
+sleep 0.5
+shoot "$WID" "${SHOT%.png}-trusted.png"
+kill -TERM "$NATTER_PID"
+wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit"
+echo "trust: the self-signed certificate was explained, trusted with Alt+T, pinned, joined"
+kill -TERM "$TLS_PID"; wait "$TLS_PID" 2>/dev/null
+OLDFP=$FP
+tls_server renewed "$TPORT"
+[ "$FP" != "$OLDFP" ] || fail "the new certificate has the old fingerprint"
+natter_tls changed
+wait_for 15 logs_have "changed since you trusted it" || fail "natter did not say the certificate changed"
+sleep 1
+title_has '#natter' && fail "natter joined although the certificate changed"
+shoot "$WID" "${SHOT%.png}-changed.png"
+kill -TERM "$NATTER_PID"
+wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit"
+echo "trust: a changed certificate was refused and explained again"
 echo PASS

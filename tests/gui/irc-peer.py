@@ -9,6 +9,8 @@ expected message arrived; stays until STATE_DIR/peer-stop exists (or 60 s).
 Whatever the test writes to STATE_DIR/peer-say is said in the channel,
 line by line, except that a line "/raw LINE" is sent as it is (then the
 file is removed).
+With PEER_TLS_CA=CERT.pem in the environment it connects with TLS,
+trusting that (self-signed) certificate: a hosted chat's server.
 """
 import os
 import sys
@@ -24,7 +26,11 @@ def touch(name):
         f.write("ok\n")
 
 
-peer = ircclient.connect("127.0.0.1", int(port), nick, seconds=10)
+tls_ca = os.environ.get("PEER_TLS_CA")
+# The certificate names the host computer, the peer dials 127.0.0.1: the
+# certificate itself is what is checked.
+tls = ircclient.tls_context(ca=tls_ca, check_hostname=False) if tls_ca else None
+peer = ircclient.connect("127.0.0.1", int(port), nick, seconds=10, tls=tls)
 if peer is None:
     sys.exit("peer: cannot connect: %s" % ircclient.connect.last_error)
 if not peer.register(nick, realname="e2e peer"):

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The client core without a connection: the server-line parser, the
  * models and their signals, the input command parser, line splitting,
- * nick completion, mention matching, logs on disk, beacon parsing. */
+ * nick completion, mention matching, logs on disk, beacon parsing, the
+ * TLS rules (local hosts, ports, sts values, fingerprints, the words of a
+ * refused certificate) and the trust store's file.  The core over real
+ * TLS connections is test-gui-tls.c. */
 #include "client.h"
 #include "discovery.h"
 #include "fold.h"
@@ -10,10 +13,14 @@
 #include "irc-line.h"
 #include "log.h"
 #include "model.h"
+#include "tls-policy.h"
+#include "trust.h"
 #include "helpers.h"
 
 #include <glib/gstdio.h>
+#include <natter/error.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- parser --------------------------------------------------------- */
 
@@ -666,23 +673,233 @@ static void test_logs(void)
 
 static void test_beacon_and_natterd_lines(void)
 {
-    char *id = NULL, *name = NULL;
+    char *id = NULL, *name = NULL, *fp = NULL;
     guint16 port = 0;
+    /* natter 1.1's beacon still reads: plain text, no fingerprint. */
     const char *b = "NATTER1 abc123 6667 Kim's laptop";
-    CU_ASSERT(nc_discovery_parse_beacon(b, strlen(b), &id, &port, &name));
+    CU_ASSERT(nc_discovery_parse_beacon(b, strlen(b), &id, &port, &name, &fp));
     CU_ASSERT_STRING_EQUAL(id, "abc123");
     CU_ASSERT_EQUAL(port, 6667);
     CU_ASSERT_STRING_EQUAL(name, "Kim's laptop");
+    CU_ASSERT_PTR_NULL(fp);
     g_free(id);
     g_free(name);
-    const char *bad[] = {"NATTER1 id 0 x", "NATTER2 id 1 x", "NATTER1 id 99999 x", "NATTER1 id 12",
+    /* NATTER2 carries the TLS certificate's fingerprint; unknown
+     * attributes are skipped, upper case and colons are fine. */
+    const char *hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    g_autofree char *v2 = nc_discovery_format_beacon("f00d", 40001, "Kim's laptop", hex);
+    CU_ASSERT_STRING_EQUAL(v2, "NATTER2 f00d 40001 tls=sha256:0123456789abcdef0123456789abcdef"
+                               "0123456789abcdef0123456789abcdef Kim's laptop");
+    CU_ASSERT(nc_discovery_parse_beacon(v2, strlen(v2), &id, &port, &name, &fp));
+    CU_ASSERT_STRING_EQUAL(id, "f00d");
+    CU_ASSERT_EQUAL(port, 40001);
+    CU_ASSERT_STRING_EQUAL(name, "Kim's laptop");
+    CU_ASSERT_STRING_EQUAL(fp, hex);
+    g_free(id);
+    g_free(name);
+    g_clear_pointer(&fp, g_free);
+    const char *later = "NATTER2 x 7000 future=1,tls=sha256:0123456789ABCDEF0123456789ABCDEF"
+                        "0123456789ABCDEF0123456789ABCDEF,other=2 a b";
+    CU_ASSERT(nc_discovery_parse_beacon(later, strlen(later), &id, &port, &name, &fp));
+    CU_ASSERT_STRING_EQUAL(fp, hex);
+    CU_ASSERT_STRING_EQUAL(name, "a b");
+    g_free(id);
+    g_free(name);
+    g_clear_pointer(&fp, g_free);
+    const char *plain2 = "NATTER2 x 7000 - plain chat";
+    CU_ASSERT(nc_discovery_parse_beacon(plain2, strlen(plain2), &id, &port, &name, &fp));
+    CU_ASSERT_PTR_NULL(fp);
+    g_free(id);
+    g_free(name);
+    g_autofree char *v1 = nc_discovery_format_beacon("id", 6667, "old", NULL);
+    CU_ASSERT_STRING_EQUAL(v1, "NATTER1 id 6667 old");
+    const char *bad[] = {"NATTER1 id 0 x",
+                         "NATTER2 id 1 x",
+                         "NATTER1 id 99999 x",
+                         "NATTER1 id 12",
+                         "NATTER2 id 7000 tls=sha256:abc name",
+                         "NATTER2 id 7000 tls=md5:0123456789abcdef0123456789abcdef name",
+                         "NATTER3 id 7000 - name",
                          "garbage"};
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
-        CU_ASSERT_FALSE(nc_discovery_parse_beacon(bad[i], strlen(bad[i]), &id, &port, &name));
+        CU_ASSERT_FALSE(nc_discovery_parse_beacon(bad[i], strlen(bad[i]), &id, &port, &name, &fp));
 
     CU_ASSERT_EQUAL(nc_parse_listening_line("natterd: info: listening on 127.0.0.1:40123"), 40123);
     CU_ASSERT_EQUAL(nc_parse_listening_line("listening on [::1]:6667"), 6667);
+    CU_ASSERT_EQUAL(nc_parse_listening_line("info: listening on 0.0.0.0:41234 (TLS)"), 41234);
     CU_ASSERT_EQUAL(nc_parse_listening_line("started"), 0);
+}
+
+/* ---- TLS rules ------------------------------------------------------ */
+
+static void test_tls_rules(void)
+{
+    const char *local[] = {"localhost", "LOCALHOST.", "chat.localhost", "127.0.0.1",
+                           "127.1.2.3", "::1",        "[::1]",          NULL};
+    for (guint i = 0; local[i]; i++) {
+        CU_ASSERT(nc_host_is_local(local[i]));
+        CU_ASSERT_FALSE(nc_tls_default_for(local[i]));
+    }
+    const char *remote[] = {"irc.libera.chat",       "192.168.1.20", "10.0.0.1", "::2", "fe80::1",
+                            "localhost.example.org", "128.0.0.1",    "",         NULL};
+    for (guint i = 0; remote[i]; i++) {
+        CU_ASSERT_FALSE(nc_host_is_local(remote[i]));
+        CU_ASSERT(nc_tls_default_for(remote[i]));
+    }
+    CU_ASSERT_EQUAL(nc_default_port(TRUE), 6697);
+    CU_ASSERT_EQUAL(nc_default_port(FALSE), 6667);
+
+    /* The sts capability's value, from a whole CAP LS list. */
+    guint16 port;
+    gint64 duration;
+    CU_ASSERT(nc_sts_parse("multi-prefix sts=port=6697 server-time", &port, &duration));
+    CU_ASSERT_EQUAL(port, 6697);
+    CU_ASSERT_EQUAL(duration, -1);
+    CU_ASSERT(nc_sts_parse("sts=duration=2592000,preload", &port, &duration));
+    CU_ASSERT_EQUAL(port, 0);
+    CU_ASSERT_EQUAL(duration, 2592000);
+    CU_ASSERT(nc_sts_parse("sts=port=7000,duration=0", &port, &duration));
+    CU_ASSERT_EQUAL(port, 7000);
+    CU_ASSERT_EQUAL(duration, 0);
+    CU_ASSERT(nc_sts_parse("sts=port=99999,duration=x", &port, &duration));
+    CU_ASSERT_EQUAL(port, 0);
+    CU_ASSERT_EQUAL(duration, -1);
+    CU_ASSERT_FALSE(nc_sts_parse("multi-prefix stsx=port=1 server-time", &port, &duration));
+    CU_ASSERT_FALSE(nc_sts_parse(NULL, &port, &duration));
+
+    /* Fingerprints: one canonical form; grouped by four for the eye. */
+    const char *hex = "3f2a91c0aabbccddeeff00112233445566778899aabbccddeeff001122334455";
+    g_autofree char *colons = g_strdup(
+        "3F:2A:91:C0:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:"
+        "22:33:44:55");
+    g_autofree char *n1 = nc_fingerprint_normalize(colons);
+    CU_ASSERT_STRING_EQUAL(n1, hex);
+    CU_ASSERT_PTR_NULL(nc_fingerprint_normalize("3f2a"));
+    CU_ASSERT_PTR_NULL(nc_fingerprint_normalize("zz2a91c0aabbccddeeff00112233445566778899aabbccdd"
+                                                "eeff001122334455"));
+    g_autofree char *grouped = nc_fingerprint_format(hex);
+    CU_ASSERT_STRING_EQUAL(grouped, "3F2A 91C0 AABB CCDD EEFF 0011 2233 4455\n"
+                                    "6677 8899 AABB CCDD EEFF 0011 2233 4455");
+
+    /* The words of a refusal: what failed, the host, the fingerprint. */
+    g_autoptr(NcTlsProblem) self_signed = nc_tls_problem_new(
+        NT_ETLS_SELFSIGNED, "irc.example.org", 6697, hex, "self-signed certificate", FALSE);
+    g_autofree char *text = nc_tls_problem_describe(self_signed);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "irc.example.org"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "self-signed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "3F2A 91C0 AABB"));
+    CU_ASSERT_PTR_NULL(strstr(text, "changed"));
+    g_autoptr(NcTlsProblem) changed =
+        nc_tls_problem_new(NT_ETLS_SELFSIGNED, "irc.example.org", 6697, hex, "", TRUE);
+    g_autofree char *headline = nc_tls_problem_headline(changed);
+    CU_ASSERT_PTR_NOT_NULL(strstr(headline, "changed since you trusted it"));
+    const int codes[] = {NT_ETLS_UNTRUSTED, NT_ETLS_HOSTNAME, NT_ETLS_EXPIRED};
+    const char *words[] = {"not signed by an authority", "another name", "expired"};
+    for (guint i = 0; i < G_N_ELEMENTS(codes); i++) {
+        g_autoptr(NcTlsProblem) p = nc_tls_problem_new(codes[i], "h.example", 6697, hex, "", FALSE);
+        g_autofree char *h = nc_tls_problem_headline(p);
+        CU_ASSERT_PTR_NOT_NULL(strstr(h, words[i]));
+        CU_ASSERT_PTR_NOT_NULL(strstr(h, "h.example"));
+    }
+}
+
+static void test_trust_store_file(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("natter-trust-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "sub", "trust.ini", NULL);
+    const char *a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const char *b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    g_autoptr(NcTrustStore) store = nc_trust_store_new(path);
+    g_auto(GStrv) none = nc_trust_store_get_pins(store, "irc.example.org");
+    CU_ASSERT_EQUAL(g_strv_length(none), 0);
+    CU_ASSERT_FALSE(nc_trust_store_get_sts(store, "irc.example.org", NULL, NULL));
+
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT(nc_trust_store_pin(store, "IRC.Example.org", a, FALSE, &error));
+    CU_ASSERT(nc_trust_store_pin(store, "irc.example.org.", b, FALSE, &error));
+    CU_ASSERT_PTR_NULL(error);
+    CU_ASSERT_FALSE(nc_trust_store_pin(store, "irc.example.org", "not hex", FALSE, NULL));
+    CU_ASSERT_FALSE(nc_trust_store_pin(store, "[bad]", a, FALSE, NULL));
+    /* Another store on the same file (another window) sees both. */
+    g_autoptr(NcTrustStore) other = nc_trust_store_new(path);
+    g_auto(GStrv) two = nc_trust_store_get_pins(other, "irc.example.org");
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(two), 2);
+    CU_ASSERT_STRING_EQUAL(two[0], a);
+    CU_ASSERT_STRING_EQUAL(two[1], b);
+    /* Replacing: the certificate changed and the user trusted the new one. */
+    CU_ASSERT(nc_trust_store_pin(other, "irc.example.org", a, TRUE, NULL));
+    g_auto(GStrv) one = nc_trust_store_get_pins(store, "irc.example.org");
+    CU_ASSERT_EQUAL(g_strv_length(one), 1);
+    CU_ASSERT(nc_trust_store_unpin(store, "irc.example.org", NULL));
+    g_auto(GStrv) gone = nc_trust_store_get_pins(store, "irc.example.org");
+    CU_ASSERT_EQUAL(g_strv_length(gone), 0);
+
+    /* STS: remembered until now + duration; 0 removes; IPv6 hosts work. */
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    CU_ASSERT(nc_trust_store_set_sts(store, "::1", 6697, 3600, NULL));
+    guint16 port = 0;
+    gint64 expires = 0;
+    CU_ASSERT(nc_trust_store_get_sts(other, "::1", &port, &expires));
+    CU_ASSERT_EQUAL(port, 6697);
+    CU_ASSERT(expires >= now + 3600 && expires <= now + 3602);
+    CU_ASSERT(nc_trust_store_set_sts(store, "::1", 6697, 0, NULL));
+    CU_ASSERT_FALSE(nc_trust_store_get_sts(store, "::1", NULL, NULL));
+    /* An expired policy is no policy. */
+    CU_ASSERT(nc_trust_store_set_sts(store, "old.example", 6697, 1, NULL));
+    g_autofree char *text = NULL;
+    CU_ASSERT(g_file_get_contents(path, &text, NULL, NULL));
+    g_autofree char *expired = g_strdup_printf("sts-expires=%" G_GINT64_FORMAT, now - 10);
+    GRegex *re = g_regex_new("sts-expires=[0-9]+", 0, 0, NULL);
+    g_autofree char *edited = g_regex_replace_literal(re, text, -1, 0, expired, 0, NULL);
+    g_regex_unref(re);
+    CU_ASSERT(g_file_set_contents(path, edited, -1, NULL));
+    CU_ASSERT_FALSE(nc_trust_store_get_sts(store, "old.example", NULL, NULL));
+
+    /* Whom one trusts is private: the file is the owner's only. */
+    CU_ASSERT(nc_trust_store_pin(store, "x.example", a, FALSE, NULL));
+    struct stat st;
+    CU_ASSERT_EQUAL(g_stat(path, &st), 0);
+    CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+
+    /* A broken file reads as empty and is rewritten whole. */
+    CU_ASSERT(g_file_set_contents(path, "[[[ not an ini file", -1, NULL));
+    g_auto(GStrv) broken = nc_trust_store_get_pins(store, "x.example");
+    CU_ASSERT_EQUAL(g_strv_length(broken), 0);
+    CU_ASSERT(nc_trust_store_pin(store, "x.example", b, FALSE, NULL));
+    g_auto(GStrv) fixed = nc_trust_store_get_pins(store, "x.example");
+    CU_ASSERT_EQUAL(g_strv_length(fixed), 1);
+
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+/* The client's TLS choice and the STS offer on a plain connection, fed
+ * as lines (the connection itself is test-gui-tls.c). */
+static void test_client_tls_defaults(void)
+{
+    NcClient *remote = nc_client_new("irc.example.org", 0, "me", NULL, NULL);
+    CU_ASSERT(nc_client_get_tls(remote));
+    CU_ASSERT_EQUAL(nc_client_get_port(remote), 0);
+    CU_ASSERT_PTR_NULL(nc_client_get_tls_problem(remote));
+    CU_ASSERT_FALSE(nc_client_is_secure(remote));
+    NcClient *local = nc_client_new("localhost", 0, "me", NULL, NULL);
+    CU_ASSERT_FALSE(nc_client_get_tls(local));
+    nc_client_set_tls(local, TRUE);
+    CU_ASSERT(nc_client_get_tls(local));
+    /* A pin turns TLS on, and a bad one is refused. */
+    NcClient *lan = nc_client_new("192.168.1.5", 7000, "me", NULL, NULL);
+    nc_client_set_tls(lan, FALSE);
+    CU_ASSERT_FALSE(nc_client_pin_certificate(lan, "nope", FALSE, NULL));
+    CU_ASSERT(nc_client_pin_certificate(
+        lan, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", FALSE, NULL));
+    CU_ASSERT(nc_client_get_tls(lan));
+    /* Nothing to trust yet. */
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_FALSE(nc_client_trust_certificate(lan, &error));
+    CU_ASSERT_PTR_NOT_NULL(error);
+    g_object_unref(remote);
+    g_object_unref(local);
+    g_object_unref(lan);
 }
 
 static gboolean chats_seen(gpointer data)
@@ -703,7 +920,8 @@ static void test_discovery_loopback(void)
         g_clear_object(&b);
         return;
     }
-    nc_discovery_announce(a, 6697, "test chat");
+    const char *fp = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    nc_discovery_announce(a, 6697, "test chat", fp);
     gint64 end = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
     while (g_get_monotonic_time() < end && !chats_seen(nc_discovery_get_chats(b)) &&
            !chats_seen(nc_discovery_get_chats(a))) {
@@ -720,6 +938,7 @@ static void test_discovery_loopback(void)
         CU_ASSERT_EQUAL(nc_hosted_chat_get_port(chat), 6697);
         CU_ASSERT_STRING_EQUAL(nc_hosted_chat_get_name(chat), "test chat");
         CU_ASSERT_STRING_EQUAL(nc_hosted_chat_get_host(chat), "127.0.0.1");
+        CU_ASSERT_STRING_EQUAL(nc_hosted_chat_get_fingerprint(chat), fp);
     }
     CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_discovery_get_chats(a)), 0);
     g_object_unref(a);
@@ -738,6 +957,9 @@ static CU_TestInfo tests[] = {
     {"nick completion and mentions", test_completion},
     {"logs written and reloaded", test_logs},
     {"beacon and natterd line parsing", test_beacon_and_natterd_lines},
+    {"TLS rules: local hosts, ports, sts, fingerprints, words", test_tls_rules},
+    {"trust store: pins and STS policies on disk", test_trust_store_file},
+    {"client TLS defaults and pins", test_client_tls_defaults},
     {"LAN discovery over loopback", test_discovery_loopback},
     CU_TEST_INFO_NULL,
 };

@@ -6,6 +6,10 @@
  * client (the suites' scripted IRC client, tests/natterd/irc-client.h),
  * nick changes (ours and the peer's), a part and a quit.  The core is
  * driven through the same calls the window makes.
+ * ngircd (built with GnuTLS on Debian) also listens for TLS on a second
+ * port with a self-signed certificate made by libnatter at test time:
+ * the core refuses it with its fingerprint, then, trusting it, chats
+ * over TLS (OpenSSL's client against GnuTLS's server).
  * Exits 77 (skipped) with the reason when ngircd is not installed;
  * NATTER_NGIRCD names another ngircd binary. */
 #include "client.h"
@@ -15,11 +19,14 @@
 
 #include <glib/gstdio.h>
 #include <natter/error.h>
+#include <natter/tls.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 static guint16 port;
+static guint16 tls_port;
+static char *tls_fingerprint; /* NULL: ngircd runs without TLS */
 static char *tmpdir;
 
 /* ---- ngircd --------------------------------------------------------- */
@@ -52,8 +59,28 @@ static guint16 free_port(void)
     return got.port;
 }
 
-static char *write_config(const char *dir, guint16 listen_port)
+/* A certificate and key for ngircd, readable by the user it drops to. */
+static gboolean make_certificate(const char *dir, char **cert, char **key)
 {
+    *cert = g_build_filename(dir, "cert.pem", NULL);
+    *key = g_build_filename(dir, "key.pem", NULL);
+    char fp[NT_TLS_FINGERPRINT_LEN];
+    if (nt_tls_make_self_signed("ngircd.test", 30, *cert, *key) != NT_OK ||
+        nt_tls_fingerprint_file(*cert, fp) != NT_OK)
+        return FALSE;
+    g_chmod(*key, 0644); /* a throwaway key: ngircd may read it as nobody */
+    tls_fingerprint = g_strdup(fp);
+    return TRUE;
+}
+
+static char *write_config(const char *dir, guint16 listen_port, const char *cert, const char *key)
+{
+    g_autofree char *ssl = cert ? g_strdup_printf("[SSL]\n"
+                                                  "\tCertFile = %s\n"
+                                                  "\tKeyFile = %s\n"
+                                                  "\tPorts = %u\n",
+                                                  cert, key, tls_port)
+                                : g_strdup("");
     char *path = g_build_filename(dir, "ngircd.conf", NULL);
     g_autofree char *include = g_build_filename(dir, "conf.d", NULL);
     g_mkdir(include, 0755);
@@ -71,8 +98,9 @@ static char *write_config(const char *dir, guint16 listen_port)
                         "\tPingTimeout = 120\n\tPongTimeout = 60\n"
                         "[Options]\n"
                         "\tDNS = no\n\tIdent = no\n\tPAM = no\n"
-                        "\tIncludeDir = %s\n",
-                        listen_port, dir, include);
+                        "\tIncludeDir = %s\n"
+                        "%s",
+                        listen_port, dir, include, ssl);
     g_assert_true(g_file_set_contents(path, text, -1, NULL));
     return path;
 }
@@ -298,8 +326,57 @@ static void test_ngircd_session(void)
     irc_close(bob);
 }
 
+static gboolean problem_seen(gpointer data)
+{
+    return nc_client_get_tls_problem(data) != NULL;
+}
+
+/* OpenSSL's client (libnatter) against GnuTLS's server (ngircd). */
+static void test_ngircd_tls(void)
+{
+    if (!tls_fingerprint || !port_open(tls_port)) {
+        nt_test_skip("ngircd does not listen for TLS (built without GnuTLS or OpenSSL?)");
+        return;
+    }
+    /* Self-signed: refused, with the fingerprint ngircd's certificate has. */
+    NcClient *c = nc_client_new("127.0.0.1", tls_port, "tlsuser", "Natter TLS Test", NULL);
+    nc_client_set_tls(c, TRUE);
+    nc_client_connect(c);
+    CU_ASSERT_FATAL(fake_pump_until(problem_seen, c, 8000));
+    const NcTlsProblem *p = nc_client_get_tls_problem(c);
+    CU_ASSERT_STRING_EQUAL(p->fingerprint, tls_fingerprint);
+    CU_ASSERT_EQUAL(nc_client_get_state(c), NC_STATE_DISCONNECTED);
+    printf("\n  refused: %s (%s)\n", nt_err_name(p->code), p->detail);
+
+    /* Trusted: a TLS session with the plain-text peer in the channel. */
+    irc_client *bob = peer_connect("tlspeer");
+    CU_ASSERT_FATAL(bob != NULL);
+    irc_send(bob, "JOIN #tls");
+    CU_ASSERT_FATAL(peer_expect(bob, " 366 tlspeer #tls "));
+    const char *autojoin[] = {"#tls", NULL};
+    nc_client_set_autojoin(c, autojoin);
+    CU_ASSERT(nc_client_trust_certificate(c, NULL));
+    CU_ASSERT_FATAL(wait_state(c, NC_STATE_CONNECTED));
+    CU_ASSERT(nc_client_is_secure(c));
+    printf("  over %s\n", nc_client_get_tls_summary(c));
+    NcBuffer *b = NULL;
+    for (int i = 0; i < 500 && !(b = nc_network_find_buffer(nc_client_get_network(c), "#tls")); i++)
+        fake_pump(10);
+    CU_ASSERT_FATAL(b != NULL);
+    CU_ASSERT(fake_pump_until(joined, b, 5000));
+    CU_ASSERT(nc_client_send_input(c, b, "hello over GnuTLS", NULL));
+    CU_ASSERT(peer_expect(bob, "PRIVMSG #tls :hello over GnuTLS"));
+    irc_send(bob, "PRIVMSG #tls :plain answer");
+    CU_ASSERT_PTR_NOT_NULL(wait_message(b, NC_MSG_PRIVMSG, "plain answer"));
+    nc_client_disconnect(c, NULL);
+    fake_pump(100);
+    g_object_unref(c);
+    irc_close(bob);
+}
+
 static CU_TestInfo tests[] = {
     {"a session on ngircd", test_ngircd_session},
+    {"a TLS session on ngircd (GnuTLS)", test_ngircd_tls},
     CU_TEST_INFO_NULL,
 };
 
@@ -316,7 +393,11 @@ int main(void)
     /* ngircd started as root drops to nobody; let it read its config. */
     g_chmod(tmpdir, 0755);
     port = free_port();
-    g_autofree char *conf = write_config(tmpdir, port);
+    tls_port = free_port();
+    g_autofree char *cert = NULL, *key = NULL;
+    if (!make_certificate(tmpdir, &cert, &key))
+        g_clear_pointer(&cert, g_free);
+    g_autofree char *conf = write_config(tmpdir, port, cert, key);
     g_autofree char *logpath = g_build_filename(tmpdir, "ngircd.log", NULL);
 
     g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
@@ -349,12 +430,14 @@ int main(void)
     }
     g_subprocess_send_signal(server, SIGTERM);
     g_subprocess_wait(server, NULL, NULL);
-    const char *const files[] = {"ngircd.conf", "ngircd.log", "ngircd.pid", "conf.d", NULL};
+    const char *const files[] = {"ngircd.conf", "ngircd.log", "ngircd.pid", "conf.d",
+                                 "cert.pem",    "key.pem",    NULL};
     for (guint i = 0; files[i]; i++) {
         g_autofree char *f = g_build_filename(tmpdir, files[i], NULL);
         g_remove(f);
     }
     g_rmdir(tmpdir);
     g_free(tmpdir);
+    g_free(tls_fingerprint);
     return rc;
 }
