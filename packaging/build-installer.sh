@@ -35,7 +35,7 @@ echo "   ${dlls//$'\n'/ }"
 for dll in $dlls; do
   case "$dll" in
     kernel32.dll | msvcrt.dll | ws2_32.dll | advapi32.dll | bcrypt.dll | iphlpapi.dll | \
-    user32.dll | shell32.dll | ucrtbase.dll | api-ms-win-*.dll) ;;
+    user32.dll | shell32.dll | crypt32.dll | gdi32.dll | ucrtbase.dll | api-ms-win-*.dll) ;;
     *) pkg_die "natterd.exe needs $dll, which is not part of Windows (link it statically)" ;;
   esac
 done

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Build a static CUnit for x86_64-w64-mingw32 from Debian's "cunit" source
-# package and install it into <repo>/build-deps/mingw-cunit:
+# package into the dependency cache (see win32/mingw-deps-lib.sh), e.g.
+# /var/cache/natter-deps/cunit-2.1-3-dfsg-2.6-x86_64-w64-mingw32-r1:
 #
 #   include/CUnit/*.h
 #   lib/libcunit.a
@@ -10,11 +11,12 @@
 #
 # It also (re)writes build-deps/mingw-paths.ini, a second meson machine file
 # holding this checkout's absolute paths: pkg_config_libdir with the CUnit
-# above and the nettle of win32/build-nettle-mingw.sh (so dependency('cunit')
-# finds them, never the host's) and exe_wrapper = win32/wine-run.sh. Shared
-# code: win32/mingw-deps-lib.sh. Cross build, from the repository root:
+# above, the nettle of win32/build-nettle-mingw.sh and the OpenSSL of
+# win32/build-openssl-mingw.sh (so dependency('cunit') finds them, never the
+# host's) and exe_wrapper = win32/wine-run.sh. Shared code:
+# win32/mingw-deps-lib.sh. Cross build, from the repository root:
 #
-#   win32/build-cunit-mingw.sh
+#   win32/build-mingw-deps.sh       (this, nettle and OpenSSL)
 #   meson setup build-win --cross-file win32/mingw-w64-x86_64.ini \
 #                         --cross-file build-deps/mingw-paths.ini
 #   meson test -C build-win
@@ -22,7 +24,8 @@
 # Usage: win32/build-cunit-mingw.sh [--force]
 #   --force   rebuild even when an up-to-date build is already installed
 # Environment:
-#   CUNIT_MINGW_PREFIX   install prefix (default <repo>/build-deps/mingw-cunit)
+#   CUNIT_MINGW_PREFIX   install prefix (default: the cache entry)
+#   NATTER_DEPS_CACHE    the cache (default /var/cache/natter-deps)
 #   MINGW_HOST           toolchain triplet (default x86_64-w64-mingw32)
 #
 # Idempotent and silent on success; when a step fails, it says which one and
@@ -32,26 +35,25 @@
 
 set -euo pipefail
 
-# Bump when the recipe below changes, so existing installs get rebuilt.
+# Bump when the recipe below changes, so existing installs get rebuilt: it
+# is part of the cache key (mingw-deps-lib.sh reads it from this line).
+# shellcheck disable=SC2034
 RECIPE=1
 
 # shellcheck source=win32/mingw-deps-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/mingw-deps-lib.sh"
-PREFIX=$CUNIT_PREFIX
 CC=$HOST-gcc
 AR=$HOST-ar
 RANLIB=$HOST-ranlib
-STAMP=$PREFIX/.built
 
 # shellcheck disable=SC2317 # called through deps_begin
 is_built() {
-  [ -f "$STAMP" ] && [ -f "$PREFIX/lib/libcunit.a" ] &&
+  stamp_ok && [ -f "$PREFIX/lib/libcunit.a" ] &&
     [ -f "$PREFIX/lib/pkgconfig/cunit.pc" ] &&
-    [ -f "$PREFIX/include/CUnit/CUnit.h" ] &&
-    grep -qx "recipe=$RECIPE host=$HOST" "$STAMP"
+    [ -f "$PREFIX/include/CUnit/CUnit.h" ]
 }
 
-# Arguments, mingw-paths.ini, silent exit when built, lock.
+# Arguments, versions, mingw-paths.ini, silent exit when built, lock.
 deps_begin cunit is_built "$@"
 
 require_tools "$CC|apt-get install mingw-w64" "$AR|apt-get install mingw-w64" \
@@ -117,8 +119,7 @@ Libs: -L\${libdir} -lcunit
 Cflags: -I\${includedir}
 EOF
 
-printf 'recipe=%s host=%s\nversion=%s-%s\nsource=%s\n' \
-  "$RECIPE" "$HOST" "$VERSION" "$RELEASE" "${SRC##*/}" >"$STAGE/.built"
+write_stamp "$STAGE" "upstream=$VERSION-$RELEASE"
 
 install_stage "$STAGE" "$PREFIX"
 deps_finish

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 #
 # Build a static nettle (symmetric crypto only: hashes, HMAC, PBKDF2...) for
-# x86_64-w64-mingw32 from Debian's "nettle" source package and install it
-# into <repo>/build-deps/mingw-nettle:
+# x86_64-w64-mingw32 from Debian's "nettle" source package into the
+# dependency cache (see win32/mingw-deps-lib.sh), e.g.
+# /var/cache/natter-deps/nettle-3.8.1-2-x86_64-w64-mingw32-r1:
 #
 #   include/nettle/*.h
 #   lib/libnettle.a
@@ -14,14 +15,15 @@
 # build-deps/mingw-paths.ini, whose pkg_config_libdir lists this prefix, so
 # that dependency('nettle') in the cross build finds it:
 #
-#   win32/build-mingw-deps.sh       (CUnit, then this)
+#   win32/build-mingw-deps.sh       (CUnit, this, then OpenSSL)
 #   meson setup build-win --cross-file win32/mingw-w64-x86_64.ini \
 #                         --cross-file build-deps/mingw-paths.ini
 #
 # Usage: win32/build-nettle-mingw.sh [--force]
 #   --force   rebuild even when an up-to-date build is already installed
 # Environment:
-#   NETTLE_MINGW_PREFIX  install prefix (default <repo>/build-deps/mingw-nettle)
+#   NETTLE_MINGW_PREFIX  install prefix (default: the cache entry)
+#   NATTER_DEPS_CACHE    the cache (default /var/cache/natter-deps)
 #   MINGW_HOST           toolchain triplet (default x86_64-w64-mingw32)
 #
 # Idempotent and silent on success; when a step fails, it says which one and
@@ -32,23 +34,22 @@
 
 set -euo pipefail
 
-# Bump when the recipe below changes, so existing installs get rebuilt.
+# Bump when the recipe below changes, so existing installs get rebuilt: it
+# is part of the cache key (mingw-deps-lib.sh reads it from this line).
+# shellcheck disable=SC2034
 RECIPE=1
 
 # shellcheck source=win32/mingw-deps-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/mingw-deps-lib.sh"
-PREFIX=$NETTLE_PREFIX
-STAMP=$PREFIX/.built
 
 # shellcheck disable=SC2317 # called through deps_begin
 is_built() {
-  [ -f "$STAMP" ] && [ -f "$PREFIX/lib/libnettle.a" ] &&
+  stamp_ok && [ -f "$PREFIX/lib/libnettle.a" ] &&
     [ -f "$PREFIX/lib/pkgconfig/nettle.pc" ] &&
-    [ -f "$PREFIX/include/nettle/pbkdf2.h" ] &&
-    grep -qx "recipe=$RECIPE host=$HOST" "$STAMP"
+    [ -f "$PREFIX/include/nettle/pbkdf2.h" ]
 }
 
-# Arguments, mingw-paths.ini, silent exit when built, lock.
+# Arguments, versions, mingw-paths.ini, silent exit when built, lock.
 deps_begin nettle is_built "$@"
 
 require_tools "$HOST-gcc|apt-get install mingw-w64" \
@@ -99,10 +100,7 @@ for f in lib/libnettle.a include/nettle/pbkdf2.h include/nettle/sha2.h \
   [ -f "$STAGE/$f" ] || die "install left no $f (see $LOG)"
 done
 
-# Debian's version of the source package (e.g. 3.8.1-2), from its .dsc.
-DEB_VERSION=$(sed -n 's/^Version: *//p' "$WORK"/nettle_*.dsc 2>/dev/null | head -n 1)
-printf 'recipe=%s host=%s\nversion=%s\nsource=%s\n' \
-  "$RECIPE" "$HOST" "${DEB_VERSION:-$VERSION}" "${SRC##*/}" >"$STAGE/.built"
+write_stamp "$STAGE" "upstream=$VERSION"
 
 # --- install: replace the prefix in one step ---------------------------------
 install_stage "$STAGE" "$PREFIX"

@@ -64,6 +64,11 @@ void nt__tls_close_notify(nt__tls *t);
 /* What the session is (protocol, cipher, peer, verification). */
 void nt__tls_info(const nt__tls *t, nt_tls_info *out);
 
+/* Before any other OpenSSL call (posix/tls-platform.c, win32/...):
+ * whether OpenSSL may read its configuration file.  @return NT_OK or
+ * NT_ETLS_CONFIG */
+int nt__tls_platform_init(void);
+
 /* The system's trusted certificates into the context's store
  * (posix/tls-roots.c, win32/tls-roots.c).  void *: an SSL_CTX.
  * @return NT_OK or NT_ETLS_CONFIG */

@@ -87,6 +87,8 @@ static int global_ok;
 
 static void global_init(void)
 {
+    if (nt__tls_platform_init() != NT_OK)
+        return;
     ssl_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     bio_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "natter socket");
     if (ssl_index < 0 || !bio_method)

@@ -12,6 +12,13 @@
 
 #include "../tls-internal.h"
 
+int nt__tls_platform_init(void)
+{
+    /* OpenSSL reads the system's openssl.cnf as usual: that is where a
+     * distribution sets its crypto policy (minimum versions, ciphers). */
+    return NT_OK;
+}
+
 int nt__tls_load_system_roots(void *ssl_ctx)
 {
     int ok = SSL_CTX_set_default_verify_paths(ssl_ctx);

@@ -15,6 +15,14 @@
 
 #include "../tls-internal.h"
 
+int nt__tls_platform_init(void)
+{
+    /* Windows has no system openssl.cnf, and the compiled-in path (or
+     * %OPENSSL_CONF%) is not one the user of a natter program expects to
+     * change its TLS settings: never read it. */
+    return OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) == 1 ? NT_OK : NT_ETLS_CONFIG;
+}
+
 int nt__tls_load_system_roots(void *ssl_ctx)
 {
     X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
