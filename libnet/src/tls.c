@@ -45,6 +45,7 @@ struct nt_tls_config {
     nt_tls_role role;
     nt_tls_verify verify;
     int has_ca_file;
+    int roots_pending; /* a client's system roots, loaded with its first session */
     uint64_t handshake_ms;
     unsigned char pins[MAX_PINS][32];
     size_t npins;
@@ -363,10 +364,9 @@ int nt_tls_config_new(nt_tls_role role, nt_tls_config **out)
         SSL_CTX_set_session_cache_mode(cfg->ctx,
                                        SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
         SSL_CTX_sess_set_new_cb(cfg->ctx, new_session_cb);
-        if (nt__tls_load_system_roots(cfg->ctx) != NT_OK) {
-            nt_tls_config_unref(cfg);
-            return NT_ETLS_CONFIG;
-        }
+        /* Reading the system's CA bundle takes tens of milliseconds: only
+         * when a session needs it, and never when a CA file replaces it. */
+        cfg->roots_pending = 1;
     } else {
         static const unsigned char sid[] = "natter";
         SSL_CTX_set_session_id_context(cfg->ctx, sid, sizeof sid - 1);
@@ -504,8 +504,11 @@ int nt_tls_config_set_ca_file(nt_tls_config *cfg, const char *ca_pem_path)
         set_error(cfg, ca_pem_path, "no PEM certificate in it");
         return NT_ETLS_CONFIG;
     }
+    nt_mutex_lock(cfg->lock);
     SSL_CTX_set_cert_store(cfg->ctx, store); /* frees the old store */
     cfg->has_ca_file = 1;
+    cfg->roots_pending = 0;
+    nt_mutex_unlock(cfg->lock);
     cfg->error[0] = '\0';
     return NT_OK;
 }
@@ -689,6 +692,15 @@ int nt__tls_new(nt_tls_config *cfg, const char *server_name, nt__tls **out)
 {
     if (!cfg || (cfg->role == NT_TLS_SERVER) != (server_name == NULL))
         return NT_EINVAL;
+    if (cfg->role == NT_TLS_CLIENT) {
+        nt_mutex_lock(cfg->lock);
+        int rc = cfg->roots_pending ? nt__tls_load_system_roots(cfg->ctx) : NT_OK;
+        if (rc == NT_OK)
+            cfg->roots_pending = 0;
+        nt_mutex_unlock(cfg->lock);
+        if (rc != NT_OK)
+            return rc;
+    }
     nt__tls *t = calloc(1, sizeof *t);
     if (!t)
         return NT_ENOMEM;

@@ -173,7 +173,9 @@ NT_API int nt_tls_make_self_signed(const char *host, unsigned days, const char *
  *        certificate against (an IP address is checked as one); server:
  *        NULL
  * @return NT_OK, NT_EINVAL (wrong role, no server_name for a verifying
- *         client, already TLS, or closed), NT_ENOMEM
+ *         client, already TLS, or closed), NT_ENOMEM, NT_ETLS_CONFIG (a
+ *         client's system certificates, read with its first session,
+ *         could not be loaded)
  */
 NT_API int nt_conn_start_tls(nt_conn *c, nt_tls_config *cfg, const char *server_name);
 
