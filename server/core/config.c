@@ -404,8 +404,7 @@ static int check_complete(parser *p)
     if (c->nlisten_tls > 0 && !c->tls_certificate)
         return fail(p, "tls_address needs [tls] certificate and key (natterd "
                        "--generate-certificate makes a self-signed pair)");
-    if (c->sts_duration_s > 0 && c->nlisten_tls == 0 && c->sts_port == 0)
-        return fail(p, "sts_duration needs a tls_address (or sts_port)");
+
     return 0;
 }
 

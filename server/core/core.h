@@ -159,6 +159,7 @@ struct srv_channel {
 
 struct srv_server {
     srv_config cfg;
+    unsigned tls_port; /* the first TLS listener's port, as bound; 0: none */
     srv_strmap *nicks;
     srv_strmap *channels;
     srv_strmap *addresses; /* host -> number of clients, as uintptr_t */

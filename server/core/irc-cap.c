@@ -43,15 +43,12 @@ static unsigned cap_bit(const char *name, size_t len)
 static size_t sts_value(const srv_client *c, char *dst, size_t size)
 {
     const srv_config *cfg = &c->server->cfg;
-    if (!cfg->sts_duration_s)
-        return 0;
+    unsigned port = cfg->sts_port ? cfg->sts_port : c->server->tls_port;
+    if (!cfg->sts_duration_s || !port)
+        return 0; /* no policy, or nowhere to upgrade to */
     if (c->secure)
         return (size_t)snprintf(dst, size, " sts=duration=%u", cfg->sts_duration_s);
-    unsigned port = cfg->sts_port;
-    const char *colon = cfg->nlisten_tls ? strrchr(cfg->listen_tls[0], ':') : NULL;
-    if (!port && colon)
-        port = (unsigned)strtoul(colon + 1, NULL, 10);
-    return port ? (size_t)snprintf(dst, size, " sts=port=%u", port) : 0;
+    return (size_t)snprintf(dst, size, " sts=port=%u", port);
 }
 
 static void list_caps(srv_client *c, const char *sub, unsigned which)

@@ -319,6 +319,11 @@ const srv_config *srv_server_config(const srv_server *s)
     return &s->cfg;
 }
 
+void srv_server_set_tls_port(srv_server *s, unsigned port)
+{
+    s->tls_port = port;
+}
+
 size_t srv_server_client_count(const srv_server *s)
 {
     return s->nclients;

@@ -313,6 +313,10 @@ static int natterd_main(int argc, char **argv)
     for (size_t i = 0; i < ntls; i++, wanted++)
         opened += srv_net_listen_tls(d.net, tls_addrs[i]) == NT_OK;
     srv_config_free(&cfg);
+    if (srv_server_config(d.server)->sts_duration_s && !ntls &&
+        !srv_server_config(d.server)->sts_port)
+        srv_logf(SRV_LOG_WARNING, "sts_duration is set but natterd has no TLS listener: no sts "
+                                  "policy is offered");
     if (opened == 0 || (wanted && opened < wanted)) {
         srv_logf(SRV_LOG_ERROR, "not all listening addresses could be opened");
         stop_daemon(&d);

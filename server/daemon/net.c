@@ -47,6 +47,7 @@ struct srv_net {
     nt_listener **listeners;
     size_t nlisteners;
     nt_tls_config *tls; /* NULL until a certificate is loaded */
+    int tls_port_set;   /* the core knows the first TLS listener's port */
     nt_timer *tick;      /* NULL once closed */
     net_client *clients; /* every open connection */
     int shutting_down;   /* the loop stops when the last client has gone */
@@ -367,6 +368,12 @@ static int listen_on(srv_net *net, const char *address, int tls)
     char text[NT_ADDRSTRLEN];
     if (nt_listener_addr(l, &bound) == NT_OK && nt_addr_format(&bound, text, sizeof text) > 0)
         srv_logf(SRV_LOG_INFO, "listening on %s%s", text, tls ? " (TLS)" : "");
+    /* sts sends plaintext clients to the port really bound (":0", or a
+     * --listen-tls that replaced the configuration's). */
+    if (tls && !net->tls_port_set && nt_listener_addr(l, &bound) == NT_OK) {
+        net->tls_port_set = 1;
+        srv_server_set_tls_port(net->server, bound.port);
+    }
     return NT_OK;
 }
 

@@ -12,8 +12,18 @@
 # One daemon per configuration profile the suites use (the configuration
 # is what `SUITE --print-config PROFILE` prints), each started with
 # --config FILE --listen 127.0.0.1:0; the port comes from its log line
-# "listening on 127.0.0.1:PORT".  The suites get the addresses as
-# NATTERD_TEST_ADDR (profile main) and NATTERD_TEST_ADDR_<PROFILE>, and
+# "listening on 127.0.0.1:PORT".  The tls profile's daemon also listens
+# for TLS clients: its configuration names certificates that
+# `SUITE --make-certs DIR` made (nt_tls_make_self_signed: the server's for
+# 127.0.0.1, two client certificates) and a tls_address on a port that
+# `SUITE --free-port` found free (the configuration must name the real
+# port: it is what sts=port= tells plaintext clients; taken meanwhile, the
+# daemon is started again on another); the log line "listening on
+# 127.0.0.1:PORT (TLS)" must show it.  natterd.exe under wine reads the
+# same files through drive Z:.  The suites get the addresses as
+# NATTERD_TEST_ADDR (profile main) and NATTERD_TEST_ADDR_<PROFILE>, the
+# TLS one as NATTERD_TEST_TLS_ADDR and the certificates' folder as
+# NATTERD_TEST_TLS_DIR, and
 # run one after the other (they check the server forgot each test's
 # clients, so they must not share a server at the same time).  Last, each
 # daemon's own clean stop: a registered client stays connected, the
@@ -94,21 +104,73 @@ config_path() {
 mapfile -t profiles < <("${suites[0]}" --profiles)
 [ ${#profiles[@]} -gt 0 ] || { echo "FAIL: ${suites[0]} --profiles listed nothing"; exit 1; }
 
-for p in "${profiles[@]}"; do
+# The tls profile's certificates, as the suites read them and as natterd
+# opens them.
+export NATTERD_TEST_TLS_DIR=$tmp/tls
+mkdir -p "$NATTERD_TEST_TLS_DIR"
+if ! "${suites[0]}" --make-certs "$NATTERD_TEST_TLS_DIR" >"$tmp/make-certs.out" 2>&1; then
+  echo "FAIL: ${suites[0]} --make-certs could not make the TLS certificates"
+  sed 's/^/    /' "$tmp/make-certs.out"
+  exit 1
+fi
+export NATTERD_TEST_TLS_SERVER_DIR
+NATTERD_TEST_TLS_SERVER_DIR=$(config_path "$NATTERD_TEST_TLS_DIR")
+
+# start PROFILE: write its configuration and start its daemon.
+start() {
+  local p=$1
+  if [ "$p" = tls ]; then
+    NATTERD_TEST_TLS_PORT=$("${suites[0]}" --free-port) ||
+      { echo "FAIL: ${suites[0]} --free-port found no port"; exit 1; }
+    export NATTERD_TEST_TLS_PORT
+  fi
   "${suites[0]}" --print-config "$p" >"$tmp/$p.conf" || { echo "FAIL: no config for $p"; exit 1; }
   "${run[@]}" --config "$(config_path "$tmp/$p.conf")" --listen 127.0.0.1:0 \
     --log-level info 2>"$tmp/$p.log" </dev/null &
   pid_of[$p]=$!
+}
+
+for p in "${profiles[@]}"; do
+  start "$p"
 done
 
 # Wait for every port (a wine prefix's first start takes several seconds).
-for p in "${profiles[@]}"; do
-  port=
+# wait_port PROFILE: print the plaintext port (the tls profile: once the
+# TLS port is open too), or nothing when the daemon did not start listening.
+wait_port() {
+  local p=$1 port='' tport=''
   for _ in $(seq 1 900); do
-    port=$(log_of "$p" | sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' | head -n 1)
-    [ -n "$port" ] && break
+    port=$(log_of "$p" | sed -n '/(TLS)/!s/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' | head -n 1)
+    if [ "$p" = tls ]; then
+      tport=$(log_of "$p" | sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) (TLS).*/\1/p' | head -n 1)
+      [ -n "$port" ] && [ -n "$tport" ] && break
+    else
+      [ -n "$port" ] && break
+    fi
     kill -0 "${pid_of[$p]}" 2>/dev/null || break
     sleep 0.1
+  done
+  if [ "$p" = tls ] && [ -z "$tport" ]; then
+    port=
+  fi
+  echo "$port"
+}
+
+for p in "${profiles[@]}"; do
+  port=
+  for attempt in 1 2 3; do
+    port=$(wait_port "$p")
+    [ -n "$port" ] && break
+    # Its TLS port taken by another program in the meantime: once more.
+    if [ "$p" = tls ] && [ "$attempt" -lt 3 ] &&
+      log_of "$p" | grep -q "listen 127\.0\.0\.1:$NATTERD_TEST_TLS_PORT.*address already in use"; then
+      kill -KILL "${pid_of[$p]}" 2>/dev/null
+      wait "${pid_of[$p]}" 2>/dev/null
+      echo "natterd ($mode) profile tls: port $NATTERD_TEST_TLS_PORT was taken, starting again"
+      start "$p"
+      continue
+    fi
+    break
   done
   if [ -z "$port" ]; then
     echo "FAIL: natterd ($mode, profile $p) did not start listening"
@@ -118,7 +180,18 @@ for p in "${profiles[@]}"; do
   port_of[$p]=$port
   upper=$(echo "$p" | tr '[:lower:]' '[:upper:]')
   export "NATTERD_TEST_ADDR_$upper=127.0.0.1:$port"
-  echo "natterd ($mode) profile $p on 127.0.0.1:$port"
+  if [ "$p" = tls ]; then
+    tls_port=$(log_of "$p" | sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\) (TLS).*/\1/p' | head -n 1)
+    if [ "$tls_port" != "$NATTERD_TEST_TLS_PORT" ]; then
+      echo "FAIL: natterd ($mode, profile tls) listens for TLS on '$tls_port', its configuration says $NATTERD_TEST_TLS_PORT"
+      log_of "$p" | sed 's/^/    log: /'
+      exit 1
+    fi
+    export NATTERD_TEST_TLS_ADDR=127.0.0.1:$tls_port
+    echo "natterd ($mode) profile $p on 127.0.0.1:$port, TLS on 127.0.0.1:$tls_port"
+  else
+    echo "natterd ($mode) profile $p on 127.0.0.1:$port"
+  fi
 done
 export NATTERD_TEST_ADDR=127.0.0.1:${port_of[main]}
 

@@ -3,6 +3,7 @@
 
 #include <natter/clock.h>
 #include <natter/net.h>
+#include <natter/tls.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@
 #define IDLE_SLICE_MS 5
 
 struct irc_client {
-    nt_socket *sock;
+    nt_socket *sock;    /* the TCP socket (owned by tls when there is one) */
+    nt_tls_socket *tls; /* NULL: plaintext */
     char label[32];
     unsigned deadline_ms;
     int closed;       /* EOF or reset seen */
@@ -44,9 +46,11 @@ void irc_set_default_deadline(unsigned ms)
     default_deadline_ms = ms;
 }
 
-irc_client *irc_connect(const nt_addr *addr, const char *label, int rcvbuf)
+/* The TCP connection; *rc_out says why not. */
+static irc_client *tcp_connect(const nt_addr *addr, const char *label, int rcvbuf, int *rc_out)
 {
     irc_client *c = calloc(1, sizeof *c);
+    *rc_out = NT_ENOMEM;
     if (!c)
         return NULL;
     snprintf(c->label, sizeof c->label, "%s", label);
@@ -60,6 +64,7 @@ irc_client *irc_connect(const nt_addr *addr, const char *label, int rcvbuf)
         rc = nt_socket_connect(c->sock, addr);
     if (rc == NT_OK)
         rc = nt_socket_set_option(c->sock, NT_OPT_NODELAY, 1);
+    *rc_out = rc;
     if (rc != NT_OK) {
         printf("\n    %s: connect: %s\n", c->label, nt_strerror(rc));
         nt_socket_close(c->sock);
@@ -69,12 +74,117 @@ irc_client *irc_connect(const nt_addr *addr, const char *label, int rcvbuf)
     return c;
 }
 
+irc_client *irc_connect(const nt_addr *addr, const char *label, int rcvbuf)
+{
+    int rc;
+    return tcp_connect(addr, label, rcvbuf, &rc);
+}
+
+/* A client configuration for one connection (nt_tls_wrap takes its own
+ * reference).  @return NT_OK or why not (printed) */
+static int tls_config(const irc_client *c, const irc_tls_options *o, nt_tls_config **out)
+{
+    nt_tls_config *cfg = NULL;
+    const char *what = "nt_tls_config_new";
+    int rc = nt_tls_config_new(NT_TLS_CLIENT, &cfg);
+    if (rc == NT_OK && o->ca_file) {
+        what = o->ca_file;
+        rc = nt_tls_config_set_ca_file(cfg, o->ca_file);
+    }
+    if (rc == NT_OK && o->pin) {
+        what = "the pin";
+        rc = nt_tls_config_pin(cfg, o->pin);
+    }
+    if (rc == NT_OK && (o->cert_file || o->key_file)) {
+        what = o->cert_file ? o->cert_file : "(no certificate)";
+        rc = nt_tls_config_set_certificate(cfg, o->cert_file, o->key_file);
+    }
+    if (rc != NT_OK) {
+        printf("\n    %s: TLS configuration (%s): %s %s\n", c->label, what, nt_err_name(rc),
+               cfg ? nt_tls_config_error(cfg) : "");
+        nt_tls_config_unref(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return NT_OK;
+}
+
+irc_client *irc_connect_tls(const nt_addr *addr, const char *label, const irc_tls_options *tls,
+                            int *rc_out)
+{
+    static const irc_tls_options none = {0};
+    if (!tls)
+        tls = &none;
+    int rc;
+    irc_client *c = tcp_connect(addr, label, 0, &rc);
+    nt_tls_config *cfg = NULL;
+    if (c)
+        rc = tls_config(c, tls, &cfg);
+    if (c && rc == NT_OK) {
+        char host[NT_ADDRSTRLEN];
+        const char *name = tls->server_name;
+        if (!name) {
+            if (nt_addr_format_host(addr, host, sizeof host) <= 0)
+                snprintf(host, sizeof host, "localhost");
+            name = host;
+        }
+        nt_socket *s = c->sock;
+        c->sock = NULL; /* the TLS socket owns it from here, also on failure */
+        rc = nt_tls_wrap(s, cfg, name, &c->tls);
+        nt_tls_config_unref(cfg);
+        if (rc == NT_OK)
+            c->sock = nt_tls_socket_raw(c->tls);
+        else
+            printf("\n    %s: TLS handshake with %s: %s (%s)\n", c->label, name, nt_strerror(rc),
+                   nt_err_name(rc));
+    }
+    if (rc_out)
+        *rc_out = rc;
+    if (rc != NT_OK && c) {
+        nt_socket_close(c->sock);
+        free(c);
+        c = NULL;
+    }
+    fflush(stdout);
+    return c;
+}
+
+int irc_is_tls(const irc_client *c)
+{
+    return c->tls != NULL;
+}
+
+int irc_tls_info(const irc_client *c, nt_tls_info *out)
+{
+    return c->tls ? nt_tls_socket_info(c->tls, out) : NT_EINVAL;
+}
+
+int irc_close_reason(const irc_client *c)
+{
+    return c->closed ? c->close_reason : NT_OK;
+}
+
+/* Close without a goodbye of any kind (linger as set). */
+static void close_now(irc_client *c)
+{
+    if (c->tls)
+        nt_tls_close(c->tls); /* closes c->sock too */
+    else
+        nt_socket_close(c->sock);
+    free(c);
+}
+
 void irc_close(irc_client *c)
 {
     if (!c)
         return;
-    nt_socket_close(c->sock);
-    free(c);
+    /* As a plaintext client's FIN: an orderly end of the TLS stream (a
+     * stream cut without close_notify would read as a reset). */
+    if (c->tls && !c->closed) {
+        nt_socket_settimeout(c->sock, 1.0);
+        nt_tls_shutdown(c->tls);
+    }
+    close_now(c);
 }
 
 void irc_reset(irc_client *c)
@@ -82,7 +192,7 @@ void irc_reset(irc_client *c)
     if (!c)
         return;
     nt_socket_set_option(c->sock, NT_OPT_LINGER, 0);
-    irc_close(c);
+    close_now(c);
 }
 
 const char *irc_label(const irc_client *c)
@@ -171,7 +281,9 @@ static int read_line(irc_client *c, uint64_t deadline)
                 wait = IDLE_SLICE_MS;
         }
         nt_socket_settimeout(c->sock, (double)wait / 1000.0);
-        ptrdiff_t got = nt_socket_recv(c->sock, c->buf + c->len, sizeof c->buf - c->len, 0);
+        ptrdiff_t got = c->tls
+                            ? nt_tls_recv(c->tls, c->buf + c->len, sizeof c->buf - c->len)
+                            : nt_socket_recv(c->sock, c->buf + c->len, sizeof c->buf - c->len, 0);
         if (got > 0) {
             c->len += (size_t)got;
         } else if (got != NT_ETIMEDOUT && got != NT_EAGAIN) {
@@ -185,7 +297,8 @@ int irc_send_raw(irc_client *c, const void *data, size_t len)
 {
     size_t sent = 0;
     nt_socket_settimeout(c->sock, c->deadline_ms / 1000.0);
-    int rc = nt_socket_sendall(c->sock, data, len, &sent);
+    int rc = c->tls ? nt_tls_sendall(c->tls, data, len, &sent)
+                    : nt_socket_sendall(c->sock, data, len, &sent);
     if (rc != NT_OK) {
         printf("\n    %s: send: %s after %zu of %zu bytes\n", c->label, nt_strerror(rc), sent, len);
         fflush(stdout);

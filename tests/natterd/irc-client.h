@@ -15,11 +15,16 @@
  * the GUI core's suite against ngircd use it (tests/lib/ircclient.py is
  * the Python tests' counterpart).  It needs only libnatter, so it builds
  * for Windows too.
+ *
+ * A client may speak TLS (irc_connect_tls(): natter/tls.h's blocking
+ * socket over the same nt_socket); every call below then works the same,
+ * on the plaintext inside.
  */
 #ifndef NATTERD_TEST_IRC_CLIENT_H
 #define NATTERD_TEST_IRC_CLIENT_H
 
 #include <natter/addr.h>
+#include <natter/tls.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,7 +43,45 @@ typedef struct irc_lines {
  */
 irc_client *irc_connect(const nt_addr *addr, const char *label, int rcvbuf);
 
-/** Close the socket (no QUIT) and free the client.  NULL is accepted. */
+/** How a TLS client trusts the server, and what it shows of itself. */
+typedef struct irc_tls_options {
+    /** Trust the certificates of this PEM file (a CA, or the server's own
+     *  self-signed certificate) instead of the system's; NULL: the system's. */
+    const char *ca_file;
+    /** Accept a server with this SHA-256 fingerprint whatever its issuer
+     *  (nt_tls_config_pin); NULL: none. */
+    const char *pin;
+    /** A client certificate and its key (PEM) to present; NULL: none. */
+    const char *cert_file;
+    const char *key_file;
+    /** The name sent (SNI) and checked; NULL: the address's host
+     *  ("127.0.0.1", checked as an IP address). */
+    const char *server_name;
+} irc_tls_options;
+
+/**
+ * Connect to addr and complete a TLS handshake (nt_tls_wrap) within the
+ * client's deadline.
+ * @param rc receives NT_OK or why it failed (may be NULL)
+ * @return the client, or NULL (printed) when the connection or the
+ *         handshake failed
+ */
+irc_client *irc_connect_tls(const nt_addr *addr, const char *label, const irc_tls_options *tls,
+                            int *rc);
+
+/** Is c a TLS client? */
+int irc_is_tls(const irc_client *c);
+
+/** A TLS client's session (the server's fingerprint, protocol...).
+ *  @return NT_OK, or NT_EINVAL for a plaintext client */
+int irc_tls_info(const irc_client *c, nt_tls_info *out);
+
+/** How the connection was seen to end (NT_EOF, NT_ECONNRESET, ...), or
+ *  NT_OK while it has not. */
+int irc_close_reason(const irc_client *c);
+
+/** Close the socket (no QUIT) and free the client.  NULL is accepted.  A
+ *  TLS client sends close_notify first. */
 void irc_close(irc_client *c);
 
 /** Close with a TCP reset (SO_LINGER 0) and free the client. */

@@ -39,14 +39,12 @@
 #            348/349 and 346/347.
 
 set -uo pipefail
+# shellcheck source=tests/natterd/interop-lib.sh
+source "$(dirname "$0")/interop-lib.sh"
 
 natterd=${1:?usage: irssi.sh NATTERD}
-if ! command -v irssi >/dev/null 2>&1; then
-  echo "SKIP: irssi is not installed (apt-get install irssi)"
-  exit 77
-fi
-python=/usr/bin/python3
-[ -x "$python" ] || python=$(command -v python3 || true)
+skip_unless_installed irssi irssi
+find_python
 for need in "$python" script; do
   if [ -z "$need" ] || ! command -v "$need" >/dev/null 2>&1; then
     echo "FAIL: ${need:-python3} is missing (the peer needs python3, irssi's pty util-linux's script)"
@@ -54,113 +52,32 @@ for need in "$python" script; do
   fi
 done
 
-tmp=$(mktemp -d)
+interop_init irssi
 home=$tmp/irssi
 chanlog="$home/logs/natter/#interop.log"
 querylog="$home/logs/natter/probe.log"
 alllog="$home/logs/all.log"
 rawlog="$home/raw.log"
+# irssi's fifo script (below) reads "TARGET /command" lines from it: to_fifo.
 fifo=$home/cmd.fifo
-natterd_pid=
-irssi_pid=
-probe_pid=
-cleanup() {
-  for pid in $probe_pid $irssi_pid $natterd_pid; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null
-  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-failed=0
-fail() {
-  echo "FAIL: $*"
-  failed=1
-  finish
-}
-dump() {
-  for f in "$@"; do
-    [ -f "$f" ] || continue
-    echo "---- ${f#"$tmp"/}"
-    tr -d '\r' <"$f" | tail -n 50
-  done
-}
+dump_lines=50
 
 # The first failure ends the test, with the logs of all three parties
 # (irssi's screen with its escape sequences stripped).
-finish() {
-  if [ "$failed" != 0 ]; then
-    if [ -f "$tmp/irssi.tty" ]; then
-      sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][0-9A-Za-z]//g' "$tmp/irssi.tty" |
-        tr '\r' '\n' | grep -v '^[[:space:]]*$' >"$tmp/irssi.screen"
-    fi
-    dump "$tmp/probe.out" "$chanlog" "$querylog" "$alllog" "$rawlog" \
-      "$tmp/irssi.screen" "$tmp/natterd.log"
-    exit 1
+dump_logs() {
+  if [ -f "$tmp/irssi.tty" ]; then
+    sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][0-9A-Za-z]//g' "$tmp/irssi.tty" |
+      tr '\r' '\n' | grep -v '^[[:space:]]*$' >"$tmp/irssi.screen"
   fi
-  echo "irssi interop: all checks passed"
-  exit 0
+  dump "$tmp/probe.out" "$chanlog" "$querylog" "$alllog" "$rawlog" \
+    "$tmp/irssi.screen" "$tmp/natterd.log"
 }
 
-# wait_for FILE PATTERN SECONDS: until grep -q finds PATTERN in FILE.
-wait_for() {
-  local file=$1 pattern=$2 tenths=$(($3 * 10))
-  for _ in $(seq 1 "$tenths"); do
-    grep -qF -- "$pattern" "$file" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# wait_line FILE LINE SECONDS: until FILE has LINE as a whole line.
-wait_line() {
-  local file=$1 line=$2 tenths=$(($3 * 10))
-  for _ in $(seq 1 "$tenths"); do
-    grep -qxF -- "$line" "$file" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-# check FILE PATTERN SECONDS WHAT / check_line FILE LINE SECONDS WHAT:
-# wait_for / wait_line, then ok or FAIL.
-check() {
-  if wait_for "$1" "$2" "$3"; then
-    echo "ok   $4"
-  else
-    fail "$4: no '$2' in ${1#"$tmp"/}"
-  fi
-}
-check_line() {
-  if wait_line "$1" "$2" "$3"; then
-    echo "ok   $4"
-  else
-    fail "$4: no line '$2' in ${1#"$tmp"/}"
-  fi
-}
-
-# to_fifo LINE...: "TARGET /command" lines for irssi's fifo script (a
-# write to a fifo nobody reads would block: bounded by timeout).
-to_fifo() {
-  timeout 10 bash -c 'f=$1; shift; printf "%s\n" "$@" >"$f"' to_fifo "$fifo" "$@" ||
-    fail "cannot write to irssi's fifo"
-}
-
-"$natterd" --listen 127.0.0.1:0 --log-level debug 2>"$tmp/natterd.log" &
-natterd_pid=$!
-if ! wait_for "$tmp/natterd.log" "listening on 127.0.0.1:" 10; then
-  dump "$tmp/natterd.log"
-  echo "FAIL: natterd did not start"
-  exit 1
-fi
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/natterd.log" | head -n 1)
-echo "natterd listening on 127.0.0.1:$port"
+start_natterd "$natterd"
 
 # The peer first: it creates #interop and sets the lists irssi will read
 # when it joins.
-"$python" "$(dirname "${BASH_SOURCE[0]}")/irssi-peer.py" "$port" >"$tmp/probe.out" 2>&1 &
-probe_pid=$!
+start_peer irssi-peer.py
 check "$tmp/probe.out" "LISTS_SET" 30 "the probe (op) created #interop with +b, +e, +I and a mute"
 
 # irssi's home: settings in the config (autolog on; nothing saved back),
@@ -230,7 +147,7 @@ EOF
 
 TERM=xterm SHELL=/bin/sh script -qfec "stty cols 160 rows 40 && exec irssi --home='$home'" \
   /dev/null </dev/null >"$tmp/irssi.tty" 2>&1 &
-irssi_pid=$!
+client_pid=$!
 check "$home/fifo.ready" "ready" 20 "irssi started with its Perl fifo script"
 check "$alllog" "irssi [~irssi@127.0.0.1] has joined #interop" 30 "irssi joined #interop"
 check "$rawlog" "<< CAP END" 10 "irssi negotiated capabilities"
@@ -298,25 +215,14 @@ check "$querylog" "private reply" 30 "probe -> irssi: private message in irssi's
 check "$chanlog" "probe [~probe@127.0.0.1] has quit [Quit: done]" 30 "irssi saw the probe quit"
 
 to_fifo '- /quit bye'
-for _ in $(seq 1 100); do
-  kill -0 "$irssi_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if kill -0 "$irssi_pid" 2>/dev/null; then
-  fail "irssi did not quit"
-fi
+wait_gone "$client_pid" 10 || fail "irssi did not quit"
 irssi_rc=0
-wait "$irssi_pid" || irssi_rc=$?
-irssi_pid=
+wait "$client_pid" || irssi_rc=$?
+client_pid=
 [ "$irssi_rc" -eq 0 ] || fail "irssi exited with $irssi_rc"
 check_line "$rawlog" "<< QUIT :bye" 1 "irssi quit with QUIT"
 
 # natterd stops cleanly on SIGTERM.
-kill -TERM "$natterd_pid"
-rc=0
-wait "$natterd_pid" || rc=$?
-natterd_pid=
-[ "$rc" -eq 0 ] || fail "natterd exited with $rc after SIGTERM"
-grep -q "stopped" "$tmp/natterd.log" || fail "natterd did not log 'stopped'"
+stop_natterd
 
 finish

@@ -8,6 +8,7 @@
 
 #include <natter/loop.h>
 #include <natter/thread.h>
+#include <natter/tls.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,13 +51,59 @@ static const struct {
                      256 * 1024},
     [LIVE_SENDQ] = {"sendq", SERVER_SECTION "[limits]\nflood_penalty_percent = 0\nsendq = 4096\n",
                     4096},
+    /* TLS_SECTION (below) is added with the port and the files. */
+    [LIVE_TLS] = {"tls", SERVER_SECTION "[limits]\nflood_penalty_percent = 0\n" OPER_SECTION,
+                  256 * 1024},
 };
+
+/* The tls profile's TLS port and certificate files: the certificate's
+ * folder (with its separator) as the server opens it, and the port. */
+#define TLS_SECTION                                               \
+    "[listen]\ntls_address = 127.0.0.1:%u\n"                      \
+    "[tls]\ncertificate = %sserver.pem\nkey = %sserver-key.pem\n" \
+    "handshake_timeout = %d\nsts_duration = %d\noper_requires_tls = yes\n"
+
+/* Valgrind runs its guest with its preload libraries in LD_PRELOAD. */
+static int under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "vgpreload") != NULL;
+}
+
+int live_tls_handshake_timeout(void)
+{
+    return under_valgrind() ? 10 : 2;
+}
+
+/* A profile's configuration text (malloc'd): the table's, and for the tls
+ * profile its TLS section. */
+static char *profile_text(live_profile profile, unsigned tls_port, const char *cert_dir)
+{
+    const char *base = profiles[profile].config;
+    size_t size = strlen(base) + 1;
+    if (profile == LIVE_TLS)
+        size += sizeof TLS_SECTION + 2 * strlen(cert_dir) + 32;
+    char *text = malloc(size);
+    if (!text)
+        return NULL;
+    int n = snprintf(text, size, "%s", base);
+    if (profile == LIVE_TLS && n > 0)
+        n = snprintf(text + n, size - (size_t)n, TLS_SECTION, tls_port, cert_dir, cert_dir,
+                     live_tls_handshake_timeout(), LIVE_TLS_STS_DURATION);
+    if (n < 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
 
 #define MAX_CLIENTS 64
 
 struct live_server {
     live_profile profile;
     nt_addr addr;
+    int has_tls;
+    nt_addr tls_addr;
     int external;
     int stopped; /* live_shutdown() done */
     irc_client *clients[MAX_CLIENTS];
@@ -84,6 +131,132 @@ int live_slow(void)
 size_t live_profile_sendq(live_profile profile)
 {
     return profiles[profile].sendq;
+}
+
+/* ---- the tls profile's certificates ---- */
+
+static const struct {
+    const char *name; /* the files are <prefix><name>.pem and <prefix><name>-key.pem */
+    const char *host; /* the name it is made for */
+} certs[LIVE_NCERTS] = {
+    [LIVE_CERT_SERVER] = {"server", "127.0.0.1"},
+    [LIVE_CERT_CLIENT] = {"client", "live-client.natter.test"},
+    [LIVE_CERT_CLIENT2] = {"client2", "live-client2.natter.test"},
+};
+
+static char cert_prefix[400]; /* "" until made or found */
+static int certs_made_here;   /* in-process: removed at the end */
+static char cert_paths[LIVE_NCERTS][2][480];
+
+static void set_cert_prefix(const char *prefix)
+{
+    snprintf(cert_prefix, sizeof cert_prefix, "%s", prefix);
+    for (size_t i = 1; i < LIVE_NCERTS; i++) {
+        snprintf(cert_paths[i][0], sizeof cert_paths[i][0], "%s%s.pem", prefix, certs[i].name);
+        snprintf(cert_paths[i][1], sizeof cert_paths[i][1], "%s%s-key.pem", prefix, certs[i].name);
+    }
+}
+
+/* Make every certificate under prefix.  @return NT_OK or the first error */
+static int make_certs(const char *prefix)
+{
+    set_cert_prefix(prefix);
+    for (size_t i = 1; i < LIVE_NCERTS; i++) {
+        int rc = nt_tls_make_self_signed(certs[i].host, 2, cert_paths[i][0], cert_paths[i][1]);
+        if (rc != NT_OK) {
+            printf("\n    cannot make %s: %s\n", cert_paths[i][0], nt_strerror(rc));
+            return rc;
+        }
+    }
+    return NT_OK;
+}
+
+static void remove_certs(void)
+{
+    if (!certs_made_here)
+        return;
+    for (size_t i = 1; i < LIVE_NCERTS; i++) {
+        remove(cert_paths[i][0]);
+        remove(cert_paths[i][1]);
+    }
+    certs_made_here = 0;
+}
+
+/* The certificates, made once per process in the temporary folder (or
+ * those of the external server's folder). */
+static int have_certs(void)
+{
+    if (cert_prefix[0])
+        return 1;
+    const char *dir = getenv("NATTERD_TEST_TLS_DIR");
+    char prefix[sizeof cert_prefix];
+    if (dir && dir[0]) {
+        snprintf(prefix, sizeof prefix, "%s/", dir);
+        set_cert_prefix(prefix);
+        return 1;
+    }
+    dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = getenv("TEMP");
+    if (!dir || !*dir)
+        dir = getenv("TMP");
+    if (!dir || !*dir)
+        dir = nt_test_windows_build() ? "." : "/tmp";
+    snprintf(prefix, sizeof prefix, "%s/natterd-live-%llx-", dir,
+             (unsigned long long)nt_clock_wall_us());
+    certs_made_here = 1;
+    if (make_certs(prefix) != NT_OK) {
+        remove_certs();
+        cert_prefix[0] = '\0';
+        return 0;
+    }
+    return 1;
+}
+
+const char *live_cert_file(live_cert which)
+{
+    CU_ASSERT_FATAL(which > LIVE_CERT_NONE && which < LIVE_NCERTS && have_certs());
+    return cert_paths[which][0];
+}
+
+const char *live_key_file(live_cert which)
+{
+    CU_ASSERT_FATAL(which > LIVE_CERT_NONE && which < LIVE_NCERTS && have_certs());
+    return cert_paths[which][1];
+}
+
+void live_cert_fingerprint(live_cert which, char *out)
+{
+    int rc = nt_tls_fingerprint_file(live_cert_file(which), out);
+    if (rc != NT_OK)
+        printf("\n    fingerprint of %s: %s\n", live_cert_file(which), nt_strerror(rc));
+    CU_ASSERT_FATAL(rc == NT_OK);
+}
+
+void live_tls_options(irc_tls_options *o, live_cert cert)
+{
+    memset(o, 0, sizeof *o);
+    o->ca_file = live_cert_file(LIVE_CERT_SERVER);
+    o->server_name = "127.0.0.1";
+    if (cert != LIVE_CERT_NONE) {
+        o->cert_file = live_cert_file(cert);
+        o->key_file = live_key_file(cert);
+    }
+}
+
+/* A port on 127.0.0.1 that the OS just gave and took back: for the
+ * configuration's tls_address, which names the port sts=port= tells. */
+static unsigned free_port(void)
+{
+    nt_socket *sock = NULL;
+    nt_addr a, bound;
+    unsigned port = 0;
+    if (nt_addr_loopback(NT_AF_INET, 0, &a) == NT_OK &&
+        nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, 0, &sock) == NT_OK &&
+        nt_socket_bind(sock, &a) == NT_OK && nt_socket_getsockname(sock, &bound) == NT_OK)
+        port = bound.port;
+    nt_socket_close(sock);
+    return port;
 }
 
 /* ---- assertions ---- */
@@ -250,28 +423,68 @@ static void on_loop(live_server *s, void (*fn)(live_server *s))
     }
 }
 
-static int start_in_process(live_server *s)
+/* One try at the in-process server; 0 when it did not start (its parts
+ * are freed; *port_taken when only the TLS port was taken meanwhile). */
+static int try_start(live_server *s, int *port_taken)
 {
     srv_config cfg;
     char err[256];
-    if (srv_config_defaults(&cfg) != 0 ||
-        srv_config_parse(&cfg, profiles[s->profile].config, profiles[s->profile].name, err,
-                         sizeof err) != 0) {
-        printf("\n    profile %s: %s\n", profiles[s->profile].name, err);
+    unsigned tls_port = 0;
+    if (s->profile == LIVE_TLS) {
+        if (!have_certs() || !(tls_port = free_port()))
+            return 0;
+    }
+    char *text = profile_text(s->profile, tls_port, cert_prefix);
+    if (!text || srv_config_defaults(&cfg) != 0 ||
+        srv_config_parse(&cfg, text, profiles[s->profile].name, err, sizeof err) != 0) {
+        printf("\n    profile %s: %s\n", profiles[s->profile].name, text ? err : "out of memory");
+        free(text);
         srv_config_free(&cfg);
         return 0;
     }
-    int ok = nt_mutex_new(&s->mutex) == NT_OK && nt_loop_new(&s->loop) == NT_OK;
+    free(text);
+    int ok = nt_loop_new(&s->loop) == NT_OK;
     s->server = ok ? srv_server_new(&cfg) : NULL;
     srv_config_free(&cfg);
     s->net = s->server ? srv_net_new(s->loop, s->server) : NULL;
-    if (!s->net)
+    if (s->net) {
+        srv_server_set_log(s->server, srv_log_write, NULL);
+        ok = srv_net_listen(s->net, "127.0.0.1:0") == NT_OK &&
+             srv_net_listener_addr(s->net, 0, &s->addr) == NT_OK;
+    }
+    if (s->net && ok && s->profile == LIVE_TLS) {
+        /* As natterd's main(): the certificate, then the config's tls_address. */
+        char address[32];
+        snprintf(address, sizeof address, "127.0.0.1:%u", tls_port);
+        int rc = srv_net_tls_load(s->net);
+        if (rc == NT_OK)
+            rc = srv_net_listen_tls(s->net, address);
+        if (rc == NT_OK)
+            rc = srv_net_listener_addr(s->net, 1, &s->tls_addr);
+        *port_taken = rc == NT_EADDRINUSE;
+        s->has_tls = ok = rc == NT_OK;
+    }
+    if (s->net && ok)
+        return 1;
+    if (s->loop && end_in_process(s) != NT_OK)
+        printf("\n    the loop of a server that did not start would not close\n");
+    s->loop = NULL;
+    s->has_tls = 0;
+    return 0;
+}
+
+static int start_in_process(live_server *s)
+{
+    if (nt_mutex_new(&s->mutex) != NT_OK)
         return 0;
-    srv_server_set_log(s->server, srv_log_write, NULL);
-    if (srv_net_listen(s->net, "127.0.0.1:0") != NT_OK ||
-        srv_net_listener_addr(s->net, 0, &s->addr) != NT_OK)
-        return 0;
-    return nt_thread_start(run_loop, s, &s->thread) == NT_OK;
+    /* Another program may take the free port before the server binds it. */
+    int taken = 1;
+    for (int attempt = 0; attempt < 5 && taken; attempt++) {
+        taken = 0;
+        if (try_start(s, &taken))
+            return nt_thread_start(run_loop, s, &s->thread) == NT_OK;
+    }
+    return 0;
 }
 
 /* After the loop thread ended it (run_loop()); a loop that would not close
@@ -309,6 +522,22 @@ live_server *live_start(live_profile profile)
         if (rc != NT_OK)
             printf("\n    %s=%s: %s\n", var, addr, nt_strerror(rc));
         CU_ASSERT_FATAL(rc == NT_OK);
+        if (profile == LIVE_TLS) {
+            /* Its TLS port and the certificates it was given. */
+            const char *tls = getenv("NATTERD_TEST_TLS_ADDR");
+            const char *dir = getenv("NATTERD_TEST_TLS_DIR");
+            if (!tls || !tls[0] || !dir || !dir[0]) {
+                nt_test_skip("external server mode and NATTERD_TEST_TLS_ADDR or "
+                             "NATTERD_TEST_TLS_DIR is not set (profile tls)");
+                free(s);
+                return NULL;
+            }
+            rc = nt_addr_parse(tls, &s->tls_addr);
+            if (rc != NT_OK)
+                printf("\n    NATTERD_TEST_TLS_ADDR=%s: %s\n", tls, nt_strerror(rc));
+            CU_ASSERT_FATAL(rc == NT_OK && have_certs());
+            s->has_tls = 1;
+        }
         return s;
     }
     int ok = start_in_process(s);
@@ -326,15 +555,51 @@ int live_in_process(const live_server *s)
     return !s->external;
 }
 
+const nt_addr *live_tls_addr(const live_server *s)
+{
+    return s->has_tls ? &s->tls_addr : NULL;
+}
+
+static void keep(live_server *s, irc_client *c);
+
 irc_client *live_client(live_server *s, const char *label, int rcvbuf)
+{
+    irc_client *c = irc_connect(&s->addr, label, rcvbuf);
+    CU_ASSERT_FATAL(c != NULL);
+    keep(s, c);
+    return c;
+}
+
+static void keep(live_server *s, irc_client *c)
 {
     size_t slot = 0;
     while (slot < MAX_CLIENTS && s->clients[slot])
         slot++;
     CU_ASSERT_FATAL(slot < MAX_CLIENTS);
-    irc_client *c = irc_connect(&s->addr, label, rcvbuf);
-    CU_ASSERT_FATAL(c != NULL);
     s->clients[slot] = c;
+}
+
+irc_client *live_client_tls(live_server *s, const char *label, const irc_tls_options *o)
+{
+    CU_ASSERT_FATAL(s->has_tls);
+    irc_tls_options dflt;
+    if (!o) {
+        live_tls_options(&dflt, LIVE_CERT_NONE);
+        o = &dflt;
+    }
+    irc_client *c = irc_connect_tls(&s->tls_addr, label, o, NULL);
+    CU_ASSERT_FATAL(c != NULL);
+    keep(s, c);
+    return c;
+}
+
+irc_client *live_user_tls(live_server *s, const char *nick, const char *caps, live_cert cert)
+{
+    irc_tls_options o;
+    live_tls_options(&o, cert);
+    irc_client *c = live_client_tls(s, nick, &o);
+    int ok = irc_register(c, nick, caps);
+    CU_ASSERT(ok);
     return c;
 }
 
@@ -518,18 +783,55 @@ void live_queue_peak(live_server *s, size_t *largest, size_t *total)
 
 /* ---- main ---- */
 
+/* --print-config PROFILE */
+static int print_config(const char *name)
+{
+    for (size_t i = 0; i < LIVE_NPROFILES; i++) {
+        if (strcmp(name, profiles[i].name) != 0)
+            continue;
+        unsigned port = 0;
+        char dir[sizeof cert_prefix - 1] = "";
+        if (i == LIVE_TLS) {
+            const char *p = getenv("NATTERD_TEST_TLS_PORT");
+            const char *d = getenv("NATTERD_TEST_TLS_SERVER_DIR");
+            if (!d || !d[0])
+                d = getenv("NATTERD_TEST_TLS_DIR");
+            port = p ? (unsigned)strtoul(p, NULL, 10) : 0;
+            if (!port || port > 65535 || !d || !d[0]) {
+                fprintf(stderr, "profile tls: set NATTERD_TEST_TLS_PORT and "
+                                "NATTERD_TEST_TLS_DIR (the certificates' folder, from "
+                                "--make-certs)\n");
+                return 2;
+            }
+            snprintf(dir, sizeof dir, "%s/", d);
+        }
+        char *text = profile_text((live_profile)i, port, dir);
+        if (!text)
+            return 1;
+        printf("# SPDX-License-Identifier: MIT\n# natterd live-test profile '%s'\n%s",
+               profiles[i].name, text);
+        free(text);
+        return 0;
+    }
+    fprintf(stderr, "unknown profile '%s'\n", name);
+    return 2;
+}
+
 int live_main(int argc, char **argv, const char *suite, const CU_TestInfo *tests)
 {
-    if (argc == 3 && strcmp(argv[1], "--print-config") == 0) {
-        for (size_t i = 0; i < LIVE_NPROFILES; i++) {
-            if (strcmp(argv[2], profiles[i].name) == 0) {
-                printf("# SPDX-License-Identifier: MIT\n# natterd live-test profile '%s'\n%s",
-                       profiles[i].name, profiles[i].config);
-                return 0;
-            }
-        }
-        fprintf(stderr, "unknown profile '%s'\n", argv[2]);
-        return 2;
+    if (argc == 3 && strcmp(argv[1], "--print-config") == 0)
+        return print_config(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "--make-certs") == 0) {
+        char prefix[sizeof cert_prefix];
+        snprintf(prefix, sizeof prefix, "%s/", argv[2]);
+        return make_certs(prefix) == NT_OK ? 0 : 1;
+    }
+    if (argc == 2 && strcmp(argv[1], "--free-port") == 0) {
+        unsigned port = free_port();
+        if (!port)
+            return 1;
+        printf("%u\n", port);
+        return 0;
     }
     if (argc == 2 && strcmp(argv[1], "--profiles") == 0) {
         for (size_t i = 0; i < LIVE_NPROFILES; i++)
@@ -537,7 +839,10 @@ int live_main(int argc, char **argv, const char *suite, const CU_TestInfo *tests
         return 0;
     }
     if (argc != 1) {
-        fprintf(stderr, "usage: %s [--print-config PROFILE | --profiles]\n", argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s [--print-config PROFILE | --profiles | --make-certs DIR | --free-port]\n",
+            argv[0]);
         return 2;
     }
     const char *level = getenv("NATTERD_TEST_LOG");
@@ -545,5 +850,7 @@ int live_main(int argc, char **argv, const char *suite, const CU_TestInfo *tests
     srv_log_open(lv < 0 ? SRV_LOG_ERROR : lv, NULL);
     if (live_slow())
         irc_set_default_deadline(15000);
-    return nt_test_main(suite, tests);
+    int rc = nt_test_main(suite, tests);
+    remove_certs();
+    return rc;
 }

@@ -17,6 +17,14 @@
  * live_stop() ends every test the same way: all test clients close, then
  * a fresh client must still register, and LUSERS must show that the
  * server forgot every closed client, channel and operator.
+ *
+ * The tls profile's server also listens for TLS clients, with certificates
+ * made at test time by nt_tls_make_self_signed(): a server certificate for
+ * 127.0.0.1 (which TLS clients trust as their CA file, or pin) and two
+ * client certificates.  In-process, they go to the temporary folder (and
+ * are removed at the end); an external server (external.sh) was given
+ * the ones `SUITE --make-certs DIR` made, and the test finds them through
+ * NATTERD_TEST_TLS_DIR and the TLS port through NATTERD_TEST_TLS_ADDR.
  */
 #ifndef NATTERD_TEST_LIVE_H
 #define NATTERD_TEST_LIVE_H
@@ -38,8 +46,22 @@ typedef enum live_profile {
     LIVE_FLOOD,  /**< flood control at 20%: PRIVMSG 200 ms, pause past 1 s */
     LIVE_EXCESS, /**< flood control at 100%: disconnect past 2 s ahead */
     LIVE_SENDQ,  /**< SendQ 4096 bytes */
+    LIVE_TLS,    /**< as main, plus a TLS listener (tls_address): a short
+                      handshake_timeout, sts_duration, oper_requires_tls */
     LIVE_NPROFILES
 } live_profile;
+
+/* The tls profile's sts_duration. */
+#define LIVE_TLS_STS_DURATION 300
+
+/** The certificates of the tls profile. */
+typedef enum live_cert {
+    LIVE_CERT_NONE,    /**< (a TLS client without a certificate) */
+    LIVE_CERT_SERVER,  /**< the server's, self-signed for 127.0.0.1 */
+    LIVE_CERT_CLIENT,  /**< a client certificate */
+    LIVE_CERT_CLIENT2, /**< another client certificate */
+    LIVE_NCERTS
+} live_cert;
 
 typedef struct live_server live_server;
 
@@ -51,6 +73,39 @@ live_server *live_start(live_profile profile);
 
 /** The server's address. */
 const nt_addr *live_addr(const live_server *s);
+
+/** The server's TLS address (tls profile), or NULL when it has none. */
+const nt_addr *live_tls_addr(const live_server *s);
+
+/**
+ * The tls profile's handshake_timeout in seconds: 2, or 10 under valgrind
+ * (where a handshake, both ends in one serialised process, takes 1-2 s).
+ */
+int live_tls_handshake_timeout(void);
+
+/** A certificate's PEM file (and its key's), for the tls profile's tests. */
+const char *live_cert_file(live_cert which);
+const char *live_key_file(live_cert which);
+
+/** The SHA-256 fingerprint of a certificate (NT_TLS_FINGERPRINT_LEN bytes), asserted. */
+void live_cert_fingerprint(live_cert which, char *out);
+
+/**
+ * TLS client options for the tls profile's server: trust its certificate
+ * as the CA file, name 127.0.0.1, and present cert (LIVE_CERT_NONE: no
+ * client certificate).
+ */
+void live_tls_options(irc_tls_options *o, live_cert cert);
+
+/**
+ * A TLS client connected to the TLS port (owned by the server handle, as
+ * live_client()); o NULL: live_tls_options(LIVE_CERT_NONE).  Asserts
+ * (fatally) that the connection and the handshake worked.
+ */
+irc_client *live_client_tls(live_server *s, const char *label, const irc_tls_options *o);
+
+/** live_client_tls() with the certificate cert and irc_register(), asserted. */
+irc_client *live_user_tls(live_server *s, const char *nick, const char *caps, live_cert cert);
 
 /** Is the server running in this process (so its internals can be checked)? */
 int live_in_process(const live_server *s);
@@ -95,7 +150,14 @@ void live_queue_peak(live_server *s, size_t *largest, size_t *total);
 /** The configured SendQ of a profile. */
 size_t live_profile_sendq(live_profile profile);
 
-/** The suite's main(): --print-config PROFILE, or run the tests. */
+/**
+ * The suite's main(): run the tests, or for external.sh: --profiles (their
+ * names), --print-config PROFILE (the tls profile's needs
+ * NATTERD_TEST_TLS_PORT and the certificates' folder as the server opens
+ * it, NATTERD_TEST_TLS_SERVER_DIR or else NATTERD_TEST_TLS_DIR),
+ * --make-certs DIR (the tls profile's certificates), --free-port (a TCP
+ * port on 127.0.0.1 that was free a moment ago).
+ */
 int live_main(int argc, char **argv, const char *suite, const CU_TestInfo *tests);
 
 /** irc_expect() asserted; returns the line, or "" when it did not come. */

@@ -25,69 +25,29 @@
 #   weechat.sh NATTERD
 #
 # Exits 77 (meson's "skipped") when weechat-headless or python3 is absent.
+# KEEP_TMP=1 keeps the temporary directory (all the logs) for a look
+# afterwards.
 
 set -uo pipefail
+# shellcheck source=tests/natterd/interop-lib.sh
+source "$(dirname "$0")/interop-lib.sh"
 
 natterd=${1:?usage: weechat.sh NATTERD}
-if ! command -v weechat-headless >/dev/null 2>&1; then
-  echo "SKIP: weechat-headless is not installed (apt-get install weechat-headless)"
-  exit 77
-fi
-python=/usr/bin/python3
-[ -x "$python" ] || python=$(command -v python3 || true)
+skip_unless_installed weechat-headless weechat-headless
+find_python
 if [ -z "$python" ]; then
   echo "SKIP: python3 is not installed (the scripted peer needs it)"
   exit 77
 fi
 
-tmp=$(mktemp -d)
+interop_init weechat
 chanlog="$tmp/wee/logs/irc.natter.#interop.weechatlog"
 srvlog="$tmp/wee/logs/irc.server.natter.weechatlog"
 rawlog="$tmp/wee/logs/irc.irc_raw.weechatlog"
-natterd_pid=
-weechat_pid=
-probe_pid=
-cleanup() {
-  for pid in $probe_pid $weechat_pid $natterd_pid; do
-    kill "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-failed=0
-fail() {
-  echo "FAIL: $*"
-  failed=1
-  finish
-}
-dump() {
-  for f in "$@"; do
-    [ -f "$f" ] || continue
-    echo "---- ${f#"$tmp"/}"
-    tr -d '\r' <"$f" | tail -n 40
-  done
-}
 
 # The first failure ends the test, with the logs of all three parties.
-finish() {
-  if [ "$failed" != 0 ]; then
-    dump "$tmp/probe.out" "$chanlog" "$srvlog" "$rawlog" "$tmp/weechat.out" "$tmp/natterd.log"
-    exit 1
-  fi
-  echo "weechat interop: all checks passed"
-  exit 0
-}
-
-# wait_for FILE PATTERN SECONDS: until grep -q finds PATTERN in FILE.
-wait_for() {
-  local file=$1 pattern=$2 tenths=$(($3 * 10))
-  for _ in $(seq 1 "$tenths"); do
-    grep -qF -- "$pattern" "$file" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
+dump_logs() {
+  dump "$tmp/probe.out" "$chanlog" "$srvlog" "$rawlog" "$tmp/weechat.out" "$tmp/natterd.log"
 }
 
 # wait_count FILE PATTERN N SECONDS: until PATTERN is on N lines of FILE.
@@ -100,43 +60,7 @@ wait_count() {
   return 1
 }
 
-# check FILE PATTERN SECONDS WHAT: wait_for, then ok or FAIL.
-check() {
-  if wait_for "$1" "$2" "$3"; then
-    echo "ok   $4"
-  else
-    fail "$4: no '$2' in ${1#"$tmp"/}"
-  fi
-}
-
-# check_re FILE REGEX SECONDS WHAT: the same with an extended regex.
-check_re() {
-  local tenths=$(($3 * 10))
-  for _ in $(seq 1 "$tenths"); do
-    if grep -qE -- "$2" "$1" 2>/dev/null; then
-      echo "ok   $4"
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "$4: no /$2/ in ${1#"$tmp"/}"
-}
-
-# to_fifo LINE...: weechat commands through its fifo (a write to a fifo
-# nobody reads would block: bounded by timeout).
-to_fifo() {
-  timeout 10 bash -c 'f=$1; shift; printf "%s\n" "$@" >"$f"' to_fifo "$fifo" "$@"
-}
-
-"$natterd" --listen 127.0.0.1:0 --log-level debug 2>"$tmp/natterd.log" &
-natterd_pid=$!
-if ! wait_for "$tmp/natterd.log" "listening on 127.0.0.1:" 10; then
-  dump "$tmp/natterd.log"
-  echo "FAIL: natterd did not start"
-  exit 1
-fi
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/natterd.log" | head -n 1)
-echo "natterd listening on 127.0.0.1:$port"
+start_natterd "$natterd"
 
 # weechat first, so the probe joins a channel weechat created (weechat is
 # its operator and sets its modes, as a user would).  The raw buffer is
@@ -147,7 +71,7 @@ weechat-headless --dir "$tmp/wee" -r "/set fifo.file.path $fifo; /set logger.fil
 /server raw; /command -buffer irc.irc_raw * /buffer set localvar_del_no_log; \
 /server add natter 127.0.0.1/$port -notls; /set irc.server.natter.nicks wee; \
 /set irc.server.natter.autojoin #interop; /connect natter" >"$tmp/weechat.out" 2>&1 &
-weechat_pid=$!
+client_pid=$!
 if ! wait_for "$chanlog" "wee (~" 30; then
   fail "weechat did not join #interop"
 fi
@@ -168,14 +92,13 @@ if grep -qF "End of /WHO list" "$srvlog" "$chanlog"; then
 fi
 
 # MONITOR: the probe is not connected yet.
-to_fifo 'irc.server.natter */notify add probe natter' || fail "cannot write to weechat's fifo"
+to_fifo 'irc.server.natter */notify add probe natter'
 check "$rawlog" "MONITOR + probe" 30 "MONITOR: /notify add sends MONITOR + probe"
 check "$rawlog" "731 wee :probe" 10 "MONITOR: 731 for the absent probe"
 check "$srvlog" "notify: probe is offline" 10 "MONITOR: weechat shows the probe offline"
 
 # The scripted peer (weechat-peer.py) reports each step on stdout.
-"$python" "$(dirname "${BASH_SOURCE[0]}")/weechat-peer.py" "$port" >"$tmp/probe.out" 2>&1 &
-probe_pid=$!
+start_peer weechat-peer.py
 check "$rawlog" "730 wee :probe!~probe@127.0.0.1" 30 "MONITOR: 730 when the probe registers"
 check "$srvlog" "notify: probe (~probe@127.0.0.1) has connected" 10 \
   "MONITOR: weechat shows the probe connected"
@@ -191,7 +114,7 @@ fi
 # weechat -> probe, through weechat's fifo as if typed
 to_fifo 'irc.natter.#interop *hello from weechat' \
   'irc.server.natter */msg probe private hello' \
-  'irc.natter.#interop */topic topic by weechat' || fail "cannot write to weechat's fifo"
+  'irc.natter.#interop */topic topic by weechat'
 for step in GOT_CHANNEL GOT_PRIVATE GOT_TOPIC; do
   if wait_for "$tmp/probe.out" "$step" 30; then
     echo "ok   weechat -> probe: $step"
@@ -202,14 +125,14 @@ done
 
 # List modes: weechat gives the probe +o, the probe sets the lists, and
 # weechat lists them the ways a user would.
-to_fifo 'irc.natter.#interop */op probe' || fail "cannot write to weechat's fifo"
+to_fifo 'irc.natter.#interop */op probe'
 check "$tmp/probe.out" "LISTS_SET" 30 "the probe (op) set +b, +e, +I and a mute"
 check "$chanlog" "Mode #interop [+beI bad!*@* good!*@* inv!*@*] by probe" 10 \
   "weechat shows the probe's +beI"
 check "$chanlog" "Mode #interop [+b m:muted!*@*] by probe" 10 "weechat shows the probe's mute"
 to_fifo 'irc.natter.#interop */ban' 'irc.natter.#interop */mode #interop +e' \
   'irc.natter.#interop */quote MODE #interop +I' \
-  'irc.server.natter */quote WHO #interop %tcuhnfar,42' || fail "cannot write to weechat's fifo"
+  'irc.server.natter */quote WHO #interop %tcuhnfar,42'
 check "$rawlog" "<-- natter"$'\t'"MODE #interop +b" 30 "lists: /ban sends MODE #interop +b"
 check "$chanlog" "bad!*@* banned by probe (~probe@127.0.0.1)" 30 "lists: 367 ban shown by /ban"
 check "$chanlog" "m:muted!*@* banned by probe (~probe@127.0.0.1)" 10 "lists: 367 mute shown by /ban"
@@ -227,7 +150,7 @@ check_re "$rawlog" "354 wee 42 #interop ~[^ ]+ 127\.0\.0\.1 wee H@ 0 :" 10 \
   "WHOX: 354 with token 42 for weechat"
 check "$srvlog" "[42] probe" 10 "WHOX: weechat shows the probe's 354"
 check "$srvlog" "[#interop] End of /WHO list." 10 "WHOX: weechat shows the 315"
-to_fifo 'irc.server.natter */msg probe lists seen' || fail "cannot write to weechat's fifo"
+to_fifo 'irc.server.natter */msg probe lists seen'
 
 if wait_for "$tmp/probe.out" "QUIT_DONE" 30; then
   echo "ok   the probe quit cleanly"
@@ -249,23 +172,11 @@ else
 fi
 check "$srvlog" "notify: probe has quit" 10 "MONITOR: weechat shows the probe gone"
 
-to_fifo '*/quit' || true
-for _ in $(seq 1 100); do
-  kill -0 "$weechat_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if kill -0 "$weechat_pid" 2>/dev/null; then
-  fail "weechat did not quit"
-else
-  weechat_pid=
-fi
+fifo_write '*/quit' || true
+wait_gone "$client_pid" 10 || fail "weechat did not quit"
+client_pid=
 
 # natterd stops cleanly on SIGTERM.
-kill -TERM "$natterd_pid"
-rc=0
-wait "$natterd_pid" || rc=$?
-natterd_pid=
-[ "$rc" -eq 0 ] || fail "natterd exited with $rc after SIGTERM"
-grep -q "stopped" "$tmp/natterd.log" || fail "natterd did not log 'stopped'"
+stop_natterd
 
 finish

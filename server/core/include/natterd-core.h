@@ -100,6 +100,13 @@ int srv_server_rehash(srv_server *s, char *err, size_t errsize);
 const srv_config *srv_server_config(const srv_server *s);
 
 /**
+ * The port the first TLS listener is bound to (what the sts capability
+ * sends plaintext clients to, unless the configuration names sts_port).
+ * Without one no sts policy is offered.
+ */
+void srv_server_set_tls_port(srv_server *s, unsigned port);
+
+/**
  * The longest line the network layer should frame, excluding CRLF: the
  * IRCv3 tag allowance (8191 bytes with its '@' and space) plus
  * line_length - 2.  Longer input goes to srv_client_line_too_long().
