@@ -6,8 +6,9 @@
  * nt_tls_sendall and nt_tls_recv; close_notify as NT_EOF, a cut stream as
  * NT_ECONNRESET; the socket's timeout on a stalled peer; client
  * certificates.  The certificates come from make-certs.sh, in
- * $NATTER_TEST_CERTS. */
+ * $NATTER_TEST_CERTS (tls-helpers.h, shared with test-tls.c). */
 #include "helpers.h"
+#include "tls-helpers.h"
 
 #include <natter/thread.h>
 #include <natter/tls.h>
@@ -15,53 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* $NATTER_TEST_CERTS/name; the Windows build runs under wine, whose Z:
- * drive is the Unix root.  Only the test's own thread calls it. */
-static const char *cert(const char *name)
-{
-    static char ring[8][1200];
-    static unsigned next;
-    const char *dir = getenv("NATTER_TEST_CERTS");
-    if (!dir || !*dir) {
-        printf("\n    NATTER_TEST_CERTS is not set (meson sets it: make-certs.sh's folder)\n");
-        CU_FAIL_FATAL("NATTER_TEST_CERTS unset");
-    }
-    char *buf = ring[next++ % 8];
-    const char *drive = nt_test_windows_build() && dir[0] == '/' ? "Z:" : "";
-    int n = snprintf(buf, sizeof ring[0], "%s%s/%s", drive, dir, name);
-    CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof ring[0]);
-    return buf;
-}
-
-static void fingerprint_of(const char *name, char *fp)
-{
-    char file[64];
-    snprintf(file, sizeof file, "%s.pem", name);
-    NT_TEST_RC(nt_tls_fingerprint_file(cert(file), fp), NT_OK);
-}
-
-static nt_tls_config *config(nt_tls_role role, const char *name, int trust_ca)
-{
-    nt_tls_config *cfg = NULL;
-    CU_ASSERT_FATAL(nt_tls_config_new(role, &cfg) == NT_OK && cfg != NULL);
-    if (name) {
-        char crt[64], key[64];
-        snprintf(crt, sizeof crt, "%s.pem", name);
-        snprintf(key, sizeof key, "%s-key.pem", name);
-        int rc = nt_tls_config_set_certificate(cfg, cert(crt), cert(key));
-        NT_TEST_RC(rc, NT_OK);
-        CU_ASSERT_FATAL(rc == NT_OK);
-    }
-    if (trust_ca)
-        CU_ASSERT_FATAL(nt_tls_config_set_ca_file(cfg, cert("ca.pem")) == NT_OK);
-    return cfg;
-}
-
-static int is_tls_error(int code)
-{
-    return code <= NT_ETLS_HANDSHAKE && code >= NT_ETLS_CONFIG;
-}
 
 /* ---- the server thread ---- */
 
@@ -219,20 +173,59 @@ static int client_wrap(struct server *sv, nt_tls_config *cfg, const char *name, 
     return rc;
 }
 
+/* The usual start of a case: a server (scfg, mode) and a client with ccfg
+ * that wraps its connection to it, checking the name "localhost", with a
+ * 5 s timeout.  nt_tls_wrap's code; *t is the socket when NT_OK. */
+static int serve_and_wrap(struct server *sv, nt_tls_config *scfg, enum mode mode,
+                          nt_tls_config *ccfg, nt_tls_socket **t)
+{
+    server_start(sv, scfg, mode);
+    return client_wrap(sv, ccfg, "localhost", 5.0, t);
+}
+
+/* What most cases use: server.pem's configuration, a client's that trusts
+ * the CA, and the server thread. */
+struct fixture {
+    nt_tls_config *scfg, *ccfg;
+    struct server sv;
+    uint64_t started_us; /* nt_clock_us() as the server started */
+};
+
+/* The configurations, then serve_and_wrap() with them (mode: the
+ * server's): nt_tls_wrap's code, *t the client's socket when NT_OK. */
+static int fixture_start(struct fixture *f, enum mode mode, nt_tls_socket **t)
+{
+    f->scfg = nt_test_tls_server("server");
+    f->ccfg = nt_test_tls_client(NULL);
+    f->started_us = nt_clock_us();
+    return serve_and_wrap(&f->sv, f->scfg, mode, f->ccfg, t);
+}
+
+/* The configurations let go (the server is joined by then). */
+static void fixture_free(struct fixture *f)
+{
+    nt_tls_config_unref(f->scfg);
+    nt_tls_config_unref(f->ccfg);
+}
+
+/* A wait that the socket's timeout of 0.3 s ended took about that long
+ * (took: seconds), give or take the machine's slack. */
+static void check_timed_out(double took)
+{
+    CU_ASSERT(took >= 0.29);
+    CU_ASSERT(took < 0.3 + nt_test_slack_ms() / 1000.0);
+}
+
 /* ---- the cases ---- */
 
 static void test_echo(void)
 {
     char server_fp[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("server", server_fp);
-    nt_tls_config *scfg = config(NT_TLS_SERVER, "server", 0);
-    nt_tls_config *ccfg = config(NT_TLS_CLIENT, NULL, 1);
-    struct server sv;
-    server_start(&sv, scfg, ECHO);
+    nt_test_cert_fingerprint("server", server_fp);
+    struct fixture f;
     nt_tls_socket *t = NULL;
-    uint64_t start = nt_clock_us();
-    int rc = client_wrap(&sv, ccfg, "localhost", 5.0, &t);
-    printf("\n    handshake in %.1f ms ", nt_test_elapsed(start) * 1000);
+    int rc = fixture_start(&f, ECHO, &t);
+    printf("\n    handshake in %.1f ms ", nt_test_elapsed(f.started_us) * 1000);
     NT_TEST_RC(rc, NT_OK);
     if (rc == NT_OK) {
         nt_tls_info info;
@@ -270,31 +263,27 @@ static void test_echo(void)
         NT_TEST_RC(nt_tls_recv(t, b, sizeof b), NT_EOF);
         NT_TEST_RC(nt_tls_recv(t, b, sizeof b), NT_EOF);
         NT_TEST_RC(nt_tls_shutdown(t), NT_OK);
-        printf("1 MiB echoed in %.2f s ", nt_test_elapsed(start));
+        printf("1 MiB echoed in %.2f s ", nt_test_elapsed(f.started_us));
         nt_tls_close(t);
     }
-    server_join(&sv);
-    NT_TEST_RC(sv.wrap_rc, NT_OK);
-    CU_ASSERT_EQUAL(sv.got, 1024 * 1024);
-    CU_ASSERT_EQUAL(sv.bad, 0);
-    NT_TEST_RC(sv.send_rc, NT_OK);
-    NT_TEST_RC(sv.end_rc, NT_EOF);
-    CU_ASSERT_STRING_EQUAL(sv.info.protocol, "TLSv1.3");
-    CU_ASSERT_STRING_EQUAL(sv.info.peer_fingerprint, "");
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    server_join(&f.sv);
+    NT_TEST_RC(f.sv.wrap_rc, NT_OK);
+    CU_ASSERT_EQUAL(f.sv.got, 1024 * 1024);
+    CU_ASSERT_EQUAL(f.sv.bad, 0);
+    NT_TEST_RC(f.sv.send_rc, NT_OK);
+    NT_TEST_RC(f.sv.end_rc, NT_EOF);
+    CU_ASSERT_STRING_EQUAL(f.sv.info.protocol, "TLSv1.3");
+    CU_ASSERT_STRING_EQUAL(f.sv.info.peer_fingerprint, "");
+    fixture_free(&f);
 }
 
 static void test_timeouts(void)
 {
-    nt_tls_config *scfg = config(NT_TLS_SERVER, "server", 0);
-    nt_tls_config *ccfg = config(NT_TLS_CLIENT, NULL, 1);
     /* A server that completes the handshake and then says nothing: the
      * socket's timeout ends each recv, and the socket stays usable. */
-    struct server sv;
-    server_start(&sv, scfg, STALL);
+    struct fixture f;
     nt_tls_socket *t = NULL;
-    int rc = client_wrap(&sv, ccfg, "localhost", 5.0, &t);
+    int rc = fixture_start(&f, STALL, &t);
     NT_TEST_RC(rc, NT_OK);
     if (rc == NT_OK) {
         CU_ASSERT(nt_socket_settimeout(nt_tls_socket_raw(t), 0.3) == NT_OK);
@@ -304,40 +293,34 @@ static void test_timeouts(void)
             NT_TEST_RC(nt_tls_recv(t, b, sizeof b), NT_ETIMEDOUT);
             double took = nt_test_elapsed(start);
             printf("\n    recv timed out after %.3f s ", took);
-            CU_ASSERT(took >= 0.29);
-            CU_ASSERT(took < 0.3 + nt_test_slack_ms() / 1000.0);
+            check_timed_out(took);
         }
         CU_ASSERT(nt_socket_settimeout(nt_tls_socket_raw(t), 5.0) == NT_OK);
-        release(&sv);
+        release(&f.sv);
         NT_TEST_RC(nt_tls_recv(t, b, sizeof b), NT_EOF); /* it goes on: close_notify */
         nt_tls_close(t);
     }
-    server_join(&sv);
-    NT_TEST_RC(sv.wrap_rc, NT_OK);
+    server_join(&f.sv);
+    NT_TEST_RC(f.sv.wrap_rc, NT_OK);
 
     /* A server that never answers the ClientHello: nt_tls_wrap's handshake
      * ends with the socket's timeout. */
-    server_start(&sv, NULL, SILENT);
+    server_start(&f.sv, NULL, SILENT);
     uint64_t start = nt_clock_us();
-    rc = client_wrap(&sv, ccfg, "localhost", 0.3, &t);
+    rc = client_wrap(&f.sv, f.ccfg, "localhost", 0.3, &t);
     double took = nt_test_elapsed(start);
     printf("\n    handshake with a silent server: %s after %.3f s ", nt_err_name(rc), took);
     NT_TEST_RC(rc, NT_ETIMEDOUT);
-    CU_ASSERT(took >= 0.29);
-    CU_ASSERT(took < 0.3 + nt_test_slack_ms() / 1000.0);
-    server_join(&sv);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    check_timed_out(took);
+    server_join(&f.sv);
+    fixture_free(&f);
 }
 
 static void test_cut_stream(void)
 {
-    nt_tls_config *scfg = config(NT_TLS_SERVER, "server", 0);
-    nt_tls_config *ccfg = config(NT_TLS_CLIENT, NULL, 1);
-    struct server sv;
-    server_start(&sv, scfg, CUT);
+    struct fixture f;
     nt_tls_socket *t = NULL;
-    int rc = client_wrap(&sv, ccfg, "localhost", 5.0, &t);
+    int rc = fixture_start(&f, CUT, &t);
     NT_TEST_RC(rc, NT_OK);
     if (rc == NT_OK) {
         char b[64];
@@ -351,46 +334,34 @@ static void test_cut_stream(void)
         NT_TEST_RC(n, NT_ECONNRESET);
         nt_tls_close(t);
     }
-    server_join(&sv);
-    NT_TEST_RC(sv.send_rc, NT_OK);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    server_join(&f.sv);
+    NT_TEST_RC(f.sv.send_rc, NT_OK);
+    fixture_free(&f);
 }
-
-static const struct bad_cert {
-    const char *name;
-    int code;
-} bad_certs[] = {
-    {"expired", NT_ETLS_EXPIRED},       {"future", NT_ETLS_EXPIRED},
-    {"wronghost", NT_ETLS_HOSTNAME},    {"self", NT_ETLS_SELFSIGNED},
-    {"untrusted", NT_ETLS_UNTRUSTED},
-};
 
 static void test_bad_certificates(void)
 {
-    nt_tls_config *ccfg = config(NT_TLS_CLIENT, NULL, 1);
-    for (size_t i = 0; i < sizeof bad_certs / sizeof bad_certs[0]; i++) {
-        const struct bad_cert *b = &bad_certs[i];
+    nt_tls_config *ccfg = nt_test_tls_client(NULL);
+    for (size_t i = 0; i < nt_test_bad_cert_count; i++) {
+        const struct nt_test_bad_cert *b = &nt_test_bad_certs[i];
         char fp[NT_TLS_FINGERPRINT_LEN];
-        fingerprint_of(b->name, fp);
-        nt_tls_config *scfg = config(NT_TLS_SERVER, b->name, 0);
+        nt_test_cert_fingerprint(b->name, fp);
+        nt_tls_config *scfg = nt_test_tls_server(b->name);
         struct server sv;
-        server_start(&sv, scfg, BAD);
         nt_tls_socket *t = NULL;
-        int rc = client_wrap(&sv, ccfg, "localhost", 5.0, &t);
+        int rc = serve_and_wrap(&sv, scfg, BAD, ccfg, &t);
         server_join(&sv);
         printf("\n    %s: client %s, server %s; ", b->name, nt_err_name(rc),
                nt_err_name(sv.wrap_rc));
         NT_TEST_RC(rc, b->code);
-        CU_ASSERT(is_tls_error(sv.wrap_rc) || nt_err_is_disconnect(sv.wrap_rc));
+        CU_ASSERT(nt_test_is_tls_error(sv.wrap_rc) || nt_err_is_disconnect(sv.wrap_rc));
         if (rc == NT_OK)
             nt_tls_close(t);
 
         /* Pinned: through, and verify_result says what was wrong. */
-        nt_tls_config *pinned = config(NT_TLS_CLIENT, NULL, 1);
+        nt_tls_config *pinned = nt_test_tls_client(NULL);
         NT_TEST_RC(nt_tls_config_pin(pinned, fp), NT_OK);
-        server_start(&sv, scfg, STALL);
-        rc = client_wrap(&sv, pinned, "localhost", 5.0, &t);
+        rc = serve_and_wrap(&sv, scfg, STALL, pinned, &t);
         printf("pinned: %s ", nt_err_name(rc));
         NT_TEST_RC(rc, NT_OK);
         if (rc == NT_OK) {
@@ -411,11 +382,10 @@ static void test_bad_certificates(void)
 
 static void test_plain_server(void)
 {
-    nt_tls_config *ccfg = config(NT_TLS_CLIENT, NULL, 1);
+    nt_tls_config *ccfg = nt_test_tls_client(NULL);
     struct server sv;
-    server_start(&sv, NULL, PLAIN_SAYS);
     nt_tls_socket *t = NULL;
-    int rc = client_wrap(&sv, ccfg, "localhost", 5.0, &t);
+    int rc = serve_and_wrap(&sv, NULL, PLAIN_SAYS, ccfg, &t);
     printf("\n    a server that says hello: %s ", nt_err_name(rc));
     NT_TEST_RC(rc, NT_ETLS_PLAINTEXT);
     if (rc == NT_OK)
@@ -428,16 +398,15 @@ static void test_plain_server(void)
 static void test_client_certificates(void)
 {
     char client_fp[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("client", client_fp);
-    nt_tls_config *scfg = config(NT_TLS_SERVER, "server", 1);
+    nt_test_cert_fingerprint("client", client_fp);
+    nt_tls_config *scfg = nt_test_tls_config(NT_TLS_SERVER, "server", 1);
     NT_TEST_RC(nt_tls_config_set_verify(scfg, NT_TLS_VERIFY_REQUIRED), NT_OK);
-    nt_tls_config *with = config(NT_TLS_CLIENT, "client", 1);
-    nt_tls_config *without = config(NT_TLS_CLIENT, NULL, 1);
+    nt_tls_config *with = nt_test_tls_client("client");
+    nt_tls_config *without = nt_test_tls_client(NULL);
     /* With a certificate the CA signed: the server knows it. */
     struct server sv;
-    server_start(&sv, scfg, STALL);
     nt_tls_socket *t = NULL;
-    int rc = client_wrap(&sv, with, "localhost", 5.0, &t);
+    int rc = serve_and_wrap(&sv, scfg, STALL, with, &t);
     NT_TEST_RC(rc, NT_OK);
     release(&sv);
     if (rc == NT_OK) {
@@ -450,8 +419,7 @@ static void test_client_certificates(void)
     CU_ASSERT_STRING_EQUAL(sv.info.peer_fingerprint, client_fp);
     /* Without: NT_ETLS_NOCERT on both ends.  With TLS 1.3 the client's
      * handshake may end before the server's verdict, which it then reads. */
-    server_start(&sv, scfg, STALL);
-    rc = client_wrap(&sv, without, "localhost", 5.0, &t);
+    rc = serve_and_wrap(&sv, scfg, STALL, without, &t);
     int wrap_rc = rc;
     if (rc == NT_OK) {
         char b[16];
@@ -470,57 +438,39 @@ static void test_client_certificates(void)
 
 /* ---- configuration calls ---- */
 
-/* Write text to a fresh file in the temporary folder; its name into path. */
-static void temp_file(char *path, size_t len, const char *tag, const char *text)
-{
-    static unsigned counter;
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = getenv("TEMP");
-    if (!dir || !*dir)
-        dir = getenv("TMP");
-    if (!dir || !*dir)
-        dir = nt_test_windows_build() ? "." : "/tmp";
-    int n = snprintf(path, len, "%s/nt-tls-%s-%llx-%u.pem", dir, tag,
-                     (unsigned long long)nt_clock_wall_us(), counter++);
-    CU_ASSERT_FATAL(n > 0 && (size_t)n < len);
-    if (!text) {
-        remove(path);
-        return;
-    }
-    FILE *f = fopen(path, "wb");
-    CU_ASSERT_FATAL(f != NULL);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_config_calls(void)
 {
     char fp[NT_TLS_FINGERPRINT_LEN], out[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("server", fp);
+    nt_test_cert_fingerprint("server", fp);
     CU_ASSERT_EQUAL(strspn(fp, "0123456789abcdef"), 64);
     char garbage[512], missing[1300], empty[512];
-    temp_file(garbage, sizeof garbage, "garbage",
-              "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n");
-    temp_file(empty, sizeof empty, "empty", "");
-    snprintf(missing, sizeof missing, "%s", cert("no-such-file.pem"));
+    nt_test_temp_file(
+        garbage, sizeof garbage, "garbage",
+        "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n");
+    nt_test_temp_file(empty, sizeof empty, "empty", "");
+    snprintf(missing, sizeof missing, "%s", nt_test_cert("no-such-file.pem"));
 
     /* Certificates and keys: each failure has its code and its words, and
      * leaves what the configuration had. */
-    nt_tls_config *scfg = config(NT_TLS_SERVER, "server", 0);
+    nt_tls_config *scfg = nt_test_tls_server("server");
     CU_ASSERT_STRING_EQUAL(nt_tls_config_error(scfg), "");
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, missing, cert("server-key.pem")), NT_ENOENT);
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, missing, nt_test_cert("server-key.pem")),
+               NT_ENOENT);
     CU_ASSERT(nt_tls_config_error(scfg)[0] != '\0');
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, cert("server.pem"), missing), NT_ENOENT);
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, garbage, cert("server-key.pem")),
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, nt_test_cert("server.pem"), missing), NT_ENOENT);
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, garbage, nt_test_cert("server-key.pem")),
                NT_ETLS_CONFIG);
     printf("\n    garbage: \"%s\" ", nt_tls_config_error(scfg));
     CU_ASSERT(nt_tls_config_error(scfg)[0] != '\0');
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, empty, cert("server-key.pem")), NT_ETLS_CONFIG);
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, cert("server.pem"), garbage), NT_ETLS_CONFIG);
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, cert("server.pem"), cert("server.pem")),
-               NT_ETLS_CONFIG); /* a certificate where the key should be */
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, cert("server.pem"), cert("client-key.pem")),
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, empty, nt_test_cert("server-key.pem")),
+               NT_ETLS_CONFIG);
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, nt_test_cert("server.pem"), garbage),
+               NT_ETLS_CONFIG);
+    NT_TEST_RC(
+        nt_tls_config_set_certificate(scfg, nt_test_cert("server.pem"), nt_test_cert("server.pem")),
+        NT_ETLS_CONFIG); /* a certificate where the key should be */
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, nt_test_cert("server.pem"),
+                                             nt_test_cert("client-key.pem")),
                NT_ETLS_CONFIG);
     printf("mismatch: \"%s\" ", nt_tls_config_error(scfg));
     CU_ASSERT(nt_tls_config_error(scfg)[0] != '\0');
@@ -528,11 +478,10 @@ static void test_config_calls(void)
     NT_TEST_RC(nt_tls_config_set_ca_file(scfg, garbage), NT_ETLS_CONFIG);
     NT_TEST_RC(nt_tls_config_set_verify(scfg, (nt_tls_verify)42), NT_EINVAL);
     /* ...and the server still presents server.pem. */
-    nt_tls_config *ccfg = config(NT_TLS_CLIENT, NULL, 1);
+    nt_tls_config *ccfg = nt_test_tls_client(NULL);
     struct server sv;
-    server_start(&sv, scfg, STALL);
     nt_tls_socket *t = NULL;
-    int rc = client_wrap(&sv, ccfg, "localhost", 5.0, &t);
+    int rc = serve_and_wrap(&sv, scfg, STALL, ccfg, &t);
     NT_TEST_RC(rc, NT_OK);
     if (rc == NT_OK) {
         nt_tls_info info;
@@ -563,7 +512,7 @@ static void test_config_calls(void)
 
     /* Self-made certificates: bad arguments. */
     char crt[512], nodir[600];
-    temp_file(crt, sizeof crt, "crt", NULL);
+    nt_test_temp_file(crt, sizeof crt, "crt", NULL);
     NT_TEST_RC(nt_tls_make_self_signed(NULL, 30, crt, crt), NT_EINVAL);
     NT_TEST_RC(nt_tls_make_self_signed("localhost", 30, NULL, crt), NT_EINVAL);
     snprintf(nodir, sizeof nodir, "%s.no-such-dir/x.pem", crt);

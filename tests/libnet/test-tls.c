@@ -6,10 +6,11 @@
  * certificates, hostile peers (plain text, garbage, silence, a close in
  * the middle of the handshake), how a TLS stream ends, session resumption,
  * self-made certificates and configuration errors.  The certificates come
- * from make-certs.sh, in $NATTER_TEST_CERTS.  Runs once per backend
- * (NATTER_LOOP_BACKEND picks it); the blocking nt_tls_socket is
- * test-tls-socket.c's. */
+ * from make-certs.sh, in $NATTER_TEST_CERTS (tls-helpers.h, shared with
+ * test-tls-socket.c).  Runs once per backend (NATTER_LOOP_BACKEND picks
+ * it); the blocking nt_tls_socket is test-tls-socket.c's. */
 #include "helpers.h"
+#include "tls-helpers.h"
 
 #include <natter/conn.h>
 #include <natter/thread.h>
@@ -18,69 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- the certificates ---- */
-
-/* $NATTER_TEST_CERTS/name (a ring of buffers: a few may be used at once).
- * The Windows build runs under wine, whose Z: drive is the Unix root. */
-static const char *cert(const char *name)
-{
-    static char ring[8][1200];
-    static unsigned next;
-    const char *dir = getenv("NATTER_TEST_CERTS");
-    if (!dir || !*dir) {
-        printf("\n    NATTER_TEST_CERTS is not set (meson sets it: make-certs.sh's folder)\n");
-        CU_FAIL_FATAL("NATTER_TEST_CERTS unset");
-    }
-    char *buf = ring[next++ % 8];
-    const char *drive = nt_test_windows_build() && dir[0] == '/' ? "Z:" : "";
-    int n = snprintf(buf, sizeof ring[0], "%s%s/%s", drive, dir, name);
-    CU_ASSERT_FATAL(n > 0 && (size_t)n < sizeof ring[0]);
-    return buf;
-}
-
-/* The fingerprint of the certificate $NATTER_TEST_CERTS/<name>.pem. */
-static void fingerprint_of(const char *name, char *fp)
-{
-    char file[64];
-    snprintf(file, sizeof file, "%s.pem", name);
-    int rc = nt_tls_fingerprint_file(cert(file), fp);
-    NT_TEST_RC(rc, NT_OK);
-    CU_ASSERT_FATAL(rc == NT_OK);
-    CU_ASSERT_EQUAL(strlen(fp), 64);
-}
-
-/* A server configuration presenting <name>.pem. */
-static nt_tls_config *server_cfg(const char *name)
-{
-    nt_tls_config *cfg = NULL;
-    char crt[64], key[64];
-    snprintf(crt, sizeof crt, "%s.pem", name);
-    snprintf(key, sizeof key, "%s-key.pem", name);
-    CU_ASSERT_FATAL(nt_tls_config_new(NT_TLS_SERVER, &cfg) == NT_OK && cfg != NULL);
-    int rc = nt_tls_config_set_certificate(cfg, cert(crt), cert(key));
-    if (rc != NT_OK)
-        printf("\n    set_certificate(%s): %s: %s\n", name, nt_err_name(rc), nt_tls_config_error(cfg));
-    CU_ASSERT_FATAL(rc == NT_OK);
-    return cfg;
-}
-
-/* A client configuration that trusts the test CA (and nothing else). */
-static nt_tls_config *client_cfg(void)
-{
-    nt_tls_config *cfg = NULL;
-    CU_ASSERT_FATAL(nt_tls_config_new(NT_TLS_CLIENT, &cfg) == NT_OK && cfg != NULL);
-    int rc = nt_tls_config_set_ca_file(cfg, cert("ca.pem"));
-    if (rc != NT_OK)
-        printf("\n    set_ca_file: %s: %s\n", nt_err_name(rc), nt_tls_config_error(cfg));
-    CU_ASSERT_FATAL(rc == NT_OK);
-    return cfg;
-}
-
-static int is_tls_error(int code)
-{
-    return code <= NT_ETLS_HANDSHAKE && code >= NT_ETLS_CONFIG;
-}
 
 /* ---- one end of a connection ---- */
 
@@ -328,6 +266,32 @@ static void client_start(nt_loop *loop, struct end *e, struct server *sv, nt_tls
         NT_TEST_RC(nt_conn_start_tls(e->c, cfg, name), NT_OK);
 }
 
+/* What most cases start with: a loop, a server on it presenting
+ * server.pem (connection options o; NULL: the defaults), and a client
+ * configuration that trusts the CA. */
+struct fixture {
+    nt_loop *loop;
+    nt_tls_config *scfg, *ccfg;
+    struct server sv;
+};
+
+static void fixture_start(struct fixture *f, const nt_conn_options *o)
+{
+    f->loop = nt_test_new_loop();
+    f->scfg = nt_test_tls_server("server");
+    f->ccfg = nt_test_tls_client(NULL);
+    server_start(f->loop, &f->sv, f->scfg, o);
+}
+
+/* finish() with the fixture's loop and server (and the clients given),
+ * then its configurations let go. */
+static void fixture_finish(struct fixture *f, struct end *clients, int nclients)
+{
+    finish(f->loop, &f->sv, clients, nclients);
+    nt_tls_config_unref(f->scfg);
+    nt_tls_config_unref(f->ccfg);
+}
+
 /* ---- handshake and data ---- */
 
 static void check_session_info(const nt_tls_info *i, const char *want_fp)
@@ -340,21 +304,18 @@ static void check_session_info(const nt_tls_info *i, const char *want_fp)
 
 static void test_handshake_echo(void)
 {
-    nt_loop *loop = nt_test_new_loop();
     char server_fp[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("server", server_fp);
-    nt_tls_config *scfg = server_cfg("server");
-    nt_tls_config *ccfg = client_cfg();
-    struct server sv;
-    server_start(loop, &sv, scfg, NULL);
-    sv.echo = 1;
+    nt_test_cert_fingerprint("server", server_fp);
+    struct fixture f;
+    fixture_start(&f, NULL);
+    f.sv.echo = 1;
     struct end c;
     uint64_t start = nt_clock_us();
-    client_start(loop, &c, &sv, ccfg, "localhost", NULL);
+    client_start(f.loop, &c, &f.sv, f.ccfg, "localhost", NULL);
     /* Output before the handshake waits for it. */
     NT_TEST_RC(nt_conn_send(c.c, "early\n", 6), NT_OK);
     struct want w = {&c, strlen("early|")};
-    CU_ASSERT(nt_test_run_until(loop, end_has, &w, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_has, &w, 5000));
     printf("\n    handshake and first echo in %.1f ms: %s, %s ", nt_test_elapsed(start) * 1000,
            c.at_connect.protocol, c.at_connect.cipher);
     CU_ASSERT_EQUAL(c.closed, 0);
@@ -366,8 +327,8 @@ static void test_handshake_echo(void)
     CU_ASSERT(strstr(c.at_connect.peer_subject, "localhost") != NULL);
     CU_ASSERT_EQUAL(c.at_connect.resumed, 0);
     /* The accepted end: on_connect once its handshake completed too. */
-    struct end *s = server_last(&sv);
-    CU_ASSERT_EQUAL(sv.n, 1);
+    struct end *s = server_last(&f.sv);
+    CU_ASSERT_EQUAL(f.sv.n, 1);
     CU_ASSERT_EQUAL(s->connected, 1);
     NT_TEST_RC(s->info_rc_connect, NT_OK);
     check_session_info(&s->at_connect, ""); /* no client certificate */
@@ -375,16 +336,16 @@ static void test_handshake_echo(void)
     CU_ASSERT_STRING_EQUAL(s->in, "early|");
     /* Lines across records: split and joined as on a plain connection. */
     NT_TEST_RC(nt_conn_send(c.c, "a\r\nb\nc", 6), NT_OK);
-    nt_test_run_a_little(loop);
+    nt_test_run_a_little(f.loop);
     NT_TEST_RC(nt_conn_send(c.c, "d\n", 2), NT_OK);
     w.len = strlen("early|a|b|cd|");
-    CU_ASSERT(nt_test_run_until(loop, end_has, &w, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_has, &w, 5000));
     CU_ASSERT_STRING_EQUAL(c.in, "early|a|b|cd|");
     CU_ASSERT_STRING_EQUAL(s->in, "early|a|b|cd|");
     /* A server that talks first. */
     NT_TEST_RC(nt_conn_send(s->c, "from server\n", 12), NT_OK);
     w.len = strlen("early|a|b|cd|from server|");
-    CU_ASSERT(nt_test_run_until(loop, end_has, &w, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_has, &w, 5000));
     CU_ASSERT_STRING_EQUAL(c.in, "early|a|b|cd|from server|");
     /* The info is there while the connection is up. */
     nt_tls_info now;
@@ -392,15 +353,13 @@ static void test_handshake_echo(void)
     CU_ASSERT_STRING_EQUAL(now.peer_fingerprint, server_fp);
     /* close_notify: the server reads NT_EOF. */
     nt_conn_close(c.c);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, s, 5000));
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, s, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, &c, 5000));
     NT_TEST_RC(s->reason, NT_EOF);
     NT_TEST_RC(c.reason, NT_ECLOSED);
     NT_TEST_RC(c.info_rc_closed, NT_OK);
     CU_ASSERT_STRING_EQUAL(c.at_close.peer_fingerprint, server_fp);
-    finish(loop, &sv, &c, 1);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    fixture_finish(&f, &c, 1);
 }
 
 #define BIG (4u * 1024u * 1024u)
@@ -419,18 +378,15 @@ static void big_send_more(struct end *e)
 
 static void test_large_transfer(void)
 {
-    nt_loop *loop = nt_test_new_loop();
-    nt_tls_config *scfg = server_cfg("server");
-    nt_tls_config *ccfg = client_cfg();
     nt_conn_options o;
     nt_conn_options_init(&o);
     o.framing = NT_FRAME_NONE;
     o.sendq_limit = 0;
-    struct server sv;
-    server_start(loop, &sv, scfg, &o);
-    sv.echo = 1;
+    struct fixture f;
+    fixture_start(&f, &o);
+    f.sv.echo = 1;
     struct end c;
-    client_start(loop, &c, &sv, ccfg, "127.0.0.1", &o); /* an IP address, checked as one */
+    client_start(f.loop, &c, &f.sv, f.ccfg, "127.0.0.1", &o); /* an IP address, checked as one */
     char *p = malloc(BIG);
     CU_ASSERT_FATAL(p != NULL);
     nt_test_fill_pattern(p, 0, BIG);
@@ -439,27 +395,25 @@ static void test_large_transfer(void)
         NT_TEST_RC(nt_conn_send(c.c, p + off, 256 * 1024), NT_OK);
     free(p);
     struct want w = {&c, BIG};
-    CU_ASSERT(nt_test_run_until(loop, end_has, &w, 60000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_has, &w, 60000));
     double took = nt_test_elapsed(start);
     printf("\n    %u MiB echoed in %.2f s ", BIG >> 20, took);
     CU_ASSERT_EQUAL(c.closed, 0);
     CU_ASSERT_EQUAL(c.in_len, BIG);
     CU_ASSERT_EQUAL(nt_test_pattern_errors(c.in, 0, c.in_len), 0);
-    struct end *s = server_last(&sv);
+    struct end *s = server_last(&f.sv);
     CU_ASSERT_EQUAL(s->in_len, BIG);
     CU_ASSERT_EQUAL(nt_test_pattern_errors(s->in, 0, s->in_len), 0);
     /* The server writes more and closes: all of it arrives, then NT_EOF. */
     s->echo = 0;
     big_send_more(s);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 30000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, &c, 30000));
     NT_TEST_RC(c.reason, NT_EOF);
     CU_ASSERT_EQUAL(c.in_len, BIG + 1024 * 1024);
     CU_ASSERT_EQUAL(nt_test_pattern_errors(c.in, 0, c.in_len), 0);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, s, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, s, 5000));
     NT_TEST_RC(s->reason, NT_ECLOSED);
-    finish(loop, &sv, &c, 1);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    fixture_finish(&f, &c, 1);
 }
 
 /* A producer on one end: chunk after chunk, stopping at high water when
@@ -524,25 +478,22 @@ static int all_through(void *ctx)
 
 static void test_backpressure(void)
 {
-    nt_loop *loop = nt_test_new_loop();
-    nt_tls_config *scfg = server_cfg("server");
-    nt_tls_config *ccfg = client_cfg();
     nt_conn_options o;
     nt_conn_options_init(&o);
     o.framing = NT_FRAME_NONE;
-    struct server sv;
-    server_start(loop, &sv, scfg, &o);
-    sv.on_connect_hook = pause_on_connect; /* the server does not read yet */
+    struct fixture f;
+    fixture_start(&f, &o);
+    f.sv.on_connect_hook = pause_on_connect; /* the server does not read yet */
     struct end c;
-    client_start(loop, &c, &sv, ccfg, "localhost", &o);
-    CU_ASSERT_FATAL(nt_test_run_until(loop, end_is_up, &c, 5000));
+    client_start(f.loop, &c, &f.sv, f.ccfg, "localhost", &o);
+    CU_ASSERT_FATAL(nt_test_run_until(f.loop, end_is_up, &c, 5000));
     CU_ASSERT_FATAL(c.connected == 1);
     nt_socket_set_option(nt_conn_socket(c.c), NT_OPT_SNDBUF, 16384);
-    struct producer p = {loop, &c, 64 * 1024, 0, 8u * 1024u * 1024u, 1, 0, NT_OK, NULL};
+    struct producer p = {f.loop, &c, 64 * 1024, 0, 8u * 1024u * 1024u, 1, 0, NT_OK, NULL};
     p.block = malloc(p.chunk);
     CU_ASSERT_FATAL(p.block != NULL);
-    CU_ASSERT_FATAL(nt_loop_defer(loop, produce, &p) == NT_OK);
-    CU_ASSERT(nt_test_run_until(loop, producer_stopped, &p, 10000));
+    CU_ASSERT_FATAL(nt_loop_defer(f.loop, produce, &p) == NT_OK);
+    CU_ASSERT(nt_test_run_until(f.loop, producer_stopped, &p, 10000));
     nt_conn_stats st;
     NT_TEST_RC(nt_conn_get_stats(c.c, &st), NT_OK);
     printf("\n    high water after %zu KiB, %llu KiB queued ", p.sent / 1024,
@@ -553,11 +504,11 @@ static void test_backpressure(void)
     CU_ASSERT(st.bytes_queued >= o.high_water);
     CU_ASSERT(p.sent < p.max);
     /* The server reads again: low water, and everything arrives. */
-    struct end *s = server_last(&sv);
+    struct end *s = server_last(&f.sv);
     CU_ASSERT_FATAL(s->c != NULL);
     nt_conn_resume_reading(s->c);
     struct drain d = {&p, s};
-    CU_ASSERT(nt_test_run_until(loop, all_through, &d, 60000));
+    CU_ASSERT(nt_test_run_until(f.loop, all_through, &d, 60000));
     printf("high %d, low %d ", c.high, c.low);
     CU_ASSERT(c.low >= 1);
     CU_ASSERT_EQUAL(c.closed, 0);
@@ -566,9 +517,7 @@ static void test_backpressure(void)
     CU_ASSERT_EQUAL(s->in_len, p.max);
     CU_ASSERT_EQUAL(nt_test_pattern_errors(s->in, 0, s->in_len), 0);
     free(p.block);
-    finish(loop, &sv, &c, 1);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    fixture_finish(&f, &c, 1);
 }
 
 static struct producer *sendq_producer;
@@ -584,30 +533,27 @@ static void produce_on_connect(struct end *e)
 
 static void test_sendq_limit(void)
 {
-    nt_loop *loop = nt_test_new_loop();
-    nt_tls_config *scfg = server_cfg("server");
-    nt_tls_config *ccfg = client_cfg();
     nt_conn_options so;
     nt_conn_options_init(&so);
     so.framing = NT_FRAME_NONE;
     so.sendq_limit = 64 * 1024;
-    struct server sv;
-    server_start(loop, &sv, scfg, &so);
+    struct fixture f;
+    fixture_start(&f, &so);
     /* The server ignores high water and its client never reads. */
-    struct producer p = {loop, NULL, 32 * 1024, 0, 64u * 1024u * 1024u, 0, 0, NT_OK, NULL};
+    struct producer p = {f.loop, NULL, 32 * 1024, 0, 64u * 1024u * 1024u, 0, 0, NT_OK, NULL};
     p.block = malloc(p.chunk);
     CU_ASSERT_FATAL(p.block != NULL);
     sendq_producer = &p;
-    sv.on_connect_hook = produce_on_connect;
+    f.sv.on_connect_hook = produce_on_connect;
     nt_conn_options co;
     nt_conn_options_init(&co);
     co.framing = NT_FRAME_NONE;
     struct end c;
-    client_start(loop, &c, &sv, ccfg, "localhost", &co);
+    client_start(f.loop, &c, &f.sv, f.ccfg, "localhost", &co);
     c.on_connect_hook = pause_on_connect;
-    struct server_wait sw = {&sv, 1};
-    CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, 20000));
-    struct end *s = server_last(&sv);
+    struct server_wait sw = {&f.sv, 1};
+    CU_ASSERT(nt_test_run_until(f.loop, server_nth_closed, &sw, 20000));
+    struct end *s = server_last(&f.sv);
     printf("\n    server closed (%s) after %zu KiB produced ", nt_err_name(s->reason),
            p.sent / 1024);
     NT_TEST_RC(s->reason, NT_ESENDQ);
@@ -618,27 +564,16 @@ static void test_sendq_limit(void)
     /* The client, reading again, sees the end. */
     if (c.c)
         nt_conn_resume_reading(c.c);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 10000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, &c, 10000));
     printf("the client: %s after %zu KiB ", nt_err_name(c.reason), c.in_len / 1024);
     CU_ASSERT(nt_err_is_disconnect(c.reason));
     CU_ASSERT_EQUAL(nt_test_pattern_errors(c.in, 0, c.in_len), 0);
     sendq_producer = NULL;
     free(p.block);
-    finish(loop, &sv, &c, 1);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    fixture_finish(&f, &c, 1);
 }
 
 /* ---- bad certificates ---- */
-
-static const struct bad_cert {
-    const char *name;
-    int code;
-} bad_certs[] = {
-    {"expired", NT_ETLS_EXPIRED},       {"future", NT_ETLS_EXPIRED},
-    {"wronghost", NT_ETLS_HOSTNAME},    {"self", NT_ETLS_SELFSIGNED},
-    {"untrusted", NT_ETLS_UNTRUSTED},
-};
 
 /* One connection from a client with cfg to sv; waits until it is up or
  * over, and for the server's end to be as well. */
@@ -670,23 +605,32 @@ static void close_client(nt_loop *loop, struct end *c)
     end_free(c);
 }
 
+/* The end of a client's connection: a line echoed if it is up, then the
+ * close. */
+static void round_trip_and_close(nt_loop *loop, struct end *c)
+{
+    if (c->connected && !c->closed)
+        round_trip(loop, c);
+    close_client(loop, c);
+}
+
 static void test_bad_certificates(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct server sv;
     server_start(loop, &sv, NULL, NULL);
     sv.echo = 1;
-    for (size_t i = 0; i < sizeof bad_certs / sizeof bad_certs[0]; i++) {
-        const struct bad_cert *b = &bad_certs[i];
+    for (size_t i = 0; i < nt_test_bad_cert_count; i++) {
+        const struct nt_test_bad_cert *b = &nt_test_bad_certs[i];
         char fp[NT_TLS_FINGERPRINT_LEN];
-        fingerprint_of(b->name, fp);
-        nt_tls_config *scfg = server_cfg(b->name);
+        nt_test_cert_fingerprint(b->name, fp);
+        nt_tls_config *scfg = nt_test_tls_server(b->name);
         server_use(&sv, scfg);
         nt_tls_config_unref(scfg);
         printf("\n    %s: ", b->name);
 
         /* Verified: the code that names it, and the fingerprint to pin. */
-        nt_tls_config *ccfg = client_cfg();
+        nt_tls_config *ccfg = nt_test_tls_client(NULL);
         struct end c;
         struct server_wait sw = {&sv, sv.n + 1};
         client_start(loop, &c, &sv, ccfg, "localhost", NULL);
@@ -704,48 +648,40 @@ static void test_bad_certificates(void)
         NT_TEST_RC(c.at_close.verify_result, b->code);
         printf("\"%s\" ", c.at_close.verify_detail);
         CU_ASSERT(c.at_close.verify_detail[0] != '\0');
-            CU_ASSERT_EQUAL(s->connected, 0);
-        CU_ASSERT(s->closed == 1 && (is_tls_error(s->reason) || nt_err_is_disconnect(s->reason)));
+        CU_ASSERT_EQUAL(s->connected, 0);
+        CU_ASSERT(s->closed == 1 &&
+                  (nt_test_is_tls_error(s->reason) || nt_err_is_disconnect(s->reason)));
         CU_ASSERT_EQUAL(s->in_len, 0);
         char pin[NT_TLS_FINGERPRINT_LEN];
         memcpy(pin, c.at_close.peer_fingerprint, sizeof pin);
         end_free(&c);
         nt_tls_config_unref(ccfg);
 
-        /* Pinned: the same connection goes through; verify_result still
-         * says what verification found. */
-        ccfg = client_cfg();
-        NT_TEST_RC(nt_tls_config_pin(ccfg, pin), NT_OK);
-        one_connection(loop, &sv, &c, ccfg, "localhost");
-        if (c.closed)
-            printf("pinned: %s! ", nt_err_name(c.reason));
-        CU_ASSERT_EQUAL(c.connected, 1);
-        CU_ASSERT_EQUAL(c.closed, 0);
-        CU_ASSERT_STRING_EQUAL(c.at_connect.peer_fingerprint, fp);
-        NT_TEST_RC(c.at_connect.verify_result, b->code);
-        if (c.connected && !c.closed)
-            round_trip(loop, &c);
-        close_client(loop, &c);
-        nt_tls_config_unref(ccfg);
-
-        /* NT_TLS_VERIFY_NONE: goes through, and says the same. */
-        ccfg = client_cfg();
-        NT_TEST_RC(nt_tls_config_set_verify(ccfg, NT_TLS_VERIFY_NONE), NT_OK);
-        one_connection(loop, &sv, &c, ccfg, "localhost");
-        if (c.closed)
-            printf("VERIFY_NONE: %s! ", nt_err_name(c.reason));
-        CU_ASSERT_EQUAL(c.connected, 1);
-        CU_ASSERT_STRING_EQUAL(c.at_connect.peer_fingerprint, fp);
-        NT_TEST_RC(c.at_connect.verify_result, b->code);
-        if (c.connected && !c.closed)
-            round_trip(loop, &c);
-        close_client(loop, &c);
-        nt_tls_config_unref(ccfg);
+        /* Past verification, pinned or with NT_TLS_VERIFY_NONE: the same
+         * connection goes through; verify_result still says what
+         * verification found. */
+        static const char *const ways_past[] = {"pinned", "VERIFY_NONE"};
+        for (size_t way = 0; way < sizeof ways_past / sizeof ways_past[0]; way++) {
+            ccfg = nt_test_tls_client(NULL);
+            if (way == 0)
+                NT_TEST_RC(nt_tls_config_pin(ccfg, pin), NT_OK);
+            else
+                NT_TEST_RC(nt_tls_config_set_verify(ccfg, NT_TLS_VERIFY_NONE), NT_OK);
+            one_connection(loop, &sv, &c, ccfg, "localhost");
+            if (c.closed)
+                printf("%s: %s! ", ways_past[way], nt_err_name(c.reason));
+            CU_ASSERT_EQUAL(c.connected, 1);
+            CU_ASSERT_EQUAL(c.closed, 0);
+            CU_ASSERT_STRING_EQUAL(c.at_connect.peer_fingerprint, fp);
+            NT_TEST_RC(c.at_connect.verify_result, b->code);
+            round_trip_and_close(loop, &c);
+            nt_tls_config_unref(ccfg);
+        }
     }
     /* A pin of another certificate changes nothing. */
     char other[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("server", other);
-    nt_tls_config *ccfg = client_cfg();
+    nt_test_cert_fingerprint("server", other);
+    nt_tls_config *ccfg = nt_test_tls_client(NULL);
     NT_TEST_RC(nt_tls_config_pin(ccfg, other), NT_OK);
     struct end c;
     one_connection(loop, &sv, &c, ccfg, "localhost"); /* still "untrusted" */
@@ -755,12 +691,12 @@ static void test_bad_certificates(void)
     nt_tls_config_unref(ccfg);
     /* The good certificate, asked for by names it does not carry (an IP
      * address is checked as one). */
-    nt_tls_config *good = server_cfg("server");
+    nt_tls_config *good = nt_test_tls_server("server");
     server_use(&sv, good);
     nt_tls_config_unref(good);
     const char *names[] = {"127.0.0.2", "other.example", "::2"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        ccfg = client_cfg();
+        ccfg = nt_test_tls_client(NULL);
         one_connection(loop, &sv, &c, ccfg, names[i]);
         printf("\n    server.pem as \"%s\": %s ", names[i], nt_err_name(c.reason));
         CU_ASSERT_EQUAL(c.connected, 0);
@@ -773,32 +709,20 @@ static void test_bad_certificates(void)
 
 /* ---- client certificates ---- */
 
-static nt_tls_config *client_with_cert(const char *name)
-{
-    nt_tls_config *cfg = client_cfg();
-    char crt[64], key[64];
-    snprintf(crt, sizeof crt, "%s.pem", name);
-    snprintf(key, sizeof key, "%s-key.pem", name);
-    int rc = nt_tls_config_set_certificate(cfg, cert(crt), cert(key));
-    NT_TEST_RC(rc, NT_OK);
-    CU_ASSERT_FATAL(rc == NT_OK);
-    return cfg;
-}
-
 static void test_client_certificates(void)
 {
     nt_loop *loop = nt_test_new_loop();
     char client_fp[NT_TLS_FINGERPRINT_LEN], self_fp[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("client", client_fp);
-    fingerprint_of("client-self", self_fp);
-    nt_tls_config *plain = client_cfg();
-    nt_tls_config *with_cert = client_with_cert("client");
-    nt_tls_config *with_self = client_with_cert("client-self");
+    nt_test_cert_fingerprint("client", client_fp);
+    nt_test_cert_fingerprint("client-self", self_fp);
+    nt_tls_config *plain = nt_test_tls_client(NULL);
+    nt_tls_config *with_cert = nt_test_tls_client("client");
+    nt_tls_config *with_self = nt_test_tls_client("client-self");
 
     /* REQUIRED, checked against the CA. */
-    nt_tls_config *req = server_cfg("server");
+    nt_tls_config *req = nt_test_tls_server("server");
     NT_TEST_RC(nt_tls_config_set_verify(req, NT_TLS_VERIFY_REQUIRED), NT_OK);
-    NT_TEST_RC(nt_tls_config_set_ca_file(req, cert("ca.pem")), NT_OK);
+    NT_TEST_RC(nt_tls_config_set_ca_file(req, nt_test_cert("ca.pem")), NT_OK);
     struct server sv;
     server_start(loop, &sv, req, NULL);
     sv.echo = 1;
@@ -824,9 +748,7 @@ static void test_client_certificates(void)
     CU_ASSERT_STRING_EQUAL(s->at_connect.peer_fingerprint, client_fp);
     CU_ASSERT(strstr(s->at_connect.peer_subject, "natter test client") != NULL);
     NT_TEST_RC(s->at_connect.verify_result, NT_OK);
-    if (c.connected && !c.closed)
-        round_trip(loop, &c);
-    close_client(loop, &c);
+    round_trip_and_close(loop, &c);
     /* A self-signed one is not signed by the CA the server trusts. */
     one_connection(loop, &sv, &c, with_self, "localhost");
     s = server_last(&sv);
@@ -836,11 +758,11 @@ static void test_client_certificates(void)
            nt_err_name(c.reason));
     CU_ASSERT_EQUAL(s->connected, 0);
     NT_TEST_RC(s->reason, NT_ETLS_SELFSIGNED);
-    CU_ASSERT(is_tls_error(c.reason) || nt_err_is_disconnect(c.reason));
+    CU_ASSERT(nt_test_is_tls_error(c.reason) || nt_err_is_disconnect(c.reason));
     end_free(&c);
 
     /* OPTIONAL without a CA: any certificate, or none. */
-    nt_tls_config *opt = server_cfg("server");
+    nt_tls_config *opt = nt_test_tls_server("server");
     NT_TEST_RC(nt_tls_config_set_verify(opt, NT_TLS_VERIFY_OPTIONAL), NT_OK);
     server_use(&sv, opt);
     nt_tls_config_unref(opt);
@@ -849,9 +771,7 @@ static void test_client_certificates(void)
     CU_ASSERT_EQUAL(c.connected, 1);
     CU_ASSERT_EQUAL(s->connected, 1);
     CU_ASSERT_STRING_EQUAL(s->at_connect.peer_fingerprint, self_fp);
-    if (c.connected && !c.closed)
-        round_trip(loop, &c);
-    close_client(loop, &c);
+    round_trip_and_close(loop, &c);
     one_connection(loop, &sv, &c, plain, "localhost");
     s = server_last(&sv);
     CU_ASSERT_EQUAL(c.connected, 1);
@@ -860,7 +780,7 @@ static void test_client_certificates(void)
     close_client(loop, &c);
 
     /* The default server asks for none: a client's certificate stays home. */
-    nt_tls_config *none = server_cfg("server");
+    nt_tls_config *none = nt_test_tls_server("server");
     server_use(&sv, none);
     nt_tls_config_unref(none);
     one_connection(loop, &sv, &c, with_cert, "localhost");
@@ -955,7 +875,7 @@ static int hostile(nt_loop *loop, struct server *sv, const void *data, size_t le
 static void test_hostile_plaintext_and_garbage(void)
 {
     nt_loop *loop = nt_test_new_loop();
-    nt_tls_config *scfg = server_cfg("server");
+    nt_tls_config *scfg = nt_test_tls_server("server");
     struct server sv;
     server_start(loop, &sv, scfg, NULL);
     const char *texts[] = {"NICK x\r\n", "NICK x\r\nUSER x 0 * :x\r\n", "GET / HTTP/1.1\r\n\r\n"};
@@ -992,25 +912,31 @@ static void test_hostile_plaintext_and_garbage(void)
 static void test_hostile_silent(void)
 {
     nt_loop *loop = nt_test_new_loop();
-    nt_tls_config *scfg = server_cfg("server");
+    nt_tls_config *scfg = nt_test_tls_server("server");
     NT_TEST_RC(nt_tls_config_set_handshake_timeout(scfg, 300), NT_OK);
     struct server sv;
     server_start(loop, &sv, scfg, NULL);
-    uint64_t took = 0;
-    int reason = hostile(loop, &sv, NULL, 0, &took);
-    printf("\n    a silent client: %s after %llu ms ", nt_err_name(reason), (unsigned long long)took);
-    NT_TEST_RC(reason, NT_ETIMEDOUT);
-    CU_ASSERT(took >= 290);
-    CU_ASSERT(took < 300 + nt_test_slack_ms());
-    /* A slow one that started (half a record header) is timed the same. */
-    reason = hostile(loop, &sv, "\x16\x03", 2, &took);
-    printf("\n    a client stalled mid-header: %s after %llu ms ", nt_err_name(reason),
-           (unsigned long long)took);
-    NT_TEST_RC(reason, NT_ETIMEDOUT);
-    CU_ASSERT(took >= 290);
-    CU_ASSERT(took < 300 + nt_test_slack_ms());
+    /* A silent client, and a slow one that started (half a record header),
+     * timed the same. */
+    static const struct {
+        const char *what;
+        const char *data;
+        size_t len;
+    } slow[] = {
+        {"a silent client", NULL, 0},
+        {"a client stalled mid-header", "\x16\x03", 2},
+    };
+    for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++) {
+        uint64_t took = 0;
+        int reason = hostile(loop, &sv, slow[i].data, slow[i].len, &took);
+        printf("\n    %s: %s after %llu ms ", slow[i].what, nt_err_name(reason),
+               (unsigned long long)took);
+        NT_TEST_RC(reason, NT_ETIMEDOUT);
+        CU_ASSERT(took >= 290);
+        CU_ASSERT(took < 300 + nt_test_slack_ms());
+    }
     /* A completed handshake is not timed: the connection stays up. */
-    nt_tls_config *ccfg = client_cfg();
+    nt_tls_config *ccfg = nt_test_tls_client(NULL);
     struct end c;
     one_connection(loop, &sv, &c, ccfg, "localhost");
     CU_ASSERT_EQUAL(c.connected, 1);
@@ -1023,12 +949,15 @@ static void test_hostile_silent(void)
     nt_tls_config_unref(scfg);
 }
 
-/* A raw server that a TLS client connects to: it accepts, reads the
- * ClientHello and may say something first. */
+/* A raw server and a TLS client of ours (trusting the CA, checking
+ * "localhost") connected to it: the server accepts, may say something
+ * first, and reads the ClientHello. */
 struct raw_server {
     nt_socket *l;
     struct raw r;
     const char *say;
+    nt_tls_config *ccfg;
+    struct end c;
 };
 
 static int raw_server_has_hello(void *ctx)
@@ -1049,28 +978,41 @@ static int raw_server_has_hello(void *ctx)
            rs->r.err;
 }
 
+/* The raw server (saying say first, NULL: nothing) and its TLS client,
+ * run until the server has the ClientHello (or the client gave up). */
+static void raw_server_start(nt_loop *loop, struct raw_server *rs, const char *say)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->say = say;
+    nt_addr a;
+    rs->l = nt_test_listener(NT_AF_INET, &a);
+    CU_ASSERT_FATAL(nt_socket_settimeout(rs->l, 0) == NT_OK);
+    rs->ccfg = nt_test_tls_client(NULL);
+    CU_ASSERT_FATAL(nt_conn_connect_addrs(loop, &a, 1, NULL, &end_cbs, &rs->c, &rs->c.c) == NT_OK);
+    NT_TEST_RC(nt_conn_start_tls(rs->c.c, rs->ccfg, "localhost"), NT_OK);
+    CU_ASSERT(nt_test_run_until(loop, raw_server_has_hello, rs, 5000));
+}
+
+/* Free the raw server and its client (closed by then). */
+static void raw_server_free(struct raw_server *rs)
+{
+    end_free(&rs->c);
+    raw_free(&rs->r);
+    nt_socket_close(rs->l);
+    nt_tls_config_unref(rs->ccfg);
+}
+
 /* The ClientHello a TLS client of ours sends (into hello, its length back). */
 static size_t capture_client_hello(nt_loop *loop, char *hello, size_t cap)
 {
-    struct raw_server rs = {0};
-    nt_addr a;
-    rs.l = nt_test_listener(NT_AF_INET, &a);
-    CU_ASSERT_FATAL(nt_socket_settimeout(rs.l, 0) == NT_OK);
-    nt_tls_config *ccfg = client_cfg();
-    struct end c;
-    memset(&c, 0, sizeof c);
-    CU_ASSERT_FATAL(nt_conn_connect_addrs(loop, &a, 1, NULL, &end_cbs, &c, &c.c) == NT_OK);
-    NT_TEST_RC(nt_conn_start_tls(c.c, ccfg, "localhost"), NT_OK);
-    CU_ASSERT(nt_test_run_until(loop, raw_server_has_hello, &rs, 5000));
+    struct raw_server rs;
+    raw_server_start(loop, &rs, NULL);
     size_t len = rs.r.len < cap ? rs.r.len : cap;
     if (len)
         memcpy(hello, rs.r.buf, len);
-    nt_conn_abort(c.c);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 5000));
-    end_free(&c);
-    raw_free(&rs.r);
-    nt_socket_close(rs.l);
-    nt_tls_config_unref(ccfg);
+    nt_conn_abort(rs.c.c);
+    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &rs.c, 5000));
+    raw_server_free(&rs);
     return len;
 }
 
@@ -1088,42 +1030,41 @@ static void test_hostile_close_mid_handshake(void)
     size_t hello_len = capture_client_hello(loop, hello, sizeof hello);
     printf("\n    a ClientHello of %zu bytes ", hello_len);
     CU_ASSERT_FATAL(hello_len > 5 && (unsigned char)hello[0] == 0x16);
-    nt_tls_config *scfg = server_cfg("server");
+    nt_tls_config *scfg = nt_test_tls_server("server");
     struct server sv;
     server_start(loop, &sv, scfg, NULL);
-    /* The ClientHello, the server's answer, then a close. */
-    struct raw r;
-    raw_connect(&r, &sv.addr);
-    NT_TEST_RC(nt_socket_sendall(r.s, hello, hello_len, NULL), NT_OK);
-    CU_ASSERT(nt_test_run_until(loop, raw_has_some, &r, 5000));
-    printf("answered with %zu bytes; ", r.len);
-    CU_ASSERT(r.len > 0 && (unsigned char)r.buf[0] == 0x16); /* ServerHello */
-    raw_free(&r);
-    struct server_wait sw = {&sv, 1};
-    CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, 5000));
-    struct end *s = server_last(&sv);
-    printf("closed then: %s; ", nt_err_name(s->reason));
-    CU_ASSERT_EQUAL(s->connected, 0);
-    CU_ASSERT(s->reason == NT_EOF || s->reason == NT_ECONNRESET);
-    /* Half a ClientHello, then a close. */
-    raw_connect(&r, &sv.addr);
-    NT_TEST_RC(nt_socket_sendall(r.s, hello, hello_len / 2, NULL), NT_OK);
-    nt_test_run_a_little(loop);
-    raw_free(&r);
-    sw.n = 2;
-    CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, 5000));
-    s = server_last(&sv);
-    printf("half a hello: %s; ", nt_err_name(s->reason));
-    CU_ASSERT(s->reason == NT_EOF || s->reason == NT_ECONNRESET);
-    /* Nothing at all, then a close: not a timeout. */
-    raw_connect(&r, &sv.addr);
-    nt_test_run_a_little(loop);
-    raw_free(&r);
-    sw.n = 3;
-    CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, 3000));
-    s = server_last(&sv);
-    printf("nothing: %s ", nt_err_name(s->reason));
-    CU_ASSERT(s->reason == NT_EOF || s->reason == NT_ECONNRESET);
+    /* The ClientHello (and the server's answer), half of it, or nothing at
+     * all, then a close: the end of the stream, never a timeout. */
+    static const struct {
+        const char *what;
+        int halves; /* of the ClientHello sent */
+        unsigned wait_ms;
+    } cuts[] = {
+        {"closed then", 2, 5000},
+        {"half a hello", 1, 5000},
+        {"nothing", 0, 3000}, /* less than the handshake timeout */
+    };
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        struct raw r;
+        raw_connect(&r, &sv.addr);
+        size_t len = (size_t)cuts[i].halves * hello_len / 2;
+        if (len)
+            NT_TEST_RC(nt_socket_sendall(r.s, hello, len, NULL), NT_OK);
+        if (len == hello_len) {
+            CU_ASSERT(nt_test_run_until(loop, raw_has_some, &r, 5000));
+            printf("answered with %zu bytes; ", r.len);
+            CU_ASSERT(r.len > 0 && (unsigned char)r.buf[0] == 0x16); /* ServerHello */
+        } else {
+            nt_test_run_a_little(loop);
+        }
+        raw_free(&r);
+        struct server_wait sw = {&sv, (int)i + 1};
+        CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, cuts[i].wait_ms));
+        struct end *s = server_last(&sv);
+        printf("%s: %s; ", cuts[i].what, nt_err_name(s->reason));
+        CU_ASSERT_EQUAL(s->connected, 0);
+        CU_ASSERT(s->reason == NT_EOF || s->reason == NT_ECONNRESET);
+    }
     finish(loop, &sv, NULL, 0);
     nt_tls_config_unref(scfg);
 }
@@ -1131,26 +1072,15 @@ static void test_hostile_close_mid_handshake(void)
 static void test_client_to_plain_server(void)
 {
     nt_loop *loop = nt_test_new_loop();
-    struct raw_server rs = {0};
-    rs.say = "hello\r\n";
-    nt_addr a;
-    rs.l = nt_test_listener(NT_AF_INET, &a);
-    CU_ASSERT_FATAL(nt_socket_settimeout(rs.l, 0) == NT_OK);
-    nt_tls_config *ccfg = client_cfg();
-    struct end c;
-    memset(&c, 0, sizeof c);
-    CU_ASSERT_FATAL(nt_conn_connect_addrs(loop, &a, 1, NULL, &end_cbs, &c, &c.c) == NT_OK);
-    NT_TEST_RC(nt_conn_start_tls(c.c, ccfg, "localhost"), NT_OK);
-    CU_ASSERT(nt_test_run_until(loop, raw_server_has_hello, &rs, 5000));
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 5000));
-    printf("\n    a TLS client to a server that says hello: %s ", nt_err_name(c.reason));
-    CU_ASSERT_EQUAL(c.connected, 0);
-    NT_TEST_RC(c.reason, NT_ETLS_PLAINTEXT);
+    struct raw_server rs;
+    raw_server_start(loop, &rs, "hello\r\n");
+    struct end *c = &rs.c;
+    CU_ASSERT(nt_test_run_until(loop, end_is_closed, c, 5000));
+    printf("\n    a TLS client to a server that says hello: %s ", nt_err_name(c->reason));
+    CU_ASSERT_EQUAL(c->connected, 0);
+    NT_TEST_RC(c->reason, NT_ETLS_PLAINTEXT);
     CU_ASSERT(rs.r.len > 0 && (unsigned char)rs.r.buf[0] == 0x16);
-    end_free(&c);
-    raw_free(&rs.r);
-    nt_socket_close(rs.l);
-    nt_tls_config_unref(ccfg);
+    raw_server_free(&rs);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -1196,93 +1126,83 @@ static void cutter_main(void *arg)
 
 static void test_close_semantics(void)
 {
-    nt_loop *loop = nt_test_new_loop();
-    nt_tls_config *scfg = server_cfg("server");
-    nt_tls_config *ccfg = client_cfg();
-    struct server sv;
-    server_start(loop, &sv, scfg, NULL);
+    struct fixture f;
+    fixture_start(&f, NULL);
     struct end c;
 
     /* The server writes and closes: close_notify, the client reads all and
      * then NT_EOF. */
-    sv.on_connect_hook = say_bye_and_close;
-    client_start(loop, &c, &sv, ccfg, "localhost", NULL);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 5000));
+    f.sv.on_connect_hook = say_bye_and_close;
+    client_start(f.loop, &c, &f.sv, f.ccfg, "localhost", NULL);
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, &c, 5000));
     printf("\n    server closes: client %s, ", nt_err_name(c.reason));
     CU_ASSERT_EQUAL(c.connected, 1);
     CU_ASSERT_STRING_EQUAL(c.in, "bye|");
     NT_TEST_RC(c.reason, NT_EOF);
-    struct server_wait sw = {&sv, 1};
-    CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, 5000));
-    NT_TEST_RC(server_last(&sv)->reason, NT_ECLOSED);
+    struct server_wait sw = {&f.sv, 1};
+    CU_ASSERT(nt_test_run_until(f.loop, server_nth_closed, &sw, 5000));
+    NT_TEST_RC(server_last(&f.sv)->reason, NT_ECLOSED);
     end_free(&c);
-    sv.on_connect_hook = NULL;
+    f.sv.on_connect_hook = NULL;
 
     /* The client aborts: the TCP stream ends without close_notify, which
      * the server reads as NT_ECONNRESET. */
-    one_connection(loop, &sv, &c, ccfg, "localhost");
+    one_connection(f.loop, &f.sv, &c, f.ccfg, "localhost");
     CU_ASSERT_EQUAL(c.connected, 1);
     nt_conn_abort(c.c);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, &c, 5000));
     NT_TEST_RC(c.reason, NT_ECLOSED);
     sw.n = 2;
-    CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, 5000));
-    printf("client aborts: server %s, ", nt_err_name(server_last(&sv)->reason));
-    NT_TEST_RC(server_last(&sv)->reason, NT_ECONNRESET);
+    CU_ASSERT(nt_test_run_until(f.loop, server_nth_closed, &sw, 5000));
+    printf("client aborts: server %s, ", nt_err_name(server_last(&f.sv)->reason));
+    NT_TEST_RC(server_last(&f.sv)->reason, NT_ECONNRESET);
     end_free(&c);
 
     /* The server aborts: the same the other way. */
-    one_connection(loop, &sv, &c, ccfg, "localhost");
+    one_connection(f.loop, &f.sv, &c, f.ccfg, "localhost");
     CU_ASSERT_EQUAL(c.connected, 1);
-    struct end *s = server_last(&sv);
+    struct end *s = server_last(&f.sv);
     CU_ASSERT_FATAL(s->c != NULL);
     nt_conn_abort(s->c);
-    CU_ASSERT(nt_test_run_until(loop, end_is_closed, &c, 5000));
+    CU_ASSERT(nt_test_run_until(f.loop, end_is_closed, &c, 5000));
     printf("server aborts: client %s, ", nt_err_name(c.reason));
     NT_TEST_RC(c.reason, NT_ECONNRESET);
     end_free(&c);
 
     /* A blocking client that closes its socket without close_notify. */
-    struct cutter k = {sv.addr.port, cert("ca.pem"), NT_EINPROGRESS};
+    struct cutter k = {f.sv.addr.port, nt_test_cert("ca.pem"), NT_EINPROGRESS};
     nt_thread *th = NULL;
     CU_ASSERT_FATAL(nt_thread_start(cutter_main, &k, &th) == NT_OK);
     sw.n = 4;
-    CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, 10000));
+    CU_ASSERT(nt_test_run_until(f.loop, server_nth_closed, &sw, 10000));
     CU_ASSERT_EQUAL(nt_thread_join(th), NT_OK);
     NT_TEST_RC(k.rc, NT_OK);
-    s = server_last(&sv);
+    s = server_last(&f.sv);
     printf("socket closed: server %s ", nt_err_name(s->reason));
     CU_ASSERT_EQUAL(s->connected, 1);
     CU_ASSERT(s->in != NULL && strcmp(s->in, "cut|") == 0);
     NT_TEST_RC(s->reason, NT_ECONNRESET);
-    finish(loop, &sv, NULL, 0);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    fixture_finish(&f, NULL, 0);
 }
 
 /* ---- session resumption ---- */
 
 static void test_resumption(void)
 {
-    nt_loop *loop = nt_test_new_loop();
-    nt_tls_config *scfg = server_cfg("server");
-    nt_tls_config *ccfg = client_cfg();
-    struct server sv;
-    server_start(loop, &sv, scfg, NULL);
-    sv.echo = 1;
+    struct fixture f;
+    fixture_start(&f, NULL);
+    f.sv.echo = 1;
     struct end c;
     /* The first: a full handshake; the tickets come after it, so an echo
      * round trip makes sure they have been read. */
-    one_connection(loop, &sv, &c, ccfg, "localhost");
+    one_connection(f.loop, &f.sv, &c, f.ccfg, "localhost");
     CU_ASSERT_EQUAL(c.connected, 1);
     CU_ASSERT_EQUAL(c.at_connect.resumed, 0);
-    CU_ASSERT_EQUAL(server_last(&sv)->at_connect.resumed, 0);
-    if (c.connected && !c.closed)
-        round_trip(loop, &c);
-    close_client(loop, &c);
+    CU_ASSERT_EQUAL(server_last(&f.sv)->at_connect.resumed, 0);
+    round_trip_and_close(f.loop, &c);
     /* The second, with the same configuration: resumed, on both ends. */
-    one_connection(loop, &sv, &c, ccfg, "localhost");
-    struct end *s = server_last(&sv);
+    one_connection(f.loop, &f.sv, &c, f.ccfg, "localhost");
+    struct end *s = server_last(&f.sv);
     printf("\n    second connection: resumed %d (server %d) ", c.at_connect.resumed,
            s->at_connect.resumed);
     CU_ASSERT_EQUAL(c.connected, 1);
@@ -1291,41 +1211,20 @@ static void test_resumption(void)
     CU_ASSERT_STRING_EQUAL(c.at_connect.protocol, "TLSv1.3");
     /* A resumed session still names the server's certificate. */
     char fp[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("server", fp);
+    nt_test_cert_fingerprint("server", fp);
     CU_ASSERT_STRING_EQUAL(c.at_connect.peer_fingerprint, fp);
-    if (c.connected && !c.closed)
-        round_trip(loop, &c);
-    close_client(loop, &c);
+    round_trip_and_close(f.loop, &c);
     /* Another client configuration has no session to resume. */
-    nt_tls_config *other = client_cfg();
-    one_connection(loop, &sv, &c, other, "localhost");
+    nt_tls_config *other = nt_test_tls_client(NULL);
+    one_connection(f.loop, &f.sv, &c, other, "localhost");
     CU_ASSERT_EQUAL(c.connected, 1);
     CU_ASSERT_EQUAL(c.at_connect.resumed, 0);
-    close_client(loop, &c);
-    finish(loop, &sv, NULL, 0);
+    close_client(f.loop, &c);
     nt_tls_config_unref(other);
-    nt_tls_config_unref(scfg);
-    nt_tls_config_unref(ccfg);
+    fixture_finish(&f, NULL, 0);
 }
 
 /* ---- certificates of one's own, and configuration errors ---- */
-
-/* A fresh file name in the temporary folder, unique within the run. */
-static void temp_path(char *buf, size_t len, const char *tag)
-{
-    static unsigned counter;
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = getenv("TEMP");
-    if (!dir || !*dir)
-        dir = getenv("TMP");
-    if (!dir || !*dir)
-        dir = nt_test_windows_build() ? "." : "/tmp";
-    int n = snprintf(buf, len, "%s/nt-tls-%s-%llx-%u.pem", dir, tag,
-                     (unsigned long long)nt_clock_wall_us(), counter++);
-    CU_ASSERT_FATAL(n > 0 && (size_t)n < len);
-    remove(buf);
-}
 
 /* "AB:CD:..." from "abcd...". */
 static void colon_upper(const char *fp, char *out)
@@ -1343,8 +1242,8 @@ static void test_self_made_certificate(void)
 {
     nt_loop *loop = nt_test_new_loop();
     char crt[512], key[512];
-    temp_path(crt, sizeof crt, "crt");
-    temp_path(key, sizeof key, "key");
+    nt_test_temp_file(crt, sizeof crt, "crt", NULL);
+    nt_test_temp_file(key, sizeof key, "key", NULL);
     uint64_t start = nt_clock_us();
     int rc = nt_tls_make_self_signed("localhost", 30, crt, key);
     printf("\n    made in %.1f ms ", nt_test_elapsed(start) * 1000);
@@ -1378,9 +1277,7 @@ static void test_self_made_certificate(void)
     CU_ASSERT_STRING_EQUAL(c.at_connect.peer_fingerprint, fp);
     NT_TEST_RC(c.at_connect.verify_result, NT_ETLS_SELFSIGNED);
     CU_ASSERT(strstr(c.at_connect.peer_subject, "localhost") != NULL);
-    if (c.connected && !c.closed)
-        round_trip(loop, &c);
-    close_client(loop, &c);
+    round_trip_and_close(loop, &c);
     finish(loop, &sv, NULL, 0);
     nt_tls_config_unref(sys);
     nt_tls_config_unref(scfg);
@@ -1394,32 +1291,32 @@ static void test_config_errors(void)
 {
     nt_loop *loop = nt_test_new_loop();
     char fp[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("server", fp);
-    nt_tls_config *scfg = server_cfg("server");
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, cert("no-such.pem"), cert("server-key.pem")),
+    nt_test_cert_fingerprint("server", fp);
+    nt_tls_config *scfg = nt_test_tls_server("server");
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, nt_test_cert("no-such.pem"),
+                                             nt_test_cert("server-key.pem")),
                NT_ENOENT);
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, cert("server.pem"), cert("client-key.pem")),
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, nt_test_cert("server.pem"),
+                                             nt_test_cert("client-key.pem")),
                NT_ETLS_CONFIG);
     CU_ASSERT(nt_tls_config_error(scfg)[0] != '\0');
     /* The failures left the old certificate in use. */
     struct server sv;
     server_start(loop, &sv, scfg, NULL);
     sv.echo = 1;
-    nt_tls_config *ccfg = client_cfg();
+    nt_tls_config *ccfg = nt_test_tls_client(NULL);
     struct end c;
     one_connection(loop, &sv, &c, ccfg, "localhost");
     CU_ASSERT_EQUAL(c.connected, 1);
     CU_ASSERT_STRING_EQUAL(c.at_connect.peer_fingerprint, fp);
-    if (c.connected && !c.closed)
-        round_trip(loop, &c);
-    close_client(loop, &c);
+    round_trip_and_close(loop, &c);
     /* A reload that works takes effect for the next connections. */
     char wrong_fp[NT_TLS_FINGERPRINT_LEN];
-    fingerprint_of("wronghost", wrong_fp);
-    NT_TEST_RC(nt_tls_config_set_certificate(scfg, cert("wronghost.pem"),
-                                             cert("wronghost-key.pem")),
+    nt_test_cert_fingerprint("wronghost", wrong_fp);
+    NT_TEST_RC(nt_tls_config_set_certificate(scfg, nt_test_cert("wronghost.pem"),
+                                             nt_test_cert("wronghost-key.pem")),
                NT_OK);
-    nt_tls_config *fresh = client_cfg(); /* ccfg would resume its session */
+    nt_tls_config *fresh = nt_test_tls_client(NULL); /* ccfg would resume its session */
     one_connection(loop, &sv, &c, fresh, "localhost");
     NT_TEST_RC(c.reason, NT_ETLS_HOSTNAME);
     CU_ASSERT_STRING_EQUAL(c.at_close.peer_fingerprint, wrong_fp);
