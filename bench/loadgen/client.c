@@ -9,6 +9,12 @@
  * reported again), no per-connection framer, and a slow reader can be
  * given a small receive buffer before it connects.  Every line of a read
  * shares one clock reading.
+ *
+ * With --tls the TCP connect is the same (its own socket and watcher, so
+ * that the handshake's time is counted from the moment TCP is up); the
+ * connected socket is then handed to an nt_conn (unframed: every read is
+ * fed to the same line splitter) with nt_conn_start_tls(), and the client
+ * registers once on_connect says the handshake is through.
  */
 #include "loadgen.h"
 
@@ -26,6 +32,13 @@ static void on_io(nt_watch *w, int events, void *data);
 
 static void rewatch(lg_client *c)
 {
+    if (c->conn) {
+        if (c->paused)
+            nt_conn_pause_reading(c->conn);
+        else
+            nt_conn_resume_reading(c->conn);
+        return;
+    }
     if (!c->watch)
         return;
     int ev;
@@ -63,6 +76,13 @@ void lg_client_close(lg_client *c, int reason)
     int was = c->state;
     c->state = LG_CLOSED;
     c->close_reason = reason;
+    if (c->conn) {
+        /* Its on_closed comes later, from the loop: by then the client
+         * may be another connection (a retry), so it is told nothing. */
+        nt_conn_set_data(c->conn, NULL);
+        nt_conn_abort(c->conn);
+        c->conn = NULL;
+    }
     /* The watcher stops at once; its socket may close right after. */
     nt_watch_close(c->watch, NULL);
     c->watch = NULL;
@@ -139,6 +159,16 @@ void lg_client_send(lg_client *c, const char *data, size_t len)
 {
     if (c->state == LG_CLOSED || c->state == LG_IDLE || c->state == LG_CONNECTING)
         return;
+    if (c->conn) {
+        /* Queued, and written (encrypted) at the end of this iteration
+         * together with whatever else this client sends in it. */
+        int rc = nt_conn_send(c->conn, data, len);
+        if (rc != NT_OK)
+            lg_client_close(c, rc);
+        else
+            c->run->bytes_out += len;
+        return;
+    }
     if (c->outlen == 0) {
         ptrdiff_t n = nt_socket_send(c->sock, data, len, 0);
         if (n == (ptrdiff_t)len) {
@@ -177,23 +207,49 @@ void lg_client_resume(lg_client *c)
     rewatch(c);
 }
 
+static void tcp_connected(lg_client *c)
+{
+    lg_run *run = c->run;
+    if (!c->was_connected)
+        run->connected++;
+    c->was_connected = 1;
+    c->t_tcp_us = nt_clock_us();
+    if (run->connected == run->opt.clients)
+        run->t_all_connected_us = c->t_tcp_us;
+}
+
+/* Send the registration: at once in plaintext, after the handshake with
+ * TLS. */
 static void connected(lg_client *c)
 {
     lg_run *run = c->run;
     char line[256];
     int n = 0;
     c->state = LG_REGISTERING;
-    if (!c->was_connected)
-        run->connected++;
-    c->was_connected = 1;
-    if (run->connected == run->opt.clients)
-        run->t_all_connected_us = nt_clock_us();
     if (run->opt.pass)
         n += snprintf(line + n, sizeof line - (size_t)n, "PASS %s\r\n", run->opt.pass);
     n += snprintf(line + n, sizeof line - (size_t)n,
                   "NICK u%05u\r\nUSER u%05u 0 * :natter loadgen\r\n", c->id, c->id);
     rewatch(c);
     lg_client_send(c, line, (size_t)n);
+}
+
+/* Ready: joined its channel (or, with --no-join, registered). */
+static void joined(lg_client *c, uint64_t now)
+{
+    lg_run *run = c->run;
+    c->state = LG_READY;
+    c->t_joined_us = now;
+    run->joined++;
+    hist_add(&run->join_hist, now - run->t_setup_us);
+    if (run->joined == run->opt.clients)
+        run->t_all_joined_us = now;
+    if (c->slow) {
+        lg_client_pause(c);
+    } else if (!run->opt.no_join) {
+        run->receivers[c->chan]++;
+        c->counted = 1;
+    }
 }
 
 static void registered(lg_client *c)
@@ -206,25 +262,12 @@ static void registered(lg_client *c)
     c->was_registered = 1;
     if (run->registered == run->opt.clients)
         run->t_all_registered_us = nt_clock_us();
+    if (run->opt.no_join) {
+        joined(c, nt_clock_us()); /* ready without a channel */
+        return;
+    }
     int n = snprintf(line, sizeof line, "JOIN #c%u\r\n", c->chan);
     lg_client_send(c, line, (size_t)n);
-}
-
-static void joined(lg_client *c, uint64_t now)
-{
-    lg_run *run = c->run;
-    c->state = LG_READY;
-    c->t_joined_us = now;
-    run->joined++;
-    hist_add(&run->join_hist, now - run->t_setup_us);
-    if (run->joined == run->opt.clients)
-        run->t_all_joined_us = now;
-    if (c->slow) {
-        lg_client_pause(c);
-    } else {
-        run->receivers[c->chan]++;
-        c->counted = 1;
-    }
 }
 
 static int is_numeric(const char *p, const char *end, const char *code)
@@ -315,19 +358,11 @@ static void handle_line(lg_client *c, char *line, size_t len, uint64_t now)
     }
 }
 
-static void read_some(lg_client *c)
+/* Bytes just read are in read_buf after the c->plen bytes of an
+ * unfinished line: split them into lines and handle each. */
+static void consume(lg_client *c, size_t have, size_t n)
 {
     lg_run *run = c->run;
-    size_t have = c->plen;
-    if (have)
-        memcpy(read_buf, c->partial, have);
-    ptrdiff_t n = nt_socket_recv(c->sock, read_buf + have, READ_CHUNK, 0);
-    if (n == NT_EAGAIN)
-        return;
-    if (n <= 0) {
-        lg_client_close(c, n == 0 ? NT_EOF : (int)n);
-        return;
-    }
     uint64_t now = nt_clock_us();
     if (run->measuring) {
         /* From the first read of an iteration to the end of its last one:
@@ -345,7 +380,7 @@ static void read_some(lg_client *c)
     run->bytes_in += (uint64_t)n;
     run->last_rx_us = now;
     char *p = read_buf;
-    char *end = read_buf + have + (size_t)n;
+    char *end = read_buf + have + n;
     for (;;) {
         char *lf = memchr(p, '\n', (size_t)(end - p));
         if (!lf)
@@ -377,6 +412,117 @@ static void read_some(lg_client *c)
     c->plen = (uint16_t)rest;
 }
 
+static void read_some(lg_client *c)
+{
+    size_t have = c->plen;
+    if (have)
+        memcpy(read_buf, c->partial, have);
+    ptrdiff_t n = nt_socket_recv(c->sock, read_buf + have, READ_CHUNK, 0);
+    if (n == NT_EAGAIN)
+        return;
+    if (n <= 0) {
+        lg_client_close(c, n == 0 ? NT_EOF : (int)n);
+        return;
+    }
+    consume(c, have, (size_t)n);
+}
+
+/* ---- TLS: the connection after TCP is up ---- */
+
+static void tls_on_connect(nt_conn *conn, void *data)
+{
+    lg_client *c = data;
+    if (!c || c->conn != conn)
+        return;
+    lg_run *run = c->run;
+    uint64_t now = nt_clock_us();
+    hist_add(&run->handshake_hist, now - c->t_tcp_us);
+    if (!c->was_handshaken)
+        run->handshaken++;
+    c->was_handshaken = 1;
+    if (run->handshaken == run->opt.clients && !run->t_all_handshaken_us)
+        run->t_all_handshaken_us = now;
+    nt_tls_info info;
+    if (nt_conn_tls_info(conn, &info) == NT_OK) {
+        if (info.resumed)
+            run->tls_resumed++;
+        if (!run->tls_protocol[0]) {
+            snprintf(run->tls_protocol, sizeof run->tls_protocol, "%s", info.protocol);
+            snprintf(run->tls_cipher, sizeof run->tls_cipher, "%s", info.cipher);
+        }
+    }
+    connected(c);
+}
+
+static void tls_on_message(nt_conn *conn, const char *msg, size_t len, void *data)
+{
+    lg_client *c = data;
+    if (!c || c->conn != conn || c->state == LG_CLOSED)
+        return;
+    /* nt_conn reads at most 16 KiB at a time, well within read_buf. */
+    while (len > 0 && c->state != LG_CLOSED) {
+        size_t have = c->plen;
+        size_t n = len < READ_CHUNK ? len : READ_CHUNK;
+        if (have)
+            memcpy(read_buf, c->partial, have);
+        memcpy(read_buf + have, msg, n);
+        consume(c, have, n);
+        msg += n;
+        len -= n;
+    }
+}
+
+static void tls_on_closed(nt_conn *conn, int reason, void *data)
+{
+    lg_client *c = data;
+    if (!c || c->conn != conn)
+        return;     /* closed by us (lg_client_close() let go of it) */
+    c->conn = NULL; /* freed when this returns */
+    if (c->run->opt.verbose && c->state == LG_HANDSHAKING)
+        fprintf(stderr, "loadgen: client %u: TLS handshake failed: %s\n", c->id,
+                nt_strerror(reason));
+    lg_client_close(c, reason);
+}
+
+static const nt_conn_callbacks tls_callbacks = {
+    .on_connect = tls_on_connect,
+    .on_message = tls_on_message,
+    .on_closed = tls_on_closed,
+};
+
+static void start_tls(lg_client *c)
+{
+    lg_run *run = c->run;
+    nt_conn_options o;
+    nt_conn_options_init(&o);
+    o.framing = NT_FRAME_NONE;
+    o.sendq_limit = 0; /* a client's own output is small; never cut it */
+    /* The watcher goes (at once); the socket becomes the connection's. */
+    nt_watch_close(c->watch, NULL);
+    c->watch = NULL;
+    nt_socket *sock = c->sock;
+    c->sock = NULL;
+    c->state = LG_HANDSHAKING;
+    int rc = nt_conn_new(run->loop, sock, &o, &tls_callbacks, c, &c->conn);
+    if (rc == NT_OK) {
+        char name[96];
+        if (run->opt.tls_resume)
+            snprintf(name, sizeof name, "%s", run->opt.tls_name);
+        else
+            /* One name per client: libnatter's clients resume the newest
+             * session per name, and a storm of new clients is one of full
+             * handshakes (a server reached through one name would see the
+             * later clients resume the first ones' sessions). */
+            snprintf(name, sizeof name, "u%05u.%s", c->id, run->opt.tls_name);
+        rc = nt_conn_start_tls(c->conn, run->tls, name);
+    }
+    if (rc != NT_OK) {
+        if (run->opt.verbose)
+            fprintf(stderr, "loadgen: client %u: TLS: %s\n", c->id, nt_strerror(rc));
+        lg_client_close(c, rc);
+    }
+}
+
 static void on_io(nt_watch *w, int events, void *data)
 {
     lg_client *c = data;
@@ -390,7 +536,11 @@ static void on_io(nt_watch *w, int events, void *data)
             lg_client_close(c, err);
             return;
         }
-        connected(c);
+        tcp_connected(c);
+        if (c->run->tls)
+            start_tls(c);
+        else
+            connected(c);
         return;
     }
     if ((events & NT_EV_WRITE) && c->outlen)

@@ -25,7 +25,7 @@ typedef struct driver {
     char *msg_buf;
     /* measurements */
     procstat srv_start, srv_before, srv_after;
-    procstat self_before, self_after;
+    procstat self_start, self_before, self_after; /* self_start: setup begins */
     uint64_t before_us, after_us;
     uint64_t delivered_at_phase_end;
     unsigned slow_closed, slow_with_error;

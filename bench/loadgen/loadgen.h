@@ -10,8 +10,10 @@
 #include "procstat.h"
 
 #include <natter/addr.h>
+#include <natter/conn.h>
 #include <natter/loop.h>
 #include <natter/net.h>
+#include <natter/tls.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,16 +43,32 @@ typedef struct lg_options {
     const char *json;     /* write the results here as JSON */
     const char *label;    /* copied into the JSON (e.g. the server's name) */
     int verbose;
+    int no_join;          /* --no-join: a client is ready once registered */
+    int tls;              /* --tls: every connection speaks TLS */
+    const char *tls_pin;  /* --tls-pin: verify by this SHA-256 (else no check) */
+    const char *tls_ca;   /* --tls-ca: trust this PEM instead of the system's */
+    const char *tls_name; /* --tls-name: SNI (default localhost) */
+    int tls_resume;       /* --tls-resume: one name for all, sessions resumed */
 } lg_options;
 
-enum lg_state { LG_IDLE, LG_CONNECTING, LG_REGISTERING, LG_JOINING, LG_READY, LG_CLOSED };
+/* LG_HANDSHAKING: TCP connected, TLS handshake under way (--tls only). */
+enum lg_state {
+    LG_IDLE,
+    LG_CONNECTING,
+    LG_HANDSHAKING,
+    LG_REGISTERING,
+    LG_JOINING,
+    LG_READY,
+    LG_CLOSED
+};
 
 typedef struct lg_run lg_run;
 
 typedef struct lg_client {
     lg_run *run;
-    nt_socket *sock;
-    nt_watch *watch;
+    nt_socket *sock; /* the socket and its watcher (with --tls until TCP */
+    nt_watch *watch; /* is up: then the socket is the connection's) */
+    nt_conn *conn;   /* --tls: the connection, from TCP up to the end */
     uint32_t id;
     uint32_t chan;
     uint8_t state;
@@ -59,13 +77,14 @@ typedef struct lg_client {
     uint8_t got_error; /* the server sent ERROR */
     uint8_t paused;    /* not reading (a slow reader) */
     uint8_t attempts;  /* connections made, for --retry */
-    uint8_t was_connected, was_registered;
+    uint8_t was_connected, was_handshaken, was_registered;
     uint16_t plen; /* bytes of an unfinished line in partial */
     char *partial; /* LG_LINE_MAX bytes, allocated on first need */
     char *out;     /* output the socket would not take yet */
     uint32_t outlen, outcap;
     int close_reason; /* NT_EOF, NT_ECONNRESET, ... */
     uint64_t t_joined_us;
+    uint64_t t_tcp_us;    /* TCP connected (TLS: the handshake starts) */
     uint64_t retry_at_us; /* when to reconnect (--retry) */
     char error_text[80];
 } lg_client;
@@ -82,6 +101,13 @@ typedef struct lg_run {
     unsigned started, connected, registered, joined, closed, failed;
     uint64_t t_all_connected_us, t_all_registered_us, t_all_joined_us;
     hist join_hist; /* per client: setup start -> joined */
+
+    /* TLS (--tls) */
+    nt_tls_config *tls;
+    unsigned handshaken, tls_resumed;
+    uint64_t t_all_handshaken_us;
+    hist handshake_hist; /* per client: TCP connected -> handshake done */
+    char tls_protocol[16], tls_cipher[64];
 
     int setup_open;      /* failures before joining may be retried */
     uint32_t *retry_ids; /* clients waiting to reconnect */

@@ -17,7 +17,8 @@ static double secs_since(uint64_t t, uint64_t start)
 }
 
 typedef struct results {
-    double t_connected, t_registered, t_joined;
+    double t_connected, t_handshaken, t_registered, t_joined;
+    double setup_srv_cpu_s, setup_gen_cpu_s;
     double send_s, phase_s;
     uint64_t loss;
     double loss_pct, deliveries_per_s;
@@ -33,6 +34,7 @@ static void compute(driver *d, results *r)
     lg_run *run = &d->run;
     memset(r, 0, sizeof *r);
     r->t_connected = secs_since(run->t_all_connected_us, run->t_setup_us);
+    r->t_handshaken = secs_since(run->t_all_handshaken_us, run->t_setup_us);
     r->t_registered = secs_since(run->t_all_registered_us, run->t_setup_us);
     r->t_joined = secs_since(run->t_all_joined_us, run->t_setup_us);
     r->send_s =
@@ -50,6 +52,11 @@ static void compute(driver *d, results *r)
             r->rss_per_client_kib =
                 ((double)d->srv_after.rss_kib - (double)d->srv_start.rss_kib) / (double)run->joined;
     }
+    /* The setup (connections, handshakes, registration, joins, and the
+     * settling pause after them). */
+    if (d->srv_start.ok && d->srv_before.ok)
+        r->setup_srv_cpu_s = d->srv_before.cpu_s - d->srv_start.cpu_s;
+    r->setup_gen_cpu_s = d->self_before.cpu_s - d->self_start.cpu_s;
     r->gen_cpu_s = d->self_after.cpu_s - d->self_before.cpu_s;
     r->gen_cores = r->phase_s > 0 ? r->gen_cpu_s / r->phase_s : 0;
     /* Behind: its own core busy (2: the bottleneck), or its sends and timer
@@ -128,6 +135,15 @@ static void print_text(driver *d, const results *r)
     if (o->connect_rate > 0)
         fprintf(f, "                   (paced at %.0f connections/s)\n", o->connect_rate);
     print_hist_ms(f, "join time", &run->join_hist);
+    if (o->tls) {
+        fprintf(f, "tls                %s %s; %u handshaken (%u resumed), all handshaken %.3f s\n",
+                run->tls_protocol[0] ? run->tls_protocol : "-",
+                run->tls_cipher[0] ? run->tls_cipher : "-", run->handshaken, run->tls_resumed,
+                r->t_handshaken);
+        print_hist_ms(f, "handshake time", &run->handshake_hist);
+    }
+    fprintf(f, "setup cpu          server %.2f s, generator %.2f s\n", r->setup_srv_cpu_s,
+            r->setup_gen_cpu_s);
     fprintf(f, "joined/failed      %u / %u (%u reconnection(s))\n", run->joined, run->failed,
             run->retries);
     if (run->sent || (!o->idle && o->seconds > 0)) {
@@ -185,6 +201,13 @@ static void print_text(driver *d, const results *r)
                 "that much of its own delay\n",
                 ms(hist_quantile(&run->slip, 0.99)), ms(hist_quantile(&run->tick_late, 0.99)),
                 r->gen_cores);
+    if (o->tls && r->t_joined > 0 && r->setup_gen_cpu_s > 0.8 * r->t_joined)
+        fprintf(
+            f,
+            "WARNING: the generator was busy for %.0f%% of the setup (%.2f ms of its CPU per "
+            "client, TLS handshakes mostly): the handshake and setup times are partly its own\n",
+            100.0 * r->setup_gen_cpu_s / r->t_joined,
+            run->joined ? 1000.0 * r->setup_gen_cpu_s / run->joined : 0.0);
     if (run->failed) {
         fprintf(f, "WARNING: %u client(s) failed to connect, register or join:", run->failed);
         print_failures(f, run);
@@ -252,6 +275,16 @@ static int write_json(driver *d, const results *r, const char *path)
     json_num(f, "failed", run->failed);
     json_num(f, "reconnections", run->retries);
     json_num(f, "t_connected_s", r->t_connected);
+    json_num(f, "tls", o->tls);
+    json_str(f, "tls_protocol", run->tls_protocol);
+    json_str(f, "tls_cipher", run->tls_cipher);
+    json_num(f, "registered", run->registered);
+    json_num(f, "handshaken", run->handshaken);
+    json_num(f, "tls_resumed", run->tls_resumed);
+    json_num(f, "t_handshaken_s", o->tls ? r->t_handshaken : -1);
+    json_hist(f, "handshake", &run->handshake_hist);
+    json_num(f, "setup_server_cpu_s", r->setup_srv_cpu_s);
+    json_num(f, "setup_generator_cpu_s", r->setup_gen_cpu_s);
     json_num(f, "t_registered_s", r->t_registered);
     json_num(f, "t_joined_s", r->t_joined);
     json_hist(f, "join", &run->join_hist);
