@@ -160,6 +160,28 @@ check "SIGTERM stops it with status 0" test $? -eq 0
 natterd_pid=
 check "the port is closed" port_closed "$port"
 
+# ---- TLS as an admin sets it up: a self-signed pair, a TLS listener
+echo "-- natterd over TLS"
+tlsdir=$work/tls
+mkdir -p "$tlsdir"
+check "natterd --generate-certificate" /usr/sbin/natterd --generate-certificate \
+  "$tlsdir/cert.pem" "$tlsdir/key.pem" localhost >>"$log"
+check "the key is readable by its owner only (0600)" test "$(stat -c %a "$tlsdir/key.pem")" = 600
+printf '[tls]\ncertificate = %s\nkey = %s\n' "$tlsdir/cert.pem" "$tlsdir/key.pem" >"$tlsdir/natterd.conf"
+# The service's user must be able to read them (as a drop-in would
+# arrange with credentials or the ssl-cert group).
+[ ${#run_as[@]} -gt 0 ] && chown -R nobody:nogroup "$tlsdir" && chmod 755 "$work"
+tport=$(free_port)
+(cd / && exec "${run_as[@]}" /usr/sbin/natterd --config "$tlsdir/natterd.conf" \
+  --listen-tls "127.0.0.1:$tport") 2>"$work/natterd-tls.log" &
+natterd_pid=$!
+check "a TLS client that trusts the certificate gets 001 on port $tport" \
+  python3 "$PROBE" --tls "$tlsdir/cert.pem" 127.0.0.1 "$tport" 20
+kill -TERM "$natterd_pid"
+wait "$natterd_pid"
+check "SIGTERM stops it with status 0" test $? -eq 0
+natterd_pid=
+
 # ---- purge
 echo "-- apt-get purge"
 owned=$(dpkg -L "${PACKAGES[@]}" 2>/dev/null | sort -u)

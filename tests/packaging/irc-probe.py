@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 """Connect to an IRC server, register, and wait for the 001 welcome.
 
-    irc-probe.py HOST PORT [DEADLINE_SECONDS]
+    irc-probe.py [--tls CA_PEM] HOST PORT [DEADLINE_SECONDS]
+
+With --tls the connection is TLS, verified against CA_PEM (a server's
+self-signed certificate is its own CA) and the host name.
 
 Retries the connection until the deadline (the server may still be
 starting), prints the welcome line, sends QUIT and exits 0; exits 1 when no
@@ -18,15 +21,21 @@ import ircclient  # noqa: E402
 
 
 def main():
-    host, port = sys.argv[1], int(sys.argv[2])
-    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 20.0
+    args = sys.argv[1:]
+    tls = None
+    if args[:1] == ['--tls']:
+        tls = ircclient.tls_context(ca=args[1])
+        args = args[2:]
+    host, port = args[0], int(args[1])
+    seconds = float(args[2]) if len(args) > 2 else 20.0
     end = ircclient.deadline(seconds)
     last_error = "no attempt"
     while True:
         left = end - ircclient.now()
         if left <= 0:
             break
-        c = ircclient.connect(host, port, "probe", seconds=left, retry=True)
+        c = ircclient.connect(host, port, "probe", seconds=left, retry=True, tls=tls,
+                              server_hostname="localhost" if tls else None)
         if c is None:
             last_error = ircclient.connect.last_error
             break
