@@ -370,6 +370,10 @@ int nt_tls_config_new(nt_tls_role role, nt_tls_config **out)
     } else {
         static const unsigned char sid[] = "natter";
         SSL_CTX_set_session_id_context(cfg->ctx, sid, sizeof sid - 1);
+        /* One resumption ticket per handshake (OpenSSL sends two): a
+         * client reconnects with one, and each costs the server an
+         * encryption and a record. */
+        SSL_CTX_set_num_tickets(cfg->ctx, 1);
         SSL_CTX_set_verify(cfg->ctx, SSL_VERIFY_NONE, NULL);
     }
     ERR_clear_error();
