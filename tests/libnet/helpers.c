@@ -256,3 +256,41 @@ int nt_test_loop_close(struct nt_loop *loop)
     }
     return rc;
 }
+
+void nt_test_raw_pump(nt_test_raw *r)
+{
+    size_t budget = r->max_read ? r->max_read : (size_t)-1;
+    while (r->s && !r->eof && !r->err && budget > 0) {
+        if (r->cap - r->len < 65536) {
+            size_t cap = r->cap ? r->cap * 2 : 65536 * 2;
+            char *b = realloc(r->buf, cap);
+            CU_ASSERT_FATAL(b != NULL);
+            r->buf = b;
+            r->cap = cap;
+        }
+        size_t room = r->cap - r->len - 1;
+        if (room > budget)
+            room = budget;
+        ptrdiff_t n = nt_socket_recv(r->s, r->buf + r->len, room, 0);
+        if (n > 0) {
+            r->len += (size_t)n;
+            r->buf[r->len] = '\0';
+            r->reads++;
+            budget -= (size_t)n;
+        } else if (n == NT_EOF) {
+            r->eof = 1;
+        } else if (n != NT_EAGAIN) {
+            r->err = (int)n;
+        } else {
+            break;
+        }
+    }
+}
+
+void nt_test_raw_free(nt_test_raw *r)
+{
+    if (r->s)
+        nt_socket_close(r->s);
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}

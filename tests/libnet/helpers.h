@@ -99,4 +99,22 @@ size_t nt_test_pattern_errors(const char *p, size_t off, size_t len);
  * under wine that uses fewer says so. */
 void nt_test_note(const char *fmt, ...) NT_PRINTF_LIKE(1, 2);
 
+/* A raw non-blocking socket a test reads itself (or does not), inside the
+ * conditions it waits on: the peer of a connection under test. */
+typedef struct nt_test_raw {
+    nt_socket *s;
+    char *buf; /* what arrived, NUL-terminated */
+    size_t len, cap;
+    int eof, err, reads;
+    size_t want;     /* for a condition waiting on a length */
+    size_t max_read; /* read at most this much per pump (0: all there is) */
+} nt_test_raw;
+
+/* Read what the socket has (up to max_read) into r->buf; note EOF and
+ * errors.  Nothing when r->s is NULL. */
+void nt_test_raw_pump(nt_test_raw *r);
+
+/* Close the socket (if any), free the buffer, zero r. */
+void nt_test_raw_free(nt_test_raw *r);
+
 #endif

@@ -18,42 +18,6 @@
 
 /* A connection whose peer is a raw non-blocking socket that the test reads
  * (or not) inside the conditions it waits on. */
-struct raw {
-    nt_socket *s;
-    char *buf;
-    size_t len, cap;
-    int eof, err;
-};
-
-static void raw_pump(struct raw *r)
-{
-    while (!r->eof && !r->err) {
-        if (r->cap - r->len < 65536) {
-            size_t cap = r->cap ? r->cap * 2 : 65536 * 2;
-            char *b = realloc(r->buf, cap);
-            CU_ASSERT_FATAL(b != NULL);
-            r->buf = b;
-            r->cap = cap;
-        }
-        ptrdiff_t n = nt_socket_recv(r->s, r->buf + r->len, r->cap - r->len, 0);
-        if (n > 0)
-            r->len += (size_t)n;
-        else if (n == NT_EOF)
-            r->eof = 1;
-        else if (n != NT_EAGAIN)
-            r->err = (int)n;
-        else
-            break;
-    }
-}
-
-static void raw_free(struct raw *r)
-{
-    nt_socket_close(r->s);
-    free(r->buf);
-    memset(r, 0, sizeof *r);
-}
-
 struct ender {
     nt_conn *c;
     int closed, reason, inside_call;
@@ -82,7 +46,7 @@ static int ender_closed_yet(void *ctx)
 
 /* A connection whose peer never reads, with small socket buffers so that
  * most of what is queued stays queued. */
-static void stuck_conn(nt_loop *loop, const nt_conn_options *o, struct ender *e, struct raw *r)
+static void stuck_conn(nt_loop *loop, const nt_conn_options *o, struct ender *e, nt_test_raw *r)
 {
     nt_socket *srv;
     memset(r, 0, sizeof *r);
@@ -120,7 +84,7 @@ static void test_close_linger_unsent(void)
     o.linger_ms = 100;
     o.sendq_limit = 0;
     struct ender e = {0};
-    struct raw r;
+    nt_test_raw r;
     stuck_conn(loop, &o, &e, &r);
     size_t total = queue_pattern(e.c, 3u * 1024u * 1024u);
     uint64_t start = nt_clock_ms();
@@ -136,7 +100,7 @@ static void test_close_linger_unsent(void)
     CU_ASSERT(took >= 100);
     CU_ASSERT(took < 100 + nt_test_slack_ms());
     check_unsent(&e, total);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -147,7 +111,7 @@ static void test_abort(void)
     nt_conn_options_init(&o);
     o.sendq_limit = 0;
     struct ender e = {0};
-    struct raw r;
+    nt_test_raw r;
     stuck_conn(loop, &o, &e, &r);
     size_t total = queue_pattern(e.c, 3u * 1024u * 1024u);
     e.in_call = 1;
@@ -160,7 +124,7 @@ static void test_abort(void)
     CU_ASSERT_EQUAL(e.inside_call, 0);
     NT_TEST_RC(e.reason, NT_ECLOSED);
     check_unsent(&e, total);
-    raw_free(&r);
+    nt_test_raw_free(&r);
 
     /* Abort cuts a lingering close short. */
     o.linger_ms = 10000;
@@ -181,7 +145,7 @@ static void test_abort(void)
      * has output unsent, which NT_EUNSENT would say too. */
     CU_ASSERT(l.reason == NT_ECLOSED || l.reason == NT_EUNSENT);
     check_unsent(&l, total);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -213,9 +177,9 @@ static void produce(void *data)
 
 static int raw_saw_end(void *ctx)
 {
-    struct raw *r = ctx;
+    nt_test_raw *r = ctx;
     /* Read slowly enough to stay behind: drop what was read. */
-    raw_pump(r);
+    nt_test_raw_pump(r);
     r->len = 0;
     return r->eof || r->err;
 }
@@ -227,7 +191,7 @@ static void test_sendq_never_reading_peer(void)
     nt_conn_options_init(&o);
     o.sendq_limit = 64 * 1024;
     struct ender e = {0};
-    struct raw r;
+    nt_test_raw r;
     stuck_conn(loop, &o, &e, &r);
     /* An owner that ignores high-water: 32 KiB every iteration. */
     struct producer p = {loop, &e, 32 * 1024, 0, 64u * 1024u * 1024u, NULL, NT_OK};
@@ -244,12 +208,12 @@ static void test_sendq_never_reading_peer(void)
     /* The peer sees the end. */
     CU_ASSERT(nt_test_run_until(loop, raw_saw_end, &r, 5000));
     free(p.block);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
 struct reading_peer {
-    struct raw *r;
+    nt_test_raw *r;
     struct ender *e;
     size_t want;
 };
@@ -257,7 +221,7 @@ struct reading_peer {
 static int peer_has_all(void *ctx)
 {
     struct reading_peer *rp = ctx;
-    raw_pump(rp->r);
+    nt_test_raw_pump(rp->r);
     return rp->r->len >= rp->want || rp->r->eof || rp->r->err || rp->e->closed;
 }
 
@@ -268,7 +232,7 @@ static void test_sendq_reading_peer_burst(void)
     nt_conn_options_init(&o);
     o.sendq_limit = 64 * 1024;
     struct ender e = {0};
-    struct raw r;
+    nt_test_raw r;
     nt_socket *srv;
     memset(&r, 0, sizeof r);
     nt_test_tcp_pair(NT_AF_INET, &r.s, &srv);
@@ -301,7 +265,7 @@ static void test_sendq_reading_peer_burst(void)
         nt_conn_close(e.c);
     CU_ASSERT(nt_test_run_until(loop, ender_closed_yet, &e, 5000));
     NT_TEST_RC(e.reason, NT_ECLOSED);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 

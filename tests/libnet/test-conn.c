@@ -180,67 +180,21 @@ static int cs_has_msgs(void *ctx)
 
 /* ---- raw peers ---- */
 
-struct raw {
-    nt_socket *s;
-    char *buf;
-    size_t len, cap;
-    int eof, err, reads;
-    size_t want;     /* raw_has_len waits for this many bytes */
-    size_t max_read; /* read at most this much per pump (0: all) */
-};
-
-static void raw_pump(struct raw *r)
-{
-    size_t budget = r->max_read ? r->max_read : (size_t)-1;
-    while (!r->eof && !r->err && budget > 0) {
-        if (r->cap - r->len < 65536) {
-            size_t cap = r->cap ? r->cap * 2 : 65536 * 2;
-            char *b = realloc(r->buf, cap);
-            CU_ASSERT_FATAL(b != NULL);
-            r->buf = b;
-            r->cap = cap;
-        }
-        size_t room = r->cap - r->len - 1;
-        if (room > budget)
-            room = budget;
-        ptrdiff_t n = nt_socket_recv(r->s, r->buf + r->len, room, 0);
-        if (n > 0) {
-            r->len += (size_t)n;
-            r->buf[r->len] = '\0';
-            r->reads++;
-            budget -= (size_t)n;
-        } else if (n == NT_EOF) {
-            r->eof = 1;
-        } else if (n != NT_EAGAIN) {
-            r->err = (int)n;
-        } else {
-            break;
-        }
-    }
-}
-
 static int raw_has_len(void *ctx)
 {
-    struct raw *r = ctx;
-    raw_pump(r);
+    nt_test_raw *r = ctx;
+    nt_test_raw_pump(r);
     return r->len >= r->want || r->eof || r->err;
 }
 
 static int raw_has_eof(void *ctx)
 {
-    struct raw *r = ctx;
-    raw_pump(r);
+    nt_test_raw *r = ctx;
+    nt_test_raw_pump(r);
     return r->eof || r->err;
 }
 
-static void raw_free(struct raw *r)
-{
-    nt_socket_close(r->s);
-    free(r->buf);
-    memset(r, 0, sizeof *r);
-}
-
-static void raw_send(struct raw *r, const char *text)
+static void raw_send(nt_test_raw *r, const char *text)
 {
     size_t len = strlen(text);
     CU_ASSERT_FATAL(nt_socket_settimeout(r->s, 5.0) == NT_OK);
@@ -249,7 +203,7 @@ static void raw_send(struct raw *r, const char *text)
 }
 
 /* A connection on the loop whose peer is a raw socket. */
-static void conn_with_raw(nt_loop *loop, struct cs *s, struct raw *r, const nt_conn_options *opts)
+static void conn_with_raw(nt_loop *loop, struct cs *s, nt_test_raw *r, const nt_conn_options *opts)
 {
     nt_socket *cli, *srv;
     memset(r, 0, sizeof *r);
@@ -423,7 +377,7 @@ static void test_line_framing(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     /* Terminators CRLF and LF, an empty line, and a line split across
      * separate writes. */
@@ -436,7 +390,7 @@ static void test_line_framing(void)
     CU_ASSERT_STRING_EQUAL(s.log, "one|two||three|");
     CU_ASSERT_EQUAL(s.frame_errors, 0);
     cs_finish(loop, &s);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -500,7 +454,7 @@ static void test_overlong_line(void)
     o.max_message = 16;
     struct cs s = {0};
     s.echo = 1;
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, &o);
     char line[64];
     memset(line, 'x', 40);
@@ -518,7 +472,7 @@ static void test_overlong_line(void)
     CU_ASSERT_EQUAL(s.closed, 0);
     cs_finish(loop, &s);
     CU_ASSERT_EQUAL(s.reason, NT_ECLOSED);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -530,7 +484,7 @@ static void test_abort_on_frame_error(void)
     o.max_message = 16;
     struct cs s = {0};
     s.abort_on_frame_error = 1;
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, &o);
     raw_send(&r, "first\nthis line is much too long\nnever\n");
     CU_ASSERT(nt_test_run_until(loop, cs_closed, &s, 3000));
@@ -539,7 +493,7 @@ static void test_abort_on_frame_error(void)
     CU_ASSERT_STRING_EQUAL(s.log, "first|");
     CU_ASSERT(nt_test_run_until(loop, raw_has_eof, &r, 3000));
     CU_ASSERT_EQUAL(s.closed_twice, 0);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -574,14 +528,14 @@ static int producer_stopped(void *ctx)
 }
 
 struct drain_until_low {
-    struct raw *r;
+    nt_test_raw *r;
     struct cs *s;
 };
 
 static int drained_to_low(void *ctx)
 {
     struct drain_until_low *d = ctx;
-    raw_pump(d->r);
+    nt_test_raw_pump(d->r);
     return d->s->low > 0 || d->r->eof || d->r->err;
 }
 
@@ -594,7 +548,7 @@ static void test_backpressure(void)
     o.low_water = 16 * 1024;
     o.sendq_limit = 0; /* no limit: this is about the soft marks */
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, &o);
     /* Small kernel buffers so the queue builds up soon. */
     nt_socket_set_option(nt_conn_socket(s.c), NT_OPT_SNDBUF, 16384);
@@ -635,7 +589,7 @@ static void test_backpressure(void)
     CU_ASSERT_EQUAL(s.closed, 0);
     free(p.block);
     cs_finish(loop, &s);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -648,7 +602,7 @@ static void test_sendq_limit(void)
     lim.low_water = 16 * 1024;
     lim.sendq_limit = 256 * 1024;
     struct cs s[3];
-    struct raw r[3];
+    nt_test_raw r[3];
     memset(s, 0, sizeof s);
     for (int i = 0; i < 3; i++)
         conn_with_raw(loop, &s[i], &r[i], i == 1 ? &lim : NULL);
@@ -698,7 +652,7 @@ static void test_sendq_limit(void)
     CU_ASSERT(nt_test_run_until(loop, raw_has_eof, &r[1], 3000));
     for (int i = 0; i < 3; i++) {
         cs_finish(loop, &s[i]);
-        raw_free(&r[i]);
+        nt_test_raw_free(&r[i]);
     }
     CU_ASSERT_EQUAL(s[0].reason, NT_ECLOSED);
     CU_ASSERT_EQUAL(s[2].reason, NT_ECLOSED);
@@ -715,7 +669,7 @@ static void test_abort_in_on_high_water(void)
     o.low_water = 16 * 1024;
     struct cs s = {0};
     s.abort_on_high = 1;
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, &o);
     size_t len = 128 * 1024;
     char *data = malloc(len);
@@ -732,7 +686,7 @@ static void test_abort_in_on_high_water(void)
     CU_ASSERT_EQUAL(s.reason, NT_ECLOSED);
     CU_ASSERT_EQUAL(s.closed, 1);
     free(data);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -800,7 +754,7 @@ static void test_coalescing(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     char want[4096];
     size_t total = 0;
@@ -825,7 +779,7 @@ static void test_coalescing(void)
     CU_ASSERT(r.reads <= 5);
     CU_ASSERT_EQUAL(queued(s.c), 0);
     cs_finish(loop, &s);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -867,7 +821,7 @@ static int hold_in_range(void *ctx)
 
 /* Send line and run the loop until the raw peer has it; returns how long
  * that took (ms). */
-static uint64_t send_and_time(nt_loop *loop, struct cs *s, struct raw *r, const char *line,
+static uint64_t send_and_time(nt_loop *loop, struct cs *s, nt_test_raw *r, const char *line,
                               size_t len)
 {
     uint64_t t0 = nt_clock_ms();
@@ -887,7 +841,7 @@ static void test_coalesce_follows_load(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     nt_conn_options o;
     nt_conn_options_init(&o);
     o.coalesce_ms = 500;
@@ -947,7 +901,7 @@ static void test_coalesce_follows_load(void)
     CU_ASSERT(memcmp(r.buf, "first\nsecond\nthird\nfourth\n", 26) == 0);
     CU_ASSERT_EQUAL(queued(s.c), 0);
     cs_finish(loop, &s);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -957,7 +911,7 @@ static void test_peer_close(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     raw_send(&r, "last words\n");
     nt_socket_close(r.s);
@@ -967,7 +921,7 @@ static void test_peer_close(void)
     CU_ASSERT_EQUAL(s.reason, NT_EOF);
     CU_ASSERT(nt_err_is_disconnect(s.reason));
     CU_ASSERT_EQUAL(s.closed_twice, 0);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -975,7 +929,7 @@ static void test_peer_reset(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     /* Linger 0: close sends RST instead of FIN. */
     CU_ASSERT_FATAL(nt_socket_set_option(r.s, NT_OPT_LINGER, 0) == NT_OK);
@@ -992,7 +946,7 @@ static void test_peer_reset(void)
     } else {
         CU_ASSERT_EQUAL(s.reason, NT_ECONNRESET);
     }
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -1000,7 +954,7 @@ static void test_shutdown_half_close(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     char want[64 * 1024];
     size_t total = 0;
@@ -1030,7 +984,7 @@ static void test_shutdown_half_close(void)
     r.s = NULL;
     CU_ASSERT(nt_test_run_until(loop, cs_closed, &s, 3000));
     CU_ASSERT_EQUAL(s.reason, NT_EOF);
-    raw_free(&r);
+    nt_test_raw_free(&r);
 
     /* Shutdown with nothing queued takes effect at once. */
     struct cs s2 = {0};
@@ -1039,7 +993,7 @@ static void test_shutdown_half_close(void)
     CU_ASSERT(nt_test_run_until(loop, raw_has_eof, &r, 3000));
     CU_ASSERT_EQUAL(r.eof, 1);
     cs_finish(loop, &s2);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -1049,7 +1003,7 @@ static void test_close_flushes(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     size_t len = 300 * 1024;
     char *data = malloc(len);
@@ -1069,7 +1023,7 @@ static void test_close_flushes(void)
     CU_ASSERT_EQUAL(s.final.bytes_sent, len);
     CU_ASSERT_EQUAL(s.final.bytes_unsent, 0);
     free(data);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -1078,7 +1032,7 @@ static void test_close_in_on_message(void)
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
     s.close_on = "quit";
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     raw_send(&r, "hello\nquit\nafter\n");
     CU_ASSERT(nt_test_run_until(loop, cs_closed, &s, 3000));
@@ -1088,7 +1042,7 @@ static void test_close_in_on_message(void)
     for (int i = 0; i < 3; i++)
         nt_loop_run_once(loop, 5);
     CU_ASSERT_EQUAL(s.closed, 1);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -1099,7 +1053,7 @@ static void test_idle_timeout(void)
     nt_conn_options_init(&o);
     o.idle_timeout_ms = 150;
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, &o);
     /* Input restarts the clock. */
     uint64_t start = nt_clock_ms();
@@ -1116,7 +1070,7 @@ static void test_idle_timeout(void)
     CU_ASSERT(s.closed_at - start >= 80 + 140);
     CU_ASSERT(idle < 150 + nt_test_slack_ms());
     CU_ASSERT(nt_test_run_until(loop, raw_has_eof, &r, 3000));
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 
@@ -1384,7 +1338,7 @@ static void test_raw_mode(void)
 }
 
 /* A peer that never reads on a connection with much queued. */
-static void conn_with_stuck_peer(nt_loop *loop, struct cs *s, struct raw *r,
+static void conn_with_stuck_peer(nt_loop *loop, struct cs *s, nt_test_raw *r,
                                  const nt_conn_options *o, size_t len)
 {
     conn_with_raw(loop, s, r, o);
@@ -1405,7 +1359,7 @@ static void test_abort_drops_queue(void)
     size_t len = 3 * 1024 * 1024;
     for (int lingering = 0; lingering < 2; lingering++) {
         struct cs s = {0};
-        struct raw r;
+        nt_test_raw r;
         conn_with_stuck_peer(loop, &s, &r, NULL, len); /* default linger: 5 s */
         if (lingering) {
             nt_conn_close(s.c);
@@ -1426,7 +1380,7 @@ static void test_abort_drops_queue(void)
         CU_ASSERT(nt_test_run_until(loop, raw_has_eof, &r, 3000));
         CU_ASSERT(r.len < len);
         CU_ASSERT(nt_test_pattern_errors(r.buf, 0, r.len) == 0);
-        raw_free(&r);
+        nt_test_raw_free(&r);
     }
     nt_conn_abort(NULL);
     nt_conn_close(NULL);
@@ -1437,7 +1391,7 @@ static void test_pause_resume(void)
 {
     nt_loop *loop = nt_test_new_loop();
     struct cs s = {0};
-    struct raw r;
+    nt_test_raw r;
     conn_with_raw(loop, &s, &r, NULL);
     /* Paused from outside: nothing is delivered until resumed. */
     nt_conn_pause_reading(s.c);
@@ -1463,7 +1417,7 @@ static void test_pause_resume(void)
     CU_ASSERT(nt_test_run_until(loop, cs_has_msgs, &m, 3000));
     CU_ASSERT_STRING_EQUAL(s.log, "a|b|stop|c|d|");
     cs_finish(loop, &s);
-    raw_free(&r);
+    nt_test_raw_free(&r);
     NT_TEST_RC(nt_test_loop_close(loop), NT_OK);
 }
 

@@ -798,45 +798,8 @@ static void test_client_certificates(void)
 
 /* ---- hostile and confused peers ---- */
 
-struct raw {
-    nt_socket *s;
-    char *buf;
-    size_t len, cap;
-    int eof, err;
-};
-
-static void raw_pump(struct raw *r)
-{
-    while (r->s && !r->eof && !r->err) {
-        if (r->cap - r->len < 65536) {
-            size_t cap = r->cap ? r->cap * 2 : 65536 * 2;
-            char *b = realloc(r->buf, cap);
-            CU_ASSERT_FATAL(b != NULL);
-            r->buf = b;
-            r->cap = cap;
-        }
-        ptrdiff_t n = nt_socket_recv(r->s, r->buf + r->len, r->cap - r->len, 0);
-        if (n > 0)
-            r->len += (size_t)n;
-        else if (n == NT_EOF)
-            r->eof = 1;
-        else if (n != NT_EAGAIN)
-            r->err = (int)n;
-        else
-            break;
-    }
-}
-
-static void raw_free(struct raw *r)
-{
-    if (r->s)
-        nt_socket_close(r->s);
-    free(r->buf);
-    memset(r, 0, sizeof *r);
-}
-
 /* A raw (non-blocking) TCP client of sv. */
-static void raw_connect(struct raw *r, const nt_addr *a)
+static void raw_connect(nt_test_raw *r, const nt_addr *a)
 {
     memset(r, 0, sizeof *r);
     CU_ASSERT_FATAL(nt_socket_new(NT_AF_INET, NT_SOCK_STREAM, 0, &r->s) == NT_OK);
@@ -846,8 +809,8 @@ static void raw_connect(struct raw *r, const nt_addr *a)
 
 static int raw_saw_end(void *ctx)
 {
-    struct raw *r = ctx;
-    raw_pump(r);
+    nt_test_raw *r = ctx;
+    nt_test_raw_pump(r);
     return r->eof || r->err;
 }
 
@@ -856,7 +819,7 @@ static int raw_saw_end(void *ctx)
 static int hostile(nt_loop *loop, struct server *sv, const void *data, size_t len,
                    uint64_t *took_ms)
 {
-    struct raw r;
+    nt_test_raw r;
     raw_connect(&r, &sv->addr);
     if (len)
         NT_TEST_RC(nt_socket_sendall(r.s, data, len, NULL), NT_OK);
@@ -868,7 +831,7 @@ static int hostile(nt_loop *loop, struct server *sv, const void *data, size_t le
     if (took_ms)
         *took_ms = s->closed_at - s->created_at;
     CU_ASSERT(nt_test_run_until(loop, raw_saw_end, &r, 5000));
-    raw_free(&r);
+    nt_test_raw_free(&r);
     return s->reason;
 }
 
@@ -954,7 +917,7 @@ static void test_hostile_silent(void)
  * first, and reads the ClientHello. */
 struct raw_server {
     nt_socket *l;
-    struct raw r;
+    nt_test_raw r;
     const char *say;
     nt_tls_config *ccfg;
     struct end c;
@@ -972,7 +935,7 @@ static int raw_server_has_hello(void *ctx)
         if (rs->say)
             NT_TEST_RC(nt_socket_sendall(s, rs->say, strlen(rs->say), NULL), NT_OK);
     }
-    raw_pump(&rs->r);
+    nt_test_raw_pump(&rs->r);
     const unsigned char *b = (const unsigned char *)rs->r.buf;
     return (rs->r.len >= 5 && rs->r.len >= 5 + (((size_t)b[3] << 8) | b[4])) || rs->r.eof ||
            rs->r.err;
@@ -997,7 +960,7 @@ static void raw_server_start(nt_loop *loop, struct raw_server *rs, const char *s
 static void raw_server_free(struct raw_server *rs)
 {
     end_free(&rs->c);
-    raw_free(&rs->r);
+    nt_test_raw_free(&rs->r);
     nt_socket_close(rs->l);
     nt_tls_config_unref(rs->ccfg);
 }
@@ -1018,8 +981,8 @@ static size_t capture_client_hello(nt_loop *loop, char *hello, size_t cap)
 
 static int raw_has_some(void *ctx)
 {
-    struct raw *r = ctx;
-    raw_pump(r);
+    nt_test_raw *r = ctx;
+    nt_test_raw_pump(r);
     return r->len > 0 || r->eof || r->err;
 }
 
@@ -1045,7 +1008,7 @@ static void test_hostile_close_mid_handshake(void)
         {"nothing", 0, 3000}, /* less than the handshake timeout */
     };
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        struct raw r;
+        nt_test_raw r;
         raw_connect(&r, &sv.addr);
         size_t len = (size_t)cuts[i].halves * hello_len / 2;
         if (len)
@@ -1057,7 +1020,7 @@ static void test_hostile_close_mid_handshake(void)
         } else {
             nt_test_run_a_little(loop);
         }
-        raw_free(&r);
+        nt_test_raw_free(&r);
         struct server_wait sw = {&sv, (int)i + 1};
         CU_ASSERT(nt_test_run_until(loop, server_nth_closed, &sw, cuts[i].wait_ms));
         struct end *s = server_last(&sv);
