@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 #
 # Build every library the Windows cross build needs that Debian does not
-# ship for mingw-w64 (CUnit, nettle, OpenSSL), each from Debian's own
+# ship for mingw-w64 (CUnit, nettle, OpenSSL, SQLite), each from Debian's own
 # source package, into the dependency cache outside the checkout
 # (/var/cache/natter-deps, or $NATTER_DEPS_CACHE; build-deps/cache when it
 # is not writable), and write build-deps/mingw-paths.ini. Idempotent: a
@@ -25,3 +25,4 @@ fi
 "$HERE/build-cunit-mingw.sh" "$@"
 "$HERE/build-nettle-mingw.sh" "$@"
 "$HERE/build-openssl-mingw.sh" "$@"
+"$HERE/build-sqlite-mingw.sh" "$@"

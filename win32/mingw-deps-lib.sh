@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Shared code for win32/build-*-mingw.sh, which build the libraries the
-# Windows cross build needs (CUnit, nettle, OpenSSL) from Debian's source
-# packages. Sourced, never run:
+# Windows cross build needs (CUnit, nettle, OpenSSL, SQLite) from Debian's
+# source packages. Sourced, never run:
 #   . "$(dirname "${BASH_SOURCE[0]}")/mingw-deps-lib.sh"
 # (after "set -euo pipefail").
 #
@@ -12,7 +12,8 @@
 # (default /var/cache/natter-deps; a ':' of an epoch becomes '_'), e.g.
 #   /var/cache/natter-deps/openssl-3.0.20-1~deb12u2-x86_64-w64-mingw32-r1
 # so fresh clones on the same machine reuse it. <recipe> is the RECIPE=
-# line of the library's script: bump it when the recipe changes. The key
+# line of the library's script (build-<lib>-mingw.sh; the <lib> sqlite3 is
+# built by build-sqlite-mingw.sh): bump it when the recipe changes. The key
 # names everything the result depends on, so an entry is never changed once
 # made (--force rebuilds it). It is built in <cache>/.work/<key> and renamed
 # into place in one step, under the lock <cache>/.locks/<key>.lock, so
@@ -22,11 +23,11 @@
 # instead (same layout).
 #
 # Which Debian version: that of the installed -dev package (libcunit1-dev,
-# nettle-dev, libssl-dev) when apt has its source, so that the Windows
-# build uses the same release as the native one; otherwise the newest
-# source apt knows. A version whose source download fails with 404 (stale
-# apt lists, a partial mirror) is recorded in <cache>/.unfetchable/ and
-# passed over from then on, with a warning (delete the file to retry).
+# nettle-dev, libssl-dev, libsqlite3-dev) when apt has its source, so that
+# the Windows build uses the same release as the native one; otherwise the
+# newest source apt knows. A version whose source download fails with 404
+# (stale apt lists, a partial mirror) is recorded in <cache>/.unfetchable/
+# and passed over from then on, with a warning (delete the file to retry).
 #
 # Sets:
 #   PROG            the calling script's name, for messages
@@ -40,6 +41,7 @@
 #   CUNIT_PREFIX    $CUNIT_MINGW_PREFIX, default the cache entry
 #   NETTLE_PREFIX   $NETTLE_MINGW_PREFIX, default the cache entry
 #   OPENSSL_PREFIX  $OPENSSL_MINGW_PREFIX, default the cache entry
+#   SQLITE_PREFIX   $SQLITE_MINGW_PREFIX, default the cache entry
 #   PREFIX, DEB_VERSION, RECIPE, STAMP   for the calling script's library
 # Provides (see each function):
 #   die, deps_begin (arguments, versions, mingw-paths.ini, fast path,
@@ -47,7 +49,7 @@
 #   write_stamp, install_stage, deps_finish; and deps_resolve,
 #   write_paths_ini, deps_all_built for build-mingw-deps.sh.
 #
-# Every script writes the same build-deps/mingw-paths.ini (the three
+# Every script writes the same build-deps/mingw-paths.ini (the four
 # prefixes in pkg_config_libdir, built yet or not), so its content does not
 # depend on which ran last and meson reconfigures only when a prefix moves
 # (a new Debian version or recipe).
@@ -64,14 +66,21 @@ SRC_LIST_DIR=/etc/apt/sources.list.d
 FORCE=0
 DEPS_ARGS=()
 
-# The libraries: name, Debian source package, the -dev package whose
-# installed version is preferred, and the prefix override variable.
-DEPS_LIBS=(cunit nettle openssl)
-declare -A DEPS_SRCPKG=([cunit]=cunit [nettle]=nettle [openssl]=openssl)
-declare -A DEPS_DEVPKG=([cunit]=libcunit1-dev [nettle]=nettle-dev [openssl]=libssl-dev)
+# The libraries: name (the start of the cache key), Debian source package,
+# the -dev package whose installed version is preferred, the prefix
+# override variable, and the script that builds it (holding the RECIPE=).
+DEPS_LIBS=(cunit nettle openssl sqlite3)
+declare -A DEPS_SRCPKG=([cunit]=cunit [nettle]=nettle [openssl]=openssl
+                        [sqlite3]=sqlite3)
+declare -A DEPS_DEVPKG=([cunit]=libcunit1-dev [nettle]=nettle-dev [openssl]=libssl-dev
+                        [sqlite3]=libsqlite3-dev)
 declare -A DEPS_OVERRIDE=([cunit]=${CUNIT_MINGW_PREFIX:-}
                           [nettle]=${NETTLE_MINGW_PREFIX:-}
-                          [openssl]=${OPENSSL_MINGW_PREFIX:-})
+                          [openssl]=${OPENSSL_MINGW_PREFIX:-}
+                          [sqlite3]=${SQLITE_MINGW_PREFIX:-})
+declare -A DEPS_SCRIPT=([cunit]=build-cunit-mingw.sh [nettle]=build-nettle-mingw.sh
+                        [openssl]=build-openssl-mingw.sh
+                        [sqlite3]=build-sqlite-mingw.sh)
 # Filled by deps_resolve: Debian version, recipe, key, prefix of each.
 declare -A DEPS_VERSION DEPS_RECIPE DEPS_KEY DEPS_PREFIX
 
@@ -140,7 +149,7 @@ run() {
 
 # --- Debian source packages -------------------------------------------------
 # source_versions: "PKG VERSION" lines for every source version apt knows
-# of the three packages.
+# of the libraries' source packages.
 source_versions() {
   local p
   local -a pkgs=()
@@ -172,7 +181,7 @@ add_deb_src_entry() {
   fi
 }
 
-# ensure_debian_sources: make sure apt knows the three source packages,
+# ensure_debian_sources: make sure apt knows every library's source package,
 # adding a deb-src entry and running apt-get update (as root) only when it
 # does not. Prints source_versions.
 ensure_debian_sources() {
@@ -277,7 +286,7 @@ deps_resolve() {
     while read -r key ver; do
       [ "$key" = "$pkg" ] && versions+=("$ver")
     done <<<"$all"
-    recipe_of "$LIB_DIR/build-$lib-mingw.sh"
+    recipe_of "$LIB_DIR/${DEPS_SCRIPT[$lib]}"
     DEPS_RECIPE[$lib]=$REPLY
     pick_version "$pkg" "${installed[${DEPS_DEVPKG[$lib]}]:-}" "${versions[@]}"
     DEPS_VERSION[$lib]=$REPLY
@@ -294,6 +303,7 @@ deps_resolve() {
   CUNIT_PREFIX=${DEPS_PREFIX[cunit]}
   NETTLE_PREFIX=${DEPS_PREFIX[nettle]}
   OPENSSL_PREFIX=${DEPS_PREFIX[openssl]}
+  SQLITE_PREFIX=${DEPS_PREFIX[sqlite3]}
 }
 
 # deps_all_built: every library's prefix has the stamp of its recipe, host
@@ -312,9 +322,9 @@ deps_all_built() {
 # Rewritten only when its content changes, so meson does not reconfigure.
 write_paths_ini() {
   local ini=$DEPS_DIR/mingw-paths.ini tmp
-  case "$REPO_ROOT$CUNIT_PREFIX$NETTLE_PREFIX$OPENSSL_PREFIX" in
+  case "$REPO_ROOT$CUNIT_PREFIX$NETTLE_PREFIX$OPENSSL_PREFIX$SQLITE_PREFIX" in
     *"'"* | *\\* | *:*)
-      die "paths containing ', \\ or : are not supported: $REPO_ROOT, $CUNIT_PREFIX, $NETTLE_PREFIX, $OPENSSL_PREFIX" ;;
+      die "paths containing ', \\ or : are not supported: $REPO_ROOT, $CUNIT_PREFIX, $NETTLE_PREFIX, $OPENSSL_PREFIX, $SQLITE_PREFIX" ;;
   esac
   mkdir -p "$DEPS_DIR"
   tmp=$(mktemp "$ini.XXXXXX")
@@ -329,7 +339,7 @@ write_paths_ini() {
 exe_wrapper = ['$REPO_ROOT/win32/wine-run.sh']
 
 [properties]
-pkg_config_libdir = ['$CUNIT_PREFIX/lib/pkgconfig', '$NETTLE_PREFIX/lib/pkgconfig', '$OPENSSL_PREFIX/lib/pkgconfig', '/usr/$HOST/lib/pkgconfig']
+pkg_config_libdir = ['$CUNIT_PREFIX/lib/pkgconfig', '$NETTLE_PREFIX/lib/pkgconfig', '$OPENSSL_PREFIX/lib/pkgconfig', '$SQLITE_PREFIX/lib/pkgconfig', '/usr/$HOST/lib/pkgconfig']
 EOF
   if cmp -s "$tmp" "$ini"; then
     rm -f "$tmp"

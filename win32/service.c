@@ -200,6 +200,20 @@ const char *srv_service_log_path(void)
     return service_mode ? log_path : NULL;
 }
 
+const char *srv_service_state_dir(void)
+{
+    /* The log's folder (init_log_path() made it): natterd.db beside
+     * natterd.conf and natterd.log. */
+    static char dir[MAX_PATH];
+    if (!service_mode)
+        return NULL;
+    snprintf(dir, sizeof dir, "%s", log_path);
+    char *slash = strrchr(dir, '\\');
+    if (slash)
+        *slash = '\0';
+    return dir;
+}
+
 void srv_service_running(nt_loop *loop, nt_task_cb stop, nt_task_cb reload, void *data)
 {
     if (!service_mode)

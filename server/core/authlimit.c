@@ -41,10 +41,10 @@ static entry *find(srv_authlimit *a, const char *host, uint64_t now_ms)
     return NULL;
 }
 
-int srv_authlimit_allowed(srv_authlimit *a, const char *host, uint64_t now_ms)
+int srv_authlimit_allowed(srv_authlimit *a, const char *host, uint64_t now_ms, unsigned max)
 {
     entry *e = find(a, host, now_ms);
-    return !e || e->failures < SRV_AUTH_MAX_FAILURES;
+    return max == 0 || !e || e->failures < max;
 }
 
 void srv_authlimit_failed(srv_authlimit *a, const char *host, uint64_t now_ms)

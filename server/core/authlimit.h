@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** Failures an address may have within the window before it is refused. */
+/** The default of [limits] login_failures_per_address: failures an address
+ *  may have within the window before it is refused. */
 #define SRV_AUTH_MAX_FAILURES 5
 /** How long failures are remembered. */
 #define SRV_AUTH_WINDOW_MS 60000u
@@ -27,10 +28,11 @@ srv_authlimit *srv_authlimit_new(void);
 void srv_authlimit_free(srv_authlimit *a);
 
 /**
- * May host try a password now?
+ * May host try a password now (fewer than max counted within the window)?
+ * max 0 means no limit.
  * @return 1 when allowed, 0 when it failed too often within the window
  */
-int srv_authlimit_allowed(srv_authlimit *a, const char *host, uint64_t now_ms);
+int srv_authlimit_allowed(srv_authlimit *a, const char *host, uint64_t now_ms, unsigned max);
 
 /** Count a failed password check from host. */
 void srv_authlimit_failed(srv_authlimit *a, const char *host, uint64_t now_ms);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "client.h"
 
+#include "account.h"
 #include "casemap.h"
 #include "channel.h"
 #include "monitor.h"
@@ -8,6 +9,7 @@
 #include "send.h"
 #include "server.h"
 #include "utf8.h"
+#include "sasl.h"
 #include "whowas.h"
 
 #include <stdio.h>
@@ -156,6 +158,8 @@ void srv_client_free_dead(srv_server *s)
         free(c->real_address);
         free(c->certfp);
         free(c->invites);
+        srv_sasl_free(c);
+        srv_account_client_freed(c);
         free(c);
     }
 }

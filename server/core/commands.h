@@ -89,6 +89,11 @@ void srv_cmd_links(srv_client *c, const srv_msg *msg);
 void srv_cmd_monitor(srv_client *c, const srv_msg *msg);
 /* irc-oper.c */
 void srv_cmd_oper(srv_client *c, const srv_msg *msg);
+/* irc-sasl.c, irc-account.c, nickserv.c */
+void srv_cmd_authenticate(srv_client *c, const srv_msg *msg);
+void srv_cmd_register(srv_client *c, const srv_msg *msg);
+void srv_cmd_verify(srv_client *c, const srv_msg *msg);
+void srv_cmd_nickserv(srv_client *c, const srv_msg *msg);
 void srv_cmd_kill(srv_client *c, const srv_msg *msg);
 void srv_cmd_wallops(srv_client *c, const srv_msg *msg);
 void srv_cmd_rehash(srv_client *c, const srv_msg *msg);

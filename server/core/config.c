@@ -54,7 +54,14 @@ int srv_config_defaults(srv_config *cfg)
     cfg->flood_exempt_opers = 1;
     cfg->tls_client_certificates = 1;
     cfg->tls_handshake_timeout_ms = 10 * 1000;
-    if (!cfg->server_name || !cfg->network || !cfg->description || !cfg->admin_location ||
+    cfg->account_registration = SRV_REGISTRATION_OPEN;
+    cfg->password_iterations = 100000;
+    cfg->registrations_per_address = 5;
+    cfg->login_failures_per_address = 5;
+    cfg->nick_protection = SRV_NICKPROT_GRACE;
+    cfg->nick_grace_ms = 60 * 1000;
+    cfg->guest_prefix = dup_str("Guest");
+    if (!cfg->guest_prefix || !cfg->server_name || !cfg->network || !cfg->description || !cfg->admin_location ||
         !cfg->admin_email) {
         srv_config_free(cfg);
         return -1;
@@ -77,9 +84,12 @@ void srv_config_free(srv_config *cfg)
         free(cfg->listen_tls[i]);
     free(cfg->tls_certificate);
     free(cfg->tls_key);
+    free(cfg->store_directory);
+    free(cfg->guest_prefix);
     for (size_t i = 0; i < cfg->nopers; i++) {
         free(cfg->opers[i].name);
         free(cfg->opers[i].password_hash);
+        free(cfg->opers[i].account);
     }
     free(cfg->path);
     memset(cfg, 0, sizeof *cfg);
@@ -98,7 +108,10 @@ int srv_config_copy(srv_config *dst, const srv_config *src)
     dst->path = dup_str(src->path);
     dst->tls_certificate = dup_str(src->tls_certificate);
     dst->tls_key = dup_str(src->tls_key);
-    int bad = !dst->server_name || !dst->network || !dst->description ||
+    dst->store_directory = dup_str(src->store_directory);
+    dst->guest_prefix = dup_str(src->guest_prefix);
+    int bad = (src->store_directory && !dst->store_directory) ||
+              (src->guest_prefix && !dst->guest_prefix) || !dst->server_name || !dst->network || !dst->description ||
               (src->motd_file && !dst->motd_file) || (src->password_hash && !dst->password_hash) ||
               !dst->admin_location || !dst->admin_email || (src->path && !dst->path) ||
               (src->tls_certificate && !dst->tls_certificate) || (src->tls_key && !dst->tls_key);
@@ -113,7 +126,9 @@ int srv_config_copy(srv_config *dst, const srv_config *src)
     for (size_t i = 0; i < src->nopers; i++) {
         dst->opers[i].name = dup_str(src->opers[i].name);
         dst->opers[i].password_hash = dup_str(src->opers[i].password_hash);
-        bad |= !dst->opers[i].name || !dst->opers[i].password_hash;
+        dst->opers[i].account = dup_str(src->opers[i].account);
+        bad |= !dst->opers[i].name || (src->opers[i].password_hash && !dst->opers[i].password_hash) ||
+               (src->opers[i].account && !dst->opers[i].account);
     }
     if (bad) {
         srv_config_free(dst);
@@ -133,7 +148,16 @@ const srv_oper_conf *srv_config_find_oper(const srv_config *cfg, const char *nam
 
 /* ---- the parser ---- */
 
-typedef enum { SEC_NONE, SEC_SERVER, SEC_LIMITS, SEC_LISTEN, SEC_TLS, SEC_OPER } section_kind;
+typedef enum {
+    SEC_NONE,
+    SEC_SERVER,
+    SEC_LIMITS,
+    SEC_LISTEN,
+    SEC_TLS,
+    SEC_STORE,
+    SEC_ACCOUNTS,
+    SEC_OPER
+} section_kind;
 
 typedef struct parser {
     srv_config *cfg;
@@ -266,6 +290,8 @@ static int limits_key(parser *p, const char *key, const char *value)
         {"flood_penalty_percent", offsetof(srv_config, flood_penalty_percent), 0, 10000, 1},
         {"flood_threshold", offsetof(srv_config, flood_threshold_ms), 1, 3600, 1000},
         {"flood_disconnect", offsetof(srv_config, flood_disconnect_ms), 0, 3600, 1000},
+        {"login_failures_per_address", offsetof(srv_config, login_failures_per_address), 0,
+         100000, 1},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         if (strcmp(key, table[i].key) != 0)
@@ -344,8 +370,86 @@ static int tls_key(parser *p, const char *key, const char *value)
     return fail(p, "unknown key '%s' in [tls]", key);
 }
 
+/* One word out of a fixed list: @return its index, or -1 after fail(). */
+static int parse_choice(parser *p, const char *key, const char *value,
+                        const char *const *choices, size_t n, int *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!strcmp(value, choices[i])) {
+            *out = (int)i;
+            return 0;
+        }
+    }
+    char list[128] = "";
+    for (size_t i = 0; i < n; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 choices[i]);
+    return fail(p, "'%s' wants one of %s, not '%s'", key, list, value);
+}
+
+static int store_key(parser *p, const char *key, const char *value)
+{
+    srv_config *c = p->cfg;
+    if (!strcmp(key, "directory")) {
+        if (!value[0])
+            return fail(p, "[store] directory is empty");
+        return set_string(p, &c->store_directory, value);
+    }
+    if (!strcmp(key, "synchronous")) {
+        static const char *const modes[] = {"normal", "full"};
+        return parse_choice(p, key, value, modes, 2, &c->store_full_sync);
+    }
+    return fail(p, "unknown key '%s' in [store]", key);
+}
+
+static int accounts_key(parser *p, const char *key, const char *value)
+{
+    srv_config *c = p->cfg;
+    unsigned long v;
+    if (!strcmp(key, "registration")) {
+        static const char *const policies[] = {"open", "opers", "closed"};
+        return parse_choice(p, key, value, policies, 3, &c->account_registration);
+    }
+    if (!strcmp(key, "nick_protection")) {
+        static const char *const modes[] = {"none", "grace", "strict"};
+        return parse_choice(p, key, value, modes, 3, &c->nick_protection);
+    }
+    if (!strcmp(key, "nick_grace")) {
+        if (parse_uint(p, key, value, 5, 3600, &v) < 0)
+            return -1;
+        c->nick_grace_ms = (unsigned)v * 1000;
+        return 0;
+    }
+    if (!strcmp(key, "password_iterations")) {
+        /* RFC 7677's floor; the ceiling keeps one login under a second. */
+        if (parse_uint(p, key, value, 4096, 2000000, &v) < 0)
+            return -1;
+        c->password_iterations = (unsigned)v;
+        return 0;
+    }
+    if (!strcmp(key, "registrations_per_address")) {
+        if (parse_uint(p, key, value, 0, 100000, &v) < 0)
+            return -1;
+        c->registrations_per_address = (unsigned)v;
+        return 0;
+    }
+    if (!strcmp(key, "guest_prefix")) {
+        if (!value[0] || strlen(value) > 16 || !isalpha((unsigned char)value[0]) ||
+            strpbrk(value, " ,*?!@:#"))
+            return fail(p, "guest_prefix '%s' must be 1-16 nick characters starting with a letter",
+                        value);
+        return set_string(p, &c->guest_prefix, value);
+    }
+    return fail(p, "unknown key '%s' in [accounts]", key);
+}
+
 static int oper_key(parser *p, const char *key, const char *value)
 {
+    if (!strcmp(key, "account")) {
+        if (!value[0] || strlen(value) > SRV_NICKLEN_MAX || strpbrk(value, " ,*?!@"))
+            return fail(p, "[oper %s] account '%s' is not an account name", p->oper->name, value);
+        return set_string(p, &p->oper->account, value);
+    }
     if (strcmp(key, "password") != 0)
         return fail(p, "unknown key '%s' in [oper %s]", key, p->oper->name);
     if (!srv_password_hash_valid(value))
@@ -369,6 +473,10 @@ static int section_line(parser *p, char *s)
         p->section = SEC_LISTEN;
     } else if (!strcmp(name, "tls")) {
         p->section = SEC_TLS;
+    } else if (!strcmp(name, "store")) {
+        p->section = SEC_STORE;
+    } else if (!strcmp(name, "accounts")) {
+        p->section = SEC_ACCOUNTS;
     } else if (!strncmp(name, "oper", 4) && (name[4] == ' ' || name[4] == '\t')) {
         char *oname = trim(name + 4);
         if (!oname[0] || strlen(oname) > 64 || strpbrk(oname, " \t"))
@@ -380,6 +488,7 @@ static int section_line(parser *p, char *s)
         p->oper = &p->cfg->opers[p->cfg->nopers];
         p->oper->name = dup_str(oname);
         p->oper->password_hash = NULL;
+        p->oper->account = NULL;
         if (!p->oper->name)
             return fail(p, "out of memory");
         p->cfg->nopers++;
@@ -394,8 +503,8 @@ static int check_complete(parser *p)
 {
     srv_config *c = p->cfg;
     for (size_t i = 0; i < c->nopers; i++) {
-        if (!c->opers[i].password_hash)
-            return fail(p, "[oper %s] has no password", c->opers[i].name);
+        if (!c->opers[i].password_hash && !c->opers[i].account)
+            return fail(p, "[oper %s] has neither a password nor an account", c->opers[i].name);
     }
     if (c->ping_timeout_ms > c->ping_interval_ms * 10)
         return fail(p, "ping_timeout should not exceed ten ping intervals");
@@ -458,6 +567,12 @@ int srv_config_parse(srv_config *cfg, const char *text, const char *name, char *
             break;
         case SEC_TLS:
             rc = tls_key(&p, key, value);
+            break;
+        case SEC_STORE:
+            rc = store_key(&p, key, value);
+            break;
+        case SEC_ACCOUNTS:
+            rc = accounts_key(&p, key, value);
             break;
         case SEC_OPER:
             rc = oper_key(&p, key, value);

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "natterd-core.h"
+#include "store.h"
 #include "strmap.h"
 #include "transport.h"
 
@@ -37,6 +38,8 @@ typedef struct srv_channel srv_channel;
 typedef struct srv_membership srv_membership;
 typedef struct srv_whowas srv_whowas;
 typedef struct srv_watch srv_watch;
+typedef struct srv_account srv_account;
+typedef struct srv_sasl srv_sasl;
 
 /** IRCv3 capabilities a client can enable. */
 enum srv_cap {
@@ -50,6 +53,11 @@ enum srv_cap {
     SRV_CAP_SETNAME = 1u << 7,
     SRV_CAP_INVITE_NOTIFY = 1u << 8,
     SRV_CAP_CHGHOST = 1u << 9,
+    SRV_CAP_SASL = 1u << 10,
+    SRV_CAP_ACCOUNT_NOTIFY = 1u << 11,
+    SRV_CAP_ACCOUNT_TAG = 1u << 12,
+    SRV_CAP_EXTENDED_JOIN = 1u << 13,
+    SRV_CAP_ACCOUNT_REGISTRATION = 1u << 14,
 };
 
 /** A member's status in a channel. */
@@ -125,6 +133,11 @@ struct srv_client {
     srv_watch **watching; /* MONITOR list, owned by irc-monitor.c */
     size_t nwatching, watching_cap;
 
+    srv_account *account; /* logged in to, or NULL (account.c) */
+    srv_sasl *sasl;       /* an AUTHENTICATE exchange in progress (irc-sasl.c) */
+    uint64_t nick_deadline_ms; /* nick protection: renamed at this time unless
+                                  logged in; 0 when not pending (nickguard.c) */
+
     uint64_t mark; /* fan-out de-duplication, see srv_server_next_mark() */
 };
 
@@ -189,7 +202,14 @@ struct srv_server {
     char *scratch; /* one mutable copy of the line being parsed */
     size_t scratch_size;
 
-    struct srv_authlimit *auth; /* failed password checks per address */
+    struct srv_authlimit *auth;     /* failed password checks per address */
+    struct srv_authlimit *reglimit; /* account registrations per address */
+
+    srv_store *store;              /* NULL: no accounts */
+    struct srv_accounts *accounts; /* account.c */
+    srv_offload_fn offload;        /* NULL: slow work runs inline */
+    void *offload_ctx;
+    unsigned guest_serial; /* nick protection's guest nicks */
 };
 
 #endif

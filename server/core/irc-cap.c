@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* IRCv3 capability negotiation (CAP LS/LIST/REQ/END).  A CAP LS or REQ
  * before registration holds it until CAP END, as the spec requires. */
+#include "account.h"
 #include "client.h"
 #include "commands.h"
 #include "numerics.h"
 #include "registration.h"
+#include "sasl.h"
 #include "send.h"
 #include "server.h"
 
@@ -16,26 +18,55 @@ static const struct {
     const char *name;
     unsigned bit;
 } caps[] = {
+    {"account-notify", SRV_CAP_ACCOUNT_NOTIFY},
+    {"account-tag", SRV_CAP_ACCOUNT_TAG},
     {"away-notify", SRV_CAP_AWAY_NOTIFY},
     {"chghost", SRV_CAP_CHGHOST},
+    {"draft/account-registration", SRV_CAP_ACCOUNT_REGISTRATION},
     {"echo-message", SRV_CAP_ECHO_MESSAGE},
+    {"extended-join", SRV_CAP_EXTENDED_JOIN},
     {"extended-monitor", SRV_CAP_EXTENDED_MONITOR},
     {"invite-notify", SRV_CAP_INVITE_NOTIFY},
     {"message-tags", SRV_CAP_MESSAGE_TAGS},
     {"multi-prefix", SRV_CAP_MULTI_PREFIX},
+    {"sasl", SRV_CAP_SASL},
     {"server-time", SRV_CAP_SERVER_TIME},
     {"setname", SRV_CAP_SETNAME},
     {"userhost-in-names", SRV_CAP_USERHOST_IN_NAMES},
 };
 #define NCAPS (sizeof caps / sizeof caps[0])
 
-static unsigned cap_bit(const char *name, size_t len)
+/* The capabilities this server offers now: sasl and account
+ * registration only with a store, registration only while it is open. */
+static unsigned offered(const srv_client *c)
+{
+    unsigned all = 0;
+    for (size_t i = 0; i < NCAPS; i++)
+        all |= caps[i].bit;
+    if (!srv_accounts_enabled(c->server))
+        all &= ~(SRV_CAP_SASL | SRV_CAP_ACCOUNT_REGISTRATION);
+    if (c->server->cfg.account_registration != SRV_REGISTRATION_OPEN)
+        all &= ~SRV_CAP_ACCOUNT_REGISTRATION;
+    return all;
+}
+
+static unsigned cap_bit(const srv_client *c, const char *name, size_t len)
 {
     for (size_t i = 0; i < NCAPS; i++) {
         if (strlen(caps[i].name) == len && memcmp(caps[i].name, name, len) == 0)
-            return caps[i].bit;
+            return caps[i].bit & offered(c);
     }
     return 0;
+}
+
+/* A capability's CAP LS 302 value, or "". */
+static const char *cap_value(unsigned bit)
+{
+    if (bit == SRV_CAP_SASL)
+        return srv_sasl_mechanisms();
+    if (bit == SRV_CAP_ACCOUNT_REGISTRATION)
+        return "before-connect,custom-account-name";
+    return "";
 }
 
 /* The sts policy as a CAP LS value: plaintext clients learn where to
@@ -53,13 +84,16 @@ static size_t sts_value(const srv_client *c, char *dst, size_t size)
 
 static void list_caps(srv_client *c, const char *sub, unsigned which)
 {
-    char line[256];
+    char line[420];
     size_t n = 0;
     line[0] = '\0';
+    int values = c->cap_302 && strcmp(sub, "LS") == 0;
     for (size_t i = 0; i < NCAPS; i++) {
         if (!(which & caps[i].bit))
             continue;
-        int w = snprintf(line + n, sizeof line - n, "%s%s", n ? " " : "", caps[i].name);
+        const char *value = values ? cap_value(caps[i].bit) : "";
+        int w = snprintf(line + n, sizeof line - n, "%s%s%s%s", n ? " " : "", caps[i].name,
+                         value[0] ? "=" : "", value);
         if (w > 0)
             n += (size_t)w;
     }
@@ -87,7 +121,7 @@ static void request(srv_client *c, const char *req)
             break;
         size_t len = strcspn(p, " ");
         int minus = p[0] == '-';
-        unsigned bit = cap_bit(p + minus, len - (size_t)minus);
+        unsigned bit = cap_bit(c, p + minus, len - (size_t)minus);
         if (!bit)
             ok = 0;
         else if (minus)
@@ -107,9 +141,7 @@ static void request(srv_client *c, const char *req)
 void srv_cmd_cap(srv_client *c, const srv_msg *msg)
 {
     const char *sub = msg->params[0];
-    unsigned all = 0;
-    for (size_t i = 0; i < NCAPS; i++)
-        all |= caps[i].bit;
+    unsigned all = offered(c);
     if (strcmp(sub, "LS") == 0 || strcmp(sub, "ls") == 0) {
         if (!c->registered)
             c->cap_negotiating = 1;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Channel membership and state: JOIN PART TOPIC NAMES LIST KICK INVITE. */
+#include "account.h"
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
@@ -144,8 +145,21 @@ static void join_one(srv_client *c, const char *name, const char *key)
     char prefix[SRV_PREFIX_MAX + 1];
     srv_fanout f;
     srv_client_prefix(c, prefix, sizeof prefix);
+    /* extended-join members see the account and real name as well. */
+    srv_fanout ext;
     if (srv_fanout_init(&f, s, NULL, ":%s JOIN %s", prefix, ch->name) == 0) {
-        srv_fanout_to_channel(&f, ch, NULL);
+        if (srv_fanout_init(&ext, s, NULL, ":%s JOIN %s %s :%s", prefix, ch->name,
+                            c->account ? c->account->name : "*", c->realname) == 0) {
+            if (c->account) {
+                srv_fanout_set_account(&f, c->account->name);
+                srv_fanout_set_account(&ext, c->account->name);
+            }
+            for (size_t i = 0; i < ch->nmembers; i++) {
+                srv_client *peer = ch->members[i]->client;
+                srv_fanout_send(peer->caps & SRV_CAP_EXTENDED_JOIN ? &ext : &f, peer);
+            }
+            srv_fanout_done(&ext);
+        }
         srv_fanout_done(&f);
     }
     if (c->away && ch->nmembers > 1 &&

@@ -2,9 +2,12 @@
 /* Talking: PRIVMSG NOTICE TAGMSG (to nicks, channels and, STATUSMSG,
  * "@#chan" / "+#chan") AWAY.  A channel message is formatted
  * once and the same buffer is queued on every member (send.h). */
+#include "account.h"
+#include "casemap.h"
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
+#include "nickserv.h"
 #include "numerics.h"
 #include "send.h"
 #include "server.h"
@@ -26,10 +29,15 @@ static const char *kind_name(message_kind kind)
 static int init_line(srv_fanout *f, srv_client *c, const char *tags, message_kind kind,
                      const char *prefix, const char *target, const char *text)
 {
+    int rc;
     if (kind == KIND_TAGMSG)
-        return srv_fanout_init(f, c->server, tags, ":%s TAGMSG %s", prefix, target);
-    return srv_fanout_init(f, c->server, tags, ":%s %s %s :%s", prefix, kind_name(kind), target,
-                           text);
+        rc = srv_fanout_init(f, c->server, tags, ":%s TAGMSG %s", prefix, target);
+    else
+        rc = srv_fanout_init(f, c->server, tags, ":%s %s %s :%s", prefix, kind_name(kind), target,
+                             text);
+    if (rc == 0 && c->account)
+        srv_fanout_set_account(f, c->account->name);
+    return rc;
 }
 
 /* RFC 2812 3.3.2: a NOTICE never triggers an automatic reply, errors
@@ -108,6 +116,12 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
 static void to_nick(srv_client *c, const char *nick, const char *tags, message_kind kind,
                     const char *prefix, const char *text)
 {
+    if (srv_casecmp(nick, "NickServ") == 0) {
+        /* The service answers PRIVMSG only: a NOTICE never gets a reply. */
+        if (kind == KIND_PRIVMSG)
+            srv_nickserv(c, text);
+        return;
+    }
     srv_client *target = srv_client_find(c->server, nick);
     if (!target || !target->registered) {
         if (!quiet(kind))

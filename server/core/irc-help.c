@@ -17,6 +17,7 @@ typedef struct help_entry {
 
 static const help_entry help_texts[] = {
     {"ADMIN", {"ADMIN [server]", "Shows who runs this server and how to reach them."}},
+    {"AUTHENTICATE", {"AUTHENTICATE mechanism | data", "Logs in with SASL (PLAIN, SCRAM-SHA-256, EXTERNAL); your client does this.", "Request the sasl capability first."}},
     {"AWAY", {"AWAY [:message]", "Marks you away with a message; without one, back again."}},
     {"CAP", {"CAP LS [302] | LIST | REQ :caps | END", "Negotiates IRCv3 capabilities."}},
     {"CHGHOST",
@@ -45,7 +46,9 @@ static const help_entry help_texts[] = {
     {"MOTD", {"MOTD [server]", "Shows the message of the day."}},
     {"NAMES", {"NAMES [channel[,channel...]]", "Lists the members of channels."}},
     {"NICK", {"NICK nick", "Sets or changes your nick."}},
+    {"NICKSERV", {"NICKSERV command [arguments]", "Talks to NickServ, the account service: NICKSERV HELP lists its commands."}},
     {"NOTICE", {"NOTICE target[,target...] :text", "Sends a notice; it never gets a reply."}},
+    {"NS", {"NS command [arguments]", "Short for NICKSERV."}},
     {"OPER", {"OPER name password", "Makes you an IRC operator."}},
     {"PART", {"PART channel[,channel...] [:reason]", "Leaves channels."}},
     {"PASS", {"PASS password", "Gives the server password before registering."}},
@@ -55,6 +58,7 @@ static const help_entry help_texts[] = {
      {"PRIVMSG target[,target...] :text", "Sends a message to nicks or channels; @#chan and",
       "+#chan reach only ops, or voiced members and ops."}},
     {"QUIT", {"QUIT [:reason]", "Disconnects you."}},
+    {"REGISTER", {"REGISTER account|* email|* password", "Creates an account and logs you in (no email is sent).", "* as the account name means your nick."}},
     {"REHASH", {"REHASH", "Reloads the configuration file (IRC operators)."}},
     {"SETNAME", {"SETNAME :realname", "Changes your real name."}},
     {"TAGMSG", {"TAGMSG target[,target...]", "Sends only message tags."}},
@@ -62,6 +66,7 @@ static const help_entry help_texts[] = {
     {"TOPIC", {"TOPIC channel [:topic]", "Shows or sets a channel's topic."}},
     {"USER", {"USER user mode unused :realname", "Gives your user name and real name."}},
     {"USERHOST", {"USERHOST nick [nick...]", "Shows the user@host of nicks."}},
+    {"VERIFY", {"VERIFY account code", "Completes a registration that needs a code; natterd needs none."}},
     {"VERSION", {"VERSION [server]", "Shows the server version and its ISUPPORT tokens."}},
     {"WALLOPS", {"WALLOPS :text", "Sends text to every +w user (IRC operators)."}},
     {"WHO", {"WHO [mask [o][%fields[,token]]]", "Lists users matching a mask or on a channel."}},

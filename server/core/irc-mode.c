@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* MODE for users (+i, -o, +w, +B) and channels (+o +v +n +t +m +i +s +C
  * +T +k +l, and the lists +b +e +I). */
+#include "account.h"
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
@@ -25,8 +26,8 @@ static void user_mode(srv_client *c, const srv_msg *msg)
         return;
     }
     if (msg->nparams < 2) {
-        srv_numeric(c, RPL_UMODEIS, "+%s%s%s%s", c->invisible ? "i" : "", c->oper ? "o" : "",
-                    c->wallops ? "w" : "", c->bot ? "B" : "");
+        srv_numeric(c, RPL_UMODEIS, "+%s%s%s%s%s", c->invisible ? "i" : "", c->oper ? "o" : "",
+                    c->account ? "r" : "", c->wallops ? "w" : "", c->bot ? "B" : "");
         return;
     }
     char applied[16];
@@ -54,6 +55,8 @@ static void user_mode(srv_client *c, const srv_msg *msg)
                     srv_client_set_bot(c, adding);
                 changed = 1;
             }
+        } else if (*p == 'r') {
+            /* +r follows logging in to an account; nobody sets it by hand. */
         } else if (*p == 'o') {
             /* +o only through OPER; dropping it is always allowed. */
             if (!adding && c->oper) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Operators: OPER KILL CHGHOST REHASH. */
+#include "account.h"
 #include "authlimit.h"
+#include "casemap.h"
 #include "client.h"
 #include "commands.h"
 #include "config.h"
@@ -13,6 +15,16 @@
 #include <stdio.h>
 #include <string.h>
 
+static void become_oper(srv_client *c, const srv_oper_conf *op)
+{
+    srv_client_set_oper(c, 1);
+    srv_numeric(c, RPL_YOUREOPER, ":You are now an IRC operator");
+    srv_sendf(c, ":%s MODE %s :+o", c->nick, c->nick);
+    srv_server_log(c->server, SRV_LOG_INFO, "%s!%s@%s is now an operator (%s%s%s)", c->nick,
+                   c->user, c->host, op->name, c->account ? ", account " : "",
+                   c->account ? c->account->name : "");
+}
+
 void srv_cmd_oper(srv_client *c, const srv_msg *msg)
 {
     srv_server *s = c->server;
@@ -22,18 +34,31 @@ void srv_cmd_oper(srv_client *c, const srv_msg *msg)
         srv_numeric(c, ERR_NOOPERHOST, ":Operators must connect with TLS");
         return;
     }
-    if (!srv_authlimit_allowed(s->auth, srv_client_address(c), s->now_ms)) {
+    if (!srv_authlimit_allowed(s->auth, srv_client_address(c), s->now_ms,
+                               s->cfg.login_failures_per_address)) {
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Too many failed attempts, try again later");
         return;
     }
     const srv_oper_conf *op = srv_config_find_oper(&s->cfg, msg->params[0]);
+    /* An oper block linked to an account admits whoever is logged in to
+     * it, password or not: the account's login was the check. */
+    if (op && op->account && c->account && srv_casecmp(op->account, c->account->name) == 0) {
+        become_oper(c, op);
+        return;
+    }
+    if (msg->nparams < 2) {
+        srv_numeric(c, ERR_NEEDMOREPARAMS, "OPER :Not enough parameters");
+        return;
+    }
     /* An unknown name answers as a wrong password does, so operator names
      * cannot be found by guessing. */
     /* A decoy check for an unknown name takes as long as a real one, so
      * the reply's timing does not reveal names either. */
     static const char decoy[] = "pbkdf2-sha256$100000$00000000000000000000000000000000$"
                                 "0000000000000000000000000000000000000000000000000000000000000000";
-    int ok = srv_password_verify(op ? op->password_hash : decoy, msg->params[1]);
+    int ok = srv_password_verify(op && op->password_hash ? op->password_hash : decoy,
+                                 msg->params[1]) &&
+             op && op->password_hash;
     if (!op || !ok) {
         srv_authlimit_failed(s->auth, srv_client_address(c), s->now_ms);
         srv_numeric(c, ERR_PASSWDMISMATCH, ":Password incorrect");
@@ -46,11 +71,7 @@ void srv_cmd_oper(srv_client *c, const srv_msg *msg)
                            c->user, c->host);
         return;
     }
-    srv_client_set_oper(c, 1);
-    srv_numeric(c, RPL_YOUREOPER, ":You are now an IRC operator");
-    srv_sendf(c, ":%s MODE %s :+o", c->nick, c->nick);
-    srv_server_log(s, SRV_LOG_INFO, "%s!%s@%s is now an operator (%s)", c->nick, c->user, c->host,
-                   op->name);
+    become_oper(c, op);
 }
 
 void srv_cmd_kill(srv_client *c, const srv_msg *msg)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Questions about users and the server: WHO (with WHOX) WHOIS WHOWAS ISON USERHOST
  * VERSION TIME ADMIN INFO MOTD LUSERS. */
+#include "account.h"
 #include "channel.h"
 #include "client.h"
 #include "commands.h"
@@ -121,7 +122,7 @@ static void whox_reply(srv_client *c, const whox *wx, const srv_client *who, con
     if (whox_has(wx, 'l'))
         add_field(line, sizeof line, &n, "%llu", idle);
     if (whox_has(wx, 'a'))
-        add_field(line, sizeof line, &n, "0"); /* no accounts */
+        add_field(line, sizeof line, &n, "%s", who->account ? who->account->name : "0");
     if (whox_has(wx, 'o'))
         add_field(line, sizeof line, &n, "n/a");
     if (whox_has(wx, 'r'))
@@ -212,6 +213,8 @@ static void whois_one(srv_client *c, srv_client *who)
         srv_numeric(c, RPL_WHOISOPERATOR, "%s :is an IRC operator", who->nick);
     if (who->bot)
         srv_numeric(c, RPL_WHOISBOT, "%s :is a bot on %s", who->nick, s->cfg.network);
+    if (who->account)
+        srv_numeric(c, RPL_WHOISACCOUNT, "%s %s :is logged in as", who->nick, who->account->name);
     if (who->secure)
         srv_numeric(c, RPL_WHOISSECURE, "%s :is using a secure connection", who->nick);
     /* A certificate fingerprint identifies a person across nicks: only

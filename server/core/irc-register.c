@@ -4,6 +4,7 @@
 #include "casemap.h"
 #include "client.h"
 #include "commands.h"
+#include "nickguard.h"
 #include "numerics.h"
 #include "registration.h"
 #include "send.h"
@@ -31,6 +32,12 @@ void srv_cmd_nick(srv_client *c, const srv_msg *msg)
                     nick);
         return;
     }
+    if (srv_nick_is_service(nick)) {
+        srv_numeric(c, ERR_ERRONEUSNICKNAME, "%s :Reserved for a service", nick);
+        return;
+    }
+    if (c->registered && srv_nickguard_refuse(c, nick))
+        return;
     srv_client *holder = srv_client_find(s, nick);
     if (holder && holder != c) {
         srv_numeric(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", nick);
@@ -39,6 +46,8 @@ void srv_cmd_nick(srv_client *c, const srv_msg *msg)
     if (strcmp(c->nick, nick) == 0)
         return; /* no change at all */
     srv_client_set_nick(c, nick);
+    if (c->registered)
+        srv_nickguard_check(c);
     srv_client_try_register(c);
 }
 

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "registration.h"
 
+#include "sasl.h"
+
 #include "authlimit.h"
 #include "client.h"
 #include "monitor.h"
+#include "nickguard.h"
 #include "numerics.h"
 #include "password.h"
 #include "send.h"
@@ -101,10 +104,12 @@ void srv_client_try_register(srv_client *c)
 {
     srv_server *s = c->server;
     const srv_config *cfg = &s->cfg;
-    if (c->registered || c->dead || !c->nick[0] || !c->user[0] || c->cap_negotiating)
+    if (c->registered || c->dead || !c->nick[0] || !c->user[0] || c->cap_negotiating ||
+        srv_sasl_busy(c))
         return;
     if (cfg->password_hash) {
-        if (!srv_authlimit_allowed(s->auth, srv_client_address(c), s->now_ms)) {
+        if (!srv_authlimit_allowed(s->auth, srv_client_address(c), s->now_ms,
+                               s->cfg.login_failures_per_address)) {
             srv_client_quit(c, "Too many failed password attempts",
                             "Too many failed password attempts, try again later");
             return;
@@ -116,6 +121,8 @@ void srv_client_try_register(srv_client *c)
             return;
         }
     }
+    if (srv_nickguard_at_registration(c))
+        return;
     srv_client_set_registered(c);
     char created[80];
     srv_time_human(s->started_s, created, sizeof created);
@@ -124,11 +131,14 @@ void srv_client_try_register(srv_client *c)
     srv_numeric(c, RPL_YOURHOST, ":Your host is %s, running version %s", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_numeric(c, RPL_CREATED, ":This server was created %s", created);
-    srv_numeric(c, RPL_MYINFO, "%s %s Biow CTIbeiklmnostv Ibeklov", cfg->server_name,
+    srv_numeric(c, RPL_MYINFO, "%s %s Biorw CTIbeiklmnostv Ibeklov", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_client_send_isupport(c);
     srv_client_send_lusers(c);
     srv_client_send_motd(c);
     srv_monitor_signed_on(c);
+    if (c->account)
+        srv_sendf(c, ":%s MODE %s :+r", c->nick, c->nick);
+    srv_nickguard_check(c);
     srv_server_log(s, SRV_LOG_INFO, "client %s!%s@%s registered", c->nick, c->user, c->host);
 }

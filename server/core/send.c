@@ -77,11 +77,16 @@ int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags, const
     return 0;
 }
 
+void srv_fanout_set_account(srv_fanout *f, const char *account)
+{
+    f->account = account;
+}
+
 static nt_buf *build_variant(srv_fanout *f, unsigned variant)
 {
     char time_tag[40] = "";
     size_t tags_len = f->client_tags ? strlen(f->client_tags) : 0;
-    nt_buf *b = nt_buf_new(f->body_len + tags_len + 48);
+    nt_buf *b = nt_buf_new(f->body_len + tags_len + 48 + SRV_NICKLEN_MAX);
     if (!b)
         return NULL;
     int rc = NT_OK;
@@ -92,8 +97,10 @@ static nt_buf *build_variant(srv_fanout *f, unsigned variant)
             if (rc == NT_OK)
                 rc = nt_buf_appendf(b, "time=%s", time_tag);
         }
+        if ((variant & 4) && rc == NT_OK)
+            rc = nt_buf_appendf(b, "%saccount=%s", (variant & 1) ? ";" : "", f->account);
         if ((variant & 2) && rc == NT_OK)
-            rc = nt_buf_appendf(b, "%s%s", (variant & 1) ? ";" : "", f->client_tags);
+            rc = nt_buf_appendf(b, "%s%s", (variant & 5) ? ";" : "", f->client_tags);
         if (rc == NT_OK)
             rc = nt_buf_append(b, " ", 1);
     }
@@ -117,6 +124,8 @@ void srv_fanout_send(srv_fanout *f, srv_client *c)
         variant |= 1;
     if ((c->caps & SRV_CAP_MESSAGE_TAGS) && f->client_tags)
         variant |= 2;
+    if ((c->caps & SRV_CAP_ACCOUNT_TAG) && f->account)
+        variant |= 4;
     if (!f->variants[variant])
         f->variants[variant] = build_variant(f, variant);
     srv_send_buf(c, f->variants[variant]);
@@ -124,7 +133,7 @@ void srv_fanout_send(srv_fanout *f, srv_client *c)
 
 void srv_fanout_done(srv_fanout *f)
 {
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 8; i++)
         nt_buf_unref(f->variants[i]);
     free(f->body);
     memset(f, 0, sizeof *f);

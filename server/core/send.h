@@ -32,8 +32,9 @@ typedef struct srv_fanout {
     char *body; /* the line without tags or CRLF */
     size_t body_len;
     const char *client_tags; /* "+a=b;+c", or NULL */
+    const char *account;     /* the sender's account (account-tag), or NULL */
     int64_t wall_us;         /* for the server-time tag */
-    nt_buf *variants[4];     /* bit 0: time tag, bit 1: client tags */
+    nt_buf *variants[8];     /* bit 0: time tag, bit 1: client tags, bit 2: account */
 } srv_fanout;
 
 /**
@@ -43,6 +44,10 @@ typedef struct srv_fanout {
  */
 int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags, const char *fmt, ...)
     SRV_PRINTF(4, 5);
+
+/** Tag the line with the sender's account for account-tag clients
+ *  (account must outlive the fan-out). */
+void srv_fanout_set_account(srv_fanout *f, const char *account);
 
 /** Deliver the fan-out's line to c in the variant c's capabilities want. */
 void srv_fanout_send(srv_fanout *f, srv_client *c);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "server.h"
 
+#include "account.h"
 #include "authlimit.h"
 #include "client.h"
 #include "intake.h"
 #include "monitor.h"
+#include "nickguard.h"
 #include "utf8.h"
 #include "whowas.h"
 
@@ -89,8 +91,10 @@ srv_server *srv_server_new(const srv_config *cfg)
     s->scratch_size = srv_server_max_line(s) + 1;
     s->scratch = malloc(s->scratch_size);
     s->auth = srv_authlimit_new();
+    s->reglimit = srv_authlimit_new();
+    s->accounts = srv_accounts_new();
     if (!s->nicks || !s->channels || !s->addresses || !s->monitors || !s->whowas || !s->scratch ||
-        !s->auth) {
+        !s->auth || !s->reglimit || !s->accounts) {
         srv_server_free(s);
         return NULL;
     }
@@ -124,8 +128,43 @@ void srv_server_free(srv_server *s)
     free_motd(s);
     free(s->scratch);
     srv_authlimit_free(s->auth);
+    srv_authlimit_free(s->reglimit);
+    srv_accounts_free(s->accounts);
+    srv_store_free(s->store);
     srv_config_free(&s->cfg);
     free(s);
+}
+
+static int load_account(void *ctx, const srv_store_account *a)
+{
+    return srv_accounts_add_loaded(ctx, a);
+}
+
+int srv_server_set_store(srv_server *s, srv_store *st, char *err, size_t errsize)
+{
+    srv_store_free(s->store);
+    s->store = NULL;
+    if (!st)
+        return 0;
+    srv_store_visitor v = {.account = load_account, .channel = NULL};
+    if (st->ops->load(st, &v, s, err, errsize) < 0) {
+        srv_store_free(st);
+        return -1;
+    }
+    s->store = st;
+    srv_server_log(s, SRV_LOG_INFO, "store: %zu accounts", srv_accounts_count(s));
+    return 0;
+}
+
+srv_store *srv_server_store(const srv_server *s)
+{
+    return s->store;
+}
+
+void srv_server_set_offload(srv_server *s, srv_offload_fn fn, void *ctx)
+{
+    s->offload = fn;
+    s->offload_ctx = ctx;
 }
 
 void srv_server_set_clock(srv_server *s, srv_mono_clock_fn mono, srv_wall_clock_fn wall, void *ctx)
@@ -224,6 +263,11 @@ void srv_server_tick(srv_server *s, uint64_t now_ms)
                 srv_client_send_ping(c);
                 deadline = now_ms + cfg->ping_timeout_ms;
             }
+        }
+        if (c->nick_deadline_ms) {
+            uint64_t rename_at = srv_nickguard_expire(c, now_ms);
+            if (rename_at && rename_at < deadline)
+                deadline = rename_at;
         }
         if (deadline < next)
             next = deadline;

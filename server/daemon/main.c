@@ -4,8 +4,10 @@
 #include "log.h"
 #include "natterd-core.h"
 #include "net.h"
+#include "offload.h"
 #include "password.h"
 #include "service.h"
+#include "store-sqlite.h"
 
 #include <natter/random.h>
 #include <natter/signal.h>
@@ -17,6 +19,16 @@
 #if NATTERD_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
 #endif
+
+/* strdup() is POSIX, not C11 (and not declared by every C library). */
+static char *dup_text(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
 
 #define PBKDF2_ITERATIONS 100000u
 
@@ -30,6 +42,10 @@ static const char usage[] =
     "                          [tls] certificate and key); replaces the\n"
     "                          config's tls_address lines\n"
     "  -c, --config FILE       read the configuration (INI) from FILE\n"
+    "  -d, --data-dir DIR      keep accounts and registered channels in\n"
+    "                          DIR/natterd.db (replaces [store] directory)\n"
+    "      --backup FILE       copy the database, consistently, to FILE (while\n"
+    "                          natterd runs or not) and exit\n"
     "      --check-config      check the configuration, print it, and exit\n"
     "      --log-level LEVEL   error, warning, info (default) or debug\n"
     "      --log-file FILE     append the log to FILE instead of stderr\n"
@@ -55,12 +71,15 @@ typedef struct options {
     int check_only;
     int log_level;
     const char *log_file;
+    const char *data_dir;
+    const char *backup;
 } options;
 
 typedef struct daemon_state {
     nt_loop *loop;
     srv_server *server;
     srv_net *net;
+    srv_offload *offload;
 } daemon_state;
 
 static int hash_password(void)
@@ -141,6 +160,16 @@ static int parse_args(int argc, char **argv, options *o)
                 return -1;
             }
             o->listen_tls[o->nlisten_tls++] = value;
+        } else if (!strcmp(a, "-d") || !strcmp(a, "--data-dir") || !strcmp(a, "--backup")) {
+            if (!value || !value[0]) {
+                fprintf(stderr, "natterd: %s needs a value\n", a);
+                return -1;
+            }
+            i++;
+            if (!strcmp(a, "--backup"))
+                o->backup = value;
+            else
+                o->data_dir = value;
         } else if (!strcmp(a, "-l") || !strcmp(a, "--listen") || !strcmp(a, "-c") ||
                    !strcmp(a, "--config") || !strcmp(a, "--log-level") ||
                    !strcmp(a, "--log-file")) {
@@ -211,6 +240,10 @@ static int stop_daemon(daemon_state *d)
     nt_signal_unwatch_all();
     srv_net_free(d->net);
     d->net = NULL;
+    /* Hashes in flight finish; their replies go nowhere (the clients
+     * are gone) but their memory comes back in the drain. */
+    srv_offload_free(d->offload);
+    d->offload = NULL;
     int rc = nt_loop_drain(d->loop);
     srv_server_free(d->server);
     d->server = NULL;
@@ -236,6 +269,61 @@ static void print_config(const srv_config *cfg)
     if (cfg->tls_certificate)
         printf("TLS certificate: %s\nTLS key: %s\n", cfg->tls_certificate, cfg->tls_key);
     printf("operators: %zu\n", cfg->nopers);
+    printf("store: %s\n", cfg->store_directory ? cfg->store_directory : "none (accounts off)");
+}
+
+static void store_log(void *ctx, int level, const char *message)
+{
+    (void)ctx;
+    srv_logf(level, "%s", message);
+}
+
+/* The database file in the store directory.  @return 0, or -1 when there is none */
+static int database_path(const srv_config *cfg, char *path, size_t size)
+{
+    if (!cfg->store_directory)
+        return -1;
+    int n = snprintf(path, size, "%s/natterd.db", cfg->store_directory);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* Open the store and give it to the server.  A store that cannot be
+ * opened is logged and natterd serves chat without accounts: a damaged
+ * disk should not take the whole network down. */
+static void open_store(daemon_state *d, const srv_config *cfg)
+{
+    char path[4096], err[512];
+    if (database_path(cfg, path, sizeof path) < 0) {
+        srv_logf(SRV_LOG_INFO, "no [store] directory: accounts, SASL and channel registration "
+                               "are off");
+        return;
+    }
+    srv_store_sqlite_options opts = {.full_sync = cfg->store_full_sync, .log = store_log};
+    srv_store *st = srv_store_sqlite_open(path, &opts, err, sizeof err);
+    if (!st) {
+        srv_logf(SRV_LOG_ERROR, "store unavailable, accounts are off: %s", err);
+        return;
+    }
+    if (srv_server_set_store(d->server, st, err, sizeof err) < 0) {
+        srv_logf(SRV_LOG_ERROR, "store unavailable, accounts are off: %s", err);
+        return;
+    }
+    srv_logf(SRV_LOG_INFO, "store: %s (schema %u)", path, SRV_STORE_SQLITE_SCHEMA);
+}
+
+static int backup(const srv_config *cfg, const char *dest)
+{
+    char path[4096], err[512];
+    if (database_path(cfg, path, sizeof path) < 0) {
+        fprintf(stderr, "natterd: --backup needs [store] directory or --data-dir\n");
+        return 1;
+    }
+    if (srv_store_sqlite_backup(path, dest, err, sizeof err) < 0) {
+        fprintf(stderr, "natterd: backup failed: %s\n", err);
+        return 1;
+    }
+    printf("backed up %s to %s\n", path, dest);
+    return 0;
 }
 
 static int natterd_main(int argc, char **argv)
@@ -255,6 +343,28 @@ static int natterd_main(int argc, char **argv)
     } else if (srv_config_defaults(&cfg) != 0) {
         fprintf(stderr, "natterd: out of memory\n");
         return 1;
+    }
+    if (o.data_dir) {
+        free(cfg.store_directory);
+        cfg.store_directory = dup_text(o.data_dir);
+        if (!cfg.store_directory) {
+            fprintf(stderr, "natterd: out of memory\n");
+            srv_config_free(&cfg);
+            return 1;
+        }
+    }
+    if (!cfg.store_directory && srv_service_state_dir()) {
+        cfg.store_directory = dup_text(srv_service_state_dir());
+        if (!cfg.store_directory) {
+            fprintf(stderr, "natterd: out of memory\n");
+            srv_config_free(&cfg);
+            return 1;
+        }
+    }
+    if (o.backup) {
+        rc = backup(&cfg, o.backup);
+        srv_config_free(&cfg);
+        return rc;
     }
     if (o.check_only) {
         print_config(&cfg);
@@ -288,6 +398,12 @@ static int natterd_main(int argc, char **argv)
         return 1;
     }
     srv_server_set_log(d.server, srv_log_write, NULL);
+    d.offload = srv_offload_new(d.loop);
+    if (d.offload)
+        srv_offload_attach(d.offload, d.server);
+    else
+        srv_logf(SRV_LOG_WARNING, "no worker thread: password checks run on the event loop");
+    open_store(&d, &cfg);
     if (srv_net_tls_load(d.net) != NT_OK) {
         srv_config_free(&cfg);
         stop_daemon(&d);

@@ -29,6 +29,15 @@ int srv_service_active(void);
 const char *srv_service_log_path(void);
 
 /**
+ * Where the service manager gives natterd room for its database when the
+ * configuration names no [store] directory: systemd's StateDirectory=
+ * ($STATE_DIRECTORY, /var/lib/natterd for the packaged unit), or
+ * %ProgramData%\Natter for the Windows service.  NULL otherwise: run by
+ * hand, natterd keeps nothing unless told where.
+ */
+const char *srv_service_state_dir(void);
+
+/**
  * Tell the service manager natterd is running, and where its stop and
  * reload requests go (posted to loop as stop(data) and reload(data)).
  * No-op when not a service.

@@ -171,8 +171,10 @@ to_fifo() {
 # 127.0.0.1 (--listen 127.0.0.1:0; its log, at debug level, in
 # $tmp/natterd.log); $natterd_pid, and $port read from the log line that
 # says where it listens.  Status 1 (with the log) when it does not start.
+# start_natterd NATTERD [OPTION...]: natterd on a free port (extra options
+# passed on), $natterd_pid and $port.
 start_natterd() {
-  "$1" --listen 127.0.0.1:0 --log-level debug 2>"$tmp/natterd.log" &
+  "$1" --listen 127.0.0.1:0 --log-level debug "${@:2}" 2>"$tmp/natterd.log" &
   natterd_pid=$!
   if ! wait_for "$tmp/natterd.log" "listening on 127.0.0.1:" 10; then
     dump "$tmp/natterd.log"

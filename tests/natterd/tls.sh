@@ -159,6 +159,15 @@ wait_for() {
   done
   return 1
 }
+# wait_re FILE REGEX SECONDS: the same with an extended regular expression.
+wait_re() {
+  local file=$1 pattern=$2 tenths=$(($3 * 10 * slow))
+  for _ in $(seq 1 "$tenths"); do
+    grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 check() {
   if wait_for "$1" "$2" "$3"; then ok "$4"; else fail "$4: no '$2' in ${1#"$tmp"/}"; fi
 }
@@ -409,7 +418,7 @@ if section weechat; then
 /set irc.server.natter.${t}_cert $tmp/client-both.pem; /set irc.server.natter.nicks wee; \
 /set irc.server.natter.autojoin #tlsinterop; /connect natter" >"$tmp/weechat.out" 2>&1 &
     weechat_pid=$!
-    wait_for "$chanlog" "wee (~" 30 || fail "weechat (TLS) did not join #tlsinterop"
+    wait_re "$chanlog" 'wee (\([^)]*\) )?\(~' 30 || fail "weechat (TLS) did not join #tlsinterop"
     ok "weechat: connected over TLS (certificate verified by GnuTLS) and joined #tlsinterop"
     grep -i "gnutls" "$srvlog" | cut -f3- | sed 's/^/     weechat: /'
     grep -qF "gnutls: peer's certificate is trusted" "$srvlog" ||
@@ -423,7 +432,7 @@ if section weechat; then
       "weechat: its WHOIS has 276 with its client certificate's fingerprint"
     "$python" "$here/tls-peer.py" weechat >"$tmp/probe.out" 2>&1 &
     probe_pid=$!
-    wait_for "$chanlog" "probe (~probe@127.0.0.1) has joined #tlsinterop" 30 ||
+    wait_re "$chanlog" 'probe (\([^)]*\) )?\(~probe@127\.0\.0\.1\) has joined #tlsinterop' 30 ||
       fail "weechat did not see the TLS probe join"
     check "$tmp/probe.out" "WEE_SECURE" 30 "the probe sees weechat as secure (671)"
     wait_for "$tmp/probe.out" "PROBE_SENT" 30 || fail "the probe did not send"

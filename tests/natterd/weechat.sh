@@ -5,7 +5,13 @@
 # connects to natterd, negotiates capabilities, joins #interop and talks
 # with a scripted client (weechat-peer.py) in both directions: channel
 # messages, a private message and a topic.  natterd runs with no
-# configuration at all (the defaults, flood control on) on a free port.
+# configuration file (the defaults, flood control on) on a free port, with
+# a store in a temporary folder (--data-dir).
+#
+# weechat logs in with SASL PLAIN to an account made beforehand with
+# REGISTER (draft/account-registration) from a raw client: 903 in its raw
+# buffer, natterd's log says so, and weechat shows its own join with the
+# account (extended-join).
 #
 # Also what weechat does with natterd's newer features, checked in
 # weechat's own buffers and in its raw buffer (logged to a file; natterd
@@ -60,7 +66,21 @@ wait_count() {
   return 1
 }
 
-start_natterd "$natterd"
+mkdir -p "$tmp/data"
+start_natterd "$natterd" --data-dir "$tmp/data"
+
+# The account weechat logs in to.
+if ! PYTHONPATH="$(dirname "$0")/../lib" "$python" -c '
+import sys, ircclient
+c = ircclient.Client(int(sys.argv[1]), "weereg")
+ok = c.wait_connected(10) and c.register("weereg")
+c.send("REGISTER wee * :wee-sasl-secret")
+sys.exit(0 if ok and c.expect("REGISTER SUCCESS wee ", 30) else 1)' "$port"; then
+  dump "$tmp/natterd.log"
+  echo "FAIL: REGISTER of the account for weechat's SASL login"
+  exit 1
+fi
+echo "ok   account wee registered with REGISTER"
 
 # weechat first, so the probe joins a channel weechat created (weechat is
 # its operator and sets its modes, as a user would).  The raw buffer is
@@ -70,15 +90,27 @@ fifo=$tmp/weechat.fifo
 weechat-headless --dir "$tmp/wee" -r "/set fifo.file.path $fifo; /set logger.file.flush_delay 0; \
 /server raw; /command -buffer irc.irc_raw * /buffer set localvar_del_no_log; \
 /server add natter 127.0.0.1/$port -notls; /set irc.server.natter.nicks wee; \
+/set irc.server.natter.sasl_mechanism plain; /set irc.server.natter.sasl_username wee; \
+/set irc.server.natter.sasl_password wee-sasl-secret; \
 /set irc.server.natter.autojoin #interop; /connect natter" >"$tmp/weechat.out" 2>&1 &
 client_pid=$!
-if ! wait_for "$chanlog" "wee (~" 30; then
+# With extended-join weechat shows the account and the real name too:
+# "wee [wee] (root) (~root@...)".
+if ! wait_re "$chanlog" 'wee (\[[^]]*\] )?(\([^)]*\) )?\(~' 30; then
   fail "weechat did not join #interop"
 fi
 wait_for "$srvlog" "Welcome to the Natter IRC Network wee!" 5 ||
   fail "weechat's server buffer has no welcome"
 wait_for "$srvlog" "client capability, enabled:" 5 ||
   fail "weechat negotiated no capabilities"
+
+# SASL PLAIN: weechat asked for sasl, authenticated before CAP END, and
+# natterd logged it in.
+check "$rawlog" "AUTHENTICATE PLAIN" 10 "SASL: weechat starts PLAIN"
+check "$rawlog" "903 wee :SASL authentication successful" 10 "SASL: 903 for weechat"
+check "$tmp/natterd.log" "wee logged in as wee" 10 "SASL: natterd logged weechat in to account wee"
+check "$rawlog" "900 wee wee!" 10 "SASL: 900 names the account"
+check "$chanlog" "wee [wee] (" 10 "extended-join: weechat shows its own join with the account"
 
 # WHOX: weechat's own query after the join (sent from its low-priority
 # queue, after MODE), answered by 354s in its %cuhsnfdar layout (channel
@@ -102,7 +134,7 @@ start_peer weechat-peer.py
 check "$rawlog" "730 wee :probe!~probe@127.0.0.1" 30 "MONITOR: 730 when the probe registers"
 check "$srvlog" "notify: probe (~probe@127.0.0.1) has connected" 10 \
   "MONITOR: weechat shows the probe connected"
-wait_for "$chanlog" "probe (~probe@127.0.0.1) has joined #interop" 30 ||
+wait_re "$chanlog" 'probe (\([^)]*\) )?\(~probe@127\.0\.0\.1\) has joined #interop' 30 ||
   fail "weechat did not see the probe join"
 # probe -> weechat
 wait_for "$tmp/probe.out" "PROBE_SENT" 30 || fail "the probe did not send"
@@ -146,7 +178,7 @@ check "$chanlog" "[#interop] End of channel invite list" 10 "lists: 347"
 # token where it expects the channel.
 check "$rawlog" "354 wee 42 #interop ~probe 127.0.0.1 probe H@ 0 :natterd interop probe" 30 \
   "WHOX: 354 with token 42 for the probe"
-check_re "$rawlog" "354 wee 42 #interop ~[^ ]+ 127\.0\.0\.1 wee H@ 0 :" 10 \
+check_re "$rawlog" "354 wee 42 #interop ~[^ ]+ 127\.0\.0\.1 wee H@ wee :" 10 \
   "WHOX: 354 with token 42 for weechat"
 check "$srvlog" "[42] probe" 10 "WHOX: weechat shows the probe's 354"
 check "$srvlog" "[#interop] End of /WHO list." 10 "WHOX: weechat shows the 315"

@@ -203,7 +203,7 @@ static void test_config(void)
         {"[oper x]\npassword = pbkdf2-sha256$10$zz$000102030405060708090a0b0c0d0e0f\n",
          "bad.conf:2: oper password must be a hash"},
         {"[listen]\naddress = 6667\n", "bad.conf:2: listen address '6667' is not HOST:PORT"},
-        {"[oper x]\n", "bad.conf:1: [oper x] has no password"},
+        {"[oper x]\n", "bad.conf:1: [oper x] has neither a password nor an account"},
         {"[limits]\nflood_exempt_opers = maybe\n",
          "bad.conf:2: 'flood_exempt_opers' wants yes or no"},
     };

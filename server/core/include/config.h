@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * natterd's configuration: the defaults, and an INI parser that fills them
- * in.  Sections: [server], [limits], [listen], [tls], [oper NAME].  Every error
+ * in.  Sections: [server], [limits], [listen], [tls], [store], [accounts],
+ * [oper NAME].  Every error
  * names the file and line ("natterd.conf:12: unknown key 'foo'"), and a
  * file with any error is refused as a whole, so REHASH never applies half
  * a configuration.
@@ -20,8 +21,23 @@
 /** One [oper NAME] block. */
 typedef struct srv_oper_conf {
     char *name;
-    char *password_hash; /**< "pbkdf2-sha256$iter$salt-hex$hash-hex" */
+    char *password_hash; /**< "pbkdf2-sha256$iter$salt-hex$hash-hex", or NULL */
+    char *account;       /**< OPER NAME succeeds for a client logged in to it, or NULL */
 } srv_oper_conf;
+
+/** [accounts] registration: who may register an account. */
+enum srv_registration_policy {
+    SRV_REGISTRATION_OPEN,
+    SRV_REGISTRATION_OPERS,
+    SRV_REGISTRATION_CLOSED,
+};
+
+/** [accounts] nick_protection: what happens to a registered nick used by someone else. */
+enum srv_nick_protection {
+    SRV_NICKPROT_NONE,   /**< nothing */
+    SRV_NICKPROT_GRACE,  /**< renamed to a guest nick unless they log in within nick_grace */
+    SRV_NICKPROT_STRICT, /**< refused (433) unless logged in to the account */
+};
 
 /** Everything the core and the network layer read from the config. */
 typedef struct srv_config {
@@ -55,6 +71,7 @@ typedef struct srv_config {
     unsigned flood_threshold_ms;    /**< penalty ahead of now before reading pauses */
     unsigned flood_disconnect_ms;   /**< penalty ahead of now that disconnects; 0: never */
     int flood_exempt_opers;
+    unsigned login_failures_per_address; /**< wrong passwords a minute before refusal; 0: no limit */
     /* [listen] */
     char *listen[SRV_CONFIG_MAX_LISTEN];
     size_t nlisten;
@@ -68,6 +85,16 @@ typedef struct srv_config {
     unsigned sts_port;              /**< 0: the first TLS listener's port */
     unsigned sts_duration_s;        /**< 0 (default): no sts policy */
     int oper_requires_tls;          /**< OPER only over TLS (default no) */
+    /* [store] */
+    char *store_directory; /**< holds natterd.db; NULL: no store (accounts off) */
+    int store_full_sync;   /**< synchronous = full: fsync every commit */
+    /* [accounts] */
+    int account_registration;     /**< srv_registration_policy (default open) */
+    unsigned password_iterations; /**< PBKDF2 rounds for new passwords */
+    unsigned registrations_per_address; /**< accounts an address may register a minute; 0: no limit */
+    int nick_protection;          /**< srv_nick_protection (default grace) */
+    unsigned nick_grace_ms;
+    char *guest_prefix; /**< renamed nicks: <prefix><number> */
     /* [oper NAME] */
     srv_oper_conf opers[SRV_CONFIG_MAX_OPERS];
     size_t nopers;

@@ -17,6 +17,7 @@
 
 #include "attributes.h"
 #include "config.h"
+#include "store.h"
 #include "transport.h"
 
 #include <stddef.h>
@@ -34,6 +35,14 @@ typedef int64_t (*srv_wall_clock_fn)(void *ctx);
 /** Where the core's log lines go (level: an srv_log_level). */
 typedef void (*srv_log_fn)(void *ctx, int level, const char *message);
 
+/**
+ * Slow work the core wants done off the event loop (a password hash):
+ * call run(job) on any thread, then done(job) on the loop's thread,
+ * exactly once each and in that order.  done() is an entry point of its
+ * own (it may send and close clients).
+ */
+typedef void (*srv_offload_fn)(void *ctx, void (*run)(void *job), void (*done)(void *job),
+                               void *job);
 /** Log levels for srv_log_fn. */
 enum srv_log_level { SRV_LOG_ERROR, SRV_LOG_WARNING, SRV_LOG_INFO, SRV_LOG_DEBUG };
 
@@ -105,6 +114,25 @@ const srv_config *srv_server_config(const srv_server *s);
  * Without one no sts policy is offered.
  */
 void srv_server_set_tls_port(srv_server *s, unsigned port);
+
+/**
+ * Give the server its store (it takes ownership) and read every account
+ * and registered channel from it.  Without a store, accounts, SASL and
+ * channel registration are off (REGISTER says so, CAP LS omits sasl).
+ * @return 0, or -1 with the reason in err (the store is then freed and
+ *         the server runs without one)
+ */
+int srv_server_set_store(srv_server *s, srv_store *st, char *err, size_t errsize);
+
+/** The server's store, or NULL. */
+srv_store *srv_server_store(const srv_server *s);
+
+/**
+ * Where slow work goes (see srv_offload_fn); NULL runs it inline, which
+ * is what tests and fuzzing want.  Work already handed to an offload
+ * must be finished (its done() called) before srv_server_free().
+ */
+void srv_server_set_offload(srv_server *s, srv_offload_fn fn, void *ctx);
 
 /**
  * The longest line the network layer should frame, excluding CRLF: the

@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: MIT */
+#include "store-sqlite.h"
+
+#include "natterd-core.h"
+
+#include <natter/clock.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* strdup() is POSIX, not C11 (and not declared by every C library). */
+static char *dup_text(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* Each migration brings the schema from version i to i + 1 and runs in
+ * its own transaction with the schema_version row that records it, so a
+ * crash mid-migration leaves the previous version, whole.  Append only:
+ * a released migration is never edited (databases out there ran it). */
+static const char *const migrations[] = {
+    /* 1: accounts and their client-certificate fingerprints */
+    "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_s INTEGER NOT NULL);"
+    "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  credential TEXT NOT NULL, registered_s INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE account_certs (account_key TEXT NOT NULL"
+    "  REFERENCES accounts(key) ON DELETE CASCADE, fingerprint TEXT NOT NULL,"
+    "  PRIMARY KEY (account_key, fingerprint)) WITHOUT ROWID;"
+    "CREATE INDEX account_certs_by_fingerprint ON account_certs(fingerprint);",
+    /* 2: registered channels, their access lists and mask lists */
+    "CREATE TABLE channels (key TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  founder_key TEXT NOT NULL, registered_s INTEGER NOT NULL,"
+    "  topic TEXT NOT NULL DEFAULT '', topic_setter TEXT NOT NULL DEFAULT '',"
+    "  topic_time_s INTEGER NOT NULL DEFAULT 0, modes TEXT NOT NULL DEFAULT '',"
+    "  chan_key TEXT NOT NULL DEFAULT '', user_limit INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE channel_access (channel_key TEXT NOT NULL"
+    "  REFERENCES channels(key) ON DELETE CASCADE, account_key TEXT NOT NULL,"
+    "  level TEXT NOT NULL, PRIMARY KEY (channel_key, account_key)) WITHOUT ROWID;"
+    "CREATE TABLE channel_masks (channel_key TEXT NOT NULL"
+    "  REFERENCES channels(key) ON DELETE CASCADE, list TEXT NOT NULL, mask TEXT NOT NULL,"
+    "  setter TEXT NOT NULL, when_s INTEGER NOT NULL,"
+    "  PRIMARY KEY (channel_key, list, mask)) WITHOUT ROWID;",
+};
+#define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+_Static_assert(NMIGRATIONS == SRV_STORE_SQLITE_SCHEMA, "one migration per schema version");
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_ACCOUNT_INSERT,
+    ST_ACCOUNT_UPSERT,
+    ST_ACCOUNT_DELETE,
+    ST_CERTS_CLEAR,
+    ST_CERT_INSERT,
+    ST_CHANNEL_INSERT,
+    ST_CHANNEL_UPSERT,
+    ST_CHANNEL_DELETE,
+    ST_ACCESS_CLEAR,
+    ST_ACCESS_INSERT,
+    ST_MASKS_CLEAR,
+    ST_MASK_INSERT,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_ACCOUNT_INSERT] = "INSERT INTO accounts (key, name, credential, registered_s)"
+                          " VALUES (?1, ?2, ?3, ?4)",
+    [ST_ACCOUNT_UPSERT] = "INSERT INTO accounts (key, name, credential, registered_s)"
+                          " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (key) DO UPDATE SET"
+                          " name = excluded.name, credential = excluded.credential,"
+                          " registered_s = excluded.registered_s",
+    [ST_ACCOUNT_DELETE] = "DELETE FROM accounts WHERE key = ?1",
+    [ST_CERTS_CLEAR] = "DELETE FROM account_certs WHERE account_key = ?1",
+    [ST_CERT_INSERT] = "INSERT OR IGNORE INTO account_certs (account_key, fingerprint)"
+                       " VALUES (?1, ?2)",
+    [ST_CHANNEL_INSERT] = "INSERT INTO channels (key, name, founder_key, registered_s, topic,"
+                          " topic_setter, topic_time_s, modes, chan_key, user_limit)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_CHANNEL_UPSERT] = "INSERT INTO channels (key, name, founder_key, registered_s, topic,"
+                          " topic_setter, topic_time_s, modes, chan_key, user_limit)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                          " ON CONFLICT (key) DO UPDATE SET name = excluded.name,"
+                          " founder_key = excluded.founder_key,"
+                          " registered_s = excluded.registered_s, topic = excluded.topic,"
+                          " topic_setter = excluded.topic_setter,"
+                          " topic_time_s = excluded.topic_time_s, modes = excluded.modes,"
+                          " chan_key = excluded.chan_key, user_limit = excluded.user_limit",
+    [ST_CHANNEL_DELETE] = "DELETE FROM channels WHERE key = ?1",
+    [ST_ACCESS_CLEAR] = "DELETE FROM channel_access WHERE channel_key = ?1",
+    [ST_ACCESS_INSERT] = "INSERT OR REPLACE INTO channel_access (channel_key, account_key, level)"
+                         " VALUES (?1, ?2, ?3)",
+    [ST_MASKS_CLEAR] = "DELETE FROM channel_masks WHERE channel_key = ?1",
+    [ST_MASK_INSERT] = "INSERT OR REPLACE INTO channel_masks (channel_key, list, mask, setter,"
+                       " when_s) VALUES (?1, ?2, ?3, ?4, ?5)",
+};
+
+typedef struct sqlite_store {
+    srv_store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST_COUNT];
+    unsigned version;
+    srv_store_log_fn log;
+    void *log_ctx;
+    uint64_t writes, max_us, total_us;
+} sqlite_store;
+
+static void logf_(sqlite_store *st, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void logf_(sqlite_store *st, int level, const char *fmt, ...)
+{
+    if (!st->log)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    st->log(st->log_ctx, level, msg);
+}
+
+/* Disk full, read-only, I/O errors, corruption, a lock held too long:
+ * the write did not happen and the caller must say so. */
+static int status_of(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return SRV_STORE_OK;
+    case SQLITE_CONSTRAINT:
+        return SRV_STORE_EXISTS;
+    default:
+        return SRV_STORE_UNAVAILABLE;
+    }
+}
+
+/* Run one prepared statement to completion with its bindings reset
+ * afterwards.  @return an SQLite result code */
+static int step(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/* ---- transactions with timing ---- */
+
+typedef struct txn {
+    sqlite_store *st;
+    uint64_t start_us;
+    int rc; /* first failing SQLite code, or SQLITE_DONE */
+    const char *what;
+} txn;
+
+static void txn_begin(txn *t, sqlite_store *st, const char *what)
+{
+    t->st = st;
+    t->what = what;
+    t->start_us = nt_clock_us();
+    int rc = step(st->stmt[ST_BEGIN]);
+    t->rc = rc == SQLITE_DONE ? SQLITE_DONE : rc;
+}
+
+/* Run s in the transaction unless an earlier step failed. */
+static void txn_step(txn *t, sqlite3_stmt *s)
+{
+    if (t->rc != SQLITE_DONE) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return;
+    }
+    t->rc = step(s);
+}
+
+/* Commit (or roll back after a failure); count the time; report status. */
+static int txn_end(txn *t)
+{
+    sqlite_store *st = t->st;
+    if (t->rc == SQLITE_DONE)
+        t->rc = step(st->stmt[ST_COMMIT]);
+    if (t->rc != SQLITE_DONE) {
+        int failed = t->rc;
+        if (!sqlite3_get_autocommit(st->db))
+            step(st->stmt[ST_ROLLBACK]);
+        if ((failed & 0xff) != SQLITE_CONSTRAINT)
+            logf_(st, SRV_LOG_ERROR, "store: %s not written: %s", t->what,
+                  sqlite3_errstr(failed));
+    }
+    uint64_t us = nt_clock_us() - t->start_us;
+    st->writes++;
+    st->total_us += us;
+    if (us > st->max_us)
+        st->max_us = us;
+    if (us > SRV_STORE_SLOW_US)
+        logf_(st, SRV_LOG_WARNING, "store: %s took %llu ms", t->what,
+              (unsigned long long)(us / 1000));
+    return status_of(t->rc);
+}
+
+/* ---- the vtable ---- */
+
+static void put_account(srv_store *base, const srv_store_account *a, int create,
+                        srv_store_done_fn done, void *ctx)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    txn t;
+    txn_begin(&t, st, "account");
+    sqlite3_stmt *s = st->stmt[create ? ST_ACCOUNT_INSERT : ST_ACCOUNT_UPSERT];
+    bind_text(s, 1, a->key);
+    bind_text(s, 2, a->name);
+    bind_text(s, 3, a->credential);
+    sqlite3_bind_int64(s, 4, a->registered_s);
+    txn_step(&t, s);
+    s = st->stmt[ST_CERTS_CLEAR];
+    bind_text(s, 1, a->key);
+    txn_step(&t, s);
+    for (size_t i = 0; i < a->ncertfps; i++) {
+        s = st->stmt[ST_CERT_INSERT];
+        bind_text(s, 1, a->key);
+        bind_text(s, 2, a->certfps[i]);
+        txn_step(&t, s);
+    }
+    int status = txn_end(&t);
+    if (done)
+        done(ctx, status);
+}
+
+static void drop_by_key(sqlite_store *st, enum stmt_id id, const char *what, const char *key,
+                        srv_store_done_fn done, void *ctx)
+{
+    txn t;
+    txn_begin(&t, st, what);
+    sqlite3_stmt *s = st->stmt[id];
+    bind_text(s, 1, key);
+    txn_step(&t, s);
+    int changed = t.rc == SQLITE_DONE ? sqlite3_changes(st->db) : 0;
+    int status = txn_end(&t);
+    if (status == SRV_STORE_OK && changed == 0)
+        status = SRV_STORE_NOT_FOUND;
+    if (done)
+        done(ctx, status);
+}
+
+static void drop_account(srv_store *base, const char *key, srv_store_done_fn done, void *ctx)
+{
+    drop_by_key((sqlite_store *)base, ST_ACCOUNT_DELETE, "account drop", key, done, ctx);
+}
+
+static void drop_channel(srv_store *base, const char *key, srv_store_done_fn done, void *ctx)
+{
+    drop_by_key((sqlite_store *)base, ST_CHANNEL_DELETE, "channel drop", key, done, ctx);
+}
+
+static void put_channel(srv_store *base, const srv_store_channel *ch, int create,
+                        srv_store_done_fn done, void *ctx)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    txn t;
+    txn_begin(&t, st, "channel");
+    sqlite3_stmt *s = st->stmt[create ? ST_CHANNEL_INSERT : ST_CHANNEL_UPSERT];
+    bind_text(s, 1, ch->key);
+    bind_text(s, 2, ch->name);
+    bind_text(s, 3, ch->founder_key);
+    sqlite3_bind_int64(s, 4, ch->registered_s);
+    bind_text(s, 5, ch->topic);
+    bind_text(s, 6, ch->topic_setter);
+    sqlite3_bind_int64(s, 7, ch->topic_time_s);
+    bind_text(s, 8, ch->modes);
+    bind_text(s, 9, ch->chan_key);
+    sqlite3_bind_int64(s, 10, ch->limit);
+    txn_step(&t, s);
+    s = st->stmt[ST_ACCESS_CLEAR];
+    bind_text(s, 1, ch->key);
+    txn_step(&t, s);
+    for (size_t i = 0; i < ch->naccess; i++) {
+        char level[2] = {ch->access[i].level, '\0'};
+        s = st->stmt[ST_ACCESS_INSERT];
+        bind_text(s, 1, ch->key);
+        bind_text(s, 2, ch->access[i].account_key);
+        sqlite3_bind_text(s, 3, level, -1, SQLITE_TRANSIENT);
+        txn_step(&t, s);
+    }
+    s = st->stmt[ST_MASKS_CLEAR];
+    bind_text(s, 1, ch->key);
+    txn_step(&t, s);
+    for (size_t i = 0; i < ch->nmasks; i++) {
+        char list[2] = {ch->masks[i].list, '\0'};
+        s = st->stmt[ST_MASK_INSERT];
+        bind_text(s, 1, ch->key);
+        sqlite3_bind_text(s, 2, list, -1, SQLITE_TRANSIENT);
+        bind_text(s, 3, ch->masks[i].mask);
+        bind_text(s, 4, ch->masks[i].setter);
+        sqlite3_bind_int64(s, 5, ch->masks[i].when_s);
+        txn_step(&t, s);
+    }
+    int status = txn_end(&t);
+    if (done)
+        done(ctx, status);
+}
+
+/* ---- load ---- */
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    const unsigned char *v = sqlite3_column_text(s, i);
+    return v ? (const char *)v : "";
+}
+
+static int load_accounts(sqlite_store *st, const srv_store_visitor *v, void *ctx)
+{
+    sqlite3_stmt *acc = NULL, *certs = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT key, name, credential, registered_s FROM accounts",
+                                -1, &acc, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT fingerprint FROM account_certs WHERE account_key = ?1"
+                                " ORDER BY fingerprint",
+                                -1, &certs, NULL);
+    enum { MAX_CERTS = 64 };
+    char *fps[MAX_CERTS];
+    while (rc == SQLITE_OK && (rc = sqlite3_step(acc)) == SQLITE_ROW) {
+        srv_store_account a = {
+            .key = col_text(acc, 0),
+            .name = col_text(acc, 1),
+            .credential = col_text(acc, 2),
+            .registered_s = sqlite3_column_int64(acc, 3),
+        };
+        size_t n = 0;
+        sqlite3_bind_text(certs, 1, a.key, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(certs)) == SQLITE_ROW && n < MAX_CERTS) {
+            fps[n] = dup_text(col_text(certs, 0));
+            if (fps[n])
+                n++;
+        }
+        sqlite3_reset(certs);
+        a.certfps = (const char *const *)fps;
+        a.ncertfps = n;
+        int stop = v->account ? v->account(ctx, &a) : 0;
+        for (size_t i = 0; i < n; i++)
+            free(fps[i]);
+        rc = stop ? SQLITE_ABORT : SQLITE_OK;
+    }
+    sqlite3_finalize(acc);
+    sqlite3_finalize(certs);
+    return rc == SQLITE_DONE ? 0 : rc;
+}
+
+/* A channel's lists, read into arrays the visitor borrows. */
+typedef struct channel_lists {
+    srv_store_access *access;
+    size_t naccess;
+    srv_store_mask *masks;
+    size_t nmasks;
+} channel_lists;
+
+static void lists_free(channel_lists *l)
+{
+    for (size_t i = 0; i < l->naccess; i++)
+        free((char *)l->access[i].account_key);
+    for (size_t i = 0; i < l->nmasks; i++) {
+        free((char *)l->masks[i].mask);
+        free((char *)l->masks[i].setter);
+    }
+    free(l->access);
+    free(l->masks);
+    memset(l, 0, sizeof *l);
+}
+
+static int lists_read(sqlite3_stmt *access, sqlite3_stmt *masks, const char *key, channel_lists *l)
+{
+    int rc;
+    sqlite3_bind_text(access, 1, key, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(access)) == SQLITE_ROW) {
+        srv_store_access *grown = realloc(l->access, (l->naccess + 1) * sizeof *grown);
+        char *account = dup_text(col_text(access, 0));
+        if (!grown || !account) {
+            free(account);
+            if (grown)
+                l->access = grown;
+            sqlite3_reset(access);
+            return SQLITE_NOMEM;
+        }
+        l->access = grown;
+        l->access[l->naccess].account_key = account;
+        l->access[l->naccess++].level = col_text(access, 1)[0];
+    }
+    sqlite3_reset(access);
+    if (rc != SQLITE_DONE)
+        return rc;
+    sqlite3_bind_text(masks, 1, key, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(masks)) == SQLITE_ROW) {
+        srv_store_mask *grown = realloc(l->masks, (l->nmasks + 1) * sizeof *grown);
+        char *mask = dup_text(col_text(masks, 1)), *setter = dup_text(col_text(masks, 2));
+        if (!grown || !mask || !setter) {
+            free(mask);
+            free(setter);
+            if (grown)
+                l->masks = grown;
+            sqlite3_reset(masks);
+            return SQLITE_NOMEM;
+        }
+        l->masks = grown;
+        l->masks[l->nmasks++] = (srv_store_mask){
+            .list = col_text(masks, 0)[0],
+            .mask = mask,
+            .setter = setter,
+            .when_s = sqlite3_column_int64(masks, 3),
+        };
+    }
+    sqlite3_reset(masks);
+    return rc;
+}
+
+static int load_channels(sqlite_store *st, const srv_store_visitor *v, void *ctx)
+{
+    sqlite3_stmt *ch = NULL, *access = NULL, *masks = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT key, name, founder_key, registered_s, topic,"
+                                " topic_setter, topic_time_s, modes, chan_key, user_limit"
+                                " FROM channels",
+                                -1, &ch, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT account_key, level FROM channel_access"
+                                " WHERE channel_key = ?1 ORDER BY account_key",
+                                -1, &access, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT list, mask, setter, when_s FROM channel_masks"
+                                " WHERE channel_key = ?1 ORDER BY when_s, mask",
+                                -1, &masks, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(ch)) == SQLITE_ROW) {
+        channel_lists lists = {0};
+        srv_store_channel c = {
+            .key = col_text(ch, 0),
+            .name = col_text(ch, 1),
+            .founder_key = col_text(ch, 2),
+            .registered_s = sqlite3_column_int64(ch, 3),
+            .topic = col_text(ch, 4),
+            .topic_setter = col_text(ch, 5),
+            .topic_time_s = sqlite3_column_int64(ch, 6),
+            .modes = col_text(ch, 7),
+            .chan_key = col_text(ch, 8),
+            .limit = (unsigned)sqlite3_column_int64(ch, 9),
+        };
+        rc = lists_read(access, masks, c.key, &lists);
+        if (rc == SQLITE_DONE) {
+            c.access = lists.access;
+            c.naccess = lists.naccess;
+            c.masks = lists.masks;
+            c.nmasks = lists.nmasks;
+            rc = v->channel && v->channel(ctx, &c) ? SQLITE_ABORT : SQLITE_OK;
+        }
+        lists_free(&lists);
+    }
+    sqlite3_finalize(ch);
+    sqlite3_finalize(access);
+    sqlite3_finalize(masks);
+    return rc == SQLITE_DONE ? 0 : rc;
+}
+
+static int load(srv_store *base, const srv_store_visitor *v, void *ctx, char *err, size_t errsize)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    /* One read transaction: a consistent view even if a --backup or
+     * another reader is busy with the file. */
+    sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+    int rc = load_accounts(st, v, ctx);
+    if (rc == 0 && st->version >= 2)
+        rc = load_channels(st, v, ctx);
+    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != 0) {
+        snprintf(err, errsize, "reading the store: %s",
+                 rc == SQLITE_ABORT ? "stopped by the reader" : sqlite3_errstr(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static void store_free(srv_store *base)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    sqlite3_close_v2(st->db);
+    free(st);
+}
+
+static const srv_store_ops sqlite_ops = {
+    .load = load,
+    .put_account = put_account,
+    .drop_account = drop_account,
+    .put_channel = put_channel,
+    .drop_channel = drop_channel,
+    .free = store_free,
+};
+
+/* ---- open and migrate ---- */
+
+static unsigned schema_version(sqlite3 *db, int *rc)
+{
+    sqlite3_stmt *s = NULL;
+    unsigned v = 0;
+    *rc = sqlite3_prepare_v2(db,
+                             "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                             " AND name = 'schema_version'",
+                             -1, &s, NULL);
+    int has_table = 0;
+    if (*rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        has_table = sqlite3_column_int(s, 0) > 0;
+    sqlite3_finalize(s);
+    if (*rc != SQLITE_OK || !has_table)
+        return 0;
+    *rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_version", -1, &s,
+                             NULL);
+    if (*rc == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = (unsigned)sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int migrate(sqlite_store *st, unsigned target, char *err, size_t errsize)
+{
+    int rc;
+    unsigned v = schema_version(st->db, &rc);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsize, "cannot read the schema version: %s", sqlite3_errmsg(st->db));
+        return -1;
+    }
+    if (v > NMIGRATIONS) {
+        snprintf(err, errsize,
+                 "the database has schema version %u, newer than this natterd's %u: "
+                 "use a newer natterd or restore a backup made by this one",
+                 v, (unsigned)NMIGRATIONS);
+        return -1;
+    }
+    for (; v < target; v++) {
+        char record[128];
+        snprintf(record, sizeof record,
+                 "INSERT INTO schema_version (version, applied_s) VALUES (%u, %lld)", v + 1,
+                 (long long)(nt_clock_wall_us() / 1000000));
+        char *msg = NULL;
+        rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(st->db, migrations[v], NULL, NULL, &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(st->db, record, NULL, NULL, &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errsize, "migrating the schema to version %u: %s", v + 1,
+                     msg ? msg : sqlite3_errstr(rc));
+            sqlite3_free(msg);
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+        logf_(st, SRV_LOG_INFO, "store: schema migrated to version %u", v + 1);
+    }
+    st->version = v;
+    return 0;
+}
+
+srv_store *srv_store_sqlite_open(const char *path, const srv_store_sqlite_options *opts,
+                                 char *err, size_t errsize)
+{
+    srv_store_sqlite_options none = {0};
+    if (!opts)
+        opts = &none;
+    sqlite_store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errsize, "out of memory");
+        return NULL;
+    }
+    st->base.ops = &sqlite_ops;
+    st->log = opts->log;
+    st->log_ctx = opts->log_ctx;
+    int rc = sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsize, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    /* A backup or another reader holds the lock only briefly; never wait
+     * long on the event loop for it. */
+    sqlite3_busy_timeout(st->db, 200);
+    char *msg = NULL;
+    char pragmas[160];
+    snprintf(pragmas, sizeof pragmas,
+             "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; PRAGMA foreign_keys = ON;",
+             opts->full_sync ? "FULL" : "NORMAL");
+    rc = sqlite3_exec(st->db, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsize, "%s: %s", path, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        goto fail;
+    }
+    /* A quick check: a damaged file is refused at start rather than
+     * failing on the first write. */
+    sqlite3_stmt *check = NULL;
+    rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &check, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(check) == SQLITE_ROW &&
+        strcmp(col_text(check, 0), "ok") != 0) {
+        snprintf(err, errsize, "%s is damaged: %s", path, col_text(check, 0));
+        sqlite3_finalize(check);
+        goto fail;
+    }
+    sqlite3_finalize(check);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsize, "%s: %s", path, sqlite3_errmsg(st->db));
+        goto fail;
+    }
+    unsigned target = opts->max_version && opts->max_version < NMIGRATIONS ? opts->max_version
+                                                                            : NMIGRATIONS;
+    if (migrate(st, target, err, errsize) < 0)
+        goto fail;
+    for (int i = 0; i < ST_COUNT; i++) {
+        /* Statements for tables a partial schema (tests) lacks stay NULL. */
+        if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+                               NULL) != SQLITE_OK &&
+            st->version == NMIGRATIONS) {
+            snprintf(err, errsize, "preparing statements: %s", sqlite3_errmsg(st->db));
+            goto fail;
+        }
+    }
+    return &st->base;
+fail:
+    store_free(&st->base);
+    return NULL;
+}
+
+unsigned srv_store_sqlite_version(srv_store *base)
+{
+    return base && base->ops == &sqlite_ops ? ((sqlite_store *)base)->version : 0;
+}
+
+void srv_store_sqlite_stats(srv_store *base, uint64_t *writes, uint64_t *max_us, uint64_t *total_us)
+{
+    sqlite_store *st = base && base->ops == &sqlite_ops ? (sqlite_store *)base : NULL;
+    if (writes)
+        *writes = st ? st->writes : 0;
+    if (max_us)
+        *max_us = st ? st->max_us : 0;
+    if (total_us)
+        *total_us = st ? st->total_us : 0;
+}
+
+int srv_store_sqlite_backup(const char *db_path, const char *dest, char *err, size_t errsize)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= (int)sizeof tmp) {
+        snprintf(err, errsize, "%s: path too long", dest);
+        return -1;
+    }
+    remove(tmp);
+    /* Read-write without create: a missing database is an error, and a
+     * WAL reader must be able to map the -shm file the server keeps. */
+    int rc = sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK)
+        sqlite3_busy_timeout(src, 5000);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    const char *where = rc == SQLITE_OK ? NULL : (dst ? tmp : db_path);
+    if (rc == SQLITE_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+        if (!b) {
+            rc = sqlite3_errcode(dst);
+            where = tmp;
+        } else {
+            /* All pages in one step: one read transaction, so the copy
+             * is one consistent moment even while the server writes. */
+            rc = sqlite3_backup_step(b, -1);
+            sqlite3_backup_finish(b);
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+            where = db_path;
+        }
+    }
+    if (rc == SQLITE_OK) {
+        /* The copy is a plain rollback-journal database: one file, ready
+         * to be put back in place (see docs/admin.md, "Restore"). */
+        rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+        where = tmp;
+    }
+    if (rc != SQLITE_OK)
+        snprintf(err, errsize, "%s: %s", where, sqlite3_errstr(rc));
+    sqlite3_close_v2(src);
+    sqlite3_close_v2(dst);
+    if (rc == SQLITE_OK) {
+        remove(dest); /* Windows' rename does not replace */
+        if (rename(tmp, dest) != 0) {
+            snprintf(err, errsize, "%s: cannot rename to %s", tmp, dest);
+            rc = SQLITE_CANTOPEN;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
