@@ -49,7 +49,28 @@ static char *join_params(const NcIrcLine *l, guint from)
 
 /* ---- registration --------------------------------------------------- */
 
-static const char *const wanted_caps[] = {"server-time", "multi-prefix", NULL};
+/* The account-* three let the member list say who is logged in as whom;
+ * sasl is asked for only to log in (client-sasl.c). */
+static const char *const wanted_caps[] = {"server-time",   "multi-prefix", "account-notify",
+                                          "extended-join", "account-tag",  NULL};
+
+void nc__client_cap_end(NcClient *self)
+{
+    if (self->cap_pending && self->state == NC_STATE_REGISTERING) {
+        self->cap_pending = FALSE;
+        nc__client_send(self, "CAP END");
+    }
+}
+
+/* CAP REQ answered (or nothing to ask): log in or create the account
+ * first, when that was asked for; CAP END then waits for it. */
+static void caps_settled(NcClient *self)
+{
+    if (!self->cap_pending || self->state != NC_STATE_REGISTERING)
+        return;
+    if (!nc__client_account_begin(self))
+        nc__client_cap_end(self);
+}
 
 static void h_cap(NcClient *self, const NcIrcLine *l)
 {
@@ -78,11 +99,12 @@ static void h_cap(NcClient *self, const NcIrcLine *l)
                 g_string_append(req, offered[i]);
             }
         }
-        if (req->len) {
-            nc__client_send(self, "CAP REQ :%s", req->str);
-        } else {
-            self->cap_pending = FALSE;
-            nc__client_send(self, "CAP END");
+        /* A login that cannot happen here stops the client instead. */
+        if (nc__client_account_caps(self, self->cap_ls->str, req)) {
+            if (req->len)
+                nc__client_send(self, "CAP REQ :%s", req->str);
+            else
+                caps_settled(self);
         }
         g_string_free(req, TRUE);
     } else if (strcmp(sub, "ACK") == 0 || strcmp(sub, "NAK") == 0) {
@@ -92,10 +114,7 @@ static void h_cap(NcClient *self, const NcIrcLine *l)
                 if (*caps[i] && caps[i][0] != '-')
                     g_hash_table_add(self->caps, g_strdup(caps[i]));
         }
-        if (self->cap_pending && self->state == NC_STATE_REGISTERING) {
-            self->cap_pending = FALSE;
-            nc__client_send(self, "CAP END");
-        }
+        caps_settled(self);
     }
 }
 
@@ -118,6 +137,8 @@ static void h_isupport(NcClient *self, const NcIrcLine *l)
         } else if (g_str_has_prefix(tok, "CHANMODES=")) {
             g_free(self->chanmodes);
             self->chanmodes = g_strdup(tok + 10);
+        } else if (strcmp(tok, "WHOX") == 0) {
+            self->whox = TRUE;
         }
     }
 }
@@ -151,6 +172,94 @@ static void h_error(NcClient *self, const NcIrcLine *l)
     nc__client_set_error(self, text);
 }
 
+/* ---- accounts of others -------------------------------------------- */
+
+/* What we know of nick's account ("" logged out), or NULL. */
+static const char *known_account(NcClient *self, const char *nick)
+{
+    g_autofree char *folded = nc_irc_casefold(nick);
+    return g_hash_table_lookup(self->accounts, folded);
+}
+
+/* nick's account is now account ("*" or "": none): remembered for the
+ * member lists to come (NAMES), and set on every channel they are in. */
+static void learn_account(NcClient *self, const char *nick, const char *account)
+{
+    if (!nick || !account)
+        return;
+    const char *value = strcmp(account, "*") == 0 ? "" : account;
+    g_hash_table_replace(self->accounts, nc_irc_casefold(nick), g_strdup(value));
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 1; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        NcMember *m =
+            nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL ? nc_buffer_find_member(b, nick) : NULL;
+        if (m)
+            nc_member_set_account(m, value);
+    }
+}
+
+static void add_member(NcClient *self, NcBuffer *b, const char *nick, const char *prefixes,
+                       int rank)
+{
+    nc_buffer_add_member(b, nick, prefixes, rank);
+    const char *account = known_account(self, nick);
+    if (account)
+        nc_member_set_account(nc_buffer_find_member(b, nick), account);
+}
+
+/* The WHOX query's token: its 354 replies are ours to read, not show. */
+#define WHOX_TOKEN "361"
+
+/* NAMES says nothing of accounts: who was in the channel before us is
+ * asked with WHOX (nick and account only), when the server has it. */
+static void ask_accounts(NcClient *self, const char *channel)
+{
+    if (!self->whox || !nc_client_has_cap(self, "account-notify"))
+        return;
+    g_hash_table_add(self->whox_asked, nc_irc_casefold(channel));
+    nc__client_send(self, "WHO %s %%tna," WHOX_TOKEN, channel);
+}
+
+/* 354 <me> <token> <nick> <account>: "0" is no account. */
+static gboolean whox_reply(NcClient *self, const NcIrcLine *l)
+{
+    if (l->n_params < 4 || strcmp(l->params[1], WHOX_TOKEN) != 0)
+        return FALSE;
+    learn_account(self, l->params[2], strcmp(l->params[3], "0") == 0 ? "" : l->params[3]);
+    return TRUE;
+}
+
+/* 315 <me> <mask> :End of WHO: ours ends quietly. */
+static gboolean whox_end(NcClient *self, const NcIrcLine *l)
+{
+    g_autofree char *folded = nc_irc_casefold(param(l, 1));
+    return g_hash_table_remove(self->whox_asked, folded);
+}
+
+/* account-notify: ACCOUNT <name> (or * for logged out). */
+static void h_account(NcClient *self, const NcIrcLine *l)
+{
+    if (l->nick && l->n_params >= 1)
+        learn_account(self, l->nick, l->params[0]);
+}
+
+/* account-tag: a user's message says whether they are logged in. */
+static void account_from_tag(NcClient *self, const NcIrcLine *l)
+{
+    if (!l->nick || !l->user || !nc_client_has_cap(self, "account-tag"))
+        return;
+    if (strcmp(l->command, "QUIT") == 0 || strcmp(l->command, "NICK") == 0)
+        return; /* gone, or known under the old name */
+    /* These carry the account in a parameter, which says it best. */
+    if (strcmp(l->command, "ACCOUNT") == 0 ||
+        (strcmp(l->command, "JOIN") == 0 && nc_client_has_cap(self, "extended-join")))
+        return;
+    const char *account = nc_irc_line_tag(l, "account");
+    learn_account(self, l->nick, account ? account : "");
+}
+
 /* ---- channels ------------------------------------------------------- */
 
 static void h_join(NcClient *self, const NcIrcLine *l)
@@ -165,13 +274,17 @@ static void h_join(NcClient *self, const NcIrcLine *l)
         /* Show the channel the user asked for; an autojoin takes the view
          * only from the server tab (never from a conversation). */
         gboolean asked = g_hash_table_remove(self->focus_on_join, folded);
+        ask_accounts(self, chan);
         NcBuffer *current = nc__client_current_buffer(self);
         if (asked ||
             (nc_buffer_get_kind(current) == NC_BUFFER_SERVER && nc_buffer_get_active(current)))
             g_signal_emit(self, nc__client_signals[NC_SIGNAL_FOCUS_BUFFER], 0, b);
     } else {
-        nc_buffer_add_member(b, l->nick, "", G_MAXINT);
+        add_member(self, b, l->nick, "", G_MAXINT);
     }
+    /* extended-join: JOIN #chan <account> :<real name>. */
+    if (nc_client_has_cap(self, "extended-join") && l->n_params >= 3)
+        learn_account(self, l->nick, l->params[1]);
     g_autofree char *text = g_strdup_printf(_("%s (%s@%s) joined %s"), l->nick,
                                             l->user ? l->user : "?", l->host ? l->host : "?", chan);
     event(self, b, l, NC_MSG_JOIN, text);
@@ -217,6 +330,8 @@ static void h_kick(NcClient *self, const NcIrcLine *l)
 
 static void h_quit(NcClient *self, const NcIrcLine *l)
 {
+    g_autofree char *folded = nc_irc_casefold(l->nick ? l->nick : "");
+    g_hash_table_remove(self->accounts, folded);
     g_autofree char *text = g_strdup_printf(_("%s quit (%s)"), l->nick, param(l, 0));
     GListModel *buffers = nc_network_get_buffers(self->network);
     guint n = g_list_model_get_n_items(buffers);
@@ -234,6 +349,13 @@ static void h_nick(NcClient *self, const NcIrcLine *l)
 {
     const char *to = param(l, 0);
     g_autofree char *text = g_strdup_printf(_("%s is now known as %s"), l->nick, to);
+    g_autofree char *old_key = nc_irc_casefold(l->nick ? l->nick : "");
+    char *stolen_key = NULL, *account = NULL;
+    if (g_hash_table_steal_extended(self->accounts, old_key, (gpointer *)&stolen_key,
+                                    (gpointer *)&account)) {
+        g_free(stolen_key);
+        g_hash_table_replace(self->accounts, nc_irc_casefold(to), account);
+    }
     if (is_me(self, l->nick)) {
         g_free(self->nick);
         self->nick = g_strdup(to);
@@ -293,7 +415,7 @@ static void add_names_entry(NcClient *self, NcBuffer *b, const char *entry)
         if (strchr(prefixes, *s))
             g_string_append_c(ordered, *s);
     int rank = ordered->len ? nc_network_prefix_rank(self->network, ordered->str[0]) : G_MAXINT;
-    nc_buffer_add_member(b, nick, ordered->str, rank);
+    add_member(self, b, nick, ordered->str, rank);
     g_string_free(ordered, TRUE);
 }
 
@@ -449,46 +571,163 @@ static void h_message(NcClient *self, const NcIrcLine *l)
     nc__client_add(self, b, msg);
 }
 
+/* ---- WHOIS ---------------------------------------------------------- */
+
+/* The answer being gathered about nick; created by the numerics that
+ * start one (any but 301, which also answers a message to someone away). */
+static NcWhois *whois_for(NcClient *self, const char *nick, gboolean create)
+{
+    g_autofree char *folded = nc_irc_casefold(nick);
+    NcWhois *w = g_hash_table_lookup(self->whois, folded);
+    if (!w && create) {
+        w = nc_whois_new(nick);
+        g_hash_table_insert(self->whois, g_steal_pointer(&folded), w);
+    }
+    return w;
+}
+
+static void h_whois_reply(NcClient *self, const NcIrcLine *l)
+{
+    const char *nick = nc_irc_line_param(l, 1);
+    if (!nick)
+        return;
+    int code = atoi(l->command);
+    NcWhois *w = whois_for(self, nick, code != 301);
+    if (!w)
+        return;
+    switch (code) {
+    case 311: /* <me> <nick> <user> <host> * :<real name> */
+        nc_whois_set_user(w, nick, param(l, 2), param(l, 3), param(l, l->n_params - 1));
+        break;
+    case 312: /* <me> <nick> <server> :<info> */
+        nc_whois_set_server(w, param(l, 2));
+        break;
+    case 313:
+        nc_whois_set_operator(w, TRUE);
+        break;
+    case 317: /* <me> <nick> <idle> <signon> :... */
+        nc_whois_set_idle(w, g_ascii_strtoll(param(l, 2), NULL, 10));
+        break;
+    case 319:
+        nc_whois_add_channels(w, param(l, l->n_params - 1));
+        break;
+    case 301:
+        nc_whois_set_away(w, param(l, l->n_params - 1));
+        break;
+    case 330: /* <me> <nick> <account> :is logged in as */
+        nc_whois_set_account(w, param(l, 2));
+        learn_account(self, nick, param(l, 2));
+        break;
+    case 671:
+        nc_whois_set_secure(w, TRUE);
+        break;
+    default:
+        break;
+    }
+}
+
+static void h_end_of_whois(NcClient *self, const NcIrcLine *l)
+{
+    const char *nick = param(l, 1);
+    g_autofree char *folded = nc_irc_casefold(nick);
+    char *stolen_key = NULL;
+    NcWhois *w = NULL;
+    if (!g_hash_table_steal_extended(self->whois, folded, (gpointer *)&stolen_key, (gpointer *)&w))
+        return;
+    g_free(stolen_key);
+    /* Found, and not logged in: that is an answer too. */
+    if (nc_whois_get_found(w) && !nc_whois_get_account(w))
+        learn_account(self, nc_whois_get_nick(w), "");
+    g_signal_emit(self, nc__client_signals[NC_SIGNAL_WHOIS], 0, w);
+    g_object_unref(w);
+}
+
 /* ---- numerics shown as text ----------------------------------------- */
 
 static void h_numeric(NcClient *self, const NcIrcLine *l)
 {
     int code = atoi(l->command);
+    if ((code == 354 && whox_reply(self, l)) || (code == 315 && whox_end(self, l)))
+        return;
     g_autofree char *text = join_params(l, 1);
     /* 422 (no MOTD) is an error code for a normal condition. */
     gboolean error = code >= 400 && code < 600 && code != 422;
     /* Replies to something the user just did belong where they are looking. */
     gboolean answer = error || (code >= 301 && code <= 319) || code == 330 || code == 341 ||
-                      code == 305 || code == 306;
+                      code == 305 || code == 306 || code == 671;
     NcBuffer *b = answer && self->state == NC_STATE_CONNECTED
                       ? nc__client_current_buffer(self)
                       : nc_network_get_server_buffer(self->network);
     event(self, b, l, error ? NC_MSG_ERROR : NC_MSG_SERVER, text);
 }
 
+/* One table: the command, what it does, and whether the numeric is also
+ * shown as text (WHOIS replies are both a card and lines). */
 static const struct {
     const char *command;
     Handler handler;
+    gboolean shown;
 } handlers[] = {
-    {"PING", h_ping},       {"PONG", NULL},         {"CAP", h_cap},         {"001", h_welcome},
-    {"005", h_isupport},    {"433", h_nick_in_use}, {"432", h_nick_in_use}, {"437", h_nick_in_use},
-    {"ERROR", h_error},     {"JOIN", h_join},       {"PART", h_part},       {"KICK", h_kick},
-    {"QUIT", h_quit},       {"NICK", h_nick},       {"TOPIC", h_topic},     {"332", h_rpl_topic},
-    {"333", NULL},          {"353", h_namreply},    {"366", h_endofnames},  {"MODE", h_mode},
-    {"PRIVMSG", h_message}, {"NOTICE", h_message},
+    {"PING", h_ping, FALSE},
+    {"PONG", NULL, FALSE},
+    {"CAP", h_cap, FALSE},
+    {"001", h_welcome, FALSE},
+    {"005", h_isupport, TRUE},
+    {"433", h_nick_in_use, FALSE},
+    {"432", h_nick_in_use, FALSE},
+    {"437", h_nick_in_use, FALSE},
+    {"ERROR", h_error, FALSE},
+    {"JOIN", h_join, FALSE},
+    {"PART", h_part, FALSE},
+    {"KICK", h_kick, FALSE},
+    {"QUIT", h_quit, FALSE},
+    {"NICK", h_nick, FALSE},
+    {"TOPIC", h_topic, FALSE},
+    {"332", h_rpl_topic, FALSE},
+    {"333", NULL, FALSE},
+    {"353", h_namreply, FALSE},
+    {"366", h_endofnames, FALSE},
+    {"MODE", h_mode, FALSE},
+    {"PRIVMSG", h_message, FALSE},
+    {"NOTICE", h_message, FALSE},
+    {"ACCOUNT", h_account, FALSE},
+    {"AUTHENTICATE", nc__client_h_authenticate, FALSE},
+    {"REGISTER", nc__client_h_register, FALSE},
+    {"FAIL", nc__client_h_fail, FALSE},
+    {"900", nc__client_h_sasl_numeric, FALSE},
+    {"901", nc__client_h_sasl_numeric, FALSE},
+    {"902", nc__client_h_sasl_numeric, FALSE},
+    {"903", nc__client_h_sasl_numeric, FALSE},
+    {"904", nc__client_h_sasl_numeric, FALSE},
+    {"905", nc__client_h_sasl_numeric, FALSE},
+    {"906", nc__client_h_sasl_numeric, FALSE},
+    {"907", nc__client_h_sasl_numeric, FALSE},
+    {"908", nc__client_h_sasl_numeric, FALSE},
+    {"301", h_whois_reply, TRUE},
+    {"311", h_whois_reply, TRUE},
+    {"312", h_whois_reply, TRUE},
+    {"313", h_whois_reply, TRUE},
+    {"317", h_whois_reply, TRUE},
+    {"319", h_whois_reply, TRUE},
+    {"330", h_whois_reply, TRUE},
+    {"671", h_whois_reply, TRUE},
+    {"318", h_end_of_whois, TRUE},
 };
 
 void nc__client_dispatch(NcClient *self, const NcIrcLine *l)
 {
-    for (gsize i = 0; i < G_N_ELEMENTS(handlers); i++) {
+    gboolean known = FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(handlers) && !known; i++) {
         if (strcmp(handlers[i].command, l->command) == 0) {
+            known = TRUE;
             if (handlers[i].handler)
                 handlers[i].handler(self, l);
-            if (strcmp(l->command, "005") == 0)
+            if (handlers[i].shown)
                 h_numeric(self, l);
-            return;
         }
     }
-    if (g_ascii_isdigit(l->command[0]))
+    if (!known && g_ascii_isdigit(l->command[0]))
         h_numeric(self, l);
+    /* After the handler: a JOIN's member exists by now. */
+    account_from_tag(self, l);
 }

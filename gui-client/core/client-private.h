@@ -7,7 +7,9 @@
 #include "client.h"
 #include "io.h"
 #include "irc-line.h"
+#include "scram.h"
 #include "tls-policy.h"
+#include "whois.h"
 
 struct _NcClient {
     GObject parent_instance;
@@ -40,7 +42,9 @@ struct _NcClient {
     GHashTable *caps; /* enabled capabilities */
     gboolean cap_pending;
     char *chantypes;
-    char *chanmodes; /* ISUPPORT CHANMODES (A,B,C,D) */
+    char *chanmodes;        /* ISUPPORT CHANMODES (A,B,C,D) */
+    gboolean whox;          /* ISUPPORT WHOX: accounts of those already in a channel */
+    GHashTable *whox_asked; /* folded channels whose WHOX answer is due */
 
     /* liveness */
     gint64 last_rx_us;
@@ -64,6 +68,39 @@ struct _NcClient {
     char **attempt_pins;       /* the pins the current attempt accepts */
     NcTlsProblem *tls_problem; /* why the last attempt's certificate was refused */
     char *tls_summary;         /* "TLSv1.3" on a TLS connection, else NULL */
+
+    /* Accounts (client-sasl.c): what the user set */
+    char *login_account; /* or NULL: no login */
+    char *login_password;
+    NcSaslMechanism login_mechanism; /* NC_SASL_NONE: no login */
+    char *cert_file;                 /* client certificate (PEM) for TLS, or NULL */
+    char *key_file;
+    gboolean create_account; /* REGISTER instead of logging in, next connect */
+    /* ...and where this connection is */
+    char *account; /* logged in to (900), or NULL */
+    NcLoginProblem login_problem;
+    char *sasl_offered;             /* mechanisms the server listed, NULL: not said */
+    gboolean sasl_cap;              /* CAP LS offered sasl */
+    char *register_offered;         /* draft/account-registration's value, NULL: absent */
+    gboolean account_begun;         /* the login/REGISTER step of this connection started */
+    NcSaslMechanism sasl_mechanism; /* the exchange under way, NC_SASL_NONE: none */
+    GHashTable *sasl_tried;         /* mechanisms tried on this connection */
+    int sasl_step;
+    GString *sasl_input; /* a challenge arriving in 400-byte pieces */
+    NcScram *scram;
+    guint sasl_serial;       /* a PBKDF2 result for an older exchange is dropped */
+    gboolean scram_verified; /* the server proved itself (v=) */
+    gboolean sasl_aborted;   /* we sent AUTHENTICATE * */
+    char *fail_code;         /* FAIL AUTHENTICATE <code> just before 904 */
+    char *fail_text;
+    gboolean register_after_welcome; /* the server wants REGISTER after 001 */
+    gboolean logged_in_now;          /* 903 or REGISTER SUCCESS on this connection */
+
+    /* WHOIS replies being gathered: folded nick -> NcWhois (client-irc.c) */
+    GHashTable *whois;
+    /* Others' accounts as last heard: folded nick -> account, "" for
+     * logged out (client-irc.c), for members listed later by NAMES */
+    GHashTable *accounts;
 };
 
 /* client.c */
@@ -100,11 +137,48 @@ void nc__client_restart(NcClient *self);
  * detail (or error, when NULL) in the server tab (client.c). */
 void nc__client_stop(NcClient *self, const char *error, const char *detail);
 
+/* client-sasl.c: logging in and creating accounts */
+void nc__client_account_init(NcClient *self);
+void nc__client_account_finalize(NcClient *self);
+/* Before an attempt (TLS decided): FALSE when it cannot start (a client
+ * certificate that does not load, EXTERNAL without TLS); the client has
+ * stopped and said why. */
+gboolean nc__client_account_check(NcClient *self, gboolean tls);
+/* A new connection is up: forget the last one's exchange. */
+void nc__client_account_connected(NcClient *self);
+/* The complete CAP LS list: adds "sasl" to req when logging in; FALSE
+ * when the login cannot happen here (the client stopped and said why). */
+gboolean nc__client_account_caps(NcClient *self, const char *cap_list, GString *req);
+/* CAP negotiated: start logging in or REGISTER; TRUE while CAP END must
+ * wait for it (client-sasl.c sends it through nc__client_cap_end()). */
+gboolean nc__client_account_begin(NcClient *self);
+/* 001 arrived: FALSE when the client stopped (a login was wanted and did
+ * not happen: no CAP at all); sends a REGISTER that had to wait for it. */
+gboolean nc__client_account_welcome(NcClient *self);
+void nc__client_h_authenticate(NcClient *self, const NcIrcLine *l);
+void nc__client_h_sasl_numeric(NcClient *self, const NcIrcLine *l);
+void nc__client_h_register(NcClient *self, const NcIrcLine *l);
+void nc__client_h_fail(NcClient *self, const NcIrcLine *l);
+
+/* client-irc.c */
+/* End CAP negotiation, once. */
+void nc__client_cap_end(NcClient *self);
+
 /* Signal ids (client.c). */
-enum { NC_SIGNAL_HIGHLIGHT, NC_SIGNAL_FOCUS_BUFFER, NC_SIGNAL_REGISTERED, NC_N_SIGNALS };
+enum {
+    NC_SIGNAL_HIGHLIGHT,
+    NC_SIGNAL_FOCUS_BUFFER,
+    NC_SIGNAL_REGISTERED,
+    NC_SIGNAL_ACCOUNT_CREATED,
+    NC_SIGNAL_WHOIS,
+    NC_N_SIGNALS
+};
 extern guint nc__client_signals[NC_N_SIGNALS];
 
-/* Property notification from client-tls.c (client.c owns the specs). */
+/* Property notification from client-tls.c and client-sasl.c (client.c
+ * owns the specs). */
 void nc__client_notify_tls_problem(NcClient *self);
+void nc__client_notify_account(NcClient *self);
+void nc__client_notify_login_problem(NcClient *self);
 
 #endif

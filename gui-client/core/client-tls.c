@@ -136,6 +136,8 @@ const NcIoTlsOptions *nc__client_tls_prepare(NcClient *self, NcIoTlsOptions *opt
     self->attempt_pins = current_pins(self);
     opts->server_name = self->host;
     opts->pins = (const char *const *)self->attempt_pins;
+    opts->cert_file = self->cert_file;
+    opts->key_file = self->key_file;
     return opts;
 }
 

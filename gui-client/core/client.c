@@ -8,7 +8,17 @@
 #include <stdarg.h>
 #include <string.h>
 
-enum { PROP_0, PROP_STATE, PROP_STATUS, PROP_ERROR, PROP_NICK, PROP_TLS_PROBLEM, N_PROPS };
+enum {
+    PROP_0,
+    PROP_STATE,
+    PROP_STATUS,
+    PROP_ERROR,
+    PROP_NICK,
+    PROP_TLS_PROBLEM,
+    PROP_ACCOUNT,
+    PROP_LOGIN_PROBLEM,
+    N_PROPS
+};
 static GParamSpec *props[N_PROPS];
 guint nc__client_signals[NC_N_SIGNALS];
 
@@ -56,6 +66,10 @@ static void nc_client_finalize(GObject *object)
     g_free(self->chantypes);
     g_free(self->chanmodes);
     nc__client_tls_finalize(self);
+    nc__client_account_finalize(self);
+    g_hash_table_unref(self->whois);
+    g_hash_table_unref(self->accounts);
+    g_hash_table_unref(self->whox_asked);
     g_main_context_unref(self->context);
     G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
 }
@@ -79,6 +93,12 @@ static void nc_client_get_property(GObject *object, guint id, GValue *value, GPa
     case PROP_TLS_PROBLEM:
         g_value_set_pointer(value, self->tls_problem);
         break;
+    case PROP_ACCOUNT:
+        g_value_set_string(value, self->account);
+        break;
+    case PROP_LOGIN_PROBLEM:
+        g_value_set_int(value, (int)self->login_problem);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -97,6 +117,11 @@ static void nc_client_class_init(NcClientClass *klass)
     props[PROP_NICK] = g_param_spec_string("nick", NULL, NULL, NULL, ro);
     /* The NcTlsProblem of nc_client_get_tls_problem() (or NULL). */
     props[PROP_TLS_PROBLEM] = g_param_spec_pointer("tls-problem", NULL, NULL, ro);
+    /* The account logged in to (nc_client_get_account()), or NULL. */
+    props[PROP_ACCOUNT] = g_param_spec_string("account", NULL, NULL, NULL, ro);
+    /* An NcLoginProblem (nc_client_get_login_problem()). */
+    props[PROP_LOGIN_PROBLEM] =
+        g_param_spec_int("login-problem", NULL, NULL, 0, NC_LOGIN_FAILED, 0, ro);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     /* A message mentioned us: (NcBuffer *buffer, NcMessage *message). */
@@ -111,6 +136,15 @@ static void nc_client_class_init(NcClientClass *klass)
     nc__client_signals[NC_SIGNAL_REGISTERED] =
         g_signal_new("registered", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 0);
+    /* The server created the login's account (const char *account): the
+     * client logs in to it from now on. */
+    nc__client_signals[NC_SIGNAL_ACCOUNT_CREATED] =
+        g_signal_new("account-created", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+    /* A WHOIS answer is complete (NcWhois *whois). */
+    nc__client_signals[NC_SIGNAL_WHOIS] =
+        g_signal_new("whois", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                     G_TYPE_NONE, 1, NC_TYPE_WHOIS);
 }
 
 static void nc_client_init(NcClient *self)
@@ -126,12 +160,26 @@ static void nc_client_init(NcClient *self)
     self->backoff_max_ms = 60000;
     self->connect_timeout_ms = 15000;
     self->status = g_strdup(_("Not connected"));
+    self->whois = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_object_unref);
+    self->accounts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    self->whox_asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     nc__client_tls_init(self);
+    nc__client_account_init(self);
 }
 
 void nc__client_notify_tls_problem(NcClient *self)
 {
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_TLS_PROBLEM]);
+}
+
+void nc__client_notify_account(NcClient *self)
+{
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_ACCOUNT]);
+}
+
+void nc__client_notify_login_problem(NcClient *self)
+{
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOGIN_PROBLEM]);
 }
 
 NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
@@ -364,11 +412,16 @@ void nc__client_registered(NcClient *self, const char *nick)
     }
     if (self->state == NC_STATE_CONNECTED)
         return;
+    if (!nc__client_account_welcome(self))
+        return; /* a login was wanted and did not happen: stopped */
     self->attempts = 0;
-    g_autofree char *status =
-        self->tls_summary ? g_strdup_printf(_("Connected to %s as %s, encrypted (%s)"), self->host,
-                                            self->nick, self->tls_summary)
-                          : g_strdup_printf(_("Connected to %s as %s"), self->host, self->nick);
+    g_autofree char *who = self->account
+                               ? g_strdup_printf(_("%s (account %s)"), self->nick, self->account)
+                               : g_strdup(self->nick);
+    g_autofree char *status = self->tls_summary
+                                  ? g_strdup_printf(_("Connected to %s as %s, encrypted (%s)"),
+                                                    self->host, who, self->tls_summary)
+                                  : g_strdup_printf(_("Connected to %s as %s"), self->host, who);
     nc__client_set_state(self, NC_STATE_CONNECTED, status);
     nc__client_set_error(self, NULL);
     nc_buffer_set_joined(nc_network_get_server_buffer(self->network), TRUE);
@@ -421,6 +474,8 @@ static void start_connect(NcClient *self)
     self->attempts++;
     NcIoTlsOptions opts;
     const NcIoTlsOptions *tls = nc__client_tls_prepare(self, &opts);
+    if (!nc__client_account_check(self, tls != NULL))
+        return; /* stopped, with the reason */
     g_autofree char *status =
         tls ? g_strdup_printf(_("Connecting to %s:%u with TLS…"), self->host,
                               (guint)self->connect_port)
@@ -574,8 +629,13 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         self->last_rx_us = g_get_monotonic_time();
         self->ping_sent = FALSE;
         g_hash_table_remove_all(self->caps);
+        g_hash_table_remove_all(self->whois);
+        g_hash_table_remove_all(self->accounts);
+        g_hash_table_remove_all(self->whox_asked);
+        self->whox = FALSE;
         g_string_truncate(self->cap_ls, 0);
         self->cap_pending = TRUE;
+        nc__client_account_connected(self);
         g_free(self->nick);
         self->nick = g_strdup(self->wanted_nick);
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NICK]);

@@ -10,14 +10,27 @@
  * client (no retries) with an NcTlsProblem for the window to explain,
  * until nc_client_trust_certificate().  An IRCv3 sts=port= offer on a
  * plain connection moves it to TLS at once; an sts=duration= over TLS is
- * remembered in the trust store, so later connects start with TLS. */
+ * remembered in the trust store, so later connects start with TLS.
+ *
+ * Accounts: with a login set, the client asks for the sasl capability
+ * and logs in before registering (SCRAM-SHA-256 when offered, else
+ * PLAIN; EXTERNAL with a client certificate), or creates the account
+ * first with IRCv3 draft/account-registration.  A login that fails
+ * (wrong password, a mechanism the server lacks, an account locked by
+ * rate limiting, a server without SASL) never turns into a guest
+ * session: the client leaves, says why, and does not reconnect on its
+ * own.  Other users' accounts are tracked on the channel members
+ * (account-notify, extended-join, account-tag) and WHOIS replies are
+ * gathered into an NcWhois. */
 #ifndef NC_CLIENT_H
 #define NC_CLIENT_H
 
 #include "log.h"
 #include "model.h"
+#include "sasl.h"
 #include "tls-policy.h"
 #include "trust.h"
+#include "whois.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +42,20 @@ typedef enum {
     NC_STATE_CONNECTED,    /* registered: ready to chat */
     NC_STATE_WAITING,      /* lost the connection; reconnecting after a delay */
 } NcClientState;
+
+/** Why logging in (or creating the account) failed; see nc_client_get_error() for the words. */
+typedef enum {
+    NC_LOGIN_OK,                 /* no problem, or no login asked for */
+    NC_LOGIN_NO_SASL,            /* the server has no SASL: it cannot log anyone in */
+    NC_LOGIN_MECHANISM,          /* the chosen mechanism is not one the server offers */
+    NC_LOGIN_REJECTED,           /* wrong account name or password (904) */
+    NC_LOGIN_RATE_LIMITED,       /* too many attempts: the account is locked for a while */
+    NC_LOGIN_SERVER_UNPROVEN,    /* SCRAM: the server could not prove it knows the account */
+    NC_LOGIN_CERTIFICATE,        /* the client certificate cannot be used */
+    NC_LOGIN_CREATE_FAILED,      /* creating the account was refused (FAIL REGISTER) */
+    NC_LOGIN_CREATE_UNSUPPORTED, /* the server cannot create accounts */
+    NC_LOGIN_FAILED,             /* any other SASL failure (905, 906, 902) */
+} NcLoginProblem;
 
 #define NC_TYPE_CLIENT (nc_client_get_type())
 G_DECLARE_FINAL_TYPE(NcClient, nc_client, NC, CLIENT, GObject)
@@ -101,6 +128,45 @@ guint16 nc_client_get_connected_port(NcClient *self);
 
 /** "TLSv1.3" on a TLS connection, else NULL. */
 const char *nc_client_get_tls_summary(NcClient *self);
+
+/**
+ * Log in to an account on every connect (SASL), or not.
+ * @param account the account name, or NULL/"" for no login (EXTERNAL may
+ *        go without one: the certificate names the account)
+ * @param password the account's password (unused by EXTERNAL)
+ * @param mechanism NC_SASL_AUTO (SCRAM-SHA-256 when offered, else PLAIN;
+ *        EXTERNAL when a certificate is set), or one of them only
+ */
+void nc_client_set_login(NcClient *self, const char *account, const char *password,
+                         NcSaslMechanism mechanism);
+
+/** The account name set with nc_client_set_login(), or NULL. */
+const char *nc_client_get_login_account(NcClient *self);
+
+/**
+ * Present this certificate (PEM files) on TLS connects, for SASL
+ * EXTERNAL; NULL cert_file for none.  Both files are checked before each
+ * connect: one that cannot be loaded stops the client with
+ * NC_LOGIN_CERTIFICATE.
+ */
+void nc_client_set_client_certificate(NcClient *self, const char *cert_file, const char *key_file);
+
+/**
+ * On the next connect, create the login's account (IRCv3
+ * draft/account-registration: REGISTER with no email) instead of
+ * logging in.  Once the server says it is made, the client is logged in
+ * to it, emits "account-created" and logs in with SASL from then on.
+ */
+void nc_client_set_create_account(NcClient *self, gboolean create);
+
+/** Will the next connect create the account? */
+gboolean nc_client_get_create_account(NcClient *self);
+
+/** The account we are logged in to (the server's 900), or NULL. */
+const char *nc_client_get_account(NcClient *self);
+
+/** Why the last login or account creation failed (NC_LOGIN_OK: it did not). */
+NcLoginProblem nc_client_get_login_problem(NcClient *self);
 
 /** Channels to join once registered (in addition to those joined later). */
 void nc_client_set_autojoin(NcClient *self, const char *const *channels);

@@ -164,10 +164,22 @@ gboolean nc_host_certificate_ensure(const char *dir, char **cert_path, char **fi
                     g_strerror(err));
         return FALSE;
     }
+    /* Accounts made in the hosted chat outlive it: natterd keeps them in
+     * its store (natterd.db) in the data folder, the owner's only. */
+    g_autofree char *store = g_build_filename(dir, "host-store", NULL);
+    if (g_mkdir_with_parents(store, 0700) != 0) {
+        int err = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", store,
+                    g_strerror(err));
+        return FALSE;
+    }
     g_autofree char *conf = g_build_filename(dir, "host-natterd.conf", NULL);
-    g_autofree char *text = g_strdup_printf("# natter's hosted chat: written by natter on each "
-                                            "start\n[tls]\ncertificate = %s\nkey = %s\n",
-                                            cert, key);
+    g_autofree char *text =
+        g_strdup_printf("# natter's hosted chat: written by natter on each start\n"
+                        "[tls]\ncertificate = %s\nkey = %s\n"
+                        "[store]\ndirectory = %s\n"
+                        "[accounts]\nregistration = open\n",
+                        cert, key, store);
     if (!g_file_set_contents_full(conf, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
         return FALSE;
     if (cert_path)

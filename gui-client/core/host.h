@@ -53,7 +53,9 @@ char *nc_user_data_dir(void);
  * Make sure dir holds a certificate and key for hosting (host-cert.pem,
  * host-key.pem: made once with libnatter's nt_tls_make_self_signed for
  * this computer's name, valid ten years, the key readable by the owner
- * only) and a natterd configuration naming them (host-natterd.conf).
+ * only), the folder of natterd's store (host-store/, 0700: the accounts
+ * made in the hosted chat, with registration open) and a natterd
+ * configuration naming them (host-natterd.conf).
  * Each call checks the files: a missing or unreadable pair is made anew.
  * @param dir the folder (created 0700), normally nc_user_data_dir()
  * @param cert_path, fingerprint receive the certificate's path and its

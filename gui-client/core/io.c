@@ -52,6 +52,8 @@ typedef struct {
     gboolean tls;
     char *server_name;
     char **pins;
+    char *cert_file;
+    char *key_file;
     char *data;
     gsize len;
     gboolean flush;
@@ -152,6 +154,8 @@ static void command_free(Command *cmd)
     g_free(cmd->host);
     g_free(cmd->server_name);
     g_strfreev(cmd->pins);
+    g_free(cmd->cert_file);
+    g_free(cmd->key_file);
     g_free(cmd->data);
     g_free(cmd);
 }
@@ -181,6 +185,8 @@ static int make_tls_config(const Command *cmd, nt_tls_config **out)
     int rc = nt_tls_config_new(NT_TLS_CLIENT, &cfg);
     for (guint i = 0; rc == NT_OK && cmd->pins && cmd->pins[i]; i++)
         rc = nt_tls_config_pin(cfg, cmd->pins[i]);
+    if (rc == NT_OK && cmd->cert_file)
+        rc = nt_tls_config_set_certificate(cfg, cmd->cert_file, cmd->key_file);
     if (rc != NT_OK) {
         nt_tls_config_unref(cfg);
         cfg = NULL;
@@ -354,6 +360,8 @@ guint nc_io_connect(NcIo *io, const char *host, guint16 port, guint connect_time
         cmd->tls = TRUE;
         cmd->server_name = g_strdup(tls->server_name ? tls->server_name : host);
         cmd->pins = g_strdupv((char **)tls->pins);
+        cmd->cert_file = g_strdup(tls->cert_file);
+        cmd->key_file = g_strdup(tls->key_file ? tls->key_file : tls->cert_file);
     }
     guint generation = cmd->generation; /* cmd belongs to the worker once posted */
     post(io, cmd);

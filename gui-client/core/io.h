@@ -36,6 +36,8 @@ typedef struct {
     const char *server_name; /* sent (SNI) and checked against the certificate */
     const char *const *pins; /* SHA-256 fingerprints accepted whatever the
                                 certificate's issuer, name or dates, or NULL */
+    const char *cert_file;   /* our own certificate to present (SASL EXTERNAL), or NULL */
+    const char *key_file;    /* its private key (PEM) */
 } NcIoTlsOptions;
 
 /** What the TLS layer found, with NC_IO_CONNECTED and NC_IO_CLOSED. */

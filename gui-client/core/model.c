@@ -96,9 +96,13 @@ struct _NcMember {
     char *folded;
     char *prefixes;
     int rank;
+    char *account; /* NULL: unknown; "": logged out */
 };
 
 G_DEFINE_TYPE(NcMember, nc_member, G_TYPE_OBJECT)
+
+enum { MEMBER_PROP_0, MEMBER_PROP_ACCOUNT, MEMBER_N_PROPS };
+static GParamSpec *member_props[MEMBER_N_PROPS];
 
 static void nc_member_finalize(GObject *object)
 {
@@ -106,12 +110,32 @@ static void nc_member_finalize(GObject *object)
     g_free(self->nick);
     g_free(self->folded);
     g_free(self->prefixes);
+    g_free(self->account);
     G_OBJECT_CLASS(nc_member_parent_class)->finalize(object);
+}
+
+static void nc_member_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+    NcMember *self = NC_MEMBER(object);
+    switch (id) {
+    case MEMBER_PROP_ACCOUNT:
+        g_value_set_string(value, self->account);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
 }
 
 static void nc_member_class_init(NcMemberClass *klass)
 {
-    G_OBJECT_CLASS(klass)->finalize = nc_member_finalize;
+    GObjectClass *oc = G_OBJECT_CLASS(klass);
+    oc->finalize = nc_member_finalize;
+    oc->get_property = nc_member_get_property;
+    /* Notified when it changes, so a shown row (its tooltip) can follow. */
+    member_props[MEMBER_PROP_ACCOUNT] =
+        g_param_spec_string("account", NULL, NULL, NULL,
+                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    g_object_class_install_properties(oc, MEMBER_N_PROPS, member_props);
 }
 
 static void nc_member_init(NcMember *self) {}
@@ -137,6 +161,21 @@ const char *nc_member_get_prefixes(NcMember *self)
 int nc_member_get_rank(NcMember *self)
 {
     return self->rank;
+}
+const char *nc_member_get_account(NcMember *self)
+{
+    return self->account;
+}
+
+void nc_member_set_account(NcMember *self, const char *account)
+{
+    /* IRC says "*" for "no account" (ACCOUNT *, extended-join). */
+    const char *value = account && strcmp(account, "*") == 0 ? "" : account;
+    if (g_strcmp0(self->account, value) == 0)
+        return;
+    g_free(self->account);
+    self->account = g_strdup(value);
+    g_object_notify_by_pspec(G_OBJECT(self), member_props[MEMBER_PROP_ACCOUNT]);
 }
 
 int nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused)
@@ -468,9 +507,15 @@ NcMember *nc_buffer_find_member(NcBuffer *self, const char *nick)
 void nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank)
 {
     guint pos;
-    if (find_member_pos(self, nick, &pos))
+    g_autofree char *account = NULL;
+    if (find_member_pos(self, nick, &pos)) {
+        /* A new rank is a new row; what we know of the account stays. */
+        g_autoptr(NcMember) old = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
+        account = g_strdup(old->account);
         g_list_store_remove(self->members, pos);
+    }
     g_autoptr(NcMember) m = nc_member_new(nick, prefixes, rank);
+    m->account = g_steal_pointer(&account);
     g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
 }
 
@@ -491,6 +536,7 @@ gboolean nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const cha
     g_autoptr(NcMember) old = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
     g_list_store_remove(self->members, pos);
     g_autoptr(NcMember) m = nc_member_new(new_nick, old->prefixes, old->rank);
+    m->account = g_strdup(old->account);
     g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
     return TRUE;
 }

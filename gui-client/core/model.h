@@ -87,6 +87,16 @@ const char *nc_member_get_nick(NcMember *self);
 const char *nc_member_get_prefixes(NcMember *self);
 /** The highest symbol's rank (0 highest), G_MAXINT without one. */
 int nc_member_get_rank(NcMember *self);
+/**
+ * The account the member is logged in to, "" when they are known to be
+ * logged out, NULL when unknown (a name from NAMES, before anything said).
+ */
+const char *nc_member_get_account(NcMember *self);
+/**
+ * Set what is known of the member's account: a name, "" or "*" (IRC's
+ * word for none) for logged out, NULL for unknown.  Notifies "account".
+ */
+void nc_member_set_account(NcMember *self, const char *account);
 /** Sort order of the member list: rank, then nick without case. */
 int nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused);
 
@@ -149,7 +159,7 @@ guint nc_buffer_get_marker_position(NcBuffer *self);
 void nc_buffer_clear_marker(NcBuffer *self);
 /** Find a member by nick (case-insensitively), or NULL. */
 NcMember *nc_buffer_find_member(NcBuffer *self, const char *nick);
-/** Add or replace a member. */
+/** Add or replace a member (a replaced member's account is kept). */
 void nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank);
 /** Remove a member; returns whether it was there. */
 gboolean nc_buffer_remove_member(NcBuffer *self, const char *nick);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "app.h"
 
+#include "connect-dialog.h"
 #include "host.h"
+#include "keyring.h"
 #include "window.h"
 
 #include "nt-config.h"
@@ -124,14 +126,12 @@ static char *setting_or(NaApp *self, const char *key, const char *fallback)
 }
 
 /* A client set up as the settings say, not yet shown or connecting. */
-static NcClient *new_client(NaApp *self, const char *host, guint16 port, gboolean tls,
-                            const char *nick, const char *realname, const char *password,
-                            const char *const *channels)
+static NcClient *new_client(NaApp *self, const NaConnectParams *p)
 {
     g_autofree char *default_nick = setting_or(self, "nick", g_get_user_name());
-    NcClient *c =
-        nc_client_new(host, port, nick && *nick ? nick : default_nick, realname, password);
-    nc_client_set_tls(c, tls);
+    NcClient *c = nc_client_new(p->host, p->port, p->nick && *p->nick ? p->nick : default_nick,
+                                p->realname, p->password);
+    nc_client_set_tls(c, p->tls);
     nc_client_set_trust_store(c, self->trust);
     nc_client_set_logger(c, self->logger,
                          self->settings ? g_settings_get_uint(self->settings, "reload-lines")
@@ -142,7 +142,12 @@ static NcClient *new_client(NaApp *self, const char *host, guint16 port, gboolea
         g_auto(GStrv) words = g_settings_get_strv(self->settings, "highlight-words");
         nc_client_set_highlight_words(c, (const char *const *)words);
     }
-    nc_client_set_autojoin(c, channels);
+    if (p->mechanism != NC_SASL_NONE) {
+        nc_client_set_client_certificate(c, p->cert_file, p->key_file);
+        nc_client_set_login(c, p->account, p->account_password, p->mechanism);
+        nc_client_set_create_account(c, p->create_account);
+    }
+    nc_client_set_autojoin(c, p->channels);
     return c;
 }
 
@@ -156,20 +161,24 @@ static NcClient *show_and_connect(NaApp *self, NcClient *c)
     return c;
 }
 
-NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, gboolean tls,
-                         const char *nick, const char *realname, const char *password,
-                         const char *const *channels)
+NcClient *na_app_connect(NaApp *self, const NaConnectParams *params)
 {
-    return show_and_connect(self,
-                            new_client(self, host, port, tls, nick, realname, password, channels));
+    return show_and_connect(self, new_client(self, params));
 }
 
 NcClient *na_app_join_hosted(NaApp *self, NcHostedChat *chat, const char *nick,
                              const char *realname, const char *const *channels)
 {
     const char *fp = nc_hosted_chat_get_fingerprint(chat);
-    NcClient *c = new_client(self, nc_hosted_chat_get_host(chat), nc_hosted_chat_get_port(chat),
-                             fp != NULL, nick, realname, NULL, channels);
+    NaConnectParams p = {
+        .host = nc_hosted_chat_get_host(chat),
+        .port = nc_hosted_chat_get_port(chat),
+        .tls = fp != NULL,
+        .nick = nick,
+        .realname = realname,
+        .channels = channels,
+    };
+    NcClient *c = new_client(self, &p);
     g_autoptr(GError) error = NULL;
     /* The beacon names the certificate: pinning it makes the chat
      * authenticated as well as encrypted, with nothing to confirm. */
@@ -179,21 +188,103 @@ NcClient *na_app_join_hosted(NaApp *self, NcHostedChat *chat, const char *nick,
     return show_and_connect(self, c);
 }
 
-void na_app_remember(NaApp *self, const char *host, guint16 port, gboolean tls, const char *nick,
-                     const char *realname, const char *password, const char *const *channels,
-                     gboolean host_locally)
+/* ---- remembered logins and passwords -------------------------------- */
+
+void na_saved_login_clear(NaSavedLogin *login)
+{
+    g_clear_pointer(&login->account, g_free);
+    g_clear_pointer(&login->cert_file, g_free);
+    g_clear_pointer(&login->key_file, g_free);
+}
+
+gboolean na_app_saved_login(NaApp *self, const char *host, NaSavedLogin *out)
+{
+    out->account = g_strdup("");
+    out->mechanism = NC_SASL_NONE;
+    out->cert_file = g_strdup("");
+    out->key_file = g_strdup("");
+    if (!self->settings || !host || !*host)
+        return FALSE;
+    g_autoptr(GVariant) map = g_settings_get_value(self->settings, "server-accounts");
+    g_autofree char *key = g_ascii_strdown(host, -1);
+    const char *account, *mech, *cert, *keyfile;
+    if (!g_variant_lookup(map, key, "(&s&s&s&s)", &account, &mech, &cert, &keyfile))
+        return FALSE;
+    na_saved_login_clear(out);
+    out->account = g_strdup(account);
+    out->mechanism = nc_sasl_mechanism_from_name(mech);
+    if (out->mechanism == NC_SASL_NONE)
+        out->mechanism = NC_SASL_AUTO;
+    out->cert_file = g_strdup(cert);
+    out->key_file = g_strdup(keyfile);
+    return TRUE;
+}
+
+/* The settings' map of logins with host's entry replaced (or removed). */
+static GVariant *logins_with(NaApp *self, const char *key, const NaConnectParams *p)
+{
+    g_autoptr(GVariant) old = g_settings_get_value(self->settings, "server-accounts");
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("a{s(ssss)}"));
+    GVariantIter it;
+    const char *k;
+    GVariant *v;
+    g_variant_iter_init(&it, old);
+    while (g_variant_iter_next(&it, "{&s@(ssss)}", &k, &v)) {
+        if (strcmp(k, key) != 0)
+            g_variant_builder_add(&b, "{s@(ssss)}", k, v);
+        g_variant_unref(v);
+    }
+    if (*key && p->mechanism != NC_SASL_NONE) {
+        const char *mech = p->mechanism == NC_SASL_AUTO            ? "auto"
+                           : p->mechanism == NC_SASL_PLAIN         ? "plain"
+                           : p->mechanism == NC_SASL_SCRAM_SHA_256 ? "scram-sha-256"
+                                                                   : "external";
+        g_variant_builder_add(&b, "{s(ssss)}", key, p->account ? p->account : "", mech,
+                              p->cert_file ? p->cert_file : "", p->key_file ? p->key_file : "");
+    }
+    return g_variant_builder_end(&b);
+}
+
+static void on_password_stored(GObject *source, GAsyncResult *res, gpointer data)
+{
+    NaApp *self = data;
+    g_autoptr(GError) error = NULL;
+    if (!nc_keyring_store_finish(res, &error)) {
+        g_warning("cannot keep a password in the keyring: %s", error->message);
+        g_autofree char *text = g_strdup_printf(
+            _("The password could not be kept in the keyring (%s); natter will ask for it next "
+              "time"),
+            error->message);
+        /* A window that is there: the answer may come while quitting. */
+        for (GList *l = gtk_application_get_windows(GTK_APPLICATION(self)); l; l = l->next)
+            if (NA_IS_WINDOW(l->data)) {
+                na_window_show_error(l->data, text);
+                break;
+            }
+    }
+    g_object_unref(self);
+}
+
+static void keep_password(NaApp *self, NcSecretKind kind, const char *host, const char *account,
+                          const char *password)
+{
+    nc_keyring_store(kind, host, account, password, NULL, on_password_stored, g_object_ref(self));
+}
+
+void na_app_remember(NaApp *self, const NaConnectParams *p, gboolean host_locally)
 {
     if (!self->settings)
         return;
     g_settings_delay(self->settings);
     if (!host_locally) {
-        g_settings_set_string(self->settings, "server", host ? host : "");
-        g_settings_set_int(self->settings, "port", port);
-        g_settings_set_string(self->settings, "password", password ? password : "");
+        const char *host = p->host ? p->host : "";
+        g_settings_set_string(self->settings, "server", host);
+        g_settings_set_int(self->settings, "port", p->port);
         /* TLS is remembered per server: switching servers in the dialog
          * brings back each one's choice. */
         g_autoptr(GVariant) old = g_settings_get_value(self->settings, "server-tls");
-        g_autofree char *key = g_ascii_strdown(host ? host : "", -1);
+        g_autofree char *key = g_ascii_strdown(host, -1);
         GVariantBuilder b;
         g_variant_builder_init(&b, G_VARIANT_TYPE("a{sb}"));
         GVariantIter it;
@@ -204,14 +295,158 @@ void na_app_remember(NaApp *self, const char *host, guint16 port, gboolean tls, 
             if (strcmp(k, key) != 0)
                 g_variant_builder_add(&b, "{sb}", k, v);
         if (*key)
-            g_variant_builder_add(&b, "{sb}", key, tls);
+            g_variant_builder_add(&b, "{sb}", key, p->tls);
         g_settings_set_value(self->settings, "server-tls", g_variant_builder_end(&b));
+
+        /* The login per server too; its password goes to the keyring, and
+         * one for an account no longer used there is removed. */
+        NaSavedLogin before;
+        na_app_saved_login(self, host, &before);
+        g_settings_set_value(self->settings, "server-accounts", logins_with(self, key, p));
+        if (*key) {
+            if (p->password)
+                keep_password(self, NC_SECRET_SERVER, key, NULL, p->password);
+            gboolean with_password = p->mechanism != NC_SASL_NONE &&
+                                     p->mechanism != NC_SASL_EXTERNAL && p->account && *p->account;
+            if (*before.account && (!with_password || strcmp(before.account, p->account) != 0))
+                keep_password(self, NC_SECRET_ACCOUNT, key, before.account, NULL);
+            if (with_password)
+                keep_password(self, NC_SECRET_ACCOUNT, key, p->account, p->account_password);
+        }
+        na_saved_login_clear(&before);
     }
-    g_settings_set_string(self->settings, "nick", nick ? nick : "");
-    g_settings_set_string(self->settings, "realname", realname ? realname : "");
-    g_settings_set_strv(self->settings, "channels", channels);
+    g_settings_set_string(self->settings, "nick", p->nick ? p->nick : "");
+    g_settings_set_string(self->settings, "realname", p->realname ? p->realname : "");
+    g_settings_set_strv(self->settings, "channels", p->channels);
     g_settings_set_boolean(self->settings, "host-locally", host_locally);
     g_settings_apply(self->settings);
+}
+
+/* Connecting with what was remembered: the passwords come from the
+ * keyring first, asynchronously. */
+typedef struct {
+    NaApp *app;
+    char *host;
+    guint16 port;
+    gboolean tls;
+    char *nick;
+    char *realname;
+    char **channels;
+    NaSavedLogin login;
+    char *server_password;
+    char *account_password;
+    gboolean account_unreadable; /* the keyring failed or has none */
+    guint pending;
+} SavedConnect;
+
+static void saved_connect_free(SavedConnect *sc)
+{
+    g_object_unref(sc->app);
+    g_free(sc->host);
+    g_free(sc->nick);
+    g_free(sc->realname);
+    g_strfreev(sc->channels);
+    na_saved_login_clear(&sc->login);
+    nc_keyring_free(sc->server_password);
+    nc_keyring_free(sc->account_password);
+    g_free(sc);
+}
+
+static void saved_connect_go(SavedConnect *sc)
+{
+    gboolean needs_password = sc->login.mechanism != NC_SASL_NONE &&
+                              sc->login.mechanism != NC_SASL_EXTERNAL && *sc->login.account;
+    if (needs_password && sc->account_unreadable) {
+        /* Logging in without the password would only fail: ask for it. */
+        NaWindow *win = main_window(sc->app);
+        gtk_window_present(GTK_WINDOW(win));
+        g_autofree char *text = g_strdup_printf(
+            _("Enter the password of the account “%s” on %s (it is not in the keyring)"),
+            sc->login.account, sc->host);
+        na_window_show_error(win, text);
+        NaConnectDialog *d = na_connect_dialog_new(sc->app, GTK_WINDOW(win));
+        na_connect_dialog_select_server(d, sc->host, sc->port, sc->tls);
+        gtk_window_present(GTK_WINDOW(d));
+        return;
+    }
+    NaConnectParams p = {
+        .host = sc->host,
+        .port = sc->port,
+        .tls = sc->tls,
+        .nick = sc->nick,
+        .realname = sc->realname,
+        .password = sc->server_password,
+        .channels = (const char *const *)sc->channels,
+        .account = sc->login.account,
+        .account_password = sc->account_password,
+        .mechanism = sc->login.mechanism,
+        .cert_file = sc->login.cert_file,
+        .key_file = sc->login.key_file,
+    };
+    na_app_connect(sc->app, &p);
+}
+
+static void saved_connect_step(SavedConnect *sc)
+{
+    if (--sc->pending == 0) {
+        saved_connect_go(sc);
+        saved_connect_free(sc);
+    }
+}
+
+static void on_server_password(GObject *source, GAsyncResult *res, gpointer data)
+{
+    SavedConnect *sc = data;
+    g_autoptr(GError) error = NULL;
+    sc->server_password = nc_keyring_lookup_finish(res, &error);
+    if (error)
+        g_warning("cannot read the server password of %s from the keyring: %s", sc->host,
+                  error->message);
+    saved_connect_step(sc);
+}
+
+static void on_account_password(GObject *source, GAsyncResult *res, gpointer data)
+{
+    SavedConnect *sc = data;
+    g_autoptr(GError) error = NULL;
+    sc->account_password = nc_keyring_lookup_finish(res, &error);
+    if (error)
+        g_warning("cannot read the password of %s on %s from the keyring: %s", sc->login.account,
+                  sc->host, error->message);
+    sc->account_unreadable = sc->account_password == NULL;
+    saved_connect_step(sc);
+}
+
+void na_app_connect_saved(NaApp *self, const char *host, guint16 port, gboolean tls,
+                          const char *nick, const char *realname, const char *const *channels)
+{
+    SavedConnect *sc = g_new0(SavedConnect, 1);
+    sc->app = g_object_ref(self);
+    sc->host = g_strdup(host);
+    sc->port = port;
+    sc->tls = tls;
+    sc->nick = g_strdup(nick);
+    sc->realname = g_strdup(realname);
+    sc->channels = g_strdupv((char **)channels);
+    na_app_saved_login(self, host, &sc->login);
+    sc->pending = 1; /* this function's own step, below */
+    /* 1.1's password may still be on its way into the keyring (moved at
+     * startup): the setting itself is the value then. */
+    g_autofree char *old = setting_or(self, "password", "");
+    g_autofree char *old_server = setting_or(self, "server", "");
+    if (*old && g_ascii_strcasecmp(old_server, host) == 0) {
+        sc->server_password = g_strdup(old);
+    } else {
+        sc->pending++;
+        nc_keyring_lookup(NC_SECRET_SERVER, host, NULL, NULL, on_server_password, sc);
+    }
+    if (sc->login.mechanism != NC_SASL_NONE && sc->login.mechanism != NC_SASL_EXTERNAL &&
+        *sc->login.account) {
+        sc->pending++;
+        nc_keyring_lookup(NC_SECRET_ACCOUNT, host, sc->login.account, NULL, on_account_password,
+                          sc);
+    }
+    saved_connect_step(sc);
 }
 
 /* ---- hosting -------------------------------------------------------- */
@@ -227,8 +462,15 @@ static void on_local_ready(NcLocalServer *server, guint port, NaApp *self)
                                                       : fallback;
     /* Our own server over TLS too, its certificate pinned for this client
      * only (127.0.0.1 may be another server another day). */
-    NcClient *c = new_client(self, "127.0.0.1", (guint16)port, fp != NULL, self->opt_nick,
-                             self->opt_realname, NULL, channels);
+    NaConnectParams p = {
+        .host = "127.0.0.1",
+        .port = (guint16)port,
+        .tls = fp != NULL,
+        .nick = self->opt_nick,
+        .realname = self->opt_realname,
+        .channels = channels,
+    };
+    NcClient *c = new_client(self, &p);
     if (fp)
         nc_client_pin_certificate(c, fp, FALSE, NULL);
     show_and_connect(self, c);
@@ -376,6 +618,18 @@ static gboolean on_unix_signal(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* natter 1.1 kept the server password in the settings; 1.2 moves it to
+ * the keyring once (the key stays in the schema, empty). */
+static void on_migrated(GObject *source, GAsyncResult *res, gpointer data)
+{
+    NaApp *self = data;
+    g_autoptr(GError) error = NULL;
+    if (!nc_keyring_migrate_settings_finish(res, &error))
+        g_warning("the server password stays in the settings until a keyring works: %s",
+                  error->message);
+    g_object_unref(self);
+}
+
 static void na_app_startup(GApplication *app)
 {
     NaApp *self = NA_APP(app);
@@ -410,6 +664,8 @@ static void na_app_startup(GApplication *app)
     gtk_window_set_default_icon_name(APP_ID);
 
     self->settings = load_settings();
+    if (self->settings)
+        nc_keyring_migrate_settings(self->settings, NULL, on_migrated, g_object_ref(self));
     self->logger = nc_logger_new(NULL);
     self->trust = nc_trust_store_new(NULL);
     gboolean discovery = !self->opt_no_discovery &&
@@ -440,8 +696,8 @@ static void na_app_activate(GApplication *app)
             return;
         }
         gboolean tls = self->opt_tls >= 0 ? self->opt_tls : na_app_tls_for(self, host);
-        na_app_connect(self, host, port, tls, self->opt_nick, self->opt_realname, NULL,
-                       (const char *const *)self->opt_join);
+        na_app_connect_saved(self, host, port, tls, self->opt_nick, self->opt_realname,
+                             (const char *const *)self->opt_join);
     } else if (self->opt_host_local) {
         na_app_host_local(self,
                           self->settings && g_settings_get_boolean(self->settings, "share-on-lan"));
@@ -450,12 +706,11 @@ static void na_app_activate(GApplication *app)
     } else {
         g_autofree char *server = setting_or(self, "server", "");
         if (*server) {
-            g_autofree char *password = setting_or(self, "password", "");
             g_autofree char *realname = setting_or(self, "realname", "");
             g_auto(GStrv) channels = g_settings_get_strv(self->settings, "channels");
-            na_app_connect(self, server, (guint16)g_settings_get_int(self->settings, "port"),
-                           na_app_tls_for(self, server), NULL, realname, password,
-                           (const char *const *)channels);
+            na_app_connect_saved(self, server, (guint16)g_settings_get_int(self->settings, "port"),
+                                 na_app_tls_for(self, server), NULL, realname,
+                                 (const char *const *)channels);
         } else {
             na_window_show_connect_dialog(win); /* first run */
         }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The application: command line, settings, the clients (one per server),
- * the local server when hosting, LAN discovery, the TLS trust store, and
- * app-wide actions. */
+ * the local server when hosting, LAN discovery, the TLS trust store, the
+ * passwords (in the desktop keyring, never in the settings) and app-wide
+ * actions. */
 #ifndef NA_APP_H
 #define NA_APP_H
 
@@ -37,13 +38,53 @@ NcTrustStore *na_app_get_trust_store(NaApp *self);
  */
 gboolean na_app_tls_for(NaApp *self, const char *host);
 
+/** What a connection is made with: the connect dialog's fields. */
+typedef struct {
+    const char *host;
+    guint16 port; /* 0: 6697 with TLS, 6667 without */
+    gboolean tls;
+    const char *nick;
+    const char *realname;
+    const char *password; /* the server's (PASS); NULL: not known (the keyring is left as it is) */
+    const char *const *channels;
+    const char *account;          /* log in to this account; NULL or "": no login */
+    const char *account_password; /* its password */
+    NcSaslMechanism mechanism;    /* NC_SASL_AUTO, or one (NC_SASL_NONE: no login) */
+    const char *cert_file;        /* client certificate for EXTERNAL, or NULL */
+    const char *key_file;
+    gboolean create_account; /* create the account on the server first (REGISTER) */
+} NaConnectParams;
+
+/** A server's remembered login (settings "server-accounts"); strings owned. */
+typedef struct {
+    char *account; /* "" when none */
+    NcSaslMechanism mechanism;
+    char *cert_file; /* "" when none */
+    char *key_file;
+} NaSavedLogin;
+
+/** Connect to a server in a new client shown in the window. */
+NcClient *na_app_connect(NaApp *self, const NaConnectParams *params);
+
 /**
- * Connect to a server in a new client shown in the window.
- * @param port the port, or 0: 6697 with TLS, 6667 without
+ * Connect to host with what was remembered for it: its login (settings)
+ * and passwords (looked up in the keyring, without blocking; the client
+ * appears once they are in).  A login whose password is not in the
+ * keyring opens the connect dialog instead, to ask for it.
  */
-NcClient *na_app_connect(NaApp *self, const char *host, guint16 port, gboolean tls,
-                         const char *nick, const char *realname, const char *password,
-                         const char *const *channels);
+void na_app_connect_saved(NaApp *self, const char *host, guint16 port, gboolean tls,
+                          const char *nick, const char *realname, const char *const *channels);
+
+/**
+ * host's remembered login.
+ * @param out filled (free with na_saved_login_clear()); an empty account
+ *        when there is none
+ * @return TRUE when one is remembered
+ */
+gboolean na_app_saved_login(NaApp *self, const char *host, NaSavedLogin *out);
+
+/** Free the strings of a NaSavedLogin. */
+void na_saved_login_clear(NaSavedLogin *login);
 
 /**
  * Join a chat heard of on the LAN: over TLS with the beacon's certificate
@@ -56,10 +97,13 @@ NcClient *na_app_join_hosted(NaApp *self, NcHostedChat *chat, const char *nick,
 /** Start natterd here and connect to it ("Host a chat on this computer"). */
 void na_app_host_local(NaApp *self, gboolean share_on_lan);
 
-/** Remember the connect dialog's fields for the next start (tls per host). */
-void na_app_remember(NaApp *self, const char *host, guint16 port, gboolean tls, const char *nick,
-                     const char *realname, const char *password, const char *const *channels,
-                     gboolean host_locally);
+/**
+ * Remember the connect dialog's fields for the next start: TLS and the
+ * login per host in the settings, the server and account passwords in
+ * the keyring (asynchronously; a keyring that fails is reported in the
+ * window's banner).
+ */
+void na_app_remember(NaApp *self, const NaConnectParams *params, gboolean host_locally);
 
 G_END_DECLS
 #endif

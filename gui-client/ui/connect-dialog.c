@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "connect-dialog.h"
 
+#include "keyring.h"
+
 #include <glib/gi18n.h>
 #include <natter/addr.h>
 #include <string.h>
+
+/* The method drop-down's rows, in the .ui's order. */
+static const NcSaslMechanism methods[] = {NC_SASL_AUTO, NC_SASL_PLAIN, NC_SASL_SCRAM_SHA_256,
+                                          NC_SASL_EXTERNAL};
 
 struct _NaConnectDialog {
     GtkWindow parent_instance;
@@ -21,6 +27,29 @@ struct _NaConnectDialog {
     GtkEntry *realname_entry;
     GtkPasswordEntry *password_entry;
     GtkEntry *channels_entry;
+    GtkCheckButton *login_check;
+    GtkWidget *account_label;
+    GtkEntry *account_entry;
+    GtkWidget *account_password_label;
+    GtkPasswordEntry *account_password_entry;
+    GtkWidget *mechanism_label;
+    GtkDropDown *mechanism_drop;
+    GtkWidget *cert_label;
+    GtkButton *cert_button;
+    GtkWidget *key_label;
+    GtkButton *key_button;
+    GtkCheckButton *create_check;
+    GtkLabel *login_hint;
+
+    char *cert_file; /* chosen, or NULL */
+    char *key_file;
+    char *filled_host;     /* the server whose saved values are shown */
+    guint fill_source;     /* typing a server name: fill once it pauses */
+    GCancellable *lookups; /* keyring lookups for filled_host */
+    gboolean filling;      /* the fields change because of us, not the user */
+    gboolean password_typed;
+    gboolean account_password_typed;
+    gboolean password_pending; /* the server password's lookup has not answered */
 };
 
 G_DEFINE_TYPE(NaConnectDialog, na_connect_dialog, GTK_TYPE_WINDOW)
@@ -28,6 +57,13 @@ G_DEFINE_TYPE(NaConnectDialog, na_connect_dialog, GTK_TYPE_WINDOW)
 static const char *text_of(gpointer editable)
 {
     return gtk_editable_get_text(GTK_EDITABLE(editable));
+}
+
+static void set_text(NaConnectDialog *self, gpointer editable, const char *text)
+{
+    self->filling = TRUE;
+    gtk_editable_set_text(GTK_EDITABLE(editable), text ? text : "");
+    self->filling = FALSE;
 }
 
 static char **channel_list(NaConnectDialog *self)
@@ -43,24 +79,276 @@ static char **channel_list(NaConnectDialog *self)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+static NcSaslMechanism chosen_method(NaConnectDialog *self)
+{
+    guint i = gtk_drop_down_get_selected(self->mechanism_drop);
+    return i < G_N_ELEMENTS(methods) ? methods[i] : NC_SASL_AUTO;
+}
+
+static void choose_method(NaConnectDialog *self, NcSaslMechanism m)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(methods); i++)
+        if (methods[i] == m)
+            gtk_drop_down_set_selected(self->mechanism_drop, i);
+}
+
+/* ---- the account rows ----------------------------------------------- */
+
+static void show_file(GtkButton *button, const char *path, const char *none)
+{
+    g_autofree char *base = path ? g_path_get_basename(path) : NULL;
+    gtk_button_set_label(button, base ? base : none);
+    gtk_widget_set_tooltip_text(GTK_WIDGET(button), path);
+}
+
+static void update_login_rows(NaConnectDialog *self)
+{
+    gboolean on = gtk_check_button_get_active(self->login_check);
+    NcSaslMechanism m = chosen_method(self);
+    gboolean cert = on && m == NC_SASL_EXTERNAL;
+    gboolean password = on && m != NC_SASL_EXTERNAL;
+    gboolean create = on && gtk_check_button_get_active(self->create_check);
+    gtk_widget_set_visible(self->account_label, on);
+    gtk_widget_set_visible(GTK_WIDGET(self->account_entry), on);
+    gtk_widget_set_visible(self->account_password_label, password);
+    gtk_widget_set_visible(GTK_WIDGET(self->account_password_entry), password);
+    gtk_widget_set_visible(self->mechanism_label, on);
+    gtk_widget_set_visible(GTK_WIDGET(self->mechanism_drop), on);
+    gtk_widget_set_visible(self->cert_label, cert);
+    gtk_widget_set_visible(GTK_WIDGET(self->cert_button), cert);
+    gtk_widget_set_visible(self->key_label, cert);
+    gtk_widget_set_visible(GTK_WIDGET(self->key_button), cert);
+    gtk_widget_set_visible(GTK_WIDGET(self->create_check), password);
+    gtk_widget_set_visible(GTK_WIDGET(self->login_hint), on);
+    gtk_label_set_text(
+        self->login_hint,
+        create ? _("natter asks the server to create the account (no email involved) and logs in "
+                   "to it; the password is kept in your keyring.")
+        : cert ? _("The server must know the certificate's fingerprint for your account. It is "
+                   "sent over TLS only.")
+               : _("If the login fails, natter says why and does not connect without it. The "
+                   "password is kept in your keyring."));
+    show_file(self->cert_button, self->cert_file, _("Choose a PEM File…"));
+    show_file(self->key_button, self->key_file, _("In the Certificate File"));
+}
+
+static void on_login_changed(GObject *o, GParamSpec *p, NaConnectDialog *self)
+{
+    update_login_rows(self);
+}
+
+static void on_file_chosen(GtkNativeDialog *chooser, int response, NaConnectDialog *self)
+{
+    gboolean is_key = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(chooser), "is-key"));
+    if (response == GTK_RESPONSE_ACCEPT) {
+        g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(chooser));
+        char **slot = is_key ? &self->key_file : &self->cert_file;
+        g_free(*slot);
+        *slot = file ? g_file_get_path(file) : NULL;
+        update_login_rows(self);
+    }
+    g_object_unref(chooser);
+}
+
+static void choose_file(NaConnectDialog *self, gboolean is_key)
+{
+    GtkFileChooserNative *chooser = gtk_file_chooser_native_new(
+        is_key ? _("Private Key of the Certificate") : _("Client Certificate"), GTK_WINDOW(self),
+        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
+    gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(chooser), TRUE);
+    g_object_set_data(G_OBJECT(chooser), "is-key", GINT_TO_POINTER(is_key));
+    g_signal_connect(chooser, "response", G_CALLBACK(on_file_chosen), self);
+    gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
+}
+
+static void on_cert_clicked(GtkButton *b, NaConnectDialog *self)
+{
+    choose_file(self, FALSE);
+}
+
+static void on_key_clicked(GtkButton *b, NaConnectDialog *self)
+{
+    choose_file(self, TRUE);
+}
+
+/* ---- the values saved for a server ---------------------------------- */
+
+/* The dialog may be gone when a lookup answers: its cancellable (given
+ * to the lookup, cancelled in dispose) says so before self is touched. */
+static void password_found(GAsyncResult *res, NaConnectDialog *self, gboolean account)
+{
+    g_autoptr(GError) error = NULL;
+    char *password = nc_keyring_lookup_finish(res, &error);
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+        nc_keyring_free(password);
+        return;
+    }
+    if (error)
+        g_warning("cannot read a password from the keyring: %s", error->message);
+    if (!account)
+        self->password_pending = FALSE;
+    /* What the user typed meanwhile wins. */
+    if (!(account ? self->account_password_typed : self->password_typed))
+        set_text(self, account ? self->account_password_entry : self->password_entry, password);
+    nc_keyring_free(password);
+}
+
+static void on_server_password(GObject *source, GAsyncResult *res, gpointer data)
+{
+    password_found(res, data, FALSE);
+}
+
+static void on_account_password(GObject *source, GAsyncResult *res, gpointer data)
+{
+    password_found(res, data, TRUE);
+}
+
+static void look_up_account_password(NaConnectDialog *self)
+{
+    const char *account = text_of(self->account_entry);
+    if (!self->filled_host || !*account || self->account_password_typed)
+        return;
+    nc_keyring_lookup(NC_SECRET_ACCOUNT, self->filled_host, account, self->lookups,
+                      on_account_password, self);
+}
+
+/* Show what was remembered for host: its TLS choice, its login, and its
+ * passwords from the keyring (which arrive a moment later). */
+static void fill_for_host(NaConnectDialog *self, const char *host)
+{
+    g_autofree char *key = g_ascii_strdown(host, -1);
+    if (self->filled_host && strcmp(self->filled_host, key) == 0)
+        return;
+    g_cancellable_cancel(self->lookups);
+    g_clear_object(&self->lookups);
+    self->lookups = g_cancellable_new();
+    g_free(self->filled_host);
+    self->filled_host = g_steal_pointer(&key);
+    self->password_typed = FALSE;
+    self->account_password_typed = FALSE;
+
+    gtk_check_button_set_active(self->tls_check, na_app_tls_for(self->app, host));
+    NaSavedLogin login;
+    gboolean saved = na_app_saved_login(self->app, host, &login);
+    self->filling = TRUE;
+    gtk_check_button_set_active(self->login_check, saved);
+    gtk_editable_set_text(GTK_EDITABLE(self->account_entry), login.account);
+    choose_method(self, saved ? login.mechanism : NC_SASL_AUTO);
+    g_free(self->cert_file);
+    g_free(self->key_file);
+    self->cert_file = *login.cert_file ? g_strdup(login.cert_file) : NULL;
+    self->key_file = *login.key_file ? g_strdup(login.key_file) : NULL;
+    gtk_check_button_set_active(self->create_check, FALSE);
+    gtk_editable_set_text(GTK_EDITABLE(self->password_entry), "");
+    gtk_editable_set_text(GTK_EDITABLE(self->account_password_entry), "");
+    self->filling = FALSE;
+    update_login_rows(self);
+    na_saved_login_clear(&login);
+    self->password_pending = TRUE;
+    nc_keyring_lookup(NC_SECRET_SERVER, self->filled_host, NULL, self->lookups, on_server_password,
+                      self);
+    look_up_account_password(self);
+}
+
+static gboolean fill_due(gpointer data)
+{
+    NaConnectDialog *self = data;
+    self->fill_source = 0;
+    char host[256];
+    guint16 port = 0;
+    if (nt_addr_split(text_of(self->server_entry), host, sizeof host, &port, 0) == 0 && *host)
+        fill_for_host(self, host);
+    return G_SOURCE_REMOVE;
+}
+
+/* Each server brings back its own TLS choice, login and passwords, once
+ * the typing pauses (not one keyring call per key press). */
+static void on_server_changed(GtkEditable *e, NaConnectDialog *self)
+{
+    gtk_widget_remove_css_class(GTK_WIDGET(self->server_entry), "error");
+    g_clear_handle_id(&self->fill_source, g_source_remove);
+    self->fill_source = g_timeout_add(300, fill_due, self);
+}
+
+static void on_account_changed(GtkEditable *e, NaConnectDialog *self)
+{
+    gtk_widget_remove_css_class(GTK_WIDGET(self->account_entry), "error");
+    if (!self->filling)
+        look_up_account_password(self);
+}
+
+static void on_password_typed(GtkEditable *e, NaConnectDialog *self)
+{
+    if (self->filling)
+        return;
+    gtk_widget_remove_css_class(GTK_WIDGET(e), "error");
+    if (GTK_PASSWORD_ENTRY(e) == self->account_password_entry) {
+        self->account_password_typed = TRUE;
+    } else {
+        self->password_typed = TRUE;
+        self->password_pending = FALSE;
+    }
+}
+
+/* ---- buttons -------------------------------------------------------- */
+
+static gboolean refuse(GtkWidget *w)
+{
+    gtk_widget_add_css_class(w, "error");
+    gtk_widget_grab_focus(w);
+    return FALSE;
+}
+
+/* The account fields, checked: FALSE (with the field marked) when the
+ * login cannot work as filled in. */
+static gboolean login_params(NaConnectDialog *self, NaConnectParams *p)
+{
+    if (!gtk_check_button_get_active(self->login_check))
+        return TRUE;
+    p->mechanism = chosen_method(self);
+    p->account = text_of(self->account_entry);
+    if (p->mechanism == NC_SASL_EXTERNAL) {
+        if (!self->cert_file)
+            return refuse(GTK_WIDGET(self->cert_button));
+        p->cert_file = self->cert_file;
+        p->key_file = self->key_file;
+        return TRUE;
+    }
+    p->account_password = text_of(self->account_password_entry);
+    p->create_account = gtk_check_button_get_active(self->create_check);
+    if (!*p->account)
+        return refuse(GTK_WIDGET(self->account_entry));
+    if (!*p->account_password)
+        return refuse(GTK_WIDGET(self->account_password_entry));
+    return TRUE;
+}
+
 static void on_connect(GtkButton *b, NaConnectDialog *self)
 {
     char host[256];
     guint16 port = (guint16)gtk_spin_button_get_value_as_int(self->port_spin);
     /* "host:port" in the server field wins over the port field. */
     if (nt_addr_split(text_of(self->server_entry), host, sizeof host, &port, port) != 0 || !*host) {
-        gtk_widget_add_css_class(GTK_WIDGET(self->server_entry), "error");
-        gtk_widget_grab_focus(GTK_WIDGET(self->server_entry));
+        refuse(GTK_WIDGET(self->server_entry));
         return;
     }
     g_auto(GStrv) channels = channel_list(self);
-    gboolean tls = gtk_check_button_get_active(self->tls_check);
-    na_app_remember(self->app, host, port, tls, text_of(self->nick_entry),
-                    text_of(self->realname_entry), text_of(self->password_entry),
-                    (const char *const *)channels, FALSE);
-    na_app_connect(self->app, host, port, tls, text_of(self->nick_entry),
-                   text_of(self->realname_entry), text_of(self->password_entry),
-                   (const char *const *)channels);
+    NaConnectParams p = {
+        .host = host,
+        .port = port,
+        .tls = gtk_check_button_get_active(self->tls_check),
+        .nick = text_of(self->nick_entry),
+        .realname = text_of(self->realname_entry),
+        /* Not answered yet (the keyring is slow, or asks to be unlocked):
+         * an empty field must not erase the password kept there. */
+        .password = self->password_pending ? NULL : text_of(self->password_entry),
+        .channels = (const char *const *)channels,
+        .mechanism = NC_SASL_NONE,
+    };
+    if (!login_params(self, &p))
+        return;
+    na_app_remember(self->app, &p, FALSE);
+    na_app_connect(self->app, &p);
     gtk_window_destroy(GTK_WINDOW(self));
 }
 
@@ -74,25 +362,18 @@ static void on_tls_toggled(GtkCheckButton *check, NaConnectDialog *self)
         gtk_spin_button_set_value(self->port_spin, nc_default_port(tls));
 }
 
-/* Each server brings back its own TLS choice (or the default for it). */
-static void on_server_changed(GtkEditable *e, NaConnectDialog *self)
-{
-    char host[256];
-    guint16 port = 0;
-    gtk_widget_remove_css_class(GTK_WIDGET(self->server_entry), "error");
-    if (nt_addr_split(text_of(self->server_entry), host, sizeof host, &port, 0) != 0 || !*host)
-        return;
-    gtk_check_button_set_active(self->tls_check, na_app_tls_for(self->app, host));
-}
-
 static void on_host(GtkButton *b, NaConnectDialog *self)
 {
     g_auto(GStrv) channels = channel_list(self);
-    na_app_remember(self->app, text_of(self->server_entry),
-                    (guint16)gtk_spin_button_get_value_as_int(self->port_spin),
-                    gtk_check_button_get_active(self->tls_check), text_of(self->nick_entry),
-                    text_of(self->realname_entry), text_of(self->password_entry),
-                    (const char *const *)channels, TRUE);
+    NaConnectParams p = {
+        .host = text_of(self->server_entry),
+        .port = (guint16)gtk_spin_button_get_value_as_int(self->port_spin),
+        .tls = gtk_check_button_get_active(self->tls_check),
+        .nick = text_of(self->nick_entry),
+        .realname = text_of(self->realname_entry),
+        .channels = (const char *const *)channels,
+    };
+    na_app_remember(self->app, &p, TRUE);
     GSettings *s = na_app_get_settings(self->app);
     if (s)
         g_settings_set_boolean(s, "share-on-lan", gtk_check_button_get_active(self->share_check));
@@ -162,13 +443,28 @@ static void on_lan_changed(GListModel *m, guint pos, guint removed, guint added,
 
 static void na_connect_dialog_dispose(GObject *object)
 {
+    NaConnectDialog *self = NA_CONNECT_DIALOG(object);
+    g_clear_handle_id(&self->fill_source, g_source_remove);
+    /* Lookups still out must not reach a dialog that is gone. */
+    g_cancellable_cancel(self->lookups);
+    g_clear_object(&self->lookups);
     gtk_widget_dispose_template(GTK_WIDGET(object), NA_TYPE_CONNECT_DIALOG);
     G_OBJECT_CLASS(na_connect_dialog_parent_class)->dispose(object);
+}
+
+static void na_connect_dialog_finalize(GObject *object)
+{
+    NaConnectDialog *self = NA_CONNECT_DIALOG(object);
+    g_free(self->cert_file);
+    g_free(self->key_file);
+    g_free(self->filled_host);
+    G_OBJECT_CLASS(na_connect_dialog_parent_class)->finalize(object);
 }
 
 static void na_connect_dialog_class_init(NaConnectDialogClass *klass)
 {
     G_OBJECT_CLASS(klass)->dispose = na_connect_dialog_dispose;
+    G_OBJECT_CLASS(klass)->finalize = na_connect_dialog_finalize;
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/connect-dialog.ui");
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, cancel_button);
@@ -184,16 +480,49 @@ static void na_connect_dialog_class_init(NaConnectDialogClass *klass)
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, realname_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, password_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, channels_entry);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, login_check);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, account_label);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, account_entry);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, account_password_label);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, account_password_entry);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, mechanism_label);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, mechanism_drop);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, cert_label);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, cert_button);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, key_label);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, key_button);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, create_check);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, login_hint);
 }
 
 static void na_connect_dialog_init(NaConnectDialog *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    self->lookups = g_cancellable_new();
     g_signal_connect(self->connect_button, "clicked", G_CALLBACK(on_connect), self);
     g_signal_connect(self->host_button, "clicked", G_CALLBACK(on_host), self);
     g_signal_connect(self->cancel_button, "clicked", G_CALLBACK(on_cancel), self);
     g_signal_connect_swapped(self->server_entry, "activate", G_CALLBACK(on_connect), self);
     g_signal_connect(self->tls_check, "toggled", G_CALLBACK(on_tls_toggled), self);
+    g_signal_connect(self->login_check, "notify::active", G_CALLBACK(on_login_changed), self);
+    g_signal_connect(self->create_check, "notify::active", G_CALLBACK(on_login_changed), self);
+    g_signal_connect(self->mechanism_drop, "notify::selected", G_CALLBACK(on_login_changed), self);
+    g_signal_connect(self->cert_button, "clicked", G_CALLBACK(on_cert_clicked), self);
+    g_signal_connect(self->key_button, "clicked", G_CALLBACK(on_key_clicked), self);
+    g_signal_connect(self->account_entry, "changed", G_CALLBACK(on_account_changed), self);
+    g_signal_connect(self->password_entry, "changed", G_CALLBACK(on_password_typed), self);
+    g_signal_connect(self->account_password_entry, "changed", G_CALLBACK(on_password_typed), self);
+    update_login_rows(self);
+}
+
+void na_connect_dialog_select_server(NaConnectDialog *self, const char *host, guint16 port,
+                                     gboolean tls)
+{
+    set_text(self, self->server_entry, host);
+    g_clear_pointer(&self->filled_host, g_free);
+    fill_for_host(self, host);
+    gtk_check_button_set_active(self->tls_check, tls);
+    gtk_spin_button_set_value(self->port_spin, port ? port : nc_default_port(tls));
 }
 
 NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
@@ -206,10 +535,9 @@ NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
         g_autofree char *server = g_settings_get_string(s, "server");
         g_autofree char *nick = g_settings_get_string(s, "nick");
         g_autofree char *realname = g_settings_get_string(s, "realname");
-        g_autofree char *password = g_settings_get_string(s, "password");
         g_auto(GStrv) channels = g_settings_get_strv(s, "channels");
         g_autofree char *chan_text = g_strjoinv(" ", channels);
-        gtk_editable_set_text(GTK_EDITABLE(self->server_entry), server);
+        set_text(self, self->server_entry, server);
         gtk_check_button_set_active(self->tls_check, na_app_tls_for(app, server));
         /* Never connected: the usual port for the switch's position. */
         gtk_spin_button_set_value(self->port_spin,
@@ -218,9 +546,11 @@ NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
         gtk_editable_set_text(GTK_EDITABLE(self->nick_entry), *nick ? nick : g_get_user_name());
         gtk_editable_set_text(GTK_EDITABLE(self->realname_entry),
                               *realname ? realname : g_get_real_name());
-        gtk_editable_set_text(GTK_EDITABLE(self->password_entry), password);
         gtk_editable_set_text(GTK_EDITABLE(self->channels_entry), chan_text);
         gtk_check_button_set_active(self->share_check, g_settings_get_boolean(s, "share-on-lan"));
+        /* The last server's login and passwords (from the keyring). */
+        if (*server)
+            fill_for_host(self, server);
     } else {
         gtk_editable_set_text(GTK_EDITABLE(self->nick_entry), g_get_user_name());
         gtk_check_button_set_active(self->tls_check, TRUE);

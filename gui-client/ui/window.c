@@ -4,6 +4,7 @@
 #include "connect-dialog.h"
 #include "fold.h"
 #include "trust-bar.h"
+#include "whois-card.h"
 #include "input.h"
 #include "irc-line.h"
 
@@ -16,7 +17,9 @@ struct _NaWindow {
     GtkRevealer *banner_revealer;
     GtkLabel *banner_label;
     GtkWidget *reconnect_button;
+    GtkWidget *login_button;
     NaTrustBar *trust_bar;
+    NaWhoisCard *whois_card;
     GtkSearchEntry *jump_entry;
     GtkListView *sidebar_view;
     GtkPaned *content_paned;
@@ -313,6 +316,21 @@ static void member_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
     gtk_list_item_set_child(item, label);
 }
 
+/* The tooltip says who the member is logged in as (what account-notify,
+ * extended-join, account-tag and WHOIS taught the core). */
+static void member_update_account(NcMember *m, GParamSpec *pspec, GtkWidget *label)
+{
+    const char *account = nc_member_get_account(m);
+    const char *nick = nc_member_get_nick(m);
+    g_autofree char *tip =
+        !account   ? g_strdup_printf(_("%s\nDouble-click to see who this is"), nick)
+        : *account ? g_strdup_printf(_("%s\nLogged in as the account “%s”"), nick, account)
+                   : g_strdup_printf(_("%s\nNot logged in to an account"), nick);
+    gtk_widget_set_tooltip_text(label, tip);
+    gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tip,
+                                   -1);
+}
+
 static void member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NcMember *m = gtk_list_item_get_item(item);
@@ -321,6 +339,30 @@ static void member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer
     char first[2] = {prefixes[0], '\0'};
     g_autofree char *text = g_strconcat(first, nc_member_get_nick(m), NULL);
     gtk_label_set_text(GTK_LABEL(label), text);
+    member_update_account(m, NULL, label);
+    g_signal_connect_object(m, "notify::account", G_CALLBACK(member_update_account), label, 0);
+}
+
+static void member_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    NcMember *m = gtk_list_item_get_item(item);
+    GtkWidget *label = gtk_list_item_get_child(item);
+    /* By data, not by function: ISO C has no function-to-void* cast. */
+    g_signal_handlers_disconnect_matched(m, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, label);
+}
+
+/* A double-click (or Return) on a member asks the server who it is; the
+ * answer shows as the WHOIS card. */
+static void on_member_activate(GtkListView *view, guint position, NaWindow *self)
+{
+    GListModel *m = G_LIST_MODEL(gtk_list_view_get_model(view));
+    g_autoptr(NcMember) member = m ? g_list_model_get_item(m, position) : NULL;
+    if (!member || !self->current_client)
+        return;
+    g_autofree char *line = g_strdup_printf("/whois %s", nc_member_get_nick(member));
+    g_autoptr(GError) error = NULL;
+    if (!nc_client_send_input(self->current_client, self->current, line, &error))
+        na_window_show_error(self, error->message);
 }
 
 /* ---- sidebar -------------------------------------------------------- */
@@ -578,7 +620,12 @@ static void on_client_error(NcClient *c, GParamSpec *pspec, NaWindow *self)
     } else if (error) {
         g_autofree char *text = g_strdup_printf("%s: %s", nc_client_get_host(c), error);
         na_window_show_error(self, text);
-        gtk_widget_set_visible(self->reconnect_button, TRUE);
+        /* A failed login is fixed in the connect dialog; reconnecting with
+         * the same password would only fail again (and count against the
+         * server's rate limit). */
+        gboolean login = nc_client_get_login_problem(c) != NC_LOGIN_OK;
+        gtk_widget_set_visible(self->reconnect_button, !login);
+        gtk_widget_set_visible(self->login_button, login);
     } else {
         gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
     }
@@ -597,6 +644,11 @@ static void on_client_tls_problem(NcClient *c, GParamSpec *pspec, NaWindow *self
 static void on_focus_buffer(NcClient *c, NcBuffer *b, NaWindow *self)
 {
     select_buffer(self, b);
+}
+
+static void on_whois(NcClient *c, NcWhois *whois, NaWindow *self)
+{
+    na_whois_card_show(self->whois_card, c, whois);
 }
 
 static void on_highlight(NcClient *c, NcBuffer *b, NcMessage *m, NaWindow *self)
@@ -620,6 +672,7 @@ void na_window_add_client(NaWindow *self, NcClient *client)
     g_signal_connect_object(client, "notify::tls-problem", G_CALLBACK(on_client_tls_problem), self,
                             0);
     g_signal_connect_object(client, "focus-buffer", G_CALLBACK(on_focus_buffer), self, 0);
+    g_signal_connect_object(client, "whois", G_CALLBACK(on_whois), self, 0);
     g_signal_connect_object(client, "highlight", G_CALLBACK(on_highlight), self, 0);
     g_list_store_append(self->networks, nc_network_get_buffers(nc_client_get_network(client)));
     select_buffer(self, nc_network_get_server_buffer(nc_client_get_network(client)));
@@ -630,6 +683,7 @@ void na_window_show_error(NaWindow *self, const char *text)
     gtk_label_set_text(self->banner_label, text);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->banner_label), text);
     gtk_widget_set_visible(self->reconnect_button, FALSE);
+    gtk_widget_set_visible(self->login_button, FALSE);
     gtk_revealer_set_reveal_child(self->banner_revealer, TRUE);
     /* Screen readers announce the banner's text as it changes. */
     gtk_accessible_update_property(GTK_ACCESSIBLE(self->banner_label),
@@ -866,6 +920,25 @@ static void act_reconnect(GSimpleAction *a, GVariant *p, gpointer data)
     gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
 }
 
+/* "Change Login…": the connect dialog for the server whose login failed,
+ * with what was remembered for it. */
+static void act_edit_login(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    NaApp *app = NA_APP(gtk_window_get_application(GTK_WINDOW(self)));
+    NaConnectDialog *d = na_connect_dialog_new(app, GTK_WINDOW(self));
+    for (guint i = 0; i < self->clients->len; i++) {
+        NcClient *c = self->clients->pdata[i];
+        if (nc_client_get_login_problem(c) != NC_LOGIN_OK) {
+            na_connect_dialog_select_server(d, nc_client_get_host(c), nc_client_get_port(c),
+                                            nc_client_get_tls(c));
+            break;
+        }
+    }
+    gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
+    gtk_window_present(GTK_WINDOW(d));
+}
+
 static void act_dismiss(GSimpleAction *a, GVariant *p, gpointer data)
 {
     NaWindow *self = data;
@@ -895,6 +968,7 @@ static const GActionEntry win_actions[] = {
     {"jump", act_jump, NULL, NULL, NULL, {0}},
     {"connect", act_connect, NULL, NULL, NULL, {0}},
     {"reconnect", act_reconnect, NULL, NULL, NULL, {0}},
+    {"edit-login", act_edit_login, NULL, NULL, NULL, {0}},
     {"dismiss-banner", act_dismiss, NULL, NULL, NULL, {0}},
     {"paste-send", act_paste_send, NULL, NULL, NULL, {0}},
     {"paste-cancel", act_paste_cancel, NULL, NULL, NULL, {0}},
@@ -964,13 +1038,16 @@ static void na_window_dispose(GObject *object)
 static void na_window_class_init(NaWindowClass *klass)
 {
     g_type_ensure(NA_TYPE_TRUST_BAR); /* named in window.ui */
+    g_type_ensure(NA_TYPE_WHOIS_CARD);
     G_OBJECT_CLASS(klass)->dispose = na_window_dispose;
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/window.ui");
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_revealer);
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_label);
     gtk_widget_class_bind_template_child(wc, NaWindow, reconnect_button);
+    gtk_widget_class_bind_template_child(wc, NaWindow, login_button);
     gtk_widget_class_bind_template_child(wc, NaWindow, trust_bar);
+    gtk_widget_class_bind_template_child(wc, NaWindow, whois_card);
     gtk_widget_class_bind_template_child(wc, NaWindow, jump_entry);
     gtk_widget_class_bind_template_child(wc, NaWindow, sidebar_view);
     gtk_widget_class_bind_template_child(wc, NaWindow, content_paned);
@@ -1027,9 +1104,11 @@ static void na_window_init(NaWindow *self)
                               factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind),
                                       G_CALLBACK(message_unbind), self));
     g_object_unref(gtk_list_view_get_factory(self->message_view));
-    gtk_list_view_set_factory(
-        self->member_view, factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind), NULL, NULL));
+    gtk_list_view_set_factory(self->member_view,
+                              factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind),
+                                      G_CALLBACK(member_unbind), NULL));
     g_object_unref(gtk_list_view_get_factory(self->member_view));
+    g_signal_connect(self->member_view, "activate", G_CALLBACK(on_member_activate), self);
 
     GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment(self->message_scroll);
     g_signal_connect(vadj, "value-changed", G_CALLBACK(on_vadj_value), self);

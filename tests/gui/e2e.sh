@@ -26,6 +26,19 @@
 #      $XDG_DATA_HOME/natter/trust.ini and joins (OUT-trusted.png); the
 #      server comes back with another certificate: the bar says it changed
 #      (OUT-changed.png) and natter does not connect.
+#   9. accounts: natterd with a store and open registration, and the
+#      keyring started at the beginning (gnome-keyring-daemon on this
+#      D-Bus session, keyring-start.sh); natter's settings kept in a file
+#      this time (two runs share them).
+#      First run: the connect dialog, typed into, logs in with SCRAM-SHA-256
+#      and creates the account (OUT-account.png); natterd registers it and a
+#      raw client's WHOIS sees it (330).  The settings file has the login
+#      but no password.  Second run, no arguments: natter reconnects with
+#      the password from the keyring and logs in with SCRAM-SHA-256 (its
+#      server tab says so, natterd's WHOIS 330 too; OUT-account-in.png).
+#      Ctrl+N shows the dialog with that server's saved login
+#      (OUT-account-saved.png); a wrong password there is refused, said in
+#      the banner with "Change Login…", not retried (OUT-login-failed.png).
 # Run it under: dbus-run-session -- xvfb-run -a e2e.sh NATTERD NATTER OUT.png SET_CLIPBOARD
 # (run-e2e.sh does that for meson, on a screen big enough for 2x).
 set -u
@@ -54,6 +67,10 @@ export GSETTINGS_BACKEND=memory   # no dconf here; nothing leaks between runs
 export GSK_RENDERER=cairo         # Xvfb has no GPU; GL output can come out black
 export NO_AT_BRIDGE=1 LC_ALL=C.UTF-8
 command -v xdotool >/dev/null || { echo "SKIP: xdotool missing"; exit 77; }
+# A keyring first, as a desktop session has one: natter looks passwords
+# up on every start, and that lookup would otherwise start a bare
+# gnome-keyring-daemon by D-Bus activation, with no login keyring.
+"$HERE/keyring-start.sh" || fail "no keyring (gnome-keyring-daemon)"
 
 # 1. server and peer
 "$NATTERD" --listen 127.0.0.1:0 2>"$T/natterd.log" & PIDS+=($!)
@@ -231,4 +248,88 @@ shoot "$WID" "${SHOT%.png}-changed.png"
 kill -TERM "$NATTER_PID"
 wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit"
 echo "trust: a changed certificate was refused and explained again"
+
+# 9. accounts: create one in the connect dialog, log in with SCRAM-SHA-256
+# from the keyring on the next start, a wrong password explained
+mkdir -p "$T/astore"
+printf '[store]\ndirectory = %s\n[accounts]\nregistration = open\n' "$T/astore" >"$T/accounts.conf"
+"$NATTERD" --config "$T/accounts.conf" --listen 127.0.0.1:0 2>"$T/natterd-accounts.log" & PIDS+=($!)
+wait_for 10 grep -q 'listening on 127.0.0.1:' "$T/natterd-accounts.log" || fail "natterd with a store did not start"
+APORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$T/natterd-accounts.log" | head -1 | sed 's/.*://')
+# Settings in a file, so the second run finds what the first chose.
+SETTINGS_FILE=$XDG_CONFIG_HOME/glib-2.0/settings/keyfile
+natter_keyfile() { # log-name [args...]
+    local name=$1; shift
+    GSETTINGS_BACKEND=keyfile "$NATTER" --no-discovery "$@" >"$T/natter-$name.log" 2>&1 & NATTER_PID=$!
+    PIDS+=($NATTER_PID)
+    WID=$(timeout 20 xdotool search --sync --onlyvisible --name 'Natter' | head -1)
+    [ -n "$WID" ] || fail "no natter window ($name)"
+}
+account_seen() { # nick account: natterd's WHOIS (330) names the account
+    local got
+    got=$(/usr/bin/python3 "$HERE/whois-account.py" "$APORT" "$1" 2>>"$T/whois.log") &&
+        [ "$got" = "$2" ]
+}
+natter_keyfile account1
+DWID=$(timeout 20 xdotool search --sync --onlyvisible --name '^Connect$' | head -1)
+[ -n "$DWID" ] || fail "the first run did not show the connect dialog"
+xdotool windowfocus --sync "$DWID" 2>/dev/null || xdotool mousemove --window "$DWID" 200 200
+sleep 0.3
+field() { xdotool key "$1" ctrl+a; xdotool type --delay 10 "$2"; }
+field alt+s "127.0.0.1:$APORT"
+sleep 0.8   # the dialog fills in that server's saved values after a pause
+field alt+n carol
+field alt+h '#accounts'
+xdotool key alt+l
+sleep 0.3
+field alt+a carol
+field alt+d 'e2e pass phrase'
+xdotool key alt+m; sleep 0.4; xdotool key Down Down Return; sleep 0.3   # SCRAM-SHA-256
+xdotool key alt+t   # create this account
+sleep 0.5
+shoot "$DWID" "${SHOT%.png}-account.png"
+xdotool key alt+o   # Connect
+wait_for 15 title_has '#accounts' || fail "natter did not join #accounts after creating the account"
+wait_for 10 grep -q 'account carol registered' "$T/natterd-accounts.log" || fail "natterd did not register carol"
+wait_for 10 account_seen carol carol || fail "natterd's WHOIS does not show carol logged in"
+logs_have "Created the account “carol”" || fail "natter did not say it created the account"
+kill -TERM "$NATTER_PID"
+wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit (accounts, first run)"
+[ -s "$SETTINGS_FILE" ] || fail "no settings file at $SETTINGS_FILE"
+grep -q "carol" "$SETTINGS_FILE" && grep -q "scram-sha-256" "$SETTINGS_FILE" ||
+    fail "the login is not in the settings: $(cat "$SETTINGS_FILE")"
+grep -q 'e2e pass phrase' "$SETTINGS_FILE" && fail "the account password is in the settings file"
+echo "accounts: created carol from the connect dialog; the settings keep the login, not the password"
+
+natter_keyfile account2
+wait_for 15 title_has '#accounts' || fail "the second run did not reconnect to #accounts"
+wait_for 10 logs_have "as the account “carol” (SCRAM-SHA-256)" || fail "the second run did not log in with SCRAM-SHA-256"
+wait_for 10 account_seen carol carol || fail "natterd's WHOIS does not show carol logged in (second run)"
+sleep 0.5
+shoot "$WID" "${SHOT%.png}-account-in.png"
+echo "accounts: the second run logged in as carol with SCRAM-SHA-256, its password from the keyring"
+# The WHOIS card (for a look: the reply's model is unit-tested).
+xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool mousemove --window "$WID" 400 300
+xdotool type --delay 15 "/whois carol"
+xdotool key Return
+wait_for 10 logs_have "is logged in as" || fail "no WHOIS 330 for carol in natter"
+sleep 0.5
+shoot "$WID" "${SHOT%.png}-whois.png"
+xdotool key ctrl+n
+DWID=$(timeout 20 xdotool search --sync --onlyvisible --name '^Connect$' | head -1)
+[ -n "$DWID" ] || fail "Ctrl+N did not open the connect dialog"
+sleep 1   # the saved password arrives from the keyring
+shoot "$DWID" "${SHOT%.png}-account-saved.png"
+xdotool windowfocus --sync "$DWID" 2>/dev/null || xdotool mousemove --window "$DWID" 200 200
+field alt+n carol2
+field alt+d 'not the password'
+xdotool key alt+o
+wait_for 15 logs_have "wrong account name or password" || fail "a wrong password was not explained"
+sleep 3   # past the first reconnect delays (1-2 s): a retry would show by now
+shoot "$WID" "${SHOT%.png}-login-failed.png"
+TOLD=$(grep -rhF "wrong account name or password" "$XDG_DATA_HOME/natter/logs/" | wc -l)
+[ "$TOLD" -eq 1 ] || fail "the wrong password was tried $TOLD times, not once"
+kill -TERM "$NATTER_PID"
+wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit (accounts, second run)"
+echo "accounts: a wrong password was refused, explained once, not retried"
 echo PASS

@@ -4,7 +4,7 @@
 # virtual X display around e2e.sh (same arguments), big enough for the
 # window at 2x scale.
 HERE=$(cd "$(dirname "$0")" && pwd)
-for tool in dbus-run-session xvfb-run xdotool import convert /usr/bin/python3; do
+for tool in dbus-run-session xvfb-run xdotool import convert /usr/bin/python3 gnome-keyring-daemon gdbus; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
 set -o pipefail

@@ -23,6 +23,7 @@
 #include "fake-server.h"
 #include "helpers.h"
 #include "host.h"
+#include "natterd-helpers.h"
 #include "tls-policy.h"
 #include "trust.h"
 
@@ -34,165 +35,21 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static char *natterd_path;
-static char *tmpdir;
-
-/* ---- natterd -------------------------------------------------------- */
-
-typedef struct {
-    GSubprocess *process;
-    char *log;
-    guint16 plain_port;
-    guint16 tls_port;
-    char *fingerprint; /* of its certificate */
-} Server;
-
-/* A port free right now: bind to :0, read it, close. */
-static guint16 free_port(void)
-{
-    nt_addr any, got;
-    nt_socket *s = NULL;
-    nt_addr_loopback(NT_AF_INET, 0, &any);
-    g_assert_cmpint(nt_socket_create_server(&any, NT_BACKLOG_DEFAULT, &s), ==, NT_OK);
-    nt_socket_getsockname(s, &got);
-    nt_socket_close(s);
-    return got.port;
-}
-
-/* A new self-signed certificate (for "localhost": connecting to
- * 127.0.0.1 also fails the name check, as a LAN address would). */
-static char *make_certificate(const char *name, char **cert, char **key)
-{
-    *cert = g_strdup_printf("%s/%s-cert.pem", tmpdir, name);
-    *key = g_strdup_printf("%s/%s-key.pem", tmpdir, name);
-    g_assert_cmpint(nt_tls_make_self_signed("localhost", 30, *cert, *key), ==, NT_OK);
-    char fp[NT_TLS_FINGERPRINT_LEN];
-    g_assert_cmpint(nt_tls_fingerprint_file(*cert, fp), ==, NT_OK);
-    return g_strdup(fp);
-}
-
-static gboolean log_has(const char *path, const char *needle)
-{
-    g_autofree char *text = NULL;
-    return g_file_get_contents(path, &text, NULL, NULL) && strstr(text, needle);
-}
-
-static void dump_log(const Server *s)
-{
-    g_autofree char *text = NULL;
-    if (s->log && g_file_get_contents(s->log, &text, NULL, NULL))
-        fprintf(stderr, "--- natterd's log\n%s---\n", text);
-}
-
-/* natterd with a plain and a TLS listener on the given (or free) ports
- * and the certificate cert_name (made now); sts_duration > 0 advertises
- * an STS policy. */
-static gboolean server_start(Server *s, const char *cert_name, guint16 plain_port, guint16 tls_port,
-                             guint sts_duration)
-{
-    memset(s, 0, sizeof *s);
-    g_autofree char *cert = NULL, *key = NULL;
-    s->fingerprint = make_certificate(cert_name, &cert, &key);
-    s->plain_port = plain_port ? plain_port : free_port();
-    s->tls_port = tls_port ? tls_port : free_port();
-    g_autofree char *sts =
-        sts_duration ? g_strdup_printf("sts_duration = %u\n", sts_duration) : g_strdup("");
-    g_autofree char *conf_text = g_strdup_printf("[listen]\naddress = 127.0.0.1:%u\n"
-                                                 "tls_address = 127.0.0.1:%u\n"
-                                                 "[tls]\ncertificate = %s\nkey = %s\n%s",
-                                                 s->plain_port, s->tls_port, cert, key, sts);
-    g_autofree char *conf = g_strdup_printf("%s/%s.conf", tmpdir, cert_name);
-    g_assert_true(g_file_set_contents(conf, conf_text, -1, NULL));
-    s->log = g_strdup_printf("%s/%s.log", tmpdir, cert_name);
-    g_remove(s->log);
-    g_autoptr(GError) error = NULL;
-    s->process = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &error, natterd_path, "--config", conf,
-                                  "--log-file", s->log, NULL);
-    if (!s->process) {
-        fprintf(stderr, "cannot start %s: %s\n", natterd_path, error->message);
-        return FALSE;
-    }
-    for (int i = 0; i < 200; i++) {
-        if (log_has(s->log, " ready"))
-            return TRUE;
-        if (log_has(s->log, "error"))
-            break;
-        g_usleep(25000);
-    }
-    dump_log(s);
-    return FALSE;
-}
-
-static void server_stop(Server *s)
-{
-    if (s->process) {
-        g_subprocess_send_signal(s->process, SIGTERM);
-        g_subprocess_wait(s->process, NULL, NULL);
-        g_clear_object(&s->process);
-    }
-    g_clear_pointer(&s->log, g_free);
-    g_clear_pointer(&s->fingerprint, g_free);
-}
-
 /* ---- waiting on the core -------------------------------------------- */
-
-typedef struct {
-    NcClient *client;
-    NcClientState state;
-} StateWait;
-
-static gboolean state_is(gpointer data)
-{
-    StateWait *w = data;
-    return nc_client_get_state(w->client) == w->state;
-}
 
 static gboolean wait_state(NcClient *c, NcClientState state)
 {
-    StateWait w = {c, state};
-    return fake_pump_until(state_is, &w, 8000);
-}
-
-typedef struct {
-    NcNetwork *net;
-    const char *name;
-} JoinWait;
-
-static gboolean buffer_joined(gpointer data)
-{
-    JoinWait *w = data;
-    NcBuffer *b = nc_network_find_buffer(w->net, w->name);
-    return b && nc_buffer_get_joined(b);
+    return nc_test_wait_state(c, state);
 }
 
 static NcBuffer *wait_joined(NcClient *c, const char *channel)
 {
-    JoinWait w = {nc_client_get_network(c), channel};
-    return fake_pump_until(buffer_joined, &w, 5000) ? nc_network_find_buffer(w.net, channel) : NULL;
-}
-
-typedef struct {
-    NcBuffer *buffer;
-    const char *text;
-} TextWait;
-
-static gboolean buffer_has_text(gpointer data)
-{
-    TextWait *w = data;
-    GListModel *msgs = nc_buffer_get_messages(w->buffer);
-    guint n = g_list_model_get_n_items(msgs);
-    for (guint i = 0; i < n; i++) {
-        g_autoptr(NcMessage) m = g_list_model_get_item(msgs, i);
-        if (strstr(nc_message_get_text(m), w->text))
-            return TRUE;
-    }
-    return FALSE;
+    return nc_test_wait_joined(c, channel);
 }
 
 static gboolean wait_text(NcBuffer *b, const char *text)
 {
-    TextWait w = {b, text};
-    return fake_pump_until(buffer_has_text, &w, 5000);
+    return nc_test_wait_text(b, text);
 }
 
 static NcClient *new_client(const char *host, guint16 port, const char *nick, NcTrustStore *store)
@@ -206,7 +63,7 @@ static NcClient *new_client(const char *host, guint16 port, const char *nick, Nc
 
 static char *store_path(const char *name)
 {
-    return g_strdup_printf("%s/%s-trust.ini", tmpdir, name);
+    return g_strdup_printf("%s/%s-trust.ini", nc_test_tmpdir, name);
 }
 
 static gboolean is_verification(int code)
@@ -217,7 +74,7 @@ static gboolean is_verification(int code)
 
 /* ---- the tests ------------------------------------------------------ */
 
-static Server main_server; /* for the chat, trust and change tests */
+static NcTestServer main_server; /* for the chat, trust and change tests */
 
 static void test_chat_over_tls(void)
 {
@@ -332,8 +189,8 @@ static void test_changed_certificate(void)
     g_autofree char *path = store_path("trust");
     g_autofree char *old_fp = g_strdup(main_server.fingerprint);
     guint16 plain = main_server.plain_port, tls = main_server.tls_port;
-    server_stop(&main_server);
-    CU_ASSERT_FATAL(server_start(&main_server, "renewed", plain, tls, 0));
+    nc_test_server_stop(&main_server);
+    CU_ASSERT_FATAL(nc_test_server_start(&main_server, "renewed", plain, tls, NULL));
     CU_ASSERT_STRING_NOT_EQUAL(main_server.fingerprint, old_fp);
 
     g_autoptr(NcTrustStore) store = nc_trust_store_new(path);
@@ -362,8 +219,8 @@ static void test_changed_certificate(void)
 
 static void test_sts_upgrade(void)
 {
-    Server sts;
-    CU_ASSERT_FATAL(server_start(&sts, "sts", 0, 0, 3600));
+    NcTestServer sts;
+    CU_ASSERT_FATAL(nc_test_server_start(&sts, "sts", 0, 0, "sts_duration = 3600\n"));
     g_autofree char *path = store_path("sts");
     g_autoptr(NcTrustStore) store = nc_trust_store_new(path);
     /* The certificate is trusted beforehand: this test is about STS. */
@@ -408,13 +265,13 @@ static void test_sts_upgrade(void)
     nc_client_disconnect(next, NULL);
     fake_pump(100);
     g_object_unref(next);
-    server_stop(&sts);
+    nc_test_server_stop(&sts);
 }
 
 static void test_hosted_chat_and_beacon_pin(void)
 {
-    g_autofree char *data = g_strdup_printf("%s/data/natter", tmpdir);
-    NcLocalServer *host = nc_local_server_new(natterd_path, "127.0.0.1", 0);
+    g_autofree char *data = g_strdup_printf("%s/data/natter", nc_test_tmpdir);
+    NcLocalServer *host = nc_local_server_new(nc_test_natterd, "127.0.0.1", 0);
     g_autoptr(GError) error = NULL;
     CU_ASSERT_FATAL(nc_local_server_use_tls(host, data, &error));
     const char *fp = nc_local_server_get_fingerprint(host);
@@ -495,27 +352,19 @@ static CU_TestInfo tests[] = {
 
 int main(void)
 {
-    const char *env = g_getenv("NATTER_NATTERD");
-    if (!env || !g_file_test(env, G_FILE_TEST_IS_EXECUTABLE)) {
+    if (!nc_test_natterd_init()) {
         printf("SKIP: natterd not built (set NATTER_NATTERD)\n");
         return 77;
     }
-    natterd_path = g_strdup(env);
-    tmpdir = g_dir_make_tmp("natter-tls-XXXXXX", NULL);
-    g_assert_nonnull(tmpdir);
     int rc = 1;
-    if (server_start(&main_server, "main", 0, 0, 0)) {
+    if (nc_test_server_start(&main_server, "main", 0, 0, NULL)) {
         rc = nt_test_main("gui-tls", tests);
         if (rc != 0)
-            dump_log(&main_server);
+            nc_test_server_dump_log(&main_server);
     } else {
         printf("FAIL: natterd did not start\n");
     }
-    server_stop(&main_server);
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
-    g_free(tmpdir);
-    g_free(natterd_path);
+    nc_test_server_stop(&main_server);
+    nc_test_natterd_cleanup();
     return rc;
 }
