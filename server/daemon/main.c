@@ -229,6 +229,18 @@ static void log_open_handle(nt_handle *h, void *data)
              nt_handle_is_closing(h) ? " (closing)" : "");
 }
 
+/* How long the store's writes held the loop (bench/ reads this line). */
+static void log_store_stats(srv_server *s)
+{
+    uint64_t writes, max_us, total_us;
+    if (!s || !srv_server_store(s))
+        return;
+    srv_store_sqlite_stats(srv_server_store(s), &writes, &max_us, &total_us);
+    srv_logf(SRV_LOG_INFO, "store: %llu writes, longest %llu us, mean %llu us",
+             (unsigned long long)writes, (unsigned long long)max_us,
+             (unsigned long long)(writes ? total_us / writes : 0));
+}
+
 /* The end of the process: the network layer closes its handles, the
  * drain runs their last callbacks (and a late stop request), and then the
  * loop must close.  A loop that refuses (NT_EBUSY) still has a handle that
@@ -245,6 +257,7 @@ static int stop_daemon(daemon_state *d)
     srv_offload_free(d->offload);
     d->offload = NULL;
     int rc = nt_loop_drain(d->loop);
+    log_store_stats(d->server);
     srv_server_free(d->server);
     d->server = NULL;
     if (rc == NT_OK)
