@@ -3,6 +3,7 @@
 
 #include "authlimit.h"
 #include "casemap.h"
+#include "chanserv.h"
 #include "client.h"
 #include "nickguard.h"
 #include "numerics.h"
@@ -426,6 +427,7 @@ static void store_done(void *ctx, int status)
             if (p->client && !p->client->dead && p->reply)
                 p->reply(p->client, result, acc, p->name, p->arg);
             p->reply = NULL;
+            srv_chanreg_account_dropped(s, acc->key);
             account_remove(s, acc);
             p->acc = NULL;
         }
@@ -683,6 +685,7 @@ void srv_account_login(srv_client *c, srv_account *acc)
         srv_sendf(c, ":%s MODE %s :+r", c->nick, c->nick);
     announce_account(c, acc->name);
     srv_nickguard_check(c);
+    srv_chanreg_logged_in(c);
     srv_server_log(c->server, SRV_LOG_INFO, "%s logged in as %s", c->nick[0] ? c->nick : "*",
                    acc->name);
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "channel.h"
 
+#include "chanserv.h"
+
 #include "casemap.h"
 #include "client.h"
 #include "mask.h"
@@ -33,8 +35,38 @@ srv_channel *srv_channel_create(srv_server *s, const char *name)
     return ch;
 }
 
+static const struct {
+    char letter;
+    unsigned bit;
+} flag_modes[] = {
+    {'i', SRV_CHMODE_INVITEONLY}, {'m', SRV_CHMODE_MODERATED}, {'n', SRV_CHMODE_NOEXTERNAL},
+    {'s', SRV_CHMODE_SECRET},     {'t', SRV_CHMODE_TOPICLOCK}, {'C', SRV_CHMODE_NOCTCP},
+    {'R', SRV_CHMODE_REGONLY},    {'T', SRV_CHMODE_NONOTICE},
+};
+
+unsigned srv_chmode_bit(char letter)
+{
+    for (size_t i = 0; i < sizeof flag_modes / sizeof flag_modes[0]; i++) {
+        if (flag_modes[i].letter == letter)
+            return flag_modes[i].bit;
+    }
+    return 0;
+}
+
+void srv_chmode_letters(unsigned modes, char *dst, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof flag_modes / sizeof flag_modes[0] && n + 1 < size; i++) {
+        if (modes & flag_modes[i].bit)
+            dst[n++] = flag_modes[i].letter;
+    }
+    if (size)
+        dst[n] = '\0';
+}
+
 static void destroy(srv_channel *ch)
 {
+    srv_chanreg_free(ch->reg);
     srv_strmap_remove(ch->server->channels, ch->name);
     srv_ban *lists[] = {ch->bans, ch->excepts, ch->invexes};
     size_t counts[] = {ch->nbans, ch->nexcepts, ch->ninvexes};
@@ -92,7 +124,13 @@ void srv_channel_remove(srv_membership *m)
     c->channels[m->client_index] = last;
     last->client_index = m->client_index;
     free(m);
-    if (ch->nmembers == 0)
+    if (ch->nmembers == 0 && !ch->reg)
+        destroy(ch);
+}
+
+void srv_channel_release(srv_channel *ch)
+{
+    if (ch->nmembers == 0 && !ch->reg)
         destroy(ch);
 }
 
@@ -269,27 +307,18 @@ int srv_channel_visible(const srv_channel *ch, const srv_client *c)
 
 void srv_channel_modes(const srv_channel *ch, int show_key, char *dst, size_t size)
 {
-    char flags[16];
+    /* Alphabetical with the upper-case ones last, k and l among them. */
+    static const char order[] = "iklmnstCRT";
+    char flags[sizeof order + 1];
     size_t n = 0;
     flags[n++] = '+';
-    if (ch->modes & SRV_CHMODE_INVITEONLY)
-        flags[n++] = 'i';
-    if (ch->key[0])
-        flags[n++] = 'k';
-    if (ch->limit)
-        flags[n++] = 'l';
-    if (ch->modes & SRV_CHMODE_MODERATED)
-        flags[n++] = 'm';
-    if (ch->modes & SRV_CHMODE_NOEXTERNAL)
-        flags[n++] = 'n';
-    if (ch->modes & SRV_CHMODE_SECRET)
-        flags[n++] = 's';
-    if (ch->modes & SRV_CHMODE_TOPICLOCK)
-        flags[n++] = 't';
-    if (ch->modes & SRV_CHMODE_NOCTCP)
-        flags[n++] = 'C';
-    if (ch->modes & SRV_CHMODE_NONOTICE)
-        flags[n++] = 'T';
+    for (const char *p = order; *p; p++) {
+        int on = *p == 'k'   ? ch->key[0] != '\0'
+                 : *p == 'l' ? ch->limit != 0
+                             : (ch->modes & srv_chmode_bit(*p)) != 0;
+        if (on)
+            flags[n++] = *p;
+    }
     flags[n] = '\0';
     /* Parameters in the order of their letters: k then l. */
     char limit[16] = "";

@@ -24,8 +24,18 @@ srv_channel *srv_channel_create(srv_server *s, const char *name);
  */
 srv_membership *srv_channel_add(srv_channel *ch, srv_client *c, unsigned modes);
 
-/** Remove a membership from both sides; an emptied channel is destroyed. */
+/** Remove a membership from both sides; an emptied channel is destroyed
+ *  unless it is registered. */
 void srv_channel_remove(srv_membership *m);
+
+/** Destroy ch if it is empty and not registered (after its registration ended). */
+void srv_channel_release(srv_channel *ch);
+
+/** The SRV_CHMODE_* bit of a flag mode letter (i m n s t C T R), 0 for others. */
+unsigned srv_chmode_bit(char letter);
+
+/** The flag mode letters of modes (SRV_CHMODE_*), in the order MODE shows them. */
+void srv_chmode_letters(unsigned modes, char *dst, size_t size);
 
 /** c's membership of ch, or NULL.  O(channels of c), which is bounded. */
 srv_membership *srv_channel_member(const srv_channel *ch, const srv_client *c);

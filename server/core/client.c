@@ -4,6 +4,7 @@
 #include "account.h"
 #include "casemap.h"
 #include "channel.h"
+#include "chanserv.h"
 #include "monitor.h"
 #include "numerics.h"
 #include "send.h"
@@ -160,6 +161,7 @@ void srv_client_free_dead(srv_server *s)
         free(c->invites);
         srv_sasl_free(c);
         srv_account_client_freed(c);
+        srv_chanserv_client_freed(c);
         free(c);
     }
 }

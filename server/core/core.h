@@ -75,6 +75,7 @@ enum srv_channel_mode {
     SRV_CHMODE_SECRET = 1u << 4,     /* s: hidden from non-members */
     SRV_CHMODE_NOCTCP = 1u << 5,     /* C: no CTCP but ACTION */
     SRV_CHMODE_NONOTICE = 1u << 6,   /* T: no NOTICE */
+    SRV_CHMODE_REGONLY = 1u << 7,    /* R: only users logged in to an account join */
 };
 
 struct srv_membership {
@@ -168,6 +169,7 @@ struct srv_channel {
     size_t nexcepts;
     srv_ban *invexes; /* +I */
     size_t ninvexes;
+    struct srv_chanreg *reg; /* registered (chanserv.c): lives on when empty */
 };
 
 struct srv_server {
@@ -210,6 +212,7 @@ struct srv_server {
     srv_offload_fn offload;        /* NULL: slow work runs inline */
     void *offload_ctx;
     unsigned guest_serial; /* nick protection's guest nicks */
+    struct srv_cs_pending *cs_pending; /* ChanServ changes waiting for the store */
 };
 
 #endif

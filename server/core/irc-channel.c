@@ -3,6 +3,7 @@
 #include "account.h"
 #include "casemap.h"
 #include "channel.h"
+#include "chanserv.h"
 #include "client.h"
 #include "commands.h"
 #include "mask.h"
@@ -126,7 +127,17 @@ static void join_one(srv_client *c, const char *name, const char *key)
             srv_numeric(c, ERR_CHANNELISFULL, "%s :Cannot join channel (+l)", ch->name);
             return;
         }
+        if ((ch->modes & SRV_CHMODE_REGONLY) && !c->account && !invited) {
+            srv_numeric(c, ERR_NEEDREGGEDNICK,
+                        "%s :Cannot join channel (+R) - you need to be logged in to an account",
+                        ch->name);
+            return;
+        }
         srv_client_invited(c, ch->name, 1);
+        /* A registered channel's ops are its access list, not whoever
+         * comes first into it empty. */
+        if (ch->reg)
+            modes = srv_chanreg_join_modes(ch, c);
     } else {
         ch = srv_channel_create(s, name);
         if (!ch)
@@ -249,6 +260,7 @@ void srv_cmd_topic(srv_client *c, const srv_msg *msg)
     char prefix[SRV_PREFIX_MAX + 1];
     srv_client_prefix(c, prefix, sizeof prefix);
     srv_channel_set_topic(ch, msg->params[1], prefix, srv_server_wall_us(c->server) / 1000000);
+    srv_chanreg_changed(ch);
     srv_fanout f;
     if (srv_fanout_init(&f, c->server, NULL, ":%s TOPIC %s :%s", prefix, ch->name,
                         ch->topic ? ch->topic : "") == 0) {

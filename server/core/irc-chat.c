@@ -5,6 +5,7 @@
 #include "account.h"
 #include "casemap.h"
 #include "channel.h"
+#include "chanserv.h"
 #include "client.h"
 #include "commands.h"
 #include "nickserv.h"
@@ -116,10 +117,15 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
 static void to_nick(srv_client *c, const char *nick, const char *tags, message_kind kind,
                     const char *prefix, const char *text)
 {
+    /* The services answer PRIVMSG only: a NOTICE never gets a reply. */
     if (srv_casecmp(nick, "NickServ") == 0) {
-        /* The service answers PRIVMSG only: a NOTICE never gets a reply. */
         if (kind == KIND_PRIVMSG)
             srv_nickserv(c, text);
+        return;
+    }
+    if (srv_casecmp(nick, "ChanServ") == 0) {
+        if (kind == KIND_PRIVMSG)
+            srv_chanserv(c, text);
         return;
     }
     srv_client *target = srv_client_find(c->server, nick);

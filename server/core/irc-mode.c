@@ -3,6 +3,7 @@
  * +T +k +l, and the lists +b +e +I). */
 #include "account.h"
 #include "channel.h"
+#include "chanserv.h"
 #include "client.h"
 #include "commands.h"
 #include "mask.h"
@@ -186,7 +187,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             adding = letter == '+';
             continue;
         }
-        /* Which letters take a parameter: CHANMODES=beI,k,l,CTimnst + PREFIX ov */
+        /* Which letters take a parameter: CHANMODES=beI,k,l,CRTimnst + PREFIX ov */
         int is_list = letter == 'b' || letter == 'e' || letter == 'I';
         int takes_arg =
             letter == 'o' || letter == 'v' || is_list || letter == 'k' || (letter == 'l' && adding);
@@ -206,7 +207,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             }
             continue;
         }
-        if (!strchr("ovbeIklimnstCT", letter)) {
+        if (!strchr("ovbeIklimnstCRT", letter)) {
             srv_numeric(c, ERR_UNKNOWNMODE, "%c :is unknown mode char to me", letter);
             continue;
         }
@@ -293,13 +294,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
             }
             break;
         default: {
-            unsigned bit = letter == 'i'   ? SRV_CHMODE_INVITEONLY
-                           : letter == 'm' ? SRV_CHMODE_MODERATED
-                           : letter == 'n' ? SRV_CHMODE_NOEXTERNAL
-                           : letter == 's' ? SRV_CHMODE_SECRET
-                           : letter == 'C' ? SRV_CHMODE_NOCTCP
-                           : letter == 'T' ? SRV_CHMODE_NONOTICE
-                                           : SRV_CHMODE_TOPICLOCK;
+            unsigned bit = srv_chmode_bit(letter);
             if (adding == !(ch->modes & bit)) {
                 ch->modes ^= bit;
                 record(&mc, adding, letter, NULL);
@@ -310,6 +305,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
     }
     if (mc.nmodes == 0)
         return;
+    srv_chanreg_changed(ch);
     srv_fanout f;
     if (srv_fanout_init(&f, s, NULL, ":%s MODE %s %s%s", prefix, ch->name, mc.modes, mc.args) ==
         0) {

@@ -58,7 +58,7 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("BOT=B");
     TOKEN("CASEMAPPING=rfc1459");
     TOKEN("CHANLIMIT=#:%u", cfg->max_channels_per_client);
-    TOKEN("CHANMODES=beI,k,l,CTimnst");
+    TOKEN("CHANMODES=beI,k,l,CRTimnst");
     TOKEN("CHANNELLEN=%u", cfg->channel_length);
     TOKEN("CHANTYPES=#");
     TOKEN("ELIST=CMNTU");
@@ -131,7 +131,7 @@ void srv_client_try_register(srv_client *c)
     srv_numeric(c, RPL_YOURHOST, ":Your host is %s, running version %s", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_numeric(c, RPL_CREATED, ":This server was created %s", created);
-    srv_numeric(c, RPL_MYINFO, "%s %s Biorw CTIbeiklmnostv Ibeklov", cfg->server_name,
+    srv_numeric(c, RPL_MYINFO, "%s %s Biorw CRTIbeiklmnostv Ibeklov", cfg->server_name,
                 SRV_VERSION_STRING);
     srv_client_send_isupport(c);
     srv_client_send_lusers(c);

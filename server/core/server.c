@@ -3,6 +3,7 @@
 
 #include "account.h"
 #include "authlimit.h"
+#include "chanserv.h"
 #include "client.h"
 #include "intake.h"
 #include "monitor.h"
@@ -119,6 +120,7 @@ void srv_server_free(srv_server *s)
     srv_server_enter(s);
     srv_server_leave(s);
     srv_strmap_free(s->nicks);
+    srv_chanserv_free_all(s);
     srv_strmap_free(s->channels);
     srv_strmap_free(s->addresses);
     if (s->monitors)
@@ -140,19 +142,25 @@ static int load_account(void *ctx, const srv_store_account *a)
     return srv_accounts_add_loaded(ctx, a);
 }
 
+static int load_channel(void *ctx, const srv_store_channel *ch)
+{
+    return srv_chanreg_add_loaded(ctx, ch);
+}
+
 int srv_server_set_store(srv_server *s, srv_store *st, char *err, size_t errsize)
 {
     srv_store_free(s->store);
     s->store = NULL;
     if (!st)
         return 0;
-    srv_store_visitor v = {.account = load_account, .channel = NULL};
+    srv_store_visitor v = {.account = load_account, .channel = load_channel};
     if (st->ops->load(st, &v, s, err, errsize) < 0) {
         srv_store_free(st);
         return -1;
     }
     s->store = st;
-    srv_server_log(s, SRV_LOG_INFO, "store: %zu accounts", srv_accounts_count(s));
+    srv_server_log(s, SRV_LOG_INFO, "store: %zu accounts, %zu registered channels",
+                   srv_accounts_count(s), srv_chanreg_count(s));
     return 0;
 }
 

@@ -138,6 +138,18 @@ def main():
         else:
             fail('SET PASSWORD for acct%d not acknowledged' % i)
 
+    # A registered channel whose topic and key were changed, acknowledged
+    # (ChanServ's reply; the TOPIC and MODE lines come back to the op).
+    owner = clients[1]
+    owner.send('JOIN #crash')
+    owner.send('PRIVMSG ChanServ :REGISTER #crash')
+    if not owner.expect(r'#crash is now registered to acct1', 30):
+        fail('ChanServ REGISTER #crash not acknowledged')
+    owner.send('TOPIC #crash :set before the crash\r\nMODE #crash +k crashkey')
+    if not (owner.expect(r' TOPIC #crash :set before the crash', 30) and
+            owner.expect(r' MODE #crash \+k crashkey', 30)):
+        fail('TOPIC and MODE on #crash not echoed')
+
     # ---- 2. kill -9 in the middle of a second burst ----
     for i, c in enumerate(clients[20:], start=20):
         c.send('REGISTER acct%d * password-%d' % (i, i))
@@ -171,6 +183,18 @@ def main():
         fail('acknowledged but lost after kill -9: %s' % ', '.join(lost))
     else:
         ok('all %d acknowledged accounts and password changes log in after kill -9' % len(acked))
+    c = connect(port, 'chanprobe')
+    c.send('TOPIC #crash')
+    topic = c.expect(r' 332 chanprobe #crash :', 20)
+    c.send('PRIVMSG ChanServ :INFO #crash')
+    founder = c.expect(r'Founder +: acct1', 20)
+    c.send('JOIN #crash')
+    keyed = c.expect(r' 475 chanprobe #crash ', 20)
+    c.close()
+    if topic and 'set before the crash' in topic and founder and keyed:
+        ok('registered channel #crash after kill -9: founder, topic and key restored')
+    else:
+        fail('#crash after kill -9: topic %r, founder %r, key %r' % (topic, founder, keyed))
     # Unacknowledged ones are whole (log in with their password) or absent.
     for i in range(20, 40):
         name = 'acct%d' % i

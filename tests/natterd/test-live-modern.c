@@ -350,7 +350,7 @@ static void test_exceptions(void)
     irc_client *eb = live_user(s, "exbanned", NULL);
     irc_client *ic = live_user(s, "exinvex", NULL);
     irc_client *other = live_user(s, "exother", NULL);
-    expect_isupport(op, "EXCEPTS=e INVEX=I CHANMODES=beI,k,l,CTimnst MAXLIST=b:50,e:50,I:50");
+    expect_isupport(op, "EXCEPTS=e INVEX=I CHANMODES=beI,k,l,CRTimnst MAXLIST=b:50,e:50,I:50");
 
     join(op, "#ex");
     irc_send(op, "MODE #ex +b *!*@127.0.0.1");

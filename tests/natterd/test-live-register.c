@@ -22,7 +22,7 @@ static void test_registration_burst(void)
     EXPECT(a, "003", ":This server was created ");
     const char *myinfo = EXPECT(a, "004", "burst irc.natter.test natterd-");
     /* User modes, channel modes, channel modes taking a parameter. */
-    CU_ASSERT(strstr(myinfo, " Biorw CTIbeiklmnostv Ibeklov") != NULL);
+    CU_ASSERT(strstr(myinfo, " Biorw CRTIbeiklmnostv Ibeklov") != NULL);
     irc_lines burst = {0};
     COLLECT(a, "251", NULL, &burst);
     /* ISUPPORT tells the truth about the configuration in force. */
@@ -30,7 +30,7 @@ static void test_registration_burst(void)
         "CASEMAPPING=rfc1459",
         "CHANTYPES=#",
         "PREFIX=(ov)@+",
-        "CHANMODES=beI,k,l,CTimnst",
+        "CHANMODES=beI,k,l,CRTimnst",
         "NICKLEN=30",
         "CHANNELLEN=50",
         "TOPICLEN=390",

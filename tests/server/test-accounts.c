@@ -759,6 +759,127 @@ static void test_oper_account(void)
     fake_server_free(s);
 }
 
+/* ---- registered channels ---- */
+
+static fake_conn *logged_in(srv_server *s, const char *nick, const char *password)
+{
+    fake_conn *c = fake_register(s, nick);
+    fake_send(c, "REGISTER * * %s", password);
+    if (!fake_find(c, "REGISTER SUCCESS"))
+        fake_send(c, "NS IDENTIFY %s", password);
+    CU_ASSERT_FATAL(fake_has_numeric(c, RPL_LOGGEDIN));
+    fake_clear(c);
+    return c;
+}
+
+static void test_chanserv(void)
+{
+    const char *path = fresh_db();
+    srv_server *s = server_on(path, NULL);
+    fake_conn *a = logged_in(s, "alice", "alice-pass");
+    fake_conn *b = logged_in(s, "bob", "bob-password");
+    fake_conn *m = fake_register(s, "mallory");
+    fake_send(m, "JOIN #mine");
+    fake_send(m, "CS REGISTER #mine");
+    EXPECT_LINE(m, ":ChanServ!ChanServ@");
+    EXPECT_LINE(m, "Log in to an account first");
+    fake_send(a, "JOIN #c");
+    fake_send(b, "JOIN #c");
+    fake_send(b, "PRIVMSG ChanServ :REGISTER #c");
+    EXPECT_LINE(b, "You must be a channel operator in #c");
+    fake_send(a, "PRIVMSG ChanServ :REGISTER #c");
+    EXPECT_LINE(a, "#c is now registered to alice");
+    fake_send(a, "CS REGISTER #c");
+    EXPECT_LINE(a, "#c is already registered");
+    fake_send(a, "TOPIC #c :kept across restarts");
+    fake_send(a, "MODE #c +kR sesame");
+    fake_send(a, "MODE #c +l 50");
+    fake_send(a, "MODE #c +b bad!*@*");
+    fake_send(a, "MODE #c +I good!*@*");
+    fake_send(a, "CS ACCESS #c ADD bob voice");
+    EXPECT_LINE(a, "bob is now on the access list of #c (voice)");
+    fake_send(b, "CS ACCESS #c ADD mallory op");
+    EXPECT_LINE(b, "You are not the founder of #c");
+    fake_send(a, "CS ACCESS #c ADD nobody op");
+    EXPECT_LINE(a, "nobody is not a registered account");
+    fake_send(a, "CS INFO #c");
+    EXPECT_LINE(a, "Founder    : alice");
+    /* Empty, it stays (registered); a restart brings it back whole. */
+    fake_send(a, "PART #c");
+    fake_send(b, "PART #c");
+    fake_server_free(s);
+
+    s = server_on(path, NULL);
+    fake_conn *w = fake_register(s, "watcher");
+    fake_send(w, "LIST #c");
+    EXPECT_LINE(w, " 322 watcher #c 0 :");
+    EXPECT_LINE(w, "kept across restarts");
+    fake_send(w, "JOIN #c sesame");
+    EXPECT_LINE(w, " 477 watcher #c :Cannot join channel (+R)");
+    fake_conn *b2 = logged_in(s, "bob", "bob-password");
+    fake_send(b2, "JOIN #c sesame");
+    EXPECT_LINE(b2, "JOIN #c");
+    EXPECT_LINE(b2, " 332 bob #c :kept across restarts");
+    EXPECT_LINE(b2, " 353 bob = #c :+bob");
+    /* Nobody gets ops for being first into a registered channel. */
+    EXPECT_NO_LINE(b2, "@bob");
+    fake_send(b2, "MODE #c");
+    EXPECT_LINE(b2, " 324 bob #c +klntR sesame 50");
+    fake_send(b2, "MODE #c b");
+    EXPECT_LINE(b2, " 367 bob #c bad!*@*");
+    fake_send(b2, "MODE #c I");
+    EXPECT_LINE(b2, " 346 bob #c good!*@*");
+    fake_conn *a2 = fake_register(s, "alice");
+    fake_send(a2, "JOIN #c sesame");
+    EXPECT_NUMERIC(a2, ERR_NEEDREGGEDNICK);
+    /* The founder, logged in, gets +o on joining. */
+    fake_send(a2, "NS IDENTIFY alice-pass");
+    fake_send(a2, "JOIN #c sesame");
+    EXPECT_LINE(a2, " 353 alice = #c :");
+    EXPECT_LINE(a2, "@alice");
+    /* Someone on the access list who logs in while in the channel gets
+     * their status from ChanServ. */
+    fake_send(a2, "CS ACCESS #c ADD bob op");
+    EXPECT_LINE(a2, "bob is now on the access list of #c (op)");
+    fake_send(b2, "NS LOGOUT");
+    fake_clear(a2);
+    fake_send(b2, "NS IDENTIFY bob-password");
+    EXPECT_LINE(a2, ":ChanServ!ChanServ@irc.test MODE #c +o bob");
+    fake_send(a2, "CS TRANSFER #c bob");
+    EXPECT_LINE(a2, "#c now belongs to bob");
+    fake_send(a2, "CS DROP #c");
+    EXPECT_LINE(a2, "You are not the founder of #c");
+    fake_send(b2, "CS DROP #c");
+    EXPECT_LINE(b2, "#c has been dropped");
+    fake_send(b2, "CS INFO #c");
+    EXPECT_LINE(b2, "#c is not registered");
+    fake_server_free(s);
+    /* Gone from the store too. */
+    s = server_on(path, NULL);
+    fake_conn *x = fake_register(s, "x");
+    fake_send(x, "JOIN #c");
+    EXPECT_LINE(x, " 353 x = #c :@x");
+    fake_server_free(s);
+}
+
+/* Dropping an account drops the channels it founded. */
+static void test_chanserv_account_drop(void)
+{
+    srv_server *s = server_on(fresh_db(), NULL);
+    fake_conn *a = logged_in(s, "alice", "alice-pass");
+    fake_send(a, "JOIN #gone");
+    fake_send(a, "CS REGISTER #gone");
+    EXPECT_LINE(a, "#gone is now registered");
+    fake_send(a, "PART #gone");
+    fake_send(a, "NS DROP alice alice-pass");
+    EXPECT_LINE(a, "alice has been dropped");
+    fake_send(a, "CS INFO #gone");
+    EXPECT_LINE(a, "not registered");
+    fake_send(a, "LIST #gone");
+    EXPECT_NO_LINE(a, " 322 ");
+    fake_server_free(s);
+}
+
 static void cleanup_files(void)
 {
     char path[300];
@@ -792,6 +913,8 @@ static CU_TestInfo tests[] = {
     {"rate limits", test_rate_limits},
     {"accounts survive a restart", test_restart},
     {"OPER by account", test_oper_account},
+    {"ChanServ: register, keep, restore, access, transfer, drop", test_chanserv},
+    {"ChanServ: an account's drop takes its channels", test_chanserv_account_drop},
         CU_TEST_INFO_NULL,
 };
 

@@ -24,8 +24,8 @@ static void test_registration_burst(void)
     EXPECT_LINE(a, "CASEMAPPING=rfc1459");
     EXPECT_LINE(a, "CHANTYPES=#");
     EXPECT_LINE(a, "PREFIX=(ov)@+");
-    EXPECT_LINE(a, "CHANMODES=beI,k,l,CTimnst");
-    EXPECT_LINE(a, " Biorw CTIbeiklmnostv Ibeklov");
+    EXPECT_LINE(a, "CHANMODES=beI,k,l,CRTimnst");
+    EXPECT_LINE(a, " Biorw CRTIbeiklmnostv Ibeklov");
     EXPECT_LINE(a, "TARGMAX=JOIN:,KICK:4,NAMES:4,NOTICE:4,PART:,PRIVMSG:4,TAGMSG:4,WHOIS:4");
     EXPECT_LINE(a, "NICKLEN=30");
     EXPECT_LINE(a, "NETWORK=Natter");
