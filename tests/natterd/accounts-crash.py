@@ -12,7 +12,14 @@ worker thread and a real SQLite file:
      is either whole or absent; the backup is a consistent database that
      holds at least what was acknowledged before it began;
   4. 1,000 wrong passwords from one address and from 100 connections:
-     answered (RATE_LIMITED), the server keeps answering PINGs.
+     answered (RATE_LIMITED), the server keeps answering PINGs;
+  5. two connections registering one name at the same moment: one
+     account, one ACCOUNT_EXISTS;
+  6. the disk full (a 2 MiB tmpfs, when this runs as root and may mount
+     one; else said and skipped): registrations are refused with
+     TEMPORARILY_UNAVAILABLE, chat goes on, accounts made before are
+     still there after a restart, and registering works again once
+     there is room.
 
 Usage: accounts-crash.py NATTERD"""
 import base64
@@ -101,6 +108,74 @@ def pump_all(clients, seconds):
         time.sleep(0.01)
 
 
+def disk_full(tmp):
+    """Section 6: the store on a tiny file system that fills up."""
+    mnt = os.path.join(tmp, 'small')
+    os.mkdir(mnt)
+    if os.geteuid() != 0 or subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=2m', 'tmpfs',
+                                            mnt], stderr=subprocess.DEVNULL).returncode != 0:
+        print('skip disk full: cannot mount a small tmpfs here (needs root)', flush=True)
+        return
+    try:
+        data = os.path.join(mnt, 'data')
+        os.mkdir(data)
+        log = os.path.join(tmp, 'natterd-full.log')
+        proc, port = start(data, log)
+        a = connect(port, 'early')
+        a.send('REGISTER early * password-early')
+        if not a.expect(r'REGISTER SUCCESS early ', 30):
+            fail('disk full: the first REGISTER failed')
+        # Fill the file system.
+        with open(os.path.join(mnt, 'filler'), 'wb') as f:
+            try:
+                while True:
+                    f.write(b'\0' * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        refused = 0
+        made = ['early']
+        for i in range(30):
+            a.send('PRIVMSG NickServ :LOGOUT\r\nREGISTER full%d * password-full' % i)
+            line = a.expect(r'REGISTER (SUCCESS|\S+) full%d ' % i, 30)
+            if line and 'SUCCESS' in line:
+                made.append('full%d' % i)
+            elif line and 'TEMPORARILY_UNAVAILABLE' in line:
+                refused += 1
+        b = connect(port, 'chatter')
+        a.send('PRIVMSG chatter :still here')
+        chat = b.expect(r'PRIVMSG chatter :still here', 20)
+        if refused and chat:
+            ok('disk full: %d registrations refused with TEMPORARILY_UNAVAILABLE, chat goes on'
+               % refused)
+        else:
+            fail('disk full: %d refused, chat %r' % (refused, chat))
+        os.remove(os.path.join(mnt, 'filler'))
+        a.send('PRIVMSG NickServ :LOGOUT\r\nREGISTER roomagain * password-room')
+        if a.expect(r'REGISTER SUCCESS roomagain ', 30):
+            made.append('roomagain')
+            ok('disk full: registering works again once there is room')
+        else:
+            fail('disk full: REGISTER still refused after freeing space')
+        a.close()
+        b.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+        proc, port = start(data, os.path.join(tmp, 'natterd-full-2.log'))
+        lost = [name for name in made
+                if not sasl_plain(port, 'c', name, {'early': 'password-early',
+                                                    'roomagain': 'password-room'}
+                                  .get(name, 'password-full'))]
+        if lost:
+            fail('disk full: acknowledged accounts lost: %s' % lost)
+        else:
+            ok('disk full: all %d acknowledged accounts there after a restart' % len(made))
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    finally:
+        subprocess.run(['umount', '-l', mnt])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix='natterd-accounts-')
     data = os.path.join(tmp, 'data')
@@ -117,14 +192,15 @@ def main():
     acked = {}
     backup = os.path.join(tmp, 'backup.db')
     acked_before_backup = set()
+    backup_proc = None
     for i, c in enumerate(clients[:20]):
         if c.expect(r'REGISTER SUCCESS acct%d ' % i, 30):
             acked['acct%d' % i] = 'password-%d' % i
             if i < 10:
                 acked_before_backup.add('acct%d' % i)
         if i == 9:
-            subprocess.Popen([NATTERD, '--backup', backup, '--data-dir', data],
-                             stdout=subprocess.DEVNULL)
+            backup_proc = subprocess.Popen([NATTERD, '--backup', backup, '--data-dir', data],
+                                           stdout=subprocess.DEVNULL)
     if len(acked) == 20:
         ok('20 simultaneous REGISTERs acknowledged')
     else:
@@ -208,6 +284,8 @@ def main():
                                                                 'password-%d' % i):
             fail('%s exists after the crash but its password does not work' % name)
     ok('accounts in flight at the crash are whole or absent')
+    if backup_proc is None or backup_proc.wait(60) != 0:
+        fail('natterd --backup did not succeed')
     try:
         db = sqlite3.connect('file:%s?mode=ro' % backup, uri=True)
         check = db.execute('PRAGMA integrity_check').fetchone()[0]
@@ -263,9 +341,23 @@ def main():
         ok('the server answers PING during and after the guessing')
     else:
         fail('the server stopped answering')
+    # ---- 5. one name, two connections, the same moment ----
+    r1, r2 = connect(port, 'race1'), connect(port, 'race2')
+    r1.send('REGISTER samename * password-race-1')
+    r2.send('REGISTER samename * password-race-2')
+    answers = [c.expect(r'REGISTER (SUCCESS|.*ACCOUNT_EXISTS) samename', 30) for c in (r1, r2)]
+    wins = sum(1 for a in answers if a and 'SUCCESS' in a)
+    exists = sum(1 for a in answers if a and 'ACCOUNT_EXISTS' in a)
+    if wins == 1 and exists == 1:
+        ok('REGISTER race for one name: one SUCCESS, one ACCOUNT_EXISTS')
+    else:
+        fail('REGISTER race: %r' % answers)
+    r1.close()
+    r2.close()
     proc.send_signal(signal.SIGTERM)
     if proc.wait(20) != 0:
         fail('natterd exit status %d after SIGTERM' % proc.returncode)
+    disk_full(tmp)
     if failures:
         print(open(log, 'rb').read().decode('utf-8', 'replace')[-4000:])
         return 1
