@@ -124,7 +124,10 @@ start() {
       { echo "FAIL: ${suites[0]} --free-port found no port"; exit 1; }
     export NATTERD_TEST_TLS_PORT
   fi
-  "${suites[0]}" --print-config "$p" >"$tmp/$p.conf" || { echo "FAIL: no config for $p"; exit 1; }
+  # The profiles with accounts keep them in a folder of their own.
+  mkdir -p "$tmp/data-$p"
+  NATTERD_TEST_DATA_DIR=$(config_path "$tmp/data-$p") \
+    "${suites[0]}" --print-config "$p" >"$tmp/$p.conf" || { echo "FAIL: no config for $p"; exit 1; }
   "${run[@]}" --config "$(config_path "$tmp/$p.conf")" --listen 127.0.0.1:0 \
     --log-level info 2>"$tmp/$p.log" </dev/null &
   pid_of[$p]=$!

@@ -5,6 +5,8 @@
 #include "log.h"
 #include "natterd-core.h"
 #include "net.h"
+#include "offload.h"
+#include "store-sqlite.h"
 
 #include <natter/loop.h>
 #include <natter/thread.h>
@@ -54,6 +56,12 @@ static const struct {
     /* TLS_SECTION (below) is added with the port and the files. */
     [LIVE_TLS] = {"tls", SERVER_SECTION "[limits]\nflood_penalty_percent = 0\n" OPER_SECTION,
                   256 * 1024},
+    [LIVE_ACCOUNTS] = {"accounts",
+                       SERVER_SECTION "[limits]\nflood_penalty_percent = 0\n"
+                                      "login_failures_per_address = 0\n"
+                                      "[accounts]\npassword_iterations = 4096\n"
+                                      "registrations_per_address = 0\n" OPER_SECTION,
+                       256 * 1024},
 };
 
 /* The tls profile's TLS port and certificate files: the certificate's
@@ -62,6 +70,12 @@ static const struct {
     "[listen]\ntls_address = 127.0.0.1:%u\n"                      \
     "[tls]\ncertificate = %sserver.pem\nkey = %sserver-key.pem\n" \
     "handshake_timeout = %d\nsts_duration = %d\noper_requires_tls = yes\n"
+
+/* Which profiles keep accounts (a store). */
+static int has_store(live_profile profile)
+{
+    return profile == LIVE_ACCOUNTS || profile == LIVE_TLS;
+}
 
 /* Valgrind runs its guest with its preload libraries in LD_PRELOAD. */
 static int under_valgrind(void)
@@ -111,6 +125,8 @@ struct live_server {
     nt_loop *loop;
     srv_server *server;
     srv_net *net;
+    srv_offload *offload;
+    char db_path[600]; /* the in-process store's file, "" when none */
     nt_thread *thread;
     nt_mutex *mutex; /* guards the fields below, shared with the loop thread */
     int loop_exited;
@@ -365,9 +381,20 @@ static int end_in_process(live_server *s)
 {
     srv_net_free(s->net);
     s->net = NULL;
+    srv_offload_free(s->offload);
+    s->offload = NULL;
     int rc = nt_loop_drain(s->loop);
     srv_server_free(s->server);
     s->server = NULL;
+    if (s->db_path[0]) {
+        char extra[sizeof s->db_path + 8];
+        remove(s->db_path);
+        snprintf(extra, sizeof extra, "%s-wal", s->db_path);
+        remove(extra);
+        snprintf(extra, sizeof extra, "%s-shm", s->db_path);
+        remove(extra);
+        s->db_path[0] = '\0';
+    }
     if (rc == NT_OK)
         rc = nt_loop_close(s->loop);
     if (rc == NT_OK)
@@ -423,6 +450,31 @@ static void on_loop(live_server *s, void (*fn)(live_server *s))
     }
 }
 
+/* The in-process store: a fresh SQLite file in the temporary folder, and
+ * the daemon's worker thread for password hashing, as natterd runs them. */
+static int open_store(live_server *s)
+{
+    static unsigned counter;
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = getenv("TEMP");
+    if (!dir || !*dir)
+        dir = nt_test_windows_build() ? "." : "/tmp";
+    snprintf(s->db_path, sizeof s->db_path, "%s/natterd-live-%llx-%u.db", dir,
+             (unsigned long long)nt_clock_wall_us(), ++counter);
+    char err[256];
+    srv_store *st = srv_store_sqlite_open(s->db_path, NULL, err, sizeof err);
+    if (!st || srv_server_set_store(s->server, st, err, sizeof err) != 0) {
+        printf("\n    store %s: %s\n", s->db_path, err);
+        return 0;
+    }
+    s->offload = srv_offload_new(s->loop);
+    if (!s->offload)
+        return 0;
+    srv_offload_attach(s->offload, s->server);
+    return 1;
+}
+
 /* One try at the in-process server; 0 when it did not start (its parts
  * are freed; *port_taken when only the TLS port was taken meanwhile). */
 static int try_start(live_server *s, int *port_taken)
@@ -447,7 +499,9 @@ static int try_start(live_server *s, int *port_taken)
     s->server = ok ? srv_server_new(&cfg) : NULL;
     srv_config_free(&cfg);
     s->net = s->server ? srv_net_new(s->loop, s->server) : NULL;
-    if (s->net) {
+    if (s->net && has_store(s->profile) && !open_store(s))
+        ok = 0;
+    if (s->net && ok) {
         srv_server_set_log(s->server, srv_log_write, NULL);
         ok = srv_net_listen(s->net, "127.0.0.1:0") == NT_OK &&
              srv_net_listener_addr(s->net, 0, &s->addr) == NT_OK;
@@ -810,6 +864,17 @@ static int print_config(const char *name)
             return 1;
         printf("# SPDX-License-Identifier: MIT\n# natterd live-test profile '%s'\n%s",
                profiles[i].name, text);
+        /* External servers keep accounts in the folder external.sh made. */
+        const char *data = getenv("NATTERD_TEST_DATA_DIR");
+        if (has_store((live_profile)i)) {
+            if (!data || !data[0]) {
+                fprintf(stderr, "profile %s: set NATTERD_TEST_DATA_DIR (its store's folder)\n",
+                        profiles[i].name);
+                free(text);
+                return 2;
+            }
+            printf("[store]\ndirectory = %s\n", data);
+        }
         free(text);
         return 0;
     }

@@ -47,7 +47,11 @@ typedef enum live_profile {
     LIVE_EXCESS, /**< flood control at 100%: disconnect past 2 s ahead */
     LIVE_SENDQ,  /**< SendQ 4096 bytes */
     LIVE_TLS,    /**< as main, plus a TLS listener (tls_address): a short
-                      handshake_timeout, sts_duration, oper_requires_tls */
+                      handshake_timeout, sts_duration, oper_requires_tls;
+                      and a store (accounts, for SASL EXTERNAL) */
+    LIVE_ACCOUNTS, /**< as main, with a store: accounts at 4096 PBKDF2
+                        rounds, no per-address limits (every test client
+                        is 127.0.0.1) */
     LIVE_NPROFILES
 } live_profile;
 
