@@ -129,14 +129,6 @@ const unsigned char *srv_account_secret(srv_server *s)
     return s->accounts->secret;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 static srv_account *account_new(const char *name, const char *credential, int64_t registered_s)
 {
@@ -144,9 +136,9 @@ static srv_account *account_new(const char *name, const char *credential, int64_
     char key[SRV_NICKLEN_MAX + 1];
     srv_casefold(key, name, sizeof key);
     if (a) {
-        a->key = dup_str(key);
-        a->name = dup_str(name);
-        a->credential = dup_str(credential);
+        a->key = srv_config_strdup(key);
+        a->name = srv_config_strdup(name);
+        a->credential = srv_config_strdup(credential);
         a->registered_s = registered_s;
     }
     if (!a || !a->key || !a->name || !a->credential) {
@@ -168,7 +160,7 @@ int srv_accounts_add_loaded(srv_server *s, const srv_store_account *r)
         return -1;
     }
     for (size_t i = 0; i < r->ncertfps && a->ncertfps < SRV_ACCOUNT_MAX_CERTS; i++) {
-        char *fp = dup_str(r->certfps[i]);
+        char *fp = srv_config_strdup(r->certfps[i]);
         if (!fp)
             return -1;
         a->certfps[a->ncertfps++] = fp;
@@ -388,7 +380,7 @@ static void store_done(void *ctx, int status)
         break;
     case OP_SET_PASSWORD:
         if (acc && result == SRV_ACC_OK) {
-            char *cred = dup_str(p->credential);
+            char *cred = srv_config_strdup(p->credential);
             if (cred) {
                 free(acc->credential);
                 acc->credential = cred;
@@ -399,7 +391,7 @@ static void store_done(void *ctx, int status)
         if (!acc || result != SRV_ACC_OK)
             break;
         if (p->add) {
-            char *fp = dup_str(p->fp);
+            char *fp = srv_config_strdup(p->fp);
             if (fp && acc->ncertfps < SRV_ACCOUNT_MAX_CERTS) {
                 acc->certfps[acc->ncertfps++] = fp;
                 if (!srv_strmap_get(t->by_certfp, fp))
@@ -481,7 +473,7 @@ static void hashed(pending *p)
             return;
         }
         free(acc->credential);
-        acc->credential = dup_str(p->credential);
+        acc->credential = srv_config_strdup(p->credential);
         if (!acc->credential) {
             account_remove(s, acc);
             p->acc = NULL;

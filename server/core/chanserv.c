@@ -12,15 +12,13 @@
 #include "client.h"
 #include "commands.h"
 #include "send.h"
+#include "services.h"
 #include "server.h"
 #include "timefmt.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_WORDS 5
 
 enum cs_op { CS_REGISTER, CS_DROP, CS_ACCESS, CS_TRANSFER };
 
@@ -36,17 +34,9 @@ struct srv_cs_pending {
     struct srv_chanreg *reg; /* CS_REGISTER: the registration to install */
 };
 
-SRV_PRINTF(2, 3)
-static void reply(srv_client *c, const char *fmt, ...)
-{
-    char text[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    srv_sendf(c, ":ChanServ!ChanServ@%s NOTICE %s :%s", c->server->cfg.server_name,
-              srv_target_nick(c), text);
-}
+static const srv_service chanserv;
+
+#define reply(c, ...) srv_service_reply((c), &chanserv, __VA_ARGS__)
 
 /* ---- the record ---- */
 
@@ -526,8 +516,10 @@ static void cs_transfer(srv_client *c, char **w, size_t n)
     write_channel(ch, copy, 0, store_done, p);
 }
 
-static void cs_help(srv_client *c)
+static void cs_help(srv_client *c, char **w, size_t n)
 {
+    (void)w;
+    (void)n;
     static const char *const lines[] = {
         "ChanServ keeps registered channels: their topic, modes, key and lists",
         "survive restarts, and their access list gets ops or voice on join.",
@@ -544,50 +536,26 @@ static void cs_help(srv_client *c)
         reply(c, "%s", lines[i]);
 }
 
+static const srv_service_command commands[] = {
+    {"REGISTER", cs_register}, {"DROP", cs_drop},         {"INFO", cs_info},
+    {"ACCESS", cs_access},     {"TRANSFER", cs_transfer}, {"HELP", cs_help},
+};
+
+static const srv_service chanserv = {"ChanServ", commands, sizeof commands / sizeof commands[0]};
+
 void srv_chanserv(srv_client *c, const char *text)
 {
     if (!srv_accounts_enabled(c->server)) {
         reply(c, "Channel registration is not enabled on this server.");
         return;
     }
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *w[MAX_WORDS];
-    size_t n = 0;
-    for (char *p = strtok(buf, " "); p && n < MAX_WORDS; p = strtok(NULL, " "))
-        w[n++] = p;
-    if (n == 0) {
-        cs_help(c);
-        return;
-    }
-    const char *cmd = w[0];
-    if (srv_casecmp(cmd, "REGISTER") == 0)
-        cs_register(c, w, n);
-    else if (srv_casecmp(cmd, "DROP") == 0)
-        cs_drop(c, w, n);
-    else if (srv_casecmp(cmd, "INFO") == 0)
-        cs_info(c, w, n);
-    else if (srv_casecmp(cmd, "ACCESS") == 0)
-        cs_access(c, w, n);
-    else if (srv_casecmp(cmd, "TRANSFER") == 0)
-        cs_transfer(c, w, n);
-    else if (srv_casecmp(cmd, "HELP") == 0)
-        cs_help(c);
-    else
-        reply(c, "Unknown command %.32s. /msg ChanServ HELP lists them.", cmd);
+    srv_service_run(c, &chanserv, text);
 }
 
 void srv_cmd_chanserv(srv_client *c, const srv_msg *msg)
 {
     char text[512];
-    size_t n = 0;
-    text[0] = '\0';
-    for (size_t i = 0; i < msg->nparams; i++) {
-        int w = snprintf(text + n, sizeof text - n, "%s%s", i ? " " : "", msg->params[i]);
-        if (w < 0 || (size_t)w >= sizeof text - n)
-            break;
-        n += (size_t)w;
-    }
+    srv_service_params(msg, text, sizeof text);
     srv_chanserv(c, text);
 }
 

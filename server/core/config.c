@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *dup_str(const char *s)
+char *srv_config_strdup(const char *s)
 {
     if (!s)
         return NULL;
@@ -22,6 +22,8 @@ static char *dup_str(const char *s)
         memcpy(d, s, n);
     return d;
 }
+
+#define dup_str srv_config_strdup
 
 int srv_config_defaults(srv_config *cfg)
 {

@@ -15,27 +15,17 @@
 #include "commands.h"
 #include "nickguard.h"
 #include "send.h"
+#include "services.h"
 #include "server.h"
 #include "timefmt.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#define MAX_WORDS 4
+static const srv_service nickserv;
 
-SRV_PRINTF(2, 3)
-static void reply(srv_client *c, const char *fmt, ...)
-{
-    char text[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    srv_sendf(c, ":NickServ!NickServ@%s NOTICE %s :%s", c->server->cfg.server_name,
-              srv_target_nick(c), text);
-}
+#define reply(c, ...) srv_service_reply((c), &nickserv, __VA_ARGS__)
 
 static void error_reply(srv_client *c, int error)
 {
@@ -104,8 +94,10 @@ static void ns_identify(srv_client *c, char **w, size_t n)
         error_reply(c, rc);
 }
 
-static void ns_logout(srv_client *c)
+static void ns_logout(srv_client *c, char **w, size_t n)
 {
+    (void)w;
+    (void)n;
     if (!c->account) {
         reply(c, "You are not logged in.");
         return;
@@ -147,7 +139,7 @@ static void ghost_checked(srv_client *c, int result, srv_account *acc, const cha
     ghost_now(c, acc->name, arg == regain_tag);
 }
 
-static void ns_ghost(srv_client *c, char **w, size_t n, int regain)
+static void ghost_or_regain(srv_client *c, char **w, size_t n, int regain)
 {
     if (n < 2) {
         reply(c, "Syntax: %s <nick> [password]", regain ? "REGAIN" : "GHOST");
@@ -175,6 +167,16 @@ static void ns_ghost(srv_client *c, char **w, size_t n, int regain)
                                         regain ? (void *)regain_tag : NULL);
     if (rc != SRV_ACC_OK)
         error_reply(c, rc);
+}
+
+static void ns_ghost(srv_client *c, char **w, size_t n)
+{
+    ghost_or_regain(c, w, n, 0);
+}
+
+static void ns_regain(srv_client *c, char **w, size_t n)
+{
+    ghost_or_regain(c, w, n, 1);
 }
 
 /* ---- DROP, SET PASSWORD ---- */
@@ -330,8 +332,10 @@ static void ns_cert(srv_client *c, char **w, size_t n)
         error_reply(c, rc);
 }
 
-static void ns_help(srv_client *c)
+static void ns_help(srv_client *c, char **w, size_t n)
 {
+    (void)w;
+    (void)n;
     static const char *const lines[] = {
         "NickServ keeps accounts: an account is a nick you own.",
         "REGISTER <password>              register your current nick",
@@ -349,70 +353,28 @@ static void ns_help(srv_client *c)
         reply(c, "%s", lines[i]);
 }
 
+static const srv_service_command commands[] = {
+    {"REGISTER", ns_register}, {"IDENTIFY", ns_identify}, {"LOGIN", ns_identify},
+    {"LOGOUT", ns_logout},     {"GHOST", ns_ghost},       {"REGAIN", ns_regain},
+    {"RECOVER", ns_regain},    {"DROP", ns_drop},         {"SET", ns_set},
+    {"INFO", ns_info},         {"CERT", ns_cert},         {"HELP", ns_help},
+};
+
+static const srv_service nickserv = {"NickServ", commands, sizeof commands / sizeof commands[0]};
+
 void srv_nickserv(srv_client *c, const char *text)
 {
     if (!srv_accounts_enabled(c->server)) {
         reply(c, "Accounts are not enabled on this server.");
         return;
     }
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *w[MAX_WORDS];
-    size_t n = 0;
-    char *p = buf;
-    while (n < MAX_WORDS && *p) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
-        w[n++] = p;
-        /* The last word takes the rest of the line: passwords may hold spaces. */
-        if (n == MAX_WORDS)
-            break;
-        p += strcspn(p, " ");
-        if (*p)
-            *p++ = '\0';
-    }
-    if (n == 0) {
-        ns_help(c);
-        return;
-    }
-    const char *cmd = w[0];
-    if (srv_casecmp(cmd, "REGISTER") == 0)
-        ns_register(c, w, n);
-    else if (srv_casecmp(cmd, "IDENTIFY") == 0 || srv_casecmp(cmd, "LOGIN") == 0)
-        ns_identify(c, w, n);
-    else if (srv_casecmp(cmd, "LOGOUT") == 0)
-        ns_logout(c);
-    else if (srv_casecmp(cmd, "GHOST") == 0)
-        ns_ghost(c, w, n, 0);
-    else if (srv_casecmp(cmd, "REGAIN") == 0 || srv_casecmp(cmd, "RECOVER") == 0)
-        ns_ghost(c, w, n, 1);
-    else if (srv_casecmp(cmd, "DROP") == 0)
-        ns_drop(c, w, n);
-    else if (srv_casecmp(cmd, "SET") == 0)
-        ns_set(c, w, n);
-    else if (srv_casecmp(cmd, "INFO") == 0)
-        ns_info(c, w, n);
-    else if (srv_casecmp(cmd, "CERT") == 0)
-        ns_cert(c, w, n);
-    else if (srv_casecmp(cmd, "HELP") == 0)
-        ns_help(c);
-    else
-        reply(c, "Unknown command %.32s. /msg NickServ HELP lists them.", cmd);
+    srv_service_run(c, &nickserv, text);
 }
 
 void srv_cmd_nickserv(srv_client *c, const srv_msg *msg)
 {
     /* NICKSERV and NS: the rest of the line is the service command. */
     char text[512];
-    size_t n = 0;
-    text[0] = '\0';
-    for (size_t i = 0; i < msg->nparams; i++) {
-        int w = snprintf(text + n, sizeof text - n, "%s%s", i ? " " : "", msg->params[i]);
-        if (w < 0 || (size_t)w >= sizeof text - n)
-            break;
-        n += (size_t)w;
-    }
+    srv_service_params(msg, text, sizeof text);
     srv_nickserv(c, text);
 }

@@ -20,16 +20,6 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-/* strdup() is POSIX, not C11 (and not declared by every C library). */
-static char *dup_text(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 #define PBKDF2_ITERATIONS 100000u
 
 static const char usage[] =
@@ -359,7 +349,7 @@ static int natterd_main(int argc, char **argv)
     }
     if (o.data_dir) {
         free(cfg.store_directory);
-        cfg.store_directory = dup_text(o.data_dir);
+        cfg.store_directory = srv_config_strdup(o.data_dir);
         if (!cfg.store_directory) {
             fprintf(stderr, "natterd: out of memory\n");
             srv_config_free(&cfg);
@@ -367,7 +357,7 @@ static int natterd_main(int argc, char **argv)
         }
     }
     if (!cfg.store_directory && srv_service_state_dir()) {
-        cfg.store_directory = dup_text(srv_service_state_dir());
+        cfg.store_directory = srv_config_strdup(srv_service_state_dir());
         if (!cfg.store_directory) {
             fprintf(stderr, "natterd: out of memory\n");
             srv_config_free(&cfg);

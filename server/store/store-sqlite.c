@@ -10,14 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* strdup() is POSIX, not C11 (and not declared by every C library). */
+/* Copies of column text live as long as the visitor's call. */
 static char *dup_text(const char *s)
 {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
+    return sqlite3_mprintf("%s", s);
 }
 
 /* Each migration brings the schema from version i to i + 1 and runs in
@@ -355,7 +351,7 @@ static int load_accounts(sqlite_store *st, const srv_store_visitor *v, void *ctx
         a.ncertfps = n;
         int stop = v->account ? v->account(ctx, &a) : 0;
         for (size_t i = 0; i < n; i++)
-            free(fps[i]);
+            sqlite3_free(fps[i]);
         rc = stop ? SQLITE_ABORT : SQLITE_OK;
     }
     sqlite3_finalize(acc);
@@ -374,10 +370,10 @@ typedef struct channel_lists {
 static void lists_free(channel_lists *l)
 {
     for (size_t i = 0; i < l->naccess; i++)
-        free((char *)l->access[i].account_key);
+        sqlite3_free((char *)l->access[i].account_key);
     for (size_t i = 0; i < l->nmasks; i++) {
-        free((char *)l->masks[i].mask);
-        free((char *)l->masks[i].setter);
+        sqlite3_free((char *)l->masks[i].mask);
+        sqlite3_free((char *)l->masks[i].setter);
     }
     free(l->access);
     free(l->masks);
@@ -392,7 +388,7 @@ static int lists_read(sqlite3_stmt *access, sqlite3_stmt *masks, const char *key
         srv_store_access *grown = realloc(l->access, (l->naccess + 1) * sizeof *grown);
         char *account = dup_text(col_text(access, 0));
         if (!grown || !account) {
-            free(account);
+            sqlite3_free(account);
             if (grown)
                 l->access = grown;
             sqlite3_reset(access);
@@ -410,8 +406,8 @@ static int lists_read(sqlite3_stmt *access, sqlite3_stmt *masks, const char *key
         srv_store_mask *grown = realloc(l->masks, (l->nmasks + 1) * sizeof *grown);
         char *mask = dup_text(col_text(masks, 1)), *setter = dup_text(col_text(masks, 2));
         if (!grown || !mask || !setter) {
-            free(mask);
-            free(setter);
+            sqlite3_free(mask);
+            sqlite3_free(setter);
             if (grown)
                 l->masks = grown;
             sqlite3_reset(masks);

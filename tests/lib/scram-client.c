@@ -32,6 +32,19 @@ long scram_unb64(const char *in, char *out, size_t size)
     return (long)n;
 }
 
+int sasl_plain_b64(const char *account, const char *password, char *out, size_t size)
+{
+    char raw[700];
+    size_t a = strlen(account), p = strlen(password);
+    if (a + p + 2 > sizeof raw)
+        return -1;
+    raw[0] = '\0';
+    memcpy(raw + 1, account, a);
+    raw[1 + a] = '\0';
+    memcpy(raw + 2 + a, password, p);
+    return scram_b64(raw, a + p + 2, out, size);
+}
+
 static void hmac(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32])
 {
     struct hmac_sha256_ctx h;

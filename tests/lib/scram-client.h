@@ -20,6 +20,10 @@ int scram_client_final(const char *password, const char *client_first_bare,
                        const char *server_first, char *out, size_t outsize, char *want_final,
                        size_t want_size);
 
+/** The AUTHENTICATE payload of SASL PLAIN for account and password
+ *  (no authzid), as base64.  @return 0, or -1 when it does not fit */
+int sasl_plain_b64(const char *account, const char *password, char *out, size_t size);
+
 /** Base64 of len bytes into out (NUL-terminated).  @return 0, or -1 when it does not fit */
 int scram_b64(const void *data, size_t len, char *out, size_t size);
 

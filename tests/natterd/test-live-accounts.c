@@ -46,15 +46,8 @@ static irc_client *login_plain(live_server *s, const char *nick, const char *acc
 {
     irc_client *c = live_client(s, nick, 0);
     sasl_start(c, "PLAIN");
-    char raw[256], enc[400];
-    size_t n = 0;
-    raw[n++] = '\0';
-    memcpy(raw + n, account, strlen(account));
-    n += strlen(account);
-    raw[n++] = '\0';
-    memcpy(raw + n, password, strlen(password));
-    n += strlen(password);
-    CU_ASSERT_FATAL(scram_b64(raw, n, enc, sizeof enc) == 0);
+    char enc[400];
+    CU_ASSERT_FATAL(sasl_plain_b64(account, password, enc, sizeof enc) == 0);
     irc_send(c, "AUTHENTICATE %s", enc);
     if (want_success) {
         char text[128];

@@ -81,15 +81,8 @@ static void b64(const void *data, size_t len, char *out, size_t size)
 
 static void sasl_plain(fake_conn *c, const char *account, const char *password)
 {
-    char raw[512], enc[800];
-    size_t n = 0;
-    raw[n++] = '\0';
-    memcpy(raw + n, account, strlen(account));
-    n += strlen(account);
-    raw[n++] = '\0';
-    memcpy(raw + n, password, strlen(password));
-    n += strlen(password);
-    b64(raw, n, enc, sizeof enc);
+    char enc[800];
+    CU_ASSERT_FATAL(sasl_plain_b64(account, password, enc, sizeof enc) == 0);
     fake_send(c, "AUTHENTICATE PLAIN");
     size_t len = strlen(enc);
     for (size_t off = 0; off < len; off += 400)

@@ -126,6 +126,10 @@ int srv_config_load(srv_config *cfg, const char *path, char *err, size_t errsize
 /** Deep-copy src into dst. @return 0 or -1 (out of memory) */
 int srv_config_copy(srv_config *dst, const srv_config *src);
 
+/** A malloc'd copy of s (NULL for NULL or when out of memory): the one
+ *  string copy the core and the daemon share (strdup is not C11). */
+char *srv_config_strdup(const char *s);
+
 /** Look up an oper block by name (case-sensitive), or NULL. */
 const srv_oper_conf *srv_config_find_oper(const srv_config *cfg, const char *name);
 
