@@ -147,10 +147,18 @@ check "ExecStartPre: natterd --check-config --config /etc/natter/natterd.conf" \
 port=$(free_port)
 # --listen replaces the config's [listen] (none in the packaged file:
 # 127.0.0.1:6667, perhaps taken on this machine).
-(cd / && exec "${run_as[@]}" /usr/sbin/natterd --config /etc/natter/natterd.conf \
-  --listen "127.0.0.1:$port") 2>"$work/natterd.log" &
+# The unit's StateDirectory=natterd: systemd makes the folder, owned by
+# the dynamic user, and names it in $STATE_DIRECTORY.
+state=$work/state
+rm -rf "$state"
+mkdir -m 0700 "$state"
+[ "${#run_as[@]}" -gt 0 ] && chown nobody:nogroup "$state"
+(cd / && exec env STATE_DIRECTORY="$state" "${run_as[@]}" /usr/sbin/natterd \
+  --config /etc/natter/natterd.conf --listen "127.0.0.1:$port") 2>"$work/natterd.log" &
 natterd_pid=$!
 check "a client gets the 001 welcome on port $port" python3 "$PROBE" 127.0.0.1 "$port" 20
+check "natterd keeps its accounts in \$STATE_DIRECTORY/natterd.db (StateDirectory=)" \
+  sh -c "grep -q 'store: $state/natterd.db' '$work/natterd.log' && test -s '$state/natterd.db'"
 kill -HUP "$natterd_pid"
 check "SIGHUP (ExecReload) reloads the configuration" \
   wait_until 10 grep -q 'configuration reloaded' "$work/natterd.log"
