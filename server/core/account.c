@@ -47,7 +47,6 @@ struct srv_accounts {
     pending *inflight;
     unsigned hashing;
     unsigned char secret[32];
-    char dummy[SRV_CREDENTIAL_MAX]; /* checked against for unknown names: same cost */
 };
 
 /* ---- the table ---- */
@@ -210,6 +209,14 @@ int srv_account_may_try(srv_client *c, srv_account *acc)
     return 1;
 }
 
+void srv_account_forgive(srv_client *c, srv_account *acc)
+{
+    srv_server *s = c->server;
+    srv_authlimit_forgive(s->auth, srv_client_address(c), s->now_ms);
+    if (acc)
+        acc->failures = 0;
+}
+
 void srv_account_failed(srv_client *c, srv_account *acc)
 {
     srv_server *s = c->server;
@@ -279,7 +286,12 @@ void srv_account_client_freed(srv_client *c)
 static void hash_run(void *job)
 {
     pending *p = job;
-    if (p->op == OP_CHECK || p->op == OP_DROP)
+    if ((p->op == OP_CHECK || p->op == OP_DROP) && !p->credential[0]) {
+        /* An unknown name: the same work as a real check, then no. */
+        char scratch[SRV_CREDENTIAL_MAX];
+        srv_credential_make(p->password, p->salt, p->iterations, scratch, sizeof scratch);
+        p->matched = 0;
+    } else if (p->op == OP_CHECK || p->op == OP_DROP)
         p->matched = srv_credential_check(p->credential, p->password);
     else
         p->matched = srv_credential_make(p->password, p->salt, p->iterations, p->credential,
@@ -318,6 +330,17 @@ static int start_hash(pending *p, const char *password)
 static int hashing_full(srv_server *s)
 {
     return s->accounts->hashing >= SRV_HASH_MAX_INFLIGHT;
+}
+
+/* One password hash per client at a time: a client cannot fill the
+ * worker's queue (and starve everyone's logins) with checks in parallel. */
+static int client_hashing(const srv_client *c)
+{
+    for (const pending *p = c->server->accounts->inflight; p; p = p->next) {
+        if (p->client == c && p->hashing)
+            return 1;
+    }
+    return 0;
 }
 
 /* Write acc as it would be with the pending change applied (view). */
@@ -438,12 +461,9 @@ static void hashed(pending *p)
     srv_account *acc = p->acc;
     if (p->op == OP_CHECK || p->op == OP_DROP) {
         int ok = p->matched && acc;
-        if (p->client && !p->client->dead) {
-            if (ok)
-                acc->failures = 0;
-            else
-                srv_account_failed(p->client, acc);
-        }
+        /* The failure was counted when the check started. */
+        if (ok && p->client && !p->client->dead)
+            srv_account_forgive(p->client, acc);
         if (!ok || p->op == OP_CHECK) {
             pending_finish(p, ok ? SRV_ACC_OK : (acc ? SRV_ACC_BAD_PASSWORD : SRV_ACC_NO_SUCH));
             return;
@@ -517,10 +537,19 @@ int srv_account_register(srv_client *c, const char *name, const char *password,
         return rc;
     if (c->account)
         return SRV_ACC_ALREADY;
-    if (!srv_nick_valid(name, s->cfg.nick_length))
+    /* Nicks, without '\\' (an account name goes into account= tags, where
+     * it would read as an escape) and without the services' names. */
+    if (!srv_nick_valid(name, s->cfg.nick_length) || strchr(name, '\\') ||
+        srv_nick_is_service(name))
         return SRV_ACC_BAD_NAME;
     if (srv_strmap_get(s->accounts->by_name, name))
         return SRV_ACC_EXISTS;
+    /* Another client's nick: registering it would let GHOST/REGAIN take it. */
+    srv_client *holder = srv_client_find(s, name);
+    if (holder && holder != c)
+        return SRV_ACC_NICK_IN_USE;
+    if (client_hashing(c))
+        return SRV_ACC_BUSY;
     if (!password_ok(password))
         return SRV_ACC_WEAK_PASSWORD;
     /* Registrations count against the address like failed logins, so one
@@ -559,19 +588,20 @@ int srv_account_check_password(srv_client *c, srv_account *acc, const char *pass
         return SRV_ACC_DISABLED;
     if (!srv_account_may_try(c, acc))
         return SRV_ACC_RATE_LIMITED;
+    if (client_hashing(c))
+        return SRV_ACC_BUSY;
     if (hashing_full(s))
         return SRV_ACC_UNAVAILABLE;
     pending *p = pending_new(c, acc, OP_CHECK, reply, arg);
     if (!p)
         return SRV_ACC_UNAVAILABLE;
-    /* An unknown name costs the same hash as a known one (against a made-up
-     * credential), so timing does not tell which names exist. */
-    if (!s->accounts->dummy[0]) {
-        unsigned char salt[16] = {0};
-        srv_credential_make("-", salt, s->cfg.password_iterations, s->accounts->dummy,
-                            sizeof s->accounts->dummy);
-    }
-    snprintf(p->credential, sizeof p->credential, "%s", acc ? acc->credential : s->accounts->dummy);
+    srv_account_failed(c, acc); /* forgiven if it turns out right */
+    /* An unknown name costs the same hash as a known one (on the worker,
+     * with today's iteration count), so timing does not tell which names
+     * exist. */
+    if (acc)
+        snprintf(p->credential, sizeof p->credential, "%s", acc->credential);
+    p->iterations = s->cfg.password_iterations;
     return start_hash(p, password);
 }
 
@@ -583,7 +613,7 @@ int srv_account_set_password(srv_client *c, srv_account *acc, const char *passwo
         return SRV_ACC_DISABLED;
     if (!password_ok(password))
         return SRV_ACC_WEAK_PASSWORD;
-    if (acc->busy)
+    if (acc->busy || client_hashing(c))
         return SRV_ACC_BUSY;
     if (hashing_full(s))
         return SRV_ACC_UNAVAILABLE;
@@ -708,7 +738,8 @@ const char *srv_account_error_text(int error)
     case SRV_ACC_EXISTS:
         return "That name is already registered";
     case SRV_ACC_BAD_NAME:
-        return "Account names follow the rules for nicknames";
+        return "Account names follow the rules for nicknames (without \\) and are not a "
+               "service's";
     case SRV_ACC_WEAK_PASSWORD:
         return "Passwords must be 8 to 300 bytes long";
     case SRV_ACC_RATE_LIMITED:
@@ -722,7 +753,10 @@ const char *srv_account_error_text(int error)
     case SRV_ACC_ALREADY:
         return "You are already logged in";
     case SRV_ACC_BUSY:
-        return "Another change to this account is in progress; try again";
+        return "Another change to this account, or another password check of yours, is in "
+               "progress; try again";
+    case SRV_ACC_NICK_IN_USE:
+        return "That name is a nick someone else is using";
     default:
         return "Failed";
     }
@@ -734,6 +768,7 @@ const char *srv_account_error_code(int error)
     case SRV_ACC_DISABLED:
         return "DISABLED";
     case SRV_ACC_EXISTS:
+    case SRV_ACC_NICK_IN_USE:
         return "ACCOUNT_EXISTS";
     case SRV_ACC_BAD_NAME:
         return "BAD_ACCOUNT_NAME";

@@ -52,7 +52,9 @@ enum srv_account_error {
     SRV_ACC_NO_SUCH = -7,       /* no such account */
     SRV_ACC_BAD_PASSWORD = -8,  /* wrong password */
     SRV_ACC_ALREADY = -9,       /* already logged in */
-    SRV_ACC_BUSY = -10,         /* another change to this account is in flight */
+    SRV_ACC_BUSY = -10,         /* another change to this account, or another
+                                   password check of this client, is in flight */
+    SRV_ACC_NICK_IN_USE = -11,  /* the name is a nick someone else is using */
 };
 
 /** How an operation ended, for the caller's reply: name is the account's
@@ -84,8 +86,13 @@ srv_account *srv_account_by_certfp(srv_server *s, const char *fp);
 /** May c's address or acc try a password now?  @return 1, or 0 when rate-limited */
 int srv_account_may_try(srv_client *c, srv_account *acc);
 
-/** Count a failed login by c against acc (may be NULL). */
+/** Count a failed login by c against acc (may be NULL).  Logins count
+ *  one when they start (so attempts in parallel cannot outrun the
+ *  limits) and srv_account_forgive() takes it back when they succeed. */
 void srv_account_failed(srv_client *c, srv_account *acc);
+
+/** A login counted by srv_account_failed() succeeded: take it back. */
+void srv_account_forgive(srv_client *c, srv_account *acc);
 
 /**
  * Register name with password for c and, once stored, log c in to it.

@@ -47,6 +47,13 @@ int srv_authlimit_allowed(srv_authlimit *a, const char *host, uint64_t now_ms, u
     return max == 0 || !e || e->failures < max;
 }
 
+void srv_authlimit_forgive(srv_authlimit *a, const char *host, uint64_t now_ms)
+{
+    entry *e = find(a, host, now_ms);
+    if (e && e->failures)
+        e->failures--;
+}
+
 void srv_authlimit_failed(srv_authlimit *a, const char *host, uint64_t now_ms)
 {
     entry *e = find(a, host, now_ms);

@@ -37,4 +37,8 @@ int srv_authlimit_allowed(srv_authlimit *a, const char *host, uint64_t now_ms, u
 /** Count a failed password check from host. */
 void srv_authlimit_failed(srv_authlimit *a, const char *host, uint64_t now_ms);
 
+/** Take back one failure of host (an attempt counted when it started
+ *  turned out right). */
+void srv_authlimit_forgive(srv_authlimit *a, const char *host, uint64_t now_ms);
+
 #endif

@@ -130,23 +130,69 @@ static void write_channel(srv_channel *ch, const struct srv_chanreg *reg, int cr
     free(access);
 }
 
+/* Which channel a write was for: looked up again when it completes. */
+typedef struct change {
+    srv_server *server;
+    char channel[SRV_CHANNELLEN_MAX + 1];
+} change;
+
+#define RETRY_MS 5000
+
 static void changed_done(void *ctx, int status)
 {
-    srv_server *s = ctx;
-    if (status != SRV_STORE_OK)
-        srv_server_log(s, SRV_LOG_ERROR, "store: a registered channel's change was not saved");
+    change *k = ctx;
+    srv_server *s = k->server;
+    srv_channel *ch = srv_channel_find(s, k->channel);
+    if (status != SRV_STORE_OK && ch && ch->reg) {
+        srv_server_log(s, SRV_LOG_ERROR, "store: %s's change was not saved; trying again",
+                       ch->name);
+        if (!ch->reg->dirty)
+            s->chanreg_dirty++;
+        ch->reg->dirty = 1;
+        srv_server_want_tick(s, s->now_ms + RETRY_MS);
+    }
+    free(k);
 }
 
 void srv_chanreg_changed(srv_channel *ch)
 {
-    if (ch->reg && ch->server->store)
-        write_channel(ch, ch->reg, 0, changed_done, ch->server);
+    if (!ch->reg || !ch->server->store)
+        return;
+    change *k = malloc(sizeof *k);
+    if (!k)
+        return;
+    k->server = ch->server;
+    snprintf(k->channel, sizeof k->channel, "%s", ch->name);
+    write_channel(ch, ch->reg, 0, changed_done, k);
+}
+
+void srv_chanreg_retry(srv_server *s)
+{
+    if (!s->chanreg_dirty)
+        return;
+    s->chanreg_dirty = 0;
+    srv_strmap_iter it = SRV_STRMAP_ITER_INIT;
+    srv_channel *ch;
+    while ((ch = srv_strmap_next(s->channels, &it))) {
+        if (ch->reg && ch->reg->dirty) {
+            ch->reg->dirty = 0;
+            srv_chanreg_changed(ch); /* marks it again if it fails again */
+        }
+    }
 }
 
 int srv_chanreg_add_loaded(srv_server *s, const srv_store_channel *r)
 {
     if (!srv_channel_valid(r->name, SRV_CHANNELLEN_MAX) || srv_channel_find(s, r->name))
         return 0;
+    /* Accounts load first.  A founder that is gone (a crash between an
+     * account's drop and its channels') leaves the channel unregistered:
+     * whoever registers the name later must not inherit it. */
+    if (!srv_account_find(s, r->founder_key)) {
+        srv_server_log(s, SRV_LOG_WARNING, "store: %s's founder %s is gone: dropping it", r->name,
+                       r->founder_key);
+        return 1;
+    }
     srv_channel *ch = srv_channel_create(s, r->name);
     struct srv_chanreg *reg = calloc(1, sizeof *reg);
     if (!ch || !reg) {
@@ -162,10 +208,11 @@ int srv_chanreg_add_loaded(srv_server *s, const srv_store_channel *r)
         if (!reg->access)
             return -1;
         for (size_t i = 0; i < r->naccess && i < SRV_CHANREG_MAX_ACCESS; i++) {
-            snprintf(reg->access[i].account, sizeof reg->access[i].account, "%s",
-                     r->access[i].account_key);
-            reg->access[i].level = r->access[i].level == 'o' ? 'o' : 'v';
-            reg->naccess++;
+            if (!srv_account_find(s, r->access[i].account_key))
+                continue; /* likewise */
+            srv_chanreg_access *e = &reg->access[reg->naccess++];
+            snprintf(e->account, sizeof e->account, "%s", r->access[i].account_key);
+            e->level = r->access[i].level == 'o' ? 'o' : 'v';
         }
     }
     ch->modes = 0;

@@ -30,9 +30,12 @@ struct srv_chanreg {
     int64_t registered_s;
     srv_chanreg_access *access;
     size_t naccess;
+    int dirty; /* a change that the store did not take: written again from the tick */
 };
 
-/** Recreate a channel read from the store at start.  @return 0, or -1 (out of memory) */
+/** Recreate a channel read from the store at start.
+ *  @return 0; 1 when its founder's account is gone (drop it from the
+ *  store once loading is over); -1 when out of memory */
 int srv_chanreg_add_loaded(srv_server *s, const srv_store_channel *r);
 
 /** Free a channel's registration (the channel is being destroyed). */
@@ -41,8 +44,12 @@ void srv_chanreg_free(struct srv_chanreg *reg);
 /** How many channels are registered. */
 size_t srv_chanreg_count(const srv_server *s);
 
-/** ch's kept state changed (TOPIC, MODE): write it through. */
+/** ch's kept state changed (TOPIC, MODE): write it through (a write the
+ *  store refuses is tried again from srv_chanreg_retry()). */
 void srv_chanreg_changed(srv_channel *ch);
+
+/** From the tick: write again the registered channels a write failed for. */
+void srv_chanreg_retry(srv_server *s);
 
 /** The member modes c gets on joining registered channel ch (SRV_MEMBER_*). */
 unsigned srv_chanreg_join_modes(const srv_channel *ch, const srv_client *c);

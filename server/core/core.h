@@ -213,6 +213,7 @@ struct srv_server {
     void *offload_ctx;
     unsigned guest_serial; /* nick protection's guest nicks */
     struct srv_cs_pending *cs_pending; /* ChanServ changes waiting for the store */
+    unsigned chanreg_dirty;            /* registered channels to write again */
 };
 
 #endif

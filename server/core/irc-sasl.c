@@ -35,6 +35,10 @@ struct srv_sasl {
     enum mech mech;
     int waiting;     /* a password check is in flight */
     int scram_final; /* server-final sent; the next "+" completes */
+    /* The credential the SCRAM proof was checked against: the "+" logs in
+     * only if the account still has it (not dropped and re-registered, not
+     * given a new password meanwhile). */
+    char proven[SRV_CREDENTIAL_MAX];
     char account[SRV_NICKLEN_MAX + 1];
     char payload[MAX_PAYLOAD + 1];
     size_t len;
@@ -169,16 +173,25 @@ static void scram(srv_client *c, const char *data, size_t len)
             fail(c, ERR_SASLFAIL, "SASL authentication failed: malformed SCRAM message");
             return;
         }
+        /* Only names that can be accounts: a longer one would dodge the
+         * account's own limit and then be cut to a real name. */
+        if (!srv_nick_valid(sa->scram.user, SRV_NICKLEN_MAX)) {
+            fail(c, ERR_SASLFAIL, "SASL authentication failed: invalid account name or password");
+            return;
+        }
         srv_account *acc = srv_account_find(c->server, sa->scram.user);
         if (!srv_account_may_try(c, acc)) {
             rate_limited(c);
             return;
         }
+        /* Counted now and forgiven on success, so proofs sent in parallel
+         * from many connections cannot outrun the limits. */
+        srv_account_failed(c, acc);
         snprintf(sa->account, sizeof sa->account, "%.*s", (int)(sizeof sa->account - 1),
-                 sa->scram.user);
+                 sa->scram.user); /* a valid nick: it fits */
         if (srv_scram_server_first(&sa->scram, acc ? acc->credential : NULL,
-                                   srv_account_secret(c->server), out,
-                                   sizeof out) != SRV_SCRAM_CONTINUE) {
+                                   srv_account_secret(c->server), c->server->cfg.password_iterations,
+                                   out, sizeof out) != SRV_SCRAM_CONTINUE) {
             fail(c, ERR_SASLFAIL, "SASL authentication failed");
             return;
         }
@@ -189,11 +202,11 @@ static void scram(srv_client *c, const char *data, size_t len)
     srv_account *acc = srv_account_find(c->server, sa->account);
     if (srv_scram_client_final(&sa->scram, acc ? acc->credential : NULL, data, len, out,
                                sizeof out) != SRV_SCRAM_SUCCESS) {
-        srv_account_failed(c, acc);
         fail(c, ERR_SASLFAIL, "SASL authentication failed: invalid account name or password");
         return;
     }
-    acc->failures = 0;
+    srv_account_forgive(c, acc);
+    snprintf(sa->proven, sizeof sa->proven, "%s", acc->credential);
     sa->scram_final = 1;
     challenge(c, out, strlen(out));
 }
@@ -237,7 +250,7 @@ static void payload_complete(srv_client *c)
     }
     if (sa->scram_final) {
         srv_account *acc = srv_account_find(c->server, sa->account);
-        if (n != 0 || !acc) {
+        if (n != 0 || !acc || strcmp(acc->credential, sa->proven) != 0) {
             fail(c, ERR_SASLFAIL, "SASL authentication failed");
             return;
         }

@@ -80,13 +80,12 @@ uint64_t srv_nickguard_expire(srv_client *c, uint64_t now_ms)
     srv_server *s = c->server;
     if (srv_nick_owned_by(c, c->nick))
         return 0;
+    /* A counter that only grows: a free name is always found (the
+     * prefix is at most 16 bytes, so the number fits NICKLEN). */
     char guest[SRV_NICKLEN_MAX + 1];
-    for (unsigned tries = 0; tries < 1000; tries++) {
-        snprintf(guest, sizeof guest, "%s%u", s->cfg.guest_prefix,
-                 10000 + (s->guest_serial++ % 90000));
-        if (!srv_client_find(s, guest) && !srv_account_find(s, guest))
-            break;
-    }
+    do {
+        snprintf(guest, sizeof guest, "%s%u", s->cfg.guest_prefix, 10000 + s->guest_serial++);
+    } while (srv_client_find(s, guest) || srv_account_find(s, guest));
     srv_sendf(c, ":NickServ!NickServ@%s NOTICE %s :You did not log in to this nickname's "
                  "account in time; you are now %s.",
               s->cfg.server_name, c->nick, guest);

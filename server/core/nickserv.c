@@ -32,6 +32,16 @@ static void error_reply(srv_client *c, int error)
     reply(c, "%s.", srv_account_error_text(error));
 }
 
+/* A password is one word: a command with more words than it takes is
+ * refused rather than cut, so nobody sets a password they did not mean. */
+static int too_many_words(srv_client *c, size_t n, size_t max)
+{
+    if (n <= max)
+        return 0;
+    reply(c, "Too many words: NickServ passwords are one word (no spaces).");
+    return 1;
+}
+
 /* ---- REGISTER, IDENTIFY, LOGOUT ---- */
 
 static void registered(srv_client *c, int result, srv_account *acc, const char *name, void *arg)
@@ -54,6 +64,8 @@ static void ns_register(srv_client *c, char **w, size_t n)
         reply(c, "Syntax: REGISTER <password> [email]");
         return;
     }
+    if (too_many_words(c, n, 3))
+        return;
     int rc = srv_account_register(c, c->nick, w[1], registered, NULL);
     if (rc != SRV_ACC_OK)
         reply(c, "%s was not registered: %s.", c->nick, srv_account_error_text(rc));
@@ -82,6 +94,8 @@ static void ns_identify(srv_client *c, char **w, size_t n)
         reply(c, "Syntax: IDENTIFY [account] <password>");
         return;
     }
+    if (too_many_words(c, n, 3))
+        return;
     const char *name = n >= 3 ? w[1] : c->nick;
     const char *password = n >= 3 ? w[2] : w[1];
     srv_account *acc = srv_account_find(c->server, name);
@@ -235,6 +249,8 @@ static void ns_set(srv_client *c, char **w, size_t n)
         reply(c, "Syntax: SET PASSWORD <new password>");
         return;
     }
+    if (too_many_words(c, n, 3))
+        return;
     if (!c->account) {
         reply(c, "You are not logged in.");
         return;
@@ -321,6 +337,12 @@ static void ns_cert(srv_client *c, char **w, size_t n)
     }
     if (!fingerprint_ok(fp)) {
         reply(c, "A fingerprint is the certificate's SHA-256 as 64 hex digits.");
+        return;
+    }
+    /* Adding a certificate proves holding it: the one this connection
+     * presented (operators may add any, for a user who asks them). */
+    if (add && !c->oper && (!c->certfp || strcmp(fp, c->certfp) != 0)) {
+        reply(c, "Connect with that certificate and use CERT ADD from there.");
         return;
     }
     int rc = srv_account_set_cert(c, acc, fp, add, cert_done, add ? (void *)"add" : NULL);

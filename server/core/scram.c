@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "scram.h"
 
+#include "casemap.h"
+
 #include <natter/random.h>
 #include <nettle/base64.h>
 #include <nettle/hmac.h>
@@ -290,7 +292,7 @@ int srv_scram_client_first(srv_scram *sc, const char *msg, size_t len)
 }
 
 int srv_scram_server_first(srv_scram *sc, const char *stored, const unsigned char secret[32],
-                           char *out, size_t outsize)
+                           unsigned unknown_iterations, char *out, size_t outsize)
 {
     credential c;
     if (sc->step != 1)
@@ -299,9 +301,11 @@ int srv_scram_server_first(srv_scram *sc, const char *stored, const unsigned cha
         /* No such account: a salt derived from the name and a secret, so
          * repeated probes see the same answer as for a real account. */
         unsigned char fake[KEY];
-        hmac(secret, 32, sc->user, strlen(sc->user), fake);
+        char folded[sizeof sc->user];
+        srv_casefold(folded, sc->user, sizeof folded);
+        hmac(secret, 32, folded, strlen(folded), fake);
         memcpy(c.salt, fake, SALT);
-        c.iterations = SRV_SCRAM_MIN_ITERATIONS;
+        c.iterations = unknown_iterations;
     }
     char salt64[32];
     srv_base64_encode(c.salt, SALT, salt64, sizeof salt64);

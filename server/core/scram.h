@@ -74,13 +74,15 @@ enum srv_scram_result {
 int srv_scram_client_first(srv_scram *sc, const char *msg, size_t len);
 
 /**
- * Build the server-first message into out for credential stored (when the
- * account does not exist, pass NULL and a per-server secret: a made-up
- * salt that is the same on every try, so a probe cannot tell).
+ * Build the server-first message into out for credential stored.  When
+ * the account does not exist, pass NULL, a per-server secret and the
+ * iteration count new passwords get: a made-up salt from the casefolded
+ * name (the same on every try, in any case) and the usual count, so the
+ * answer looks like a real account's.
  * @return SRV_SCRAM_CONTINUE or SRV_SCRAM_BAD
  */
 int srv_scram_server_first(srv_scram *sc, const char *stored, const unsigned char secret[32],
-                           char *out, size_t outsize);
+                           unsigned unknown_iterations, char *out, size_t outsize);
 
 /**
  * Check the client-final message against stored (NULL: always fails).

@@ -97,8 +97,28 @@ static nt_buf *build_variant(srv_fanout *f, unsigned variant)
             if (rc == NT_OK)
                 rc = nt_buf_appendf(b, "time=%s", time_tag);
         }
-        if ((variant & 4) && rc == NT_OK)
-            rc = nt_buf_appendf(b, "%saccount=%s", (variant & 1) ? ";" : "", f->account);
+        if ((variant & 4) && rc == NT_OK) {
+            /* A tag value, escaped as message-tags says (account names
+             * cannot hold these characters today; old ones might). */
+            char value[2 * SRV_NICKLEN_MAX + 1];
+            size_t n = 0;
+            for (const char *p = f->account; *p && n + 2 < sizeof value; p++) {
+                const char *esc = *p == ';'    ? "\\:"
+                                  : *p == ' '  ? "\\s"
+                                  : *p == '\\' ? "\\\\"
+                                  : *p == '\r' ? "\\r"
+                                  : *p == '\n' ? "\\n"
+                                               : NULL;
+                if (esc) {
+                    value[n++] = esc[0];
+                    value[n++] = esc[1];
+                } else {
+                    value[n++] = *p;
+                }
+            }
+            value[n] = '\0';
+            rc = nt_buf_appendf(b, "%saccount=%s", (variant & 1) ? ";" : "", value);
+        }
         if ((variant & 2) && rc == NT_OK)
             rc = nt_buf_appendf(b, "%s%s", (variant & 5) ? ";" : "", f->client_tags);
         if (rc == NT_OK)

@@ -137,14 +137,38 @@ void srv_server_free(srv_server *s)
     free(s);
 }
 
+typedef struct loading {
+    srv_server *s;
+    char orphans[16][SRV_CHANNELLEN_MAX + 1]; /* channels to drop after the load */
+    size_t norphans;
+} loading;
+
 static int load_account(void *ctx, const srv_store_account *a)
 {
-    return srv_accounts_add_loaded(ctx, a);
+    return srv_accounts_add_loaded(((loading *)ctx)->s, a);
 }
 
 static int load_channel(void *ctx, const srv_store_channel *ch)
 {
-    return srv_chanreg_add_loaded(ctx, ch);
+    loading *l = ctx;
+    int rc = srv_chanreg_add_loaded(l->s, ch);
+    if (rc == 1 && l->norphans < sizeof l->orphans / sizeof l->orphans[0])
+        snprintf(l->orphans[l->norphans++], sizeof l->orphans[0], "%s", ch->key);
+    return rc < 0 ? -1 : 0;
+}
+
+/* An operator block tied to an account that does not exist yet admits
+ * whoever registers that name first: say so. */
+static void warn_unclaimed_opers(srv_server *s)
+{
+    for (size_t i = 0; i < s->cfg.nopers; i++) {
+        const char *acc = s->cfg.opers[i].account;
+        if (acc && !srv_account_find(s, acc))
+            srv_server_log(s, SRV_LOG_WARNING,
+                           "[oper %s] names account %s, which is not registered: whoever "
+                           "registers it can OPER; register it now or set registration = opers",
+                           s->cfg.opers[i].name, acc);
+    }
 }
 
 int srv_server_set_store(srv_server *s, srv_store *st, char *err, size_t errsize)
@@ -154,11 +178,15 @@ int srv_server_set_store(srv_server *s, srv_store *st, char *err, size_t errsize
     if (!st)
         return 0;
     srv_store_visitor v = {.account = load_account, .channel = load_channel};
-    if (st->ops->load(st, &v, s, err, errsize) < 0) {
+    loading l = {.s = s};
+    if (st->ops->load(st, &v, &l, err, errsize) < 0) {
         srv_store_free(st);
         return -1;
     }
     s->store = st;
+    for (size_t i = 0; i < l.norphans; i++)
+        st->ops->drop_channel(st, l.orphans[i], NULL, NULL);
+    warn_unclaimed_opers(s);
     srv_server_log(s, SRV_LOG_INFO, "store: %zu accounts, %zu registered channels",
                    srv_accounts_count(s), srv_chanreg_count(s));
     return 0;
@@ -281,6 +309,9 @@ void srv_server_tick(srv_server *s, uint64_t now_ms)
             next = deadline;
         c = following;
     }
+    srv_chanreg_retry(s);
+    if (s->chanreg_dirty && now_ms + 5000 < next)
+        next = now_ms + 5000;
     s->next_tick_ms = next;
     srv_server_leave(s);
 }

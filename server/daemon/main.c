@@ -244,6 +244,8 @@ static int stop_daemon(daemon_state *d)
     d->net = NULL;
     /* Hashes in flight finish; their replies go nowhere (the clients
      * are gone) but their memory comes back in the drain. */
+    if (d->server)
+        srv_server_set_offload(d->server, NULL, NULL);
     srv_offload_free(d->offload);
     d->offload = NULL;
     int rc = nt_loop_drain(d->loop);

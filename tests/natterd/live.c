@@ -381,6 +381,8 @@ static int end_in_process(live_server *s)
 {
     srv_net_free(s->net);
     s->net = NULL;
+    if (s->server)
+        srv_server_set_offload(s->server, NULL, NULL);
     srv_offload_free(s->offload);
     s->offload = NULL;
     int rc = nt_loop_drain(s->loop);

@@ -7,6 +7,7 @@
  * Password hashing runs inline here (no offload), on the fake clock.
  */
 #include "account.h"
+#include "authlimit.h"
 #include "fake-transport.h"
 #include "helpers.h"
 #include "numerics.h"
@@ -450,11 +451,18 @@ static void test_sasl_scram(void)
 static void test_sasl_external(void)
 {
     static const char fp[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const char other[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
     srv_server *s = server_with_account("alice", "correct-horse");
-    fake_conn *a = fake_register(s, "alice");
+    fake_conn *a = fake_connect(s, "10.0.0.8");
+    srv_client_set_secure(a->client, fp);
+    fake_send(a, "NICK alice");
+    fake_send(a, "USER alice 0 * :A");
     fake_send(a, "NICKSERV IDENTIFY correct-horse");
     EXPECT_LINE(a, "You are now logged in as alice");
-    fake_send(a, "PRIVMSG NickServ :CERT ADD %s", fp);
+    /* Only a certificate this connection presented (no squatting). */
+    fake_send(a, "PRIVMSG NickServ :CERT ADD %s", other);
+    EXPECT_LINE(a, "Connect with that certificate");
+    fake_send(a, "PRIVMSG NickServ :CERT ADD");
     EXPECT_LINE(a, "Added to the certificate list of alice");
     fake_send(a, "NS CERT LIST");
     EXPECT_LINE(a, fp);
@@ -475,6 +483,72 @@ static void test_sasl_external(void)
     fake_send(d, "AUTHENTICATE EXTERNAL");
     fake_send(d, "AUTHENTICATE +");
     EXPECT_LINE(d, "not registered to an account");
+    fake_server_free(s);
+}
+
+/* What a review found: a SCRAM exchange proven against an account that was
+ * then dropped and registered again by someone else must not log in to
+ * the new one; proofs sent in parallel count against the limits; a name in
+ * use by someone else, with a backslash or a service's cannot be
+ * registered; a password is one word. */
+static void test_hardening(void)
+{
+    srv_server *s = server_on(fresh_db(), "nick_protection = none\n");
+    fake_conn *m = fake_register(s, "mallory");
+    fake_send(m, "REGISTER victim * first-password");
+    EXPECT_LINE(m, "REGISTER SUCCESS victim");
+    /* The proof, then the account goes and comes back with another owner. */
+    fake_conn *x = with_caps(s, "xm", "sasl");
+    fake_send(x, "AUTHENTICATE SCRAM-SHA-256");
+    char first[64], enc[512], server_first[256], final[400], want[128];
+    const char *bare = "n=victim,r=abcdefghijklmnop";
+    snprintf(first, sizeof first, "n,,%s", bare);
+    b64(first, strlen(first), enc, sizeof enc);
+    fake_clear(x);
+    fake_send(x, "AUTHENTICATE %s", enc);
+    last_challenge(x, server_first, sizeof server_first);
+    CU_ASSERT_FATAL(scram_client_final("first-password", bare, server_first, final, sizeof final,
+                                       want, sizeof want) == 0);
+    b64(final, strlen(final), enc, sizeof enc);
+    fake_send(x, "AUTHENTICATE %s", enc);
+    fake_send(m, "NS DROP victim first-password");
+    EXPECT_LINE(m, "victim has been dropped");
+    fake_conn *v = fake_register(s, "victim");
+    fake_send(v, "REGISTER * * victims-own-pass");
+    EXPECT_LINE(v, "REGISTER SUCCESS victim");
+    fake_clear(x);
+    fake_send(x, "AUTHENTICATE +");
+    EXPECT_NUMERIC(x, ERR_SASLFAIL);
+    CU_ASSERT(!fake_has_numeric(x, RPL_LOGGEDIN));
+
+    /* Someone else's nick, a backslash, a service. */
+    fake_conn *b = fake_register(s, "bystander");
+    fake_conn *e = fake_register(s, "eve");
+    fake_send(e, "REGISTER bystander * eves-password");
+    EXPECT_LINE(e, "FAIL REGISTER ACCOUNT_EXISTS bystander :That name is a nick someone else");
+    fake_send(e, "REGISTER a\\dmin * eves-password");
+    EXPECT_LINE(e, "FAIL REGISTER BAD_ACCOUNT_NAME");
+    fake_send(e, "REGISTER ChanServ * eves-password");
+    EXPECT_LINE(e, "FAIL REGISTER BAD_ACCOUNT_NAME ChanServ");
+    (void)b;
+    fake_send(e, "NS IDENTIFY eve three words");
+    EXPECT_LINE(e, "NickServ passwords are one word");
+    fake_server_free(s);
+
+    /* Twelve SCRAM proofs at once from one address: at most the limit of
+     * them is even looked at; the rest are refused before a check. */
+    s = server_with_account("target", "target-password");
+    int checked = 0;
+    fake_conn *conns[12];
+    for (int i = 0; i < 12; i++) {
+        conns[i] = with_caps(s, "p", "sasl");
+        fake_send(conns[i], "AUTHENTICATE SCRAM-SHA-256");
+        snprintf(first, sizeof first, "n,,n=target,r=nonce%d", i);
+        b64(first, strlen(first), enc, sizeof enc);
+        fake_send(conns[i], "AUTHENTICATE %s", enc);
+        checked += !fake_find(conns[i], "RATE_LIMITED");
+    }
+    CU_ASSERT(checked <= SRV_AUTH_MAX_FAILURES);
     fake_server_free(s);
 }
 
@@ -851,6 +925,7 @@ static CU_TestInfo tests[] = {
     {"SASL SCRAM-SHA-256", test_sasl_scram},
     {"SASL EXTERNAL and CERT", test_sasl_external},
     {"NickServ", test_nickserv},
+    {"review: pinned SCRAM identity, parallel proofs, names", test_hardening},
     {"account-notify, extended-join, account-tag, WHOX, +r", test_account_caps},
     {"nick protection: grace", test_nick_grace},
     {"nick protection: strict", test_nick_strict},
