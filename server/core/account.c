@@ -515,7 +515,7 @@ static int may_register(srv_client *c)
 {
     const srv_config *cfg = &c->server->cfg;
     if (!srv_accounts_enabled(c->server))
-        return SRV_ACC_DISABLED;
+        return c->server->store_broken ? SRV_ACC_UNAVAILABLE : SRV_ACC_DISABLED;
     if (cfg->account_registration == SRV_REGISTRATION_CLOSED ||
         (cfg->account_registration == SRV_REGISTRATION_OPERS && !c->oper))
         return SRV_ACC_DISABLED;

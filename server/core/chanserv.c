@@ -593,7 +593,9 @@ static const srv_service chanserv = {"ChanServ", commands, sizeof commands / siz
 void srv_chanserv(srv_client *c, const char *text)
 {
     if (!srv_accounts_enabled(c->server)) {
-        reply(c, "Channel registration is not enabled on this server.");
+        reply(c, "%s", c->server->store_broken
+                           ? "The account store is unavailable right now; try again later."
+                           : "Channel registration is not enabled on this server.");
         return;
     }
     srv_service_run(c, &chanserv, text);

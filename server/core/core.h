@@ -208,6 +208,7 @@ struct srv_server {
     struct srv_authlimit *reglimit; /* account registrations per address */
 
     srv_store *store;              /* NULL: no accounts */
+    int store_broken;              /* configured but could not be opened */
     struct srv_accounts *accounts; /* account.c */
     srv_offload_fn offload;        /* NULL: slow work runs inline */
     void *offload_ctx;

@@ -387,7 +387,9 @@ static const srv_service nickserv = {"NickServ", commands, sizeof commands / siz
 void srv_nickserv(srv_client *c, const char *text)
 {
     if (!srv_accounts_enabled(c->server)) {
-        reply(c, "Accounts are not enabled on this server.");
+        reply(c, "%s", c->server->store_broken
+                           ? "The account store is unavailable right now; try again later."
+                           : "Accounts are not enabled on this server.");
         return;
     }
     srv_service_run(c, &nickserv, text);

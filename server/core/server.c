@@ -197,6 +197,11 @@ srv_store *srv_server_store(const srv_server *s)
     return s->store;
 }
 
+void srv_server_store_unavailable(srv_server *s)
+{
+    s->store_broken = 1;
+}
+
 void srv_server_set_offload(srv_server *s, srv_offload_fn fn, void *ctx)
 {
     s->offload = fn;

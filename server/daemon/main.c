@@ -305,12 +305,10 @@ static void open_store(daemon_state *d, const srv_config *cfg)
     }
     srv_store_sqlite_options opts = {.full_sync = cfg->store_full_sync, .log = store_log};
     srv_store *st = srv_store_sqlite_open(path, &opts, err, sizeof err);
-    if (!st) {
-        srv_logf(SRV_LOG_ERROR, "store unavailable, accounts are off: %s", err);
-        return;
-    }
-    if (srv_server_set_store(d->server, st, err, sizeof err) < 0) {
-        srv_logf(SRV_LOG_ERROR, "store unavailable, accounts are off: %s", err);
+    if (!st || srv_server_set_store(d->server, st, err, sizeof err) < 0) {
+        srv_logf(SRV_LOG_ERROR, "store unavailable, accounts are off until it is repaired "
+                                "(restore a backup) and natterd restarted: %s", err);
+        srv_server_store_unavailable(d->server);
         return;
     }
     srv_logf(SRV_LOG_INFO, "store: %s (schema %u)", path, SRV_STORE_SQLITE_SCHEMA);

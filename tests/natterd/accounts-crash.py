@@ -19,7 +19,9 @@ worker thread and a real SQLite file:
      one; else said and skipped): registrations are refused with
      TEMPORARILY_UNAVAILABLE, chat goes on, accounts made before are
      still there after a restart, and registering works again once
-     there is room.
+     there is room; on the file system remounted read-only, the same;
+  7. a damaged database at start: natterd logs it, serves chat, and
+     answers REGISTER with TEMPORARILY_UNAVAILABLE.
 
 Usage: accounts-crash.py NATTERD"""
 import base64
@@ -50,7 +52,7 @@ def fail(what):
 
 def start(data, log):
     """natterd on a free port with its store in data; returns (proc, port)."""
-    conf = os.path.join(data, 'natterd.conf')
+    conf = os.path.splitext(log)[0] + '.conf'  # beside the log: data may be read-only
     with open(conf, 'w') as f:
         f.write('[server]\nname = crash.test\n[limits]\nflood_penalty_percent = 0\n'
                 'max_clients_per_address = 1000\nlogin_failures_per_address = 5\n'
@@ -172,8 +174,51 @@ def disk_full(tmp):
             ok('disk full: all %d acknowledged accounts there after a restart' % len(made))
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+        # The file system read-only (remounted while natterd is stopped:
+        # Linux refuses it while files are open for writing).
+        if subprocess.run(['mount', '-o', 'remount,ro', mnt]).returncode != 0:
+            fail('read-only: cannot remount the tmpfs read-only')
+            return
+        proc, port = start(data, os.path.join(tmp, 'natterd-ro.log'))
+        a, b = connect(port, 'ro1'), connect(port, 'ro2')
+        a.send('REGISTER readonly * password-ro')
+        line = a.expect(r'REGISTER (SUCCESS|\S+) readonly ', 30)
+        a.send('PRIVMSG ro2 :read-only and still here')
+        chat = b.expect(r'PRIVMSG ro2 :read-only and still here', 20)
+        if line and 'TEMPORARILY_UNAVAILABLE' in line and chat:
+            ok('read-only store: REGISTER refused with TEMPORARILY_UNAVAILABLE, chat goes on')
+        else:
+            fail('read-only store: %r, chat %r' % (line, chat))
+        a.close()
+        b.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
     finally:
         subprocess.run(['umount', '-l', mnt])
+
+
+def damaged(tmp):
+    """Section 7: a database that is not one."""
+    data = os.path.join(tmp, 'damaged')
+    os.mkdir(data)
+    with open(os.path.join(data, 'natterd.db'), 'wb') as f:
+        f.write(b'SQLite format 3\0' + os.urandom(8192))
+    log = os.path.join(tmp, 'natterd-damaged.log')
+    proc, port = start(data, log)
+    a, b = connect(port, 'd1'), connect(port, 'd2')
+    a.send('REGISTER d1 * password-d1')
+    line = a.expect(r'REGISTER (SUCCESS|\S+) d1 ', 20)
+    a.send('PRIVMSG d2 :damaged but chatting')
+    chat = b.expect(r'PRIVMSG d2 :damaged but chatting', 20)
+    logged = 'store unavailable' in open(log, 'rb').read().decode('utf-8', 'replace')
+    if line and 'TEMPORARILY_UNAVAILABLE' in line and chat and logged:
+        ok('damaged database: logged, chat goes on, REGISTER gets TEMPORARILY_UNAVAILABLE')
+    else:
+        fail('damaged database: REGISTER %r, chat %r, logged %r' % (line, chat, logged))
+    a.close()
+    b.close()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(20)
 
 
 def main():
@@ -358,6 +403,7 @@ def main():
     if proc.wait(20) != 0:
         fail('natterd exit status %d after SIGTERM' % proc.returncode)
     disk_full(tmp)
+    damaged(tmp)
     if failures:
         print(open(log, 'rb').read().decode('utf-8', 'replace')[-4000:])
         return 1

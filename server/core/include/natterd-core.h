@@ -128,6 +128,13 @@ int srv_server_set_store(srv_server *s, srv_store *st, char *err, size_t errsize
 srv_store *srv_server_store(const srv_server *s);
 
 /**
+ * The store could not be opened (damaged, unreadable): natterd serves chat
+ * without accounts, and REGISTER, NickServ and ChanServ say the store is
+ * unavailable rather than that accounts are off.
+ */
+void srv_server_store_unavailable(srv_server *s);
+
+/**
  * Where slow work goes (see srv_offload_fn); NULL runs it inline, which
  * is what tests and fuzzing want.  Work already handed to an offload
  * must be finished (its done() called) before srv_server_free().
