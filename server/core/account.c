@@ -28,7 +28,9 @@ typedef struct pending {
     srv_account_reply_fn reply;
     void *arg;
     int result;
-    int hashing; /* counted in hash_inflight */
+    int hashing; /* handed to the worker (counted in hashing) */
+    int queued;  /* waiting for a worker slot */
+    struct pending *queue_next;
     char name[SRV_NICKLEN_MAX + 1];
     /* Worker input and output: nothing else is touched off the loop. */
     char password[SRV_PASSWORD_MAX + 1];
@@ -46,6 +48,8 @@ struct srv_accounts {
     srv_strmap *by_certfp; /* fingerprint -> srv_account */
     pending *inflight;
     unsigned hashing;
+    pending *queue_head, *queue_tail; /* hashes waiting for a slot, oldest first */
+    unsigned queued;
     unsigned char secret[32];
 };
 
@@ -95,6 +99,7 @@ void srv_accounts_free(struct srv_accounts *t)
     while (t->inflight) {
         pending *p = t->inflight;
         t->inflight = p->next;
+        memset(p->password, 0, sizeof p->password);
         free(p);
     }
     free(t);
@@ -175,6 +180,14 @@ int srv_accounts_add_loaded(srv_server *s, const srv_store_account *r)
 static void account_remove(srv_server *s, srv_account *acc)
 {
     struct srv_accounts *t = s->accounts;
+    /* Out of the tables first: the logouts below check nick ownership,
+     * and a nick whose account is gone belongs to nobody. */
+    for (size_t i = 0; i < acc->ncertfps; i++) {
+        if (srv_strmap_get(t->by_certfp, acc->certfps[i]) == acc)
+            srv_strmap_remove(t->by_certfp, acc->certfps[i]);
+    }
+    if (srv_strmap_get(t->by_name, acc->name) == acc)
+        srv_strmap_remove(t->by_name, acc->name);
     for (srv_client *c = s->clients; c; c = c->next) {
         if (c->account == acc)
             srv_account_logout(c);
@@ -183,12 +196,6 @@ static void account_remove(srv_server *s, srv_account *acc)
         if (p->acc == acc)
             p->acc = NULL;
     }
-    for (size_t i = 0; i < acc->ncertfps; i++) {
-        if (srv_strmap_get(t->by_certfp, acc->certfps[i]) == acc)
-            srv_strmap_remove(t->by_certfp, acc->certfps[i]);
-    }
-    if (srv_strmap_get(t->by_name, acc->name) == acc)
-        srv_strmap_remove(t->by_name, acc->name);
     account_free(acc);
 }
 
@@ -254,10 +261,13 @@ static pending *pending_new(srv_client *c, srv_account *acc, enum op op,
 }
 
 /* Reply (when the client is still there) and forget p. */
+static void pump_queue(srv_server *s);
+
 static void pending_finish(pending *p, int result)
 {
     srv_server *s = p->server;
     struct srv_accounts *t = s->accounts;
+    int freed_slot = p->hashing;
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -270,6 +280,8 @@ static void pending_finish(pending *p, int result)
         p->reply(p->client, result, p->acc, p->name, p->arg);
     memset(p->password, 0, sizeof p->password);
     free(p);
+    if (freed_slot)
+        pump_queue(s);
 }
 
 void srv_account_client_freed(srv_client *c)
@@ -311,25 +323,60 @@ static void hash_done(void *job)
     srv_server_leave(s);
 }
 
-static int start_hash(pending *p, const char *password)
+static void submit(pending *p)
 {
-    struct srv_accounts *t = p->server->accounts;
-    snprintf(p->password, sizeof p->password, "%s", password);
-    p->hashing = 1;
-    t->hashing++;
     srv_server *s = p->server;
+    p->hashing = 1;
+    s->accounts->hashing++;
     if (s->offload)
         s->offload(s->offload_ctx, hash_run, hash_done, p);
     else {
         hash_run(p);
         hash_done(p);
     }
+}
+
+/* Hand the worker what waits, oldest first, while there are free slots.
+ * A queued login whose client left is still hashed: hashed() knows what
+ * to undo (a reserved name, a busy account). */
+static void pump_queue(srv_server *s)
+{
+    struct srv_accounts *t = s->accounts;
+    while (t->queue_head && t->hashing < SRV_HASH_MAX_INFLIGHT) {
+        pending *p = t->queue_head;
+        t->queue_head = p->queue_next;
+        if (!t->queue_head)
+            t->queue_tail = NULL;
+        t->queued--;
+        p->queued = 0;
+        submit(p);
+    }
+}
+
+/* A storm of logins waits its turn rather than being refused: at most
+ * SRV_HASH_MAX_INFLIGHT hashes on the worker, the rest queued. */
+static int start_hash(pending *p, const char *password)
+{
+    struct srv_accounts *t = p->server->accounts;
+    snprintf(p->password, sizeof p->password, "%s", password);
+    if (t->hashing < SRV_HASH_MAX_INFLIGHT) {
+        submit(p);
+        return SRV_ACC_OK;
+    }
+    p->queued = 1;
+    if (t->queue_tail)
+        t->queue_tail->queue_next = p;
+    else
+        t->queue_head = p;
+    t->queue_tail = p;
+    t->queued++;
     return SRV_ACC_OK;
 }
 
 static int hashing_full(srv_server *s)
 {
-    return s->accounts->hashing >= SRV_HASH_MAX_INFLIGHT;
+    return s->accounts->hashing >= SRV_HASH_MAX_INFLIGHT &&
+           s->accounts->queued >= SRV_HASH_MAX_QUEUED;
 }
 
 /* One password hash per client at a time: a client cannot fill the
@@ -337,7 +384,7 @@ static int hashing_full(srv_server *s)
 static int client_hashing(const srv_client *c)
 {
     for (const pending *p = c->server->accounts->inflight; p; p = p->next) {
-        if (p->client == c && p->hashing)
+        if (p->client == c && (p->hashing || p->queued))
             return 1;
     }
     return 0;
@@ -477,6 +524,8 @@ static void hashed(pending *p)
         return;
     }
     if (!p->matched || !acc) {
+        if (acc && p->op == OP_SET_PASSWORD)
+            acc->busy = 0;
         if (acc && p->op == OP_REGISTER) {
             account_remove(s, acc);
             p->acc = NULL;
@@ -555,9 +604,10 @@ int srv_account_register(srv_client *c, const char *name, const char *password,
     /* Registrations count against the address like failed logins, so one
      * address cannot mint accounts in bulk. */
     if (!srv_authlimit_allowed(s->reglimit, srv_client_address(c), s->now_ms,
-                               s->cfg.registrations_per_address) ||
-        hashing_full(s))
+                               s->cfg.registrations_per_address))
         return SRV_ACC_RATE_LIMITED;
+    if (hashing_full(s))
+        return SRV_ACC_BUSY;
     unsigned char salt[16];
     if (nt_random_bytes(salt, sizeof salt) != 0)
         return SRV_ACC_UNAVAILABLE;
@@ -588,10 +638,8 @@ int srv_account_check_password(srv_client *c, srv_account *acc, const char *pass
         return SRV_ACC_DISABLED;
     if (!srv_account_may_try(c, acc))
         return SRV_ACC_RATE_LIMITED;
-    if (client_hashing(c))
+    if (client_hashing(c) || hashing_full(s))
         return SRV_ACC_BUSY;
-    if (hashing_full(s))
-        return SRV_ACC_UNAVAILABLE;
     pending *p = pending_new(c, acc, OP_CHECK, reply, arg);
     if (!p)
         return SRV_ACC_UNAVAILABLE;
@@ -613,10 +661,8 @@ int srv_account_set_password(srv_client *c, srv_account *acc, const char *passwo
         return SRV_ACC_DISABLED;
     if (!password_ok(password))
         return SRV_ACC_WEAK_PASSWORD;
-    if (acc->busy || client_hashing(c))
+    if (acc->busy || client_hashing(c) || hashing_full(s))
         return SRV_ACC_BUSY;
-    if (hashing_full(s))
-        return SRV_ACC_UNAVAILABLE;
     pending *p = pending_new(c, acc, OP_SET_PASSWORD, reply, arg);
     if (!p)
         return SRV_ACC_UNAVAILABLE;

@@ -24,8 +24,11 @@
 /** Failed logins an account takes within the window before it is refused. */
 #define SRV_ACCOUNT_MAX_FAILURES 10
 #define SRV_ACCOUNT_WINDOW_MS 60000u
-/** Password hashes in flight at once (server-wide): more wait their turn by refusal. */
+/** Password hashes handed to the worker at once (server-wide); more wait
+ *  in a queue of at most SRV_HASH_MAX_QUEUED (one per client at most),
+ *  beyond which a login is refused as busy. */
 #define SRV_HASH_MAX_INFLIGHT 32
+#define SRV_HASH_MAX_QUEUED 4096
 
 struct srv_account {
     char *key;  /* casefolded name */

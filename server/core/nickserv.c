@@ -141,6 +141,8 @@ static void ghost_now(srv_client *c, const char *nick, int regain)
         srv_client_set_nick(c, nick);
         srv_nickguard_check(c);
         reply(c, "You have regained %s.", nick);
+    } else if (regain && !c->dead) {
+        reply(c, "You already have %s.", nick);
     }
 }
 

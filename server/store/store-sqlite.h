@@ -6,9 +6,11 @@
  * Why on the loop rather than on a writer thread: writes are rare (an
  * account or channel change), small (one transaction of a few rows) and,
  * in WAL mode with synchronous=NORMAL, end in a write() to the WAL
- * without an fsync, so a commit costs tens of microseconds; the longest
- * is measured (srv_store_sqlite_stats(), bench/store-stall) and logged
- * when one passes SRV_STORE_SLOW_US.  synchronous=NORMAL keeps every
+ * without an fsync: a commit costs about 130 us on average.  The longest
+ * are the WAL checkpoints (every 1,000 pages, with an fsync), about 10 ms
+ * on this project's test machine; measured by bench/accounts --only stall
+ * (srv_store_sqlite_stats(), logged at exit) and logged when one passes
+ * SRV_STORE_SLOW_US.  synchronous=NORMAL keeps every
  * committed transaction across a crash of natterd (kill -9); after a
  * power loss the last transactions before the last checkpoint may be
  * missing.  [store] synchronous = full fsyncs every commit instead.
