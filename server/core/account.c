@@ -5,6 +5,7 @@
 #include "casemap.h"
 #include "chanserv.h"
 #include "client.h"
+#include "history.h"
 #include "nickguard.h"
 #include "numerics.h"
 #include "scram.h"
@@ -490,6 +491,7 @@ static void store_done(void *ctx, int status)
                 p->reply(p->client, result, acc, p->name, p->arg);
             p->reply = NULL;
             srv_chanreg_account_dropped(s, acc->key);
+            srv_history_drop_account(s, acc->key);
             account_remove(s, acc);
             p->acc = NULL;
         }

@@ -102,6 +102,7 @@ srv_membership *srv_channel_add(srv_channel *ch, srv_client *c, unsigned modes)
     srv_membership *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->joined_us = srv_server_wall_us(ch->server);
     m->client = c;
     m->channel = ch;
     m->modes = modes;

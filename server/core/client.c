@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "client.h"
+#include "history.h"
 
 #include "account.h"
 #include "casemap.h"
@@ -102,6 +103,7 @@ void srv_client_quit(srv_client *c, const char *quit_message, const char *error_
         srv_fanout f;
         srv_client_prefix(c, prefix, sizeof prefix);
         if (srv_fanout_init(&f, s, NULL, ":%s QUIT :%s", prefix, quit_message) == 0) {
+            srv_history_client_channels(c, &f, SRV_HIST_QUIT);
             srv_fanout_to_peers(&f, c, 0);
             srv_fanout_done(&f);
         }
@@ -162,6 +164,9 @@ void srv_client_free_dead(srv_server *s)
         srv_sasl_free(c);
         srv_account_client_freed(c);
         srv_chanserv_client_freed(c);
+        srv_history_forget_client(c);
+        free(c->label);
+        nt_buf_unref(c->label_capture);
         free(c);
     }
 }
@@ -206,6 +211,7 @@ void srv_client_set_nick(srv_client *c, const char *nick)
         srv_fanout f;
         srv_client_prefix(c, prefix, sizeof prefix);
         if (srv_fanout_init(&f, s, NULL, ":%s NICK :%s", prefix, nick) == 0) {
+            srv_history_client_channels(c, &f, SRV_HIST_NICK);
             srv_fanout_to_peers(&f, c, 0);
             srv_fanout_send(&f, c);
             srv_fanout_done(&f);

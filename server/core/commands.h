@@ -94,6 +94,9 @@ void srv_cmd_authenticate(srv_client *c, const srv_msg *msg);
 void srv_cmd_register(srv_client *c, const srv_msg *msg);
 void srv_cmd_verify(srv_client *c, const srv_msg *msg);
 void srv_cmd_nickserv(srv_client *c, const srv_msg *msg);
+/* irc-history.c */
+void srv_cmd_chathistory(srv_client *c, const srv_msg *msg);
+void srv_cmd_markread(srv_client *c, const srv_msg *msg);
 /* chanserv.c */
 void srv_cmd_chanserv(srv_client *c, const srv_msg *msg);
 void srv_cmd_kill(srv_client *c, const srv_msg *msg);

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,13 @@ int srv_config_defaults(srv_config *cfg)
     cfg->account_registration = SRV_REGISTRATION_OPEN;
     cfg->password_iterations = 100000;
     cfg->registrations_per_address = 5;
+    cfg->history_enabled = 1;
+    cfg->history_private = 1;
+    cfg->history_commit_ms = 100;
+    cfg->history_max_days = 90;
+    cfg->history_per_target = 100000;
+    cfg->history_max_mb = 2048;
+    cfg->history_query_limit = 100;
     cfg->login_failures_per_address = 5;
     cfg->nick_protection = SRV_NICKPROT_GRACE;
     cfg->nick_grace_ms = 60 * 1000;
@@ -158,6 +166,7 @@ typedef enum {
     SEC_TLS,
     SEC_STORE,
     SEC_ACCOUNTS,
+    SEC_HISTORY,
     SEC_OPER
 } section_kind;
 
@@ -445,6 +454,40 @@ static int accounts_key(parser *p, const char *key, const char *value)
     return fail(p, "unknown key '%s' in [accounts]", key);
 }
 
+static int history_key(parser *p, const char *key, const char *value)
+{
+    srv_config *c = p->cfg;
+    unsigned long v;
+    if (!strcmp(key, "enabled"))
+        return parse_bool(p, key, value, &c->history_enabled);
+    if (!strcmp(key, "private_messages"))
+        return parse_bool(p, key, value, &c->history_private);
+    if (!strcmp(key, "channel_access")) {
+        static const char *const modes[] = {"members", "since-join"};
+        return parse_choice(p, key, value, modes, 2, &c->history_channel_access);
+    }
+    static const struct {
+        const char *key;
+        unsigned long min, max;
+        size_t offset;
+    } numbers[] = {
+        {"commit_interval", 10, 10000, offsetof(srv_config, history_commit_ms)},
+        {"max_days", 0, 36500, offsetof(srv_config, history_max_days)},
+        {"max_messages", 0, 100000000, offsetof(srv_config, history_per_target)},
+        {"max_size_mb", 0, 1048576, offsetof(srv_config, history_max_mb)},
+        {"query_limit", 10, 1000, offsetof(srv_config, history_query_limit)},
+    };
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        if (strcmp(key, numbers[i].key) != 0)
+            continue;
+        if (parse_uint(p, key, value, numbers[i].min, numbers[i].max, &v) < 0)
+            return -1;
+        *(unsigned *)((char *)c + numbers[i].offset) = (unsigned)v;
+        return 0;
+    }
+    return fail(p, "unknown key '%s' in [history]", key);
+}
+
 static int oper_key(parser *p, const char *key, const char *value)
 {
     if (!strcmp(key, "account")) {
@@ -479,6 +522,8 @@ static int section_line(parser *p, char *s)
         p->section = SEC_STORE;
     } else if (!strcmp(name, "accounts")) {
         p->section = SEC_ACCOUNTS;
+    } else if (!strcmp(name, "history")) {
+        p->section = SEC_HISTORY;
     } else if (!strncmp(name, "oper", 4) && (name[4] == ' ' || name[4] == '\t')) {
         char *oname = trim(name + 4);
         if (!oname[0] || strlen(oname) > 64 || strpbrk(oname, " \t"))
@@ -575,6 +620,9 @@ int srv_config_parse(srv_config *cfg, const char *text, const char *name, char *
             break;
         case SEC_ACCOUNTS:
             rc = accounts_key(&p, key, value);
+            break;
+        case SEC_HISTORY:
+            rc = history_key(&p, key, value);
             break;
         case SEC_OPER:
             rc = oper_key(&p, key, value);

@@ -58,6 +58,13 @@ enum srv_cap {
     SRV_CAP_ACCOUNT_TAG = 1u << 12,
     SRV_CAP_EXTENDED_JOIN = 1u << 13,
     SRV_CAP_ACCOUNT_REGISTRATION = 1u << 14,
+    SRV_CAP_BATCH = 1u << 15,
+    SRV_CAP_LABELED_RESPONSE = 1u << 16,
+    SRV_CAP_CAP_NOTIFY = 1u << 17,
+    SRV_CAP_STANDARD_REPLIES = 1u << 18,
+    SRV_CAP_CHATHISTORY = 1u << 19,    /* draft/chathistory */
+    SRV_CAP_EVENT_PLAYBACK = 1u << 20, /* draft/event-playback */
+    SRV_CAP_READ_MARKER = 1u << 21,    /* draft/read-marker */
 };
 
 /** A member's status in a channel. */
@@ -82,6 +89,7 @@ struct srv_membership {
     srv_client *client;
     srv_channel *channel;
     unsigned modes; /* srv_member_mode */
+    int64_t joined_us; /* wall clock: [history] channel_access = since-join */
     size_t channel_index;
     size_t client_index;
 };
@@ -140,6 +148,11 @@ struct srv_client {
                                   logged in; 0 when not pending (nickguard.c) */
 
     uint64_t mark; /* fan-out de-duplication, see srv_server_next_mark() */
+
+    /* labeled-response (commands.c): the label of the command being run
+     * and the replies it produced so far; NULL when not capturing. */
+    char *label;
+    nt_buf *label_capture;
 };
 
 /** The channel's mask lists: +b, +e, +I. */
@@ -191,6 +204,9 @@ struct srv_server {
     void *log_ctx;
     srv_config_fn on_config; /* the network layer's, after a new config */
     void *on_config_ctx;
+    srv_wake_fn on_wake; /* the network layer's, when the next tick moves earlier */
+    void *on_wake_ctx;
+    int in_tick;
 
     uint64_t now_ms;
     uint64_t next_tick_ms;
@@ -213,6 +229,8 @@ struct srv_server {
     srv_offload_fn offload;        /* NULL: slow work runs inline */
     void *offload_ctx;
     unsigned guest_serial; /* nick protection's guest nicks */
+    struct srv_history *history;       /* history.c: message IDs, read markers */
+    uint64_t clients_due_ms;           /* the tick's next walk over the clients */
     struct srv_cs_pending *cs_pending; /* ChanServ changes waiting for the store */
     unsigned chanreg_dirty;            /* registered channels to write again */
 };

@@ -4,6 +4,7 @@
 #include "account.h"
 #include "client.h"
 #include "commands.h"
+#include "history.h"
 #include "numerics.h"
 #include "registration.h"
 #include "sasl.h"
@@ -21,8 +22,12 @@ static const struct {
     {"account-notify", SRV_CAP_ACCOUNT_NOTIFY},
     {"account-tag", SRV_CAP_ACCOUNT_TAG},
     {"away-notify", SRV_CAP_AWAY_NOTIFY},
+    {"batch", SRV_CAP_BATCH},
     {"chghost", SRV_CAP_CHGHOST},
     {"draft/account-registration", SRV_CAP_ACCOUNT_REGISTRATION},
+    {"draft/chathistory", SRV_CAP_CHATHISTORY},
+    {"draft/event-playback", SRV_CAP_EVENT_PLAYBACK},
+    {"draft/read-marker", SRV_CAP_READ_MARKER},
     {"echo-message", SRV_CAP_ECHO_MESSAGE},
     {"extended-join", SRV_CAP_EXTENDED_JOIN},
     {"extended-monitor", SRV_CAP_EXTENDED_MONITOR},
@@ -47,6 +52,10 @@ static unsigned offered(const srv_client *c)
         all &= ~(SRV_CAP_SASL | SRV_CAP_ACCOUNT_REGISTRATION);
     if (c->server->cfg.account_registration != SRV_REGISTRATION_OPEN)
         all &= ~SRV_CAP_ACCOUNT_REGISTRATION;
+    if (!srv_history_enabled(c->server))
+        all &= ~(SRV_CAP_CHATHISTORY | SRV_CAP_EVENT_PLAYBACK);
+    if (!srv_accounts_enabled(c->server))
+        all &= ~SRV_CAP_READ_MARKER;
     return all;
 }
 

@@ -5,6 +5,7 @@
 #include "channel.h"
 #include "chanserv.h"
 #include "client.h"
+#include "history.h"
 #include "commands.h"
 #include "mask.h"
 #include "numerics.h"
@@ -84,6 +85,7 @@ static void part_one(srv_client *c, srv_membership *m, const char *reason)
                                    reason)
                  : srv_fanout_init(&f, c->server, NULL, ":%s PART %s", prefix, m->channel->name);
     if (ok == 0) {
+        srv_history_channel(m->channel, &f, SRV_HIST_PART);
         srv_fanout_to_channel(&f, m->channel, NULL);
         srv_fanout_done(&f);
     }
@@ -165,6 +167,8 @@ static void join_one(srv_client *c, const char *name, const char *key)
                 srv_fanout_set_account(&f, c->account->name);
                 srv_fanout_set_account(&ext, c->account->name);
             }
+            srv_history_channel(ch, &f, SRV_HIST_JOIN);
+            srv_fanout_set_msgid(&ext, f.msgid);
             for (size_t i = 0; i < ch->nmembers; i++) {
                 srv_client *peer = ch->members[i]->client;
                 srv_fanout_send(peer->caps & SRV_CAP_EXTENDED_JOIN ? &ext : &f, peer);
@@ -184,6 +188,8 @@ static void join_one(srv_client *c, const char *name, const char *key)
     }
     if (ch->topic)
         send_topic(c, ch);
+    /* draft/read-marker: after the JOIN, before the end of NAMES. */
+    srv_history_send_marker(c, ch->name);
     send_names(c, ch);
 }
 
@@ -264,6 +270,7 @@ void srv_cmd_topic(srv_client *c, const srv_msg *msg)
     srv_fanout f;
     if (srv_fanout_init(&f, c->server, NULL, ":%s TOPIC %s :%s", prefix, ch->name,
                         ch->topic ? ch->topic : "") == 0) {
+        srv_history_channel(ch, &f, SRV_HIST_TOPIC);
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }
@@ -480,6 +487,7 @@ static int kick_one(srv_client *c, srv_channel *ch, const char *nick, const char
     srv_client_prefix(c, prefix, sizeof prefix);
     if (srv_fanout_init(&f, s, NULL, ":%s KICK %s %s :%.*s", prefix, ch->name, victim->nick,
                         (int)rn, reason) == 0) {
+        srv_history_channel(ch, &f, SRV_HIST_KICK);
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }

@@ -7,6 +7,7 @@
 #include "channel.h"
 #include "chanserv.h"
 #include "client.h"
+#include "history.h"
 #include "commands.h"
 #include "nickserv.h"
 #include "numerics.h"
@@ -39,6 +40,18 @@ static int init_line(srv_fanout *f, srv_client *c, const char *tags, message_kin
     if (rc == 0 && c->account)
         srv_fanout_set_account(f, c->account->name);
     return rc;
+}
+
+/* What history keeps of a message: everything but typing notifications,
+ * which mean nothing a moment later. */
+static srv_history_kind history_kind(message_kind kind, const char *tags)
+{
+    if (kind == KIND_TAGMSG) {
+        if (tags && (strstr(tags, "+typing") || strstr(tags, "+draft/typing")))
+            return 0;
+        return SRV_HIST_TAGMSG;
+    }
+    return kind == KIND_PRIVMSG ? SRV_HIST_PRIVMSG : SRV_HIST_NOTICE;
 }
 
 /* RFC 2812 3.3.2: a NOTICE never triggers an automatic reply, errors
@@ -104,6 +117,11 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
     srv_fanout f;
     if (init_line(&f, c, tags, kind, prefix, target, text) < 0)
         return;
+    srv_history_kind hk = history_kind(kind, tags);
+    if (hk && !status) /* a STATUSMSG is not the channel's to replay */
+        srv_history_channel(ch, &f, hk);
+    else
+        srv_fanout_set_msgid(&f, srv_msgid_next(c->server));
     for (size_t i = 0; i < ch->nmembers; i++) {
         srv_client *peer = ch->members[i]->client;
         if (peer != c && wants(peer, kind) && has_status(ch->members[i], status))
@@ -137,6 +155,11 @@ static void to_nick(srv_client *c, const char *nick, const char *tags, message_k
     srv_fanout f;
     if (init_line(&f, c, tags, kind, prefix, target->nick, text) < 0)
         return;
+    srv_history_kind hk = history_kind(kind, tags);
+    if (hk)
+        srv_history_private(c, target, &f, hk);
+    else
+        srv_fanout_set_msgid(&f, srv_msgid_next(c->server));
     if (wants(target, kind))
         srv_fanout_send(&f, target);
     if ((c->caps & SRV_CAP_ECHO_MESSAGE) && target != c && wants(c, kind))

@@ -5,6 +5,7 @@
 #include "channel.h"
 #include "chanserv.h"
 #include "client.h"
+#include "history.h"
 #include "commands.h"
 #include "mask.h"
 #include "numerics.h"
@@ -309,6 +310,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
     srv_fanout f;
     if (srv_fanout_init(&f, s, NULL, ":%s MODE %s %s%s", prefix, ch->name, mc.modes, mc.args) ==
         0) {
+        srv_history_channel(ch, &f, SRV_HIST_MODE);
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }

@@ -5,6 +5,7 @@
 
 #include "authlimit.h"
 #include "client.h"
+#include "history.h"
 #include "monitor.h"
 #include "nickguard.h"
 #include "numerics.h"
@@ -61,6 +62,8 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("CHANMODES=beI,k,l,CRTimnst");
     TOKEN("CHANNELLEN=%u", cfg->channel_length);
     TOKEN("CHANTYPES=#");
+    if (srv_history_enabled(c->server))
+        TOKEN("CHATHISTORY=%u", cfg->history_query_limit);
     TOKEN("ELIST=CMNTU");
     TOKEN("EXCEPTS=e");
     TOKEN("EXTBAN=,m");
@@ -73,6 +76,8 @@ void srv_client_send_isupport(srv_client *c)
     TOKEN("MAXTARGETS=%u", cfg->max_targets);
     TOKEN("MODES=%d", SRV_MAX_MODE_PARAMS);
     TOKEN("MONITOR=%d", SRV_MONITOR_LIMIT);
+    if (srv_history_enabled(c->server))
+        TOKEN("MSGREFTYPES=timestamp,msgid");
     TOKEN("NAMELEN=%d", SRV_REALNAME_MAX);
     TOKEN("NETWORK=%s", cfg->network);
     TOKEN("NICKLEN=%u", cfg->nick_length);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "send.h"
 
+#include "history.h"
 #include "monitor.h"
 #include "server.h"
 #include "timefmt.h"
@@ -82,6 +83,13 @@ void srv_fanout_set_account(srv_fanout *f, const char *account)
     f->account = account;
 }
 
+void srv_fanout_set_msgid(srv_fanout *f, int64_t msgid)
+{
+    f->msgid = msgid;
+    if (msgid)
+        f->wall_us = srv_msgid_time_us(msgid);
+}
+
 static nt_buf *build_variant(srv_fanout *f, unsigned variant)
 {
     char time_tag[40] = "";
@@ -119,8 +127,13 @@ static nt_buf *build_variant(srv_fanout *f, unsigned variant)
             value[n] = '\0';
             rc = nt_buf_appendf(b, "%saccount=%s", (variant & 1) ? ";" : "", value);
         }
-        if ((variant & 2) && rc == NT_OK)
-            rc = nt_buf_appendf(b, "%s%s", (variant & 5) ? ";" : "", f->client_tags);
+        if ((variant & 2) && f->msgid && rc == NT_OK) {
+            char id[SRV_MSGID_LEN + 1];
+            srv_msgid_format(f->msgid, id);
+            rc = nt_buf_appendf(b, "%smsgid=%s", (variant & 5) ? ";" : "", id);
+        }
+        if ((variant & 2) && f->client_tags && rc == NT_OK)
+            rc = nt_buf_appendf(b, "%s%s", (variant & 5) || f->msgid ? ";" : "", f->client_tags);
         if (rc == NT_OK)
             rc = nt_buf_append(b, " ", 1);
     }
@@ -142,7 +155,7 @@ void srv_fanout_send(srv_fanout *f, srv_client *c)
     unsigned variant = 0;
     if (c->caps & SRV_CAP_SERVER_TIME)
         variant |= 1;
-    if ((c->caps & SRV_CAP_MESSAGE_TAGS) && f->client_tags)
+    if ((c->caps & SRV_CAP_MESSAGE_TAGS) && (f->client_tags || f->msgid))
         variant |= 2;
     if ((c->caps & SRV_CAP_ACCOUNT_TAG) && f->account)
         variant |= 4;
@@ -188,6 +201,28 @@ void srv_fanout_to_channel(srv_fanout *f, srv_channel *ch, srv_client *skip)
         if (peer != skip)
             srv_fanout_send(f, peer);
     }
+}
+
+void srv_batch_begin(srv_client *c, srv_batch *b, const char *fmt, ...)
+{
+    b->id[0] = '\0';
+    if (!(c->caps & SRV_CAP_BATCH) || c->dead || c->transport_gone)
+        return;
+    /* Unique per connection is all the spec asks; the server's mark
+     * counter is unique per server. */
+    snprintf(b->id, sizeof b->id, "%llx", (unsigned long long)srv_server_next_mark(c->server));
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    srv_sendf(c, ":%s BATCH +%s %s", c->server->cfg.server_name, b->id, what);
+}
+
+void srv_batch_end(srv_client *c, const srv_batch *b)
+{
+    if (b->id[0])
+        srv_sendf(c, ":%s BATCH -%s", c->server->cfg.server_name, b->id);
 }
 
 void srv_words_init(srv_words *w, srv_client *c, int numeric, const char *head)

@@ -34,7 +34,8 @@ typedef struct srv_fanout {
     const char *client_tags; /* "+a=b;+c", or NULL */
     const char *account;     /* the sender's account (account-tag), or NULL */
     int64_t wall_us;         /* for the server-time tag */
-    nt_buf *variants[8];     /* bit 0: time tag, bit 1: client tags, bit 2: account */
+    int64_t msgid;           /* history.h; 0: none */
+    nt_buf *variants[8];     /* bit 0: time tag, bit 1: msgid and client tags, bit 2: account */
 } srv_fanout;
 
 /**
@@ -48,6 +49,13 @@ int srv_fanout_init(srv_fanout *f, srv_server *s, const char *client_tags, const
 /** Tag the line with the sender's account for account-tag clients
  *  (account must outlive the fan-out). */
 void srv_fanout_set_account(srv_fanout *f, const char *account);
+
+/**
+ * Give the line a message ID (history.h), sent as the msgid tag to
+ * message-tags clients; the server-time tag then shows the ID's time, so
+ * a message relayed live and the same one replayed from history match.
+ */
+void srv_fanout_set_msgid(srv_fanout *f, int64_t msgid);
 
 /** Deliver the fan-out's line to c in the variant c's capabilities want. */
 void srv_fanout_send(srv_fanout *f, srv_client *c);
@@ -66,6 +74,21 @@ void srv_fanout_to_peers(srv_fanout *f, srv_client *c, unsigned cap);
 
 /** Deliver f to every member of ch except skip (which may be NULL). */
 void srv_fanout_to_channel(srv_fanout *f, srv_channel *ch, srv_client *skip);
+
+/** A batch (IRCv3 batch) being sent to one client. */
+typedef struct srv_batch {
+    char id[16]; /**< "" when the client has no batch capability */
+} srv_batch;
+
+/**
+ * Open a batch for c: ":server BATCH +id <type and parameters>", unless c
+ * did not enable batch (then b->id is "" and srv_batch_end() sends
+ * nothing).  Lines inside carry "batch=<b->id>".
+ */
+void srv_batch_begin(srv_client *c, srv_batch *b, const char *fmt, ...) SRV_PRINTF(3, 4);
+
+/** Close a batch opened by srv_batch_begin(). */
+void srv_batch_end(srv_client *c, const srv_batch *b);
 
 /**
  * Words (names, channels) packed into as few numeric replies as fit:

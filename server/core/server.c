@@ -5,6 +5,7 @@
 #include "authlimit.h"
 #include "chanserv.h"
 #include "client.h"
+#include "history.h"
 #include "intake.h"
 #include "monitor.h"
 #include "nickguard.h"
@@ -95,7 +96,7 @@ srv_server *srv_server_new(const srv_config *cfg)
     s->reglimit = srv_authlimit_new();
     s->accounts = srv_accounts_new();
     if (!s->nicks || !s->channels || !s->addresses || !s->monitors || !s->whowas || !s->scratch ||
-        !s->auth || !s->reglimit || !s->accounts) {
+        !s->auth || !s->reglimit || !s->accounts || srv_history_new(s) < 0) {
         srv_server_free(s);
         return NULL;
     }
@@ -132,7 +133,8 @@ void srv_server_free(srv_server *s)
     srv_authlimit_free(s->auth);
     srv_authlimit_free(s->reglimit);
     srv_accounts_free(s->accounts);
-    srv_store_free(s->store);
+    srv_store_free(s->store); /* commits the history events still queued */
+    srv_history_free(s);
     srv_config_free(&s->cfg);
     free(s);
 }
@@ -146,6 +148,17 @@ typedef struct loading {
 static int load_account(void *ctx, const srv_store_account *a)
 {
     return srv_accounts_add_loaded(((loading *)ctx)->s, a);
+}
+
+static int load_marker(void *ctx, const char *account_key, const char *target, int64_t time_us)
+{
+    return srv_history_add_loaded_marker(((loading *)ctx)->s, account_key, target, time_us);
+}
+
+static int load_last_msgid(void *ctx, int64_t msgid)
+{
+    srv_history_set_last_msgid(((loading *)ctx)->s, msgid);
+    return 0;
 }
 
 static int load_channel(void *ctx, const srv_store_channel *ch)
@@ -177,7 +190,10 @@ int srv_server_set_store(srv_server *s, srv_store *st, char *err, size_t errsize
     s->store = NULL;
     if (!st)
         return 0;
-    srv_store_visitor v = {.account = load_account, .channel = load_channel};
+    srv_store_visitor v = {.account = load_account,
+                           .channel = load_channel,
+                           .marker = load_marker,
+                           .last_msgid = load_last_msgid};
     loading l = {.s = s};
     if (st->ops->load(st, &v, &l, err, errsize) < 0) {
         srv_store_free(st);
@@ -264,20 +280,40 @@ void srv_server_leave(srv_server *s)
     srv_client_free_dead(s);
 }
 
+void srv_server_wake_at(srv_server *s, uint64_t when_ms)
+{
+    if (when_ms >= s->next_tick_ms)
+        return;
+    s->next_tick_ms = when_ms;
+    if (s->on_wake && !s->in_tick)
+        s->on_wake(s->on_wake_ctx, when_ms);
+}
+
 void srv_server_want_tick(srv_server *s, uint64_t when_ms)
 {
-    if (when_ms < s->next_tick_ms)
-        s->next_tick_ms = when_ms;
+    if (when_ms < s->clients_due_ms)
+        s->clients_due_ms = when_ms;
+    srv_server_wake_at(s, when_ms);
+}
+
+void srv_server_on_wake(srv_server *s, srv_wake_fn fn, void *ctx)
+{
+    s->on_wake = fn;
+    s->on_wake_ctx = ctx;
 }
 
 void srv_server_tick(srv_server *s, uint64_t now_ms)
 {
     srv_server_enter(s);
+    s->in_tick = 1; /* the caller reschedules from next_tick_ms afterwards */
     s->now_ms = now_ms;
     const srv_config *cfg = &s->cfg;
-    /* At most a second late for any deadline, and never idle for long. */
-    uint64_t next = now_ms + 60 * 1000;
-    srv_client *c = s->clients;
+    /* The walk over every client runs when one of its deadlines is due
+     * (at most a second late for any, never idle for long), not on the
+     * history's more frequent commits. */
+    int walk = now_ms >= s->clients_due_ms;
+    uint64_t next = walk ? now_ms + 60 * 1000 : s->clients_due_ms;
+    srv_client *c = walk ? s->clients : NULL;
     while (c) {
         srv_client *following = c->next; /* c may be closed below */
         uint64_t deadline;
@@ -314,10 +350,16 @@ void srv_server_tick(srv_server *s, uint64_t now_ms)
             next = deadline;
         c = following;
     }
+    if (walk)
+        s->clients_due_ms = next;
     srv_chanreg_retry(s);
     if (s->chanreg_dirty && now_ms + 5000 < next)
         next = now_ms + 5000;
+    uint64_t history_due = srv_history_tick(s, now_ms);
+    if (history_due < next)
+        next = history_due;
     s->next_tick_ms = next;
+    s->in_tick = 0;
     srv_server_leave(s);
 }
 

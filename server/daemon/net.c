@@ -296,6 +296,15 @@ static void on_tick(nt_timer *t, void *data)
     schedule_tick(net);
 }
 
+/* A core timer moved earlier (a history commit): restart ours. */
+static void on_wake(void *ctx, uint64_t when_ms)
+{
+    srv_net *net = ctx;
+    (void)when_ms;
+    if (net->tick)
+        schedule_tick(net);
+}
+
 static void on_config(void *ctx, srv_server *s);
 
 srv_net *srv_net_new(nt_loop *loop, srv_server *server)
@@ -310,6 +319,7 @@ srv_net *srv_net_new(nt_loop *loop, srv_server *server)
         return NULL;
     }
     srv_server_on_config(server, on_config, net);
+    srv_server_on_wake(server, on_wake, net);
     schedule_tick(net);
     return net;
 }
@@ -470,6 +480,7 @@ void srv_net_free(srv_net *net)
     if (net->tick)
         close_tick(net);
     srv_server_on_config(net->server, NULL, NULL);
+    srv_server_on_wake(net->server, NULL, NULL);
     /* A connection still open here (the loop failed, or was never run to
      * the end of a shutdown) is cut off: its on_closed() comes when the
      * loop is drained, and by then it refers neither to net nor to the

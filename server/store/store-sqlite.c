@@ -42,6 +42,15 @@ static const char *const migrations[] = {
     "  REFERENCES channels(key) ON DELETE CASCADE, list TEXT NOT NULL, mask TEXT NOT NULL,"
     "  setter TEXT NOT NULL, when_s INTEGER NOT NULL,"
     "  PRIMARY KEY (channel_key, list, mask)) WITHOUT ROWID;",
+    /* 3: conversation history and read markers.  seq follows msgid
+     * (events are appended in msgid order), so the oldest events are the
+     * lowest seqs and retention deletes a prefix. */
+    "CREATE TABLE history (seq INTEGER PRIMARY KEY, target TEXT NOT NULL,"
+    "  msgid INTEGER NOT NULL, kind INTEGER NOT NULL, line TEXT NOT NULL,"
+    "  account TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX history_by_target ON history(target, msgid);"
+    "CREATE TABLE read_markers (account_key TEXT NOT NULL, target TEXT NOT NULL,"
+    "  time_us INTEGER NOT NULL, PRIMARY KEY (account_key, target)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -63,6 +72,18 @@ enum stmt_id {
     ST_ACCESS_INSERT,
     ST_MASKS_CLEAR,
     ST_MASK_INSERT,
+    ST_EVENT_INSERT,
+    ST_EVENTS_NEWEST,
+    ST_EVENTS_OLDEST,
+    ST_TARGET_LATEST,
+    ST_ACCOUNT_TARGETS,
+    ST_TRIM_OLDEST,
+    ST_TRIM_TOUCHED,
+    ST_TRIM_NTH_NEWEST,
+    ST_TRIM_TARGET,
+    ST_MARKER_UPSERT,
+    ST_HISTORY_DROP,
+    ST_MARKERS_DROP,
     ST_COUNT
 };
 
@@ -99,6 +120,31 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MASKS_CLEAR] = "DELETE FROM channel_masks WHERE channel_key = ?1",
     [ST_MASK_INSERT] = "INSERT OR REPLACE INTO channel_masks (channel_key, list, mask, setter,"
                        " when_s) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_EVENT_INSERT] = "INSERT INTO history (target, msgid, kind, line, account, tags)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_EVENTS_NEWEST] = "SELECT msgid, kind, line, account, tags FROM history"
+                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3"
+                         " AND ((1 << kind) & ?4) != 0 ORDER BY msgid DESC LIMIT ?5",
+    [ST_EVENTS_OLDEST] = "SELECT msgid, kind, line, account, tags FROM history"
+                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3"
+                         " AND ((1 << kind) & ?4) != 0 ORDER BY msgid ASC LIMIT ?5",
+    [ST_TARGET_LATEST] = "SELECT max(msgid) FROM history"
+                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3",
+    [ST_ACCOUNT_TARGETS] = "SELECT target, max(msgid) FROM history"
+                           " WHERE target > ?1 AND target < ?2 AND msgid > ?3 AND msgid < ?4"
+                           " GROUP BY target",
+    [ST_TRIM_OLDEST] = "DELETE FROM history WHERE seq IN"
+                       " (SELECT seq FROM history ORDER BY seq LIMIT ?2) AND msgid < ?1",
+    [ST_TRIM_TOUCHED] = "SELECT DISTINCT target FROM history WHERE seq > ?1",
+    [ST_TRIM_NTH_NEWEST] = "SELECT msgid FROM history WHERE target = ?1"
+                           " ORDER BY msgid DESC LIMIT 1 OFFSET ?2",
+    [ST_TRIM_TARGET] = "DELETE FROM history WHERE seq IN (SELECT seq FROM history"
+                       " WHERE target = ?1 AND msgid <= ?2 ORDER BY msgid LIMIT ?3)",
+    [ST_MARKER_UPSERT] = "INSERT INTO read_markers (account_key, target, time_us)"
+                         " VALUES (?1, ?2, ?3) ON CONFLICT (account_key, target)"
+                         " DO UPDATE SET time_us = max(time_us, excluded.time_us)",
+    [ST_HISTORY_DROP] = "DELETE FROM history WHERE target > ?1 AND target < ?2",
+    [ST_MARKERS_DROP] = "DELETE FROM read_markers WHERE account_key = ?1",
 };
 
 typedef struct sqlite_store {
@@ -109,6 +155,12 @@ typedef struct sqlite_store {
     srv_store_log_fn log;
     void *log_ctx;
     uint64_t writes, max_us, total_us;
+    /* History events waiting for flush_events(), in msgid order. */
+    srv_store_event *queued;
+    size_t nqueued, queued_cap;
+    int64_t trimmed_seq; /* per-target retention has looked at seqs up to here */
+    uint64_t events;  /* committed, for the stats */
+    uint64_t dropped; /* queued events lost to a full queue, not yet logged */
 } sqlite_store;
 
 static void logf_(sqlite_store *st, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -473,6 +525,380 @@ static int load_channels(sqlite_store *st, const srv_store_visitor *v, void *ctx
     return rc == SQLITE_DONE ? 0 : rc;
 }
 
+/* ---- history ---- */
+
+/* Events queued while the database refuses writes (disk full) are kept
+ * for the next flush up to this many; past it the oldest are dropped
+ * (and logged), so a broken disk cannot grow natterd's memory without
+ * bound. */
+#define QUEUED_MAX 65536
+
+static void event_clear(srv_store_event *ev)
+{
+    free((char *)ev->target);
+    free((char *)ev->line);
+    free((char *)ev->account);
+    free((char *)ev->tags);
+}
+
+static char *copy_or_empty(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    char *d = malloc(n + 1);
+    if (d) {
+        if (n)
+            memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+static void append_event(srv_store *base, const srv_store_event *ev)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    if (st->nqueued == QUEUED_MAX) {
+        event_clear(&st->queued[0]);
+        memmove(st->queued, st->queued + 1, (st->nqueued - 1) * sizeof *st->queued);
+        st->nqueued--;
+        st->dropped++;
+    }
+    if (st->nqueued == st->queued_cap) {
+        size_t cap = st->queued_cap ? st->queued_cap * 2 : 64;
+        srv_store_event *q = realloc(st->queued, cap * sizeof *q);
+        if (!q)
+            return;
+        st->queued = q;
+        st->queued_cap = cap;
+    }
+    srv_store_event *e = &st->queued[st->nqueued];
+    e->target = copy_or_empty(ev->target);
+    e->line = copy_or_empty(ev->line);
+    e->account = copy_or_empty(ev->account);
+    e->tags = copy_or_empty(ev->tags);
+    e->msgid = ev->msgid;
+    e->kind = ev->kind;
+    if (!e->target || !e->line || !e->account || !e->tags) {
+        event_clear(e);
+        return;
+    }
+    st->nqueued++;
+}
+
+static int flush_events(srv_store *base)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    if (!st->nqueued)
+        return SRV_STORE_OK;
+    if (st->dropped) {
+        logf_(st, SRV_LOG_ERROR,
+              "store: %llu history events lost while the database refused writes",
+              (unsigned long long)st->dropped);
+        st->dropped = 0;
+    }
+    txn t;
+    txn_begin(&t, st, "history");
+    for (size_t i = 0; i < st->nqueued; i++) {
+        const srv_store_event *e = &st->queued[i];
+        sqlite3_stmt *s = st->stmt[ST_EVENT_INSERT];
+        bind_text(s, 1, e->target);
+        sqlite3_bind_int64(s, 2, e->msgid);
+        sqlite3_bind_int(s, 3, (int)e->kind);
+        bind_text(s, 4, e->line);
+        bind_text(s, 5, e->account);
+        bind_text(s, 6, e->tags);
+        txn_step(&t, s);
+    }
+    int status = txn_end(&t);
+    if (status != SRV_STORE_OK)
+        return status; /* kept for the next flush */
+    st->events += st->nqueued;
+    for (size_t i = 0; i < st->nqueued; i++)
+        event_clear(&st->queued[i]);
+    st->nqueued = 0;
+    return SRV_STORE_OK;
+}
+
+static void query_events(srv_store *base, const srv_store_history_query *q,
+                         srv_store_events_fn done, void *ctx)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    flush_events(base); /* what was relayed is answered, committed or not */
+    sqlite3_stmt *s = st->stmt[q->newest ? ST_EVENTS_NEWEST : ST_EVENTS_OLDEST];
+    bind_text(s, 1, q->target);
+    sqlite3_bind_int64(s, 2, q->after);
+    sqlite3_bind_int64(s, 3, q->before);
+    sqlite3_bind_int64(s, 4, q->kinds);
+    sqlite3_bind_int64(s, 5, q->limit);
+    srv_store_event *evs = q->limit ? calloc(q->limit, sizeof *evs) : NULL;
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && evs && n < q->limit) {
+        srv_store_event *e = &evs[n++];
+        e->target = q->target;
+        e->msgid = sqlite3_column_int64(s, 0);
+        e->kind = (unsigned)sqlite3_column_int(s, 1);
+        e->line = dup_text(col_text(s, 2));
+        e->account = dup_text(col_text(s, 3));
+        e->tags = dup_text(col_text(s, 4));
+    }
+    int status = rc == SQLITE_ROW || rc == SQLITE_DONE ? SRV_STORE_OK : status_of(rc);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (q->newest) { /* newest first from the index: answer in ascending order */
+        for (size_t i = 0; i < n / 2; i++) {
+            srv_store_event tmp = evs[i];
+            evs[i] = evs[n - 1 - i];
+            evs[n - 1 - i] = tmp;
+        }
+    }
+    done(ctx, status, evs, n);
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_free((char *)evs[i].line);
+        sqlite3_free((char *)evs[i].account);
+        sqlite3_free((char *)evs[i].tags);
+    }
+    free(evs);
+}
+
+typedef struct target_list {
+    srv_store_target *items;
+    size_t n, cap;
+} target_list;
+
+static int targets_add(target_list *l, const char *target, int64_t latest)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        srv_store_target *t = realloc(l->items, cap * sizeof *t);
+        if (!t)
+            return -1;
+        l->items = t;
+        l->cap = cap;
+    }
+    char *copy = dup_text(target);
+    if (!copy)
+        return -1;
+    l->items[l->n].target = copy;
+    l->items[l->n].latest = latest;
+    l->n++;
+    return 0;
+}
+
+static int by_latest(const void *a, const void *b)
+{
+    const srv_store_target *x = a, *y = b;
+    return x->latest < y->latest ? -1 : x->latest > y->latest;
+}
+
+static void query_targets(srv_store *base, const srv_store_targets_query *q,
+                          srv_store_targets_fn done, void *ctx)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    flush_events(base);
+    target_list l = {0};
+    int rc = SQLITE_DONE;
+    for (size_t i = 0; i < q->nchannels && rc == SQLITE_DONE; i++) {
+        sqlite3_stmt *s = st->stmt[ST_TARGET_LATEST];
+        bind_text(s, 1, q->channels[i]);
+        sqlite3_bind_int64(s, 2, q->after);
+        sqlite3_bind_int64(s, 3, q->before);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+            targets_add(&l, q->channels[i], sqlite3_column_int64(s, 0));
+        rc = rc == SQLITE_ROW ? SQLITE_DONE : rc;
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+    if (q->account && rc == SQLITE_DONE) {
+        /* "<account> <nick>": every key of this account sorts between
+         * "<account> " and "<account>!" ('!' follows ' '). */
+        char *lo = sqlite3_mprintf("%s ", q->account), *hi = sqlite3_mprintf("%s!", q->account);
+        sqlite3_stmt *s = st->stmt[ST_ACCOUNT_TARGETS];
+        bind_text(s, 1, lo);
+        bind_text(s, 2, hi);
+        sqlite3_bind_int64(s, 3, q->after);
+        sqlite3_bind_int64(s, 4, q->before);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            targets_add(&l, col_text(s, 0), sqlite3_column_int64(s, 1));
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        sqlite3_free(lo);
+        sqlite3_free(hi);
+    }
+    int status = rc == SQLITE_DONE ? SRV_STORE_OK : status_of(rc);
+    if (l.n)
+        qsort(l.items, l.n, sizeof *l.items, by_latest);
+    done(ctx, status, l.items, l.n < q->limit ? l.n : q->limit);
+    for (size_t i = 0; i < l.n; i++)
+        sqlite3_free((char *)l.items[i].target);
+    free(l.items);
+}
+
+/* Rows deleted by the last statement run, when it succeeded. */
+static unsigned run_delete(sqlite_store *st, sqlite3_stmt *s)
+{
+    int rc = step(s);
+    if (rc != SQLITE_DONE) {
+        logf_(st, SRV_LOG_ERROR, "store: history retention: %s", sqlite3_errstr(rc));
+        return 0;
+    }
+    return (unsigned)sqlite3_changes(st->db);
+}
+
+/* The pages in use (not the free list): what the size cap compares. */
+static uint64_t used_bytes(sqlite_store *st)
+{
+    sqlite3_stmt *s = NULL;
+    uint64_t bytes = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT (page_count - freelist_count) * page_size"
+                           " FROM pragma_page_count, pragma_freelist_count, pragma_page_size",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        bytes = (uint64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return bytes;
+}
+
+static unsigned trim_history(srv_store *base, const srv_store_retention *r)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    if (flush_events(base) != SRV_STORE_OK)
+        return 0;
+    unsigned budget = r->budget ? r->budget : 1000, deleted = 0;
+    uint64_t start = nt_clock_us();
+    if (r->oldest) {
+        sqlite3_stmt *s = st->stmt[ST_TRIM_OLDEST];
+        sqlite3_bind_int64(s, 1, r->oldest);
+        sqlite3_bind_int64(s, 2, budget);
+        deleted += run_delete(st, s);
+    }
+    if (r->max_bytes && deleted < budget && used_bytes(st) > r->max_bytes) {
+        sqlite3_stmt *s = st->stmt[ST_TRIM_OLDEST];
+        sqlite3_bind_int64(s, 1, INT64_MAX);
+        sqlite3_bind_int64(s, 2, budget - deleted);
+        deleted += run_delete(st, s);
+    }
+    if (r->per_target && deleted < budget) {
+        /* Only targets with events since the last look can be over. */
+        sqlite3_stmt *touched = st->stmt[ST_TRIM_TOUCHED];
+        sqlite3_bind_int64(touched, 1, st->trimmed_seq);
+        int64_t top = st->trimmed_seq;
+        sqlite3_stmt *last = NULL;
+        if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(seq), 0) FROM history", -1, &last,
+                               NULL) == SQLITE_OK &&
+            sqlite3_step(last) == SQLITE_ROW)
+            top = sqlite3_column_int64(last, 0);
+        sqlite3_finalize(last);
+        int complete = 1;
+        while (sqlite3_step(touched) == SQLITE_ROW) {
+            if (deleted >= budget) {
+                complete = 0; /* the rest next time */
+                break;
+            }
+            char *target = dup_text(col_text(touched, 0));
+            sqlite3_stmt *nth = st->stmt[ST_TRIM_NTH_NEWEST];
+            bind_text(nth, 1, target);
+            sqlite3_bind_int64(nth, 2, r->per_target);
+            int64_t cut = 0;
+            if (sqlite3_step(nth) == SQLITE_ROW)
+                cut = sqlite3_column_int64(nth, 0);
+            sqlite3_reset(nth);
+            sqlite3_clear_bindings(nth);
+            if (cut) {
+                sqlite3_stmt *del = st->stmt[ST_TRIM_TARGET];
+                bind_text(del, 1, target);
+                sqlite3_bind_int64(del, 2, cut);
+                sqlite3_bind_int64(del, 3, budget - deleted);
+                unsigned n = run_delete(st, del);
+                deleted += n;
+                if (n == budget)
+                    complete = 0;
+            }
+            sqlite3_free(target);
+        }
+        sqlite3_reset(touched);
+        sqlite3_clear_bindings(touched);
+        if (complete)
+            st->trimmed_seq = top;
+    }
+    if (deleted) {
+        uint64_t us = nt_clock_us() - start;
+        st->writes++;
+        st->total_us += us;
+        if (us > st->max_us)
+            st->max_us = us;
+    }
+    return deleted;
+}
+
+static void put_marker(srv_store *base, const char *account_key, const char *target,
+                       int64_t time_us, srv_store_done_fn done, void *ctx)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    txn t;
+    txn_begin(&t, st, "read marker");
+    sqlite3_stmt *s = st->stmt[ST_MARKER_UPSERT];
+    bind_text(s, 1, account_key);
+    bind_text(s, 2, target);
+    sqlite3_bind_int64(s, 3, time_us);
+    txn_step(&t, s);
+    int status = txn_end(&t);
+    if (done)
+        done(ctx, status);
+}
+
+static void drop_account_history(srv_store *base, const char *account_key,
+                                 srv_store_done_fn done, void *ctx)
+{
+    sqlite_store *st = (sqlite_store *)base;
+    flush_events(base);
+    char *lo = sqlite3_mprintf("%s ", account_key), *hi = sqlite3_mprintf("%s!", account_key);
+    txn t;
+    txn_begin(&t, st, "account history drop");
+    sqlite3_stmt *s = st->stmt[ST_HISTORY_DROP];
+    bind_text(s, 1, lo);
+    bind_text(s, 2, hi);
+    txn_step(&t, s);
+    s = st->stmt[ST_MARKERS_DROP];
+    bind_text(s, 1, account_key);
+    txn_step(&t, s);
+    int status = txn_end(&t);
+    sqlite3_free(lo);
+    sqlite3_free(hi);
+    if (done)
+        done(ctx, status);
+}
+
+static int load_history_state(sqlite_store *st, const srv_store_visitor *v, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT account_key, target, time_us FROM read_markers",
+                                -1, &s, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (v->marker && v->marker(ctx, col_text(s, 0), col_text(s, 1), sqlite3_column_int64(s, 2)))
+            rc = SQLITE_ABORT;
+        else
+            rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return rc;
+    rc = sqlite3_prepare_v2(st->db, "SELECT msgid FROM history ORDER BY seq DESC LIMIT 1", -1, &s,
+                            NULL);
+    int64_t last = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        last = sqlite3_column_int64(s, 0);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(s);
+    /* Everything up to the top is looked at by the first trim. */
+    st->trimmed_seq = 0;
+    if (rc == SQLITE_DONE && v->last_msgid && v->last_msgid(ctx, last))
+        rc = SQLITE_ABORT;
+    return rc == SQLITE_DONE ? 0 : rc;
+}
+
 static int load(srv_store *base, const srv_store_visitor *v, void *ctx, char *err, size_t errsize)
 {
     sqlite_store *st = (sqlite_store *)base;
@@ -482,6 +908,8 @@ static int load(srv_store *base, const srv_store_visitor *v, void *ctx, char *er
     int rc = load_accounts(st, v, ctx);
     if (rc == 0 && st->version >= 2)
         rc = load_channels(st, v, ctx);
+    if (rc == 0 && st->version >= 3)
+        rc = load_history_state(st, v, ctx);
     sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc != 0) {
         snprintf(err, errsize, "reading the store: %s",
@@ -494,6 +922,12 @@ static int load(srv_store *base, const srv_store_visitor *v, void *ctx, char *er
 static void store_free(srv_store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
+    /* A clean stop keeps every event relayed. */
+    if (st->nqueued && st->stmt[ST_EVENT_INSERT] && flush_events(base) != SRV_STORE_OK)
+        logf_(st, SRV_LOG_ERROR, "store: %zu history events not written at exit", st->nqueued);
+    for (size_t i = 0; i < st->nqueued; i++)
+        event_clear(&st->queued[i]);
+    free(st->queued);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     sqlite3_close_v2(st->db);
@@ -506,6 +940,13 @@ static const srv_store_ops sqlite_ops = {
     .drop_account = drop_account,
     .put_channel = put_channel,
     .drop_channel = drop_channel,
+    .append_event = append_event,
+    .flush_events = flush_events,
+    .query_events = query_events,
+    .query_targets = query_targets,
+    .trim_history = trim_history,
+    .put_marker = put_marker,
+    .drop_account_history = drop_account_history,
     .free = store_free,
 };
 

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 /** The schema version this build writes. */
-#define SRV_STORE_SQLITE_SCHEMA 2
+#define SRV_STORE_SQLITE_SCHEMA 3
 
 /** A write slower than this is logged (through the log function given). */
 #define SRV_STORE_SLOW_US 20000

@@ -85,12 +85,12 @@ static void test_tagmsg_and_tags(void)
     join_all(all, nicks, 3, "#tags");
 
     irc_send(t, "@+typing=active TAGMSG #tags");
-    EXPECT(seen, "TAGMSG", "@+typing=active :tagger!~tagger@127.0.0.1 TAGMSG #tags");
+    EXPECT(seen, "TAGMSG", ";+typing=active :tagger!~tagger@127.0.0.1 TAGMSG #tags");
     EXPECT_NONE(plain, "TAGMSG", NULL);
     /* Client tags ride along for those who asked, and escaping survives. */
     irc_send(t, "@+example.com/note=a\\sb\\:c PRIVMSG #tags :tagged");
     EXPECT(seen, "PRIVMSG",
-           "@+example.com/note=a\\sb\\:c :tagger!~tagger@127.0.0.1 PRIVMSG #tags :tagged");
+           ";+example.com/note=a\\sb\\:c :tagger!~tagger@127.0.0.1 PRIVMSG #tags :tagged");
     const char *line = EXPECT(plain, "PRIVMSG", "PRIVMSG #tags :tagged");
     CU_ASSERT(line[0] == ':');
     /* Server-only tags from a client are not relayed. */

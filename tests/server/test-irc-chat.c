@@ -273,14 +273,16 @@ static void test_fanout_one_buffer(void)
     fake_send(members[0], "@+example.com/x=1 PRIVMSG #big :tagged");
     created = nt__buf_created_total() - before;
     CU_ASSERT(created == 4);
-    EXPECT_LINE(members[1], "@+example.com/x=1 :user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
+    /* message-tags clients get the msgid before the client tags. */
+    EXPECT_LINE(members[1], "@msgid=");
+    EXPECT_LINE(members[1], ";+example.com/x=1 :user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
     EXPECT_LINE(members[3], "@time=2023-11-14T22:13:20.000Z :user0!");
-    EXPECT_LINE(members[2], "@time=2023-11-14T22:13:20.000Z;+example.com/x=1 :user0!");
+    EXPECT_LINE(members[2], "@time=2023-11-14T22:13:20.000Z;msgid=");
+    EXPECT_LINE(members[2], ";+example.com/x=1 :user0!");
     EXPECT_LINE(members[5], ":user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
     CU_ASSERT(members[5]->lines[0][0] == ':');
     /* echo-message: the sender gets its own line, sharing its variant. */
-    EXPECT_LINE(members[0], "@time=2023-11-14T22:13:20.000Z;+example.com/x=1 "
-                            ":user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
+    EXPECT_LINE(members[0], ";+example.com/x=1 :user0!~user0@127.0.0.1 PRIVMSG #big :tagged");
     CU_ASSERT(members[0]->last_buf == members[2]->last_buf);
     fake_server_free(s);
 }
@@ -300,14 +302,14 @@ static void test_tagmsg_and_echo(void)
     fake_clear(b);
     fake_clear(c);
     fake_send(a, "@+typing=active;server-only=dropped TAGMSG #room");
-    EXPECT_LINE(b, "@+typing=active :alice!~alice@127.0.0.1 TAGMSG #room");
+    EXPECT_LINE(b, ";+typing=active :alice!~alice@127.0.0.1 TAGMSG #room");
     EXPECT_NO_LINE(b, "server-only");
     EXPECT_LINE(a, "TAGMSG #room");
     CU_ASSERT(c->nlines == 0); /* no message-tags, no TAGMSG */
     /* Escaped tag values survive the round trip. */
     fake_clear(b);
     fake_send(a, "@+note=a\\sb\\:c PRIVMSG bob :x");
-    EXPECT_LINE(b, "@+note=a\\sb\\:c :alice");
+    EXPECT_LINE(b, ";+note=a\\sb\\:c :alice");
     fake_clear(a);
     fake_send(a, "PRIVMSG bob :echo me");
     EXPECT_LINE(a, ":alice!~alice@127.0.0.1 PRIVMSG bob :echo me");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * natterd's configuration: the defaults, and an INI parser that fills them
- * in.  Sections: [server], [limits], [listen], [tls], [store], [accounts],
+ * in.  Sections: [server], [limits], [listen], [tls], [store], [accounts], [history],
  * [oper NAME].  Every error
  * names the file and line ("natterd.conf:12: unknown key 'foo'"), and a
  * file with any error is refused as a whole, so REHASH never applies half
@@ -31,6 +31,12 @@ enum srv_registration_policy {
     SRV_REGISTRATION_OPERS,
     SRV_REGISTRATION_CLOSED,
 };
+
+/** [history] channel_access: what channel history a member may read. */
+typedef enum srv_history_access {
+    SRV_HISTORY_MEMBERS,    /**< every retained event, to any current member */
+    SRV_HISTORY_SINCE_JOIN, /**< only what was said since the member joined */
+} srv_history_access;
 
 /** [accounts] nick_protection: what happens to a registered nick used by someone else. */
 enum srv_nick_protection {
@@ -95,6 +101,15 @@ typedef struct srv_config {
     int nick_protection;          /**< srv_nick_protection (default grace) */
     unsigned nick_grace_ms;
     char *guest_prefix; /**< renamed nicks: <prefix><number> */
+    /* [history] (needs a store) */
+    int history_enabled;            /**< record and serve history (default yes) */
+    int history_channel_access;     /**< srv_history_access (default members) */
+    int history_private;            /**< keep logged-in accounts' private messages (default yes) */
+    unsigned history_commit_ms;     /**< queued events are committed this often (default 100) */
+    unsigned history_max_days;      /**< older events are purged; 0: no age limit */
+    unsigned history_per_target;    /**< events kept per channel or conversation; 0: no limit */
+    unsigned history_max_mb;        /**< the database's used size cap; 0: none */
+    unsigned history_query_limit;   /**< CHATHISTORY's largest limit (ISUPPORT CHATHISTORY) */
     /* [oper NAME] */
     srv_oper_conf opers[SRV_CONFIG_MAX_OPERS];
     size_t nopers;

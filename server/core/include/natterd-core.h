@@ -79,6 +79,12 @@ void srv_server_tick(srv_server *s, uint64_t now_ms);
 /** The monotonic time by which srv_server_tick() should be called next. */
 uint64_t srv_server_next_tick(const srv_server *s);
 
+/** Told when srv_server_next_tick() moved earlier (the network layer restarts its timer). */
+typedef void (*srv_wake_fn)(void *ctx, uint64_t when_ms);
+
+/** Set who is told when the next tick moves earlier (NULL: nobody; tests call tick themselves). */
+void srv_server_on_wake(srv_server *s, srv_wake_fn fn, void *ctx);
+
 /**
  * Send every client "ERROR :reason" and close it: for SIGTERM, Ctrl-C and
  * service stop.  The server stays usable (and empty) until freed.
