@@ -2,6 +2,7 @@
 /* What each server line does to the connection and the model.  One
  * handler per command, found through one table, as the server does it. */
 #include "client-private.h"
+#include "irc-message.h"
 
 #include "nt-config.h"
 
@@ -34,25 +35,42 @@ static void event(NcClient *self, NcBuffer *b, const NcIrcLine *l, NcMessageKind
     nc__client_add(self, b, msg);
 }
 
+/* The conversation line l makes (irc-message.c: the same words as the
+ * server's history gives it), added to b. */
+static void add_line(NcClient *self, NcBuffer *b, const NcIrcLine *l)
+{
+    NcLineReader reader = {self->nick, self->chantypes, (const char *const *)self->highlight_words};
+    g_autoptr(NcMessage) msg = nc_message_from_line(l, &reader);
+    if (msg)
+        nc__client_add(self, b, msg);
+}
+
 /* Text after the command's fixed parameters: numerics carry our nick
  * first, which the reader does not need to see. */
 static char *join_params(const NcIrcLine *l, guint from)
 {
-    GString *s = g_string_new(NULL);
-    for (guint i = from; i < l->n_params; i++) {
-        if (s->len)
-            g_string_append_c(s, ' ');
-        g_string_append(s, l->params[i]);
-    }
-    return g_string_free(s, FALSE);
+    return nc_irc_line_join_params(l, from);
 }
 
 /* ---- registration --------------------------------------------------- */
 
 /* The account-* three let the member list say who is logged in as whom;
- * sasl is asked for only to log in (client-sasl.c). */
-static const char *const wanted_caps[] = {"server-time",   "multi-prefix", "account-notify",
-                                          "extended-join", "account-tag",  NULL};
+ * sasl is asked for only to log in (client-sasl.c).  The history ones
+ * (client-history.c) fill what was missed while away; echo-message gives
+ * our own lines the server's time and msgid, so they merge exactly. */
+static const char *const wanted_caps[] = {"server-time",
+                                          "multi-prefix",
+                                          "account-notify",
+                                          "extended-join",
+                                          "account-tag",
+                                          "message-tags",
+                                          "batch",
+                                          "labeled-response",
+                                          "echo-message",
+                                          "draft/chathistory",
+                                          "draft/event-playback",
+                                          "draft/read-marker",
+                                          NULL};
 
 void nc__client_cap_end(NcClient *self)
 {
@@ -139,6 +157,8 @@ static void h_isupport(NcClient *self, const NcIrcLine *l)
             self->chanmodes = g_strdup(tok + 10);
         } else if (strcmp(tok, "WHOX") == 0) {
             self->whox = TRUE;
+        } else {
+            nc__client_history_isupport(self, tok);
         }
     }
 }
@@ -266,7 +286,11 @@ static void h_join(NcClient *self, const NcIrcLine *l)
 {
     const char *chan = param(l, 0);
     NcBuffer *b = nc__client_buffer(self, NC_BUFFER_CHANNEL, chan);
-    if (is_me(self, l->nick)) {
+    gboolean me = is_me(self, l->nick);
+    /* What was missed is what came after the newest line held before
+     * this JOIN (client-history.c). */
+    g_autofree char *missed = me ? nc__client_history_anchor(self, b) : NULL;
+    if (me) {
         nc_buffer_set_joined(b, TRUE);
         nc_buffer_clear_members(b);
         nc__client_want_channel(self, chan);
@@ -285,9 +309,9 @@ static void h_join(NcClient *self, const NcIrcLine *l)
     /* extended-join: JOIN #chan <account> :<real name>. */
     if (nc_client_has_cap(self, "extended-join") && l->n_params >= 3)
         learn_account(self, l->nick, l->params[1]);
-    g_autofree char *text = g_strdup_printf(_("%s (%s@%s) joined %s"), l->nick,
-                                            l->user ? l->user : "?", l->host ? l->host : "?", chan);
-    event(self, b, l, NC_MSG_JOIN, text);
+    add_line(self, b, l);
+    if (me)
+        nc__client_history_joined(self, b, missed);
 }
 
 static void h_part(NcClient *self, const NcIrcLine *l)
@@ -295,11 +319,7 @@ static void h_part(NcClient *self, const NcIrcLine *l)
     NcBuffer *b = nc_network_find_buffer(self->network, param(l, 0));
     if (!b)
         return;
-    g_autofree char *text =
-        l->n_params > 1 && *param(l, 1)
-            ? g_strdup_printf(_("%s left %s (%s)"), l->nick, param(l, 0), param(l, 1))
-            : g_strdup_printf(_("%s left %s"), l->nick, param(l, 0));
-    event(self, b, l, NC_MSG_PART, text);
+    add_line(self, b, l);
     if (is_me(self, l->nick)) {
         nc_buffer_set_joined(b, FALSE);
         nc_buffer_clear_members(b);
@@ -315,10 +335,10 @@ static void h_kick(NcClient *self, const NcIrcLine *l)
     if (!b)
         return;
     const char *victim = param(l, 1);
-    g_autofree char *text =
-        g_strdup_printf(_("%s was kicked by %s (%s)"), victim, l->nick, param(l, 2));
-    event(self, b, l, NC_MSG_KICK, text);
+    add_line(self, b, l);
     if (is_me(self, victim)) {
+        g_autofree char *text =
+            g_strdup_printf(_("%s was kicked by %s (%s)"), victim, l->nick, param(l, 2));
         nc_buffer_set_joined(b, FALSE);
         nc_buffer_clear_members(b);
         nc__client_forget_channel(self, param(l, 0));
@@ -332,7 +352,6 @@ static void h_quit(NcClient *self, const NcIrcLine *l)
 {
     g_autofree char *folded = nc_irc_casefold(l->nick ? l->nick : "");
     g_hash_table_remove(self->accounts, folded);
-    g_autofree char *text = g_strdup_printf(_("%s quit (%s)"), l->nick, param(l, 0));
     GListModel *buffers = nc_network_get_buffers(self->network);
     guint n = g_list_model_get_n_items(buffers);
     for (guint i = 1; i < n; i++) {
@@ -341,7 +360,7 @@ static void h_quit(NcClient *self, const NcIrcLine *l)
                             ? nc_buffer_remove_member(b, l->nick)
                             : nc_irc_name_equal(nc_buffer_get_name(b), l->nick);
         if (here)
-            event(self, b, l, NC_MSG_QUIT, text);
+            add_line(self, b, l);
     }
 }
 
@@ -376,7 +395,7 @@ static void h_nick(NcClient *self, const NcIrcLine *l)
             here = TRUE;
         }
         if (here)
-            event(self, b, l, NC_MSG_NICK, text);
+            add_line(self, b, l);
     }
 }
 
@@ -386,8 +405,7 @@ static void h_topic(NcClient *self, const NcIrcLine *l)
     if (!b)
         return;
     nc_buffer_set_topic(b, param(l, 1));
-    g_autofree char *text = g_strdup_printf(_("%s changed the topic to: %s"), l->nick, param(l, 1));
-    event(self, b, l, NC_MSG_TOPIC, text);
+    add_line(self, b, l);
 }
 
 static void h_rpl_topic(NcClient *self, const NcIrcLine *l)
@@ -498,10 +516,8 @@ static void h_mode(NcClient *self, const NcIrcLine *l)
 {
     const char *target = param(l, 0);
     NcBuffer *b = nc_network_find_buffer(self->network, target);
-    g_autofree char *all = join_params(l, 1);
-    g_autofree char *text = g_strdup_printf(_("%s sets mode %s"), l->nick ? l->nick : "", all);
     if (!b) {
-        event(self, nc_network_get_server_buffer(self->network), l, NC_MSG_MODE, text);
+        add_line(self, nc_network_get_server_buffer(self->network), l);
         return;
     }
     gboolean adding = TRUE;
@@ -518,7 +534,7 @@ static void h_mode(NcClient *self, const NcIrcLine *l)
         if (symbol && value)
             update_prefix(self, b, value, symbol, adding);
     }
-    event(self, b, l, NC_MSG_MODE, text);
+    add_line(self, b, l);
 }
 
 /* ---- messages ------------------------------------------------------- */
@@ -526,25 +542,15 @@ static void h_mode(NcClient *self, const NcIrcLine *l)
 static void h_message(NcClient *self, const NcIrcLine *l)
 {
     const char *target = param(l, 0);
-    const char *text = param(l, 1);
     gboolean notice = strcmp(l->command, "NOTICE") == 0;
-    NcMessageKind kind = notice ? NC_MSG_NOTICE : NC_MSG_PRIVMSG;
-    g_autofree char *body = NULL;
-    if (text[0] == '\001') {
-        gsize len = strlen(text);
-        body = g_strndup(text + 1, len - 1 - (text[len - 1] == '\001' ? 1 : 0));
-        if (g_str_has_prefix(body, "ACTION ")) {
-            memmove(body, body + 7, strlen(body + 7) + 1);
-            kind = NC_MSG_ACTION;
-        } else {
-            if (!notice && g_str_has_prefix(body, "VERSION") && l->nick)
-                nc__client_send(self, "NOTICE %s :\001VERSION natter " NT_VERSION "\001", l->nick);
-            else if (!notice && g_str_has_prefix(body, "PING") && l->nick)
-                nc__client_send(self, "NOTICE %s :%s", l->nick, text);
-            return; /* other CTCP requests are not conversation */
-        }
+    g_autofree char *ctcp = NULL;
+    if (nc_irc_line_ctcp(l, &ctcp)) {
+        if (!notice && g_str_has_prefix(ctcp, "VERSION") && l->nick)
+            nc__client_send(self, "NOTICE %s :\001VERSION natter " NT_VERSION "\001", l->nick);
+        else if (!notice && g_str_has_prefix(ctcp, "PING") && l->nick)
+            nc__client_send(self, "NOTICE %s :%s", l->nick, param(l, 1));
+        return; /* other CTCP requests are not conversation */
     }
-    const char *shown = body ? body : text;
     NcBuffer *b;
     gboolean from_server = !l->nick || !l->user || self->state != NC_STATE_CONNECTED;
     if (nc_irc_is_channel(target, self->chantypes))
@@ -559,16 +565,7 @@ static void h_message(NcClient *self, const NcIrcLine *l)
                 : nc__client_current_buffer(self);
     else
         b = nc__client_buffer(self, NC_BUFFER_QUERY, l->nick);
-
-    NcMessageFlags flags = NC_MSG_FLAG_NONE;
-    if (is_me(self, l->nick))
-        flags |= NC_MSG_FLAG_SELF;
-    else if (!nc_irc_is_channel(target, self->chantypes) && !notice)
-        flags |= NC_MSG_FLAG_HIGHLIGHT; /* a private message is for us */
-    else if (nc_text_mentions(shown, self->nick, (const char *const *)self->highlight_words))
-        flags |= NC_MSG_FLAG_HIGHLIGHT;
-    g_autoptr(NcMessage) msg = nc_message_new(line_time(l), kind, flags, l->nick, shown);
-    nc__client_add(self, b, msg);
+    add_line(self, b, l);
 }
 
 /* ---- WHOIS ---------------------------------------------------------- */
@@ -691,6 +688,10 @@ static const struct {
     {"PRIVMSG", h_message, FALSE},
     {"NOTICE", h_message, FALSE},
     {"ACCOUNT", h_account, FALSE},
+    {"MARKREAD", nc__client_h_markread, FALSE},
+    {"TAGMSG", NULL, FALSE},
+    {"376", nc__client_history_burst_end, TRUE},
+    {"422", nc__client_history_burst_end, TRUE},
     {"AUTHENTICATE", nc__client_h_authenticate, FALSE},
     {"REGISTER", nc__client_h_register, FALSE},
     {"FAIL", nc__client_h_fail, FALSE},
@@ -716,6 +717,9 @@ static const struct {
 
 void nc__client_dispatch(NcClient *self, const NcIrcLine *l)
 {
+    /* Batches, and the server's history inside them, first. */
+    if (nc__client_history_line(self, l))
+        return;
     gboolean known = FALSE;
     for (gsize i = 0; i < G_N_ELEMENTS(handlers) && !known; i++) {
         if (strcmp(handlers[i].command, l->command) == 0) {

@@ -4,6 +4,7 @@
 #ifndef NC_CLIENT_PRIVATE_H
 #define NC_CLIENT_PRIVATE_H
 
+#include "batch.h"
 #include "client.h"
 #include "io.h"
 #include "irc-line.h"
@@ -101,6 +102,14 @@ struct _NcClient {
     /* Others' accounts as last heard: folded nick -> account, "" for
      * logged out (client-irc.c), for members listed later by NAMES */
     GHashTable *accounts;
+
+    /* The server's history and read markers (client-history.c) */
+    NcBatches *batches;            /* open IRCv3 batches */
+    GHashTable *fetches;           /* folded target -> its CHATHISTORY request in flight */
+    GHashTable *history_exhausted; /* folded targets with nothing older to fetch */
+    guint history_limit;           /* ISUPPORT CHATHISTORY (0: none said) */
+    gboolean history_msgid_refs;   /* MSGREFTYPES allows msgid= */
+    guint label_serial;
 };
 
 /* client.c */
@@ -159,6 +168,26 @@ void nc__client_h_authenticate(NcClient *self, const NcIrcLine *l);
 void nc__client_h_sasl_numeric(NcClient *self, const NcIrcLine *l);
 void nc__client_h_register(NcClient *self, const NcIrcLine *l);
 void nc__client_h_fail(NcClient *self, const NcIrcLine *l);
+
+/* client-history.c: the server's history and read markers */
+void nc__client_history_init(NcClient *self);
+void nc__client_history_finalize(NcClient *self);
+/* A new connection: forget the last one's batches and requests. */
+void nc__client_history_connected(NcClient *self);
+/* One ISUPPORT token (CHATHISTORY=, MSGREFTYPES=). */
+void nc__client_history_isupport(NcClient *self, const char *token);
+/* A BATCH line, a line inside a chathistory batch, or the ACK/FAIL that
+ * ends a request: TRUE when taken (not to be dispatched). */
+gboolean nc__client_history_line(NcClient *self, const NcIrcLine *l);
+/* The CHATHISTORY reference to the newest line b holds ("msgid=..." or
+ * "timestamp=..."), or NULL when it holds none (g_free). */
+char *nc__client_history_anchor(NcClient *self, NcBuffer *b);
+/* We joined b: fetch what was missed after anchor (NULL: the latest). */
+void nc__client_history_joined(NcClient *self, NcBuffer *b, const char *anchor);
+/* End of the registration burst (376/422): fetch what private
+ * conversations missed (accounts only). */
+void nc__client_history_burst_end(NcClient *self, const NcIrcLine *l);
+void nc__client_h_markread(NcClient *self, const NcIrcLine *l);
 
 /* client-irc.c */
 /* End CAP negotiation, once. */

@@ -67,6 +67,7 @@ static void nc_client_finalize(GObject *object)
     g_free(self->chanmodes);
     nc__client_tls_finalize(self);
     nc__client_account_finalize(self);
+    nc__client_history_finalize(self);
     g_hash_table_unref(self->whois);
     g_hash_table_unref(self->accounts);
     g_hash_table_unref(self->whox_asked);
@@ -165,6 +166,7 @@ static void nc_client_init(NcClient *self)
     self->whox_asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     nc__client_tls_init(self);
     nc__client_account_init(self);
+    nc__client_history_init(self);
 }
 
 void nc__client_notify_tls_problem(NcClient *self)
@@ -636,6 +638,7 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         g_string_truncate(self->cap_ls, 0);
         self->cap_pending = TRUE;
         nc__client_account_connected(self);
+        nc__client_history_connected(self);
         g_free(self->nick);
         self->nick = g_strdup(self->wanted_nick);
         g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NICK]);
@@ -696,7 +699,9 @@ static void say(NcClient *self, NcBuffer *buffer, const char *target, const char
             nc__client_send(self, "PRIVMSG %s :\001ACTION %s\001", target, piece);
         else
             nc__client_send(self, "PRIVMSG %s :%s", target, piece);
-        if (buffer) {
+        /* With echo-message the server sends it back, with its time and
+         * msgid, and that copy is the one shown. */
+        if (buffer && !nc_client_has_cap(self, "echo-message")) {
             g_autoptr(NcMessage) msg =
                 nc_message_new(g_get_real_time(), action ? NC_MSG_ACTION : NC_MSG_PRIVMSG,
                                NC_MSG_FLAG_SELF, self->nick, piece);

@@ -226,6 +226,28 @@ gboolean nc_client_has_cap(NcClient *self, const char *cap);
  */
 gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line, GError **error);
 
+/**
+ * Fetch a page of older messages for buffer from the server's history
+ * (IRCv3 CHATHISTORY BEFORE the oldest line held), merged in front when
+ * it comes.  The view calls this when scrolled to the top.
+ * @return FALSE when there is nothing to do: no history on this server,
+ *         a request already under way, or nothing older left
+ */
+gboolean nc_client_fetch_older(NcClient *self, NcBuffer *buffer);
+
+/** Is a history request for buffer under way (missed lines or an older page)? */
+gboolean nc_client_history_pending(NcClient *self, NcBuffer *buffer);
+
+/**
+ * The user has read buffer to its end (it is shown, focused, scrolled to
+ * the bottom): tell the server (IRCv3 draft/read-marker MARKREAD with the
+ * newest line's time), so other devices of the account clear it too.
+ * Nothing is sent while what was missed is still being fetched, or when
+ * the marker is already there.
+ * @return TRUE when a MARKREAD went out
+ */
+gboolean nc_client_mark_read(NcClient *self, NcBuffer *buffer);
+
 /** Send a raw protocol line (no CR LF) when connected. */
 void nc_client_send_raw(NcClient *self, const char *line);
 

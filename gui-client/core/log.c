@@ -130,7 +130,16 @@ gboolean nc_logger_write(NcLogger *logger, const char *network, const char *buff
     g_autofree char *body = nc_message_format_plain(msg);
     /* One message is one line in the file, whatever it contained. */
     g_strdelimit(body, "\r\n", ' ');
-    gboolean ok = fprintf(o->file, "[%s] %s\n", stamp, body) > 0;
+    /* The server's msgid (and the time to the millisecond) make a later
+     * merge with the server's history exact; a line without one keeps
+     * the old form. */
+    const char *id = nc_message_get_msgid(msg);
+    gboolean ok;
+    if (id && !strpbrk(id, " ]\r\n"))
+        ok = fprintf(o->file, "[%s.%03d msgid=%s] %s\n", stamp, (int)(t / 1000 % 1000), id, body) >
+             0;
+    else
+        ok = fprintf(o->file, "[%s] %s\n", stamp, body) > 0;
     return fflush(o->file) == 0 && ok;
 }
 
@@ -139,21 +148,74 @@ static int compare_desc(gconstpointer a, gconstpointer b)
     return -strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* "<nick> text", "* nick text", "-nick- text", "--> ...": back into the
+ * message nc_message_format_plain() wrote, so a reloaded line looks as it
+ * did live and can be matched with the server's copy. */
+static NcMessage *parse_body(gint64 t, const char *body)
+{
+    static const struct {
+        const char *prefix;
+        NcMessageKind kind;
+    } events[] = {
+        {"--> ", NC_MSG_JOIN},
+        {"<-- ", NC_MSG_PART},
+        {"!!! ", NC_MSG_ERROR},
+        /* nick changes, topics, modes: all events, told apart by words */
+        {"--- ", NC_MSG_MODE},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(events); i++)
+        if (g_str_has_prefix(body, events[i].prefix))
+            return nc_message_new(t, events[i].kind, NC_MSG_FLAG_NONE, NULL,
+                                  body + strlen(events[i].prefix));
+    const char *end;
+    if (body[0] == '<' && (end = strstr(body, "> ")) && end > body + 1) {
+        g_autofree char *nick = g_strndup(body + 1, (gsize)(end - body - 1));
+        return nc_message_new(t, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, nick, end + 2);
+    }
+    if (g_str_has_prefix(body, "* ") && (end = strchr(body + 2, ' '))) {
+        g_autofree char *nick = g_strndup(body + 2, (gsize)(end - body - 2));
+        return nc_message_new(t, NC_MSG_ACTION, NC_MSG_FLAG_NONE, nick, end + 1);
+    }
+    if (body[0] == '-' && (end = strstr(body + 1, "- ")) && end > body + 1) {
+        g_autofree char *nick = g_strndup(body + 1, (gsize)(end - body - 1));
+        return nc_message_new(t, NC_MSG_NOTICE, NC_MSG_FLAG_NONE, nick, end + 2);
+    }
+    return nc_message_new(t, NC_MSG_HISTORY, NC_MSG_FLAG_NONE, NULL, body);
+}
+
+/* "[YYYY-MM-DD HH:MM:SS] body" (every version), or
+ * "[YYYY-MM-DD HH:MM:SS.mmm msgid=ID] body" (a line with the server's msgid). */
 static NcMessage *history_message(const char *line)
 {
     gint64 t = g_get_real_time();
-    const char *text = line;
-    /* "[YYYY-MM-DD HH:MM:SS] rest" */
-    if (line[0] == '[' && strlen(line) > 22 && line[20] == ']') {
-        g_autofree char *stamp = g_strndup(line + 1, 19);
-        stamp[10] = 'T';
-        g_autoptr(GTimeZone) tz = g_time_zone_new_local();
-        g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(stamp, tz);
-        if (dt)
-            t = g_date_time_to_unix(dt) * G_USEC_PER_SEC;
-        text = line + 22;
+    const char *close = line[0] == '[' ? strstr(line, "] ") : NULL;
+    if (!close || close - line < 20)
+        return parse_body(t, line);
+    g_autofree char *stamp = g_strndup(line + 1, 19);
+    stamp[10] = 'T';
+    g_autoptr(GTimeZone) tz = g_time_zone_new_local();
+    g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(stamp, tz);
+    if (dt)
+        t = g_date_time_to_unix(dt) * G_USEC_PER_SEC;
+    const char *rest = line + 20;
+    if (*rest == '.' && g_ascii_isdigit(rest[1]) && g_ascii_isdigit(rest[2]) &&
+        g_ascii_isdigit(rest[3])) {
+        t += g_ascii_strtoll(rest + 1, NULL, 10) * 1000;
+        rest += 4;
     }
-    return nc_message_new(t, NC_MSG_HISTORY, NC_MSG_FLAG_NONE, NULL, text);
+    g_autofree char *msgid = NULL;
+    if (g_str_has_prefix(rest, " msgid=") && rest + 7 < close)
+        msgid = g_strndup(rest + 7, (gsize)(close - rest - 7));
+    NcMessage *msg = parse_body(t, close + 2);
+    nc_message_set_msgid(msg, msgid);
+    return msg;
+}
+
+static int compare_time(gconstpointer a, gconstpointer b)
+{
+    gint64 ta = nc_message_get_time(*(NcMessage *const *)a);
+    gint64 tb = nc_message_get_time(*(NcMessage *const *)b);
+    return ta < tb ? -1 : ta > tb;
 }
 
 GPtrArray *nc_logger_tail(NcLogger *logger, const char *network, const char *buffer, guint n)
@@ -185,5 +247,8 @@ GPtrArray *nc_logger_tail(NcLogger *logger, const char *network, const char *buf
     }
     for (guint i = lines->len; i > 0; i--)
         g_ptr_array_add(out, history_message(lines->pdata[i - 1]));
+    /* Lines fetched from the server's history after a reconnect were
+     * appended after newer ones: in time order again (a stable sort). */
+    g_ptr_array_sort(out, compare_time);
     return out;
 }

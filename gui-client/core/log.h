@@ -32,14 +32,18 @@ char *nc_logger_path(NcLogger *logger, const char *network, const char *buffer, 
 
 /**
  * Append one message (flushed at once, so a crash loses nothing and other
- * programs see it).  Status and history lines are not logged.
+ * programs see it).  Status and history lines are not logged.  A message
+ * with the server's msgid is written "[date time.ms msgid=ID] text",
+ * others "[date time] text", as before.
  * @return TRUE when written
  */
 gboolean nc_logger_write(NcLogger *logger, const char *network, const char *buffer, NcMessage *msg);
 
 /**
- * The last n logged lines of a buffer, oldest first, as NC_MSG_HISTORY
- * messages, looking back through the newest files.
+ * The last n logged lines of a buffer, in time order, looking back
+ * through the newest files: as the messages they were (kind, sender,
+ * text, msgid when logged with one; NC_MSG_HISTORY for a line of
+ * another form), so they show as they did live.
  * @return a GPtrArray of NcMessage (free with g_ptr_array_unref)
  */
 GPtrArray *nc_logger_tail(NcLogger *logger, const char *network, const char *buffer, guint n);

@@ -14,6 +14,7 @@ struct _NcMessage {
     NcMessageFlags flags;
     char *sender;
     char *text;
+    char *msgid; /* the server's IRCv3 msgid, or NULL */
 };
 
 G_DEFINE_TYPE(NcMessage, nc_message, G_TYPE_OBJECT)
@@ -23,6 +24,7 @@ static void nc_message_finalize(GObject *object)
     NcMessage *self = NC_MESSAGE(object);
     g_free(self->sender);
     g_free(self->text);
+    g_free(self->msgid);
     G_OBJECT_CLASS(nc_message_parent_class)->finalize(object);
 }
 
@@ -65,6 +67,35 @@ const char *nc_message_get_sender(NcMessage *self)
 const char *nc_message_get_text(NcMessage *self)
 {
     return self->text;
+}
+
+const char *nc_message_get_msgid(NcMessage *self)
+{
+    return self->msgid;
+}
+
+void nc_message_set_msgid(NcMessage *self, const char *msgid)
+{
+    g_free(self->msgid);
+    self->msgid = msgid && *msgid ? g_strdup(msgid) : NULL;
+}
+
+/* Two copies of one message: the live one and the server's history's
+ * share a msgid; the log's copy (old logs have none) and our own line
+ * without echo-message are matched on what they say, within the log's
+ * one-second resolution and a little clock skew. */
+#define SAME_WINDOW_US (2 * G_USEC_PER_SEC)
+
+gboolean nc_message_same(NcMessage *a, NcMessage *b)
+{
+    if (a->msgid && b->msgid)
+        return strcmp(a->msgid, b->msgid) == 0;
+    if (ABS(a->time_us - b->time_us) >= SAME_WINDOW_US || strcmp(a->text, b->text) != 0)
+        return FALSE;
+    gboolean ea = nc_message_kind_is_event(a->kind), eb = nc_message_kind_is_event(b->kind);
+    if (ea || eb)
+        return ea && eb; /* the log keeps an event's text, not who or which */
+    return a->kind == b->kind && nc_irc_name_equal(a->sender, b->sender);
 }
 
 gboolean nc_message_kind_is_event(NcMessageKind kind)
@@ -200,8 +231,10 @@ struct _NcBuffer {
     guint mentions;
     gboolean joined;
     gboolean active;
-    NcMessage *marker;     /* first unread since looked away, or NULL */
-    gboolean marker_armed; /* looked at, then away: the next unread marks */
+    NcMessage *marker;        /* first unread since looked away, or NULL */
+    gboolean marker_armed;    /* looked at, then away: the next unread marks */
+    NcMessage *history_start; /* first message of the last gap filled, or NULL */
+    gint64 read_time;         /* the server's read marker, 0: unknown */
 };
 
 enum {
@@ -213,6 +246,8 @@ enum {
     BUF_PROP_MENTIONS,
     BUF_PROP_ACTIVE,
     BUF_PROP_MARKER,
+    BUF_PROP_HISTORY_START,
+    BUF_PROP_READ_TIME,
     BUF_N_PROPS
 };
 static GParamSpec *buffer_props[BUF_N_PROPS];
@@ -244,6 +279,12 @@ static void nc_buffer_get_property(GObject *object, guint id, GValue *value, GPa
     case BUF_PROP_MARKER:
         g_value_set_object(value, self->marker);
         break;
+    case BUF_PROP_HISTORY_START:
+        g_value_set_object(value, self->history_start);
+        break;
+    case BUF_PROP_READ_TIME:
+        g_value_set_int64(value, self->read_time);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -257,6 +298,7 @@ static void nc_buffer_finalize(GObject *object)
     g_object_unref(self->messages);
     g_object_unref(self->members);
     g_clear_object(&self->marker);
+    g_clear_object(&self->history_start);
     G_OBJECT_CLASS(nc_buffer_parent_class)->finalize(object);
 }
 
@@ -274,6 +316,10 @@ static void nc_buffer_class_init(NcBufferClass *klass)
         g_param_spec_uint("mentions", NULL, NULL, 0, G_MAXUINT, 0, ro);
     buffer_props[BUF_PROP_ACTIVE] = g_param_spec_boolean("active", NULL, NULL, FALSE, ro);
     buffer_props[BUF_PROP_MARKER] = g_param_spec_object("marker", NULL, NULL, NC_TYPE_MESSAGE, ro);
+    buffer_props[BUF_PROP_HISTORY_START] =
+        g_param_spec_object("history-start", NULL, NULL, NC_TYPE_MESSAGE, ro);
+    buffer_props[BUF_PROP_READ_TIME] =
+        g_param_spec_int64("read-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
     g_object_class_install_properties(oc, BUF_N_PROPS, buffer_props);
 }
 
@@ -386,13 +432,15 @@ static void trim_scrollback(NcBuffer *self)
     guint excess = n - self->scrollback;
     guint chunk = MAX(excess, self->scrollback / 10);
     chunk = MIN(chunk, n);
-    if (self->marker) {
+    if (self->marker || self->history_start) {
         /* A marker about to scroll out of the scrollback goes with it. */
         for (guint i = 0; i < chunk; i++) {
             g_autoptr(NcMessage) m = g_list_model_get_item(G_LIST_MODEL(self->messages), i);
-            if (m == self->marker) {
+            if (m == self->marker)
                 set_marker(self, NULL);
-                break;
+            if (m == self->history_start) {
+                g_clear_object(&self->history_start);
+                g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_HISTORY_START]);
             }
         }
     }
@@ -427,6 +475,144 @@ void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages)
         return;
     g_list_store_splice(self->messages, 0, 0, messages->pdata, messages->len);
     trim_scrollback(self);
+}
+
+/* What the unread count counts when it is worked out again from a read
+ * marker: what people said, not events, not ours, not the client's own
+ * lines. */
+static gboolean counts_as_unread(NcMessage *m)
+{
+    return (m->kind == NC_MSG_PRIVMSG || m->kind == NC_MSG_ACTION || m->kind == NC_MSG_NOTICE) &&
+           !(m->flags & NC_MSG_FLAG_SELF);
+}
+
+/* Unread, mentions and (while not looked at) the marker from the read
+ * time: the messages after it. */
+static void recount_from_read_time(NcBuffer *self, gboolean move_marker)
+{
+    if (!self->read_time)
+        return;
+    guint unread = 0, mentions = 0;
+    NcMessage *first = NULL;
+    GListModel *list = G_LIST_MODEL(self->messages);
+    guint n = g_list_model_get_n_items(list);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcMessage) m = g_list_model_get_item(list, i);
+        if (m->time_us <= self->read_time || !counts_as_unread(m))
+            continue;
+        if (!first)
+            first = m; /* the store keeps it alive */
+        unread++;
+        if (m->flags & NC_MSG_FLAG_HIGHLIGHT)
+            mentions++;
+    }
+    if (move_marker) {
+        set_marker(self, first);
+        self->marker_armed = first == NULL && !self->active;
+    }
+    if (self->active)
+        return; /* looked at: nothing is unread */
+    if (self->unread != unread) {
+        self->unread = unread;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_UNREAD]);
+    }
+    if (self->mentions != mentions) {
+        self->mentions = mentions;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_MENTIONS]);
+    }
+}
+
+gint64 nc_buffer_get_read_time(NcBuffer *self)
+{
+    return self->read_time;
+}
+
+void nc_buffer_set_read_time(NcBuffer *self, gint64 time_us)
+{
+    time_us = MAX(time_us, 0);
+    if (self->read_time != time_us) {
+        self->read_time = time_us;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_READ_TIME]);
+    }
+    /* While the user looks at the buffer the marker stays where it was
+     * (our own MARKREAD comes back as this call). */
+    recount_from_read_time(self, !self->active);
+}
+
+NcMessage *nc_buffer_get_history_start(NcBuffer *self)
+{
+    return self->history_start;
+}
+
+static int compare_time(gconstpointer a, gconstpointer b)
+{
+    gint64 ta = (*(NcMessage *const *)a)->time_us, tb = (*(NcMessage *const *)b)->time_us;
+    return ta < tb ? -1 : ta > tb;
+}
+
+GPtrArray *nc_buffer_merge_history(NcBuffer *self, GPtrArray *messages, gboolean mark_start)
+{
+    GPtrArray *added = g_ptr_array_new_with_free_func(g_object_unref);
+    if (!messages || messages->len == 0)
+        return added;
+    GListModel *list = G_LIST_MODEL(self->messages);
+    guint n = g_list_model_get_n_items(list);
+    gint64 oldest = G_MAXINT64;
+    for (guint i = 0; i < messages->len; i++)
+        oldest = MIN(oldest, ((NcMessage *)messages->pdata[i])->time_us);
+
+    /* Every msgid held, and the tail that the new messages fall into (from
+     * a little before the oldest of them): only that tail is re-sorted. */
+    g_autoptr(GHashTable) ids = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GPtrArray) held = g_ptr_array_new_full(n, g_object_unref);
+    for (guint i = 0; i < n; i++) {
+        NcMessage *m = g_list_model_get_item(list, i);
+        g_ptr_array_add(held, m);
+        if (m->msgid)
+            g_hash_table_add(ids, m->msgid);
+    }
+    guint from = n;
+    while (from > 0 && ((NcMessage *)held->pdata[from - 1])->time_us >= oldest - SAME_WINDOW_US)
+        from--;
+
+    for (guint i = 0; i < messages->len; i++) {
+        NcMessage *m = messages->pdata[i];
+        gboolean dup = m->msgid && g_hash_table_contains(ids, m->msgid);
+        for (guint j = from; j < n && !dup; j++)
+            dup = nc_message_same(m, held->pdata[j]);
+        for (guint j = 0; j < added->len && !dup; j++)
+            dup = nc_message_same(m, added->pdata[j]);
+        if (dup)
+            continue;
+        if (m->msgid)
+            g_hash_table_add(ids, m->msgid);
+        g_ptr_array_add(added, g_object_ref(m));
+    }
+    if (added->len == 0)
+        return added;
+    g_ptr_array_sort(added, compare_time); /* stable */
+
+    /* The tail and the new messages, merged by time (the tail first on a
+     * tie), replace the tail in one change. */
+    g_autoptr(GPtrArray) merged = g_ptr_array_new();
+    guint a = from, b = 0;
+    while (a < n || b < added->len) {
+        gboolean take_held =
+            b == added->len || (a < n && ((NcMessage *)held->pdata[a])->time_us <=
+                                             ((NcMessage *)added->pdata[b])->time_us);
+        g_ptr_array_add(merged, take_held ? held->pdata[a++] : added->pdata[b++]);
+    }
+    g_list_store_splice(self->messages, from, n - from, merged->pdata, merged->len);
+    if (from > 0)
+        trim_scrollback(self);
+    if (mark_start) {
+        g_set_object(&self->history_start, added->pdata[0]);
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_HISTORY_START]);
+    }
+    /* A gap filled while the user looks: the marker shows where what they
+     * have not read starts; a marker already shown stays. */
+    recount_from_read_time(self, self->marker == NULL);
+    return added;
 }
 
 void nc_buffer_set_scrollback(NcBuffer *self, guint limit)

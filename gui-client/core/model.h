@@ -70,6 +70,20 @@ NcMessageFlags nc_message_get_flags(NcMessage *self);
 const char *nc_message_get_sender(NcMessage *self);
 /** The text. */
 const char *nc_message_get_text(NcMessage *self);
+/** The IRCv3 msgid the server gave the message, or NULL. */
+const char *nc_message_get_msgid(NcMessage *self);
+/**
+ * Give the message the server's msgid.  Only while making it: once a
+ * message is in a buffer it does not change.
+ */
+void nc_message_set_msgid(NcMessage *self, const char *msgid);
+/**
+ * Are a and b the same message seen twice (live and from the server's
+ * history, or from the log)?  With a msgid on both, the msgids decide;
+ * otherwise the same sender and text (for events, the same text: the log
+ * does not keep their sender) less than 2 s apart.
+ */
+gboolean nc_message_same(NcMessage *a, NcMessage *b);
 /** Is this a join/part/quit/nick/mode/kick/topic line, drawn muted? */
 gboolean nc_message_kind_is_event(NcMessageKind kind);
 /** Is this a join/part/quit/nick line, which folds into runs (fold.h)? */
@@ -120,6 +134,40 @@ GListModel *nc_buffer_get_members(NcBuffer *self);
 void nc_buffer_append(NcBuffer *self, NcMessage *msg);
 /** Insert reloaded history before everything else (messages oldest first). */
 void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages);
+/**
+ * Merge messages from the server's history (IRCv3 chathistory) into the
+ * buffer in time order, leaving out those it already holds
+ * (nc_message_same(): by msgid, else sender, text and time).  Messages
+ * older than everything held go in front without trimming the
+ * scrollback, so a page loaded by scrolling up stays.  With the server's
+ * read time known (nc_buffer_set_read_time()), the unread counts and the
+ * marker take the new messages into account.
+ * @param messages NcMessage, oldest first
+ * @param mark_start make the first message added the history divider
+ *        (nc_buffer_get_history_start()): a gap filled after a reconnect
+ * @return the messages added, oldest first (g_ptr_array_unref)
+ */
+GPtrArray *nc_buffer_merge_history(NcBuffer *self, GPtrArray *messages, gboolean mark_start);
+/**
+ * The first message of the last gap filled from the server's history,
+ * above which the view draws a "history" divider; NULL when none.
+ * Notifies "history-start".
+ */
+NcMessage *nc_buffer_get_history_start(NcBuffer *self);
+/**
+ * The server's read marker (IRCv3 draft/read-marker): everything up to
+ * this time has been read, on this device or another; Unix microseconds,
+ * 0 when unknown.
+ */
+gint64 nc_buffer_get_read_time(NcBuffer *self);
+/**
+ * Take a read marker from the server (or one we are about to send).
+ * While the buffer is not looked at, unread and mentions become the
+ * messages after it, and so does the "New messages" marker: reading on
+ * another device clears them here.  0 (the server's "*") forgets it.
+ * Notifies "read-time".
+ */
+void nc_buffer_set_read_time(NcBuffer *self, gint64 time_us);
 /** The scrollback limit in messages (default 5000). */
 guint nc_buffer_get_scrollback(NcBuffer *self);
 /** Set the scrollback limit (at least 10), trimming at once if over. */

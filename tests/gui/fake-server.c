@@ -145,3 +145,20 @@ void fake_reset(FakeServer *fake)
         nt_socket_set_option(fake->conn, NT_OPT_LINGER, 0);
     fake_close(fake);
 }
+
+typedef struct {
+    NcClient *client;
+    NcClientState state;
+} StateWait;
+
+static gboolean state_is(gpointer data)
+{
+    StateWait *w = data;
+    return nc_client_get_state(w->client) == w->state;
+}
+
+gboolean fake_wait_state(NcClient *client, NcClientState state, guint timeout_ms)
+{
+    StateWait w = {client, state};
+    return fake_pump_until(state_is, &w, timeout_ms);
+}

@@ -5,6 +5,8 @@
 #ifndef NC_TEST_FAKE_SERVER_H
 #define NC_TEST_FAKE_SERVER_H
 
+#include "client.h"
+
 #include <glib.h>
 #include <natter/net.h>
 
@@ -24,6 +26,8 @@ void fake_stop(FakeServer *fake);
 void fake_pump(guint ms);
 /* Run the main context until cond(data) or timeout_ms; TRUE when met. */
 gboolean fake_pump_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms);
+/* Run the main context until client is in state or timeout_ms; TRUE when it is. */
+gboolean fake_wait_state(NcClient *client, NcClientState state, guint timeout_ms);
 /* Wait for the client to connect (dropping any previous connection). */
 gboolean fake_accept(FakeServer *fake, guint timeout_ms);
 /* The next line the client sends that starts with prefix (earlier lines

@@ -110,6 +110,13 @@ gboolean nc_test_server_start(NcTestServer *s, const char *name, guint16 plain_p
     return FALSE;
 }
 
+char *nc_test_store_config(const char *name)
+{
+    g_autofree char *dir = g_strdup_printf("%s/%s-store", nc_test_tmpdir, name);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+    return g_strdup_printf("[store]\ndirectory = %s\n[accounts]\nregistration = open\n", dir);
+}
+
 void nc_test_server_stop(NcTestServer *s)
 {
     if (s->process) {
@@ -121,21 +128,9 @@ void nc_test_server_stop(NcTestServer *s)
     g_clear_pointer(&s->fingerprint, g_free);
 }
 
-typedef struct {
-    NcClient *client;
-    NcClientState state;
-} StateWait;
-
-static gboolean state_is(gpointer data)
-{
-    StateWait *w = data;
-    return nc_client_get_state(w->client) == w->state;
-}
-
 gboolean nc_test_wait_state(NcClient *c, NcClientState state)
 {
-    StateWait w = {c, state};
-    return fake_pump_until(state_is, &w, 8000);
+    return fake_wait_state(c, state, 8000);
 }
 
 typedef struct {

@@ -54,6 +54,14 @@ gboolean nc_test_log_has(const char *path, const char *needle);
 gboolean nc_test_server_start(NcTestServer *s, const char *name, guint16 plain_port,
                               guint16 tls_port, const char *extra);
 
+/**
+ * natterd configuration for a store of its own (a folder made now in the
+ * temporary folder: natterd does not make it) with open registration, to
+ * pass as nc_test_server_start()'s extra.
+ * @return a newly allocated string
+ */
+char *nc_test_store_config(const char *name);
+
 /** Stop it (SIGTERM) and wait. */
 void nc_test_server_stop(NcTestServer *s);
 

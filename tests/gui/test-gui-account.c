@@ -188,21 +188,9 @@ static NcClient *new_client(const char *nick)
     return c;
 }
 
-typedef struct {
-    NcClient *client;
-    NcClientState state;
-} StateWait;
-
-static gboolean state_is(gpointer data)
-{
-    StateWait *w = data;
-    return nc_client_get_state(w->client) == w->state;
-}
-
 static gboolean wait_state(NcClient *c, NcClientState state)
 {
-    StateWait w = {c, state};
-    return fake_pump_until(state_is, &w, 4000);
+    return fake_wait_state(c, state, 4000);
 }
 
 static char *expect_line(const char *prefix)

@@ -31,14 +31,6 @@
 
 static NcTestServer main_server;
 
-/* A store folder of its own (made here: natterd does not make it). */
-static char *store_config(const char *name)
-{
-    g_autofree char *dir = g_strdup_printf("%s/%s-store", nc_test_tmpdir, name);
-    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
-    return g_strdup_printf("[store]\ndirectory = %s\n[accounts]\nregistration = open\n", dir);
-}
-
 /* A client over TLS to server, its certificate pinned for this session. */
 static NcClient *tls_client(NcTestServer *server, const char *nick)
 {
@@ -217,7 +209,7 @@ static void test_rate_limited(void)
     /* A server of its own: the lock that this provokes covers the whole
      * address (127.0.0.1) for a minute. */
     NcTestServer limited;
-    g_autofree char *extra = store_config("limited");
+    g_autofree char *extra = nc_test_store_config("limited");
     CU_ASSERT_FATAL(nc_test_server_start(&limited, "limited", 0, 0, extra));
     NcClient *c = nc_client_new("127.0.0.1", limited.tls_port, "mallory", "Test", NULL);
     nc_client_set_tls(c, TRUE);
@@ -287,7 +279,7 @@ int main(void)
         return 77;
     }
     int rc = 1;
-    g_autofree char *extra = store_config("main");
+    g_autofree char *extra = nc_test_store_config("main");
     if (nc_test_server_start(&main_server, "main", 0, 0, extra)) {
         rc = nt_test_main("gui-accounts", tests);
         if (rc != 0)

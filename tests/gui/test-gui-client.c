@@ -23,21 +23,9 @@ static NcClient *new_client(const char *nick)
     return c;
 }
 
-typedef struct {
-    NcClient *client;
-    NcClientState state;
-} StateWait;
-
-static gboolean state_is(gpointer data)
-{
-    StateWait *w = data;
-    return nc_client_get_state(w->client) == w->state;
-}
-
 static gboolean wait_state(NcClient *c, NcClientState state, guint timeout_ms)
 {
-    StateWait w = {c, state};
-    return fake_pump_until(state_is, &w, timeout_ms);
+    return fake_wait_state(c, state, timeout_ms);
 }
 
 static gboolean expect(const char *prefix)

@@ -647,9 +647,14 @@ static void test_logs(void)
     log = nc_logger_new(dir);
     g_autoptr(GPtrArray) tail = nc_logger_tail(log, "irc.example", "#chan/../X", 5);
     CU_ASSERT_EQUAL_FATAL(tail->len, 5);
-    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tail->pdata[0]), "<alice> line 26");
-    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tail->pdata[4]), "* bob waves");
-    CU_ASSERT_EQUAL(nc_message_get_kind(tail->pdata[4]), NC_MSG_HISTORY);
+    /* ...as the messages they were, drawn as they were live. */
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tail->pdata[0]), "line 26");
+    CU_ASSERT_STRING_EQUAL(nc_message_get_sender(tail->pdata[0]), "alice");
+    CU_ASSERT_EQUAL(nc_message_get_kind(tail->pdata[0]), NC_MSG_PRIVMSG);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tail->pdata[4]), "waves");
+    CU_ASSERT_STRING_EQUAL(nc_message_get_sender(tail->pdata[4]), "bob");
+    CU_ASSERT_EQUAL(nc_message_get_kind(tail->pdata[4]), NC_MSG_ACTION);
+    CU_ASSERT_PTR_NULL(nc_message_get_msgid(tail->pdata[4]));
     CU_ASSERT(ABS(nc_message_get_time(tail->pdata[4]) - now) < 2 * G_USEC_PER_SEC);
     g_autoptr(GPtrArray) none = nc_logger_tail(log, "irc.example", "#other", 5);
     CU_ASSERT_EQUAL(none->len, 0);

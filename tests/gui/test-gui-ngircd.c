@@ -150,21 +150,9 @@ static irc_client *peer_connect(const char *nick)
 
 /* ---- waiting on the core -------------------------------------------- */
 
-typedef struct {
-    NcClient *client;
-    NcClientState state;
-} StateWait;
-
-static gboolean state_is(gpointer data)
-{
-    StateWait *w = data;
-    return nc_client_get_state(w->client) == w->state;
-}
-
 static gboolean wait_state(NcClient *c, NcClientState state)
 {
-    StateWait w = {c, state};
-    return fake_pump_until(state_is, &w, 5000);
+    return fake_wait_state(c, state, 5000);
 }
 
 typedef struct {
