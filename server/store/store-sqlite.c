@@ -924,7 +924,8 @@ static void store_free(srv_store *base)
     sqlite_store *st = (sqlite_store *)base;
     /* A clean stop keeps every event relayed. */
     if (st->nqueued && st->stmt[ST_EVENT_INSERT] && flush_events(base) != SRV_STORE_OK)
-        logf_(st, SRV_LOG_ERROR, "store: %zu history events not written at exit", st->nqueued);
+        logf_(st, SRV_LOG_ERROR, "store: %llu history events not written at exit",
+              (unsigned long long)st->nqueued);
     for (size_t i = 0; i < st->nqueued; i++)
         event_clear(&st->queued[i]);
     free(st->queued);
