@@ -201,14 +201,17 @@ static void on_events(void *ctx, int status, const srv_store_event *events, size
         return;
     }
     srv_server_enter(c->server);
-    if (status != SRV_STORE_OK && !q->second_half) {
+    /* The first answer (AROUND: of the first half) opens the batch or
+     * fails; the second half only continues the batch. */
+    int first = q->second_half != 2;
+    if (status != SRV_STORE_OK && first) {
         fail(c, "CHATHISTORY", "MESSAGE_ERROR", "%s %s :Messages could not be retrieved", q->sub,
              q->shown);
         query_end(q);
         srv_server_leave(c->server);
         return;
     }
-    if (!q->batch.id[0] && !q->second_half)
+    if (first)
         srv_batch_begin(c, &q->batch, "chathistory %s", q->shown);
     for (size_t i = 0; i < n; i++)
         send_event(c, &q->batch, &events[i]);
@@ -369,6 +372,10 @@ void srv_cmd_chathistory(srv_client *c, const srv_msg *msg)
         .limit = limit,
         .kinds = (c->caps & SRV_CAP_EVENT_PLAYBACK) ? SRV_HIST_ALL : SRV_HIST_MESSAGES,
     };
+    /* A TAGMSG is not sent without message-tags (send_event()): not
+     * asked for either, so that it does not count against the limit. */
+    if (!(c->caps & SRV_CAP_MESSAGE_TAGS))
+        hq.kinds &= ~(1u << SRV_HIST_TAGMSG);
     query_ctx *q = query_new(c, target);
     if (!q)
         return;
@@ -402,10 +409,8 @@ void srv_cmd_chathistory(srv_client *c, const srv_msg *msg)
             hq.after = lower(&lo);
         hq.before = hi.at;
     }
-    if (hq.after >= hq.before) {
-        hq.limit = 0; /* an empty range: an empty batch */
-        q->second_half = 0;
-    }
+    if (hq.after >= hq.before)
+        hq.limit = 0; /* an empty range: an empty batch (AROUND: its second half still runs) */
     srv_store *st = c->server->store;
     st->ops->query_events(st, &hq, on_events, q);
 }

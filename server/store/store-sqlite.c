@@ -809,10 +809,11 @@ static unsigned trim_history(srv_store *base, const srv_store_retention *r)
                 sqlite3_stmt *del = st->stmt[ST_TRIM_TARGET];
                 bind_text(del, 1, target);
                 sqlite3_bind_int64(del, 2, cut);
-                sqlite3_bind_int64(del, 3, budget - deleted);
+                unsigned room = budget - deleted;
+                sqlite3_bind_int64(del, 3, room);
                 unsigned n = run_delete(st, del);
                 deleted += n;
-                if (n == budget)
+                if (n == room) /* maybe more of this target: look again */
                     complete = 0;
             }
             sqlite3_free(target);
