@@ -127,6 +127,7 @@ struct live_server {
     srv_net *net;
     srv_offload *offload;
     char db_path[600]; /* the in-process store's file, "" when none */
+    int keep_db;       /* live_restart(): the store's file outlives the server */
     nt_thread *thread;
     nt_mutex *mutex; /* guards the fields below, shared with the loop thread */
     int loop_exited;
@@ -388,7 +389,7 @@ static int end_in_process(live_server *s)
     int rc = nt_loop_drain(s->loop);
     srv_server_free(s->server);
     s->server = NULL;
-    if (s->db_path[0]) {
+    if (s->db_path[0] && !s->keep_db) {
         char extra[sizeof s->db_path + 8];
         remove(s->db_path);
         snprintf(extra, sizeof extra, "%s-wal", s->db_path);
@@ -452,8 +453,9 @@ static void on_loop(live_server *s, void (*fn)(live_server *s))
     }
 }
 
-/* The in-process store: a fresh SQLite file in the temporary folder, and
- * the daemon's worker thread for password hashing, as natterd runs them. */
+/* The in-process store: a fresh SQLite file in the temporary folder (the
+ * same one again after live_restart()), and the daemon's worker thread for
+ * password hashing, as natterd runs them. */
 static int open_store(live_server *s)
 {
     static unsigned counter;
@@ -462,8 +464,10 @@ static int open_store(live_server *s)
         dir = getenv("TEMP");
     if (!dir || !*dir)
         dir = nt_test_windows_build() ? "." : "/tmp";
-    snprintf(s->db_path, sizeof s->db_path, "%s/natterd-live-%llx-%u.db", dir,
-             (unsigned long long)nt_clock_wall_us(), ++counter);
+    if (!s->keep_db)
+        snprintf(s->db_path, sizeof s->db_path, "%s/natterd-live-%llx-%u.db", dir,
+                 (unsigned long long)nt_clock_wall_us(), ++counter);
+    s->keep_db = 0;
     char err[256];
     srv_store *st = srv_store_sqlite_open(s->db_path, NULL, err, sizeof err);
     if (!st || srv_server_set_store(s->server, st, err, sizeof err) != 0) {
@@ -791,6 +795,29 @@ int live_shutdown(live_server *s, const char *reason)
     if (s->close_rc != NT_OK)
         printf("\n    the loop did not close after the shutdown: %s\n", nt_err_name(s->close_rc));
     return s->loop_rc == NT_OK && s->close_rc == NT_OK;
+}
+
+int live_restart(live_server *s)
+{
+    if (s->external || s->stopped || !has_store(s->profile))
+        return 0;
+    for (size_t i = 0; i < MAX_CLIENTS; i++) {
+        irc_close(s->clients[i]);
+        s->clients[i] = NULL;
+    }
+    s->keep_db = 1;
+    if (!live_shutdown(s, "Server restarting")) {
+        s->keep_db = 0;
+        return 0;
+    }
+    free_in_process(s);
+    s->stopped = 0;
+    s->loop_exited = 0;
+    s->has_tls = 0;
+    int ok = start_in_process(s); /* open_store() takes the kept file */
+    if (!ok)
+        s->stopped = 1; /* nothing runs: live_stop() only frees */
+    return ok;
 }
 
 /* ---- output queue sampling (in-process) ---- */

@@ -145,6 +145,15 @@ void live_stop(live_server *s);
  */
 int live_shutdown(live_server *s, const char *reason);
 
+/**
+ * In-process only, for a profile with a store: close the test's clients,
+ * stop the server as live_shutdown() does but keep its database file, and
+ * start a new server (on a new port: live_addr() changes) on that file.
+ * @return 1 when the new server runs; 0 for an external server (the test
+ * skips the rest) or when it failed (printed)
+ */
+int live_restart(live_server *s);
+
 /** In-process only: start sampling the server's output queues. */
 void live_queue_watch(live_server *s);
 
