@@ -3,6 +3,7 @@
 
 #include "client.h"
 #include "intake.h"
+#include "label.h"
 #include "numerics.h"
 #include "send.h"
 #include "utf8.h"
@@ -114,7 +115,7 @@ const srv_command *srv_command_table(size_t *count)
     return commands;
 }
 
-void srv_command_dispatch(srv_client *c, const srv_msg *msg)
+static void dispatch(srv_client *c, const srv_msg *msg)
 {
     const srv_command *cmd = srv_command_find(msg->command);
     if (!cmd) {
@@ -161,6 +162,17 @@ void srv_command_dispatch(srv_client *c, const srv_msg *msg)
         trimmed.nparams = cmd->max_params;
     trimmed.command = cmd->name;
     cmd->handler(c, &trimmed);
+}
+
+void srv_command_dispatch(srv_client *c, const srv_msg *msg)
+{
+    /* labeled-response: what the command sends c while it runs carries
+     * the label; what comes later (a worker's or the store's answer)
+     * does not. */
+    int labeled = srv_label_begin(c, msg);
+    dispatch(c, msg);
+    if (labeled)
+        srv_label_end(c);
 }
 
 int srv_check_server_param(srv_client *c, const char *server)

@@ -2,6 +2,8 @@
 #include "send.h"
 
 #include "history.h"
+#include "irc-parse.h"
+#include "label.h"
 #include "monitor.h"
 #include "server.h"
 #include "timefmt.h"
@@ -10,11 +12,168 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- labeled-response (label.h) ----
+ *
+ * c->label is one allocation: the escaped label, its NUL, then the
+ * labeled-response batch's id ("" until a second reply opens it).
+ * c->label_capture holds the first reply until it is known whether it
+ * is the only one. */
+
+#define LABEL_BATCH_ID_SIZE 24
+
+static char *label_batch_id(srv_client *c)
+{
+    return c->label + strlen(c->label) + 1;
+}
+
+static void raw_send(srv_client *c, nt_buf *b)
+{
+    if (b && !c->dead && !c->transport_gone)
+        c->transport->send(c->ctx, b);
+}
+
+/* Does the tag section tags (without '@') hold the tag key? */
+static int has_tag(const char *tags, size_t len, const char *key)
+{
+    size_t klen = strlen(key);
+    const char *p = tags, *end = tags + len;
+    while (p < end) {
+        const char *semi = memchr(p, ';', (size_t)(end - p));
+        const char *stop = semi ? semi : end;
+        if ((size_t)(stop - p) >= klen && memcmp(p, key, klen) == 0 &&
+            (p + klen == stop || p[klen] == '='))
+            return 1;
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* Send one line (CRLF included) with key=value put first in its tag
+ * section; with keep_batch, a line already in a batch goes unchanged.
+ * The tag section stays far below its 8191 bytes: a client's tags are
+ * at most 4094, the server's own a few hundred, a label 128 escaped. */
+static void send_tagged(srv_client *c, const char *line, size_t len, const char *key,
+                        const char *value, int keep_batch)
+{
+    const char *tags = "", *rest = line;
+    size_t tags_len = 0;
+    if (len && line[0] == '@') {
+        const char *sp = memchr(line, ' ', len);
+        tags = line + 1;
+        tags_len = sp ? (size_t)(sp - tags) : len - 1;
+        rest = sp ? sp + 1 : line + len;
+    }
+    size_t rest_len = len - (size_t)(rest - line);
+    nt_buf *b;
+    if (keep_batch && has_tag(tags, tags_len, "batch"))
+        b = nt_buf_from(line, len);
+    else
+        b = nt_buf_printf("@%s=%s%s%.*s %.*s", key, value, tags_len ? ";" : "", (int)tags_len,
+                          tags, (int)rest_len, rest);
+    raw_send(c, b);
+    nt_buf_unref(b);
+}
+
+int srv_label_begin(srv_client *c, const srv_msg *msg)
+{
+    const unsigned need = SRV_CAP_LABELED_RESPONSE | SRV_CAP_BATCH;
+    if ((c->caps & need) != need || c->label || c->dead)
+        return 0;
+    const char *value = NULL;
+    for (size_t i = 0; i < msg->ntags; i++) {
+        if (strcmp(msg->tags[i].key, "label") == 0)
+            value = msg->tags[i].value;
+    }
+    if (!value || !value[0] || strlen(value) > SRV_LABEL_MAX)
+        return 0;
+    char escaped[2 * SRV_LABEL_MAX + 1];
+    size_t n = srv_tag_escape(escaped, sizeof escaped, value);
+    if (n == (size_t)-1)
+        return 0;
+    c->label = malloc(n + 1 + LABEL_BATCH_ID_SIZE);
+    if (!c->label)
+        return 0; /* out of memory: the replies go unlabeled */
+    memcpy(c->label, escaped, n + 1);
+    c->label[n + 1] = '\0';
+    return 1;
+}
+
+void srv_label_end(srv_client *c)
+{
+    if (!c->label)
+        return;
+    const char *server = c->server->cfg.server_name;
+    char *id = label_batch_id(c);
+    nt_buf *b = NULL;
+    if (id[0]) {
+        b = nt_buf_printf(":%s BATCH -%s\r\n", server, id);
+    } else if (c->label_capture) {
+        send_tagged(c, nt_buf_data(c->label_capture), nt_buf_len(c->label_capture), "label",
+                    c->label, 0);
+    } else {
+        b = nt_buf_printf("@label=%s :%s ACK\r\n", c->label, server);
+    }
+    raw_send(c, b);
+    nt_buf_unref(b);
+    nt_buf_unref(c->label_capture);
+    c->label_capture = NULL;
+    free(c->label);
+    c->label = NULL;
+}
+
+/* One reply line (CRLF included) to a client whose command is labeled. */
+static void label_line(srv_client *c, const char *line, size_t len)
+{
+    char *id = label_batch_id(c);
+    if (!id[0] && !c->label_capture) {
+        c->label_capture = nt_buf_from(line, len); /* perhaps the only reply */
+        if (!c->label_capture)
+            return;
+    } else {
+        if (!id[0]) {
+            /* A second reply: open the batch, then the held first one. */
+            snprintf(id, LABEL_BATCH_ID_SIZE, "%llx",
+                     (unsigned long long)srv_server_next_mark(c->server));
+            nt_buf *open = nt_buf_printf("@label=%s :%s BATCH +%s labeled-response\r\n", c->label,
+                                         c->server->cfg.server_name, id);
+            raw_send(c, open);
+            nt_buf_unref(open);
+            nt_buf *held = c->label_capture;
+            c->label_capture = NULL;
+            send_tagged(c, nt_buf_data(held), nt_buf_len(held), "batch", id, 1);
+            nt_buf_unref(held);
+        }
+        send_tagged(c, line, len, "batch", id, 1);
+    }
+    /* ERROR is the last line before the connection closes (QUIT, a
+     * KILL, excess flood): finish the response while it can be sent. */
+    if (len >= 6 && memcmp(line, "ERROR ", 6) == 0)
+        srv_label_end(c);
+}
+
 void srv_send_buf(srv_client *c, nt_buf *b)
 {
     if (!b || c->dead || c->transport_gone)
         return;
-    c->transport->send(c->ctx, b);
+    if (!c->label) {
+        c->transport->send(c->ctx, b);
+        return;
+    }
+    /* Labeling: a buffer is normally one line, but take it apart anyway. */
+    const char *p = nt_buf_data(b);
+    size_t left = nt_buf_len(b);
+    while (left && c->label) {
+        const char *lf = memchr(p, '\n', left);
+        size_t n = lf ? (size_t)(lf - p) + 1 : left;
+        label_line(c, p, n);
+        p += n;
+        left -= n;
+    }
+    if (left) { /* the response ended (ERROR) before the buffer did */
+        nt_buf *tail = nt_buf_from(p, left);
+        raw_send(c, tail);
+        nt_buf_unref(tail);
+    }
 }
 
 void srv_sendf(srv_client *c, const char *fmt, ...)

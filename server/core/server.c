@@ -7,6 +7,7 @@
 #include "client.h"
 #include "history.h"
 #include "intake.h"
+#include "irc-cap.h"
 #include "monitor.h"
 #include "nickguard.h"
 #include "utf8.h"
@@ -407,6 +408,7 @@ int srv_server_apply_config(srv_server *s, const srv_config *cfg)
         srv_whowas_free(s->whowas);
         s->whowas = w;
     }
+    srv_cap_config_changed(s, &copy); /* CAP NEW/DEL while s->cfg is the old one */
     /* The server name stays: clients already know us by it. */
     free(copy.server_name);
     copy.server_name = s->cfg.server_name;
