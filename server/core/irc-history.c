@@ -394,7 +394,8 @@ void srv_cmd_chathistory(srv_client *c, const srv_msg *msg)
             hq.after = lower(&ref);
     } else if (sub == subs[3]) { /* AROUND: half before (with the reference), half after */
         hq.newest = 1;
-        hq.before = ref.is_time ? ref.at + 1000 : ref.at + 1;
+        int64_t span = ref.is_time ? 1000 : 1; /* the reference's own millisecond, or itself */
+        hq.before = ref.at > INT64_MAX - span ? INT64_MAX : ref.at + span;
         hq.limit = limit / 2 + 1;
         q->second_half = 1;
         q->second = hq;

@@ -448,6 +448,15 @@ static void test_subcommands(void)
         {"BETWEEN #h ts:3 id:8 3", "m4,m5,m6"},
         {"BETWEEN #h id:4 id:5 10", ""},
         {"BETWEEN #h id:5 id:5 10", ""},
+        /* The ends of the ranges msgids and timestamps can name. */
+        {"AROUND #h msgid=7zzzzzzzzzzzz 2", "m11,m12"},
+        {"BEFORE #h msgid=7zzzzzzzzzzzz 1", "m12"},
+        {"AFTER #h msgid=7zzzzzzzzzzzz 1", ""},
+        {"LATEST #h msgid=0000000000001 1", "m12"},
+        {"AROUND #h msgid=0000000000001 1", "m1"},
+        {"AROUND #h timestamp=9999-12-31T23:59:59.999Z 1", "m12"},
+        {"BETWEEN #h timestamp=9999-12-31T23:59:59.999Z msgid=7zzzzzzzzzzzz 5", ""},
+        {"BETWEEN #h msgid=0000000000001 msgid=7zzzzzzzzzzzz 1", "m1"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char cmd[300];
