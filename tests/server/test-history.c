@@ -662,6 +662,9 @@ static void test_private(void)
     EXPECT_HISTORY(b, "CHATHISTORY LATEST alice * 10", "a->b,b->a,notice b->a");
     EXPECT_HISTORY(b, "CHATHISTORY LATEST guest * 10", "g->b");
     EXPECT_HISTORY(b, "CHATHISTORY LATEST nobody * 10", "");
+    /* To oneself: kept once. */
+    say(a, "alice", "note to self");
+    EXPECT_HISTORY(a, "CHATHISTORY LATEST alice * 10", "note to self");
     /* Another connection of alice's account, under another nick. */
     fake_conn *a2 = connect_as(s, "alice_phone", "alice", READER_CAPS);
     EXPECT_HISTORY(a2, "CHATHISTORY LATEST bob * 1", "notice b->a");
@@ -876,6 +879,45 @@ static void test_drop_account(void)
     fake_server_free(s);
 }
 
+/* [history] max_size_mb: the oldest go, a bounded step a tick, until the
+ * database's used pages are under the cap; then nothing more. */
+static void test_retention_size(void)
+{
+    const char *path = fresh_db();
+    srv_server *s = server_on(path, "[history]\nmax_size_mb = 1\nmax_days = 0\n");
+    fake_conn *a = connect_as(s, "alice", NULL, READER_CAPS);
+    fake_send(a, "JOIN #big");
+    char text[420];
+    memset(text, 'x', 400);
+    for (int i = 0; i < 4000; i++) {
+        snprintf(text + 400, sizeof text - 400, "%d", i);
+        fake_wall_us += 1000;
+        fake_send(a, "PRIVMSG #big :%s", text);
+    }
+    srv_history_flush(s);
+    CU_ASSERT_EQUAL(count_rows(path, "SELECT count(*) FROM history WHERE kind = 1"), 4000);
+    int before = 4000, after = 0;
+    for (int i = 0; i < 20; i++) {
+        tick_after(s, 2000);
+        after = count_rows(path, "SELECT count(*) FROM history");
+        if (after == before)
+            break; /* under the cap: nothing more goes */
+        CU_ASSERT(before - after <= 1000); /* a bounded step */
+        before = after;
+    }
+    CU_ASSERT(after > 0 && after < 4000);
+    CU_ASSERT(count_rows(path, "SELECT (page_count - freelist_count) * page_size"
+                               " FROM pragma_page_count, pragma_freelist_count,"
+                               " pragma_page_size") <= 1024 * 1024);
+    tick_after(s, 2000);
+    CU_ASSERT_EQUAL(count_rows(path, "SELECT count(*) FROM history"), after);
+    fake_clear(a);
+    fake_send(a, "CHATHISTORY LATEST #big * 1");
+    EXPECT_LINE(a, "PRIVMSG #big :xxxx");
+    EXPECT_LINE(a, "x3999");
+    fake_server_free(s);
+}
+
 /* ---- read markers ---- */
 
 static void test_markread(void)
@@ -960,6 +1002,27 @@ static void test_markread(void)
     fake_server_free(s);
 }
 
+/* One account keeps at most 2,000 markers: past that a new target's
+ * MARKREAD is not kept (the sender hears "*"), known ones still move. */
+static void test_markread_limit(void)
+{
+    srv_server *s = server_on(":memory:", NULL);
+    make_account(s, "alice");
+    fake_conn *a = connect_as(s, "alice", "alice", "draft/read-marker");
+    fake_conn *b = connect_as(s, "alice_2", "alice", "draft/read-marker");
+    for (int i = 0; i < 2000; i++)
+        fake_send(a, "MARKREAD #c%d timestamp=2023-11-14T22:13:20.000Z", i);
+    CU_ASSERT_EQUAL(fake_count(b, "MARKREAD #c"), 2000);
+    fake_clear(a);
+    fake_clear(b);
+    fake_send(a, "MARKREAD #one-too-many timestamp=2023-11-14T22:13:20.000Z");
+    EXPECT_LINE(a, "MARKREAD #one-too-many *");
+    CU_ASSERT_EQUAL(b->nlines, 0);
+    fake_send(a, "MARKREAD #c5 timestamp=2023-11-14T22:13:21.000Z");
+    EXPECT_LINE(b, "MARKREAD #c5 timestamp=2023-11-14T22:13:21.000Z");
+    fake_server_free(s);
+}
+
 /* ---- across restarts ---- */
 
 /* Markers, history and the msgid sequence outlive the server: a store
@@ -1033,7 +1096,9 @@ static CU_TestInfo tests[] = {
     {"retention: max_messages", test_retention_messages},
     {"retention: max_days", test_retention_days},
     {"retention: an account's drop", test_drop_account},
+    {"retention: max_size_mb", test_retention_size},
     {"MARKREAD", test_markread},
+    {"MARKREAD: markers per account", test_markread_limit},
     {"history, markers and msgids across a restart", test_restart},
     CU_TEST_INFO_NULL,
 };
