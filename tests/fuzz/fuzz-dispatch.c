@@ -7,7 +7,9 @@
  * Accounts are on: the server has a real SQLite store in memory, so
  * REGISTER, SASL and NickServ run to their store writes and replies.
  * Client 3 connects over "TLS" with a client certificate (EXTERNAL, CERT
- * ADD without a fingerprint).
+ * ADD without a fingerprint).  History is on too (CHATHISTORY, MARKREAD,
+ * event-playback, retention at 6 messages a target; the history seeds
+ * come from make-history-seeds.py).
  *
  * Password hashes go through an offload of our own that holds them until
  * time passes: a hash is slow in the daemon, so "the client quit, aborted
@@ -148,11 +150,16 @@ static void dropped(void *ctx, int status)
         abort(); /* a key load() just listed */
 }
 
-/* Drop every record (through the store's own API: what load() lists). */
+/* Drop every record (through the store's own API: what load() lists),
+ * and all history: retention with everything too old, until nothing is
+ * left (the last, empty, step also restarts its per-target bookkeeping). */
 static void empty_db(srv_store *db)
 {
-    static const srv_store_visitor v = {collect_account, collect_channel};
+    static const srv_store_visitor v = {.account = collect_account, .channel = collect_channel};
     char err[256];
+    const srv_store_retention all = {.oldest = INT64_MAX, .per_target = 1, .budget = 100000};
+    while (db->ops->trim_history(db, &all) > 0)
+        continue;
     for (int channels = 1; channels >= 0; channels--) {
         key_list l = {NULL, 0, channels};
         if (db->ops->load(db, &v, &l, err, sizeof err) != 0)
@@ -160,8 +167,10 @@ static void empty_db(srv_store *db)
         for (size_t i = 0; i < l.n; i++) {
             if (channels)
                 db->ops->drop_channel(db, l.keys[i], dropped, NULL);
-            else
+            else {
+                db->ops->drop_account_history(db, l.keys[i], dropped, NULL); /* read markers */
                 db->ops->drop_account(db, l.keys[i], dropped, NULL);
+            }
             free(l.keys[i]);
         }
         free(l.keys);
@@ -200,14 +209,76 @@ static void rs_drop_channel(srv_store *st, const char *key, srv_store_done_fn do
     db->ops->drop_channel(db, key, done, ctx);
 }
 
+/* History: straight through (the queue is the database's own). */
+static void rs_append_event(srv_store *st, const srv_store_event *ev)
+{
+    srv_store *db = ((reuse_store *)st)->db;
+    db->ops->append_event(db, ev);
+}
+
+static int rs_flush_events(srv_store *st)
+{
+    srv_store *db = ((reuse_store *)st)->db;
+    return db->ops->flush_events(db);
+}
+
+static void rs_query_events(srv_store *st, const srv_store_history_query *q,
+                            srv_store_events_fn done, void *ctx)
+{
+    srv_store *db = ((reuse_store *)st)->db;
+    db->ops->query_events(db, q, done, ctx);
+}
+
+static void rs_query_targets(srv_store *st, const srv_store_targets_query *q,
+                             srv_store_targets_fn done, void *ctx)
+{
+    srv_store *db = ((reuse_store *)st)->db;
+    db->ops->query_targets(db, q, done, ctx);
+}
+
+static unsigned rs_trim_history(srv_store *st, const srv_store_retention *r)
+{
+    srv_store *db = ((reuse_store *)st)->db;
+    return db->ops->trim_history(db, r);
+}
+
+static void rs_put_marker(srv_store *st, const char *account_key, const char *target,
+                          int64_t time_us, srv_store_done_fn done, void *ctx)
+{
+    srv_store *db = ((reuse_store *)st)->db;
+    db->ops->put_marker(db, account_key, target, time_us, done, ctx);
+}
+
+static void rs_drop_account_history(srv_store *st, const char *account_key,
+                                    srv_store_done_fn done, void *ctx)
+{
+    srv_store *db = ((reuse_store *)st)->db;
+    db->ops->drop_account_history(db, account_key, done, ctx);
+}
+
 static void rs_free(srv_store *st)
 {
-    empty_db(((reuse_store *)st)->db);
+    srv_store *db = ((reuse_store *)st)->db;
+    db->ops->flush_events(db); /* as the SQLite store's own free() */
+    empty_db(db);
     free(st);
 }
 
-static const srv_store_ops reuse_ops = {rs_load,        rs_put_account, rs_drop_account,
-                                        rs_put_channel, rs_drop_channel, rs_free};
+static const srv_store_ops reuse_ops = {
+    .load = rs_load,
+    .put_account = rs_put_account,
+    .drop_account = rs_drop_account,
+    .put_channel = rs_put_channel,
+    .drop_channel = rs_drop_channel,
+    .append_event = rs_append_event,
+    .flush_events = rs_flush_events,
+    .query_events = rs_query_events,
+    .query_targets = rs_query_targets,
+    .trim_history = rs_trim_history,
+    .put_marker = rs_put_marker,
+    .drop_account_history = rs_drop_account_history,
+    .free = rs_free,
+};
 
 static srv_store *store_new(void)
 {
@@ -301,6 +372,12 @@ static srv_server *server_new(void)
         return NULL;
     cfg.flood_penalty_percent = 0;
     cfg.password_iterations = FUZZ_ITERATIONS;
+    /* History on (CHATHISTORY, MARKREAD, event-playback), with limits an
+     * input reaches: a few messages per target, queries of 10 at most. */
+    cfg.history_enabled = 1;
+    cfg.history_private = 1;
+    cfg.history_per_target = 6;
+    cfg.history_query_limit = 10;
     srv_server *s = srv_server_new(&cfg);
     srv_config_free(&cfg);
     if (!s)

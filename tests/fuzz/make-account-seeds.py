@@ -433,14 +433,17 @@ SEEDS = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
+def main(table=None, doc=None):
+    """Write (and with --check replay) the seeds of table (default: SEEDS);
+    make-history-seeds.py calls it with its own."""
+    table = SEEDS if table is None else table
+    ap = argparse.ArgumentParser(description=doc or __doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", metavar="EXE", help="replay each seed through this fuzz-dispatch")
     ap.add_argument("--show", metavar="SEED", help="with --check: print that seed's conversation")
     args = ap.parse_args()
     bad = 0
-    for name, make in SEEDS.items():
+    for name, make in table.items():
         script, expect = make()
         assert len(script.data) <= 4096, "%s: %d bytes, over run-fuzz.sh's -max_len" % (
             name, len(script.data))
