@@ -618,6 +618,60 @@ static int flush_events(srv_store *base)
     return SRV_STORE_OK;
 }
 
+static int queued_match(const srv_store_event *e, const srv_store_history_query *q)
+{
+    return e->msgid > q->after && e->msgid < q->before && ((1u << e->kind) & q->kinds) != 0 &&
+           strcmp(e->target, q->target) == 0;
+}
+
+/* Free the strings of an answer's event (copied with dup_text()). */
+static void answer_clear(srv_store_event *e)
+{
+    sqlite3_free((char *)e->line);
+    sqlite3_free((char *)e->account);
+    sqlite3_free((char *)e->tags);
+}
+
+/*
+ * Add to an answer (n events of q, ascending) the queued events the
+ * database refused to commit (locked, disk full), so that a query still
+ * answers with what was relayed.  They are newer than every committed
+ * event (appended in msgid order, committed all or none), so they extend
+ * the answer at its newer end; then it is cut back to q->limit from the
+ * end q asked for.  @return the new count (evs may move)
+ */
+static size_t add_queued(const sqlite_store *st, const srv_store_history_query *q,
+                         srv_store_event **evs, size_t n)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < st->nqueued; i++)
+        extra += (size_t)queued_match(&st->queued[i], q);
+    srv_store_event *all = extra && *evs ? realloc(*evs, (n + extra) * sizeof *all) : NULL;
+    if (!all)
+        return n;
+    *evs = all;
+    for (size_t i = 0; i < st->nqueued; i++) {
+        const srv_store_event *e = &st->queued[i];
+        if (!queued_match(e, q))
+            continue;
+        all[n] = *e;
+        all[n].target = q->target;
+        all[n].line = dup_text(e->line);
+        all[n].account = dup_text(e->account);
+        all[n].tags = dup_text(e->tags);
+        n++;
+    }
+    if (n <= q->limit)
+        return n;
+    size_t drop = n - q->limit;
+    size_t from = q->newest ? 0 : q->limit; /* the oldest, or the newest, go */
+    for (size_t i = from; i < from + drop; i++)
+        answer_clear(&all[i]);
+    if (q->newest)
+        memmove(all, all + drop, q->limit * sizeof *all);
+    return q->limit;
+}
+
 static void query_events(srv_store *base, const srv_store_history_query *q,
                          srv_store_events_fn done, void *ctx)
 {
@@ -651,12 +705,11 @@ static void query_events(srv_store *base, const srv_store_history_query *q,
             evs[n - 1 - i] = tmp;
         }
     }
+    if (status == SRV_STORE_OK)
+        n = add_queued(st, q, &evs, n);
     done(ctx, status, evs, n);
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_free((char *)evs[i].line);
-        sqlite3_free((char *)evs[i].account);
-        sqlite3_free((char *)evs[i].tags);
-    }
+    for (size_t i = 0; i < n; i++)
+        answer_clear(&evs[i]);
     free(evs);
 }
 

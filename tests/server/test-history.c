@@ -918,6 +918,44 @@ static void test_retention_size(void)
     fake_server_free(s);
 }
 
+/* Another connection holds the database locked (a backup, an admin's
+ * shell): events wait in the queue, and once it is free they are
+ * committed, each once, in order; queries meanwhile still answer with
+ * what was relayed. */
+static void test_locked_store(void)
+{
+    const char *path = fresh_db();
+    srv_server *s = server_on(path, NULL);
+    fake_conn *a = connect_as(s, "alice", NULL, READER_CAPS);
+    fake_send(a, "JOIN #l");
+    say(a, "#l", "before");
+    tick_after(s, 200);
+    sqlite3 *db;
+    CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+    CU_ASSERT_FATAL(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) == SQLITE_OK);
+    say(a, "#l", "locked 1");
+    say(a, "#l", "locked 2");
+    tick_after(s, 200); /* the commit fails: kept for later */
+    EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 10", "before,locked 1,locked 2");
+    EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 2", "locked 1,locked 2");
+    EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 1", "locked 2");
+    char cmd[200], t[40];
+    stamp(fake_wall_us - 60 * 1000000, t, sizeof t);
+    snprintf(cmd, sizeof cmd, "CHATHISTORY AFTER #l timestamp=%s 2", t);
+    EXPECT_HISTORY(a, cmd, "before,locked 1");
+    stamp(fake_wall_us, t, sizeof t);
+    snprintf(cmd, sizeof cmd, "CHATHISTORY BEFORE #l timestamp=%s 5", t);
+    EXPECT_HISTORY(a, cmd, "before,locked 1");
+    EXPECT_HISTORY(a, "CHATHISTORY LATEST #elsewhere * 5", "<no batch>");
+    CU_ASSERT_FATAL(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    say(a, "#l", "after");
+    tick_after(s, 1200);
+    CU_ASSERT_EQUAL(count_rows(path, "SELECT count(*) FROM history WHERE kind = 1"), 4);
+    EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 10", "before,locked 1,locked 2,after");
+    fake_server_free(s);
+}
+
 /* ---- read markers ---- */
 
 static void test_markread(void)
@@ -1097,6 +1135,7 @@ static CU_TestInfo tests[] = {
     {"retention: max_days", test_retention_days},
     {"retention: an account's drop", test_drop_account},
     {"retention: max_size_mb", test_retention_size},
+    {"a locked database: events wait, then committed once", test_locked_store},
     {"MARKREAD", test_markread},
     {"MARKREAD: markers per account", test_markread_limit},
     {"history, markers and msgids across a restart", test_restart},
