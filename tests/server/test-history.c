@@ -64,8 +64,7 @@ static srv_server *server_on(const char *path, const char *conf)
 
 /* Connect with caps (may be ""), register as nick, the welcome asserted
  * and the lines cleared.  With account, log in with SASL PLAIN first. */
-static fake_conn *connect_as(srv_server *s, const char *nick, const char *account,
-                             const char *caps)
+static fake_conn *connect_as(srv_server *s, const char *nick, const char *account, const char *caps)
 {
     fake_conn *c = fake_connect(s, "10.0.0.1");
     CU_ASSERT_FATAL(c->client != NULL);
@@ -204,22 +203,22 @@ static const char *batch_summary(const fake_conn *fc, const char *what, char *ou
     return out;
 }
 
-#define EXPECT_BATCH(fc, what, expected)                                             \
-    do {                                                                             \
-        char got_[2048];                                                             \
-        batch_summary((fc), (what), got_, sizeof got_);                              \
-        CU_ASSERT_STRING_EQUAL(got_, (expected));                                    \
-        if (strcmp(got_, (expected)) != 0)                                           \
-            printf("\n  batch \"%s\", expected \"%s\" at %s:%d\n", got_, (expected), \
-                   __FILE__, __LINE__);                                              \
+#define EXPECT_BATCH(fc, what, expected)                                                       \
+    do {                                                                                       \
+        char got_[2048];                                                                       \
+        batch_summary((fc), (what), got_, sizeof got_);                                        \
+        CU_ASSERT_STRING_EQUAL(got_, (expected));                                              \
+        if (strcmp(got_, (expected)) != 0)                                                     \
+            printf("\n  batch \"%s\", expected \"%s\" at %s:%d\n", got_, (expected), __FILE__, \
+                   __LINE__);                                                                  \
     } while (0)
 
 /* Ask and check: fake_clear, the command, the batch's summary. */
-#define EXPECT_HISTORY(fc, command, expected)                   \
-    do {                                                        \
-        fake_clear(fc);                                         \
-        fake_send((fc), "%s", (command));                       \
-        EXPECT_BATCH((fc), "chathistory", (expected));          \
+#define EXPECT_HISTORY(fc, command, expected)          \
+    do {                                               \
+        fake_clear(fc);                                \
+        fake_send((fc), "%s", (command));              \
+        EXPECT_BATCH((fc), "chathistory", (expected)); \
     } while (0)
 
 /* One second later, from says text to target. */
@@ -234,6 +233,15 @@ static void stamp(int64_t us, char *out, size_t size)
 {
     srv_time_iso8601(us, out, size);
 }
+
+/* EXPECT_HISTORY for "CHATHISTORY <sub_target> timestamp=<us's time> <limit>". */
+#define EXPECT_HISTORY_AT(fc, sub_target, us, limit, expected)                                \
+    do {                                                                                      \
+        char t_[40], c_[200];                                                                 \
+        stamp((us), t_, sizeof t_);                                                           \
+        snprintf(c_, sizeof c_, "CHATHISTORY %s timestamp=%s %d", (sub_target), t_, (limit)); \
+        EXPECT_HISTORY((fc), c_, (expected));                                                 \
+    } while (0)
 
 /* ---- message IDs ---- */
 
@@ -253,8 +261,15 @@ static void test_msgid_text(void)
     srv_msgid_format(INT64_C(1700000000123456), a);
     srv_msgid_format(INT64_C(1700000000123457), b);
     CU_ASSERT(strcmp(a, b) < 0);
-    const char *bad[] = {"", "0", "0000000000000", "00000000000001", "000000000000i",
-                         "000000000000U", "g000000000000", "8000000000000", "zzzzzzzzzzzzz"};
+    const char *bad[] = {"",
+                         "0",
+                         "0000000000000",
+                         "00000000000001",
+                         "000000000000i",
+                         "000000000000U",
+                         "g000000000000",
+                         "8000000000000",
+                         "zzzzzzzzzzzzz"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CU_ASSERT_EQUAL(srv_msgid_parse(bad[i], &back), -1);
 }
@@ -283,7 +298,8 @@ static void test_msgid_tags(void)
     CU_ASSERT(strcmp(idb, ida) < 0);
     /* alice is the channel's operator; bob sees each event. */
     const char *events[] = {"TOPIC #t :new topic", "MODE #t +m", "KICK #t plain :bye",
-                            "NICK alison", "PART #t", "JOIN #t", "QUIT :gone"};
+                            "NICK alison",         "PART #t",    "JOIN #t",
+                            "QUIT :gone"};
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
         fake_clear(b);
         fake_send(a, "%s", events[i]);
@@ -516,7 +532,8 @@ static void test_failures(void)
         {"CHATHISTORY BEFORE #h * 10", "FAIL CHATHISTORY INVALID_PARAMS BEFORE :"},
         {"CHATHISTORY BEFORE #h bogus 10", "FAIL CHATHISTORY INVALID_PARAMS BEFORE :"},
         {"CHATHISTORY BEFORE #h msgid=nope 10", "FAIL CHATHISTORY INVALID_PARAMS BEFORE :"},
-        {"CHATHISTORY BEFORE #h msgid=0000000000000 10", "FAIL CHATHISTORY INVALID_PARAMS BEFORE :"},
+        {"CHATHISTORY BEFORE #h msgid=0000000000000 10",
+         "FAIL CHATHISTORY INVALID_PARAMS BEFORE :"},
         {"CHATHISTORY AFTER #h timestamp=yesterday 10", "FAIL CHATHISTORY INVALID_PARAMS AFTER :"},
         {"CHATHISTORY AFTER #h timestamp=2023-13-45T99:00:00.000Z 10",
          "FAIL CHATHISTORY INVALID_PARAMS AFTER :"},
@@ -634,10 +651,7 @@ static void test_event_playback(void)
     /* The limit counts only what is replayed. */
     EXPECT_HISTORY(msgs, "CHATHISTORY LATEST #e * 2", "TAGMSG,note");
     EXPECT_HISTORY(bare, "CHATHISTORY LATEST #e * 2", "hello,note");
-    char cmd[200], t[40];
-    stamp(fake_wall_us - 20 * 1000000, t, sizeof t);
-    snprintf(cmd, sizeof cmd, "CHATHISTORY AFTER #e timestamp=%s 2", t);
-    EXPECT_HISTORY(bare, cmd, "hello,note");
+    EXPECT_HISTORY_AT(bare, "AFTER #e", fake_wall_us - 20 * 1000000, 2, "hello,note");
     fake_server_free(s);
 }
 
@@ -774,12 +788,8 @@ static void test_since_join(void)
         fake_send(b, "JOIN #j");
         say(a, "#j", "after");
         EXPECT_HISTORY(b, "CHATHISTORY LATEST #j * 10", expected[i]);
-        char t[40], cmd[200];
-        stamp(fake_wall_us - 10 * 1000000, t, sizeof t);
-        snprintf(cmd, sizeof cmd, "CHATHISTORY AFTER #j timestamp=%s 10", t);
-        EXPECT_HISTORY(b, cmd, expected[i]);
-        snprintf(cmd, sizeof cmd, "CHATHISTORY AROUND #j timestamp=%s 10", t);
-        EXPECT_HISTORY(b, cmd, expected[i]);
+        EXPECT_HISTORY_AT(b, "AFTER #j", fake_wall_us - 10 * 1000000, 10, expected[i]);
+        EXPECT_HISTORY_AT(b, "AROUND #j", fake_wall_us - 10 * 1000000, 10, expected[i]);
         fake_server_free(s);
     }
 }
@@ -901,7 +911,7 @@ static void test_retention_size(void)
         tick_after(s, 2000);
         after = count_rows(path, "SELECT count(*) FROM history");
         if (after == before)
-            break; /* under the cap: nothing more goes */
+            break;                         /* under the cap: nothing more goes */
         CU_ASSERT(before - after <= 1000); /* a bounded step */
         before = after;
     }
@@ -939,13 +949,8 @@ static void test_locked_store(void)
     EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 10", "before,locked 1,locked 2");
     EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 2", "locked 1,locked 2");
     EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 1", "locked 2");
-    char cmd[200], t[40];
-    stamp(fake_wall_us - 60 * 1000000, t, sizeof t);
-    snprintf(cmd, sizeof cmd, "CHATHISTORY AFTER #l timestamp=%s 2", t);
-    EXPECT_HISTORY(a, cmd, "before,locked 1");
-    stamp(fake_wall_us, t, sizeof t);
-    snprintf(cmd, sizeof cmd, "CHATHISTORY BEFORE #l timestamp=%s 5", t);
-    EXPECT_HISTORY(a, cmd, "before,locked 1");
+    EXPECT_HISTORY_AT(a, "AFTER #l", fake_wall_us - 60 * 1000000, 2, "before,locked 1");
+    EXPECT_HISTORY_AT(a, "BEFORE #l", fake_wall_us, 5, "before,locked 1");
     EXPECT_HISTORY(a, "CHATHISTORY LATEST #elsewhere * 5", "<no batch>");
     CU_ASSERT_FATAL(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
