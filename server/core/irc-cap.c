@@ -90,8 +90,9 @@ static const char *cap_value(unsigned bit)
     return "";
 }
 
-/* The sts policy as a CAP LS value: plaintext clients learn where to
- * upgrade, TLS clients how long to insist on it (IRCv3 sts).  0: none. */
+/* The sts policy as a CAP LS value ("port=6697", "duration=86400"):
+ * plaintext clients learn where to upgrade, TLS clients how long to
+ * insist on it (IRCv3 sts).  0: none. */
 static size_t sts_value(const srv_client *c, char *dst, size_t size)
 {
     const srv_config *cfg = &c->server->cfg;
@@ -99,8 +100,8 @@ static size_t sts_value(const srv_client *c, char *dst, size_t size)
     if (!cfg->sts_duration_s || !port)
         return 0; /* no policy, or nowhere to upgrade to */
     if (c->secure)
-        return (size_t)snprintf(dst, size, " sts=duration=%u", cfg->sts_duration_s);
-    return (size_t)snprintf(dst, size, " sts=port=%u", port);
+        return (size_t)snprintf(dst, size, "duration=%u", cfg->sts_duration_s);
+    return (size_t)snprintf(dst, size, "port=%u", port);
 }
 
 /* One CAP reply spread over as many lines as it takes, each within 512
@@ -165,7 +166,7 @@ static void send_caps(srv_client *c, const char *sub, unsigned which, int values
      * requests it (a REQ for it is NAKed as unknown). */
     char policy[48];
     if (sts && sts_value(c, policy, sizeof policy))
-        cap_lines_add(&l, "sts", policy + 5); /* past " sts=" */
+        cap_lines_add(&l, "sts", policy);
     cap_lines_send(&l, 0);
 }
 
