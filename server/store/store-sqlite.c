@@ -743,6 +743,32 @@ static int by_latest(const void *a, const void *b)
     return x->latest < y->latest ? -1 : x->latest > y->latest;
 }
 
+/* The events the database refused to commit count too (add_queued()):
+ * each is newer than any committed one, so it is its target's latest. */
+static void targets_add_queued(const sqlite_store *st, const srv_store_targets_query *q,
+                               target_list *l)
+{
+    size_t alen = q->account ? strlen(q->account) : 0;
+    for (size_t i = 0; i < st->nqueued; i++) {
+        const srv_store_event *e = &st->queued[i];
+        if (e->msgid <= q->after || e->msgid >= q->before)
+            continue;
+        int wanted = q->account && strncmp(e->target, q->account, alen) == 0 &&
+                     e->target[alen] == ' ';
+        for (size_t k = 0; k < q->nchannels && !wanted; k++)
+            wanted = strcmp(e->target, q->channels[k]) == 0;
+        if (!wanted)
+            continue;
+        size_t k = 0;
+        while (k < l->n && strcmp(l->items[k].target, e->target) != 0)
+            k++;
+        if (k < l->n)
+            l->items[k].latest = e->msgid;
+        else
+            targets_add(l, e->target, e->msgid);
+    }
+}
+
 static void query_targets(srv_store *base, const srv_store_targets_query *q,
                           srv_store_targets_fn done, void *ctx)
 {
@@ -779,6 +805,8 @@ static void query_targets(srv_store *base, const srv_store_targets_query *q,
         sqlite3_free(hi);
     }
     int status = rc == SQLITE_DONE ? SRV_STORE_OK : status_of(rc);
+    if (status == SRV_STORE_OK)
+        targets_add_queued(st, q, &l);
     if (l.n)
         qsort(l.items, l.n, sizeof *l.items, by_latest);
     done(ctx, status, l.items, l.n < q->limit ? l.n : q->limit);

@@ -951,12 +951,28 @@ static void test_locked_store(void)
     EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 1", "locked 2");
     EXPECT_HISTORY_AT(a, "AFTER #l", fake_wall_us - 60 * 1000000, 2, "before,locked 1");
     EXPECT_HISTORY_AT(a, "BEFORE #l", fake_wall_us, 5, "before,locked 1");
+    /* TARGETS counts them too. */
+    fake_send(a, "JOIN #l2");
+    say(a, "#l2", "locked elsewhere");
+    char cmd[200], t0[40], t1[40], line[100];
+    stamp(fake_wall_us - 60 * 1000000, t0, sizeof t0);
+    stamp(fake_wall_us + 1000000, t1, sizeof t1);
+    snprintf(cmd, sizeof cmd, "CHATHISTORY TARGETS timestamp=%s timestamp=%s 10", t0, t1);
+    fake_clear(a);
+    fake_send(a, "%s", cmd);
+    EXPECT_BATCH(a, "draft/chathistory-targets", "CHATHISTORY,CHATHISTORY");
+    stamp(fake_wall_us - 1000000, t0, sizeof t0);
+    snprintf(line, sizeof line, "CHATHISTORY TARGETS #l %s", t0);
+    EXPECT_LINE(a, line);
+    stamp(fake_wall_us, t1, sizeof t1);
+    snprintf(line, sizeof line, "CHATHISTORY TARGETS #l2 %s", t1);
+    EXPECT_LINE(a, line);
     EXPECT_HISTORY(a, "CHATHISTORY LATEST #elsewhere * 5", "<no batch>");
     CU_ASSERT_FATAL(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
     say(a, "#l", "after");
     tick_after(s, 1200);
-    CU_ASSERT_EQUAL(count_rows(path, "SELECT count(*) FROM history WHERE kind = 1"), 4);
+    CU_ASSERT_EQUAL(count_rows(path, "SELECT count(*) FROM history WHERE kind = 1"), 5);
     EXPECT_HISTORY(a, "CHATHISTORY LATEST #l * 10", "before,locked 1,locked 2,after");
     fake_server_free(s);
 }
