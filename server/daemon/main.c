@@ -229,6 +229,10 @@ static void log_store_stats(srv_server *s)
     srv_logf(SRV_LOG_INFO, "store: %llu writes, longest %llu us, mean %llu us",
              (unsigned long long)writes, (unsigned long long)max_us,
              (unsigned long long)(writes ? total_us / writes : 0));
+    uint64_t checkpoints, checkpoint_max_us;
+    srv_store_sqlite_checkpoint_stats(srv_server_store(s), &checkpoints, &checkpoint_max_us);
+    srv_logf(SRV_LOG_INFO, "store: %llu checkpoints on the worker, longest %llu us",
+             (unsigned long long)checkpoints, (unsigned long long)checkpoint_max_us);
 }
 
 /* The end of the process: the network layer closes its handles, the
@@ -244,8 +248,10 @@ static int stop_daemon(daemon_state *d)
     d->net = NULL;
     /* Hashes in flight finish; their replies go nowhere (the clients
      * are gone) but their memory comes back in the drain. */
-    if (d->server)
+    if (d->server) {
         srv_server_set_offload(d->server, NULL, NULL);
+        srv_store_sqlite_set_offload(srv_server_store(d->server), NULL, NULL);
+    }
     srv_offload_free(d->offload);
     d->offload = NULL;
     int rc = nt_loop_drain(d->loop);
@@ -311,6 +317,8 @@ static void open_store(daemon_state *d, const srv_config *cfg)
         srv_server_store_unavailable(d->server);
         return;
     }
+    if (d->offload)
+        srv_store_sqlite_set_offload(st, srv_offload_submit, d->offload);
     srv_logf(SRV_LOG_INFO, "store: %s (schema %u)", path, SRV_STORE_SQLITE_SCHEMA);
 }
 

@@ -86,6 +86,11 @@ void srv_offload_attach(srv_offload *o, srv_server *s)
     srv_server_set_offload(s, submit, o);
 }
 
+void srv_offload_submit(void *o, void (*run)(void *data), void (*done)(void *data), void *data)
+{
+    submit(o, run, done, data);
+}
+
 void srv_offload_free(srv_offload *o)
 {
     if (!o)

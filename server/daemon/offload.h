@@ -24,6 +24,12 @@ srv_offload *srv_offload_new(nt_loop *main);
 void srv_offload_attach(srv_offload *o, srv_server *s);
 
 /**
+ * Hand one job to o (an srv_offload_fn, for the store's checkpoints):
+ * run(job) on the worker, then done(job) on the main loop.
+ */
+void srv_offload_submit(void *o, void (*run)(void *job), void (*done)(void *job), void *job);
+
+/**
  * Finish every job handed over so far (the worker runs what is queued),
  * stop the worker and free it.  The jobs' done() calls are then queued on
  * the main loop: drain it (nt_loop_drain()) before freeing the server.

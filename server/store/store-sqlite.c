@@ -44,11 +44,23 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (channel_key, list, mask)) WITHOUT ROWID;",
     /* 3: conversation history and read markers.  seq follows msgid
      * (events are appended in msgid order), so the oldest events are the
-     * lowest seqs and retention deletes a prefix. */
+     * lowest seqs and retention deletes a prefix.  history_targets counts
+     * each target's events (kept by triggers, so every delete counts),
+     * which lets per-target retention find the targets over their limit
+     * without scanning history, and remembers the highest msgid ever
+     * stored even when retention emptied the table. */
     "CREATE TABLE history (seq INTEGER PRIMARY KEY, target TEXT NOT NULL,"
     "  msgid INTEGER NOT NULL, kind INTEGER NOT NULL, line TEXT NOT NULL,"
     "  account TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX history_by_target ON history(target, msgid);"
+    "CREATE TABLE history_targets (target TEXT PRIMARY KEY, events INTEGER NOT NULL,"
+    "  latest INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TRIGGER history_counted AFTER INSERT ON history BEGIN"
+    "  INSERT INTO history_targets (target, events, latest) VALUES (NEW.target, 1, NEW.msgid)"
+    "  ON CONFLICT (target) DO UPDATE SET events = events + 1,"
+    "  latest = max(latest, excluded.latest); END;"
+    "CREATE TRIGGER history_uncounted AFTER DELETE ON history BEGIN"
+    "  UPDATE history_targets SET events = events - 1 WHERE target = OLD.target; END;"
     "CREATE TABLE read_markers (account_key TEXT NOT NULL, target TEXT NOT NULL,"
     "  time_us INTEGER NOT NULL, PRIMARY KEY (account_key, target)) WITHOUT ROWID;",
 };
@@ -78,8 +90,7 @@ enum stmt_id {
     ST_TARGET_LATEST,
     ST_ACCOUNT_TARGETS,
     ST_TRIM_OLDEST,
-    ST_TRIM_TOUCHED,
-    ST_TRIM_NTH_NEWEST,
+    ST_TRIM_OVER,
     ST_TRIM_TARGET,
     ST_MARKER_UPSERT,
     ST_HISTORY_DROP,
@@ -135,9 +146,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " GROUP BY target",
     [ST_TRIM_OLDEST] = "DELETE FROM history WHERE seq IN"
                        " (SELECT seq FROM history ORDER BY seq LIMIT ?2) AND msgid < ?1",
-    [ST_TRIM_TOUCHED] = "SELECT DISTINCT target FROM history WHERE seq > ?1",
-    [ST_TRIM_NTH_NEWEST] = "SELECT msgid FROM history WHERE target = ?1"
-                           " ORDER BY msgid DESC LIMIT 1 OFFSET ?2",
+    [ST_TRIM_OVER] = "SELECT target, events FROM history_targets WHERE events > ?1 LIMIT 8",
     [ST_TRIM_TARGET] = "DELETE FROM history WHERE seq IN (SELECT seq FROM history"
                        " WHERE target = ?1 AND msgid <= ?2 ORDER BY msgid LIMIT ?3)",
     [ST_MARKER_UPSERT] = "INSERT INTO read_markers (account_key, target, time_us)"
@@ -146,6 +155,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_HISTORY_DROP] = "DELETE FROM history WHERE target > ?1 AND target < ?2",
     [ST_MARKERS_DROP] = "DELETE FROM read_markers WHERE account_key = ?1",
 };
+
+static const srv_store_ops sqlite_ops;
 
 typedef struct sqlite_store {
     srv_store base;
@@ -158,9 +169,14 @@ typedef struct sqlite_store {
     /* History events waiting for flush_events(), in msgid order. */
     srv_store_event *queued;
     size_t nqueued, queued_cap;
-    int64_t trimmed_seq; /* per-target retention has looked at seqs up to here */
     uint64_t events;  /* committed, for the stats */
     uint64_t dropped; /* queued events lost to a full queue, not yet logged */
+    /* WAL checkpoints on another thread (srv_store_sqlite_set_offload()) */
+    char *path;
+    srv_store_offload_fn offload; /* NULL: SQLite's own, on the loop */
+    void *offload_ctx;
+    int checkpointing; /* a job is out */
+    uint64_t checkpoints, checkpoint_max_us;
 } sqlite_store;
 
 static void logf_(sqlite_store *st, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -861,48 +877,33 @@ static unsigned trim_history(srv_store *base, const srv_store_retention *r)
         deleted += run_delete(st, s);
     }
     if (r->per_target && deleted < budget) {
-        /* Only targets with events since the last look can be over. */
-        sqlite3_stmt *touched = st->stmt[ST_TRIM_TOUCHED];
-        sqlite3_bind_int64(touched, 1, st->trimmed_seq);
-        int64_t top = st->trimmed_seq;
-        sqlite3_stmt *last = NULL;
-        if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(seq), 0) FROM history", -1, &last,
-                               NULL) == SQLITE_OK &&
-            sqlite3_step(last) == SQLITE_ROW)
-            top = sqlite3_column_int64(last, 0);
-        sqlite3_finalize(last);
-        int complete = 1;
-        while (sqlite3_step(touched) == SQLITE_ROW) {
-            if (deleted >= budget) {
-                complete = 0; /* the rest next time */
-                break;
-            }
-            char *target = dup_text(col_text(touched, 0));
-            sqlite3_stmt *nth = st->stmt[ST_TRIM_NTH_NEWEST];
-            bind_text(nth, 1, target);
-            sqlite3_bind_int64(nth, 2, r->per_target);
-            int64_t cut = 0;
-            if (sqlite3_step(nth) == SQLITE_ROW)
-                cut = sqlite3_column_int64(nth, 0);
-            sqlite3_reset(nth);
-            sqlite3_clear_bindings(nth);
-            if (cut) {
-                sqlite3_stmt *del = st->stmt[ST_TRIM_TARGET];
-                bind_text(del, 1, target);
-                sqlite3_bind_int64(del, 2, cut);
-                unsigned room = budget - deleted;
-                sqlite3_bind_int64(del, 3, room);
-                unsigned n = run_delete(st, del);
-                deleted += n;
-                if (n == room) /* maybe more of this target: look again */
-                    complete = 0;
-            }
-            sqlite3_free(target);
+        /* The counts say which targets are over: no scan of history. */
+        sqlite3_stmt *over = st->stmt[ST_TRIM_OVER];
+        sqlite3_bind_int64(over, 1, r->per_target);
+        char *targets[8];
+        int64_t excess[8];
+        size_t n = 0;
+        while (n < 8 && sqlite3_step(over) == SQLITE_ROW) {
+            targets[n] = dup_text(col_text(over, 0));
+            excess[n] = sqlite3_column_int64(over, 1) - (int64_t)r->per_target;
+            if (targets[n])
+                n++;
         }
-        sqlite3_reset(touched);
-        sqlite3_clear_bindings(touched);
-        if (complete)
-            st->trimmed_seq = top;
+        sqlite3_reset(over);
+        sqlite3_clear_bindings(over);
+        for (size_t i = 0; i < n; i++) {
+            unsigned room = budget - deleted;
+            if (room == 0)
+                break;
+            /* The excess, oldest first, through the (target, msgid) index. */
+            sqlite3_stmt *del = st->stmt[ST_TRIM_TARGET];
+            bind_text(del, 1, targets[i]);
+            sqlite3_bind_int64(del, 2, INT64_MAX);
+            sqlite3_bind_int64(del, 3, excess[i] < room ? excess[i] : room);
+            deleted += run_delete(st, del);
+        }
+        for (size_t i = 0; i < n; i++)
+            sqlite3_free(targets[i]);
     }
     if (deleted) {
         uint64_t us = nt_clock_us() - start;
@@ -966,16 +967,14 @@ static int load_history_state(sqlite_store *st, const srv_store_visitor *v, void
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return rc;
-    rc = sqlite3_prepare_v2(st->db, "SELECT msgid FROM history ORDER BY seq DESC LIMIT 1", -1, &s,
-                            NULL);
+    rc = sqlite3_prepare_v2(st->db, "SELECT coalesce(max(latest), 0) FROM history_targets", -1,
+                            &s, NULL);
     int64_t last = 0;
     if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         last = sqlite3_column_int64(s, 0);
         rc = SQLITE_DONE;
     }
     sqlite3_finalize(s);
-    /* Everything up to the top is looked at by the first trim. */
-    st->trimmed_seq = 0;
     if (rc == SQLITE_DONE && v->last_msgid && v->last_msgid(ctx, last))
         rc = SQLITE_ABORT;
     return rc == SQLITE_DONE ? 0 : rc;
@@ -1001,6 +1000,97 @@ static int load(srv_store *base, const srv_store_visitor *v, void *ctx, char *er
     return 0;
 }
 
+/* ---- WAL checkpoints off the loop ---- */
+
+/* A checkpoint copies the WAL's pages into the database file and fsyncs
+ * it: about 10 ms for SQLite's default 1,000 pages, far more when
+ * history writes scatter pages over a large index.  With an offload
+ * function it runs on the worker, on a connection of its own (WAL lets
+ * it run beside the loop's writes); the loop's connection only notices
+ * the WAL's size after each commit (the WAL hook). */
+#define CHECKPOINT_PAGES 1000
+/* If the worker cannot keep up (a login storm fills its queue), the loop
+ * checkpoints itself rather than let the WAL grow without bound. */
+#define CHECKPOINT_BACKSTOP_PAGES 20000
+
+typedef struct checkpoint_job {
+    sqlite_store *st; /* touched only in done(), on the loop */
+    char *path;
+    int rc;
+    uint64_t us;
+} checkpoint_job;
+
+static void checkpoint_run(void *arg)
+{
+    checkpoint_job *j = arg;
+    uint64_t start = nt_clock_us();
+    sqlite3 *db = NULL;
+    j->rc = sqlite3_open_v2(j->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (j->rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 1000);
+        /* A fresh connection learns the file is in WAL mode on its first
+         * read; until then a checkpoint does nothing. */
+        sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL);
+        /* PASSIVE: never waits for the loop's writer or readers. */
+        j->rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    sqlite3_close_v2(db);
+    j->us = nt_clock_us() - start;
+}
+
+static void checkpoint_done(void *arg)
+{
+    checkpoint_job *j = arg;
+    sqlite_store *st = j->st;
+    st->checkpointing = 0;
+    st->checkpoints++;
+    if (j->us > st->checkpoint_max_us)
+        st->checkpoint_max_us = j->us;
+    if (j->rc != SQLITE_OK && (j->rc & 0xff) != SQLITE_BUSY)
+        logf_(st, SRV_LOG_WARNING, "store: checkpoint failed: %s", sqlite3_errstr(j->rc));
+    free(j->path);
+    free(j);
+}
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    sqlite_store *st = arg;
+    (void)name;
+    if (pages >= CHECKPOINT_BACKSTOP_PAGES || (!st->offload && pages >= CHECKPOINT_PAGES)) {
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
+    if (pages < CHECKPOINT_PAGES || st->checkpointing || !st->offload)
+        return SQLITE_OK;
+    checkpoint_job *j = calloc(1, sizeof *j);
+    if (j)
+        j->path = copy_or_empty(st->path);
+    if (!j || !j->path) {
+        free(j);
+        return SQLITE_OK; /* the backstop will do it */
+    }
+    j->st = st;
+    st->checkpointing = 1;
+    st->offload(st->offload_ctx, checkpoint_run, checkpoint_done, j);
+    return SQLITE_OK;
+}
+
+void srv_store_sqlite_set_offload(srv_store *base, srv_store_offload_fn fn, void *ctx)
+{
+    if (!base || base->ops != &sqlite_ops)
+        return;
+    sqlite_store *st = (sqlite_store *)base;
+    st->offload = fn;
+    st->offload_ctx = ctx;
+}
+
+void srv_store_sqlite_checkpoint_stats(srv_store *base, uint64_t *count, uint64_t *max_us)
+{
+    sqlite_store *st = base && base->ops == &sqlite_ops ? (sqlite_store *)base : NULL;
+    *count = st ? st->checkpoints : 0;
+    *max_us = st ? st->checkpoint_max_us : 0;
+}
+
 static void store_free(srv_store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
@@ -1011,6 +1101,7 @@ static void store_free(srv_store *base)
     for (size_t i = 0; i < st->nqueued; i++)
         event_clear(&st->queued[i]);
     free(st->queued);
+    free(st->path);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     sqlite3_close_v2(st->db);
@@ -1121,6 +1212,11 @@ srv_store *srv_store_sqlite_open(const char *path, const srv_store_sqlite_option
     /* A backup or another reader holds the lock only briefly; never wait
      * long on the event loop for it. */
     sqlite3_busy_timeout(st->db, 200);
+    st->path = copy_or_empty(path);
+    if (!st->path) {
+        snprintf(err, errsize, "out of memory");
+        goto fail;
+    }
     char *msg = NULL;
     char pragmas[160];
     snprintf(pragmas, sizeof pragmas,
@@ -1151,6 +1247,8 @@ srv_store *srv_store_sqlite_open(const char *path, const srv_store_sqlite_option
                                                                             : NMIGRATIONS;
     if (migrate(st, target, err, errsize) < 0)
         goto fail;
+    /* Checkpoints: ours, so they can leave the loop (on_wal_commit). */
+    sqlite3_wal_hook(st->db, on_wal_commit, st);
     for (int i = 0; i < ST_COUNT; i++) {
         /* Statements for tables a partial schema (tests) lacks stay NULL. */
         if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],

@@ -8,7 +8,8 @@
  * in WAL mode with synchronous=NORMAL, end in a write() to the WAL
  * without an fsync: a commit costs about 130 us on average.  The longest
  * are the WAL checkpoints (every 1,000 pages, with an fsync), about 10 ms
- * on this project's test machine; measured by bench/accounts --only stall
+ * on this project's test machine (moved to a worker thread by
+ * srv_store_sqlite_set_offload()); measured by bench/accounts --only stall
  * (srv_store_sqlite_stats(), logged at exit) and logged when one passes
  * SRV_STORE_SLOW_US.  synchronous=NORMAL keeps every
  * committed transaction across a crash of natterd (kill -9); after a
@@ -58,6 +59,22 @@ unsigned srv_store_sqlite_version(srv_store *st);
 /** Write timings of an open SQLite store: how many, the slowest and the total (µs). */
 void srv_store_sqlite_stats(srv_store *st, uint64_t *writes, uint64_t *max_us,
                             uint64_t *total_us);
+
+/** Runs run(job) on another thread, then done(job) back on the caller's. */
+typedef void (*srv_store_offload_fn)(void *ctx, void (*run)(void *job), void (*done)(void *job),
+                                     void *job);
+
+/**
+ * Checkpoint the WAL on another thread (fn), on a connection of its own,
+ * rather than on the loop at the commit that fills it: the checkpoint's
+ * copy and fsync then never stall the loop.  NULL: back to checkpoints
+ * on the loop (call that before the thread stops; jobs already handed
+ * over still finish and call done()).
+ */
+void srv_store_sqlite_set_offload(srv_store *st, srv_store_offload_fn fn, void *ctx);
+
+/** How many checkpoints ran on the offload thread, and the longest (µs). */
+void srv_store_sqlite_checkpoint_stats(srv_store *st, uint64_t *count, uint64_t *max_us);
 
 /**
  * Copy the database at db_path, consistently, into dest (replaced when
