@@ -245,7 +245,9 @@ static void fetch_done(NcClient *self, Fetch *f)
     NcBuffer *b = nc_network_find_buffer(self->network, f->target);
     gboolean missed = f->kind == FETCH_MISSED;
     if (b && f->messages->len) {
-        g_autoptr(GPtrArray) added = nc_buffer_merge_history(b, f->messages, missed && !f->marked);
+        NcMergeFlags flags =
+            missed ? (f->marked ? NC_MERGE_NONE : NC_MERGE_MARK_START) : NC_MERGE_OLDER;
+        g_autoptr(GPtrArray) added = nc_buffer_merge_history(b, f->messages, flags);
         f->marked = f->marked || (missed && added->len > 0);
         /* Only what came after the newest line held is new to the log
          * too; older pages are in it already, or were before our time. */

@@ -188,6 +188,10 @@ static void h_ping(NcClient *self, const NcIrcLine *l)
 
 static void h_error(NcClient *self, const NcIrcLine *l)
 {
+    /* The server's goodbye after the client stopped (a refused login)
+     * must not replace the reason it stopped for. */
+    if (self->state == NC_STATE_DISCONNECTED && self->error)
+        return;
     g_autofree char *text = g_strdup_printf(_("Server: %s"), param(l, 0));
     nc__client_set_error(self, text);
 }

@@ -310,6 +310,42 @@ static gboolean trim_front(NcFoldModel *self, guint r)
     return TRUE;
 }
 
+/* Do two rows show the same thing? */
+static gboolean same_row(const NcRow *a, const NcRow *b)
+{
+    return a->kind == b->kind && a->message == b->message && a->count == b->count &&
+           a->expanded == b->expanded && a->in_fold == b->in_fold;
+}
+
+/* The rows are new (rebuild()); old are the ones before.  The rows the
+ * same at both ends stay the objects a view holds (their source
+ * positions updated), and only the middle is reported changed. */
+static void report_difference(NcFoldModel *self, GPtrArray *old)
+{
+    guint n_new = self->rows->len, n_old = old->len, head = 0, tail = 0;
+    while (head < n_new && head < n_old && same_row(self->rows->pdata[head], old->pdata[head]))
+        head++;
+    while (tail < n_new - head && tail < n_old - head &&
+           same_row(self->rows->pdata[n_new - 1 - tail], old->pdata[n_old - 1 - tail]))
+        tail++;
+    for (guint i = 0; i < n_new; i++) {
+        guint from;
+        if (i < head)
+            from = i;
+        else if (i >= n_new - tail)
+            from = n_old - (n_new - i);
+        else
+            continue;
+        NcRow *fresh = self->rows->pdata[i], *kept = old->pdata[from];
+        kept->src = fresh->src;
+        self->rows->pdata[i] = g_object_ref(kept);
+        g_object_unref(fresh);
+    }
+    if (head + tail < MAX(n_new, n_old) || n_new != n_old)
+        g_list_model_items_changed(G_LIST_MODEL(self), head, n_old - head - tail,
+                                   n_new - head - tail);
+}
+
 static void on_source_changed(GListModel *source, guint pos, guint removed, guint added,
                               NcFoldModel *self)
 {
@@ -323,10 +359,14 @@ static void on_source_changed(GListModel *source, guint pos, guint removed, guin
     }
     if (pos == 0 && added == 0 && removed <= self->n_src && trim_front(self, removed))
         return;
-    /* Reloading history, or a trim that cuts a fold: from scratch. */
-    guint old = self->rows->len;
+    /* History merged in, or a trim that cuts a fold: from scratch, but
+     * only the rows that differ are reported changed, so a view keeps
+     * its place (an older page in front, a gap filled in the middle). */
+    GPtrArray *old = self->rows;
+    self->rows = g_ptr_array_new_with_free_func(g_object_unref);
     rebuild(self);
-    g_list_model_items_changed(G_LIST_MODEL(self), 0, old, self->rows->len);
+    report_difference(self, old);
+    g_ptr_array_unref(old);
 }
 
 static void nc_fold_model_dispose(GObject *object)

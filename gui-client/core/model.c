@@ -550,7 +550,7 @@ static int compare_time(gconstpointer a, gconstpointer b)
     return ta < tb ? -1 : ta > tb;
 }
 
-GPtrArray *nc_buffer_merge_history(NcBuffer *self, GPtrArray *messages, gboolean mark_start)
+GPtrArray *nc_buffer_merge_history(NcBuffer *self, GPtrArray *messages, NcMergeFlags flags)
 {
     GPtrArray *added = g_ptr_array_new_with_free_func(g_object_unref);
     if (!messages || messages->len == 0)
@@ -593,19 +593,20 @@ GPtrArray *nc_buffer_merge_history(NcBuffer *self, GPtrArray *messages, gboolean
     g_ptr_array_sort(added, compare_time); /* stable */
 
     /* The tail and the new messages, merged by time (the tail first on a
-     * tie), replace the tail in one change. */
+     * tie, unless these are older), replace the tail in one change. */
     g_autoptr(GPtrArray) merged = g_ptr_array_new();
+    gboolean older = (flags & NC_MERGE_OLDER) != 0;
     guint a = from, b = 0;
     while (a < n || b < added->len) {
-        gboolean take_held =
-            b == added->len || (a < n && ((NcMessage *)held->pdata[a])->time_us <=
-                                             ((NcMessage *)added->pdata[b])->time_us);
+        gint64 th = a < n ? ((NcMessage *)held->pdata[a])->time_us : 0;
+        gint64 ta = b < added->len ? ((NcMessage *)added->pdata[b])->time_us : 0;
+        gboolean take_held = b == added->len || (a < n && (older ? th < ta : th <= ta));
         g_ptr_array_add(merged, take_held ? held->pdata[a++] : added->pdata[b++]);
     }
     g_list_store_splice(self->messages, from, n - from, merged->pdata, merged->len);
     if (from > 0)
         trim_scrollback(self);
-    if (mark_start) {
+    if (flags & NC_MERGE_MARK_START) {
         g_set_object(&self->history_start, added->pdata[0]);
         g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_HISTORY_START]);
     }

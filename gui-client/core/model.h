@@ -134,6 +134,13 @@ GListModel *nc_buffer_get_members(NcBuffer *self);
 void nc_buffer_append(NcBuffer *self, NcMessage *msg);
 /** Insert reloaded history before everything else (messages oldest first). */
 void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages);
+/** How history is merged into a buffer (nc_buffer_merge_history()). */
+typedef enum {
+    NC_MERGE_NONE = 0,
+    NC_MERGE_MARK_START = 1 << 0, /* the first message added becomes the history divider */
+    NC_MERGE_OLDER = 1 << 1,      /* a page from before: first among equal times */
+} NcMergeFlags;
+
 /**
  * Merge messages from the server's history (IRCv3 chathistory) into the
  * buffer in time order, leaving out those it already holds
@@ -142,12 +149,15 @@ void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages);
  * scrollback, so a page loaded by scrolling up stays.  With the server's
  * read time known (nc_buffer_set_read_time()), the unread counts and the
  * marker take the new messages into account.
+ * Messages with equal times (a burst within one millisecond) go after
+ * those held, or before them with NC_MERGE_OLDER.
  * @param messages NcMessage, oldest first
- * @param mark_start make the first message added the history divider
- *        (nc_buffer_get_history_start()): a gap filled after a reconnect
+ * @param flags NC_MERGE_MARK_START: make the first message added the
+ *        history divider (nc_buffer_get_history_start()), for a gap
+ *        filled after a reconnect; NC_MERGE_OLDER for an older page
  * @return the messages added, oldest first (g_ptr_array_unref)
  */
-GPtrArray *nc_buffer_merge_history(NcBuffer *self, GPtrArray *messages, gboolean mark_start);
+GPtrArray *nc_buffer_merge_history(NcBuffer *self, GPtrArray *messages, NcMergeFlags flags);
 /**
  * The first message of the last gap filled from the server's history,
  * above which the view draws a "history" divider; NULL when none.

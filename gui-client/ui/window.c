@@ -53,6 +53,7 @@ struct _NaWindow {
     NcCompleter *completer;
     gboolean follow_bottom; /* keep the newest message in view */
     guint seen_items;       /* message count when the view last moved */
+    gint64 read_checked_us; /* when the view last told the core what was read */
 
     char **paste_lines;     /* a long paste waiting for Send/Cancel */
     NcBuffer *paste_buffer; /* weak: where it goes */
@@ -173,24 +174,33 @@ static void on_fold_clicked(GtkButton *button, NaWindow *self)
         nc_fold_model_set_expanded(self->fold, item, !nc_row_get_expanded(item));
 }
 
-/* A message row: the "New messages" marker line (shown above the first
- * unread message only) and the message's label. */
-static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+/* A line across the view with words in its middle, hidden at first. */
+static GtkWidget *divider_new(const char *words, const char *css_class)
 {
-    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
-    GtkWidget *marker = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
-    gtk_widget_add_css_class(marker, "natter-marker");
+    GtkWidget *divider = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    gtk_widget_add_css_class(divider, css_class);
     GtkWidget *left = gtk_separator_new(GTK_ORIENTATION_HORIZONTAL);
     GtkWidget *right = gtk_separator_new(GTK_ORIENTATION_HORIZONTAL);
     gtk_widget_set_hexpand(left, TRUE);
     gtk_widget_set_hexpand(right, TRUE);
     gtk_widget_set_valign(left, GTK_ALIGN_CENTER);
     gtk_widget_set_valign(right, GTK_ALIGN_CENTER);
-    GtkWidget *marker_label = gtk_label_new(_("New messages"));
-    gtk_box_append(GTK_BOX(marker), left);
-    gtk_box_append(GTK_BOX(marker), marker_label);
-    gtk_box_append(GTK_BOX(marker), right);
-    gtk_widget_set_visible(marker, FALSE);
+    gtk_box_append(GTK_BOX(divider), left);
+    gtk_box_append(GTK_BOX(divider), gtk_label_new(words));
+    gtk_box_append(GTK_BOX(divider), right);
+    gtk_widget_set_visible(divider, FALSE);
+    return divider;
+}
+
+/* A message row: the "history" divider (above the first line filled in
+ * from the server's history after a reconnect), the "New messages"
+ * marker line (above the first unread message only) and the message's
+ * label. */
+static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
+{
+    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *history = divider_new(_("From the server’s history"), "natter-history-divider");
+    GtkWidget *marker = divider_new(_("New messages"), "natter-marker");
 
     GtkWidget *label = gtk_label_new(NULL);
     gtk_label_set_xalign(GTK_LABEL(label), 0);
@@ -211,6 +221,7 @@ static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpoint
     gtk_widget_set_focus_on_click(fold, FALSE); /* typing stays in the input */
     gtk_widget_set_visible(fold, FALSE);
     g_signal_connect(fold, "clicked", G_CALLBACK(on_fold_clicked), data);
+    gtk_box_append(GTK_BOX(row), history);
     gtk_box_append(GTK_BOX(row), marker);
     gtk_box_append(GTK_BOX(row), label);
     gtk_box_append(GTK_BOX(row), fold);
@@ -218,6 +229,7 @@ static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpoint
     g_object_set_data(G_OBJECT(row), "fold-label", fold_label);
     g_object_set_data(G_OBJECT(fold), "row", row);
     g_object_set_data(G_OBJECT(row), "marker", marker);
+    g_object_set_data(G_OBJECT(row), "history", history);
     g_object_set_data(G_OBJECT(row), "label", label);
     gtk_list_item_set_child(item, row);
     gtk_list_item_set_activatable(item, FALSE);
@@ -226,12 +238,16 @@ static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpoint
 static void update_marker(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
 {
     NcMessage *m = g_object_get_data(G_OBJECT(row), "message");
-    GtkWidget *marker = g_object_get_data(G_OBJECT(row), "marker");
     gboolean here = m && m == nc_buffer_get_marker(b);
-    gtk_widget_set_visible(marker, here);
+    gboolean history = m && m == nc_buffer_get_history_start(b);
+    gtk_widget_set_visible(g_object_get_data(G_OBJECT(row), "marker"), here);
+    gtk_widget_set_visible(g_object_get_data(G_OBJECT(row), "history"), history);
     if (here)
         gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                        _("New messages start here"), -1);
+    else if (history)
+        gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       _("Messages from the server’s history start here"), -1);
     else
         gtk_accessible_reset_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL);
 }
@@ -270,6 +286,7 @@ static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
         gtk_accessible_update_state(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_STATE_EXPANDED, open, -1);
         g_object_set_data(G_OBJECT(row), "message", NULL);
         gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "marker")), FALSE);
+        gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "history")), FALSE);
         return;
     }
     g_autofree char *markup = message_markup(m);
@@ -290,6 +307,8 @@ static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
         g_object_set_data_full(G_OBJECT(row), "buffer", g_object_ref(self->current),
                                g_object_unref);
         g_signal_connect_object(self->current, "notify::marker", G_CALLBACK(update_marker), row, 0);
+        g_signal_connect_object(self->current, "notify::history-start", G_CALLBACK(update_marker),
+                                row, 0);
     }
 }
 
@@ -493,6 +512,7 @@ static void on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
 }
 
 static void paste_clear(NaWindow *self);
+static void mark_read(NaWindow *self);
 
 static void show_buffer(NaWindow *self, NcBuffer *b)
 {
@@ -538,12 +558,23 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
     self->follow_bottom = TRUE;
     update_topic(self);
     update_status(self);
+    mark_read(self);
+}
+
+/* The user sees the newest line of the buffer shown: tell the server
+ * (read markers), so the account's other devices clear it too. */
+static void mark_read(NaWindow *self)
+{
+    if (self->current && self->current_client && self->follow_bottom &&
+        gtk_window_is_active(GTK_WINDOW(self)))
+        nc_client_mark_read(self->current_client, self->current);
 }
 
 static void on_window_active(NaWindow *self, GParamSpec *pspec, gpointer data)
 {
     if (self->current)
         nc_buffer_set_active(self->current, gtk_window_is_active(GTK_WINDOW(self)));
+    mark_read(self);
 }
 
 static void on_sidebar_selected(GtkSingleSelection *sel, GParamSpec *pspec, NaWindow *self)
@@ -586,6 +617,13 @@ static void on_vadj_value(GtkAdjustment *adj, NaWindow *self)
     }
     double bottom = gtk_adjustment_get_upper(adj) - gtk_adjustment_get_page_size(adj);
     self->follow_bottom = gtk_adjustment_get_value(adj) >= bottom - 4;
+    /* Scrolled up to the oldest line: the page before it, from the
+     * server's history (merged in front; the view keeps its place). */
+    if (gtk_adjustment_get_value(adj) < gtk_adjustment_get_page_size(adj) / 4 && self->current &&
+        self->current_client)
+        nc_client_fetch_older(self->current_client, self->current);
+    if (self->follow_bottom)
+        mark_read(self);
 }
 
 /* Once per frame rather than on every change of height: in a flood the
@@ -599,6 +637,13 @@ static gboolean follow_tick(GtkWidget *scroll, GdkFrameClock *clock, gpointer da
     if (self->follow_bottom && gtk_adjustment_get_value(adj) < bottom) {
         self->seen_items = shown_items(self);
         gtk_adjustment_set_value(adj, bottom);
+    }
+    /* New lines seen at the bottom are read; at most once a second, so a
+     * busy channel does not turn into a stream of MARKREADs. */
+    gint64 now = g_get_monotonic_time();
+    if (self->follow_bottom && now - self->read_checked_us >= G_USEC_PER_SEC) {
+        self->read_checked_us = now;
+        mark_read(self);
     }
     return G_SOURCE_CONTINUE;
 }

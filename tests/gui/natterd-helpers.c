@@ -2,6 +2,7 @@
 #include "natterd-helpers.h"
 
 #include "fake-server.h" /* fake_pump_until */
+#include "helpers.h"     /* nt_test_main */
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -115,6 +116,28 @@ char *nc_test_store_config(const char *name)
     g_autofree char *dir = g_strdup_printf("%s/%s-store", nc_test_tmpdir, name);
     g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
     return g_strdup_printf("[store]\ndirectory = %s\n[accounts]\nregistration = open\n", dir);
+}
+
+int nc_test_natterd_main(const char *suite, const CU_TestInfo *tests, NcTestServer *s,
+                         gboolean store, const char *extra)
+{
+    if (!nc_test_natterd_init()) {
+        printf("SKIP: natterd not built (set NATTER_NATTERD)\n");
+        return 77;
+    }
+    int rc = 1;
+    g_autofree char *store_text = store ? nc_test_store_config("main") : NULL;
+    g_autofree char *conf = g_strconcat(store_text ? store_text : "", extra ? extra : "", NULL);
+    if (nc_test_server_start(s, "main", 0, 0, conf)) {
+        rc = nt_test_main(suite, tests);
+        if (rc != 0)
+            nc_test_server_dump_log(s);
+    } else {
+        printf("FAIL: natterd did not start\n");
+    }
+    nc_test_server_stop(s);
+    nc_test_natterd_cleanup();
+    return rc;
 }
 
 void nc_test_server_stop(NcTestServer *s)

@@ -8,6 +8,7 @@
 
 #include "client.h"
 
+#include <CUnit/CUnit.h>
 #include <glib.h>
 
 /** A running natterd. */
@@ -61,6 +62,15 @@ gboolean nc_test_server_start(NcTestServer *s, const char *name, guint16 plain_p
  * @return a newly allocated string
  */
 char *nc_test_store_config(const char *name);
+
+/**
+ * A live suite's main(): find natterd (exit 77 without it), start s as
+ * "main" (with a store of its own when store is set, then extra), run
+ * the tests, print natterd's log when one failed, stop it and clean up.
+ * @return the exit status
+ */
+int nc_test_natterd_main(const char *suite, const CU_TestInfo *tests, NcTestServer *s,
+                         gboolean store, const char *extra);
 
 /** Stop it (SIGTERM) and wait. */
 void nc_test_server_stop(NcTestServer *s);

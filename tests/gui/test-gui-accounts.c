@@ -274,20 +274,5 @@ static CU_TestInfo tests[] = {
 
 int main(void)
 {
-    if (!nc_test_natterd_init()) {
-        printf("SKIP: natterd not built (set NATTER_NATTERD)\n");
-        return 77;
-    }
-    int rc = 1;
-    g_autofree char *extra = nc_test_store_config("main");
-    if (nc_test_server_start(&main_server, "main", 0, 0, extra)) {
-        rc = nt_test_main("gui-accounts", tests);
-        if (rc != 0)
-            nc_test_server_dump_log(&main_server);
-    } else {
-        printf("FAIL: natterd did not start\n");
-    }
-    nc_test_server_stop(&main_server);
-    nc_test_natterd_cleanup();
-    return rc;
+    return nc_test_natterd_main("gui-accounts", tests, &main_server, TRUE, NULL);
 }

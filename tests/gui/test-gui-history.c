@@ -18,6 +18,7 @@
 #include "batch.h"
 #include "client.h"
 #include "fake-server.h"
+#include "fold.h"
 #include "helpers.h"
 #include "irc-message.h"
 #include "log.h"
@@ -208,7 +209,7 @@ static void test_merge(void)
         nc_message_new(SEC(100), NC_MSG_JOIN, 0, "me", "me (u@h) joined #chan");
     nc_message_set_msgid(join_again, "m9");
     g_ptr_array_add(history, g_object_ref(join_again));
-    g_autoptr(GPtrArray) added = nc_buffer_merge_history(b, history, TRUE);
+    g_autoptr(GPtrArray) added = nc_buffer_merge_history(b, history, NC_MERGE_MARK_START);
     CU_ASSERT_EQUAL(added->len, 2);
     CU_ASSERT_EQUAL(n_messages(b), 5);
     const char *order[] = {"first", "old form", "missed one", "missed two",
@@ -219,14 +220,14 @@ static void test_merge(void)
     CU_ASSERT_PTR_EQUAL(nc_buffer_get_history_start(b), msg_at(b, 2));
 
     /* The same again: nothing new, the divider stays. */
-    g_autoptr(GPtrArray) none = nc_buffer_merge_history(b, history, TRUE);
+    g_autoptr(GPtrArray) none = nc_buffer_merge_history(b, history, NC_MERGE_MARK_START);
     CU_ASSERT_EQUAL(none->len, 0);
     CU_ASSERT_EQUAL(n_messages(b), 5);
 
     /* Different msgids are different messages, even with the same words. */
     g_autoptr(GPtrArray) same_words = messages();
     g_ptr_array_add(same_words, chat(SEC(30), "bob", "missed two", "m5"));
-    g_autoptr(GPtrArray) one = nc_buffer_merge_history(b, same_words, FALSE);
+    g_autoptr(GPtrArray) one = nc_buffer_merge_history(b, same_words, NC_MERGE_NONE);
     CU_ASSERT_EQUAL(one->len, 1);
     CU_ASSERT_EQUAL(count_text(b, "missed two"), 2);
     /* Without a msgid on one side: same sender and words 1 s apart match,
@@ -235,7 +236,7 @@ static void test_merge(void)
     g_ptr_array_add(fallback, chat(SEC(21), "dave", "missed one", NULL));
     g_ptr_array_add(fallback, chat(SEC(20), "erin", "missed one", NULL));
     g_ptr_array_add(fallback, chat(SEC(25), "dave", "missed one", NULL));
-    g_autoptr(GPtrArray) two = nc_buffer_merge_history(b, fallback, FALSE);
+    g_autoptr(GPtrArray) two = nc_buffer_merge_history(b, fallback, NC_MERGE_NONE);
     CU_ASSERT_EQUAL(two->len, 2);
     CU_ASSERT_EQUAL(count_text(b, "missed one"), 3);
 
@@ -247,7 +248,7 @@ static void test_merge(void)
         g_autofree char *id = g_strdup_printf("o%d", i);
         g_ptr_array_add(older, chat(SEC(-100 + i), "bob", text, id));
     }
-    g_autoptr(GPtrArray) six = nc_buffer_merge_history(b, older, FALSE);
+    g_autoptr(GPtrArray) six = nc_buffer_merge_history(b, older, NC_MERGE_OLDER);
     CU_ASSERT_EQUAL(six->len, 6);
     CU_ASSERT_EQUAL(n_messages(b), 14);
     CU_ASSERT_STRING_EQUAL(nc_message_get_text(msg_at(b, 0)), "older 0");
@@ -268,7 +269,7 @@ static void test_read_time(void)
     }
     NcMessage *mine = nc_message_new(SEC(5), NC_MSG_PRIVMSG, NC_MSG_FLAG_SELF, "me", "mine");
     g_ptr_array_add(history, mine);
-    g_autoptr(GPtrArray) added = nc_buffer_merge_history(b, history, TRUE);
+    g_autoptr(GPtrArray) added = nc_buffer_merge_history(b, history, NC_MERGE_MARK_START);
     /* No read marker known yet: history is not news. */
     CU_ASSERT_EQUAL(nc_buffer_get_unread(b), 0);
     /* The server says lines 0 and 1 were read (on some device). */
@@ -290,6 +291,56 @@ static void test_read_time(void)
     nc_buffer_set_read_time(b, SEC(9));
     CU_ASSERT_PTR_EQUAL(nc_buffer_get_marker(b), live);
     CU_ASSERT_EQUAL(nc_buffer_get_unread(b), 0);
+    g_object_unref(b);
+}
+
+/* ---- the view's rows ------------------------------------------------------ */
+
+typedef struct {
+    guint calls, pos, removed, added;
+} Change;
+
+static void on_rows_changed(GListModel *m, guint pos, guint removed, guint added, Change *c)
+{
+    c->calls++;
+    c->pos = pos;
+    c->removed = removed;
+    c->added = added;
+}
+
+/* History merged in changes only the rows where it went, so a list view
+ * keeps its place (and the rows it holds stay the model's). */
+static void test_rows_keep_their_place(void)
+{
+    NcBuffer *b = nc_buffer_new(NC_BUFFER_CHANNEL, "#chan");
+    for (int i = 0; i < 6; i++) {
+        g_autofree char *text = g_strdup_printf("held %d", i);
+        g_autofree char *id = g_strdup_printf("h%d", i);
+        g_autoptr(NcMessage) m = chat(SEC(10 * i), "bob", text, id);
+        nc_buffer_append(b, m);
+    }
+    NcFoldModel *rows = nc_fold_model_new(nc_buffer_get_messages(b));
+    g_autoptr(NcRow) last_row = g_list_model_get_item(G_LIST_MODEL(rows), 5);
+    Change c = {0};
+    g_signal_connect(rows, "items-changed", G_CALLBACK(on_rows_changed), &c);
+
+    g_autoptr(GPtrArray) older = messages();
+    g_ptr_array_add(older, chat(SEC(-20), "bob", "older 0", "o0"));
+    g_ptr_array_add(older, chat(SEC(-10), "bob", "older 1", "o1"));
+    g_autoptr(GPtrArray) a = nc_buffer_merge_history(b, older, NC_MERGE_OLDER);
+    CU_ASSERT_EQUAL(c.calls, 1);
+    CU_ASSERT(c.pos == 0 && c.removed == 0 && c.added == 2);
+
+    g_autoptr(GPtrArray) gap = messages();
+    g_ptr_array_add(gap, chat(SEC(35), "carol", "in the gap", "g0"));
+    g_autoptr(GPtrArray) g = nc_buffer_merge_history(b, gap, NC_MERGE_MARK_START);
+    CU_ASSERT_EQUAL(c.calls, 2);
+    CU_ASSERT(c.pos == 6 && c.removed == 0 && c.added == 1);
+    /* The row a view holds for the newest line is still the model's. */
+    g_autoptr(NcRow) now_last = g_list_model_get_item(G_LIST_MODEL(rows), 8);
+    CU_ASSERT_PTR_EQUAL(now_last, last_row);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(nc_row_get_message(now_last)), "held 5");
+    g_object_unref(rows);
     g_object_unref(b);
 }
 
@@ -647,6 +698,7 @@ static CU_TestInfo tests[] = {
     {"a line becomes the message it was live", test_line_to_message},
     {"merge: by time, no duplicates (msgid, fallback)", test_merge},
     {"read markers move unread counts and the marker", test_read_time},
+    {"merged history changes only its own rows", test_rows_keep_their_place},
     {"the log keeps msgids and reads the old form", test_log_msgid},
     {"chathistory batches go to their buffer", test_batches_routed},
     {"a reconnect fills the gap once, then older pages", test_reconnect_fills_gap_once},
