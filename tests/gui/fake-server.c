@@ -162,3 +162,27 @@ gboolean fake_wait_state(NcClient *client, NcClientState state, guint timeout_ms
     StateWait w = {client, state};
     return fake_pump_until(state_is, &w, timeout_ms);
 }
+
+typedef struct {
+    NcClient *client;
+    NcBuffer *buffer;
+} HistoryWait;
+
+static gboolean history_answered(gpointer data)
+{
+    HistoryWait *w = data;
+    return !nc_client_history_pending(w->client, w->buffer);
+}
+
+gboolean fake_wait_history(NcClient *client, NcBuffer *buffer, guint timeout_ms)
+{
+    HistoryWait w = {client, buffer};
+    return fake_pump_until(history_answered, &w, timeout_ms);
+}
+
+void fake_client_finish(NcClient *client)
+{
+    nc_client_disconnect(client, NULL);
+    fake_pump(50);
+    g_object_unref(client);
+}

@@ -28,6 +28,11 @@ void fake_pump(guint ms);
 gboolean fake_pump_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms);
 /* Run the main context until client is in state or timeout_ms; TRUE when it is. */
 gboolean fake_wait_state(NcClient *client, NcClientState state, guint timeout_ms);
+/* Run the main context until client's history request for buffer is
+ * answered (nc_client_history_pending()) or timeout_ms; TRUE when it is. */
+gboolean fake_wait_history(NcClient *client, NcBuffer *buffer, guint timeout_ms);
+/* Disconnect client, let its QUIT go, and unref it. */
+void fake_client_finish(NcClient *client);
 /* Wait for the client to connect (dropping any previous connection). */
 gboolean fake_accept(FakeServer *fake, guint timeout_ms);
 /* The next line the client sends that starts with prefix (earlier lines

@@ -44,9 +44,7 @@ static NcClient *tls_client(NcTestServer *server, const char *nick)
 
 static void finish(NcClient *c)
 {
-    nc_client_disconnect(c, NULL);
-    fake_pump(50);
-    g_object_unref(c);
+    fake_client_finish(c);
 }
 
 static void on_created(NcClient *c, const char *account, gpointer data)

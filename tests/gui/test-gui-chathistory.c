@@ -32,9 +32,7 @@ static NcClient *plain_client(const char *nick)
 
 static void finish(NcClient *c)
 {
-    nc_client_disconnect(c, NULL);
-    fake_pump(50);
-    g_object_unref(c);
+    fake_client_finish(c);
 }
 
 static guint count_text(NcBuffer *b, const char *text)
@@ -59,22 +57,10 @@ static guint find_text(NcBuffer *b, const char *text)
     return G_MAXUINT;
 }
 
-typedef struct {
-    NcClient *client;
-    NcBuffer *buffer;
-} Settle;
-
-static gboolean settled(gpointer data)
-{
-    Settle *s = data;
-    return !nc_client_history_pending(s->client, s->buffer);
-}
-
 /* Run until c's request for b is answered (5 s). */
 static gboolean wait_history(NcClient *c, NcBuffer *b)
 {
-    Settle s = {c, b};
-    return fake_pump_until(settled, &s, 5000);
+    return fake_wait_history(c, b, 5000);
 }
 
 /* Say "<prefix> 0" to "<prefix> n-1" in chan as c, and wait until watch

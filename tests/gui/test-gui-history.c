@@ -519,21 +519,9 @@ static void send_batch(const char *id, const char *const *lines)
     fake_send(&fake, ":srv BATCH -%s", id);
 }
 
-typedef struct {
-    NcClient *client;
-    NcBuffer *buffer;
-} PendingWait;
-
-static gboolean history_settled(gpointer data)
-{
-    PendingWait *w = data;
-    return !nc_client_history_pending(w->client, w->buffer);
-}
-
 static gboolean wait_settled(NcClient *c, NcBuffer *b)
 {
-    PendingWait w = {c, b};
-    return fake_pump_until(history_settled, &w, 3000);
+    return fake_wait_history(c, b, 3000);
 }
 
 static void test_reconnect_fills_gap_once(void)
