@@ -5,6 +5,7 @@
 
 #include "casemap.h"
 #include "client.h"
+#include "history.h"
 #include "mask.h"
 #include "numerics.h"
 #include "server.h"
@@ -66,6 +67,7 @@ void srv_chmode_letters(unsigned modes, char *dst, size_t size)
 
 static void destroy(srv_channel *ch)
 {
+    srv_history_channel_ended(ch);
     srv_chanreg_free(ch->reg);
     srv_strmap_remove(ch->server->channels, ch->name);
     srv_ban *lists[] = {ch->bans, ch->excepts, ch->invexes};

@@ -89,7 +89,7 @@ struct srv_membership {
     srv_client *client;
     srv_channel *channel;
     unsigned modes; /* srv_member_mode */
-    int64_t joined_us; /* wall clock: [history] channel_access = since-join */
+    int64_t joined_us; /* [history] channel_access = since-join reads after this msgid */
     size_t channel_index;
     size_t client_index;
 };
@@ -230,6 +230,7 @@ struct srv_server {
     void *offload_ctx;
     unsigned guest_serial; /* nick protection's guest nicks */
     struct srv_history *history;       /* history.c: message IDs, read markers */
+    int shutting_down;                 /* clients quit because the server stops */
     uint64_t clients_due_ms;           /* the tick's next walk over the clients */
     struct srv_cs_pending *cs_pending; /* ChanServ changes waiting for the store */
     unsigned chanreg_dirty;            /* registered channels to write again */

@@ -140,6 +140,17 @@ void srv_history_channel(srv_channel *ch, srv_fanout *f, srv_history_kind kind)
     append(s, key, f, kind);
 }
 
+void srv_history_channel_ended(srv_channel *ch)
+{
+    srv_server *s = ch->server;
+    if (!srv_history_enabled(s) || s->shutting_down)
+        return;
+    srv_fanout end = {.body = "", .msgid = srv_msgid_next(s)};
+    char key[SRV_CHANNELLEN_MAX + 1];
+    srv_casefold(key, ch->name, sizeof key);
+    append(s, key, &end, SRV_HIST_END);
+}
+
 void srv_history_client_channels(srv_client *c, srv_fanout *f, srv_history_kind kind)
 {
     stamp(c->server, f);

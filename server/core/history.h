@@ -42,6 +42,10 @@ typedef enum srv_history_kind {
     SRV_HIST_NICK = 8,
     SRV_HIST_TOPIC = 9,
     SRV_HIST_MODE = 10,
+    /** Never replayed: the channel emptied and was gone, so what came
+     *  before belongs to an earlier channel of the same name, and the
+     *  store answers nothing older than the latest END of a target. */
+    SRV_HIST_END = 11,
 } srv_history_kind;
 
 /** The kinds replayed to clients without draft/event-playback. */
@@ -85,6 +89,14 @@ int srv_history_enabled(const srv_server *s);
  * ch's history (when history is on).  Call before sending f.
  */
 void srv_history_channel(srv_channel *ch, srv_fanout *f, srv_history_kind kind);
+
+/**
+ * An unregistered channel emptied and is going away: record an END, so
+ * whoever creates a channel of that name later cannot read what was said
+ * in this one (a secret channel's history stays with it).  Not recorded
+ * while the server shuts down: a restart keeps channels' history.
+ */
+void srv_history_channel_ended(srv_channel *ch);
 
 /** Give f a message ID and record it in every channel c is in (QUIT, NICK). */
 void srv_history_client_channels(srv_client *c, srv_fanout *f, srv_history_kind kind);

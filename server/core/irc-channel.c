@@ -146,7 +146,8 @@ static void join_one(srv_client *c, const char *name, const char *key)
             return;
         modes = SRV_MEMBER_OP; /* the creator gets @ */
     }
-    if (!srv_channel_add(ch, c, modes)) {
+    srv_membership *joined = srv_channel_add(ch, c, modes);
+    if (!joined) {
         if (ch->nmembers == 0) {
             /* Out of memory on a fresh channel: take it back out. */
             srv_strmap_remove(s->channels, ch->name);
@@ -169,6 +170,9 @@ static void join_one(srv_client *c, const char *name, const char *key)
             }
             srv_history_channel(ch, &f, SRV_HIST_JOIN);
             srv_fanout_set_msgid(&ext, f.msgid);
+            /* since-join reads from the JOIN's own ID: ordered with the
+             * messages even when the wall clock stepped back. */
+            joined->joined_us = f.msgid - 1;
             for (size_t i = 0; i < ch->nmembers; i++) {
                 srv_client *peer = ch->members[i]->client;
                 srv_fanout_send(peer->caps & SRV_CAP_EXTENDED_JOIN ? &ext : &f, peer);

@@ -106,7 +106,7 @@ static int resolve_target(srv_client *c, const char *sub, const char *target, ch
         }
         srv_casefold(key, ch->name, size);
         if (s->cfg.history_channel_access == SRV_HISTORY_SINCE_JOIN)
-            *floor = m->joined_us - 1;
+            *floor = m->joined_us;
         return 0;
     }
     if (!c->account || !s->cfg.history_private || !srv_nick_valid(target, SRV_NICKLEN_MAX)) {

@@ -116,6 +116,7 @@ void srv_server_free(srv_server *s)
     for (srv_client *c = s->clients; c; c = c->next)
         srv_client_drop_transport(c);
     s->depth++;
+    s->shutting_down = 1;
     while (s->clients)
         srv_client_quit(s->clients, "Server shutting down", "Server shutting down");
     s->depth--;
@@ -372,6 +373,7 @@ uint64_t srv_server_next_tick(const srv_server *s)
 void srv_server_shutdown(srv_server *s, const char *reason)
 {
     srv_server_enter(s);
+    s->shutting_down = 1;
     while (s->clients)
         srv_client_quit(s->clients, reason, reason);
     srv_server_leave(s);

@@ -54,11 +54,13 @@ static const char *const migrations[] = {
     "  account TEXT NOT NULL DEFAULT '', tags TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX history_by_target ON history(target, msgid);"
     "CREATE TABLE history_targets (target TEXT PRIMARY KEY, events INTEGER NOT NULL,"
-    "  latest INTEGER NOT NULL) WITHOUT ROWID;"
+    "  latest INTEGER NOT NULL, reset INTEGER NOT NULL) WITHOUT ROWID;"
+    /* reset: the latest END (kind 11) of the target; queries start after it */
     "CREATE TRIGGER history_counted AFTER INSERT ON history BEGIN"
-    "  INSERT INTO history_targets (target, events, latest) VALUES (NEW.target, 1, NEW.msgid)"
+    "  INSERT INTO history_targets (target, events, latest, reset) VALUES (NEW.target, 1,"
+    "  NEW.msgid, CASE WHEN NEW.kind = 11 THEN NEW.msgid ELSE 0 END)"
     "  ON CONFLICT (target) DO UPDATE SET events = events + 1,"
-    "  latest = max(latest, excluded.latest); END;"
+    "  latest = max(latest, excluded.latest), reset = max(reset, excluded.reset); END;"
     "CREATE TRIGGER history_uncounted AFTER DELETE ON history BEGIN"
     "  UPDATE history_targets SET events = events - 1 WHERE target = OLD.target; END;"
     "CREATE TABLE read_markers (account_key TEXT NOT NULL, target TEXT NOT NULL,"
@@ -98,6 +100,11 @@ enum stmt_id {
     ST_COUNT
 };
 
+/* Nothing before a target's latest END (a channel of the same name
+ * that emptied and was gone). */
+#define AFTER_RESET \
+    " AND msgid > coalesce((SELECT reset FROM history_targets WHERE target = ?1), 0)"
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -134,13 +141,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_EVENT_INSERT] = "INSERT INTO history (target, msgid, kind, line, account, tags)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_EVENTS_NEWEST] = "SELECT msgid, kind, line, account, tags FROM history"
-                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3"
+                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3" AFTER_RESET
                          " AND ((1 << kind) & ?4) != 0 ORDER BY msgid DESC LIMIT ?5",
     [ST_EVENTS_OLDEST] = "SELECT msgid, kind, line, account, tags FROM history"
-                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3"
+                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3" AFTER_RESET
                          " AND ((1 << kind) & ?4) != 0 ORDER BY msgid ASC LIMIT ?5",
     [ST_TARGET_LATEST] = "SELECT max(msgid) FROM history"
-                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3",
+                         " WHERE target = ?1 AND msgid > ?2 AND msgid < ?3" AFTER_RESET,
     [ST_ACCOUNT_TARGETS] = "SELECT target, max(msgid) FROM history"
                            " WHERE target > ?1 AND target < ?2 AND msgid > ?3 AND msgid < ?4"
                            " GROUP BY target",

@@ -112,6 +112,10 @@ static void test_history_after_restart(void)
     irc_client *w = live_user(s, "lvwatch", "message-tags");
     irc_send(a, "JOIN #lvhist");
     EXPECT(a, "366", NULL);
+    /* Registered, so the channel outlives everyone leaving it (an
+     * unregistered one that empties starts over: docs/admin.md). */
+    irc_send(a, "PRIVMSG ChanServ :REGISTER #lvhist");
+    EXPECT(a, "NOTICE", "#lvhist is now registered to lvhist");
     irc_send(w, "JOIN #lvhist");
     EXPECT(w, "366", NULL);
     char ids[3][32];
@@ -156,6 +160,8 @@ static void test_history_after_restart(void)
     CU_ASSERT_EQUAL(irc_lines_count(&after, "PRIVMSG", NULL), 1);
     CU_ASSERT(irc_lines_find(&after, "PRIVMSG", "said after") != NULL);
     irc_lines_free(&after);
+    irc_send(a, "PRIVMSG ChanServ :DROP #lvhist");
+    EXPECT(a, "NOTICE", "#lvhist has been dropped");
     live_stop(s);
 }
 

@@ -794,6 +794,34 @@ static void test_since_join(void)
     }
 }
 
+/* An unregistered channel that empties starts over: whoever creates one
+ * of that name later reads nothing from before.  A registered channel
+ * keeps its history; a server shutdown records no end (test_restart). */
+static void test_channel_end(void)
+{
+    srv_server *s = server_on(":memory:", NULL);
+    make_account(s, "alice");
+    fake_conn *a = connect_as(s, "alice", "alice", READER_CAPS);
+    fake_conn *b = connect_as(s, "bob", NULL, READER_CAPS);
+    fake_send(a, "JOIN #gone");
+    fake_send(a, "MODE #gone +s");
+    say(a, "#gone", "secret words");
+    fake_send(a, "PART #gone");
+    fake_send(b, "JOIN #gone");
+    say(b, "#gone", "fresh");
+    EXPECT_HISTORY(b, "CHATHISTORY LATEST #gone * 10", "fresh");
+    EXPECT_HISTORY_AT(b, "BEFORE #gone", fake_wall_us + 1000000, 10, "fresh");
+    EXPECT_HISTORY_AT(b, "AFTER #gone", fake_wall_us - 3600 * INT64_C(1000000), 10, "fresh");
+    fake_send(a, "JOIN #kept");
+    fake_send(a, "PRIVMSG ChanServ :REGISTER #kept");
+    EXPECT_LINE(a, "#kept is now registered to alice");
+    say(a, "#kept", "kept words");
+    fake_send(a, "PART #kept");
+    fake_send(b, "JOIN #kept");
+    EXPECT_HISTORY(b, "CHATHISTORY LATEST #kept * 10", "kept words");
+    fake_server_free(s);
+}
+
 /* ---- retention ---- */
 
 static void tick_after(srv_server *s, uint64_t ms)
@@ -1152,6 +1180,7 @@ static CU_TestInfo tests[] = {
     {"private messages per account", test_private},
     {"TARGETS", test_targets},
     {"channel_access = since-join", test_since_join},
+    {"a channel that empties starts over, a registered one does not", test_channel_end},
     {"retention: max_messages", test_retention_messages},
     {"retention: max_days", test_retention_days},
     {"retention: an account's drop", test_drop_account},
