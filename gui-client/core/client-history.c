@@ -66,6 +66,7 @@ void nc__client_history_connected(NcClient *self)
     g_hash_table_remove_all(self->history_exhausted);
     self->history_limit = 0;
     self->history_msgid_refs = TRUE;
+    self->markread_refused = FALSE;
 }
 
 void nc__client_history_isupport(NcClient *self, const char *token)
@@ -352,6 +353,12 @@ gboolean nc__client_history_line(NcClient *self, const NcIrcLine *l)
         history_failed(self, l);
         return TRUE;
     }
+    if (strcmp(l->command, "FAIL") == 0 && g_strcmp0(nc_irc_line_param(l, 0), "MARKREAD") == 0) {
+        /* Markers kept for accounts only (ACCOUNT_REQUIRED), or not at
+         * all: no more asking on this connection, and nothing to show. */
+        self->markread_refused = TRUE;
+        return TRUE;
+    }
     return FALSE;
 }
 
@@ -376,12 +383,8 @@ void nc__client_h_markread(NcClient *self, const NcIrcLine *l)
 
 gboolean nc_client_mark_read(NcClient *self, NcBuffer *b)
 {
-    if (self->state != NC_STATE_CONNECTED || !nc_client_has_cap(self, "draft/read-marker") ||
-        nc_buffer_get_kind(b) == NC_BUFFER_SERVER ||
-        (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL && !nc_buffer_get_joined(b)))
-        return FALSE;
     /* What the server has not sent yet has not been read. */
-    if (fetch_for(self, nc_buffer_get_name(b)))
+    if (nc_buffer_get_kind(b) == NC_BUFFER_SERVER || fetch_for(self, nc_buffer_get_name(b)))
         return FALSE;
     GListModel *list = nc_buffer_get_messages(b);
     g_autoptr(NcMessage) newest = NULL;
@@ -395,8 +398,14 @@ gboolean nc_client_mark_read(NcClient *self, NcBuffer *b)
     /* Sent rounded up to the millisecond, kept as sent: our marker comes
      * back from the server as the same time. */
     gint64 t = (nc_message_get_time(newest) + 999) / 1000 * 1000;
-    g_autofree char *stamp = format_timestamp(t, FALSE);
+    /* Kept here even when the server keeps no markers: the "New
+     * messages" line above what a reconnect fills in comes from it. */
     nc_buffer_set_read_time(b, t);
+    if (self->state != NC_STATE_CONNECTED || !nc_client_has_cap(self, "draft/read-marker") ||
+        self->markread_refused ||
+        (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL && !nc_buffer_get_joined(b)))
+        return FALSE;
+    g_autofree char *stamp = format_timestamp(t, FALSE);
     nc__client_send(self, "MARKREAD %s timestamp=%s", nc_buffer_get_name(b), stamp);
     return TRUE;
 }

@@ -109,6 +109,7 @@ struct _NcClient {
     GHashTable *history_exhausted; /* folded targets with nothing older to fetch */
     guint history_limit;           /* ISUPPORT CHATHISTORY (0: none said) */
     gboolean history_msgid_refs;   /* MSGREFTYPES allows msgid= */
+    gboolean markread_refused;     /* FAIL MARKREAD: not sent again on this connection */
     guint label_serial;
 };
 

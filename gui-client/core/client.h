@@ -240,10 +240,13 @@ gboolean nc_client_history_pending(NcClient *self, NcBuffer *buffer);
 
 /**
  * The user has read buffer to its end (it is shown, focused, scrolled to
- * the bottom): tell the server (IRCv3 draft/read-marker MARKREAD with the
- * newest line's time), so other devices of the account clear it too.
- * Nothing is sent while what was missed is still being fetched, or when
- * the marker is already there.
+ * the bottom): its read time becomes the newest line's (the "New
+ * messages" line after a reconnect is drawn from it), and the server is
+ * told (IRCv3 draft/read-marker MARKREAD), so other devices of the
+ * account clear it too.  Nothing happens while what was missed is still
+ * being fetched, or when the marker is already there; nothing is sent
+ * once the server refused a MARKREAD on this connection (FAIL MARKREAD:
+ * natterd keeps markers for accounts only).
  * @return TRUE when a MARKREAD went out
  */
 gboolean nc_client_mark_read(NcClient *self, NcBuffer *buffer);

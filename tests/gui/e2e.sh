@@ -39,6 +39,12 @@
 #      Ctrl+N shows the dialog with that server's saved login
 #      (OUT-account-saved.png); a wrong password there is refused, said in
 #      the banner with "Change Login…", not retried (OUT-login-failed.png).
+#  10. history: natterd with a store keeps the channel's history; natter in
+#      #history is cut off by an operator's KILL while dave says three
+#      lines; natter reconnects on its own and fills the gap from the
+#      server's history (IRCv3 chathistory): each line once in its log,
+#      with its msgid, under the "From the server's history" divider
+#      (OUT-history.png).
 # Run it under: dbus-run-session -- xvfb-run -a e2e.sh NATTERD NATTER OUT.png SET_CLIPBOARD
 # (run-e2e.sh does that for meson, on a screen big enough for 2x).
 set -u
@@ -332,4 +338,59 @@ TOLD=$(grep -rhF "wrong account name or password" "$XDG_DATA_HOME/natter/logs/" 
 kill -TERM "$NATTER_PID"
 wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit (accounts, second run)"
 echo "accounts: a wrong password was refused, explained once, not retried"
+
+# 10. history: natter is cut off (an operator's KILL), dave talks on, and
+# natter's reconnect fills the gap from natterd's history (chathistory),
+# each line once, under the "From the server's history" divider.
+mkdir -p "$T/hstore" "$T/hist"
+OPER_HASH=$(printf '%s\n' 'e2e oper' | "$NATTERD" --hash-password) || fail "natterd --hash-password failed"
+printf '[store]\ndirectory = %s\n[history]\ncommit_interval = 20\n[oper e2e]\npassword = %s\n' \
+    "$T/hstore" "$OPER_HASH" >"$T/history.conf"
+"$NATTERD" --config "$T/history.conf" --listen 127.0.0.1:0 2>"$T/natterd-history.log" & PIDS+=($!)
+wait_for 10 grep -q 'listening on 127.0.0.1:' "$T/natterd-history.log" || fail "natterd with history did not start"
+HIPORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$T/natterd-history.log" | head -1 | sed 's/.*://')
+HMSG="hello history"
+/usr/bin/python3 "$HERE/irc-peer.py" "$HIPORT" dave '#history' alice "$HMSG" "hi alice, dave here" \
+    "$T/hist" >"$T/peer-history.log" 2>&1 & PIDS+=($!)
+wait_for 10 test -e "$T/hist/peer-ready" || fail "dave did not join #history"
+"$NATTER" --server "127.0.0.1:$HIPORT" --nick alice --join '#history' --no-discovery \
+    >"$T/natter-history.log" 2>&1 & NATTER_PID=$!; PIDS+=($NATTER_PID)
+WID=$(timeout 20 xdotool search --sync --onlyvisible --name 'Natter' | head -1)
+[ -n "$WID" ] || fail "no natter window (history)"
+wait_for 15 title_has '#history' || fail "natter did not join #history"
+xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool mousemove --window "$WID" 400 300
+sleep 0.3
+xdotool type --delay 15 "$HMSG"
+xdotool key Return
+wait_for 15 test -e "$T/hist/peer-got" || fail "dave did not receive natter's message"
+HLOG=$XDG_DATA_HOME/natter/logs/127.0.0.1/\#history
+hist_logged() { cat "$HLOG"/*.log 2>/dev/null | grep -c -- "$1"; }
+wait_for 10 sh -c "cat '$HLOG'/*.log 2>/dev/null | grep -q -- '<dave> hi alice, dave here'" ||
+    fail "natter did not log dave's reply"
+printf '%s\n' '/raw OPER e2e :e2e oper' >"$T/hist/peer-say.tmp" && mv "$T/hist/peer-say.tmp" "$T/hist/peer-say"
+wait_for 10 grep -q 'dave!.* is now an operator' "$T/natterd-history.log" || fail "dave did not become an operator"
+# The KILL and dave's lines go out together: natter's first reconnect is
+# at least half a second away, so all of them happen while it is gone.
+printf '%s\n' '/raw KILL alice :testing the history' 'while you were away, one' \
+    'while you were away, two' 'while you were away, three' \
+    >"$T/hist/peer-say.tmp" && mv "$T/hist/peer-say.tmp" "$T/hist/peer-say"
+wait_for 10 grep -q 'dave killed alice' "$T/natterd-history.log" || fail "dave's KILL did not happen"
+# natter reconnects on its own, rejoins, and asks for what it missed.
+wait_for 15 sh -c "[ \$(grep -c 'client alice!.* registered' '$T/natterd-history.log') -ge 2 ]" ||
+    fail "natter did not reconnect after the KILL"
+wait_for 15 sh -c "cat '$HLOG'/*.log 2>/dev/null | grep -q -- '<dave> while you were away, three'" ||
+    fail "the gap was not filled from the server's history"
+sleep 1   # anything filled twice would be in by now
+for line in one two three; do
+    n=$(hist_logged "<dave> while you were away, $line")
+    [ "$n" -eq 1 ] || fail "\"while you were away, $line\" is in natter's log $n times, not once"
+done
+grep -q 'msgid=.*<dave> while you were away, one' "$HLOG"/*.log || fail "the log keeps no msgid for filled lines"
+title_has '#history' || fail "natter is not back in #history"
+xdotool mousemove --window "$WID" 600 500   # no tooltip over the rows
+sleep 0.5
+shoot "$WID" "${SHOT%.png}-history.png"
+kill -TERM "$NATTER_PID"
+wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit (history)"
+echo "history: killed, 3 lines missed, filled once on reconnect from natterd's history"
 echo PASS

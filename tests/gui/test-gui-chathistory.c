@@ -166,6 +166,28 @@ static void test_away_and_back(void)
         }
     CU_ASSERT_EQUAL(seen, 5);
     finish(a);
+
+    /* natter restarted: the buffer opens with the log's lines (msgids
+     * and all), ben says one more, and the join asks only after the
+     * newest logged line: nothing twice. */
+    say_lines(b, bb, "while restarting", 1, bb);
+    fake_pump(100);
+    NcClient *again = plain_client("ann");
+    nc_client_set_logger(again, log, 100);
+    nc_client_set_autojoin(again, chan);
+    nc_client_connect(again);
+    NcBuffer *rb = nc_test_wait_joined(again, "#away");
+    CU_ASSERT_FATAL(rb != NULL);
+    CU_ASSERT(nc_test_wait_text(rb, "while restarting 0"));
+    CU_ASSERT(wait_history(again, rb));
+    fake_pump(100);
+    CU_ASSERT_EQUAL(count_text(rb, "while restarting 0"), 1);
+    for (guint i = 0; i < 5; i++) {
+        g_autofree char *text = g_strdup_printf("while away %u", i);
+        CU_ASSERT_EQUAL(count_text(rb, text), 1);
+    }
+    CU_ASSERT_EQUAL(count_text(rb, "before 1"), 1);
+    finish(again);
     finish(b);
     nc_logger_free(log);
 }

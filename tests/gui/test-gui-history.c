@@ -613,6 +613,17 @@ static void test_reconnect_fills_gap_once(void)
     CU_ASSERT(nc_client_mark_read(c, b));
     CU_ASSERT(expect("MARKREAD #chan timestamp=2024-01-02T03:09:00.000Z", NULL));
     CU_ASSERT_FALSE(nc_client_mark_read(c, b)); /* nothing newer */
+    /* A refusal (natterd: not logged in) is taken quietly, and ends the
+     * asking on this connection; the read time is still kept here. */
+    fake_send(&fake, "FAIL MARKREAD ACCOUNT_REQUIRED #chan :Log in to keep read markers");
+    fake_send(&fake, "@time=2024-01-02T03:09:30.000Z;msgid=n0 :bob!b@h PRIVMSG #chan :more");
+    fake_send(&fake, "PING :sync1");
+    CU_ASSERT(expect("PONG :sync1", NULL));
+    CU_ASSERT_FALSE(nc_client_mark_read(c, b));
+    CU_ASSERT_EQUAL(nc_buffer_get_read_time(b), T0 + 325 * G_USEC_PER_SEC);
+    CU_ASSERT_EQUAL(find_text(nc_network_get_server_buffer(nc_client_get_network(c)),
+                              "Log in to keep read markers"),
+                    G_MAXUINT);
     nc_buffer_set_active(b, FALSE);
     fake_send(&fake, "@time=2024-01-02T03:10:00.000Z;msgid=n1 :bob!b@h PRIVMSG #chan :new");
     fake_send(&fake, "PING :sync2");
