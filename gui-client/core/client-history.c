@@ -176,6 +176,8 @@ static void fetch_missed(NcClient *self, NcBuffer *b, const char *anchor)
     if (!has_history(self) || fetch_for(self, target))
         return;
     Fetch *f = fetch_start(self, target, FETCH_MISSED);
+    /* With nothing held, everything is history: no divider to draw. */
+    f->marked = anchor == NULL;
     if (anchor)
         fetch_send(self, f, "AFTER", anchor);
     else

@@ -641,10 +641,16 @@ static gboolean follow_tick(GtkWidget *scroll, GdkFrameClock *clock, gpointer da
     /* New lines seen at the bottom are read; at most once a second, so a
      * busy channel does not turn into a stream of MARKREADs. */
     gint64 now = g_get_monotonic_time();
-    if (self->follow_bottom && now - self->read_checked_us >= G_USEC_PER_SEC) {
-        self->read_checked_us = now;
+    if (now - self->read_checked_us < G_USEC_PER_SEC)
+        return G_SOURCE_CONTINUE;
+    self->read_checked_us = now;
+    if (self->follow_bottom)
         mark_read(self);
-    }
+    /* Too few lines to scroll (so no scrolling up to ask for more): the
+     * server's older history, a page at a time, until the view is full
+     * or there is no more. */
+    if (bottom <= 0 && self->current && self->current_client)
+        nc_client_fetch_older(self->current_client, self->current);
     return G_SOURCE_CONTINUE;
 }
 
