@@ -67,6 +67,7 @@ void nc__client_history_connected(NcClient *self)
     self->history_limit = 0;
     self->history_msgid_refs = TRUE;
     self->markread_refused = FALSE;
+    self->targets_since = 0;
 }
 
 void nc__client_history_isupport(NcClient *self, const char *token)
@@ -189,11 +190,31 @@ void nc__client_history_joined(NcClient *self, NcBuffer *b, const char *anchor)
     fetch_missed(self, b, anchor);
 }
 
+/* The time of the newest line held in any conversation, or 0. */
+static gint64 newest_held(NcClient *self)
+{
+    gint64 newest = 0;
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 1; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        GListModel *list = nc_buffer_get_messages(b);
+        for (guint j = g_list_model_get_n_items(list); j-- > 0;) {
+            g_autoptr(NcMessage) m = g_list_model_get_item(list, j);
+            if (from_history(m)) {
+                newest = MAX(newest, nc_message_get_time(m));
+                break;
+            }
+        }
+    }
+    return newest;
+}
+
 void nc__client_history_burst_end(NcClient *self, const NcIrcLine *l)
 {
     /* Private conversations are kept for accounts only; channels are
      * fetched when their JOIN comes back. */
-    if (!self->account)
+    if (!self->account || !has_history(self))
         return;
     GListModel *buffers = nc_network_get_buffers(self->network);
     guint n = g_list_model_get_n_items(buffers);
@@ -204,6 +225,33 @@ void nc__client_history_burst_end(NcClient *self, const NcIrcLine *l)
         g_autofree char *anchor = nc__client_history_anchor(self, b);
         fetch_missed(self, b, anchor);
     }
+    /* Conversations that started while we were away: which ones had
+     * lines since the newest we hold (answered by CHATHISTORY TARGETS
+     * lines, see history_target()). */
+    self->targets_since = newest_held(self);
+    if (!self->targets_since)
+        return; /* a first start: nothing to have missed */
+    g_autofree char *from = format_timestamp(self->targets_since, FALSE);
+    g_autofree char *to = format_timestamp(g_get_real_time() + 60 * G_USEC_PER_SEC, FALSE);
+    nc__client_send(self, "CHATHISTORY TARGETS timestamp=%s timestamp=%s %u", from, to,
+                    page_size(self));
+}
+
+/* CHATHISTORY TARGETS <target> <time>: a private conversation had lines
+ * while we were away; open it and fetch them. */
+static void history_target(NcClient *self, const NcIrcLine *l)
+{
+    const char *target = nc_irc_line_param(l, 1);
+    if (!target || nc_irc_is_channel(target, self->chantypes) ||
+        nc_irc_name_equal(target, self->nick) || !self->targets_since)
+        return;
+    NcBuffer *b = nc__client_buffer(self, NC_BUFFER_QUERY, target);
+    g_autofree char *anchor = nc__client_history_anchor(self, b);
+    if (!anchor) {
+        g_autofree char *since = format_timestamp(self->targets_since, FALSE);
+        anchor = g_strdup_printf("timestamp=%s", since);
+    }
+    fetch_missed(self, b, anchor);
 }
 
 gboolean nc_client_fetch_older(NcClient *self, NcBuffer *b)
@@ -353,6 +401,11 @@ gboolean nc__client_history_line(NcClient *self, const NcIrcLine *l)
     if (strcmp(l->command, "FAIL") == 0 && g_strcmp0(nc_irc_line_param(l, 0), "CHATHISTORY") == 0 &&
         l->n_params >= 2) {
         history_failed(self, l);
+        return TRUE;
+    }
+    if (strcmp(l->command, "CHATHISTORY") == 0) {
+        if (g_strcmp0(nc_irc_line_param(l, 0), "TARGETS") == 0)
+            history_target(self, l);
         return TRUE;
     }
     if (strcmp(l->command, "FAIL") == 0 && g_strcmp0(nc_irc_line_param(l, 0), "MARKREAD") == 0) {

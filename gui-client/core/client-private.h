@@ -110,6 +110,7 @@ struct _NcClient {
     guint history_limit;           /* ISUPPORT CHATHISTORY (0: none said) */
     gboolean history_msgid_refs;   /* MSGREFTYPES allows msgid= */
     gboolean markread_refused;     /* FAIL MARKREAD: not sent again on this connection */
+    gint64 targets_since;          /* CHATHISTORY TARGETS asked from this time (0: not asked) */
     guint label_serial;
 };
 

@@ -159,19 +159,30 @@ gboolean nc_test_wait_state(NcClient *c, NcClientState state)
 typedef struct {
     NcNetwork *net;
     const char *name;
-} JoinWait;
+    gboolean joined; /* and joined, not only there */
+} BufferWait;
 
-static gboolean buffer_joined(gpointer data)
+static gboolean buffer_ready(gpointer data)
 {
-    JoinWait *w = data;
+    BufferWait *w = data;
     NcBuffer *b = nc_network_find_buffer(w->net, w->name);
-    return b && nc_buffer_get_joined(b);
+    return b && (!w->joined || nc_buffer_get_joined(b));
+}
+
+static NcBuffer *wait_buffer(NcClient *c, const char *name, gboolean joined)
+{
+    BufferWait w = {nc_client_get_network(c), name, joined};
+    return fake_pump_until(buffer_ready, &w, 5000) ? nc_network_find_buffer(w.net, name) : NULL;
 }
 
 NcBuffer *nc_test_wait_joined(NcClient *c, const char *channel)
 {
-    JoinWait w = {nc_client_get_network(c), channel};
-    return fake_pump_until(buffer_joined, &w, 5000) ? nc_network_find_buffer(w.net, channel) : NULL;
+    return wait_buffer(c, channel, TRUE);
+}
+
+NcBuffer *nc_test_wait_buffer(NcClient *c, const char *name)
+{
+    return wait_buffer(c, name, FALSE);
 }
 
 typedef struct {

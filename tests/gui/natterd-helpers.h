@@ -84,6 +84,9 @@ gboolean nc_test_wait_state(NcClient *c, NcClientState state);
 /** Run the main context until c has joined channel (5 s); the buffer or NULL. */
 NcBuffer *nc_test_wait_joined(NcClient *c, const char *channel);
 
+/** Run the main context until c has a buffer called name (5 s); it or NULL. */
+NcBuffer *nc_test_wait_buffer(NcClient *c, const char *name);
+
 /** Run the main context until a message in b contains text (5 s). */
 gboolean nc_test_wait_text(NcBuffer *b, const char *text);
 

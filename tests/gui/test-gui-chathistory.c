@@ -302,6 +302,25 @@ static void test_read_on_another_device(void)
     CU_ASSERT(nc_buffer_get_read_time(tb) > 0);
     CU_ASSERT_EQUAL(nc_buffer_get_unread(tb), 0);
     finish(tablet);
+
+    /* A private conversation started while the desk was away: found
+     * with CHATHISTORY TARGETS on reconnect, opened, filled. */
+    nc_client_disconnect(desk, "away");
+    CU_ASSERT(nc_test_wait_state(desk, NC_STATE_DISCONNECTED));
+    GError *error = NULL;
+    CU_ASSERT(nc_client_send_input(eve, eb, "/msg dana psst, dana", &error));
+    g_clear_error(&error);
+    NcBuffer *pq = nc_test_wait_buffer(phone, "eve");
+    CU_ASSERT_FATAL(pq != NULL);
+    CU_ASSERT(nc_test_wait_text(pq, "psst, dana"));
+    fake_pump(100); /* committed to the history */
+    nc_client_connect(desk);
+    CU_ASSERT(nc_test_wait_state(desk, NC_STATE_CONNECTED));
+    NcBuffer *dq = nc_test_wait_buffer(desk, "eve");
+    CU_ASSERT_FATAL(dq != NULL);
+    CU_ASSERT(nc_test_wait_text(dq, "psst, dana"));
+    CU_ASSERT(wait_history(desk, dq));
+    CU_ASSERT_EQUAL(count_text(dq, "psst, dana"), 1);
     finish(eve);
     finish(desk);
     finish(phone);
