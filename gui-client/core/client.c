@@ -358,6 +358,33 @@ void nc__client_info(NcClient *self, NcBuffer *buffer, NcMessageKind kind, const
     nc__client_add(self, buffer ? buffer : nc_network_get_server_buffer(self->network), msg);
 }
 
+/* The log keeps what was said, not whose it was to us: our own lines
+ * and those that mention us get their flags back, so that unread counts
+ * and mentions worked out again from a read marker (model.c) are right
+ * after a restart too. */
+static void flag_logged(NcClient *self, GPtrArray *messages)
+{
+    for (guint i = 0; i < messages->len; i++) {
+        NcMessage *m = messages->pdata[i];
+        NcMessageKind kind = nc_message_get_kind(m);
+        if (kind != NC_MSG_PRIVMSG && kind != NC_MSG_ACTION && kind != NC_MSG_NOTICE)
+            continue;
+        NcMessageFlags flags = NC_MSG_FLAG_NONE;
+        if (nc_irc_name_equal(nc_message_get_sender(m), self->nick))
+            flags = NC_MSG_FLAG_SELF;
+        else if (nc_text_mentions(nc_message_get_text(m), self->nick,
+                                  (const char *const *)self->highlight_words))
+            flags = NC_MSG_FLAG_HIGHLIGHT;
+        if (!flags)
+            continue;
+        NcMessage *flagged = nc_message_new(nc_message_get_time(m), kind, flags,
+                                            nc_message_get_sender(m), nc_message_get_text(m));
+        nc_message_set_msgid(flagged, nc_message_get_msgid(m));
+        g_object_unref(m);
+        messages->pdata[i] = flagged;
+    }
+}
+
 NcBuffer *nc__client_buffer(NcClient *self, NcBufferKind kind, const char *name)
 {
     NcBuffer *b = nc_network_find_buffer(self->network, name);
@@ -367,6 +394,7 @@ NcBuffer *nc__client_buffer(NcClient *self, NcBufferKind kind, const char *name)
     if (self->logger && self->reload_lines) {
         g_autoptr(GPtrArray) history = nc_logger_tail(
             self->logger, nc_network_get_name(self->network), name, self->reload_lines);
+        flag_logged(self, history);
         nc_buffer_prepend_history(b, history);
     }
     return b;

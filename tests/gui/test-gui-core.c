@@ -667,6 +667,20 @@ static void test_logs(void)
     NcBuffer *b = nc_network_find_buffer(nc_client_get_network(c), "#chan/../x");
     CU_ASSERT_FATAL(b != NULL);
     CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_messages(b)), 11);
+    /* Reloaded as what they were to us: "me" would see alice's lines as
+     * others', and its own as its own. */
+    g_autoptr(NcMessage) reloaded = g_list_model_get_item(nc_buffer_get_messages(b), 0);
+    CU_ASSERT_EQUAL(nc_message_get_flags(reloaded) & NC_MSG_FLAG_SELF, 0);
+    g_object_unref(c);
+    c = nc_client_new("irc.example", 6667, "alice", NULL, NULL);
+    nc_client_set_logger(c, log, 10);
+    nc_client_handle_line(c, ":srv 001 alice :hi");
+    nc_client_handle_line(c, ":alice!u@h JOIN #chan/../x");
+    b = nc_network_find_buffer(nc_client_get_network(c), "#chan/../x");
+    CU_ASSERT_FATAL(b != NULL);
+    g_autoptr(NcMessage) own = g_list_model_get_item(nc_buffer_get_messages(b), 0);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_sender(own), "alice");
+    CU_ASSERT(nc_message_get_flags(own) & NC_MSG_FLAG_SELF);
     g_object_unref(c);
     nc_logger_free(log);
 
