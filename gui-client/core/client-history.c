@@ -27,6 +27,7 @@ typedef struct {
     guint pages;          /* pages fetched before this one (FETCH_MISSED) */
     gboolean marked;      /* the history divider is set (an earlier page) */
     gboolean unsolicited; /* a batch the server sent on its own */
+    gboolean latest;      /* LATEST: the newest page, nothing after it */
 } Fetch;
 
 /* A gap this long is filled page by page up to this many pages; past it
@@ -179,6 +180,7 @@ static void fetch_missed(NcClient *self, NcBuffer *b, const char *anchor)
     Fetch *f = fetch_start(self, target, FETCH_MISSED);
     /* With nothing held, everything is history: no divider to draw. */
     f->marked = anchor == NULL;
+    f->latest = anchor == NULL;
     if (anchor)
         fetch_send(self, f, "AFTER", anchor);
     else
@@ -307,7 +309,7 @@ static void fetch_done(NcClient *self, Fetch *f)
                             added->pdata[i]);
     }
     gboolean full = f->lines >= page_size(self) && f->messages->len > 0;
-    if (missed && full && !f->unsolicited && f->pages + 1 < MAX_PAGES && b) {
+    if (missed && full && !f->unsolicited && !f->latest && f->pages + 1 < MAX_PAGES && b) {
         NcMessage *newest = f->messages->pdata[f->messages->len - 1];
         g_autofree char *ref = reference(self, newest, FALSE);
         Fetch *next = fetch_start(self, f->target, FETCH_MISSED);
