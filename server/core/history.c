@@ -10,10 +10,12 @@
 #include <string.h>
 
 /* Retention deletes at most this many rows per tick, so a large purge
- * (a lowered max_days) is spread over many short steps. */
-#define TRIM_BUDGET 1000
+ * (a lowered max_days) is spread over many short steps: about 6 ms each
+ * on a million-row table (bench/history --only purge), 5,000 rows a
+ * second while behind. */
+#define TRIM_BUDGET 250
 #define TRIM_EVERY_MS 1000
-#define TRIM_AGAIN_MS 100
+#define TRIM_AGAIN_MS 50
 /* Read markers one account may keep: MARKREAD on endless nicks must not
  * grow the server without bound. */
 #define MARKERS_PER_ACCOUNT 2000
