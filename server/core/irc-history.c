@@ -192,15 +192,25 @@ void srv_history_forget_client(srv_client *c)
     }
 }
 
-static void on_events(void *ctx, int status, const srv_store_event *events, size_t n)
+/* An answer arrived: the client it is for, inside the server (leave it
+ * after), or NULL when the client left meanwhile (q is then ended). */
+static srv_client *answer_begin(query_ctx *q)
 {
-    query_ctx *q = ctx;
     srv_client *c = q->client;
     if (!c) {
         query_end(q);
-        return;
+        return NULL;
     }
     srv_server_enter(c->server);
+    return c;
+}
+
+static void on_events(void *ctx, int status, const srv_store_event *events, size_t n)
+{
+    query_ctx *q = ctx;
+    srv_client *c = answer_begin(q);
+    if (!c)
+        return;
     /* The first answer (AROUND: of the first half) opens the batch or
      * fails; the second half only continues the batch. */
     int first = q->second_half != 2;
@@ -233,12 +243,9 @@ static void on_events(void *ctx, int status, const srv_store_event *events, size
 static void targets_reply(void *ctx, int status, const srv_store_target *targets, size_t n)
 {
     query_ctx *q = ctx;
-    srv_client *c = q->client;
-    if (!c) {
-        query_end(q);
+    srv_client *c = answer_begin(q);
+    if (!c)
         return;
-    }
-    srv_server_enter(c->server);
     if (status != SRV_STORE_OK) {
         fail(c, "CHATHISTORY", "MESSAGE_ERROR", "TARGETS * :Targets could not be retrieved");
     } else {

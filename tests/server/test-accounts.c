@@ -8,7 +8,7 @@
  */
 #include "account.h"
 #include "authlimit.h"
-#include "fake-transport.h"
+#include "fake-store.h"
 #include "helpers.h"
 #include "numerics.h"
 #include "scram.h"
@@ -34,34 +34,6 @@ static const char *fresh_db(void)
     snprintf(extra, sizeof extra, "%s-shm", db_path);
     remove(extra);
     return db_path;
-}
-
-static srv_store *open_store(const char *path)
-{
-    char err[256];
-    srv_store *st = srv_store_sqlite_open(path, NULL, err, sizeof err);
-    if (!st)
-        printf("\n  %s\n", err);
-    CU_ASSERT_FATAL(st != NULL);
-    return st;
-}
-
-/* A server with accounts on the database at path; conf is added to the
- * test defaults (4096 iterations keep the inline hashing quick). */
-static srv_server *server_on(const char *path, const char *conf)
-{
-    srv_config cfg;
-    char err[256], text[512];
-    fake_config(&cfg);
-    snprintf(text, sizeof text, "[accounts]\npassword_iterations = 4096\n%s", conf ? conf : "");
-    int rc = srv_config_parse(&cfg, text, "test", err, sizeof err);
-    if (rc != 0)
-        printf("\n  %s\n", err);
-    CU_ASSERT_FATAL(rc == 0);
-    srv_server *s = fake_server(&cfg);
-    srv_config_free(&cfg);
-    CU_ASSERT_FATAL(srv_server_set_store(s, open_store(path), err, sizeof err) == 0);
-    return s;
 }
 
 /* Connect, ask for caps, register as nick (CAP END at the end). */
@@ -94,7 +66,7 @@ static void sasl_plain(fake_conn *c, const char *account, const char *password)
 
 static srv_server *server_with_account(const char *name, const char *password)
 {
-    srv_server *s = server_on(fresh_db(), NULL);
+    srv_server *s = fake_server_with_store(fresh_db(), NULL);
     fake_conn *c = fake_register(s, name);
     fake_send(c, "REGISTER * * %s", password);
     EXPECT_LINE(c, "REGISTER SUCCESS");
@@ -120,13 +92,13 @@ static void test_store_migrations(void)
     st->ops->put_account(st, &a, 1, NULL, NULL);
     srv_store_free(st);
     /* Opened by this natterd: migrated to the current version, nothing lost. */
-    st = open_store(path);
+    st = fake_open_store(path);
     CU_ASSERT_EQUAL(srv_store_sqlite_version(st), SRV_STORE_SQLITE_SCHEMA);
     srv_store_channel ch = {.key = "#x", .name = "#X", .founder_key = "alice", .registered_s = 5,
                             .topic = "hi", .modes = "nt"};
     (void)status;
     srv_store_free(st);
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     CU_ASSERT_EQUAL(srv_accounts_count(s), 1);
     srv_account *acc = srv_account_find(s, "ALICE");
     CU_ASSERT_FATAL(acc != NULL);
@@ -157,7 +129,7 @@ static void done_status(void *ctx, int status)
 
 static void test_store_semantics(void)
 {
-    srv_store *st = open_store(fresh_db());
+    srv_store *st = fake_open_store(fresh_db());
     srv_store_account a = {"bob", "Bob", "c1", 1, NULL, 0};
     int status = 99;
     st->ops->put_account(st, &a, 1, done_status, &status);
@@ -190,7 +162,7 @@ static void test_store_semantics(void)
 static void test_store_locked(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     fake_conn *a = fake_register(s, "alice");
     fake_conn *b = fake_register(s, "bob");
     sqlite3 *db;
@@ -212,7 +184,7 @@ static void test_store_locked(void)
 static void test_backup(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     fake_conn *a = fake_register(s, "alice");
     fake_send(a, "REGISTER * * longenough");
     EXPECT_LINE(a, "REGISTER SUCCESS alice");
@@ -221,7 +193,7 @@ static void test_backup(void)
     remove("test-accounts-backup.db");
     CU_ASSERT_FATAL(srv_store_sqlite_backup(path, "test-accounts-backup.db", err, sizeof err) == 0);
     fake_server_free(s);
-    s = server_on("test-accounts-backup.db", NULL);
+    s = fake_server_with_store("test-accounts-backup.db", NULL);
     CU_ASSERT(srv_account_find(s, "alice") != NULL);
     fake_server_free(s);
     CU_ASSERT(srv_store_sqlite_backup("no-such-dir/x.db", "test-accounts-b2.db", err, sizeof err) ==
@@ -232,7 +204,7 @@ static void test_backup(void)
 
 static void test_register(void)
 {
-    srv_server *s = server_on(fresh_db(), NULL);
+    srv_server *s = fake_server_with_store(fresh_db(), NULL);
     fake_conn *a = with_caps(s, "alice", "account-notify");
     /* Before connecting (before-connect), with the nick as the name. */
     fake_send(a, "REGISTER * * correct-horse");
@@ -265,7 +237,7 @@ static void test_register(void)
 
 static void test_register_policy(void)
 {
-    srv_server *s = server_on(fresh_db(), "registration = closed\n");
+    srv_server *s = fake_server_with_store(fresh_db(), "registration = closed\n");
     fake_conn *a = fake_connect(s, "10.0.0.2");
     fake_send(a, "CAP LS 302");
     EXPECT_NO_LINE(a, "draft/account-registration");
@@ -313,7 +285,7 @@ static void test_sasl_chunks(void)
     char password[301];
     memset(password, 'p', 296);
     password[296] = '\0'; /* 1 + 5 + 1 + 296 = 303 bytes: 404 of base64 */
-    srv_server *s = server_on(fresh_db(), NULL);
+    srv_server *s = fake_server_with_store(fresh_db(), NULL);
     fake_conn *r = fake_register(s, "alice");
     fake_send(r, "REGISTER * * %s", password);
     EXPECT_LINE(r, "REGISTER SUCCESS");
@@ -493,7 +465,7 @@ static void test_sasl_external(void)
  * registered; a password is one word. */
 static void test_hardening(void)
 {
-    srv_server *s = server_on(fresh_db(), "nick_protection = none\n");
+    srv_server *s = fake_server_with_store(fresh_db(), "nick_protection = none\n");
     fake_conn *m = fake_register(s, "mallory");
     fake_send(m, "REGISTER victim * first-password");
     EXPECT_LINE(m, "REGISTER SUCCESS victim");
@@ -556,7 +528,7 @@ static void test_hardening(void)
 
 static void test_nickserv(void)
 {
-    srv_server *s = server_on(fresh_db(), "nick_protection = none\n");
+    srv_server *s = fake_server_with_store(fresh_db(), "nick_protection = none\n");
     fake_conn *a = fake_register(s, "alice");
     fake_send(a, "PRIVMSG NickServ :REGISTER sekrit-pass");
     EXPECT_LINE(a, ":NickServ!NickServ@");
@@ -673,12 +645,12 @@ static void test_nick_grace(void)
 static void test_nick_strict(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     fake_conn *r = fake_register(s, "alice");
     fake_send(r, "REGISTER * * correct-horse");
     fake_send(r, "QUIT");
     fake_server_free(s);
-    s = server_on(path, "nick_protection = strict\n");
+    s = fake_server_with_store(path, "nick_protection = strict\n");
     fake_conn *m = fake_connect(s, "10.0.0.5");
     fake_send(m, "NICK alice");
     fake_send(m, "USER m 0 * :M");
@@ -748,13 +720,13 @@ static void test_rate_limits(void)
 static void test_restart(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     fake_conn *a = fake_register(s, "alice");
     fake_send(a, "REGISTER * * first-password");
     fake_send(a, "NS SET PASSWORD second-password");
     EXPECT_LINE(a, "has been changed");
     fake_server_free(s);
-    s = server_on(path, NULL);
+    s = fake_server_with_store(path, NULL);
     CU_ASSERT(srv_account_find(s, "alice") != NULL);
     fake_conn *c = with_caps(s, "alice", "sasl");
     sasl_plain(c, "alice", "second-password");
@@ -766,7 +738,7 @@ static void test_restart(void)
 
 static void test_oper_account(void)
 {
-    srv_server *s = server_on(fresh_db(), "[oper admin]\naccount = alice\n");
+    srv_server *s = fake_server_with_store(fresh_db(), "[oper admin]\naccount = alice\n");
     fake_conn *a = fake_register(s, "alice");
     fake_send(a, "OPER admin whatever");
     EXPECT_NUMERIC(a, ERR_PASSWDMISMATCH);
@@ -793,7 +765,7 @@ static fake_conn *logged_in(srv_server *s, const char *nick, const char *passwor
 static void test_chanserv(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     fake_conn *a = logged_in(s, "alice", "alice-pass");
     fake_conn *b = logged_in(s, "bob", "bob-password");
     fake_conn *m = fake_register(s, "mallory");
@@ -827,7 +799,7 @@ static void test_chanserv(void)
     fake_send(b, "PART #c");
     fake_server_free(s);
 
-    s = server_on(path, NULL);
+    s = fake_server_with_store(path, NULL);
     fake_conn *w = fake_register(s, "watcher");
     fake_send(w, "LIST #c");
     EXPECT_LINE(w, " 322 watcher #c 0 :");
@@ -873,7 +845,7 @@ static void test_chanserv(void)
     EXPECT_LINE(b2, "#c is not registered");
     fake_server_free(s);
     /* Gone from the store too. */
-    s = server_on(path, NULL);
+    s = fake_server_with_store(path, NULL);
     fake_conn *x = fake_register(s, "x");
     fake_send(x, "JOIN #c");
     EXPECT_LINE(x, " 353 x = #c :@x");
@@ -883,7 +855,7 @@ static void test_chanserv(void)
 /* Dropping an account drops the channels it founded. */
 static void test_chanserv_account_drop(void)
 {
-    srv_server *s = server_on(fresh_db(), NULL);
+    srv_server *s = fake_server_with_store(fresh_db(), NULL);
     fake_conn *a = logged_in(s, "alice", "alice-pass");
     fake_send(a, "JOIN #gone");
     fake_send(a, "CS REGISTER #gone");

@@ -9,7 +9,7 @@
  * message is said a second after the previous one (the fake wall clock),
  * so a timestamp names one message.
  */
-#include "fake-transport.h"
+#include "fake-store.h"
 #include "helpers.h"
 #include "history.h"
 #include "numerics.h"
@@ -36,30 +36,6 @@ static const char *fresh_db(void)
         remove(p);
     }
     return db_path;
-}
-
-/* A server on the store at path (":memory:" for most tests, NULL for no
- * store); conf is added to the test defaults. */
-static srv_server *server_on(const char *path, const char *conf)
-{
-    srv_config cfg;
-    char err[256], text[1024];
-    fake_config(&cfg);
-    snprintf(text, sizeof text, "[accounts]\npassword_iterations = 4096\n%s", conf ? conf : "");
-    int rc = srv_config_parse(&cfg, text, "test", err, sizeof err);
-    if (rc != 0)
-        printf("\n  %s\n", err);
-    CU_ASSERT_FATAL(rc == 0);
-    srv_server *s = fake_server(&cfg);
-    srv_config_free(&cfg);
-    if (path) {
-        srv_store *st = srv_store_sqlite_open(path, NULL, err, sizeof err);
-        if (!st)
-            printf("\n  %s\n", err);
-        CU_ASSERT_FATAL(st != NULL);
-        CU_ASSERT_FATAL(srv_server_set_store(s, st, err, sizeof err) == 0);
-    }
-    return s;
 }
 
 /* Connect with caps (may be ""), register as nick, the welcome asserted
@@ -109,7 +85,7 @@ static void make_account(srv_server *s, const char *name)
 static srv_server *alice_and_bob(const char *path, const char *conf, const char *caps_a,
                                  fake_conn **a, fake_conn **b)
 {
-    srv_server *s = server_on(path, conf);
+    srv_server *s = fake_server_with_store(path, conf);
     make_account(s, "alice");
     make_account(s, "bob");
     *a = connect_as(s, "alice", "alice", caps_a);
@@ -278,7 +254,7 @@ static void test_msgid_text(void)
  * only, one ID for everyone who receives the same message. */
 static void test_msgid_tags(void)
 {
-    srv_server *s = server_on(":memory:", NULL);
+    srv_server *s = fake_server_with_store(":memory:", NULL);
     fake_conn *a = connect_as(s, "alice", NULL, "message-tags");
     fake_conn *b = connect_as(s, "bob", NULL, "message-tags");
     fake_conn *p = connect_as(s, "plain", NULL, "");
@@ -315,7 +291,7 @@ static void test_msgid_tags(void)
  * and when the wall clock steps back. */
 static void test_msgid_monotonic(void)
 {
-    srv_server *s = server_on(NULL, NULL);
+    srv_server *s = fake_server_with_store(NULL, NULL);
     fake_conn *a = connect_as(s, "alice", NULL, "message-tags");
     fake_conn *b = connect_as(s, "bob", NULL, "message-tags");
     char prev[32] = "", id[32];
@@ -343,7 +319,7 @@ static void test_msgid_monotonic(void)
 
 static void test_isupport(void)
 {
-    srv_server *s = server_on(":memory:", "[history]\nquery_limit = 42\n");
+    srv_server *s = fake_server_with_store(":memory:", "[history]\nquery_limit = 42\n");
     fake_conn *c = fake_connect(s, "10.0.0.1");
     fake_send(c, "NICK a");
     fake_send(c, "USER a 0 * :a");
@@ -354,7 +330,7 @@ static void test_isupport(void)
     fake_server_free(s);
     const char *off[] = {NULL, "[history]\nenabled = false\n"};
     for (size_t i = 0; i < 2; i++) {
-        s = server_on(off[i] ? ":memory:" : NULL, off[i]);
+        s = fake_server_with_store(off[i] ? ":memory:" : NULL, off[i]);
         c = fake_connect(s, "10.0.0.1");
         fake_send(c, "NICK a");
         fake_send(c, "USER a 0 * :a");
@@ -378,7 +354,7 @@ typedef struct history_fixture {
 
 static void fixture_open(history_fixture *f, const char *conf, const char *caps)
 {
-    f->s = server_on(":memory:", conf);
+    f->s = fake_server_with_store(":memory:", conf);
     f->speaker = connect_as(f->s, "speaker", NULL, "");
     f->reader = connect_as(f->s, "reader", NULL, caps);
     fake_send(f->speaker, "JOIN #h");
@@ -582,7 +558,7 @@ static void test_failures(void)
     /* History off (no store, or [history] enabled = false). */
     const char *off[] = {NULL, "[history]\nenabled = false\n"};
     for (size_t i = 0; i < 2; i++) {
-        srv_server *s = server_on(off[i] ? ":memory:" : NULL, off[i]);
+        srv_server *s = fake_server_with_store(off[i] ? ":memory:" : NULL, off[i]);
         fake_conn *c = connect_as(s, "c", NULL, "batch");
         fake_send(c, "JOIN #h");
         say(c, "#h", "not kept");
@@ -601,7 +577,7 @@ static void test_failures(void)
  * TAGMSG only for message-tags clients; typing notifications never. */
 static void test_event_playback(void)
 {
-    srv_server *s = server_on(":memory:", NULL);
+    srv_server *s = fake_server_with_store(":memory:", NULL);
     fake_conn *op = connect_as(s, "op", NULL, "message-tags");
     fake_conn *v = connect_as(s, "victim", NULL, "");
     fake_conn *w = connect_as(s, "walker", NULL, "");
@@ -779,7 +755,7 @@ static void test_since_join(void)
     const char *confs[] = {"[history]\nchannel_access = since-join\n", NULL};
     const char *expected[] = {"JOIN,after", "JOIN,before,JOIN,after"};
     for (size_t i = 0; i < 2; i++) {
-        srv_server *s = server_on(":memory:", confs[i]);
+        srv_server *s = fake_server_with_store(":memory:", confs[i]);
         fake_conn *a = connect_as(s, "alice", NULL, "");
         fake_conn *b = connect_as(s, "bob", NULL, PLAYBACK_CAPS);
         fake_send(a, "JOIN #j");
@@ -799,7 +775,7 @@ static void test_since_join(void)
  * keeps its history; a server shutdown records no end (test_restart). */
 static void test_channel_end(void)
 {
-    srv_server *s = server_on(":memory:", NULL);
+    srv_server *s = fake_server_with_store(":memory:", NULL);
     make_account(s, "alice");
     fake_conn *a = connect_as(s, "alice", "alice", READER_CAPS);
     fake_conn *b = connect_as(s, "bob", NULL, READER_CAPS);
@@ -832,7 +808,7 @@ static void tick_after(srv_server *s, uint64_t ms)
 
 static void test_retention_messages(void)
 {
-    srv_server *s = server_on(":memory:", "[history]\nmax_messages = 3\n");
+    srv_server *s = fake_server_with_store(":memory:", "[history]\nmax_messages = 3\n");
     fake_conn *a = connect_as(s, "alice", NULL, READER_CAPS);
     fake_send(a, "JOIN #r");
     fake_send(a, "JOIN #other");
@@ -854,7 +830,7 @@ static void test_retention_messages(void)
 
 static void test_retention_days(void)
 {
-    srv_server *s = server_on(":memory:", "[history]\nmax_days = 1\n");
+    srv_server *s = fake_server_with_store(":memory:", "[history]\nmax_days = 1\n");
     fake_conn *a = connect_as(s, "alice", NULL, READER_CAPS);
     fake_send(a, "JOIN #d");
     say(a, "#d", "old1");
@@ -922,7 +898,7 @@ static void test_drop_account(void)
 static void test_retention_size(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, "[history]\nmax_size_mb = 1\nmax_days = 0\n");
+    srv_server *s = fake_server_with_store(path, "[history]\nmax_size_mb = 1\nmax_days = 0\n");
     fake_conn *a = connect_as(s, "alice", NULL, READER_CAPS);
     fake_send(a, "JOIN #big");
     char text[420];
@@ -963,7 +939,7 @@ static void test_retention_size(void)
 static void test_locked_store(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     fake_conn *a = connect_as(s, "alice", NULL, READER_CAPS);
     fake_send(a, "JOIN #l");
     say(a, "#l", "before");
@@ -1009,7 +985,7 @@ static void test_locked_store(void)
 
 static void test_markread(void)
 {
-    srv_server *s = server_on(":memory:", NULL);
+    srv_server *s = fake_server_with_store(":memory:", NULL);
     make_account(s, "alice");
     fake_conn *a1 = connect_as(s, "alice", "alice", "draft/read-marker");
     fake_conn *a2 = connect_as(s, "alice_2", "alice", "draft/read-marker");
@@ -1093,7 +1069,7 @@ static void test_markread(void)
  * MARKREAD is not kept (the sender hears "*"), known ones still move. */
 static void test_markread_limit(void)
 {
-    srv_server *s = server_on(":memory:", NULL);
+    srv_server *s = fake_server_with_store(":memory:", NULL);
     make_account(s, "alice");
     fake_conn *a = connect_as(s, "alice", "alice", "draft/read-marker");
     fake_conn *b = connect_as(s, "alice_2", "alice", "draft/read-marker");
@@ -1117,7 +1093,7 @@ static void test_markread_limit(void)
 static void test_restart(void)
 {
     const char *path = fresh_db();
-    srv_server *s = server_on(path, NULL);
+    srv_server *s = fake_server_with_store(path, NULL);
     make_account(s, "alice");
     fake_conn *a = connect_as(s, "alice", "alice", READER_CAPS " draft/read-marker");
     fake_conn *b = connect_as(s, "bob", NULL, "message-tags");
@@ -1137,7 +1113,7 @@ static void test_restart(void)
     fake_server_free(s);
 
     fake_wall_us -= 24 * 3600 * INT64_C(1000000);
-    s = server_on(path, NULL);
+    s = fake_server_with_store(path, NULL);
     a = connect_as(s, "alice", "alice", READER_CAPS " draft/read-marker");
     b = connect_as(s, "bob", NULL, "message-tags");
     fake_send(a, "JOIN #keep");

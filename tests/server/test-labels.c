@@ -8,7 +8,7 @@
  * NEW/DEL when a REHASH changes what is offered.  A store in memory
  * serves the accounts and history capabilities.
  */
-#include "fake-transport.h"
+#include "fake-store.h"
 #include "helpers.h"
 #include "irc-cap.h"
 #include "numerics.h"
@@ -20,29 +20,14 @@
 
 #define LABEL_CAPS "batch labeled-response"
 
-/* A server on an in-memory store; conf is added to the test defaults. */
+/* A server on an in-memory store; conf is added to the test defaults,
+ * server_name (when given) replaces the server's name. */
 static srv_server *server_with(const char *conf, const char *server_name)
 {
-    srv_config cfg;
-    char err[256], text[512];
-    fake_config(&cfg);
-    if (server_name) {
-        free(cfg.server_name);
-        cfg.server_name = strdup(server_name);
-    }
-    snprintf(text, sizeof text, "[accounts]\npassword_iterations = 4096\n%s", conf ? conf : "");
-    int rc = srv_config_parse(&cfg, text, "test", err, sizeof err);
-    if (rc != 0)
-        printf("\n  %s\n", err);
-    CU_ASSERT_FATAL(rc == 0);
-    srv_server *s = fake_server(&cfg);
-    srv_config_free(&cfg);
-    srv_store *st = srv_store_sqlite_open(":memory:", NULL, err, sizeof err);
-    if (!st)
-        printf("\n  %s\n", err);
-    CU_ASSERT_FATAL(st != NULL);
-    CU_ASSERT_FATAL(srv_server_set_store(s, st, err, sizeof err) == 0);
-    return s;
+    char text[512];
+    snprintf(text, sizeof text, "%s%s%s%s", conf ? conf : "", server_name ? "[server]\nname = " : "",
+             server_name ? server_name : "", server_name ? "\n" : "");
+    return fake_server_with_store(":memory:", text);
 }
 
 /* Connect (CAP LS 302 unless ls is given), ask for caps, register as
