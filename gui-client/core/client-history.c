@@ -356,7 +356,10 @@ static gboolean batched_line(NcClient *self, const NcIrcLine *l, const char *bat
     Fetch *f = history->params[0] ? fetch_for(self, history->params[0]) : NULL;
     if (!f)
         return TRUE; /* a batch for a buffer that is gone */
+    /* The page's size counts what the server sent, ignored or not. */
     f->lines++;
+    if (nc__client_ignored(self, l))
+        return TRUE;
     NcLineReader reader = {self->nick, self->chantypes, (const char *const *)self->highlight_words};
     NcMessage *msg = nc_message_from_line(l, &reader);
     if (msg)

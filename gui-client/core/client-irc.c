@@ -691,6 +691,7 @@ static const struct {
     {"MODE", h_mode, FALSE},
     {"PRIVMSG", h_message, FALSE},
     {"NOTICE", h_message, FALSE},
+    {"INVITE", nc__client_h_invite, FALSE},
     {"ACCOUNT", h_account, FALSE},
     {"MARKREAD", nc__client_h_markread, FALSE},
     {"TAGMSG", NULL, FALSE},
@@ -723,6 +724,8 @@ void nc__client_dispatch(NcClient *self, const NcIrcLine *l)
 {
     /* Batches, and the server's history inside them, first. */
     if (nc__client_history_line(self, l))
+        return;
+    if (nc__client_ignored(self, l))
         return;
     gboolean known = FALSE;
     for (gsize i = 0; i < G_N_ELEMENTS(handlers) && !known; i++) {

@@ -6,6 +6,8 @@
 
 #include "batch.h"
 #include "client.h"
+#include "ignore.h"
+#include "input.h"
 #include "io.h"
 #include "irc-line.h"
 #include "scram.h"
@@ -112,6 +114,9 @@ struct _NcClient {
     gboolean markread_refused;     /* FAIL MARKREAD: not sent again on this connection */
     gint64 targets_since;          /* CHATHISTORY TARGETS asked from this time (0: not asked) */
     guint label_serial;
+
+    /* Whom not to hear (client-commands.c) */
+    NcIgnoreList *ignore;
 };
 
 /* client.c */
@@ -125,6 +130,20 @@ NcBuffer *nc__client_current_buffer(NcClient *self);
 void nc__client_registered(NcClient *self, const char *nick);
 void nc__client_forget_channel(NcClient *self, const char *channel);
 void nc__client_want_channel(NcClient *self, const char *channel);
+/* FALSE with error set unless registered. */
+gboolean nc__client_need_connection(NcClient *self, GError **error);
+/* target, else buffer's name when it is a channel, else NULL. */
+const char *nc__client_channel_or_current(NcBuffer *buffer, const char *target);
+
+/* client-commands.c: the everyday commands and /ignore */
+/* Run cmd (help, notice, invite, kick, ban, mode, op/deop/voice/devoice,
+ * ignore/unignore, clear, reconnect) typed in buffer (NULL: the server
+ * buffer): FALSE with error set for bad use. */
+gboolean nc__client_command(NcClient *self, NcBuffer *buffer, const NcCommand *cmd, GError **error);
+/* Is l a PRIVMSG, NOTICE (CTCP included) or INVITE from an ignored
+ * sender, to be dropped before it reaches any buffer? */
+gboolean nc__client_ignored(NcClient *self, const NcIrcLine *l);
+void nc__client_h_invite(NcClient *self, const NcIrcLine *l);
 
 /* client-irc.c */
 void nc__client_dispatch(NcClient *self, const NcIrcLine *line);

@@ -71,6 +71,7 @@ static void nc_client_finalize(GObject *object)
     g_hash_table_unref(self->whois);
     g_hash_table_unref(self->accounts);
     g_hash_table_unref(self->whox_asked);
+    g_clear_object(&self->ignore);
     g_main_context_unref(self->context);
     G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
 }
@@ -167,6 +168,7 @@ static void nc_client_init(NcClient *self)
     nc__client_tls_init(self);
     nc__client_account_init(self);
     nc__client_history_init(self);
+    self->ignore = nc_ignore_list_new(NULL, NULL);
 }
 
 void nc__client_notify_tls_problem(NcClient *self)
@@ -738,7 +740,7 @@ static void say(NcClient *self, NcBuffer *buffer, const char *target, const char
     }
 }
 
-static gboolean need_connection(NcClient *self, GError **error)
+gboolean nc__client_need_connection(NcClient *self, GError **error)
 {
     if (self->state == NC_STATE_CONNECTED)
         return TRUE;
@@ -746,7 +748,7 @@ static gboolean need_connection(NcClient *self, GError **error)
     return FALSE;
 }
 
-static const char *channel_or_current(NcBuffer *buffer, const char *target)
+const char *nc__client_channel_or_current(NcBuffer *buffer, const char *target)
 {
     if (target)
         return target;
@@ -772,12 +774,12 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
                 error, NC_INPUT_ERROR, 2,
                 _("This is the server tab: join a channel with /join #channel first"));
             ok = FALSE;
-        } else if ((ok = need_connection(self, error))) {
+        } else if ((ok = nc__client_need_connection(self, error))) {
             say(self, buffer, nc_buffer_get_name(buffer), cmd.text, cmd.kind == NC_CMD_ME);
         }
         break;
     case NC_CMD_JOIN:
-        if ((ok = need_connection(self, error))) {
+        if ((ok = nc__client_need_connection(self, error))) {
             g_hash_table_add(self->focus_on_join, nc_irc_casefold(cmd.target));
             nc__client_want_channel(self, cmd.target);
             if (cmd.text)
@@ -787,17 +789,18 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
         }
         break;
     case NC_CMD_PART:
-        chan = channel_or_current(buffer, cmd.target);
+        chan = nc__client_channel_or_current(buffer, cmd.target);
         if (!chan) {
-            g_set_error_literal(error, NC_INPUT_ERROR, 2, _("Usage: /part #channel [reason]"));
+            g_autofree char *usage = nc_command_usage("part");
+            g_set_error_literal(error, NC_INPUT_ERROR, 2, usage);
             ok = FALSE;
-        } else if ((ok = need_connection(self, error))) {
+        } else if ((ok = nc__client_need_connection(self, error))) {
             nc__client_forget_channel(self, chan);
             nc__client_send(self, "PART %s :%s", chan, cmd.text ? cmd.text : "");
         }
         break;
     case NC_CMD_MSG:
-        if ((ok = need_connection(self, error))) {
+        if ((ok = nc__client_need_connection(self, error))) {
             NcBuffer *target = nc_network_find_buffer(self->network, cmd.target);
             if (!target && !nc_irc_is_channel(cmd.target, self->chantypes))
                 target = nc__client_buffer(self, NC_BUFFER_QUERY, cmd.target);
@@ -807,7 +810,7 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
     case NC_CMD_QUERY: {
         NcBuffer *q = nc__client_buffer(self, NC_BUFFER_QUERY, cmd.target);
         g_signal_emit(self, nc__client_signals[NC_SIGNAL_FOCUS_BUFFER], 0, q);
-        if (cmd.text && (ok = need_connection(self, error)))
+        if (cmd.text && (ok = nc__client_need_connection(self, error)))
             say(self, q, cmd.target, cmd.text, FALSE);
         break;
     }
@@ -820,11 +823,12 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
             nc__client_send(self, "NICK %s", cmd.target);
         break;
     case NC_CMD_TOPIC:
-        chan = channel_or_current(buffer, cmd.target);
+        chan = nc__client_channel_or_current(buffer, cmd.target);
         if (!chan) {
-            g_set_error_literal(error, NC_INPUT_ERROR, 2, _("Usage: /topic #channel [new topic]"));
+            g_autofree char *usage = nc_command_usage("topic");
+            g_set_error_literal(error, NC_INPUT_ERROR, 2, usage);
             ok = FALSE;
-        } else if ((ok = need_connection(self, error))) {
+        } else if ((ok = nc__client_need_connection(self, error))) {
             if (cmd.text)
                 nc__client_send(self, "TOPIC %s :%s", chan, cmd.text);
             else
@@ -832,12 +836,12 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
         }
         break;
     case NC_CMD_WHOIS:
-        if ((ok = need_connection(self, error)))
+        if ((ok = nc__client_need_connection(self, error)))
             nc__client_send(self, "WHOIS %s", cmd.target);
         break;
     case NC_CMD_NAMES:
-        chan = channel_or_current(buffer, cmd.target);
-        if ((ok = need_connection(self, error))) {
+        chan = nc__client_channel_or_current(buffer, cmd.target);
+        if ((ok = nc__client_need_connection(self, error))) {
             if (chan)
                 nc__client_send(self, "NAMES %s", chan);
             else
@@ -845,7 +849,7 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
         }
         break;
     case NC_CMD_AWAY:
-        if ((ok = need_connection(self, error))) {
+        if ((ok = nc__client_need_connection(self, error))) {
             if (cmd.text)
                 nc__client_send(self, "AWAY :%s", cmd.text);
             else
@@ -867,12 +871,28 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
             nc_network_remove_buffer(self->network, buffer);
         }
         break;
+    case NC_CMD_HELP:
+    case NC_CMD_NOTICE:
+    case NC_CMD_INVITE:
+    case NC_CMD_KICK:
+    case NC_CMD_BAN:
+    case NC_CMD_MODE:
+    case NC_CMD_OP:
+    case NC_CMD_DEOP:
+    case NC_CMD_VOICE:
+    case NC_CMD_DEVOICE:
+    case NC_CMD_IGNORE:
+    case NC_CMD_UNIGNORE:
+    case NC_CMD_CLEAR:
+    case NC_CMD_RECONNECT:
+        ok = nc__client_command(self, buffer, &cmd, error);
+        break;
     case NC_CMD_QUOTE:
     case NC_CMD_OTHER:
         if (self->state == NC_STATE_CONNECTED || self->state == NC_STATE_REGISTERING)
             nc__client_send(self, "%s", cmd.text);
         else
-            ok = need_connection(self, error);
+            ok = nc__client_need_connection(self, error);
         break;
     }
     nc_command_clear(&cmd);

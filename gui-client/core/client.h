@@ -25,6 +25,7 @@
 #ifndef NC_CLIENT_H
 #define NC_CLIENT_H
 
+#include "ignore.h"
 #include "log.h"
 #include "model.h"
 #include "sasl.h"
@@ -190,6 +191,18 @@ void nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines);
 
 /** Words besides our nick that make a message a highlight. */
 void nc_client_set_highlight_words(NcClient *self, const char *const *words);
+
+/**
+ * Drop PRIVMSG, NOTICE (CTCP ACTION included) and INVITE lines from
+ * senders matching list (/ignore) before they reach any buffer; /ignore
+ * and /unignore change it.  A reference is taken.  By default each
+ * client has its own list in memory only; give clients one list bound to
+ * the settings (nc_ignore_list_new()) to keep it.
+ */
+void nc_client_set_ignore_list(NcClient *self, NcIgnoreList *list);
+
+/** The ignore list in use (borrowed). */
+NcIgnoreList *nc_client_get_ignore_list(NcClient *self);
 
 /** Start connecting (again, when disconnected). */
 void nc_client_connect(NcClient *self);

@@ -8,17 +8,120 @@
 
 G_DEFINE_QUARK(nc - input - error - quark, nc_input_error)
 
-static const struct {
+/* The one list of commands: the parser finds them here, /help shows them
+ * from here.  min_args counts space-separated words after the name. */
+typedef struct {
     const char *name;
+    const char *aliases; /* other names, space-separated, or NULL */
     NcCommandKind kind;
-} command_names[] = {
-    {"join", NC_CMD_JOIN},   {"j", NC_CMD_JOIN},      {"part", NC_CMD_PART},
-    {"leave", NC_CMD_PART},  {"msg", NC_CMD_MSG},     {"query", NC_CMD_QUERY},
-    {"me", NC_CMD_ME},       {"nick", NC_CMD_NICK},   {"topic", NC_CMD_TOPIC},
-    {"whois", NC_CMD_WHOIS}, {"names", NC_CMD_NAMES}, {"away", NC_CMD_AWAY},
-    {"quit", NC_CMD_QUIT},   {"close", NC_CMD_CLOSE}, {"quote", NC_CMD_QUOTE},
-    {"raw", NC_CMD_QUOTE},
+    const char *usage; /* the arguments, "" for none */
+    const char *description;
+    guint min_args;
+} CommandInfo;
+
+static const CommandInfo commands[] = {
+    {"help", NULL, NC_CMD_HELP, N_("[command]"), N_("List the commands, or explain one"), 0},
+    {"join", "j", NC_CMD_JOIN, N_("#channel [key]"), N_("Join a channel"), 1},
+    {"part", "leave", NC_CMD_PART, N_("[#channel] [reason]"),
+     N_("Leave this channel, or the one named"), 0},
+    {"msg", NULL, NC_CMD_MSG, N_("nick|#channel message"),
+     N_("Send a message to someone (in a private conversation) or a channel"), 2},
+    {"query", NULL, NC_CMD_QUERY, N_("nick [message]"), N_("Open a private conversation"), 1},
+    {"notice", NULL, NC_CMD_NOTICE, N_("nick|#channel message"),
+     N_("Send a notice (a message that is never answered automatically)"), 2},
+    {"me", NULL, NC_CMD_ME, N_("action"), N_("Say what you are doing (/me waves)"), 1},
+    {"nick", NULL, NC_CMD_NICK, N_("new-nick"), N_("Change your nick"), 1},
+    {"topic", NULL, NC_CMD_TOPIC, N_("[#channel] [new topic]"),
+     N_("Show or change the channel's topic"), 0},
+    {"whois", NULL, NC_CMD_WHOIS, N_("nick"), N_("Show who someone is"), 1},
+    {"names", NULL, NC_CMD_NAMES, N_("[#channel]"), N_("List who is in a channel"), 0},
+    {"invite", NULL, NC_CMD_INVITE, N_("nick [#channel]"),
+     N_("Invite someone to this channel, or the one named"), 1},
+    {"kick", NULL, NC_CMD_KICK, N_("nick [reason]"), N_("Remove someone from this channel"), 1},
+    {"ban", NULL, NC_CMD_BAN, N_("nick|mask"),
+     N_("Ban a nick (as nick!*@*) or a nick!user@host mask from this channel"), 1},
+    {"mode", NULL, NC_CMD_MODE, N_("[target] modes [arguments]"),
+     N_("Set modes on this channel, or on the channel or nick named"), 1},
+    {"op", NULL, NC_CMD_OP, N_("nick [nick...]"), N_("Make people operators of this channel"), 1},
+    {"deop", NULL, NC_CMD_DEOP, N_("nick [nick...]"), N_("Take operator status away"), 1},
+    {"voice", NULL, NC_CMD_VOICE, N_("nick [nick...]"),
+     N_("Let people speak in this (moderated) channel"), 1},
+    {"devoice", NULL, NC_CMD_DEVOICE, N_("nick [nick...]"), N_("Take voice away"), 1},
+    {"ignore", NULL, NC_CMD_IGNORE, N_("[nick|nick!user@host]"),
+     N_("Hide everything a nick or mask (* and ? match anything) says to you; alone, list them"),
+     0},
+    {"unignore", NULL, NC_CMD_UNIGNORE, N_("nick|nick!user@host"), N_("Stop ignoring a mask"), 1},
+    {"away", NULL, NC_CMD_AWAY, N_("[message]"),
+     N_("Say you are away (with a message), or back (without)"), 0},
+    {"clear", NULL, NC_CMD_CLEAR, "", N_("Empty this conversation's view (nothing is sent)"), 0},
+    {"close", NULL, NC_CMD_CLOSE, "", N_("Close this conversation (leaving the channel)"), 0},
+    {"reconnect", NULL, NC_CMD_RECONNECT, "", N_("Drop the connection and connect again"), 0},
+    {"quit", NULL, NC_CMD_QUIT, N_("[message]"), N_("Leave the server"), 0},
+    {"quote", "raw", NC_CMD_QUOTE, N_("RAW IRC LINE"), N_("Send a line to the server as it is"), 1},
 };
+
+static gboolean has_alias(const CommandInfo *c, const char *name)
+{
+    if (!c->aliases)
+        return FALSE;
+    g_auto(GStrv) names = g_strsplit(c->aliases, " ", -1);
+    return g_strv_contains((const char *const *)names, name);
+}
+
+/* The command called name (any case, a leading slash allowed), or NULL. */
+static const CommandInfo *find_command(const char *name)
+{
+    if (!name)
+        return NULL;
+    if (*name == '/')
+        name++;
+    g_autofree char *lower = g_ascii_strdown(name, -1);
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(commands[i].name, lower) == 0 || has_alias(&commands[i], lower))
+            return &commands[i];
+    return NULL;
+}
+
+static char *usage_of(const CommandInfo *c)
+{
+    return *c->usage ? g_strdup_printf(_("Usage: /%s %s"), c->name, _(c->usage))
+                     : g_strdup_printf(_("Usage: /%s"), c->name);
+}
+
+char *nc_command_usage(const char *name)
+{
+    const CommandInfo *c = find_command(name);
+    return c ? usage_of(c) : NULL;
+}
+
+char **nc_command_help(const char *name)
+{
+    const CommandInfo *c = NULL;
+    if (name && !(c = find_command(name)))
+        return NULL;
+    GPtrArray *lines = g_ptr_array_new();
+    if (!c) {
+        g_ptr_array_add(lines, g_strdup(_("natter's commands (/help command tells more):")));
+        for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+            const CommandInfo *o = &commands[i];
+            /* _("") would be the catalogue's header. */
+            g_ptr_array_add(lines,
+                            g_strdup_printf("/%s%s%s — %s", o->name, *o->usage ? " " : "",
+                                            *o->usage ? _(o->usage) : "", _(o->description)));
+        }
+        g_ptr_array_add(lines, g_strdup(_("Any other /command is sent to the server as it is.")));
+    } else {
+        g_ptr_array_add(lines, usage_of(c));
+        g_ptr_array_add(lines, g_strdup(_(c->description)));
+        if (c->aliases) {
+            g_auto(GStrv) names = g_strsplit(c->aliases, " ", -1);
+            g_autofree char *joined = g_strjoinv(", /", names);
+            g_ptr_array_add(lines, g_strdup_printf(_("Also: /%s"), joined));
+        }
+    }
+    g_ptr_array_add(lines, NULL);
+    return (char **)g_ptr_array_free(lines, FALSE);
+}
 
 /* Split off the first space-separated word; *rest points past the spaces
  * after it (or at "" when there is nothing more). */
@@ -36,10 +139,92 @@ static char *next_word(const char *s, const char **rest)
     return word;
 }
 
-static gboolean usage(GError **error, const char *text)
+static guint count_words(const char *s)
 {
+    guint n = 0;
+    for (const char *p = s; *p; p++)
+        if (*p != ' ' && (p == s || p[-1] == ' '))
+            n++;
+    return n;
+}
+
+static gboolean usage(GError **error, const CommandInfo *c)
+{
+    g_autofree char *text = usage_of(c);
     g_set_error_literal(error, NC_INPUT_ERROR, 0, text);
     return FALSE;
+}
+
+static char *rest_or_null(const char *rest)
+{
+    return *rest ? g_strdup(rest) : NULL;
+}
+
+/* The arguments of a known command c, whose word count is checked. */
+static void parse_args(const CommandInfo *c, const char *rest, NcCommand *out)
+{
+    switch (c->kind) {
+    case NC_CMD_JOIN:
+        out->target = next_word(rest, &rest);
+        if (!nc_irc_is_channel(out->target, NULL)) {
+            char *t = g_strconcat("#", out->target, NULL);
+            g_free(out->target);
+            out->target = t;
+        }
+        out->text = rest_or_null(rest);
+        break;
+    case NC_CMD_PART:
+    case NC_CMD_TOPIC:
+        if (nc_irc_is_channel(rest, NULL))
+            out->target = next_word(rest, &rest);
+        out->text = rest_or_null(rest);
+        break;
+    case NC_CMD_MSG:
+    case NC_CMD_QUERY:
+    case NC_CMD_NOTICE:
+    case NC_CMD_KICK:
+        out->target = next_word(rest, &rest);
+        out->text = rest_or_null(rest);
+        break;
+    case NC_CMD_INVITE:
+        out->target = next_word(rest, &rest);
+        out->text = next_word(rest, &rest);
+        break;
+    case NC_CMD_NICK:
+    case NC_CMD_WHOIS:
+    case NC_CMD_NAMES:
+    case NC_CMD_BAN:
+    case NC_CMD_IGNORE:
+    case NC_CMD_UNIGNORE:
+        out->target = next_word(rest, &rest);
+        break;
+    case NC_CMD_HELP:
+        out->target = next_word(rest, &rest);
+        if (out->target && out->target[0] == '/')
+            memmove(out->target, out->target + 1, strlen(out->target));
+        break;
+    case NC_CMD_MODE:
+        if (*rest != '+' && *rest != '-')
+            out->target = next_word(rest, &rest);
+        out->text = rest_or_null(rest);
+        break;
+    case NC_CMD_OP:
+    case NC_CMD_DEOP:
+    case NC_CMD_VOICE:
+    case NC_CMD_DEVOICE:
+    case NC_CMD_ME:
+    case NC_CMD_AWAY:
+    case NC_CMD_QUIT:
+    case NC_CMD_QUOTE:
+        out->text = rest_or_null(rest);
+        break;
+    case NC_CMD_CLOSE:
+    case NC_CMD_CLEAR:
+    case NC_CMD_RECONNECT:
+    case NC_CMD_SAY:
+    case NC_CMD_OTHER:
+        break;
+    }
 }
 
 gboolean nc_command_parse(const char *line, NcCommand *out, GError **error)
@@ -52,81 +237,22 @@ gboolean nc_command_parse(const char *line, NcCommand *out, GError **error)
     }
     const char *rest;
     g_autofree char *name = next_word(line + 1, &rest);
-    if (!name)
-        return usage(error, _("Type a command after the slash, such as /join #channel"));
-    g_autofree char *lower = g_ascii_strdown(name, -1);
-    out->kind = NC_CMD_OTHER;
-    for (gsize i = 0; i < G_N_ELEMENTS(command_names); i++)
-        if (strcmp(command_names[i].name, lower) == 0)
-            out->kind = command_names[i].kind;
-
-    switch (out->kind) {
-    case NC_CMD_JOIN:
-        out->target = next_word(rest, &rest);
-        if (!out->target)
-            return usage(error, _("Usage: /join #channel [key]"));
-        if (!nc_irc_is_channel(out->target, NULL)) {
-            char *t = g_strconcat("#", out->target, NULL);
-            g_free(out->target);
-            out->target = t;
-        }
-        out->text = *rest ? g_strdup(rest) : NULL;
-        break;
-    case NC_CMD_PART:
-    case NC_CMD_TOPIC:
-        if (nc_irc_is_channel(rest, NULL))
-            out->target = next_word(rest, &rest);
-        out->text = *rest ? g_strdup(rest) : NULL;
-        break;
-    case NC_CMD_MSG:
-        out->target = next_word(rest, &rest);
-        if (!out->target || !*rest)
-            return usage(error, _("Usage: /msg nick message"));
-        out->text = g_strdup(rest);
-        break;
-    case NC_CMD_QUERY:
-        out->target = next_word(rest, &rest);
-        if (!out->target)
-            return usage(error, _("Usage: /query nick [message]"));
-        out->text = *rest ? g_strdup(rest) : NULL;
-        break;
-    case NC_CMD_ME:
-        if (!*rest)
-            return usage(error, _("Usage: /me action"));
-        out->text = g_strdup(rest);
-        break;
-    case NC_CMD_NICK:
-        out->target = next_word(rest, &rest);
-        if (!out->target)
-            return usage(error, _("Usage: /nick new-nick"));
-        break;
-    case NC_CMD_WHOIS:
-        out->target = next_word(rest, &rest);
-        if (!out->target)
-            return usage(error, _("Usage: /whois nick"));
-        break;
-    case NC_CMD_NAMES:
-        out->target = next_word(rest, &rest);
-        break;
-    case NC_CMD_AWAY:
-    case NC_CMD_QUIT:
-        out->text = *rest ? g_strdup(rest) : NULL;
-        break;
-    case NC_CMD_CLOSE:
-        break;
-    case NC_CMD_QUOTE:
-        if (!*rest)
-            return usage(error, _("Usage: /quote RAW IRC LINE"));
-        out->text = g_strdup(rest);
-        break;
-    case NC_CMD_OTHER: {
+    if (!name) {
+        g_set_error_literal(error, NC_INPUT_ERROR, 0,
+                            _("Type a command after the slash, such as /join #channel"));
+        return FALSE;
+    }
+    const CommandInfo *c = find_command(name);
+    if (!c) {
         g_autofree char *upper = g_ascii_strup(name, -1);
+        out->kind = NC_CMD_OTHER;
         out->text = *rest ? g_strconcat(upper, " ", rest, NULL) : g_strdup(upper);
-        break;
+        return TRUE;
     }
-    case NC_CMD_SAY:
-        break;
-    }
+    out->kind = c->kind;
+    if (count_words(rest) < c->min_args)
+        return usage(error, c);
+    parse_args(c, rest, out);
     return TRUE;
 }
 

@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/** The commands the input line understands. */
+/** The commands the input line understands (one table in input.c names them). */
 typedef enum {
     NC_CMD_SAY, /* plain text for the current buffer */
     NC_CMD_JOIN,
@@ -25,7 +25,21 @@ typedef enum {
     NC_CMD_QUIT,
     NC_CMD_CLOSE,
     NC_CMD_QUOTE,
-    NC_CMD_OTHER, /* an unknown /command, passed to the server as is */
+    NC_CMD_HELP,   /* target: the command asked about, or NULL for all */
+    NC_CMD_NOTICE, /* target, text */
+    NC_CMD_INVITE, /* target: the nick; text: the channel or NULL */
+    NC_CMD_KICK,   /* target: the nick; text: the reason or NULL */
+    NC_CMD_BAN,    /* target: a nick or mask */
+    NC_CMD_MODE,   /* target or NULL (the current channel); text: modes and their arguments */
+    NC_CMD_OP,     /* text: the nicks, space-separated (also DEOP, VOICE, DEVOICE) */
+    NC_CMD_DEOP,
+    NC_CMD_VOICE,
+    NC_CMD_DEVOICE,
+    NC_CMD_IGNORE,    /* target: the mask, or NULL to list them */
+    NC_CMD_UNIGNORE,  /* target: the mask */
+    NC_CMD_CLEAR,     /* empty the current buffer's view */
+    NC_CMD_RECONNECT, /* drop the connection and connect again */
+    NC_CMD_OTHER,     /* an unknown /command, passed to the server as is */
 } NcCommandKind;
 
 /** A parsed input line; free the strings with nc_command_clear(). */
@@ -51,6 +65,22 @@ gboolean nc_command_parse(const char *line, NcCommand *out, GError **error);
 
 /** Free what nc_command_parse() put in cmd. */
 void nc_command_clear(NcCommand *cmd);
+
+/**
+ * What /help shows, from the same table the parser reads: with no name,
+ * a heading and one line per command ("/join #channel [key] — Join a
+ * channel"); with a name (with or without its slash, or an alias), its
+ * usage, description and aliases.
+ * @param name the command asked about, or NULL for all of them
+ * @return the lines (g_strfreev), or NULL when name is not a command
+ */
+char **nc_command_help(const char *name);
+
+/**
+ * The usage line of a command ("Usage: /kick nick [reason]"), as the
+ * parser gives for bad arguments; NULL when name is not a command.
+ */
+char *nc_command_usage(const char *name);
 
 /**
  * How many bytes of text fit in one "COMMAND target :text" line that the

@@ -447,6 +447,22 @@ static void trim_scrollback(NcBuffer *self)
     g_list_store_splice(self->messages, 0, chunk, NULL, 0);
 }
 
+void nc_buffer_clear_messages(NcBuffer *self)
+{
+    set_marker(self, NULL);
+    self->marker_armed = FALSE;
+    if (self->history_start) {
+        g_clear_object(&self->history_start);
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_HISTORY_START]);
+    }
+    g_list_store_remove_all(self->messages);
+    if (self->unread || self->mentions) {
+        self->unread = self->mentions = 0;
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_UNREAD]);
+        g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_MENTIONS]);
+    }
+}
+
 void nc_buffer_append(NcBuffer *self, NcMessage *msg)
 {
     g_list_store_append(self->messages, msg);

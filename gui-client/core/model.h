@@ -132,6 +132,11 @@ GListModel *nc_buffer_get_members(NcBuffer *self);
  * oldest messages go, so memory stays bounded however long a channel runs.
  */
 void nc_buffer_append(NcBuffer *self, NcMessage *msg);
+/**
+ * Remove every message (/clear): the view empties, the unread counts,
+ * the marker and the history divider go; members and topic stay.
+ */
+void nc_buffer_clear_messages(NcBuffer *self);
 /** Insert reloaded history before everything else (messages oldest first). */
 void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages);
 /** How history is merged into a buffer (nc_buffer_merge_history()). */

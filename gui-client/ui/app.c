@@ -22,6 +22,7 @@ struct _NaApp {
     NcLogger *logger;
     NcDiscovery *discovery;
     NcTrustStore *trust;
+    NcIgnoreList *ignore; /* /ignore's masks, one list for every client */
     NcLocalServer *local;
     GPtrArray *clients;
     guint portal_signal;
@@ -133,6 +134,7 @@ static NcClient *new_client(NaApp *self, const NaConnectParams *p)
                                 p->realname, p->password);
     nc_client_set_tls(c, p->tls);
     nc_client_set_trust_store(c, self->trust);
+    nc_client_set_ignore_list(c, self->ignore);
     nc_client_set_logger(c, self->logger,
                          self->settings ? g_settings_get_uint(self->settings, "reload-lines")
                                         : 100);
@@ -664,6 +666,7 @@ static void na_app_startup(GApplication *app)
     gtk_window_set_default_icon_name(APP_ID);
 
     self->settings = load_settings();
+    self->ignore = nc_ignore_list_new(self->settings, "ignore-masks");
     if (self->settings)
         nc_keyring_migrate_settings(self->settings, NULL, on_migrated, g_object_ref(self));
     self->logger = nc_logger_new(NULL);
@@ -761,6 +764,7 @@ static void na_app_shutdown(GApplication *app)
         self->portal_signal = 0;
     }
     g_clear_pointer(&self->logger, nc_logger_free);
+    g_clear_object(&self->ignore);
     g_clear_object(&self->settings);
 }
 

@@ -5,6 +5,7 @@
  * TLS rules (local hosts, ports, sts values, fingerprints, the words of a
  * refused certificate) and the trust store's file.  The core over real
  * TLS connections is test-gui-tls.c. */
+#include "checks.h"
 #include "client.h"
 #include "discovery.h"
 #include "fold.h"
@@ -208,30 +209,12 @@ static void test_model_signals(void)
 
 /* ---- input ---------------------------------------------------------- */
 
-static void check_cmd(const char *line, NcCommandKind kind, const char *target, const char *text)
-{
-    NcCommand cmd;
-    g_autoptr(GError) error = NULL;
-    gboolean ok = nc_command_parse(line, &cmd, &error);
-    CU_ASSERT(ok);
-    if (!ok) {
-        fprintf(stderr, "%s: %s\n", line, error->message);
-        return;
-    }
-    CU_ASSERT_EQUAL(cmd.kind, kind);
-    CU_ASSERT_STRING_EQUAL(cmd.target ? cmd.target : "(null)", target ? target : "(null)");
-    CU_ASSERT_STRING_EQUAL(cmd.text ? cmd.text : "(null)", text ? text : "(null)");
-    nc_command_clear(&cmd);
-}
-
 static void check_usage(const char *line)
 {
-    NcCommand cmd;
-    g_autoptr(GError) error = NULL;
-    CU_ASSERT_FALSE(nc_command_parse(line, &cmd, &error));
-    CU_ASSERT_PTR_NOT_NULL(error);
-    nc_command_clear(&cmd);
+    nc_test_check_usage(line, NULL);
 }
+
+#define check_cmd nc_test_check_cmd
 
 static void test_commands(void)
 {
@@ -258,7 +241,7 @@ static void test_commands(void)
     check_cmd("/quit bye all", NC_CMD_QUIT, NULL, "bye all");
     check_cmd("/close", NC_CMD_CLOSE, NULL, NULL);
     check_cmd("/quote MODE #x +m", NC_CMD_QUOTE, NULL, "MODE #x +m");
-    check_cmd("/invite bob #x", NC_CMD_OTHER, NULL, "INVITE bob #x");
+    check_cmd("/knock #x please", NC_CMD_OTHER, NULL, "KNOCK #x please");
     check_usage("/join");
     check_usage("/msg bob");
     check_usage("/msg");

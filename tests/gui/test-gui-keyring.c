@@ -7,7 +7,8 @@
  * (the key emptied only once the keyring has it).  Every call is the
  * asynchronous one the window uses, waited for with a deadline. */
 #define G_SETTINGS_ENABLE_BACKEND /* g_memory_settings_backend_new() */
-#include "fake-server.h"          /* fake_pump_until */
+#include "checks.h"
+#include "fake-server.h" /* fake_pump_until */
 #include "helpers.h"
 #include "keyring.h"
 
@@ -122,17 +123,8 @@ static void test_store_lookup_clear(void)
 
 static GSettings *memory_settings(void)
 {
-    GSettingsSchemaSource *def = g_settings_schema_source_get_default();
-    g_autoptr(GSettingsSchemaSource) src =
-        g_settings_schema_source_new_from_directory(NATTER_SCHEMA_BUILD_DIR, def, FALSE, NULL);
-    if (!src)
-        return NULL;
-    g_autoptr(GSettingsSchema) schema =
-        g_settings_schema_source_lookup(src, "org.natter.Natter", FALSE);
-    if (!schema)
-        return NULL;
     g_autoptr(GSettingsBackend) backend = g_memory_settings_backend_new();
-    return g_settings_new_full(schema, backend, NULL);
+    return nc_test_settings(NATTER_SCHEMA_BUILD_DIR, backend);
 }
 
 static gboolean migrate(GSettings *settings)
