@@ -7,6 +7,7 @@
 #include "whois-card.h"
 #include "input.h"
 #include "irc-line.h"
+#include "message-text.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -77,94 +78,6 @@ static NcClient *client_for_buffer(NaWindow *self, NcBuffer *buffer)
 }
 
 /* ---- colours and message rows --------------------------------------- */
-
-static gboolean prefers_dark(void)
-{
-    gboolean dark = FALSE;
-    g_object_get(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", &dark, NULL);
-    return dark;
-}
-
-/* A stable colour per nick, from a palette readable on the current
- * background (lighter shades on dark). */
-static const char *nick_colour(const char *nick)
-{
-    static const char *const light[] = {"#1c71d8", "#c01c28", "#26a269", "#a347ba", "#c64600",
-                                        "#0f7b81", "#865e3c", "#b5006a", "#6e7a00", "#4a4fc4"};
-    static const char *const dark[] = {"#99c1f1", "#f66151", "#8ff0a4", "#dc8add", "#ffbe6f",
-                                       "#62a0ea", "#cdab8f", "#5ee0d8", "#f8e45c", "#c061cb"};
-    g_autofree char *folded = nc_irc_casefold(nick ? nick : "");
-    guint h = g_str_hash(folded) % G_N_ELEMENTS(light);
-    return prefers_dark() ? dark[h] : light[h];
-}
-
-/* Escape text for markup and turn URLs into links. */
-static void append_linkified(GString *out, const char *text)
-{
-    const char *p = text;
-    while (*p) {
-        const char *a = strstr(p, "http://");
-        const char *b = strstr(p, "https://");
-        const char *url = a && (!b || a < b) ? a : b;
-        if (!url) {
-            g_autofree char *esc = g_markup_escape_text(p, -1);
-            g_string_append(out, esc);
-            return;
-        }
-        g_autofree char *before = g_markup_escape_text(p, (gssize)(url - p));
-        g_string_append(out, before);
-        const char *end = url;
-        while (*end && *end != ' ' && *end != '<' && *end != '>' && *end != '"')
-            end++;
-        while (end > url && strchr(".,;:!?)'", end[-1]))
-            end--;
-        g_autofree char *u = g_markup_escape_text(url, (gssize)(end - url));
-        g_string_append_printf(out, "<a href=\"%s\">%s</a>", u, u);
-        p = end;
-    }
-}
-
-static char *message_markup(NcMessage *m)
-{
-    GString *s = g_string_new(NULL);
-    g_autoptr(GDateTime) utc =
-        g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
-    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
-    g_autofree char *stamp = g_date_time_format(local, "%H:%M");
-    g_string_append_printf(s, "<span alpha=\"60%%\" font_features=\"tnum\">%s</span>  ", stamp);
-    const char *sender = nc_message_get_sender(m);
-    g_autofree char *esc_sender = g_markup_escape_text(sender ? sender : "", -1);
-    switch (nc_message_get_kind(m)) {
-    case NC_MSG_PRIVMSG:
-        g_string_append_printf(s, "<b><span foreground=\"%s\">%s</span></b>  ", nick_colour(sender),
-                               esc_sender);
-        append_linkified(s, nc_message_get_text(m));
-        break;
-    case NC_MSG_ACTION:
-        g_string_append_printf(s, "<i>* <span foreground=\"%s\">%s</span> ", nick_colour(sender),
-                               esc_sender);
-        append_linkified(s, nc_message_get_text(m));
-        g_string_append(s, "</i>");
-        break;
-    case NC_MSG_NOTICE:
-        g_string_append_printf(s, "<b>-<span foreground=\"%s\">%s</span>-</b>  ",
-                               nick_colour(sender), esc_sender);
-        append_linkified(s, nc_message_get_text(m));
-        break;
-    case NC_MSG_ERROR: {
-        g_autofree char *t = g_markup_escape_text(nc_message_get_text(m), -1);
-        g_string_append_printf(s, "<span foreground=\"#e01b24\" weight=\"bold\">⚠ %s</span>", t);
-        break;
-    }
-    default: {
-        g_string_append(s, "<span alpha=\"65%\">");
-        append_linkified(s, nc_message_get_text(m));
-        g_string_append(s, "</span>");
-        break;
-    }
-    }
-    return g_string_free(s, FALSE);
-}
 
 static void on_fold_clicked(GtkButton *button, NaWindow *self)
 {
@@ -289,8 +202,7 @@ static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
         gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "history")), FALSE);
         return;
     }
-    g_autofree char *markup = message_markup(m);
-    gtk_label_set_markup(GTK_LABEL(label), markup);
+    na_message_text_show(GTK_LABEL(label), m, na_prefers_dark());
     NcMessageKind kind = nc_message_get_kind(m);
     if (nc_message_kind_is_event(kind) || kind == NC_MSG_HISTORY)
         gtk_widget_add_css_class(label, "natter-event");
@@ -491,18 +403,20 @@ static void update_topic(NaWindow *self)
         gtk_label_set_text(self->topic_label, "");
         return;
     }
-    const char *topic = nc_buffer_get_topic(b);
+    /* The topic and the title are plain text: formatting codes dropped. */
+    g_autofree char *topic = nc_format_strip(nc_buffer_get_topic(b));
+    g_autofree char *name = nc_format_strip(nc_buffer_get_name(b));
     g_autofree char *text = NULL;
     if (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
-        text = g_strdup_printf("%s — %s", nc_buffer_get_name(b), *topic ? topic : _("no topic"));
+        text = g_strdup_printf("%s — %s", name, *topic ? topic : _("no topic"));
     else if (nc_buffer_get_kind(b) == NC_BUFFER_QUERY)
-        text = g_strdup_printf(_("Private conversation with %s"), nc_buffer_get_name(b));
+        text = g_strdup_printf(_("Private conversation with %s"), name);
     else
-        text = g_strdup(nc_buffer_get_name(b));
+        text = g_strdup(name);
     gtk_label_set_text(self->topic_label, text);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->topic_label), text);
     /* "Natter" stays in the title so window lists (and tests) find it. */
-    g_autofree char *title = g_strdup_printf("%s — Natter", nc_buffer_get_name(b));
+    g_autofree char *title = g_strdup_printf("%s — Natter", name);
     gtk_window_set_title(GTK_WINDOW(self), title);
 }
 
@@ -706,10 +620,11 @@ static void on_highlight(NcClient *c, NcBuffer *b, NcMessage *m, NaWindow *self)
 {
     if (gtk_window_is_active(GTK_WINDOW(self)) && b == self->current)
         return;
-    g_autoptr(GNotification) n = g_notification_new(nc_buffer_get_name(b));
+    g_autofree char *name = nc_format_strip(nc_buffer_get_name(b));
+    g_autoptr(GNotification) n = g_notification_new(name);
+    g_autofree char *text = nc_format_strip(nc_message_get_text(m));
     g_autofree char *body =
-        g_strdup_printf("<%s> %s", nc_message_get_sender(m) ? nc_message_get_sender(m) : "",
-                        nc_message_get_text(m));
+        g_strdup_printf("<%s> %s", nc_message_get_sender(m) ? nc_message_get_sender(m) : "", text);
     g_notification_set_body(n, body);
     g_application_send_notification(g_application_get_default(), "natter-highlight", n);
 }
@@ -875,6 +790,44 @@ static char **completion_candidates(NaWindow *self)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* Formatting shortcuts in the input: the IRC code goes in at the cursor
+ * (the entry shows it as a box; the message row shows its effect).
+ * Ctrl+Shift+K, not Ctrl+K, inserts a colour: Ctrl+K is "jump to". */
+static gboolean insert_format_code(GtkEditable *e, guint keyval, GdkModifierType state)
+{
+    GdkModifierType mods =
+        state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK | GDK_SUPER_MASK | GDK_META_MASK);
+    const char *code = NULL;
+    if (mods == GDK_CONTROL_MASK) {
+        switch (keyval) {
+        case GDK_KEY_b:
+            code = "\x02";
+            break;
+        case GDK_KEY_i:
+            code = "\x1d";
+            break;
+        case GDK_KEY_u:
+            code = "\x1f";
+            break;
+        case GDK_KEY_o:
+            code = "\x0f";
+            break;
+        default:
+            break;
+        }
+    } else if (mods == (GDK_CONTROL_MASK | GDK_SHIFT_MASK) &&
+               (keyval == GDK_KEY_K || keyval == GDK_KEY_k)) {
+        code = "\x03";
+    }
+    if (!code)
+        return FALSE;
+    gtk_editable_delete_selection(e);
+    int pos = gtk_editable_get_position(e);
+    gtk_editable_insert_text(e, code, 1, &pos);
+    gtk_editable_set_position(e, pos);
+    return TRUE;
+}
+
 static gboolean on_input_key(GtkEventControllerKey *ctl, guint keyval, guint keycode,
                              GdkModifierType state, NaWindow *self)
 {
@@ -891,6 +844,8 @@ static gboolean on_input_key(GtkEventControllerKey *ctl, guint keyval, guint key
         }
         return TRUE; /* Tab completes here; it never moves the focus away */
     }
+    if (insert_format_code(e, keyval, state))
+        return TRUE;
     if (keyval == GDK_KEY_Up && self->history_pos > 0) {
         self->history_pos--;
         gtk_editable_set_text(e, self->history->pdata[self->history_pos]);

@@ -12,8 +12,10 @@
 #      ("1 joined, 1 left, 2 nick changes") and the "New messages" marker
 #      is above bob's line (seen in the screenshot; the models behind
 #      both are unit-tested);
-#   6. a screenshot of the window, and one more run at GDK_SCALE=2 with
-#      its own screenshot (OUT-2x.png);
+#   6. a screenshot of the window; then IRC formatting: bob's bold,
+#      coloured, italic, underlined and reversed line and alice's own sent
+#      with Ctrl+B/Ctrl+Shift+K/Ctrl+O (screenshot OUT-format.png); one
+#      more run at GDK_SCALE=2 with its own screenshot (OUT-2x.png);
 #   7. natter --host-local (the README's main command) must start its own
 #      natterd with a self-signed certificate kept in $XDG_DATA_HOME/natter
 #      (key mode 0600) on a TLS-only listener, join #natter over TLS with
@@ -154,6 +156,27 @@ xdotool mousemove --window "$WID" 300 233 click 1
 xdotool mousemove --window "$WID" 600 500   # no tooltip over the rows
 sleep 0.5
 shoot "$WID" "${SHOT%.png}-fold-open.png"
+# 6b. IRC formatting: bob sends bold, a colour on a background, italic,
+# underline and reverse; alice sends bold and a colour with the input's
+# shortcuts (Ctrl+B, Ctrl+Shift+K, Ctrl+O).  The logs keep the codes
+# (format.c renders them alike when reloaded); the screenshot shows them.
+FMT=$(printf '\x02bold\x02, \x0304red\x03, \x0300,02white on blue\x03, \x1ditalic\x1d, \x1funderlined\x1f and \x16reversed\x16')
+printf '%s\n' "$FMT" >"$T/peer-say.tmp" && mv "$T/peer-say.tmp" "$T/peer-say"
+wait_for 10 grep -qF -- "<bob> $FMT" "$LOG" || fail "bob's formatted line did not arrive"
+# The click above left the focus in the list: Ctrl+K (jump) then Escape
+# puts it back in the input.
+xdotool key ctrl+k Escape
+xdotool key ctrl+b; xdotool type --delay 15 'strong'; xdotool key ctrl+b
+xdotool type --delay 15 ' and '; xdotool key ctrl+shift+k; xdotool type --delay 15 '03green'
+xdotool key ctrl+o; xdotool type --delay 15 ' plain'
+xdotool key Return
+SENT=$(printf '\x02strong\x02 and \x0303green\x0f plain')
+wait_for 10 peer_has "$SENT" || { shoot "$WID" "${SHOT%.png}-format.png";
+    fail "the formatting shortcuts did not send $(echo "$SENT" | od -c | head -3)"; }
+title_has '#natter' || fail "Ctrl+Shift+K left #natter"
+echo "formatting: bob's codes logged, alice's shortcuts sent"
+sleep 0.5
+shoot "$WID" "${SHOT%.png}-format.png"
 kill -TERM "$NATTER_PID"
 wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit on SIGTERM"
 # ...and the same window at 2x scale (HiDPI), for a look.

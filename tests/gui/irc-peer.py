@@ -45,7 +45,11 @@ say_path = os.path.join(state, "peer-say")
 while ircclient.now() < deadline and not os.path.exists(os.path.join(state, "peer-stop")):
     if os.path.exists(say_path):
         with open(say_path) as f:
-            for text in f.read().splitlines():
+            # split("\n"), not splitlines(): that also splits at \x1c-\x1e,
+            # which are IRC formatting codes (italic, strikethrough).
+            for text in f.read().split("\n"):
+                if not text:
+                    continue
                 if text.startswith("/raw "):
                     peer.send(text[5:])
                 else:
