@@ -168,6 +168,11 @@ char *nc__client_history_anchor(NcClient *self, NcBuffer *b)
         if (from_history(m))
             return reference(self, m, FALSE);
     }
+    /* Emptied by /clear: only what came after it. */
+    if (nc_buffer_get_cleared_time(b)) {
+        g_autofree char *t = format_timestamp(nc_buffer_get_cleared_time(b), FALSE);
+        return g_strdup_printf("timestamp=%s", t);
+    }
     return NULL;
 }
 
@@ -258,8 +263,9 @@ static void history_target(NcClient *self, const NcIrcLine *l)
 
 gboolean nc_client_fetch_older(NcClient *self, NcBuffer *b)
 {
+    /* After a /clear, what was before it stays cleared. */
     if (self->state != NC_STATE_CONNECTED || !has_history(self) ||
-        nc_buffer_get_kind(b) == NC_BUFFER_SERVER)
+        nc_buffer_get_kind(b) == NC_BUFFER_SERVER || nc_buffer_get_cleared_time(b))
         return FALSE;
     const char *target = nc_buffer_get_name(b);
     g_autofree char *folded = nc_irc_casefold(target);

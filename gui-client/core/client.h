@@ -244,7 +244,8 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
  * (IRCv3 CHATHISTORY BEFORE the oldest line held), merged in front when
  * it comes.  The view calls this when scrolled to the top.
  * @return FALSE when there is nothing to do: no history on this server,
- *         a request already under way, or nothing older left
+ *         a request already under way, nothing older left, or the
+ *         buffer was emptied with /clear (nc_buffer_get_cleared_time())
  */
 gboolean nc_client_fetch_older(NcClient *self, NcBuffer *buffer);
 

@@ -235,6 +235,7 @@ struct _NcBuffer {
     gboolean marker_armed;    /* looked at, then away: the next unread marks */
     NcMessage *history_start; /* first message of the last gap filled, or NULL */
     gint64 read_time;         /* the server's read marker, 0: unknown */
+    gint64 cleared_time;      /* the newest message's time at the last /clear, 0: never */
 };
 
 enum {
@@ -447,8 +448,20 @@ static void trim_scrollback(NcBuffer *self)
     g_list_store_splice(self->messages, 0, chunk, NULL, 0);
 }
 
+gint64 nc_buffer_get_cleared_time(NcBuffer *self)
+{
+    return self->cleared_time;
+}
+
 void nc_buffer_clear_messages(NcBuffer *self)
 {
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->messages));
+    if (n) {
+        g_autoptr(NcMessage) newest = g_list_model_get_item(G_LIST_MODEL(self->messages), n - 1);
+        self->cleared_time = MAX(self->cleared_time, nc_message_get_time(newest));
+    } else {
+        self->cleared_time = MAX(self->cleared_time, g_get_real_time());
+    }
     set_marker(self, NULL);
     self->marker_armed = FALSE;
     if (self->history_start) {

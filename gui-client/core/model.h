@@ -137,6 +137,12 @@ void nc_buffer_append(NcBuffer *self, NcMessage *msg);
  * the marker and the history divider go; members and topic stay.
  */
 void nc_buffer_clear_messages(NcBuffer *self);
+/**
+ * The newest message's time (Unix microseconds) when the buffer was last
+ * cleared, 0 when it never was: the server's history is not fetched
+ * from before it again.
+ */
+gint64 nc_buffer_get_cleared_time(NcBuffer *self);
 /** Insert reloaded history before everything else (messages oldest first). */
 void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages);
 /** How history is merged into a buffer (nc_buffer_merge_history()). */

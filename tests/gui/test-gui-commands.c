@@ -557,9 +557,9 @@ static void test_ignore_applied(void)
     finish(c);
 }
 
-/* The server's history (IRCv3 chathistory) of an ignored sender is
- * dropped too. */
-static void test_ignore_history(void)
+/* A client with /ignore bad, registered with the server's history
+ * (IRCv3 chathistory) and joined to #chan, whose first page it asks for. */
+static NcClient *history_client(void)
 {
     fake_start(&fake);
     NcClient *c = nc_client_new("127.0.0.1", fake.addr.port, "me", "Me", NULL);
@@ -569,26 +569,78 @@ static void test_ignore_history(void)
     nc_client_set_autojoin(c, autojoin);
     CU_ASSERT(nc_client_send_input(c, NULL, "/ignore bad", NULL));
     nc_client_connect(c);
-    CU_ASSERT_FATAL(fake_accept(&fake, 3000) && expect("CAP LS 302"));
+    return c;
+}
+
+/* Register with the history capabilities and take the JOIN of #chan
+ * (at 03:mm); the client's CHATHISTORY request must start with want. */
+static gboolean register_with_history(NcClient *c, int mm, const char *want)
+{
+    if (!fake_accept(&fake, 3000) || !expect("CAP LS 302"))
+        return FALSE;
     fake_send(&fake, ":srv CAP * LS :server-time message-tags batch draft/chathistory");
     g_autofree char *req = fake_expect(&fake, "CAP REQ", 3000);
-    CU_ASSERT_FATAL(req && strstr(req, "draft/chathistory"));
+    if (!req || !strstr(req, "draft/chathistory"))
+        return FALSE;
     fake_send(&fake, ":srv CAP * ACK :%s", strstr(req, ":") + 1);
-    CU_ASSERT_FATAL(expect("CAP END"));
+    if (!expect("CAP END"))
+        return FALSE;
     fake_send(&fake, ":srv 001 me :Welcome");
     fake_send(&fake, ":srv 005 me CHATHISTORY=10 :are supported");
-    CU_ASSERT_FATAL(fake_wait_state(c, NC_STATE_CONNECTED, 3000) && expect("JOIN #chan"));
-    fake_send(&fake, "@time=2024-01-02T03:05:00.000Z :me!u@h JOIN #chan");
-    CU_ASSERT_FATAL(expect("CHATHISTORY LATEST #chan * 10"));
-    fake_send(&fake, ":srv BATCH +h1 chathistory #chan");
-    fake_send(&fake, "@batch=h1;time=2024-01-02T03:04:01.000Z :bad!u@h PRIVMSG #chan :from-bad");
-    fake_send(&fake, "@batch=h1;time=2024-01-02T03:04:02.000Z :good!g@h PRIVMSG #chan :from-good");
-    fake_send(&fake, "@batch=h1;time=2024-01-02T03:04:03.000Z :BAD!u@h NOTICE #chan :from-bad");
-    fake_send(&fake, ":srv BATCH -h1");
+    if (!fake_wait_state(c, NC_STATE_CONNECTED, 3000) || !expect("JOIN #chan"))
+        return FALSE;
+    fake_send(&fake, "@time=2024-01-02T03:%02d:00.000Z :me!u@h JOIN #chan", mm);
+    return expect(want);
+}
+
+static void send_history(const char *id, const char *const *lines)
+{
+    fake_send(&fake, ":srv BATCH +%s chathistory #chan", id);
+    for (guint i = 0; lines[i]; i++)
+        fake_send(&fake, "@batch=%s;%s", id, lines[i]);
+    fake_send(&fake, ":srv BATCH -%s", id);
+}
+
+/* The server's history of an ignored sender is dropped too. */
+static void test_ignore_history(void)
+{
+    NcClient *c = history_client();
+    CU_ASSERT_FATAL(register_with_history(c, 5, "CHATHISTORY LATEST #chan * 10"));
+    const char *page[] = {
+        "time=2024-01-02T03:04:01.000Z :bad!u@h PRIVMSG #chan :from-bad",
+        "time=2024-01-02T03:04:02.000Z :good!g@h PRIVMSG #chan :from-good",
+        "time=2024-01-02T03:04:03.000Z :BAD!u@h NOTICE #chan :from-bad",
+        NULL,
+    };
+    send_history("h1", page);
     NcBuffer *b = nc_network_find_buffer(nc_client_get_network(c), "#chan");
     CU_ASSERT_FATAL(b != NULL && fake_wait_history(c, b, 3000));
     CU_ASSERT_EQUAL(count_text(b, "from-good"), 1);
     CU_ASSERT_EQUAL(count_everywhere(c, "from-bad"), 0);
+    finish(c);
+}
+
+/* What /clear emptied is not fetched again: not by scrolling up, not
+ * after a reconnect (only what came after it). */
+static void test_clear_history(void)
+{
+    NcClient *c = history_client();
+    CU_ASSERT_FATAL(register_with_history(c, 5, "CHATHISTORY LATEST #chan * 10"));
+    const char *page[] = {
+        "time=2024-01-02T03:04:02.000Z :good!g@h PRIVMSG #chan :old-line",
+        NULL,
+    };
+    send_history("h1", page);
+    NcBuffer *b = nc_network_find_buffer(nc_client_get_network(c), "#chan");
+    CU_ASSERT_FATAL(b != NULL && fake_wait_history(c, b, 3000));
+    CU_ASSERT(nc_client_send_input(c, b, "/clear", NULL));
+    CU_ASSERT_EQUAL(n_messages(b), 0);
+    CU_ASSERT(nc_buffer_get_cleared_time(b) > 0);
+    CU_ASSERT_FALSE(nc_client_fetch_older(c, b));
+    CU_ASSERT(nothing_sent(c, b, "after-clear"));
+    CU_ASSERT(nc_client_send_input(c, b, "/reconnect", NULL));
+    CU_ASSERT_FATAL(
+        register_with_history(c, 9, "CHATHISTORY AFTER #chan timestamp=2024-01-02T03:05:00"));
     finish(c);
 }
 
@@ -691,6 +743,7 @@ static CU_TestInfo tests[] = {
     {"server commands need a connection", test_commands_need_connection},
     {"an ignored sender reaches no buffer", test_ignore_applied},
     {"an ignored sender's history is dropped", test_ignore_history},
+    {"what /clear emptied stays cleared", test_clear_history},
     {"/msg opens or uses the query", test_msg_opens_query},
     {"/clear empties the view only", test_clear},
     {"/reconnect drops and connects again", test_reconnect},
