@@ -123,42 +123,7 @@ static void send_event(srv_client *c, const srv_batch *b, const srv_store_event 
 {
     if (ev->kind == SRV_HIST_TAGMSG && !(c->caps & SRV_CAP_MESSAGE_TAGS))
         return;
-    nt_buf *line = nt_buf_new(strlen(ev->line) + strlen(ev->tags) + 128);
-    if (!line)
-        return;
-    int rc = NT_OK;
-    char sep = '@';
-    if (c->caps & SRV_CAP_SERVER_TIME) {
-        char when[40];
-        srv_time_iso8601(srv_msgid_time_us(ev->msgid), when, sizeof when);
-        rc = nt_buf_appendf(line, "%ctime=%s", sep, when);
-        sep = ';';
-    }
-    if (b->id[0] && rc == NT_OK) {
-        rc = nt_buf_appendf(line, "%cbatch=%s", sep, b->id);
-        sep = ';';
-    }
-    if ((c->caps & SRV_CAP_MESSAGE_TAGS) && rc == NT_OK) {
-        char id[SRV_MSGID_LEN + 1];
-        srv_msgid_format(ev->msgid, id);
-        rc = nt_buf_appendf(line, "%cmsgid=%s", sep, id);
-        sep = ';';
-        if (ev->tags[0] && rc == NT_OK)
-            rc = nt_buf_appendf(line, ";%s", ev->tags);
-    }
-    if ((c->caps & SRV_CAP_ACCOUNT_TAG) && ev->account[0] && rc == NT_OK) {
-        char value[2 * SRV_NICKLEN_MAX + 1];
-        if (srv_tag_escape(value, sizeof value, ev->account) != (size_t)-1)
-            rc = nt_buf_appendf(line, "%caccount=%s", sep, value);
-        sep = ';';
-    }
-    if (sep == ';' && rc == NT_OK)
-        rc = nt_buf_append(line, " ", 1);
-    if (rc == NT_OK)
-        rc = nt_buf_appendf(line, "%s\r\n", ev->line);
-    if (rc == NT_OK)
-        srv_send_buf(c, line);
-    nt_buf_unref(line);
+    srv_send_replayed(c, b->id, ev->msgid, ev->account, ev->tags, ev->line);
 }
 
 static query_ctx *query_new(srv_client *c, const char *shown)

@@ -249,55 +249,73 @@ void srv_fanout_set_msgid(srv_fanout *f, int64_t msgid)
         f->wall_us = srv_msgid_time_us(msgid);
 }
 
-static nt_buf *build_variant(srv_fanout *f, unsigned variant)
+/* What one line carries besides its text; variant bits say which parts a
+ * client gets: 1 server-time, 2 message-tags (msgid and client tags),
+ * 4 account-tag.  The batch tag goes to whoever the line is built for. */
+typedef struct line_tags {
+    int64_t wall_us;
+    const char *batch; /* NULL or "": none */
+    const char *account;
+    int64_t msgid;
+    const char *client_tags;
+} line_tags;
+
+/* The variant of a line with these parts that c's capabilities want. */
+static unsigned variant_for(const srv_client *c, const line_tags *t)
 {
-    char time_tag[40] = "";
-    size_t tags_len = f->client_tags ? strlen(f->client_tags) : 0;
-    nt_buf *b = nt_buf_new(f->body_len + tags_len + 48 + SRV_NICKLEN_MAX);
+    unsigned variant = 0;
+    if (c->caps & SRV_CAP_SERVER_TIME)
+        variant |= 1;
+    if ((c->caps & SRV_CAP_MESSAGE_TAGS) && (t->client_tags || t->msgid))
+        variant |= 2;
+    if ((c->caps & SRV_CAP_ACCOUNT_TAG) && t->account)
+        variant |= 4;
+    return variant;
+}
+
+/* "@tags " (or nothing), body, CRLF: the one place that writes a relayed
+ * line's tags, live (fan-out) or replayed (history). */
+static nt_buf *build_line(const line_tags *t, unsigned variant, const char *body, size_t body_len)
+{
+    size_t tags_len = t->client_tags ? strlen(t->client_tags) : 0;
+    nt_buf *b = nt_buf_new(body_len + tags_len + 96 + 2 * SRV_NICKLEN_MAX);
     if (!b)
         return NULL;
     int rc = NT_OK;
-    if (variant) {
-        rc = nt_buf_append(b, "@", 1);
-        if (variant & 1) {
-            srv_time_iso8601(f->wall_us, time_tag, sizeof time_tag);
-            if (rc == NT_OK)
-                rc = nt_buf_appendf(b, "time=%s", time_tag);
-        }
-        if ((variant & 4) && rc == NT_OK) {
-            /* A tag value, escaped as message-tags says (account names
-             * cannot hold these characters today; old ones might). */
-            char value[2 * SRV_NICKLEN_MAX + 1];
-            size_t n = 0;
-            for (const char *p = f->account; *p && n + 2 < sizeof value; p++) {
-                const char *esc = *p == ';'    ? "\\:"
-                                  : *p == ' '  ? "\\s"
-                                  : *p == '\\' ? "\\\\"
-                                  : *p == '\r' ? "\\r"
-                                  : *p == '\n' ? "\\n"
-                                               : NULL;
-                if (esc) {
-                    value[n++] = esc[0];
-                    value[n++] = esc[1];
-                } else {
-                    value[n++] = *p;
-                }
-            }
-            value[n] = '\0';
-            rc = nt_buf_appendf(b, "%saccount=%s", (variant & 1) ? ";" : "", value);
-        }
-        if ((variant & 2) && f->msgid && rc == NT_OK) {
-            char id[SRV_MSGID_LEN + 1];
-            srv_msgid_format(f->msgid, id);
-            rc = nt_buf_appendf(b, "%smsgid=%s", (variant & 5) ? ";" : "", id);
-        }
-        if ((variant & 2) && f->client_tags && rc == NT_OK)
-            rc = nt_buf_appendf(b, "%s%s", (variant & 5) || f->msgid ? ";" : "", f->client_tags);
-        if (rc == NT_OK)
-            rc = nt_buf_append(b, " ", 1);
+    char sep = '@';
+    if (variant & 1) {
+        char when[40];
+        srv_time_iso8601(t->wall_us, when, sizeof when);
+        rc = nt_buf_appendf(b, "%ctime=%s", sep, when);
+        sep = ';';
     }
+    if (t->batch && t->batch[0] && rc == NT_OK) {
+        rc = nt_buf_appendf(b, "%cbatch=%s", sep, t->batch);
+        sep = ';';
+    }
+    if ((variant & 4) && rc == NT_OK) {
+        /* Escaped as message-tags says (account names cannot hold these
+         * characters today; old ones might). */
+        char value[2 * SRV_NICKLEN_MAX + 1];
+        if (srv_tag_escape(value, sizeof value, t->account) != (size_t)-1) {
+            rc = nt_buf_appendf(b, "%caccount=%s", sep, value);
+            sep = ';';
+        }
+    }
+    if ((variant & 2) && t->msgid && rc == NT_OK) {
+        char id[SRV_MSGID_LEN + 1];
+        srv_msgid_format(t->msgid, id);
+        rc = nt_buf_appendf(b, "%cmsgid=%s", sep, id);
+        sep = ';';
+    }
+    if ((variant & 2) && t->client_tags && rc == NT_OK) {
+        rc = nt_buf_appendf(b, "%c%s", sep, t->client_tags);
+        sep = ';';
+    }
+    if (sep == ';' && rc == NT_OK)
+        rc = nt_buf_append(b, " ", 1);
     if (rc == NT_OK)
-        rc = nt_buf_append(b, f->body, f->body_len);
+        rc = nt_buf_append(b, body, body_len);
     if (rc == NT_OK)
         rc = nt_buf_append(b, "\r\n", 2);
     if (rc != NT_OK) {
@@ -307,19 +325,31 @@ static nt_buf *build_variant(srv_fanout *f, unsigned variant)
     return b;
 }
 
+static line_tags fanout_tags(const srv_fanout *f)
+{
+    return (line_tags){f->wall_us, NULL, f->account, f->msgid, f->client_tags};
+}
+
+void srv_send_replayed(srv_client *c, const char *batch, int64_t msgid, const char *account,
+                       const char *client_tags, const char *line)
+{
+    if (c->dead || c->transport_gone)
+        return;
+    line_tags t = {srv_msgid_time_us(msgid), batch, account && account[0] ? account : NULL,
+                   msgid, client_tags && client_tags[0] ? client_tags : NULL};
+    nt_buf *b = build_line(&t, variant_for(c, &t), line, strlen(line));
+    srv_send_buf(c, b);
+    nt_buf_unref(b);
+}
+
 void srv_fanout_send(srv_fanout *f, srv_client *c)
 {
     if (!f->body || c->dead || c->transport_gone)
         return;
-    unsigned variant = 0;
-    if (c->caps & SRV_CAP_SERVER_TIME)
-        variant |= 1;
-    if ((c->caps & SRV_CAP_MESSAGE_TAGS) && (f->client_tags || f->msgid))
-        variant |= 2;
-    if ((c->caps & SRV_CAP_ACCOUNT_TAG) && f->account)
-        variant |= 4;
+    line_tags t = fanout_tags(f);
+    unsigned variant = variant_for(c, &t);
     if (!f->variants[variant])
-        f->variants[variant] = build_variant(f, variant);
+        f->variants[variant] = build_line(&t, variant, f->body, f->body_len);
     srv_send_buf(c, f->variants[variant]);
 }
 

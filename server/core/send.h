@@ -60,6 +60,15 @@ void srv_fanout_set_msgid(srv_fanout *f, int64_t msgid);
 /** Deliver the fan-out's line to c in the variant c's capabilities want. */
 void srv_fanout_send(srv_fanout *f, srv_client *c);
 
+/**
+ * Send c one line replayed from history (":source COMMAND params"), with
+ * the tags a live one would have had for c's capabilities (time from the
+ * msgid, msgid, account, client tags) and batch=<batch> when batch is
+ * not NULL or "".  account and client_tags may be NULL or "".
+ */
+void srv_send_replayed(srv_client *c, const char *batch, int64_t msgid, const char *account,
+                       const char *client_tags, const char *line);
+
 /** Drop the fan-out's references and text. */
 void srv_fanout_done(srv_fanout *f);
 

@@ -26,7 +26,6 @@ worker thread and a real SQLite file:
 Usage: accounts-crash.py NATTERD"""
 import base64
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -36,18 +35,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 import ircclient  # noqa: E402
+import natterdproc  # noqa: E402
+from natterdproc import fail, failures, ok  # noqa: E402
 
 NATTERD = sys.argv[1]
-failures = []
-
-
-def ok(what):
-    print('ok   ' + what, flush=True)
-
-
-def fail(what):
-    print('FAIL ' + what, flush=True)
-    failures.append(what)
 
 
 def start(data, log):
@@ -58,21 +49,7 @@ def start(data, log):
                 'max_clients_per_address = 1000\nlogin_failures_per_address = 5\n'
                 '[store]\ndirectory = %s\n[accounts]\npassword_iterations = 4096\n'
                 'nick_protection = none\nregistrations_per_address = 0\n' % data)
-    proc = subprocess.Popen([NATTERD, '--config', conf, '--listen', '127.0.0.1:0',
-                             '--log-level', 'info'], stderr=open(log, 'ab'),
-                            stdin=subprocess.DEVNULL)
-    end = time.time() + 20
-    while time.time() < end:
-        with open(log, 'rb') as f:
-            text = f.read().decode('utf-8', 'replace')
-        m = re.findall(r'listening on 127\.0\.0\.1:(\d+)', text)
-        if m and proc.poll() is None:
-            return proc, int(m[-1])
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    print(open(log, 'rb').read().decode('utf-8', 'replace'))
-    raise SystemExit('FAIL natterd did not start')
+    return natterdproc.start(NATTERD, conf, log)
 
 
 def connect(port, nick):

@@ -20,30 +20,21 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
 import ircclient  # noqa: E402
+import natterdproc  # noqa: E402
+from natterdproc import fail, failures, ok  # noqa: E402
 
 NATTERD = sys.argv[1]
 COMMIT_MS = 100
 # The tick that commits may run up to one timer slice late on a loaded
 # machine (sanitizers, valgrind, two cores busy with other suites).
 MARGIN_MS = 900
-failures = []
 CAPS = 'batch server-time message-tags draft/chathistory draft/event-playback'
-
-
-def ok(what):
-    print('ok   ' + what, flush=True)
-
-
-def fail(what):
-    print('FAIL ' + what, flush=True)
-    failures.append(what)
 
 
 def start(data, log):
@@ -51,23 +42,7 @@ def start(data, log):
     with open(conf, 'w') as f:
         f.write('[server]\nname = history.test\n[limits]\nflood_penalty_percent = 0\n'
                 '[store]\ndirectory = %s\n[history]\ncommit_interval = %d\n' % (data, COMMIT_MS))
-    offset = os.path.getsize(log) if os.path.exists(log) else 0
-    proc = subprocess.Popen([NATTERD, '--config', conf, '--listen', '127.0.0.1:0',
-                             '--log-level', 'info'], stderr=open(log, 'ab'),
-                            stdin=subprocess.DEVNULL)
-    end = time.time() + 20
-    while time.time() < end:
-        with open(log, 'rb') as f:
-            f.seek(offset)  # this run's lines only
-            text = f.read().decode('utf-8', 'replace')
-        m = re.findall(r'listening on 127\.0\.0\.1:(\d+)', text)
-        if m and proc.poll() is None:
-            return proc, int(m[-1])
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    print(open(log, 'rb').read().decode('utf-8', 'replace'))
-    raise SystemExit('FAIL natterd did not start')
+    return natterdproc.start(NATTERD, conf, log)
 
 
 def connect(port, nick, caps=CAPS):
