@@ -40,7 +40,11 @@ meson_part() {
     meson setup --reconfigure "$dir" "$ROOT" "$@" >"$log" 2>&1
   else
     meson setup "$dir" "$ROOT" "$@" >"$log" 2>&1
-  fi || { tail -30 "$log"; echo "FAILED: $name configure"; FAILED[$name]=1; PASSED[$name]=0; overall=1; return; }
+  fi || {
+    tail -30 "$log"
+    # meson's own log says why a check failed (a sanity check's output).
+    [ -f "$dir/meson-logs/meson-log.txt" ] && tail -40 "$dir/meson-logs/meson-log.txt"
+    echo "FAILED: $name configure"; FAILED[$name]=1; PASSED[$name]=0; overall=1; return; }
   if ! ninja -C "$dir" >>"$log" 2>&1; then
     grep -E 'error|FAILED' "$log" | head -40
     echo "FAILED: $name build"
@@ -120,6 +124,31 @@ for t in json.load(sys.stdin):
   fi
 }
 
+# wine_ready: make the wine prefix (win32/wine-run.sh) and run one
+# Windows program in it before meson's cross sanity check does, so that a
+# prefix that failed to come up is retried and its log shown, instead of
+# surfacing as "executables created by c compiler ... are not runnable".
+wine_ready() {
+  local prefix=${NATTER_WINEPREFIX:-$ROOT/build-deps/wineprefix}
+  local log=$BUILD_ROOT/wine-ready.log attempt
+  mkdir -p "$BUILD_ROOT"
+  for attempt in 1 2 3; do
+    if "$ROOT/win32/wine-run.sh" cmd.exe /c exit 0 >"$log" 2>&1 </dev/null; then
+      [ "$attempt" -eq 1 ] || echo "== wine: prefix ready on attempt $attempt"
+      return 0
+    fi
+    echo "== wine: attempt $attempt to run a program in $prefix failed:"
+    tail -n 30 "$log"
+    # A half-made prefix or a wedged wineserver: stop it and start over.
+    WINEPREFIX=$prefix wineserver -k >/dev/null 2>&1 || true
+    rm -f "$prefix/.natter-wineprefix-ready"
+    [ "$attempt" -lt 3 ] || break
+    rm -rf "$prefix"
+    sleep 2
+  done
+  return 1
+}
+
 # The native suites' cross-OS tests run the Windows build's programs
 # under wine when it exists (and say SKIP when it does not).
 export NATTER_WIN_BUILD=$BUILD_ROOT/win32
@@ -143,6 +172,11 @@ for part in "${PARTS[@]}"; do
   wine)
     if ! "$ROOT/win32/build-mingw-deps.sh"; then
       echo "FAILED: building the Windows dependencies"
+      FAILED[wine]=1; PASSED[wine]=0; overall=1
+      continue
+    fi
+    if ! wine_ready; then
+      echo "FAILED: wine cannot run a Windows program here"
       FAILED[wine]=1; PASSED[wine]=0; overall=1
       continue
     fi
