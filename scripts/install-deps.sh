@@ -13,7 +13,7 @@ BUILD=(meson ninja-build pkg-config gcc libc6-dev nettle-dev libssl-dev openssl 
        libsqlite3-dev sqlite3)
 TEST=(libcunit1-dev clang llvm libclang-rt-14-dev valgrind curl weechat-headless irssi ngircd inspircd procps)
 WINDOWS=(mingw-w64 wine wine64 dpkg-dev make perl tcl)
-GUI=(libgtk-4-dev libglib2.0-dev libglib2.0-bin libsecret-1-dev gnome-keyring gettext desktop-file-utils
+GUI=(libgtk-4-dev libadwaita-1-dev libglib2.0-dev libglib2.0-bin libsecret-1-dev gnome-keyring gettext desktop-file-utils
      appstream xvfb xauth xdotool imagemagick dbus dbus-x11)
 # Building and checking the packages (scripts/packages.sh,
 # tests/packaging/run-all.sh): .debs, .rpm, the NSIS installer, lintian,

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: MIT */
+#include <CUnit/Basic.h>
+
+int main(void)
+{
+    return 0;
+}
