@@ -128,11 +128,12 @@ struct _NcMember {
     char *prefixes;
     int rank;
     char *account; /* NULL: unknown; "": logged out */
+    gboolean away;
 };
 
 G_DEFINE_TYPE(NcMember, nc_member, G_TYPE_OBJECT)
 
-enum { MEMBER_PROP_0, MEMBER_PROP_ACCOUNT, MEMBER_N_PROPS };
+enum { MEMBER_PROP_0, MEMBER_PROP_ACCOUNT, MEMBER_PROP_AWAY, MEMBER_N_PROPS };
 static GParamSpec *member_props[MEMBER_N_PROPS];
 
 static void nc_member_finalize(GObject *object)
@@ -152,6 +153,9 @@ static void nc_member_get_property(GObject *object, guint id, GValue *value, GPa
     case MEMBER_PROP_ACCOUNT:
         g_value_set_string(value, self->account);
         break;
+    case MEMBER_PROP_AWAY:
+        g_value_set_boolean(value, self->away);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -166,6 +170,9 @@ static void nc_member_class_init(NcMemberClass *klass)
     member_props[MEMBER_PROP_ACCOUNT] =
         g_param_spec_string("account", NULL, NULL, NULL,
                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    member_props[MEMBER_PROP_AWAY] =
+        g_param_spec_boolean("away", NULL, NULL, FALSE,
+                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(oc, MEMBER_N_PROPS, member_props);
 }
 
@@ -209,6 +216,19 @@ void nc_member_set_account(NcMember *self, const char *account)
     g_object_notify_by_pspec(G_OBJECT(self), member_props[MEMBER_PROP_ACCOUNT]);
 }
 
+gboolean nc_member_get_away(NcMember *self)
+{
+    return self->away;
+}
+
+void nc_member_set_away(NcMember *self, gboolean away)
+{
+    if (self->away == !!away)
+        return;
+    self->away = !!away;
+    g_object_notify_by_pspec(G_OBJECT(self), member_props[MEMBER_PROP_AWAY]);
+}
+
 int nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused)
 {
     const NcMember *ma = a, *mb = b;
@@ -236,6 +256,7 @@ struct _NcBuffer {
     NcMessage *history_start; /* first message of the last gap filled, or NULL */
     gint64 read_time;         /* the server's read marker, 0: unknown */
     gint64 cleared_time;      /* the newest message's time at the last /clear, 0: never */
+    char *typing;             /* who is typing, in words; "" when nobody */
 };
 
 enum {
@@ -249,6 +270,7 @@ enum {
     BUF_PROP_MARKER,
     BUF_PROP_HISTORY_START,
     BUF_PROP_READ_TIME,
+    BUF_PROP_TYPING,
     BUF_N_PROPS
 };
 static GParamSpec *buffer_props[BUF_N_PROPS];
@@ -286,6 +308,9 @@ static void nc_buffer_get_property(GObject *object, guint id, GValue *value, GPa
     case BUF_PROP_READ_TIME:
         g_value_set_int64(value, self->read_time);
         break;
+    case BUF_PROP_TYPING:
+        g_value_set_string(value, self->typing ? self->typing : "");
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -296,6 +321,7 @@ static void nc_buffer_finalize(GObject *object)
     NcBuffer *self = NC_BUFFER(object);
     g_free(self->name);
     g_free(self->topic);
+    g_free(self->typing);
     g_object_unref(self->messages);
     g_object_unref(self->members);
     g_clear_object(&self->marker);
@@ -321,6 +347,7 @@ static void nc_buffer_class_init(NcBufferClass *klass)
         g_param_spec_object("history-start", NULL, NULL, NC_TYPE_MESSAGE, ro);
     buffer_props[BUF_PROP_READ_TIME] =
         g_param_spec_int64("read-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
+    buffer_props[BUF_PROP_TYPING] = g_param_spec_string("typing", NULL, NULL, "", ro);
     g_object_class_install_properties(oc, BUF_N_PROPS, buffer_props);
 }
 
@@ -451,6 +478,21 @@ static void trim_scrollback(NcBuffer *self)
 gint64 nc_buffer_get_cleared_time(NcBuffer *self)
 {
     return self->cleared_time;
+}
+
+const char *nc_buffer_get_typing(NcBuffer *self)
+{
+    return self->typing ? self->typing : "";
+}
+
+void nc_buffer_set_typing(NcBuffer *self, const char *words)
+{
+    const char *value = words ? words : "";
+    if (g_strcmp0(self->typing ? self->typing : "", value) == 0)
+        return;
+    g_free(self->typing);
+    self->typing = g_strdup(value);
+    g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_TYPING]);
 }
 
 void nc_buffer_clear_messages(NcBuffer *self)

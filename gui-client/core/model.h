@@ -111,6 +111,12 @@ const char *nc_member_get_account(NcMember *self);
  * word for none) for logged out, NULL for unknown.  Notifies "account".
  */
 void nc_member_set_account(NcMember *self, const char *account);
+
+/** Whether the member is known to be away (away-notify, WHO, 301). */
+gboolean nc_member_get_away(NcMember *self);
+
+/** Set whether the member is away.  Notifies "away" when it changes. */
+void nc_member_set_away(NcMember *self, gboolean away);
 /** Sort order of the member list: rank, then nick without case. */
 int nc_member_compare(gconstpointer a, gconstpointer b, gpointer unused);
 
@@ -143,6 +149,15 @@ void nc_buffer_clear_messages(NcBuffer *self);
  * from before it again.
  */
 gint64 nc_buffer_get_cleared_time(NcBuffer *self);
+
+/**
+ * Who is typing in this conversation, in words ("alice is typing…"),
+ * "" when nobody is (property "typing").
+ */
+const char *nc_buffer_get_typing(NcBuffer *self);
+
+/** Set the words of "typing"; notifies when they change. */
+void nc_buffer_set_typing(NcBuffer *self, const char *words);
 /** Insert reloaded history before everything else (messages oldest first). */
 void nc_buffer_prepend_history(NcBuffer *self, GPtrArray *messages);
 /** How history is merged into a buffer (nc_buffer_merge_history()). */
