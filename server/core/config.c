@@ -482,7 +482,9 @@ static int history_key(parser *p, const char *key, const char *value)
             continue;
         if (parse_uint(p, key, value, numbers[i].min, numbers[i].max, &v) < 0)
             return -1;
-        *(unsigned *)((char *)c + numbers[i].offset) = (unsigned)v;
+        /* memcpy: a char pointer cast back to unsigned * trips -Wcast-align */
+        unsigned u = (unsigned)v;
+        memcpy((char *)c + numbers[i].offset, &u, sizeof u);
         return 0;
     }
     return fail(p, "unknown key '%s' in [history]", key);
