@@ -3,6 +3,7 @@
 
 #include "irc-line.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@ typedef struct {
 
 struct _NcLogger {
     char *dir;
+    char *network_id; /* a saved network's: its folder, whatever name is passed */
     GHashTable *open; /* "network\nbuffer" -> OpenLog*, one per buffer */
 };
 
@@ -26,12 +28,23 @@ static void open_log_free(gpointer p)
     g_free(o);
 }
 
+static char *top_dir(const char *dir)
+{
+    return dir ? g_strdup(dir) : g_build_filename(g_get_user_data_dir(), "natter", "logs", NULL);
+}
+
 NcLogger *nc_logger_new(const char *dir)
 {
     NcLogger *logger = g_new0(NcLogger, 1);
-    logger->dir =
-        dir ? g_strdup(dir) : g_build_filename(g_get_user_data_dir(), "natter", "logs", NULL);
+    logger->dir = top_dir(dir);
     logger->open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, open_log_free);
+    return logger;
+}
+
+NcLogger *nc_logger_new_for_network(const char *dir, const char *network_id)
+{
+    NcLogger *logger = nc_logger_new(dir);
+    logger->network_id = g_strdup(network_id);
     return logger;
 }
 
@@ -41,6 +54,7 @@ void nc_logger_free(NcLogger *logger)
         return;
     g_hash_table_unref(logger->open);
     g_free(logger->dir);
+    g_free(logger->network_id);
     g_free(logger);
 }
 
@@ -62,9 +76,25 @@ static char *safe_name(const char *name)
     return folded;
 }
 
+gboolean nc_logger_adopt_folder(const char *dir, const char *network, const char *network_id)
+{
+    g_autofree char *top = top_dir(dir);
+    g_autofree char *old_name = safe_name(network);
+    g_autofree char *new_name = safe_name(network_id);
+    g_autofree char *from = g_build_filename(top, old_name, NULL);
+    g_autofree char *to = g_build_filename(top, new_name, NULL);
+    if (!g_file_test(from, G_FILE_TEST_IS_DIR) || g_file_test(to, G_FILE_TEST_EXISTS))
+        return FALSE;
+    if (g_rename(from, to) != 0) {
+        g_warning("cannot move the logs of %s to %s: %s", from, to, g_strerror(errno));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static char *buffer_dir(NcLogger *logger, const char *network, const char *buffer)
 {
-    g_autofree char *n = safe_name(network);
+    g_autofree char *n = safe_name(logger->network_id ? logger->network_id : network);
     g_autofree char *b = safe_name(buffer);
     return g_build_filename(logger->dir, n, b, NULL);
 }

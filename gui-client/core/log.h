@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Conversation logs on disk: one plain-text file per network, buffer and
  * day (<dir>/<network>/<buffer>/YYYY-MM-DD.log, local time), readable by
- * people and grep, and the last lines reloaded when a buffer opens. */
+ * people and grep, and the last lines reloaded when a buffer opens.  A
+ * saved network's logger puts its lines in a folder named by the
+ * network's stable ID, so two servers on one host never share a folder
+ * and renaming a network keeps its logs. */
 #ifndef NC_LOG_H
 #define NC_LOG_H
 
@@ -16,6 +19,26 @@ typedef struct _NcLogger NcLogger;
  * @param dir the top folder, or NULL for g_get_user_data_dir()/natter/logs
  */
 NcLogger *nc_logger_new(const char *dir);
+
+/**
+ * A logger for one saved network: every line goes under
+ * <dir>/<network_id>/, whatever network name the calls below are given
+ * (the display name the client passes may be a host that another network
+ * shares, or change).
+ * @param dir the top folder, or NULL for the default (as nc_logger_new())
+ * @param network_id the network's stable ID (a safe file name)
+ */
+NcLogger *nc_logger_new_for_network(const char *dir, const char *network_id);
+
+/**
+ * Give the logs kept under a network name (natter 1.x named the folder
+ * after the server's host) to a network ID: the folder is renamed, once,
+ * so nc_logger_new_for_network(dir, network_id) reads them.  Nothing
+ * happens when there is no such folder or the ID's folder exists.
+ * @param dir the top folder, or NULL for the default
+ * @return TRUE when the folder was moved
+ */
+gboolean nc_logger_adopt_folder(const char *dir, const char *network, const char *network_id);
 
 /** Close the open files and free; NULL is accepted. */
 void nc_logger_free(NcLogger *logger);

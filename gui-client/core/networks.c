@@ -1,7 +1,673 @@
 /* SPDX-License-Identifier: MIT */
-/* natter core: saved networks (name, servers, nick, login, TLS, autojoin, stable ID). */
 #include "networks.h"
 
-/* Filled in as the module grows; keeps the translation unit non-empty. */
-extern int nc_networks_placeholder;
-int nc_networks_placeholder;
+#include "log.h"
+#include "tls-policy.h"
+
+#include <string.h>
+
+/* ---- one network ---------------------------------------------------- */
+
+struct _NcNetworkConfig {
+    GObject parent_instance;
+    char *id;
+    char *name;
+    gboolean name_by_user;
+    GArray *servers; /* NcServerAddress */
+    char *nick;
+    char *realname;
+    char *account;
+    NcSaslMechanism mechanism;
+    char *cert_file;
+    char *key_file;
+    char **channels;
+    gboolean connect_on_start;
+};
+
+G_DEFINE_FINAL_TYPE(NcNetworkConfig, nc_network_config, G_TYPE_OBJECT)
+
+static void server_address_clear(gpointer p)
+{
+    NcServerAddress *s = p;
+    g_free(s->host);
+}
+
+static void nc_network_config_finalize(GObject *object)
+{
+    NcNetworkConfig *self = NC_NETWORK_CONFIG(object);
+    g_free(self->id);
+    g_free(self->name);
+    g_array_unref(self->servers);
+    g_free(self->nick);
+    g_free(self->realname);
+    g_free(self->account);
+    g_free(self->cert_file);
+    g_free(self->key_file);
+    g_strfreev(self->channels);
+    G_OBJECT_CLASS(nc_network_config_parent_class)->finalize(object);
+}
+
+static void nc_network_config_class_init(NcNetworkConfigClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = nc_network_config_finalize;
+}
+
+static void nc_network_config_init(NcNetworkConfig *self)
+{
+    self->name = g_strdup("");
+    self->servers = g_array_new(FALSE, TRUE, sizeof(NcServerAddress));
+    g_array_set_clear_func(self->servers, server_address_clear);
+    self->nick = g_strdup("");
+    self->realname = g_strdup("");
+    self->account = g_strdup("");
+    self->cert_file = g_strdup("");
+    self->key_file = g_strdup("");
+    self->channels = g_new0(char *, 1);
+}
+
+/* Random, so that two networks on one host never meet in one folder, and
+ * hex, so that it is a safe file name everywhere. */
+static char *new_id(void)
+{
+    return g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+}
+
+NcNetworkConfig *nc_network_config_new(void)
+{
+    NcNetworkConfig *self = g_object_new(NC_TYPE_NETWORK_CONFIG, NULL);
+    self->id = new_id();
+    return self;
+}
+
+static void replace(char **slot, const char *value)
+{
+    char *copy = g_strdup(value ? value : "");
+    g_free(*slot);
+    *slot = copy;
+}
+
+NcNetworkConfig *nc_network_config_copy(NcNetworkConfig *self)
+{
+    NcNetworkConfig *copy = g_object_new(NC_TYPE_NETWORK_CONFIG, NULL);
+    copy->id = g_strdup(self->id);
+    nc_network_config_set_name(copy, self->name, self->name_by_user);
+    for (guint i = 0; i < self->servers->len; i++) {
+        const NcServerAddress *s = &g_array_index(self->servers, NcServerAddress, i);
+        nc_network_config_add_server(copy, s->host, s->port, s->tls);
+    }
+    replace(&copy->nick, self->nick);
+    replace(&copy->realname, self->realname);
+    nc_network_config_set_login(copy, self->account, self->mechanism, self->cert_file,
+                                self->key_file);
+    nc_network_config_set_channels(copy, (const char *const *)self->channels);
+    copy->connect_on_start = self->connect_on_start;
+    return copy;
+}
+
+const char *nc_network_config_get_id(NcNetworkConfig *self)
+{
+    return self->id;
+}
+
+const char *nc_network_config_get_display_name(NcNetworkConfig *self)
+{
+    if (*self->name)
+        return self->name;
+    if (self->servers->len > 0)
+        return g_array_index(self->servers, NcServerAddress, 0).host;
+    return self->id;
+}
+
+const char *nc_network_config_get_name(NcNetworkConfig *self)
+{
+    return self->name;
+}
+
+gboolean nc_network_config_get_name_by_user(NcNetworkConfig *self)
+{
+    return self->name_by_user;
+}
+
+void nc_network_config_set_name(NcNetworkConfig *self, const char *name, gboolean by_user)
+{
+    replace(&self->name, name);
+    /* No name is nobody's choice: the server may fill it. */
+    self->name_by_user = by_user && *self->name;
+}
+
+guint nc_network_config_get_n_servers(NcNetworkConfig *self)
+{
+    return self->servers->len;
+}
+
+const NcServerAddress *nc_network_config_get_server(NcNetworkConfig *self, guint i)
+{
+    return i < self->servers->len ? &g_array_index(self->servers, NcServerAddress, i) : NULL;
+}
+
+void nc_network_config_add_server(NcNetworkConfig *self, const char *host, guint16 port,
+                                  gboolean tls)
+{
+    NcServerAddress s = {g_strdup(host ? host : ""), port, tls};
+    g_array_append_val(self->servers, s);
+}
+
+void nc_network_config_set_first_server(NcNetworkConfig *self, const char *host, guint16 port,
+                                        gboolean tls)
+{
+    if (self->servers->len == 0) {
+        nc_network_config_add_server(self, host, port, tls);
+        return;
+    }
+    NcServerAddress *s = &g_array_index(self->servers, NcServerAddress, 0);
+    replace(&s->host, host);
+    s->port = port;
+    s->tls = tls;
+}
+
+const char *nc_network_config_get_nick(NcNetworkConfig *self)
+{
+    return self->nick;
+}
+
+void nc_network_config_set_nick(NcNetworkConfig *self, const char *nick)
+{
+    replace(&self->nick, nick);
+}
+
+const char *nc_network_config_get_realname(NcNetworkConfig *self)
+{
+    return self->realname;
+}
+
+void nc_network_config_set_realname(NcNetworkConfig *self, const char *realname)
+{
+    replace(&self->realname, realname);
+}
+
+const char *nc_network_config_get_account(NcNetworkConfig *self)
+{
+    return self->account;
+}
+
+NcSaslMechanism nc_network_config_get_mechanism(NcNetworkConfig *self)
+{
+    return self->mechanism;
+}
+
+const char *nc_network_config_get_cert_file(NcNetworkConfig *self)
+{
+    return self->cert_file;
+}
+
+const char *nc_network_config_get_key_file(NcNetworkConfig *self)
+{
+    return self->key_file;
+}
+
+void nc_network_config_set_login(NcNetworkConfig *self, const char *account,
+                                 NcSaslMechanism mechanism, const char *cert_file,
+                                 const char *key_file)
+{
+    replace(&self->account, account);
+    self->mechanism = mechanism;
+    replace(&self->cert_file, cert_file);
+    replace(&self->key_file, key_file);
+}
+
+const char *const *nc_network_config_get_channels(NcNetworkConfig *self)
+{
+    return (const char *const *)self->channels;
+}
+
+void nc_network_config_set_channels(NcNetworkConfig *self, const char *const *channels)
+{
+    char **copy = channels ? g_strdupv((char **)channels) : g_new0(char *, 1);
+    g_strfreev(self->channels);
+    self->channels = copy;
+}
+
+gboolean nc_network_config_get_connect_on_start(NcNetworkConfig *self)
+{
+    return self->connect_on_start;
+}
+
+void nc_network_config_set_connect_on_start(NcNetworkConfig *self, gboolean on)
+{
+    self->connect_on_start = on;
+}
+
+/* ---- the settings' form --------------------------------------------- */
+
+/* One network is one a{sv}: a reader skips the keys it does not know and
+ * takes defaults for the ones missing, so later versions may add keys
+ * without breaking earlier ones ("version" says which wrote it). */
+#define NETWORK_FORMAT_VERSION 1u
+
+static const char *mechanism_word(NcSaslMechanism m)
+{
+    switch (m) {
+    case NC_SASL_AUTO:
+        return "auto";
+    case NC_SASL_PLAIN:
+        return "plain";
+    case NC_SASL_SCRAM_SHA_256:
+        return "scram-sha-256";
+    case NC_SASL_EXTERNAL:
+        return "external";
+    default:
+        return "none";
+    }
+}
+
+static GVariant *network_to_variant(NcNetworkConfig *n)
+{
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add(&b, "{sv}", "version", g_variant_new_uint32(NETWORK_FORMAT_VERSION));
+    g_variant_builder_add(&b, "{sv}", "id", g_variant_new_string(n->id));
+    g_variant_builder_add(&b, "{sv}", "name", g_variant_new_string(n->name));
+    g_variant_builder_add(&b, "{sv}", "name-by-user", g_variant_new_boolean(n->name_by_user));
+    GVariantBuilder servers;
+    g_variant_builder_init(&servers, G_VARIANT_TYPE("a(sqb)"));
+    for (guint i = 0; i < n->servers->len; i++) {
+        const NcServerAddress *s = &g_array_index(n->servers, NcServerAddress, i);
+        g_variant_builder_add(&servers, "(sqb)", s->host, s->port, s->tls);
+    }
+    g_variant_builder_add(&b, "{sv}", "servers", g_variant_builder_end(&servers));
+    g_variant_builder_add(&b, "{sv}", "nick", g_variant_new_string(n->nick));
+    g_variant_builder_add(&b, "{sv}", "realname", g_variant_new_string(n->realname));
+    g_variant_builder_add(&b, "{sv}", "account", g_variant_new_string(n->account));
+    g_variant_builder_add(&b, "{sv}", "mechanism",
+                          g_variant_new_string(mechanism_word(n->mechanism)));
+    g_variant_builder_add(&b, "{sv}", "cert-file", g_variant_new_string(n->cert_file));
+    g_variant_builder_add(&b, "{sv}", "key-file", g_variant_new_string(n->key_file));
+    g_variant_builder_add(&b, "{sv}", "channels",
+                          g_variant_new_strv((const char *const *)n->channels, -1));
+    g_variant_builder_add(&b, "{sv}", "connect-on-start",
+                          g_variant_new_boolean(n->connect_on_start));
+    return g_variant_builder_end(&b);
+}
+
+static void lookup_string(GVariantDict *d, const char *key, char **slot)
+{
+    const char *v;
+    if (g_variant_dict_lookup(d, key, "&s", &v))
+        replace(slot, v);
+}
+
+static NcNetworkConfig *network_from_variant(GVariant *v)
+{
+    g_auto(GVariantDict) d;
+    g_variant_dict_init(&d, v);
+    const char *id;
+    if (!g_variant_dict_lookup(&d, "id", "&s", &id) || !*id)
+        return NULL;
+    NcNetworkConfig *n = g_object_new(NC_TYPE_NETWORK_CONFIG, NULL);
+    n->id = g_strdup(id);
+    const char *name = "";
+    gboolean by_user = FALSE;
+    g_variant_dict_lookup(&d, "name", "&s", &name);
+    g_variant_dict_lookup(&d, "name-by-user", "b", &by_user);
+    nc_network_config_set_name(n, name, by_user);
+    g_autoptr(GVariant) servers = g_variant_dict_lookup_value(&d, "servers", G_VARIANT_TYPE("a(sqb)"));
+    if (servers) {
+        GVariantIter it;
+        const char *host;
+        guint16 port;
+        gboolean tls;
+        g_variant_iter_init(&it, servers);
+        while (g_variant_iter_next(&it, "(&sqb)", &host, &port, &tls))
+            nc_network_config_add_server(n, host, port, tls);
+    }
+    lookup_string(&d, "nick", &n->nick);
+    lookup_string(&d, "realname", &n->realname);
+    lookup_string(&d, "account", &n->account);
+    lookup_string(&d, "cert-file", &n->cert_file);
+    lookup_string(&d, "key-file", &n->key_file);
+    const char *mech;
+    if (g_variant_dict_lookup(&d, "mechanism", "&s", &mech))
+        n->mechanism = nc_sasl_mechanism_from_name(mech);
+    g_autofree const char **channels = NULL;
+    if (g_variant_dict_lookup(&d, "channels", "^a&s", &channels))
+        nc_network_config_set_channels(n, channels);
+    g_variant_dict_lookup(&d, "connect-on-start", "b", &n->connect_on_start);
+    return n;
+}
+
+gboolean nc_network_config_equal(NcNetworkConfig *a, NcNetworkConfig *b)
+{
+    g_autoptr(GVariant) va = g_variant_ref_sink(network_to_variant(a));
+    g_autoptr(GVariant) vb = g_variant_ref_sink(network_to_variant(b));
+    return g_variant_equal(va, vb);
+}
+
+/* ---- the list ------------------------------------------------------- */
+
+struct _NcNetworkList {
+    GObject parent_instance;
+    GSettings *settings;
+    GPtrArray *items; /* NcNetworkConfig */
+};
+
+static GType list_item_type(GListModel *model)
+{
+    return NC_TYPE_NETWORK_CONFIG;
+}
+
+static guint list_n_items(GListModel *model)
+{
+    return NC_NETWORK_LIST(model)->items->len;
+}
+
+static gpointer list_item(GListModel *model, guint position)
+{
+    NcNetworkList *self = NC_NETWORK_LIST(model);
+    return position < self->items->len ? g_object_ref(self->items->pdata[position]) : NULL;
+}
+
+static void list_model_init(GListModelInterface *iface)
+{
+    iface->get_item_type = list_item_type;
+    iface->get_n_items = list_n_items;
+    iface->get_item = list_item;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE(NcNetworkList, nc_network_list, G_TYPE_OBJECT,
+                              G_IMPLEMENT_INTERFACE(G_TYPE_LIST_MODEL, list_model_init))
+
+static void nc_network_list_dispose(GObject *object)
+{
+    NcNetworkList *self = NC_NETWORK_LIST(object);
+    g_clear_object(&self->settings);
+    G_OBJECT_CLASS(nc_network_list_parent_class)->dispose(object);
+}
+
+static void nc_network_list_finalize(GObject *object)
+{
+    g_ptr_array_unref(NC_NETWORK_LIST(object)->items);
+    G_OBJECT_CLASS(nc_network_list_parent_class)->finalize(object);
+}
+
+static void nc_network_list_class_init(NcNetworkListClass *klass)
+{
+    G_OBJECT_CLASS(klass)->dispose = nc_network_list_dispose;
+    G_OBJECT_CLASS(klass)->finalize = nc_network_list_finalize;
+}
+
+static void nc_network_list_init(NcNetworkList *self)
+{
+    self->items = g_ptr_array_new_with_free_func(g_object_unref);
+}
+
+static void save(NcNetworkList *self)
+{
+    if (!self->settings)
+        return;
+    GVariantBuilder b;
+    g_variant_builder_init(&b, G_VARIANT_TYPE("aa{sv}"));
+    for (guint i = 0; i < self->items->len; i++)
+        g_variant_builder_add_value(&b, network_to_variant(self->items->pdata[i]));
+    g_settings_set_value(self->settings, "networks", g_variant_builder_end(&b));
+}
+
+/* natter 1.x remembered one server in separate keys: it becomes the
+ * first network, connected on start as that server was. */
+static NcNetworkConfig *migrated_network(GSettings *s)
+{
+    g_autofree char *host = g_settings_get_string(s, "server");
+    if (!*host)
+        return NULL;
+    NcNetworkConfig *n = nc_network_config_new();
+    g_autofree char *key = g_ascii_strdown(host, -1);
+    gboolean tls = nc_tls_default_for(host);
+    g_autoptr(GVariant) tls_map = g_settings_get_value(s, "server-tls");
+    g_variant_lookup(tls_map, key, "b", &tls);
+    nc_network_config_add_server(n, host, (guint16)g_settings_get_int(s, "port"), tls);
+    g_autofree char *nick = g_settings_get_string(s, "nick");
+    g_autofree char *realname = g_settings_get_string(s, "realname");
+    g_auto(GStrv) channels = g_settings_get_strv(s, "channels");
+    nc_network_config_set_nick(n, nick);
+    nc_network_config_set_realname(n, realname);
+    nc_network_config_set_channels(n, (const char *const *)channels);
+    g_autoptr(GVariant) logins = g_settings_get_value(s, "server-accounts");
+    const char *account, *mech, *cert, *keyfile;
+    if (g_variant_lookup(logins, key, "(&s&s&s&s)", &account, &mech, &cert, &keyfile)) {
+        NcSaslMechanism m = nc_sasl_mechanism_from_name(mech);
+        nc_network_config_set_login(n, account, m == NC_SASL_NONE ? NC_SASL_AUTO : m, cert,
+                                    keyfile);
+    }
+    nc_network_config_set_connect_on_start(n, TRUE);
+    return n;
+}
+
+static void load(NcNetworkList *self, const char *log_dir)
+{
+    g_autoptr(GVariant) stored = g_settings_get_value(self->settings, "networks");
+    GVariantIter it;
+    GVariant *v;
+    g_variant_iter_init(&it, stored);
+    while ((v = g_variant_iter_next_value(&it))) {
+        NcNetworkConfig *n = network_from_variant(v);
+        if (n && !nc_network_list_find(self, n->id))
+            g_ptr_array_add(self->items, n);
+        else if (n)
+            g_object_unref(n);
+        g_variant_unref(v);
+    }
+    if (g_settings_get_boolean(self->settings, "networks-migrated"))
+        return;
+    /* Once only: a user who later removes the migrated network does not
+     * get it back on the next start. */
+    NcNetworkConfig *old = self->items->len == 0 ? migrated_network(self->settings) : NULL;
+    if (old) {
+        const NcServerAddress *s = nc_network_config_get_server(old, 0);
+        g_ptr_array_add(self->items, old);
+        save(self);
+        nc_logger_adopt_folder(log_dir, s->host, old->id);
+    }
+    g_settings_set_boolean(self->settings, "networks-migrated", TRUE);
+}
+
+NcNetworkList *nc_network_list_new(GSettings *settings, const char *log_dir)
+{
+    NcNetworkList *self = g_object_new(NC_TYPE_NETWORK_LIST, NULL);
+    if (settings) {
+        self->settings = g_object_ref(settings);
+        load(self, log_dir);
+    }
+    return self;
+}
+
+guint nc_network_list_find_position(NcNetworkList *self, const char *id)
+{
+    for (guint i = 0; id && i < self->items->len; i++)
+        if (strcmp(NC_NETWORK_CONFIG(self->items->pdata[i])->id, id) == 0)
+            return i;
+    return G_MAXUINT;
+}
+
+NcNetworkConfig *nc_network_list_find(NcNetworkList *self, const char *id)
+{
+    guint i = nc_network_list_find_position(self, id);
+    return i == G_MAXUINT ? NULL : self->items->pdata[i];
+}
+
+NcNetworkConfig *nc_network_list_find_server(NcNetworkList *self, const char *host,
+                                             guint16 port)
+{
+    for (guint i = 0; host && i < self->items->len; i++) {
+        NcNetworkConfig *n = self->items->pdata[i];
+        for (guint j = 0; j < n->servers->len; j++) {
+            const NcServerAddress *s = &g_array_index(n->servers, NcServerAddress, j);
+            guint16 want = port ? port : nc_default_port(s->tls);
+            guint16 have = s->port ? s->port : nc_default_port(s->tls);
+            if (g_ascii_strcasecmp(s->host, host) == 0 && want == have)
+                return n;
+        }
+    }
+    return NULL;
+}
+
+gboolean nc_network_list_add(NcNetworkList *self, NcNetworkConfig *network)
+{
+    if (nc_network_list_find(self, network->id))
+        return FALSE;
+    g_ptr_array_add(self->items, nc_network_config_copy(network));
+    save(self);
+    g_list_model_items_changed(G_LIST_MODEL(self), self->items->len - 1, 0, 1);
+    return TRUE;
+}
+
+gboolean nc_network_list_update(NcNetworkList *self, NcNetworkConfig *network)
+{
+    guint i = nc_network_list_find_position(self, network->id);
+    if (i == G_MAXUINT)
+        return FALSE;
+    g_object_unref(self->items->pdata[i]);
+    self->items->pdata[i] = nc_network_config_copy(network);
+    save(self);
+    g_list_model_items_changed(G_LIST_MODEL(self), i, 1, 1);
+    return TRUE;
+}
+
+gboolean nc_network_list_remove(NcNetworkList *self, const char *id)
+{
+    guint i = nc_network_list_find_position(self, id);
+    if (i == G_MAXUINT)
+        return FALSE;
+    g_ptr_array_remove_index(self->items, i);
+    save(self);
+    g_list_model_items_changed(G_LIST_MODEL(self), i, 1, 0);
+    return TRUE;
+}
+
+gboolean nc_network_list_move(NcNetworkList *self, const char *id, guint position)
+{
+    guint from = nc_network_list_find_position(self, id);
+    if (from == G_MAXUINT)
+        return FALSE;
+    guint to = MIN(position, self->items->len - 1);
+    if (to == from)
+        return TRUE;
+    gpointer n = g_ptr_array_steal_index(self->items, from);
+    g_ptr_array_insert(self->items, (gint)to, n);
+    save(self);
+    guint first = MIN(from, to);
+    guint count = MAX(from, to) - first + 1;
+    g_list_model_items_changed(G_LIST_MODEL(self), first, count, count);
+    return TRUE;
+}
+
+/* ---- saving what succeeded ------------------------------------------ */
+
+/* ISUPPORT words are KEY, KEY=VALUE or -KEY with upper-case keys; the
+ * numeric's trailing text ("are supported by this server") ends them. */
+static gboolean isupport_word(const char *w)
+{
+    const char *p = w[0] == '-' ? w + 1 : w;
+    if (!g_ascii_isupper(*p))
+        return FALSE;
+    for (; *p && *p != '='; p++)
+        if (!g_ascii_isupper(*p) && !g_ascii_isdigit(*p))
+            return FALSE;
+    return TRUE;
+}
+
+char *nc_isupport_network_name(const char *text)
+{
+    if (!text)
+        return NULL;
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+    for (guint i = 0; words[i] && isupport_word(words[i]); i++) {
+        if (!g_str_has_prefix(words[i], "NETWORK=") || !words[i][8])
+            continue;
+        /* The value's escapes: \x20 for a space, \x5C for a backslash. */
+        GString *out = g_string_new(NULL);
+        for (const char *p = words[i] + 8; *p; p++) {
+            int hi, lo;
+            if (p[0] == '\\' && p[1] == 'x' && (hi = g_ascii_xdigit_value(p[2])) >= 0 &&
+                (lo = g_ascii_xdigit_value(p[3])) >= 0 && (hi || lo)) {
+                g_string_append_c(out, (char)(hi * 16 + lo));
+                p += 3;
+            } else {
+                g_string_append_c(out, *p);
+            }
+        }
+        return g_string_free(out, FALSE);
+    }
+    return NULL;
+}
+
+typedef struct {
+    NcNetworkList *list;
+    NcNetworkConfig *attempt;
+    NcClient *client;        /* not a reference: the follow is the client's data */
+    gulong registered_handler;
+    NcBuffer *server_buffer; /* where the ISUPPORT lines are shown */
+    gulong messages_handler;
+    gboolean saved; /* the first registration has saved the attempt */
+} Follow;
+
+static void follow_free(gpointer p)
+{
+    Follow *f = p;
+    /* Replaced by a second follow of a live client: its handler goes too. */
+    if (g_signal_handler_is_connected(f->client, f->registered_handler))
+        g_signal_handler_disconnect(f->client, f->registered_handler);
+    g_clear_signal_handler(&f->messages_handler, nc_buffer_get_messages(f->server_buffer));
+    g_object_unref(f->server_buffer);
+    g_object_unref(f->attempt);
+    g_object_unref(f->list);
+    g_free(f);
+}
+
+static void on_registered(NcClient *client, Follow *f)
+{
+    /* Later registrations are reconnects: the user may have edited the
+     * network meanwhile, and those edits win. */
+    if (f->saved)
+        return;
+    f->saved = TRUE;
+    NcNetworkConfig *stored = nc_network_list_find(f->list, f->attempt->id);
+    /* The name the server gave since the attempt began is kept. */
+    if (stored && !f->attempt->name_by_user && *stored->name && !stored->name_by_user)
+        nc_network_config_set_name(f->attempt, stored->name, FALSE);
+    if (stored)
+        nc_network_list_update(f->list, f->attempt);
+    else
+        nc_network_list_add(f->list, f->attempt);
+}
+
+static void on_server_messages(GListModel *messages, guint position, guint removed, guint added,
+                               Follow *f)
+{
+    if (!f->saved)
+        return;
+    for (guint i = position; i < position + added; i++) {
+        g_autoptr(NcMessage) m = g_list_model_get_item(messages, i);
+        if (nc_message_get_kind(m) != NC_MSG_SERVER)
+            continue;
+        g_autofree char *name = nc_isupport_network_name(nc_message_get_text(m));
+        NcNetworkConfig *stored = name ? nc_network_list_find(f->list, f->attempt->id) : NULL;
+        if (!stored || stored->name_by_user || strcmp(stored->name, name) == 0)
+            continue;
+        g_autoptr(NcNetworkConfig) named = nc_network_config_copy(stored);
+        nc_network_config_set_name(named, name, FALSE);
+        nc_network_list_update(f->list, named);
+    }
+}
+
+void nc_network_list_follow(NcNetworkList *self, NcClient *client, NcNetworkConfig *attempt)
+{
+    Follow *f = g_new0(Follow, 1);
+    f->list = g_object_ref(self);
+    f->attempt = nc_network_config_copy(attempt);
+    f->client = client;
+    f->server_buffer = g_object_ref(nc_network_get_server_buffer(nc_client_get_network(client)));
+    f->messages_handler = g_signal_connect(nc_buffer_get_messages(f->server_buffer),
+                                           "items-changed", G_CALLBACK(on_server_messages), f);
+    /* The client's own data: freed with it, so no handler outlives it. */
+    f->registered_handler = g_signal_connect(client, "registered", G_CALLBACK(on_registered), f);
+    g_object_set_data_full(G_OBJECT(client), "nc-network-follow", f, follow_free);
+}

@@ -1,6 +1,176 @@
 /* SPDX-License-Identifier: MIT */
-/* natter core: saved networks (name, servers, nick, login, TLS, autojoin, stable ID). */
+/* Saved networks: what natter remembers of each IRC network the user
+ * connects to (a stable ID that names its log folder, a display name, its
+ * servers, nick, real name, login and autojoin channels, and whether to
+ * connect on start), as a GListModel kept in the "networks" setting.
+ *
+ * A connection attempt changes nothing here until it succeeds:
+ * nc_network_list_follow() saves the network when the server accepts the
+ * registration, and names it from the server's ISUPPORT NETWORK= unless
+ * the user named it.  The first load after natter 1.x turns the old
+ * single saved server (settings server, port, server-tls, nick, realname,
+ * channels, server-accounts) into one network, once, and moves that
+ * server's log folder to the network's ID. */
 #ifndef NC_NETWORKS_H
 #define NC_NETWORKS_H
 
+#include "client.h"
+#include "sasl.h"
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/** One server of a network: where to connect. */
+typedef struct {
+    char *host;
+    guint16 port; /* 0: 6697 with TLS, 6667 without */
+    gboolean tls;
+} NcServerAddress;
+
+#define NC_TYPE_NETWORK_CONFIG (nc_network_config_get_type())
+G_DECLARE_FINAL_TYPE(NcNetworkConfig, nc_network_config, NC, NETWORK_CONFIG, GObject)
+
+/** A new network with a fresh random ID, no servers and nothing else set. */
+NcNetworkConfig *nc_network_config_new(void);
+
+/** A copy with the same ID (to edit, then give to nc_network_list_update()). */
+NcNetworkConfig *nc_network_config_copy(NcNetworkConfig *self);
+
+/** The stable ID: 16 lower-case hex digits, never changed; it names the log folder. */
+const char *nc_network_config_get_id(NcNetworkConfig *self);
+
+/** The name to show: the stored name, else the first server's host, else the ID. */
+const char *nc_network_config_get_display_name(NcNetworkConfig *self);
+
+/** The stored name, "" when there is none yet. */
+const char *nc_network_config_get_name(NcNetworkConfig *self);
+
+/** Whether the user chose the name (the server's NETWORK= then leaves it alone). */
+gboolean nc_network_config_get_name_by_user(NcNetworkConfig *self);
+
+/**
+ * Set the name.
+ * @param name the new name, or NULL/"" for none (the host is shown)
+ * @param by_user TRUE when the user typed it, FALSE when the server said it
+ */
+void nc_network_config_set_name(NcNetworkConfig *self, const char *name, gboolean by_user);
+
+/** How many servers the network has. */
+guint nc_network_config_get_n_servers(NcNetworkConfig *self);
+
+/** The i-th server (tried in order), or NULL past the end; owned by self. */
+const NcServerAddress *nc_network_config_get_server(NcNetworkConfig *self, guint i);
+
+/** Append a server. */
+void nc_network_config_add_server(NcNetworkConfig *self, const char *host, guint16 port,
+                                  gboolean tls);
+
+/** Replace the first server (or add it when there is none); the others stay. */
+void nc_network_config_set_first_server(NcNetworkConfig *self, const char *host, guint16 port,
+                                        gboolean tls);
+
+/** The nick, "" for the default. */
+const char *nc_network_config_get_nick(NcNetworkConfig *self);
+/** Set the nick (NULL: none). */
+void nc_network_config_set_nick(NcNetworkConfig *self, const char *nick);
+/** The real name, "" for the default. */
+const char *nc_network_config_get_realname(NcNetworkConfig *self);
+/** Set the real name (NULL: none). */
+void nc_network_config_set_realname(NcNetworkConfig *self, const char *realname);
+
+/**
+ * The login: the account name ("" for none), the mechanism (NC_SASL_NONE:
+ * no login) and the client certificate and key files for EXTERNAL (""
+ * when none).  The passwords are in the keyring, never here.
+ */
+const char *nc_network_config_get_account(NcNetworkConfig *self);
+/** The login's mechanism, NC_SASL_NONE when the network has no login. */
+NcSaslMechanism nc_network_config_get_mechanism(NcNetworkConfig *self);
+/** The client certificate file for EXTERNAL, "" when none. */
+const char *nc_network_config_get_cert_file(NcNetworkConfig *self);
+/** The certificate's key file, "" when none (or in the certificate file). */
+const char *nc_network_config_get_key_file(NcNetworkConfig *self);
+/** Set the login (NULL strings: none; NC_SASL_NONE: no login). */
+void nc_network_config_set_login(NcNetworkConfig *self, const char *account,
+                                 NcSaslMechanism mechanism, const char *cert_file,
+                                 const char *key_file);
+
+/** The channels joined after connecting (NULL-terminated; owned by self). */
+const char *const *nc_network_config_get_channels(NcNetworkConfig *self);
+/** Set the autojoin channels (NULL: none). */
+void nc_network_config_set_channels(NcNetworkConfig *self, const char *const *channels);
+
+/** Whether natter connects to the network when it starts. */
+gboolean nc_network_config_get_connect_on_start(NcNetworkConfig *self);
+/** Set whether natter connects to the network when it starts. */
+void nc_network_config_set_connect_on_start(NcNetworkConfig *self, gboolean on);
+
+/** Whether two configs hold the same values (ID included). */
+gboolean nc_network_config_equal(NcNetworkConfig *a, NcNetworkConfig *b);
+
+#define NC_TYPE_NETWORK_LIST (nc_network_list_get_type())
+G_DECLARE_FINAL_TYPE(NcNetworkList, nc_network_list, NC, NETWORK_LIST, GObject)
+
+/**
+ * The saved networks (a GListModel of NcNetworkConfig, in the user's
+ * order), loaded from settings; the old single server is migrated on the
+ * first load (see the top of this file).  The items are not to be changed
+ * in place: edit a copy and call nc_network_list_update().
+ * @param settings org.natter.Natter, or NULL to keep the list in memory only
+ * @param log_dir the logs' top folder (where a migrated server's folder
+ *        is moved), or NULL for the default (nc_logger_new(NULL)'s)
+ */
+NcNetworkList *nc_network_list_new(GSettings *settings, const char *log_dir);
+
+/** Append network (a copy is kept) and save. @return FALSE when its ID is already there */
+gboolean nc_network_list_add(NcNetworkList *self, NcNetworkConfig *network);
+
+/** Replace the network with network's ID by a copy of network, and save. @return FALSE when absent */
+gboolean nc_network_list_update(NcNetworkList *self, NcNetworkConfig *network);
+
+/** Remove the network with this ID and save. @return FALSE when absent */
+gboolean nc_network_list_remove(NcNetworkList *self, const char *id);
+
+/**
+ * Move the network with this ID to position (clamped to the list), and save.
+ * @return FALSE when absent
+ */
+gboolean nc_network_list_move(NcNetworkList *self, const char *id, guint position);
+
+/** The network with this ID, or NULL (not a new reference). */
+NcNetworkConfig *nc_network_list_find(NcNetworkList *self, const char *id);
+
+/** The position of the network with this ID, or G_MAXUINT. */
+guint nc_network_list_find_position(NcNetworkList *self, const char *id);
+
+/**
+ * The first network with a server at host (without case) and port (0
+ * matches the default port of that server's TLS choice), or NULL (not a
+ * new reference).
+ */
+NcNetworkConfig *nc_network_list_find_server(NcNetworkList *self, const char *host,
+                                             guint16 port);
+
+/**
+ * Save attempt when client's connection succeeds: on its first
+ * registration attempt is added (or, when its ID is saved already,
+ * replaces that network); a failed attempt leaves the list as it was.
+ * While the client lives, the server's ISUPPORT NETWORK= names the saved
+ * network unless the user named it.  Nothing of the client is kept
+ * beyond its life.
+ * @param attempt the values the client was started with (a copy is kept)
+ */
+void nc_network_list_follow(NcNetworkList *self, NcClient *client, NcNetworkConfig *attempt);
+
+/**
+ * The value of NETWORK= in an ISUPPORT line's words as shown in the
+ * server tab ("CHANTYPES=# NETWORK=Libera.Chat are supported by this
+ * server"), with its \xHH escapes decoded, or NULL when text is not such
+ * a line or has none.
+ * @return a newly allocated string
+ */
+char *nc_isupport_network_name(const char *text);
+
+G_END_DECLS
 #endif
