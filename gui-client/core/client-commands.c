@@ -299,6 +299,8 @@ gboolean nc__client_command(NcClient *self, NcBuffer *buffer, const NcCommand *c
     case NC_CMD_WHOIS:
     case NC_CMD_NAMES:
     case NC_CMD_AWAY:
+    case NC_CMD_BACK:
+    case NC_CMD_LIST:
     case NC_CMD_QUIT:
     case NC_CMD_CLOSE:
     case NC_CMD_QUOTE:

@@ -63,6 +63,7 @@ static const char *const wanted_caps[] = {"server-time",
                                           "account-notify",
                                           "extended-join",
                                           "account-tag",
+                                          "away-notify",
                                           "message-tags",
                                           "batch",
                                           "labeled-response",
@@ -284,6 +285,118 @@ static void account_from_tag(NcClient *self, const NcIrcLine *l)
     learn_account(self, l->nick, account ? account : "");
 }
 
+/* ---- away ----------------------------------------------------------- */
+
+/* nick is away or back, as a member of every channel we share. */
+static void learn_away(NcClient *self, const char *nick, gboolean away)
+{
+    if (!nick)
+        return;
+    if (!away) {
+        /* Their next away message is news again. */
+        g_autofree char *folded = nc_irc_casefold(nick);
+        g_hash_table_remove(self->away_shown, folded);
+    }
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 1; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        NcMember *m =
+            nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL ? nc_buffer_find_member(b, nick) : NULL;
+        if (m)
+            nc_member_set_away(m, away);
+    }
+}
+
+/* away-notify: AWAY :<message> (away) or AWAY (back). */
+static void h_away(NcClient *self, const NcIrcLine *l)
+{
+    gboolean away = l->n_params >= 1 && *l->params[0];
+    if (is_me(self, l->nick))
+        nc__client_set_away(self, away);
+    else
+        learn_away(self, l->nick, away);
+}
+
+/* 305: we are back; 306: we are away. */
+static void h_unaway(NcClient *self, const NcIrcLine *l)
+{
+    (void)l;
+    nc__client_set_away(self, FALSE);
+}
+
+static void h_nowaway(NcClient *self, const NcIrcLine *l)
+{
+    (void)l;
+    nc__client_set_away(self, TRUE);
+}
+
+/* 352 <me> <channel> <user> <host> <server> <nick> <H|G>[*][@+] :<hops> <real name> */
+static void h_who_reply(NcClient *self, const NcIrcLine *l)
+{
+    const char *flags = param(l, 6);
+    if (*flags == 'G' || *flags == 'H')
+        learn_away(self, nc_irc_line_param(l, 5), *flags == 'G');
+}
+
+/* ---- channel listing (/list) ---------------------------------------- */
+
+static NcChannelList *listing_begin(NcClient *self)
+{
+    if (self->listing && !nc_channel_list_get_complete(self->listing))
+        return self->listing;
+    g_clear_object(&self->listing);
+    self->listing = nc_channel_list_new();
+    g_signal_emit(self, nc__client_signals[NC_SIGNAL_CHANNEL_LIST], 0, self->listing);
+    return self->listing;
+}
+
+void nc__client_listing_end(NcClient *self)
+{
+    if (self->listing)
+        nc_channel_list_finish(self->listing);
+}
+
+/* 321 RPL_LISTSTART: a new listing (servers may leave it out). */
+static void h_list_start(NcClient *self, const NcIrcLine *l)
+{
+    (void)l;
+    nc__client_listing_end(self);
+    listing_begin(self);
+}
+
+/* 322 RPL_LIST <me> <channel> <users> :<topic> */
+static void h_list(NcClient *self, const NcIrcLine *l)
+{
+    guint64 users = g_ascii_strtoull(param(l, 2), NULL, 10);
+    nc_channel_list_add(listing_begin(self), param(l, 1), (guint)MIN(users, G_MAXUINT),
+                        param(l, 3));
+}
+
+/* 323 RPL_LISTEND */
+static void h_list_end(NcClient *self, const NcIrcLine *l)
+{
+    (void)l;
+    /* Even an empty answer is a listing: the window says "0 channels". */
+    listing_begin(self);
+    nc__client_listing_end(self);
+}
+
+/* ---- typing --------------------------------------------------------- */
+
+/* TAGMSG with +typing (message-tags): in a channel, or to us in private. */
+static void h_tagmsg(NcClient *self, const NcIrcLine *l)
+{
+    const char *value = nc_irc_line_tag(l, "+typing");
+    if (!value || !l->nick || is_me(self, l->nick))
+        return;
+    const char *target = param(l, 0);
+    NcBuffer *b = nc_network_find_buffer(
+        self->network, nc_irc_is_channel(target, self->chantypes) ? target : l->nick);
+    if (b)
+        nc__client_typing_heard(self, b, l->nick, nc_typing_state_from_value(value));
+}
+
 /* ---- channels ------------------------------------------------------- */
 
 static void h_join(NcClient *self, const NcIrcLine *l)
@@ -315,6 +428,8 @@ static void h_join(NcClient *self, const NcIrcLine *l)
         learn_account(self, l->nick, l->params[1]);
     add_line(self, b, l);
     if (me)
+        nc__client_back_in(self, b);
+    if (me)
         nc__client_history_joined(self, b, missed);
 }
 
@@ -330,6 +445,7 @@ static void h_part(NcClient *self, const NcIrcLine *l)
         nc__client_forget_channel(self, param(l, 0));
     } else {
         nc_buffer_remove_member(b, l->nick);
+        nc__client_typing_heard(self, b, l->nick, NC_TYPING_DONE);
     }
 }
 
@@ -356,6 +472,9 @@ static void h_quit(NcClient *self, const NcIrcLine *l)
 {
     g_autofree char *folded = nc_irc_casefold(l->nick ? l->nick : "");
     g_hash_table_remove(self->accounts, folded);
+    g_hash_table_remove(self->away_shown, folded);
+    if (l->nick)
+        nc__client_typing_renamed(self, l->nick, NULL);
     GListModel *buffers = nc_network_get_buffers(self->network);
     guint n = g_list_model_get_n_items(buffers);
     for (guint i = 1; i < n; i++) {
@@ -379,6 +498,8 @@ static void h_nick(NcClient *self, const NcIrcLine *l)
         g_free(stolen_key);
         g_hash_table_replace(self->accounts, nc_irc_casefold(to), account);
     }
+    if (l->nick)
+        nc__client_typing_renamed(self, l->nick, to);
     if (is_me(self, l->nick)) {
         g_free(self->nick);
         self->nick = g_strdup(to);
@@ -570,6 +691,9 @@ static void h_message(NcClient *self, const NcIrcLine *l)
     else
         b = nc__client_buffer(self, NC_BUFFER_QUERY, l->nick);
     add_line(self, b, l);
+    /* Their line is what they were typing. */
+    if (l->nick && !is_me(self, l->nick))
+        nc__client_typing_heard(self, b, l->nick, NC_TYPING_DONE);
 }
 
 /* ---- WHOIS ---------------------------------------------------------- */
@@ -643,6 +767,32 @@ static void h_end_of_whois(NcClient *self, const NcIrcLine *l)
     g_object_unref(w);
 }
 
+static void h_numeric(NcClient *self, const NcIrcLine *l);
+
+/* 301 <me> <nick> :<message>: part of a WHOIS answer, or the server's
+ * reply to a message to someone away, which comes with every line: it is
+ * said once per away message, in the conversation with them. */
+static void h_rpl_away(NcClient *self, const NcIrcLine *l)
+{
+    const char *nick = nc_irc_line_param(l, 1);
+    if (!nick || l->n_params < 3)
+        return;
+    const char *message = param(l, l->n_params - 1);
+    learn_away(self, nick, TRUE);
+    if (whois_for(self, nick, FALSE)) {
+        h_whois_reply(self, l);
+        h_numeric(self, l);
+        return;
+    }
+    g_autofree char *folded = nc_irc_casefold(nick);
+    if (g_strcmp0(g_hash_table_lookup(self->away_shown, folded), message) == 0)
+        return;
+    g_hash_table_replace(self->away_shown, g_steal_pointer(&folded), g_strdup(message));
+    NcBuffer *b = nc_network_find_buffer(self->network, nick);
+    g_autofree char *text = g_strdup_printf(_("%s is away: %s"), nick, message);
+    event(self, b ? b : nc__client_current_buffer(self), l, NC_MSG_SERVER, text);
+}
+
 /* ---- numerics shown as text ----------------------------------------- */
 
 static void h_numeric(NcClient *self, const NcIrcLine *l)
@@ -694,7 +844,7 @@ static const struct {
     {"INVITE", nc__client_h_invite, FALSE},
     {"ACCOUNT", h_account, FALSE},
     {"MARKREAD", nc__client_h_markread, FALSE},
-    {"TAGMSG", NULL, FALSE},
+    {"TAGMSG", h_tagmsg, FALSE},
     {"376", nc__client_history_burst_end, TRUE},
     {"422", nc__client_history_burst_end, TRUE},
     {"AUTHENTICATE", nc__client_h_authenticate, FALSE},
@@ -709,7 +859,14 @@ static const struct {
     {"906", nc__client_h_sasl_numeric, FALSE},
     {"907", nc__client_h_sasl_numeric, FALSE},
     {"908", nc__client_h_sasl_numeric, FALSE},
-    {"301", h_whois_reply, TRUE},
+    {"301", h_rpl_away, FALSE},
+    {"305", h_unaway, TRUE},
+    {"306", h_nowaway, TRUE},
+    {"352", h_who_reply, TRUE},
+    {"AWAY", h_away, FALSE},
+    {"321", h_list_start, FALSE},
+    {"322", h_list, FALSE},
+    {"323", h_list_end, FALSE},
     {"311", h_whois_reply, TRUE},
     {"312", h_whois_reply, TRUE},
     {"313", h_whois_reply, TRUE},

@@ -5,6 +5,7 @@
 #define NC_CLIENT_PRIVATE_H
 
 #include "batch.h"
+#include "channel-list.h"
 #include "client.h"
 #include "ignore.h"
 #include "input.h"
@@ -12,6 +13,7 @@
 #include "irc-line.h"
 #include "scram.h"
 #include "tls-policy.h"
+#include "typing.h"
 #include "whois.h"
 
 struct _NcClient {
@@ -117,6 +119,25 @@ struct _NcClient {
 
     /* Whom not to hear (client-commands.c) */
     NcIgnoreList *ignore;
+
+    /* The /list under way (client-irc.c), or NULL */
+    NcChannelList *listing;
+
+    /* Away: ours (305/306), and the 301 last shown per folded nick, so a
+     * conversation with someone away says it once, not on every line */
+    gboolean away;
+    GHashTable *away_shown;
+
+    /* Typing notifications: per buffer state hangs on the buffer
+     * (nc__client_typing_of()); one timer pauses ours and expires theirs */
+    gboolean send_typing;
+    gboolean show_typing;
+    GSource *typing_source;
+
+    /* Waiting to reconnect: when (monotonic µs, 0 when not waiting), and
+     * the timer that counts the status down each second */
+    gint64 reconnect_time_us;
+    GSource *countdown_source;
 };
 
 /* client.c */
@@ -147,6 +168,18 @@ void nc__client_h_invite(NcClient *self, const NcIrcLine *l);
 
 /* client-irc.c */
 void nc__client_dispatch(NcClient *self, const NcIrcLine *line);
+/* The connection went: an unfinished /list is over. */
+void nc__client_listing_end(NcClient *self);
+
+/* client.c: typing notifications */
+/* Someone's +typing (or a message, NC_TYPING_DONE) in buffer b. */
+void nc__client_typing_heard(NcClient *self, NcBuffer *b, const char *nick, NcTypingState state);
+/* nick changed to new_nick, or left (new_nick NULL): everywhere. */
+void nc__client_typing_renamed(NcClient *self, const char *nick, const char *new_nick);
+/* b is live again after a drop: "Reconnected", once (client.c). */
+void nc__client_back_in(NcClient *self, NcBuffer *b);
+/* Set our away state (305/306); notifies "away". */
+void nc__client_set_away(NcClient *self, gboolean away);
 
 /* client-tls.c */
 void nc__client_tls_init(NcClient *self);
@@ -221,6 +254,7 @@ enum {
     NC_SIGNAL_REGISTERED,
     NC_SIGNAL_ACCOUNT_CREATED,
     NC_SIGNAL_WHOIS,
+    NC_SIGNAL_CHANNEL_LIST,
     NC_N_SIGNALS
 };
 extern guint nc__client_signals[NC_N_SIGNALS];

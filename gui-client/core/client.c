@@ -17,6 +17,10 @@ enum {
     PROP_TLS_PROBLEM,
     PROP_ACCOUNT,
     PROP_LOGIN_PROBLEM,
+    PROP_AWAY,
+    PROP_RECONNECT_TIME,
+    PROP_SEND_TYPING,
+    PROP_SHOW_TYPING,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -41,6 +45,9 @@ static void nc_client_dispose(GObject *object)
     NcClient *self = NC_CLIENT(object);
     stop_source(&self->ping_source);
     stop_source(&self->reconnect_source);
+    stop_source(&self->countdown_source);
+    stop_source(&self->typing_source);
+    g_clear_object(&self->listing);
     /* Joins the worker: no network callback can reach a finalized client. */
     g_clear_pointer(&self->io, nc_io_free);
     g_clear_object(&self->network);
@@ -72,6 +79,7 @@ static void nc_client_finalize(GObject *object)
     g_hash_table_unref(self->accounts);
     g_hash_table_unref(self->whox_asked);
     g_clear_object(&self->ignore);
+    g_hash_table_unref(self->away_shown);
     g_main_context_unref(self->context);
     G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
 }
@@ -101,6 +109,34 @@ static void nc_client_get_property(GObject *object, guint id, GValue *value, GPa
     case PROP_LOGIN_PROBLEM:
         g_value_set_int(value, (int)self->login_problem);
         break;
+    case PROP_AWAY:
+        g_value_set_boolean(value, self->away);
+        break;
+    case PROP_RECONNECT_TIME:
+        g_value_set_int64(value, self->reconnect_time_us);
+        break;
+    case PROP_SEND_TYPING:
+        g_value_set_boolean(value, self->send_typing);
+        break;
+    case PROP_SHOW_TYPING:
+        g_value_set_boolean(value, self->show_typing);
+        break;
+    default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+}
+
+static void nc_client_set_property(GObject *object, guint id, const GValue *value,
+                                   GParamSpec *pspec)
+{
+    NcClient *self = NC_CLIENT(object);
+    switch (id) {
+    case PROP_SEND_TYPING:
+        nc_client_set_send_typing(self, g_value_get_boolean(value));
+        break;
+    case PROP_SHOW_TYPING:
+        nc_client_set_show_typing(self, g_value_get_boolean(value));
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -112,6 +148,7 @@ static void nc_client_class_init(NcClientClass *klass)
     oc->dispose = nc_client_dispose;
     oc->finalize = nc_client_finalize;
     oc->get_property = nc_client_get_property;
+    oc->set_property = nc_client_set_property;
     GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
     props[PROP_STATE] = g_param_spec_int("state", NULL, NULL, 0, NC_STATE_WAITING, 0, ro);
     props[PROP_STATUS] = g_param_spec_string("status", NULL, NULL, NULL, ro);
@@ -124,6 +161,14 @@ static void nc_client_class_init(NcClientClass *klass)
     /* An NcLoginProblem (nc_client_get_login_problem()). */
     props[PROP_LOGIN_PROBLEM] =
         g_param_spec_int("login-problem", NULL, NULL, 0, NC_LOGIN_FAILED, 0, ro);
+    /* The server has us away (306) or back (305). */
+    props[PROP_AWAY] = g_param_spec_boolean("away", NULL, NULL, FALSE, ro);
+    /* Monotonic µs of the next attempt while waiting, else 0. */
+    props[PROP_RECONNECT_TIME] =
+        g_param_spec_int64("reconnect-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
+    GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+    props[PROP_SEND_TYPING] = g_param_spec_boolean("send-typing", NULL, NULL, TRUE, rw);
+    props[PROP_SHOW_TYPING] = g_param_spec_boolean("show-typing", NULL, NULL, TRUE, rw);
     g_object_class_install_properties(oc, N_PROPS, props);
 
     /* A message mentioned us: (NcBuffer *buffer, NcMessage *message). */
@@ -147,6 +192,11 @@ static void nc_client_class_init(NcClientClass *klass)
     nc__client_signals[NC_SIGNAL_WHOIS] =
         g_signal_new("whois", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                      G_TYPE_NONE, 1, NC_TYPE_WHOIS);
+    /* A channel listing (/list) has started (NcChannelList *list); it
+     * fills as the server streams it. */
+    nc__client_signals[NC_SIGNAL_CHANNEL_LIST] =
+        g_signal_new("channel-list", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, NC_TYPE_CHANNEL_LIST);
 }
 
 static void nc_client_init(NcClient *self)
@@ -169,6 +219,9 @@ static void nc_client_init(NcClient *self)
     nc__client_account_init(self);
     nc__client_history_init(self);
     self->ignore = nc_ignore_list_new(NULL, NULL);
+    self->away_shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    self->send_typing = TRUE;
+    self->show_typing = TRUE;
 }
 
 void nc__client_notify_tls_problem(NcClient *self)
@@ -239,6 +292,187 @@ guint nc_client_get_attempts(NcClient *self)
 gboolean nc_client_has_cap(NcClient *self, const char *cap)
 {
     return g_hash_table_contains(self->caps, cap);
+}
+
+gboolean nc_client_get_away(NcClient *self)
+{
+    return self->away;
+}
+
+void nc__client_set_away(NcClient *self, gboolean away)
+{
+    if (self->away == !!away)
+        return;
+    self->away = !!away;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_AWAY]);
+}
+
+gint64 nc_client_get_reconnect_time(NcClient *self)
+{
+    return self->reconnect_time_us;
+}
+
+NcChannelList *nc_client_get_channel_list(NcClient *self)
+{
+    return self->listing;
+}
+
+/* ---- typing notifications ------------------------------------------- */
+
+/* A buffer's typing state, ours and others', kept on the buffer so it
+ * goes with it. */
+typedef struct {
+    NcTypingOut *out;
+    NcTypingPeers *peers;
+} BufferTyping;
+
+#define TYPING_KEY "nc-typing"
+/* How often the typing timer looks: "paused" is due 5 s after the last
+ * change, expiries are 6 s and 30 s; half a second late is unnoticeable. */
+#define TYPING_TICK_MS 500
+
+static void buffer_typing_free(gpointer data)
+{
+    BufferTyping *t = data;
+    nc_typing_out_free(t->out);
+    nc_typing_peers_free(t->peers);
+    g_free(t);
+}
+
+static BufferTyping *typing_of(NcBuffer *b, gboolean create)
+{
+    BufferTyping *t = g_object_get_data(G_OBJECT(b), TYPING_KEY);
+    if (!t && create) {
+        t = g_new0(BufferTyping, 1);
+        t->out = nc_typing_out_new();
+        t->peers = nc_typing_peers_new();
+        g_object_set_data_full(G_OBJECT(b), TYPING_KEY, t, buffer_typing_free);
+    }
+    return t;
+}
+
+static void typing_render(NcClient *self, NcBuffer *b, BufferTyping *t)
+{
+    g_autofree char *words = self->show_typing ? nc_typing_peers_words(t->peers) : NULL;
+    nc_buffer_set_typing(b, words ? words : "");
+}
+
+static gboolean may_send_typing(NcClient *self)
+{
+    return self->send_typing && self->state == NC_STATE_CONNECTED &&
+           nc_client_has_cap(self, "message-tags");
+}
+
+static void send_typing(NcClient *self, NcBuffer *b, NcTypingState state)
+{
+    const char *value = nc_typing_state_to_value(state);
+    if (value && may_send_typing(self))
+        nc__client_send(self, "@+typing=%s TAGMSG %s", value, nc_buffer_get_name(b));
+}
+
+static gboolean typing_tick(gpointer data)
+{
+    NcClient *self = data;
+    gint64 now = g_get_monotonic_time();
+    gboolean live = FALSE;
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        BufferTyping *t = typing_of(b, FALSE);
+        if (!t)
+            continue;
+        send_typing(self, b, nc_typing_out_tick(t->out, now));
+        if (nc_typing_peers_expire(t->peers, now))
+            typing_render(self, b, t);
+        live = live || nc_typing_out_is_active(t->out) || nc_typing_peers_count(t->peers) > 0;
+    }
+    if (live)
+        return G_SOURCE_CONTINUE;
+    g_source_unref(self->typing_source);
+    self->typing_source = NULL;
+    return G_SOURCE_REMOVE;
+}
+
+static void typing_timer_start(NcClient *self)
+{
+    if (self->typing_source)
+        return;
+    self->typing_source = g_timeout_source_new(TYPING_TICK_MS);
+    g_source_set_callback(self->typing_source, typing_tick, self, NULL);
+    g_source_attach(self->typing_source, self->context);
+}
+
+void nc_client_notify_typing(NcClient *self, NcBuffer *buffer, gboolean has_text)
+{
+    if (!buffer || nc_buffer_get_kind(buffer) == NC_BUFFER_SERVER)
+        return;
+    BufferTyping *t = typing_of(buffer, has_text);
+    if (!t)
+        return; /* never typed here: nothing to end */
+    if (!may_send_typing(self)) {
+        nc_typing_out_reset(t->out);
+        return;
+    }
+    send_typing(self, buffer, nc_typing_out_changed(t->out, has_text, g_get_monotonic_time()));
+    if (nc_typing_out_is_active(t->out))
+        typing_timer_start(self);
+}
+
+void nc__client_typing_heard(NcClient *self, NcBuffer *b, const char *nick, NcTypingState state)
+{
+    gboolean typing = state == NC_TYPING_ACTIVE || state == NC_TYPING_PAUSED;
+    BufferTyping *t = typing_of(b, typing);
+    if (!t)
+        return;
+    if (nc_typing_peers_set(t->peers, nick, state, g_get_monotonic_time()))
+        typing_render(self, b, t);
+    if (typing)
+        typing_timer_start(self);
+}
+
+void nc__client_typing_renamed(NcClient *self, const char *nick, const char *new_nick)
+{
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        BufferTyping *t = typing_of(b, FALSE);
+        gboolean changed = t && (new_nick ? nc_typing_peers_rename(t->peers, nick, new_nick)
+                                          : nc_typing_peers_set(t->peers, nick, NC_TYPING_DONE, 0));
+        if (changed)
+            typing_render(self, b, t);
+    }
+}
+
+/* Others' typing re-rendered everywhere (shown or not). */
+static void typing_render_all(NcClient *self)
+{
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        BufferTyping *t = typing_of(b, FALSE);
+        if (t)
+            typing_render(self, b, t);
+    }
+}
+
+void nc_client_set_send_typing(NcClient *self, gboolean send)
+{
+    if (self->send_typing == !!send)
+        return;
+    self->send_typing = !!send;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SEND_TYPING]);
+}
+
+void nc_client_set_show_typing(NcClient *self, gboolean show)
+{
+    if (self->show_typing == !!show)
+        return;
+    self->show_typing = !!show;
+    typing_render_all(self);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_SHOW_TYPING]);
 }
 
 void nc_client_set_autojoin(NcClient *self, const char *const *channels)
@@ -462,10 +696,78 @@ void nc__client_registered(NcClient *self, const char *nick)
      * reconnect; one JOIN each keeps every line far under 512 bytes. */
     for (guint i = 0; i < self->channels->len; i++)
         nc__client_send(self, "JOIN %s", (const char *)self->channels->pdata[i]);
+    /* Private conversations are back with the connection; channels when
+     * their JOIN comes (client-irc.c). */
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        if (nc_buffer_get_kind(b) == NC_BUFFER_QUERY)
+            nc__client_back_in(self, b);
+    }
     g_signal_emit(self, nc__client_signals[NC_SIGNAL_REGISTERED], 0);
 }
 
 /* ---- connection ----------------------------------------------------- */
+
+/* Set on a buffer that was told "Disconnected", until "Reconnected". */
+#define DROPPED_KEY "nc-dropped"
+
+/* The connection went while registered: one line in each conversation
+ * that was live, so the gap reads as one. */
+static void say_dropped(NcClient *self, const char *reason)
+{
+    g_autofree char *text = g_strdup_printf(_("Disconnected: %s"), reason);
+    GListModel *buffers = nc_network_get_buffers(self->network);
+    guint n = g_list_model_get_n_items(buffers);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        NcBufferKind kind = nc_buffer_get_kind(b);
+        gboolean live = kind == NC_BUFFER_QUERY ||
+                        (kind == NC_BUFFER_CHANNEL && nc_buffer_get_joined(b));
+        if (!live || g_object_get_data(G_OBJECT(b), DROPPED_KEY))
+            continue;
+        g_object_set_data(G_OBJECT(b), DROPPED_KEY, GINT_TO_POINTER(1));
+        nc__client_info(self, b, NC_MSG_STATUS, text);
+    }
+}
+
+void nc__client_back_in(NcClient *self, NcBuffer *b)
+{
+    if (!g_object_get_data(G_OBJECT(b), DROPPED_KEY))
+        return;
+    g_object_set_data(G_OBJECT(b), DROPPED_KEY, NULL);
+    nc__client_info(self, b, NC_MSG_STATUS, _("Reconnected"));
+}
+
+static void set_reconnect_time(NcClient *self, gint64 when_us)
+{
+    if (!when_us)
+        stop_source(&self->countdown_source);
+    if (self->reconnect_time_us == when_us)
+        return;
+    self->reconnect_time_us = when_us;
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_RECONNECT_TIME]);
+}
+
+/* "… — reconnecting in 5 s", from the time left now. */
+static void countdown_status(NcClient *self)
+{
+    gint64 left_us = MAX(0, self->reconnect_time_us - g_get_monotonic_time());
+    guint seconds = (guint)((left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+    g_autofree char *status =
+        g_strdup_printf(_("%s — reconnecting in %u s"),
+                        self->error ? self->error : _("Disconnected"), MAX(seconds, 1));
+    nc__client_set_state(self, NC_STATE_WAITING, status);
+}
+
+static gboolean countdown_tick(gpointer data)
+{
+    NcClient *self = data;
+    if (self->state == NC_STATE_WAITING && self->reconnect_time_us)
+        countdown_status(self);
+    return G_SOURCE_CONTINUE;
+}
 
 static void schedule_reconnect(NcClient *self);
 static void mark_all_parted(NcClient *self);
@@ -502,6 +804,7 @@ static void start_ping_timer(NcClient *self)
 static void start_connect(NcClient *self)
 {
     stop_source(&self->reconnect_source);
+    set_reconnect_time(self, 0);
     g_clear_pointer(&self->close_reason, g_free);
     self->attempts++;
     NcIoTlsOptions opts;
@@ -541,10 +844,15 @@ static void schedule_reconnect(NcClient *self)
     self->reconnect_source = g_timeout_source_new(delay);
     g_source_set_callback(self->reconnect_source, reconnect_due, self, NULL);
     g_source_attach(self->reconnect_source, self->context);
-    g_autofree char *status =
-        g_strdup_printf(_("%s — reconnecting in %.1f s"),
-                        self->error ? self->error : _("Disconnected"), delay / 1000.0);
-    nc__client_set_state(self, NC_STATE_WAITING, status);
+    set_reconnect_time(self, g_get_monotonic_time() + (gint64)delay * 1000);
+    countdown_status(self);
+    /* The status counts down each second, on the second of the attempt. */
+    stop_source(&self->countdown_source);
+    self->countdown_source = g_timeout_source_new(1000);
+    g_source_set_ready_time(self->countdown_source,
+                            self->reconnect_time_us - (delay / 1000) * G_USEC_PER_SEC);
+    g_source_set_callback(self->countdown_source, countdown_tick, self, NULL);
+    g_source_attach(self->countdown_source, self->context);
 }
 
 void nc_client_connect(NcClient *self)
@@ -564,12 +872,20 @@ static void mark_all_parted(NcClient *self)
         g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
         nc_buffer_set_joined(b, FALSE);
         nc_buffer_clear_members(b);
+        /* Nobody types over a dead link, and ours starts again. */
+        g_object_set_data(G_OBJECT(b), TYPING_KEY, NULL);
+        nc_buffer_set_typing(b, "");
     }
+    stop_source(&self->typing_source);
+    nc__client_listing_end(self);
+    g_hash_table_remove_all(self->away_shown);
+    nc__client_set_away(self, FALSE);
 }
 
 void nc_client_disconnect(NcClient *self, const char *message)
 {
     stop_source(&self->reconnect_source);
+    set_reconnect_time(self, 0);
     stop_source(&self->ping_source);
     if (self->state == NC_STATE_REGISTERING || self->state == NC_STATE_CONNECTED) {
         nc__client_send(self, "QUIT :%s", message && *message ? message : "natter");
@@ -614,6 +930,7 @@ void nc__client_stop(NcClient *self, const char *error, const char *detail)
 {
     stop_source(&self->ping_source);
     stop_source(&self->reconnect_source);
+    set_reconnect_time(self, 0);
     g_clear_pointer(&self->tls_summary, g_free);
     nc__client_set_error(self, error);
     nc__client_info(self, NULL, NC_MSG_ERROR, detail ? detail : error);
@@ -639,6 +956,8 @@ static void on_closed(NcClient *self, int reason)
         text = g_strdup(reason_text(reason));
     nc__client_set_error(self, text);
     nc__client_info(self, NULL, NC_MSG_ERROR, text);
+    if (self->state == NC_STATE_CONNECTED)
+        say_dropped(self, text);
     mark_all_parted(self);
     if (self->reconnect) {
         schedule_reconnect(self);
@@ -854,6 +1173,18 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
                 nc__client_send(self, "AWAY :%s", cmd.text);
             else
                 nc__client_send(self, "AWAY");
+        }
+        break;
+    case NC_CMD_BACK:
+        if ((ok = nc__client_need_connection(self, error)))
+            nc__client_send(self, "AWAY");
+        break;
+    case NC_CMD_LIST:
+        if ((ok = nc__client_need_connection(self, error))) {
+            if (cmd.text)
+                nc__client_send(self, "LIST %s", cmd.text);
+            else
+                nc__client_send(self, "LIST");
         }
         break;
     case NC_CMD_QUIT:

@@ -21,10 +21,43 @@
  * session: the client leaves, says why, and does not reconnect on its
  * own.  Other users' accounts are tracked on the channel members
  * (account-notify, extended-join, account-tag) and WHOIS replies are
- * gathered into an NcWhois. */
+ * gathered into an NcWhois.
+ *
+ * Panels: a /list streams into an NcChannelList handed out with the
+ * "channel-list" signal (the lines never reach the server tab).  Away:
+ * ours is the "away" property (305/306), others' is NcMember's "away"
+ * (away-notify, WHO replies, 301); a 301 answering a message is shown
+ * once per away message.  Typing (IRCv3 +typing, with message-tags):
+ * the input reports its changes with nc_client_notify_typing(); others'
+ * typing is each buffer's "typing" words.  Connection lines: when a
+ * registered connection drops, every joined channel and every query
+ * gets one "Disconnected: <reason>" line, and "Reconnected" once it is
+ * back (rejoined, for a channel).
+ *
+ * Properties (all notify):
+ *  - "state" (int, NcClientState), "status" (string), "error" (string),
+ *    "nick" (string), "tls-problem" (pointer), "account" (string),
+ *    "login-problem" (int, NcLoginProblem): read-only;
+ *  - "away" (boolean, read-only): the server says we are away;
+ *  - "reconnect-time" (int64, read-only): the monotonic time
+ *    (g_get_monotonic_time()) of the next connection attempt while
+ *    NC_STATE_WAITING, 0 otherwise.  While waiting, "status" itself
+ *    counts down ("… — reconnecting in 5 s") and is renewed every second,
+ *    so a label bound to it stays true; a window drawing its own
+ *    countdown reads this instead;
+ *  - "send-typing" (boolean, default TRUE): tell others when we type
+ *    (bind it to the send-typing setting);
+ *  - "show-typing" (boolean, default TRUE): fill buffers' "typing"
+ *    words (bind it to the show-typing setting; FALSE empties them).
+ *
+ * Signals: "highlight" (NcBuffer *, NcMessage *), "focus-buffer"
+ * (NcBuffer *), "registered", "account-created" (const char *), "whois"
+ * (NcWhois *), "channel-list" (NcChannelList *: a listing has started;
+ * it fills as the server sends it, "complete" at its end). */
 #ifndef NC_CLIENT_H
 #define NC_CLIENT_H
 
+#include "channel-list.h"
 #include "ignore.h"
 #include "log.h"
 #include "model.h"
@@ -230,6 +263,38 @@ guint nc_client_get_attempts(NcClient *self);
 
 /** Is the capability enabled on the current connection ("server-time")? */
 gboolean nc_client_has_cap(NcClient *self, const char *cap);
+
+/** Are we marked away by the server (305/306; /away message, /back)? */
+gboolean nc_client_get_away(NcClient *self);
+
+/**
+ * The monotonic time (g_get_monotonic_time()) of the next connection
+ * attempt while NC_STATE_WAITING, else 0 (property "reconnect-time").
+ */
+gint64 nc_client_get_reconnect_time(NcClient *self);
+
+/**
+ * The last channel listing (/list) of this client, under way or complete
+ * (nc_channel_list_get_complete()), or NULL before any; borrowed.
+ */
+NcChannelList *nc_client_get_channel_list(NcClient *self);
+
+/** Tell others when we type (property "send-typing", default TRUE). */
+void nc_client_set_send_typing(NcClient *self, gboolean send);
+
+/** Fill buffers' "typing" words (property "show-typing", default TRUE). */
+void nc_client_set_show_typing(NcClient *self, gboolean show);
+
+/**
+ * The input of buffer changed (call it on every change, and after a
+ * line is sent and the input emptied).  Sends TAGMSG with
+ * +typing=active at most every 3 s while the text changes, =paused 5 s
+ * after the last change, =done when the text is emptied; nothing when
+ * "send-typing" is off, the server lacks message-tags, we are not
+ * registered, or buffer is the server tab.
+ * @param has_text whether the input holds text now
+ */
+void nc_client_notify_typing(NcClient *self, NcBuffer *buffer, gboolean has_text);
 
 /**
  * Act on a line the user typed in buffer: a slash command or text to say.

@@ -53,6 +53,9 @@ static const CommandInfo commands[] = {
     {"unignore", NULL, NC_CMD_UNIGNORE, N_("nick|nick!user@host"), N_("Stop ignoring a mask"), 1},
     {"away", NULL, NC_CMD_AWAY, N_("[message]"),
      N_("Say you are away (with a message), or back (without)"), 0},
+    {"back", NULL, NC_CMD_BACK, "", N_("Say you are back"), 0},
+    {"list", NULL, NC_CMD_LIST, N_("[#channel,...]"),
+     N_("List the server's channels in a window to search and join"), 0},
     {"clear", NULL, NC_CMD_CLEAR, "", N_("Empty this conversation's view (nothing is sent)"), 0},
     {"close", NULL, NC_CMD_CLOSE, "", N_("Close this conversation (leaving the channel)"), 0},
     {"reconnect", NULL, NC_CMD_RECONNECT, "", N_("Drop the connection and connect again"), 0},
@@ -214,6 +217,7 @@ static void parse_args(const CommandInfo *c, const char *rest, NcCommand *out)
     case NC_CMD_DEVOICE:
     case NC_CMD_ME:
     case NC_CMD_AWAY:
+    case NC_CMD_LIST:
     case NC_CMD_QUIT:
     case NC_CMD_QUOTE:
         out->text = rest_or_null(rest);
@@ -221,6 +225,7 @@ static void parse_args(const CommandInfo *c, const char *rest, NcCommand *out)
     case NC_CMD_CLOSE:
     case NC_CMD_CLEAR:
     case NC_CMD_RECONNECT:
+    case NC_CMD_BACK:
     case NC_CMD_SAY:
     case NC_CMD_OTHER:
         break;

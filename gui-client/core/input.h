@@ -21,7 +21,9 @@ typedef enum {
     NC_CMD_TOPIC,
     NC_CMD_WHOIS,
     NC_CMD_NAMES,
-    NC_CMD_AWAY,
+    NC_CMD_AWAY, /* text: the away message, or NULL for back */
+    NC_CMD_BACK, /* no longer away */
+    NC_CMD_LIST, /* text: what to list (channels, masks), or NULL for all */
     NC_CMD_QUIT,
     NC_CMD_CLOSE,
     NC_CMD_QUOTE,

@@ -766,14 +766,18 @@ void nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes
 {
     guint pos;
     g_autofree char *account = NULL;
+    gboolean away = FALSE;
     if (find_member_pos(self, nick, &pos)) {
-        /* A new rank is a new row; what we know of the account stays. */
+        /* A new rank is a new row; what we know of the account and
+         * whether they are away stays. */
         g_autoptr(NcMember) old = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
         account = g_strdup(old->account);
+        away = old->away;
         g_list_store_remove(self->members, pos);
     }
     g_autoptr(NcMember) m = nc_member_new(nick, prefixes, rank);
     m->account = g_steal_pointer(&account);
+    m->away = away;
     g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
 }
 
@@ -795,6 +799,7 @@ gboolean nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const cha
     g_list_store_remove(self->members, pos);
     g_autoptr(NcMember) m = nc_member_new(new_nick, old->prefixes, old->rank);
     m->account = g_strdup(old->account);
+    m->away = old->away;
     g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
     return TRUE;
 }
