@@ -3,7 +3,6 @@
 #include "search.h"
 
 #include "format.h"
-#include "log.h"
 
 #include <string.h>
 
@@ -551,18 +550,22 @@ static void search_logs_thread(GTask *task, gpointer source, gpointer task_data,
     send_report(task, NULL);
 }
 
-void nc_search_logs_async(const char *logs_dir, const char *network, const char *query,
-                          guint max_hits, GCancellable *cancellable, NcLogHitsFunc on_hits,
+char *nc_search_log_dir(NcLogger *logger, const char *network)
+{
+    /* The logger alone knows how it names folders: ask it for a file's
+     * path and climb out of the day and the conversation. */
+    g_autofree char *some_file = nc_logger_path(logger, network, "_", 0);
+    g_autofree char *buffer_dir = g_path_get_dirname(some_file);
+    return g_path_get_dirname(buffer_dir);
+}
+
+void nc_search_logs_async(const char *network_dir, const char *query, guint max_hits,
+                          GCancellable *cancellable, NcLogHitsFunc on_hits,
                           GAsyncReadyCallback callback, gpointer user_data)
 {
     GTask *task = g_task_new(NULL, cancellable, callback, user_data);
     LogSearch *ls = g_new0(LogSearch, 1);
-    /* The network's folder, named as the logger names it. */
-    NcLogger *logger = nc_logger_new(logs_dir);
-    g_autofree char *some_file = nc_logger_path(logger, network, "_", 0);
-    g_autofree char *buffer_dir = g_path_get_dirname(some_file);
-    ls->network_dir = g_path_get_dirname(buffer_dir);
-    nc_logger_free(logger);
+    ls->network_dir = g_strdup(network_dir);
     needle_init(&ls->needle, query);
     ls->max_hits = max_hits ? max_hits : NC_SEARCH_LOG_MAX_HITS;
     ls->on_hits = on_hits;

@@ -8,6 +8,7 @@
 #ifndef NC_SEARCH_H
 #define NC_SEARCH_H
 
+#include "log.h"
 #include "model.h"
 
 G_BEGIN_DECLS
@@ -68,20 +69,26 @@ typedef void (*NcLogHitsFunc)(GPtrArray *hits, gpointer user_data);
 #define NC_SEARCH_LOG_MAX_HITS 500
 
 /**
+ * The folder that holds a network's logs, as logger writes them (by the
+ * network's ID for a saved network's logger, else by name).
+ * @param network the network's name, as given to nc_logger_write()
+ * @return a newly allocated path
+ */
+char *nc_search_log_dir(NcLogger *logger, const char *network);
+
+/**
  * Search every log of a network on a worker thread: every conversation
- * and day under logs_dir, newest line first.  Batches of hits reach
+ * and day in network_dir, newest line first.  Batches of hits reach
  * on_hits on the thread-default main context of the caller; callback
  * runs there once at the end, when max_hits were found (and more exist),
  * when the logs are exhausted, or when cancelled.  user_data must live
  * until callback.
- * @param logs_dir the top log folder (nc_logger_get_dir()), or NULL for
- *        the default one
- * @param network the network's name, as given to nc_logger_write()
+ * @param network_dir the network's log folder (nc_search_log_dir())
  * @param query what the user typed; "" finds nothing
  * @param max_hits stop after this many (0: NC_SEARCH_LOG_MAX_HITS)
  */
-void nc_search_logs_async(const char *logs_dir, const char *network, const char *query,
-                          guint max_hits, GCancellable *cancellable, NcLogHitsFunc on_hits,
+void nc_search_logs_async(const char *network_dir, const char *query, guint max_hits,
+                          GCancellable *cancellable, NcLogHitsFunc on_hits,
                           GAsyncReadyCallback callback, gpointer user_data);
 
 /**

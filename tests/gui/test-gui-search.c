@@ -1,7 +1,471 @@
 /* SPDX-License-Identifier: MIT */
-#include <CUnit/Basic.h>
+/* Search (search.c): matches in a buffer's visible text with their
+ * offsets, Unicode case folding, formatting codes skipped; the logs of a
+ * network (written by log.c's own writer under a temporary
+ * XDG_DATA_HOME) newest first, batched, capped and cancelled; and how
+ * long 100,000 messages and 50 MB of logs take (printed, not asserted).
+ * Codes followed by text are written in octal ("\0034" is \x03 then "4"). */
+#include "search.h"
+#include "log.h"
+#include "helpers.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+static char *data_home;
+
+static void rm_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *name;
+        while ((name = g_dir_read_name(d))) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            rm_tree(child);
+        }
+        g_dir_close(d);
+    }
+    g_remove(path);
+}
+
+static NcMessage *say(gint64 t, const char *sender, const char *text)
+{
+    return nc_message_new(t, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, sender, text);
+}
+
+/* spans[i] is [start, end). */
+static void check_span(GArray *spans, guint i, gsize start, gsize end)
+{
+    CU_ASSERT_FATAL(i < spans->len);
+    NcSearchSpan s = g_array_index(spans, NcSearchSpan, i);
+    CU_ASSERT_EQUAL(s.start, start);
+    CU_ASSERT_EQUAL(s.end, end);
+}
+
+static void test_buffer_matches(void)
+{
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#chan");
+    gint64 t = (gint64)1700000000 * G_USEC_PER_SEC;
+    const char *texts[] = {"Hello world", "nothing here", "say HELLO and hello again",
+                           "hel lo", "shellos"};
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+        g_autoptr(NcMessage) m = say(t + i, "bob", texts[i]);
+        nc_buffer_append(b, m);
+    }
+    g_autoptr(GPtrArray) found = nc_search_buffer(b, "hello");
+    CU_ASSERT_EQUAL_FATAL(found->len, 3);
+    NcBufferMatch *m0 = found->pdata[0], *m1 = found->pdata[1], *m2 = found->pdata[2];
+    CU_ASSERT_EQUAL(m0->position, 0);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(m0->message), "Hello world");
+    CU_ASSERT_EQUAL(m0->spans->len, 1);
+    check_span(m0->spans, 0, 0, 5);
+    CU_ASSERT_EQUAL(m1->position, 2);
+    CU_ASSERT_EQUAL(m1->spans->len, 2);
+    check_span(m1->spans, 0, 4, 9);
+    check_span(m1->spans, 1, 14, 19);
+    CU_ASSERT_EQUAL(m2->position, 4);
+    check_span(m2->spans, 0, 1, 6);
+
+    /* Matches do not overlap, and nothing is found for "" */
+    g_autoptr(GArray) aa = nc_search_text("aa", "aaaaa", NULL);
+    CU_ASSERT_EQUAL(aa->len, 2);
+    check_span(aa, 1, 2, 4);
+    g_autoptr(GPtrArray) none = nc_search_buffer(b, "");
+    CU_ASSERT_EQUAL(none->len, 0);
+    g_autoptr(GPtrArray) missing = nc_search_buffer(b, "absent");
+    CU_ASSERT_EQUAL(missing->len, 0);
+}
+
+static void test_casefold(void)
+{
+    /* "Die Straße" : ß is bytes 8-9, folding to "ss" */
+    char *visible = NULL;
+    g_autoptr(GArray) s1 = nc_search_text("STRASSE", "Die Stra\xc3\x9f" "e", &visible);
+    CU_ASSERT_STRING_EQUAL(visible, "Die Stra\xc3\x9f" "e");
+    g_free(visible);
+    CU_ASSERT_EQUAL_FATAL(s1->len, 1);
+    check_span(s1, 0, 4, 11);
+    /* A match ending inside a folded character covers all of it. */
+    g_autoptr(GArray) s2 = nc_search_text("stras", "Stra\xc3\x9f" "e", NULL);
+    CU_ASSERT_EQUAL_FATAL(s2->len, 1);
+    check_span(s2, 0, 0, 6);
+    /* Accented capitals: "CAFÉ" finds "café" after an accented word. */
+    g_autoptr(GArray) s3 = nc_search_text("CAF\xc3\x89", "\xc3\xa9t\xc3\xa9 caf\xc3\xa9!", NULL);
+    CU_ASSERT_EQUAL_FATAL(s3->len, 1);
+    check_span(s3, 0, 6, 11);
+    /* Greek, and the query's case does not matter either way. */
+    g_autoptr(GArray) s4 =
+        nc_search_text("\xce\xbb\xcf\x8c\xce\xb3\xce\xbf\xcf\x82", "\xce\x9b\xce\x8c\xce\x93\xce\x9f\xce\xa3", NULL);
+    CU_ASSERT_EQUAL(s4->len, 1);
+    /* ASCII text cannot hold a non-ASCII query. */
+    g_autoptr(GArray) s5 = nc_search_text("\xc3\xa9", "cafe", NULL);
+    CU_ASSERT_EQUAL(s5->len, 0);
+}
+
+static void test_formatting_ignored(void)
+{
+    char *visible = NULL;
+    /* bold in the middle of the word, a colour before it */
+    g_autoptr(GArray) s = nc_search_text("hello", "\0034,12say\003 \002hel\002lo", &visible);
+    CU_ASSERT_STRING_EQUAL(visible, "say hello");
+    g_free(visible);
+    CU_ASSERT_EQUAL_FATAL(s->len, 1);
+    check_span(s, 0, 4, 9);
+    /* Codes in the query are not searched for either. */
+    g_autoptr(GArray) q = nc_search_text("\002say", "say", NULL);
+    CU_ASSERT_EQUAL(q->len, 1);
+    /* A colour's digits are codes, not text. */
+    g_autoptr(GArray) digits = nc_search_text("04", "\00304red", NULL);
+    CU_ASSERT_EQUAL(digits->len, 0);
+
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#chan");
+    g_autoptr(NcMessage) m = say(1, "bob", "\037und\037er");
+    nc_buffer_append(b, m);
+    g_autoptr(GPtrArray) found = nc_search_buffer(b, "UNDER");
+    CU_ASSERT_EQUAL_FATAL(found->len, 1);
+    check_span(((NcBufferMatch *)found->pdata[0])->spans, 0, 0, 5);
+}
+
+/* ---- logs ----------------------------------------------------------- */
+
+typedef struct {
+    GPtrArray *hits; /* every NcLogHit received, in order */
+    guint batches;
+    gboolean done;
+    gboolean ok;
+    guint total;
+    gboolean more;
+    GError *error;
+    GCancellable *cancel_on_first; /* cancelled when the first batch arrives */
+} Collected;
+
+static void on_hits(GPtrArray *hits, gpointer user_data)
+{
+    Collected *c = user_data;
+    c->batches++;
+    while (hits->len > 0)
+        g_ptr_array_add(c->hits, g_ptr_array_steal_index(hits, 0));
+    if (c->cancel_on_first)
+        g_cancellable_cancel(c->cancel_on_first);
+}
+
+static void on_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Collected *c = user_data;
+    c->ok = nc_search_logs_finish(result, &c->total, &c->more, &c->error);
+    c->done = TRUE;
+}
+
+static gboolean wake(gpointer unused)
+{
+    return G_SOURCE_CONTINUE;
+}
+
+/* Pump the main context until the search ends or timeout_ms pass. */
+static gboolean wait_done(Collected *c, guint timeout_ms)
+{
+    guint waker = g_timeout_add(20, wake, NULL);
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    while (!c->done && g_get_monotonic_time() < deadline)
+        g_main_context_iteration(NULL, TRUE);
+    g_source_remove(waker);
+    return c->done;
+}
+
+static void collected_init(Collected *c)
+{
+    memset(c, 0, sizeof *c);
+    c->hits = g_ptr_array_new_with_free_func((GDestroyNotify)nc_log_hit_free);
+}
+
+static void collected_clear(Collected *c)
+{
+    g_ptr_array_unref(c->hits);
+    g_clear_error(&c->error);
+}
+
+/* Noon, local time, days_ago days before 2026-11-30. */
+static gint64 noon(int days_ago, int seconds)
+{
+    g_autoptr(GDateTime) d = g_date_time_new_local(2026, 11, 30, 12, 0, 0);
+    g_autoptr(GDateTime) back = g_date_time_add_days(d, -days_ago);
+    return g_date_time_to_unix(back) * G_USEC_PER_SEC + seconds * G_USEC_PER_SEC;
+}
+
+/* The folder of a network's logs under the temporary XDG_DATA_HOME
+ * (kept for the whole run). */
+static const char *log_dir(const char *network)
+{
+    static GPtrArray *dirs;
+    if (!dirs)
+        dirs = g_ptr_array_new_with_free_func(g_free);
+    NcLogger *lg = nc_logger_new(NULL);
+    char *dir = nc_search_log_dir(lg, network);
+    nc_logger_free(lg);
+    g_ptr_array_add(dirs, dir);
+    return dir;
+}
+
+static void write_line(NcLogger *lg, const char *network, const char *buffer, NcMessage *m)
+{
+    CU_ASSERT_TRUE(nc_logger_write(lg, network, buffer, m));
+}
+
+/* Three days in two channels and a query, and another network. */
+static void write_small_logs(void)
+{
+    NcLogger *lg = nc_logger_new(NULL);
+    for (int day = 2; day >= 0; day--) {
+        for (int k = 0; k < 3; k++) {
+            g_autofree char *text = g_strdup_printf("day %d line %d \002Needle\002 here", day, k);
+            g_autoptr(NcMessage) a = say(noon(day, k * 60), "alice", text);
+            nc_message_set_msgid(a, k == 0 ? "id-a" : NULL);
+            write_line(lg, "Libera", "#Natter", a);
+            g_autoptr(NcMessage) other = say(noon(day, k * 60 + 30), "bob", "no match here");
+            write_line(lg, "Libera", "#natter", other);
+            g_autofree char *q = g_strdup_printf("needle in a query %d/%d", day, k);
+            g_autoptr(NcMessage) b =
+                nc_message_new(noon(day, k * 60 + 10), NC_MSG_ACTION, NC_MSG_FLAG_NONE, "carol", q);
+            write_line(lg, "Libera", "Carol", b);
+        }
+        g_autoptr(NcMessage) elsewhere = say(noon(day, 5), "dave", "needle elsewhere");
+        write_line(lg, "OFTC", "#natter", elsewhere);
+    }
+    nc_logger_free(lg);
+}
+
+static void test_log_search(void)
+{
+    write_small_logs();
+    Collected c;
+    collected_init(&c);
+    nc_search_logs_async(log_dir("Libera"), "NEEDLE", 0, NULL, on_hits, on_done, &c);
+    CU_ASSERT_FALSE(c.done); /* never answered before returning */
+    CU_ASSERT_TRUE_FATAL(wait_done(&c, 10000));
+    CU_ASSERT_TRUE(c.ok);
+    CU_ASSERT_EQUAL(c.total, 18);
+    CU_ASSERT_FALSE(c.more);
+    CU_ASSERT_EQUAL_FATAL(c.hits->len, 18);
+    CU_ASSERT(c.batches >= 1);
+    /* newest first, across conversations */
+    for (guint i = 1; i < c.hits->len; i++) {
+        NcLogHit *newer = c.hits->pdata[i - 1], *older = c.hits->pdata[i];
+        CU_ASSERT(nc_message_get_time(newer->message) >= nc_message_get_time(older->message));
+    }
+    NcLogHit *first = c.hits->pdata[0];
+    CU_ASSERT_STRING_EQUAL(first->buffer, "carol");
+    CU_ASSERT_EQUAL(nc_message_get_kind(first->message), NC_MSG_ACTION);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_sender(first->message), "carol");
+    CU_ASSERT_STRING_EQUAL(first->text, "needle in a query 0/2");
+    CU_ASSERT_EQUAL(nc_message_get_time(first->message), noon(0, 130));
+    check_span(first->spans, 0, 0, 6);
+    NcLogHit *second = c.hits->pdata[1];
+    CU_ASSERT_STRING_EQUAL(second->buffer, "#natter");
+    CU_ASSERT_STRING_EQUAL(nc_message_get_sender(second->message), "alice");
+    /* the text as visible, the message as logged (codes kept) */
+    CU_ASSERT_STRING_EQUAL(second->text, "day 0 line 2 Needle here");
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(second->message), "day 0 line 2 \002Needle\002 here");
+    check_span(second->spans, 0, 13, 19);
+    /* the oldest: day 2's first line, with its msgid and millisecond time */
+    NcLogHit *last = c.hits->pdata[17];
+    CU_ASSERT_STRING_EQUAL(last->buffer, "#natter");
+    CU_ASSERT_EQUAL(nc_message_get_time(last->message), noon(2, 0));
+    CU_ASSERT_STRING_EQUAL(nc_message_get_msgid(last->message), "id-a");
+
+    /* The lines around a hit, from its file. */
+    guint index = 99;
+    g_autoptr(GPtrArray) around = nc_search_log_context(second, 2, 1, &index);
+    CU_ASSERT_EQUAL(around->len, 4);
+    CU_ASSERT_EQUAL(index, 2);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(around->pdata[1]), "no match here");
+    collected_clear(&c);
+
+    /* A saved network's logger keeps its logs by ID, whatever the name. */
+    NcLogger *by_id = nc_logger_new_for_network(NULL, "net-7");
+    g_autofree char *id_dir = nc_search_log_dir(by_id, "irc.example.org");
+    g_autofree char *id_base = g_path_get_basename(id_dir);
+    CU_ASSERT_STRING_EQUAL(id_base, "net-7");
+    nc_logger_free(by_id);
+
+    /* Another network's logs are not searched; nothing found is no error. */
+    Collected o;
+    collected_init(&o);
+    nc_search_logs_async(log_dir("OFTC"), "needle", 0, NULL, on_hits, on_done, &o);
+    CU_ASSERT_TRUE_FATAL(wait_done(&o, 10000));
+    CU_ASSERT_EQUAL(o.total, 3);
+    collected_clear(&o);
+    Collected n;
+    collected_init(&n);
+    nc_search_logs_async(log_dir("Nowhere"), "needle", 0, NULL, on_hits, on_done, &n);
+    CU_ASSERT_TRUE_FATAL(wait_done(&n, 10000));
+    CU_ASSERT_TRUE(n.ok);
+    CU_ASSERT_EQUAL(n.total, 0);
+    CU_ASSERT_EQUAL(n.batches, 0);
+    collected_clear(&n);
+}
+
+static void test_log_cap(void)
+{
+    Collected c;
+    collected_init(&c);
+    nc_search_logs_async(log_dir("Libera"), "needle", 7, NULL, on_hits, on_done, &c);
+    CU_ASSERT_TRUE_FATAL(wait_done(&c, 10000));
+    CU_ASSERT_TRUE(c.ok);
+    CU_ASSERT_EQUAL(c.total, 7);
+    CU_ASSERT_TRUE(c.more);
+    CU_ASSERT_EQUAL_FATAL(c.hits->len, 7);
+    /* the 7 newest: day 0's six, then day 1's newest */
+    NcLogHit *seventh = c.hits->pdata[6];
+    CU_ASSERT_EQUAL(nc_message_get_time(seventh->message), noon(1, 130));
+    collected_clear(&c);
+
+    /* Exactly as many as the cap: nothing more. */
+    Collected e;
+    collected_init(&e);
+    nc_search_logs_async(log_dir("Libera"), "needle", 18, NULL, on_hits, on_done, &e);
+    CU_ASSERT_TRUE_FATAL(wait_done(&e, 10000));
+    CU_ASSERT_EQUAL(e.total, 18);
+    CU_ASSERT_FALSE(e.more);
+    collected_clear(&e);
+}
+
+/* 50 MB of logs: one day written by the logger, repeated over many days
+ * (as the logger would write them, without a flush per line). */
+static guint64 write_big_logs(const char *network, gsize target_bytes)
+{
+    NcLogger *lg = nc_logger_new(NULL);
+    const guint per_day = 5000;
+    for (guint i = 0; i < per_day; i++) {
+        g_autofree char *text = g_strdup_printf(
+            "message %u of the day, talking about builds, tests and the weather %s", i,
+            i % 997 == 0 ? "RAREWORD" : "as usual");
+        g_autoptr(NcMessage) m = say(noon(0, (int)(i % 40000)), i % 2 ? "alice" : "bob", text);
+        write_line(lg, network, "#big", m);
+    }
+    g_autofree char *path = nc_logger_path(lg, network, "#big", noon(0, 0));
+    g_autofree char *day = NULL;
+    gsize day_len = 0;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &day, &day_len, NULL));
+    g_autofree char *dir = g_path_get_dirname(path);
+    guint64 total = day_len;
+    for (int d = 1; total < target_bytes; d++) {
+        g_autoptr(GDateTime) t = g_date_time_new_local(2026, 11, 30, 12, 0, 0);
+        g_autoptr(GDateTime) back = g_date_time_add_days(t, -d);
+        g_autofree char *stamp = g_date_time_format(back, "%Y-%m-%d");
+        /* The day's date in each line follows the file's. */
+        g_autofree char *copy = g_strdup(day);
+        for (char *p = copy; (p = strstr(p, "[")); p++)
+            memcpy(p + 1, stamp, 10);
+        g_autofree char *name = g_strdup_printf("%s.log", stamp);
+        g_autofree char *other = g_build_filename(dir, name, NULL);
+        CU_ASSERT_TRUE_FATAL(g_file_set_contents(other, copy, (gssize)day_len, NULL));
+        total += day_len;
+    }
+    nc_logger_free(lg);
+    return total;
+}
+
+static void test_log_cancel(void)
+{
+    write_big_logs("Big", 20u << 20);
+    /* Cancelled before it starts: the callback says so, nothing arrives. */
+    g_autoptr(GCancellable) early = g_cancellable_new();
+    Collected c;
+    collected_init(&c);
+    nc_search_logs_async(log_dir("Big"), "message", 0, early, on_hits, on_done, &c);
+    g_cancellable_cancel(early);
+    CU_ASSERT_TRUE_FATAL(wait_done(&c, 10000));
+    CU_ASSERT_FALSE(c.ok);
+    CU_ASSERT_TRUE(g_error_matches(c.error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+    CU_ASSERT_EQUAL(c.batches, 0);
+    collected_clear(&c);
+
+    /* Cancelled on the first batch: no batch after it, and it ends soon. */
+    g_autoptr(GCancellable) later = g_cancellable_new();
+    Collected l;
+    collected_init(&l);
+    l.cancel_on_first = later;
+    gint64 start = g_get_monotonic_time();
+    nc_search_logs_async(log_dir("Big"), "RAREWORD", 100000, later, on_hits, on_done, &l);
+    CU_ASSERT_TRUE_FATAL(wait_done(&l, 10000));
+    CU_ASSERT_FALSE(l.ok);
+    CU_ASSERT_EQUAL(l.batches, 1);
+    printf("\n  cancelled on the first batch: ended after %.1f ms\n",
+           (double)(g_get_monotonic_time() - start) / 1000.0);
+    collected_clear(&l);
+}
+
+static void test_timings(void)
+{
+    /* 100,000 messages in memory */
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#big");
+    nc_buffer_set_scrollback(b, 100000);
+    for (guint i = 0; i < 100000; i++) {
+        g_autofree char *text = g_strdup_printf(
+            i % 10 == 0 ? "\002message\002 %u caf\xc3\xa9 with a Needle" : "message %u, plain chatter",
+            i);
+        g_autoptr(NcMessage) m = say(i, "bob", text);
+        nc_buffer_append(b, m);
+    }
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_messages(b)), 100000);
+    gint64 start = g_get_monotonic_time();
+    g_autoptr(GPtrArray) found = nc_search_buffer(b, "NEEDLE");
+    double buffer_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_EQUAL(found->len, 10000);
+    start = g_get_monotonic_time();
+    g_autoptr(GPtrArray) none = nc_search_buffer(b, "absent");
+    double none_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_EQUAL(none->len, 0);
+    printf("\n  100,000 messages: %.1f ms (10,000 matches), %.1f ms (none)\n", buffer_ms, none_ms);
+
+    /* 50 MB of logs */
+    guint64 bytes = write_big_logs("Huge", 50u << 20);
+    Collected c;
+    collected_init(&c);
+    start = g_get_monotonic_time();
+    nc_search_logs_async(log_dir("Huge"), "rareword", 100000, NULL, on_hits, on_done, &c);
+    CU_ASSERT_TRUE_FATAL(wait_done(&c, 50000));
+    double all_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_TRUE(c.ok);
+    CU_ASSERT(c.total > 0);
+    guint rare = c.total;
+    collected_clear(&c);
+
+    Collected capped;
+    collected_init(&capped);
+    start = g_get_monotonic_time();
+    nc_search_logs_async(log_dir("Huge"), "message", 0, NULL, on_hits, on_done, &capped);
+    CU_ASSERT_TRUE_FATAL(wait_done(&capped, 50000));
+    double capped_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_EQUAL(capped.total, NC_SEARCH_LOG_MAX_HITS);
+    CU_ASSERT_TRUE(capped.more);
+    collected_clear(&capped);
+    printf("  %.1f MB of logs: %.1f ms for every line (%u hits), %.1f ms to the first %u of "
+           "many\n",
+           (double)bytes / (1 << 20), all_ms, rare, capped_ms, NC_SEARCH_LOG_MAX_HITS);
+}
+
+static CU_TestInfo tests[] = {
+    {"matches in a buffer, with offsets", test_buffer_matches},
+    {"Unicode case folding", test_casefold},
+    {"formatting codes ignored", test_formatting_ignored},
+    {"logs: newest first, every conversation, context", test_log_search},
+    {"logs: the cap and 'more'", test_log_cap},
+    {"logs: cancelled", test_log_cancel},
+    {"timings: 100,000 messages and 50 MB of logs", test_timings},
+    CU_TEST_INFO_NULL,
+};
 
 int main(void)
 {
-    return 0;
+    data_home = g_dir_make_tmp("natter-search-XXXXXX", NULL);
+    if (!data_home)
+        return 1;
+    /* Before anything asks GLib for the data folder (it is read once). */
+    g_setenv("XDG_DATA_HOME", data_home, TRUE);
+    int rc = nt_test_main("gui-search", tests);
+    rm_tree(data_home);
+    g_free(data_home);
+    return rc;
 }
