@@ -1,7 +1,510 @@
 /* SPDX-License-Identifier: MIT */
-#include <CUnit/Basic.h>
+/* Saved networks: their round trip through the settings (a key file, as
+ * on a desktop without dconf), adding, editing, removing and reordering,
+ * the migration of natter 1.x's single server (once, values and logs
+ * kept), one log folder per network ID, and, against the scripted server
+ * on a real socket, that a failed attempt changes nothing while a
+ * successful one is saved and named from ISUPPORT NETWORK= unless the
+ * user named it. */
+#define G_SETTINGS_ENABLE_BACKEND
+#include "checks.h"
+#include "client.h"
+#include "fake-server.h"
+#include "helpers.h"
+#include "log.h"
+#include "networks.h"
+
+#include <gio/gsettingsbackend.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+static FakeServer fake;
+
+/* A fresh folder for one test: the settings file and the logs. */
+static char *temp_dir(void)
+{
+    char *dir = g_dir_make_tmp("natter-networks-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    return dir;
+}
+
+static void remove_tree(const char *path)
+{
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+        if (g_file_test(child, G_FILE_TEST_IS_DIR))
+            remove_tree(child);
+        else
+            g_unlink(child);
+    }
+    g_rmdir(path);
+}
+
+/* natter's settings kept in dir/settings.ini: a new GSettings on the same
+ * file is what the next start of natter reads. */
+static GSettings *settings_in(const char *dir)
+{
+    g_autofree char *path = g_build_filename(dir, "settings.ini", NULL);
+    g_autoptr(GSettingsBackend) backend = g_keyfile_settings_backend_new(path, "/", NULL);
+    GSettings *s = nc_test_settings(NATTER_SCHEMA_BUILD_DIR, backend);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    return s;
+}
+
+static NcNetworkConfig *example_network(const char *host, guint16 port)
+{
+    NcNetworkConfig *n = nc_network_config_new();
+    nc_network_config_add_server(n, host, port, FALSE);
+    nc_network_config_set_nick(n, "alice");
+    nc_network_config_set_realname(n, "Alice A.");
+    const char *channels[] = {"#one", "#two", NULL};
+    nc_network_config_set_channels(n, channels);
+    nc_network_config_set_connect_on_start(n, TRUE);
+    return n;
+}
+
+static gboolean is_hex_id(const char *id)
+{
+    if (strlen(id) != 16)
+        return FALSE;
+    for (const char *p = id; *p; p++)
+        if (!g_ascii_isxdigit(*p) || g_ascii_isupper(*p))
+            return FALSE;
+    return TRUE;
+}
+
+/* ---- the settings --------------------------------------------------- */
+
+static void test_round_trip(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autoptr(NcNetworkConfig) a = example_network("irc.example.org", 6697);
+    nc_network_config_add_server(a, "backup.example.org", 0, TRUE);
+    nc_network_config_set_name(a, "Example Net", TRUE);
+    nc_network_config_set_login(a, "alice", NC_SASL_SCRAM_SHA_256, NULL, NULL);
+    g_autoptr(NcNetworkConfig) b = example_network("127.0.0.1", 6667);
+    nc_network_config_set_login(b, "", NC_SASL_EXTERNAL, "/k/cert.pem", "/k/key.pem");
+    nc_network_config_set_connect_on_start(b, FALSE);
+    CU_ASSERT(is_hex_id(nc_network_config_get_id(a)));
+    CU_ASSERT_STRING_NOT_EQUAL(nc_network_config_get_id(a), nc_network_config_get_id(b));
+    {
+        g_autoptr(GSettings) s = settings_in(dir);
+        g_autoptr(NcNetworkList) list = nc_network_list_new(s, dir);
+        CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 0);
+        CU_ASSERT(nc_network_list_add(list, a));
+        CU_ASSERT(nc_network_list_add(list, b));
+        CU_ASSERT_FALSE(nc_network_list_add(list, a)); /* one ID, once */
+        g_settings_sync();
+    }
+    g_autoptr(GSettings) s = settings_in(dir);
+    g_autoptr(NcNetworkList) list = nc_network_list_new(s, dir);
+    CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 2);
+    g_autoptr(NcNetworkConfig) a2 = g_list_model_get_item(G_LIST_MODEL(list), 0);
+    g_autoptr(NcNetworkConfig) b2 = g_list_model_get_item(G_LIST_MODEL(list), 1);
+    CU_ASSERT(nc_network_config_equal(a, a2));
+    CU_ASSERT(nc_network_config_equal(b, b2));
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_display_name(a2), "Example Net");
+    CU_ASSERT(nc_network_config_get_name_by_user(a2));
+    CU_ASSERT_EQUAL(nc_network_config_get_n_servers(a2), 2);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_server(a2, 1)->host, "backup.example.org");
+    CU_ASSERT(nc_network_config_get_server(a2, 1)->tls);
+    CU_ASSERT_EQUAL(nc_network_config_get_mechanism(a2), NC_SASL_SCRAM_SHA_256);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_channels(a2)[1], "#two");
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_key_file(b2), "/k/key.pem");
+    CU_ASSERT_FALSE(nc_network_config_get_connect_on_start(b2));
+    /* Unnamed: the host is shown. */
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_display_name(b2), "127.0.0.1");
+    /* The old single server was empty: nothing was migrated, and never will be. */
+    CU_ASSERT(g_settings_get_boolean(s, "networks-migrated"));
+    remove_tree(dir);
+}
+
+static guint changes;
+static void on_items_changed(GListModel *m, guint pos, guint removed, guint added, gpointer data)
+{
+    changes++;
+}
+
+static const char *id_at(NcNetworkList *list, guint i)
+{
+    g_autoptr(NcNetworkConfig) n = g_list_model_get_item(G_LIST_MODEL(list), i);
+    return n ? nc_network_config_get_id(n) : NULL;
+}
+
+static void test_edit_remove_reorder(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autoptr(GSettings) s = settings_in(dir);
+    g_autoptr(NcNetworkList) list = nc_network_list_new(s, dir);
+    g_signal_connect(list, "items-changed", G_CALLBACK(on_items_changed), NULL);
+    changes = 0;
+    NcNetworkConfig *n[3];
+    for (guint i = 0; i < 3; i++) {
+        n[i] = example_network("127.0.0.1", (guint16)(7000 + i));
+        CU_ASSERT(nc_network_list_add(list, n[i]));
+    }
+    CU_ASSERT_EQUAL(changes, 3);
+    const char *id0 = nc_network_config_get_id(n[0]);
+    const char *id1 = nc_network_config_get_id(n[1]);
+    const char *id2 = nc_network_config_get_id(n[2]);
+
+    /* Found by ID and by host:port (the same host, told apart by port;
+     * a host's case does not matter). */
+    CU_ASSERT_PTR_EQUAL(nc_network_list_find_server(list, "127.0.0.1", 7001),
+                        nc_network_list_find(list, id1));
+    CU_ASSERT_PTR_NULL(nc_network_list_find_server(list, "127.0.0.1", 7009));
+    CU_ASSERT_PTR_NULL(nc_network_list_find(list, "0000000000000000"));
+
+    /* An edit is a copy given back; the stored item is a new object. */
+    g_autoptr(NcNetworkConfig) edit = nc_network_config_copy(nc_network_list_find(list, id1));
+    nc_network_config_set_nick(edit, "bob");
+    nc_network_config_set_first_server(edit, "Irc.Example.Org", 0, TRUE);
+    CU_ASSERT(nc_network_list_update(list, edit));
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_nick(nc_network_list_find(list, id1)), "bob");
+    CU_ASSERT_PTR_EQUAL(nc_network_list_find_server(list, "irc.example.org", 6697),
+                        nc_network_list_find(list, id1));
+    CU_ASSERT_EQUAL(changes, 4);
+    g_autoptr(NcNetworkConfig) stranger = nc_network_config_new();
+    CU_ASSERT_FALSE(nc_network_list_update(list, stranger));
+
+    /* Reorder: the last to the top, then the top one down by one. */
+    CU_ASSERT(nc_network_list_move(list, id2, 0));
+    CU_ASSERT_STRING_EQUAL(id_at(list, 0), id2);
+    CU_ASSERT_STRING_EQUAL(id_at(list, 1), id0);
+    CU_ASSERT_STRING_EQUAL(id_at(list, 2), id1);
+    CU_ASSERT(nc_network_list_move(list, id2, 1));
+    CU_ASSERT_STRING_EQUAL(id_at(list, 0), id0);
+    CU_ASSERT_STRING_EQUAL(id_at(list, 1), id2);
+    CU_ASSERT(nc_network_list_move(list, id0, 99)); /* clamped to the end */
+    CU_ASSERT_STRING_EQUAL(id_at(list, 2), id0);
+
+    CU_ASSERT(nc_network_list_remove(list, id2));
+    CU_ASSERT_FALSE(nc_network_list_remove(list, id2));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 2);
+
+    /* What the next start reads. */
+    g_settings_sync();
+    g_autoptr(GSettings) s2 = settings_in(dir);
+    g_autoptr(NcNetworkList) again = nc_network_list_new(s2, dir);
+    CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(G_LIST_MODEL(again)), 2);
+    CU_ASSERT_STRING_EQUAL(id_at(again, 0), id1);
+    CU_ASSERT_STRING_EQUAL(id_at(again, 1), id0);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_nick(nc_network_list_find(again, id1)), "bob");
+    for (guint i = 0; i < 3; i++)
+        g_object_unref(n[i]);
+    remove_tree(dir);
+}
+
+/* ---- natter 1.x's single server -------------------------------------- */
+
+static void test_migration(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autofree char *logs = g_build_filename(dir, "logs", NULL);
+    /* What natter 1.x left: one server in separate keys, its login, and a
+     * log under the host's folder. */
+    {
+        g_autoptr(GSettings) s = settings_in(dir);
+        g_settings_set_string(s, "server", "Irc.Old.Example");
+        g_settings_set_int(s, "port", 6697);
+        g_settings_set_value(s, "server-tls", g_variant_new_parsed("{'irc.old.example': true}"));
+        g_settings_set_string(s, "nick", "carol");
+        g_settings_set_string(s, "realname", "Carol C.");
+        const char *channels[] = {"#old", "#older", NULL};
+        g_settings_set_strv(s, "channels", channels);
+        g_settings_set_value(s, "server-accounts",
+                             g_variant_new_parsed("{'irc.old.example': ('carol', "
+                                                  "'scram-sha-256', '', '')}"));
+        g_settings_sync();
+    }
+    NcLogger *old_logger = nc_logger_new(logs);
+    g_autoptr(NcMessage) line =
+        nc_message_new(g_get_real_time(), NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "dave", "from 1.x");
+    CU_ASSERT(nc_logger_write(old_logger, "Irc.Old.Example", "#old", line));
+    nc_logger_free(old_logger);
+
+    g_autofree char *id = NULL;
+    {
+        g_autoptr(GSettings) s = settings_in(dir);
+        g_autoptr(NcNetworkList) list = nc_network_list_new(s, logs);
+        CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 1);
+        g_autoptr(NcNetworkConfig) n = g_list_model_get_item(G_LIST_MODEL(list), 0);
+        id = g_strdup(nc_network_config_get_id(n));
+        CU_ASSERT(is_hex_id(id));
+        const NcServerAddress *server = nc_network_config_get_server(n, 0);
+        CU_ASSERT_STRING_EQUAL(server->host, "Irc.Old.Example");
+        CU_ASSERT_EQUAL(server->port, 6697);
+        CU_ASSERT(server->tls);
+        CU_ASSERT_STRING_EQUAL(nc_network_config_get_nick(n), "carol");
+        CU_ASSERT_STRING_EQUAL(nc_network_config_get_realname(n), "Carol C.");
+        CU_ASSERT_STRING_EQUAL(nc_network_config_get_channels(n)[0], "#old");
+        CU_ASSERT_STRING_EQUAL(nc_network_config_get_channels(n)[1], "#older");
+        CU_ASSERT_STRING_EQUAL(nc_network_config_get_account(n), "carol");
+        CU_ASSERT_EQUAL(nc_network_config_get_mechanism(n), NC_SASL_SCRAM_SHA_256);
+        /* It was the server natter reconnected to on start: it still is. */
+        CU_ASSERT(nc_network_config_get_connect_on_start(n));
+        CU_ASSERT_STRING_EQUAL(nc_network_config_get_display_name(n), "Irc.Old.Example");
+        CU_ASSERT_FALSE(nc_network_config_get_name_by_user(n));
+        /* The old keys stay (an older natter still reads them). */
+        g_autofree char *server_key = g_settings_get_string(s, "server");
+        CU_ASSERT_STRING_EQUAL(server_key, "Irc.Old.Example");
+        g_settings_sync();
+    }
+    /* The old log is the network's now: its folder is the ID. */
+    g_autofree char *old_folder = g_build_filename(logs, "irc.old.example", NULL);
+    g_autofree char *new_folder = g_build_filename(logs, id, NULL);
+    CU_ASSERT_FALSE(g_file_test(old_folder, G_FILE_TEST_EXISTS));
+    CU_ASSERT(g_file_test(new_folder, G_FILE_TEST_IS_DIR));
+    NcLogger *logger = nc_logger_new_for_network(logs, id);
+    g_autoptr(GPtrArray) tail = nc_logger_tail(logger, "Irc.Old.Example", "#old", 10);
+    CU_ASSERT_EQUAL_FATAL(tail->len, 1);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tail->pdata[0]), "from 1.x");
+    nc_logger_free(logger);
+
+    /* Once: the next start keeps the same network, and after the user
+     * removes it, it does not come back. */
+    {
+        g_autoptr(GSettings) s = settings_in(dir);
+        g_autoptr(NcNetworkList) list = nc_network_list_new(s, logs);
+        CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 1);
+        CU_ASSERT_STRING_EQUAL(id_at(list, 0), id);
+        CU_ASSERT(nc_network_list_remove(list, id));
+        g_settings_sync();
+    }
+    g_autoptr(GSettings) s = settings_in(dir);
+    g_autoptr(NcNetworkList) list = nc_network_list_new(s, logs);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 0);
+    remove_tree(dir);
+}
+
+/* ---- logs ----------------------------------------------------------- */
+
+static void test_log_folder_per_network(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autoptr(NcNetworkConfig) a = example_network("127.0.0.1", 6667);
+    g_autoptr(NcNetworkConfig) b = example_network("127.0.0.1", 6668);
+    const char *ida = nc_network_config_get_id(a), *idb = nc_network_config_get_id(b);
+    NcLogger *la = nc_logger_new_for_network(dir, ida);
+    NcLogger *lb = nc_logger_new_for_network(dir, idb);
+    gint64 now = g_get_real_time();
+    g_autoptr(NcMessage) ma = nc_message_new(now, NC_MSG_PRIVMSG, 0, "x", "on the first");
+    g_autoptr(NcMessage) mb = nc_message_new(now, NC_MSG_PRIVMSG, 0, "y", "on the second");
+    /* Both clients call their network by the host they share. */
+    CU_ASSERT(nc_logger_write(la, "127.0.0.1", "#chan", ma));
+    CU_ASSERT(nc_logger_write(lb, "127.0.0.1", "#chan", mb));
+    g_autofree char *path_a = nc_logger_path(la, "127.0.0.1", "#chan", now);
+    g_autofree char *folder_a = g_build_filename(dir, ida, "#chan", NULL);
+    CU_ASSERT(g_str_has_prefix(path_a, folder_a));
+    g_autofree char *folder_b = g_build_filename(dir, idb, NULL);
+    CU_ASSERT(g_file_test(folder_b, G_FILE_TEST_IS_DIR));
+    g_autofree char *shared = g_build_filename(dir, "127.0.0.1", NULL);
+    CU_ASSERT_FALSE(g_file_test(shared, G_FILE_TEST_EXISTS));
+    g_autoptr(GPtrArray) ta = nc_logger_tail(la, "127.0.0.1", "#chan", 10);
+    g_autoptr(GPtrArray) tb = nc_logger_tail(lb, "anything", "#chan", 10);
+    CU_ASSERT_EQUAL_FATAL(ta->len, 1);
+    CU_ASSERT_EQUAL_FATAL(tb->len, 1);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(ta->pdata[0]), "on the first");
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tb->pdata[0]), "on the second");
+    nc_logger_free(la);
+    nc_logger_free(lb);
+    /* Adopting never overwrites a folder the ID has already. */
+    g_autofree char *legacy = g_build_filename(dir, "127.0.0.1", "#x", NULL);
+    CU_ASSERT_EQUAL(g_mkdir_with_parents(legacy, 0700), 0);
+    CU_ASSERT_FALSE(nc_logger_adopt_folder(dir, "127.0.0.1", ida));
+    CU_ASSERT_FALSE(nc_logger_adopt_folder(dir, "no.such.host", "0123456789abcdef"));
+    remove_tree(dir);
+}
+
+static void test_isupport_name(void)
+{
+    char *name = nc_isupport_network_name("CHANTYPES=# NETWORK=Libera.Chat are supported");
+    CU_ASSERT_STRING_EQUAL(name, "Libera.Chat");
+    g_free(name);
+    name = nc_isupport_network_name("NETWORK=My\\x20Net\\x5Cx -EXCEPTS :are supported");
+    CU_ASSERT_STRING_EQUAL(name, "My Net\\x");
+    g_free(name);
+    CU_ASSERT_PTR_NULL(nc_isupport_network_name("PREFIX=(ov)@+ are supported by this server"));
+    /* A MOTD line that happens to say it is not an ISUPPORT line. */
+    CU_ASSERT_PTR_NULL(nc_isupport_network_name("- welcome to NETWORK=Fake"));
+    CU_ASSERT_PTR_NULL(nc_isupport_network_name("NETWORK= are supported"));
+    CU_ASSERT_PTR_NULL(nc_isupport_network_name(NULL));
+}
+
+/* ---- against a server ----------------------------------------------- */
+
+static gboolean expect(const char *prefix)
+{
+    g_autofree char *line = fake_expect(&fake, prefix, 3000);
+    if (!line)
+        fprintf(stderr, "did not get a line starting with \"%s\"\n", prefix);
+    return line != NULL;
+}
+
+/* A client started for attempt, followed by list, against the fake server. */
+static NcClient *attempt_client(NcNetworkList *list, NcNetworkConfig *attempt)
+{
+    const NcServerAddress *server = nc_network_config_get_server(attempt, 0);
+    NcClient *c = nc_client_new(server->host, server->port, nc_network_config_get_nick(attempt),
+                                "Test", NULL);
+    nc_client_set_tls(c, FALSE);
+    nc_client_set_timing(c, 5000, 15000, 50, 400, 2000);
+    nc_network_list_follow(list, c, attempt);
+    nc_client_connect(c);
+    return c;
+}
+
+typedef struct {
+    NcNetworkList *list;
+    const char *id;
+    const char *name;
+} NameWait;
+
+static gboolean has_name(gpointer data)
+{
+    NameWait *w = data;
+    NcNetworkConfig *n = nc_network_list_find(w->list, w->id);
+    return n && strcmp(nc_network_config_get_name(n), w->name) == 0;
+}
+
+static void register_as(const char *nick, const char *network_name)
+{
+    fake_send(&fake, ":srv 001 %s :Welcome", nick);
+    fake_send(&fake, ":srv 005 %s PREFIX=(ov)@+ NETWORK=%s :are supported by this server", nick,
+              network_name);
+}
+
+static void test_failed_attempt_saves_nothing(void)
+{
+    fake_start(&fake);
+    g_autoptr(NcNetworkList) list = nc_network_list_new(NULL, NULL);
+    g_autoptr(NcNetworkConfig) saved = example_network("127.0.0.1", fake.addr.port);
+    nc_network_list_add(list, saved);
+    g_autoptr(NcNetworkConfig) before =
+        nc_network_config_copy(nc_network_list_find(list, nc_network_config_get_id(saved)));
+
+    /* The user changes the nick and server and connects: the server
+     * hangs up before registering. */
+    g_autoptr(NcNetworkConfig) attempt = nc_network_config_copy(saved);
+    nc_network_config_set_nick(attempt, "mallory");
+    nc_network_config_set_name(attempt, "Typo", TRUE);
+    NcClient *c = attempt_client(list, attempt);
+    CU_ASSERT_FATAL(fake_accept(&fake, 3000));
+    CU_ASSERT(expect("NICK mallory"));
+    fake_send(&fake, "ERROR :Closing link (too many connections)");
+    fake_close(&fake);
+    CU_ASSERT(fake_wait_state(c, NC_STATE_WAITING, 3000));
+    /* Its reconnect fails the same way. */
+    CU_ASSERT(fake_accept(&fake, 3000));
+    fake_close(&fake);
+    fake_pump(100);
+    CU_ASSERT_NOT_EQUAL(nc_client_get_state(c), NC_STATE_CONNECTED);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 1);
+    CU_ASSERT(nc_network_config_equal(
+        before, nc_network_list_find(list, nc_network_config_get_id(saved))));
+    fake_client_finish(c);
+    /* A new listener: the old client's last reconnect may wait in the backlog. */
+    fake_stop(&fake);
+    fake_start(&fake);
+
+    /* A new network that never got through is not added either. */
+    g_autoptr(NcNetworkConfig) fresh = example_network("127.0.0.1", fake.addr.port);
+    c = attempt_client(list, fresh);
+    CU_ASSERT_FATAL(fake_accept(&fake, 3000));
+    CU_ASSERT(expect("NICK alice"));
+    fake_send(&fake, ":srv 465 * :You are banned");
+    fake_send(&fake, "ERROR :banned");
+    fake_close(&fake);
+    CU_ASSERT(fake_wait_state(c, NC_STATE_WAITING, 3000));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 1);
+    CU_ASSERT_PTR_NULL(nc_network_list_find(list, nc_network_config_get_id(fresh)));
+    fake_client_finish(c);
+    fake_stop(&fake);
+}
+
+static void test_success_saves_and_names(void)
+{
+    fake_start(&fake);
+    g_autofree char *dir = temp_dir();
+    g_autoptr(GSettings) s = settings_in(dir);
+    g_autoptr(NcNetworkList) list = nc_network_list_new(s, dir);
+
+    /* A new network: saved once the server accepts it, then named by it. */
+    g_autoptr(NcNetworkConfig) fresh = example_network("127.0.0.1", fake.addr.port);
+    const char *id = nc_network_config_get_id(fresh);
+    NcClient *c = attempt_client(list, fresh);
+    CU_ASSERT_FATAL(fake_accept(&fake, 3000));
+    CU_ASSERT(expect("NICK alice"));
+    CU_ASSERT(expect("USER "));
+    CU_ASSERT_PTR_NULL(nc_network_list_find(list, id)); /* not before it succeeds */
+    register_as("alice", "Test\\x20Net");
+    CU_ASSERT(fake_wait_state(c, NC_STATE_CONNECTED, 3000));
+    NameWait w = {list, id, "Test Net"};
+    CU_ASSERT(fake_pump_until(has_name, &w, 3000));
+    NcNetworkConfig *stored = nc_network_list_find(list, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stored);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_display_name(stored), "Test Net");
+    CU_ASSERT_FALSE(nc_network_config_get_name_by_user(stored));
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_nick(stored), "alice");
+    fake_client_finish(c);
+
+    /* An edited attempt that succeeds replaces the saved values; the
+     * name the server gave stays until the server says another. */
+    g_autoptr(NcNetworkConfig) edit = nc_network_config_copy(nc_network_list_find(list, id));
+    nc_network_config_set_nick(edit, "alice2");
+    c = attempt_client(list, edit);
+    CU_ASSERT_FATAL(fake_accept(&fake, 3000));
+    CU_ASSERT(expect("NICK alice2"));
+    register_as("alice2", "Renamed");
+    w.name = "Renamed";
+    CU_ASSERT(fake_pump_until(has_name, &w, 3000));
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_nick(nc_network_list_find(list, id)), "alice2");
+    fake_client_finish(c);
+
+    /* A name the user chose is kept whatever the server says. */
+    g_autoptr(NcNetworkConfig) named = nc_network_config_copy(nc_network_list_find(list, id));
+    nc_network_config_set_name(named, "Mine", TRUE);
+    CU_ASSERT(nc_network_list_update(list, named));
+    g_autoptr(NcNetworkConfig) again = nc_network_config_copy(nc_network_list_find(list, id));
+    c = attempt_client(list, again);
+    CU_ASSERT_FATAL(fake_accept(&fake, 3000));
+    CU_ASSERT(expect("NICK alice2"));
+    register_as("alice2", "ServerSays");
+    CU_ASSERT(fake_wait_state(c, NC_STATE_CONNECTED, 3000));
+    /* The 005 is in the server tab once a PING sent after it is answered. */
+    nc_client_send_raw(c, "PING after-isupport");
+    CU_ASSERT(expect("PING after-isupport"));
+    fake_pump(100);
+    stored = nc_network_list_find(list, id);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_display_name(stored), "Mine");
+    CU_ASSERT(nc_network_config_get_name_by_user(stored));
+    fake_client_finish(c);
+
+    /* And all of it is in the settings the next start reads. */
+    g_settings_sync();
+    g_autoptr(GSettings) s2 = settings_in(dir);
+    g_autoptr(NcNetworkList) reread = nc_network_list_new(s2, dir);
+    CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(G_LIST_MODEL(reread)), 1);
+    CU_ASSERT(nc_network_config_equal(nc_network_list_find(reread, id),
+                                      nc_network_list_find(list, id)));
+    fake_stop(&fake);
+    remove_tree(dir);
+}
+
+static CU_TestInfo tests[] = {
+    {"networks survive a restart, in order", test_round_trip},
+    {"add, edit, remove, reorder, find", test_edit_remove_reorder},
+    {"the old single server migrates once, logs kept", test_migration},
+    {"one log folder per network ID", test_log_folder_per_network},
+    {"ISUPPORT NETWORK= read from the server tab", test_isupport_name},
+    {"a failed attempt saves nothing", test_failed_attempt_saves_nothing},
+    {"success saves; NETWORK= names it, not over the user", test_success_saves_and_names},
+    CU_TEST_INFO_NULL,
+};
 
 int main(void)
 {
-    return 0;
+    return nt_test_main("gui-networks", tests);
 }
