@@ -5,6 +5,7 @@
 #define NA_SEARCH_BAR_H
 
 #include <gtk/gtk.h>
+#include "log.h"
 #include "model.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,14 @@ GtkWidget *na_search_bar_new(void);
 
 /** The conversation searched: @buffer's messages, then its network's logs. */
 void na_search_bar_set_buffer(NaSearchBar *self, NcBuffer *buffer);
+
+/**
+ * Where "Search all logs of this network" looks: the logs logger keeps
+ * for network (the name given to nc_logger_write()).  The folder is
+ * worked out at once; the logger is not kept.  With a NULL logger the
+ * logs cannot be searched and the toggle is off.
+ */
+void na_search_bar_set_logs(NaSearchBar *self, NcLogger *logger, const char *network);
 
 /** Open the bar and focus its entry (Ctrl+F); again: select the entry's text. */
 void na_search_bar_open(NaSearchBar *self);
