@@ -23,6 +23,7 @@ struct _NaApp {
     NcDiscovery *discovery;
     NcTrustStore *trust;
     NcIgnoreList *ignore; /* /ignore's masks, one list for every client */
+    NcNetworkList *networks;
     NcLocalServer *local;
     GPtrArray *clients;
     guint portal_signal;
@@ -70,6 +71,10 @@ NcLogger *na_app_get_logger(NaApp *self)
 NcDiscovery *na_app_get_discovery(NaApp *self)
 {
     return self->discovery;
+}
+NcNetworkList *na_app_get_networks(NaApp *self)
+{
+    return self->networks;
 }
 NcTrustStore *na_app_get_trust_store(NaApp *self)
 {
@@ -135,7 +140,16 @@ static NcClient *new_client(NaApp *self, const NaConnectParams *p)
     nc_client_set_tls(c, p->tls);
     nc_client_set_trust_store(c, self->trust);
     nc_client_set_ignore_list(c, self->ignore);
-    nc_client_set_logger(c, self->logger,
+    /* A saved network logs under its ID (two networks on one host never
+     * share a folder); a connection of the moment under the host. */
+    NcLogger *logger = self->logger;
+    if (p->network) {
+        logger = nc_logger_new_for_network(nc_logger_get_dir(self->logger),
+                                           nc_network_config_get_id(p->network));
+        g_object_set_data_full(G_OBJECT(c), "na-network-logger", logger,
+                               (GDestroyNotify)nc_logger_free);
+    }
+    nc_client_set_logger(c, logger,
                          self->settings ? g_settings_get_uint(self->settings, "reload-lines")
                                         : 100);
     if (self->settings) {
@@ -165,7 +179,10 @@ static NcClient *show_and_connect(NaApp *self, NcClient *c)
 
 NcClient *na_app_connect(NaApp *self, const NaConnectParams *params)
 {
-    return show_and_connect(self, new_client(self, params));
+    NcClient *c = new_client(self, params);
+    if (params->network)
+        nc_network_list_follow(self->networks, c, params->network);
+    return show_and_connect(self, c);
 }
 
 NcClient *na_app_join_hosted(NaApp *self, NcHostedChat *chat, const char *nick,
@@ -324,6 +341,61 @@ void na_app_remember(NaApp *self, const NaConnectParams *p, gboolean host_locall
     g_settings_apply(self->settings);
 }
 
+/* The connect dialog's fields, kept until the server accepts them. */
+typedef struct {
+    NaApp *app;
+    char *host, *nick, *realname, *password, *account, *account_password, *cert_file, *key_file;
+    char **channels;
+    NaConnectParams params; /* pointing at the strings above */
+    gulong handler;
+} PendingRemember;
+
+static void pending_remember_free(gpointer data)
+{
+    PendingRemember *r = data;
+    g_object_unref(r->app);
+    g_free(r->host);
+    g_free(r->nick);
+    g_free(r->realname);
+    nc_keyring_free(r->password);
+    g_free(r->account);
+    nc_keyring_free(r->account_password);
+    g_free(r->cert_file);
+    g_free(r->key_file);
+    g_strfreev(r->channels);
+    g_free(r);
+}
+
+static void on_registered_remember(NcClient *c, PendingRemember *r)
+{
+    /* Once: a reconnect later must not undo what was edited meanwhile. */
+    g_signal_handler_disconnect(c, r->handler);
+    na_app_remember(r->app, &r->params, FALSE);
+    g_object_set_data(G_OBJECT(c), "na-pending-remember", NULL);
+}
+
+NcClient *na_app_connect_remembering(NaApp *self, const NaConnectParams *p)
+{
+    NcClient *c = na_app_connect(self, p);
+    PendingRemember *r = g_new0(PendingRemember, 1);
+    r->app = g_object_ref(self);
+    r->params = *p;
+    r->params.network = NULL; /* saved by the network list's own follow */
+    r->params.host = r->host = g_strdup(p->host);
+    r->params.nick = r->nick = g_strdup(p->nick);
+    r->params.realname = r->realname = g_strdup(p->realname);
+    r->params.password = r->password = g_strdup(p->password);
+    r->params.account = r->account = g_strdup(p->account);
+    r->params.account_password = r->account_password = g_strdup(p->account_password);
+    r->params.cert_file = r->cert_file = g_strdup(p->cert_file);
+    r->params.key_file = r->key_file = g_strdup(p->key_file);
+    r->channels = g_strdupv((char **)p->channels);
+    r->params.channels = (const char *const *)r->channels;
+    r->handler = g_signal_connect(c, "registered", G_CALLBACK(on_registered_remember), r);
+    g_object_set_data_full(G_OBJECT(c), "na-pending-remember", r, pending_remember_free);
+    return c;
+}
+
 /* Connecting with what was remembered: the passwords come from the
  * keyring first, asynchronously. */
 typedef struct {
@@ -335,6 +407,7 @@ typedef struct {
     char *realname;
     char **channels;
     NaSavedLogin login;
+    NcNetworkConfig *network; /* the saved network, or NULL */
     char *server_password;
     char *account_password;
     gboolean account_unreadable; /* the keyring failed or has none */
@@ -349,6 +422,7 @@ static void saved_connect_free(SavedConnect *sc)
     g_free(sc->realname);
     g_strfreev(sc->channels);
     na_saved_login_clear(&sc->login);
+    g_clear_object(&sc->network);
     nc_keyring_free(sc->server_password);
     nc_keyring_free(sc->account_password);
     g_free(sc);
@@ -384,6 +458,7 @@ static void saved_connect_go(SavedConnect *sc)
         .mechanism = sc->login.mechanism,
         .cert_file = sc->login.cert_file,
         .key_file = sc->login.key_file,
+        .network = sc->network,
     };
     na_app_connect(sc->app, &p);
 }
@@ -419,6 +494,17 @@ static void on_account_password(GObject *source, GAsyncResult *res, gpointer dat
     saved_connect_step(sc);
 }
 
+/* A saved network's login, in the form the keyring lookups below use. */
+static void network_login(NcNetworkConfig *n, NaSavedLogin *out)
+{
+    out->account = g_strdup(nc_network_config_get_account(n));
+    out->mechanism = nc_network_config_get_mechanism(n);
+    out->cert_file = g_strdup(nc_network_config_get_cert_file(n));
+    out->key_file = g_strdup(nc_network_config_get_key_file(n));
+}
+
+static void saved_connect_start(SavedConnect *sc);
+
 void na_app_connect_saved(NaApp *self, const char *host, guint16 port, gboolean tls,
                           const char *nick, const char *realname, const char *const *channels)
 {
@@ -430,7 +516,39 @@ void na_app_connect_saved(NaApp *self, const char *host, guint16 port, gboolean 
     sc->nick = g_strdup(nick);
     sc->realname = g_strdup(realname);
     sc->channels = g_strdupv((char **)channels);
-    na_app_saved_login(self, host, &sc->login);
+    NcNetworkConfig *saved = nc_network_list_find_server(self->networks, host, port);
+    if (saved) {
+        sc->network = g_object_ref(saved);
+        network_login(saved, &sc->login);
+    } else {
+        na_app_saved_login(self, host, &sc->login);
+    }
+    saved_connect_start(sc);
+}
+
+void na_app_connect_network(NaApp *self, NcNetworkConfig *network)
+{
+    const NcServerAddress *server = nc_network_config_get_server(network, 0);
+    if (!server || !*server->host)
+        return;
+    SavedConnect *sc = g_new0(SavedConnect, 1);
+    sc->app = g_object_ref(self);
+    sc->host = g_strdup(server->host);
+    sc->port = server->port;
+    sc->tls = server->tls;
+    const char *nick = nc_network_config_get_nick(network);
+    sc->nick = *nick ? g_strdup(nick) : NULL;
+    sc->realname = g_strdup(nc_network_config_get_realname(network));
+    sc->channels = g_strdupv((char **)nc_network_config_get_channels(network));
+    sc->network = g_object_ref(network);
+    network_login(network, &sc->login);
+    saved_connect_start(sc);
+}
+
+static void saved_connect_start(SavedConnect *sc)
+{
+    NaApp *self = sc->app;
+    const char *host = sc->host;
     sc->pending = 1; /* this function's own step, below */
     /* 1.1's password may still be on its way into the keyring (moved at
      * startup): the setting itself is the value then. */
@@ -670,6 +788,7 @@ static void na_app_startup(GApplication *app)
     if (self->settings)
         nc_keyring_migrate_settings(self->settings, NULL, on_migrated, g_object_ref(self));
     self->logger = nc_logger_new(NULL);
+    self->networks = nc_network_list_new(self->settings, nc_logger_get_dir(self->logger));
     self->trust = nc_trust_store_new(NULL);
     gboolean discovery = !self->opt_no_discovery &&
                          (!self->settings || g_settings_get_boolean(self->settings, "discovery"));
@@ -707,16 +826,20 @@ static void na_app_activate(GApplication *app)
     } else if (self->settings && g_settings_get_boolean(self->settings, "host-locally")) {
         na_app_host_local(self, g_settings_get_boolean(self->settings, "share-on-lan"));
     } else {
-        g_autofree char *server = setting_or(self, "server", "");
-        if (*server) {
-            g_autofree char *realname = setting_or(self, "realname", "");
-            g_auto(GStrv) channels = g_settings_get_strv(self->settings, "channels");
-            na_app_connect_saved(self, server, (guint16)g_settings_get_int(self->settings, "port"),
-                                 na_app_tls_for(self, server), NULL, realname,
-                                 (const char *const *)channels);
-        } else {
-            na_window_show_connect_dialog(win); /* first run */
+        /* Every network marked so (the one migrated from natter 1.x's
+         * last server too); none: the connect dialog, as on a first run. */
+        GListModel *networks = G_LIST_MODEL(self->networks);
+        guint started = 0;
+        for (guint i = 0; i < g_list_model_get_n_items(networks); i++) {
+            g_autoptr(NcNetworkConfig) n = g_list_model_get_item(networks, i);
+            if (nc_network_config_get_connect_on_start(n) &&
+                nc_network_config_get_n_servers(n) > 0) {
+                na_app_connect_network(self, n);
+                started++;
+            }
         }
+        if (started == 0)
+            na_window_show_connect_dialog(win);
     }
 }
 
@@ -764,6 +887,7 @@ static void na_app_shutdown(GApplication *app)
         self->portal_signal = 0;
     }
     g_clear_pointer(&self->logger, nc_logger_free);
+    g_clear_object(&self->networks);
     g_clear_object(&self->ignore);
     g_clear_object(&self->settings);
 }

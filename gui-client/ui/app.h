@@ -9,6 +9,7 @@
 #include "client.h"
 #include "discovery.h"
 #include "log.h"
+#include "networks.h"
 
 #include <gtk/gtk.h>
 
@@ -28,6 +29,9 @@ NcLogger *na_app_get_logger(NaApp *self);
 
 /** LAN discovery, or NULL when turned off or unavailable. */
 NcDiscovery *na_app_get_discovery(NaApp *self);
+
+/** The saved networks (settings "networks"), shared by the connect dialog and the clients. */
+NcNetworkList *na_app_get_networks(NaApp *self);
 
 /** Pins and STS policies ($XDG_DATA_HOME/natter/trust.ini), shared by the clients. */
 NcTrustStore *na_app_get_trust_store(NaApp *self);
@@ -53,6 +57,12 @@ typedef struct {
     const char *cert_file;        /* client certificate for EXTERNAL, or NULL */
     const char *key_file;
     gboolean create_account; /* create the account on the server first (REGISTER) */
+    /* The saved network this connection is for, with the values above in
+     * it: its ID names the log folder, and it is saved (added or updated)
+     * when the server accepts the registration.  NULL: a connection of
+     * the moment (a LAN chat, the hosted one, --server for a server not
+     * saved), logged under the host's name and saved nowhere. */
+    NcNetworkConfig *network;
 } NaConnectParams;
 
 /** A server's remembered login (settings "server-accounts"); strings owned. */
@@ -67,10 +77,28 @@ typedef struct {
 NcClient *na_app_connect(NaApp *self, const NaConnectParams *params);
 
 /**
- * Connect to host with what was remembered for it: its login (settings)
- * and passwords (looked up in the keyring, without blocking; the client
- * appears once they are in).  A login whose password is not in the
- * keyring opens the connect dialog instead, to ask for it.
+ * Connect as na_app_connect() does, and remember the fields
+ * (na_app_remember(), passwords included) only once the server accepts
+ * the registration: a failed attempt changes nothing that was saved.
+ */
+NcClient *na_app_connect_remembering(NaApp *self, const NaConnectParams *params);
+
+/**
+ * Connect to a saved network with what was saved for it: its first
+ * server, nick, real name, channels and login, the passwords from the
+ * keyring (without blocking; the client appears once they are in).  A
+ * login whose password is not in the keyring opens the connect dialog
+ * instead, to ask for it.
+ */
+void na_app_connect_network(NaApp *self, NcNetworkConfig *network);
+
+/**
+ * Connect to host with what was remembered for it: the saved network with
+ * a server at host:port when there is one (its log folder and login),
+ * else the login kept for host (settings "server-accounts"); passwords
+ * are looked up in the keyring as with na_app_connect_network().  The
+ * given nick, real name and channels are used, and nothing is saved
+ * beyond the network's name from the server.
  */
 void na_app_connect_saved(NaApp *self, const char *host, guint16 port, gboolean tls,
                           const char *nick, const char *realname, const char *const *channels);
