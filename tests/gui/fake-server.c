@@ -139,6 +139,24 @@ void fake_send(FakeServer *fake, const char *fmt, ...)
         nt_socket_sendall(fake->conn, line, strlen(line), NULL);
 }
 
+gboolean fake_send_bulk(FakeServer *fake, const GString *lines, guint timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    gsize done = 0;
+    while (fake->conn && done < lines->len) {
+        size_t sent = 0;
+        int rc = nt_socket_sendall(fake->conn, lines->str + done, lines->len - done, &sent);
+        done += sent;
+        if (rc != NT_OK && rc != NT_ETIMEDOUT && rc != NT_EAGAIN)
+            return FALSE;
+        if (g_get_monotonic_time() > end)
+            return FALSE;
+        while (g_main_context_iteration(NULL, FALSE))
+            ;
+    }
+    return done == lines->len;
+}
+
 void fake_reset(FakeServer *fake)
 {
     if (fake->conn)

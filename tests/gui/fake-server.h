@@ -42,6 +42,10 @@ char *fake_expect(FakeServer *fake, const char *prefix, guint timeout_ms);
 gboolean fake_wait_eof(FakeServer *fake, guint timeout_ms);
 /* Send one line (CR LF added). */
 void fake_send(FakeServer *fake, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Send many lines at once (each ending in CR LF), all of them, turning
+ * the main context while the socket is full so the client keeps reading;
+ * FALSE when the connection failed or timeout_ms passed first. */
+gboolean fake_send_bulk(FakeServer *fake, const GString *lines, guint timeout_ms);
 /* Close the connection with a reset (RST), as a crashed server does. */
 void fake_reset(FakeServer *fake);
 /* Close the connection in order (FIN). */
