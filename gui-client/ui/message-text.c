@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "message-text.h"
 
+#include "search.h"
+
 #include "irc-line.h"
 
 #include <string.h>
@@ -167,7 +169,7 @@ PangoAttrList *na_format_attrs(const NcFormatted *f, guint offset, gboolean dark
     return list;
 }
 
-void na_message_text_show(GtkLabel *label, NcMessage *m, gboolean dark)
+void na_message_text_show(GtkLabel *label, NcMessage *m, gboolean dark, const char *query)
 {
     g_autoptr(NcFormatted) f = nc_format_parse(nc_message_get_text(m));
     g_autofree char *markup = message_markup(m, f->text, dark);
@@ -176,8 +178,23 @@ void na_message_text_show(GtkLabel *label, NcMessage *m, gboolean dark)
     const char *shown = gtk_label_get_text(label);
     size_t shown_len = strlen(shown), text_len = strlen(f->text);
     PangoAttrList *attrs = NULL;
-    if (shown_len >= text_len && strcmp(shown + shown_len - text_len, f->text) == 0)
+    gboolean text_at_end =
+        shown_len >= text_len && strcmp(shown + shown_len - text_len, f->text) == 0;
+    if (text_at_end)
         attrs = na_format_attrs(f, (guint)(shown_len - text_len), dark);
+    /* What the search bar looks for: a background on each match, over
+     * the message's own colours. */
+    if (text_at_end && query && *query) {
+        g_autoptr(GArray) spans = nc_search_text(query, nc_message_get_text(m), NULL);
+        guint offset = (guint)(shown_len - text_len);
+        for (guint i = 0; i < spans->len; i++) {
+            const NcSearchSpan *span = &g_array_index(spans, NcSearchSpan, i);
+            if (!attrs)
+                attrs = pango_attr_list_new();
+            add_rgb(attrs, TRUE, dark ? 0x7a6400 : 0xfce94f, offset + (guint)span->start,
+                    offset + (guint)span->end);
+        }
+    }
     /* Rows are reused: a row without formatting drops the last one's. */
     gtk_label_set_attributes(label, attrs);
     if (attrs)

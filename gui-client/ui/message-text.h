@@ -29,8 +29,10 @@ PangoAttrList *na_format_attrs(const NcFormatted *f, guint offset, gboolean dark
 /**
  * Show a message in a label: its time, sender and text, the text's links
  * clickable and its formatting as attributes.
+ * @param query text searched for (matched without case, formatting codes
+ *        skipped): its matches get a highlight background; NULL or "": none
  */
-void na_message_text_show(GtkLabel *label, NcMessage *m, gboolean dark);
+void na_message_text_show(GtkLabel *label, NcMessage *m, gboolean dark, const char *query);
 
 G_END_DECLS
 #endif

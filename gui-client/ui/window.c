@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "window.h"
 
+#include "channel-list-window.h"
 #include "connect-dialog.h"
 #include "fold.h"
+#include "format.h"
+#include "nt-config.h"
+#include "preferences.h"
+#include "search-bar.h"
 #include "trust-bar.h"
 #include "whois-card.h"
 #include "input.h"
@@ -13,8 +18,15 @@
 #include <string.h>
 
 struct _NaWindow {
-    GtkApplicationWindow parent_instance;
+    AdwApplicationWindow parent_instance;
 
+    AdwToastOverlay *toast_overlay;
+    AdwLeaflet *leaflet;
+    AdwWindowTitle *conversation_title;
+    GtkWidget *conversation_pane;
+    NaSearchBar *search_bar;
+    GtkLabel *typing_label;
+    GtkWidget *send_button;
     GtkRevealer *banner_revealer;
     GtkLabel *banner_label;
     GtkWidget *reconnect_button;
@@ -48,6 +60,7 @@ struct _NaWindow {
     NcFoldModel *fold; /* the rows shown for current */
     NcClient *current_client;
     gulong topic_handler;
+    gulong typing_handler;
 
     GPtrArray *history; /* lines typed, oldest first */
     guint history_pos;  /* == history->len when not browsing */
@@ -56,11 +69,17 @@ struct _NaWindow {
     guint seen_items;       /* message count when the view last moved */
     gint64 read_checked_us; /* when the view last told the core what was read */
 
+    GHashTable *bound_rows;  /* message row widgets showing a message now */
+    NcMessage *flash_message; /* weak: the search's last jump, flashed */
+    guint flash_timeout;
+
     char **paste_lines;     /* a long paste waiting for Send/Cancel */
     NcBuffer *paste_buffer; /* weak: where it goes */
 };
 
-G_DEFINE_TYPE(NaWindow, na_window, GTK_TYPE_APPLICATION_WINDOW)
+G_DEFINE_TYPE(NaWindow, na_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void show_banner(NaWindow *self, const char *text);
 
 static NcClient *client_for_buffer(NaWindow *self, NcBuffer *buffer)
 {
@@ -109,9 +128,12 @@ static GtkWidget *divider_new(const char *words, const char *css_class)
  * from the server's history after a reconnect), the "New messages"
  * marker line (above the first unread message only) and the message's
  * label. */
+static void update_day(GtkListItem *item, GParamSpec *pspec, NaWindow *self);
+
 static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *day = divider_new("", "natter-day");
     GtkWidget *history = divider_new(_("From the server’s history"), "natter-history-divider");
     GtkWidget *marker = divider_new(_("New messages"), "natter-marker");
 
@@ -119,7 +141,8 @@ static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpoint
     gtk_label_set_xalign(GTK_LABEL(label), 0);
     gtk_label_set_wrap(GTK_LABEL(label), TRUE);
     gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
-    gtk_label_set_selectable(GTK_LABEL(label), TRUE);
+    /* Not selectable: a click selects the whole row (Shift-click a range)
+     * for Ctrl+C, which copies the rows as text. */
     gtk_label_set_use_markup(GTK_LABEL(label), TRUE);
     gtk_widget_set_focusable(label, FALSE);
     /* A folded run of joins/parts: a flat button that opens and closes it. */
@@ -134,6 +157,7 @@ static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpoint
     gtk_widget_set_focus_on_click(fold, FALSE); /* typing stays in the input */
     gtk_widget_set_visible(fold, FALSE);
     g_signal_connect(fold, "clicked", G_CALLBACK(on_fold_clicked), data);
+    gtk_box_append(GTK_BOX(row), day);
     gtk_box_append(GTK_BOX(row), history);
     gtk_box_append(GTK_BOX(row), marker);
     gtk_box_append(GTK_BOX(row), label);
@@ -143,9 +167,61 @@ static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpoint
     g_object_set_data(G_OBJECT(fold), "row", row);
     g_object_set_data(G_OBJECT(row), "marker", marker);
     g_object_set_data(G_OBJECT(row), "history", history);
+    g_object_set_data(G_OBJECT(row), "day", day);
+    /* Rows before this one come and go (history loaded above, events
+     * hidden): its place changes, and with it whether a day starts here. */
+    g_signal_connect(item, "notify::position", G_CALLBACK(update_day), data);
     g_object_set_data(G_OBJECT(row), "label", label);
     gtk_list_item_set_child(item, row);
     gtk_list_item_set_activatable(item, FALSE);
+}
+
+/* A message time as a local calendar day, comparable: 20261206. */
+static int local_day(gint64 time_us)
+{
+    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+    return g_date_time_get_year(local) * 10000 + g_date_time_get_month(local) * 100 +
+           g_date_time_get_day_of_month(local);
+}
+
+char *na_window_day_title(gint64 time_us, gint64 now_us)
+{
+    int day = local_day(time_us), today = local_day(now_us);
+    if (day == today)
+        return g_strdup(_("Today"));
+    if (day == local_day(now_us - G_TIME_SPAN_DAY) ||
+        day == local_day(now_us - 23 * G_TIME_SPAN_HOUR))
+        return g_strdup(_("Yesterday"));
+    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+    return g_date_time_format(local, "%A %-d %B %Y");
+}
+
+/* The day's title above a row whose message is on another day than the
+ * row above it's (never above the first row: nothing to tell it from). */
+static void update_day(GtkListItem *item, GParamSpec *pspec, NaWindow *self)
+{
+    GtkWidget *row = gtk_list_item_get_child(item);
+    NcRow *r = gtk_list_item_get_item(item);
+    if (!row || !r)
+        return;
+    GtkWidget *day = g_object_get_data(G_OBJECT(row), "day");
+    GListModel *shown = G_LIST_MODEL(gtk_list_view_get_model(self->message_view));
+    guint pos = gtk_list_item_get_position(item);
+    g_autoptr(NcRow) before =
+        shown && pos != GTK_INVALID_LIST_POSITION && pos > 0 ? g_list_model_get_item(shown, pos - 1)
+                                                              : NULL;
+    gint64 t = nc_message_get_time(nc_row_get_message(r));
+    gboolean starts = before && local_day(nc_message_get_time(nc_row_get_message(before))) !=
+                                    local_day(t);
+    gtk_widget_set_visible(day, starts);
+    if (starts) {
+        g_autofree char *title = na_window_day_title(t, g_get_real_time());
+        /* The divider's middle child is its words. */
+        GtkWidget *words = gtk_widget_get_next_sibling(gtk_widget_get_first_child(day));
+        gtk_label_set_text(GTK_LABEL(words), title);
+    }
 }
 
 static void update_marker(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
@@ -174,6 +250,7 @@ static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
     GtkWidget *label = g_object_get_data(G_OBJECT(row), "label");
     GtkWidget *fold = g_object_get_data(G_OBJECT(row), "fold");
     g_object_set_data(G_OBJECT(row), "item", r);
+    update_day(item, NULL, self);
     gboolean is_fold = nc_row_get_kind(r) == NC_ROW_FOLD;
     gtk_widget_set_visible(label, !is_fold);
     gtk_widget_set_visible(fold, is_fold);
@@ -202,7 +279,13 @@ static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
         gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "history")), FALSE);
         return;
     }
-    na_message_text_show(GTK_LABEL(label), m, na_prefers_dark());
+    na_message_text_show(GTK_LABEL(label), m, na_prefers_dark(),
+                         na_search_bar_get_query(self->search_bar));
+    g_hash_table_add(self->bound_rows, row);
+    if (m == self->flash_message)
+        gtk_widget_add_css_class(row, "natter-flash");
+    else
+        gtk_widget_remove_css_class(row, "natter-flash");
     NcMessageKind kind = nc_message_get_kind(m);
     if (nc_message_kind_is_event(kind) || kind == NC_MSG_HISTORY)
         gtk_widget_add_css_class(label, "natter-event");
@@ -226,7 +309,10 @@ static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointe
 
 static void message_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
+    NaWindow *self = data;
     GtkWidget *row = gtk_list_item_get_child(item);
+    if (self->bound_rows)
+        g_hash_table_remove(self->bound_rows, row);
     NcBuffer *b = g_object_get_data(G_OBJECT(row), "buffer");
     /* By data, not by function: ISO C has no function-to-void* cast. */
     if (b)
@@ -234,6 +320,117 @@ static void message_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpoin
     g_object_set_data(G_OBJECT(row), "buffer", NULL);
     g_object_set_data(G_OBJECT(row), "message", NULL);
     g_object_set_data(G_OBJECT(row), "item", NULL);
+}
+
+/* ---- search, and copying messages ------------------------------------ */
+
+/* The search's text changed: the rows shown highlight the new one. */
+static void on_search_query(NaSearchBar *bar, GParamSpec *pspec, NaWindow *self)
+{
+    const char *query = na_search_bar_get_query(bar);
+    GHashTableIter iter;
+    gpointer row;
+    g_hash_table_iter_init(&iter, self->bound_rows);
+    while (g_hash_table_iter_next(&iter, &row, NULL)) {
+        NcMessage *m = g_object_get_data(G_OBJECT(row), "message");
+        if (m)
+            na_message_text_show(GTK_LABEL(g_object_get_data(G_OBJECT(row), "label")), m,
+                                 na_prefers_dark(), query);
+    }
+}
+
+static void set_flash(NaWindow *self, NcMessage *m)
+{
+    if (self->flash_message)
+        g_object_remove_weak_pointer(G_OBJECT(self->flash_message),
+                                     (gpointer *)&self->flash_message);
+    self->flash_message = m;
+    if (m)
+        g_object_add_weak_pointer(G_OBJECT(m), (gpointer *)&self->flash_message);
+    GHashTableIter iter;
+    gpointer row;
+    g_hash_table_iter_init(&iter, self->bound_rows);
+    while (g_hash_table_iter_next(&iter, &row, NULL)) {
+        if (m && g_object_get_data(G_OBJECT(row), "message") == m)
+            gtk_widget_add_css_class(row, "natter-flash");
+        else
+            gtk_widget_remove_css_class(row, "natter-flash");
+    }
+}
+
+static gboolean end_flash(gpointer data)
+{
+    NaWindow *self = data;
+    self->flash_timeout = 0;
+    set_flash(self, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+/* Where @m is among the rows shown, or GTK_INVALID_LIST_POSITION. */
+static guint shown_position(NaWindow *self, NcMessage *m)
+{
+    GListModel *shown = G_LIST_MODEL(gtk_list_view_get_model(self->message_view));
+    guint n = shown ? g_list_model_get_n_items(shown) : 0;
+    for (guint i = n; i-- > 0;) {
+        g_autoptr(NcRow) r = g_list_model_get_item(shown, i);
+        if (nc_row_get_message(r) == m)
+            return i;
+    }
+    return GTK_INVALID_LIST_POSITION;
+}
+
+/* The search bar's "jump": the message comes into view and flashes. */
+static void on_search_jump(NaSearchBar *bar, NcMessage *m, NaWindow *self)
+{
+    guint pos = shown_position(self, m);
+    if (pos == GTK_INVALID_LIST_POSITION)
+        return;
+    self->follow_bottom = FALSE; /* the user is reading up there now */
+    gtk_widget_activate_action(GTK_WIDGET(self->message_view), "list.scroll-to-item", "u", pos);
+    set_flash(self, m);
+    if (self->flash_timeout)
+        g_source_remove(self->flash_timeout);
+    self->flash_timeout = g_timeout_add(1500, end_flash, self);
+}
+
+char *na_window_copy_text(GListModel *rows, GtkBitset *which)
+{
+    GString *out = g_string_new(NULL);
+    GtkBitsetIter iter;
+    guint i = 0;
+    for (gboolean more = gtk_bitset_iter_init_first(&iter, which, &i); more;
+         more = gtk_bitset_iter_next(&iter, &i)) {
+        g_autoptr(NcRow) r = g_list_model_get_item(rows, i);
+        if (!r || nc_row_get_kind(r) != NC_ROW_MESSAGE)
+            continue;
+        NcMessage *m = nc_row_get_message(r);
+        g_autoptr(GDateTime) utc =
+            g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
+        g_autoptr(GDateTime) local = g_date_time_to_local(utc);
+        g_autofree char *stamp = g_date_time_format(local, "%H:%M");
+        g_autofree char *text = nc_format_strip(nc_message_get_text(m));
+        const char *sender = nc_message_get_sender(m);
+        if (nc_message_get_kind(m) == NC_MSG_ACTION)
+            g_string_append_printf(out, "[%s] * %s %s\n", stamp, sender ? sender : "", text);
+        else if (sender && *sender && !nc_message_kind_is_event(nc_message_get_kind(m)))
+            g_string_append_printf(out, "[%s] <%s> %s\n", stamp, sender, text);
+        else
+            g_string_append_printf(out, "[%s] %s\n", stamp, text);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void act_copy_messages(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    GtkSelectionModel *sel = gtk_list_view_get_model(self->message_view);
+    if (!sel)
+        return;
+    g_autoptr(GtkBitset) which = gtk_selection_model_get_selection(sel);
+    if (gtk_bitset_is_empty(which))
+        return;
+    g_autofree char *text = na_window_copy_text(G_LIST_MODEL(sel), which);
+    gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text);
 }
 
 /* ---- members -------------------------------------------------------- */
@@ -262,6 +459,15 @@ static void member_update_account(NcMember *m, GParamSpec *pspec, GtkWidget *lab
                                    -1);
 }
 
+/* Away members are dimmed. */
+static void member_update_away(NcMember *m, GParamSpec *pspec, GtkWidget *label)
+{
+    if (nc_member_get_away(m))
+        gtk_widget_add_css_class(label, "natter-away");
+    else
+        gtk_widget_remove_css_class(label, "natter-away");
+}
+
 static void member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NcMember *m = gtk_list_item_get_item(item);
@@ -271,7 +477,9 @@ static void member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer
     g_autofree char *text = g_strconcat(first, nc_member_get_nick(m), NULL);
     gtk_label_set_text(GTK_LABEL(label), text);
     member_update_account(m, NULL, label);
+    member_update_away(m, NULL, label);
     g_signal_connect_object(m, "notify::account", G_CALLBACK(member_update_account), label, 0);
+    g_signal_connect_object(m, "notify::away", G_CALLBACK(member_update_away), label, 0);
 }
 
 static void member_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
@@ -301,8 +509,7 @@ static void on_member_activate(GtkListView *view, guint position, NaWindow *self
 static void sidebar_update_row(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
 {
     GtkWidget *name = g_object_get_data(G_OBJECT(row), "name");
-    GtkWidget *unread = g_object_get_data(G_OBJECT(row), "unread");
-    GtkWidget *mentions = g_object_get_data(G_OBJECT(row), "mentions");
+    GtkWidget *badge = g_object_get_data(G_OBJECT(row), "badge");
     gboolean server = nc_buffer_get_kind(b) == NC_BUFFER_SERVER;
     gtk_label_set_text(GTK_LABEL(name), nc_buffer_get_name(b));
     gtk_widget_set_margin_start(name, server ? 0 : 12);
@@ -314,13 +521,16 @@ static void sidebar_update_row(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
         gtk_widget_add_css_class(name, "natter-parted");
     else
         gtk_widget_remove_css_class(name, "natter-parted");
+    /* One badge: how many are unread, coloured when any of them mention
+     * us (the mentions are among the unread, so the larger number). */
     guint u = nc_buffer_get_unread(b), m = nc_buffer_get_mentions(b);
-    g_autofree char *us = g_strdup_printf("%u", u);
-    g_autofree char *ms = g_strdup_printf("%u", m);
-    gtk_label_set_text(GTK_LABEL(unread), us);
-    gtk_label_set_text(GTK_LABEL(mentions), ms);
-    gtk_widget_set_visible(unread, u > 0 && m == 0);
-    gtk_widget_set_visible(mentions, m > 0);
+    g_autofree char *count = g_strdup_printf("%u", MAX(u, m));
+    gtk_label_set_text(GTK_LABEL(badge), count);
+    gtk_widget_set_visible(badge, u > 0 || m > 0);
+    if (m > 0)
+        gtk_widget_add_css_class(badge, "natter-mention");
+    else
+        gtk_widget_remove_css_class(badge, "natter-mention");
     /* Screen readers hear the counts with the name. */
     g_autofree char *desc =
         m   ? g_strdup_printf(_("%s, %u unread, %u mentions"), nc_buffer_get_name(b), u, m)
@@ -336,17 +546,12 @@ static void sidebar_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpoint
     gtk_label_set_xalign(GTK_LABEL(name), 0);
     gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
     gtk_widget_set_hexpand(name, TRUE);
-    GtkWidget *unread = gtk_label_new(NULL);
-    gtk_widget_add_css_class(unread, "natter-badge");
-    GtkWidget *mentions = gtk_label_new(NULL);
-    gtk_widget_add_css_class(mentions, "natter-badge");
-    gtk_widget_add_css_class(mentions, "natter-mention");
+    GtkWidget *badge = gtk_label_new(NULL);
+    gtk_widget_add_css_class(badge, "natter-badge");
     gtk_box_append(GTK_BOX(row), name);
-    gtk_box_append(GTK_BOX(row), unread);
-    gtk_box_append(GTK_BOX(row), mentions);
+    gtk_box_append(GTK_BOX(row), badge);
     g_object_set_data(G_OBJECT(row), "name", name);
-    g_object_set_data(G_OBJECT(row), "unread", unread);
-    g_object_set_data(G_OBJECT(row), "mentions", mentions);
+    g_object_set_data(G_OBJECT(row), "badge", badge);
     gtk_list_item_set_child(item, row);
 }
 
@@ -389,18 +594,43 @@ static gboolean event_visible(gpointer item, gpointer data)
 
 /* ---- showing a buffer ----------------------------------------------- */
 
+
+/* The status line.  Connected, it is made here from the client's nick as
+ * it is now: the client's own status text keeps the nick it registered
+ * with, and /nick changes it. */
+static char *status_text(NcClient *c)
+{
+    if (!c)
+        return g_strdup(_("Not connected"));
+    if (nc_client_get_state(c) != NC_STATE_CONNECTED)
+        return g_strdup(nc_client_get_status(c));
+    const char *account = nc_client_get_account(c);
+    g_autofree char *who = account && *account
+                               ? g_strdup_printf(_("%s (account %s)"), nc_client_get_nick(c), account)
+                               : g_strdup(nc_client_get_nick(c));
+    const char *tls = nc_client_get_tls_summary(c);
+    return tls && *tls ? g_strdup_printf(_("Connected to %s as %s, encrypted (%s)"),
+                                         nc_client_get_host(c), who, tls)
+                       : g_strdup_printf(_("Connected to %s as %s"), nc_client_get_host(c), who);
+}
+
 static void update_status(NaWindow *self)
 {
     NcClient *c = self->current_client;
-    gtk_label_set_text(self->status_label, c ? nc_client_get_status(c) : _("Not connected"));
+    /* Waiting to reconnect, the client's status counts down ("… in 5 s")
+     * and is renewed every second: the line follows it. */
+    g_autofree char *status = status_text(c);
+    gtk_label_set_text(self->status_label, status);
     gtk_label_set_text(self->nick_label, c ? nc_client_get_nick(c) : "");
 }
+
 
 static void update_topic(NaWindow *self)
 {
     NcBuffer *b = self->current;
     if (!b) {
         gtk_label_set_text(self->topic_label, "");
+        adw_window_title_set_title(self->conversation_title, "Natter");
         return;
     }
     /* The topic and the title are plain text: formatting codes dropped. */
@@ -418,11 +648,25 @@ static void update_topic(NaWindow *self)
     /* "Natter" stays in the title so window lists (and tests) find it. */
     g_autofree char *title = g_strdup_printf("%s — Natter", name);
     gtk_window_set_title(GTK_WINDOW(self), title);
+    adw_window_title_set_title(self->conversation_title, name);
 }
 
 static void on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
 {
     update_topic(self);
+}
+
+/* "alice is typing…" above the input, hidden when nobody is. */
+static void update_typing(NaWindow *self)
+{
+    const char *typing = self->current ? nc_buffer_get_typing(self->current) : "";
+    gtk_label_set_text(self->typing_label, typing ? typing : "");
+    gtk_widget_set_visible(GTK_WIDGET(self->typing_label), typing && *typing);
+}
+
+static void on_typing_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
+{
+    update_typing(self);
 }
 
 static void paste_clear(NaWindow *self);
@@ -437,16 +681,19 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
     if (self->current) {
         nc_buffer_set_active(self->current, FALSE);
         g_clear_signal_handler(&self->topic_handler, self->current);
+        g_clear_signal_handler(&self->typing_handler, self->current);
         g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
     }
     self->current = b;
     self->current_client = b ? client_for_buffer(self, b) : NULL;
     nc_completer_reset(self->completer);
+    na_search_bar_set_buffer(self->search_bar, b);
     if (!b) {
         gtk_list_view_set_model(self->message_view, NULL);
         g_clear_object(&self->fold);
         gtk_list_view_set_model(self->member_view, NULL);
         update_topic(self);
+        update_typing(self);
         update_status(self);
         return;
     }
@@ -455,13 +702,15 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
      * arrives while the user is elsewhere counts as unread and marks. */
     nc_buffer_set_active(b, gtk_window_is_active(GTK_WINDOW(self)));
     self->topic_handler = g_signal_connect(b, "notify::topic", G_CALLBACK(on_topic_notify), self);
+    self->typing_handler =
+        g_signal_connect(b, "notify::typing", G_CALLBACK(on_typing_notify), self);
 
     /* Messages → rows (runs of joins/parts folded) → shown or hidden. */
     g_clear_object(&self->fold);
     self->fold = nc_fold_model_new(nc_buffer_get_messages(b));
     GtkFilterListModel *filtered = gtk_filter_list_model_new(
         g_object_ref(G_LIST_MODEL(self->fold)), GTK_FILTER(g_object_ref(self->event_filter)));
-    GtkNoSelection *msel = gtk_no_selection_new(G_LIST_MODEL(filtered));
+    GtkMultiSelection *msel = gtk_multi_selection_new(G_LIST_MODEL(filtered));
     gtk_list_view_set_model(self->message_view, GTK_SELECTION_MODEL(msel));
     g_object_unref(msel);
     GtkNoSelection *members = gtk_no_selection_new(g_object_ref(nc_buffer_get_members(b)));
@@ -471,6 +720,7 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
                            nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL);
     self->follow_bottom = TRUE;
     update_topic(self);
+    update_typing(self);
     update_status(self);
     mark_read(self);
 }
@@ -496,6 +746,36 @@ static void on_sidebar_selected(GtkSingleSelection *sel, GParamSpec *pspec, NaWi
     NcBuffer *b = gtk_single_selection_get_selected_item(sel);
     if (b)
         show_buffer(self, b);
+}
+
+/* The user chose the conversation selected (a click, Return or Ctrl+K):
+ * it comes into view, even on a folded window, and typing goes to it. */
+static void choose_selected(NaWindow *self)
+{
+    adw_leaflet_set_visible_child(self->leaflet, self->conversation_pane);
+    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+}
+
+static void on_sidebar_activate(GtkListView *view, guint position, NaWindow *self)
+{
+    gtk_single_selection_set_selected(self->sidebar_selection, position);
+    choose_selected(self);
+}
+
+/* A click on a row selects it (the list's own gesture) and leaves the
+ * keyboard focus on the list; once that is done, the choice is made. */
+static gboolean choose_after_click(gpointer data)
+{
+    NaWindow *self = data;
+    choose_selected(self);
+    g_object_unref(self);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_sidebar_click(GtkGestureClick *click, int n_press, double x, double y,
+                             NaWindow *self)
+{
+    g_idle_add(choose_after_click, g_object_ref(self));
 }
 
 static gboolean select_buffer(NaWindow *self, NcBuffer *buffer)
@@ -584,7 +864,7 @@ static void on_client_error(NcClient *c, GParamSpec *pspec, NaWindow *self)
         gtk_revealer_set_reveal_child(self->banner_revealer, FALSE);
     } else if (error) {
         g_autofree char *text = g_strdup_printf("%s: %s", nc_client_get_host(c), error);
-        na_window_show_error(self, text);
+        show_banner(self, text);
         /* A failed login is fixed in the connect dialog; reconnecting with
          * the same password would only fail again (and count against the
          * server's rate limit). */
@@ -640,11 +920,24 @@ void na_window_add_client(NaWindow *self, NcClient *client)
     g_signal_connect_object(client, "focus-buffer", G_CALLBACK(on_focus_buffer), self, 0);
     g_signal_connect_object(client, "whois", G_CALLBACK(on_whois), self, 0);
     g_signal_connect_object(client, "highlight", G_CALLBACK(on_highlight), self, 0);
+    na_channel_list_window_attach(GTK_WINDOW(self), client);
     g_list_store_append(self->networks, nc_network_get_buffers(nc_client_get_network(client)));
     select_buffer(self, nc_network_get_server_buffer(nc_client_get_network(client)));
 }
 
 void na_window_show_error(NaWindow *self, const char *text)
+{
+    AdwToast *toast = adw_toast_new(text);
+    adw_toast_set_timeout(toast, 6);
+    adw_toast_overlay_add_toast(self->toast_overlay, toast);
+    /* Screen readers announce the toast's text as it appears. */
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->toast_overlay),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
+/* A connection's problem stays in the banner, with what can be done
+ * about it (reconnect, or fix the login), until dismissed or solved. */
+static void show_banner(NaWindow *self, const char *text)
 {
     gtk_label_set_text(self->banner_label, text);
     gtk_widget_set_tooltip_text(GTK_WIDGET(self->banner_label), text);
@@ -665,15 +958,54 @@ void na_window_show_connect_dialog(NaWindow *self)
 
 /* ---- input ---------------------------------------------------------- */
 
-static void send_line(NaWindow *self, const char *line)
+/* Why nothing can be sent now, in words, or NULL when it can. */
+static char *why_not_connected(NaWindow *self)
+{
+    NcClient *c = self->current_client;
+    if (!c)
+        return g_strdup(_("Not connected: use Connect or Host a Chat first"));
+    switch (nc_client_get_state(c)) {
+    case NC_STATE_CONNECTED:
+        return NULL;
+    case NC_STATE_CONNECTING:
+    case NC_STATE_REGISTERING:
+        return g_strdup_printf(_("Still connecting to %s: the message waits here until then"),
+                               nc_client_get_host(c));
+    case NC_STATE_WAITING:
+        return g_strdup_printf(_("The connection to %s was lost; the message waits here until "
+                                 "natter reconnects"),
+                               nc_client_get_host(c));
+    case NC_STATE_DISCONNECTED:
+    default:
+        return g_strdup_printf(_("Not connected to %s: the message waits here (use Reconnect)"),
+                               nc_client_get_host(c));
+    }
+}
+
+/* Plain text or /me: said to the conversation, so only when connected. */
+static gboolean is_chat_text(const char *line)
+{
+    NcCommand cmd;
+    if (!nc_command_parse(line, &cmd, NULL))
+        return FALSE;
+    gboolean chat = cmd.kind == NC_CMD_SAY || cmd.kind == NC_CMD_ME;
+    nc_command_clear(&cmd);
+    return chat;
+}
+
+/* @return FALSE when the line could not go (said in a toast). */
+static gboolean send_line(NaWindow *self, const char *line)
 {
     if (!self->current_client) {
         na_window_show_error(self, _("Not connected: use Connect or Host a Chat first"));
-        return;
+        return FALSE;
     }
     g_autoptr(GError) error = NULL;
-    if (!nc_client_send_input(self->current_client, self->current, line, &error))
+    if (!nc_client_send_input(self->current_client, self->current, line, &error)) {
         na_window_show_error(self, error->message);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static void remember_input(NaWindow *self, const char *text)
@@ -718,6 +1050,14 @@ static void on_input_activate(GtkEntry *entry, NaWindow *self)
                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, q, -1);
         /* Return sends, Escape cancels, Tab reaches Cancel. */
         gtk_widget_grab_focus(self->paste_send_button);
+        return;
+    }
+    /* Chat text needs the connection; without it the text stays in the
+     * entry (typed text is never lost) and the toast says why.  Commands
+     * go to the client, which knows which of them work offline. */
+    g_autofree char *why = is_chat_text(lines[0]) ? why_not_connected(self) : NULL;
+    if (why) {
+        na_window_show_error(self, why);
         return;
     }
     remember_input(self, text);
@@ -966,7 +1306,59 @@ static void act_members(GSimpleAction *a, GVariant *state, gpointer data)
     gtk_widget_set_visible(GTK_WIDGET(self->members_scroll), g_variant_get_boolean(state));
 }
 
+static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    const char *developers[] = {_("Natter developers"), NULL};
+    GtkWidget *about = g_object_new(
+        ADW_TYPE_ABOUT_WINDOW, "transient-for", data, "modal", TRUE, "application-name", "Natter",
+        "application-icon", "org.natter.Natter", "version", NT_VERSION, "developer-name",
+        _("Natter developers"), "developers", developers, "license-type", GTK_LICENSE_MIT_X11,
+        "comments", _("Chat on IRC, or host a chat on this computer"), NULL);
+    gtk_window_present(GTK_WINDOW(about));
+}
+
+static void act_shortcuts(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    g_autoptr(GtkBuilder) b = gtk_builder_new_from_resource("/org/natter/Natter/shortcuts.ui");
+    GtkWindow *shortcuts = GTK_WINDOW(gtk_builder_get_object(b, "shortcuts"));
+    gtk_window_set_transient_for(shortcuts, GTK_WINDOW(data));
+    gtk_window_present(shortcuts);
+}
+
+static void act_preferences(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+    GSettings *settings = NA_IS_APP(app) ? na_app_get_settings(NA_APP(app)) : NULL;
+    if (!settings) {
+        na_window_show_error(self, _("Preferences need natter’s settings schema, which is not "
+                                     "installed"));
+        return;
+    }
+    na_preferences_present(GTK_WINDOW(self), settings);
+}
+
+static void act_show_sidebar(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    adw_leaflet_navigate(self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+    gtk_widget_grab_focus(GTK_WIDGET(self->sidebar_view));
+}
+
+static void act_find(GSimpleAction *a, GVariant *p, gpointer data)
+{
+    NaWindow *self = data;
+    adw_leaflet_set_visible_child(self->leaflet, self->conversation_pane);
+    na_search_bar_open(self->search_bar);
+}
+
 static const GActionEntry win_actions[] = {
+    {"about", act_about, NULL, NULL, NULL, {0}},
+    {"shortcuts", act_shortcuts, NULL, NULL, NULL, {0}},
+    {"preferences", act_preferences, NULL, NULL, NULL, {0}},
+    {"show-sidebar", act_show_sidebar, NULL, NULL, NULL, {0}},
+    {"find", act_find, NULL, NULL, NULL, {0}},
+    {"copy-messages", act_copy_messages, NULL, NULL, NULL, {0}},
     {"prev-buffer", act_prev, NULL, NULL, NULL, {0}},
     {"next-buffer", act_next, NULL, NULL, NULL, {0}},
     {"goto-buffer", act_goto, "i", NULL, NULL, {0}},
@@ -995,7 +1387,7 @@ static void on_jump_activate(GtkSearchEntry *e, NaWindow *self)
     gtk_editable_set_text(GTK_EDITABLE(e), "");
     if (b)
         select_buffer(self, b);
-    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+    choose_selected(self);
 }
 
 static void on_jump_stop(GtkSearchEntry *e, NaWindow *self)
@@ -1012,6 +1404,7 @@ static void on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
         self->current = NULL;
         g_object_remove_weak_pointer(G_OBJECT(b), (gpointer *)&self->current);
         g_clear_signal_handler(&self->topic_handler, b);
+        g_clear_signal_handler(&self->typing_handler, b);
         show_buffer(self, b);
     }
 }
@@ -1023,15 +1416,20 @@ static void na_window_dispose(GObject *object)
     NaWindow *self = NA_WINDOW(object);
     if (self->current) {
         g_clear_signal_handler(&self->topic_handler, self->current);
+        g_clear_signal_handler(&self->typing_handler, self->current);
         g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
         self->current = NULL;
     }
+    g_clear_handle_id(&self->flash_timeout, g_source_remove);
+    if (self->flash_message)
+        set_flash(self, NULL);
     g_clear_pointer(&self->paste_lines, g_strfreev);
     if (self->paste_buffer)
         g_object_remove_weak_pointer(G_OBJECT(self->paste_buffer), (gpointer *)&self->paste_buffer);
     self->paste_buffer = NULL;
     gtk_widget_dispose_template(GTK_WIDGET(self), NA_TYPE_WINDOW);
     g_clear_object(&self->fold);
+    g_clear_pointer(&self->bound_rows, g_hash_table_unref);
     g_clear_pointer(&self->clients, g_ptr_array_unref);
     g_clear_object(&self->networks);
     g_clear_object(&self->sidebar_selection);
@@ -1045,9 +1443,26 @@ static void na_window_class_init(NaWindowClass *klass)
 {
     g_type_ensure(NA_TYPE_TRUST_BAR); /* named in window.ui */
     g_type_ensure(NA_TYPE_WHOIS_CARD);
+    g_type_ensure(NA_TYPE_SEARCH_BAR);
+    /* The window's own shortcuts (the application sets the others). */
+    gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_question,
+                                        GDK_CONTROL_MASK, "win.shortcuts", NULL);
+    gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_question,
+                                        GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.shortcuts", NULL);
+    gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_comma, GDK_CONTROL_MASK,
+                                        "win.preferences", NULL);
+    gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_f, GDK_CONTROL_MASK,
+                                        "win.find", NULL);
     G_OBJECT_CLASS(klass)->dispose = na_window_dispose;
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/window.ui");
+    gtk_widget_class_bind_template_child(wc, NaWindow, toast_overlay);
+    gtk_widget_class_bind_template_child(wc, NaWindow, leaflet);
+    gtk_widget_class_bind_template_child(wc, NaWindow, conversation_title);
+    gtk_widget_class_bind_template_child(wc, NaWindow, conversation_pane);
+    gtk_widget_class_bind_template_child(wc, NaWindow, search_bar);
+    gtk_widget_class_bind_template_child(wc, NaWindow, typing_label);
+    gtk_widget_class_bind_template_child(wc, NaWindow, send_button);
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_revealer);
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_label);
     gtk_widget_class_bind_template_child(wc, NaWindow, reconnect_button);
@@ -1100,11 +1515,27 @@ static void na_window_init(NaWindow *self)
     gtk_list_view_set_model(self->sidebar_view, GTK_SELECTION_MODEL(self->sidebar_selection));
     g_signal_connect(self->sidebar_selection, "notify::selected-item",
                      G_CALLBACK(on_sidebar_selected), self);
+    g_signal_connect(self->sidebar_view, "activate", G_CALLBACK(on_sidebar_activate), self);
+    GtkGesture *click = gtk_gesture_click_new();
+    gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_PRIMARY);
+    g_signal_connect(click, "released", G_CALLBACK(on_sidebar_click), self);
+    gtk_widget_add_controller(GTK_WIDGET(self->sidebar_view), GTK_EVENT_CONTROLLER(click));
     gtk_list_view_set_factory(self->sidebar_view,
                               factory(G_CALLBACK(sidebar_setup), G_CALLBACK(sidebar_bind),
                                       G_CALLBACK(sidebar_unbind), NULL));
     g_object_unref(gtk_list_view_get_factory(self->sidebar_view));
 
+    self->bound_rows = g_hash_table_new(NULL, NULL);
+    g_signal_connect(self->search_bar, "notify::query", G_CALLBACK(on_search_query), self);
+    g_signal_connect(self->search_bar, "jump", G_CALLBACK(on_search_jump), self);
+    /* Ctrl+C in the messages copies the rows selected (the input's own
+     * Ctrl+C copies its text). */
+    GtkEventController *copy_keys = gtk_shortcut_controller_new();
+    gtk_shortcut_controller_add_shortcut(
+        GTK_SHORTCUT_CONTROLLER(copy_keys),
+        gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_c, GDK_CONTROL_MASK),
+                         gtk_named_action_new("win.copy-messages")));
+    gtk_widget_add_controller(GTK_WIDGET(self->message_view), copy_keys);
     self->event_filter = gtk_custom_filter_new(event_visible, self, NULL);
     gtk_list_view_set_factory(self->message_view,
                               factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind),
@@ -1121,6 +1552,8 @@ static void na_window_init(NaWindow *self)
     gtk_widget_add_tick_callback(GTK_WIDGET(self->message_scroll), follow_tick, self, NULL);
 
     g_signal_connect(self->input_entry, "activate", G_CALLBACK(on_input_activate), self);
+    g_signal_connect_swapped(self->send_button, "clicked", G_CALLBACK(gtk_widget_activate),
+                             self->input_entry);
     GtkEventController *keys = gtk_event_controller_key_new();
     gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
     g_signal_connect(keys, "key-pressed", G_CALLBACK(on_input_key), self);
@@ -1140,6 +1573,9 @@ static void na_window_init(NaWindow *self)
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions),
                                     self);
     gtk_paned_set_position(self->content_paned, 600);
+    /* Folded, the conversation shows first: the back button leads to the
+     * others. */
+    adw_leaflet_set_visible_child(self->leaflet, self->conversation_pane);
     /* The input line has the focus from the start: typing just works. */
     gtk_window_set_focus(GTK_WINDOW(self), GTK_WIDGET(self->input_entry));
     update_status(self);

@@ -6,10 +6,12 @@
 
 #include "app.h"
 
+#include <adwaita.h>
+
 G_BEGIN_DECLS
 
 #define NA_TYPE_WINDOW (na_window_get_type())
-G_DECLARE_FINAL_TYPE(NaWindow, na_window, NA, WINDOW, GtkApplicationWindow)
+G_DECLARE_FINAL_TYPE(NaWindow, na_window, NA, WINDOW, AdwApplicationWindow)
 
 /** A new window for app. */
 NaWindow *na_window_new(NaApp *app);
@@ -22,6 +24,21 @@ void na_window_show_error(NaWindow *self, const char *text);
 
 /** Show the first-run / connect dialog. */
 void na_window_show_connect_dialog(NaWindow *self);
+
+/**
+ * The words of the day divider for a message sent at time_us (µs since
+ * the epoch, shown in local time): "Today", "Yesterday" or the date,
+ * as seen at now_us.
+ */
+char *na_window_day_title(gint64 time_us, gint64 now_us);
+
+/**
+ * Messages as text to copy: for each row in which (positions in rows,
+ * a model of NcRow) that is a message, "[HH:MM] <nick> text\n" (an
+ * action "[HH:MM] * nick text", an event "[HH:MM] text"), formatting
+ * codes stripped.  Folded runs of events are skipped.
+ */
+char *na_window_copy_text(GListModel *rows, GtkBitset *which);
 
 G_END_DECLS
 #endif
