@@ -28,6 +28,11 @@ static FakeServer fake;
 static void test_parse(void)
 {
     check_cmd("/help", NC_CMD_HELP, NULL, NULL);
+    check_cmd("/away gone fishing", NC_CMD_AWAY, NULL, "gone fishing");
+    check_cmd("/away", NC_CMD_AWAY, NULL, NULL);
+    check_cmd("/back", NC_CMD_BACK, NULL, NULL);
+    check_cmd("/list", NC_CMD_LIST, NULL, NULL);
+    check_cmd("/list #natter*,#gtk", NC_CMD_LIST, NULL, "#natter*,#gtk");
     check_cmd("/HELP kick", NC_CMD_HELP, "kick", NULL);
     check_cmd("/help /ban", NC_CMD_HELP, "ban", NULL);
     check_cmd("/notice bob hi  there", NC_CMD_NOTICE, "bob", "hi  there");
@@ -80,7 +85,7 @@ static void test_help_text(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(all);
     /* A heading, one line per command, and a word about the rest. */
     guint n = g_strv_length(all);
-    CU_ASSERT_EQUAL(n, 27 + 2);
+    CU_ASSERT_EQUAL(n, 29 + 2);
     const char *expected[] = {
         "/help [command] — ", "/kick nick [reason] — Remove someone", "/clear — Empty",
         "/reconnect — ",      "/ignore [nick|nick!user@host] — ",     "/quote RAW IRC LINE — "};
@@ -374,7 +379,7 @@ static void test_help_in_buffer(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     guint before = n_messages(chan);
     CU_ASSERT(nc_client_send_input(c, chan, "/help", NULL));
-    CU_ASSERT_EQUAL(n_messages(chan), before + 29);
+    CU_ASSERT_EQUAL(n_messages(chan), before + 31);
     CU_ASSERT_EQUAL(count_text(chan, "/kick nick [reason] — Remove someone from this channel"), 1);
     CU_ASSERT(nc_client_send_input(c, chan, "/help kick", NULL));
     {
