@@ -16,6 +16,15 @@ G_BEGIN_DECLS
  */
 void na_preferences_present(GtkWindow *parent, GSettings *settings);
 
+/**
+ * Make the window's style follow @settings' "color-scheme" (system,
+ * light or dark) through AdwStyleManager, now and whenever the key
+ * changes.  Call once at startup; calling again only re-applies.  With
+ * "system", the environment variable NATTER_DARK=1 or 0 overrides the
+ * desktop's choice.
+ */
+void na_preferences_apply_appearance(GSettings *settings);
+
 G_END_DECLS
 
 #endif
