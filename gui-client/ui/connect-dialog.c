@@ -20,6 +20,15 @@ struct _NaConnectDialog {
     GtkCheckButton *share_check;
     GtkLabel *lan_heading;
     GtkListBox *lan_list;
+    GtkWidget *networks_scroller;
+    GtkListBox *networks_list;
+    GtkButton *new_button;
+    GtkButton *remove_button;
+    GtkButton *up_button;
+    GtkButton *down_button;
+    GtkButton *save_button;
+    GtkEntry *name_entry;
+    GtkCheckButton *autoconnect_check;
     GtkEntry *server_entry;
     GtkSpinButton *port_spin;
     GtkCheckButton *tls_check;
@@ -41,6 +50,9 @@ struct _NaConnectDialog {
     GtkCheckButton *create_check;
     GtkLabel *login_hint;
 
+    NcNetworkList *networks;
+    char *network_id;    /* the saved network the form shows, or NULL for a new one */
+    gboolean selecting;  /* the list's selection changes because of us */
     char *cert_file; /* chosen, or NULL */
     char *key_file;
     char *filled_host;     /* the server whose saved values are shown */
@@ -212,13 +224,12 @@ static void look_up_account_password(NaConnectDialog *self)
                       on_account_password, self);
 }
 
-/* Show what was remembered for host: its TLS choice, its login, and its
- * passwords from the keyring (which arrive a moment later). */
-static void fill_for_host(NaConnectDialog *self, const char *host)
+/* Show a saved TLS choice and login for host, and its passwords from the
+ * keyring (which arrive a moment later). */
+static void fill_saved(NaConnectDialog *self, const char *host, gboolean tls,
+                       const NaSavedLogin *login, gboolean saved)
 {
     g_autofree char *key = g_ascii_strdown(host, -1);
-    if (self->filled_host && strcmp(self->filled_host, key) == 0)
-        return;
     g_cancellable_cancel(self->lookups);
     g_clear_object(&self->lookups);
     self->lookups = g_cancellable_new();
@@ -227,27 +238,36 @@ static void fill_for_host(NaConnectDialog *self, const char *host)
     self->password_typed = FALSE;
     self->account_password_typed = FALSE;
 
-    gtk_check_button_set_active(self->tls_check, na_app_tls_for(self->app, host));
-    NaSavedLogin login;
-    gboolean saved = na_app_saved_login(self->app, host, &login);
+    gtk_check_button_set_active(self->tls_check, tls);
     self->filling = TRUE;
     gtk_check_button_set_active(self->login_check, saved);
-    gtk_editable_set_text(GTK_EDITABLE(self->account_entry), login.account);
-    choose_method(self, saved ? login.mechanism : NC_SASL_AUTO);
+    gtk_editable_set_text(GTK_EDITABLE(self->account_entry), login->account);
+    choose_method(self, saved ? login->mechanism : NC_SASL_AUTO);
     g_free(self->cert_file);
     g_free(self->key_file);
-    self->cert_file = *login.cert_file ? g_strdup(login.cert_file) : NULL;
-    self->key_file = *login.key_file ? g_strdup(login.key_file) : NULL;
+    self->cert_file = *login->cert_file ? g_strdup(login->cert_file) : NULL;
+    self->key_file = *login->key_file ? g_strdup(login->key_file) : NULL;
     gtk_check_button_set_active(self->create_check, FALSE);
     gtk_editable_set_text(GTK_EDITABLE(self->password_entry), "");
     gtk_editable_set_text(GTK_EDITABLE(self->account_password_entry), "");
     self->filling = FALSE;
     update_login_rows(self);
-    na_saved_login_clear(&login);
     self->password_pending = TRUE;
     nc_keyring_lookup(NC_SECRET_SERVER, self->filled_host, NULL, self->lookups, on_server_password,
                       self);
     look_up_account_password(self);
+}
+
+/* What was remembered for a host typed in (not a saved network's). */
+static void fill_for_host(NaConnectDialog *self, const char *host)
+{
+    g_autofree char *key = g_ascii_strdown(host, -1);
+    if (self->filled_host && strcmp(self->filled_host, key) == 0)
+        return;
+    NaSavedLogin login;
+    gboolean saved = na_app_saved_login(self->app, host, &login);
+    fill_saved(self, host, na_app_tls_for(self->app, host), &login, saved);
+    na_saved_login_clear(&login);
 }
 
 static gboolean fill_due(gpointer data)
@@ -323,18 +343,55 @@ static gboolean login_params(NaConnectDialog *self, NaConnectParams *p)
     return TRUE;
 }
 
-static void on_connect(GtkButton *b, NaConnectDialog *self)
+/* The saved network the form makes: the chosen one with the form's
+ * values (same ID), or a new one. */
+static NcNetworkConfig *form_network(NaConnectDialog *self, const NaConnectParams *p)
 {
+    NcNetworkConfig *stored =
+        self->network_id ? nc_network_list_find(self->networks, self->network_id) : NULL;
+    NcNetworkConfig *n = stored ? nc_network_config_copy(stored) : nc_network_config_new();
+    nc_network_config_set_first_server(n, p->host, p->port, p->tls);
+    nc_network_config_set_nick(n, p->nick);
+    nc_network_config_set_realname(n, p->realname);
+    nc_network_config_set_channels(n, p->channels);
+    nc_network_config_set_login(n, p->account, p->mechanism, p->cert_file, p->key_file);
+    nc_network_config_set_connect_on_start(n, gtk_check_button_get_active(self->autoconnect_check));
+    /* The name shown as it was stays the server's (which may rename it);
+     * a name typed in is the user's. */
+    const char *name = text_of(self->name_entry);
+    if (!*name)
+        nc_network_config_set_name(n, NULL, FALSE);
+    else if (nc_network_config_get_name_by_user(n) ||
+             strcmp(name, nc_network_config_get_name(n)) != 0)
+        nc_network_config_set_name(n, name, TRUE);
+    return n;
+}
+
+/* The form, checked, as a connection and the network it is for. */
+typedef struct {
     char host[256];
+    char **channels;
+    NaConnectParams params;
+    NcNetworkConfig *network;
+} Form;
+
+static void form_clear(Form *f)
+{
+    g_strfreev(f->channels);
+    g_clear_object(&f->network);
+}
+
+/* FALSE (with the field marked) when the form cannot be used as it is. */
+static gboolean read_form(NaConnectDialog *self, Form *f)
+{
     guint16 port = (guint16)gtk_spin_button_get_value_as_int(self->port_spin);
     /* "host:port" in the server field wins over the port field. */
-    if (nt_addr_split(text_of(self->server_entry), host, sizeof host, &port, port) != 0 || !*host) {
-        refuse(GTK_WIDGET(self->server_entry));
-        return;
-    }
-    g_auto(GStrv) channels = channel_list(self);
-    NaConnectParams p = {
-        .host = host,
+    if (nt_addr_split(text_of(self->server_entry), f->host, sizeof f->host, &port, port) != 0 ||
+        !*f->host)
+        return refuse(GTK_WIDGET(self->server_entry));
+    f->channels = channel_list(self);
+    f->params = (NaConnectParams){
+        .host = f->host,
         .port = port,
         .tls = gtk_check_button_get_active(self->tls_check),
         .nick = text_of(self->nick_entry),
@@ -342,14 +399,42 @@ static void on_connect(GtkButton *b, NaConnectDialog *self)
         /* Not answered yet (the keyring is slow, or asks to be unlocked):
          * an empty field must not erase the password kept there. */
         .password = self->password_pending ? NULL : text_of(self->password_entry),
-        .channels = (const char *const *)channels,
+        .channels = (const char *const *)f->channels,
         .mechanism = NC_SASL_NONE,
     };
-    if (!login_params(self, &p))
-        return;
-    na_app_remember(self->app, &p, FALSE);
-    na_app_connect(self->app, &p);
-    gtk_window_destroy(GTK_WINDOW(self));
+    if (!login_params(self, &f->params))
+        return FALSE;
+    f->network = form_network(self, &f->params);
+    f->params.network = f->network;
+    return TRUE;
+}
+
+static void on_connect(GtkButton *b, NaConnectDialog *self)
+{
+    Form f = {0};
+    /* Saved (network, settings, keyring) only if the server accepts it. */
+    if (read_form(self, &f)) {
+        na_app_connect_remembering(self->app, &f.params);
+        gtk_window_destroy(GTK_WINDOW(self));
+    }
+    form_clear(&f);
+}
+
+static void select_network(NaConnectDialog *self, const char *id);
+
+/* An explicit edit: saved at once, without connecting. */
+static void on_save(GtkButton *b, NaConnectDialog *self)
+{
+    Form f = {0};
+    if (read_form(self, &f)) {
+        if (!nc_network_list_update(self->networks, f.network))
+            nc_network_list_add(self->networks, f.network);
+        g_free(self->network_id);
+        self->network_id = g_strdup(nc_network_config_get_id(f.network));
+        na_app_remember(self->app, &f.params, FALSE);
+        select_network(self, self->network_id);
+    }
+    form_clear(&f);
 }
 
 /* The port follows the TLS switch while it is one of the two usual ones;
@@ -379,6 +464,176 @@ static void on_host(GtkButton *b, NaConnectDialog *self)
         g_settings_set_boolean(s, "share-on-lan", gtk_check_button_get_active(self->share_check));
     na_app_host_local(self->app, gtk_check_button_get_active(self->share_check));
     gtk_window_destroy(GTK_WINDOW(self));
+}
+
+/* ---- saved networks ------------------------------------------------- */
+
+static char *default_nick(NaConnectDialog *self)
+{
+    GSettings *s = na_app_get_settings(self->app);
+    g_autofree char *nick = s ? g_settings_get_string(s, "nick") : NULL;
+    return g_strdup(nick && *nick ? nick : g_get_user_name());
+}
+
+static GtkWidget *network_row(gpointer item, gpointer data)
+{
+    NcNetworkConfig *n = item;
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+    gtk_widget_set_margin_start(box, 12);
+    gtk_widget_set_margin_end(box, 12);
+    gtk_widget_set_margin_top(box, 6);
+    gtk_widget_set_margin_bottom(box, 6);
+    GtkWidget *title = gtk_label_new(nc_network_config_get_display_name(n));
+    gtk_label_set_xalign(GTK_LABEL(title), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_END);
+    const NcServerAddress *s = nc_network_config_get_server(n, 0);
+    g_autofree char *where =
+        s ? g_strdup_printf("%s:%u%s%s", s->host, (guint)(s->port ? s->port : nc_default_port(s->tls)),
+                            s->tls ? "" : _(", not encrypted"),
+                            nc_network_config_get_connect_on_start(n) ? _(", connects on start")
+                                                                      : "")
+          : g_strdup("");
+    GtkWidget *subtitle = gtk_label_new(where);
+    gtk_label_set_xalign(GTK_LABEL(subtitle), 0);
+    gtk_label_set_ellipsize(GTK_LABEL(subtitle), PANGO_ELLIPSIZE_END);
+    gtk_widget_add_css_class(subtitle, "dim-label");
+    gtk_widget_add_css_class(subtitle, "caption");
+    gtk_box_append(GTK_BOX(box), title);
+    gtk_box_append(GTK_BOX(box), subtitle);
+    return box;
+}
+
+static void update_network_buttons(NaConnectDialog *self)
+{
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->networks));
+    guint i = nc_network_list_find_position(self->networks, self->network_id);
+    gtk_widget_set_visible(self->networks_scroller, n > 0);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->remove_button), i != G_MAXUINT);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->up_button), i != G_MAXUINT && i > 0);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->down_button), i != G_MAXUINT && i + 1 < n);
+}
+
+/* The row of network id chosen in the list (none for NULL or a network
+ * not saved), without filling the form again. */
+static void select_network(NaConnectDialog *self, const char *id)
+{
+    guint i = nc_network_list_find_position(self->networks, id);
+    GtkListBoxRow *row =
+        i == G_MAXUINT ? NULL : gtk_list_box_get_row_at_index(self->networks_list, (int)i);
+    self->selecting = TRUE;
+    if (row)
+        gtk_list_box_select_row(self->networks_list, row);
+    else
+        gtk_list_box_unselect_all(self->networks_list);
+    self->selecting = FALSE;
+    update_network_buttons(self);
+}
+
+/* The form shows a saved network's values; its passwords come from the
+ * keyring a moment later. */
+static void show_network(NaConnectDialog *self, NcNetworkConfig *n)
+{
+    g_free(self->network_id);
+    self->network_id = g_strdup(nc_network_config_get_id(n));
+    const NcServerAddress *s = nc_network_config_get_server(n, 0);
+    set_text(self, self->name_entry, nc_network_config_get_name(n));
+    gtk_entry_set_placeholder_text(self->name_entry, s ? s->host : NULL);
+    set_text(self, self->server_entry, s ? s->host : "");
+    g_autofree char *nick = default_nick(self);
+    const char *saved_nick = nc_network_config_get_nick(n);
+    set_text(self, self->nick_entry, *saved_nick ? saved_nick : nick);
+    set_text(self, self->realname_entry, nc_network_config_get_realname(n));
+    g_autofree char *channels = g_strjoinv(" ", (char **)nc_network_config_get_channels(n));
+    set_text(self, self->channels_entry, channels);
+    gtk_check_button_set_active(self->autoconnect_check,
+                                nc_network_config_get_connect_on_start(n));
+    if (s) {
+        NcSaslMechanism m = nc_network_config_get_mechanism(n);
+        NaSavedLogin login = {
+            .account = g_strdup(nc_network_config_get_account(n)),
+            .mechanism = m,
+            .cert_file = g_strdup(nc_network_config_get_cert_file(n)),
+            .key_file = g_strdup(nc_network_config_get_key_file(n)),
+        };
+        fill_saved(self, s->host, s->tls, &login, m != NC_SASL_NONE);
+        na_saved_login_clear(&login);
+        gtk_spin_button_set_value(self->port_spin, s->port ? s->port : nc_default_port(s->tls));
+    }
+    select_network(self, self->network_id);
+}
+
+static void on_network_selected(GtkListBox *box, GtkListBoxRow *row, NaConnectDialog *self)
+{
+    if (self->selecting || !row)
+        return;
+    g_autoptr(NcNetworkConfig) n =
+        g_list_model_get_item(G_LIST_MODEL(self->networks), (guint)gtk_list_box_row_get_index(row));
+    if (n)
+        show_network(self, n);
+}
+
+/* An empty form for a network not saved yet. */
+static void on_new(GtkButton *b, NaConnectDialog *self)
+{
+    g_clear_pointer(&self->network_id, g_free);
+    select_network(self, NULL);
+    g_cancellable_cancel(self->lookups);
+    g_clear_object(&self->lookups);
+    self->lookups = g_cancellable_new();
+    g_clear_pointer(&self->filled_host, g_free);
+    g_clear_handle_id(&self->fill_source, g_source_remove);
+    g_autofree char *nick = default_nick(self);
+    set_text(self, self->name_entry, "");
+    gtk_entry_set_placeholder_text(self->name_entry, NULL);
+    set_text(self, self->server_entry, "");
+    set_text(self, self->nick_entry, nick);
+    set_text(self, self->channels_entry, "");
+    set_text(self, self->password_entry, "");
+    set_text(self, self->account_entry, "");
+    set_text(self, self->account_password_entry, "");
+    self->password_pending = FALSE;
+    gtk_check_button_set_active(self->login_check, FALSE);
+    gtk_check_button_set_active(self->autoconnect_check, TRUE);
+    gtk_check_button_set_active(self->tls_check, TRUE);
+    gtk_spin_button_set_value(self->port_spin, nc_default_port(TRUE));
+    gtk_widget_grab_focus(GTK_WIDGET(self->server_entry));
+}
+
+static void on_remove(GtkButton *b, NaConnectDialog *self)
+{
+    g_autofree char *id = g_steal_pointer(&self->network_id);
+    if (!id || !nc_network_list_remove(self->networks, id))
+        return;
+    g_autoptr(NcNetworkConfig) first = g_list_model_get_item(G_LIST_MODEL(self->networks), 0);
+    if (first)
+        show_network(self, first);
+    else
+        on_new(NULL, self);
+}
+
+static void move_by(NaConnectDialog *self, int delta)
+{
+    guint i = nc_network_list_find_position(self->networks, self->network_id);
+    if (i == G_MAXUINT || (delta < 0 && i == 0))
+        return;
+    nc_network_list_move(self->networks, self->network_id, delta < 0 ? i - 1 : i + 1);
+}
+
+static void on_up(GtkButton *b, NaConnectDialog *self)
+{
+    move_by(self, -1);
+}
+
+static void on_down(GtkButton *b, NaConnectDialog *self)
+{
+    move_by(self, 1);
+}
+
+/* The list box made its rows anew: the chosen network stays chosen. */
+static void on_networks_changed(GListModel *m, guint pos, guint removed, guint added,
+                                NaConnectDialog *self)
+{
+    select_network(self, self->network_id);
 }
 
 static void on_cancel(GtkButton *b, NaConnectDialog *self)
@@ -458,6 +713,7 @@ static void na_connect_dialog_finalize(GObject *object)
     g_free(self->cert_file);
     g_free(self->key_file);
     g_free(self->filled_host);
+    g_free(self->network_id);
     G_OBJECT_CLASS(na_connect_dialog_parent_class)->finalize(object);
 }
 
@@ -473,6 +729,15 @@ static void na_connect_dialog_class_init(NaConnectDialogClass *klass)
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, share_check);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, lan_heading);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, lan_list);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, networks_scroller);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, networks_list);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, new_button);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, remove_button);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, up_button);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, down_button);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, save_button);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, name_entry);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, autoconnect_check);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, server_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, port_spin);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, tls_check);
@@ -502,6 +767,12 @@ static void na_connect_dialog_init(NaConnectDialog *self)
     g_signal_connect(self->connect_button, "clicked", G_CALLBACK(on_connect), self);
     g_signal_connect(self->host_button, "clicked", G_CALLBACK(on_host), self);
     g_signal_connect(self->cancel_button, "clicked", G_CALLBACK(on_cancel), self);
+    g_signal_connect(self->save_button, "clicked", G_CALLBACK(on_save), self);
+    g_signal_connect(self->new_button, "clicked", G_CALLBACK(on_new), self);
+    g_signal_connect(self->remove_button, "clicked", G_CALLBACK(on_remove), self);
+    g_signal_connect(self->up_button, "clicked", G_CALLBACK(on_up), self);
+    g_signal_connect(self->down_button, "clicked", G_CALLBACK(on_down), self);
+    g_signal_connect(self->networks_list, "row-selected", G_CALLBACK(on_network_selected), self);
     g_signal_connect_swapped(self->server_entry, "activate", G_CALLBACK(on_connect), self);
     g_signal_connect(self->tls_check, "toggled", G_CALLBACK(on_tls_toggled), self);
     g_signal_connect(self->login_check, "notify::active", G_CALLBACK(on_login_changed), self);
@@ -518,6 +789,16 @@ static void na_connect_dialog_init(NaConnectDialog *self)
 void na_connect_dialog_select_server(NaConnectDialog *self, const char *host, guint16 port,
                                      gboolean tls)
 {
+    NcNetworkConfig *saved = nc_network_list_find_server(self->networks, host, port);
+    if (saved) {
+        show_network(self, saved);
+        gtk_check_button_set_active(self->tls_check, tls);
+        gtk_spin_button_set_value(self->port_spin, port ? port : nc_default_port(tls));
+        return;
+    }
+    /* Not a saved network: the form makes a new one of it. */
+    g_clear_pointer(&self->network_id, g_free);
+    select_network(self, NULL);
     set_text(self, self->server_entry, host);
     g_clear_pointer(&self->filled_host, g_free);
     fill_for_host(self, host);
@@ -530,8 +811,20 @@ NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
     NaConnectDialog *self =
         g_object_new(NA_TYPE_CONNECT_DIALOG, "transient-for", parent, "application", app, NULL);
     self->app = app;
+    self->networks = na_app_get_networks(app);
+    gtk_list_box_bind_model(self->networks_list, G_LIST_MODEL(self->networks), network_row, self,
+                            NULL);
+    g_signal_connect_object(self->networks, "items-changed", G_CALLBACK(on_networks_changed), self,
+                            0);
+    g_autoptr(NcNetworkConfig) first = g_list_model_get_item(G_LIST_MODEL(self->networks), 0);
     GSettings *s = na_app_get_settings(app);
-    if (s) {
+    if (first) {
+        /* The first saved network, ready to connect again or edit. */
+        show_network(self, first);
+        if (s)
+            gtk_check_button_set_active(self->share_check,
+                                        g_settings_get_boolean(s, "share-on-lan"));
+    } else if (s) {
         g_autofree char *server = g_settings_get_string(s, "server");
         g_autofree char *nick = g_settings_get_string(s, "nick");
         g_autofree char *realname = g_settings_get_string(s, "realname");
@@ -569,5 +862,6 @@ NaConnectDialog *na_connect_dialog_new(NaApp *app, GtkWindow *parent)
         gtk_widget_set_visible(GTK_WIDGET(self->lan_heading), FALSE);
     }
     gtk_window_set_default_widget(GTK_WINDOW(self), GTK_WIDGET(self->connect_button));
+    update_network_buttons(self);
     return self;
 }
