@@ -1456,6 +1456,9 @@ static void na_window_class_init(NaWindowClass *klass)
     G_OBJECT_CLASS(klass)->dispose = na_window_dispose;
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/window.ui");
+    /* Named for tests (gtk_widget_get_template_child()), not kept here. */
+    gtk_widget_class_bind_template_child_full(wc, "sidebar_pane", FALSE, 0);
+    gtk_widget_class_bind_template_child_full(wc, "back_button", FALSE, 0);
     gtk_widget_class_bind_template_child(wc, NaWindow, toast_overlay);
     gtk_widget_class_bind_template_child(wc, NaWindow, leaflet);
     gtk_widget_class_bind_template_child(wc, NaWindow, conversation_title);

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/* natter's main window on a real display (Xvfb): a NaWindow with a client
+ * on the scripted server (fake-server.c), or a client that never
+ * connects, checked with deadlines: the leaflet folds on a narrow window
+ * (and not on a wide one) so the conversation never lies under the
+ * sidebar; choosing a conversation moves the focus to the input; Enter
+ * while not connected keeps the text; the status line follows /nick; the
+ * sidebar badge counts the unread and is coloured for mentions; the send
+ * buttons have one clean accessible label; a day divider stands between
+ * messages of two days; the rows selected copy as text.
+ * Run with GDK_SCALE=2 and the argument "scaled", only the fold check
+ * runs, on a window as big as the (scaled) screen. */
+#include "fake-server.h"
+#include "fold.h"
+#include "helpers.h"
+#include "window.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+static FakeServer fake;
+
+typedef struct {
+    NaWindow *window;
+    NcClient *client;
+} Fixture;
+
+static GtkWidget *child(Fixture *f, const char *name)
+{
+    GtkWidget *w =
+        GTK_WIDGET(gtk_widget_get_template_child(GTK_WIDGET(f->window), NA_TYPE_WINDOW, name));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    return w;
+}
+
+/* A window width x height showing a client of the scripted server (not
+ * connected yet), once the window is on the screen. */
+static Fixture open_window(int width, int height)
+{
+    Fixture f = {0};
+    f.client = nc_client_new("127.0.0.1", fake.addr.port, "tester", "Test User", NULL);
+    nc_client_set_timing(f.client, 30000, 60000, 50, 400, 2000);
+    nc_client_set_reconnect(f.client, FALSE);
+    f.window = g_object_new(NA_TYPE_WINDOW, "default-width", width, "default-height", height,
+                            NULL);
+    na_window_add_client(f.window, f.client);
+    gtk_window_present(GTK_WINDOW(f.window));
+    CU_ASSERT(fake_pump_until((gboolean(*)(gpointer))gtk_widget_get_mapped, f.window, 5000));
+    fake_pump(100);
+    return f;
+}
+
+static void close_window(Fixture *f)
+{
+    gtk_window_destroy(GTK_WINDOW(f->window));
+    fake_client_finish(f->client);
+    fake_pump(50);
+}
+
+static gboolean expect(const char *prefix)
+{
+    g_autofree char *line = fake_expect(&fake, prefix, 3000);
+    if (!line)
+        fprintf(stderr, "did not get a line starting with \"%s\"\n", prefix);
+    return line != NULL;
+}
+
+/* Connect f's client and take it through registration as tester. */
+static gboolean connect_client(Fixture *f)
+{
+    nc_client_connect(f->client);
+    if (!fake_accept(&fake, 3000) || !expect("CAP LS 302") || !expect("USER "))
+        return FALSE;
+    fake_send(&fake, ":srv CAP * LS :server-time");
+    if (!expect("CAP REQ"))
+        return FALSE;
+    fake_send(&fake, ":srv CAP * ACK :server-time");
+    if (!expect("CAP END"))
+        return FALSE;
+    fake_send(&fake, ":srv 001 tester :Welcome");
+    fake_send(&fake, ":srv 005 tester PREFIX=(ov)@+ CHANTYPES=# :are supported");
+    return fake_wait_state(f->client, NC_STATE_CONNECTED, 3000);
+}
+
+/* ---- the leaflet ----------------------------------------------------- */
+
+typedef struct {
+    GtkWidget *window, *sidebar, *conversation;
+} Panes;
+
+/* Laid out at the window's size: the conversation's width is at least its
+ * request, and the window has been allocated as asked. */
+static gboolean laid_out(gpointer data)
+{
+    Panes *p = data;
+    return gtk_widget_get_width(p->window) > 0 && gtk_widget_get_mapped(p->conversation) &&
+           gtk_widget_get_width(p->conversation) > 0;
+}
+
+/* Whether the conversation and the sidebar are both shown and overlap. */
+static gboolean panes_overlap(Panes *p)
+{
+    if (!gtk_widget_get_mapped(p->sidebar) || !gtk_widget_get_mapped(p->conversation))
+        return FALSE;
+    graphene_rect_t a, b, both;
+    CU_ASSERT_FATAL(gtk_widget_compute_bounds(p->sidebar, p->window, &a));
+    CU_ASSERT_FATAL(gtk_widget_compute_bounds(p->conversation, p->window, &b));
+    return graphene_rect_intersection(&a, &b, &both) && both.size.width > 0.5f;
+}
+
+/* The leaflet's slide between the panes is over, on one of them. */
+static gboolean only_sidebar(gpointer data)
+{
+    Panes *p = data;
+    return gtk_widget_get_mapped(p->sidebar) && !gtk_widget_get_mapped(p->conversation);
+}
+
+static gboolean only_conversation(gpointer data)
+{
+    Panes *p = data;
+    return gtk_widget_get_mapped(p->conversation) && !gtk_widget_get_mapped(p->sidebar);
+}
+
+static void check_narrow(int width, int height)
+{
+    Fixture f = open_window(width, height);
+    Panes p = {GTK_WIDGET(f.window), child(&f, "sidebar_pane"), child(&f, "conversation_pane")};
+    CU_ASSERT(fake_pump_until(laid_out, &p, 5000));
+    CU_ASSERT(adw_leaflet_get_folded(ADW_LEAFLET(child(&f, "leaflet"))));
+    /* The conversation is shown (once the leaflet has settled), alone and
+     * whole, within the window. */
+    CU_ASSERT(fake_pump_until(only_conversation, &p, 3000));
+    CU_ASSERT_FALSE(panes_overlap(&p));
+    CU_ASSERT(gtk_widget_get_width(p.conversation) <= gtk_widget_get_width(p.window));
+    /* Back shows the conversations, still without overlap; choosing one
+     * shows it again. */
+    gtk_widget_activate_action(GTK_WIDGET(f.window), "win.show-sidebar", NULL);
+    CU_ASSERT(fake_pump_until(only_sidebar, &p, 3000));
+    g_signal_emit_by_name(child(&f, "sidebar_view"), "activate", 0u);
+    CU_ASSERT(fake_pump_until(only_conversation, &p, 3000));
+    close_window(&f);
+}
+
+static void test_narrow_folds(void)
+{
+    check_narrow(640, 480);
+}
+
+static void test_wide_shows_both(void)
+{
+    Fixture f = open_window(1280, 800);
+    Panes p = {GTK_WIDGET(f.window), child(&f, "sidebar_pane"), child(&f, "conversation_pane")};
+    CU_ASSERT(fake_pump_until(laid_out, &p, 5000));
+    CU_ASSERT_FALSE(adw_leaflet_get_folded(ADW_LEAFLET(child(&f, "leaflet"))));
+    CU_ASSERT(gtk_widget_get_mapped(p.sidebar));
+    CU_ASSERT(gtk_widget_get_mapped(p.conversation));
+    CU_ASSERT_FALSE(panes_overlap(&p));
+    CU_ASSERT_FALSE(gtk_widget_get_visible(child(&f, "back_button")));
+    close_window(&f);
+}
+
+/* At GDK_SCALE=2, a window filling the 1280x800 screen is 640x400. */
+static void test_scaled_screen_folds(void)
+{
+    GdkDisplay *display = gdk_display_get_default();
+    GListModel *monitors = gdk_display_get_monitors(display);
+    g_autoptr(GdkMonitor) monitor = g_list_model_get_item(monitors, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(monitor);
+    GdkRectangle area;
+    gdk_monitor_get_geometry(monitor, &area);
+    printf("\nscreen: %dx%d at scale %d\n", area.width, area.height,
+           gdk_monitor_get_scale_factor(monitor));
+    check_narrow(area.width, area.height);
+}
+
+/* ---- focus, input, status -------------------------------------------- */
+
+static gboolean input_has_focus(gpointer data)
+{
+    Fixture *f = data;
+    GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(f->window));
+    GtkWidget *input = child(f, "input_entry");
+    return focus && (focus == input || gtk_widget_is_ancestor(focus, input));
+}
+
+static void test_sidebar_choice_focuses_input(void)
+{
+    Fixture f = open_window(1280, 800);
+    NcNetwork *net = nc_client_get_network(f.client);
+    nc_network_ensure_buffer(net, NC_BUFFER_CHANNEL, "#natter");
+    GtkWidget *sidebar = child(&f, "sidebar_view");
+    gtk_widget_grab_focus(sidebar);
+    CU_ASSERT_FALSE(input_has_focus(&f));
+    g_signal_emit_by_name(sidebar, "activate", 1u);
+    CU_ASSERT(fake_pump_until(input_has_focus, &f, 2000));
+    /* The conversation chosen is the one shown. */
+    CU_ASSERT_STRING_EQUAL(gtk_window_get_title(GTK_WINDOW(f.window)), "#natter — Natter");
+    close_window(&f);
+}
+
+static void test_enter_offline_keeps_text(void)
+{
+    Fixture f = open_window(1280, 800);
+    GtkWidget *input = child(&f, "input_entry");
+    CU_ASSERT_EQUAL(nc_client_get_state(f.client), NC_STATE_DISCONNECTED);
+    gtk_editable_set_text(GTK_EDITABLE(input), "hello there");
+    g_signal_emit_by_name(input, "activate");
+    fake_pump(50);
+    CU_ASSERT_STRING_EQUAL(gtk_editable_get_text(GTK_EDITABLE(input)), "hello there");
+
+    /* Connected, the same Enter sends it and empties the line. */
+    CU_ASSERT_FATAL(connect_client(&f));
+    NcNetwork *net = nc_client_get_network(f.client);
+    fake_send(&fake, ":tester!u@h JOIN #natter");
+    NcBuffer *chan = NULL;
+    for (int i = 0; i < 100 && !(chan = nc_network_find_buffer(net, "#natter")); i++)
+        fake_pump(20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(chan);
+    g_signal_emit_by_name(child(&f, "sidebar_view"), "activate", 1u);
+    fake_pump(50);
+    g_signal_emit_by_name(input, "activate");
+    CU_ASSERT(expect("PRIVMSG #natter :hello there"));
+    CU_ASSERT_STRING_EQUAL(gtk_editable_get_text(GTK_EDITABLE(input)), "");
+    close_window(&f);
+}
+
+typedef struct {
+    GtkLabel *label;
+    const char *want;
+} LabelHas;
+
+static gboolean label_has(gpointer data)
+{
+    LabelHas *l = data;
+    return strstr(gtk_label_get_text(l->label), l->want) != NULL;
+}
+
+static void test_status_follows_nick(void)
+{
+    Fixture f = open_window(1280, 800);
+    CU_ASSERT_FATAL(connect_client(&f));
+    LabelHas status = {GTK_LABEL(child(&f, "status_label")), "as tester"};
+    CU_ASSERT(fake_pump_until(label_has, &status, 2000));
+    fake_send(&fake, ":tester!u@h NICK newnick");
+    LabelHas renamed = {GTK_LABEL(child(&f, "status_label")), "as newnick"};
+    CU_ASSERT(fake_pump_until(label_has, &renamed, 2000));
+    CU_ASSERT_PTR_NULL(strstr(gtk_label_get_text(renamed.label), "tester"));
+    LabelHas nick = {GTK_LABEL(child(&f, "nick_label")), "newnick"};
+    CU_ASSERT(fake_pump_until(label_has, &nick, 2000));
+    close_window(&f);
+}
+
+/* ---- sidebar badge, accessible labels ---------------------------------- */
+
+/* The first visible widget under root with css_class, depth first. */
+static GtkWidget *find_shown(GtkWidget *root, const char *css_class)
+{
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        if (!gtk_widget_get_visible(c))
+            continue;
+        if (gtk_widget_has_css_class(c, css_class))
+            return c;
+        GtkWidget *found = find_shown(c, css_class);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+typedef struct {
+    GtkWidget *root;
+    const char *css_class;
+    const char *text;
+} ShownLabel;
+
+static gboolean badge_says(gpointer data)
+{
+    ShownLabel *s = data;
+    GtkWidget *w = find_shown(s->root, s->css_class);
+    return w && GTK_IS_LABEL(w) && strcmp(gtk_label_get_text(GTK_LABEL(w)), s->text) == 0;
+}
+
+static void test_badge_counts_unread(void)
+{
+    Fixture f = open_window(1280, 800);
+    NcBuffer *chan =
+        nc_network_ensure_buffer(nc_client_get_network(f.client), NC_BUFFER_CHANNEL, "#natter");
+    gint64 now = g_get_real_time();
+    const char *texts[] = {"one", "two", "tester: three"};
+    for (guint i = 0; i < 3; i++) {
+        g_autoptr(NcMessage) m = nc_message_new(now, NC_MSG_PRIVMSG,
+                                                i == 2 ? NC_MSG_FLAG_HIGHLIGHT : NC_MSG_FLAG_NONE,
+                                                "bob", texts[i]);
+        nc_buffer_append(chan, m);
+    }
+    CU_ASSERT_EQUAL(nc_buffer_get_unread(chan), 3);
+    CU_ASSERT_EQUAL(nc_buffer_get_mentions(chan), 1);
+    ShownLabel badge = {child(&f, "sidebar_view"), "natter-badge", "3"};
+    CU_ASSERT(fake_pump_until(badge_says, &badge, 2000));
+    GtkWidget *w = find_shown(badge.root, "natter-badge");
+    CU_ASSERT(w && gtk_widget_has_css_class(w, "natter-mention"));
+    close_window(&f);
+}
+
+static void test_send_buttons_accessible_label(void)
+{
+    Fixture f = open_window(1280, 800);
+    char *problem = gtk_test_accessible_check_property(
+        GTK_ACCESSIBLE(child(&f, "send_button")), GTK_ACCESSIBLE_PROPERTY_LABEL, "Send");
+    if (problem)
+        fprintf(stderr, "send button: %s\n", problem);
+    CU_ASSERT_PTR_NULL(problem);
+    g_free(problem);
+    problem = gtk_test_accessible_check_property(GTK_ACCESSIBLE(child(&f, "paste_send_button")),
+                                                 GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                 "Send the pasted lines");
+    if (problem)
+        fprintf(stderr, "paste's send button: %s\n", problem);
+    CU_ASSERT_PTR_NULL(problem);
+    g_free(problem);
+    close_window(&f);
+}
+
+/* ---- day dividers, copying ---------------------------------------------- */
+
+static gint64 local_time(int days_ago, int hour, int minute)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autoptr(GDateTime) day = g_date_time_add_days(now, -days_ago);
+    g_autoptr(GDateTime) at =
+        g_date_time_new_local(g_date_time_get_year(day), g_date_time_get_month(day),
+                              g_date_time_get_day_of_month(day), hour, minute, 0);
+    return g_date_time_to_unix(at) * G_USEC_PER_SEC;
+}
+
+static void test_day_titles(void)
+{
+    gint64 now = local_time(0, 12, 0);
+    g_autofree char *today = na_window_day_title(local_time(0, 0, 5), now);
+    g_autofree char *yesterday = na_window_day_title(local_time(1, 23, 55), now);
+    g_autofree char *older = na_window_day_title(local_time(3, 9, 0), now);
+    CU_ASSERT_STRING_EQUAL(today, "Today");
+    CU_ASSERT_STRING_EQUAL(yesterday, "Yesterday");
+    g_autoptr(GDateTime) three = g_date_time_new_from_unix_local(local_time(3, 9, 0) / G_USEC_PER_SEC);
+    g_autofree char *year = g_strdup_printf("%d", g_date_time_get_year(three));
+    CU_ASSERT_PTR_NOT_NULL(strstr(older, year));
+}
+
+static void test_day_divider(void)
+{
+    Fixture f = open_window(1280, 800);
+    NcBuffer *chan =
+        nc_network_ensure_buffer(nc_client_get_network(f.client), NC_BUFFER_CHANNEL, "#natter");
+    g_autoptr(NcMessage) old1 =
+        nc_message_new(local_time(3, 10, 0), NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "before");
+    g_autoptr(NcMessage) old2 =
+        nc_message_new(local_time(3, 10, 5), NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "same day");
+    g_autoptr(NcMessage) today =
+        nc_message_new(local_time(0, 0, 1), NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "after");
+    nc_buffer_append(chan, old1);
+    nc_buffer_append(chan, old2);
+    nc_buffer_append(chan, today);
+    g_signal_emit_by_name(child(&f, "sidebar_view"), "activate", 1u);
+    /* Exactly one divider shows: "Today", between "same day" and "after". */
+    GtkWidget *view = child(&f, "message_view");
+    ShownLabel divider = {view, "natter-day", NULL};
+    gboolean shown = FALSE;
+    for (int i = 0; i < 200 && !shown; i++) {
+        fake_pump(10);
+        shown = find_shown(view, "natter-day") != NULL;
+    }
+    CU_ASSERT_FATAL(shown);
+    GtkWidget *day = find_shown(divider.root, divider.css_class);
+    guint shown_days = 0;
+    GtkWidget *words = NULL;
+    for (GtkWidget *row = gtk_widget_get_first_child(view); row;
+         row = gtk_widget_get_next_sibling(row)) {
+        GtkWidget *d = find_shown(row, "natter-day");
+        if (d) {
+            shown_days++;
+            words = gtk_widget_get_next_sibling(gtk_widget_get_first_child(d));
+        }
+    }
+    CU_ASSERT_EQUAL(shown_days, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(words);
+    CU_ASSERT_STRING_EQUAL(gtk_label_get_text(GTK_LABEL(words)), "Today");
+    /* It belongs to the row of "after": the last row's. */
+    CU_ASSERT_PTR_NOT_NULL(day);
+    close_window(&f);
+}
+
+static void test_copy_text(void)
+{
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#natter");
+    gint64 t = local_time(0, 9, 7);
+    g_autoptr(NcMessage) said =
+        nc_message_new(t, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "\x02" "bold\x02 and \x03" "04red");
+    g_autoptr(NcMessage) action = nc_message_new(t, NC_MSG_ACTION, NC_MSG_FLAG_NONE, "bob", "waves");
+    g_autoptr(NcMessage) skipped = nc_message_new(t, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "al", "no");
+    nc_buffer_append(b, said);
+    nc_buffer_append(b, skipped);
+    nc_buffer_append(b, action);
+    g_autoptr(NcFoldModel) rows = nc_fold_model_new(nc_buffer_get_messages(b));
+    g_autoptr(GtkBitset) which = gtk_bitset_new_empty();
+    gtk_bitset_add(which, 0);
+    gtk_bitset_add(which, 2);
+    g_autofree char *text = na_window_copy_text(G_LIST_MODEL(rows), which);
+    CU_ASSERT_STRING_EQUAL(text, "[09:07] <bob> bold and red\n[09:07] * bob waves\n");
+}
+
+static CU_TestInfo tests[] = {
+    {"a narrow window folds the sidebar away", test_narrow_folds},
+    {"a wide window shows both panes", test_wide_shows_both},
+    {"choosing a conversation focuses the input", test_sidebar_choice_focuses_input},
+    {"Enter while not connected keeps the text", test_enter_offline_keeps_text},
+    {"the status line follows the nick", test_status_follows_nick},
+    {"the badge counts unread, coloured for mentions", test_badge_counts_unread},
+    {"send buttons have one accessible label", test_send_buttons_accessible_label},
+    {"day titles", test_day_titles},
+    {"a day divider between two days", test_day_divider},
+    {"selected rows copy as text", test_copy_text},
+    CU_TEST_INFO_NULL,
+};
+
+static CU_TestInfo scaled_tests[] = {
+    {"a scaled-up screen folds the sidebar away", test_scaled_screen_folds},
+    CU_TEST_INFO_NULL,
+};
+
+int main(int argc, char **argv)
+{
+    adw_init();
+    fake_start(&fake);
+    gboolean scaled = argc > 1 && strcmp(argv[1], "scaled") == 0;
+    int status = scaled ? nt_test_main("gui-window-scaled", scaled_tests)
+                        : nt_test_main("gui-window", tests);
+    fake_stop(&fake);
+    return status;
+}
