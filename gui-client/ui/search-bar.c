@@ -312,7 +312,7 @@ static void show_context(NaSearchBar *self, const NcLogHit *hit)
         else
             g_string_append_printf(markup, "<span alpha=\"70%%\">%s</span>", escaped);
     }
-    g_autofree char *day = format_time(nc_message_get_time(hit->message), "%A %e %B %Y");
+    g_autofree char *day = format_time(nc_message_get_time(hit->message), "%A %-d %B %Y");
     g_autofree char *title = g_strdup_printf(_("%s, %s"), hit->buffer, day);
     gtk_label_set_text(self->context_title, title);
     gtk_label_set_markup(self->context_label, markup->str);
@@ -426,6 +426,10 @@ static void na_search_bar_dispose(GObject *object)
     stop_log_search(self);
     disconnect_buffer(self);
     gtk_widget_dispose_template(GTK_WIDGET(object), NA_TYPE_SEARCH_BAR);
+    /* A plain GtkWidget parent does not drop its children itself. */
+    GtkWidget *child;
+    while ((child = gtk_widget_get_first_child(GTK_WIDGET(object))))
+        gtk_widget_unparent(child);
     G_OBJECT_CLASS(na_search_bar_parent_class)->dispose(object);
 }
 
