@@ -31,8 +31,9 @@ gboolean nc__client_ignored(NcClient *self, const NcIrcLine *l)
      * not someone to ignore. */
     if (!l->user && !l->host && strchr(l->nick, '.'))
         return FALSE;
+    /* TAGMSG: an ignored sender's typing is not shown either. */
     if (strcmp(l->command, "PRIVMSG") != 0 && strcmp(l->command, "NOTICE") != 0 &&
-        strcmp(l->command, "INVITE") != 0)
+        strcmp(l->command, "INVITE") != 0 && strcmp(l->command, "TAGMSG") != 0)
         return FALSE;
     return nc_ignore_list_matches(self->ignore, l->nick, l->user, l->host);
 }

@@ -161,8 +161,8 @@ const char *nc__client_channel_or_current(NcBuffer *buffer, const char *target);
  * ignore/unignore, clear, reconnect) typed in buffer (NULL: the server
  * buffer): FALSE with error set for bad use. */
 gboolean nc__client_command(NcClient *self, NcBuffer *buffer, const NcCommand *cmd, GError **error);
-/* Is l a PRIVMSG, NOTICE (CTCP included) or INVITE from an ignored
- * sender, to be dropped before it reaches any buffer? */
+/* Is l a PRIVMSG, NOTICE (CTCP included), INVITE or TAGMSG (typing)
+ * from an ignored sender, to be dropped before it reaches any buffer? */
 gboolean nc__client_ignored(NcClient *self, const NcIrcLine *l);
 void nc__client_h_invite(NcClient *self, const NcIrcLine *l);
 

@@ -521,6 +521,12 @@ static void test_typing_over_the_wire(void)
            paused_ms, expired_ms);
     CU_ASSERT(expired_ms >= 5900 && expired_ms < 7500);
 
+    /* Someone ignored does not type here either. */
+    CU_ASSERT(nc_client_send_input(c, keys, "/ignore bob", NULL));
+    fake_send(&fake, "@+typing=active :bob!b@h TAGMSG #keys");
+    fake_send(&fake, "@+typing=active :carol!c@h TAGMSG #keys");
+    CU_ASSERT(wait_typing(keys, "carol is typing…", 2000));
+
     g_object_unref(c);
     fake_stop(&fake);
 }
