@@ -919,8 +919,8 @@ static void na_app_init(NaApp *self)
     g_application_add_main_option_entries(G_APPLICATION(self), options);
     g_application_set_option_context_parameter_string(G_APPLICATION(self), NULL);
     g_application_set_option_context_summary(
-        G_APPLICATION(self), _("A chat client for IRC. Without options it reconnects to the last "
-                               "server, or asks where to connect on the first run."));
+        G_APPLICATION(self), _("A chat client for IRC. Without options it connects to the saved "
+                               "networks marked to connect on startup, or asks where to connect."));
 }
 
 NaApp *na_app_new(void)

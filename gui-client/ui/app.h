@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The application: command line, settings, the clients (one per server),
+/* The application: command line, settings, the saved networks (each one
+ * connected on start when marked so), the clients (one per server),
  * the local server when hosting, LAN discovery, the TLS trust store, the
  * passwords (in the desktop keyring, never in the settings) and app-wide
  * actions. */
