@@ -9,24 +9,16 @@
 #include "log.h"
 #include "helpers.h"
 
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
 static char *data_home;
 
-static void rm_tree(const char *path)
+/* The temporary folder and everything in it. */
+static void remove_tree(const char *path)
 {
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            rm_tree(child);
-        }
-        g_dir_close(d);
-    }
-    g_remove(path);
+    const char *argv[] = {"rm", "-rf", "--", path, NULL};
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
 }
 
 static NcMessage *say(gint64 t, const char *sender, const char *text)
@@ -207,6 +199,16 @@ static const char *log_dir(const char *network)
     return dir;
 }
 
+/* Search network's logs for query, and wait (timeout_ms at most) for the end. */
+static void search_logs(Collected *c, const char *network, const char *query, guint max_hits,
+                        guint timeout_ms)
+{
+    collected_init(c);
+    nc_search_logs_async(log_dir(network), query, max_hits, NULL, on_hits, on_done, c);
+    CU_ASSERT_FATAL(!c->done); /* never answered before returning */
+    CU_ASSERT_TRUE_FATAL(wait_done(c, timeout_ms));
+}
+
 static void write_line(NcLogger *lg, const char *network, const char *buffer, NcMessage *m)
 {
     CU_ASSERT_TRUE(nc_logger_write(lg, network, buffer, m));
@@ -239,10 +241,7 @@ static void test_log_search(void)
 {
     write_small_logs();
     Collected c;
-    collected_init(&c);
-    nc_search_logs_async(log_dir("Libera"), "NEEDLE", 0, NULL, on_hits, on_done, &c);
-    CU_ASSERT_FALSE(c.done); /* never answered before returning */
-    CU_ASSERT_TRUE_FATAL(wait_done(&c, 10000));
+    search_logs(&c, "Libera", "NEEDLE", 0, 10000);
     CU_ASSERT_TRUE(c.ok);
     CU_ASSERT_EQUAL(c.total, 18);
     CU_ASSERT_FALSE(c.more);
@@ -290,15 +289,11 @@ static void test_log_search(void)
 
     /* Another network's logs are not searched; nothing found is no error. */
     Collected o;
-    collected_init(&o);
-    nc_search_logs_async(log_dir("OFTC"), "needle", 0, NULL, on_hits, on_done, &o);
-    CU_ASSERT_TRUE_FATAL(wait_done(&o, 10000));
+    search_logs(&o, "OFTC", "needle", 0, 10000);
     CU_ASSERT_EQUAL(o.total, 3);
     collected_clear(&o);
     Collected n;
-    collected_init(&n);
-    nc_search_logs_async(log_dir("Nowhere"), "needle", 0, NULL, on_hits, on_done, &n);
-    CU_ASSERT_TRUE_FATAL(wait_done(&n, 10000));
+    search_logs(&n, "Nowhere", "needle", 0, 10000);
     CU_ASSERT_TRUE(n.ok);
     CU_ASSERT_EQUAL(n.total, 0);
     CU_ASSERT_EQUAL(n.batches, 0);
@@ -308,9 +303,7 @@ static void test_log_search(void)
 static void test_log_cap(void)
 {
     Collected c;
-    collected_init(&c);
-    nc_search_logs_async(log_dir("Libera"), "needle", 7, NULL, on_hits, on_done, &c);
-    CU_ASSERT_TRUE_FATAL(wait_done(&c, 10000));
+    search_logs(&c, "Libera", "needle", 7, 10000);
     CU_ASSERT_TRUE(c.ok);
     CU_ASSERT_EQUAL(c.total, 7);
     CU_ASSERT_TRUE(c.more);
@@ -322,9 +315,7 @@ static void test_log_cap(void)
 
     /* Exactly as many as the cap: nothing more. */
     Collected e;
-    collected_init(&e);
-    nc_search_logs_async(log_dir("Libera"), "needle", 18, NULL, on_hits, on_done, &e);
-    CU_ASSERT_TRUE_FATAL(wait_done(&e, 10000));
+    search_logs(&e, "Libera", "needle", 18, 10000);
     CU_ASSERT_EQUAL(e.total, 18);
     CU_ASSERT_FALSE(e.more);
     collected_clear(&e);
@@ -422,10 +413,8 @@ static void test_timings(void)
     /* 50 MB of logs */
     guint64 bytes = write_big_logs("Huge", 50u << 20);
     Collected c;
-    collected_init(&c);
     start = g_get_monotonic_time();
-    nc_search_logs_async(log_dir("Huge"), "rareword", 100000, NULL, on_hits, on_done, &c);
-    CU_ASSERT_TRUE_FATAL(wait_done(&c, 50000));
+    search_logs(&c, "Huge", "rareword", 100000, 50000);
     double all_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
     CU_ASSERT_TRUE(c.ok);
     CU_ASSERT(c.total > 0);
@@ -433,10 +422,8 @@ static void test_timings(void)
     collected_clear(&c);
 
     Collected capped;
-    collected_init(&capped);
     start = g_get_monotonic_time();
-    nc_search_logs_async(log_dir("Huge"), "message", 0, NULL, on_hits, on_done, &capped);
-    CU_ASSERT_TRUE_FATAL(wait_done(&capped, 50000));
+    search_logs(&capped, "Huge", "message", 0, 50000);
     double capped_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
     CU_ASSERT_EQUAL(capped.total, NC_SEARCH_LOG_MAX_HITS);
     CU_ASSERT_TRUE(capped.more);
@@ -465,7 +452,7 @@ int main(void)
     /* Before anything asks GLib for the data folder (it is read once). */
     g_setenv("XDG_DATA_HOME", data_home, TRUE);
     int rc = nt_test_main("gui-search", tests);
-    rm_tree(data_home);
+    remove_tree(data_home);
     g_free(data_home);
     return rc;
 }
