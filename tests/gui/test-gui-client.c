@@ -206,6 +206,20 @@ static void test_reset_mid_registration(void)
     fake_stop(&fake);
 }
 
+/* The last message of b says exactly text. */
+static gboolean last_says(NcBuffer *b, const char *text)
+{
+    GListModel *msgs = nc_buffer_get_messages(b);
+    guint n = g_list_model_get_n_items(msgs);
+    if (!n)
+        return FALSE;
+    g_autoptr(NcMessage) last = g_list_model_get_item(msgs, n - 1);
+    if (strcmp(nc_message_get_text(last), text) != 0)
+        fprintf(stderr, "last line \"%s\", wanted \"%s\"\n", nc_message_get_text(last), text);
+    return strcmp(nc_message_get_text(last), text) == 0 &&
+           nc_message_get_kind(last) == NC_MSG_STATUS;
+}
+
 static void test_server_error_and_rejoin(void)
 {
     fake_start(&fake);
@@ -230,10 +244,17 @@ static void test_server_error_and_rejoin(void)
     NcBuffer *one = nc_network_find_buffer(nc_client_get_network(c), "#one");
     CU_ASSERT_FATAL(one != NULL);
     CU_ASSERT_FALSE(nc_buffer_get_joined(one));
+    /* The channel says why it went quiet: the server's words. */
+    CU_ASSERT(last_says(one, "Disconnected: Server: Closing Link: rejoiner (Server going down)"));
+    CU_ASSERT(nc_client_get_reconnect_time(c) > 0);
 
     CU_ASSERT_FATAL(register_as(c, "rejoiner"));
+    CU_ASSERT_EQUAL(nc_client_get_reconnect_time(c), 0);
     CU_ASSERT(expect("JOIN #one"));
     CU_ASSERT(expect("JOIN #two"));
+    fake_send(&fake, ":rejoiner!u@h JOIN #one");
+    fake_pump(100);
+    CU_ASSERT(last_says(one, "Reconnected"));
     g_object_unref(c);
     fake_stop(&fake);
 }
