@@ -8,6 +8,7 @@
 #include "nt-config.h"
 #include "preferences.h"
 #include "search-bar.h"
+#include "sidebar-row.h"
 #include "trust-bar.h"
 #include "whois-card.h"
 #include "input.h"
@@ -506,69 +507,20 @@ static void on_member_activate(GtkListView *view, guint position, NaWindow *self
 
 /* ---- sidebar -------------------------------------------------------- */
 
-static void sidebar_update_row(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
-{
-    GtkWidget *name = g_object_get_data(G_OBJECT(row), "name");
-    GtkWidget *badge = g_object_get_data(G_OBJECT(row), "badge");
-    gboolean server = nc_buffer_get_kind(b) == NC_BUFFER_SERVER;
-    gtk_label_set_text(GTK_LABEL(name), nc_buffer_get_name(b));
-    gtk_widget_set_margin_start(name, server ? 0 : 12);
-    if (server)
-        gtk_widget_add_css_class(name, "heading");
-    else
-        gtk_widget_remove_css_class(name, "heading");
-    if (!server && !nc_buffer_get_joined(b) && nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
-        gtk_widget_add_css_class(name, "natter-parted");
-    else
-        gtk_widget_remove_css_class(name, "natter-parted");
-    /* One badge: how many are unread, coloured when any of them mention
-     * us (the mentions are among the unread, so the larger number). */
-    guint u = nc_buffer_get_unread(b), m = nc_buffer_get_mentions(b);
-    g_autofree char *count = g_strdup_printf("%u", MAX(u, m));
-    gtk_label_set_text(GTK_LABEL(badge), count);
-    gtk_widget_set_visible(badge, u > 0 || m > 0);
-    if (m > 0)
-        gtk_widget_add_css_class(badge, "natter-mention");
-    else
-        gtk_widget_remove_css_class(badge, "natter-mention");
-    /* Screen readers hear the counts with the name. */
-    g_autofree char *desc =
-        m   ? g_strdup_printf(_("%s, %u unread, %u mentions"), nc_buffer_get_name(b), u, m)
-        : u ? g_strdup_printf(_("%s, %u unread"), nc_buffer_get_name(b), u)
-            : g_strdup(nc_buffer_get_name(b));
-    gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL, desc, -1);
-}
-
 static void sidebar_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-    GtkWidget *name = gtk_label_new(NULL);
-    gtk_label_set_xalign(GTK_LABEL(name), 0);
-    gtk_label_set_ellipsize(GTK_LABEL(name), PANGO_ELLIPSIZE_END);
-    gtk_widget_set_hexpand(name, TRUE);
-    GtkWidget *badge = gtk_label_new(NULL);
-    gtk_widget_add_css_class(badge, "natter-badge");
-    gtk_box_append(GTK_BOX(row), name);
-    gtk_box_append(GTK_BOX(row), badge);
-    g_object_set_data(G_OBJECT(row), "name", name);
-    g_object_set_data(G_OBJECT(row), "badge", badge);
-    gtk_list_item_set_child(item, row);
+    gtk_list_item_set_child(item, na_sidebar_row_new());
 }
 
 static void sidebar_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-    NcBuffer *b = gtk_list_item_get_item(item);
-    GtkWidget *row = gtk_list_item_get_child(item);
-    sidebar_update_row(b, NULL, row);
-    g_signal_connect_object(b, "notify", G_CALLBACK(sidebar_update_row), row, 0);
+    na_sidebar_row_set_buffer(NA_SIDEBAR_ROW(gtk_list_item_get_child(item)),
+                              gtk_list_item_get_item(item));
 }
 
 static void sidebar_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-    NcBuffer *b = gtk_list_item_get_item(item);
-    GtkWidget *row = gtk_list_item_get_child(item);
-    /* By data, not by function: ISO C has no function-to-void* cast. */
-    g_signal_handlers_disconnect_matched(b, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, row);
+    na_sidebar_row_set_buffer(NA_SIDEBAR_ROW(gtk_list_item_get_child(item)), NULL);
 }
 
 static gboolean jump_match(gpointer item, gpointer data)

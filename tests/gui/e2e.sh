@@ -14,8 +14,10 @@
 #      both are unit-tested);
 #   6. a screenshot of the window; then IRC formatting: bob's bold,
 #      coloured, italic, underlined and reversed line and alice's own sent
-#      with Ctrl+B/Ctrl+Shift+K/Ctrl+O (screenshot OUT-format.png); one
-#      more run at GDK_SCALE=2 with its own screenshot (OUT-2x.png);
+#      with Ctrl+B/Ctrl+Shift+K/Ctrl+O (screenshot OUT-format.png); the
+#      window made 640x480, where the sidebar folds away, still sends what
+#      is typed (OUT-narrow.png); one more run at GDK_SCALE=2 with its own
+#      screenshot (OUT-2x.png);
 #   7. natter --host-local (the README's main command) must start its own
 #      natterd with a self-signed certificate kept in $XDG_DATA_HOME/natter
 #      (key mode 0600) on a TLS-only listener, join #natter over TLS with
@@ -177,6 +179,18 @@ title_has '#natter' || fail "Ctrl+Shift+K left #natter"
 echo "formatting: bob's codes logged, alice's shortcuts sent"
 sleep 0.5
 shoot "$WID" "${SHOT%.png}-format.png"
+# A narrow window (640x480): the sidebar folds away and the conversation
+# keeps the whole width, its input still takes what is typed
+# (OUT-narrow.png; test-gui-window checks the layout itself).
+xdotool windowsize "$WID" 640 480
+wait_for 5 sh -c "xdotool getwindowgeometry '$WID' | grep -q 'Geometry: 640x480'" ||
+    fail "the window did not become 640x480"
+sleep 1
+shoot "$WID" "${SHOT%.png}-narrow.png"
+xdotool type --delay 15 'typed in a narrow window'
+xdotool key Return
+wait_for 10 peer_has 'typed in a narrow window' || fail "a line typed in the narrow window did not go out"
+title_has '#natter' || fail "the narrow window left #natter"
 kill -TERM "$NATTER_PID"
 wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit on SIGTERM"
 # ...and the same window at 2x scale (HiDPI), for a look.
