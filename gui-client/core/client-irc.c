@@ -331,12 +331,49 @@ static void h_nowaway(NcClient *self, const NcIrcLine *l)
     nc__client_set_away(self, TRUE);
 }
 
-/* 352 <me> <channel> <user> <host> <server> <nick> <H|G>[*][@+] :<hops> <real name> */
+/* A WHO costs a line per member: asked after joining only up to this
+ * many; in bigger channels away-notify tells of changes from then on. */
+#define AWAY_WHO_MAX_MEMBERS 100
+
+/* Our JOIN: who is away there is asked once NAMES says how many they are
+ * (away-notify keeps it true afterwards; without it, it would go stale). */
+static void away_joined(NcClient *self, const char *channel)
+{
+    if (nc_client_has_cap(self, "away-notify"))
+        g_hash_table_add(self->away_names_due, nc_irc_casefold(channel));
+}
+
+/* 366 for a channel just joined: a small one is asked with WHO. */
+static void away_names_done(NcClient *self, NcBuffer *b)
+{
+    g_autofree char *folded = nc_irc_casefold(nc_buffer_get_name(b));
+    if (!g_hash_table_remove(self->away_names_due, folded))
+        return;
+    if (g_list_model_get_n_items(nc_buffer_get_members(b)) > AWAY_WHO_MAX_MEMBERS)
+        return;
+    nc__client_send(self, "WHO %s", nc_buffer_get_name(b));
+    g_hash_table_add(self->away_who_asked, g_steal_pointer(&folded));
+}
+
+static void h_numeric(NcClient *self, const NcIrcLine *l);
+
+/* 352 <me> <channel> <user> <host> <server> <nick> <H|G>[*][@+] :<hops> <real name>:
+ * shown when the user asked, read quietly when we did. */
 static void h_who_reply(NcClient *self, const NcIrcLine *l)
 {
     const char *flags = param(l, 6);
     if (*flags == 'G' || *flags == 'H')
         learn_away(self, nc_irc_line_param(l, 5), *flags == 'G');
+    g_autofree char *folded = nc_irc_casefold(param(l, 1));
+    if (!g_hash_table_contains(self->away_who_asked, folded))
+        h_numeric(self, l);
+}
+
+/* 315 <me> <mask> :End of WHO: ours ends quietly. */
+static gboolean away_who_end(NcClient *self, const NcIrcLine *l)
+{
+    g_autofree char *folded = nc_irc_casefold(param(l, 1));
+    return g_hash_table_remove(self->away_who_asked, folded);
 }
 
 /* ---- channel listing (/list) ---------------------------------------- */
@@ -416,6 +453,7 @@ static void h_join(NcClient *self, const NcIrcLine *l)
          * only from the server tab (never from a conversation). */
         gboolean asked = g_hash_table_remove(self->focus_on_join, folded);
         ask_accounts(self, chan);
+        away_joined(self, chan);
         NcBuffer *current = nc__client_current_buffer(self);
         if (asked ||
             (nc_buffer_get_kind(current) == NC_BUFFER_SERVER && nc_buffer_get_active(current)))
@@ -595,6 +633,8 @@ static void h_endofnames(NcClient *self, const NcIrcLine *l)
     GHashTable *pending = names_in_progress(self);
     if (b && pending)
         g_hash_table_remove(pending, b);
+    if (b)
+        away_names_done(self, b);
 }
 
 /* Which channel modes take a parameter, from CHANMODES=A,B,C,D: A and B
@@ -767,8 +807,6 @@ static void h_end_of_whois(NcClient *self, const NcIrcLine *l)
     g_object_unref(w);
 }
 
-static void h_numeric(NcClient *self, const NcIrcLine *l);
-
 /* 301 <me> <nick> :<message>: part of a WHOIS answer, or the server's
  * reply to a message to someone away, which comes with every line: it is
  * said once per away message, in the conversation with them. */
@@ -798,7 +836,9 @@ static void h_rpl_away(NcClient *self, const NcIrcLine *l)
 static void h_numeric(NcClient *self, const NcIrcLine *l)
 {
     int code = atoi(l->command);
-    if ((code == 354 && whox_reply(self, l)) || (code == 315 && whox_end(self, l)))
+    /* Our WHOX (accounts) and WHO (away) answers, in the order asked. */
+    if ((code == 354 && whox_reply(self, l)) ||
+        (code == 315 && (whox_end(self, l) || away_who_end(self, l))))
         return;
     g_autofree char *text = join_params(l, 1);
     /* 422 (no MOTD) is an error code for a normal condition. */
@@ -862,7 +902,7 @@ static const struct {
     {"301", h_rpl_away, FALSE},
     {"305", h_unaway, TRUE},
     {"306", h_nowaway, TRUE},
-    {"352", h_who_reply, TRUE},
+    {"352", h_who_reply, FALSE},
     {"AWAY", h_away, FALSE},
     {"321", h_list_start, FALSE},
     {"322", h_list, FALSE},

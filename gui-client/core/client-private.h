@@ -127,6 +127,11 @@ struct _NcClient {
      * conversation with someone away says it once, not on every line */
     gboolean away;
     GHashTable *away_shown;
+    /* Who is away in a channel just joined is asked with WHO once its
+     * NAMES shows it is small (client-irc.c): folded channels joined and
+     * waiting for their 366, and those whose WHO answer is read quietly */
+    GHashTable *away_names_due;
+    GHashTable *away_who_asked;
 
     /* Typing notifications: per buffer state hangs on the buffer
      * (nc__client_typing_of()); one timer pauses ours and expires theirs */

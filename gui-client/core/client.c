@@ -80,6 +80,8 @@ static void nc_client_finalize(GObject *object)
     g_hash_table_unref(self->whox_asked);
     g_clear_object(&self->ignore);
     g_hash_table_unref(self->away_shown);
+    g_hash_table_unref(self->away_names_due);
+    g_hash_table_unref(self->away_who_asked);
     g_main_context_unref(self->context);
     G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
 }
@@ -220,6 +222,8 @@ static void nc_client_init(NcClient *self)
     nc__client_history_init(self);
     self->ignore = nc_ignore_list_new(NULL, NULL);
     self->away_shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    self->away_names_due = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    self->away_who_asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     self->send_typing = TRUE;
     self->show_typing = TRUE;
 }
@@ -983,6 +987,8 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         g_hash_table_remove_all(self->whois);
         g_hash_table_remove_all(self->accounts);
         g_hash_table_remove_all(self->whox_asked);
+        g_hash_table_remove_all(self->away_names_due);
+        g_hash_table_remove_all(self->away_who_asked);
         self->whox = FALSE;
         g_string_truncate(self->cap_ls, 0);
         self->cap_pending = TRUE;

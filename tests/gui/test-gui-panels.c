@@ -290,12 +290,30 @@ static void test_away(void)
     fake_pump(100);
     CU_ASSERT_FALSE(nc_member_get_away(nc_buffer_find_member(desk, "alice")));
 
-    /* WHO replies: G is gone, H is here. */
+    /* WHO replies: G is gone, H is here.  The small channel was asked
+     * after its NAMES, and that answer is read quietly. */
+    NcBuffer *server = nc_network_get_server_buffer(nc_client_get_network(c));
+    CU_ASSERT(expect("WHO #desk"));
     fake_send(&fake, ":srv 352 idler #desk b h srv bob G :0 Bob");
     fake_send(&fake, ":srv 352 idler #desk c h srv carol H@ :0 Carol");
     fake_send(&fake, ":srv 315 idler #desk :End of WHO");
     fake_pump(100);
     CU_ASSERT(nc_member_get_away(nc_buffer_find_member(desk, "bob")));
+    CU_ASSERT_FALSE(nc_member_get_away(nc_buffer_find_member(desk, "carol")));
+    CU_ASSERT_EQUAL(count_text(server, "End of WHO"), 0);
+    CU_ASSERT_EQUAL(count_text(desk, "End of WHO"), 0);
+    CU_ASSERT_EQUAL(count_text(server, "Carol"), 0);
+    /* The user's own /who is shown, and still read. */
+    CU_ASSERT(nc_client_send_input(c, desk, "/who #desk", NULL));
+    CU_ASSERT(expect("WHO #desk"));
+    fake_send(&fake, ":srv 352 idler #desk c h srv carol G@ :0 Carol");
+    fake_send(&fake, ":srv 315 idler #desk :End of WHO");
+    fake_pump(100);
+    CU_ASSERT(nc_member_get_away(nc_buffer_find_member(desk, "carol")));
+    CU_ASSERT_EQUAL(count_text(server, "Carol") + count_text(desk, "Carol"), 1);
+    CU_ASSERT_EQUAL(count_text(server, "End of WHO") + count_text(desk, "End of WHO"), 1);
+    fake_send(&fake, ":carol!c@h AWAY");
+    fake_pump(100);
     CU_ASSERT_FALSE(nc_member_get_away(nc_buffer_find_member(desk, "carol")));
 
     /* 301 in a conversation: once per away message, not on every line. */
@@ -320,7 +338,6 @@ static void test_away(void)
     fake_send(&fake, ":srv 301 idler carol :back at six");
     fake_pump(150);
     CU_ASSERT_EQUAL(count_text(q, "back at six"), 2);
-    NcBuffer *server = nc_network_get_server_buffer(nc_client_get_network(c));
     CU_ASSERT_EQUAL(count_text(server, "back at six"), 0);
 
     /* Our own: /away message, /back, and the server's 306/305. */
@@ -342,6 +359,17 @@ static void test_away(void)
     fake_pump(100);
     CU_ASSERT_FALSE(nc_client_get_away(c));
     CU_ASSERT_EQUAL(notified, 2);
+
+    /* A big channel is not asked: away-notify tells from now on. */
+    GString *names = g_string_new(NULL);
+    for (int i = 0; i < 150; i++)
+        g_string_append_printf(names, "%sn%d", i ? " " : "", i);
+    fake_send(&fake, ":idler!u@h JOIN #big");
+    fake_send(&fake, ":srv 353 idler = #big :idler %s", names->str);
+    fake_send(&fake, ":srv 366 idler #big :End of NAMES");
+    g_string_free(names, TRUE);
+    fake_pump(100);
+    CU_ASSERT(next_is_marker(c, "PING :no-who"));
 
     /* /help lists both. */
     g_auto(GStrv) help = nc_command_help(NULL);
