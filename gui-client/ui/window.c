@@ -13,7 +13,7 @@
 #include "whois-card.h"
 #include "input.h"
 #include "irc-line.h"
-#include "message-text.h"
+#include "message-row.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -97,248 +97,71 @@ static NcClient *client_for_buffer(NaWindow *self, NcBuffer *buffer)
     return NULL;
 }
 
-/* ---- colours and message rows --------------------------------------- */
+/* ---- message rows ---------------------------------------------------- */
 
-static void on_fold_clicked(GtkButton *button, NaWindow *self)
+static void on_toggle_fold(NaMessageRow *row, NaWindow *self)
 {
-    GtkWidget *row = g_object_get_data(G_OBJECT(button), "row");
-    NcRow *item = g_object_get_data(G_OBJECT(row), "item");
+    NcRow *item = na_message_row_get_row(row);
     if (self->fold && item)
         nc_fold_model_set_expanded(self->fold, item, !nc_row_get_expanded(item));
 }
 
-/* A line across the view with words in its middle, hidden at first. */
-static GtkWidget *divider_new(const char *words, const char *css_class)
-{
-    GtkWidget *divider = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
-    gtk_widget_add_css_class(divider, css_class);
-    GtkWidget *left = gtk_separator_new(GTK_ORIENTATION_HORIZONTAL);
-    GtkWidget *right = gtk_separator_new(GTK_ORIENTATION_HORIZONTAL);
-    gtk_widget_set_hexpand(left, TRUE);
-    gtk_widget_set_hexpand(right, TRUE);
-    gtk_widget_set_valign(left, GTK_ALIGN_CENTER);
-    gtk_widget_set_valign(right, GTK_ALIGN_CENTER);
-    gtk_box_append(GTK_BOX(divider), left);
-    gtk_box_append(GTK_BOX(divider), gtk_label_new(words));
-    gtk_box_append(GTK_BOX(divider), right);
-    gtk_widget_set_visible(divider, FALSE);
-    return divider;
-}
-
-/* A message row: the "history" divider (above the first line filled in
- * from the server's history after a reconnect), the "New messages"
- * marker line (above the first unread message only) and the message's
- * label. */
-static void update_day(GtkListItem *item, GParamSpec *pspec, NaWindow *self);
-
-static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-    GtkWidget *row = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
-    GtkWidget *day = divider_new("", "natter-day");
-    GtkWidget *history = divider_new(_("From the server’s history"), "natter-history-divider");
-    GtkWidget *marker = divider_new(_("New messages"), "natter-marker");
-
-    GtkWidget *label = gtk_label_new(NULL);
-    gtk_label_set_xalign(GTK_LABEL(label), 0);
-    gtk_label_set_wrap(GTK_LABEL(label), TRUE);
-    gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
-    /* Not selectable: a click selects the whole row (Shift-click a range)
-     * for Ctrl+C, which copies the rows as text. */
-    gtk_label_set_use_markup(GTK_LABEL(label), TRUE);
-    gtk_widget_set_focusable(label, FALSE);
-    /* A folded run of joins/parts: a flat button that opens and closes it. */
-    GtkWidget *fold = gtk_button_new();
-    GtkWidget *fold_label = gtk_label_new(NULL);
-    gtk_label_set_xalign(GTK_LABEL(fold_label), 0);
-    gtk_label_set_use_markup(GTK_LABEL(fold_label), TRUE);
-    gtk_button_set_child(GTK_BUTTON(fold), fold_label);
-    gtk_widget_add_css_class(fold, "flat");
-    gtk_widget_add_css_class(fold, "natter-fold");
-    gtk_widget_set_halign(fold, GTK_ALIGN_START);
-    gtk_widget_set_focus_on_click(fold, FALSE); /* typing stays in the input */
-    gtk_widget_set_visible(fold, FALSE);
-    g_signal_connect(fold, "clicked", G_CALLBACK(on_fold_clicked), data);
-    gtk_box_append(GTK_BOX(row), day);
-    gtk_box_append(GTK_BOX(row), history);
-    gtk_box_append(GTK_BOX(row), marker);
-    gtk_box_append(GTK_BOX(row), label);
-    gtk_box_append(GTK_BOX(row), fold);
-    g_object_set_data(G_OBJECT(row), "fold", fold);
-    g_object_set_data(G_OBJECT(row), "fold-label", fold_label);
-    g_object_set_data(G_OBJECT(fold), "row", row);
-    g_object_set_data(G_OBJECT(row), "marker", marker);
-    g_object_set_data(G_OBJECT(row), "history", history);
-    g_object_set_data(G_OBJECT(row), "day", day);
-    /* Rows before this one come and go (history loaded above, events
-     * hidden): its place changes, and with it whether a day starts here. */
-    g_signal_connect(item, "notify::position", G_CALLBACK(update_day), data);
-    g_object_set_data(G_OBJECT(row), "label", label);
-    gtk_list_item_set_child(item, row);
-    gtk_list_item_set_activatable(item, FALSE);
-}
-
-/* A message time as a local calendar day, comparable: 20261206. */
-static int local_day(gint64 time_us)
-{
-    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
-    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
-    return g_date_time_get_year(local) * 10000 + g_date_time_get_month(local) * 100 +
-           g_date_time_get_day_of_month(local);
-}
-
-char *na_window_day_title(gint64 time_us, gint64 now_us)
-{
-    int day = local_day(time_us), today = local_day(now_us);
-    if (day == today)
-        return g_strdup(_("Today"));
-    if (day == local_day(now_us - G_TIME_SPAN_DAY) ||
-        day == local_day(now_us - 23 * G_TIME_SPAN_HOUR))
-        return g_strdup(_("Yesterday"));
-    g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc(time_us / G_USEC_PER_SEC);
-    g_autoptr(GDateTime) local = g_date_time_to_local(utc);
-    return g_date_time_format(local, "%A %-d %B %Y");
-}
-
 /* The day's title above a row whose message is on another day than the
- * row above it's (never above the first row: nothing to tell it from). */
+ * row above it's (never above the first row: nothing to tell it from).
+ * Rows before this one come and go (history loaded above, events
+ * hidden): its place changes, and with it whether a day starts here. */
 static void update_day(GtkListItem *item, GParamSpec *pspec, NaWindow *self)
 {
-    GtkWidget *row = gtk_list_item_get_child(item);
+    NaMessageRow *row = NA_MESSAGE_ROW(gtk_list_item_get_child(item));
     NcRow *r = gtk_list_item_get_item(item);
-    if (!row || !r)
+    if (!r)
         return;
-    GtkWidget *day = g_object_get_data(G_OBJECT(row), "day");
     GListModel *shown = G_LIST_MODEL(gtk_list_view_get_model(self->message_view));
     guint pos = gtk_list_item_get_position(item);
     g_autoptr(NcRow) before =
         shown && pos != GTK_INVALID_LIST_POSITION && pos > 0 ? g_list_model_get_item(shown, pos - 1)
                                                               : NULL;
     gint64 t = nc_message_get_time(nc_row_get_message(r));
-    gboolean starts = before && local_day(nc_message_get_time(nc_row_get_message(before))) !=
-                                    local_day(t);
-    gtk_widget_set_visible(day, starts);
-    if (starts) {
-        g_autofree char *title = na_window_day_title(t, g_get_real_time());
-        /* The divider's middle child is its words. */
-        GtkWidget *words = gtk_widget_get_next_sibling(gtk_widget_get_first_child(day));
-        gtk_label_set_text(GTK_LABEL(words), title);
+    if (before && !na_message_row_same_day(nc_message_get_time(nc_row_get_message(before)), t)) {
+        g_autofree char *title = na_message_row_day_title(t, g_get_real_time());
+        na_message_row_set_day(row, title);
+    } else {
+        na_message_row_set_day(row, NULL);
     }
 }
 
-static void update_marker(NcBuffer *b, GParamSpec *pspec, GtkWidget *row)
+static void message_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
-    NcMessage *m = g_object_get_data(G_OBJECT(row), "message");
-    gboolean here = m && m == nc_buffer_get_marker(b);
-    gboolean history = m && m == nc_buffer_get_history_start(b);
-    gtk_widget_set_visible(g_object_get_data(G_OBJECT(row), "marker"), here);
-    gtk_widget_set_visible(g_object_get_data(G_OBJECT(row), "history"), history);
-    if (here)
-        gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                       _("New messages start here"), -1);
-    else if (history)
-        gtk_accessible_update_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                       _("Messages from the server’s history start here"), -1);
-    else
-        gtk_accessible_reset_property(GTK_ACCESSIBLE(row), GTK_ACCESSIBLE_PROPERTY_LABEL);
+    NaWindow *self = data;
+    GtkWidget *row = na_message_row_new();
+    g_signal_connect(row, "toggle-fold", G_CALLBACK(on_toggle_fold), self);
+    g_object_bind_property(self->search_bar, "query", row, "query", G_BINDING_SYNC_CREATE);
+    g_signal_connect(item, "notify::position", G_CALLBACK(update_day), self);
+    gtk_list_item_set_child(item, row);
+    gtk_list_item_set_activatable(item, FALSE);
 }
 
 static void message_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NaWindow *self = data;
-    NcRow *r = gtk_list_item_get_item(item);
-    NcMessage *m = nc_row_get_message(r);
-    GtkWidget *row = gtk_list_item_get_child(item);
-    GtkWidget *label = g_object_get_data(G_OBJECT(row), "label");
-    GtkWidget *fold = g_object_get_data(G_OBJECT(row), "fold");
-    g_object_set_data(G_OBJECT(row), "item", r);
+    NaMessageRow *row = NA_MESSAGE_ROW(gtk_list_item_get_child(item));
+    na_message_row_show(row, gtk_list_item_get_item(item), self->current);
     update_day(item, NULL, self);
-    gboolean is_fold = nc_row_get_kind(r) == NC_ROW_FOLD;
-    gtk_widget_set_visible(label, !is_fold);
-    gtk_widget_set_visible(fold, is_fold);
-    gtk_widget_set_margin_start(row, nc_row_get_in_fold(r) ? 18 : 0);
-    if (is_fold) {
-        gboolean open = nc_row_get_expanded(r);
-        g_autofree char *esc = g_markup_escape_text(nc_row_get_summary(r), -1);
-        g_autoptr(GDateTime) utc =
-            g_date_time_new_from_unix_utc(nc_message_get_time(m) / G_USEC_PER_SEC);
-        g_autoptr(GDateTime) local = g_date_time_to_local(utc);
-        g_autofree char *stamp = g_date_time_format(local, "%H:%M");
-        g_autofree char *markup =
-            g_strdup_printf("<span alpha=\"60%%\" font_features=\"tnum\">%s</span>  <span "
-                            "alpha=\"65%%\">%s %s</span>",
-                            stamp, open ? "▾" : "▸", esc);
-        gtk_label_set_markup(GTK_LABEL(g_object_get_data(G_OBJECT(row), "fold-label")), markup);
-        g_autofree char *tip =
-            g_strdup_printf(open ? _("%s (click to hide them)") : _("%s (click to show them)"),
-                            nc_row_get_summary(r));
-        gtk_widget_set_tooltip_text(fold, tip);
-        gtk_accessible_update_property(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_PROPERTY_LABEL, tip,
-                                       -1);
-        gtk_accessible_update_state(GTK_ACCESSIBLE(fold), GTK_ACCESSIBLE_STATE_EXPANDED, open, -1);
-        g_object_set_data(G_OBJECT(row), "message", NULL);
-        gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "marker")), FALSE);
-        gtk_widget_set_visible(GTK_WIDGET(g_object_get_data(G_OBJECT(row), "history")), FALSE);
-        return;
-    }
-    na_message_text_show(GTK_LABEL(label), m, na_prefers_dark(),
-                         na_search_bar_get_query(self->search_bar));
+    NcMessage *m = na_message_row_get_message(row);
+    na_message_row_set_flash(row, m && m == self->flash_message);
     g_hash_table_add(self->bound_rows, row);
-    if (m == self->flash_message)
-        gtk_widget_add_css_class(row, "natter-flash");
-    else
-        gtk_widget_remove_css_class(row, "natter-flash");
-    NcMessageKind kind = nc_message_get_kind(m);
-    if (nc_message_kind_is_event(kind) || kind == NC_MSG_HISTORY)
-        gtk_widget_add_css_class(label, "natter-event");
-    else
-        gtk_widget_remove_css_class(label, "natter-event");
-    if (nc_message_get_flags(m) & NC_MSG_FLAG_HIGHLIGHT)
-        gtk_widget_add_css_class(label, "natter-highlight");
-    else
-        gtk_widget_remove_css_class(label, "natter-highlight");
-    g_object_set_data(G_OBJECT(row), "message", m);
-    if (self->current) {
-        update_marker(self->current, NULL, row);
-        /* Held while bound: a closed buffer must outlive its rows' unbind. */
-        g_object_set_data_full(G_OBJECT(row), "buffer", g_object_ref(self->current),
-                               g_object_unref);
-        g_signal_connect_object(self->current, "notify::marker", G_CALLBACK(update_marker), row, 0);
-        g_signal_connect_object(self->current, "notify::history-start", G_CALLBACK(update_marker),
-                                row, 0);
-    }
 }
 
 static void message_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
 {
     NaWindow *self = data;
-    GtkWidget *row = gtk_list_item_get_child(item);
+    NaMessageRow *row = NA_MESSAGE_ROW(gtk_list_item_get_child(item));
     if (self->bound_rows)
         g_hash_table_remove(self->bound_rows, row);
-    NcBuffer *b = g_object_get_data(G_OBJECT(row), "buffer");
-    /* By data, not by function: ISO C has no function-to-void* cast. */
-    if (b)
-        g_signal_handlers_disconnect_matched(b, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, row);
-    g_object_set_data(G_OBJECT(row), "buffer", NULL);
-    g_object_set_data(G_OBJECT(row), "message", NULL);
-    g_object_set_data(G_OBJECT(row), "item", NULL);
+    na_message_row_show(row, NULL, NULL);
 }
 
 /* ---- search, and copying messages ------------------------------------ */
-
-/* The search's text changed: the rows shown highlight the new one. */
-static void on_search_query(NaSearchBar *bar, GParamSpec *pspec, NaWindow *self)
-{
-    const char *query = na_search_bar_get_query(bar);
-    GHashTableIter iter;
-    gpointer row;
-    g_hash_table_iter_init(&iter, self->bound_rows);
-    while (g_hash_table_iter_next(&iter, &row, NULL)) {
-        NcMessage *m = g_object_get_data(G_OBJECT(row), "message");
-        if (m)
-            na_message_text_show(GTK_LABEL(g_object_get_data(G_OBJECT(row), "label")), m,
-                                 na_prefers_dark(), query);
-    }
-}
 
 static void set_flash(NaWindow *self, NcMessage *m)
 {
@@ -351,12 +174,8 @@ static void set_flash(NaWindow *self, NcMessage *m)
     GHashTableIter iter;
     gpointer row;
     g_hash_table_iter_init(&iter, self->bound_rows);
-    while (g_hash_table_iter_next(&iter, &row, NULL)) {
-        if (m && g_object_get_data(G_OBJECT(row), "message") == m)
-            gtk_widget_add_css_class(row, "natter-flash");
-        else
-            gtk_widget_remove_css_class(row, "natter-flash");
-    }
+    while (g_hash_table_iter_next(&iter, &row, NULL))
+        na_message_row_set_flash(row, m && na_message_row_get_message(row) == m);
 }
 
 static gboolean end_flash(gpointer data)
@@ -1481,7 +1300,6 @@ static void na_window_init(NaWindow *self)
     g_object_unref(gtk_list_view_get_factory(self->sidebar_view));
 
     self->bound_rows = g_hash_table_new(NULL, NULL);
-    g_signal_connect(self->search_bar, "notify::query", G_CALLBACK(on_search_query), self);
     g_signal_connect(self->search_bar, "jump", G_CALLBACK(on_search_jump), self);
     /* Ctrl+C in the messages copies the rows selected (the input's own
      * Ctrl+C copies its text). */

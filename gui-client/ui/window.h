@@ -26,13 +26,6 @@ void na_window_show_error(NaWindow *self, const char *text);
 void na_window_show_connect_dialog(NaWindow *self);
 
 /**
- * The words of the day divider for a message sent at time_us (µs since
- * the epoch, shown in local time): "Today", "Yesterday" or the date,
- * as seen at now_us.
- */
-char *na_window_day_title(gint64 time_us, gint64 now_us);
-
-/**
  * Messages as text to copy: for each row in which (positions in rows,
  * a model of NcRow) that is a message, "[HH:MM] <nick> text\n" (an
  * action "[HH:MM] * nick text", an event "[HH:MM] text"), formatting

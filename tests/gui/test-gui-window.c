@@ -13,6 +13,7 @@
 #include "fake-server.h"
 #include "fold.h"
 #include "helpers.h"
+#include "message-row.h"
 #include "window.h"
 
 #include <adwaita.h>
@@ -336,9 +337,9 @@ static gint64 local_time(int days_ago, int hour, int minute)
 static void test_day_titles(void)
 {
     gint64 now = local_time(0, 12, 0);
-    g_autofree char *today = na_window_day_title(local_time(0, 0, 5), now);
-    g_autofree char *yesterday = na_window_day_title(local_time(1, 23, 55), now);
-    g_autofree char *older = na_window_day_title(local_time(3, 9, 0), now);
+    g_autofree char *today = na_message_row_day_title(local_time(0, 0, 5), now);
+    g_autofree char *yesterday = na_message_row_day_title(local_time(1, 23, 55), now);
+    g_autofree char *older = na_message_row_day_title(local_time(3, 9, 0), now);
     CU_ASSERT_STRING_EQUAL(today, "Today");
     CU_ASSERT_STRING_EQUAL(yesterday, "Yesterday");
     g_autoptr(GDateTime) three = g_date_time_new_from_unix_local(local_time(3, 9, 0) / G_USEC_PER_SEC);
