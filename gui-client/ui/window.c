@@ -13,6 +13,7 @@
 #include "whois-card.h"
 #include "input.h"
 #include "irc-line.h"
+#include "member-list.h"
 #include "message-row.h"
 
 #include <glib/gi18n.h>
@@ -45,8 +46,7 @@ struct _NaWindow {
     GtkRevealer *paste_revealer;
     GtkLabel *paste_label;
     GtkWidget *paste_send_button;
-    GtkScrolledWindow *members_scroll;
-    GtkListView *member_view;
+    NaMemberList *member_list;
     GtkLabel *status_label;
 
     GPtrArray *clients;   /* NcClient, in sidebar order */
@@ -255,68 +255,11 @@ static void act_copy_messages(GSimpleAction *a, GVariant *p, gpointer data)
 
 /* ---- members -------------------------------------------------------- */
 
-static void member_setup(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-    GtkWidget *label = gtk_label_new(NULL);
-    gtk_label_set_xalign(GTK_LABEL(label), 0);
-    gtk_label_set_ellipsize(GTK_LABEL(label), PANGO_ELLIPSIZE_END);
-    gtk_widget_set_margin_start(label, 6);
-    gtk_list_item_set_child(item, label);
-}
-
-/* The tooltip says who the member is logged in as (what account-notify,
- * extended-join, account-tag and WHOIS taught the core). */
-static void member_update_account(NcMember *m, GParamSpec *pspec, GtkWidget *label)
-{
-    const char *account = nc_member_get_account(m);
-    const char *nick = nc_member_get_nick(m);
-    g_autofree char *tip =
-        !account   ? g_strdup_printf(_("%s\nDouble-click to see who this is"), nick)
-        : *account ? g_strdup_printf(_("%s\nLogged in as the account “%s”"), nick, account)
-                   : g_strdup_printf(_("%s\nNot logged in to an account"), nick);
-    gtk_widget_set_tooltip_text(label, tip);
-    gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tip,
-                                   -1);
-}
-
-/* Away members are dimmed. */
-static void member_update_away(NcMember *m, GParamSpec *pspec, GtkWidget *label)
-{
-    if (nc_member_get_away(m))
-        gtk_widget_add_css_class(label, "natter-away");
-    else
-        gtk_widget_remove_css_class(label, "natter-away");
-}
-
-static void member_bind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-    NcMember *m = gtk_list_item_get_item(item);
-    GtkWidget *label = gtk_list_item_get_child(item);
-    const char *prefixes = nc_member_get_prefixes(m);
-    char first[2] = {prefixes[0], '\0'};
-    g_autofree char *text = g_strconcat(first, nc_member_get_nick(m), NULL);
-    gtk_label_set_text(GTK_LABEL(label), text);
-    member_update_account(m, NULL, label);
-    member_update_away(m, NULL, label);
-    g_signal_connect_object(m, "notify::account", G_CALLBACK(member_update_account), label, 0);
-    g_signal_connect_object(m, "notify::away", G_CALLBACK(member_update_away), label, 0);
-}
-
-static void member_unbind(GtkSignalListItemFactory *f, GtkListItem *item, gpointer data)
-{
-    NcMember *m = gtk_list_item_get_item(item);
-    GtkWidget *label = gtk_list_item_get_child(item);
-    /* By data, not by function: ISO C has no function-to-void* cast. */
-    g_signal_handlers_disconnect_matched(m, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, label);
-}
-
 /* A double-click (or Return) on a member asks the server who it is; the
  * answer shows as the WHOIS card. */
-static void on_member_activate(GtkListView *view, guint position, NaWindow *self)
+static void on_member_activated(NaMemberList *list, NcMember *member, NaWindow *self)
 {
-    GListModel *m = G_LIST_MODEL(gtk_list_view_get_model(view));
-    g_autoptr(NcMember) member = m ? g_list_model_get_item(m, position) : NULL;
-    if (!member || !self->current_client)
+    if (!self->current_client)
         return;
     g_autofree char *line = g_strdup_printf("/whois %s", nc_member_get_nick(member));
     g_autoptr(GError) error = NULL;
@@ -462,7 +405,7 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
     if (!b) {
         gtk_list_view_set_model(self->message_view, NULL);
         g_clear_object(&self->fold);
-        gtk_list_view_set_model(self->member_view, NULL);
+        na_member_list_set_buffer(self->member_list, NULL);
         update_topic(self);
         update_typing(self);
         update_status(self);
@@ -484,10 +427,8 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
     GtkMultiSelection *msel = gtk_multi_selection_new(G_LIST_MODEL(filtered));
     gtk_list_view_set_model(self->message_view, GTK_SELECTION_MODEL(msel));
     g_object_unref(msel);
-    GtkNoSelection *members = gtk_no_selection_new(g_object_ref(nc_buffer_get_members(b)));
-    gtk_list_view_set_model(self->member_view, GTK_SELECTION_MODEL(members));
-    g_object_unref(members);
-    gtk_widget_set_visible(GTK_WIDGET(self->members_scroll),
+    na_member_list_set_buffer(self->member_list, b);
+    gtk_widget_set_visible(GTK_WIDGET(self->member_list),
                            nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL);
     self->follow_bottom = TRUE;
     update_topic(self);
@@ -1074,7 +1015,7 @@ static void act_members(GSimpleAction *a, GVariant *state, gpointer data)
 {
     NaWindow *self = data;
     g_simple_action_set_state(a, state);
-    gtk_widget_set_visible(GTK_WIDGET(self->members_scroll), g_variant_get_boolean(state));
+    gtk_widget_set_visible(GTK_WIDGET(self->member_list), g_variant_get_boolean(state));
 }
 
 static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
@@ -1215,6 +1156,7 @@ static void na_window_class_init(NaWindowClass *klass)
     g_type_ensure(NA_TYPE_TRUST_BAR); /* named in window.ui */
     g_type_ensure(NA_TYPE_WHOIS_CARD);
     g_type_ensure(NA_TYPE_SEARCH_BAR);
+    g_type_ensure(NA_TYPE_MEMBER_LIST);
     /* The window's own shortcuts (the application sets the others). */
     gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_question,
                                         GDK_CONTROL_MASK, "win.shortcuts", NULL);
@@ -1254,8 +1196,7 @@ static void na_window_class_init(NaWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, NaWindow, paste_revealer);
     gtk_widget_class_bind_template_child(wc, NaWindow, paste_label);
     gtk_widget_class_bind_template_child(wc, NaWindow, paste_send_button);
-    gtk_widget_class_bind_template_child(wc, NaWindow, members_scroll);
-    gtk_widget_class_bind_template_child(wc, NaWindow, member_view);
+    gtk_widget_class_bind_template_child(wc, NaWindow, member_list);
     gtk_widget_class_bind_template_child(wc, NaWindow, status_label);
 }
 
@@ -1314,11 +1255,7 @@ static void na_window_init(NaWindow *self)
                               factory(G_CALLBACK(message_setup), G_CALLBACK(message_bind),
                                       G_CALLBACK(message_unbind), self));
     g_object_unref(gtk_list_view_get_factory(self->message_view));
-    gtk_list_view_set_factory(self->member_view,
-                              factory(G_CALLBACK(member_setup), G_CALLBACK(member_bind),
-                                      G_CALLBACK(member_unbind), NULL));
-    g_object_unref(gtk_list_view_get_factory(self->member_view));
-    g_signal_connect(self->member_view, "activate", G_CALLBACK(on_member_activate), self);
+    g_signal_connect(self->member_list, "member-activated", G_CALLBACK(on_member_activated), self);
 
     GtkAdjustment *vadj = gtk_scrolled_window_get_vadjustment(self->message_scroll);
     g_signal_connect(vadj, "value-changed", G_CALLBACK(on_vadj_value), self);

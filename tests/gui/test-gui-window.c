@@ -6,7 +6,8 @@
  * sidebar; choosing a conversation moves the focus to the input; Enter
  * while not connected keeps the text; the status line follows /nick; the
  * sidebar badge counts the unread and is coloured for mentions; the send
- * buttons have one clean accessible label; a day divider stands between
+ * buttons have one clean accessible label; away members are dimmed and
+ * who is typing shows above the input; a day divider stands between
  * messages of two days; the rows selected copy as text.
  * Run with GDK_SCALE=2 and the argument "scaled", only the fold check
  * runs, on a window as big as the (scaled) screen. */
@@ -322,6 +323,45 @@ static void test_send_buttons_accessible_label(void)
     close_window(&f);
 }
 
+/* ---- members and typing -------------------------------------------------- */
+
+static gboolean away_dimmed(gpointer data)
+{
+    GtkWidget *w = find_shown(data, "natter-away");
+    return w && GTK_IS_LABEL(w) && strcmp(gtk_label_get_text(GTK_LABEL(w)), "dave") == 0;
+}
+
+static gboolean typing_shown(gpointer data)
+{
+    GtkWidget *label = data;
+    return gtk_widget_get_visible(label) &&
+           strcmp(gtk_label_get_text(GTK_LABEL(label)), "bob is typing…") == 0;
+}
+
+static void test_away_and_typing(void)
+{
+    Fixture f = open_window(1280, 800);
+    NcBuffer *chan =
+        nc_network_ensure_buffer(nc_client_get_network(f.client), NC_BUFFER_CHANNEL, "#natter");
+    nc_buffer_add_member(chan, "bob", "", G_MAXINT);
+    nc_buffer_add_member(chan, "dave", "", G_MAXINT);
+    g_signal_emit_by_name(child(&f, "sidebar_view"), "activate", 1u);
+    GtkWidget *members = child(&f, "member_list");
+    CU_ASSERT(gtk_widget_get_visible(members));
+    fake_pump(100);
+    CU_ASSERT_PTR_NULL(find_shown(members, "natter-away"));
+    nc_member_set_away(nc_buffer_find_member(chan, "dave"), TRUE);
+    CU_ASSERT(fake_pump_until(away_dimmed, members, 2000));
+
+    GtkWidget *typing = child(&f, "typing_label");
+    CU_ASSERT_FALSE(gtk_widget_get_visible(typing));
+    nc_buffer_set_typing(chan, "bob is typing…");
+    CU_ASSERT(fake_pump_until(typing_shown, typing, 2000));
+    nc_buffer_set_typing(chan, "");
+    CU_ASSERT_FALSE(gtk_widget_get_visible(typing));
+    close_window(&f);
+}
+
 /* ---- day dividers, copying ---------------------------------------------- */
 
 static gint64 local_time(int days_ago, int hour, int minute)
@@ -417,6 +457,7 @@ static CU_TestInfo tests[] = {
     {"the status line follows the nick", test_status_follows_nick},
     {"the badge counts unread, coloured for mentions", test_badge_counts_unread},
     {"send buttons have one accessible label", test_send_buttons_accessible_label},
+    {"away members dimmed, typing shown", test_away_and_typing},
     {"day titles", test_day_titles},
     {"a day divider between two days", test_day_divider},
     {"selected rows copy as text", test_copy_text},
