@@ -17,6 +17,7 @@ struct _NcLogger {
     char *dir;
     char *network_id; /* a saved network's: its folder, whatever name is passed */
     GHashTable *open; /* "network\nbuffer" -> OpenLog*, one per buffer */
+    gboolean disabled; /* the user turned logging off: nothing is written */
 };
 
 static void open_log_free(gpointer p)
@@ -132,10 +133,17 @@ char *nc_message_format_plain(NcMessage *msg)
     }
 }
 
+void nc_logger_set_enabled(NcLogger *logger, gboolean enabled)
+{
+    logger->disabled = !enabled;
+    if (logger->disabled)
+        g_hash_table_remove_all(logger->open); /* closes the files */
+}
+
 gboolean nc_logger_write(NcLogger *logger, const char *network, const char *buffer, NcMessage *msg)
 {
     NcMessageKind kind = nc_message_get_kind(msg);
-    if (kind == NC_MSG_HISTORY || kind == NC_MSG_STATUS)
+    if (logger->disabled || kind == NC_MSG_HISTORY || kind == NC_MSG_STATUS)
         return FALSE;
     gint64 t = nc_message_get_time(msg);
     g_autofree char *path = nc_logger_path(logger, network, buffer, t);

@@ -54,6 +54,13 @@ const char *nc_logger_get_dir(NcLogger *logger);
 char *nc_logger_path(NcLogger *logger, const char *network, const char *buffer, gint64 time_us);
 
 /**
+ * Turn writing on or off (the "logging" setting).  Off, nc_logger_write()
+ * writes nothing and the open files are closed; what is on disk stays
+ * readable (nc_logger_tail still reloads it).
+ */
+void nc_logger_set_enabled(NcLogger *logger, gboolean enabled);
+
+/**
  * Append one message (flushed at once, so a crash loses nothing and other
  * programs see it).  Status and history lines are not logged.  A message
  * with the server's msgid is written "[date time.ms msgid=ID] text",

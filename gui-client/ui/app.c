@@ -4,10 +4,12 @@
 #include "connect-dialog.h"
 #include "host.h"
 #include "keyring.h"
+#include "preferences.h"
 #include "window.h"
 
 #include "nt-config.h"
 
+#include <adwaita.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <natter/addr.h>
@@ -26,7 +28,6 @@ struct _NaApp {
     NcNetworkList *networks;
     NcLocalServer *local;
     GPtrArray *clients;
-    guint portal_signal;
 
     /* command line */
     char *opt_server;
@@ -157,6 +158,10 @@ static NcClient *new_client(NaApp *self, const NaConnectParams *p)
                                   g_settings_get_uint(self->settings, "scrollback"));
         g_auto(GStrv) words = g_settings_get_strv(self->settings, "highlight-words");
         nc_client_set_highlight_words(c, (const char *const *)words);
+        nc_logger_set_enabled(logger, g_settings_get_boolean(self->settings, "logging"));
+        /* Typing notices follow Preferences for the client's whole life. */
+        g_settings_bind(self->settings, "send-typing", c, "send-typing", G_SETTINGS_BIND_GET);
+        g_settings_bind(self->settings, "show-typing", c, "show-typing", G_SETTINGS_BIND_GET);
     }
     if (p->mechanism != NC_SASL_NONE) {
         nc_client_set_client_certificate(c, p->cert_file, p->key_file);
@@ -643,63 +648,49 @@ void na_app_host_local(NaApp *self, gboolean share_on_lan)
     }
 }
 
-/* ---- dark style from the desktop portal ------------------------------ */
+/* ---- settings that apply to every open connection ------------------ */
 
-static void apply_color_scheme(GVariant *value)
+static NcLogger *client_logger(NaApp *self, NcClient *c)
 {
-    /* The portal's old Read() wraps the value twice. */
-    g_autoptr(GVariant) v = g_variant_ref(value);
-    while (g_variant_is_of_type(v, G_VARIANT_TYPE_VARIANT)) {
-        GVariant *inner = g_variant_get_variant(v);
-        g_variant_unref(v);
-        v = inner;
+    NcLogger *own = g_object_get_data(G_OBJECT(c), "na-network-logger");
+    return own ? own : self->logger;
+}
+
+static void on_logging_changed(GSettings *s, const char *key, NaApp *self)
+{
+    gboolean on = g_settings_get_boolean(s, "logging");
+    nc_logger_set_enabled(self->logger, on);
+    for (guint i = 0; i < self->clients->len; i++)
+        nc_logger_set_enabled(client_logger(self, self->clients->pdata[i]), on);
+}
+
+static void on_highlight_words_changed(GSettings *s, const char *key, NaApp *self)
+{
+    g_auto(GStrv) words = g_settings_get_strv(s, "highlight-words");
+    for (guint i = 0; i < self->clients->len; i++)
+        nc_client_set_highlight_words(self->clients->pdata[i], (const char *const *)words);
+}
+
+static void on_scrollback_changed(GSettings *s, const char *key, NaApp *self)
+{
+    guint lines = g_settings_get_uint(s, "scrollback");
+    for (guint i = 0; i < self->clients->len; i++)
+        nc_network_set_scrollback(nc_client_get_network(self->clients->pdata[i]), lines);
+}
+
+/* Without settings (no schema found) libadwaita follows the desktop;
+ * NATTER_DARK=1/0 still forces a style, as tests and screenshots need. */
+static void follow_appearance(NaApp *self)
+{
+    if (self->settings) {
+        na_preferences_apply_appearance(self->settings);
+        return;
     }
-    if (g_variant_is_of_type(v, G_VARIANT_TYPE_UINT32))
-        g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme",
-                     g_variant_get_uint32(v) == 1, NULL);
-}
-
-static void on_portal_read(GObject *source, GAsyncResult *res, gpointer data)
-{
-    g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
-    if (!reply)
-        return; /* no portal: keep the theme's own default */
-    g_autoptr(GVariant) value = NULL;
-    g_variant_get(reply, "(v)", &value);
-    apply_color_scheme(value);
-}
-
-static void on_portal_changed(GDBusConnection *c, const char *sender, const char *path,
-                              const char *iface, const char *signal, GVariant *params,
-                              gpointer data)
-{
-    const char *ns, *key;
-    g_autoptr(GVariant) value = NULL;
-    g_variant_get(params, "(&s&sv)", &ns, &key, &value);
-    if (g_strcmp0(ns, "org.freedesktop.appearance") == 0 && g_strcmp0(key, "color-scheme") == 0)
-        apply_color_scheme(value);
-}
-
-static void follow_dark_preference(NaApp *self)
-{
     const char *force = g_getenv("NATTER_DARK");
-    if (force) {
-        g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme",
-                     g_strcmp0(force, "1") == 0, NULL);
-        return;
-    }
-    GDBusConnection *bus = g_application_get_dbus_connection(G_APPLICATION(self));
-    if (!bus)
-        return;
-    self->portal_signal = g_dbus_connection_signal_subscribe(
-        bus, "org.freedesktop.portal.Desktop", "org.freedesktop.portal.Settings", "SettingChanged",
-        "/org/freedesktop/portal/desktop", NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_portal_changed, self,
-        NULL);
-    g_dbus_connection_call(bus, "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
-                           "org.freedesktop.portal.Settings", "Read",
-                           g_variant_new("(ss)", "org.freedesktop.appearance", "color-scheme"),
-                           G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, 2000, NULL,
-                           on_portal_read, self);
+    if (force)
+        adw_style_manager_set_color_scheme(adw_style_manager_get_default(),
+                                           g_strcmp0(force, "1") == 0 ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
 /* ---- actions -------------------------------------------------------- */
@@ -707,16 +698,6 @@ static void follow_dark_preference(NaApp *self)
 static void act_quit(GSimpleAction *a, GVariant *p, gpointer data)
 {
     g_application_quit(G_APPLICATION(data));
-}
-
-static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
-{
-    NaApp *self = data;
-    const char *authors[] = {"The Natter developers", NULL};
-    gtk_show_about_dialog(GTK_WINDOW(main_window(self)), "program-name", "Natter", "version",
-                          NT_VERSION, "logo-icon-name", APP_ID, "comments",
-                          _("Chat on IRC, or host a chat on this computer"), "license-type",
-                          GTK_LICENSE_MIT_X11, "authors", authors, NULL);
 }
 
 static void act_host_local(GSimpleAction *a, GVariant *p, gpointer data)
@@ -728,7 +709,6 @@ static void act_host_local(GSimpleAction *a, GVariant *p, gpointer data)
 
 static const GActionEntry app_actions[] = {
     {"quit", act_quit, NULL, NULL, NULL, {0}},
-    {"about", act_about, NULL, NULL, NULL, {0}},
     {"host-local", act_host_local, NULL, NULL, NULL, {0}},
 };
 
@@ -794,7 +774,15 @@ static void na_app_startup(GApplication *app)
                          (!self->settings || g_settings_get_boolean(self->settings, "discovery"));
     if (discovery)
         self->discovery = nc_discovery_new(NC_DISCOVERY_PORT, "255.255.255.255");
-    follow_dark_preference(self);
+    follow_appearance(self);
+    if (self->settings) {
+        nc_logger_set_enabled(self->logger, g_settings_get_boolean(self->settings, "logging"));
+        g_signal_connect(self->settings, "changed::logging", G_CALLBACK(on_logging_changed), self);
+        g_signal_connect(self->settings, "changed::highlight-words",
+                         G_CALLBACK(on_highlight_words_changed), self);
+        g_signal_connect(self->settings, "changed::scrollback", G_CALLBACK(on_scrollback_changed),
+                         self);
+    }
     /* Ctrl-C in the terminal or a TERM from a test: quit cleanly, which
      * also stops a hosted natterd. */
     g_unix_signal_add(SIGINT, on_unix_signal, self);
@@ -880,12 +868,8 @@ static void na_app_shutdown(GApplication *app)
     g_clear_object(&self->local);
     g_clear_object(&self->discovery);
     g_clear_object(&self->trust);
-    if (self->portal_signal) {
-        GDBusConnection *bus = g_application_get_dbus_connection(app);
-        if (bus)
-            g_dbus_connection_signal_unsubscribe(bus, self->portal_signal);
-        self->portal_signal = 0;
-    }
+    if (self->settings)
+        g_signal_handlers_disconnect_by_data(self->settings, self);
     g_clear_pointer(&self->logger, nc_logger_free);
     g_clear_object(&self->networks);
     g_clear_object(&self->ignore);
