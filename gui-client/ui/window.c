@@ -13,6 +13,7 @@
 #include "whois-card.h"
 #include "input.h"
 #include "irc-line.h"
+#include "input-area.h"
 #include "member-list.h"
 #include "message-row.h"
 
@@ -27,8 +28,7 @@ struct _NaWindow {
     AdwWindowTitle *conversation_title;
     GtkWidget *conversation_pane;
     NaSearchBar *search_bar;
-    GtkLabel *typing_label;
-    GtkWidget *send_button;
+    NaInputArea *input_area;
     GtkRevealer *banner_revealer;
     GtkLabel *banner_label;
     GtkWidget *reconnect_button;
@@ -41,11 +41,6 @@ struct _NaWindow {
     GtkLabel *topic_label;
     GtkScrolledWindow *message_scroll;
     GtkListView *message_view;
-    GtkLabel *nick_label;
-    GtkEntry *input_entry;
-    GtkRevealer *paste_revealer;
-    GtkLabel *paste_label;
-    GtkWidget *paste_send_button;
     NaMemberList *member_list;
     GtkLabel *status_label;
 
@@ -61,11 +56,7 @@ struct _NaWindow {
     NcFoldModel *fold; /* the rows shown for current */
     NcClient *current_client;
     gulong topic_handler;
-    gulong typing_handler;
 
-    GPtrArray *history; /* lines typed, oldest first */
-    guint history_pos;  /* == history->len when not browsing */
-    NcCompleter *completer;
     gboolean follow_bottom; /* keep the newest message in view */
     guint seen_items;       /* message count when the view last moved */
     gint64 read_checked_us; /* when the view last told the core what was read */
@@ -73,9 +64,6 @@ struct _NaWindow {
     GHashTable *bound_rows;  /* message row widgets showing a message now */
     NcMessage *flash_message; /* weak: the search's last jump, flashed */
     guint flash_timeout;
-
-    char **paste_lines;     /* a long paste waiting for Send/Cancel */
-    NcBuffer *paste_buffer; /* weak: where it goes */
 };
 
 G_DEFINE_TYPE(NaWindow, na_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -335,7 +323,6 @@ static void update_status(NaWindow *self)
      * and is renewed every second: the line follows it. */
     g_autofree char *status = status_text(c);
     gtk_label_set_text(self->status_label, status);
-    gtk_label_set_text(self->nick_label, c ? nc_client_get_nick(c) : "");
 }
 
 
@@ -370,44 +357,27 @@ static void on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
     update_topic(self);
 }
 
-/* "alice is typing…" above the input, hidden when nobody is. */
-static void update_typing(NaWindow *self)
-{
-    const char *typing = self->current ? nc_buffer_get_typing(self->current) : "";
-    gtk_label_set_text(self->typing_label, typing ? typing : "");
-    gtk_widget_set_visible(GTK_WIDGET(self->typing_label), typing && *typing);
-}
 
-static void on_typing_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
-{
-    update_typing(self);
-}
-
-static void paste_clear(NaWindow *self);
 static void mark_read(NaWindow *self);
 
 static void show_buffer(NaWindow *self, NcBuffer *b)
 {
     if (self->current == b)
         return;
-    if (self->paste_lines)
-        paste_clear(self); /* the question was about the other buffer */
     if (self->current) {
         nc_buffer_set_active(self->current, FALSE);
         g_clear_signal_handler(&self->topic_handler, self->current);
-        g_clear_signal_handler(&self->typing_handler, self->current);
         g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
     }
     self->current = b;
     self->current_client = b ? client_for_buffer(self, b) : NULL;
-    nc_completer_reset(self->completer);
+    na_input_area_set_target(self->input_area, self->current_client, b);
     na_search_bar_set_buffer(self->search_bar, b);
     if (!b) {
         gtk_list_view_set_model(self->message_view, NULL);
         g_clear_object(&self->fold);
         na_member_list_set_buffer(self->member_list, NULL);
         update_topic(self);
-        update_typing(self);
         update_status(self);
         return;
     }
@@ -416,8 +386,6 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
      * arrives while the user is elsewhere counts as unread and marks. */
     nc_buffer_set_active(b, gtk_window_is_active(GTK_WINDOW(self)));
     self->topic_handler = g_signal_connect(b, "notify::topic", G_CALLBACK(on_topic_notify), self);
-    self->typing_handler =
-        g_signal_connect(b, "notify::typing", G_CALLBACK(on_typing_notify), self);
 
     /* Messages → rows (runs of joins/parts folded) → shown or hidden. */
     g_clear_object(&self->fold);
@@ -432,7 +400,6 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
                            nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL);
     self->follow_bottom = TRUE;
     update_topic(self);
-    update_typing(self);
     update_status(self);
     mark_read(self);
 }
@@ -465,7 +432,7 @@ static void on_sidebar_selected(GtkSingleSelection *sel, GParamSpec *pspec, NaWi
 static void choose_selected(NaWindow *self)
 {
     adw_leaflet_set_visible_child(self->leaflet, self->conversation_pane);
-    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+    na_input_area_grab_focus(self->input_area);
 }
 
 static void on_sidebar_activate(GtkListView *view, guint position, NaWindow *self)
@@ -720,199 +687,19 @@ static gboolean send_line(NaWindow *self, const char *line)
     return TRUE;
 }
 
-static void remember_input(NaWindow *self, const char *text)
+/* The input area's lines: chat text needs the connection; without it the
+ * text stays in the input (typed text is never lost) and a toast says
+ * why.  Commands go to the client, which knows which work offline. */
+static gboolean on_input_send(NaInputArea *area, char **lines, NaWindow *self)
 {
-    g_ptr_array_add(self->history, g_strdup(text));
-    if (self->history->len > 200)
-        g_ptr_array_remove_index(self->history, 0);
-    self->history_pos = self->history->len;
-    nc_completer_reset(self->completer);
-}
-
-/* Drop a pending paste (sent, cancelled, or no longer meant for here). */
-static void paste_clear(NaWindow *self)
-{
-    g_clear_pointer(&self->paste_lines, g_strfreev);
-    if (self->paste_buffer)
-        g_object_remove_weak_pointer(G_OBJECT(self->paste_buffer), (gpointer *)&self->paste_buffer);
-    self->paste_buffer = NULL;
-    gtk_revealer_set_reveal_child(self->paste_revealer, FALSE);
-}
-
-static void on_input_activate(GtkEntry *entry, NaWindow *self)
-{
-    g_autofree char *text = g_strdup(gtk_editable_get_text(GTK_EDITABLE(entry)));
-    guint n = 0;
-    g_auto(GStrv) lines = nc_input_lines(text, &n);
-    if (n == 0)
-        return;
-    if (nc_input_needs_confirm(n) && self->current) {
-        /* A long paste: ask first, in a bar above the input (not a modal
-         * dialog); the text stays in the entry until it is sent. */
-        paste_clear(self);
-        self->paste_lines = g_steal_pointer(&lines);
-        self->paste_buffer = self->current;
-        g_object_add_weak_pointer(G_OBJECT(self->paste_buffer), (gpointer *)&self->paste_buffer);
-        g_autofree char *q = g_strdup_printf(
-            ngettext("Send %u line to %s as %u message?", "Send %u lines to %s as %u messages?", n),
-            n, nc_buffer_get_name(self->current), n);
-        gtk_label_set_text(self->paste_label, q);
-        gtk_revealer_set_reveal_child(self->paste_revealer, TRUE);
-        gtk_accessible_update_property(GTK_ACCESSIBLE(self->paste_label),
-                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, q, -1);
-        /* Return sends, Escape cancels, Tab reaches Cancel. */
-        gtk_widget_grab_focus(self->paste_send_button);
-        return;
-    }
-    /* Chat text needs the connection; without it the text stays in the
-     * entry (typed text is never lost) and the toast says why.  Commands
-     * go to the client, which knows which of them work offline. */
     g_autofree char *why = is_chat_text(lines[0]) ? why_not_connected(self) : NULL;
     if (why) {
         na_window_show_error(self, why);
-        return;
+        return FALSE;
     }
-    remember_input(self, text);
-    gtk_editable_set_text(GTK_EDITABLE(entry), "");
     for (guint i = 0; lines[i]; i++)
         send_line(self, lines[i]);
-}
-
-static void act_paste_send(GSimpleAction *a, GVariant *p, gpointer data)
-{
-    NaWindow *self = data;
-    if (!self->paste_lines)
-        return;
-    g_auto(GStrv) lines = g_steal_pointer(&self->paste_lines);
-    gboolean here = self->paste_buffer && self->paste_buffer == self->current;
-    paste_clear(self);
-    if (here) {
-        remember_input(self, gtk_editable_get_text(GTK_EDITABLE(self->input_entry)));
-        gtk_editable_set_text(GTK_EDITABLE(self->input_entry), "");
-        for (guint i = 0; lines[i]; i++)
-            send_line(self, lines[i]);
-    }
-    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
-}
-
-static void act_paste_cancel(GSimpleAction *a, GVariant *p, gpointer data)
-{
-    NaWindow *self = data;
-    paste_clear(self);
-    /* The text is still in the entry, to edit or delete. */
-    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
-}
-
-static void on_input_changed(GtkEditable *e, NaWindow *self)
-{
-    /* Editing the text takes back the question about it. */
-    if (self->paste_lines)
-        paste_clear(self);
-}
-
-static gboolean on_paste_key(GtkEventControllerKey *ctl, guint keyval, guint keycode,
-                             GdkModifierType state, NaWindow *self)
-{
-    if (keyval == GDK_KEY_Escape && self->paste_lines) {
-        act_paste_cancel(NULL, NULL, self);
-        return TRUE;
-    }
-    return FALSE;
-}
-
-static char **completion_candidates(NaWindow *self)
-{
-    GPtrArray *out = g_ptr_array_new();
-    if (self->current) {
-        g_auto(GStrv) nicks = nc_buffer_dup_member_nicks(self->current);
-        for (guint i = 0; nicks[i]; i++)
-            g_ptr_array_add(out, g_strdup(nicks[i]));
-        if (nc_buffer_get_kind(self->current) == NC_BUFFER_QUERY)
-            g_ptr_array_add(out, g_strdup(nc_buffer_get_name(self->current)));
-    }
-    if (self->current_client) {
-        GListModel *bufs = nc_network_get_buffers(nc_client_get_network(self->current_client));
-        for (guint i = 1; i < g_list_model_get_n_items(bufs); i++) {
-            g_autoptr(NcBuffer) b = g_list_model_get_item(bufs, i);
-            if (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
-                g_ptr_array_add(out, g_strdup(nc_buffer_get_name(b)));
-        }
-    }
-    g_ptr_array_add(out, NULL);
-    return (char **)g_ptr_array_free(out, FALSE);
-}
-
-/* Formatting shortcuts in the input: the IRC code goes in at the cursor
- * (the entry shows it as a box; the message row shows its effect).
- * Ctrl+Shift+K, not Ctrl+K, inserts a colour: Ctrl+K is "jump to". */
-static gboolean insert_format_code(GtkEditable *e, guint keyval, GdkModifierType state)
-{
-    GdkModifierType mods =
-        state & (GDK_CONTROL_MASK | GDK_SHIFT_MASK | GDK_ALT_MASK | GDK_SUPER_MASK | GDK_META_MASK);
-    const char *code = NULL;
-    if (mods == GDK_CONTROL_MASK) {
-        switch (keyval) {
-        case GDK_KEY_b:
-            code = "\x02";
-            break;
-        case GDK_KEY_i:
-            code = "\x1d";
-            break;
-        case GDK_KEY_u:
-            code = "\x1f";
-            break;
-        case GDK_KEY_o:
-            code = "\x0f";
-            break;
-        default:
-            break;
-        }
-    } else if (mods == (GDK_CONTROL_MASK | GDK_SHIFT_MASK) &&
-               (keyval == GDK_KEY_K || keyval == GDK_KEY_k)) {
-        code = "\x03";
-    }
-    if (!code)
-        return FALSE;
-    gtk_editable_delete_selection(e);
-    int pos = gtk_editable_get_position(e);
-    gtk_editable_insert_text(e, code, 1, &pos);
-    gtk_editable_set_position(e, pos);
     return TRUE;
-}
-
-static gboolean on_input_key(GtkEventControllerKey *ctl, guint keyval, guint keycode,
-                             GdkModifierType state, NaWindow *self)
-{
-    GtkEditable *e = GTK_EDITABLE(self->input_entry);
-    if (keyval == GDK_KEY_Tab || keyval == GDK_KEY_ISO_Left_Tab) {
-        g_auto(GStrv) cands = completion_candidates(self);
-        int cursor = 0;
-        g_autofree char *done =
-            nc_completer_next(self->completer, gtk_editable_get_text(e),
-                              gtk_editable_get_position(e), (const char *const *)cands, &cursor);
-        if (done) {
-            gtk_editable_set_text(e, done);
-            gtk_editable_set_position(e, cursor);
-        }
-        return TRUE; /* Tab completes here; it never moves the focus away */
-    }
-    if (insert_format_code(e, keyval, state))
-        return TRUE;
-    if (keyval == GDK_KEY_Up && self->history_pos > 0) {
-        self->history_pos--;
-        gtk_editable_set_text(e, self->history->pdata[self->history_pos]);
-        gtk_editable_set_position(e, -1);
-        return TRUE;
-    }
-    if (keyval == GDK_KEY_Down && self->history_pos < self->history->len) {
-        self->history_pos++;
-        gtk_editable_set_text(e, self->history_pos < self->history->len
-                                     ? self->history->pdata[self->history_pos]
-                                     : "");
-        gtk_editable_set_position(e, -1);
-        return TRUE;
-    }
-    return FALSE;
 }
 
 /* ---- actions -------------------------------------------------------- */
@@ -1080,8 +867,6 @@ static const GActionEntry win_actions[] = {
     {"reconnect", act_reconnect, NULL, NULL, NULL, {0}},
     {"edit-login", act_edit_login, NULL, NULL, NULL, {0}},
     {"dismiss-banner", act_dismiss, NULL, NULL, NULL, {0}},
-    {"paste-send", act_paste_send, NULL, NULL, NULL, {0}},
-    {"paste-cancel", act_paste_cancel, NULL, NULL, NULL, {0}},
     {"collapse-events", NULL, NULL, "false", act_collapse, {0}},
     {"show-members", NULL, NULL, "true", act_members, {0}},
 };
@@ -1105,7 +890,7 @@ static void on_jump_activate(GtkSearchEntry *e, NaWindow *self)
 static void on_jump_stop(GtkSearchEntry *e, NaWindow *self)
 {
     gtk_editable_set_text(GTK_EDITABLE(e), "");
-    gtk_widget_grab_focus(GTK_WIDGET(self->input_entry));
+    na_input_area_grab_focus(self->input_area);
 }
 
 static void on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
@@ -1116,7 +901,6 @@ static void on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
         self->current = NULL;
         g_object_remove_weak_pointer(G_OBJECT(b), (gpointer *)&self->current);
         g_clear_signal_handler(&self->topic_handler, b);
-        g_clear_signal_handler(&self->typing_handler, b);
         show_buffer(self, b);
     }
 }
@@ -1128,17 +912,12 @@ static void na_window_dispose(GObject *object)
     NaWindow *self = NA_WINDOW(object);
     if (self->current) {
         g_clear_signal_handler(&self->topic_handler, self->current);
-        g_clear_signal_handler(&self->typing_handler, self->current);
         g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
         self->current = NULL;
     }
     g_clear_handle_id(&self->flash_timeout, g_source_remove);
     if (self->flash_message)
         set_flash(self, NULL);
-    g_clear_pointer(&self->paste_lines, g_strfreev);
-    if (self->paste_buffer)
-        g_object_remove_weak_pointer(G_OBJECT(self->paste_buffer), (gpointer *)&self->paste_buffer);
-    self->paste_buffer = NULL;
     gtk_widget_dispose_template(GTK_WIDGET(self), NA_TYPE_WINDOW);
     g_clear_object(&self->fold);
     g_clear_pointer(&self->bound_rows, g_hash_table_unref);
@@ -1146,8 +925,6 @@ static void na_window_dispose(GObject *object)
     g_clear_object(&self->networks);
     g_clear_object(&self->sidebar_selection);
     g_clear_object(&self->event_filter);
-    g_clear_pointer(&self->history, g_ptr_array_unref);
-    g_clear_pointer(&self->completer, nc_completer_free);
     G_OBJECT_CLASS(na_window_parent_class)->dispose(object);
 }
 
@@ -1157,6 +934,7 @@ static void na_window_class_init(NaWindowClass *klass)
     g_type_ensure(NA_TYPE_WHOIS_CARD);
     g_type_ensure(NA_TYPE_SEARCH_BAR);
     g_type_ensure(NA_TYPE_MEMBER_LIST);
+    g_type_ensure(NA_TYPE_INPUT_AREA);
     /* The window's own shortcuts (the application sets the others). */
     gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_question,
                                         GDK_CONTROL_MASK, "win.shortcuts", NULL);
@@ -1177,8 +955,7 @@ static void na_window_class_init(NaWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, NaWindow, conversation_title);
     gtk_widget_class_bind_template_child(wc, NaWindow, conversation_pane);
     gtk_widget_class_bind_template_child(wc, NaWindow, search_bar);
-    gtk_widget_class_bind_template_child(wc, NaWindow, typing_label);
-    gtk_widget_class_bind_template_child(wc, NaWindow, send_button);
+    gtk_widget_class_bind_template_child(wc, NaWindow, input_area);
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_revealer);
     gtk_widget_class_bind_template_child(wc, NaWindow, banner_label);
     gtk_widget_class_bind_template_child(wc, NaWindow, reconnect_button);
@@ -1191,11 +968,6 @@ static void na_window_class_init(NaWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, NaWindow, topic_label);
     gtk_widget_class_bind_template_child(wc, NaWindow, message_scroll);
     gtk_widget_class_bind_template_child(wc, NaWindow, message_view);
-    gtk_widget_class_bind_template_child(wc, NaWindow, nick_label);
-    gtk_widget_class_bind_template_child(wc, NaWindow, input_entry);
-    gtk_widget_class_bind_template_child(wc, NaWindow, paste_revealer);
-    gtk_widget_class_bind_template_child(wc, NaWindow, paste_label);
-    gtk_widget_class_bind_template_child(wc, NaWindow, paste_send_button);
     gtk_widget_class_bind_template_child(wc, NaWindow, member_list);
     gtk_widget_class_bind_template_child(wc, NaWindow, status_label);
 }
@@ -1214,8 +986,6 @@ static void na_window_init(NaWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->clients = g_ptr_array_new_with_free_func(g_object_unref);
-    self->history = g_ptr_array_new_with_free_func(g_free);
-    self->completer = nc_completer_new();
     self->follow_bottom = TRUE;
 
     /* Sidebar: every network's buffers, one flat list, filtered by Ctrl+K. */
@@ -1261,17 +1031,7 @@ static void na_window_init(NaWindow *self)
     g_signal_connect(vadj, "value-changed", G_CALLBACK(on_vadj_value), self);
     gtk_widget_add_tick_callback(GTK_WIDGET(self->message_scroll), follow_tick, self, NULL);
 
-    g_signal_connect(self->input_entry, "activate", G_CALLBACK(on_input_activate), self);
-    g_signal_connect_swapped(self->send_button, "clicked", G_CALLBACK(gtk_widget_activate),
-                             self->input_entry);
-    GtkEventController *keys = gtk_event_controller_key_new();
-    gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
-    g_signal_connect(keys, "key-pressed", G_CALLBACK(on_input_key), self);
-    gtk_widget_add_controller(GTK_WIDGET(self->input_entry), keys);
-    g_signal_connect(self->input_entry, "changed", G_CALLBACK(on_input_changed), self);
-    GtkEventController *paste_keys = gtk_event_controller_key_new();
-    g_signal_connect(paste_keys, "key-pressed", G_CALLBACK(on_paste_key), self);
-    gtk_widget_add_controller(GTK_WIDGET(self->paste_revealer), paste_keys);
+    g_signal_connect(self->input_area, "send", G_CALLBACK(on_input_send), self);
 
     g_signal_connect(self->jump_entry, "search-changed", G_CALLBACK(on_jump_changed), self);
     g_signal_connect(self->jump_entry, "activate", G_CALLBACK(on_jump_activate), self);
@@ -1287,7 +1047,7 @@ static void na_window_init(NaWindow *self)
      * others. */
     adw_leaflet_set_visible_child(self->leaflet, self->conversation_pane);
     /* The input line has the focus from the start: typing just works. */
-    gtk_window_set_focus(GTK_WINDOW(self), GTK_WIDGET(self->input_entry));
+    gtk_window_set_focus(GTK_WINDOW(self), na_input_area_get_entry(self->input_area));
     update_status(self);
 }
 

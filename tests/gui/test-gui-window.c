@@ -14,6 +14,7 @@
 #include "fake-server.h"
 #include "fold.h"
 #include "helpers.h"
+#include "input-area.h"
 #include "message-row.h"
 #include "window.h"
 
@@ -31,6 +32,15 @@ static GtkWidget *child(Fixture *f, const char *name)
 {
     GtkWidget *w =
         GTK_WIDGET(gtk_widget_get_template_child(GTK_WIDGET(f->window), NA_TYPE_WINDOW, name));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    return w;
+}
+
+/* A part of the window's input area, by its name in input-area.ui. */
+static GtkWidget *input_child(Fixture *f, const char *name)
+{
+    GtkWidget *w = GTK_WIDGET(
+        gtk_widget_get_template_child(child(f, "input_area"), NA_TYPE_INPUT_AREA, name));
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     return w;
 }
@@ -181,7 +191,7 @@ static gboolean input_has_focus(gpointer data)
 {
     Fixture *f = data;
     GtkWidget *focus = gtk_root_get_focus(GTK_ROOT(f->window));
-    GtkWidget *input = child(f, "input_entry");
+    GtkWidget *input = input_child(f, "input_entry");
     return focus && (focus == input || gtk_widget_is_ancestor(focus, input));
 }
 
@@ -203,7 +213,7 @@ static void test_sidebar_choice_focuses_input(void)
 static void test_enter_offline_keeps_text(void)
 {
     Fixture f = open_window(1280, 800);
-    GtkWidget *input = child(&f, "input_entry");
+    GtkWidget *input = input_child(&f, "input_entry");
     CU_ASSERT_EQUAL(nc_client_get_state(f.client), NC_STATE_DISCONNECTED);
     gtk_editable_set_text(GTK_EDITABLE(input), "hello there");
     g_signal_emit_by_name(input, "activate");
@@ -247,7 +257,7 @@ static void test_status_follows_nick(void)
     LabelHas renamed = {GTK_LABEL(child(&f, "status_label")), "as newnick"};
     CU_ASSERT(fake_pump_until(label_has, &renamed, 2000));
     CU_ASSERT_PTR_NULL(strstr(gtk_label_get_text(renamed.label), "tester"));
-    LabelHas nick = {GTK_LABEL(child(&f, "nick_label")), "newnick"};
+    LabelHas nick = {GTK_LABEL(input_child(&f, "nick_label")), "newnick"};
     CU_ASSERT(fake_pump_until(label_has, &nick, 2000));
     close_window(&f);
 }
@@ -308,12 +318,12 @@ static void test_send_buttons_accessible_label(void)
 {
     Fixture f = open_window(1280, 800);
     char *problem = gtk_test_accessible_check_property(
-        GTK_ACCESSIBLE(child(&f, "send_button")), GTK_ACCESSIBLE_PROPERTY_LABEL, "Send");
+        GTK_ACCESSIBLE(input_child(&f, "send_button")), GTK_ACCESSIBLE_PROPERTY_LABEL, "Send");
     if (problem)
         fprintf(stderr, "send button: %s\n", problem);
     CU_ASSERT_PTR_NULL(problem);
     g_free(problem);
-    problem = gtk_test_accessible_check_property(GTK_ACCESSIBLE(child(&f, "paste_send_button")),
+    problem = gtk_test_accessible_check_property(GTK_ACCESSIBLE(input_child(&f, "paste_send_button")),
                                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
                                                  "Send the pasted lines");
     if (problem)
@@ -353,7 +363,7 @@ static void test_away_and_typing(void)
     nc_member_set_away(nc_buffer_find_member(chan, "dave"), TRUE);
     CU_ASSERT(fake_pump_until(away_dimmed, members, 2000));
 
-    GtkWidget *typing = child(&f, "typing_label");
+    GtkWidget *typing = input_child(&f, "typing_label");
     CU_ASSERT_FALSE(gtk_widget_get_visible(typing));
     nc_buffer_set_typing(chan, "bob is typing…");
     CU_ASSERT(fake_pump_until(typing_shown, typing, 2000));
