@@ -42,6 +42,7 @@ struct _NaWindow {
     GtkScrolledWindow *message_scroll;
     GtkListView *message_view;
     NaMemberList *member_list;
+    GMenuModel *message_menu;
     GtkLabel *status_label;
 
     GPtrArray *clients;   /* NcClient, in sidebar order */
@@ -239,6 +240,37 @@ static void act_copy_messages(GSimpleAction *a, GVariant *p, gpointer data)
         return;
     g_autofree char *text = na_window_copy_text(G_LIST_MODEL(sel), which);
     gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text);
+}
+
+/* A right click on the messages: a menu to copy the rows selected (a
+ * right click on a row outside the selection selects that row first). */
+static void on_message_menu(GtkGestureClick *click, int n_press, double x, double y,
+                            NaWindow *self)
+{
+    GtkWidget *view = GTK_WIDGET(self->message_view);
+    GtkSelectionModel *sel = gtk_list_view_get_model(self->message_view);
+    GtkWidget *hit = gtk_widget_pick(view, x, y, GTK_PICK_DEFAULT);
+    while (hit && !NA_IS_MESSAGE_ROW(hit))
+        hit = gtk_widget_get_parent(hit);
+    NcRow *row = hit ? na_message_row_get_row(NA_MESSAGE_ROW(hit)) : NULL;
+    if (sel && row) {
+        GListModel *rows = G_LIST_MODEL(sel);
+        for (guint i = g_list_model_get_n_items(rows); i-- > 0;) {
+            g_autoptr(NcRow) r = g_list_model_get_item(rows, i);
+            if (r == row) {
+                if (!gtk_selection_model_is_selected(sel, i))
+                    gtk_selection_model_select_item(sel, i, TRUE);
+                break;
+            }
+        }
+    }
+    GtkWidget *menu = gtk_popover_menu_new_from_model(self->message_menu);
+    gtk_widget_set_parent(menu, view);
+    gtk_popover_set_pointing_to(GTK_POPOVER(menu), &(GdkRectangle){(int)x, (int)y, 1, 1});
+    gtk_popover_set_has_arrow(GTK_POPOVER(menu), FALSE);
+    g_signal_connect(menu, "closed", G_CALLBACK(gtk_widget_unparent), NULL);
+    gtk_popover_popup(GTK_POPOVER(menu));
+    gtk_gesture_set_state(GTK_GESTURE(click), GTK_EVENT_SEQUENCE_CLAIMED);
 }
 
 /* ---- members -------------------------------------------------------- */
@@ -950,6 +982,7 @@ static void na_window_class_init(NaWindowClass *klass)
     /* Named for tests (gtk_widget_get_template_child()), not kept here. */
     gtk_widget_class_bind_template_child_full(wc, "sidebar_pane", FALSE, 0);
     gtk_widget_class_bind_template_child_full(wc, "back_button", FALSE, 0);
+    gtk_widget_class_bind_template_callback(wc, on_message_menu);
     gtk_widget_class_bind_template_child(wc, NaWindow, toast_overlay);
     gtk_widget_class_bind_template_child(wc, NaWindow, leaflet);
     gtk_widget_class_bind_template_child(wc, NaWindow, conversation_title);
@@ -969,6 +1002,7 @@ static void na_window_class_init(NaWindowClass *klass)
     gtk_widget_class_bind_template_child(wc, NaWindow, message_scroll);
     gtk_widget_class_bind_template_child(wc, NaWindow, message_view);
     gtk_widget_class_bind_template_child(wc, NaWindow, member_list);
+    gtk_widget_class_bind_template_child(wc, NaWindow, message_menu);
     gtk_widget_class_bind_template_child(wc, NaWindow, status_label);
 }
 
