@@ -459,6 +459,52 @@ static void test_copy_text(void)
     CU_ASSERT_STRING_EQUAL(text, "[09:07] <bob> bold and red\n[09:07] * bob waves\n");
 }
 
+typedef struct {
+    char *text;
+    gboolean done;
+} ClipboardRead;
+
+static void on_clipboard_text(GObject *source, GAsyncResult *res, gpointer data)
+{
+    ClipboardRead *r = data;
+    r->text = gdk_clipboard_read_text_finish(GDK_CLIPBOARD(source), res, NULL);
+    r->done = TRUE;
+}
+
+static gboolean clipboard_read(gpointer data)
+{
+    return ((ClipboardRead *)data)->done;
+}
+
+/* Two rows selected in the view, win.copy-messages: the clipboard holds
+ * them as text. */
+static void test_copy_action(void)
+{
+    Fixture f = open_window(1280, 800);
+    NcBuffer *chan =
+        nc_network_ensure_buffer(nc_client_get_network(f.client), NC_BUFFER_CHANNEL, "#natter");
+    const char *texts[] = {"first", "second", "third"};
+    for (guint i = 0; i < 3; i++) {
+        g_autoptr(NcMessage) m = nc_message_new(local_time(0, 8, (int)i), NC_MSG_PRIVMSG,
+                                                NC_MSG_FLAG_NONE, "bob", texts[i]);
+        nc_buffer_append(chan, m);
+    }
+    g_signal_emit_by_name(child(&f, "sidebar_view"), "activate", 1u);
+    fake_pump(50);
+    GtkSelectionModel *sel = gtk_list_view_get_model(GTK_LIST_VIEW(child(&f, "message_view")));
+    CU_ASSERT_FATAL(GTK_IS_MULTI_SELECTION(sel));
+    gtk_selection_model_select_item(sel, 0, TRUE);
+    gtk_selection_model_select_item(sel, 2, FALSE);
+    gtk_widget_activate_action(GTK_WIDGET(f.window), "win.copy-messages", NULL);
+    ClipboardRead r = {0};
+    gdk_clipboard_read_text_async(gtk_widget_get_clipboard(GTK_WIDGET(f.window)), NULL,
+                                  on_clipboard_text, &r);
+    CU_ASSERT(fake_pump_until(clipboard_read, &r, 2000));
+    CU_ASSERT_STRING_EQUAL(r.text ? r.text : "", "[08:00] <bob> first\n[08:02] <bob> third\n");
+    g_free(r.text);
+    close_window(&f);
+}
+
 static CU_TestInfo tests[] = {
     {"a narrow window folds the sidebar away", test_narrow_folds},
     {"a wide window shows both panes", test_wide_shows_both},
@@ -471,6 +517,7 @@ static CU_TestInfo tests[] = {
     {"day titles", test_day_titles},
     {"a day divider between two days", test_day_divider},
     {"selected rows copy as text", test_copy_text},
+    {"the copy action fills the clipboard", test_copy_action},
     CU_TEST_INFO_NULL,
 };
 
