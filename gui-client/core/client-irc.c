@@ -144,10 +144,49 @@ static void h_welcome(NcClient *self, const NcIrcLine *l)
     event(self, nc_network_get_server_buffer(self->network), l, NC_MSG_SERVER, text);
 }
 
+/* An ISUPPORT value with its escapes decoded: \x20 for a space, \x5C
+ * for a backslash (\x00 is never a character). */
+static char *isupport_value(const char *raw)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = raw; *p; p++) {
+        int hi, lo;
+        if (p[0] == '\\' && p[1] == 'x' && (hi = g_ascii_xdigit_value(p[2])) >= 0 &&
+            (lo = g_ascii_xdigit_value(p[3])) >= 0 && (hi || lo)) {
+            g_string_append_c(out, (char)(hi * 16 + lo));
+            p += 3;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Keep one ISUPPORT token (KEY, KEY=VALUE, -KEY) for nc_client_get_isupport(). */
+static void remember_isupport(NcClient *self, const char *tok)
+{
+    gboolean negated = tok[0] == '-';
+    const char *eq = strchr(tok, '=');
+    g_autofree char *key =
+        negated ? g_strdup(tok + 1) : eq ? g_strndup(tok, (gsize)(eq - tok)) : g_strdup(tok);
+    if (!*key)
+        return;
+    const char *old = g_hash_table_lookup(self->isupport, key);
+    g_autofree char *value = negated ? NULL : isupport_value(eq ? eq + 1 : "");
+    gboolean changed = g_strcmp0(old, value) != 0;
+    if (negated)
+        g_hash_table_remove(self->isupport, key);
+    else
+        g_hash_table_replace(self->isupport, g_strdup(key), g_steal_pointer(&value));
+    if (changed && strcmp(key, "NETWORK") == 0)
+        nc__client_notify_network_name(self);
+}
+
 static void h_isupport(NcClient *self, const NcIrcLine *l)
 {
     for (guint i = 1; i + 1 < l->n_params; i++) {
         const char *tok = l->params[i];
+        remember_isupport(self, tok);
         if (g_str_has_prefix(tok, "PREFIX="))
             nc_network_set_prefix(self->network, tok + 7);
         else if (g_str_has_prefix(tok, "CHANTYPES=")) {

@@ -24,8 +24,11 @@ struct _NcClient {
     NcLogger *logger;
     guint reload_lines;
 
-    char *host;
+    char *host;        /* the server being tried or used: servers[server_index]'s */
     guint16 port;
+    GArray *servers;   /* NcServerAddress, tried in turn; never empty */
+    guint server_index;
+    GHashTable *isupport; /* this connection's ISUPPORT: key -> decoded value */
     char *wanted_nick;
     char *nick;
     char *realname;
@@ -269,5 +272,6 @@ extern guint nc__client_signals[NC_N_SIGNALS];
 void nc__client_notify_tls_problem(NcClient *self);
 void nc__client_notify_account(NcClient *self);
 void nc__client_notify_login_problem(NcClient *self);
+void nc__client_notify_network_name(NcClient *self);
 
 #endif

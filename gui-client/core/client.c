@@ -21,6 +21,7 @@ enum {
     PROP_RECONNECT_TIME,
     PROP_SEND_TYPING,
     PROP_SHOW_TYPING,
+    PROP_NETWORK_NAME,
     N_PROPS
 };
 static GParamSpec *props[N_PROPS];
@@ -58,6 +59,8 @@ static void nc_client_finalize(GObject *object)
 {
     NcClient *self = NC_CLIENT(object);
     g_free(self->host);
+    g_array_unref(self->servers);
+    g_hash_table_unref(self->isupport);
     g_free(self->wanted_nick);
     g_free(self->nick);
     g_free(self->realname);
@@ -123,6 +126,9 @@ static void nc_client_get_property(GObject *object, guint id, GValue *value, GPa
     case PROP_SHOW_TYPING:
         g_value_set_boolean(value, self->show_typing);
         break;
+    case PROP_NETWORK_NAME:
+        g_value_set_string(value, nc_client_get_isupport(self, "NETWORK"));
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -168,6 +174,8 @@ static void nc_client_class_init(NcClientClass *klass)
     /* Monotonic µs of the next attempt while waiting, else 0. */
     props[PROP_RECONNECT_TIME] =
         g_param_spec_int64("reconnect-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
+    /* The server's ISUPPORT NETWORK=, or NULL. */
+    props[PROP_NETWORK_NAME] = g_param_spec_string("network-name", NULL, NULL, NULL, ro);
     GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
     props[PROP_SEND_TYPING] = g_param_spec_boolean("send-typing", NULL, NULL, TRUE, rw);
     props[PROP_SHOW_TYPING] = g_param_spec_boolean("show-typing", NULL, NULL, TRUE, rw);
@@ -201,8 +209,17 @@ static void nc_client_class_init(NcClientClass *klass)
                      NULL, G_TYPE_NONE, 1, NC_TYPE_CHANNEL_LIST);
 }
 
+static void server_address_clear(gpointer p)
+{
+    NcServerAddress *s = p;
+    g_free(s->host);
+}
+
 static void nc_client_init(NcClient *self)
 {
+    self->servers = g_array_new(FALSE, TRUE, sizeof(NcServerAddress));
+    g_array_set_clear_func(self->servers, server_address_clear);
+    self->isupport = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     self->channels = g_ptr_array_new_with_free_func(g_free);
     self->focus_on_join = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     self->cap_ls = g_string_new(NULL);
@@ -243,6 +260,11 @@ void nc__client_notify_login_problem(NcClient *self)
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOGIN_PROBLEM]);
 }
 
+void nc__client_notify_network_name(NcClient *self)
+{
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NETWORK_NAME]);
+}
+
 NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const char *realname,
                         const char *password)
 {
@@ -255,6 +277,8 @@ NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const 
     self->realname = g_strdup(realname && *realname ? realname : self->wanted_nick);
     self->password = password && *password ? g_strdup(password) : NULL;
     self->tls_wanted = nc_tls_default_for(host);
+    NcServerAddress only = {g_strdup(host), port, self->tls_wanted};
+    g_array_append_val(self->servers, only);
     self->network = nc_network_new(host);
     self->io = nc_io_new(self->context, on_io_event, self);
     return self;
@@ -271,6 +295,55 @@ const char *nc_client_get_host(NcClient *self)
 guint16 nc_client_get_port(NcClient *self)
 {
     return self->port;
+}
+
+/* Make the i-th server the one the next attempt goes to. */
+static void use_server(NcClient *self, guint i)
+{
+    const NcServerAddress *s = &g_array_index(self->servers, NcServerAddress, i);
+    self->server_index = i;
+    if (g_ascii_strcasecmp(self->host, s->host) != 0) {
+        /* A plain connection's sts=port= spoke for its own host only. */
+        self->sts_upgrade_port = 0;
+        g_free(self->host);
+        self->host = g_strdup(s->host);
+    }
+    self->port = s->port;
+    self->tls_wanted = s->tls;
+}
+
+void nc_client_set_servers(NcClient *self, const NcServerAddress *servers, guint n)
+{
+    g_return_if_fail(servers && n > 0);
+    g_array_set_size(self->servers, 0);
+    guint current = G_MAXUINT;
+    for (guint i = 0; i < n; i++) {
+        NcServerAddress copy = {g_strdup(servers[i].host), servers[i].port, servers[i].tls};
+        g_array_append_val(self->servers, copy);
+        if (current == G_MAXUINT && g_ascii_strcasecmp(servers[i].host, self->host) == 0 &&
+            servers[i].port == self->port)
+            current = i;
+    }
+    if (self->state == NC_STATE_DISCONNECTED || self->state == NC_STATE_WAITING)
+        use_server(self, 0);
+    else
+        /* The live connection stays; the server after it comes next. */
+        self->server_index = current != G_MAXUINT ? current : n - 1;
+}
+
+guint nc_client_get_n_servers(NcClient *self)
+{
+    return self->servers->len;
+}
+
+guint nc_client_get_server_index(NcClient *self)
+{
+    return self->server_index;
+}
+
+const char *nc_client_get_isupport(NcClient *self, const char *key)
+{
+    return key ? g_hash_table_lookup(self->isupport, key) : NULL;
 }
 NcClientState nc_client_get_state(NcClient *self)
 {
@@ -510,6 +583,11 @@ void nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines)
 {
     self->logger = logger;
     self->reload_lines = reload_lines;
+}
+
+NcLogger *nc_client_get_logger(NcClient *self)
+{
+    return self->logger;
 }
 
 void nc_client_set_highlight_words(NcClient *self, const char *const *words)
@@ -754,14 +832,36 @@ static void set_reconnect_time(NcClient *self, gint64 when_us)
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_RECONNECT_TIME]);
 }
 
-/* "… — reconnecting in 5 s", from the time left now. */
+/* "host:port" of the server the next attempt goes to. */
+static char *server_name(NcClient *self)
+{
+    guint16 port = self->port ? self->port : nc_default_port(self->tls_wanted);
+    return g_strdup_printf("%s:%u", self->host, (guint)port);
+}
+
+/* After a failure: the next server in turn, said in the server tab. */
+static void next_server(NcClient *self)
+{
+    if (self->servers->len < 2)
+        return;
+    use_server(self, (self->server_index + 1) % self->servers->len);
+    g_autofree char *server = server_name(self);
+    g_autofree char *text = g_strdup_printf(_("Trying the next server, %s"), server);
+    nc__client_info(self, NULL, NC_MSG_STATUS, text);
+}
+
+/* "… — reconnecting in 5 s" ("… — trying host:port in 5 s" with several
+ * servers), from the time left now. */
 static void countdown_status(NcClient *self)
 {
     gint64 left_us = MAX(0, self->reconnect_time_us - g_get_monotonic_time());
-    guint seconds = (guint)((left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+    guint seconds = MAX(1, (guint)((left_us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+    const char *why = self->error ? self->error : _("Disconnected");
+    g_autofree char *server = server_name(self);
     g_autofree char *status =
-        g_strdup_printf(_("%s — reconnecting in %u s"),
-                        self->error ? self->error : _("Disconnected"), MAX(seconds, 1));
+        self->servers->len > 1
+            ? g_strdup_printf(_("%s — trying %s in %u s"), why, server, seconds)
+            : g_strdup_printf(_("%s — reconnecting in %u s"), why, seconds);
     nc__client_set_state(self, NC_STATE_WAITING, status);
 }
 
@@ -964,10 +1064,20 @@ static void on_closed(NcClient *self, int reason)
         say_dropped(self, text);
     mark_all_parted(self);
     if (self->reconnect) {
+        next_server(self);
         schedule_reconnect(self);
     } else {
         nc__client_set_state(self, NC_STATE_DISCONNECTED, text);
     }
+}
+
+/* A server that does not speak TLS, or wants a client certificate, stops
+ * a client with one server (its settings must change); with several,
+ * the next one may be fine.  A certificate to judge still stops it. */
+static gboolean another_server_may_do(NcClient *self, int reason)
+{
+    return self->servers->len > 1 && self->tls && !self->sts_policy &&
+           (reason == NT_ETLS_PLAINTEXT || reason == NT_ETLS_NOCERT);
 }
 
 static void on_io_event(NcIoEvent event, guint generation, const char *line, int reason,
@@ -989,6 +1099,10 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         g_hash_table_remove_all(self->whox_asked);
         g_hash_table_remove_all(self->away_names_due);
         g_hash_table_remove_all(self->away_who_asked);
+        gboolean had_name = nc_client_get_isupport(self, "NETWORK") != NULL;
+        g_hash_table_remove_all(self->isupport);
+        if (had_name)
+            nc__client_notify_network_name(self);
         self->whox = FALSE;
         g_string_truncate(self->cap_ls, 0);
         self->cap_pending = TRUE;
@@ -1018,7 +1132,8 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         break;
     }
     case NC_IO_CLOSED:
-        if (self->state != NC_STATE_DISCONNECTED && nc__client_tls_closed(self, reason, tls))
+        if (self->state != NC_STATE_DISCONNECTED && !another_server_may_do(self, reason) &&
+            nc__client_tls_closed(self, reason, tls))
             break;
         on_closed(self, reason);
         break;

@@ -48,7 +48,16 @@
  *  - "send-typing" (boolean, default TRUE): tell others when we type
  *    (bind it to the send-typing setting);
  *  - "show-typing" (boolean, default TRUE): fill buffers' "typing"
- *    words (bind it to the show-typing setting; FALSE empties them).
+ *    words (bind it to the show-typing setting; FALSE empties them);
+ *  - "network-name" (string, read-only): the server's ISUPPORT
+ *    NETWORK= (nc_client_get_isupport()), NULL before it is said.
+ *
+ * Servers: a client may be given several servers of one network
+ * (nc_client_set_servers()).  When an attempt fails (refused,
+ * unreachable, timed out, a TLS failure other than a certificate to
+ * judge) or a registered connection drops, the next attempt goes to the
+ * next server, round robin, after the usual backoff; the status and a
+ * line in the server tab name the server being tried.
  *
  * Signals: "highlight" (NcBuffer *, NcMessage *), "focus-buffer"
  * (NcBuffer *), "registered", "account-created" (const char *), "whois"
@@ -67,6 +76,13 @@
 #include "whois.h"
 
 G_BEGIN_DECLS
+
+/** One server of a network: where to connect. */
+typedef struct {
+    char *host;
+    guint16 port; /* 0: 6697 with TLS, 6667 without */
+    gboolean tls;
+} NcServerAddress;
 
 /** Where the connection is. */
 typedef enum {
@@ -109,11 +125,36 @@ NcClient *nc_client_new(const char *host, guint16 port, const char *nick, const 
 /** The conversation model of this connection. */
 NcNetwork *nc_client_get_network(NcClient *self);
 
-/** The server's host as given. */
+/** The host of the server being tried or used (see nc_client_set_servers()). */
 const char *nc_client_get_host(NcClient *self);
 
-/** The server's port as given (0: the default for TLS or not). */
+/** That server's port as given (0: the default for TLS or not). */
 guint16 nc_client_get_port(NcClient *self);
+
+/**
+ * The servers to try, in turn (copied; n must be at least 1): each
+ * failed attempt or dropped connection moves to the next, round robin.
+ * Each server's TLS choice replaces nc_client_set_tls()'s when it is
+ * tried.  While disconnected or waiting, the first server is the next
+ * tried; while connected, the current connection stays, and the one
+ * after it in the list (the first, when it is not in the list) comes
+ * next.  nc_client_new()'s host alone is the list until this is called.
+ */
+void nc_client_set_servers(NcClient *self, const NcServerAddress *servers, guint n);
+
+/** How many servers the client tries in turn (at least 1). */
+guint nc_client_get_n_servers(NcClient *self);
+
+/** The position in nc_client_set_servers()'s list of the server being tried or used. */
+guint nc_client_get_server_index(NcClient *self);
+
+/**
+ * The value of an ISUPPORT (005) key of the current connection, its
+ * \xHH escapes decoded: "" for a key given without a value, NULL when
+ * the server has not said it (or took it back with -KEY).  Forgotten
+ * when a new connection starts.
+ */
+const char *nc_client_get_isupport(NcClient *self, const char *key);
 
 /** Use TLS or not (the next connect; an STS policy still wins over "not"). */
 void nc_client_set_tls(NcClient *self, gboolean tls);
@@ -221,6 +262,9 @@ void nc_client_set_reconnect(NcClient *self, gboolean reconnect);
 
 /** Log messages with logger (borrowed: it must outlive the client), or NULL. */
 void nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines);
+
+/** The logger given to nc_client_set_logger(), or NULL (borrowed). */
+NcLogger *nc_client_get_logger(NcClient *self);
 
 /** Words besides our nick that make a message a highlight. */
 void nc_client_set_highlight_words(NcClient *self, const char *const *words);

@@ -561,65 +561,38 @@ gboolean nc_network_list_move(NcNetworkList *self, const char *id, guint positio
 
 /* ---- saving what succeeded ------------------------------------------ */
 
-/* ISUPPORT words are KEY, KEY=VALUE or -KEY with upper-case keys; the
- * numeric's trailing text ("are supported by this server") ends them. */
-static gboolean isupport_word(const char *w)
-{
-    const char *p = w[0] == '-' ? w + 1 : w;
-    if (!g_ascii_isupper(*p))
-        return FALSE;
-    for (; *p && *p != '='; p++)
-        if (!g_ascii_isupper(*p) && !g_ascii_isdigit(*p))
-            return FALSE;
-    return TRUE;
-}
-
-char *nc_isupport_network_name(const char *text)
-{
-    if (!text)
-        return NULL;
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
-    for (guint i = 0; words[i] && isupport_word(words[i]); i++) {
-        if (!g_str_has_prefix(words[i], "NETWORK=") || !words[i][8])
-            continue;
-        /* The value's escapes: \x20 for a space, \x5C for a backslash. */
-        GString *out = g_string_new(NULL);
-        for (const char *p = words[i] + 8; *p; p++) {
-            int hi, lo;
-            if (p[0] == '\\' && p[1] == 'x' && (hi = g_ascii_xdigit_value(p[2])) >= 0 &&
-                (lo = g_ascii_xdigit_value(p[3])) >= 0 && (hi || lo)) {
-                g_string_append_c(out, (char)(hi * 16 + lo));
-                p += 3;
-            } else {
-                g_string_append_c(out, *p);
-            }
-        }
-        return g_string_free(out, FALSE);
-    }
-    return NULL;
-}
-
 typedef struct {
     NcNetworkList *list;
     NcNetworkConfig *attempt;
-    NcClient *client;        /* not a reference: the follow is the client's data */
+    NcClient *client; /* not a reference: the follow is the client's data */
     gulong registered_handler;
-    NcBuffer *server_buffer; /* where the ISUPPORT lines are shown */
-    gulong messages_handler;
+    gulong name_handler;
     gboolean saved; /* the first registration has saved the attempt */
 } Follow;
 
 static void follow_free(gpointer p)
 {
     Follow *f = p;
-    /* Replaced by a second follow of a live client: its handler goes too. */
+    /* Replaced by a second follow of a live client: its handlers go too. */
     if (g_signal_handler_is_connected(f->client, f->registered_handler))
         g_signal_handler_disconnect(f->client, f->registered_handler);
-    g_clear_signal_handler(&f->messages_handler, nc_buffer_get_messages(f->server_buffer));
-    g_object_unref(f->server_buffer);
+    if (g_signal_handler_is_connected(f->client, f->name_handler))
+        g_signal_handler_disconnect(f->client, f->name_handler);
     g_object_unref(f->attempt);
     g_object_unref(f->list);
     g_free(f);
+}
+
+/* The server's NETWORK= names the saved network unless the user did. */
+static void take_server_name(Follow *f)
+{
+    const char *name = nc_client_get_isupport(f->client, "NETWORK");
+    NcNetworkConfig *stored = name && *name ? nc_network_list_find(f->list, f->attempt->id) : NULL;
+    if (!stored || stored->name_by_user || strcmp(stored->name, name) == 0)
+        return;
+    g_autoptr(NcNetworkConfig) named = nc_network_config_copy(stored);
+    nc_network_config_set_name(named, name, FALSE);
+    nc_network_list_update(f->list, named);
 }
 
 static void on_registered(NcClient *client, Follow *f)
@@ -637,25 +610,13 @@ static void on_registered(NcClient *client, Follow *f)
         nc_network_list_update(f->list, f->attempt);
     else
         nc_network_list_add(f->list, f->attempt);
+    take_server_name(f);
 }
 
-static void on_server_messages(GListModel *messages, guint position, guint removed, guint added,
-                               Follow *f)
+static void on_network_name(NcClient *client, GParamSpec *pspec, Follow *f)
 {
-    if (!f->saved)
-        return;
-    for (guint i = position; i < position + added; i++) {
-        g_autoptr(NcMessage) m = g_list_model_get_item(messages, i);
-        if (nc_message_get_kind(m) != NC_MSG_SERVER)
-            continue;
-        g_autofree char *name = nc_isupport_network_name(nc_message_get_text(m));
-        NcNetworkConfig *stored = name ? nc_network_list_find(f->list, f->attempt->id) : NULL;
-        if (!stored || stored->name_by_user || strcmp(stored->name, name) == 0)
-            continue;
-        g_autoptr(NcNetworkConfig) named = nc_network_config_copy(stored);
-        nc_network_config_set_name(named, name, FALSE);
-        nc_network_list_update(f->list, named);
-    }
+    if (f->saved)
+        take_server_name(f);
 }
 
 void nc_network_list_follow(NcNetworkList *self, NcClient *client, NcNetworkConfig *attempt)
@@ -664,10 +625,56 @@ void nc_network_list_follow(NcNetworkList *self, NcClient *client, NcNetworkConf
     f->list = g_object_ref(self);
     f->attempt = nc_network_config_copy(attempt);
     f->client = client;
-    f->server_buffer = g_object_ref(nc_network_get_server_buffer(nc_client_get_network(client)));
-    f->messages_handler = g_signal_connect(nc_buffer_get_messages(f->server_buffer),
-                                           "items-changed", G_CALLBACK(on_server_messages), f);
     /* The client's own data: freed with it, so no handler outlives it. */
     f->registered_handler = g_signal_connect(client, "registered", G_CALLBACK(on_registered), f);
+    f->name_handler =
+        g_signal_connect(client, "notify::network-name", G_CALLBACK(on_network_name), f);
     g_object_set_data_full(G_OBJECT(client), "nc-network-follow", f, follow_free);
+}
+
+/* ---- passwords that go with a removed network ----------------------- */
+
+/* Does n have a server at host (without case)? */
+static gboolean has_host(NcNetworkConfig *n, const char *host)
+{
+    for (guint i = 0; i < n->servers->len; i++)
+        if (g_ascii_strcasecmp(g_array_index(n->servers, NcServerAddress, i).host, host) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static void secret_key_clear(gpointer p)
+{
+    NcSecretKey *k = p;
+    g_free(k->server);
+    g_free(k->account);
+}
+
+GArray *nc_network_list_unshared_secrets(NcNetworkList *self, NcNetworkConfig *network)
+{
+    GArray *keys = g_array_new(FALSE, TRUE, sizeof(NcSecretKey));
+    g_array_set_clear_func(keys, secret_key_clear);
+    const NcServerAddress *first = nc_network_config_get_server(network, 0);
+    if (!first || !*first->host)
+        return keys;
+    gboolean server_shared = FALSE, account_shared = FALSE;
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self));
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcNetworkConfig) other = g_list_model_get_item(G_LIST_MODEL(self), i);
+        if (strcmp(other->id, network->id) == 0 || !has_host(other, first->host))
+            continue;
+        server_shared = TRUE;
+        if (*network->account && g_strcmp0(other->account, network->account) == 0)
+            account_shared = TRUE;
+    }
+    g_autofree char *server = g_ascii_strdown(first->host, -1);
+    if (!server_shared) {
+        NcSecretKey k = {NC_SECRET_SERVER, g_strdup(server), NULL};
+        g_array_append_val(keys, k);
+    }
+    if (*network->account && !account_shared) {
+        NcSecretKey k = {NC_SECRET_ACCOUNT, g_strdup(server), g_strdup(network->account)};
+        g_array_append_val(keys, k);
+    }
+    return keys;
 }

@@ -6,27 +6,23 @@
  *
  * A connection attempt changes nothing here until it succeeds:
  * nc_network_list_follow() saves the network when the server accepts the
- * registration, and names it from the server's ISUPPORT NETWORK= unless
- * the user named it.  The first load after natter 1.x turns the old
- * single saved server (settings server, port, server-tls, nick, realname,
- * channels, server-accounts) into one network, once, and moves that
- * server's log folder to the network's ID. */
+ * registration, and names it from the server's ISUPPORT NETWORK= (the
+ * client's "network-name") unless the user named it.  The first load
+ * after natter 1.x turns the old single saved server (settings server,
+ * port, server-tls, nick, realname, channels, server-accounts) into one
+ * network, once, and moves that server's log folder to the network's ID.
+ * Removing a network leaves its passwords in the keyring until told
+ * which of them no other network uses (nc_network_list_unshared_secrets()). */
 #ifndef NC_NETWORKS_H
 #define NC_NETWORKS_H
 
 #include "client.h"
+#include "keyring.h"
 #include "sasl.h"
 
 #include <gio/gio.h>
 
 G_BEGIN_DECLS
-
-/** One server of a network: where to connect. */
-typedef struct {
-    char *host;
-    guint16 port; /* 0: 6697 with TLS, 6667 without */
-    gboolean tls;
-} NcServerAddress;
 
 #define NC_TYPE_NETWORK_CONFIG (nc_network_config_get_type())
 G_DECLARE_FINAL_TYPE(NcNetworkConfig, nc_network_config, NC, NETWORK_CONFIG, GObject)
@@ -163,14 +159,22 @@ NcNetworkConfig *nc_network_list_find_server(NcNetworkList *self, const char *ho
  */
 void nc_network_list_follow(NcNetworkList *self, NcClient *client, NcNetworkConfig *attempt);
 
+/** A keyring entry: nc_keyring_store()'s kind, server and account. */
+typedef struct {
+    NcSecretKind kind;
+    char *server;  /* lower case */
+    char *account; /* NULL for NC_SECRET_SERVER */
+} NcSecretKey;
+
 /**
- * The value of NETWORK= in an ISUPPORT line's words as shown in the
- * server tab ("CHANTYPES=# NETWORK=Libera.Chat are supported by this
- * server"), with its \xHH escapes decoded, or NULL when text is not such
- * a line or has none.
- * @return a newly allocated string
+ * The keyring entries of network's passwords that no other network of
+ * self uses, to remove with network: its server password and its
+ * account's password, both kept under its first server's host, unless
+ * another network has a server at that host (and, for the account's, the
+ * same account name).  network itself may be in self or already gone.
+ * @return an array of NcSecretKey (g_array_unref() frees them)
  */
-char *nc_isupport_network_name(const char *text);
+GArray *nc_network_list_unshared_secrets(NcNetworkList *self, NcNetworkConfig *network);
 
 G_END_DECLS
 #endif

@@ -5,7 +5,9 @@
  * kept), one log folder per network ID, and, against the scripted server
  * on a real socket, that a failed attempt changes nothing while a
  * successful one is saved and named from ISUPPORT NETWORK= unless the
- * user named it. */
+ * user named it; the client's ISUPPORT values, and which keyring entries
+ * go with a removed network (the keyring itself is exercised by
+ * test-gui-keyring, which runs in a keyring session of its own). */
 #define G_SETTINGS_ENABLE_BACKEND
 #include "checks.h"
 #include "client.h"
@@ -318,19 +320,91 @@ static void test_log_folder_per_network(void)
     remove_tree(dir);
 }
 
-static void test_isupport_name(void)
+static void count_notify(GObject *object, GParamSpec *pspec, guint *count)
 {
-    char *name = nc_isupport_network_name("CHANTYPES=# NETWORK=Libera.Chat are supported");
-    CU_ASSERT_STRING_EQUAL(name, "Libera.Chat");
-    g_free(name);
-    name = nc_isupport_network_name("NETWORK=My\\x20Net\\x5Cx -EXCEPTS :are supported");
+    (*count)++;
+}
+
+static void test_isupport_values(void)
+{
+    NcClient *c = nc_client_new("irc.example.org", 6667, "alice", "Alice", NULL);
+    guint notified = 0;
+    g_signal_connect(c, "notify::network-name", G_CALLBACK(count_notify), &notified);
+    CU_ASSERT_PTR_NULL(nc_client_get_isupport(c, "NETWORK"));
+    nc_client_handle_line(c, ":srv 005 alice CHANTYPES=# EXCEPTS NETWORK=My\\x20Net\\x5Cx "
+                             ":are supported by this server");
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "CHANTYPES"), "#");
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "EXCEPTS"), "");
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "NETWORK"), "My Net\\x");
+    CU_ASSERT_PTR_NULL(nc_client_get_isupport(c, "WHOX"));
+    /* The trailing words are not keys. */
+    CU_ASSERT_PTR_NULL(nc_client_get_isupport(c, "are supported by this server"));
+    CU_ASSERT_EQUAL(notified, 1);
+    g_autofree char *name = NULL;
+    g_object_get(c, "network-name", &name, NULL);
     CU_ASSERT_STRING_EQUAL(name, "My Net\\x");
-    g_free(name);
-    CU_ASSERT_PTR_NULL(nc_isupport_network_name("PREFIX=(ov)@+ are supported by this server"));
-    /* A MOTD line that happens to say it is not an ISUPPORT line. */
-    CU_ASSERT_PTR_NULL(nc_isupport_network_name("- welcome to NETWORK=Fake"));
-    CU_ASSERT_PTR_NULL(nc_isupport_network_name("NETWORK= are supported"));
-    CU_ASSERT_PTR_NULL(nc_isupport_network_name(NULL));
+    /* The same name again says nothing new; -KEY takes a key back. */
+    nc_client_handle_line(c, ":srv 005 alice NETWORK=My\\x20Net\\x5Cx -EXCEPTS :are supported");
+    CU_ASSERT_EQUAL(notified, 1);
+    CU_ASSERT_PTR_NULL(nc_client_get_isupport(c, "EXCEPTS"));
+    /* A MOTD line that happens to say it is no ISUPPORT. */
+    nc_client_handle_line(c, ":srv 372 alice :- welcome to NETWORK=Fake");
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "NETWORK"), "My Net\\x");
+    nc_client_handle_line(c, ":srv 005 alice NETWORK=Other :are supported");
+    CU_ASSERT_EQUAL(notified, 2);
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "NETWORK"), "Other");
+    g_object_unref(c);
+}
+
+/* Is there a key of kind for server (and account) in keys? */
+static gboolean has_secret(GArray *keys, NcSecretKind kind, const char *server, const char *account)
+{
+    for (guint i = 0; i < keys->len; i++) {
+        const NcSecretKey *k = &g_array_index(keys, NcSecretKey, i);
+        if (k->kind == kind && strcmp(k->server, server) == 0 &&
+            g_strcmp0(k->account, account) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void test_unshared_secrets(void)
+{
+    g_autoptr(NcNetworkList) list = nc_network_list_new(NULL, NULL);
+    g_autoptr(NcNetworkConfig) a = example_network("IRC.Example.org", 6697);
+    nc_network_config_set_login(a, "alice", NC_SASL_AUTO, NULL, NULL);
+    g_autoptr(NcNetworkConfig) b = example_network("other.example.net", 6697);
+    nc_network_config_add_server(b, "irc.example.org", 7000, TRUE);
+    nc_network_config_set_login(b, "bob", NC_SASL_AUTO, NULL, NULL);
+    g_autoptr(NcNetworkConfig) c = example_network("solo.example.com", 6667);
+    nc_network_list_add(list, a);
+    nc_network_list_add(list, b);
+    nc_network_list_add(list, c);
+
+    /* b has a server at a's host: the server password stays, alice's goes. */
+    g_autoptr(GArray) keys = nc_network_list_unshared_secrets(list, a);
+    CU_ASSERT_EQUAL(keys->len, 1);
+    CU_ASSERT(has_secret(keys, NC_SECRET_ACCOUNT, "irc.example.org", "alice"));
+    /* With the same account on b, nothing of a's goes. */
+    g_autoptr(NcNetworkConfig) b2 = nc_network_config_copy(b);
+    nc_network_config_set_login(b2, "alice", NC_SASL_AUTO, NULL, NULL);
+    nc_network_list_update(list, b2);
+    g_autoptr(GArray) none = nc_network_list_unshared_secrets(list, a);
+    CU_ASSERT_EQUAL(none->len, 0);
+    /* A network alone at its host loses its server password (it has no account). */
+    g_autoptr(GArray) solo = nc_network_list_unshared_secrets(list, c);
+    CU_ASSERT_EQUAL(solo->len, 1);
+    CU_ASSERT(has_secret(solo, NC_SECRET_SERVER, "solo.example.com", NULL));
+    /* Asked once the sharing network has gone: both of a's go. */
+    nc_network_list_remove(list, nc_network_config_get_id(b));
+    g_autoptr(GArray) after = nc_network_list_unshared_secrets(list, a);
+    CU_ASSERT_EQUAL(after->len, 2);
+    CU_ASSERT(has_secret(after, NC_SECRET_SERVER, "irc.example.org", NULL));
+    CU_ASSERT(has_secret(after, NC_SECRET_ACCOUNT, "irc.example.org", "alice"));
+    /* A network without servers has no keys. */
+    g_autoptr(NcNetworkConfig) empty = nc_network_config_new();
+    g_autoptr(GArray) no_keys = nc_network_list_unshared_secrets(list, empty);
+    CU_ASSERT_EQUAL(no_keys->len, 0);
 }
 
 /* ---- against a server ----------------------------------------------- */
@@ -498,7 +572,8 @@ static CU_TestInfo tests[] = {
     {"add, edit, remove, reorder, find", test_edit_remove_reorder},
     {"the old single server migrates once, logs kept", test_migration},
     {"one log folder per network ID", test_log_folder_per_network},
-    {"ISUPPORT NETWORK= read from the server tab", test_isupport_name},
+    {"ISUPPORT values and the network name", test_isupport_values},
+    {"passwords no other network uses", test_unshared_secrets},
     {"a failed attempt saves nothing", test_failed_attempt_saves_nothing},
     {"success saves; NETWORK= names it, not over the user", test_success_saves_and_names},
     CU_TEST_INFO_NULL,
