@@ -2,9 +2,9 @@
 /* The client state machine against a scripted server on a real loopback
  * socket: registration with CAP, nick in use, PING, a reset in the middle
  * of registration, the server's ERROR, a dead link found by ping timeout,
- * reconnect with rejoin, a connect to a closed port, and what freeing a
+ * reconnect with rejoin, a connect to a closed port, what freeing a
  * client does to its connection (QUIT still leaves; a slow name lookup
- * is not waited for). */
+ * is not waited for), and a network's servers tried in turn. */
 #include "client.h"
 #include "fake-server.h"
 #include "helpers.h"
@@ -28,31 +28,42 @@ static gboolean wait_state(NcClient *c, NcClientState state, guint timeout_ms)
     return fake_wait_state(c, state, timeout_ms);
 }
 
-static gboolean expect(const char *prefix)
+static gboolean expect_on(FakeServer *server, const char *prefix)
 {
-    g_autofree char *line = fake_expect(&fake, prefix, 3000);
+    g_autofree char *line = fake_expect(server, prefix, 3000);
     if (!line)
         fprintf(stderr, "did not get a line starting with \"%s\"\n", prefix);
     return line != NULL;
 }
 
-/* Accept and take the client through CAP + registration as nick. */
-static gboolean register_as(NcClient *c, const char *nick)
+static gboolean expect(const char *prefix)
 {
-    if (!fake_accept(&fake, 3000))
+    return expect_on(&fake, prefix);
+}
+
+/* Accept on server and take the client through CAP + registration as nick. */
+static gboolean register_on(FakeServer *server, NcClient *c, const char *nick)
+{
+    if (!fake_accept(server, 3000))
         return FALSE;
-    if (!expect("CAP LS 302") || !expect("NICK ") || !expect("USER "))
+    if (!expect_on(server, "CAP LS 302") || !expect_on(server, "NICK ") ||
+        !expect_on(server, "USER "))
         return FALSE;
-    fake_send(&fake, ":srv CAP * LS :multi-prefix server-time sasl");
-    g_autofree char *req = fake_expect(&fake, "CAP REQ", 3000);
+    fake_send(server, ":srv CAP * LS :multi-prefix server-time sasl");
+    g_autofree char *req = fake_expect(server, "CAP REQ", 3000);
     if (!req || !strstr(req, "server-time") || !strstr(req, "multi-prefix") || strstr(req, "sasl"))
         return FALSE;
-    fake_send(&fake, ":srv CAP * ACK :multi-prefix server-time");
-    if (!expect("CAP END"))
+    fake_send(server, ":srv CAP * ACK :multi-prefix server-time");
+    if (!expect_on(server, "CAP END"))
         return FALSE;
-    fake_send(&fake, ":srv 001 %s :Welcome to the test net", nick);
-    fake_send(&fake, ":srv 005 %s PREFIX=(qov)~@+ CHANTYPES=# :are supported", nick);
+    fake_send(server, ":srv 001 %s :Welcome to the test net", nick);
+    fake_send(server, ":srv 005 %s PREFIX=(qov)~@+ CHANTYPES=# :are supported", nick);
     return wait_state(c, NC_STATE_CONNECTED, 3000);
+}
+
+static gboolean register_as(NcClient *c, const char *nick)
+{
+    return register_on(&fake, c, nick);
 }
 
 static void test_register_and_chat(void)
@@ -356,6 +367,70 @@ static void test_free_during_slow_lookup(void)
     fake_stop(&fake);
 }
 
+/* Does a line of b's say text (within it)? */
+static gboolean buffer_mentions(NcBuffer *b, const char *text)
+{
+    GListModel *msgs = nc_buffer_get_messages(b);
+    for (guint i = 0; i < g_list_model_get_n_items(msgs); i++) {
+        g_autoptr(NcMessage) m = g_list_model_get_item(msgs, i);
+        if (strstr(nc_message_get_text(m), text))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void test_failover(void)
+{
+    /* Three servers of one network: the first closes before registering,
+     * the second is not listening, the third takes the client. */
+    FakeServer first, dead, third;
+    fake_start(&first);
+    fake_start(&dead);
+    guint16 dead_port = dead.addr.port;
+    fake_stop(&dead);
+    fake_start(&third);
+    NcServerAddress servers[] = {
+        {"127.0.0.1", first.addr.port, FALSE},
+        {"127.0.0.1", dead_port, FALSE},
+        {"127.0.0.1", third.addr.port, FALSE},
+    };
+    NcClient *c = nc_client_new("127.0.0.1", first.addr.port, "tester", "Test User", NULL);
+    nc_client_set_timing(c, 5000, 15000, 50, 400, 2000);
+    nc_client_set_servers(c, servers, G_N_ELEMENTS(servers));
+    CU_ASSERT_EQUAL(nc_client_get_n_servers(c), 3);
+    NcBuffer *server_tab = nc_network_get_server_buffer(nc_client_get_network(c));
+    nc_client_connect(c);
+    CU_ASSERT_FATAL(fake_accept(&first, 3000));
+    CU_ASSERT(expect_on(&first, "NICK tester"));
+    fake_close(&first);
+    CU_ASSERT_FATAL(wait_state(c, NC_STATE_WAITING, 3000));
+    /* The status names the next server while waiting for it. */
+    g_autofree char *next = g_strdup_printf("trying 127.0.0.1:%u in", (guint)dead_port);
+    CU_ASSERT_PTR_NOT_NULL(strstr(nc_client_get_status(c), next));
+    CU_ASSERT_EQUAL(nc_client_get_server_index(c), 1);
+    CU_ASSERT_EQUAL(nc_client_get_port(c), dead_port);
+
+    CU_ASSERT_FATAL(register_on(&third, c, "tester"));
+    CU_ASSERT_EQUAL(nc_client_get_server_index(c), 2);
+    CU_ASSERT_EQUAL(nc_client_get_port(c), third.addr.port);
+    g_autofree char *tried_dead =
+        g_strdup_printf("Trying the next server, 127.0.0.1:%u", (guint)dead_port);
+    g_autofree char *tried_third =
+        g_strdup_printf("Trying the next server, 127.0.0.1:%u", (guint)third.addr.port);
+    CU_ASSERT(buffer_mentions(server_tab, tried_dead));
+    CU_ASSERT(buffer_mentions(server_tab, tried_third));
+    CU_ASSERT_EQUAL(nc_client_get_attempts(c), 0);
+
+    /* The third drops: round robin, back to the first. */
+    fake_reset(&third);
+    CU_ASSERT_FATAL(register_on(&first, c, "tester"));
+    CU_ASSERT_EQUAL(nc_client_get_server_index(c), 0);
+    CU_ASSERT_STRING_EQUAL(nc_client_get_status(c), "Connected to 127.0.0.1 as tester");
+    fake_client_finish(c);
+    fake_stop(&first);
+    fake_stop(&third);
+}
+
 static void test_backoff(void)
 {
     CU_ASSERT_EQUAL(nc_backoff_delay(0, 1000, 60000, 0.999999), 999);
@@ -381,6 +456,7 @@ static CU_TestInfo tests[] = {
     {"QUIT leaves when the client is freed at once", test_quit_leaves_when_freed},
     {"freeing does not wait for a slow lookup", test_free_during_slow_lookup},
     {"backoff grows with jitter", test_backoff},
+    {"failed servers hand over to the next, round robin", test_failover},
     CU_TEST_INFO_NULL,
 };
 
