@@ -262,6 +262,39 @@ static void test_status_follows_nick(void)
     close_window(&f);
 }
 
+typedef struct {
+    GtkLabel *label;
+    char *first; /* the first countdown seen */
+} Countdown;
+
+static gboolean counting(gpointer data)
+{
+    Countdown *c = data;
+    const char *now = gtk_label_get_text(c->label);
+    if (!strstr(now, "reconnecting in"))
+        return FALSE;
+    if (!c->first)
+        c->first = g_strdup(now);
+    return strcmp(now, c->first) != 0;
+}
+
+/* Waiting to reconnect, the status line counts the seconds down. */
+static void test_reconnect_countdown(void)
+{
+    Fixture f = open_window(1280, 800);
+    CU_ASSERT_FATAL(connect_client(&f));
+    nc_client_set_timing(f.client, 30000, 60000, 3000, 3000, 2000);
+    nc_client_set_reconnect(f.client, TRUE);
+    fake_reset(&fake);
+    CU_ASSERT(fake_wait_state(f.client, NC_STATE_WAITING, 3000));
+    Countdown c = {GTK_LABEL(child(&f, "status_label")), NULL};
+    CU_ASSERT(fake_pump_until(counting, &c, 3000));
+    printf("\n  %s → %s\n", c.first ? c.first : "(none)", gtk_label_get_text(c.label));
+    g_free(c.first);
+    nc_client_set_reconnect(f.client, FALSE);
+    close_window(&f);
+}
+
 /* ---- sidebar badge, accessible labels ---------------------------------- */
 
 /* The first visible widget under root with css_class, depth first. */
@@ -511,6 +544,7 @@ static CU_TestInfo tests[] = {
     {"choosing a conversation focuses the input", test_sidebar_choice_focuses_input},
     {"Enter while not connected keeps the text", test_enter_offline_keeps_text},
     {"the status line follows the nick", test_status_follows_nick},
+    {"the reconnect countdown counts", test_reconnect_countdown},
     {"the badge counts unread, coloured for mentions", test_badge_counts_unread},
     {"send buttons have one accessible label", test_send_buttons_accessible_label},
     {"away members dimmed, typing shown", test_away_and_typing},
