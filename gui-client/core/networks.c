@@ -678,3 +678,63 @@ GArray *nc_network_list_unshared_secrets(NcNetworkList *self, NcNetworkConfig *n
     }
     return keys;
 }
+
+/* One forget_secrets call: its removals under way and the first failure. */
+typedef struct {
+    guint pending;
+    GError *error;
+} Forgetting;
+
+static void forgetting_free(gpointer p)
+{
+    Forgetting *f = p;
+    g_clear_error(&f->error);
+    g_free(f);
+}
+
+static void forgetting_step(GTask *task)
+{
+    Forgetting *f = g_task_get_task_data(task);
+    if (--f->pending)
+        return;
+    if (f->error)
+        g_task_return_error(task, g_steal_pointer(&f->error));
+    else
+        g_task_return_boolean(task, TRUE);
+}
+
+static void on_secret_removed(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    Forgetting *f = g_task_get_task_data(task);
+    g_autoptr(GError) error = NULL;
+    if (!nc_keyring_store_finish(res, &error) && !f->error)
+        f->error = g_steal_pointer(&error);
+    forgetting_step(task);
+}
+
+void nc_network_list_forget_secrets(NcNetworkList *self, NcNetworkConfig *network,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, cancellable, callback, user_data);
+    Forgetting *f = g_new0(Forgetting, 1);
+    f->pending = 1; /* this function's own step, below */
+    g_task_set_task_data(task, f, forgetting_free);
+    g_autoptr(GArray) keys = nc_network_list_unshared_secrets(self, network);
+    for (guint i = 0; i < keys->len; i++) {
+        const NcSecretKey *k = &g_array_index(keys, NcSecretKey, i);
+        f->pending++;
+        /* No password: the entry is removed. */
+        nc_keyring_store(k->kind, k->server, k->account, NULL, cancellable, on_secret_removed,
+                         g_object_ref(task));
+    }
+    forgetting_step(task);
+}
+
+gboolean nc_network_list_forget_secrets_finish(NcNetworkList *self, GAsyncResult *result,
+                                               GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, self), FALSE);
+    return g_task_propagate_boolean(G_TASK(result), error);
+}

@@ -11,8 +11,8 @@
  * after natter 1.x turns the old single saved server (settings server,
  * port, server-tls, nick, realname, channels, server-accounts) into one
  * network, once, and moves that server's log folder to the network's ID.
- * Removing a network leaves its passwords in the keyring until told
- * which of them no other network uses (nc_network_list_unshared_secrets()). */
+ * Removing a network leaves its passwords in the keyring until
+ * nc_network_list_forget_secrets() removes those no other network uses. */
 #ifndef NC_NETWORKS_H
 #define NC_NETWORKS_H
 
@@ -175,6 +175,19 @@ typedef struct {
  * @return an array of NcSecretKey (g_array_unref() frees them)
  */
 GArray *nc_network_list_unshared_secrets(NcNetworkList *self, NcNetworkConfig *network);
+
+/**
+ * Remove from the keyring the passwords of network that no other network
+ * of self uses (nc_network_list_unshared_secrets()); call it as network
+ * is removed.  The answer comes to callback once every removal is done.
+ */
+void nc_network_list_forget_secrets(NcNetworkList *self, NcNetworkConfig *network,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+
+/** @return TRUE when every entry is gone (or was not there), else FALSE with error set */
+gboolean nc_network_list_forget_secrets_finish(NcNetworkList *self, GAsyncResult *result,
+                                               GError **error);
 
 G_END_DECLS
 #endif

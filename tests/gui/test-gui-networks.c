@@ -6,13 +6,14 @@
  * on a real socket, that a failed attempt changes nothing while a
  * successful one is saved and named from ISUPPORT NETWORK= unless the
  * user named it; the client's ISUPPORT values, and which keyring entries
- * go with a removed network (the keyring itself is exercised by
- * test-gui-keyring, which runs in a keyring session of its own). */
+ * go with a removed network: decided always, removed from a real keyring
+ * when the suite runs inside keyring-session.sh. */
 #define G_SETTINGS_ENABLE_BACKEND
 #include "checks.h"
 #include "client.h"
 #include "fake-server.h"
 #include "helpers.h"
+#include "keyring.h"
 #include "log.h"
 #include "networks.h"
 
@@ -407,6 +408,99 @@ static void test_unshared_secrets(void)
     CU_ASSERT_EQUAL(no_keys->len, 0);
 }
 
+/* ---- the keyring: only inside keyring-session.sh ------------------- */
+
+typedef struct {
+    gboolean done;
+    gboolean ok;
+    char *password;
+} KeyringCall;
+
+static gboolean call_done(gpointer data)
+{
+    return ((KeyringCall *)data)->done;
+}
+
+static void on_keyring_stored(GObject *source, GAsyncResult *res, gpointer data)
+{
+    KeyringCall *k = data;
+    g_autoptr(GError) error = NULL;
+    k->ok = nc_keyring_store_finish(res, &error);
+    k->done = TRUE;
+}
+
+static void on_keyring_found(GObject *source, GAsyncResult *res, gpointer data)
+{
+    KeyringCall *k = data;
+    g_autoptr(GError) error = NULL;
+    k->password = nc_keyring_lookup_finish(res, &error);
+    k->ok = error == NULL;
+    k->done = TRUE;
+}
+
+static void on_forgotten(GObject *source, GAsyncResult *res, gpointer data)
+{
+    KeyringCall *k = data;
+    g_autoptr(GError) error = NULL;
+    k->ok = nc_network_list_forget_secrets_finish(NC_NETWORK_LIST(source), res, &error);
+    k->done = TRUE;
+}
+
+/* Is a password kept for (kind, server, account)? */
+static gboolean kept(NcSecretKind kind, const char *server, const char *account)
+{
+    KeyringCall k = {0};
+    nc_keyring_lookup(kind, server, account, NULL, on_keyring_found, &k);
+    CU_ASSERT(fake_pump_until(call_done, &k, 10000) && k.ok);
+    gboolean found = k.password != NULL;
+    nc_keyring_free(k.password);
+    return found;
+}
+
+static void keep(NcSecretKind kind, const char *server, const char *account)
+{
+    KeyringCall k = {0};
+    nc_keyring_store(kind, server, account, "secret", NULL, on_keyring_stored, &k);
+    CU_ASSERT(fake_pump_until(call_done, &k, 10000) && k.ok);
+}
+
+static void test_remove_forgets_passwords(void)
+{
+    if (!g_getenv("NC_KEYRING_SESSION")) {
+        printf("\n  (no keyring: run under keyring-session.sh to test the keyring part)\n");
+        return;
+    }
+    g_autoptr(NcNetworkList) list = nc_network_list_new(NULL, NULL);
+    g_autoptr(NcNetworkConfig) a = example_network("shared.example.org", 6697);
+    nc_network_config_set_login(a, "alice", NC_SASL_AUTO, NULL, NULL);
+    g_autoptr(NcNetworkConfig) b = example_network("shared.example.org", 7000);
+    nc_network_config_set_login(b, "bob", NC_SASL_AUTO, NULL, NULL);
+    nc_network_list_add(list, a);
+    nc_network_list_add(list, b);
+    keep(NC_SECRET_SERVER, "shared.example.org", NULL);
+    keep(NC_SECRET_ACCOUNT, "shared.example.org", "alice");
+    keep(NC_SECRET_ACCOUNT, "shared.example.org", "bob");
+
+    /* a goes: its account's password with it, the shared server's stays. */
+    nc_network_list_remove(list, nc_network_config_get_id(a));
+    KeyringCall k = {0};
+    nc_network_list_forget_secrets(list, a, NULL, on_forgotten, &k);
+    CU_ASSERT_FATAL(fake_pump_until(call_done, &k, 10000));
+    CU_ASSERT(k.ok);
+    CU_ASSERT_FALSE(kept(NC_SECRET_ACCOUNT, "shared.example.org", "alice"));
+    CU_ASSERT(kept(NC_SECRET_SERVER, "shared.example.org", NULL));
+    CU_ASSERT(kept(NC_SECRET_ACCOUNT, "shared.example.org", "bob"));
+
+    /* b, the last at that host, takes both of its own. */
+    nc_network_list_remove(list, nc_network_config_get_id(b));
+    KeyringCall last = {0};
+    nc_network_list_forget_secrets(list, b, NULL, on_forgotten, &last);
+    CU_ASSERT_FATAL(fake_pump_until(call_done, &last, 10000));
+    CU_ASSERT(last.ok);
+    CU_ASSERT_FALSE(kept(NC_SECRET_SERVER, "shared.example.org", NULL));
+    CU_ASSERT_FALSE(kept(NC_SECRET_ACCOUNT, "shared.example.org", "bob"));
+}
+
 /* ---- against a server ----------------------------------------------- */
 
 static gboolean expect(const char *prefix)
@@ -574,6 +668,7 @@ static CU_TestInfo tests[] = {
     {"one log folder per network ID", test_log_folder_per_network},
     {"ISUPPORT values and the network name", test_isupport_values},
     {"passwords no other network uses", test_unshared_secrets},
+    {"removing a network forgets its passwords", test_remove_forgets_passwords},
     {"a failed attempt saves nothing", test_failed_attempt_saves_nothing},
     {"success saves; NETWORK= names it, not over the user", test_success_saves_and_names},
     CU_TEST_INFO_NULL,
