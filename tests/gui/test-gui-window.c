@@ -492,6 +492,66 @@ static void test_copy_text(void)
     CU_ASSERT_STRING_EQUAL(text, "[09:07] <bob> bold and red\n[09:07] * bob waves\n");
 }
 
+static gboolean flashed(gpointer data)
+{
+    return find_shown(data, "natter-flash") != NULL;
+}
+
+/* The search bar's "jump" scrolls the view to the message and flashes
+ * its row; the search's text is highlighted in the rows. */
+static void test_search_jump_and_highlight(void)
+{
+    Fixture f = open_window(1280, 800);
+    NcBuffer *chan =
+        nc_network_ensure_buffer(nc_client_get_network(f.client), NC_BUFFER_CHANNEL, "#natter");
+    NcMessage *target = NULL;
+    for (guint i = 0; i < 200; i++) {
+        g_autofree char *text = g_strdup_printf("line %u%s", i, i == 3 ? " with a Needle" : "");
+        g_autoptr(NcMessage) m =
+            nc_message_new(local_time(0, 8, 0), NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", text);
+        nc_buffer_append(chan, m);
+        if (i == 3)
+            target = m;
+    }
+    g_signal_emit_by_name(child(&f, "sidebar_view"), "activate", 1u);
+    fake_pump(300);
+    GtkWidget *view = child(&f, "message_view");
+    CU_ASSERT_PTR_NULL(find_shown(view, "natter-flash"));
+    g_signal_emit_by_name(child(&f, "search_bar"), "jump", target);
+    CU_ASSERT(fake_pump_until(flashed, view, 2000));
+    GtkWidget *row = find_shown(view, "natter-flash");
+    CU_ASSERT_FATAL(row && NA_IS_MESSAGE_ROW(row));
+    CU_ASSERT_PTR_EQUAL(na_message_row_get_message(NA_MESSAGE_ROW(row)), target);
+
+    /* A query: a background over "Needle" in the row's text. */
+    na_message_row_set_query(NA_MESSAGE_ROW(row), "needle");
+    GtkLabel *label = NULL; /* the text: the row's one label shown */
+    for (GtkWidget *c = gtk_widget_get_first_child(row); c; c = gtk_widget_get_next_sibling(c))
+        if (GTK_IS_LABEL(c) && gtk_widget_get_visible(c))
+            label = GTK_LABEL(c);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(label);
+    const char *shown = gtk_label_get_text(label);
+    const char *needle = strstr(shown, "Needle");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(needle);
+    guint start = (guint)(needle - shown);
+    gboolean highlighted = FALSE;
+    PangoAttrList *attrs = gtk_label_get_attributes(label);
+    PangoAttrIterator *it = attrs ? pango_attr_list_get_iterator(attrs) : NULL;
+    do {
+        int s0 = 0, e0 = 0;
+        if (!it)
+            break;
+        pango_attr_iterator_range(it, &s0, &e0);
+        if ((guint)s0 <= start && (guint)e0 >= start + 6 &&
+            pango_attr_iterator_get(it, PANGO_ATTR_BACKGROUND))
+            highlighted = TRUE;
+    } while (pango_attr_iterator_next(it));
+    if (it)
+        pango_attr_iterator_destroy(it);
+    CU_ASSERT(highlighted);
+    close_window(&f);
+}
+
 typedef struct {
     char *text;
     gboolean done;
@@ -552,6 +612,7 @@ static CU_TestInfo tests[] = {
     {"a day divider between two days", test_day_divider},
     {"selected rows copy as text", test_copy_text},
     {"the copy action fills the clipboard", test_copy_action},
+    {"the search's jump flashes the row; matches highlighted", test_search_jump_and_highlight},
     CU_TEST_INFO_NULL,
 };
 
