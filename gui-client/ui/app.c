@@ -132,6 +132,24 @@ static char *setting_or(NaApp *self, const char *key, const char *fallback)
     return g_strdup(v && *v ? v : fallback);
 }
 
+/* A saved network's servers, tried in turn when one fails: the one asked
+ * for first, then the network's others in their order. */
+static void give_servers(NcClient *c, const NaConnectParams *p)
+{
+    guint n = p->network ? nc_network_config_get_n_servers(p->network) : 0;
+    if (n < 2)
+        return;
+    g_autoptr(GArray) servers = g_array_sized_new(FALSE, FALSE, sizeof(NcServerAddress), n + 1);
+    NcServerAddress asked = {(char *)p->host, p->port, p->tls};
+    g_array_append_val(servers, asked);
+    for (guint i = 0; i < n; i++) {
+        const NcServerAddress *s = nc_network_config_get_server(p->network, i);
+        if (g_ascii_strcasecmp(s->host, p->host) != 0 || s->port != p->port)
+            g_array_append_vals(servers, s, 1);
+    }
+    nc_client_set_servers(c, (const NcServerAddress *)(gpointer)servers->data, servers->len);
+}
+
 /* A client set up as the settings say, not yet shown or connecting. */
 static NcClient *new_client(NaApp *self, const NaConnectParams *p)
 {
@@ -169,6 +187,7 @@ static NcClient *new_client(NaApp *self, const NaConnectParams *p)
         nc_client_set_create_account(c, p->create_account);
     }
     nc_client_set_autojoin(c, p->channels);
+    give_servers(c, p);
     return c;
 }
 

@@ -59,8 +59,9 @@ typedef struct {
     const char *key_file;
     gboolean create_account; /* create the account on the server first (REGISTER) */
     /* The saved network this connection is for, with the values above in
-     * it: its ID names the log folder, and it is saved (added or updated)
-     * when the server accepts the registration.  NULL: a connection of
+     * it: its ID names the log folder, its other servers are tried in
+     * turn when host fails, and it is saved (added or updated) when the
+     * server accepts the registration.  NULL: a connection of
      * the moment (a LAN chat, the hosted one, --server for a server not
      * saved), logged under the host's name and saved nowhere. */
     NcNetworkConfig *network;
@@ -86,7 +87,7 @@ NcClient *na_app_connect_remembering(NaApp *self, const NaConnectParams *params)
 
 /**
  * Connect to a saved network with what was saved for it: its first
- * server, nick, real name, channels and login, the passwords from the
+ * server (then its others in turn, when one fails), nick, real name, channels and login, the passwords from the
  * keyring (without blocking; the client appears once they are in).  A
  * login whose password is not in the keyring opens the connect dialog
  * instead, to ask for it.

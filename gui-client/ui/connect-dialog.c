@@ -599,11 +599,23 @@ static void on_new(GtkButton *b, NaConnectDialog *self)
     gtk_widget_grab_focus(GTK_WIDGET(self->server_entry));
 }
 
+static void on_secrets_forgotten(GObject *source, GAsyncResult *res, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    if (!nc_network_list_forget_secrets_finish(NC_NETWORK_LIST(source), res, &error))
+        g_warning("cannot remove a removed network's passwords from the keyring: %s",
+                  error->message);
+}
+
 static void on_remove(GtkButton *b, NaConnectDialog *self)
 {
     g_autofree char *id = g_steal_pointer(&self->network_id);
-    if (!id || !nc_network_list_remove(self->networks, id))
+    NcNetworkConfig *found = id ? nc_network_list_find(self->networks, id) : NULL;
+    g_autoptr(NcNetworkConfig) gone = found ? g_object_ref(found) : NULL;
+    if (!gone || !nc_network_list_remove(self->networks, id))
         return;
+    /* Its passwords go too, unless another saved network uses them. */
+    nc_network_list_forget_secrets(self->networks, gone, NULL, on_secrets_forgotten, NULL);
     g_autoptr(NcNetworkConfig) first = g_list_model_get_item(G_LIST_MODEL(self->networks), 0);
     if (first)
         show_network(self, first);
