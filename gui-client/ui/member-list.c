@@ -107,8 +107,7 @@ GtkWidget *na_member_list_new(void)
     return g_object_new(NA_TYPE_MEMBER_LIST, NULL);
 }
 
-static void na_member_list_get_property(GObject *object, guint id, GValue *value,
-                                        GParamSpec *pspec)
+static void na_member_list_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
     if (id == PROP_BUFFER)
         g_value_set_object(value, NA_MEMBER_LIST(object)->buffer);
@@ -139,13 +138,13 @@ static void na_member_list_class_init(NaMemberListClass *klass)
     oc->dispose = na_member_list_dispose;
     oc->get_property = na_member_list_get_property;
     oc->set_property = na_member_list_set_property;
-    props[PROP_BUFFER] = g_param_spec_object("buffer", NULL, NULL, NC_TYPE_BUFFER,
-                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 G_PARAM_EXPLICIT_NOTIFY);
+    props[PROP_BUFFER] =
+        g_param_spec_object("buffer", NULL, NULL, NC_TYPE_BUFFER,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(oc, N_PROPS, props);
     signals[SIGNAL_MEMBER_ACTIVATED] =
-        g_signal_new("member-activated", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                     NULL, NULL, G_TYPE_NONE, 1, NC_TYPE_MEMBER);
+        g_signal_new("member-activated", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 1, NC_TYPE_MEMBER);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/member-list.ui");
     gtk_widget_class_bind_template_child(wc, NaMemberList, member_view);

@@ -95,16 +95,16 @@ static void show_fold(NaMessageRow *self, NcRow *r)
         g_date_time_new_from_unix_utc(nc_message_get_time(nc_row_get_message(r)) / G_USEC_PER_SEC);
     g_autoptr(GDateTime) local = g_date_time_to_local(utc);
     g_autofree char *stamp = g_date_time_format(local, "%H:%M");
-    g_autofree char *markup = g_strdup_printf("<span alpha=\"60%%\" font_features=\"tnum\">%s</span>"
-                                              "  <span alpha=\"65%%\">%s %s</span>",
-                                              stamp, open ? "▾" : "▸", esc);
+    g_autofree char *markup =
+        g_strdup_printf("<span alpha=\"60%%\" font_features=\"tnum\">%s</span>"
+                        "  <span alpha=\"65%%\">%s %s</span>",
+                        stamp, open ? "▾" : "▸", esc);
     gtk_label_set_markup(self->fold_label, markup);
-    g_autofree char *tip =
-        g_strdup_printf(open ? _("%s (click to hide them)") : _("%s (click to show them)"),
-                        nc_row_get_summary(r));
+    g_autofree char *tip = g_strdup_printf(
+        open ? _("%s (click to hide them)") : _("%s (click to show them)"), nc_row_get_summary(r));
     gtk_widget_set_tooltip_text(self->fold_button, tip);
-    gtk_accessible_update_property(GTK_ACCESSIBLE(self->fold_button),
-                                   GTK_ACCESSIBLE_PROPERTY_LABEL, tip, -1);
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->fold_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   tip, -1);
     gtk_accessible_update_state(GTK_ACCESSIBLE(self->fold_button), GTK_ACCESSIBLE_STATE_EXPANDED,
                                 open, -1);
 }
@@ -164,9 +164,8 @@ NcRow *na_message_row_get_row(NaMessageRow *self)
 
 NcMessage *na_message_row_get_message(NaMessageRow *self)
 {
-    return self->row && nc_row_get_kind(self->row) == NC_ROW_MESSAGE
-               ? nc_row_get_message(self->row)
-               : NULL;
+    return self->row && nc_row_get_kind(self->row) == NC_ROW_MESSAGE ? nc_row_get_message(self->row)
+                                                                     : NULL;
 }
 
 void na_message_row_set_query(NaMessageRow *self, const char *query)
@@ -202,8 +201,7 @@ static void on_fold_clicked(GtkButton *button, NaMessageRow *self)
         g_signal_emit(self, signals[SIGNAL_TOGGLE_FOLD], 0);
 }
 
-static void na_message_row_get_property(GObject *object, guint id, GValue *value,
-                                        GParamSpec *pspec)
+static void na_message_row_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
     NaMessageRow *self = NA_MESSAGE_ROW(object);
     switch (id) {
@@ -250,13 +248,13 @@ static void na_message_row_class_init(NaMessageRowClass *klass)
     oc->set_property = na_message_row_set_property;
     props[PROP_ROW] = g_param_spec_object("row", NULL, NULL, NC_TYPE_ROW,
                                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-    props[PROP_QUERY] = g_param_spec_string("query", NULL, NULL, NULL,
-                                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                G_PARAM_EXPLICIT_NOTIFY);
+    props[PROP_QUERY] =
+        g_param_spec_string("query", NULL, NULL, NULL,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(oc, N_PROPS, props);
-    signals[SIGNAL_TOGGLE_FOLD] = g_signal_new("toggle-fold", G_TYPE_FROM_CLASS(klass),
-                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                               G_TYPE_NONE, 0);
+    signals[SIGNAL_TOGGLE_FOLD] =
+        g_signal_new("toggle-fold", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                     NULL, G_TYPE_NONE, 0);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/message-row.ui");
     gtk_widget_class_bind_template_child(wc, NaMessageRow, day_divider);

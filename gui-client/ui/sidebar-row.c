@@ -76,8 +76,7 @@ GtkWidget *na_sidebar_row_new(void)
     return g_object_new(NA_TYPE_SIDEBAR_ROW, NULL);
 }
 
-static void na_sidebar_row_get_property(GObject *object, guint id, GValue *value,
-                                        GParamSpec *pspec)
+static void na_sidebar_row_get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec)
 {
     if (id == PROP_BUFFER)
         g_value_set_object(value, NA_SIDEBAR_ROW(object)->buffer);
@@ -108,9 +107,9 @@ static void na_sidebar_row_class_init(NaSidebarRowClass *klass)
     oc->dispose = na_sidebar_row_dispose;
     oc->get_property = na_sidebar_row_get_property;
     oc->set_property = na_sidebar_row_set_property;
-    props[PROP_BUFFER] = g_param_spec_object("buffer", NULL, NULL, NC_TYPE_BUFFER,
-                                             G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 G_PARAM_EXPLICIT_NOTIFY);
+    props[PROP_BUFFER] =
+        g_param_spec_object("buffer", NULL, NULL, NC_TYPE_BUFFER,
+                            G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(oc, N_PROPS, props);
     GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
     gtk_widget_class_set_template_from_resource(wc, "/org/natter/Natter/sidebar-row.ui");

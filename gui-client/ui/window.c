@@ -62,7 +62,7 @@ struct _NaWindow {
     guint seen_items;       /* message count when the view last moved */
     gint64 read_checked_us; /* when the view last told the core what was read */
 
-    GHashTable *bound_rows;  /* message row widgets showing a message now */
+    GHashTable *bound_rows;   /* message row widgets showing a message now */
     NcMessage *flash_message; /* weak: the search's last jump, flashed */
     guint flash_timeout;
 };
@@ -107,9 +107,9 @@ static void update_day(GtkListItem *item, GParamSpec *pspec, NaWindow *self)
         return;
     GListModel *shown = G_LIST_MODEL(gtk_list_view_get_model(self->message_view));
     guint pos = gtk_list_item_get_position(item);
-    g_autoptr(NcRow) before =
-        shown && pos != GTK_INVALID_LIST_POSITION && pos > 0 ? g_list_model_get_item(shown, pos - 1)
-                                                              : NULL;
+    g_autoptr(NcRow) before = shown && pos != GTK_INVALID_LIST_POSITION && pos > 0
+                                  ? g_list_model_get_item(shown, pos - 1)
+                                  : NULL;
     gint64 t = nc_message_get_time(nc_row_get_message(r));
     if (before && !na_message_row_same_day(nc_message_get_time(nc_row_get_message(before)), t)) {
         g_autofree char *title = na_message_row_day_title(t, g_get_real_time());
@@ -244,8 +244,7 @@ static void act_copy_messages(GSimpleAction *a, GVariant *p, gpointer data)
 
 /* A right click on the messages: a menu to copy the rows selected (a
  * right click on a row outside the selection selects that row first). */
-static void on_message_menu(GtkGestureClick *click, int n_press, double x, double y,
-                            NaWindow *self)
+static void on_message_menu(GtkGestureClick *click, int n_press, double x, double y, NaWindow *self)
 {
     GtkWidget *view = GTK_WIDGET(self->message_view);
     GtkSelectionModel *sel = gtk_list_view_get_model(self->message_view);
@@ -328,7 +327,6 @@ static gboolean event_visible(gpointer item, gpointer data)
 
 /* ---- showing a buffer ----------------------------------------------- */
 
-
 /* The status line.  Connected, it is made here from the client's nick as
  * it is now: the client's own status text keeps the nick it registered
  * with, and /nick changes it. */
@@ -339,9 +337,9 @@ static char *status_text(NcClient *c)
     if (nc_client_get_state(c) != NC_STATE_CONNECTED)
         return g_strdup(nc_client_get_status(c));
     const char *account = nc_client_get_account(c);
-    g_autofree char *who = account && *account
-                               ? g_strdup_printf(_("%s (account %s)"), nc_client_get_nick(c), account)
-                               : g_strdup(nc_client_get_nick(c));
+    g_autofree char *who =
+        account && *account ? g_strdup_printf(_("%s (account %s)"), nc_client_get_nick(c), account)
+                            : g_strdup(nc_client_get_nick(c));
     const char *tls = nc_client_get_tls_summary(c);
     return tls && *tls ? g_strdup_printf(_("Connected to %s as %s, encrypted (%s)"),
                                          nc_client_get_host(c), who, tls)
@@ -356,7 +354,6 @@ static void update_status(NaWindow *self)
     g_autofree char *status = status_text(c);
     gtk_label_set_text(self->status_label, status);
 }
-
 
 static void update_topic(NaWindow *self)
 {
@@ -388,7 +385,6 @@ static void on_topic_notify(NcBuffer *b, GParamSpec *pspec, NaWindow *self)
 {
     update_topic(self);
 }
-
 
 static void mark_read(NaWindow *self);
 
@@ -968,8 +964,8 @@ static void na_window_class_init(NaWindowClass *klass)
     g_type_ensure(NA_TYPE_MEMBER_LIST);
     g_type_ensure(NA_TYPE_INPUT_AREA);
     /* The window's own shortcuts (the application sets the others). */
-    gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_question,
-                                        GDK_CONTROL_MASK, "win.shortcuts", NULL);
+    gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_question, GDK_CONTROL_MASK,
+                                        "win.shortcuts", NULL);
     gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_question,
                                         GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.shortcuts", NULL);
     gtk_widget_class_add_binding_action(GTK_WIDGET_CLASS(klass), GDK_KEY_comma, GDK_CONTROL_MASK,

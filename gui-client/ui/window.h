@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The main window: sidebar of conversations, topic, messages, members,
- * input line, connection status and a non-modal error banner. */
+/* The main window, adaptive: the sidebar of conversations and the
+ * conversation (topic, search bar, messages, members, input area) side
+ * by side in a leaflet that shows one at a time when the window is
+ * narrow; the connection status below, a banner for a connection's
+ * problem and toasts for passing errors. */
 #ifndef NA_WINDOW_H
 #define NA_WINDOW_H
 
@@ -19,7 +22,7 @@ NaWindow *na_window_new(NaApp *app);
 /** Show a client's conversations (and select its server buffer). */
 void na_window_add_client(NaWindow *self, NcClient *client);
 
-/** Show an error in the banner (non-modal) until dismissed or replaced. */
+/** Show a passing error as a toast (it goes by itself after a while). */
 void na_window_show_error(NaWindow *self, const char *text);
 
 /** Show the first-run / connect dialog. */

@@ -39,8 +39,8 @@ static GtkWidget *child(Fixture *f, const char *name)
 /* A part of the window's input area, by its name in input-area.ui. */
 static GtkWidget *input_child(Fixture *f, const char *name)
 {
-    GtkWidget *w = GTK_WIDGET(
-        gtk_widget_get_template_child(child(f, "input_area"), NA_TYPE_INPUT_AREA, name));
+    GtkWidget *w =
+        GTK_WIDGET(gtk_widget_get_template_child(child(f, "input_area"), NA_TYPE_INPUT_AREA, name));
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     return w;
 }
@@ -53,8 +53,7 @@ static Fixture open_window(int width, int height)
     f.client = nc_client_new("127.0.0.1", fake.addr.port, "tester", "Test User", NULL);
     nc_client_set_timing(f.client, 30000, 60000, 50, 400, 2000);
     nc_client_set_reconnect(f.client, FALSE);
-    f.window = g_object_new(NA_TYPE_WINDOW, "default-width", width, "default-height", height,
-                            NULL);
+    f.window = g_object_new(NA_TYPE_WINDOW, "default-width", width, "default-height", height, NULL);
     na_window_add_client(f.window, f.client);
     gtk_window_present(GTK_WINDOW(f.window));
     CU_ASSERT(fake_pump_until((gboolean(*)(gpointer))gtk_widget_get_mapped, f.window, 5000));
@@ -333,9 +332,9 @@ static void test_badge_counts_unread(void)
     gint64 now = g_get_real_time();
     const char *texts[] = {"one", "two", "tester: three"};
     for (guint i = 0; i < 3; i++) {
-        g_autoptr(NcMessage) m = nc_message_new(now, NC_MSG_PRIVMSG,
-                                                i == 2 ? NC_MSG_FLAG_HIGHLIGHT : NC_MSG_FLAG_NONE,
-                                                "bob", texts[i]);
+        g_autoptr(NcMessage) m =
+            nc_message_new(now, NC_MSG_PRIVMSG, i == 2 ? NC_MSG_FLAG_HIGHLIGHT : NC_MSG_FLAG_NONE,
+                           "bob", texts[i]);
         nc_buffer_append(chan, m);
     }
     CU_ASSERT_EQUAL(nc_buffer_get_unread(chan), 3);
@@ -356,9 +355,9 @@ static void test_send_buttons_accessible_label(void)
         fprintf(stderr, "send button: %s\n", problem);
     CU_ASSERT_PTR_NULL(problem);
     g_free(problem);
-    problem = gtk_test_accessible_check_property(GTK_ACCESSIBLE(input_child(&f, "paste_send_button")),
-                                                 GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                                 "Send the pasted lines");
+    problem =
+        gtk_test_accessible_check_property(GTK_ACCESSIBLE(input_child(&f, "paste_send_button")),
+                                           GTK_ACCESSIBLE_PROPERTY_LABEL, "Send the pasted lines");
     if (problem)
         fprintf(stderr, "paste's send button: %s\n", problem);
     CU_ASSERT_PTR_NULL(problem);
@@ -425,7 +424,8 @@ static void test_day_titles(void)
     g_autofree char *older = na_message_row_day_title(local_time(3, 9, 0), now);
     CU_ASSERT_STRING_EQUAL(today, "Today");
     CU_ASSERT_STRING_EQUAL(yesterday, "Yesterday");
-    g_autoptr(GDateTime) three = g_date_time_new_from_unix_local(local_time(3, 9, 0) / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) three =
+        g_date_time_new_from_unix_local(local_time(3, 9, 0) / G_USEC_PER_SEC);
     g_autofree char *year = g_strdup_printf("%d", g_date_time_get_year(three));
     CU_ASSERT_PTR_NOT_NULL(strstr(older, year));
 }
@@ -477,9 +477,12 @@ static void test_copy_text(void)
 {
     g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#natter");
     gint64 t = local_time(0, 9, 7);
-    g_autoptr(NcMessage) said =
-        nc_message_new(t, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "\x02" "bold\x02 and \x03" "04red");
-    g_autoptr(NcMessage) action = nc_message_new(t, NC_MSG_ACTION, NC_MSG_FLAG_NONE, "bob", "waves");
+    g_autoptr(NcMessage) said = nc_message_new(t, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob",
+                                               "\x02"
+                                               "bold\x02 and \x03"
+                                               "04red");
+    g_autoptr(NcMessage) action =
+        nc_message_new(t, NC_MSG_ACTION, NC_MSG_FLAG_NONE, "bob", "waves");
     g_autoptr(NcMessage) skipped = nc_message_new(t, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "al", "no");
     nc_buffer_append(b, said);
     nc_buffer_append(b, skipped);
