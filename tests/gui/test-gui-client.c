@@ -379,6 +379,11 @@ static gboolean buffer_mentions(NcBuffer *b, const char *text)
     return FALSE;
 }
 
+static gboolean has_network_name(gpointer data)
+{
+    return g_strcmp0(nc_client_get_isupport(data, "NETWORK"), "TestNet") == 0;
+}
+
 static void test_failover(void)
 {
     /* Three servers of one network: the first closes before registering,
@@ -421,8 +426,15 @@ static void test_failover(void)
     CU_ASSERT(buffer_mentions(server_tab, tried_third));
     CU_ASSERT_EQUAL(nc_client_get_attempts(c), 0);
 
-    /* The third drops: round robin, back to the first. */
+    fake_send(&third, ":srv 005 tester NETWORK=TestNet :are supported");
+    CU_ASSERT(fake_pump_until(has_network_name, c, 3000));
+
+    /* The third drops: round robin, back to the first, where the third's
+     * ISUPPORT no longer holds. */
     fake_reset(&third);
+    CU_ASSERT_FATAL(wait_state(c, NC_STATE_REGISTERING, 3000));
+    CU_ASSERT_PTR_NULL(nc_client_get_isupport(c, "NETWORK"));
+    CU_ASSERT_PTR_NULL(nc_client_get_isupport(c, "CHANTYPES"));
     CU_ASSERT_FATAL(register_on(&first, c, "tester"));
     CU_ASSERT_EQUAL(nc_client_get_server_index(c), 0);
     CU_ASSERT_STRING_EQUAL(nc_client_get_status(c), "Connected to 127.0.0.1 as tester");
