@@ -665,27 +665,24 @@ void na_window_show_connect_dialog(NaWindow *self)
 
 /* ---- input ---------------------------------------------------------- */
 
-/* Why nothing can be sent now, in words, or NULL when it can. */
+/* Why nothing can be sent now, in words short enough for a toast (the
+ * text itself stays in the input), or NULL when it can. */
 static char *why_not_connected(NaWindow *self)
 {
     NcClient *c = self->current_client;
     if (!c)
-        return g_strdup(_("Not connected: use Connect or Host a Chat first"));
+        return g_strdup(_("Not sent: connect to a server first"));
     switch (nc_client_get_state(c)) {
     case NC_STATE_CONNECTED:
         return NULL;
     case NC_STATE_CONNECTING:
     case NC_STATE_REGISTERING:
-        return g_strdup_printf(_("Still connecting to %s: the message waits here until then"),
-                               nc_client_get_host(c));
+        return g_strdup_printf(_("Not sent yet: still connecting to %s"), nc_client_get_host(c));
     case NC_STATE_WAITING:
-        return g_strdup_printf(_("The connection to %s was lost; the message waits here until "
-                                 "natter reconnects"),
-                               nc_client_get_host(c));
+        return g_strdup_printf(_("Not sent: reconnecting to %s"), nc_client_get_host(c));
     case NC_STATE_DISCONNECTED:
     default:
-        return g_strdup_printf(_("Not connected to %s: the message waits here (use Reconnect)"),
-                               nc_client_get_host(c));
+        return g_strdup_printf(_("Not sent: not connected to %s"), nc_client_get_host(c));
     }
 }
 
