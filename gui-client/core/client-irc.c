@@ -167,8 +167,9 @@ static void remember_isupport(NcClient *self, const char *tok)
 {
     gboolean negated = tok[0] == '-';
     const char *eq = strchr(tok, '=');
-    g_autofree char *key =
-        negated ? g_strdup(tok + 1) : eq ? g_strndup(tok, (gsize)(eq - tok)) : g_strdup(tok);
+    g_autofree char *key = negated ? g_strdup(tok + 1)
+                           : eq    ? g_strndup(tok, (gsize)(eq - tok))
+                                   : g_strdup(tok);
     if (!*key)
         return;
     const char *old = g_hash_table_lookup(self->isupport, key);

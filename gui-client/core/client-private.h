@@ -24,9 +24,9 @@ struct _NcClient {
     NcLogger *logger;
     guint reload_lines;
 
-    char *host;        /* the server being tried or used: servers[server_index]'s */
+    char *host; /* the server being tried or used: servers[server_index]'s */
     guint16 port;
-    GArray *servers;   /* NcServerAddress, tried in turn; never empty */
+    GArray *servers; /* NcServerAddress, tried in turn; never empty */
     guint server_index;
     GHashTable *isupport; /* this connection's ISUPPORT: key -> decoded value */
     char *wanted_nick;

@@ -805,8 +805,8 @@ static void say_dropped(NcClient *self, const char *reason)
     for (guint i = 0; i < n; i++) {
         g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
         NcBufferKind kind = nc_buffer_get_kind(b);
-        gboolean live = kind == NC_BUFFER_QUERY ||
-                        (kind == NC_BUFFER_CHANNEL && nc_buffer_get_joined(b));
+        gboolean live =
+            kind == NC_BUFFER_QUERY || (kind == NC_BUFFER_CHANNEL && nc_buffer_get_joined(b));
         if (!live || g_object_get_data(G_OBJECT(b), DROPPED_KEY))
             continue;
         g_object_set_data(G_OBJECT(b), DROPPED_KEY, GINT_TO_POINTER(1));
@@ -859,9 +859,8 @@ static void countdown_status(NcClient *self)
     const char *why = self->error ? self->error : _("Disconnected");
     g_autofree char *server = server_name(self);
     g_autofree char *status =
-        self->servers->len > 1
-            ? g_strdup_printf(_("%s — trying %s in %u s"), why, server, seconds)
-            : g_strdup_printf(_("%s — reconnecting in %u s"), why, seconds);
+        self->servers->len > 1 ? g_strdup_printf(_("%s — trying %s in %u s"), why, server, seconds)
+                               : g_strdup_printf(_("%s — reconnecting in %u s"), why, seconds);
     nc__client_set_state(self, NC_STATE_WAITING, status);
 }
 

@@ -310,7 +310,8 @@ static NcNetworkConfig *network_from_variant(GVariant *v)
     g_variant_dict_lookup(&d, "name", "&s", &name);
     g_variant_dict_lookup(&d, "name-by-user", "b", &by_user);
     nc_network_config_set_name(n, name, by_user);
-    g_autoptr(GVariant) servers = g_variant_dict_lookup_value(&d, "servers", G_VARIANT_TYPE("a(sqb)"));
+    g_autoptr(GVariant) servers =
+        g_variant_dict_lookup_value(&d, "servers", G_VARIANT_TYPE("a(sqb)"));
     if (servers) {
         GVariantIter it;
         const char *host;
@@ -493,8 +494,7 @@ NcNetworkConfig *nc_network_list_find(NcNetworkList *self, const char *id)
     return i == G_MAXUINT ? NULL : self->items->pdata[i];
 }
 
-NcNetworkConfig *nc_network_list_find_server(NcNetworkList *self, const char *host,
-                                             guint16 port)
+NcNetworkConfig *nc_network_list_find_server(NcNetworkList *self, const char *host, guint16 port)
 {
     for (guint i = 0; host && i < self->items->len; i++) {
         NcNetworkConfig *n = self->items->pdata[i];

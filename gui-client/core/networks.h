@@ -122,7 +122,10 @@ NcNetworkList *nc_network_list_new(GSettings *settings, const char *log_dir);
 /** Append network (a copy is kept) and save. @return FALSE when its ID is already there */
 gboolean nc_network_list_add(NcNetworkList *self, NcNetworkConfig *network);
 
-/** Replace the network with network's ID by a copy of network, and save. @return FALSE when absent */
+/**
+ * Replace the network with network's ID by a copy of network, and save.
+ * @return FALSE when absent
+ */
 gboolean nc_network_list_update(NcNetworkList *self, NcNetworkConfig *network);
 
 /** Remove the network with this ID and save. @return FALSE when absent */
@@ -145,8 +148,7 @@ guint nc_network_list_find_position(NcNetworkList *self, const char *id);
  * matches the default port of that server's TLS choice), or NULL (not a
  * new reference).
  */
-NcNetworkConfig *nc_network_list_find_server(NcNetworkList *self, const char *host,
-                                             guint16 port);
+NcNetworkConfig *nc_network_list_find_server(NcNetworkList *self, const char *host, guint16 port);
 
 /**
  * Save attempt when client's connection succeeds: on its first

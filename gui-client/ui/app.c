@@ -168,9 +168,8 @@ static NcClient *new_client(NaApp *self, const NaConnectParams *p)
         g_object_set_data_full(G_OBJECT(c), "na-network-logger", logger,
                                (GDestroyNotify)nc_logger_free);
     }
-    nc_client_set_logger(c, logger,
-                         self->settings ? g_settings_get_uint(self->settings, "reload-lines")
-                                        : 100);
+    nc_client_set_logger(
+        c, logger, self->settings ? g_settings_get_uint(self->settings, "reload-lines") : 100);
     if (self->settings) {
         nc_network_set_scrollback(nc_client_get_network(c),
                                   g_settings_get_uint(self->settings, "scrollback"));
@@ -708,8 +707,9 @@ static void follow_appearance(NaApp *self)
     const char *force = g_getenv("NATTER_DARK");
     if (force)
         adw_style_manager_set_color_scheme(adw_style_manager_get_default(),
-                                           g_strcmp0(force, "1") == 0 ? ADW_COLOR_SCHEME_FORCE_DARK
-                                                                      : ADW_COLOR_SCHEME_FORCE_LIGHT);
+                                           g_strcmp0(force, "1") == 0
+                                               ? ADW_COLOR_SCHEME_FORCE_DARK
+                                               : ADW_COLOR_SCHEME_FORCE_LIGHT);
 }
 
 /* ---- actions -------------------------------------------------------- */

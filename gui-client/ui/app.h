@@ -87,10 +87,10 @@ NcClient *na_app_connect_remembering(NaApp *self, const NaConnectParams *params)
 
 /**
  * Connect to a saved network with what was saved for it: its first
- * server (then its others in turn, when one fails), nick, real name, channels and login, the passwords from the
- * keyring (without blocking; the client appears once they are in).  A
- * login whose password is not in the keyring opens the connect dialog
- * instead, to ask for it.
+ * server (then its others in turn, when one fails), nick, real name,
+ * channels and login, the passwords from the keyring (without blocking;
+ * the client appears once they are in).  A login whose password is not
+ * in the keyring opens the connect dialog instead, to ask for it.
  */
 void na_app_connect_network(NaApp *self, NcNetworkConfig *network);
 

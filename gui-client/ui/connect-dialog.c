@@ -51,9 +51,9 @@ struct _NaConnectDialog {
     GtkLabel *login_hint;
 
     NcNetworkList *networks;
-    char *network_id;    /* the saved network the form shows, or NULL for a new one */
-    gboolean selecting;  /* the list's selection changes because of us */
-    char *cert_file; /* chosen, or NULL */
+    char *network_id;   /* the saved network the form shows, or NULL for a new one */
+    gboolean selecting; /* the list's selection changes because of us */
+    char *cert_file;    /* chosen, or NULL */
     char *key_file;
     char *filled_host;     /* the server whose saved values are shown */
     guint fill_source;     /* typing a server name: fill once it pauses */
@@ -488,10 +488,10 @@ static GtkWidget *network_row(gpointer item, gpointer data)
     gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_END);
     const NcServerAddress *s = nc_network_config_get_server(n, 0);
     g_autofree char *where =
-        s ? g_strdup_printf("%s:%u%s%s", s->host, (guint)(s->port ? s->port : nc_default_port(s->tls)),
-                            s->tls ? "" : _(", not encrypted"),
-                            nc_network_config_get_connect_on_start(n) ? _(", connects on start")
-                                                                      : "")
+        s ? g_strdup_printf(
+                "%s:%u%s%s", s->host, (guint)(s->port ? s->port : nc_default_port(s->tls)),
+                s->tls ? "" : _(", not encrypted"),
+                nc_network_config_get_connect_on_start(n) ? _(", connects on start") : "")
           : g_strdup("");
     GtkWidget *subtitle = gtk_label_new(where);
     gtk_label_set_xalign(GTK_LABEL(subtitle), 0);
@@ -545,8 +545,7 @@ static void show_network(NaConnectDialog *self, NcNetworkConfig *n)
     set_text(self, self->realname_entry, nc_network_config_get_realname(n));
     g_autofree char *channels = g_strjoinv(" ", (char **)nc_network_config_get_channels(n));
     set_text(self, self->channels_entry, channels);
-    gtk_check_button_set_active(self->autoconnect_check,
-                                nc_network_config_get_connect_on_start(n));
+    gtk_check_button_set_active(self->autoconnect_check, nc_network_config_get_connect_on_start(n));
     if (s) {
         NcSaslMechanism m = nc_network_config_get_mechanism(n);
         NaSavedLogin login = {

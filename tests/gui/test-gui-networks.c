@@ -570,8 +570,8 @@ static void test_failed_attempt_saves_nothing(void)
     fake_pump(100);
     CU_ASSERT_NOT_EQUAL(nc_client_get_state(c), NC_STATE_CONNECTED);
     CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 1);
-    CU_ASSERT(nc_network_config_equal(
-        before, nc_network_list_find(list, nc_network_config_get_id(saved))));
+    CU_ASSERT(nc_network_config_equal(before,
+                                      nc_network_list_find(list, nc_network_config_get_id(saved))));
     fake_client_finish(c);
     /* A new listener: the old client's last reconnect may wait in the backlog. */
     fake_stop(&fake);
@@ -655,8 +655,8 @@ static void test_success_saves_and_names(void)
     g_autoptr(GSettings) s2 = settings_in(dir);
     g_autoptr(NcNetworkList) reread = nc_network_list_new(s2, dir);
     CU_ASSERT_EQUAL_FATAL(g_list_model_get_n_items(G_LIST_MODEL(reread)), 1);
-    CU_ASSERT(nc_network_config_equal(nc_network_list_find(reread, id),
-                                      nc_network_list_find(list, id)));
+    CU_ASSERT(
+        nc_network_config_equal(nc_network_list_find(reread, id), nc_network_list_find(list, id)));
     fake_stop(&fake);
     remove_tree(dir);
 }
