@@ -16,7 +16,6 @@ struct _NaInputArea {
 
     NcClient *client; /* held: where the text goes */
     NcBuffer *buffer;
-    GBinding *nick_binding;
 
     GPtrArray *history; /* lines typed, oldest first */
     guint history_pos;  /* == history->len when not browsing */
@@ -37,6 +36,11 @@ static void update_typing(NcBuffer *b, GParamSpec *pspec, NaInputArea *self)
     const char *typing = self->buffer ? nc_buffer_get_typing(self->buffer) : "";
     gtk_label_set_text(self->typing_label, typing ? typing : "");
     gtk_widget_set_visible(GTK_WIDGET(self->typing_label), typing && *typing);
+}
+
+static void update_nick(NcClient *c, GParamSpec *pspec, NaInputArea *self)
+{
+    gtk_label_set_text(self->nick_label, self->client ? nc_client_get_nick(self->client) : "");
 }
 
 /* Drop a pending paste (sent, cancelled, or no longer meant for here). */
@@ -62,13 +66,15 @@ void na_input_area_set_target(NaInputArea *self, NcClient *client, NcBuffer *buf
         nc_completer_reset(self->completer);
     }
     if (self->client != client) {
-        g_clear_pointer(&self->nick_binding, g_binding_unbind);
+        if (self->client)
+            g_signal_handlers_disconnect_matched(self->client, G_SIGNAL_MATCH_DATA, 0, 0, NULL,
+                                                 NULL, self);
         g_set_object(&self->client, client);
+        /* Any change, not only "nick": the nick taken instead of one in
+         * use while registering comes without a notification of its own. */
         if (client)
-            self->nick_binding = g_object_bind_property(client, "nick", self->nick_label, "label",
-                                                        G_BINDING_SYNC_CREATE);
-        else
-            gtk_label_set_text(self->nick_label, "");
+            g_signal_connect_object(client, "notify", G_CALLBACK(update_nick), self, 0);
+        update_nick(client, NULL, self);
     }
 }
 

@@ -76,8 +76,9 @@ static gboolean expect(const char *prefix)
     return line != NULL;
 }
 
-/* Connect f's client and take it through registration as tester. */
-static gboolean connect_client(Fixture *f)
+/* Connect f's client and take it through registration: as tester, or,
+ * when tester is taken, as the nick the client tries instead. */
+static gboolean register_client(Fixture *f, gboolean taken)
 {
     nc_client_connect(f->client);
     if (!fake_accept(&fake, 3000) || !expect("CAP LS 302") || !expect("USER "))
@@ -88,9 +89,21 @@ static gboolean connect_client(Fixture *f)
     fake_send(&fake, ":srv CAP * ACK :server-time");
     if (!expect("CAP END"))
         return FALSE;
-    fake_send(&fake, ":srv 001 tester :Welcome");
-    fake_send(&fake, ":srv 005 tester PREFIX=(ov)@+ CHANTYPES=# :are supported");
+    const char *nick = "tester";
+    if (taken) {
+        fake_send(&fake, ":srv 433 * tester :Nickname is already in use");
+        if (!expect("NICK tester_"))
+            return FALSE;
+        nick = "tester_";
+    }
+    fake_send(&fake, ":srv 001 %s :Welcome", nick);
+    fake_send(&fake, ":srv 005 %s PREFIX=(ov)@+ CHANTYPES=# :are supported", nick);
     return fake_wait_state(f->client, NC_STATE_CONNECTED, 3000);
+}
+
+static gboolean connect_client(Fixture *f)
+{
+    return register_client(f, FALSE);
 }
 
 /* ---- the leaflet ----------------------------------------------------- */
@@ -275,6 +288,18 @@ static gboolean counting(gpointer data)
     if (!c->first)
         c->first = g_strdup(now);
     return strcmp(now, c->first) != 0;
+}
+
+/* A nick in use while registering: the input shows the one taken instead. */
+static void test_nick_taken_instead(void)
+{
+    Fixture f = open_window(1280, 800);
+    CU_ASSERT_FATAL(register_client(&f, TRUE));
+    LabelHas nick = {GTK_LABEL(input_child(&f, "nick_label")), "tester_"};
+    CU_ASSERT(fake_pump_until(label_has, &nick, 2000));
+    LabelHas status = {GTK_LABEL(child(&f, "status_label")), "as tester_"};
+    CU_ASSERT(fake_pump_until(label_has, &status, 2000));
+    close_window(&f);
 }
 
 /* Waiting to reconnect, the status line counts the seconds down. */
@@ -607,6 +632,7 @@ static CU_TestInfo tests[] = {
     {"choosing a conversation focuses the input", test_sidebar_choice_focuses_input},
     {"Enter while not connected keeps the text", test_enter_offline_keeps_text},
     {"the status line follows the nick", test_status_follows_nick},
+    {"the nick taken instead of one in use", test_nick_taken_instead},
     {"the reconnect countdown counts", test_reconnect_countdown},
     {"the badge counts unread, coloured for mentions", test_badge_counts_unread},
     {"send buttons have one accessible label", test_send_buttons_accessible_label},
