@@ -211,8 +211,7 @@ static void h_nick_in_use(NcClient *self, const NcIrcLine *l)
         /* Registration cannot finish without a nick: try another at once. */
         g_autofree char *next = g_strconcat(self->nick, "_", NULL);
         g_autofree char *text = g_strdup_printf(_("Nick %s is in use, trying %s"), taken, next);
-        g_free(self->nick);
-        self->nick = g_strdup(next);
+        nc__client_set_nick(self, next);
         nc__client_info(self, NULL, NC_MSG_STATUS, text);
         nc__client_send(self, "NICK %s", self->nick);
     } else {
@@ -579,11 +578,9 @@ static void h_nick(NcClient *self, const NcIrcLine *l)
     if (l->nick)
         nc__client_typing_renamed(self, l->nick, to);
     if (is_me(self, l->nick)) {
-        g_free(self->nick);
-        self->nick = g_strdup(to);
         g_free(self->wanted_nick);
         self->wanted_nick = g_strdup(to);
-        g_object_notify(G_OBJECT(self), "nick");
+        nc__client_set_nick(self, to);
         nc__client_info(self, NULL, NC_MSG_NICK, text);
     }
     GListModel *buffers = nc_network_get_buffers(self->network);

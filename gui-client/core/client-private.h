@@ -273,5 +273,7 @@ void nc__client_notify_tls_problem(NcClient *self);
 void nc__client_notify_account(NcClient *self);
 void nc__client_notify_login_problem(NcClient *self);
 void nc__client_notify_network_name(NcClient *self);
+/* Our nick is now @nick (NULL: unchanged); notifies "nick" when it changed. */
+void nc__client_set_nick(NcClient *self, const char *nick);
 
 #endif

@@ -751,13 +751,18 @@ void nc__client_forget_channel(NcClient *self, const char *channel)
         g_ptr_array_remove_index(self->channels, (guint)i);
 }
 
+void nc__client_set_nick(NcClient *self, const char *nick)
+{
+    if (!nick || g_strcmp0(self->nick, nick) == 0)
+        return;
+    g_free(self->nick);
+    self->nick = g_strdup(nick);
+    g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NICK]);
+}
+
 void nc__client_registered(NcClient *self, const char *nick)
 {
-    if (nick && g_strcmp0(self->nick, nick) != 0) {
-        g_free(self->nick);
-        self->nick = g_strdup(nick);
-        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NICK]);
-    }
+    nc__client_set_nick(self, nick);
     if (self->state == NC_STATE_CONNECTED)
         return;
     if (!nc__client_account_welcome(self))
@@ -1107,9 +1112,7 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         self->cap_pending = TRUE;
         nc__client_account_connected(self);
         nc__client_history_connected(self);
-        g_free(self->nick);
-        self->nick = g_strdup(self->wanted_nick);
-        g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NICK]);
+        nc__client_set_nick(self, self->wanted_nick);
         g_autofree char *status = g_strdup_printf(_("Logging in to %s…"), self->host);
         nc__client_set_state(self, NC_STATE_REGISTERING, status);
         nc__client_set_error(self, NULL);

@@ -5,6 +5,8 @@
 
 #include "irc-line.h"
 
+#include <adwaita.h>
+
 #include <string.h>
 
 /* The theme's text and background colours that formatting is measured
@@ -18,9 +20,7 @@
 
 gboolean na_prefers_dark(void)
 {
-    gboolean dark = FALSE;
-    g_object_get(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", &dark, NULL);
-    return dark;
+    return adw_style_manager_get_dark(adw_style_manager_get_default());
 }
 
 /* A stable colour per nick, from a palette readable on the current
@@ -173,6 +173,11 @@ void na_message_text_show(GtkLabel *label, NcMessage *m, gboolean dark, const ch
 {
     g_autoptr(NcFormatted) f = nc_format_parse(nc_message_get_text(m));
     g_autofree char *markup = message_markup(m, f->text, dark);
+    /* GTK 4.8 keeps a label's old attributes when it is given the same
+     * markup again (a search highlight would outlive its query): emptying
+     * it first makes the markup and attributes below apply afresh. */
+    gtk_label_set_attributes(label, NULL);
+    gtk_label_set_text(label, "");
     gtk_label_set_markup(label, markup);
     /* The message's text ends the label's; the spans count from there. */
     const char *shown = gtk_label_get_text(label);

@@ -341,9 +341,12 @@ static char *status_text(NcClient *c)
         account && *account ? g_strdup_printf(_("%s (account %s)"), nc_client_get_nick(c), account)
                             : g_strdup(nc_client_get_nick(c));
     const char *tls = nc_client_get_tls_summary(c);
-    return tls && *tls ? g_strdup_printf(_("Connected to %s as %s, encrypted (%s)"),
-                                         nc_client_get_host(c), who, tls)
-                       : g_strdup_printf(_("Connected to %s as %s"), nc_client_get_host(c), who);
+    g_autofree char *line =
+        tls && *tls ? g_strdup_printf(_("Connected to %s as %s, encrypted (%s)"),
+                                      nc_client_get_host(c), who, tls)
+                    : g_strdup_printf(_("Connected to %s as %s"), nc_client_get_host(c), who);
+    /* /away stays in view until /back, so the user knows why it is quiet. */
+    return nc_client_get_away(c) ? g_strdup_printf(_("%s — away"), line) : g_steal_pointer(&line);
 }
 
 static void update_status(NaWindow *self)
@@ -401,6 +404,12 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
     self->current_client = b ? client_for_buffer(self, b) : NULL;
     na_input_area_set_target(self->input_area, self->current_client, b);
     na_search_bar_set_buffer(self->search_bar, b);
+    /* "All logs" searches the logs of this conversation's network. */
+    na_search_bar_set_logs(self->search_bar,
+                           self->current_client ? nc_client_get_logger(self->current_client) : NULL,
+                           self->current_client
+                               ? nc_network_get_name(nc_client_get_network(self->current_client))
+                               : NULL);
     if (!b) {
         gtk_list_view_set_model(self->message_view, NULL);
         g_clear_object(&self->fold);
@@ -603,9 +612,23 @@ static void on_whois(NcClient *c, NcWhois *whois, NaWindow *self)
     na_whois_card_show(self->whois_card, c, whois);
 }
 
+/* natter's settings when the window belongs to the app (tests make
+ * windows without one), else NULL. */
+static GSettings *window_settings(NaWindow *self)
+{
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+    return app && NA_IS_APP(app) ? na_app_get_settings(NA_APP(app)) : NULL;
+}
+
 static void on_highlight(NcClient *c, NcBuffer *b, NcMessage *m, NaWindow *self)
 {
     if (gtk_window_is_active(GTK_WINDOW(self)) && b == self->current)
+        return;
+    /* Private messages and mentions each have their switch in Preferences. */
+    GSettings *settings = window_settings(self);
+    const char *key =
+        nc_buffer_get_kind(b) == NC_BUFFER_QUERY ? "notify-private" : "notify-mentions";
+    if (settings && !g_settings_get_boolean(settings, key))
         return;
     g_autofree char *name = nc_format_strip(nc_buffer_get_name(b));
     g_autoptr(GNotification) n = g_notification_new(name);
@@ -621,6 +644,7 @@ void na_window_add_client(NaWindow *self, NcClient *client)
     g_ptr_array_add(self->clients, g_object_ref(client));
     g_signal_connect_object(client, "notify::status", G_CALLBACK(on_client_status), self, 0);
     g_signal_connect_object(client, "notify::nick", G_CALLBACK(on_client_status), self, 0);
+    g_signal_connect_object(client, "notify::away", G_CALLBACK(on_client_status), self, 0);
     g_signal_connect_object(client, "notify::error", G_CALLBACK(on_client_error), self, 0);
     g_signal_connect_object(client, "notify::tls-problem", G_CALLBACK(on_client_tls_problem), self,
                             0);
@@ -918,7 +942,7 @@ static void on_jump_stop(GtkSearchEntry *e, NaWindow *self)
     na_input_area_grab_focus(self->input_area);
 }
 
-static void on_dark_changed(GtkSettings *s, GParamSpec *p, NaWindow *self)
+static void on_dark_changed(AdwStyleManager *s, GParamSpec *p, NaWindow *self)
 {
     /* Nick colours depend on the background: redraw the rows. */
     if (self->current) {
@@ -1063,7 +1087,7 @@ static void na_window_init(NaWindow *self)
     g_signal_connect(self->jump_entry, "search-changed", G_CALLBACK(on_jump_changed), self);
     g_signal_connect(self->jump_entry, "activate", G_CALLBACK(on_jump_activate), self);
     g_signal_connect(self->jump_entry, "stop-search", G_CALLBACK(on_jump_stop), self);
-    g_signal_connect_object(gtk_settings_get_default(), "notify::gtk-application-prefer-dark-theme",
+    g_signal_connect_object(adw_style_manager_get_default(), "notify::dark",
                             G_CALLBACK(on_dark_changed), self, 0);
 
     g_signal_connect(self, "notify::is-active", G_CALLBACK(on_window_active), NULL);
