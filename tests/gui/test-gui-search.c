@@ -191,7 +191,7 @@ static gint64 noon(int days_ago, int seconds)
 {
     g_autoptr(GDateTime) d = g_date_time_new_local(2026, 11, 30, 12, 0, 0);
     g_autoptr(GDateTime) back = g_date_time_add_days(d, -days_ago);
-    return g_date_time_to_unix(back) * G_USEC_PER_SEC + seconds * G_USEC_PER_SEC;
+    return g_date_time_to_unix(back) * G_USEC_PER_SEC + (gint64)seconds * G_USEC_PER_SEC;
 }
 
 /* The folder of a network's logs under the temporary XDG_DATA_HOME
