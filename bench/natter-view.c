@@ -111,28 +111,6 @@ static gboolean next_frame(GtkWidget *window)
 
 /* ---- the scripted server ------------------------------------------- */
 
-static gboolean expect(const char *prefix)
-{
-    g_autofree char *line = fake_expect(&fake, prefix, 5000);
-    return line != NULL;
-}
-
-static gboolean register_client(NcClient *client)
-{
-    nc_client_connect(client);
-    if (!fake_accept(&fake, 5000) || !expect("CAP LS 302") || !expect("USER "))
-        return FALSE;
-    fake_send(&fake, ":srv CAP * LS :server-time");
-    if (!expect("CAP REQ"))
-        return FALSE;
-    fake_send(&fake, ":srv CAP * ACK :server-time");
-    if (!expect("CAP END"))
-        return FALSE;
-    fake_send(&fake, ":srv 001 bench :Welcome");
-    fake_send(&fake, ":srv 005 bench PREFIX=(ov)@+ CHANTYPES=# NETWORK=Bench :are supported");
-    return fake_wait_state(client, NC_STATE_CONNECTED, 5000);
-}
-
 typedef struct {
     NcNetwork *network;
     guint channels;
@@ -254,7 +232,7 @@ int main(int argc, char **argv)
         return 1;
     }
     gint64 t_mapped = g_get_monotonic_time();
-    if (!register_client(client)) {
+    if (!fake_register(&fake, client, "bench", "PREFIX=(ov)@+ CHANTYPES=# NETWORK=Bench", 5000)) {
         fprintf(stderr, "natter-view: the client did not register\n");
         return 1;
     }

@@ -247,12 +247,11 @@ static const char *known_account(NcClient *self, const char *nick)
 
 /* nick's account is now account ("*" or "": none): remembered for the
  * member lists to come (NAMES), and set on every channel they are in. */
-static void learn_account(NcClient *self, const char *nick, const char *account)
+/* @nick's member entry in every channel we share with them (what is
+ * learnt about a person shows in each), references held. */
+static GPtrArray *members_named(NcClient *self, const char *nick)
 {
-    if (!nick || !account)
-        return;
-    const char *value = strcmp(account, "*") == 0 ? "" : account;
-    g_hash_table_replace(self->accounts, nc_irc_casefold(nick), g_strdup(value));
+    GPtrArray *members = g_ptr_array_new_with_free_func(g_object_unref);
     GListModel *buffers = nc_network_get_buffers(self->network);
     guint n = g_list_model_get_n_items(buffers);
     for (guint i = 1; i < n; i++) {
@@ -260,8 +259,20 @@ static void learn_account(NcClient *self, const char *nick, const char *account)
         NcMember *m =
             nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL ? nc_buffer_find_member(b, nick) : NULL;
         if (m)
-            nc_member_set_account(m, value);
+            g_ptr_array_add(members, g_object_ref(m));
     }
+    return members;
+}
+
+static void learn_account(NcClient *self, const char *nick, const char *account)
+{
+    if (!nick || !account)
+        return;
+    const char *value = strcmp(account, "*") == 0 ? "" : account;
+    g_hash_table_replace(self->accounts, nc_irc_casefold(nick), g_strdup(value));
+    g_autoptr(GPtrArray) members = members_named(self, nick);
+    for (guint i = 0; i < members->len; i++)
+        nc_member_set_account(members->pdata[i], value);
 }
 
 static void add_member(NcClient *self, NcBuffer *b, const char *nick, const char *prefixes,
@@ -336,15 +347,9 @@ static void learn_away(NcClient *self, const char *nick, gboolean away)
         g_autofree char *folded = nc_irc_casefold(nick);
         g_hash_table_remove(self->away_shown, folded);
     }
-    GListModel *buffers = nc_network_get_buffers(self->network);
-    guint n = g_list_model_get_n_items(buffers);
-    for (guint i = 1; i < n; i++) {
-        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
-        NcMember *m =
-            nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL ? nc_buffer_find_member(b, nick) : NULL;
-        if (m)
-            nc_member_set_away(m, away);
-    }
+    g_autoptr(GPtrArray) members = members_named(self, nick);
+    for (guint i = 0; i < members->len; i++)
+        nc_member_set_away(members->pdata[i], away);
 }
 
 /* away-notify: AWAY :<message> (away) or AWAY (back). */

@@ -181,6 +181,31 @@ gboolean fake_wait_state(NcClient *client, NcClientState state, guint timeout_ms
     return fake_pump_until(state_is, &w, timeout_ms);
 }
 
+/* The next line starting with prefix arrived within timeout_ms. */
+static gboolean got_line(FakeServer *fake, const char *prefix, guint timeout_ms)
+{
+    g_autofree char *line = fake_expect(fake, prefix, timeout_ms);
+    return line != NULL;
+}
+
+gboolean fake_register(FakeServer *fake, NcClient *client, const char *nick, const char *isupport,
+                       guint timeout_ms)
+{
+    nc_client_connect(client);
+    if (!fake_accept(fake, timeout_ms) || !got_line(fake, "CAP LS 302", timeout_ms) ||
+        !got_line(fake, "USER ", timeout_ms))
+        return FALSE;
+    fake_send(fake, ":srv CAP * LS :server-time");
+    if (!got_line(fake, "CAP REQ", timeout_ms))
+        return FALSE;
+    fake_send(fake, ":srv CAP * ACK :server-time");
+    if (!got_line(fake, "CAP END", timeout_ms))
+        return FALSE;
+    fake_send(fake, ":srv 001 %s :Welcome", nick);
+    fake_send(fake, ":srv 005 %s %s :are supported", nick, isupport);
+    return fake_wait_state(client, NC_STATE_CONNECTED, timeout_ms);
+}
+
 typedef struct {
     NcClient *client;
     NcBuffer *buffer;

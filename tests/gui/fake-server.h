@@ -46,6 +46,11 @@ void fake_send(FakeServer *fake, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
  * the main context while the socket is full so the client keeps reading;
  * FALSE when the connection failed or timeout_ms passed first. */
 gboolean fake_send_bulk(FakeServer *fake, const GString *lines, guint timeout_ms);
+/* Connect client and take it through registration as nick with only
+ * server-time offered, sending isupport (e.g. "PREFIX=(ov)@+
+ * CHANTYPES=#") in 005; TRUE once the client is connected. */
+gboolean fake_register(FakeServer *fake, NcClient *client, const char *nick, const char *isupport,
+                       guint timeout_ms);
 /* Close the connection with a reset (RST), as a crashed server does. */
 void fake_reset(FakeServer *fake);
 /* Close the connection in order (FIN). */
