@@ -25,6 +25,7 @@ struct _NcClient {
     guint reload_lines;
 
     char *host; /* the server being tried or used: servers[server_index]'s */
+    char *display_name; /* the saved network's name, shown for the server buffer */
     guint16 port;
     GArray *servers; /* NcServerAddress, tried in turn; never empty */
     guint server_index;

@@ -58,6 +58,7 @@ static void nc_client_dispose(GObject *object)
 static void nc_client_finalize(GObject *object)
 {
     NcClient *self = NC_CLIENT(object);
+    g_free(self->display_name);
     g_free(self->host);
     g_array_unref(self->servers);
     g_hash_table_unref(self->isupport);
@@ -260,8 +261,26 @@ void nc__client_notify_login_problem(NcClient *self)
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_LOGIN_PROBLEM]);
 }
 
+/* The server buffer is shown under the network's name: the one the user
+ * saved, else the server's NETWORK=, else (no title) the host. */
+static void update_server_title(NcClient *self)
+{
+    const char *name = self->display_name && *self->display_name
+                           ? self->display_name
+                           : nc_client_get_isupport(self, "NETWORK");
+    nc_buffer_set_title(nc_network_get_server_buffer(self->network), name);
+}
+
+void nc_client_set_display_name(NcClient *self, const char *name)
+{
+    g_free(self->display_name);
+    self->display_name = g_strdup(name);
+    update_server_title(self);
+}
+
 void nc__client_notify_network_name(NcClient *self)
 {
+    update_server_title(self);
     g_object_notify_by_pspec(G_OBJECT(self), props[PROP_NETWORK_NAME]);
 }
 

@@ -263,6 +263,13 @@ void nc_client_set_reconnect(NcClient *self, gboolean reconnect);
 /** Log messages with logger (borrowed: it must outlive the client), or NULL. */
 void nc_client_set_logger(NcClient *self, NcLogger *logger, guint reload_lines);
 
+/**
+ * The name the user gave this network (a saved network's), shown as the
+ * server buffer's title ahead of the server's NETWORK=; NULL or "" for
+ * none (then NETWORK=, else the host).
+ */
+void nc_client_set_display_name(NcClient *self, const char *name);
+
 /** The logger given to nc_client_set_logger(), or NULL (borrowed). */
 NcLogger *nc_client_get_logger(NcClient *self);
 

@@ -257,6 +257,7 @@ struct _NcBuffer {
     gint64 read_time;         /* the server's read marker, 0: unknown */
     gint64 cleared_time;      /* the newest message's time at the last /clear, 0: never */
     char *typing;             /* who is typing, in words; "" when nobody */
+    char *title;              /* what to show for it, NULL: its name */
 };
 
 enum {
@@ -271,6 +272,7 @@ enum {
     BUF_PROP_HISTORY_START,
     BUF_PROP_READ_TIME,
     BUF_PROP_TYPING,
+    BUF_PROP_TITLE,
     BUF_N_PROPS
 };
 static GParamSpec *buffer_props[BUF_N_PROPS];
@@ -311,6 +313,9 @@ static void nc_buffer_get_property(GObject *object, guint id, GValue *value, GPa
     case BUF_PROP_TYPING:
         g_value_set_string(value, self->typing ? self->typing : "");
         break;
+    case BUF_PROP_TITLE:
+        g_value_set_string(value, nc_buffer_get_title(self));
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -322,6 +327,7 @@ static void nc_buffer_finalize(GObject *object)
     g_free(self->name);
     g_free(self->topic);
     g_free(self->typing);
+    g_free(self->title);
     g_object_unref(self->messages);
     g_object_unref(self->members);
     g_clear_object(&self->marker);
@@ -348,6 +354,7 @@ static void nc_buffer_class_init(NcBufferClass *klass)
     buffer_props[BUF_PROP_READ_TIME] =
         g_param_spec_int64("read-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
     buffer_props[BUF_PROP_TYPING] = g_param_spec_string("typing", NULL, NULL, "", ro);
+    buffer_props[BUF_PROP_TITLE] = g_param_spec_string("title", NULL, NULL, NULL, ro);
     g_object_class_install_properties(oc, BUF_N_PROPS, buffer_props);
 }
 
@@ -478,6 +485,20 @@ static void trim_scrollback(NcBuffer *self)
 gint64 nc_buffer_get_cleared_time(NcBuffer *self)
 {
     return self->cleared_time;
+}
+
+const char *nc_buffer_get_title(NcBuffer *self)
+{
+    return self->title && *self->title ? self->title : self->name;
+}
+
+void nc_buffer_set_title(NcBuffer *self, const char *title)
+{
+    if (g_strcmp0(self->title, title) == 0)
+        return;
+    g_free(self->title);
+    self->title = g_strdup(title);
+    g_object_notify_by_pspec(G_OBJECT(self), buffer_props[BUF_PROP_TITLE]);
 }
 
 const char *nc_buffer_get_typing(NcBuffer *self)

@@ -151,6 +151,16 @@ void nc_buffer_clear_messages(NcBuffer *self);
 gint64 nc_buffer_get_cleared_time(NcBuffer *self);
 
 /**
+ * What to call the buffer where it is shown (property "title"): its name
+ * unless a title was set, e.g. the server buffer's network name where
+ * its name is the host.
+ */
+const char *nc_buffer_get_title(NcBuffer *self);
+
+/** Set the title; NULL or "" shows the name again.  Notifies "title". */
+void nc_buffer_set_title(NcBuffer *self, const char *title);
+
+/**
  * Who is typing in this conversation, in words ("alice is typing…"),
  * "" when nobody is (property "typing").
  */

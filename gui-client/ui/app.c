@@ -167,6 +167,8 @@ static NcClient *new_client(NaApp *self, const NaConnectParams *p)
                                            nc_network_config_get_id(p->network));
         g_object_set_data_full(G_OBJECT(c), "na-network-logger", logger,
                                (GDestroyNotify)nc_logger_free);
+        /* The sidebar shows the network by the name it was saved under. */
+        nc_client_set_display_name(c, nc_network_config_get_name(p->network));
     }
     nc_client_set_logger(
         c, logger, self->settings ? g_settings_get_uint(self->settings, "reload-lines") : 100);

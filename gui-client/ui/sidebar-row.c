@@ -20,7 +20,7 @@ static void update(NcBuffer *b, GParamSpec *pspec, NaSidebarRow *self)
     GtkWidget *name = GTK_WIDGET(self->name_label);
     GtkWidget *badge = GTK_WIDGET(self->badge_label);
     gboolean server = nc_buffer_get_kind(b) == NC_BUFFER_SERVER;
-    gtk_label_set_text(self->name_label, nc_buffer_get_name(b));
+    gtk_label_set_text(self->name_label, nc_buffer_get_title(b));
     gtk_widget_set_margin_start(name, server ? 0 : 12);
     if (server)
         gtk_widget_add_css_class(name, "heading");
@@ -42,9 +42,9 @@ static void update(NcBuffer *b, GParamSpec *pspec, NaSidebarRow *self)
         gtk_widget_remove_css_class(badge, "natter-mention");
     /* Screen readers hear the counts with the name. */
     g_autofree char *desc =
-        m   ? g_strdup_printf(_("%s, %u unread, %u mentions"), nc_buffer_get_name(b), u, m)
-        : u ? g_strdup_printf(_("%s, %u unread"), nc_buffer_get_name(b), u)
-            : g_strdup(nc_buffer_get_name(b));
+        m   ? g_strdup_printf(_("%s, %u unread, %u mentions"), nc_buffer_get_title(b), u, m)
+        : u ? g_strdup_printf(_("%s, %u unread"), nc_buffer_get_title(b), u)
+            : g_strdup(nc_buffer_get_title(b));
     gtk_accessible_update_property(GTK_ACCESSIBLE(self), GTK_ACCESSIBLE_PROPERTY_LABEL, desc, -1);
 }
 

@@ -368,7 +368,7 @@ static void update_topic(NaWindow *self)
     }
     /* The topic and the title are plain text: formatting codes dropped. */
     g_autofree char *topic = nc_format_strip(nc_buffer_get_topic(b));
-    g_autofree char *name = nc_format_strip(nc_buffer_get_name(b));
+    g_autofree char *name = nc_format_strip(nc_buffer_get_title(b));
     g_autofree char *text = NULL;
     if (nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL)
         text = g_strdup_printf("%s — %s", name, *topic ? topic : _("no topic"));

@@ -357,6 +357,29 @@ static void test_isupport_values(void)
     g_object_unref(c);
 }
 
+/* Two servers on one host are told apart in the sidebar: the server
+ * buffer is titled by the saved name, else NETWORK=, else the host. */
+static void test_server_buffer_title(void)
+{
+    NcClient *c = nc_client_new("127.0.0.1", 6667, "alice", "Alice", NULL);
+    NcBuffer *server = nc_network_get_server_buffer(nc_client_get_network(c));
+    guint notified = 0;
+    g_signal_connect(server, "notify::title", G_CALLBACK(count_notify), &notified);
+    CU_ASSERT_STRING_EQUAL(nc_buffer_get_title(server), "127.0.0.1");
+    nc_client_handle_line(c, ":srv 005 alice NETWORK=Natter :are supported");
+    CU_ASSERT_STRING_EQUAL(nc_buffer_get_title(server), "Natter");
+    CU_ASSERT_EQUAL(notified, 1);
+    nc_client_set_display_name(c, "Work chat");
+    CU_ASSERT_STRING_EQUAL(nc_buffer_get_title(server), "Work chat");
+    nc_client_handle_line(c, ":srv 005 alice NETWORK=Elsewhere :are supported");
+    CU_ASSERT_STRING_EQUAL(nc_buffer_get_title(server), "Work chat");
+    nc_client_set_display_name(c, "");
+    CU_ASSERT_STRING_EQUAL(nc_buffer_get_title(server), "Elsewhere");
+    /* The name the logs use stays the host's. */
+    CU_ASSERT_STRING_EQUAL(nc_buffer_get_name(server), "127.0.0.1");
+    g_object_unref(c);
+}
+
 /* Is there a key of kind for server (and account) in keys? */
 static gboolean has_secret(GArray *keys, NcSecretKind kind, const char *server, const char *account)
 {
@@ -667,6 +690,7 @@ static CU_TestInfo tests[] = {
     {"the old single server migrates once, logs kept", test_migration},
     {"one log folder per network ID", test_log_folder_per_network},
     {"ISUPPORT values and the network name", test_isupport_values},
+    {"the server buffer is titled by the network's name", test_server_buffer_title},
     {"passwords no other network uses", test_unshared_secrets},
     {"removing a network forgets its passwords", test_remove_forgets_passwords},
     {"a failed attempt saves nothing", test_failed_attempt_saves_nothing},
