@@ -4,6 +4,7 @@
 #include "log.h"
 #include "tls-policy.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 /* ---- one network ---------------------------------------------------- */
@@ -163,6 +164,169 @@ void nc_network_config_set_first_server(NcNetworkConfig *self, const char *host,
     replace(&s->host, host);
     s->port = port;
     s->tls = tls;
+}
+
+void nc_network_config_set_other_servers(NcNetworkConfig *self, const NcServerAddress *servers,
+                                         guint n)
+{
+    if (self->servers->len > 1)
+        g_array_remove_range(self->servers, 1, self->servers->len - 1);
+    for (guint i = 0; i < n; i++)
+        nc_network_config_add_server(self, servers[i].host, servers[i].port, servers[i].tls);
+}
+
+/* ---- servers as people type them ------------------------------------ */
+
+G_DEFINE_QUARK(nc-server-list-error-quark, nc_server_list_error)
+
+static guint16 effective_port(const NcServerAddress *s)
+{
+    return s->port ? s->port : nc_default_port(s->tls);
+}
+
+static gboolean same_server(const NcServerAddress *a, const NcServerAddress *b)
+{
+    return g_ascii_strcasecmp(a->host, b->host) == 0 && effective_port(a) == effective_port(b);
+}
+
+/* Letters, digits, '-', '.', '_' and anything non-ASCII (an
+ * internationalised name), or an IPv6 address's hex and colons: enough
+ * to catch a typo such as "irc/example" or a pasted URL without second-
+ * guessing the resolver. */
+static gboolean host_chars_ok(const char *host, gboolean bracketed)
+{
+    for (const char *p = host; *p; p++)
+        if (!(g_ascii_isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || (guchar)*p >= 0x80 ||
+              (bracketed && (*p == ':' || *p == '%'))))
+            return FALSE;
+    return TRUE;
+}
+
+/* port_text after the ':' of entry: "6697" or "+6697". */
+static gboolean read_port(const char *entry, const char *port_text, gboolean tls,
+                          NcServerAddress *out, GError **error)
+{
+    gboolean plus = *port_text == '+';
+    const char *digits = plus ? port_text + 1 : port_text;
+    guint64 value = 0;
+    if (!*digits || strlen(digits) > 5 ||
+        !g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT16, &value, NULL)) {
+        g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_BAD_PORT,
+                    _("“%s”: the port must be a number from 1 to 65535"), entry);
+        return FALSE;
+    }
+    out->port = (guint16)value;
+    /* The usual ports name their TLS choice; '+' asks for TLS on any. */
+    out->tls = plus                       ? TRUE
+               : out->port == NC_PORT_TLS ? TRUE
+               : out->port == NC_PORT_PLAIN ? FALSE
+                                            : tls;
+    return TRUE;
+}
+
+/* One entry ("host", "host:port", "[v6]:+port", a bare IPv6 address). */
+static gboolean read_entry(const char *entry, gboolean tls, NcServerAddress *out, GError **error)
+{
+    g_autofree char *host = NULL;
+    const char *port_text = NULL;
+    gboolean bracketed = entry[0] == '[';
+    if (strstr(entry, "://")) {
+        g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_BAD_HOST,
+                    _("“%s” is a link: write the server's name alone, with :port if needed"),
+                    entry);
+        return FALSE;
+    }
+    if (bracketed) {
+        const char *close = strchr(entry, ']');
+        if (!close || (close[1] && close[1] != ':')) {
+            g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_BAD_HOST,
+                        _("“%s”: write an IPv6 address as [address] or [address]:port"), entry);
+            return FALSE;
+        }
+        host = g_strndup(entry + 1, (gsize)(close - entry - 1));
+        port_text = close[1] ? close + 2 : NULL;
+    } else {
+        const char *colon = strchr(entry, ':');
+        if (colon && strchr(colon + 1, ':')) {
+            host = g_strdup(entry); /* a bare IPv6 address: no port */
+            bracketed = TRUE;
+        } else {
+            host = colon ? g_strndup(entry, (gsize)(colon - entry)) : g_strdup(entry);
+            port_text = colon ? colon + 1 : NULL;
+        }
+    }
+    if (!*host) {
+        g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_EMPTY_HOST,
+                    _("“%s”: the server's name is missing"), entry);
+        return FALSE;
+    }
+    if (!host_chars_ok(host, bracketed) ||
+        (bracketed && !g_hostname_is_ip_address(host) && !strchr(host, '%'))) {
+        g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_BAD_HOST,
+                    _("“%s” is not a server name or address"), entry);
+        return FALSE;
+    }
+    out->tls = tls;
+    out->port = 0;
+    if (port_text && !read_port(entry, port_text, tls, out, error))
+        return FALSE;
+    out->host = g_steal_pointer(&host);
+    return TRUE;
+}
+
+gboolean nc_server_list_parse(const char *text, gboolean tls, const NcServerAddress *first,
+                              GArray **servers, GError **error)
+{
+    g_return_val_if_fail(servers != NULL, FALSE);
+    *servers = NULL;
+    g_autoptr(GArray) list = g_array_new(FALSE, TRUE, sizeof(NcServerAddress));
+    g_array_set_clear_func(list, server_address_clear);
+    g_auto(GStrv) entries = g_strsplit_set(text ? text : "", ", \t\r\n", -1);
+    guint limit = NC_NETWORK_MAX_SERVERS - (first ? 1u : 0u);
+    for (guint i = 0; entries[i]; i++) {
+        if (!*entries[i])
+            continue; /* "a, b" and "a,,b" are two servers */
+        NcServerAddress s = {0};
+        if (!read_entry(entries[i], tls, &s, error))
+            return FALSE;
+        g_array_append_val(list, s);
+        gboolean again = first && same_server(&s, first);
+        for (guint j = 0; !again && j + 1 < list->len; j++)
+            again = same_server(&s, &g_array_index(list, NcServerAddress, j));
+        if (again) {
+            g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_DUPLICATE,
+                        _("“%s” is listed twice (as %s port %u)"), entries[i], s.host,
+                        (guint)effective_port(&s));
+            return FALSE;
+        }
+    }
+    if (list->len > limit) {
+        g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_TOO_MANY,
+                    _("A network holds at most %u servers; this lists %u"), NC_NETWORK_MAX_SERVERS,
+                    list->len + (first ? 1u : 0u));
+        return FALSE;
+    }
+    *servers = g_steal_pointer(&list);
+    return TRUE;
+}
+
+char *nc_server_list_format(const NcServerAddress *servers, guint n, gboolean tls)
+{
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; i < n; i++) {
+        const NcServerAddress *s = &servers[i];
+        if (i > 0)
+            g_string_append(out, ", ");
+        g_string_append_printf(out, strchr(s->host, ':') ? "[%s]" : "%s", s->host);
+        guint16 port = s->port;
+        if (!port && s->tls != tls)
+            port = nc_default_port(s->tls); /* the usual port says which */
+        if (!port)
+            continue;
+        gboolean port_says = port == NC_PORT_TLS ? TRUE : port == NC_PORT_PLAIN ? FALSE : tls;
+        g_string_append_printf(out, ":%s%u", s->tls && !port_says ? "+" : "", (guint)port);
+    }
+    return g_string_free(out, FALSE);
 }
 
 const char *nc_network_config_get_nick(NcNetworkConfig *self)

@@ -66,6 +66,62 @@ void nc_network_config_add_server(NcNetworkConfig *self, const char *host, guint
 void nc_network_config_set_first_server(NcNetworkConfig *self, const char *host, guint16 port,
                                         gboolean tls);
 
+/**
+ * Keep the first server and put servers after it, in their order, in
+ * place of the others (with no first server, servers become the list).
+ * @param servers copied; NULL with n 0 for none
+ */
+void nc_network_config_set_other_servers(NcNetworkConfig *self, const NcServerAddress *servers,
+                                         guint n);
+
+/** The most servers one network holds, its first one included. */
+#define NC_NETWORK_MAX_SERVERS 16
+
+/** nc_server_list_parse()'s error domain. */
+#define NC_SERVER_LIST_ERROR (nc_server_list_error_quark())
+/** The GQuark of NC_SERVER_LIST_ERROR. */
+GQuark nc_server_list_error_quark(void);
+
+/** Why a list of servers was refused. */
+typedef enum {
+    NC_SERVER_LIST_ERROR_EMPTY_HOST, /* ":6697", "[]" */
+    NC_SERVER_LIST_ERROR_BAD_HOST,   /* a character no host name has, an unclosed '[' */
+    NC_SERVER_LIST_ERROR_BAD_PORT,   /* not a number from 1 to 65535 */
+    NC_SERVER_LIST_ERROR_DUPLICATE,  /* the same host and port twice */
+    NC_SERVER_LIST_ERROR_TOO_MANY,   /* more than NC_NETWORK_MAX_SERVERS */
+} NcServerListError;
+
+/**
+ * Read the servers a person lists, separated by commas or spaces, in
+ * order: `host`, `host:port`, `host:+port`, `[v6]`, `[v6]:port` (an IPv6
+ * address without a port may also stand bare).  Without a port a server
+ * takes tls and port 0 (6697 with TLS, 6667 without, when connecting);
+ * with one, the usual ports say which (6697 TLS, 6667 plain text), a
+ * '+' before the port means TLS on it, and any other port takes tls.
+ * Nothing is dropped: a bad entry, the same host (without case) and port
+ * twice, or a repeat of first refuse the whole text with a message that
+ * names the entry.
+ * @param text what was typed (NULL or blank: no servers)
+ * @param tls the TLS choice for servers whose port does not say
+ * @param first a server listed ahead of text (the main server), counted
+ *        and not to be repeated, or NULL
+ * @param servers receives a new array of NcServerAddress whose hosts it
+ *        owns (g_array_unref() frees them), possibly empty
+ * @return TRUE, or FALSE with error set in NC_SERVER_LIST_ERROR and
+ *         *servers left NULL
+ */
+gboolean nc_server_list_parse(const char *text, gboolean tls, const NcServerAddress *first,
+                              GArray **servers, GError **error);
+
+/**
+ * The text nc_server_list_parse() reads back as servers under the same
+ * tls, ", "-separated: a port only where one was stored or where the TLS
+ * choice differs from tls.  (Plain text on a port other than 6667 while
+ * tls is TRUE cannot be said, and reads back as TLS.)
+ * @return a newly allocated string, "" for none
+ */
+char *nc_server_list_format(const NcServerAddress *servers, guint n, gboolean tls);
+
 /** The nick, "" for the default. */
 const char *nc_network_config_get_nick(NcNetworkConfig *self);
 /** Set the nick (NULL: none). */

@@ -684,9 +684,199 @@ static void test_success_saves_and_names(void)
     remove_tree(dir);
 }
 
+/* nc_server_list_parse() on text, expecting success. */
+static GArray *parse_ok(const char *text, gboolean tls, const NcServerAddress *first)
+{
+    g_autoptr(GError) error = NULL;
+    GArray *servers = NULL;
+    gboolean ok = nc_server_list_parse(text, tls, first, &servers, &error);
+    if (!ok)
+        fprintf(stderr, "\n  \"%s\" refused: %s\n", text, error->message);
+    CU_ASSERT_FATAL(ok);
+    CU_ASSERT_PTR_NULL(error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(servers);
+    return servers;
+}
+
+static const NcServerAddress *at(GArray *servers, guint i)
+{
+    return &g_array_index(servers, NcServerAddress, i);
+}
+
+static gboolean server_is(const NcServerAddress *s, const char *host, guint16 port, gboolean tls)
+{
+    return strcmp(s->host, host) == 0 && s->port == port && s->tls == tls;
+}
+
+/* The refusal's code, and its message naming the entry. */
+static void parse_refused(const char *text, const NcServerAddress *first, int code,
+                          const char *named)
+{
+    g_autoptr(GError) error = NULL;
+    GArray *servers = (GArray *)&servers; /* must come back NULL */
+    CU_ASSERT_FALSE(nc_server_list_parse(text, TRUE, first, &servers, &error));
+    CU_ASSERT_PTR_NULL(servers);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    if (!g_error_matches(error, NC_SERVER_LIST_ERROR, code))
+        fprintf(stderr, "\n  \"%s\": code %d, not %d\n", text, error->code, code);
+    CU_ASSERT(g_error_matches(error, NC_SERVER_LIST_ERROR, code));
+    if (!strstr(error->message, named))
+        fprintf(stderr, "\n  \"%s\": \"%s\" does not name \"%s\"\n", text, error->message, named);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, named));
+}
+
+static void test_server_list_parse(void)
+{
+    /* Order kept; commas, spaces or both; no port: the TLS choice, port 0. */
+    g_autoptr(GArray) a = parse_ok(" b.example.org, c.example.org  a.example.org,,d.example.org\t",
+                                   TRUE, NULL);
+    CU_ASSERT_EQUAL_FATAL(a->len, 4);
+    CU_ASSERT(server_is(at(a, 0), "b.example.org", 0, TRUE));
+    CU_ASSERT(server_is(at(a, 1), "c.example.org", 0, TRUE));
+    CU_ASSERT(server_is(at(a, 2), "a.example.org", 0, TRUE));
+    CU_ASSERT(server_is(at(a, 3), "d.example.org", 0, TRUE));
+
+    /* Ports: the usual ones say TLS or not, '+' says TLS, others follow
+     * the switch (either way). */
+    g_autoptr(GArray) p = parse_ok("a:6667 b:6697 c:7000 d:+7000 e:+6667", FALSE, NULL);
+    CU_ASSERT_EQUAL_FATAL(p->len, 5);
+    CU_ASSERT(server_is(at(p, 0), "a", 6667, FALSE));
+    CU_ASSERT(server_is(at(p, 1), "b", 6697, TRUE));
+    CU_ASSERT(server_is(at(p, 2), "c", 7000, FALSE));
+    CU_ASSERT(server_is(at(p, 3), "d", 7000, TRUE));
+    CU_ASSERT(server_is(at(p, 4), "e", 6667, TRUE));
+    g_autoptr(GArray) p2 = parse_ok("c:7000,a:6667", TRUE, NULL);
+    CU_ASSERT(server_is(at(p2, 0), "c", 7000, TRUE));
+    CU_ASSERT(server_is(at(p2, 1), "a", 6667, FALSE));
+
+    /* IPv6: in brackets with or without a port, bare without one. */
+    g_autoptr(GArray) v6 = parse_ok("[2001:db8::1]:6697 [::1] fe80::1 [fe80::2%eth0]:7000", TRUE,
+                                    NULL);
+    CU_ASSERT_EQUAL_FATAL(v6->len, 4);
+    CU_ASSERT(server_is(at(v6, 0), "2001:db8::1", 6697, TRUE));
+    CU_ASSERT(server_is(at(v6, 1), "::1", 0, TRUE));
+    CU_ASSERT(server_is(at(v6, 2), "fe80::1", 0, TRUE));
+    CU_ASSERT(server_is(at(v6, 3), "fe80::2%eth0", 7000, TRUE));
+
+    /* Nothing typed: no servers, not an error. */
+    g_autoptr(GArray) none = parse_ok("  , ", TRUE, NULL);
+    CU_ASSERT_EQUAL(none->len, 0);
+    g_autoptr(GArray) null_text = parse_ok(NULL, TRUE, NULL);
+    CU_ASSERT_EQUAL(null_text->len, 0);
+
+    /* Duplicates: host without case, port as it would be dialled (no
+     * port is the TLS choice's usual one); the main server counts too. */
+    parse_refused("a.org B.org b.ORG", NULL, NC_SERVER_LIST_ERROR_DUPLICATE, "b.ORG");
+    parse_refused("a.org a.org:6697", NULL, NC_SERVER_LIST_ERROR_DUPLICATE, "a.org:6697");
+    parse_refused("[::1]:7000 ::1 [::1]:+7000", NULL, NC_SERVER_LIST_ERROR_DUPLICATE,
+                  "[::1]:+7000");
+    NcServerAddress first = {(char *)"irc.example.org", 6697, TRUE};
+    parse_refused("b.org IRC.example.org", &first, NC_SERVER_LIST_ERROR_DUPLICATE,
+                  "IRC.example.org");
+    /* Same host, another port: another server. */
+    g_autoptr(GArray) ports = parse_ok("irc.example.org:6667 irc.example.org:7000", TRUE, &first);
+    CU_ASSERT_EQUAL(ports->len, 2);
+
+    /* Errors name the entry; nothing is dropped. */
+    parse_refused("a.org :6697", NULL, NC_SERVER_LIST_ERROR_EMPTY_HOST, ":6697");
+    parse_refused("[]:6697", NULL, NC_SERVER_LIST_ERROR_EMPTY_HOST, "[]:6697");
+    parse_refused("a.org:0", NULL, NC_SERVER_LIST_ERROR_BAD_PORT, "a.org:0");
+    parse_refused("a.org:65536", NULL, NC_SERVER_LIST_ERROR_BAD_PORT, "a.org:65536");
+    parse_refused("a.org:", NULL, NC_SERVER_LIST_ERROR_BAD_PORT, "a.org:");
+    parse_refused("a.org:+", NULL, NC_SERVER_LIST_ERROR_BAD_PORT, "a.org:+");
+    parse_refused("a.org:66x", NULL, NC_SERVER_LIST_ERROR_BAD_PORT, "a.org:66x");
+    parse_refused("a.org:-1", NULL, NC_SERVER_LIST_ERROR_BAD_PORT, "a.org:-1");
+    parse_refused("[::1", NULL, NC_SERVER_LIST_ERROR_BAD_HOST, "[::1");
+    parse_refused("[::1]6697", NULL, NC_SERVER_LIST_ERROR_BAD_HOST, "[::1]6697");
+    parse_refused("[irc.example.org]", NULL, NC_SERVER_LIST_ERROR_BAD_HOST, "[irc.example.org]");
+    parse_refused("irc://irc.example.org", NULL, NC_SERVER_LIST_ERROR_BAD_HOST,
+                  "irc://irc.example.org");
+    parse_refused("alice@irc.example.org", NULL, NC_SERVER_LIST_ERROR_BAD_HOST, "alice@");
+
+    /* At most NC_NETWORK_MAX_SERVERS, the main server included. */
+    g_autoptr(GString) many = g_string_new(NULL);
+    for (guint i = 1; i < NC_NETWORK_MAX_SERVERS; i++)
+        g_string_append_printf(many, "s%u.example.org ", i);
+    g_autoptr(GArray) fifteen = parse_ok(many->str, TRUE, &first);
+    CU_ASSERT_EQUAL(fifteen->len, NC_NETWORK_MAX_SERVERS - 1);
+    g_string_append(many, "s16.example.org");
+    g_autoptr(GArray) sixteen = parse_ok(many->str, TRUE, NULL);
+    CU_ASSERT_EQUAL(sixteen->len, NC_NETWORK_MAX_SERVERS);
+    parse_refused(many->str, &first, NC_SERVER_LIST_ERROR_TOO_MANY, "17");
+}
+
+/* What the dialog shows reads back as the same servers. */
+static void test_server_list_format(void)
+{
+    NcServerAddress list[] = {
+        {(char *)"b.example.org", 0, TRUE},  {(char *)"c.example.org", 7000, TRUE},
+        {(char *)"d.example.org", 0, FALSE}, {(char *)"2001:db8::1", 6697, TRUE},
+        {(char *)"e.example.org", 6667, TRUE},
+    };
+    g_autofree char *text = nc_server_list_format(list, G_N_ELEMENTS(list), TRUE);
+    CU_ASSERT_STRING_EQUAL(text, "b.example.org, c.example.org:7000, d.example.org:6667, "
+                                 "[2001:db8::1]:6697, e.example.org:+6667");
+    g_autoptr(GArray) back = parse_ok(text, TRUE, NULL);
+    CU_ASSERT_EQUAL_FATAL(back->len, G_N_ELEMENTS(list));
+    CU_ASSERT(server_is(at(back, 0), "b.example.org", 0, TRUE));
+    CU_ASSERT(server_is(at(back, 1), "c.example.org", 7000, TRUE));
+    /* Port 0 without TLS under a TLS switch: the usual port says it. */
+    CU_ASSERT(server_is(at(back, 2), "d.example.org", 6667, FALSE));
+    CU_ASSERT(server_is(at(back, 3), "2001:db8::1", 6697, TRUE));
+    CU_ASSERT(server_is(at(back, 4), "e.example.org", 6667, TRUE));
+    g_autofree char *empty = nc_server_list_format(NULL, 0, TRUE);
+    CU_ASSERT_STRING_EQUAL(empty, "");
+}
+
+/* A network of three servers, the others set from typed text, survives a
+ * restart in order; setting the others again replaces them. */
+static void test_three_servers_round_trip(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autoptr(NcNetworkConfig) n = example_network("irc.example.org", 6697);
+    nc_network_config_set_first_server(n, "irc.example.org", 6697, TRUE);
+    NcServerAddress first = *nc_network_config_get_server(n, 0);
+    g_autoptr(GArray) old = parse_ok("old.example.org", TRUE, &first);
+    nc_network_config_set_other_servers(n, (NcServerAddress *)(gpointer)old->data, old->len);
+    g_autoptr(GArray) others = parse_ok("[2001:db8::7]:+7000, eu.example.org:6667", TRUE, &first);
+    nc_network_config_set_other_servers(n, (NcServerAddress *)(gpointer)others->data, others->len);
+    CU_ASSERT_EQUAL_FATAL(nc_network_config_get_n_servers(n), 3);
+    {
+        g_autoptr(GSettings) s = settings_in(dir);
+        g_autoptr(NcNetworkList) list = nc_network_list_new(s, dir);
+        CU_ASSERT(nc_network_list_add(list, n));
+        g_settings_sync();
+    }
+    g_autoptr(GSettings) s = settings_in(dir);
+    g_autoptr(NcNetworkList) list = nc_network_list_new(s, dir);
+    NcNetworkConfig *back = nc_network_list_find(list, nc_network_config_get_id(n));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+    CU_ASSERT(nc_network_config_equal(n, back));
+    CU_ASSERT_EQUAL_FATAL(nc_network_config_get_n_servers(back), 3);
+    CU_ASSERT(server_is(nc_network_config_get_server(back, 0), "irc.example.org", 6697, TRUE));
+    CU_ASSERT(server_is(nc_network_config_get_server(back, 1), "2001:db8::7", 7000, TRUE));
+    CU_ASSERT(server_is(nc_network_config_get_server(back, 2), "eu.example.org", 6667, FALSE));
+    /* Any of them finds the network. */
+    CU_ASSERT_PTR_EQUAL(nc_network_list_find_server(list, "EU.example.org", 6667), back);
+    CU_ASSERT_PTR_EQUAL(nc_network_list_find_server(list, "2001:db8::7", 7000), back);
+    CU_ASSERT_PTR_NULL(nc_network_list_find_server(list, "old.example.org", 0));
+    /* The dialog's text for the others. */
+    g_autofree char *text = nc_server_list_format(nc_network_config_get_server(back, 1), 2, TRUE);
+    CU_ASSERT_STRING_EQUAL(text, "[2001:db8::7]:7000, eu.example.org:6667");
+    /* No others: the first alone stays. */
+    g_autoptr(NcNetworkConfig) alone = nc_network_config_copy(back);
+    nc_network_config_set_other_servers(alone, NULL, 0);
+    CU_ASSERT_EQUAL(nc_network_config_get_n_servers(alone), 1);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_server(alone, 0)->host, "irc.example.org");
+    remove_tree(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"networks survive a restart, in order", test_round_trip},
     {"add, edit, remove, reorder, find", test_edit_remove_reorder},
+    {"a typed list of servers: order, ports, IPv6, duplicates, errors", test_server_list_parse},
+    {"a list of servers as shown reads back the same", test_server_list_format},
+    {"a network of three servers survives a restart", test_three_servers_round_trip},
     {"the old single server migrates once, logs kept", test_migration},
     {"one log folder per network ID", test_log_folder_per_network},
     {"ISUPPORT values and the network name", test_isupport_values},
