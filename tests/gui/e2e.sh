@@ -14,10 +14,11 @@
 #      both are unit-tested);
 #   6. a screenshot of the window; then IRC formatting: bob's bold,
 #      coloured, italic, underlined and reversed line and alice's own sent
-#      with Ctrl+B/Ctrl+Shift+K/Ctrl+O (screenshot OUT-format.png); the
-#      window made 640x480, where the sidebar folds away, still sends what
-#      is typed (OUT-narrow.png); one more run at GDK_SCALE=2 with its own
-#      screenshot (OUT-2x.png);
+#      with Ctrl+B/Ctrl+Shift+K/Ctrl+O (screenshot OUT-format.png); Ctrl+F
+#      finds a word of the paste and highlights it (OUT-search.png), and
+#      Escape takes the highlight away; the window made 640x480, where the
+#      sidebar folds away, still sends what is typed (OUT-narrow.png); one
+#      more run at GDK_SCALE=2 with its own screenshot (OUT-2x.png);
 #   7. natter --host-local (the README's main command) must start its own
 #      natterd with a self-signed certificate kept in $XDG_DATA_HOME/natter
 #      (key mode 0600) on a TLS-only listener, join #natter over TLS with
@@ -43,6 +44,8 @@
 #      Ctrl+N shows the dialog with that server's saved login
 #      (OUT-account-saved.png); a wrong password there is refused, said in
 #      the banner with "Change Login…", not retried (OUT-login-failed.png).
+#      Ctrl+N again, and the saved network removed with the keyboard: gone
+#      from the settings, its password from the keyring (OUT-removed.png).
 #  10. history: natterd with a store keeps the channel's history; natter in
 #      #history is cut off by an operator's KILL while dave says three
 #      lines; natter reconnects on its own and fills the gap from the
@@ -70,6 +73,11 @@ wait_for() { # seconds command...
     local n=$(( $1 * 10 )); shift
     while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done
     return 1
+}
+wait_until() { # seconds command...: for slow conditions (a screenshot each
+    # try), where wait_for's count of tries would stretch far past its time
+    local deadline=$(( $(date +%s) + $1 )); shift
+    until "$@"; do [ "$(date +%s)" -lt "$deadline" ] || return 1; sleep 0.2; done
 }
 
 export XDG_DATA_HOME=$T/data XDG_CONFIG_HOME=$T/config XDG_CACHE_HOME=$T/cache
@@ -179,6 +187,38 @@ title_has '#natter' || fail "Ctrl+Shift+K left #natter"
 echo "formatting: bob's codes logged, alice's shortcuts sent"
 sleep 0.5
 shoot "$WID" "${SHOT%.png}-format.png"
+# 6c. search: Ctrl+F, a word in exactly one earlier line ("three", from
+# the paste); the match is painted with the light style's highlight
+# (#fce94f, message-text.c; no NATTER_DARK here), and Escape takes the
+# highlight away with the bar.  Counted in screenshots: pixels of that
+# colour.  GTK paints a label's background attribute at 80 % over the row
+# (#fce94f on white shows as #fdee72, IRC's navy as #333398), so the count
+# allows 10 % around it; nothing else in the light style comes near.
+highlight_pixels() { # screenshot.png: how many pixels are (about) #fce94f
+    convert "$1" -fuzz 10% -fill black +opaque '#fce94f' -fill white -opaque '#fce94f' \
+        -format '%[fx:round(mean*w*h)]' info:
+}
+HIGHLIT=0
+search_highlighted() { # at least a word's worth of highlight in the window
+    shoot "$WID" "${SHOT%.png}-search.png" >/dev/null
+    HIGHLIT=$(highlight_pixels "${SHOT%.png}-search.png")
+    [ "$HIGHLIT" -ge 150 ]
+}
+search_cleared() {
+    shoot "$WID" "$T/search-closed.png" >/dev/null
+    HIGHLIT=$(highlight_pixels "$T/search-closed.png")
+    [ "$HIGHLIT" -eq 0 ]
+}
+xdotool key ctrl+f
+xdotool type --delay 15 'three'
+wait_until 10 search_highlighted ||
+    fail "Ctrl+F 'three' highlighted $HIGHLIT pixels of #fce94f, not a word's worth (${SHOT%.png}-search.png)"
+echo "search: 'three' highlighted ($HIGHLIT pixels of #fce94f)"
+xdotool key Escape
+wait_until 10 search_cleared ||
+    fail "after Escape closed the search, $HIGHLIT pixels of #fce94f are still highlighted"
+echo "search: Escape closed the bar and its highlight"
+xdotool key ctrl+k Escape   # the input has the keyboard again (as above)
 # A narrow window (640x480): the sidebar folds away and the conversation
 # keeps the whole width, its input still takes what is typed
 # (OUT-narrow.png; test-gui-window checks the layout itself).
@@ -372,6 +412,36 @@ sleep 3   # past the first reconnect delays (1-2 s): a retry would show by now
 shoot "$WID" "${SHOT%.png}-login-failed.png"
 TOLD=$(grep -rhF "wrong account name or password" "$XDG_DATA_HOME/natter/logs/" | wc -l)
 [ "$TOLD" -eq 1 ] || fail "the wrong password was tried $TOLD times, not once"
+# A saved network removed from the connect dialog, by keyboard only: the
+# list's buttons are icons without mnemonics, so Tab walks there from the
+# first widget ("Host a Chat…"): the "local network" check, the network's
+# row (Space chooses it), "New network", "Remove network" (Space).
+# The settings forget the network and the keyring its account password.
+saved_network_id() { sed -n "s/^networks=.*'id': <'\([^']*\)'>.*/\1/p" "$SETTINGS_FILE"; }
+carol_in_keyring() { # the Secret Service has carol's account password
+    gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+        --method org.freedesktop.Secret.Service.SearchItems "{'kind': 'account', 'account': 'carol'}" |
+        grep -q objectpath
+}
+NETWORK_ID=$(saved_network_id)
+[ -n "$NETWORK_ID" ] || fail "no saved network in the settings: $(grep '^networks=' "$SETTINGS_FILE")"
+carol_in_keyring || fail "carol's password is not in the keyring before the network is removed"
+xdotool windowfocus --sync "$WID" 2>/dev/null || xdotool mousemove --window "$WID" 400 300
+xdotool key ctrl+n
+DWID=$(timeout 20 xdotool search --sync --onlyvisible --name '^Connect$' | head -1)
+[ -n "$DWID" ] || fail "Ctrl+N did not open the connect dialog (to remove the network)"
+xdotool windowfocus --sync "$DWID" 2>/dev/null || xdotool mousemove --window "$DWID" 200 200
+xdotool key Tab Tab space Tab Tab space
+network_forgotten() { [ -z "$(saved_network_id)" ]; }
+wait_for 10 network_forgotten || { shoot "$DWID" "${SHOT%.png}-removed.png";
+    fail "the saved network $NETWORK_ID was not removed: $(grep '^networks=' "$SETTINGS_FILE")"; }
+grep -q "$NETWORK_ID" "$SETTINGS_FILE" && fail "the settings still name the removed network $NETWORK_ID"
+carol_not_in_keyring() { ! carol_in_keyring; }
+wait_until 10 carol_not_in_keyring ||
+    fail "carol's password stayed in the keyring after her network was removed"
+shoot "$DWID" "${SHOT%.png}-removed.png"
+xdotool key alt+c   # Cancel
+echo "accounts: the saved network was removed with the keyboard; the settings and the keyring forgot it"
 kill -TERM "$NATTER_PID"
 wait_for 10 sh -c "! kill -0 $NATTER_PID 2>/dev/null" || fail "natter did not quit (accounts, second run)"
 echo "accounts: a wrong password was refused, explained once, not retried"
