@@ -32,6 +32,8 @@ struct _NaConnectDialog {
     GtkEntry *server_entry;
     GtkSpinButton *port_spin;
     GtkCheckButton *tls_check;
+    GtkEntry *other_servers_entry;
+    GtkLabel *other_servers_error;
     GtkEntry *nick_entry;
     GtkEntry *realname_entry;
     GtkPasswordEntry *password_entry;
@@ -345,12 +347,15 @@ static gboolean login_params(NaConnectDialog *self, NaConnectParams *p)
 
 /* The saved network the form makes: the chosen one with the form's
  * values (same ID), or a new one. */
-static NcNetworkConfig *form_network(NaConnectDialog *self, const NaConnectParams *p)
+static NcNetworkConfig *form_network(NaConnectDialog *self, const NaConnectParams *p,
+                                     GArray *others)
 {
     NcNetworkConfig *stored =
         self->network_id ? nc_network_list_find(self->networks, self->network_id) : NULL;
     NcNetworkConfig *n = stored ? nc_network_config_copy(stored) : nc_network_config_new();
     nc_network_config_set_first_server(n, p->host, p->port, p->tls);
+    nc_network_config_set_other_servers(n, (const NcServerAddress *)(gpointer)others->data,
+                                        others->len);
     nc_network_config_set_nick(n, p->nick);
     nc_network_config_set_realname(n, p->realname);
     nc_network_config_set_channels(n, p->channels);
@@ -367,10 +372,32 @@ static NcNetworkConfig *form_network(NaConnectDialog *self, const NaConnectParam
     return n;
 }
 
+/* The backup servers field, checked against the main server: FALSE
+ * (with why under the field) when it cannot be saved as typed, rather
+ * than dropping what was meant. */
+static gboolean read_other_servers(NaConnectDialog *self, const char *host, guint16 port,
+                                   gboolean tls, GArray **servers)
+{
+    g_autoptr(GError) error = NULL;
+    NcServerAddress first = {(char *)host, port, tls};
+    if (nc_server_list_parse(text_of(self->other_servers_entry), tls, &first, servers, &error))
+        return TRUE;
+    gtk_label_set_text(self->other_servers_error, error->message);
+    gtk_widget_set_visible(GTK_WIDGET(self->other_servers_error), TRUE);
+    return refuse(GTK_WIDGET(self->other_servers_entry));
+}
+
+static void on_other_servers_changed(GtkEditable *e, NaConnectDialog *self)
+{
+    gtk_widget_remove_css_class(GTK_WIDGET(e), "error");
+    gtk_widget_set_visible(GTK_WIDGET(self->other_servers_error), FALSE);
+}
+
 /* The form, checked, as a connection and the network it is for. */
 typedef struct {
     char host[256];
     char **channels;
+    GArray *other_servers; /* NcServerAddress, after the first */
     NaConnectParams params;
     NcNetworkConfig *network;
 } Form;
@@ -378,6 +405,7 @@ typedef struct {
 static void form_clear(Form *f)
 {
     g_strfreev(f->channels);
+    g_clear_pointer(&f->other_servers, g_array_unref);
     g_clear_object(&f->network);
 }
 
@@ -389,11 +417,14 @@ static gboolean read_form(NaConnectDialog *self, Form *f)
     if (nt_addr_split(text_of(self->server_entry), f->host, sizeof f->host, &port, port) != 0 ||
         !*f->host)
         return refuse(GTK_WIDGET(self->server_entry));
+    gboolean tls = gtk_check_button_get_active(self->tls_check);
+    if (!read_other_servers(self, f->host, port, tls, &f->other_servers))
+        return FALSE;
     f->channels = channel_list(self);
     f->params = (NaConnectParams){
         .host = f->host,
         .port = port,
-        .tls = gtk_check_button_get_active(self->tls_check),
+        .tls = tls,
         .nick = text_of(self->nick_entry),
         .realname = text_of(self->realname_entry),
         /* Not answered yet (the keyring is slow, or asks to be unlocked):
@@ -404,7 +435,7 @@ static gboolean read_form(NaConnectDialog *self, Form *f)
     };
     if (!login_params(self, &f->params))
         return FALSE;
-    f->network = form_network(self, &f->params);
+    f->network = form_network(self, &f->params, f->other_servers);
     f->params.network = f->network;
     return TRUE;
 }
@@ -487,10 +518,15 @@ static GtkWidget *network_row(gpointer item, gpointer data)
     gtk_label_set_xalign(GTK_LABEL(title), 0);
     gtk_label_set_ellipsize(GTK_LABEL(title), PANGO_ELLIPSIZE_END);
     const NcServerAddress *s = nc_network_config_get_server(n, 0);
+    guint backups = s ? nc_network_config_get_n_servers(n) - 1 : 0;
+    g_autofree char *more =
+        backups ? g_strdup_printf(ngettext(", %u backup server", ", %u backup servers", backups),
+                                  backups)
+                : g_strdup("");
     g_autofree char *where =
         s ? g_strdup_printf(
-                "%s:%u%s%s", s->host, (guint)(s->port ? s->port : nc_default_port(s->tls)),
-                s->tls ? "" : _(", not encrypted"),
+                "%s:%u%s%s%s", s->host, (guint)(s->port ? s->port : nc_default_port(s->tls)),
+                s->tls ? "" : _(", not encrypted"), more,
                 nc_network_config_get_connect_on_start(n) ? _(", connects on start") : "")
           : g_strdup("");
     GtkWidget *subtitle = gtk_label_new(where);
@@ -529,6 +565,19 @@ static void select_network(NaConnectDialog *self, const char *id)
     update_network_buttons(self);
 }
 
+/* Every server of n after the first, as the backup servers field reads
+ * them under the first one's TLS choice (the switch shows it). */
+static void show_other_servers(NaConnectDialog *self, NcNetworkConfig *n)
+{
+    guint count = nc_network_config_get_n_servers(n);
+    const NcServerAddress *first = nc_network_config_get_server(n, 0);
+    g_autofree char *text =
+        count > 1 ? nc_server_list_format(nc_network_config_get_server(n, 1), count - 1, first->tls)
+                  : g_strdup("");
+    set_text(self, self->other_servers_entry, text);
+    on_other_servers_changed(GTK_EDITABLE(self->other_servers_entry), self);
+}
+
 /* The form shows a saved network's values; its passwords come from the
  * keyring a moment later. */
 static void show_network(NaConnectDialog *self, NcNetworkConfig *n)
@@ -539,6 +588,7 @@ static void show_network(NaConnectDialog *self, NcNetworkConfig *n)
     set_text(self, self->name_entry, nc_network_config_get_name(n));
     gtk_entry_set_placeholder_text(self->name_entry, s ? s->host : NULL);
     set_text(self, self->server_entry, s ? s->host : "");
+    show_other_servers(self, n);
     g_autofree char *nick = default_nick(self);
     const char *saved_nick = nc_network_config_get_nick(n);
     set_text(self, self->nick_entry, *saved_nick ? saved_nick : nick);
@@ -585,6 +635,7 @@ static void on_new(GtkButton *b, NaConnectDialog *self)
     set_text(self, self->name_entry, "");
     gtk_entry_set_placeholder_text(self->name_entry, NULL);
     set_text(self, self->server_entry, "");
+    set_text(self, self->other_servers_entry, "");
     set_text(self, self->nick_entry, nick);
     set_text(self, self->channels_entry, "");
     set_text(self, self->password_entry, "");
@@ -752,6 +803,8 @@ static void na_connect_dialog_class_init(NaConnectDialogClass *klass)
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, server_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, port_spin);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, tls_check);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, other_servers_entry);
+    gtk_widget_class_bind_template_child(wc, NaConnectDialog, other_servers_error);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, nick_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, realname_entry);
     gtk_widget_class_bind_template_child(wc, NaConnectDialog, password_entry);
@@ -792,6 +845,8 @@ static void na_connect_dialog_init(NaConnectDialog *self)
     g_signal_connect(self->cert_button, "clicked", G_CALLBACK(on_cert_clicked), self);
     g_signal_connect(self->key_button, "clicked", G_CALLBACK(on_key_clicked), self);
     g_signal_connect(self->account_entry, "changed", G_CALLBACK(on_account_changed), self);
+    g_signal_connect(self->other_servers_entry, "changed", G_CALLBACK(on_other_servers_changed),
+                     self);
     g_signal_connect(self->password_entry, "changed", G_CALLBACK(on_password_typed), self);
     g_signal_connect(self->account_password_entry, "changed", G_CALLBACK(on_password_typed), self);
     update_login_rows(self);
@@ -811,6 +866,7 @@ void na_connect_dialog_select_server(NaConnectDialog *self, const char *host, gu
     g_clear_pointer(&self->network_id, g_free);
     select_network(self, NULL);
     set_text(self, self->server_entry, host);
+    set_text(self, self->other_servers_entry, "");
     g_clear_pointer(&self->filled_host, g_free);
     fill_for_host(self, host);
     gtk_check_button_set_active(self->tls_check, tls);
