@@ -177,7 +177,7 @@ void nc_network_config_set_other_servers(NcNetworkConfig *self, const NcServerAd
 
 /* ---- servers as people type them ------------------------------------ */
 
-G_DEFINE_QUARK(nc-server-list-error-quark, nc_server_list_error)
+G_DEFINE_QUARK(nc_server_list_error_quark, nc_server_list_error)
 
 static guint16 effective_port(const NcServerAddress *s)
 {
@@ -217,8 +217,8 @@ static gboolean read_port(const char *entry, const char *port_text, gboolean tls
     }
     out->port = (guint16)value;
     /* The usual ports name their TLS choice; '+' asks for TLS on any. */
-    out->tls = plus                       ? TRUE
-               : out->port == NC_PORT_TLS ? TRUE
+    out->tls = plus                         ? TRUE
+               : out->port == NC_PORT_TLS   ? TRUE
                : out->port == NC_PORT_PLAIN ? FALSE
                                             : tls;
     return TRUE;

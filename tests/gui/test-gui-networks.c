@@ -728,8 +728,8 @@ static void parse_refused(const char *text, const NcServerAddress *first, int co
 static void test_server_list_parse(void)
 {
     /* Order kept; commas, spaces or both; no port: the TLS choice, port 0. */
-    g_autoptr(GArray) a = parse_ok(" b.example.org, c.example.org  a.example.org,,d.example.org\t",
-                                   TRUE, NULL);
+    g_autoptr(GArray) a =
+        parse_ok(" b.example.org, c.example.org  a.example.org,,d.example.org\t", TRUE, NULL);
     CU_ASSERT_EQUAL_FATAL(a->len, 4);
     CU_ASSERT(server_is(at(a, 0), "b.example.org", 0, TRUE));
     CU_ASSERT(server_is(at(a, 1), "c.example.org", 0, TRUE));
@@ -750,8 +750,8 @@ static void test_server_list_parse(void)
     CU_ASSERT(server_is(at(p2, 1), "a", 6667, FALSE));
 
     /* IPv6: in brackets with or without a port, bare without one. */
-    g_autoptr(GArray) v6 = parse_ok("[2001:db8::1]:6697 [::1] fe80::1 [fe80::2%eth0]:7000", TRUE,
-                                    NULL);
+    g_autoptr(GArray) v6 =
+        parse_ok("[2001:db8::1]:6697 [::1] fe80::1 [fe80::2%eth0]:7000", TRUE, NULL);
     CU_ASSERT_EQUAL_FATAL(v6->len, 4);
     CU_ASSERT(server_is(at(v6, 0), "2001:db8::1", 6697, TRUE));
     CU_ASSERT(server_is(at(v6, 1), "::1", 0, TRUE));
@@ -809,8 +809,8 @@ static void test_server_list_parse(void)
 static void test_server_list_format(void)
 {
     NcServerAddress list[] = {
-        {(char *)"b.example.org", 0, TRUE},  {(char *)"c.example.org", 7000, TRUE},
-        {(char *)"d.example.org", 0, FALSE}, {(char *)"2001:db8::1", 6697, TRUE},
+        {(char *)"b.example.org", 0, TRUE},    {(char *)"c.example.org", 7000, TRUE},
+        {(char *)"d.example.org", 0, FALSE},   {(char *)"2001:db8::1", 6697, TRUE},
         {(char *)"e.example.org", 6667, TRUE},
     };
     g_autofree char *text = nc_server_list_format(list, G_N_ELEMENTS(list), TRUE);
