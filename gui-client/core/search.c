@@ -4,6 +4,8 @@
 
 #include "format.h"
 
+#include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---- matching text -------------------------------------------------- */
@@ -168,26 +170,19 @@ void nc_buffer_match_free(NcBufferMatch *match)
     g_free(match);
 }
 
-GPtrArray *nc_search_buffer(NcBuffer *buffer, const char *query)
+/* The matches among messages [from, to) of the list, appended to out. */
+static void search_messages(GListModel *messages, guint from, guint to, const Needle *n,
+                            GPtrArray *out)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)nc_buffer_match_free);
-    Needle n;
-    needle_init(&n, query);
-    if (n.len == 0) {
-        needle_clear(&n);
-        return out;
-    }
     Scratch s;
     scratch_init(&s);
-    GListModel *messages = nc_buffer_get_messages(buffer);
-    guint count = g_list_model_get_n_items(messages);
     g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(NcSearchSpan));
-    for (guint i = 0; i < count; i++) {
+    for (guint i = from; i < to; i++) {
         g_autoptr(NcMessage) msg = g_list_model_get_item(messages, i);
         g_autofree char *owned = NULL;
         const char *text = visible_text(nc_message_get_text(msg), &owned);
         g_array_set_size(spans, 0);
-        if (!find_in_visible(&n, text, strlen(text), &s, spans))
+        if (!find_in_visible(n, text, strlen(text), &s, spans))
             continue;
         NcBufferMatch *m = g_new0(NcBufferMatch, 1);
         m->position = i;
@@ -197,8 +192,61 @@ GPtrArray *nc_search_buffer(NcBuffer *buffer, const char *query)
         g_ptr_array_add(out, m);
     }
     scratch_clear(&s);
+}
+
+GPtrArray *nc_search_buffer(NcBuffer *buffer, const char *query)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)nc_buffer_match_free);
+    Needle n;
+    needle_init(&n, query);
+    if (n.len > 0) {
+        GListModel *messages = nc_buffer_get_messages(buffer);
+        search_messages(messages, 0, g_list_model_get_n_items(messages), &n, out);
+    }
     needle_clear(&n);
     return out;
+}
+
+/* The first match at or after position, by bisection (matches are in order). */
+static guint first_match_from(GPtrArray *matches, guint position)
+{
+    guint low = 0, high = matches->len;
+    while (low < high) {
+        guint mid = low + (high - low) / 2;
+        if (((NcBufferMatch *)matches->pdata[mid])->position < position)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    return low;
+}
+
+gboolean nc_search_buffer_update(GPtrArray *matches, NcBuffer *buffer, const char *query,
+                                 guint position, guint removed, guint added)
+{
+    GListModel *messages = nc_buffer_get_messages(buffer);
+    guint count = g_list_model_get_n_items(messages);
+    if (removed == 0 && added == 0)
+        return TRUE;
+    if (removed == 0 && position + added == count) {
+        /* New lines at the end: only they can hold new matches. */
+        Needle n;
+        needle_init(&n, query);
+        if (n.len > 0)
+            search_messages(messages, position, count, &n, matches);
+        needle_clear(&n);
+        return TRUE;
+    }
+    if (position == 0 && added == 0) {
+        /* The oldest lines went (the scrollback's limit): their matches go
+         * with them, and every other one moves up as many places. */
+        guint gone = first_match_from(matches, removed);
+        g_ptr_array_remove_range(matches, 0, gone);
+        for (guint i = 0; i < matches->len; i++)
+            ((NcBufferMatch *)matches->pdata[i])->position -= removed;
+        return TRUE;
+    }
+    return FALSE;
 }
 
 /* ---- reading log lines ---------------------------------------------- */
@@ -594,25 +642,64 @@ gboolean nc_search_logs_finish(GAsyncResult *result, guint *total, gboolean *mor
     return TRUE;
 }
 
+/* Lines [first, last] of the file at path, as NUL-terminated copies (fewer
+ * when the file is shorter), or NULL when it cannot be read.  The file is
+ * read in blocks and only newlines are counted up to first, so a busy
+ * day's file costs a memchr() pass up to the lines wanted, not a split
+ * of every line. */
+static GPtrArray *read_lines(const char *path, guint64 first, guint64 last)
+{
+    FILE *file = g_fopen(path, "rb");
+    if (!file)
+        return NULL;
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    GString *line = g_string_new(NULL);
+    guint64 line_no = 0;
+    char block[64 * 1024];
+    size_t got;
+    while (line_no <= last && (got = fread(block, 1, sizeof block, file)) > 0) {
+        const char *p = block, *end = block + got;
+        while (p < end && line_no <= last) {
+            const char *eol = memchr(p, '\n', (size_t)(end - p));
+            const char *stop = eol ? eol : end;
+            if (line_no >= first)
+                g_string_append_len(line, p, stop - p);
+            if (!eol)
+                break; /* the line goes on in the next block */
+            if (line_no >= first) {
+                g_ptr_array_add(lines, g_string_free(line, FALSE));
+                line = g_string_new(NULL);
+            }
+            line_no++;
+            p = eol + 1;
+        }
+    }
+    /* A last line without its newline (the logger may be writing it). */
+    if (line_no >= first && line_no <= last && line->len > 0)
+        g_ptr_array_add(lines, g_string_free(line, FALSE));
+    else
+        g_string_free(line, TRUE);
+    fclose(file);
+    return lines;
+}
+
 GPtrArray *nc_search_log_context(const NcLogHit *hit, guint before, guint after, guint *index)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_object_unref);
-    g_autofree char *contents = NULL;
     if (index)
         *index = 0;
-    if (!g_file_get_contents(hit->path, &contents, NULL, NULL))
-        return out;
-    g_auto(GStrv) lines = g_strsplit(contents, "\n", -1);
-    guint count = g_strv_length(lines);
     guint first = hit->line > before ? hit->line - before : 0;
-    guint last = MIN((guint64)hit->line + after, (guint64)count);
+    g_autoptr(GPtrArray) lines = read_lines(hit->path, first, (guint64)hit->line + after);
+    if (!lines)
+        return out;
     g_autoptr(GTimeZone) tz = g_time_zone_new_local();
-    for (guint i = first; i <= last && i < count; i++) {
-        if (!*lines[i])
+    for (guint i = 0; i < lines->len; i++) {
+        const char *line = lines->pdata[i];
+        if (!*line)
             continue;
-        if (i == hit->line && index)
+        if (first + i == hit->line && index)
             *index = out->len;
-        g_ptr_array_add(out, line_message(lines[i], tz));
+        g_ptr_array_add(out, line_message(line, tz));
     }
     return out;
 }

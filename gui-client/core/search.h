@@ -45,6 +45,21 @@ void nc_buffer_match_free(NcBufferMatch *match);
  */
 GPtrArray *nc_search_buffer(NcBuffer *buffer, const char *query);
 
+/**
+ * Bring matches up to date after the buffer's messages changed, as their
+ * "items-changed" told it, without searching them all again: messages
+ * added at the end are searched alone, and messages gone from the front
+ * (the scrollback's limit) take their matches with them while the others'
+ * positions move up.  Any other change is left to nc_search_buffer().
+ * @param matches nc_search_buffer(buffer, query), kept up to date by this
+ *        function through every change since
+ * @param position, removed, added as "items-changed" gave them
+ * @return TRUE when matches now holds what nc_search_buffer() would give;
+ *         FALSE, with matches untouched, for a change elsewhere (search again)
+ */
+gboolean nc_search_buffer_update(GPtrArray *matches, NcBuffer *buffer, const char *query,
+                                 guint position, guint removed, guint added);
+
 /** A logged line that matches. */
 typedef struct {
     char *buffer;       /* the conversation, as its log folder names it (lower case) */
@@ -104,7 +119,9 @@ gboolean nc_search_logs_finish(GAsyncResult *result, guint *total, gboolean *mor
 /**
  * The lines around a hit in its log file, as messages in file order:
  * up to before lines before it, the hit's line, up to after lines after.
- * Reads one day's file, so it is quick enough for the main context.
+ * Reads the day's file only up to the last line wanted, counting
+ * newlines on the way and parsing only the lines returned, so a busy
+ * day's file of tens of megabytes stays quick enough for the main context.
  * @param index receives the hit's index in the array, or NULL
  * @return a GPtrArray of NcMessage (g_ptr_array_unref); empty when the
  *         file is gone
