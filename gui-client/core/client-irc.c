@@ -145,7 +145,9 @@ static void h_welcome(NcClient *self, const NcIrcLine *l)
 }
 
 /* An ISUPPORT value with its escapes decoded: \x20 for a space, \x5C
- * for a backslash (\x00 is never a character). */
+ * for a backslash (\x00 is never a character).  Bytes that are not
+ * UTF-8, raw or escaped, become U+FFFD: the value reaches labels and the
+ * saved settings, which take UTF-8 only. */
 static char *isupport_value(const char *raw)
 {
     GString *out = g_string_new(NULL);
@@ -159,7 +161,8 @@ static char *isupport_value(const char *raw)
             g_string_append_c(out, *p);
         }
     }
-    return g_string_free(out, FALSE);
+    g_autofree char *decoded = g_string_free(out, FALSE);
+    return g_utf8_make_valid(decoded, -1);
 }
 
 /* Keep one ISUPPORT token (KEY, KEY=VALUE, -KEY) for nc_client_get_isupport(). */
@@ -173,6 +176,9 @@ static void remember_isupport(NcClient *self, const char *tok)
     if (!*key)
         return;
     const char *old = g_hash_table_lookup(self->isupport, key);
+    /* A server may say a key once per connection but not without end. */
+    if (!old && !negated && g_hash_table_size(self->isupport) >= NC_ISUPPORT_MAX_KEYS)
+        return;
     g_autofree char *value = negated ? NULL : isupport_value(eq ? eq + 1 : "");
     gboolean changed = g_strcmp0(old, value) != 0;
     if (negated)

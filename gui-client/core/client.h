@@ -148,11 +148,15 @@ guint nc_client_get_n_servers(NcClient *self);
 /** The position in nc_client_set_servers()'s list of the server being tried or used. */
 guint nc_client_get_server_index(NcClient *self);
 
+/** The most ISUPPORT keys one connection keeps: later new keys are ignored. */
+#define NC_ISUPPORT_MAX_KEYS 256u
+
 /**
  * The value of an ISUPPORT (005) key of the current connection, its
- * \xHH escapes decoded: "" for a key given without a value, NULL when
- * the server has not said it (or took it back with -KEY).  Forgotten
- * when a new connection starts.
+ * \xHH escapes decoded and made valid UTF-8 (a byte that is not becomes
+ * U+FFFD): "" for a key given without a value, NULL when the server has
+ * not said it (or took it back with -KEY, or said it after
+ * NC_ISUPPORT_MAX_KEYS others).  Forgotten when a new connection starts.
  */
 const char *nc_client_get_isupport(NcClient *self, const char *key);
 

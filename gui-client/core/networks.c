@@ -286,6 +286,17 @@ gboolean nc_server_list_parse(const char *text, gboolean tls, const NcServerAddr
     for (guint i = 0; entries[i]; i++) {
         if (!*entries[i])
             continue; /* "a, b" and "a,,b" are two servers */
+        /* Refused as soon as one is too many: a long paste is never
+         * compared entry against entry. */
+        if (list->len == limit) {
+            guint listed = list->len + (first ? 1u : 0u);
+            for (guint j = i; entries[j]; j++)
+                listed += *entries[j] ? 1u : 0u;
+            g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_TOO_MANY,
+                        _("A network holds at most %u servers; this lists %u"),
+                        NC_NETWORK_MAX_SERVERS, listed);
+            return FALSE;
+        }
         NcServerAddress s = {0};
         if (!read_entry(entries[i], tls, &s, error))
             return FALSE;
@@ -299,12 +310,6 @@ gboolean nc_server_list_parse(const char *text, gboolean tls, const NcServerAddr
                         (guint)effective_port(&s));
             return FALSE;
         }
-    }
-    if (list->len > limit) {
-        g_set_error(error, NC_SERVER_LIST_ERROR, NC_SERVER_LIST_ERROR_TOO_MANY,
-                    _("A network holds at most %u servers; this lists %u"), NC_NETWORK_MAX_SERVERS,
-                    list->len + (first ? 1u : 0u));
-        return FALSE;
     }
     *servers = g_steal_pointer(&list);
     return TRUE;
@@ -728,6 +733,9 @@ gboolean nc_network_list_move(NcNetworkList *self, const char *id, guint positio
 typedef struct {
     NcNetworkList *list;
     NcNetworkConfig *attempt;
+    /* The stored network as the attempt began (NULL: not stored then), to
+     * tell a removal or an edit made while connecting. */
+    NcNetworkConfig *snapshot;
     NcClient *client; /* not a reference: the follow is the client's data */
     gulong registered_handler;
     gulong name_handler;
@@ -743,6 +751,7 @@ static void follow_free(gpointer p)
     if (g_signal_handler_is_connected(f->client, f->name_handler))
         g_signal_handler_disconnect(f->client, f->name_handler);
     g_object_unref(f->attempt);
+    g_clear_object(&f->snapshot);
     g_object_unref(f->list);
     g_free(f);
 }
@@ -767,7 +776,16 @@ static void on_registered(NcClient *client, Follow *f)
         return;
     f->saved = TRUE;
     NcNetworkConfig *stored = nc_network_list_find(f->list, f->attempt->id);
-    /* The name the server gave since the attempt began is kept. */
+    /* Removed while connecting: the user's removal wins. */
+    if (f->snapshot && !stored)
+        return;
+    /* Saved or edited while connecting: the user's version wins, and only
+     * the server's name may still fill in its blank name. */
+    if (stored && (!f->snapshot || !nc_network_config_equal(stored, f->snapshot))) {
+        take_server_name(f);
+        return;
+    }
+    /* A name a server gave before is kept over the attempt's blank one. */
     if (stored && !f->attempt->name_by_user && *stored->name && !stored->name_by_user)
         nc_network_config_set_name(f->attempt, stored->name, FALSE);
     if (stored)
@@ -788,6 +806,8 @@ void nc_network_list_follow(NcNetworkList *self, NcClient *client, NcNetworkConf
     Follow *f = g_new0(Follow, 1);
     f->list = g_object_ref(self);
     f->attempt = nc_network_config_copy(attempt);
+    NcNetworkConfig *stored = nc_network_list_find(self, attempt->id);
+    f->snapshot = stored ? nc_network_config_copy(stored) : NULL;
     f->client = client;
     /* The client's own data: freed with it, so no handler outlives it. */
     f->registered_handler = g_signal_connect(client, "registered", G_CALLBACK(on_registered), f);

@@ -357,6 +357,108 @@ static void test_isupport_values(void)
     g_object_unref(c);
 }
 
+/* A NETWORK= that is not UTF-8, raw or escaped, is shown and saved with
+ * U+FFFD in place of the bad byte; and a connection keeps at most
+ * NC_ISUPPORT_MAX_KEYS keys, while known keys still change. */
+static void test_isupport_bad_values(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autoptr(GSettings) s = settings_in(dir);
+    g_autoptr(NcNetworkList) list = nc_network_list_new(s, dir);
+    g_autoptr(NcNetworkConfig) n = example_network("irc.example.org", 6667);
+    NcClient *c = nc_client_new("irc.example.org", 6667, "alice", "Alice", NULL);
+    nc_network_list_follow(list, c, n);
+    nc_client_handle_line(c, ":srv 001 alice :Welcome");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(nc_network_list_find(list, nc_network_config_get_id(n)));
+    nc_client_handle_line(c, ":srv 005 alice NETWORK=Bad\\xFFName :are supported");
+    const char *name = nc_client_get_isupport(c, "NETWORK");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+    CU_ASSERT(g_utf8_validate(name, -1, NULL));
+    CU_ASSERT_STRING_EQUAL(name, "Bad\xEF\xBF\xBDName");
+    NcNetworkConfig *stored = nc_network_list_find(list, nc_network_config_get_id(n));
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_name(stored), "Bad\xEF\xBF\xBDName");
+    nc_client_handle_line(c, ":srv 005 alice NETWORK=Raw\xFF :are supported");
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "NETWORK"), "Raw\xEF\xBF\xBD");
+    /* Saved, so the next start reads it back. */
+    g_settings_sync();
+    g_autoptr(GSettings) s2 = settings_in(dir);
+    g_autoptr(NcNetworkList) reread = nc_network_list_new(s2, dir);
+    NcNetworkConfig *back = nc_network_list_find(reread, nc_network_config_get_id(n));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_name(back), "Raw\xEF\xBF\xBD");
+
+    /* Thousands of made-up keys: the table stops growing at the cap. */
+    for (guint i = 0; i < 1000; i++) {
+        g_autofree char *line = g_strdup_printf(":srv 005 alice K%uA=1 K%uB :are supported", i, i);
+        nc_client_handle_line(c, line);
+    }
+    guint kept = 0;
+    for (guint i = 0; i < 1000; i++) {
+        g_autofree char *a = g_strdup_printf("K%uA", i);
+        g_autofree char *b = g_strdup_printf("K%uB", i);
+        kept += (nc_client_get_isupport(c, a) ? 1u : 0u) + (nc_client_get_isupport(c, b) ? 1u : 0u);
+    }
+    /* NETWORK took one place before them. */
+    CU_ASSERT_EQUAL(kept, NC_ISUPPORT_MAX_KEYS - 1);
+    CU_ASSERT_PTR_NULL(nc_client_get_isupport(c, "K999B"));
+    nc_client_handle_line(c, ":srv 005 alice NETWORK=Still :are supported");
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "NETWORK"), "Still");
+    /* A key taken back makes room for one more. */
+    nc_client_handle_line(c, ":srv 005 alice -K0A LATE=yes :are supported");
+    CU_ASSERT_STRING_EQUAL(nc_client_get_isupport(c, "LATE"), "yes");
+    g_object_unref(c);
+    remove_tree(dir);
+}
+
+/* The dialog removes or edits a network while its attempt is connecting:
+ * the registration that follows neither brings it back nor overwrites
+ * the edit (a blank name may still come from NETWORK=). */
+static void test_edits_while_connecting_win(void)
+{
+    g_autoptr(NcNetworkList) list = nc_network_list_new(NULL, NULL);
+    g_autoptr(NcNetworkConfig) saved = example_network("irc.example.org", 6667);
+    const char *id = nc_network_config_get_id(saved);
+    nc_network_list_add(list, saved);
+
+    /* Removed meanwhile. */
+    g_autoptr(NcNetworkConfig) attempt = nc_network_config_copy(saved);
+    nc_network_config_set_nick(attempt, "attempted");
+    NcClient *c = nc_client_new("irc.example.org", 6667, "attempted", "Alice", NULL);
+    nc_network_list_follow(list, c, attempt);
+    CU_ASSERT(nc_network_list_remove(list, id));
+    nc_client_handle_line(c, ":srv 001 attempted :Welcome");
+    nc_client_handle_line(c, ":srv 005 attempted NETWORK=Back :are supported");
+    CU_ASSERT_PTR_NULL(nc_network_list_find(list, id));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), 0);
+    g_object_unref(c);
+
+    /* Edited meanwhile: the edit stays, the attempt's nick does not. */
+    nc_network_list_add(list, saved);
+    c = nc_client_new("irc.example.org", 6667, "attempted", "Alice", NULL);
+    nc_network_list_follow(list, c, attempt);
+    g_autoptr(NcNetworkConfig) edit = nc_network_config_copy(saved);
+    nc_network_config_set_nick(edit, "edited");
+    const char *channels[] = {"#edited", NULL};
+    nc_network_config_set_channels(edit, channels);
+    CU_ASSERT(nc_network_list_update(list, edit));
+    nc_client_handle_line(c, ":srv 001 attempted :Welcome");
+    nc_client_handle_line(c, ":srv 005 attempted NETWORK=Named :are supported");
+    NcNetworkConfig *stored = nc_network_list_find(list, id);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stored);
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_nick(stored), "edited");
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_channels(stored)[0], "#edited");
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_name(stored), "Named");
+    g_object_unref(c);
+
+    /* Untouched meanwhile: the attempt is what is saved. */
+    c = nc_client_new("irc.example.org", 6667, "attempted", "Alice", NULL);
+    nc_network_list_follow(list, c, attempt);
+    nc_client_handle_line(c, ":srv 001 attempted :Welcome");
+    CU_ASSERT_STRING_EQUAL(nc_network_config_get_nick(nc_network_list_find(list, id)),
+                           "attempted");
+    g_object_unref(c);
+}
+
 /* Two servers on one host are told apart in the sidebar: the server
  * buffer is titled by the saved name, else NETWORK=, else the host. */
 static void test_server_buffer_title(void)
@@ -803,6 +905,16 @@ static void test_server_list_parse(void)
     g_autoptr(GArray) sixteen = parse_ok(many->str, TRUE, NULL);
     CU_ASSERT_EQUAL(sixteen->len, NC_NETWORK_MAX_SERVERS);
     parse_refused(many->str, &first, NC_SERVER_LIST_ERROR_TOO_MANY, "17");
+
+    /* A pasted list of thousands is refused at once, not compared
+     * entry against entry (under a second even under valgrind). */
+    g_autoptr(GString) huge = g_string_new(NULL);
+    for (guint i = 0; i < 5000; i++)
+        g_string_append_printf(huge, "h%u.example.org:%u, ", i, 1000 + i % 60000);
+    gint64 start = g_get_monotonic_time();
+    parse_refused(huge->str, &first, NC_SERVER_LIST_ERROR_TOO_MANY, "5001");
+    gint64 took = g_get_monotonic_time() - start;
+    CU_ASSERT(took < G_USEC_PER_SEC);
 }
 
 /* What the dialog shows reads back as the same servers. */
@@ -880,6 +992,8 @@ static CU_TestInfo tests[] = {
     {"the old single server migrates once, logs kept", test_migration},
     {"one log folder per network ID", test_log_folder_per_network},
     {"ISUPPORT values and the network name", test_isupport_values},
+    {"ISUPPORT: bad UTF-8 made valid, keys capped", test_isupport_bad_values},
+    {"a removal or edit made while connecting wins", test_edits_while_connecting_win},
     {"the server buffer is titled by the network's name", test_server_buffer_title},
     {"passwords no other network uses", test_unshared_secrets},
     {"removing a network forgets its passwords", test_remove_forgets_passwords},
