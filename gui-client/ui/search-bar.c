@@ -47,9 +47,15 @@ static GParamSpec *props[N_PROPS];
 enum { SIGNAL_JUMP, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-/* How long the buffer must be still before its matches are counted
- * again: a busy channel should not redo the search per line. */
+/* How long the buffer must stay still before a change the matches cannot
+ * follow line by line (history inserted, lines merged) has them searched
+ * again: each such change restarts the wait, so a burst costs one search. */
 #define REFRESH_DELAY_MS 300
+
+static GPtrArray *new_matches(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)nc_buffer_match_free);
+}
 
 static NcBufferMatch *current_match(NaSearchBar *self)
 {
@@ -96,7 +102,7 @@ static void refresh_matches(NaSearchBar *self, gboolean jump)
         was = g_object_ref(old->message);
     g_ptr_array_unref(self->matches);
     self->matches = self->buffer && *self->query ? nc_search_buffer(self->buffer, self->query)
-                                                 : g_ptr_array_new();
+                                                 : new_matches();
     self->current = self->matches->len ? self->matches->len - 1 : G_MAXUINT;
     for (guint i = 0; was && i < self->matches->len; i++)
         if (((NcBufferMatch *)self->matches->pdata[i])->message == was)
@@ -118,8 +124,26 @@ static gboolean refresh_after_change(gpointer data)
 static void on_messages_changed(GListModel *model, guint position, guint removed, guint added,
                                 NaSearchBar *self)
 {
-    if (!*self->query || self->refresh_id)
+    if (!*self->query)
         return;
+    /* Lines said and lines trimmed, the usual traffic, update the matches
+     * at once for the cost of the new lines alone; matches waiting for a
+     * search again are stale and cannot be updated. */
+    guint had = self->matches->len;
+    if (!self->refresh_id && nc_search_buffer_update(self->matches, self->buffer, self->query,
+                                                     position, removed, added)) {
+        guint n = self->matches->len;
+        guint dropped = had > n ? had - n : 0;
+        /* The match shown stays current while it is there; otherwise the
+         * newest is, as after a search. */
+        if (self->current < had && self->current >= dropped)
+            self->current -= dropped;
+        else
+            self->current = n ? n - 1 : G_MAXUINT;
+        update_counter(self);
+        return;
+    }
+    g_clear_handle_id(&self->refresh_id, g_source_remove);
     self->refresh_id = g_timeout_add(REFRESH_DELAY_MS, refresh_after_change, self);
 }
 
@@ -479,7 +503,7 @@ static void na_search_bar_init(NaSearchBar *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     self->query = g_strdup("");
-    self->matches = g_ptr_array_new();
+    self->matches = new_matches();
     self->current = G_MAXUINT;
     self->log_hits = g_ptr_array_new_with_free_func((GDestroyNotify)nc_log_hit_free);
     g_signal_connect(self->entry, "search-changed", G_CALLBACK(on_search_changed), self);

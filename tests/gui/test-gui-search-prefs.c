@@ -118,6 +118,7 @@ typedef struct {
     NcBuffer *buffer;
     GPtrArray *jumps; /* NcMessage, as "jump" named them */
     guint query_notes;
+    const char *counter_wanted; /* what counter_is_wanted() waits for */
 } BarTest;
 
 static void on_jump(NaSearchBar *bar, NcMessage *message, BarTest *t)
@@ -149,9 +150,10 @@ static gboolean has_log_rows(gpointer data)
     return list && gtk_widget_get_first_child(list) != NULL;
 }
 
-static gboolean counts_four(gpointer data)
+static gboolean counter_is_wanted(gpointer data)
 {
-    return g_strcmp0(counter_text(data), "4 of 4") == 0;
+    BarTest *t = data;
+    return g_strcmp0(counter_text(t), t->counter_wanted) == 0;
 }
 
 static const char *text_of(NcMessage *m)
@@ -252,8 +254,47 @@ static void test_search_bar(void)
     g_autoptr(NcMessage) newer =
         nc_message_new(now, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "one more needle");
     nc_buffer_append(t.buffer, newer);
-    CU_ASSERT_TRUE(wait_for(counts_four, &t, 3000));
+    /* at once: a line said is searched alone, without waiting */
     CU_ASSERT_STRING_EQUAL(counter_text(&t), "4 of 4");
+    press_enter(entry, TRUE);
+    CU_ASSERT_STRING_EQUAL(counter_text(&t), "3 of 4");
+    CU_ASSERT_STRING_EQUAL(text_of(t.jumps->pdata[t.jumps->len - 1]), "second needle");
+
+    /* The scrollback's limit trims the oldest line, a match: counted out
+     * at once, and the current match stays where it is. */
+    nc_buffer_set_scrollback(t.buffer, 10);
+    for (guint i = 0; i < 5; i++) {
+        g_autoptr(NcMessage) chatter =
+            nc_message_new(now + i, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "chatter");
+        nc_buffer_append(t.buffer, chatter);
+    }
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_messages(t.buffer)), 10);
+    CU_ASSERT_STRING_EQUAL(counter_text(&t), "3 of 3");
+    /* The current match trimmed away: the newest becomes current. */
+    {
+        g_autoptr(NcMessage) chatter =
+            nc_message_new(now + 9, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "chatter");
+        nc_buffer_append(t.buffer, chatter); /* trims "nothing" */
+        g_autoptr(NcMessage) more =
+            nc_message_new(now + 10, NC_MSG_PRIVMSG, NC_MSG_FLAG_NONE, "bob", "chatter");
+        nc_buffer_append(t.buffer, more); /* trims "second needle", the current one */
+    }
+    CU_ASSERT_STRING_EQUAL(counter_text(&t), "1 of 2");
+
+    /* History inserted before the oldest line is searched again after a
+     * pause; the current match stays. */
+    nc_buffer_set_scrollback(t.buffer, 100);
+    press_enter(entry, FALSE);
+    CU_ASSERT_STRING_EQUAL(counter_text(&t), "2 of 2");
+    CU_ASSERT_STRING_EQUAL(text_of(t.jumps->pdata[t.jumps->len - 1]), "\002NEEDLE\002 third");
+    g_autoptr(GPtrArray) history = g_ptr_array_new_with_free_func(g_object_unref);
+    g_ptr_array_add(history, nc_message_new(now - (gint64)3600 * G_USEC_PER_SEC, NC_MSG_PRIVMSG,
+                                            NC_MSG_FLAG_NONE, "dave", "an older needle"));
+    nc_buffer_prepend_history(t.buffer, history);
+    CU_ASSERT_STRING_EQUAL(counter_text(&t), "2 of 2"); /* not yet */
+    t.counter_wanted = "2 of 3";
+    CU_ASSERT_TRUE(wait_for(counter_is_wanted, &t, 3000));
+    CU_ASSERT_STRING_EQUAL(text_of(t.jumps->pdata[t.jumps->len - 1]), "\002NEEDLE\002 third");
 
     /* All Logs: every conversation of the network, newest first. */
     GtkWidget *logs = find_widget(GTK_WIDGET(t.bar), GTK_TYPE_TOGGLE_BUTTON, NULL, NULL);
@@ -278,7 +319,7 @@ static void test_search_bar(void)
     g_signal_emit_by_name(list, "row-activated", first);
     CU_ASSERT_EQUAL_FATAL(t.jumps->len, jumps_before + 1);
     CU_ASSERT_STRING_EQUAL(text_of(t.jumps->pdata[t.jumps->len - 1]), "\002NEEDLE\002 third");
-    CU_ASSERT_STRING_EQUAL(counter_text(&t), "2 of 4");
+    CU_ASSERT_STRING_EQUAL(counter_text(&t), "2 of 3");
     /* The one from another conversation shows with its context. */
     GtkListBoxRow *last = gtk_list_box_get_row_at_index(GTK_LIST_BOX(list), 3);
     g_signal_emit_by_name(list, "row-activated", last);
