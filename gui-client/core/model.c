@@ -246,6 +246,9 @@ struct _NcBuffer {
     char *topic;
     GListStore *messages;
     GListStore *members;
+    /* The same members by case-folded nick (keys are the members' own
+     * folded nicks): WHO and AWAY replies look a member up per line. */
+    GHashTable *members_by_nick;
     guint scrollback;
     guint unread;
     guint mentions;
@@ -330,6 +333,7 @@ static void nc_buffer_finalize(GObject *object)
     g_free(self->title);
     g_object_unref(self->messages);
     g_object_unref(self->members);
+    g_hash_table_unref(self->members_by_nick);
     g_clear_object(&self->marker);
     g_clear_object(&self->history_start);
     G_OBJECT_CLASS(nc_buffer_parent_class)->finalize(object);
@@ -362,6 +366,7 @@ static void nc_buffer_init(NcBuffer *self)
 {
     self->messages = g_list_store_new(NC_TYPE_MESSAGE);
     self->members = g_list_store_new(NC_TYPE_MEMBER);
+    self->members_by_nick = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_object_unref);
     self->topic = g_strdup("");
     self->scrollback = 5000;
 }
@@ -757,77 +762,102 @@ void nc_buffer_set_active(NcBuffer *self, gboolean active)
     }
 }
 
-static gboolean find_member_pos(NcBuffer *self, const char *nick, guint *pos)
+/* Where m is in the member list: the list is sorted by rank and folded
+ * nick, which no two members share, so a binary search finds it. */
+static guint member_position(NcBuffer *self, NcMember *m)
+{
+    GListModel *list = G_LIST_MODEL(self->members);
+    guint low = 0, high = g_list_model_get_n_items(list);
+    while (low < high) {
+        guint mid = low + (high - low) / 2;
+        g_autoptr(NcMember) at = g_list_model_get_item(list, mid);
+        int order = nc_member_compare(at, m, NULL);
+        if (order == 0)
+            return mid;
+        if (order < 0)
+            low = mid + 1;
+        else
+            high = mid;
+    }
+    g_return_val_if_reached(G_MAXUINT); /* the index and the list disagree */
+}
+
+static NcMember *lookup_member(NcBuffer *self, const char *nick)
 {
     g_autofree char *folded = nc_irc_casefold(nick);
-    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->members));
-    /* The list is sorted by rank first, so a nick lookup is linear; member
-     * lists are small next to message lists and this runs per event. */
-    for (guint i = 0; i < n; i++) {
-        g_autoptr(NcMember) m = g_list_model_get_item(G_LIST_MODEL(self->members), i);
-        if (strcmp(m->folded, folded) == 0) {
-            *pos = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
+    return g_hash_table_lookup(self->members_by_nick, folded);
+}
+
+/* Take m out of the list and the index. */
+static void drop_member(NcBuffer *self, NcMember *m)
+{
+    guint pos = member_position(self, m);
+    if (pos != G_MAXUINT)
+        g_list_store_remove(self->members, pos);
+    g_hash_table_remove(self->members_by_nick, m->folded); /* m's last reference */
+}
+
+/* Put m in the list, in order, and in the index. */
+static void insert_member(NcBuffer *self, NcMember *m)
+{
+    g_hash_table_replace(self->members_by_nick, m->folded, g_object_ref(m));
+    g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
 }
 
 NcMember *nc_buffer_find_member(NcBuffer *self, const char *nick)
 {
-    guint pos;
-    if (!find_member_pos(self, nick, &pos))
-        return NULL;
-    NcMember *m = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
-    g_object_unref(m); /* the store keeps it alive */
-    return m;
+    return lookup_member(self, nick);
 }
 
 void nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank)
 {
-    guint pos;
     g_autofree char *account = NULL;
     gboolean away = FALSE;
-    if (find_member_pos(self, nick, &pos)) {
+    NcMember *old = lookup_member(self, nick);
+    if (old) {
         /* A new rank is a new row; what we know of the account and
          * whether they are away stays. */
-        g_autoptr(NcMember) old = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
         account = g_strdup(old->account);
         away = old->away;
-        g_list_store_remove(self->members, pos);
+        drop_member(self, old);
     }
     g_autoptr(NcMember) m = nc_member_new(nick, prefixes, rank);
     m->account = g_steal_pointer(&account);
     m->away = away;
-    g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
+    insert_member(self, m);
 }
 
 gboolean nc_buffer_remove_member(NcBuffer *self, const char *nick)
 {
-    guint pos;
-    if (!find_member_pos(self, nick, &pos))
+    NcMember *m = lookup_member(self, nick);
+    if (!m)
         return FALSE;
-    g_list_store_remove(self->members, pos);
+    drop_member(self, m);
     return TRUE;
 }
 
 gboolean nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const char *new_nick)
 {
-    guint pos;
-    if (!find_member_pos(self, old_nick, &pos))
+    NcMember *found = lookup_member(self, old_nick);
+    if (!found)
         return FALSE;
-    g_autoptr(NcMember) old = g_list_model_get_item(G_LIST_MODEL(self->members), pos);
-    g_list_store_remove(self->members, pos);
+    g_autoptr(NcMember) old = g_object_ref(found);
+    drop_member(self, old);
+    /* Renamed onto a nick already listed (a stale entry): one row stays. */
+    NcMember *clash = lookup_member(self, new_nick);
+    if (clash)
+        drop_member(self, clash);
     g_autoptr(NcMember) m = nc_member_new(new_nick, old->prefixes, old->rank);
     m->account = g_strdup(old->account);
     m->away = old->away;
-    g_list_store_insert_sorted(self->members, m, nc_member_compare, NULL);
+    insert_member(self, m);
     return TRUE;
 }
 
 void nc_buffer_clear_members(NcBuffer *self)
 {
     g_list_store_remove_all(self->members);
+    g_hash_table_remove_all(self->members_by_nick);
 }
 
 char **nc_buffer_dup_member_nicks(NcBuffer *self)

@@ -251,13 +251,16 @@ NcMessage *nc_buffer_get_marker(NcBuffer *self);
 guint nc_buffer_get_marker_position(NcBuffer *self);
 /** Forget the marker (and do not set one until looked at and left again). */
 void nc_buffer_clear_marker(NcBuffer *self);
-/** Find a member by nick (case-insensitively), or NULL. */
+/** Find a member by nick (case-insensitively, one lookup in an index of folded nicks), or NULL. */
 NcMember *nc_buffer_find_member(NcBuffer *self, const char *nick);
 /** Add or replace a member (a replaced member's account is kept). */
 void nc_buffer_add_member(NcBuffer *self, const char *nick, const char *prefixes, int rank);
 /** Remove a member; returns whether it was there. */
 gboolean nc_buffer_remove_member(NcBuffer *self, const char *nick);
-/** Rename a member, keeping its prefixes; returns whether it was there. */
+/**
+ * Rename a member, keeping its prefixes; returns whether it was there.  A
+ * member already listed under new_nick is replaced.
+ */
 gboolean nc_buffer_rename_member(NcBuffer *self, const char *old_nick, const char *new_nick);
 /** Drop every member (on part or disconnect). */
 void nc_buffer_clear_members(NcBuffer *self);

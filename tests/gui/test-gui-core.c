@@ -207,6 +207,123 @@ static void test_model_signals(void)
     CU_ASSERT(g_utf8_validate(nc_message_get_text(bad), -1, NULL));
 }
 
+/* Every member of b is found by its nick in any case, and the list
+ * holds each folded nick once. */
+static gboolean members_all_found(NcBuffer *b)
+{
+    GListModel *members = nc_buffer_get_members(b);
+    guint n = g_list_model_get_n_items(members);
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(NcMember) m = g_list_model_get_item(members, i);
+        g_autofree char *upper = g_ascii_strup(nc_member_get_nick(m), -1);
+        if (nc_buffer_find_member(b, upper) != m)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The nick index of a channel follows adds, re-adds with a new rank,
+ * renames (in case only, or onto a listed nick), removals and clears. */
+static void test_member_index(void)
+{
+    NcNetwork *net = nc_network_new("irc.test");
+    NcBuffer *b = nc_network_ensure_buffer(net, NC_BUFFER_CHANNEL, "#c");
+    int op = nc_network_prefix_rank(net, '@');
+    nc_buffer_add_member(b, "Alice", "", G_MAXINT);
+    nc_buffer_add_member(b, "bob", "", G_MAXINT);
+    nc_buffer_add_member(b, "carol[1]", "@", op);
+    CU_ASSERT(members_all_found(b));
+    /* IRC case: [ and { are one letter. */
+    CU_ASSERT_PTR_NOT_NULL(nc_buffer_find_member(b, "CAROL{1}"));
+    /* A re-add is one row, with the account kept. */
+    nc_member_set_account(nc_buffer_find_member(b, "alice"), "acct");
+    nc_buffer_add_member(b, "ALICE", "@", op);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 3);
+    NcMember *alice = nc_buffer_find_member(b, "alice");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(alice);
+    CU_ASSERT_STRING_EQUAL(nc_member_get_nick(alice), "ALICE");
+    CU_ASSERT_STRING_EQUAL(nc_member_get_account(alice), "acct");
+    CU_ASSERT_EQUAL(nc_member_get_rank(alice), op);
+    /* Renamed: the old nick is gone from the index, the new one found. */
+    CU_ASSERT(nc_buffer_rename_member(b, "bob", "robert"));
+    CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "bob"));
+    CU_ASSERT_PTR_NOT_NULL(nc_buffer_find_member(b, "Robert"));
+    /* A change of case only. */
+    CU_ASSERT(nc_buffer_rename_member(b, "robert", "ROBERT"));
+    CU_ASSERT_STRING_EQUAL(nc_member_get_nick(nc_buffer_find_member(b, "robert")), "ROBERT");
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 3);
+    /* Onto a nick already listed: one row for it. */
+    CU_ASSERT(nc_buffer_rename_member(b, "ROBERT", "alice"));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 2);
+    CU_ASSERT_STRING_EQUAL(nc_member_get_nick(nc_buffer_find_member(b, "ALICE")), "alice");
+    CU_ASSERT(members_all_found(b));
+    CU_ASSERT_FALSE(nc_buffer_rename_member(b, "nobody", "someone"));
+    CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "someone"));
+    /* Removed. */
+    CU_ASSERT(nc_buffer_remove_member(b, "CAROL[1]"));
+    CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "carol[1]"));
+    CU_ASSERT_FALSE(nc_buffer_remove_member(b, "carol[1]"));
+    CU_ASSERT(members_all_found(b));
+    /* Cleared, then filled again. */
+    nc_buffer_clear_members(b);
+    CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "alice"));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 0);
+    nc_buffer_add_member(b, "alice", "", G_MAXINT);
+    CU_ASSERT(members_all_found(b));
+    /* Many, with ranks mixed, then half of them renamed and a third removed. */
+    for (guint i = 0; i < 600; i++) {
+        g_autofree char *nick = g_strdup_printf("n%u", i);
+        nc_buffer_add_member(b, nick, i % 3 ? "" : "@", i % 3 ? G_MAXINT : op);
+    }
+    for (guint i = 0; i < 600; i += 2) {
+        g_autofree char *from = g_strdup_printf("N%u", i);
+        g_autofree char *to = g_strdup_printf("r%u", i);
+        CU_ASSERT(nc_buffer_rename_member(b, from, to));
+    }
+    for (guint i = 1; i < 600; i += 3) {
+        g_autofree char *nick = g_strdup_printf("%c%u", i % 2 ? 'n' : 'r', i);
+        CU_ASSERT(nc_buffer_remove_member(b, nick));
+    }
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), 1 + 600 - 200);
+    CU_ASSERT(members_all_found(b));
+    CU_ASSERT_PTR_NULL(nc_buffer_find_member(b, "n0"));
+    CU_ASSERT_PTR_NOT_NULL(nc_buffer_find_member(b, "r0"));
+    g_object_unref(net);
+}
+
+/* How long a /who of a big channel takes: printed, not asserted, since
+ * machines differ. */
+static void test_who_of_big_channel(void)
+{
+    enum { N = 5000 };
+    NcClient *c = nc_client_new("irc.test", 6667, "me", NULL, NULL);
+    nc_client_handle_line(c, ":srv 001 me :Welcome");
+    nc_client_handle_line(c, ":me!u@h JOIN #big");
+    for (guint i = 0; i < N; i += 100) {
+        GString *names = g_string_new(":srv 353 me = #big :");
+        for (guint j = i; j < i + 100; j++)
+            g_string_append_printf(names, "%snick%u ", j % 10 ? "" : "+", j);
+        nc_client_handle_line(c, names->str);
+        g_string_free(names, TRUE);
+    }
+    nc_client_handle_line(c, ":srv 366 me #big :End");
+    NcBuffer *b = nc_network_find_buffer(nc_client_get_network(c), "#big");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_members(b)), N);
+    gint64 start = g_get_monotonic_time();
+    for (guint i = 0; i < N; i++) {
+        g_autofree char *line =
+            g_strdup_printf(":srv 352 me #big u%u h%u srv NICK%u G :0 Real", i, i, i);
+        nc_client_handle_line(c, line);
+    }
+    gint64 took = g_get_monotonic_time() - start;
+    nc_client_handle_line(c, ":srv 315 me #big :End of WHO");
+    printf("\n  %u WHO lines in a channel of %u members: %.1f ms\n", (guint)N, (guint)N,
+           (double)took / 1000.0);
+    CU_ASSERT(nc_member_get_away(nc_buffer_find_member(b, "nick4999")));
+    g_object_unref(c);
+}
+
 /* ---- input ---------------------------------------------------------- */
 
 static void check_usage(const char *line)
@@ -951,6 +1068,8 @@ static CU_TestInfo tests[] = {
     {"parse server lines", test_parse_lines},
     {"server lines update the model", test_handle_lines},
     {"model lists, counts and signals", test_model_signals},
+    {"the member index follows renames, removals, clears", test_member_index},
+    {"a /who of a channel of 5,000 (time printed)", test_who_of_big_channel},
     {"input commands", test_commands},
     {"split long lines", test_split},
     {"multi-line paste", test_paste_lines},
