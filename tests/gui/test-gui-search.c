@@ -119,6 +119,188 @@ static void test_formatting_ignored(void)
     check_span(((NcBufferMatch *)found->pdata[0])->spans, 0, 0, 5);
 }
 
+/* ---- keeping a buffer's matches up to date -------------------------- */
+
+/* matches as a buffer's "items-changed" leaves them: updated in place
+ * when nc_search_buffer_update() can, else searched again, as the search
+ * bar does after its pause. */
+typedef struct {
+    NcBuffer *buffer;
+    const char *query;
+    GPtrArray *matches;
+    guint updated;  /* changes followed in place */
+    guint searched; /* changes that needed a search again */
+} Follower;
+
+static void on_items_changed(GListModel *model, guint position, guint removed, guint added,
+                             Follower *f)
+{
+    if (nc_search_buffer_update(f->matches, f->buffer, f->query, position, removed, added)) {
+        f->updated++;
+        return;
+    }
+    f->searched++;
+    g_ptr_array_unref(f->matches);
+    f->matches = nc_search_buffer(f->buffer, f->query);
+}
+
+static gulong follow(Follower *f, NcBuffer *buffer, const char *query)
+{
+    memset(f, 0, sizeof *f);
+    f->buffer = buffer;
+    f->query = query;
+    f->matches = nc_search_buffer(buffer, query);
+    return g_signal_connect(nc_buffer_get_messages(buffer), "items-changed",
+                            G_CALLBACK(on_items_changed), f);
+}
+
+static void unfollow(Follower *f, gulong id)
+{
+    g_signal_handler_disconnect(nc_buffer_get_messages(f->buffer), id);
+    g_ptr_array_unref(f->matches);
+}
+
+/* The followed matches are what a search of the whole buffer finds now. */
+static gboolean same_as_full_search(Follower *f)
+{
+    g_autoptr(GPtrArray) full = nc_search_buffer(f->buffer, f->query);
+    if (full->len != f->matches->len)
+        return FALSE;
+    for (guint i = 0; i < full->len; i++) {
+        NcBufferMatch *a = full->pdata[i], *b = f->matches->pdata[i];
+        if (a->position != b->position || a->message != b->message ||
+            a->spans->len != b->spans->len)
+            return FALSE;
+        if (memcmp(a->spans->data, b->spans->data, a->spans->len * sizeof(NcSearchSpan)) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static NcBufferMatch *match_at(Follower *f, guint i)
+{
+    CU_ASSERT_FATAL(i < f->matches->len);
+    return f->matches->pdata[i];
+}
+
+static void test_follow_appends_and_trims(void)
+{
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#chan");
+    nc_buffer_set_scrollback(b, 20);
+    Follower f;
+    gulong id = follow(&f, b, "needle");
+    CU_ASSERT_EQUAL(f.matches->len, 0);
+    /* Lines said: each searched alone, matches added with their offsets. */
+    for (guint i = 0; i < 20; i++) {
+        g_autofree char *text =
+            g_strdup_printf(i % 4 == 1 ? "line %02u, \002a NEEDLE\002 and a needle" : "line %02u", i);
+        g_autoptr(NcMessage) m = say(i, "bob", text);
+        nc_buffer_append(b, m);
+    }
+    CU_ASSERT_EQUAL(f.searched, 0);
+    CU_ASSERT_EQUAL(f.updated, 20);
+    CU_ASSERT_EQUAL_FATAL(f.matches->len, 5);
+    CU_ASSERT_EQUAL(match_at(&f, 0)->position, 1);
+    CU_ASSERT_EQUAL(match_at(&f, 4)->position, 17);
+    check_span(match_at(&f, 4)->spans, 0, 11, 17);
+    check_span(match_at(&f, 4)->spans, 1, 24, 30);
+    CU_ASSERT_TRUE(same_as_full_search(&f));
+
+    /* The 21st line trims the oldest two (a tenth of the limit): line 01's
+     * match goes, the others move up two places. */
+    g_autoptr(NcMessage) m20 = say(20, "bob", "line 20");
+    nc_buffer_append(b, m20);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_messages(b)), 19);
+    CU_ASSERT_EQUAL(f.searched, 0);
+    CU_ASSERT_EQUAL_FATAL(f.matches->len, 4);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(match_at(&f, 0)->message),
+                           "line 05, \002a NEEDLE\002 and a needle");
+    CU_ASSERT_EQUAL(match_at(&f, 0)->position, 3);
+    CU_ASSERT_TRUE(same_as_full_search(&f));
+
+    /* A trim that takes no match only moves them; one that takes all
+     * leaves none. */
+    nc_buffer_set_scrollback(b, 16);
+    CU_ASSERT_EQUAL_FATAL(f.matches->len, 4);
+    CU_ASSERT_EQUAL(match_at(&f, 0)->position, 0);
+    CU_ASSERT_TRUE(same_as_full_search(&f));
+    nc_buffer_clear_messages(b);
+    CU_ASSERT_EQUAL(f.matches->len, 0);
+    CU_ASSERT_EQUAL(f.searched, 0);
+
+    /* History put in front cannot be followed in place: FALSE, and the
+     * matches are left as they were, for a search again. */
+    g_autoptr(NcMessage) last = say(100, "bob", "a needle");
+    nc_buffer_append(b, last);
+    g_autoptr(GPtrArray) before = nc_search_buffer(b, "needle");
+    CU_ASSERT_EQUAL_FATAL(before->len, 1);
+    NcBufferMatch *kept = before->pdata[0];
+    g_autoptr(GPtrArray) history = g_ptr_array_new_with_free_func(g_object_unref);
+    g_ptr_array_add(history, say(50, "bob", "an older needle"));
+    nc_buffer_prepend_history(b, history);
+    CU_ASSERT_FALSE(nc_search_buffer_update(before, b, "needle", 0, 0, 1));
+    CU_ASSERT_EQUAL(before->len, 1);
+    CU_ASSERT_PTR_EQUAL(before->pdata[0], kept);
+    CU_ASSERT_EQUAL(kept->position, 0);
+    CU_ASSERT_EQUAL(f.searched, 1);
+    CU_ASSERT_EQUAL(f.matches->len, 2);
+    CU_ASSERT_TRUE(same_as_full_search(&f));
+    /* An empty query follows nothing. */
+    g_autoptr(GPtrArray) none = nc_search_buffer(b, "");
+    g_autoptr(NcMessage) again = say(101, "bob", "needle again");
+    nc_buffer_append(b, again);
+    guint n = g_list_model_get_n_items(nc_buffer_get_messages(b));
+    CU_ASSERT_TRUE(nc_search_buffer_update(none, b, "", n - 1, 0, 1));
+    CU_ASSERT_EQUAL(none->len, 0);
+    unfollow(&f, id);
+}
+
+/* Random traffic, history merged anywhere, scrollback changes and
+ * clears: after every change the followed matches equal a full search. */
+static void test_follow_random_edits(void)
+{
+    g_autoptr(NcBuffer) b = nc_buffer_new(NC_BUFFER_CHANNEL, "#chan");
+    nc_buffer_set_scrollback(b, 60);
+    g_autoptr(GRand) rand = g_rand_new_with_seed(18);
+    const char *words[] = {"needle", "Needle in \002bold\002", "hay", "NEEDLE NEEDLE", "straw",
+                           "ne\002edle\002"};
+    Follower f;
+    gulong id = follow(&f, b, "needle");
+    gint64 clock = 1000000;
+    guint mismatches = 0;
+    for (guint step = 0; step < 2000; step++) {
+        guint op = (guint)g_rand_int_range(rand, 0, 100);
+        if (op < 80) {
+            g_autoptr(NcMessage) m =
+                say(clock++, "bob", words[g_rand_int_range(rand, 0, G_N_ELEMENTS(words))]);
+            nc_buffer_append(b, m);
+        } else if (op < 92) {
+            /* history from the server, at times among those held */
+            g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func(g_object_unref);
+            gint64 at = g_rand_int_range(rand, 1000000 - 50, (gint32)clock);
+            for (guint k = 0, n = (guint)g_rand_int_range(rand, 1, 4); k < n; k++) {
+                g_autofree char *text = g_strdup_printf(
+                    "history %u %s", step, words[g_rand_int_range(rand, 0, G_N_ELEMENTS(words))]);
+                g_ptr_array_add(page, say(at + k, "carol", text));
+            }
+            g_autoptr(GPtrArray) added = nc_buffer_merge_history(b, page, NC_MERGE_NONE);
+        } else if (op < 98) {
+            nc_buffer_set_scrollback(b, (guint)g_rand_int_range(rand, 10, 80));
+        } else {
+            nc_buffer_clear_messages(b);
+        }
+        if (!same_as_full_search(&f))
+            mismatches++;
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    /* both ways were taken; lines said (most changes) were followed in place */
+    CU_ASSERT(f.searched > 0);
+    CU_ASSERT(f.updated > 5 * f.searched);
+    printf("\n  2,000 random changes: %u followed in place, %u searched again\n", f.updated,
+           f.searched);
+    unfollow(&f, id);
+}
+
 /* ---- logs ----------------------------------------------------------- */
 
 typedef struct {
@@ -440,6 +622,8 @@ static CU_TestInfo tests[] = {
     {"matches in a buffer, with offsets", test_buffer_matches},
     {"Unicode case folding", test_casefold},
     {"formatting codes ignored", test_formatting_ignored},
+    {"matches followed: lines said, scrollback trimmed", test_follow_appends_and_trims},
+    {"matches followed: random changes equal a full search", test_follow_random_edits},
     {"logs: newest first, every conversation, context", test_log_search},
     {"logs: the cap and 'more'", test_log_cap},
     {"logs: cancelled", test_log_cancel},
