@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Search (search.c): matches in a buffer's visible text with their
- * offsets, Unicode case folding, formatting codes skipped; the logs of a
- * network (written by log.c's own writer under a temporary
- * XDG_DATA_HOME) newest first, batched, capped and cancelled; and how
- * long 100,000 messages and 50 MB of logs take (printed, not asserted).
+ * offsets, Unicode case folding, formatting codes skipped; matches kept
+ * up to date through lines said, trims and random changes, always equal
+ * to a full search; the logs of a network (written by log.c's own writer
+ * under a temporary XDG_DATA_HOME) newest first, batched, capped and
+ * cancelled, and a hit's context from a 50 MB day; and how long 100,000
+ * messages and 50 MB of logs take (printed, not asserted).
  * Codes followed by text are written in octal ("\0034" is \x03 then "4"). */
 #include "search.h"
 #include "log.h"
@@ -572,6 +574,92 @@ static void test_log_cancel(void)
     collected_clear(&l);
 }
 
+/* A hit on line of the file at path, as a log search would give it. */
+static NcLogHit *hit_at(const char *path, guint line)
+{
+    NcLogHit *hit = g_new0(NcLogHit, 1);
+    hit->buffer = g_strdup("#big");
+    hit->path = g_strdup(path);
+    hit->line = line;
+    return hit;
+}
+
+static void test_log_context(void)
+{
+    /* Lines without a head, an empty one, no newline at the end. */
+    g_autofree char *small = g_build_filename(data_home, "context-small.log", NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(small, "zero\n\ntwo\nthree\nfour", -1, NULL));
+    NcLogHit *h = hit_at(small, 3);
+    guint index = 99;
+    g_autoptr(GPtrArray) around = nc_search_log_context(h, 2, 5, &index);
+    CU_ASSERT_EQUAL_FATAL(around->len, 3); /* the empty line is left out */
+    CU_ASSERT_EQUAL(index, 1);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(around->pdata[0]), "two");
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(around->pdata[2]), "four");
+    h->line = 0;
+    g_autoptr(GPtrArray) head = nc_search_log_context(h, 6, 1, &index);
+    CU_ASSERT_EQUAL(head->len, 1);
+    CU_ASSERT_EQUAL(index, 0);
+    g_free(h->path);
+    h->path = g_build_filename(data_home, "gone.log", NULL);
+    g_autoptr(GPtrArray) gone = nc_search_log_context(h, 6, 6, &index);
+    CU_ASSERT_EQUAL(gone->len, 0);
+    nc_log_hit_free(h);
+
+    /* One day of 50 MB in one file: a day of a busy channel, repeated. */
+    NcLogger *lg = nc_logger_new(NULL);
+    const guint per_day = 5000;
+    for (guint i = 0; i < per_day; i++) {
+        g_autofree char *text = g_strdup_printf("line %u of the busy day", i);
+        g_autoptr(NcMessage) m = say(noon(0, (int)(i % 40000)), "alice", text);
+        write_line(lg, "Busy", "#big", m);
+    }
+    g_autofree char *path = nc_logger_path(lg, "Busy", "#big", noon(0, 0));
+    nc_logger_free(lg);
+    g_autofree char *day = NULL;
+    gsize day_len = 0;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &day, &day_len, NULL));
+    guint copies = (guint)((50u << 20) / day_len + 1);
+    FILE *out = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    for (guint c = 0; c < copies; c++)
+        CU_ASSERT_EQUAL_FATAL(fwrite(day, 1, day_len, out), day_len);
+    CU_ASSERT_EQUAL(fclose(out), 0);
+    guint lines = copies * per_day;
+
+    /* The hit near the end of the file: the worst case. */
+    NcLogHit *big = hit_at(path, lines - 3);
+    gint64 start = g_get_monotonic_time();
+    g_autoptr(GPtrArray) tail = nc_search_log_context(big, 6, 6, &index);
+    double context_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_EQUAL_FATAL(tail->len, 9); /* six before, the hit, the last two */
+    CU_ASSERT_EQUAL(index, 6);
+    g_autofree char *want = g_strdup_printf("line %u of the busy day", (lines - 3) % per_day);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tail->pdata[index]), want);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_sender(tail->pdata[index]), "alice");
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(tail->pdata[8]), "line 4999 of the busy day");
+    /* In the middle, a whole window. */
+    big->line = lines / 2 + 17;
+    g_autoptr(GPtrArray) middle = nc_search_log_context(big, 6, 6, &index);
+    CU_ASSERT_EQUAL_FATAL(middle->len, 13);
+    CU_ASSERT_EQUAL(index, 6);
+    g_autofree char *want_middle =
+        g_strdup_printf("line %u of the busy day", (lines / 2 + 17 - 6) % per_day);
+    CU_ASSERT_STRING_EQUAL(nc_message_get_text(middle->pdata[0]), want_middle);
+    nc_log_hit_free(big);
+
+    /* For scale: reading the whole file and splitting every line. */
+    start = g_get_monotonic_time();
+    g_autofree char *whole = NULL;
+    CU_ASSERT_TRUE(g_file_get_contents(path, &whole, NULL, NULL));
+    g_auto(GStrv) split = g_strsplit(whole, "\n", -1);
+    double split_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_EQUAL(g_strv_length(split), lines + 1);
+    printf("\n  context of a hit at the end of a %.1f MB day (%u lines): %.1f ms (reading and "
+           "splitting it all: %.1f ms)\n",
+           (double)copies * (double)day_len / (1 << 20), lines, context_ms, split_ms);
+}
+
 static void test_timings(void)
 {
     /* 100,000 messages in memory */
@@ -594,6 +682,22 @@ static void test_timings(void)
     double none_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
     CU_ASSERT_EQUAL(none->len, 0);
     printf("\n  100,000 messages: %.1f ms (10,000 matches), %.1f ms (none)\n", buffer_ms, none_ms);
+    /* Following them: a line said, then the oldest 10,001 trimmed. */
+    nc_buffer_set_scrollback(b, 200000);
+    g_autoptr(NcMessage) one = say(100000, "bob", "one more Needle");
+    nc_buffer_append(b, one);
+    start = g_get_monotonic_time();
+    CU_ASSERT_TRUE(nc_search_buffer_update(found, b, "NEEDLE", 100000, 0, 1));
+    double append_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_EQUAL(found->len, 10001);
+    nc_buffer_set_scrollback(b, 90000);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(nc_buffer_get_messages(b)), 90000);
+    start = g_get_monotonic_time();
+    CU_ASSERT_TRUE(nc_search_buffer_update(found, b, "NEEDLE", 0, 10001, 0));
+    double trim_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
+    CU_ASSERT_EQUAL(found->len, 9000);
+    printf("  followed in place: %.3f ms for a line said, %.3f ms for 10,001 lines trimmed\n",
+           append_ms, trim_ms);
 
     /* 50 MB of logs */
     guint64 bytes = write_big_logs("Huge", 50u << 20);
@@ -627,6 +731,7 @@ static CU_TestInfo tests[] = {
     {"logs: newest first, every conversation, context", test_log_search},
     {"logs: the cap and 'more'", test_log_cap},
     {"logs: cancelled", test_log_cancel},
+    {"logs: a hit's context, from a 50 MB day", test_log_context},
     {"timings: 100,000 messages and 50 MB of logs", test_timings},
     CU_TEST_INFO_NULL,
 };
