@@ -657,6 +657,30 @@ static void on_secrets_forgotten(GObject *source, GAsyncResult *res, gpointer da
                   error->message);
 }
 
+static void on_remove(GtkButton *b, NaConnectDialog *self);
+
+/* Alt+W lands in the list on the chosen network (the first when none is):
+ * the keyboard reaches every saved network and Delete without the mouse. */
+static gboolean on_list_mnemonic(GtkWidget *list, gboolean cycling, NaConnectDialog *self)
+{
+    GtkListBoxRow *row = gtk_list_box_get_selected_row(self->networks_list);
+    if (!row)
+        row = gtk_list_box_get_row_at_index(self->networks_list, 0);
+    if (!row)
+        return FALSE;
+    gtk_list_box_select_row(self->networks_list, row);
+    gtk_widget_grab_focus(GTK_WIDGET(row));
+    return TRUE;
+}
+
+static gboolean on_delete_key(GtkWidget *list, GVariant *args, gpointer data)
+{
+    NaConnectDialog *self = data;
+    if (gtk_widget_get_sensitive(GTK_WIDGET(self->remove_button)))
+        on_remove(self->remove_button, self);
+    return TRUE;
+}
+
 static void on_remove(GtkButton *b, NaConnectDialog *self)
 {
     g_autofree char *id = g_steal_pointer(&self->network_id);
@@ -834,6 +858,13 @@ static void na_connect_dialog_init(NaConnectDialog *self)
     g_signal_connect(self->save_button, "clicked", G_CALLBACK(on_save), self);
     g_signal_connect(self->new_button, "clicked", G_CALLBACK(on_new), self);
     g_signal_connect(self->remove_button, "clicked", G_CALLBACK(on_remove), self);
+    g_signal_connect(self->networks_list, "mnemonic-activate", G_CALLBACK(on_list_mnemonic), self);
+    GtkEventController *keys = gtk_shortcut_controller_new();
+    gtk_shortcut_controller_add_shortcut(
+        GTK_SHORTCUT_CONTROLLER(keys),
+        gtk_shortcut_new(gtk_keyval_trigger_new(GDK_KEY_Delete, 0),
+                         gtk_callback_action_new(on_delete_key, self, NULL)));
+    gtk_widget_add_controller(GTK_WIDGET(self->networks_list), keys);
     g_signal_connect(self->up_button, "clicked", G_CALLBACK(on_up), self);
     g_signal_connect(self->down_button, "clicked", G_CALLBACK(on_down), self);
     g_signal_connect(self->networks_list, "row-selected", G_CALLBACK(on_network_selected), self);

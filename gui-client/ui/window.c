@@ -57,6 +57,7 @@ struct _NaWindow {
     NcFoldModel *fold; /* the rows shown for current */
     NcClient *current_client;
     gulong topic_handler;
+    gulong title_handler; /* the server buffer's title follows NETWORK= */
 
     gboolean follow_bottom; /* keep the newest message in view */
     guint seen_items;       /* message count when the view last moved */
@@ -398,6 +399,7 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
     if (self->current) {
         nc_buffer_set_active(self->current, FALSE);
         g_clear_signal_handler(&self->topic_handler, self->current);
+        g_clear_signal_handler(&self->title_handler, self->current);
         g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
     }
     self->current = b;
@@ -423,6 +425,7 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
      * arrives while the user is elsewhere counts as unread and marks. */
     nc_buffer_set_active(b, gtk_window_is_active(GTK_WINDOW(self)));
     self->topic_handler = g_signal_connect(b, "notify::topic", G_CALLBACK(on_topic_notify), self);
+    self->title_handler = g_signal_connect(b, "notify::title", G_CALLBACK(on_topic_notify), self);
 
     /* Messages → rows (runs of joins/parts folded) → shown or hidden. */
     g_clear_object(&self->fold);
@@ -433,8 +436,12 @@ static void show_buffer(NaWindow *self, NcBuffer *b)
     gtk_list_view_set_model(self->message_view, GTK_SELECTION_MODEL(msel));
     g_object_unref(msel);
     na_member_list_set_buffer(self->member_list, b);
+    /* Members show in channels, unless the user hid them (menu). */
+    g_autoptr(GVariant) members_shown =
+        g_action_group_get_action_state(G_ACTION_GROUP(self), "show-members");
     gtk_widget_set_visible(GTK_WIDGET(self->member_list),
-                           nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL);
+                           nc_buffer_get_kind(b) == NC_BUFFER_CHANNEL &&
+                               (!members_shown || g_variant_get_boolean(members_shown)));
     self->follow_bottom = TRUE;
     update_topic(self);
     update_status(self);
@@ -618,6 +625,28 @@ static GSettings *window_settings(NaWindow *self)
 {
     GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
     return app && NA_IS_APP(app) ? na_app_get_settings(NA_APP(app)) : NULL;
+}
+
+static void on_collapse_setting(GSettings *s, const char *key, NaWindow *self)
+{
+    self->collapse_events = g_settings_get_boolean(s, key);
+    gtk_filter_changed(GTK_FILTER(self->event_filter), GTK_FILTER_CHANGE_DIFFERENT);
+}
+
+/* In the app, the menu's "Hide Joins and Parts" and Preferences' switch are
+ * one thing, the collapse-events setting, remembered across runs. */
+static void on_application_set(NaWindow *self, GParamSpec *pspec, gpointer data)
+{
+    GSettings *s = window_settings(self);
+    if (!s || g_object_get_data(G_OBJECT(self), "na-collapse-followed"))
+        return;
+    g_object_set_data(G_OBJECT(self), "na-collapse-followed", GINT_TO_POINTER(1));
+    g_autoptr(GAction) action = g_settings_create_action(s, "collapse-events");
+    g_action_map_remove_action(G_ACTION_MAP(self), "collapse-events");
+    g_action_map_add_action(G_ACTION_MAP(self), action);
+    g_signal_connect_object(s, "changed::collapse-events", G_CALLBACK(on_collapse_setting), self,
+                            0);
+    on_collapse_setting(s, "collapse-events", self);
 }
 
 static void on_highlight(NcClient *c, NcBuffer *b, NcMessage *m, NaWindow *self)
@@ -950,6 +979,7 @@ static void on_dark_changed(AdwStyleManager *s, GParamSpec *p, NaWindow *self)
         self->current = NULL;
         g_object_remove_weak_pointer(G_OBJECT(b), (gpointer *)&self->current);
         g_clear_signal_handler(&self->topic_handler, b);
+        g_clear_signal_handler(&self->title_handler, b);
         show_buffer(self, b);
     }
 }
@@ -961,6 +991,7 @@ static void na_window_dispose(GObject *object)
     NaWindow *self = NA_WINDOW(object);
     if (self->current) {
         g_clear_signal_handler(&self->topic_handler, self->current);
+        g_clear_signal_handler(&self->title_handler, self->current);
         g_object_remove_weak_pointer(G_OBJECT(self->current), (gpointer *)&self->current);
         self->current = NULL;
     }
@@ -1091,6 +1122,7 @@ static void na_window_init(NaWindow *self)
                             G_CALLBACK(on_dark_changed), self, 0);
 
     g_signal_connect(self, "notify::is-active", G_CALLBACK(on_window_active), NULL);
+    g_signal_connect(self, "notify::application", G_CALLBACK(on_application_set), NULL);
     g_action_map_add_action_entries(G_ACTION_MAP(self), win_actions, G_N_ELEMENTS(win_actions),
                                     self);
     gtk_paned_set_position(self->content_paned, 600);

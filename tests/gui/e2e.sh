@@ -434,7 +434,7 @@ xdotool key ctrl+n
 DWID=$(timeout 20 xdotool search --sync --onlyvisible --name '^Connect$' | head -1)
 [ -n "$DWID" ] || fail "Ctrl+N did not open the connect dialog (to remove the network)"
 xdotool windowfocus --sync "$DWID" 2>/dev/null || xdotool mousemove --window "$DWID" 200 200
-xdotool key Tab Tab space Tab Tab space
+xdotool key alt+w Delete   # to the saved networks, remove the chosen one
 network_forgotten() { [ -z "$(saved_network_id)" ]; }
 wait_for 10 network_forgotten || { shoot "$DWID" "${SHOT%.png}-removed.png";
     fail "the saved network $NETWORK_ID was not removed: $(grep '^networks=' "$SETTINGS_FILE")"; }

@@ -5,7 +5,8 @@ for a given message from the natter user, then answers it.
 
 usage: irc-peer.py PORT NICK CHANNEL EXPECT_FROM EXPECT_TEXT REPLY STATE_DIR
 Writes STATE_DIR/peer-ready once joined and STATE_DIR/peer-got once the
-expected message arrived; stays until STATE_DIR/peer-stop exists (or 60 s).
+expected message arrived; stays until STATE_DIR/peer-stop exists (or 170 s:
+the end-to-end test uses the first peer until its 2x step, and stops it).
 Whatever the test writes to STATE_DIR/peer-say is said in the channel,
 line by line, except that a line "/raw LINE" is sent as it is (then the
 file is removed).
@@ -39,7 +40,7 @@ if not ircclient.join(peer, chan):
     sys.exit("peer: could not join %s" % chan)
 touch("peer-ready")
 
-deadline = ircclient.deadline(60)
+deadline = ircclient.deadline(170)
 got = False
 say_path = os.path.join(state, "peer-say")
 while ircclient.now() < deadline and not os.path.exists(os.path.join(state, "peer-stop")):

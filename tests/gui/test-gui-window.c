@@ -626,7 +626,37 @@ static void test_copy_action(void)
     close_window(&f);
 }
 
+/* The members hidden from the menu stay hidden on another channel; the
+ * header follows the server buffer's title (NETWORK=) while it is shown. */
+static void test_members_hidden_and_title(void)
+{
+    Fixture f = open_window(1280, 800);
+    NcNetwork *net = nc_client_get_network(f.client);
+    nc_network_ensure_buffer(net, NC_BUFFER_CHANNEL, "#one");
+    nc_network_ensure_buffer(net, NC_BUFFER_CHANNEL, "#two");
+    GtkWidget *members = child(&f, "member_list");
+    GtkWidget *sidebar = child(&f, "sidebar_view");
+    g_signal_emit_by_name(sidebar, "activate", 1u);
+    fake_pump(50);
+    CU_ASSERT(gtk_widget_get_visible(members));
+    g_action_group_change_action_state(G_ACTION_GROUP(f.window), "show-members",
+                                       g_variant_new_boolean(FALSE));
+    CU_ASSERT_FALSE(gtk_widget_get_visible(members));
+    g_signal_emit_by_name(sidebar, "activate", 2u);
+    fake_pump(50);
+    CU_ASSERT_STRING_EQUAL(gtk_window_get_title(GTK_WINDOW(f.window)), "#two — Natter");
+    CU_ASSERT_FALSE(gtk_widget_get_visible(members));
+
+    g_signal_emit_by_name(sidebar, "activate", 0u);
+    fake_pump(50);
+    CU_ASSERT_STRING_EQUAL(gtk_window_get_title(GTK_WINDOW(f.window)), "127.0.0.1 — Natter");
+    nc_client_handle_line(f.client, ":srv 005 tester NETWORK=Testnet :are supported");
+    CU_ASSERT_STRING_EQUAL(gtk_window_get_title(GTK_WINDOW(f.window)), "Testnet — Natter");
+    close_window(&f);
+}
+
 static CU_TestInfo tests[] = {
+    {"hidden members stay hidden; the header follows the title", test_members_hidden_and_title},
     {"a narrow window folds the sidebar away", test_narrow_folds},
     {"a wide window shows both panes", test_wide_shows_both},
     {"choosing a conversation focuses the input", test_sidebar_choice_focuses_input},
