@@ -381,6 +381,43 @@ static void h_nowaway(NcClient *self, const NcIrcLine *l)
     nc__client_set_away(self, TRUE);
 }
 
+/* Who asked a WHO still being answered (client-private.h, who_pending). */
+#define WHO_OURS 'o'
+#define WHO_THE_USER 'u'
+
+static void who_asked(NcClient *self, const char *mask, char asker)
+{
+    g_autofree char *folded = nc_irc_casefold(mask);
+    GString *queue = g_hash_table_lookup(self->who_pending, folded);
+    if (!queue) {
+        queue = g_string_new(NULL);
+        g_hash_table_insert(self->who_pending, g_steal_pointer(&folded), queue);
+    }
+    g_string_append_c(queue, asker);
+}
+
+/* Who asked the WHO of mask the server answers now, 0 for no one known. */
+static char who_answering(NcClient *self, const char *mask)
+{
+    g_autofree char *folded = nc_irc_casefold(mask);
+    GString *queue = g_hash_table_lookup(self->who_pending, folded);
+    return queue ? queue->str[0] : 0;
+}
+
+/* The WHO of mask answered now has ended: who asked it, 0 for no one known. */
+static char who_answered(NcClient *self, const char *mask)
+{
+    g_autofree char *folded = nc_irc_casefold(mask);
+    GString *queue = g_hash_table_lookup(self->who_pending, folded);
+    if (!queue)
+        return 0;
+    char asker = queue->str[0];
+    g_string_erase(queue, 0, 1);
+    if (queue->len == 0)
+        g_hash_table_remove(self->who_pending, folded);
+    return asker;
+}
+
 /* A WHO costs a line per member: asked after joining only up to this
  * many; in bigger channels away-notify tells of changes from then on. */
 #define AWAY_WHO_MAX_MEMBERS 100
@@ -402,7 +439,7 @@ static void away_names_done(NcClient *self, NcBuffer *b)
     if (g_list_model_get_n_items(nc_buffer_get_members(b)) > AWAY_WHO_MAX_MEMBERS)
         return;
     nc__client_send(self, "WHO %s", nc_buffer_get_name(b));
-    g_hash_table_add(self->away_who_asked, g_steal_pointer(&folded));
+    who_asked(self, nc_buffer_get_name(b), WHO_OURS);
 }
 
 static void h_numeric(NcClient *self, const NcIrcLine *l);
@@ -414,16 +451,21 @@ static void h_who_reply(NcClient *self, const NcIrcLine *l)
     const char *flags = param(l, 6);
     if (*flags == 'G' || *flags == 'H')
         learn_away(self, nc_irc_line_param(l, 5), *flags == 'G');
-    g_autofree char *folded = nc_irc_casefold(param(l, 1));
-    if (!g_hash_table_contains(self->away_who_asked, folded))
+    if (who_answering(self, param(l, 1)) != WHO_OURS)
         h_numeric(self, l);
 }
 
-/* 315 <me> <mask> :End of WHO: ours ends quietly. */
+/* 315 <me> <mask> :End of WHO: ours ends quietly, the user's is shown. */
 static gboolean away_who_end(NcClient *self, const NcIrcLine *l)
 {
-    g_autofree char *folded = nc_irc_casefold(param(l, 1));
-    return g_hash_table_remove(self->away_who_asked, folded);
+    return who_answered(self, param(l, 1)) == WHO_OURS;
+}
+
+void nc__client_user_line_sent(NcClient *self, const char *line)
+{
+    g_auto(GStrv) words = g_strsplit(line, " ", 3);
+    if (words[0] && g_ascii_strcasecmp(words[0], "WHO") == 0 && words[1] && *words[1])
+        who_asked(self, words[1], WHO_THE_USER);
 }
 
 /* ---- channel listing (/list) ---------------------------------------- */

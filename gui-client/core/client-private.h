@@ -133,9 +133,11 @@ struct _NcClient {
     GHashTable *away_shown;
     /* Who is away in a channel just joined is asked with WHO once its
      * NAMES shows it is small (client-irc.c): folded channels joined and
-     * waiting for their 366, and those whose WHO answer is read quietly */
+     * waiting for their 366, and every WHO not yet ended by its 315: folded
+     * mask -> GString of who asked, in the order sent ('o' ours, read
+     * quietly; 'u' the user's, shown), as the server answers in order */
     GHashTable *away_names_due;
-    GHashTable *away_who_asked;
+    GHashTable *who_pending;
 
     /* Typing notifications: per buffer state hangs on the buffer
      * (nc__client_typing_of()); one timer pauses ours and expires theirs */
@@ -237,6 +239,10 @@ void nc__client_history_init(NcClient *self);
 void nc__client_history_finalize(NcClient *self);
 /* A new connection: forget the last one's batches and requests. */
 void nc__client_history_connected(NcClient *self);
+/* The user sent line to the server as it is (/quote or a command natter
+ * does not know): a WHO among them is remembered, so that its answer is
+ * shown even while one of ours for the same mask is read quietly. */
+void nc__client_user_line_sent(NcClient *self, const char *line);
 /* One ISUPPORT token (CHATHISTORY=, MSGREFTYPES=). */
 void nc__client_history_isupport(NcClient *self, const char *token);
 /* A BATCH line, a line inside a chathistory batch, or the ACK/FAIL that

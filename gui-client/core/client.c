@@ -85,7 +85,7 @@ static void nc_client_finalize(GObject *object)
     g_clear_object(&self->ignore);
     g_hash_table_unref(self->away_shown);
     g_hash_table_unref(self->away_names_due);
-    g_hash_table_unref(self->away_who_asked);
+    g_hash_table_unref(self->who_pending);
     g_main_context_unref(self->context);
     G_OBJECT_CLASS(nc_client_parent_class)->finalize(object);
 }
@@ -216,6 +216,11 @@ static void server_address_clear(gpointer p)
     g_free(s->host);
 }
 
+static void string_free(gpointer p)
+{
+    g_string_free(p, TRUE);
+}
+
 static void nc_client_init(NcClient *self)
 {
     self->servers = g_array_new(FALSE, TRUE, sizeof(NcServerAddress));
@@ -241,7 +246,8 @@ static void nc_client_init(NcClient *self)
     self->ignore = nc_ignore_list_new(NULL, NULL);
     self->away_shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     self->away_names_due = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    self->away_who_asked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    self->who_pending =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, string_free);
     self->send_typing = TRUE;
     self->show_typing = TRUE;
 }
@@ -1121,7 +1127,7 @@ static void on_io_event(NcIoEvent event, guint generation, const char *line, int
         g_hash_table_remove_all(self->accounts);
         g_hash_table_remove_all(self->whox_asked);
         g_hash_table_remove_all(self->away_names_due);
-        g_hash_table_remove_all(self->away_who_asked);
+        g_hash_table_remove_all(self->who_pending);
         gboolean had_name = nc_client_get_isupport(self, "NETWORK") != NULL;
         g_hash_table_remove_all(self->isupport);
         if (had_name)
@@ -1362,9 +1368,10 @@ gboolean nc_client_send_input(NcClient *self, NcBuffer *buffer, const char *line
         break;
     case NC_CMD_QUOTE:
     case NC_CMD_OTHER:
-        if (self->state == NC_STATE_CONNECTED || self->state == NC_STATE_REGISTERING)
+        if (self->state == NC_STATE_CONNECTED || self->state == NC_STATE_REGISTERING) {
             nc__client_send(self, "%s", cmd.text);
-        else
+            nc__client_user_line_sent(self, cmd.text);
+        } else
             ok = nc__client_need_connection(self, error);
         break;
     }

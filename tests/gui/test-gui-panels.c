@@ -63,6 +63,18 @@ static guint count_text(NcBuffer *b, const char *needle)
     return found;
 }
 
+/* needle's count in every buffer of c's network. */
+static guint count_everywhere(NcClient *c, const char *needle)
+{
+    GListModel *buffers = nc_network_get_buffers(nc_client_get_network(c));
+    guint found = 0;
+    for (guint i = 0; i < g_list_model_get_n_items(buffers); i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        found += count_text(b, needle);
+    }
+    return found;
+}
+
 /* Nothing more was sent before marker: the next line is the marker. */
 static gboolean next_is_marker(NcClient *c, const char *marker)
 {
@@ -370,6 +382,45 @@ static void test_away(void)
     g_string_free(names, TRUE);
     fake_pump(100);
     CU_ASSERT(next_is_marker(c, "PING :no-who"));
+
+    /* The user's /who of a channel whose quiet WHO is pending: the
+     * answers come in the order asked, ours read quietly, theirs shown. */
+    guint ends = count_everywhere(c, "End of WHO");
+    fake_send(&fake, ":idler!u@h JOIN #both");
+    fake_send(&fake, ":srv 353 idler = #both :idler dave");
+    fake_send(&fake, ":srv 366 idler #both :End of NAMES");
+    CU_ASSERT(expect("WHO #both"));
+    CU_ASSERT(nc_client_send_input(c, desk, "/who #both", NULL));
+    CU_ASSERT(expect("WHO #both"));
+    fake_send(&fake, ":srv 352 idler #both d h srv dave G :0 OursAnswered");
+    fake_send(&fake, ":srv 315 idler #both :End of WHO");
+    fake_send(&fake, ":srv 352 idler #both d h srv dave G :0 TheUsersAnswered");
+    fake_send(&fake, ":srv 315 idler #both :End of WHO");
+    fake_pump(150);
+    CU_ASSERT_EQUAL(count_everywhere(c, "OursAnswered"), 0);
+    CU_ASSERT_EQUAL(count_everywhere(c, "TheUsersAnswered"), 1);
+    CU_ASSERT_EQUAL(count_everywhere(c, "End of WHO"), ends + 1);
+    /* The user's /who sent before ours (typed right after /join): the
+     * server answers it first, and that answer is the one shown. */
+    CU_ASSERT(nc_client_send_input(c, desk, "/join #race", NULL));
+    CU_ASSERT(expect("JOIN #race"));
+    CU_ASSERT(nc_client_send_input(c, desk, "/who #race", NULL));
+    CU_ASSERT(expect("WHO #race"));
+    fake_send(&fake, ":idler!u@h JOIN #race");
+    fake_send(&fake, ":srv 353 idler = #race :idler erin");
+    fake_send(&fake, ":srv 366 idler #race :End of NAMES");
+    CU_ASSERT(expect("WHO #race"));
+    fake_send(&fake, ":srv 352 idler #race e h srv erin G :0 UserFirst");
+    fake_send(&fake, ":srv 315 idler #RACE :End of WHO");
+    fake_send(&fake, ":srv 352 idler #race e h srv erin H :0 OursSecond");
+    fake_send(&fake, ":srv 315 idler #race :End of WHO");
+    fake_pump(150);
+    CU_ASSERT_EQUAL(count_everywhere(c, "UserFirst"), 1);
+    CU_ASSERT_EQUAL(count_everywhere(c, "OursSecond"), 0);
+    CU_ASSERT_EQUAL(count_everywhere(c, "End of WHO"), ends + 2);
+    NcBuffer *race = nc_network_find_buffer(nc_client_get_network(c), "#race");
+    CU_ASSERT_FATAL(race != NULL);
+    CU_ASSERT_FALSE(nc_member_get_away(nc_buffer_find_member(race, "erin")));
 
     /* /help lists both. */
     g_auto(GStrv) help = nc_command_help(NULL);
