@@ -521,6 +521,13 @@ void nc_client_notify_typing(NcClient *self, NcBuffer *buffer, gboolean has_text
         typing_timer_start(self);
 }
 
+void nc_client_typing_sent(NcClient *self, NcBuffer *buffer)
+{
+    BufferTyping *t = buffer ? typing_of(buffer, FALSE) : NULL;
+    if (t)
+        nc_typing_out_reset(t->out);
+}
+
 void nc__client_typing_heard(NcClient *self, NcBuffer *b, const char *nick, NcTypingState state)
 {
     gboolean typing = state == NC_TYPING_ACTIVE || state == NC_TYPING_PAUSED;
@@ -1205,6 +1212,10 @@ static void say(NcClient *self, NcBuffer *buffer, const char *target, const char
             nc__client_add(self, buffer, msg);
         }
     }
+    /* A message ends typing there without a word ("done" is implied), so
+     * the input emptied after it sends no line of its own. */
+    if (buffer && pieces->len > 0)
+        nc_client_typing_sent(self, buffer);
 }
 
 gboolean nc__client_need_connection(NcClient *self, GError **error)

@@ -342,14 +342,25 @@ void nc_client_set_show_typing(NcClient *self, gboolean show);
 
 /**
  * The input of buffer changed (call it on every change, and after a
- * line is sent and the input emptied).  Sends TAGMSG with
+ * line is sent and the input emptied; call it with has_text FALSE for
+ * the buffer the input leaves while holding text).  Sends TAGMSG with
  * +typing=active at most every 3 s while the text changes, =paused 5 s
- * after the last change, =done when the text is emptied; nothing when
+ * after the last change, =done when the text is emptied (but not after
+ * a message was said there: see nc_client_typing_sent()); nothing when
  * "send-typing" is off, the server lacks message-tags, we are not
  * registered, or buffer is the server tab.
  * @param has_text whether the input holds text now
  */
 void nc_client_notify_typing(NcClient *self, NcBuffer *buffer, gboolean has_text);
+
+/**
+ * A message was said in buffer: our typing there ends without a
+ * +typing=done line (a message implies it), so the input emptied after
+ * sending costs no line against the server's flood limits.
+ * nc_client_send_input() calls it for text and /me it says; call it for
+ * a message sent another way.
+ */
+void nc_client_typing_sent(NcClient *self, NcBuffer *buffer);
 
 /**
  * Act on a line the user typed in buffer: a slash command or text to say.

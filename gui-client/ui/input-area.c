@@ -55,6 +55,9 @@ void na_input_area_set_target(NaInputArea *self, NcClient *client, NcBuffer *buf
     if (self->buffer != buffer) {
         if (self->paste_lines)
             paste_clear(self); /* the question was about the other buffer */
+        /* Typing there has stopped: the text left with us says "done". */
+        if (self->client && self->buffer)
+            nc_client_notify_typing(self->client, self->buffer, FALSE);
         if (self->buffer)
             /* By data, not by function: ISO C has no function-to-void* cast. */
             g_signal_handlers_disconnect_matched(self->buffer, G_SIGNAL_MATCH_DATA, 0, 0, NULL,

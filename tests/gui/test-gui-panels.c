@@ -560,6 +560,27 @@ static void test_typing_over_the_wire(void)
     CU_ASSERT(expect("@+typing=done TAGMSG #keys"));
     nc_client_notify_typing(c, keys, FALSE);
     CU_ASSERT(next_is_marker(c, "PING :once"));
+    /* A message sent says "done" by itself: the input emptied after it
+     * sends nothing more, for text and for /me alike. */
+    nc_client_notify_typing(c, keys, TRUE);
+    CU_ASSERT(expect("@+typing=active TAGMSG #keys"));
+    CU_ASSERT(nc_client_send_input(c, keys, "hello all", NULL));
+    CU_ASSERT(expect("PRIVMSG #keys :hello all"));
+    nc_client_notify_typing(c, keys, FALSE);
+    CU_ASSERT(next_is_marker(c, "PING :sent"));
+    nc_client_notify_typing(c, keys, TRUE);
+    CU_ASSERT(expect("@+typing=active TAGMSG #keys"));
+    CU_ASSERT(nc_client_send_input(c, keys, "/me waves", NULL));
+    CU_ASSERT(expect("PRIVMSG #keys :\001ACTION waves\001"));
+    nc_client_notify_typing(c, keys, FALSE);
+    CU_ASSERT(next_is_marker(c, "PING :sent-action"));
+    /* Typing starts afresh after it: "active" at once, not 3 s later. */
+    nc_client_notify_typing(c, keys, TRUE);
+    CU_ASSERT(expect("@+typing=active TAGMSG #keys"));
+    /* The input moves to another tab with the text in it: the tab it
+     * left hears "done" (what the input area does on a new target). */
+    nc_client_notify_typing(c, keys, FALSE);
+    CU_ASSERT(expect("@+typing=done TAGMSG #keys"));
     /* Not on the server tab; not when turned off. */
     nc_client_notify_typing(c, nc_network_get_server_buffer(nc_client_get_network(c)), TRUE);
     g_object_set(c, "send-typing", FALSE, NULL);
