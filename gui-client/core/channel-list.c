@@ -79,12 +79,22 @@ const char *nc_channel_entry_get_plain_topic(NcChannelEntry *self)
     return self->plain_topic;
 }
 
+char *nc_channel_filter_fold(const char *filter)
+{
+    return filter ? g_utf8_casefold(filter, -1) : NULL;
+}
+
+gboolean nc_channel_entry_matches_folded(NcChannelEntry *self, const char *folded_filter)
+{
+    if (!folded_filter || !*folded_filter)
+        return TRUE;
+    return strstr(self->folded_name, folded_filter) || strstr(self->folded_topic, folded_filter);
+}
+
 gboolean nc_channel_entry_matches(NcChannelEntry *self, const char *filter)
 {
-    if (!filter || !*filter)
-        return TRUE;
-    g_autofree char *folded = g_utf8_casefold(filter, -1);
-    return strstr(self->folded_name, folded) || strstr(self->folded_topic, folded);
+    g_autofree char *folded = nc_channel_filter_fold(filter);
+    return nc_channel_entry_matches_folded(self, folded);
 }
 
 int nc_channel_entry_compare_name(gconstpointer a, gconstpointer b, gpointer user_data)
@@ -112,9 +122,10 @@ struct _NcChannelList {
     GPtrArray *pending; /* received, waiting for the next batch */
     GSource *batch_source;
     gboolean complete;
+    gboolean truncated; /* more than NC_CHANNEL_LIST_MAX_ENTRIES came */
 };
 
-enum { PROP_0, PROP_COMPLETE, N_PROPS };
+enum { PROP_0, PROP_COMPLETE, PROP_TRUNCATED, N_PROPS };
 static GParamSpec *props[N_PROPS];
 
 static void list_model_init(GListModelInterface *iface);
@@ -180,6 +191,9 @@ static void nc_channel_list_get_property(GObject *object, guint id, GValue *valu
     case PROP_COMPLETE:
         g_value_set_boolean(value, self->complete);
         break;
+    case PROP_TRUNCATED:
+        g_value_set_boolean(value, self->truncated);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -194,6 +208,10 @@ static void nc_channel_list_class_init(NcChannelListClass *klass)
     /* The server has sent RPL_LISTEND (or the connection went). */
     props[PROP_COMPLETE] =
         g_param_spec_boolean("complete", NULL, NULL, FALSE,
+                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+    /* Entries beyond NC_CHANNEL_LIST_MAX_ENTRIES were left out. */
+    props[PROP_TRUNCATED] =
+        g_param_spec_boolean("truncated", NULL, NULL, FALSE,
                              G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
     g_object_class_install_properties(oc, N_PROPS, props);
 }
@@ -237,6 +255,13 @@ void nc_channel_list_add(NcChannelList *self, const char *name, guint users, con
 {
     if (self->complete || !name || !*name)
         return;
+    if (nc_channel_list_get_received(self) >= NC_CHANNEL_LIST_MAX_ENTRIES) {
+        if (!self->truncated) {
+            self->truncated = TRUE;
+            g_object_notify_by_pspec(G_OBJECT(self), props[PROP_TRUNCATED]);
+        }
+        return;
+    }
     g_ptr_array_add(self->pending, nc_channel_entry_new(name, users, topic));
     if (!self->batch_source) {
         self->batch_source = g_timeout_source_new(NC_CHANNEL_LIST_BATCH_MS);
@@ -262,4 +287,9 @@ gboolean nc_channel_list_get_complete(NcChannelList *self)
 guint nc_channel_list_get_received(NcChannelList *self)
 {
     return self->entries->len + self->pending->len;
+}
+
+gboolean nc_channel_list_get_truncated(NcChannelList *self)
+{
+    return self->truncated;
 }

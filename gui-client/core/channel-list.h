@@ -17,6 +17,11 @@ G_BEGIN_DECLS
 /** How long added entries may wait before they are appended together. */
 #define NC_CHANNEL_LIST_BATCH_MS 100
 
+/** The most entries one listing keeps: later lines are counted out (see
+ *  nc_channel_list_get_truncated()), so a hostile or huge answer cannot
+ *  take all memory. */
+#define NC_CHANNEL_LIST_MAX_ENTRIES 100000u
+
 #define NC_TYPE_CHANNEL_ENTRY (nc_channel_entry_get_type())
 G_DECLARE_FINAL_TYPE(NcChannelEntry, nc_channel_entry, NC, CHANNEL_ENTRY, GObject)
 
@@ -45,6 +50,16 @@ const char *nc_channel_entry_get_plain_topic(NcChannelEntry *self);
 gboolean nc_channel_entry_matches(NcChannelEntry *self, const char *filter);
 
 /**
+ * nc_channel_entry_matches() with a filter folded already by
+ * nc_channel_filter_fold(): a view filtering many entries folds the
+ * typed text once, not once per entry.
+ */
+gboolean nc_channel_entry_matches_folded(NcChannelEntry *self, const char *folded_filter);
+
+/** The filter as nc_channel_entry_matches_folded() takes it (NULL stays NULL); g_free() it. */
+char *nc_channel_filter_fold(const char *filter);
+
+/**
  * Sort order by name: without case (IRC names are), then byte order.
  * A GCompareDataFunc on two NcChannelEntry (user_data unused), ready for
  * gtk_custom_sorter_new().
@@ -67,7 +82,8 @@ NcChannelList *nc_channel_list_new(void);
  * Add one channel (an RPL_LIST line).  It shows in the model with the
  * next batch: within NC_CHANNEL_LIST_BATCH_MS, or at once with
  * nc_channel_list_flush() or nc_channel_list_finish().  Ignored once
- * the listing is complete.
+ * the listing is complete, and beyond NC_CHANNEL_LIST_MAX_ENTRIES (the
+ * listing is then "truncated").
  */
 void nc_channel_list_add(NcChannelList *self, const char *name, guint users, const char *topic);
 
@@ -85,6 +101,13 @@ gboolean nc_channel_list_get_complete(NcChannelList *self);
 
 /** Entries received, appended or not yet (the model's count lags by a batch). */
 guint nc_channel_list_get_received(NcChannelList *self);
+
+/**
+ * Did the server list more than NC_CHANNEL_LIST_MAX_ENTRIES channels, so
+ * that only the first ones are kept (property "truncated", notified once
+ * when the first is left out)?
+ */
+gboolean nc_channel_list_get_truncated(NcChannelList *self);
 
 G_END_DECLS
 #endif

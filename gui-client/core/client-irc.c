@@ -470,20 +470,41 @@ void nc__client_user_line_sent(NcClient *self, const char *line)
 
 /* ---- channel listing (/list) ---------------------------------------- */
 
+/* Stop watching the complete listing (a weak pointer). */
+static void listing_forget(NcClient *self)
+{
+    if (self->listing && !self->listing_held)
+        g_object_remove_weak_pointer(G_OBJECT(self->listing), (gpointer *)&self->listing);
+    self->listing = NULL;
+}
+
 static NcChannelList *listing_begin(NcClient *self)
 {
-    if (self->listing && !nc_channel_list_get_complete(self->listing))
+    if (self->listing && self->listing_held)
         return self->listing;
-    g_clear_object(&self->listing);
+    listing_forget(self);
     self->listing = nc_channel_list_new();
+    self->listing_held = TRUE;
     g_signal_emit(self, nc__client_signals[NC_SIGNAL_CHANNEL_LIST], 0, self->listing);
     return self->listing;
 }
 
 void nc__client_listing_end(NcClient *self)
 {
-    if (self->listing)
-        nc_channel_list_finish(self->listing);
+    if (!self->listing || !self->listing_held)
+        return;
+    NcChannelList *list = self->listing;
+    nc_channel_list_finish(list);
+    /* Complete: whoever shows it keeps it; when they let go it goes. */
+    self->listing_held = FALSE;
+    g_object_add_weak_pointer(G_OBJECT(list), (gpointer *)&self->listing);
+    g_object_unref(list);
+}
+
+void nc__client_listing_release(NcClient *self)
+{
+    nc__client_listing_end(self);
+    listing_forget(self);
 }
 
 /* 321 RPL_LISTSTART: a new listing (servers may leave it out). */

@@ -124,8 +124,11 @@ struct _NcClient {
     /* Whom not to hear (client-commands.c) */
     NcIgnoreList *ignore;
 
-    /* The /list under way (client-irc.c), or NULL */
+    /* The last channel listing (client-irc.c): our reference while it is under way; once
+     * complete, a weak pointer, NULL when nobody else holds it any more
+     * (a big listing is not kept for the client's whole life) */
     NcChannelList *listing;
+    gboolean listing_held;
 
     /* Away: ours (305/306), and the 301 last shown per folded nick, so a
      * conversation with someone away says it once, not on every line */
@@ -181,6 +184,9 @@ void nc__client_h_invite(NcClient *self, const NcIrcLine *l);
 void nc__client_dispatch(NcClient *self, const NcIrcLine *line);
 /* The connection went: an unfinished /list is over. */
 void nc__client_listing_end(NcClient *self);
+/* The client goes: a listing under way ends (complete, so a view stops
+ * waiting) and is no longer watched. */
+void nc__client_listing_release(NcClient *self);
 
 /* client.c: typing notifications */
 /* Someone's +typing (or a message, NC_TYPING_DONE) in buffer b. */

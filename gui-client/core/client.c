@@ -48,7 +48,7 @@ static void nc_client_dispose(GObject *object)
     stop_source(&self->reconnect_source);
     stop_source(&self->countdown_source);
     stop_source(&self->typing_source);
-    g_clear_object(&self->listing);
+    nc__client_listing_release(self);
     /* Joins the worker: no network callback can reach a finalized client. */
     g_clear_pointer(&self->io, nc_io_free);
     g_clear_object(&self->network);

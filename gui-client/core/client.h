@@ -329,8 +329,12 @@ gboolean nc_client_get_away(NcClient *self);
 gint64 nc_client_get_reconnect_time(NcClient *self);
 
 /**
- * The last channel listing (/list) of this client, under way or complete
- * (nc_channel_list_get_complete()), or NULL before any; borrowed.
+ * The last channel listing (/list) of this client, or NULL; borrowed.
+ * While it is under way the client holds it.  Once complete
+ * (nc_channel_list_get_complete()) the client lets go: it is returned
+ * while someone else (the "channel-list" handler that shows it) keeps a
+ * reference, and NULL from when the last one is dropped, as before any
+ * listing.  A client being disposed completes a listing under way.
  */
 NcChannelList *nc_client_get_channel_list(NcClient *self);
 

@@ -26,7 +26,8 @@ struct _NaChannelListWindow {
     GtkCustomFilter *filter;
     GtkFilterListModel *filtered;
     GtkSingleSelection *selection;
-    char *filter_text; /* what the search entry says, or NULL */
+    char *filter_text;   /* what the search entry says, or NULL */
+    char *filter_folded; /* the same folded once, for every row's match */
 };
 
 G_DEFINE_FINAL_TYPE(NaChannelListWindow, na_channel_list_window, ADW_TYPE_WINDOW)
@@ -47,12 +48,18 @@ static void update_state(NaChannelListWindow *self)
                                 total);
     else
         count = g_strdup_printf(ngettext("%u channel", "%u channels", total), total);
+    if (self->list && nc_channel_list_get_truncated(self->list)) {
+        /* The server listed more than a listing keeps. */
+        g_autofree char *counted = g_steal_pointer(&count);
+        count = g_strdup_printf(_("%s (the first %u shown)"), counted,
+                                NC_CHANNEL_LIST_MAX_ENTRIES);
+    }
     gtk_label_set_text(self->count_label, count);
     gtk_spinner_set_spinning(self->spinner, streaming);
     gtk_widget_set_visible(GTK_WIDGET(self->spinner), streaming);
     g_autofree char *subtitle = streaming
                                     ? g_strdup_printf(_("Receiving the list… %s"), count)
-                                    : g_strdup(nc_client_get_host(self->client));
+                                    : g_strdup(self->client ? nc_client_get_host(self->client) : "");
     adw_window_title_set_subtitle(self->title, subtitle);
     gtk_widget_set_sensitive(GTK_WIDGET(self->join_button),
                              gtk_single_selection_get_selected_item(self->selection) != NULL);
@@ -64,7 +71,8 @@ static void on_items_changed(GListModel *model, guint position, guint removed, g
     update_state(data);
 }
 
-static void on_complete(GObject *list, GParamSpec *pspec, gpointer data)
+/* "complete" or "truncated" changed. */
+static void on_list_state(GObject *list, GParamSpec *pspec, gpointer data)
 {
     update_state(data);
 }
@@ -79,7 +87,7 @@ static void on_selected(GObject *selection, GParamSpec *pspec, gpointer data)
 static gboolean filter_match(gpointer item, gpointer data)
 {
     NaChannelListWindow *self = data;
-    return nc_channel_entry_matches(NC_CHANNEL_ENTRY(item), self->filter_text);
+    return nc_channel_entry_matches_folded(NC_CHANNEL_ENTRY(item), self->filter_folded);
 }
 
 static void on_search_changed(GtkSearchEntry *entry, gpointer data)
@@ -94,6 +102,8 @@ static void on_search_changed(GtkSearchEntry *entry, gpointer data)
         change = GTK_FILTER_CHANGE_LESS_STRICT;
     g_free(self->filter_text);
     self->filter_text = g_strdup(text);
+    g_free(self->filter_folded);
+    self->filter_folded = nc_channel_filter_fold(text);
     gtk_filter_changed(GTK_FILTER(self->filter), change);
     update_state(self);
 }
@@ -198,8 +208,10 @@ static void set_list(NaChannelListWindow *self, NcChannelList *list)
         g_clear_object(&self->list);
     }
     self->list = list ? g_object_ref(list) : NULL;
-    if (list)
-        g_signal_connect(list, "notify::complete", G_CALLBACK(on_complete), self);
+    if (list) {
+        g_signal_connect(list, "notify::complete", G_CALLBACK(on_list_state), self);
+        g_signal_connect(list, "notify::truncated", G_CALLBACK(on_list_state), self);
+    }
     gtk_filter_list_model_set_model(self->filtered, G_LIST_MODEL(list));
     update_state(self);
 }
@@ -223,6 +235,7 @@ static void na_channel_list_window_dispose(GObject *object)
 static void na_channel_list_window_finalize(GObject *object)
 {
     g_free(NA_CHANNEL_LIST_WINDOW(object)->filter_text);
+    g_free(NA_CHANNEL_LIST_WINDOW(object)->filter_folded);
     G_OBJECT_CLASS(na_channel_list_window_parent_class)->finalize(object);
 }
 

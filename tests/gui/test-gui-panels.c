@@ -103,6 +103,14 @@ static void test_channel_entries(void)
     CU_ASSERT_FALSE(nc_channel_entry_matches(b, "natter"));
     CU_ASSERT(nc_channel_entry_matches(c, ""));
     CU_ASSERT(nc_channel_entry_matches(c, NULL));
+    /* The same with the filter folded once, as the window does. */
+    g_autofree char *folded = nc_channel_filter_fold("WELCOME TO");
+    CU_ASSERT(nc_channel_entry_matches_folded(a, folded));
+    CU_ASSERT_FALSE(nc_channel_entry_matches_folded(b, folded));
+    g_autofree char *empty = nc_channel_filter_fold("");
+    CU_ASSERT(nc_channel_entry_matches_folded(b, empty));
+    CU_ASSERT(nc_channel_entry_matches_folded(b, NULL));
+    CU_ASSERT_PTR_NULL(nc_channel_filter_fold(NULL));
 
     CU_ASSERT(nc_channel_entry_compare_name(b, c, NULL) < 0);
     CU_ASSERT(nc_channel_entry_compare_name(c, a, NULL) < 0); /* "#beta" < "#natter" */
@@ -231,6 +239,83 @@ static void test_channel_list_streamed(void)
     g_clear_object(&listing.list);
     g_object_unref(c);
     fake_stop(&fake);
+}
+
+static void count_notify(GObject *object, GParamSpec *pspec, gpointer data);
+
+/* A listing holds at most NC_CHANNEL_LIST_MAX_ENTRIES and says it left
+ * the rest out. */
+static void test_channel_list_cap(void)
+{
+    g_autoptr(NcChannelList) list = nc_channel_list_new();
+    guint notified = 0;
+    g_signal_connect(list, "notify::truncated", G_CALLBACK(count_notify), &notified);
+    for (guint i = 0; i < NC_CHANNEL_LIST_MAX_ENTRIES; i++)
+        nc_channel_list_add(list, "#c", i, "");
+    CU_ASSERT_FALSE(nc_channel_list_get_truncated(list));
+    CU_ASSERT_EQUAL(notified, 0);
+    for (guint i = 0; i < 1000; i++)
+        nc_channel_list_add(list, "#over", i, "");
+    CU_ASSERT(nc_channel_list_get_truncated(list));
+    CU_ASSERT_EQUAL(notified, 1);
+    CU_ASSERT_EQUAL(nc_channel_list_get_received(list), NC_CHANNEL_LIST_MAX_ENTRIES);
+    nc_channel_list_finish(list);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(list)), NC_CHANNEL_LIST_MAX_ENTRIES);
+    gboolean truncated = FALSE;
+    g_object_get(list, "truncated", &truncated, NULL);
+    CU_ASSERT(truncated);
+}
+
+static void take_listing(NcClient *client, NcChannelList *list, gpointer data)
+{
+    g_set_object((NcChannelList **)data, list);
+}
+
+static void send_listing(NcClient *c, guint n)
+{
+    nc_client_handle_line(c, ":srv 321 me Channel :Users  Name");
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *line = g_strdup_printf(":srv 322 me #c%u %u :topic", i, i);
+        nc_client_handle_line(c, line);
+    }
+    nc_client_handle_line(c, ":srv 323 me :End of /LIST");
+}
+
+/* A complete listing is the client's only while someone shows it; one
+ * under way when the client goes is completed. */
+static void test_channel_list_released(void)
+{
+    NcClient *c = nc_client_new("irc.test", 6667, "me", NULL, NULL);
+    nc_client_handle_line(c, ":srv 001 me :Welcome");
+    /* Nobody keeps it: gone once complete. */
+    send_listing(c, 3);
+    CU_ASSERT_PTR_NULL(nc_client_get_channel_list(c));
+    /* A view keeps it: the client hands it out until the view lets go. */
+    NcChannelList *shown = NULL;
+    gulong handler = g_signal_connect(c, "channel-list", G_CALLBACK(take_listing), &shown);
+    send_listing(c, 5);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(shown);
+    CU_ASSERT_PTR_EQUAL(nc_client_get_channel_list(c), shown);
+    CU_ASSERT(nc_channel_list_get_complete(shown));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(shown)), 5);
+    g_clear_object(&shown);
+    CU_ASSERT_PTR_NULL(nc_client_get_channel_list(c));
+    /* A new listing after a released one starts cleanly. */
+    send_listing(c, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(shown);
+    CU_ASSERT_PTR_EQUAL(nc_client_get_channel_list(c), shown);
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(shown)), 2);
+    g_clear_object(&shown);
+    /* Under way while the client goes: complete, so a view stops waiting. */
+    nc_client_handle_line(c, ":srv 321 me Channel :Users  Name");
+    nc_client_handle_line(c, ":srv 322 me #half 1 :half");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(shown);
+    CU_ASSERT_FALSE(nc_channel_list_get_complete(shown));
+    g_signal_handler_disconnect(c, handler);
+    g_object_unref(c);
+    CU_ASSERT(nc_channel_list_get_complete(shown));
+    CU_ASSERT_EQUAL(g_list_model_get_n_items(G_LIST_MODEL(shown)), 1);
+    g_clear_object(&shown);
 }
 
 static void test_channel_list_batches(void)
@@ -744,6 +829,8 @@ static void test_connection_lines(void)
 static CU_TestInfo tests[] = {
     {"channel entries: filter and sort rules", test_channel_entries},
     {"channel list: batches", test_channel_list_batches},
+    {"channel list: at most 100,000 entries, said", test_channel_list_cap},
+    {"channel list: released once complete and unshown", test_channel_list_released},
     {"channel list: 10,000 channels streamed", test_channel_list_streamed},
     {"away: away-notify, WHO, 301 once, /away and /back", test_away},
     {"typing: our rules on a clock", test_typing_out_rules},
