@@ -63,18 +63,6 @@ static guint count_text(NcBuffer *b, const char *needle)
     return found;
 }
 
-/* needle's count in every buffer of c's network. */
-static guint count_everywhere(NcClient *c, const char *needle)
-{
-    GListModel *buffers = nc_network_get_buffers(nc_client_get_network(c));
-    guint found = 0;
-    for (guint i = 0; i < g_list_model_get_n_items(buffers); i++) {
-        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
-        found += count_text(b, needle);
-    }
-    return found;
-}
-
 /* Nothing more was sent before marker: the next line is the marker. */
 static gboolean next_is_marker(NcClient *c, const char *marker)
 {
@@ -350,6 +338,38 @@ static void count_notify(GObject *object, GParamSpec *pspec, gpointer data)
     (*(guint *)data)++;
 }
 
+/* idler joined channel, with member in it: small enough for a quiet WHO. */
+static void joined_small(const char *channel, const char *member)
+{
+    fake_send(&fake, ":idler!u@h JOIN %s", channel);
+    fake_send(&fake, ":srv 353 idler = %s :idler %s", channel, member);
+    fake_send(&fake, ":srv 366 idler %s :End of NAMES", channel);
+}
+
+/* One WHO answered: a 352 for "nick flags" whose real name is word, and
+ * its 315 (the mask as the server writes it). */
+static void who_answer(const char *mask, const char *nick_flags, const char *word)
+{
+    fake_send(&fake, ":srv 352 idler %s x h srv %s :0 %s", mask, nick_flags, word);
+    fake_send(&fake, ":srv 315 idler %s :End of WHO", mask);
+}
+
+/* Once the lines sent have come: the answer with shown is in the server
+ * tab (where answers go while no tab is looked at) once, the one with
+ * hidden nowhere. */
+static gboolean only_shown(NcClient *c, const char *shown, const char *hidden)
+{
+    fake_pump(150);
+    NcBuffer *server = nc_network_get_server_buffer(nc_client_get_network(c));
+    GListModel *buffers = nc_network_get_buffers(nc_client_get_network(c));
+    guint hidden_seen = 0;
+    for (guint i = 0; i < g_list_model_get_n_items(buffers); i++) {
+        g_autoptr(NcBuffer) b = g_list_model_get_item(buffers, i);
+        hidden_seen += count_text(b, hidden);
+    }
+    return count_text(server, shown) == 1 && hidden_seen == 0;
+}
+
 static void test_away(void)
 {
     fake_start(&fake);
@@ -470,39 +490,27 @@ static void test_away(void)
 
     /* The user's /who of a channel whose quiet WHO is pending: the
      * answers come in the order asked, ours read quietly, theirs shown. */
-    guint ends = count_everywhere(c, "End of WHO");
-    fake_send(&fake, ":idler!u@h JOIN #both");
-    fake_send(&fake, ":srv 353 idler = #both :idler dave");
-    fake_send(&fake, ":srv 366 idler #both :End of NAMES");
+    guint ends = count_text(server, "End of WHO");
+    joined_small("#both", "dave");
     CU_ASSERT(expect("WHO #both"));
     CU_ASSERT(nc_client_send_input(c, desk, "/who #both", NULL));
     CU_ASSERT(expect("WHO #both"));
-    fake_send(&fake, ":srv 352 idler #both d h srv dave G :0 OursAnswered");
-    fake_send(&fake, ":srv 315 idler #both :End of WHO");
-    fake_send(&fake, ":srv 352 idler #both d h srv dave G :0 TheUsersAnswered");
-    fake_send(&fake, ":srv 315 idler #both :End of WHO");
-    fake_pump(150);
-    CU_ASSERT_EQUAL(count_everywhere(c, "OursAnswered"), 0);
-    CU_ASSERT_EQUAL(count_everywhere(c, "TheUsersAnswered"), 1);
-    CU_ASSERT_EQUAL(count_everywhere(c, "End of WHO"), ends + 1);
+    who_answer("#both", "dave G", "OursAnswered");
+    who_answer("#both", "dave G", "TheUsersAnswered");
+    CU_ASSERT(only_shown(c, "TheUsersAnswered", "OursAnswered"));
+    CU_ASSERT_EQUAL(count_text(server, "End of WHO"), ends + 1);
     /* The user's /who sent before ours (typed right after /join): the
      * server answers it first, and that answer is the one shown. */
     CU_ASSERT(nc_client_send_input(c, desk, "/join #race", NULL));
     CU_ASSERT(expect("JOIN #race"));
     CU_ASSERT(nc_client_send_input(c, desk, "/who #race", NULL));
     CU_ASSERT(expect("WHO #race"));
-    fake_send(&fake, ":idler!u@h JOIN #race");
-    fake_send(&fake, ":srv 353 idler = #race :idler erin");
-    fake_send(&fake, ":srv 366 idler #race :End of NAMES");
+    joined_small("#race", "erin");
     CU_ASSERT(expect("WHO #race"));
-    fake_send(&fake, ":srv 352 idler #race e h srv erin G :0 UserFirst");
-    fake_send(&fake, ":srv 315 idler #RACE :End of WHO");
-    fake_send(&fake, ":srv 352 idler #race e h srv erin H :0 OursSecond");
-    fake_send(&fake, ":srv 315 idler #race :End of WHO");
-    fake_pump(150);
-    CU_ASSERT_EQUAL(count_everywhere(c, "UserFirst"), 1);
-    CU_ASSERT_EQUAL(count_everywhere(c, "OursSecond"), 0);
-    CU_ASSERT_EQUAL(count_everywhere(c, "End of WHO"), ends + 2);
+    who_answer("#RACE", "erin G", "UserFirst");
+    who_answer("#race", "erin H", "OursSecond");
+    CU_ASSERT(only_shown(c, "UserFirst", "OursSecond"));
+    CU_ASSERT_EQUAL(count_text(server, "End of WHO"), ends + 2);
     NcBuffer *race = nc_network_find_buffer(nc_client_get_network(c), "#race");
     CU_ASSERT_FATAL(race != NULL);
     CU_ASSERT_FALSE(nc_member_get_away(nc_buffer_find_member(race, "erin")));
@@ -622,6 +630,18 @@ static gboolean wait_typing(NcBuffer *b, const char *words, guint timeout_ms)
     return ok;
 }
 
+/* Typing in keys, then line sent as wire and the input emptied: only
+ * "active" and the message go out, no "done". */
+static gboolean typed_and_sent(NcClient *c, NcBuffer *keys, const char *line, const char *wire)
+{
+    nc_client_notify_typing(c, keys, TRUE);
+    gboolean ok = expect("@+typing=active TAGMSG #keys");
+    ok = nc_client_send_input(c, keys, line, NULL) && ok;
+    ok = expect(wire) && ok;
+    nc_client_notify_typing(c, keys, FALSE);
+    return next_is_marker(c, "PING :after-sent") && ok;
+}
+
 static void test_typing_over_the_wire(void)
 {
     fake_start(&fake);
@@ -647,18 +667,8 @@ static void test_typing_over_the_wire(void)
     CU_ASSERT(next_is_marker(c, "PING :once"));
     /* A message sent says "done" by itself: the input emptied after it
      * sends nothing more, for text and for /me alike. */
-    nc_client_notify_typing(c, keys, TRUE);
-    CU_ASSERT(expect("@+typing=active TAGMSG #keys"));
-    CU_ASSERT(nc_client_send_input(c, keys, "hello all", NULL));
-    CU_ASSERT(expect("PRIVMSG #keys :hello all"));
-    nc_client_notify_typing(c, keys, FALSE);
-    CU_ASSERT(next_is_marker(c, "PING :sent"));
-    nc_client_notify_typing(c, keys, TRUE);
-    CU_ASSERT(expect("@+typing=active TAGMSG #keys"));
-    CU_ASSERT(nc_client_send_input(c, keys, "/me waves", NULL));
-    CU_ASSERT(expect("PRIVMSG #keys :\001ACTION waves\001"));
-    nc_client_notify_typing(c, keys, FALSE);
-    CU_ASSERT(next_is_marker(c, "PING :sent-action"));
+    CU_ASSERT(typed_and_sent(c, keys, "hello all", "PRIVMSG #keys :hello all"));
+    CU_ASSERT(typed_and_sent(c, keys, "/me waves", "PRIVMSG #keys :\001ACTION waves\001"));
     /* Typing starts afresh after it: "active" at once, not 3 s later. */
     nc_client_notify_typing(c, keys, TRUE);
     CU_ASSERT(expect("@+typing=active TAGMSG #keys"));
