@@ -51,7 +51,7 @@ static void update_state(NaChannelListWindow *self)
     if (self->list && nc_channel_list_get_truncated(self->list)) {
         /* The server listed more than a listing keeps. */
         g_autofree char *counted = g_steal_pointer(&count);
-        count = g_strdup_printf(_("%s (the first %u shown)"), counted,
+        count = g_strdup_printf(_("%s: the server listed more, the first %u are kept"), counted,
                                 NC_CHANNEL_LIST_MAX_ENTRIES);
     }
     gtk_label_set_text(self->count_label, count);
