@@ -21,7 +21,19 @@ printf '%s' natter-test | gnome-keyring-daemon --unlock --components=secrets >/d
 # Ready when the default alias names a collection (the login keyring):
 # waited for with a deadline, never assumed.
 i=0
+alias="(nothing owns org.freedesktop.secrets)"
 while [ $i -lt 100 ]; do
+    # Ask the bus, not the service, whether our daemon has its name yet: a
+    # call to org.freedesktop.secrets before then would have D-Bus start a
+    # second, locked daemon (the service file's), which would answer
+    # instead of ours.
+    owned=$(gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+        --method org.freedesktop.DBus.NameHasOwner org.freedesktop.secrets 2>/dev/null)
+    if [ "$owned" != "(true,)" ]; then
+        sleep 0.1
+        i=$((i + 1))
+        continue
+    fi
     alias=$(gdbus call --session --dest org.freedesktop.secrets \
         --object-path /org/freedesktop/secrets \
         --method org.freedesktop.Secret.Service.ReadAlias default 2>/dev/null)
