@@ -14,6 +14,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The big log files: 50 MB, a busy channel's day; under the sanitizers,
+ * which make every write and byte check several times dearer, 5 MB still
+ * covers every path (the timings printed are then not comparable). */
+#if defined(__SANITIZE_ADDRESS__)
+#define BIG_LOG_MB 5u
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BIG_LOG_MB 5u
+#endif
+#endif
+#ifndef BIG_LOG_MB
+#define BIG_LOG_MB 50u
+#endif
+
 static char *data_home;
 
 /* The temporary folder and everything in it. */
@@ -619,7 +633,7 @@ static void test_log_context(void)
     g_autofree char *day = NULL;
     gsize day_len = 0;
     CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &day, &day_len, NULL));
-    guint copies = (guint)((50u << 20) / day_len + 1);
+    guint copies = (guint)((BIG_LOG_MB << 20) / day_len + 1);
     FILE *out = fopen(path, "wb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     for (guint c = 0; c < copies; c++)
@@ -648,16 +662,8 @@ static void test_log_context(void)
     CU_ASSERT_STRING_EQUAL(nc_message_get_text(middle->pdata[0]), want_middle);
     nc_log_hit_free(big);
 
-    /* For scale: reading the whole file and splitting every line. */
-    start = g_get_monotonic_time();
-    g_autofree char *whole = NULL;
-    CU_ASSERT_TRUE(g_file_get_contents(path, &whole, NULL, NULL));
-    g_auto(GStrv) split = g_strsplit(whole, "\n", -1);
-    double split_ms = (double)(g_get_monotonic_time() - start) / 1000.0;
-    CU_ASSERT_EQUAL(g_strv_length(split), lines + 1);
-    printf("\n  context of a hit at the end of a %.1f MB day (%u lines): %.1f ms (reading and "
-           "splitting it all: %.1f ms)\n",
-           (double)copies * (double)day_len / (1 << 20), lines, context_ms, split_ms);
+    printf("\n  context of a hit at the end of a %.1f MB day (%u lines): %.1f ms\n",
+           (double)copies * (double)day_len / (1 << 20), lines, context_ms);
 }
 
 static void test_timings(void)
@@ -700,7 +706,7 @@ static void test_timings(void)
            append_ms, trim_ms);
 
     /* 50 MB of logs */
-    guint64 bytes = write_big_logs("Huge", 50u << 20);
+    guint64 bytes = write_big_logs("Huge", BIG_LOG_MB << 20);
     Collected c;
     start = g_get_monotonic_time();
     search_logs(&c, "Huge", "rareword", 100000, 50000);
