@@ -670,18 +670,13 @@ void na_app_host_local(NaApp *self, gboolean share_on_lan)
 
 /* ---- settings that apply to every open connection ------------------ */
 
-static NcLogger *client_logger(NaApp *self, NcClient *c)
-{
-    NcLogger *own = g_object_get_data(G_OBJECT(c), "na-network-logger");
-    return own ? own : self->logger;
-}
 
 static void on_logging_changed(GSettings *s, const char *key, NaApp *self)
 {
     gboolean on = g_settings_get_boolean(s, "logging");
     nc_logger_set_enabled(self->logger, on);
     for (guint i = 0; i < self->clients->len; i++)
-        nc_logger_set_enabled(client_logger(self, self->clients->pdata[i]), on);
+        nc_logger_set_enabled(nc_client_get_logger(self->clients->pdata[i]), on);
 }
 
 static void on_highlight_words_changed(GSettings *s, const char *key, NaApp *self)

@@ -52,6 +52,7 @@ struct _NaWindow {
     GtkSingleSelection *sidebar_selection;
     GtkCustomFilter *event_filter;
     gboolean collapse_events;
+    gboolean collapse_followed; /* bound to the collapse-events setting */
 
     NcBuffer *current; /* weak: the network owns it */
     NcFoldModel *fold; /* the rows shown for current */
@@ -638,9 +639,9 @@ static void on_collapse_setting(GSettings *s, const char *key, NaWindow *self)
 static void on_application_set(NaWindow *self, GParamSpec *pspec, gpointer data)
 {
     GSettings *s = window_settings(self);
-    if (!s || g_object_get_data(G_OBJECT(self), "na-collapse-followed"))
+    if (!s || self->collapse_followed)
         return;
-    g_object_set_data(G_OBJECT(self), "na-collapse-followed", GINT_TO_POINTER(1));
+    self->collapse_followed = TRUE;
     g_autoptr(GAction) action = g_settings_create_action(s, "collapse-events");
     g_action_map_remove_action(G_ACTION_MAP(self), "collapse-events");
     g_action_map_add_action(G_ACTION_MAP(self), action);
