@@ -10,8 +10,8 @@ set -euo pipefail
 
 # What each package is for is listed in README.md ("Dependencies").
 BUILD=(meson ninja-build pkg-config gcc libc6-dev nettle-dev libssl-dev openssl libsystemd-dev
-       libsqlite3-dev sqlite3)
-TEST=(libcunit1-dev clang llvm libclang-rt-14-dev valgrind curl weechat-headless irssi ngircd inspircd procps)
+       libsqlite3-dev sqlite3 libhiredis-dev)
+TEST=(libcunit1-dev clang llvm libclang-rt-14-dev valgrind curl weechat-headless irssi ngircd inspircd procps redis-server)
 WINDOWS=(mingw-w64 wine wine64 dpkg-dev make perl tcl)
 GUI=(libgtk-4-dev libadwaita-1-dev libglib2.0-dev libglib2.0-bin libsecret-1-dev gnome-keyring gettext desktop-file-utils
      appstream xvfb xauth xdotool imagemagick dbus dbus-x11)

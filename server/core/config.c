@@ -67,6 +67,7 @@ int srv_config_defaults(srv_config *cfg)
     cfg->history_per_target = 100000;
     cfg->history_max_mb = 2048;
     cfg->history_query_limit = 100;
+    cfg->cluster_node_timeout_ms = 5000;
     cfg->login_failures_per_address = 5;
     cfg->nick_protection = SRV_NICKPROT_GRACE;
     cfg->nick_grace_ms = 60 * 1000;
@@ -92,6 +93,12 @@ void srv_config_free(srv_config *cfg)
         free(cfg->listen[i]);
     for (size_t i = 0; i < cfg->nlisten_tls; i++)
         free(cfg->listen_tls[i]);
+    for (size_t i = 0; i < cfg->nlisten_proxy; i++)
+        free(cfg->listen_proxy[i]);
+    free(cfg->proxy_trusted);
+    free(cfg->cluster_redis);
+    free(cfg->cluster_password);
+    free(cfg->cluster_node);
     free(cfg->tls_certificate);
     free(cfg->tls_key);
     free(cfg->store_directory);
@@ -120,7 +127,15 @@ int srv_config_copy(srv_config *dst, const srv_config *src)
     dst->tls_key = dup_str(src->tls_key);
     dst->store_directory = dup_str(src->store_directory);
     dst->guest_prefix = dup_str(src->guest_prefix);
+    dst->proxy_trusted = dup_str(src->proxy_trusted);
+    dst->cluster_redis = dup_str(src->cluster_redis);
+    dst->cluster_password = dup_str(src->cluster_password);
+    dst->cluster_node = dup_str(src->cluster_node);
     int bad = (src->store_directory && !dst->store_directory) ||
+              (src->proxy_trusted && !dst->proxy_trusted) ||
+              (src->cluster_redis && !dst->cluster_redis) ||
+              (src->cluster_password && !dst->cluster_password) ||
+              (src->cluster_node && !dst->cluster_node) ||
               (src->guest_prefix && !dst->guest_prefix) || !dst->server_name || !dst->network || !dst->description ||
               (src->motd_file && !dst->motd_file) || (src->password_hash && !dst->password_hash) ||
               !dst->admin_location || !dst->admin_email || (src->path && !dst->path) ||
@@ -132,6 +147,10 @@ int srv_config_copy(srv_config *dst, const srv_config *src)
     for (size_t i = 0; i < src->nlisten; i++) {
         dst->listen[i] = dup_str(src->listen[i]);
         bad |= !dst->listen[i];
+    }
+    for (size_t i = 0; i < src->nlisten_proxy; i++) {
+        dst->listen_proxy[i] = dup_str(src->listen_proxy[i]);
+        bad |= !dst->listen_proxy[i];
     }
     for (size_t i = 0; i < src->nopers; i++) {
         dst->opers[i].name = dup_str(src->opers[i].name);
@@ -167,6 +186,7 @@ typedef enum {
     SEC_STORE,
     SEC_ACCOUNTS,
     SEC_HISTORY,
+    SEC_CLUSTER,
     SEC_OPER
 } section_kind;
 
@@ -328,23 +348,31 @@ static int limits_key(parser *p, const char *key, const char *value)
 
 static int listen_key(parser *p, const char *key, const char *value)
 {
+    if (!strcmp(key, "proxy_trusted")) {
+        /* "addr[/bits], ...": checked for its characters here; the network
+         * layer parses it (and refuses to start on a bad entry). */
+        if (!value[0] || strspn(value, "0123456789abcdefABCDEF.:/, ") != strlen(value))
+            return fail(p, "proxy_trusted '%s' is not a list of addresses or ADDRESS/BITS", value);
+        return set_string(p, &p->cfg->proxy_trusted, value);
+    }
     int tls = !strcmp(key, "tls_address");
-    if (strcmp(key, "address") != 0 && !tls)
-        return fail(p, "unknown key '%s' in [listen] (use address = HOST:PORT or "
-                       "tls_address = HOST:PORT)",
+    int proxy = !strcmp(key, "proxy_address");
+    if (strcmp(key, "address") != 0 && !tls && !proxy)
+        return fail(p, "unknown key '%s' in [listen] (use address = HOST:PORT, "
+                       "tls_address = HOST:PORT or proxy_address = HOST:PORT)",
                     key);
     const char *colon = strrchr(value, ':');
     char *end;
     unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
     if (!colon || colon == value || !colon[1] || *end != '\0' || port > 65535)
         return fail(p, "listen address '%s' is not HOST:PORT (IPv6 as [::1]:6667)", value);
-    size_t *n = tls ? &p->cfg->nlisten_tls : &p->cfg->nlisten;
+    size_t *n = tls ? &p->cfg->nlisten_tls : proxy ? &p->cfg->nlisten_proxy : &p->cfg->nlisten;
     if (*n == SRV_CONFIG_MAX_LISTEN)
         return fail(p, "more than %d %s addresses", SRV_CONFIG_MAX_LISTEN, key);
     char *d = dup_str(value);
     if (!d)
         return fail(p, "out of memory");
-    (tls ? p->cfg->listen_tls : p->cfg->listen)[(*n)++] = d;
+    (tls ? p->cfg->listen_tls : proxy ? p->cfg->listen_proxy : p->cfg->listen)[(*n)++] = d;
     return 0;
 }
 
@@ -490,6 +518,41 @@ static int history_key(parser *p, const char *key, const char *value)
     return fail(p, "unknown key '%s' in [history]", key);
 }
 
+static int cluster_key(parser *p, const char *key, const char *value)
+{
+    srv_config *c = p->cfg;
+    if (!strcmp(key, "redis")) {
+        int unix_path = !strncmp(value, "unix:", 5) && value[5] == '/';
+        const char *colon = strrchr(value, ':');
+        char *end;
+        unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+        if (!unix_path && (!colon || colon == value || !colon[1] || *end != '\0' || port == 0 ||
+                           port > 65535))
+            return fail(p, "redis '%s' is neither HOST:PORT nor unix:/PATH", value);
+        return set_string(p, &c->cluster_redis, value);
+    }
+    if (!strcmp(key, "password"))
+        return set_string(p, &c->cluster_password, value);
+    if (!strcmp(key, "tls"))
+        return parse_bool(p, key, value, &c->cluster_tls);
+    if (!strcmp(key, "node")) {
+        if (!value[0] || strlen(value) > 32 || strspn(value, "abcdefghijklmnopqrstuvwxyz"
+                                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                             "0123456789-.") != strlen(value))
+            return fail(p, "node '%s' must be 1-32 letters, digits, '-' or '.'", value);
+        return set_string(p, &c->cluster_node, value);
+    }
+    if (!strcmp(key, "node_timeout")) {
+        unsigned long v;
+        /* seconds, as the other durations in the file */
+        if (parse_uint(p, key, value, 1, 600, &v) < 0)
+            return -1;
+        c->cluster_node_timeout_ms = (unsigned)v * 1000;
+        return 0;
+    }
+    return fail(p, "unknown key '%s' in [cluster]", key);
+}
+
 static int oper_key(parser *p, const char *key, const char *value)
 {
     if (!strcmp(key, "account")) {
@@ -526,6 +589,8 @@ static int section_line(parser *p, char *s)
         p->section = SEC_ACCOUNTS;
     } else if (!strcmp(name, "history")) {
         p->section = SEC_HISTORY;
+    } else if (!strcmp(name, "cluster")) {
+        p->section = SEC_CLUSTER;
     } else if (!strncmp(name, "oper", 4) && (name[4] == ' ' || name[4] == '\t')) {
         char *oname = trim(name + 4);
         if (!oname[0] || strlen(oname) > 64 || strpbrk(oname, " \t"))
@@ -562,6 +627,8 @@ static int check_complete(parser *p)
     if (c->nlisten_tls > 0 && !c->tls_certificate)
         return fail(p, "tls_address needs [tls] certificate and key (natterd "
                        "--generate-certificate makes a self-signed pair)");
+    if (!c->cluster_redis != !c->cluster_node)
+        return fail(p, "[cluster] needs both redis and node");
 
     return 0;
 }
@@ -625,6 +692,9 @@ int srv_config_parse(srv_config *cfg, const char *text, const char *name, char *
             break;
         case SEC_HISTORY:
             rc = history_key(&p, key, value);
+            break;
+        case SEC_CLUSTER:
+            rc = cluster_key(&p, key, value);
             break;
         case SEC_OPER:
             rc = oper_key(&p, key, value);

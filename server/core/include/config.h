@@ -83,6 +83,11 @@ typedef struct srv_config {
     size_t nlisten;
     char *listen_tls[SRV_CONFIG_MAX_LISTEN]; /**< tls_address: TLS listeners */
     size_t nlisten_tls;
+    char *listen_proxy[SRV_CONFIG_MAX_LISTEN]; /**< proxy_address: plain listeners whose
+                                                    connections start with a PROXY header */
+    size_t nlisten_proxy;
+    char *proxy_trusted; /**< proxy_trusted: who may send a PROXY header ("addr[/bits], ...");
+                              NULL: 127.0.0.1 and ::1 only */
     /* [tls] */
     char *tls_certificate;          /**< PEM certificate chain, NULL: none */
     char *tls_key;                  /**< PEM private key */
@@ -110,6 +115,13 @@ typedef struct srv_config {
     unsigned history_per_target;    /**< events kept per channel or conversation; 0: no limit */
     unsigned history_max_mb;        /**< the database's used size cap; 0: none */
     unsigned history_query_limit;   /**< CHATHISTORY's largest limit (ISUPPORT CHATHISTORY) */
+    /* [cluster] (docs/cluster.md): several nodes serving one network through Redis */
+    char *cluster_redis;    /**< "HOST:PORT" or "unix:/path"; NULL: no cluster (one node) */
+    char *cluster_password; /**< Redis AUTH password, NULL: none */
+    int cluster_tls;        /**< connect to Redis over TLS (default no) */
+    char *cluster_node;     /**< this node's name (letters, digits, '-', '.'; unique in the network) */
+    unsigned cluster_node_timeout_ms; /**< node_timeout (seconds in the file): a node silent
+                                           this long is gone (default 5 s) */
     /* [oper NAME] */
     srv_oper_conf opers[SRV_CONFIG_MAX_OPERS];
     size_t nopers;

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* The cluster link (cluster-link.h); being written. */
+#include "cluster-link.h"

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* The PROXY protocol (proxy.h); being written. */
+#include "proxy.h"

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* The Redis store (store-redis.h); being written. */
+#include "store-redis.h"

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: MIT */
+/* Being written. */
+int main(void)
+{
+    return 77;
+}
