@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "client.h"
+#include "cluster-core.h"
 #include "history.h"
 
 #include "account.h"
@@ -37,6 +38,25 @@ static void count_address(srv_server *s, const char *host, int delta)
         (void)srv_strmap_put(s->addresses, host, (void *)n);
 }
 
+/* A new client's fields and its place at the end of the server's list. */
+static void link_client(srv_server *s, srv_client *c, const srv_transport *transport, void *ctx,
+                        const char *host)
+{
+    c->server = s;
+    c->transport = transport;
+    c->ctx = ctx;
+    snprintf(c->host, sizeof c->host, "%s", host);
+    c->connected_ms = c->last_activity_ms = c->last_message_ms = s->now_ms;
+    c->signon_s = srv_server_wall_us(s) / 1000000;
+    c->prev = s->clients_tail;
+    if (s->clients_tail)
+        s->clients_tail->next = c;
+    else
+        s->clients = c;
+    s->clients_tail = c;
+    s->nclients++;
+}
+
 srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *ctx,
                            const char *host)
 {
@@ -53,30 +73,48 @@ srv_client *srv_client_new(srv_server *s, const srv_transport *transport, void *
     srv_server_enter(s);
     srv_client *c = NULL;
     uintptr_t from_here = (uintptr_t)srv_strmap_get(s->addresses, safe_host);
-    if (s->nclients >= s->cfg.max_clients) {
+    if (s->nclients - s->nmirrors >= s->cfg.max_clients) {
         refuse(transport, ctx, safe_host, "Too many clients, try again later");
     } else if (from_here >= s->cfg.max_clients_per_address) {
         refuse(transport, ctx, safe_host, "Too many connections from your address");
     } else if (!(c = calloc(1, sizeof *c))) {
         transport->close(ctx, "out of memory");
     } else {
-        c->server = s;
-        c->transport = transport;
-        c->ctx = ctx;
-        snprintf(c->host, sizeof c->host, "%s", safe_host);
-        c->connected_ms = c->last_activity_ms = c->last_message_ms = s->now_ms;
-        c->signon_s = srv_server_wall_us(s) / 1000000;
-        c->prev = s->clients_tail;
-        if (s->clients_tail)
-            s->clients_tail->next = c;
-        else
-            s->clients = c;
-        s->clients_tail = c;
-        s->nclients++;
+        link_client(s, c, transport, ctx, safe_host);
         count_address(s, srv_client_address(c), +1);
         srv_server_want_tick(s, s->now_ms + s->cfg.registration_timeout_ms);
     }
     srv_server_leave(s);
+    return c;
+}
+
+/* A mirror's transport: nothing is ever sent to it here (its own node
+ * delivers), and transport_gone keeps the core from calling even this. */
+static void mirror_send(void *ctx, nt_buf *line)
+{
+    (void)ctx, (void)line;
+}
+
+static void mirror_close(void *ctx, const char *reason)
+{
+    (void)ctx, (void)reason;
+}
+
+static void mirror_pause(void *ctx, uint64_t until_ms)
+{
+    (void)ctx, (void)until_ms;
+}
+
+static const srv_transport mirror_transport = {mirror_send, mirror_close, mirror_pause};
+
+srv_client *srv_client_new_mirror(srv_server *s, const char *host)
+{
+    srv_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    link_client(s, c, &mirror_transport, NULL, host);
+    c->transport_gone = 1;
+    s->nmirrors++;
     return c;
 }
 
@@ -98,6 +136,7 @@ void srv_client_quit(srv_client *c, const char *quit_message, const char *error_
     srv_server_enter(s);
     if (!c->transport_gone)
         srv_sendf(c, "ERROR :Closing Link: %s (%s)", c->host, error_text);
+    srv_cluster_quitting(c, quit_message);
     if (c->registered && c->nchannels) {
         char prefix[SRV_PREFIX_MAX + 1];
         srv_fanout f;
@@ -124,7 +163,10 @@ void srv_client_quit(srv_client *c, const char *quit_message, const char *error_
         if (c->registered)
             srv_monitor_signed_off(s, c->nick);
     }
-    count_address(s, srv_client_address(c), -1);
+    if (c->home)
+        s->nmirrors--;
+    else
+        count_address(s, srv_client_address(c), -1);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -165,6 +207,7 @@ void srv_client_free_dead(srv_server *s)
         srv_account_client_freed(c);
         srv_chanserv_client_freed(c);
         srv_history_forget_client(c);
+        srv_cluster_client_freed(c);
         free(c->label);
         nt_buf_unref(c->label_capture);
         free(c);
@@ -218,11 +261,15 @@ void srv_client_set_nick(srv_client *c, const char *nick)
         }
         srv_whowas_add(s->whowas, c, srv_server_wall_us(s) / 1000000);
     }
+    char old_nick[SRV_NICKLEN_MAX + 1];
+    snprintf(old_nick, sizeof old_nick, "%s", c->nick);
     if (renamed)
         srv_monitor_signed_off(s, c->nick);
     snprintf(c->nick, sizeof c->nick, "%s", nick);
-    if (renamed)
+    if (renamed) {
         srv_monitor_signed_on(c);
+        srv_cluster_renamed(c, old_nick);
+    }
 }
 
 int srv_client_valid_host(const char *host)

@@ -31,6 +31,13 @@ void srv_client_drop_transport(srv_client *c);
 /** Free the clients closed since the last call (srv_server_leave()). */
 void srv_client_free_dead(srv_server *s);
 
+/**
+ * A client of another node (cluster.c): registered by its caller, never
+ * sent anything (its node delivers to it), not counted against this
+ * node's connection limits.  NULL when out of memory.
+ */
+srv_client *srv_client_new_mirror(srv_server *s, const char *host);
+
 /** Where c connected from (its host unless CHGHOST changed that): the
  *  connection limits and failed-password counts use this. */
 static inline const char *srv_client_address(const srv_client *c)

@@ -149,6 +149,12 @@ struct srv_client {
 
     uint64_t mark; /* fan-out de-duplication, see srv_server_next_mark() */
 
+    /* Cluster mode (cluster.c): a mirror's node (NULL for a client
+     * connected here) and the client's number on its node. */
+    struct srv_cluster_node *home;
+    uint64_t cluster_serial;
+    char claimed[SRV_NICKLEN_MAX + 1]; /* the folded nick the network granted a local client */
+
     /* labeled-response (commands.c): the label of the command being run
      * and the replies it produced so far; NULL when not capturing. */
     char *label;
@@ -234,6 +240,8 @@ struct srv_server {
     uint64_t clients_due_ms;           /* the tick's next walk over the clients */
     struct srv_cs_pending *cs_pending; /* ChanServ changes waiting for the store */
     unsigned chanreg_dirty;            /* registered channels to write again */
+    struct srv_cluster *cluster;       /* cluster.c; NULL: a single node */
+    size_t nmirrors;                   /* clients of other nodes, in nclients */
 };
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "account.h"
 #include "casemap.h"
+#include "cluster-core.h"
 #include "server.h"
 
 #include <stdio.h>
@@ -38,6 +39,13 @@ static const char base32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 int64_t srv_msgid_next(srv_server *s)
 {
     struct srv_history *h = s->history;
+    int64_t theirs;
+    if (srv_cluster_take_msgid(s, &theirs)) {
+        /* Another node's message keeps its ID; ours stay above it. */
+        if (theirs > h->last_msgid)
+            h->last_msgid = theirs;
+        return theirs;
+    }
     int64_t now = srv_server_wall_us(s);
     h->last_msgid = now > h->last_msgid ? now : h->last_msgid + 1;
     return h->last_msgid;

@@ -5,6 +5,7 @@
 #include "channel.h"
 #include "chanserv.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "history.h"
 #include "commands.h"
 #include "mask.h"
@@ -86,6 +87,10 @@ static void part_one(srv_client *c, srv_membership *m, const char *reason)
                  : srv_fanout_init(&f, c->server, NULL, ":%s PART %s", prefix, m->channel->name);
     if (ok == 0) {
         srv_history_channel(m->channel, &f, SRV_HIST_PART);
+        if (reason && reason[0])
+            srv_cluster_note(c, f.msgid, 0, "PART %s :%s", m->channel->name, reason);
+        else
+            srv_cluster_note(c, f.msgid, 0, "PART %s", m->channel->name);
         srv_fanout_to_channel(&f, m->channel, NULL);
         srv_fanout_done(&f);
     }
@@ -106,12 +111,14 @@ static void join_one(srv_client *c, const char *name, const char *key)
     srv_channel *ch = srv_channel_find(s, name);
     if (ch && srv_channel_member(ch, c))
         return;
-    if (c->nchannels >= s->cfg.max_channels_per_client) {
+    if (c->nchannels >= s->cfg.max_channels_per_client && !srv_client_is_mirror(c)) {
         srv_numeric(c, ERR_TOOMANYCHANNELS, "%s :You have joined too many channels", name);
         return;
     }
     unsigned modes = 0;
-    if (ch) {
+    if (ch && srv_client_is_mirror(c)) {
+        /* Another node let it in: its checks were made there. */
+    } else if (ch) {
         int invited = srv_client_invited(c, ch->name, 0);
         if (srv_channel_banned(ch, c) && !invited) {
             srv_numeric(c, ERR_BANNEDFROMCHAN, "%s :Cannot join channel (+b)", ch->name);
@@ -146,6 +153,7 @@ static void join_one(srv_client *c, const char *name, const char *key)
             return;
         modes = SRV_MEMBER_OP; /* the creator gets @ */
     }
+    srv_cluster_join_modes(s, &modes); /* a mirror's: as its node gave them */
     srv_membership *joined = srv_channel_add(ch, c, modes);
     if (!joined) {
         if (ch->nmembers == 0) {
@@ -169,6 +177,7 @@ static void join_one(srv_client *c, const char *name, const char *key)
                 srv_fanout_set_account(&ext, c->account->name);
             }
             srv_history_channel(ch, &f, SRV_HIST_JOIN);
+            srv_cluster_note(c, f.msgid, modes, "JOIN %s", ch->name);
             srv_fanout_set_msgid(&ext, f.msgid);
             /* since-join reads from the JOIN's own ID: ordered with the
              * messages even when the wall clock stepped back. */
@@ -263,7 +272,8 @@ void srv_cmd_topic(srv_client *c, const srv_msg *msg)
         srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
         return;
     }
-    if ((ch->modes & SRV_CHMODE_TOPICLOCK) && !(m->modes & SRV_MEMBER_OP)) {
+    if ((ch->modes & SRV_CHMODE_TOPICLOCK) && !(m->modes & SRV_MEMBER_OP) &&
+        !srv_client_is_mirror(c)) {
         srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
         return;
     }
@@ -275,6 +285,7 @@ void srv_cmd_topic(srv_client *c, const srv_msg *msg)
     if (srv_fanout_init(&f, c->server, NULL, ":%s TOPIC %s :%s", prefix, ch->name,
                         ch->topic ? ch->topic : "") == 0) {
         srv_history_channel(ch, &f, SRV_HIST_TOPIC);
+        srv_cluster_note(c, f.msgid, 0, "TOPIC %s :%s", ch->name, ch->topic ? ch->topic : "");
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }
@@ -464,7 +475,7 @@ static srv_channel *kick_channel(srv_client *c, const char *name)
         srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
         return NULL;
     }
-    if (!(me->modes & SRV_MEMBER_OP)) {
+    if (!(me->modes & SRV_MEMBER_OP) && !srv_client_is_mirror(c)) {
         srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
         return NULL;
     }
@@ -492,6 +503,8 @@ static int kick_one(srv_client *c, srv_channel *ch, const char *nick, const char
     if (srv_fanout_init(&f, s, NULL, ":%s KICK %s %s :%.*s", prefix, ch->name, victim->nick,
                         (int)rn, reason) == 0) {
         srv_history_channel(ch, &f, SRV_HIST_KICK);
+        srv_cluster_note(c, f.msgid, 0, "KICK %s %s :%.*s", ch->name, victim->nick, (int)rn,
+                         reason);
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }
@@ -606,11 +619,14 @@ void srv_cmd_invite(srv_client *c, const srv_msg *msg)
         srv_numeric(c, ERR_USERONCHANNEL, "%s %s :is already on channel", target->nick, ch->name);
         return;
     }
-    if ((ch->modes & SRV_CHMODE_INVITEONLY) && !(me->modes & SRV_MEMBER_OP)) {
+    if ((ch->modes & SRV_CHMODE_INVITEONLY) && !(me->modes & SRV_MEMBER_OP) &&
+        !srv_client_is_mirror(c)) {
         srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
         return;
     }
     srv_client_add_invite(target, ch->name);
+    if (srv_client_is_mirror(target)) /* its node must know it may come in */
+        srv_cluster_note(c, 0, 0, "INVITE %s %s", target->nick, ch->name);
     srv_numeric(c, RPL_INVITING, "%s %s", target->nick, ch->name);
     if (target->away)
         srv_numeric(c, RPL_AWAY, "%s :%s", target->nick, target->away);

@@ -7,6 +7,7 @@
 #include "channel.h"
 #include "chanserv.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "history.h"
 #include "commands.h"
 #include "nickserv.h"
@@ -89,6 +90,19 @@ static int has_status(const srv_membership *m, char status)
     return 1;
 }
 
+/* Other nodes deliver c's message to their clients (cluster mode). */
+static void note_message(srv_client *c, const srv_fanout *f, message_kind kind, const char *target,
+                         const char *text)
+{
+    const char *tags = f->client_tags && f->client_tags[0] ? f->client_tags : NULL;
+    if (kind == KIND_TAGMSG)
+        srv_cluster_note(c, f->msgid, 0, "%s%s%sTAGMSG %s", tags ? "@" : "", tags ? tags : "",
+                         tags ? " " : "", target);
+    else
+        srv_cluster_note(c, f->msgid, 0, "%s%s%s%s %s :%s", tags ? "@" : "", tags ? tags : "",
+                         tags ? " " : "", kind_name(kind), target, text);
+}
+
 static void to_channel(srv_client *c, const char *name, const char *tags, message_kind kind,
                        const char *prefix, const char *text)
 {
@@ -102,12 +116,14 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
             srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", name);
         return;
     }
-    if (srv_channel_can_send(ch, c) || (status && !srv_channel_member(ch, c))) {
+    if (srv_client_is_mirror(c)) {
+        /* Its node checked it may speak here. */
+    } else if (srv_channel_can_send(ch, c) || (status && !srv_channel_member(ch, c))) {
         if (!quiet(kind))
             srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel", ch->name);
         return;
     }
-    if (refused_by_mode(ch, kind, text)) {
+    if (refused_by_mode(ch, kind, text) && !srv_client_is_mirror(c)) {
         if (!quiet(kind))
             srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send CTCP to channel (+C)", ch->name);
         return;
@@ -122,6 +138,7 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
         srv_history_channel(ch, &f, hk);
     else
         srv_fanout_set_msgid(&f, srv_msgid_next(c->server));
+    note_message(c, &f, kind, target, text);
     for (size_t i = 0; i < ch->nmembers; i++) {
         srv_client *peer = ch->members[i]->client;
         if (peer != c && wants(peer, kind) && has_status(ch->members[i], status))
@@ -160,7 +177,9 @@ static void to_nick(srv_client *c, const char *nick, const char *tags, message_k
         srv_history_private(c, target, &f, hk);
     else
         srv_fanout_set_msgid(&f, srv_msgid_next(c->server));
-    if (wants(target, kind))
+    if (srv_client_is_mirror(target))
+        note_message(c, &f, kind, target->nick, text);
+    else if (wants(target, kind))
         srv_fanout_send(&f, target);
     if ((c->caps & SRV_CAP_ECHO_MESSAGE) && target != c && wants(c, kind))
         srv_fanout_send(&f, c);
@@ -251,6 +270,10 @@ void srv_cmd_away(srv_client *c, const srv_msg *msg)
         srv_numeric(c, RPL_NOWAWAY, ":You have been marked as being away");
         ok = srv_fanout_init(&f, c->server, NULL, ":%s AWAY :%s", prefix, away);
     }
+    if (c->away)
+        srv_cluster_note(c, 0, 0, "AWAY :%s", c->away);
+    else
+        srv_cluster_note(c, 0, 0, "AWAY");
     if (ok == 0) {
         srv_fanout_to_peers(&f, c, SRV_CAP_AWAY_NOTIFY);
         srv_fanout_done(&f);

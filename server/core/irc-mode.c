@@ -3,6 +3,7 @@
  * +T +k +l, and the lists +b +e +I). */
 #include "account.h"
 #include "channel.h"
+#include "cluster-core.h"
 #include "chanserv.h"
 #include "client.h"
 #include "history.h"
@@ -172,7 +173,8 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
         srv_numeric(c, RPL_CREATIONTIME, "%s %lld", ch->name, (long long)ch->created_s);
         return;
     }
-    int is_op = me && (me->modes & SRV_MEMBER_OP);
+    /* A mirror's change was allowed by its own node. */
+    int is_op = (me && (me->modes & SRV_MEMBER_OP)) || srv_client_is_mirror(c);
     mode_change mc;
     memset(&mc, 0, sizeof mc);
     size_t next_arg = 2, used_params = 0;
@@ -311,6 +313,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
     if (srv_fanout_init(&f, s, NULL, ":%s MODE %s %s%s", prefix, ch->name, mc.modes, mc.args) ==
         0) {
         srv_history_channel(ch, &f, SRV_HIST_MODE);
+        srv_cluster_note(c, f.msgid, 0, "MODE %s %s%s", ch->name, mc.modes, mc.args);
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }

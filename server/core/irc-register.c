@@ -3,6 +3,7 @@
  * and SETNAME (IRCv3 setname). */
 #include "casemap.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "commands.h"
 #include "nickguard.h"
 #include "numerics.h"
@@ -45,6 +46,8 @@ void srv_cmd_nick(srv_client *c, const srv_msg *msg)
     }
     if (strcmp(c->nick, nick) == 0)
         return; /* no change at all */
+    if (c->registered && srv_cluster_claim(c, nick))
+        return; /* renamed when the network agrees */
     srv_client_set_nick(c, nick);
     if (c->registered)
         srv_nickguard_check(c);
@@ -124,6 +127,7 @@ void srv_cmd_setname(srv_client *c, const srv_msg *msg)
         return;
     }
     srv_client_set_realname(c, text);
+    srv_cluster_note(c, 0, 0, "SETNAME :%s", c->realname);
     char prefix[SRV_PREFIX_MAX + 1];
     srv_client_prefix(c, prefix, sizeof prefix);
     srv_fanout f;

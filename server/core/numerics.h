@@ -93,6 +93,7 @@ enum srv_numeric {
     ERR_NONICKNAMEGIVEN = 431,
     ERR_ERRONEUSNICKNAME = 432,
     ERR_NICKNAMEINUSE = 433,
+    ERR_UNAVAILRESOURCE = 437,
     /* Only a server-to-server collision produces 436; a single natterd
      * never does, the name is kept so the table stays complete. */
     ERR_NICKCOLLISION = 436,

@@ -5,6 +5,7 @@
 
 #include "authlimit.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "history.h"
 #include "monitor.h"
 #include "nickguard.h"
@@ -126,6 +127,9 @@ void srv_client_try_register(srv_client *c)
             return;
         }
     }
+    /* In a cluster the whole network must agree on the nick first. */
+    if (srv_cluster_claim(c, c->nick))
+        return;
     if (srv_nickguard_at_registration(c))
         return;
     srv_client_set_registered(c);
@@ -142,6 +146,7 @@ void srv_client_try_register(srv_client *c)
     srv_client_send_lusers(c);
     srv_client_send_motd(c);
     srv_monitor_signed_on(c);
+    srv_cluster_registered(c);
     if (c->account)
         srv_sendf(c, ":%s MODE %s :+r", c->nick, c->nick);
     srv_nickguard_check(c);

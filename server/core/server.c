@@ -5,6 +5,7 @@
 #include "authlimit.h"
 #include "chanserv.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "history.h"
 #include "intake.h"
 #include "irc-cap.h"
@@ -137,6 +138,7 @@ void srv_server_free(srv_server *s)
     srv_accounts_free(s->accounts);
     srv_store_free(s->store); /* commits the history events still queued */
     srv_history_free(s);
+    srv_cluster_free(s);
     srv_config_free(&s->cfg);
     free(s);
 }
@@ -319,6 +321,10 @@ void srv_server_tick(srv_server *s, uint64_t now_ms)
     while (c) {
         srv_client *following = c->next; /* c may be closed below */
         uint64_t deadline;
+        if (c->home) { /* a mirror: its own node keeps it alive */
+            c = following;
+            continue;
+        }
         if (!c->registered) {
             deadline = c->connected_ms + cfg->registration_timeout_ms;
             if (now_ms >= deadline) {
@@ -360,6 +366,9 @@ void srv_server_tick(srv_server *s, uint64_t now_ms)
     uint64_t history_due = srv_history_tick(s, now_ms);
     if (history_due < next)
         next = history_due;
+    uint64_t cluster_due = srv_cluster_tick(s, now_ms);
+    if (cluster_due < next)
+        next = cluster_due;
     s->next_tick_ms = next;
     s->in_tick = 0;
     srv_server_leave(s);

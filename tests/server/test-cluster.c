@@ -1,6 +1,378 @@
 /* SPDX-License-Identifier: MIT */
-/* Being written. */
+/*
+ * Cluster mode's core: three in-memory servers joined by a fake broker
+ * that does what the Redis link does (ordered events to every other node,
+ * atomic nick claims that a dead node's clients lose), with the fake
+ * transport's clients spread over them.
+ */
+#include "cluster.h"
+#include "config.h"
+#include "fake-transport.h"
+#include "helpers.h"
+#include "natterd-core.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NODES 3
+
+typedef struct broker_event {
+    int from;
+    char *text;
+    struct broker_event *next;
+} broker_event;
+
+typedef struct claim {
+    char key[64];
+    char owner[128];
+} claim;
+
+typedef struct pending_answer {
+    srv_cluster_claim_fn done;
+    void *ctx;
+    char key[64];
+    char owner[128];
+    struct pending_answer *next;
+} pending_answer;
+
+static srv_server *node[NODES];
+static int node_index[NODES] = {0, 1, 2};
+static int partitioned[NODES]; /* its events are dropped, it hears nothing */
+static broker_event *queue_head, **queue_tail = &queue_head;
+static claim claims[256];
+static size_t nclaims;
+static pending_answer *answers;
+static int hold_answers; /* answer claims only at pump(), to race them */
+
+static void link_publish(void *ctx, const char *event, size_t len)
+{
+    int from = *(int *)ctx;
+    if (partitioned[from])
+        return;
+    broker_event *e = calloc(1, sizeof *e);
+    e->from = from;
+    e->text = malloc(len + 1);
+    memcpy(e->text, event, len);
+    e->text[len] = '\0';
+    *queue_tail = e;
+    queue_tail = &e->next;
+}
+
+static int node_alive(const char *owner)
+{
+    /* owner: "name~incarnation serial" */
+    for (int i = 0; i < NODES; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "n%d~", i);
+        if (strncmp(owner, prefix, strlen(prefix)) == 0)
+            return !partitioned[i];
+    }
+    return 0;
+}
+
+static int decide(const char *key, const char *owner)
+{
+    for (size_t i = 0; i < nclaims; i++) {
+        if (strcmp(claims[i].key, key) != 0)
+            continue;
+        if (strcmp(claims[i].owner, owner) == 0 || !node_alive(claims[i].owner)) {
+            snprintf(claims[i].owner, sizeof claims[i].owner, "%s", owner);
+            return SRV_CLUSTER_CLAIMED;
+        }
+        return SRV_CLUSTER_TAKEN;
+    }
+    snprintf(claims[nclaims].key, sizeof claims[0].key, "%s", key);
+    snprintf(claims[nclaims].owner, sizeof claims[0].owner, "%s", owner);
+    nclaims++;
+    return SRV_CLUSTER_CLAIMED;
+}
+
+static void link_claim(void *ctx, const char *key, const char *owner, srv_cluster_claim_fn done,
+                       void *done_ctx)
+{
+    int from = *(int *)ctx;
+    if (partitioned[from]) {
+        done(done_ctx, SRV_CLUSTER_UNAVAILABLE);
+        return;
+    }
+    if (!hold_answers) {
+        done(done_ctx, decide(key, owner));
+        return;
+    }
+    pending_answer *a = calloc(1, sizeof *a);
+    a->done = done;
+    a->ctx = done_ctx;
+    snprintf(a->key, sizeof a->key, "%s", key);
+    snprintf(a->owner, sizeof a->owner, "%s", owner);
+    a->next = answers;
+    answers = a;
+}
+
+static void link_release(void *ctx, const char *key, const char *owner)
+{
+    (void)ctx;
+    for (size_t i = 0; i < nclaims; i++) {
+        if (strcmp(claims[i].key, key) == 0 && strcmp(claims[i].owner, owner) == 0) {
+            claims[i] = claims[--nclaims];
+            return;
+        }
+    }
+}
+
+static const srv_cluster_link fake_link = {link_publish, link_claim, link_release};
+
+/* Deliver every queued event (and claim answer) until nothing moves. */
+static void pump(void)
+{
+    for (int round = 0; round < 100; round++) {
+        int moved = 0;
+        while (answers) {
+            pending_answer *a = answers;
+            answers = a->next;
+            a->done(a->ctx, decide(a->key, a->owner));
+            free(a);
+            moved = 1;
+        }
+        while (queue_head) {
+            broker_event *e = queue_head;
+            queue_head = e->next;
+            if (!queue_head)
+                queue_tail = &queue_head;
+            for (int i = 0; i < NODES; i++) {
+                if (i != e->from && !partitioned[i])
+                    srv_cluster_receive(node[i], e->text, strlen(e->text));
+            }
+            free(e->text);
+            free(e);
+            moved = 1;
+        }
+        if (!moved)
+            return;
+    }
+}
+
+static void tick_all(void)
+{
+    for (int i = 0; i < NODES; i++)
+        srv_server_tick(node[i], fake_now_ms);
+    pump();
+}
+
+static void start_nodes(void)
+{
+    static int starts;
+    starts++;
+    nclaims = 0;
+    hold_answers = 0;
+    for (int i = 0; i < NODES; i++) {
+        srv_config cfg;
+        fake_config(&cfg);
+        free(cfg.server_name);
+        char name[32];
+        snprintf(name, sizeof name, "irc%d.natter.test", i);
+        cfg.server_name = srv_config_strdup(name);
+        node[i] = fake_server(&cfg);
+        srv_config_free(&cfg);
+        partitioned[i] = 0;
+        char nname[8], inc[16];
+        snprintf(nname, sizeof nname, "n%d", i);
+        snprintf(inc, sizeof inc, "%d%d", starts, i);
+        CU_ASSERT_FATAL(srv_cluster_start(node[i], nname, inc, &fake_link, &node_index[i]) == 0);
+    }
+    for (int i = 0; i < NODES; i++)
+        srv_cluster_set_up(node[i], 1);
+    pump();
+}
+
+static void stop_nodes(void)
+{
+    pump();
+    while (answers) {
+        pending_answer *a = answers;
+        answers = a->next;
+        a->done(a->ctx, SRV_CLUSTER_UNAVAILABLE);
+        free(a);
+    }
+    for (int i = 0; i < NODES; i++)
+        fake_server_free(node[i]);
+    /* what the servers said while going is for nobody */
+    while (queue_head) {
+        broker_event *e = queue_head;
+        queue_head = e->next;
+        free(e->text);
+        free(e);
+    }
+    queue_tail = &queue_head;
+}
+
+static fake_conn *join(int n, const char *nick, const char *channel)
+{
+    fake_conn *c = fake_register(node[n], nick);
+    pump();
+    if (channel) {
+        fake_send(c, "JOIN %s", channel);
+        pump();
+    }
+    return c;
+}
+
+static void test_chat_across_nodes(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#lobby");
+    fake_conn *bob = join(1, "bob", "#lobby");
+    fake_conn *carol = join(2, "carol", "#lobby");
+    EXPECT_LINE(alice, ":bob!~bob@");
+    EXPECT_LINE(alice, "JOIN #lobby");
+    fake_clear(alice);
+    fake_clear(bob);
+    fake_clear(carol);
+    fake_send(alice, "PRIVMSG #lobby :hello from node 0");
+    pump();
+    EXPECT_LINE(bob, ":alice!~alice@127.0.0.1 PRIVMSG #lobby :hello from node 0");
+    EXPECT_LINE(carol, ":alice!~alice@127.0.0.1 PRIVMSG #lobby :hello from node 0");
+    CU_ASSERT_EQUAL(fake_count(bob, "hello from node 0"), 1);
+    EXPECT_NO_LINE(alice, "hello from node 0");
+    /* a private message to a client of another node */
+    fake_send(carol, "PRIVMSG alice :psst");
+    pump();
+    EXPECT_LINE(alice, ":carol!~carol@127.0.0.1 PRIVMSG alice :psst");
+    EXPECT_NO_LINE(bob, "psst");
+    /* what every node answers about the others' clients */
+    fake_clear(bob);
+    fake_send(bob, "NAMES #lobby");
+    EXPECT_LINE(bob, "353 bob = #lobby :");
+    const char *names = fake_find(bob, " 353 ");
+    CU_ASSERT(names && strstr(names, "@alice") && strstr(names, "bob") && strstr(names, "carol"));
+    fake_send(bob, "WHOIS carol");
+    EXPECT_LINE(bob, "311 bob carol ~carol 127.0.0.1 * :");
+    stop_nodes();
+}
+
+static void test_modes_topic_kick(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#ops");
+    fake_conn *bob = join(1, "bob", "#ops");
+    fake_conn *carol = join(2, "carol", "#ops");
+    fake_clear(bob);
+    fake_clear(carol);
+    fake_send(alice, "MODE #ops +mo bob");
+    pump();
+    EXPECT_LINE(carol, ":alice!~alice@127.0.0.1 MODE #ops +mo bob");
+    fake_send(carol, "PRIVMSG #ops :muted?");
+    pump();
+    EXPECT_NUMERIC(carol, 404);
+    EXPECT_NO_LINE(alice, "muted?");
+    /* bob is an op now on every node: his TOPIC and KICK pass everywhere */
+    fake_send(bob, "TOPIC #ops :all nodes agree");
+    pump();
+    EXPECT_LINE(alice, "TOPIC #ops :all nodes agree");
+    EXPECT_LINE(carol, "TOPIC #ops :all nodes agree");
+    fake_send(bob, "KICK #ops carol :bye");
+    pump();
+    EXPECT_LINE(carol, ":bob!~bob@127.0.0.1 KICK #ops carol :bye");
+    EXPECT_LINE(alice, ":bob!~bob@127.0.0.1 KICK #ops carol :bye");
+    fake_clear(alice);
+    fake_send(alice, "NAMES #ops");
+    const char *names = fake_find(alice, " 353 ");
+    CU_ASSERT(names && !strstr(names, "carol"));
+    stop_nodes();
+}
+
+static void test_nick_race(void)
+{
+    start_nodes();
+    hold_answers = 1;
+    fake_conn *a = fake_connect(node[0], "127.0.0.1");
+    fake_conn *b = fake_connect(node[1], "127.0.0.1");
+    fake_send(a, "NICK dup");
+    fake_send(a, "USER a 0 * :a");
+    fake_send(b, "NICK dup");
+    fake_send(b, "USER b 0 * :b");
+    CU_ASSERT_EQUAL(fake_count(a, " 001 ") + fake_count(b, " 001 "), 0);
+    pump();
+    int a_won = fake_has_numeric(a, 1), b_won = fake_has_numeric(b, 1);
+    CU_ASSERT_EQUAL(a_won + b_won, 1);
+    CU_ASSERT(fake_has_numeric(a_won ? b : a, 433));
+    /* the loser picks another nick and gets in */
+    fake_send(a_won ? b : a, "NICK dup2");
+    pump();
+    CU_ASSERT(fake_has_numeric(a_won ? b : a, 1));
+    /* a rename races too, and the old nick is free again afterwards */
+    fake_conn *winner = a_won ? a : b;
+    fake_send(winner, "NICK fresh");
+    pump();
+    EXPECT_LINE(winner, "NICK :fresh");
+    hold_answers = 0;
+    fake_conn *c = fake_register(node[2], "dup");
+    pump();
+    CU_ASSERT(c->client != NULL);
+    stop_nodes();
+}
+
+static void test_quit_and_node_death(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#x");
+    fake_conn *bob = join(1, "bob", "#x");
+    (void)join(2, "carol", "#x");
+    fake_clear(alice);
+    fake_send(bob, "QUIT :later");
+    pump();
+    EXPECT_LINE(alice, ":bob!~bob@127.0.0.1 QUIT :Quit: later");
+    /* node 2 stops talking (killed): its clients split off after the deadline */
+    fake_clear(alice);
+    partitioned[2] = 1;
+    fake_now_ms += 3000;
+    tick_all();
+    EXPECT_NO_LINE(alice, "QUIT");
+    fake_now_ms += 3000;
+    tick_all();
+    EXPECT_LINE(alice, ":carol!~carol@127.0.0.1 QUIT :irc0.natter.test n2");
+    /* its nick goes to whoever claims it next */
+    fake_conn *again = fake_register(node[1], "carol");
+    CU_ASSERT(again->client != NULL);
+    stop_nodes();
+}
+
+static void test_link_down_and_back(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#y");
+    fake_conn *bob = join(1, "bob", "#y");
+    fake_clear(alice);
+    srv_cluster_set_up(node[0], 0);
+    EXPECT_LINE(alice, ":bob!~bob@127.0.0.1 QUIT :irc0.natter.test n1");
+    /* local chat goes on; new nicks wait for the network */
+    fake_conn *newcomer = fake_connect(node[0], "127.0.0.1");
+    fake_send(newcomer, "NICK newbie");
+    fake_send(newcomer, "USER n 0 * :n");
+    EXPECT_NUMERIC(newcomer, 437);
+    CU_ASSERT(!fake_has_numeric(newcomer, 1));
+    /* back: the nodes burst, bob is in #y again for alice */
+    fake_clear(alice);
+    srv_cluster_set_up(node[0], 1);
+    pump();
+    EXPECT_LINE(alice, ":bob!~bob@127.0.0.1 JOIN #y");
+    fake_send(bob, "PRIVMSG #y :back");
+    pump();
+    EXPECT_LINE(alice, "PRIVMSG #y :back");
+    stop_nodes();
+}
+
+static const CU_TestInfo tests[] = {
+    {"chat, NAMES and WHOIS across nodes", test_chat_across_nodes},
+    {"modes, topic and kicks across nodes", test_modes_topic_kick},
+    {"two nodes race for one nick", test_nick_race},
+    {"quit, and a node that dies", test_quit_and_node_death},
+    {"the link lost and regained", test_link_down_and_back},
+    CU_TEST_INFO_NULL,
+};
+
 int main(void)
 {
-    return 77;
+    return nt_test_main("cluster", tests);
 }

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Cluster mode inside the core (the public side is include/cluster.h):
+ * what the command handlers call so that other nodes see what a local
+ * client did, and what they ask while a mirror's event is being applied.
+ * Every function here does nothing outside cluster mode.
+ */
+#ifndef NATTERD_CLUSTER_CORE_H
+#define NATTERD_CLUSTER_CORE_H
+
+#include "attributes.h"
+#include "cluster.h"
+#include "core.h"
+
+/** Is c a mirror of another node's client (no connection here)? */
+static inline int srv_client_is_mirror(const srv_client *c)
+{
+    return c->home != NULL;
+}
+
+/**
+ * A local client c did something other nodes must see: publish the IRC
+ * command (formatted, without CRLF; client tags as "@+a=b ..." in front)
+ * with the message ID it got here (0: none) and, for a JOIN, the member
+ * modes it got.  Nothing for mirrors, outside cluster mode, or while the
+ * link is down (the nodes re-synchronise when it comes back).
+ */
+void srv_cluster_note(srv_client *c, int64_t msgid, unsigned member_modes, const char *fmt, ...)
+    SRV_PRINTF(4, 5);
+
+/** c completed registration here: introduce it to the other nodes. */
+void srv_cluster_registered(srv_client *c);
+
+/** Local c was renamed from old_nick: tell the nodes, give up the old claim. */
+void srv_cluster_renamed(srv_client *c, const char *old_nick);
+
+/** c is quitting: a local client is announced and its nick claim given
+ *  back; a mirror leaves its node's table. */
+void srv_cluster_quitting(srv_client *c, const char *reason);
+
+/**
+ * Before local c may use nick (registration or NICK): in cluster mode the
+ * whole network must agree.  @return 0 when c may go on now (no cluster,
+ * or the nick is c's already), 1 when a claim was started: the command
+ * ends here and goes on (or gets 433/437) when the answer comes.
+ */
+int srv_cluster_claim(srv_client *c, const char *nick);
+
+/** While a mirror's event is applied: the message ID the origin gave it
+ *  (used once).  @return 1 and *msgid, or 0 */
+int srv_cluster_take_msgid(srv_server *s, int64_t *msgid);
+
+/** While a mirror's JOIN is applied: the member modes the origin gave. */
+int srv_cluster_join_modes(srv_server *s, unsigned *modes);
+
+/** Heartbeats and node deadlines.  @return when to be called next */
+uint64_t srv_cluster_tick(srv_server *s, uint64_t now_ms);
+
+/** c is being freed: forget it in pending claims. */
+void srv_cluster_client_freed(srv_client *c);
+
+/** Free the cluster state (srv_server_free). */
+void srv_cluster_free(srv_server *s);
+
+#endif
