@@ -16,6 +16,9 @@ typedef struct srv_store_redis_options {
     const char *password; /**< AUTH, or NULL */
     nt_tls_config *tls;   /**< TLS client configuration, or NULL */
     const char *prefix;   /**< key prefix, e.g. "natter:NETWORK:" */
+    /** Where errors are reported (level: an srv_log_level of natterd-core.h), or NULL. */
+    void (*log)(void *ctx, int level, const char *message);
+    void *log_ctx;
 } srv_store_redis_options;
 
 /**
