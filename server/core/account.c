@@ -5,6 +5,7 @@
 #include "casemap.h"
 #include "chanserv.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "history.h"
 #include "nickguard.h"
 #include "numerics.h"
@@ -178,6 +179,45 @@ int srv_accounts_add_loaded(srv_server *s, const srv_store_account *r)
 }
 
 /* Remove acc from the table and free it: log out its users first. */
+static void account_remove(srv_server *s, srv_account *acc);
+
+int srv_accounts_replace(srv_server *s, const srv_store_account *r)
+{
+    srv_account *acc = srv_account_find(s, r->name);
+    if (!acc)
+        return srv_accounts_add_loaded(s, r);
+    if (acc->busy || acc->pending)
+        return 0; /* our own change is in flight: the store orders the two */
+    char *cred = srv_config_strdup(r->credential);
+    if (!cred)
+        return -1;
+    free(acc->credential);
+    acc->credential = cred;
+    struct srv_accounts *t = s->accounts;
+    for (size_t i = 0; i < acc->ncertfps; i++) {
+        if (srv_strmap_get(t->by_certfp, acc->certfps[i]) == acc)
+            srv_strmap_remove(t->by_certfp, acc->certfps[i]);
+        free(acc->certfps[i]);
+    }
+    acc->ncertfps = 0;
+    for (size_t i = 0; i < r->ncertfps && acc->ncertfps < SRV_ACCOUNT_MAX_CERTS; i++) {
+        char *fp = srv_config_strdup(r->certfps[i]);
+        if (!fp)
+            return -1;
+        acc->certfps[acc->ncertfps++] = fp;
+        if (!srv_strmap_get(t->by_certfp, fp))
+            srv_strmap_put(t->by_certfp, fp, acc);
+    }
+    return 0;
+}
+
+void srv_accounts_forget(srv_server *s, const char *name)
+{
+    srv_account *acc = srv_account_find(s, name);
+    if (acc && !acc->busy && !acc->pending)
+        account_remove(s, acc);
+}
+
 static void account_remove(srv_server *s, srv_account *acc)
 {
     struct srv_accounts *t = s->accounts;
@@ -443,6 +483,7 @@ static void store_done(void *ctx, int status)
         if (result == SRV_ACC_OK) {
             /* The reply (REGISTER SUCCESS, then the login) is the caller's. */
             acc->pending = 0;
+            srv_cluster_account_changed(s, acc);
             srv_server_log(s, SRV_LOG_INFO, "account %s registered", acc->name);
         } else {
             account_remove(s, acc);
@@ -456,6 +497,7 @@ static void store_done(void *ctx, int status)
                 free(acc->credential);
                 acc->credential = cred;
             }
+            srv_cluster_account_changed(s, acc);
         }
         break;
     case OP_CERT:
@@ -481,6 +523,7 @@ static void store_done(void *ctx, int status)
                 break;
             }
         }
+        srv_cluster_account_changed(s, acc);
         break;
     case OP_DROP:
         if (acc && (result == SRV_ACC_OK || result == SRV_ACC_NO_SUCH)) {
@@ -492,6 +535,7 @@ static void store_done(void *ctx, int status)
             p->reply = NULL;
             srv_chanreg_account_dropped(s, acc->key);
             srv_history_drop_account(s, acc->key);
+            srv_cluster_account_dropped(s, acc->key);
             account_remove(s, acc);
             p->acc = NULL;
         }
@@ -754,6 +798,7 @@ void srv_account_login(srv_client *c, srv_account *acc)
     if (c->registered)
         srv_sendf(c, ":%s MODE %s :+r", c->nick, c->nick);
     announce_account(c, acc->name);
+    srv_cluster_note_account(c);
     srv_nickguard_check(c);
     srv_chanreg_logged_in(c);
     srv_server_log(c->server, SRV_LOG_INFO, "%s logged in as %s", c->nick[0] ? c->nick : "*",
@@ -771,6 +816,7 @@ void srv_account_logout(srv_client *c)
     if (c->registered)
         srv_sendf(c, ":%s MODE %s :-r", c->nick, c->nick);
     announce_account(c, "*");
+    srv_cluster_note_account(c);
     srv_nickguard_check(c);
 }
 

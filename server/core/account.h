@@ -74,6 +74,15 @@ void srv_accounts_free(struct srv_accounts *t);
 /** Add an account read from the store at start.  @return 0, or -1 when out of memory */
 int srv_accounts_add_loaded(srv_server *s, const srv_store_account *a);
 
+/**
+ * Another node stored this account (cluster mode): add it, or replace the
+ * credential and certificates of the one here.  @return 0 or -1
+ */
+int srv_accounts_replace(srv_server *s, const srv_store_account *a);
+
+/** Another node dropped this account: log its users out here and forget it. */
+void srv_accounts_forget(srv_server *s, const char *name);
+
 /** Are accounts available (a store is attached and loaded)? */
 int srv_accounts_enabled(const srv_server *s);
 

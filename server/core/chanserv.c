@@ -254,7 +254,8 @@ unsigned srv_chanreg_join_modes(const srv_channel *ch, const srv_client *c)
 
 void srv_chanreg_logged_in(srv_client *c)
 {
-    if (!c->registered)
+    /* A mirror's node gives it its status, and says so with a MODE. */
+    if (!c->registered || c->home)
         return;
     for (size_t i = 0; i < c->nchannels; i++) {
         srv_membership *m = c->channels[i];

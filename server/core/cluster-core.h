@@ -53,6 +53,16 @@ int srv_cluster_take_msgid(srv_server *s, int64_t *msgid);
 /** While a mirror's JOIN is applied: the member modes the origin gave. */
 int srv_cluster_join_modes(srv_server *s, unsigned *modes);
 
+/** An account was stored here (registered, password or certificates
+ *  changed): the other nodes take the record. */
+void srv_cluster_account_changed(srv_server *s, const srv_account *acc);
+
+/** An account was dropped here: the other nodes forget it. */
+void srv_cluster_account_dropped(srv_server *s, const char *key);
+
+/** Local c logged in or out: its mirrors follow. */
+void srv_cluster_note_account(srv_client *c);
+
 /** Heartbeats and node deadlines.  @return when to be called next */
 uint64_t srv_cluster_tick(srv_server *s, uint64_t now_ms);
 

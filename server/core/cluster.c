@@ -7,12 +7,15 @@
  * Events, after "<node> <seq> " (docs/cluster.md has the whole list):
  *   H                                   heartbeat
  *   HELLO                               a node (re)joined: everyone bursts
- *   U serial nick user host signon flags :realname   a client registered
+ *   U serial nick user host signon flags account :realname   a client registered
  *   N serial nick                       renamed
  *   Q serial :reason                    quit
  *   C serial msgid modes line           ran an IRC command (JOIN, PRIVMSG ...)
  *   S #chan created modes key limit topic_time setter :topic   channel state
  *   L #chan letter when setter mask     one +b/+e/+I entry
+ *   ACCT serial account|*               logged in or out
+ *   A name registered credential certfps|-   an account stored
+ *   AD name                             an account dropped
  * A mirror's command is run through the same handler as a local one, so
  * local members get exactly what they would get from a local sender; the
  * handlers skip the permission checks for mirrors (the origin made them)
@@ -20,6 +23,7 @@
  */
 #include "cluster-core.h"
 
+#include "account.h"
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
@@ -151,8 +155,9 @@ static void introduce(srv_client *c)
     if (!k)
         flags[k++] = '-';
     flags[k] = '\0';
-    publish(c->server, "U %" PRIu64 " %s %s %s %lld %s :%s", c->cluster_serial, c->nick, c->user,
-            c->host, (long long)c->signon_s, flags, c->realname);
+    publish(c->server, "U %" PRIu64 " %s %s %s %lld %s %s :%s", c->cluster_serial, c->nick,
+            c->user, c->host, (long long)c->signon_s, flags, c->account ? c->account->name : "*",
+            c->realname);
 }
 
 void srv_cluster_registered(srv_client *c)
@@ -195,6 +200,31 @@ void srv_cluster_quitting(srv_client *c, const char *reason)
         cl->link->release_nick(cl->ctx, c->claimed, owner);
         c->claimed[0] = '\0';
     }
+}
+
+void srv_cluster_note_account(srv_client *c)
+{
+    if (is_local_member(c))
+        publish(c->server, "ACCT %" PRIu64 " %s", c->cluster_serial,
+                c->account ? c->account->name : "*");
+}
+
+void srv_cluster_account_changed(srv_server *s, const srv_account *acc)
+{
+    char fps[SRV_ACCOUNT_MAX_CERTS * 65 + 2] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < acc->ncertfps; i++) {
+        int w = snprintf(fps + n, sizeof fps - n, "%s%s", i ? "," : "", acc->certfps[i]);
+        if (w > 0 && (size_t)w < sizeof fps - n)
+            n += (size_t)w;
+    }
+    publish(s, "A %s %lld %s %s", acc->name, (long long)acc->registered_s, acc->credential,
+            n ? fps : "-");
+}
+
+void srv_cluster_account_dropped(srv_server *s, const char *key)
+{
+    publish(s, "AD %s", key);
 }
 
 /* ---- nick claims ---- */
@@ -435,7 +465,7 @@ static void apply_user(srv_server *s, srv_cluster_node *n, char *rest)
 {
     char *serial = next_word(&rest), *nick = next_word(&rest), *user = next_word(&rest);
     char *host = next_word(&rest), *signon = next_word(&rest), *flags = next_word(&rest);
-    char *realname = next_word(&rest);
+    char *account = next_word(&rest), *realname = next_word(&rest);
     if (!realname || !srv_nick_valid(nick, SRV_NICKLEN_MAX) || !srv_client_valid_host(host) ||
         !srv_client_valid_user(user))
         return;
@@ -468,7 +498,55 @@ static void apply_user(srv_server *s, srv_cluster_node *n, char *rest)
     srv_client_set_bot(m, strchr(flags, 'B') != NULL);
     m->secure = strchr(flags, 'S') != NULL;
     srv_client_set_registered(m);
+    srv_account *acc = strcmp(account, "*") ? srv_account_find(s, account) : NULL;
+    if (acc)
+        m->account = acc;
     srv_monitor_signed_on(m);
+}
+
+static void apply_account_state(srv_server *s, srv_cluster_node *n, char *rest)
+{
+    char *serial = next_word(&rest), *account = next_word(&rest);
+    srv_client *m = account ? mirror_of(n, serial) : NULL;
+    if (!m || m->dead)
+        return;
+    if (!strcmp(account, "*")) {
+        srv_account_logout(m);
+        return;
+    }
+    srv_account *acc = srv_account_find(s, account);
+    if (acc && m->account != acc)
+        srv_account_login(m, acc);
+}
+
+static void apply_account_record(srv_server *s, char *rest)
+{
+    char *name = next_word(&rest), *registered = next_word(&rest);
+    char *credential = next_word(&rest), *fps = next_word(&rest);
+    if (!fps || !s->accounts || !srv_nick_valid(name, SRV_NICKLEN_MAX))
+        return;
+    const char *list[SRV_ACCOUNT_MAX_CERTS];
+    size_t nfps = 0;
+    for (char *save = strcmp(fps, "-") ? fps : NULL, *fp; save && nfps < SRV_ACCOUNT_MAX_CERTS;) {
+        fp = save;
+        char *comma = strchr(save, ',');
+        if (comma)
+            *comma = '\0';
+        save = comma ? comma + 1 : NULL;
+        list[nfps++] = fp;
+    }
+    char key[SRV_NICKLEN_MAX + 1];
+    srv_casefold(key, name, sizeof key);
+    srv_store_account r = {
+        .key = key,
+        .name = name,
+        .credential = credential,
+        .registered_s = strtoll(registered, NULL, 10),
+        .certfps = list,
+        .ncertfps = nfps,
+    };
+    if (srv_accounts_replace(s, &r) < 0)
+        srv_server_log(s, SRV_LOG_WARNING, "cluster: account %s from another node not taken (out of memory)", name);
 }
 
 /* Which commands a mirror may run here: what changes what others see. */
@@ -648,6 +726,15 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
             apply_list_entry(s, rest);
         else if (!strcmp(kind, "HELLO"))
             burst(s);
+        else if (!strcmp(kind, "ACCT"))
+            apply_account_state(s, n, rest);
+        else if (!strcmp(kind, "A"))
+            apply_account_record(s, rest);
+        else if (!strcmp(kind, "AD")) {
+            char *name = next_word(&rest);
+            if (name && s->accounts)
+                srv_accounts_forget(s, name);
+        }
         /* H: the heartbeat only moved last_seen_ms */
     }
     free(copy);

@@ -55,7 +55,8 @@ int srv_nickguard_at_registration(srv_client *c)
 void srv_nickguard_check(srv_client *c)
 {
     srv_server *s = c->server;
-    if (!c->registered || s->cfg.nick_protection != SRV_NICKPROT_GRACE ||
+    /* A mirror's own node guards its nick (cluster.c). */
+    if (!c->registered || c->home || s->cfg.nick_protection != SRV_NICKPROT_GRACE ||
         srv_nick_owned_by(c, c->nick)) {
         c->nick_deadline_ms = 0;
         return;

@@ -7,6 +7,7 @@
  */
 #include "cluster.h"
 #include "config.h"
+#include "fake-store.h"
 #include "fake-transport.h"
 #include "helpers.h"
 #include "natterd-core.h"
@@ -160,6 +161,8 @@ static void tick_all(void)
     pump();
 }
 
+static int with_stores; /* each node gets an SQLite store of its own */
+
 static void start_nodes(void)
 {
     static int starts;
@@ -167,14 +170,20 @@ static void start_nodes(void)
     nclaims = 0;
     hold_answers = 0;
     for (int i = 0; i < NODES; i++) {
-        srv_config cfg;
-        fake_config(&cfg);
-        free(cfg.server_name);
         char name[32];
         snprintf(name, sizeof name, "irc%d.natter.test", i);
-        cfg.server_name = srv_config_strdup(name);
-        node[i] = fake_server(&cfg);
-        srv_config_free(&cfg);
+        if (with_stores) {
+            char conf[96];
+            snprintf(conf, sizeof conf, "[server]\nname = %s\n", name);
+            node[i] = fake_server_with_store(":memory:", conf);
+        } else {
+            srv_config cfg;
+            fake_config(&cfg);
+            free(cfg.server_name);
+            cfg.server_name = srv_config_strdup(name);
+            node[i] = fake_server(&cfg);
+            srv_config_free(&cfg);
+        }
         partitioned[i] = 0;
         char nname[8], inc[16];
         snprintf(nname, sizeof nname, "n%d", i);
@@ -363,12 +372,41 @@ static void test_link_down_and_back(void)
     stop_nodes();
 }
 
+static void test_accounts_across_nodes(void)
+{
+    with_stores = 1;
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#acct");
+    fake_conn *bob = join(1, "bob", "#acct");
+    fake_send(bob, "CAP REQ :account-notify extended-join");
+    pump();
+    fake_send(alice, "REGISTER * * correct-horse");
+    pump();
+    EXPECT_LINE(alice, "REGISTER SUCCESS alice");
+    /* the login is seen on the other nodes: account-notify, WHOIS 330 */
+    EXPECT_LINE(bob, ":alice!~alice@127.0.0.1 ACCOUNT alice");
+    fake_clear(bob);
+    fake_send(bob, "WHOIS alice");
+    EXPECT_LINE(bob, "330 bob alice alice :is logged in as");
+    /* the account itself is known on every node: log in to it elsewhere */
+    fake_conn *again = join(2, "alice2", NULL);
+    fake_send(again, "NS IDENTIFY alice correct-horse");
+    pump();
+    EXPECT_NUMERIC(again, 900);
+    /* a node that joins later learns who is logged in from the burst */
+    fake_send(alice, "QUIT");
+    pump();
+    stop_nodes();
+    with_stores = 0;
+}
+
 static const CU_TestInfo tests[] = {
     {"chat, NAMES and WHOIS across nodes", test_chat_across_nodes},
     {"modes, topic and kicks across nodes", test_modes_topic_kick},
     {"two nodes race for one nick", test_nick_race},
     {"quit, and a node that dies", test_quit_and_node_death},
     {"the link lost and regained", test_link_down_and_back},
+    {"accounts and logins across nodes", test_accounts_across_nodes},
     CU_TEST_INFO_NULL,
 };
 
