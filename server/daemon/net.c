@@ -13,14 +13,25 @@
  * TLS listeners start a handshake on every accepted connection; the core
  * hears its first line only after it (and learns the client certificate's
  * fingerprint then).  The certificate is one nt_tls_config, replaced
- * whole on a reload: connections keep the one they started with. */
+ * whole on a reload: connections keep the one they started with.
+ *
+ * Proxy listeners ([listen] proxy_address) sit behind a load balancer that
+ * starts each connection with a PROXY header naming the real client.  A
+ * source outside proxy_trusted is closed at once.  Until the header is
+ * whole the accepted socket is watched directly, without an nt_conn: the
+ * header is peeked and only its own bytes are taken out of the socket, so
+ * the client's first lines, often in the same packet, are still there for
+ * the nt_conn made afterwards to frame.  A header that is wrong, or not
+ * there within the deadline, closes the connection. */
 #include "net.h"
 
 #include "log.h"
 #include "natterd-core.h"
+#include "proxy.h"
 
 #include <natter/clock.h>
 #include <natter/conn.h>
+#include <natter/net.h>
 #include <natter/tls.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +50,20 @@
  * ERROR line, the shutdown's goodbye) before it is cut off. */
 #define CLOSE_LINGER_MS 2000
 
+/* How long a proxy listener's connection may take to send its header when
+ * the configuration gives no TLS handshake timeout to reuse. */
+#define PROXY_HEADER_TIMEOUT_MS 5000
+
+/* Sources refused on a proxy listener are logged at most this often (the
+ * lines in between are counted), so a scan of the port cannot flood the
+ * log. */
+#define PROXY_REFUSAL_LOG_MS 1000
+
 typedef struct net_client net_client;
+typedef struct proxy_wait proxy_wait;
+
+/* What a listener's connections start with. */
+typedef enum listener_kind { LISTEN_PLAIN, LISTEN_TLS, LISTEN_PROXY } listener_kind;
 
 struct srv_net {
     nt_loop *loop;
@@ -51,6 +75,10 @@ struct srv_net {
     nt_timer *tick;      /* NULL once closed */
     net_client *clients; /* every open connection */
     int shutting_down;   /* the loop stops when the last client has gone */
+    srv_proxy_trusted *proxy_trusted; /* who may send a PROXY header */
+    proxy_wait *proxy_waits;          /* proxied connections before their header */
+    uint64_t proxy_refusal_logged_ms; /* the last untrusted source logged */
+    unsigned long proxy_refusals_quiet; /* refused since then, not logged */
 };
 
 struct net_client {
@@ -59,6 +87,18 @@ struct net_client {
     srv_client *client; /* NULL once the core has closed it */
     nt_timer *resume;   /* end of a flood pause */
     net_client *prev, *next;
+};
+
+/* A connection on a proxy listener until its PROXY header is whole. */
+struct proxy_wait {
+    srv_net *net;
+    nt_socket *sock; /* NULL once handed on */
+    nt_watch *watch;
+    nt_timer *deadline;
+    nt_addr peer;    /* the balancer's address */
+    size_t have;     /* header bytes taken from the socket so far */
+    proxy_wait *prev, *next;
+    unsigned char header[SRV_PROXY_MAX_HEADER];
 };
 
 static void link_client(net_client *nc)
@@ -276,6 +316,189 @@ static void on_accept_tls(nt_listener *l, nt_socket *s, const nt_addr *peer, voi
     accept_client(data, s, peer, 1);
 }
 
+/* ---- proxy listeners: the PROXY header before the client ---- */
+
+static void proxy_link(proxy_wait *pw)
+{
+    srv_net *net = pw->net;
+    pw->next = net->proxy_waits;
+    if (net->proxy_waits)
+        net->proxy_waits->prev = pw;
+    net->proxy_waits = pw;
+}
+
+/* Forget pw; its socket is closed unless it was handed on.  The watcher
+ * leaves the loop here, before a connection may watch the same socket. */
+static void proxy_wait_end(proxy_wait *pw)
+{
+    if (pw->prev)
+        pw->prev->next = pw->next;
+    else if (pw->net->proxy_waits == pw)
+        pw->net->proxy_waits = pw->next;
+    if (pw->next)
+        pw->next->prev = pw->prev;
+    nt_watch_close(pw->watch, NULL);
+    nt_timer_close(pw->deadline, NULL);
+    if (pw->sock)
+        nt_socket_close(pw->sock);
+    free(pw);
+}
+
+static void proxy_refuse(proxy_wait *pw, int level, const char *why)
+{
+    char host[NT_ADDRSTRLEN];
+    peer_host(&pw->peer, host, sizeof host);
+    srv_logf(level, "proxy listener: connection from %s closed: %s", host, why);
+    proxy_wait_end(pw);
+}
+
+/* The header is whole: the client is the address it names (the
+ * connection's own for LOCAL and UNKNOWN), and the connection goes on as
+ * a plain listener's does. */
+static void proxy_done(proxy_wait *pw, const srv_proxy_result *r)
+{
+    srv_net *net = pw->net;
+    nt_socket *s = pw->sock;
+    nt_addr client = r->has_source ? r->source : pw->peer;
+    char via[NT_ADDRSTRLEN], host[NT_ADDRSTRLEN];
+    peer_host(&pw->peer, via, sizeof via);
+    peer_host(&client, host, sizeof host);
+    srv_logf(SRV_LOG_DEBUG, "proxy listener: %s sent a v%d header: client %s%s", via, r->version,
+             host, r->has_source ? "" : " (no address given: the connection's own)");
+    pw->sock = NULL;
+    proxy_wait_end(pw);
+    accept_client(net, s, &client, 0);
+}
+
+static void on_proxy_readable(nt_watch *w, int events, void *data)
+{
+    proxy_wait *pw = data;
+    (void)w;
+    (void)events;
+    unsigned char *room = pw->header + pw->have;
+    size_t space = sizeof pw->header - pw->have;
+    ptrdiff_t n = nt_socket_recv(pw->sock, room, space, NT_MSG_PEEK);
+    if (n == NT_EAGAIN)
+        return;
+    if (n <= 0) {
+        proxy_refuse(pw, SRV_LOG_DEBUG, n < 0 ? nt_strerror((int)n) : "no room for more");
+        return;
+    }
+    srv_proxy_result r;
+    srv_proxy_status st = srv_proxy_parse(pw->header, pw->have + (size_t)n, &r);
+    if (st == SRV_PROXY_INVALID) {
+        proxy_refuse(pw, SRV_LOG_INFO, r.error);
+        return;
+    }
+    /* Take out the header's bytes only.  An incomplete header's are all
+     * header (it would be whole otherwise), so taking them all lets the
+     * next readiness mean new bytes and the loop never spins on them. */
+    size_t take = st == SRV_PROXY_DONE ? r.length - pw->have : (size_t)n;
+    ptrdiff_t got = nt_socket_recv(pw->sock, room, take, 0);
+    if (got < 0) {
+        proxy_refuse(pw, SRV_LOG_DEBUG, nt_strerror((int)got));
+        return;
+    }
+    pw->have += (size_t)got;
+    if (st == SRV_PROXY_DONE && (size_t)got == take)
+        proxy_done(pw, &r);
+}
+
+static void on_proxy_deadline(nt_timer *t, void *data)
+{
+    (void)t;
+    proxy_refuse(data, SRV_LOG_INFO, "no whole header in time");
+}
+
+static uint64_t proxy_header_timeout_ms(const srv_net *net)
+{
+    unsigned ms = srv_server_config(net->server)->tls_handshake_timeout_ms;
+    return ms ? ms : PROXY_HEADER_TIMEOUT_MS;
+}
+
+/* One line a second at most; the sources refused in between are counted
+ * in the next. */
+static void log_untrusted(srv_net *net, const nt_addr *peer)
+{
+    uint64_t now = nt_clock_ms();
+    if (net->proxy_refusal_logged_ms && now - net->proxy_refusal_logged_ms < PROXY_REFUSAL_LOG_MS) {
+        net->proxy_refusals_quiet++;
+        return;
+    }
+    char host[NT_ADDRSTRLEN];
+    peer_host(peer, host, sizeof host);
+    if (net->proxy_refusals_quiet)
+        srv_logf(SRV_LOG_WARNING,
+                 "proxy listener: %s is not in proxy_trusted; connection closed "
+                 "(and %lu other such connections since the last of these lines)",
+                 host, net->proxy_refusals_quiet);
+    else
+        srv_logf(SRV_LOG_WARNING, "proxy listener: %s is not in proxy_trusted; connection closed",
+                 host);
+    net->proxy_refusal_logged_ms = now;
+    net->proxy_refusals_quiet = 0;
+}
+
+/* A UNIX socket's peers are whoever its file's permissions let in: they
+ * are local, as the default trusted sources are. */
+static int proxy_source_trusted(const srv_net *net, const nt_listener *l, const nt_addr *peer)
+{
+    nt_addr bound;
+    if (nt_listener_addr(l, &bound) == NT_OK && bound.family == NT_AF_UNIX)
+        return 1;
+    return srv_proxy_trusted_match(net->proxy_trusted, peer);
+}
+
+static void on_accept_proxy(nt_listener *l, nt_socket *s, const nt_addr *peer, void *data)
+{
+    srv_net *net = data;
+    if (!proxy_source_trusted(net, l, peer)) {
+        log_untrusted(net, peer);
+        nt_socket_close(s);
+        return;
+    }
+    proxy_wait *pw = calloc(1, sizeof *pw);
+    if (!pw) {
+        nt_socket_close(s);
+        return;
+    }
+    pw->net = net;
+    pw->sock = s;
+    pw->peer = *peer;
+    proxy_link(pw);
+    nt_socket_settimeout(s, 0); /* reads answer at once: the loop never blocks */
+    if (nt_watch_new(net->loop, nt_socket_fileno(s), on_proxy_readable, pw, &pw->watch) != NT_OK ||
+        nt_watch_set(pw->watch, NT_EV_READ) != NT_OK ||
+        nt_timer_new(net->loop, on_proxy_deadline, pw, &pw->deadline) != NT_OK ||
+        nt_timer_start(pw->deadline, proxy_header_timeout_ms(net), 0) != NT_OK)
+        proxy_refuse(pw, SRV_LOG_WARNING, "out of memory");
+}
+
+static void end_proxy_waits(srv_net *net)
+{
+    while (net->proxy_waits)
+        proxy_wait_end(net->proxy_waits);
+}
+
+/* proxy_trusted, at start (a bad list: natterd does not start) and on a
+ * reload (a bad list: the one in use stays). */
+static int load_proxy_trusted(srv_net *net)
+{
+    const char *text = srv_server_config(net->server)->proxy_trusted;
+    srv_proxy_trusted *list;
+    char err[160];
+    int rc = srv_proxy_trusted_parse(text, &list, err, sizeof err);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "proxy_trusted = %s: %s%s", text ? text : "(default)",
+                 rc == NT_EINVAL ? err : nt_strerror(rc),
+                 net->proxy_trusted ? "; the list loaded before stays in use" : "");
+        return rc;
+    }
+    srv_proxy_trusted_free(net->proxy_trusted);
+    net->proxy_trusted = list;
+    return NT_OK;
+}
+
 /* ---- the core's clock ---- */
 
 static void schedule_tick(srv_net *net)
@@ -306,6 +529,7 @@ static void on_wake(void *ctx, uint64_t when_ms)
 }
 
 static void on_config(void *ctx, srv_server *s);
+static int listen_on(srv_net *net, const char *address, listener_kind kind);
 
 srv_net *srv_net_new(nt_loop *loop, srv_server *server)
 {
@@ -321,6 +545,16 @@ srv_net *srv_net_new(nt_loop *loop, srv_server *server)
     srv_server_on_config(server, on_config, net);
     srv_server_on_wake(server, on_wake, net);
     schedule_tick(net);
+    /* The configuration's proxy listeners open with the layer: the
+     * command line's --listen replaces plain listeners only. */
+    const srv_config *cfg = srv_server_config(server);
+    int rc = load_proxy_trusted(net);
+    for (size_t i = 0; rc == NT_OK && i < cfg->nlisten_proxy; i++)
+        rc = listen_on(net, cfg->listen_proxy[i], LISTEN_PROXY);
+    if (rc != NT_OK) {
+        srv_net_free(net);
+        return NULL;
+    }
     return net;
 }
 
@@ -354,8 +588,9 @@ int srv_net_tls_load(srv_net *net)
     return NT_OK;
 }
 
-static int listen_on(srv_net *net, const char *address, int tls)
+static int listen_on(srv_net *net, const char *address, listener_kind kind)
 {
+    static const nt_accept_cb accept_cbs[] = {on_accept, on_accept_tls, on_accept_proxy};
     nt_addr addr;
     int rc = nt_addr_parse(address, &addr);
     if (rc != NT_OK) {
@@ -367,8 +602,7 @@ static int listen_on(srv_net *net, const char *address, int tls)
         return NT_ENOMEM;
     net->listeners = grown;
     nt_listener *l;
-    rc = nt_listener_new(net->loop, &addr, NT_BACKLOG_DEFAULT, tls ? on_accept_tls : on_accept,
-                         net, &l);
+    rc = nt_listener_new(net->loop, &addr, NT_BACKLOG_DEFAULT, accept_cbs[kind], net, &l);
     if (rc != NT_OK) {
         srv_logf(SRV_LOG_ERROR, "listen %s: %s", address, nt_strerror(rc));
         return rc;
@@ -377,10 +611,13 @@ static int listen_on(srv_net *net, const char *address, int tls)
     nt_addr bound;
     char text[NT_ADDRSTRLEN];
     if (nt_listener_addr(l, &bound) == NT_OK && nt_addr_format(&bound, text, sizeof text) > 0)
-        srv_logf(SRV_LOG_INFO, "listening on %s%s", text, tls ? " (TLS)" : "");
+        srv_logf(SRV_LOG_INFO, "listening on %s%s", text,
+                 kind == LISTEN_TLS     ? " (TLS)"
+                 : kind == LISTEN_PROXY ? " (PROXY protocol)"
+                                        : "");
     /* sts sends plaintext clients to the port really bound (":0", or a
      * --listen-tls that replaced the configuration's). */
-    if (tls && !net->tls_port_set && nt_listener_addr(l, &bound) == NT_OK) {
+    if (kind == LISTEN_TLS && !net->tls_port_set && nt_listener_addr(l, &bound) == NT_OK) {
         net->tls_port_set = 1;
         srv_server_set_tls_port(net->server, bound.port);
     }
@@ -389,7 +626,7 @@ static int listen_on(srv_net *net, const char *address, int tls)
 
 int srv_net_listen(srv_net *net, const char *address)
 {
-    return listen_on(net, address, 0);
+    return listen_on(net, address, LISTEN_PLAIN);
 }
 
 int srv_net_listen_tls(srv_net *net, const char *address)
@@ -398,7 +635,7 @@ int srv_net_listen_tls(srv_net *net, const char *address)
         srv_logf(SRV_LOG_ERROR, "listen %s (TLS): no certificate loaded", address);
         return NT_ETLS_CONFIG;
     }
-    return listen_on(net, address, 1);
+    return listen_on(net, address, LISTEN_TLS);
 }
 
 size_t srv_net_listener_count(const srv_net *net)
@@ -429,21 +666,23 @@ size_t srv_net_queued_bytes(const srv_net *net, size_t *largest)
     return total;
 }
 
-/* The port is free when nt_listener_close() returns, and no accept
- * callback runs after it. */
 /* A reloaded configuration (REHASH, SIGHUP): the SendQ lives in each open
  * connection, so it is applied there; new connections read it anyway.
  * The TLS certificate is read again (a renewed one takes effect for new
- * connections; a bad one is refused and the old one kept). */
+ * connections; a bad one is refused and the old one kept), and so is
+ * proxy_trusted (for connections accepted from then on). */
 static void on_config(void *ctx, srv_server *s)
 {
     srv_net *net = ctx;
     srv_net_tls_load(net);
+    load_proxy_trusted(net);
     size_t sendq = srv_server_config(s)->sendq;
     for (net_client *nc = net->clients; nc; nc = nc->next)
         nt_conn_set_sendq_limit(nc->conn, sendq);
 }
 
+/* The port is free when nt_listener_close() returns, and no accept
+ * callback runs after it. */
 static void close_listeners(srv_net *net)
 {
     for (size_t i = 0; i < net->nlisteners; i++)
@@ -463,6 +702,7 @@ void srv_net_shutdown(srv_net *net, const char *reason)
         return;
     net->shutting_down = 1;
     close_listeners(net);
+    end_proxy_waits(net); /* not clients yet: nobody to say goodbye to */
     close_tick(net);
     /* The core sends each client its ERROR line and closes it (t_close):
      * each connection writes what it has queued, within its linger, and
@@ -477,6 +717,7 @@ void srv_net_free(srv_net *net)
     if (!net)
         return;
     close_listeners(net);
+    end_proxy_waits(net);
     if (net->tick)
         close_tick(net);
     srv_server_on_config(net->server, NULL, NULL);
@@ -494,5 +735,6 @@ void srv_net_free(srv_net *net)
     }
     free(net->listeners);
     nt_tls_config_unref(net->tls);
+    srv_proxy_trusted_free(net->proxy_trusted);
     free(net);
 }
