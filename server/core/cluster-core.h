@@ -50,6 +50,11 @@ int srv_cluster_claim(srv_client *c, const char *nick);
  *  (used once).  @return 1 and *msgid, or 0 */
 int srv_cluster_take_msgid(srv_server *s, int64_t *msgid);
 
+/** Is the core applying what another node did (or that a node is gone)?
+ *  History is then not recorded here: the nodes share one store, and the
+ *  node where it happened recorded it. */
+int srv_cluster_applying(const srv_server *s);
+
 /** While a mirror's JOIN is applied: the member modes the origin gave. */
 int srv_cluster_join_modes(srv_server *s, unsigned *modes);
 

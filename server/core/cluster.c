@@ -76,6 +76,7 @@ struct srv_cluster {
     uint64_t heartbeat_due_ms;
     uint64_t hello_sent_ms;
     pending_claim *claims;
+    int applying; /* inside receive(), a node's drop: see srv_cluster_applying() */
     /* set while a mirror's command is applied */
     int have_msgid;
     int64_t msgid;
@@ -366,6 +367,11 @@ int srv_cluster_take_msgid(srv_server *s, int64_t *msgid)
     return 1;
 }
 
+int srv_cluster_applying(const srv_server *s)
+{
+    return s->cluster && s->cluster->applying;
+}
+
 int srv_cluster_join_modes(srv_server *s, unsigned *modes)
 {
     struct srv_cluster *cl = s->cluster;
@@ -397,8 +403,10 @@ static void drop_node(srv_server *s, srv_cluster_node *n, const char *why)
     size_t k = 0;
     while (all && (m = srv_strmap_next(n->clients, &it)) != NULL && k < count)
         all[k++] = m;
+    s->cluster->applying++; /* every node sees this split: no one records it */
     for (size_t i = 0; i < k; i++)
         srv_client_quit(all[i], reason, reason);
+    s->cluster->applying--;
     free(all);
     srv_strmap_remove(s->cluster->nodes, n->id);
     free_node(n);
@@ -553,7 +561,8 @@ static void apply_account_record(srv_server *s, char *rest)
 static int replicated(const char *command)
 {
     static const char *const names[] = {"JOIN",  "PART", "KICK",    "TOPIC",  "MODE",  "PRIVMSG",
-                                        "NOTICE", "TAGMSG", "AWAY", "SETNAME", "INVITE"};
+                                        "NOTICE", "TAGMSG", "AWAY", "SETNAME", "INVITE",
+                                        "MARKREAD"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(command, names[i]) == 0)
             return 1;
@@ -692,6 +701,7 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
         return;
     }
     srv_server_enter(s);
+    cl->applying++;
     srv_cluster_node *n = node_for(s, id);
     if (n) {
         uint64_t seq = strtoull(seq_text, NULL, 10);
@@ -738,6 +748,7 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
         /* H: the heartbeat only moved last_seen_ms */
     }
     free(copy);
+    cl->applying--;
     srv_server_leave(s);
 }
 

@@ -117,6 +117,10 @@ int srv_history_enabled(const srv_server *s)
 
 static void append(srv_server *s, const char *target, const srv_fanout *f, srv_history_kind kind)
 {
+    /* In a cluster the nodes share one store: the node a change came
+     * from has recorded it already. */
+    if (srv_cluster_applying(s))
+        return;
     /* The line as relayed: ":source COMMAND params", tags apart. */
     srv_store_event ev = {
         .target = target,

@@ -8,6 +8,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "commands.h"
 #include "history.h"
 #include "send.h"
@@ -460,6 +461,7 @@ void srv_cmd_markread(srv_client *c, const srv_msg *msg)
         send_marker(c, target, now);
         return;
     }
+    srv_cluster_note(c, 0, 0, "MARKREAD %s %s", target, msg->params[1]);
     /* Moved: every client of the account hears it, the sender included.
      * A walk over all clients, on a command that costs a flood penalty. */
     for (srv_client *peer = s->clients; peer; peer = peer->next) {

@@ -393,6 +393,14 @@ static void test_accounts_across_nodes(void)
     fake_send(again, "NS IDENTIFY alice correct-horse");
     pump();
     EXPECT_NUMERIC(again, 900);
+    /* a read marker moved on one node reaches the account's clients on another */
+    fake_send(again, "CAP REQ :draft/read-marker");
+    fake_send(again, "JOIN #acct");
+    pump();
+    fake_clear(again);
+    fake_send(alice, "MARKREAD #acct timestamp=2026-12-06T10:00:00.000Z");
+    pump();
+    EXPECT_LINE(again, "MARKREAD #acct timestamp=2026-12-06T10:00:00.000Z");
     /* a node that joins later learns who is logged in from the burst */
     fake_send(alice, "QUIT");
     pump();
