@@ -10,6 +10,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "commands.h"
 #include "send.h"
 #include "services.h"
@@ -45,6 +46,53 @@ void srv_chanreg_free(struct srv_chanreg *reg)
     if (reg) {
         free(reg->access);
         free(reg);
+    }
+}
+
+int srv_chanreg_apply(srv_server *s, const char *name, const char *founder, int64_t registered_s,
+                      const char *access)
+{
+    if (!srv_channel_valid(name, SRV_CHANNELLEN_MAX))
+        return 0;
+    struct srv_chanreg *reg = calloc(1, sizeof *reg);
+    if (!reg)
+        return -1;
+    snprintf(reg->founder, sizeof reg->founder, "%s", founder);
+    reg->registered_s = registered_s;
+    /* "o:account,v:account" */
+    size_t entries = access[0] ? 1 : 0;
+    for (const char *p = access; *p; p++)
+        entries += *p == ',';
+    if (entries && !(reg->access = calloc(entries, sizeof *reg->access))) {
+        free(reg);
+        return -1;
+    }
+    for (const char *p = access; *p && reg->naccess < SRV_CHANREG_MAX_ACCESS;) {
+        size_t len = strcspn(p, ",");
+        if (len > 2 && p[1] == ':' && (p[0] == 'o' || p[0] == 'v')) {
+            srv_chanreg_access *e = &reg->access[reg->naccess++];
+            e->level = p[0];
+            snprintf(e->account, sizeof e->account, "%.*s", (int)(len - 2), p + 2);
+        }
+        p += len + (p[len] == ',');
+    }
+    srv_channel *ch = srv_channel_find(s, name);
+    if (!ch && !(ch = srv_channel_create(s, name))) {
+        srv_chanreg_free(reg);
+        return -1;
+    }
+    srv_chanreg_free(ch->reg);
+    ch->reg = reg;
+    return 0;
+}
+
+void srv_chanreg_forget(srv_server *s, const char *name)
+{
+    srv_channel *ch = srv_channel_find(s, name);
+    if (ch && ch->reg) {
+        srv_chanreg_free(ch->reg);
+        ch->reg = NULL;
+        srv_channel_release(ch);
     }
 }
 
@@ -326,6 +374,8 @@ static void store_done(void *ctx, int status)
                 p->reg = NULL;
             }
             srv_server_log(s, SRV_LOG_INFO, "channel %s registered", p->channel);
+            if (ch)
+                srv_cluster_chanreg_changed(ch);
             break;
         case CS_DROP:
             if (ch) {
@@ -334,6 +384,7 @@ static void store_done(void *ctx, int status)
                 srv_channel_release(ch);
             }
             srv_server_log(s, SRV_LOG_INFO, "channel %s dropped", p->channel);
+            srv_cluster_chanreg_dropped(s, p->channel);
             break;
         case CS_ACCESS:
         case CS_TRANSFER:
@@ -341,6 +392,7 @@ static void store_done(void *ctx, int status)
                 srv_chanreg_free(ch->reg);
                 ch->reg = p->reg;
                 p->reg = NULL;
+                srv_cluster_chanreg_changed(ch);
             }
             break;
         }

@@ -38,6 +38,17 @@ struct srv_chanreg {
  *  store once loading is over); -1 when out of memory */
 int srv_chanreg_add_loaded(srv_server *s, const srv_store_channel *r);
 
+/**
+ * Another node registered name or changed its founder or access list
+ * (cluster mode): the registration here becomes that one.  access is
+ * "o:account,v:account" ("" for none).  @return 0 or -1
+ */
+int srv_chanreg_apply(srv_server *s, const char *name, const char *founder, int64_t registered_s,
+                      const char *access);
+
+/** Another node dropped name's registration. */
+void srv_chanreg_forget(srv_server *s, const char *name);
+
 /** Free a channel's registration (the channel is being destroyed). */
 void srv_chanreg_free(struct srv_chanreg *reg);
 

@@ -65,6 +65,13 @@ void srv_cluster_account_changed(srv_server *s, const srv_account *acc);
 /** An account was dropped here: the other nodes forget it. */
 void srv_cluster_account_dropped(srv_server *s, const char *key);
 
+/** A channel registration was stored here (registered, founder or
+ *  access list changed): the other nodes take it. */
+void srv_cluster_chanreg_changed(srv_channel *ch);
+
+/** A channel registration was dropped here. */
+void srv_cluster_chanreg_dropped(srv_server *s, const char *name);
+
 /** Local c logged in or out: its mirrors follow. */
 void srv_cluster_note_account(srv_client *c);
 

@@ -16,6 +16,8 @@
  *   ACCT serial account|*               logged in or out
  *   A name registered credential certfps|-   an account stored
  *   AD name                             an account dropped
+ *   CR #chan founder registered access|-   a channel registration stored
+ *   CRD #chan                           a channel registration dropped
  * A mirror's command is run through the same handler as a local one, so
  * local members get exactly what they would get from a local sender; the
  * handlers skip the permission checks for mirrors (the origin made them)
@@ -26,6 +28,7 @@
 #include "account.h"
 #include "casemap.h"
 #include "channel.h"
+#include "chanserv.h"
 #include "client.h"
 #include "commands.h"
 #include "irc-parse.h"
@@ -226,6 +229,28 @@ void srv_cluster_account_changed(srv_server *s, const srv_account *acc)
 void srv_cluster_account_dropped(srv_server *s, const char *key)
 {
     publish(s, "AD %s", key);
+}
+
+void srv_cluster_chanreg_changed(srv_channel *ch)
+{
+    const struct srv_chanreg *reg = ch->reg;
+    if (!reg || !ch->server->cluster)
+        return;
+    char access[SRV_CHANREG_MAX_ACCESS * (SRV_NICKLEN_MAX + 3) + 2] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < reg->naccess; i++) {
+        int w = snprintf(access + n, sizeof access - n, "%s%c:%s", i ? "," : "",
+                         reg->access[i].level, reg->access[i].account);
+        if (w > 0 && (size_t)w < sizeof access - n)
+            n += (size_t)w;
+    }
+    publish(ch->server, "CR %s %s %lld %s", ch->name, reg->founder, (long long)reg->registered_s,
+            n ? access : "-");
+}
+
+void srv_cluster_chanreg_dropped(srv_server *s, const char *name)
+{
+    publish(s, "CRD %s", name);
 }
 
 /* ---- nick claims ---- */
@@ -742,8 +767,20 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
             apply_account_record(s, rest);
         else if (!strcmp(kind, "AD")) {
             char *name = next_word(&rest);
-            if (name && s->accounts)
+            if (name && s->accounts) {
+                srv_chanreg_account_dropped(s, name); /* as the node it was dropped on did */
                 srv_accounts_forget(s, name);
+            }
+        } else if (!strcmp(kind, "CR")) {
+            char *name = next_word(&rest), *founder = next_word(&rest);
+            char *registered = next_word(&rest), *access = next_word(&rest);
+            if (access && srv_chanreg_apply(s, name, founder, strtoll(registered, NULL, 10),
+                                            strcmp(access, "-") ? access : "") < 0)
+                srv_server_log(s, SRV_LOG_WARNING, "cluster: %s's registration not taken (out of memory)", name);
+        } else if (!strcmp(kind, "CRD")) {
+            char *name = next_word(&rest);
+            if (name)
+                srv_chanreg_forget(s, name);
         }
         /* H: the heartbeat only moved last_seen_ms */
     }

@@ -401,7 +401,13 @@ static void test_accounts_across_nodes(void)
     fake_send(alice, "MARKREAD #acct timestamp=2026-12-06T10:00:00.000Z");
     pump();
     EXPECT_LINE(again, "MARKREAD #acct timestamp=2026-12-06T10:00:00.000Z");
-    /* a node that joins later learns who is logged in from the burst */
+    /* a channel registered on one node is registered on all */
+    fake_send(alice, "PRIVMSG ChanServ :REGISTER #acct");
+    pump();
+    EXPECT_LINE(alice, "registered");
+    fake_clear(bob);
+    fake_send(bob, "PRIVMSG ChanServ :INFO #acct");
+    EXPECT_LINE(bob, "Founder    : alice");
     fake_send(alice, "QUIT");
     pump();
     stop_nodes();
