@@ -35,6 +35,7 @@ from natterdproc import fail, failures, ok  # noqa: E402
 
 NATTERD = sys.argv[1]
 HEADER_TIMEOUT_S = 2
+START_V6 = [None]
 V2_SIGNATURE = b'\r\n\r\n\x00\r\nQUIT\n'
 
 
@@ -47,10 +48,13 @@ def check(cond, what, detail=''):
 
 
 def write_conf(path, trusted=None):
+    ipv6 = have_ipv6()
     with open(path, 'w') as f:
         f.write('[server]\nname = proxy.test\n'
                 '[limits]\nflood_penalty_percent = 0\nmax_clients_per_address = 3\n'
                 '[listen]\naddress = 127.0.0.1:0\nproxy_address = 127.0.0.1:0\n')
+        if ipv6:
+            f.write('proxy_address = [::1]:0\n')
         if trusted is not None:
             f.write('proxy_trusted = %s\n' % trusted)
         f.write('[tls]\nhandshake_timeout = %d\n' % HEADER_TIMEOUT_S)
@@ -74,8 +78,18 @@ def wait_log(log, offset, pattern, seconds=10):
     return None
 
 
+def have_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(('::1', 0))
+        return True
+    except OSError:
+        return False
+
+
 def start(conf, log):
-    """natterd on conf; (proc, plain port, proxy port) once it is ready."""
+    """natterd on conf; (proc, plain port, proxy port) once it is ready.
+    The IPv6 proxy listener's port is in START_V6 (None without IPv6)."""
     offset = os.path.getsize(log) if os.path.exists(log) else 0
     proc = subprocess.Popen([NATTERD, '--config', conf, '--log-level', 'debug'],
                             stderr=open(log, 'ab'), stdin=subprocess.DEVNULL)
@@ -85,6 +99,8 @@ def start(conf, log):
         if re.search(r' ready$', text, re.M):
             proxy = re.findall(r'listening on 127\.0\.0\.1:(\d+) \(PROXY protocol\)$', text, re.M)
             plain = re.findall(r'listening on 127\.0\.0\.1:(\d+)$', text, re.M)
+            v6 = re.findall(r'listening on \[::1\]:(\d+) \(PROXY protocol\)$', text, re.M)
+            START_V6[0] = int(v6[0]) if v6 else None
             if proxy and plain:
                 return proc, int(plain[0]), int(proxy[0])
             break
@@ -98,7 +114,9 @@ def start(conf, log):
 def stop(proc):
     proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(10 * ircclient.SLOW)
+        rc = proc.wait(10 * ircclient.SLOW)
+        # Under the sanitizers a leak or a bad access makes this fail too.
+        check(rc == 0, 'natterd stops cleanly on SIGTERM (exit %d)' % rc)
     except subprocess.TimeoutExpired:
         fail('natterd did not stop on SIGTERM')
         proc.kill()
@@ -142,8 +160,8 @@ def registration(nick):
 
 # ---- clients ----
 
-def connect(port, label):
-    c = ircclient.Client(port, label)
+def connect(port, label, host='127.0.0.1'):
+    c = ircclient.Client(port, label, host=host)
     if not c.wait_connected(10):
         raise SystemExit('FAIL cannot connect to port %d' % port)
     return c
@@ -154,11 +172,11 @@ def registered(c, seconds=10):
             c.expect(r'^:\S+ (376|422) ', seconds) is not None)
 
 
-def proxied(port, header, nick, pieces=None):
+def proxied(port, header, nick, pieces=None, host='127.0.0.1'):
     """A client whose header and registration go in one write (or in the
     given pieces, a pause between each); the client once registered, or
     None."""
-    c = connect(port, nick)
+    c = connect(port, nick, host)
     c.nick = nick
     data = header + registration(nick)
     if pieces:
@@ -184,8 +202,8 @@ def whois_host(watcher, nick):
     return line.split()[5]
 
 
-def expect_host(watcher, port, header, nick, want, pieces=None, keep=False):
-    c = proxied(port, header, nick, pieces)
+def expect_host(watcher, port, header, nick, want, pieces=None, keep=False, host='127.0.0.1'):
+    c = proxied(port, header, nick, pieces, host)
     if not check(c is not None, '%s registers through the proxy listener' % nick):
         return None
     host = whois_host(watcher, nick)
@@ -252,6 +270,12 @@ def accepted(tmp, log):
                     'v2six', '2001:db8::42')
         expect_host(watcher, proxy, v2(0x0, 0x00, b''), 'v2local', '127.0.0.1')
         expect_host(watcher, proxy, v1('UNKNOWN'), 'v1unknown', '127.0.0.1')
+        if START_V6[0]:
+            # From ::1, trusted by default, to an IPv6 listener.
+            expect_host(watcher, START_V6[0], v2_ip('192.0.2.66', '192.0.2.1', 40010, 6667),
+                        'v2overv6', '192.0.2.66', host='::1')
+        else:
+            print('skip the IPv6 proxy listener: no IPv6 loopback here', flush=True)
         # A header split across segments, cut inside the signature, the
         # fixed part and the addresses; and one whose last piece also
         # holds the first line.
@@ -358,6 +382,8 @@ def main():
     open(log, 'w').close()
     accepted(tmp, log)
     untrusted(tmp, log)
+    text = open(log, 'rb').read().decode('utf-8', 'replace')
+    check(not re.search(r'Sanitizer|runtime error', text), 'no sanitizer report in the log')
     if failures:
         print(open(log, 'rb').read().decode('utf-8', 'replace')[-6000:])
         print('%d failed' % len(failures))
