@@ -587,7 +587,7 @@ static int replicated(const char *command)
 {
     static const char *const names[] = {"JOIN",  "PART", "KICK",    "TOPIC",  "MODE",  "PRIVMSG",
                                         "NOTICE", "TAGMSG", "AWAY", "SETNAME", "INVITE",
-                                        "MARKREAD"};
+                                        "MARKREAD", "KILL"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(command, names[i]) == 0)
             return 1;

@@ -4,6 +4,7 @@
 #include "authlimit.h"
 #include "casemap.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "commands.h"
 #include "config.h"
 #include "numerics.h"
@@ -83,6 +84,11 @@ void srv_cmd_kill(srv_client *c, const srv_msg *msg)
         return;
     }
     const char *comment = msg->params[1];
+    if (srv_client_is_mirror(victim)) {
+        /* Its own node ends the connection, and its QUIT comes back. */
+        srv_cluster_note(c, 0, 0, "KILL %s :%s", victim->nick, comment);
+        return;
+    }
     size_t n = srv_utf8_cut(comment, s->cfg.kick_length);
     char reason[512];
     snprintf(reason, sizeof reason, "Killed (%s (%.*s))", c->nick, (int)n, comment);

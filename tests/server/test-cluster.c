@@ -5,6 +5,7 @@
  * atomic nick claims that a dead node's clients lose), with the fake
  * transport's clients spread over them.
  */
+#include "client.h"
 #include "cluster.h"
 #include "config.h"
 #include "fake-store.h"
@@ -332,6 +333,14 @@ static void test_quit_and_node_death(void)
     fake_send(bob, "QUIT :later");
     pump();
     EXPECT_LINE(alice, ":bob!~bob@127.0.0.1 QUIT :Quit: later");
+    /* an operator's KILL of a client of another node: that node ends it */
+    fake_conn *victim = join(1, "victim", "#x");
+    srv_client_set_oper(alice->client, 1); /* as OPER would */
+    fake_clear(alice);
+    fake_send(alice, "KILL victim :enough");
+    pump();
+    CU_ASSERT(victim->closed);
+    EXPECT_LINE(alice, ":victim!~victim@127.0.0.1 QUIT :Killed (alice (enough))");
     /* node 2 stops talking (killed): its clients split off after the deadline */
     fake_clear(alice);
     partitioned[2] = 1;
