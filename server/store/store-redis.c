@@ -93,9 +93,8 @@ static const char put_record_lua[] =
 
 /* Drop a record: KEYS[1] the hash, KEYS[2] the index set, ARGV[1] the
  * key.  Returns 0 when there was none. */
-static const char drop_record_lua[] =
-    "redis.call('SREM', KEYS[2], ARGV[1])\n"
-    "return redis.call('DEL', KEYS[1])\n";
+static const char drop_record_lua[] = "redis.call('SREM', KEYS[2], ARGV[1])\n"
+                                      "return redis.call('DEL', KEYS[1])\n";
 
 /* Append events: KEYS[1] targets, KEYS[2] resets, KEYS[3] last_msgid;
  * ARGV[1] the prefix, then per event target, msgid, kind, member. */
@@ -219,26 +218,24 @@ static const char trim_lua[] =
 
 /* A read marker that only moves forward: KEYS[1] markers:<account>,
  * KEYS[2] markers; ARGV account, target, time. */
-static const char marker_lua[] =
-    "local cur = redis.call('HGET', KEYS[1], ARGV[2])\n"
-    "if not cur or tonumber(cur) < tonumber(ARGV[3]) then\n"
-    "  redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])\n"
-    "end\n"
-    "redis.call('SADD', KEYS[2], ARGV[1])\n"
-    "return 1\n";
+static const char marker_lua[] = "local cur = redis.call('HGET', KEYS[1], ARGV[2])\n"
+                                 "if not cur or tonumber(cur) < tonumber(ARGV[3]) then\n"
+                                 "  redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])\n"
+                                 "end\n"
+                                 "redis.call('SADD', KEYS[2], ARGV[1])\n"
+                                 "return 1\n";
 
 /* An account's private history and markers: KEYS[1] private:<account>,
  * KEYS[2] markers:<account>, KEYS[3] markers, KEYS[4] targets, KEYS[5]
  * resets; ARGV[1] the prefix, ARGV[2] the account. */
-static const char drop_history_lua[] =
-    "for _, t in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  redis.call('DEL', ARGV[1] .. 'hist:' .. t)\n"
-    "  redis.call('ZREM', KEYS[4], t)\n"
-    "  redis.call('HDEL', KEYS[5], t)\n"
-    "end\n"
-    "redis.call('DEL', KEYS[1], KEYS[2])\n"
-    "redis.call('SREM', KEYS[3], ARGV[2])\n"
-    "return 1\n";
+static const char drop_history_lua[] = "for _, t in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+                                       "  redis.call('DEL', ARGV[1] .. 'hist:' .. t)\n"
+                                       "  redis.call('ZREM', KEYS[4], t)\n"
+                                       "  redis.call('HDEL', KEYS[5], t)\n"
+                                       "end\n"
+                                       "redis.call('DEL', KEYS[1], KEYS[2])\n"
+                                       "redis.call('SREM', KEYS[3], ARGV[2])\n"
+                                       "return 1\n";
 
 /* ---- the store ---- */
 
@@ -405,7 +402,9 @@ static int reply_ok(const rds_reply *r)
 
 static const char *reply_error(const rds_reply *r)
 {
-    return !r ? "the connection to Redis ended" : r->type == REDIS_REPLY_ERROR && r->str ? r->str : "unexpected reply";
+    return !r                                       ? "the connection to Redis ended"
+           : r->type == REDIS_REPLY_ERROR && r->str ? r->str
+                                                    : "unexpected reply";
 }
 
 /* A number from an integer or a string reply; 0 otherwise. */
@@ -497,7 +496,11 @@ static void sb_raw(sbuf *b, const char *s, size_t n)
 static void sb_esc(sbuf *b, const char *s)
 {
     for (; s && *s; s++) {
-        const char *rep = *s == '\\' ? "\\\\" : *s == ' ' ? "\\s" : *s == '\n' ? "\\n" : *s == '\r' ? "\\r" : NULL;
+        const char *rep = *s == '\\'   ? "\\\\"
+                          : *s == ' '  ? "\\s"
+                          : *s == '\n' ? "\\n"
+                          : *s == '\r' ? "\\r"
+                                       : NULL;
         sb_raw(b, rep ? rep : s, rep ? 2 : 1);
     }
 }
@@ -518,8 +521,7 @@ static void esc_get(char *s)
 }
 
 static void put_record(redis_store *st, const char *kind, const char *set, const char *key,
-                       int create, cmd *fields, const char *what, srv_store_done_fn done,
-                       void *ctx)
+                       int create, cmd *fields, const char *what, srv_store_done_fn done, void *ctx)
 {
     cmd c = {0};
     cmd_eval(&c, put_record_lua, 2);
@@ -699,7 +701,8 @@ static void member_of(sbuf *b, const srv_store_event *e)
 {
     char head[96];
     size_t alen = strlen(e->account), tlen = strlen(e->tags);
-    int n = snprintf(head, sizeof head, "%lld %u %zu %zu ", (long long)e->msgid, e->kind, alen, tlen);
+    int n =
+        snprintf(head, sizeof head, "%lld %u %zu %zu ", (long long)e->msgid, e->kind, alen, tlen);
     sb_raw(b, head, (size_t)n);
     sb_raw(b, e->account, alen);
     sb_raw(b, e->tags, tlen);
@@ -1142,8 +1145,8 @@ static void put_marker(srv_store *base, const char *account_key, const char *tar
     write_send(st, &c, "read marker", SRV_STORE_OK, done, ctx);
 }
 
-static void drop_account_history(srv_store *base, const char *account_key,
-                                 srv_store_done_fn done, void *ctx)
+static void drop_account_history(srv_store *base, const char *account_key, srv_store_done_fn done,
+                                 void *ctx)
 {
     redis_store *st = (redis_store *)base;
     flush_events(base); /* its queued events go first, then all of it */
@@ -1184,7 +1187,8 @@ static int private_open(const redis_store *st, private_link *p, const char *name
         snprintf(err, errsize, "Redis store: no loop: %s", nt_strerror(rc));
         return -1;
     }
-    rds_options o = {.address = st->address, .password = st->password, .tls = st->tls, .name = name};
+    rds_options o = {
+        .address = st->address, .password = st->password, .tls = st->tls, .name = name};
     rds_callbacks cb = {.on_down = private_down};
     p->client = rds_client_new(p->loop, &o, &cb, p, err, errsize);
     if (!p->client) {
@@ -1658,8 +1662,8 @@ srv_store *srv_store_redis_open(nt_loop *loop, const srv_store_redis_options *op
         store_free(&st->base);
         return NULL;
     }
-    rds_options o = {.address = st->address, .password = st->password, .tls = st->tls,
-                     .name = "natterd-store"};
+    rds_options o = {
+        .address = st->address, .password = st->password, .tls = st->tls, .name = "natterd-store"};
     rds_callbacks cb = {.on_up = on_up, .on_down = on_down};
     st->client = rds_client_new(loop, &o, &cb, st, err, errsize);
     if (!st->client) {
