@@ -494,6 +494,18 @@ static char *next_word(char **p)
     return s;
 }
 
+/* A nick the network gave another node's client is held here by a local
+ * client still registering (its own claim is on its way and will lose):
+ * it gives the nick up now.  @return 1 when it did */
+static int yield_nick(srv_client *holder)
+{
+    if (srv_client_is_mirror(holder) || holder->registered)
+        return 0;
+    srv_numeric(holder, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", holder->nick);
+    drop_unregistered_nick(holder);
+    return 1;
+}
+
 static void apply_user(srv_server *s, srv_cluster_node *n, char *rest)
 {
     char *serial = next_word(&rest), *nick = next_word(&rest), *user = next_word(&rest);
@@ -505,6 +517,8 @@ static void apply_user(srv_server *s, srv_cluster_node *n, char *rest)
     if (mirror_of(n, serial))
         return; /* a burst again: known */
     srv_client *holder = srv_client_find(s, nick);
+    if (holder && yield_nick(holder))
+        holder = NULL;
     if (holder) {
         srv_server_log(s, SRV_LOG_WARNING,
                        "cluster: %s from node %s collides with a client here; not shown", nick,
@@ -748,6 +762,8 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
             char *serial = next_word(&rest), *nick = next_word(&rest);
             srv_client *m = serial ? mirror_of(n, serial) : NULL;
             srv_client *holder = nick ? srv_client_find(s, nick) : NULL;
+            if (holder && yield_nick(holder))
+                holder = NULL;
             if (m && nick && srv_nick_valid(nick, SRV_NICKLEN_MAX) && (!holder || holder == m))
                 srv_client_set_nick(m, nick);
         } else if (!strcmp(kind, "Q")) {
