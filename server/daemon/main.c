@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* natterd: the command line, configuration, signals and the loop. */
 #include "config.h"
+#if NATTERD_HAVE_CLUSTER
+#include "cluster-link.h"
+#endif
 #include "log.h"
 #include "natterd-core.h"
 #include "net.h"
@@ -70,6 +73,9 @@ typedef struct daemon_state {
     srv_server *server;
     srv_net *net;
     srv_offload *offload;
+#if NATTERD_HAVE_CLUSTER
+    srv_cluster_net *cluster;
+#endif
 } daemon_state;
 
 static int hash_password(void)
@@ -246,6 +252,12 @@ static int stop_daemon(daemon_state *d)
     nt_signal_unwatch_all();
     srv_net_free(d->net);
     d->net = NULL;
+#if NATTERD_HAVE_CLUSTER
+    /* After the clients' goodbyes were published, before the drain that
+     * writes them out. */
+    srv_cluster_net_free(d->cluster);
+    d->cluster = NULL;
+#endif
     /* Hashes in flight finish; their replies go nowhere (the clients
      * are gone) but their memory comes back in the drain. */
     if (d->server) {
@@ -281,6 +293,9 @@ static void print_config(const srv_config *cfg)
         printf("TLS certificate: %s\nTLS key: %s\n", cfg->tls_certificate, cfg->tls_key);
     printf("operators: %zu\n", cfg->nopers);
     printf("store: %s\n", cfg->store_directory ? cfg->store_directory : "none (accounts off)");
+    if (cfg->cluster_redis)
+        printf("cluster: node %s, Redis at %s%s, node timeout %u ms\n", cfg->cluster_node,
+               cfg->cluster_redis, cfg->cluster_tls ? " (TLS)" : "", cfg->cluster_node_timeout_ms);
 }
 
 static void store_log(void *ctx, int level, const char *message)
@@ -312,14 +327,60 @@ static void open_store(daemon_state *d, const srv_config *cfg)
     srv_store_sqlite_options opts = {.full_sync = cfg->store_full_sync, .log = store_log};
     srv_store *st = srv_store_sqlite_open(path, &opts, err, sizeof err);
     if (!st || srv_server_set_store(d->server, st, err, sizeof err) < 0) {
-        srv_logf(SRV_LOG_ERROR, "store unavailable, accounts are off until it is repaired "
-                                "(restore a backup) and natterd restarted: %s", err);
+        srv_logf(SRV_LOG_ERROR,
+                 "store unavailable, accounts are off until it is repaired "
+                 "(restore a backup) and natterd restarted: %s",
+                 err);
         srv_server_store_unavailable(d->server);
         return;
     }
     if (d->offload)
         srv_store_sqlite_set_offload(st, srv_offload_submit, d->offload);
     srv_logf(SRV_LOG_INFO, "store: %s (schema %u)", path, SRV_STORE_SQLITE_SCHEMA);
+}
+
+/* Cluster mode (docs/cluster.md): the link to the other nodes through
+ * Redis.  @return 0, or -1 when it cannot even start */
+static int start_cluster(daemon_state *d, const srv_config *cfg)
+{
+#if NATTERD_HAVE_CLUSTER
+    if (!cfg->cluster_redis)
+        return 0;
+    nt_tls_config *tls = NULL;
+    if (cfg->cluster_tls) {
+        int rc = nt_tls_config_new(NT_TLS_CLIENT, &tls);
+        if (rc != NT_OK) {
+            srv_logf(SRV_LOG_ERROR, "cluster: no TLS for Redis: %s", nt_strerror(rc));
+            return -1;
+        }
+    }
+    char err[512];
+    d->cluster = srv_cluster_net_start(d->loop, d->server, cfg, tls, err, sizeof err);
+    nt_tls_config_unref(tls); /* the link holds its own */
+    if (!d->cluster) {
+        srv_logf(SRV_LOG_ERROR, "cluster: cannot start: %s", err);
+        return -1;
+    }
+    srv_logf(SRV_LOG_INFO, "cluster: node %s of network %s, Redis at %s%s",
+             srv_cluster_net_id(d->cluster), cfg->network, cfg->cluster_redis,
+             cfg->cluster_tls ? " (TLS)" : "");
+#else
+    (void)d;
+    (void)cfg;
+#endif
+    return 0;
+}
+
+/* The node's name for the ready line: "" when not a cluster node. */
+static const char *cluster_node_id(const daemon_state *d)
+{
+#if NATTERD_HAVE_CLUSTER
+    if (d->cluster)
+        return srv_cluster_net_id(d->cluster);
+#else
+    (void)d;
+#endif
+    return "";
 }
 
 static int backup(const srv_config *cfg, const char *dest)
@@ -372,6 +433,14 @@ static int natterd_main(int argc, char **argv)
             return 1;
         }
     }
+#if !NATTERD_HAVE_CLUSTER
+    if (cfg.cluster_redis) {
+        fprintf(stderr, "natterd: this natterd was built without cluster support (remove [cluster] "
+                        "from the configuration, or build natterd with hiredis)\n");
+        srv_config_free(&cfg);
+        return 1;
+    }
+#endif
     if (o.backup) {
         rc = backup(&cfg, o.backup);
         srv_config_free(&cfg);
@@ -415,7 +484,7 @@ static int natterd_main(int argc, char **argv)
     else
         srv_logf(SRV_LOG_WARNING, "no worker thread: password checks run on the event loop");
     open_store(&d, &cfg);
-    if (srv_net_tls_load(d.net) != NT_OK) {
+    if (srv_net_tls_load(d.net) != NT_OK || start_cluster(&d, &cfg) < 0) {
         srv_config_free(&cfg);
         stop_daemon(&d);
         srv_log_close();
@@ -435,7 +504,8 @@ static int natterd_main(int argc, char **argv)
         opened += srv_net_listen(d.net, "127.0.0.1:6667") == NT_OK;
         opened += srv_net_listen(d.net, "[::1]:6667") == NT_OK;
     }
-    const char *const *tls_addrs = o.nlisten_tls ? o.listen_tls : (const char *const *)cfg.listen_tls;
+    const char *const *tls_addrs =
+        o.nlisten_tls ? o.listen_tls : (const char *const *)cfg.listen_tls;
     size_t ntls = o.nlisten_tls ? o.nlisten_tls : cfg.nlisten_tls;
     for (size_t i = 0; i < ntls; i++, wanted++)
         opened += srv_net_listen_tls(d.net, tls_addrs[i]) == NT_OK;
@@ -454,7 +524,9 @@ static int natterd_main(int argc, char **argv)
     nt_signal_watch(d.loop, NT_SIGNAL_TERMINATE, on_terminate, &d);
     nt_signal_watch(d.loop, NT_SIGNAL_RELOAD, on_reload, &d); /* none on Windows */
     srv_service_running(d.loop, on_terminate, on_reload, &d);
-    srv_logf(SRV_LOG_INFO, "%s ready", SRV_VERSION_STRING);
+    const char *node = cluster_node_id(&d);
+    srv_logf(SRV_LOG_INFO, "%s ready%s%s", SRV_VERSION_STRING, node[0] ? ", cluster node " : "",
+             node);
 #if NATTERD_HAVE_SYSTEMD
     sd_notify(0, "READY=1");
 #endif

@@ -46,6 +46,8 @@
 #define RDS_REPLY_TIMEOUT_MS 20000u
 #define RDS_HEALTH_TICK_MS 1000u
 #define RDS_CONNECT_TIMEOUT_MS 5000u
+/* rds_client_free() lets what is queued leave for at most this long. */
+#define RDS_LINGER_MS 2000u
 
 enum rds_state {
     RDS_DOWN,       /* no connection; the reconnect timer may be running */
@@ -520,6 +522,7 @@ static int start_connect(rds_client *c)
     o.sendq_limit = 0;
     o.connect_timeout_ms = RDS_CONNECT_TIMEOUT_MS;
     o.connect_total_ms = 2 * RDS_CONNECT_TIMEOUT_MS;
+    o.linger_ms = RDS_LINGER_MS;
     nt_conn *conn = NULL;
     int rc = c->host
                  ? nt_conn_connect(c->loop, c->host, c->port, &o, &conn_callbacks, c, &conn)
@@ -638,8 +641,13 @@ void rds_client_free(rds_client *c)
     c->closing = 1;
     c->depth++; /* the callbacks below may call back in */
     if (c->conn) {
+        /* What was sent last (a node's goodbye) still leaves, within the
+         * linger time; replies are no longer read. */
         nt_conn_set_data(c->conn, NULL);
-        nt_conn_abort(c->conn);
+        if (c->state == RDS_UP)
+            nt_conn_close(c->conn);
+        else
+            nt_conn_abort(c->conn);
         c->conn = NULL;
     }
     nt_timer_close(c->reconnect, NULL);
