@@ -96,10 +96,10 @@ def start(conf, log):
     end = ircclient.deadline(20)
     while ircclient.now() < end and proc.poll() is None:
         text = log_since(log, offset)
-        if re.search(r' ready$', text, re.M):
-            proxy = re.findall(r'listening on 127\.0\.0\.1:(\d+) \(PROXY protocol\)$', text, re.M)
-            plain = re.findall(r'listening on 127\.0\.0\.1:(\d+)$', text, re.M)
-            v6 = re.findall(r'listening on \[::1\]:(\d+) \(PROXY protocol\)$', text, re.M)
+        if re.search(r' ready\r?$', text, re.M):
+            proxy = re.findall(r'listening on 127\.0\.0\.1:(\d+) \(PROXY protocol\)\r?$', text, re.M)
+            plain = re.findall(r'listening on 127\.0\.0\.1:(\d+)\r?$', text, re.M)
+            v6 = re.findall(r'listening on \[::1\]:(\d+) \(PROXY protocol\)\r?$', text, re.M)
             START_V6[0] = int(v6[0]) if v6 else None
             if proxy and plain:
                 return proc, int(plain[0]), int(proxy[0])
