@@ -24,6 +24,22 @@ static void check_host(const nt_addr *a, const char *want)
     CU_ASSERT_STRING_EQUAL(host, want);
 }
 
+/* A header that names the client: its version, addresses and ports. */
+static void check_addresses(const srv_proxy_result *r, int version, nt_family family,
+                            const char *source, uint16_t sport, const char *destination,
+                            uint16_t dport)
+{
+    CU_ASSERT_EQUAL(r->version, version);
+    CU_ASSERT(r->has_source);
+    CU_ASSERT_PTR_NULL(r->error);
+    CU_ASSERT_EQUAL(r->source.family, family);
+    CU_ASSERT_EQUAL(r->destination.family, family);
+    check_host(&r->source, source);
+    CU_ASSERT_EQUAL(r->source.port, sport);
+    check_host(&r->destination, destination);
+    CU_ASSERT_EQUAL(r->destination.port, dport);
+}
+
 /* Every strict prefix of a whole header needs more; the whole is done. */
 static void check_prefixes(const unsigned char *buf, size_t len)
 {
@@ -61,14 +77,7 @@ static void test_v1_ipv4(void)
     srv_proxy_result r;
     CU_ASSERT_EQUAL(parse_text(text, &r), SRV_PROXY_DONE);
     CU_ASSERT_EQUAL(r.length, strlen(header));
-    CU_ASSERT_EQUAL(r.version, 1);
-    CU_ASSERT(r.has_source);
-    CU_ASSERT_EQUAL(r.source.family, NT_AF_INET);
-    check_host(&r.source, "192.0.2.1");
-    CU_ASSERT_EQUAL(r.source.port, 56324);
-    check_host(&r.destination, "198.51.100.7");
-    CU_ASSERT_EQUAL(r.destination.port, 6667);
-    CU_ASSERT_PTR_NULL(r.error);
+    check_addresses(&r, 1, NT_AF_INET, "192.0.2.1", 56324, "198.51.100.7", 6667);
     /* The client's bytes start right after the header. */
     CU_ASSERT(!strncmp(text + r.length, "NICK alice\r\n", 12));
     check_prefixes((const unsigned char *)header, strlen(header));
@@ -84,11 +93,7 @@ static void test_v1_ipv6(void)
     srv_proxy_result r;
     CU_ASSERT_EQUAL(parse_text(header, &r), SRV_PROXY_DONE);
     CU_ASSERT_EQUAL(r.length, strlen(header));
-    CU_ASSERT(r.has_source);
-    CU_ASSERT_EQUAL(r.source.family, NT_AF_INET6);
-    check_host(&r.source, "2001:db8::1");
-    CU_ASSERT_EQUAL(r.source.port, 40000);
-    check_host(&r.destination, "2001:db8::ff");
+    check_addresses(&r, 1, NT_AF_INET6, "2001:db8::1", 40000, "2001:db8::ff", 6697);
     check_prefixes((const unsigned char *)header, strlen(header));
     /* An IPv4-mapped address is IPv6 text. */
     CU_ASSERT_EQUAL(parse_text("PROXY TCP6 ::ffff:192.0.2.9 ::1 1 2\r\n", &r), SRV_PROXY_DONE);
@@ -220,13 +225,7 @@ static void test_v2_ipv4(void)
     srv_proxy_result r;
     CU_ASSERT_EQUAL(srv_proxy_parse(buf, n + 12, &r), SRV_PROXY_DONE);
     CU_ASSERT_EQUAL(r.length, 28);
-    CU_ASSERT_EQUAL(r.version, 2);
-    CU_ASSERT(r.has_source);
-    CU_ASSERT_EQUAL(r.source.family, NT_AF_INET);
-    check_host(&r.source, "192.0.2.1");
-    CU_ASSERT_EQUAL(r.source.port, 56324);
-    check_host(&r.destination, "198.51.100.7");
-    CU_ASSERT_EQUAL(r.destination.port, 6667);
+    check_addresses(&r, 2, NT_AF_INET, "192.0.2.1", 56324, "198.51.100.7", 6667);
     check_prefixes(buf, n);
 }
 
@@ -240,12 +239,7 @@ static void test_v2_ipv6(void)
     srv_proxy_result r;
     CU_ASSERT_EQUAL(srv_proxy_parse(buf, n, &r), SRV_PROXY_DONE);
     CU_ASSERT_EQUAL(r.length, 52);
-    CU_ASSERT(r.has_source);
-    CU_ASSERT_EQUAL(r.source.family, NT_AF_INET6);
-    check_host(&r.source, "2001:db8::1");
-    CU_ASSERT_EQUAL(r.source.port, 40000);
-    check_host(&r.destination, "2001:db8::ff");
-    CU_ASSERT_EQUAL(r.destination.port, 6699);
+    check_addresses(&r, 2, NT_AF_INET6, "2001:db8::1", 40000, "2001:db8::ff", 6699);
     check_prefixes(buf, n);
 }
 
