@@ -127,7 +127,7 @@ static void link_down(srv_cluster_net *n, int reason)
         n->last_logged = reason;
     } else if (reason != n->last_logged) {
         n->last_logged = reason;
-        srv_logf(SRV_LOG_WARNING, "cluster: cannot reach Redis at %s: %s (retrying)", n->address,
+        srv_logf(SRV_LOG_WARNING, "cluster: no link to Redis at %s: %s (retrying)", n->address,
                  reason_text(reason));
     }
 }

@@ -11,6 +11,7 @@
 
 #include <hiredis/hiredis.h>
 #include <natter/conn.h>
+#include <natter/tls.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ typedef struct redis_proc {
     char sock[128];
     char address[160]; /* what the client is given */
     unsigned tcp_port; /* 0: Unix socket only */
+    int tls;           /* the TCP port speaks TLS (cert.pem, key.pem in dir) */
     const char *password;
     pid_t pid;
 } redis_proc;
@@ -56,14 +58,23 @@ static int socket_accepts(void *ctx)
  * accepts connections.  @return 1 when it runs */
 static int redis_run(redis_proc *r)
 {
-    char port[16], logfile[128];
+    char port[16], logfile[128], cert[128], key[128];
     snprintf(port, sizeof port, "%u", r->tcp_port);
     snprintf(logfile, sizeof logfile, "%s/redis.log", r->dir);
-    const char *argv[24];
+    snprintf(cert, sizeof cert, "%s/cert.pem", r->dir);
+    snprintf(key, sizeof key, "%s/key.pem", r->dir);
+    const char *argv[40];
     int n = 0;
     argv[n++] = REDIS_SERVER;
     argv[n++] = "--port";
-    argv[n++] = port;
+    argv[n++] = r->tls ? "0" : port;
+    if (r->tls) {
+        const char *tls_args[] = {"--tls-port",         port, "--tls-cert-file",    cert,
+                                  "--tls-key-file",     key,  "--tls-ca-cert-file", cert,
+                                  "--tls-auth-clients", "no"};
+        for (size_t i = 0; i < sizeof tls_args / sizeof *tls_args; i++)
+            argv[n++] = tls_args[i];
+    }
     argv[n++] = "--bind";
     argv[n++] = "127.0.0.1";
     argv[n++] = "--unixsocket";
@@ -88,12 +99,22 @@ static int redis_run(redis_proc *r)
     return nt_test_wait_until(socket_accepts, r, WAIT_MS);
 }
 
+/* tcp: 0 Unix socket only, 1 plain TCP too, 2 TLS on TCP (with a
+ * self-signed certificate for 127.0.0.1 made here). */
 static int redis_start(redis_proc *r, int tcp, const char *password)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->dir, sizeof r->dir, "/tmp/natter-redis-XXXXXX");
     if (!mkdtemp(r->dir))
         return 0;
+    r->tls = tcp == 2;
+    if (r->tls) {
+        char cert[128], key[128];
+        snprintf(cert, sizeof cert, "%s/cert.pem", r->dir);
+        snprintf(key, sizeof key, "%s/key.pem", r->dir);
+        if (nt_tls_make_self_signed("127.0.0.1", 1, cert, key) != NT_OK)
+            return 0;
+    }
     snprintf(r->sock, sizeof r->sock, "%s/redis.sock", r->dir);
     r->password = password;
     if (tcp) {
@@ -119,11 +140,14 @@ static void redis_kill(redis_proc *r)
 
 static void redis_stop(redis_proc *r)
 {
+    static const char *const files[] = {"redis.log", "cert.pem", "key.pem"};
     char path[160];
     redis_kill(r);
     unlink(r->sock);
-    snprintf(path, sizeof path, "%s/redis.log", r->dir);
-    unlink(path);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", r->dir, files[i]);
+        unlink(path);
+    }
     rmdir(r->dir);
 }
 
@@ -172,16 +196,22 @@ static void probe_message(void *data, const char *channel, size_t channel_len, c
 
 static const rds_callbacks probe_callbacks = {probe_up, probe_down, probe_message};
 
-static void probe_open(probe *p, nt_loop *loop, const char *address, const char *password)
+static void probe_open_tls(probe *p, nt_loop *loop, const char *address, const char *password,
+                           nt_tls_config *tls)
 {
     memset(p, 0, sizeof *p);
     p->loop = loop;
-    rds_options o = {.address = address, .password = password, .name = "natter-test"};
+    rds_options o = {.address = address, .password = password, .tls = tls, .name = "natter-test"};
     char err[256] = "";
     p->c = rds_client_new(loop, &o, &probe_callbacks, p, err, sizeof err);
     if (!p->c)
         printf("\n    rds_client_new: %s\n", err);
     CU_ASSERT_FATAL(p->c != NULL);
+}
+
+static void probe_open(probe *p, nt_loop *loop, const char *address, const char *password)
+{
+    probe_open_tls(p, loop, address, password, NULL);
 }
 
 static int probe_has_up(void *ctx)
@@ -611,6 +641,39 @@ static void test_tcp(void)
     redis_stop(&r);
 }
 
+static void test_tls(void)
+{
+    redis_proc r;
+    CU_ASSERT_FATAL(redis_start(&r, 2, NULL));
+    nt_loop *loop = nt_test_new_loop();
+    char cert[128], fingerprint[NT_TLS_FINGERPRINT_LEN];
+    snprintf(cert, sizeof cert, "%s/cert.pem", r.dir);
+    NT_TEST_RC(nt_tls_fingerprint_file(cert, fingerprint), NT_OK);
+    /* Trusting the system's roots only: the self-signed certificate is
+     * refused, said once, and the client keeps trying. */
+    nt_tls_config *strict = NULL, *pinned = NULL;
+    NT_TEST_RC(nt_tls_config_new(NT_TLS_CLIENT, &strict), NT_OK);
+    NT_TEST_RC(nt_tls_config_new(NT_TLS_CLIENT, &pinned), NT_OK);
+    NT_TEST_RC(nt_tls_config_pin(pinned, fingerprint), NT_OK);
+    probe bad, good;
+    probe_open_tls(&bad, loop, r.address, NULL, strict);
+    probe_open_tls(&good, loop, r.address, NULL, pinned);
+    nt_tls_config_unref(strict); /* the clients hold their own */
+    nt_tls_config_unref(pinned);
+    CU_ASSERT(nt_test_run_until(loop, probe_has_up, &good, WAIT_MS));
+    box b = {0};
+    ask(&good, &b, "SET", "test:tls", "private");
+    ask(&good, &b, "GET", "test:tls", NULL);
+    CU_ASSERT(b.str && !strcmp(b.str, "private"));
+    CU_ASSERT(nt_test_run_until(loop, probe_has_down, &bad, WAIT_MS));
+    CU_ASSERT(bad.last_down <= NT_ETLS_HANDSHAKE && bad.last_down >= NT_ETLS_CONFIG);
+    CU_ASSERT_EQUAL(bad.ups, 0);
+    box_clear(&b);
+    probe_close(&bad);
+    close_all(&good, loop);
+    redis_stop(&r);
+}
+
 /* A callback that frees the client: the requests after it fail with NULL,
  * each once, and nothing touches the freed client. */
 typedef struct freer {
@@ -733,6 +796,7 @@ int main(void)
         {"redis-server killed and restarted", test_restart},
         {"AUTH: right, wrong and missing password", test_auth},
         {"TCP", test_tcp},
+        {"TLS: a pinned certificate, and an untrusted one", test_tls},
         {"free inside callbacks", test_free_in_callback},
         {"the bound on requests queued while down", test_queue_bound},
         CU_TEST_INFO_NULL,
