@@ -6,7 +6,9 @@
 #include "helpers.h"
 #include "proxy.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const unsigned char signature[12] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D,
@@ -386,6 +388,144 @@ static void test_empty_input(void)
     }
 }
 
+/* ---- what the network layer relies on, over mangled headers ---- */
+
+static uint32_t rng_state = 0x2545F491u;
+
+static uint32_t rng(void)
+{
+    /* xorshift32: the same sequence on every run and platform */
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+/* Parse the first n bytes from a buffer of exactly n bytes, so that the
+ * sanitizers see any read past the input. */
+static srv_proxy_status parse_exact(const unsigned char *buf, size_t n, srv_proxy_result *r)
+{
+    unsigned char *copy = malloc(n ? n : 1);
+    if (!copy)
+        CU_FAIL_FATAL("out of memory");
+    memcpy(copy, buf, n);
+    srv_proxy_status st = srv_proxy_parse(copy, n, r);
+    free(copy);
+    return st;
+}
+
+/* Fed a byte at a time, as a socket may deliver it: once refused, always
+ * refused; once done, done with the same header; "need more" only while
+ * the header is longer than what was seen (net.c takes every byte seen
+ * then out of the socket, so none of them may be the client's). */
+static size_t outcomes[3]; /* by srv_proxy_status + 1 */
+
+static void check_consistent(const unsigned char *buf, size_t len)
+{
+    srv_proxy_result whole;
+    srv_proxy_status final = parse_exact(buf, len, &whole);
+    outcomes[final + 1]++;
+    int bad = 0;
+    for (size_t n = 0; n <= len && !bad; n++) {
+        srv_proxy_result r;
+        srv_proxy_status st = parse_exact(buf, n, &r);
+        if (st == SRV_PROXY_INVALID)
+            bad = final != SRV_PROXY_INVALID || !r.error;
+        else if (st == SRV_PROXY_DONE)
+            bad = final != SRV_PROXY_DONE || r.length != whole.length || r.length > n ||
+                  r.has_source != whole.has_source ||
+                  (r.has_source && !nt_addr_equal(&r.source, &whole.source));
+        else
+            bad = final == SRV_PROXY_DONE && whole.length <= n;
+        if (bad) {
+            printf("%zu of %zu bytes: %d, whole: %d (length %zu)\n", n, len, (int)st, (int)final,
+                   whole.length);
+        }
+    }
+    CU_ASSERT(!bad);
+    if (final == SRV_PROXY_DONE)
+        CU_ASSERT(whole.length >= 15 && whole.length <= len && whole.length <= SRV_PROXY_MAX_HEADER);
+}
+
+static size_t sample_header(unsigned char *buf)
+{
+    static const unsigned char tlvs[] = {0x01, 0x00, 0x03, 'i', 'r', 'c', 0x04, 0x00, 0x00};
+    unsigned char body[64];
+    memcpy(body, inet_body, 12);
+    memcpy(body + 12, tlvs, sizeof tlvs);
+    static const char *const v1s[] = {
+        "PROXY TCP4 192.0.2.1 198.51.100.7 56324 6667\r\n",
+        "PROXY TCP6 2001:db8::1 ::ffff:192.0.2.1 1 65535\r\n",
+        "PROXY UNKNOWN\r\n",
+        "PROXY UNKNOWN 1 2 3 4\r\n",
+    };
+    size_t n;
+    switch (rng() % 8) {
+    case 0:
+        n = v2(buf, 0x1, 0x11, body, 12 + sizeof tlvs);
+        break;
+    case 1:
+        memset(body, 0x20, 36);
+        n = v2(buf, 0x1, 0x21, body, 36);
+        break;
+    case 2:
+        n = v2(buf, 0x0, 0x00, body, rng() % 20);
+        break;
+    case 3:
+        n = v2(buf, 0x1, 0x00, NULL, 0);
+        break;
+    default: {
+        const char *t = v1s[rng() % 4];
+        n = strlen(t);
+        memcpy(buf, t, n);
+    }
+    }
+    return n;
+}
+
+static void test_mangled(void)
+{
+    unsigned char buf[512];
+    for (int i = 0; i < 4000; i++) {
+        size_t len = sample_header(buf);
+        /* The client's first line after it, as a balancer's packet has. */
+        memcpy(buf + len, "NICK x\r\n", 8);
+        len += 8;
+        switch (rng() % 4) {
+        case 0: /* a few bytes changed */
+            for (uint32_t k = 1 + rng() % 3; k; k--)
+                buf[rng() % len] = (unsigned char)rng();
+            break;
+        case 1: /* a byte changed to a space, a digit, a colon, CR or LF */
+            buf[rng() % len] = (unsigned char)" 0:\r\n9.Pf"[rng() % 10];
+            break;
+        case 2: /* a byte dropped */
+            {
+                size_t at = rng() % len;
+                memmove(buf + at, buf + at + 1, len - at - 1);
+                len--;
+            }
+            break;
+        default: /* random bytes after a real beginning */
+            for (size_t k = rng() % len; k < len; k++)
+                buf[k] = (unsigned char)rng();
+        }
+        check_consistent(buf, len);
+    }
+    /* Untouched headers, and pure noise. */
+    for (int i = 0; i < 200; i++) {
+        size_t len = sample_header(buf);
+        check_consistent(buf, len);
+        len = rng() % 200;
+        for (size_t k = 0; k < len; k++)
+            buf[k] = (unsigned char)rng();
+        check_consistent(buf, len);
+    }
+    printf("(mangled: %zu whole headers, %zu refused, %zu incomplete) ",
+           outcomes[SRV_PROXY_DONE + 1], outcomes[SRV_PROXY_INVALID + 1],
+           outcomes[SRV_PROXY_NEED_MORE + 1]);
+}
+
 /* ---- proxy_trusted ---- */
 
 static srv_proxy_trusted *trusted(const char *text)
@@ -522,6 +662,7 @@ static const CU_TestInfo tests[] = {
     {"v2 TLVs", test_v2_tlvs},
     {"v2 malformed", test_v2_malformed},
     {"empty input and first bytes", test_empty_input},
+    {"mangled headers, a byte at a time", test_mangled},
     {"trusted: the default", test_trusted_default},
     {"trusted: networks", test_trusted_networks},
     {"trusted: malformed", test_trusted_malformed},
