@@ -241,7 +241,6 @@ static const char drop_history_lua[] = "for _, t in ipairs(redis.call('SMEMBERS'
 
 typedef struct redis_store {
     srv_store base;
-    nt_loop *loop;
     rds_client *client;
     char *address, *password, *prefix;
     nt_tls_config *tls;
@@ -277,9 +276,9 @@ static void logf_(const redis_store *st, int level, const char *fmt, ...)
     st->log(st->log_ctx, level, msg);
 }
 
-static char *copy_or_empty(const char *s)
+/* A NUL-terminated copy of the n bytes at s. */
+static char *copy_n(const char *s, size_t n)
 {
-    size_t n = s ? strlen(s) : 0;
     char *d = malloc(n + 1);
     if (d) {
         if (n)
@@ -287,6 +286,11 @@ static char *copy_or_empty(const char *s)
         d[n] = '\0';
     }
     return d;
+}
+
+static char *copy_or_empty(const char *s)
+{
+    return copy_n(s ? s : "", s ? strlen(s) : 0);
 }
 
 /* ---- commands ---- */
@@ -536,6 +540,19 @@ static void put_record(redis_store *st, const char *kind, const char *set, const
     write_send(st, &c, what, SRV_STORE_EXISTS, done, ctx);
 }
 
+/* A hash field and its value. */
+static void cmd_field(cmd *c, const char *field, const char *value)
+{
+    cmd_str(c, field);
+    cmd_str(c, value);
+}
+
+static void cmd_field_i64(cmd *c, const char *field, int64_t value)
+{
+    cmd_str(c, field);
+    cmd_i64(c, value);
+}
+
 /* A field and its value, the value from a builder (freed). */
 static void cmd_field_sb(cmd *c, const char *field, sbuf *b)
 {
@@ -557,12 +574,9 @@ static void put_account(srv_store *base, const srv_store_account *a, int create,
         sb_esc(&fps, a->certfps[i]);
     }
     cmd f = {0};
-    cmd_str(&f, "name");
-    cmd_str(&f, a->name);
-    cmd_str(&f, "credential");
-    cmd_str(&f, a->credential);
-    cmd_str(&f, "registered");
-    cmd_i64(&f, a->registered_s);
+    cmd_field(&f, "name", a->name);
+    cmd_field(&f, "credential", a->credential);
+    cmd_field_i64(&f, "registered", a->registered_s);
     cmd_field_sb(&f, "certfps", &fps);
     put_record(st, "acct:", "accounts", a->key, create, &f, "account", done, ctx);
 }
@@ -590,24 +604,15 @@ static void put_channel(srv_store *base, const srv_store_channel *ch, int create
         sb_esc(&masks, m->mask);
     }
     cmd f = {0};
-    cmd_str(&f, "name");
-    cmd_str(&f, ch->name);
-    cmd_str(&f, "founder");
-    cmd_str(&f, ch->founder_key);
-    cmd_str(&f, "registered");
-    cmd_i64(&f, ch->registered_s);
-    cmd_str(&f, "topic");
-    cmd_str(&f, ch->topic);
-    cmd_str(&f, "topic_setter");
-    cmd_str(&f, ch->topic_setter);
-    cmd_str(&f, "topic_time");
-    cmd_i64(&f, ch->topic_time_s);
-    cmd_str(&f, "modes");
-    cmd_str(&f, ch->modes);
-    cmd_str(&f, "chan_key");
-    cmd_str(&f, ch->chan_key);
-    cmd_str(&f, "limit");
-    cmd_i64(&f, ch->limit);
+    cmd_field(&f, "name", ch->name);
+    cmd_field(&f, "founder", ch->founder_key);
+    cmd_field_i64(&f, "registered", ch->registered_s);
+    cmd_field(&f, "topic", ch->topic);
+    cmd_field(&f, "topic_setter", ch->topic_setter);
+    cmd_field_i64(&f, "topic_time", ch->topic_time_s);
+    cmd_field(&f, "modes", ch->modes);
+    cmd_field(&f, "chan_key", ch->chan_key);
+    cmd_field_i64(&f, "limit", ch->limit);
     cmd_field_sb(&f, "access", &access);
     cmd_field_sb(&f, "masks", &masks);
     put_record(st, "chan:", "channels", ch->key, create, &f, "channel", done, ctx);
@@ -707,17 +712,6 @@ static void member_of(sbuf *b, const srv_store_event *e)
     sb_raw(b, e->account, alen);
     sb_raw(b, e->tags, tlen);
     sb_raw(b, e->line, strlen(e->line));
-}
-
-static char *copy_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d) {
-        if (n)
-            memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
 }
 
 /* Free the strings of an answer's event (from member_parse()). */
@@ -1408,15 +1402,23 @@ static int visit_markers(loader *l, const char *account, const rds_reply *r)
 
 static void load_phase(loader *l);
 
+/* Is r an array to go on with?  (A late reply after a failure is not.) */
+static int load_array(loader *l, const rds_reply *r, const char *const *names)
+{
+    if (l->failed || l->phase >= LOAD_LAST)
+        return 0;
+    if (!reply_ok(r) || r->type != REDIS_REPLY_ARRAY) {
+        load_fail(l, "reading %s: %s", names[l->phase], reply_error(r));
+        return 0;
+    }
+    return 1;
+}
+
 static void load_record(void *arg, const rds_reply *r)
 {
     loader *l = arg;
-    if (l->failed || l->phase == LOAD_DONE)
+    if (!load_array(l, r, load_kinds))
         return;
-    if (!reply_ok(r) || r->type != REDIS_REPLY_ARRAY) {
-        load_fail(l, "reading %s: %s", load_kinds[l->phase], reply_error(r));
-        return;
-    }
     const char *key = l->keys[l->answered++];
     int stop = 0;
     if (r->elements >= 2) { /* empty: dropped since the set was read */
@@ -1437,12 +1439,8 @@ static void load_record(void *arg, const rds_reply *r)
 static void load_members(void *arg, const rds_reply *r)
 {
     loader *l = arg;
-    if (l->failed || l->phase == LOAD_DONE)
+    if (!load_array(l, r, load_sets))
         return;
-    if (!reply_ok(r) || r->type != REDIS_REPLY_ARRAY) {
-        load_fail(l, "reading %s: %s", load_sets[l->phase], reply_error(r));
-        return;
-    }
     l->keys = r->elements ? calloc(r->elements, sizeof *l->keys) : NULL;
     if (r->elements && !l->keys) {
         load_fail(l, "out of memory");
@@ -1648,7 +1646,6 @@ srv_store *srv_store_redis_open(nt_loop *loop, const srv_store_redis_options *op
         return NULL;
     }
     st->base.ops = &redis_ops;
-    st->loop = loop;
     st->log = opts->log;
     st->log_ctx = opts->log_ctx;
     st->address = copy_or_empty(opts->address);

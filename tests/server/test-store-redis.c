@@ -36,6 +36,8 @@ extern char **environ;
 /* Event kinds as history.h numbers them (stored values, never renumbered). */
 enum { K_PRIVMSG = 1, K_NOTICE = 2, K_JOIN = 4, K_END = 11 };
 #define ALL_KINDS 0x7feu
+/* Events the store keeps queued while Redis is away. */
+#define QUEUE_BOUND 65536
 
 /* ---- the redis-server ---- */
 
@@ -90,12 +92,15 @@ static nt_loop *loop;
 static unsigned prefix_serial;
 static char prefix[64];
 static int store_errors;
+static char last_error[512];
 
 static void store_log(void *ctx, int level, const char *message)
 {
     (void)ctx;
-    if (level == SRV_LOG_ERROR)
+    if (level == SRV_LOG_ERROR) {
         store_errors++;
+        snprintf(last_error, sizeof last_error, "%s", message);
+    }
     printf("\n    [store] %s\n", message);
 }
 
@@ -666,8 +671,12 @@ static void test_redis_gone(void)
     done_rec d = {0};
     st->ops->put_marker(st, "acct", "#g", 1, on_done, &d);
     NT_TEST_RC(wait_done(&d), SRV_STORE_UNAVAILABLE);
+    /* The queue keeps the newest 65,536 events: the oldest 3 go. */
+    for (int64_t i = 0; i < QUEUE_BOUND + 2; i++)
+        append(st, "#bound", 100000 + i, K_PRIVMSG, "b");
     append(st, "#g", 200, K_PRIVMSG, "during");
     NT_TEST_RC(st->ops->flush_events(st), SRV_STORE_UNAVAILABLE);
+    CU_ASSERT(strstr(last_error, "3 history events lost") != NULL);
     query(st, &a, "#g", 0, INT64_MAX, 10, 0, ALL_KINDS);
     NT_TEST_RC(a.status, SRV_STORE_UNAVAILABLE);
     const char *chans[] = {"#g"};
@@ -703,6 +712,10 @@ static void test_redis_gone(void)
     NT_TEST_RC(st->ops->flush_events(st), SRV_STORE_OK);
     query(st, &a, "#g", 0, INT64_MAX, 10, 0, ALL_KINDS);
     EXPECT_MSGIDS(&a, 200, 1, 1);
+    query(st, &a, "#bound", 0, INT64_MAX, 2, 0, ALL_KINDS);
+    EXPECT_MSGIDS(&a, 100003, 1, 2);
+    query(st, &a, "#bound", 0, INT64_MAX, 1, 1, ALL_KINDS);
+    EXPECT_MSGIDS(&a, 100000 + QUEUE_BOUND + 1, 1, 1);
     srv_store_free(st);
 }
 
