@@ -303,14 +303,15 @@ static void claim_done(void *ctx, int status)
             }
         }
     } else {
+        /* A client still registering has no nick now: the reply says "*". */
+        if (!c->registered)
+            drop_unregistered_nick(c);
         if (status == SRV_CLUSTER_TAKEN)
             srv_numeric(c, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", p->nick);
         else
             srv_numeric(c, ERR_UNAVAILRESOURCE,
                         "%s :Nick is temporarily unavailable (the network cannot confirm it now)",
                         p->nick);
-        if (!c->registered)
-            drop_unregistered_nick(c);
     }
     free(p);
     srv_server_leave(s);
@@ -331,11 +332,13 @@ int srv_cluster_claim(srv_client *c, const char *nick)
             return 1; /* asked already: the answer goes on */
     }
     if (!cl->up) {
-        srv_numeric(c, ERR_UNAVAILRESOURCE,
-                    "%s :Nick is temporarily unavailable (the network cannot confirm it now)",
-                    nick);
+        char wanted[SRV_NICKLEN_MAX + 1];
+        snprintf(wanted, sizeof wanted, "%s", nick); /* nick may be c->nick */
         if (!c->registered)
             drop_unregistered_nick(c);
+        srv_numeric(c, ERR_UNAVAILRESOURCE,
+                    "%s :Nick is temporarily unavailable (the network cannot confirm it now)",
+                    wanted);
         return 1;
     }
     pending_claim *p = calloc(1, sizeof *p);
@@ -501,8 +504,10 @@ static int yield_nick(srv_client *holder)
 {
     if (srv_client_is_mirror(holder) || holder->registered)
         return 0;
-    srv_numeric(holder, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", holder->nick);
+    char nick[SRV_NICKLEN_MAX + 1];
+    snprintf(nick, sizeof nick, "%s", holder->nick);
     drop_unregistered_nick(holder);
+    srv_numeric(holder, ERR_NICKNAMEINUSE, "%s :Nickname is already in use", nick);
     return 1;
 }
 
