@@ -251,11 +251,11 @@ typedef struct redis_store {
     /* History events waiting for flush_events(), in msgid order. */
     srv_store_event *queued;
     size_t nqueued, queued_cap;
-    size_t requeue_at; /* where the next batch lost in flight goes back */
-    uint64_t dropped;  /* lost to a full queue, not yet logged */
+    size_t requeue_at;       /* where the next batch lost in flight goes back */
+    uint64_t dropped;        /* lost to a full queue, not yet logged */
+    size_t batches_inflight; /* flush scripts not answered yet */
     /* Retention runs one step at a time; its count reaches the caller
      * with the next call (trim_history() must answer at once). */
-    size_t batches_inflight; /* flush scripts not answered yet */
     int trim_inflight;
     unsigned trim_deleted;
     long long trim_rank;

@@ -709,9 +709,12 @@ static void test_redis_gone(void)
             nt_test_run_a_little(loop);
     }
     NT_TEST_RC(status, SRV_STORE_OK);
+    uint64_t flush_start = nt_clock_us();
     NT_TEST_RC(st->ops->flush_events(st), SRV_STORE_OK);
     query(st, &a, "#g", 0, INT64_MAX, 10, 0, ALL_KINDS);
     EXPECT_MSGIDS(&a, 200, 1, 1);
+    nt_test_note("%d queued events written in %.0f ms", QUEUE_BOUND,
+                 nt_test_elapsed(flush_start) * 1000);
     query(st, &a, "#bound", 0, INT64_MAX, 2, 0, ALL_KINDS);
     EXPECT_MSGIDS(&a, 100003, 1, 2);
     query(st, &a, "#bound", 0, INT64_MAX, 1, 1, ALL_KINDS);
