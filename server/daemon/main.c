@@ -3,6 +3,7 @@
 #include "config.h"
 #if NATTERD_HAVE_CLUSTER
 #include "cluster-link.h"
+#include "store-redis.h"
 #endif
 #include "log.h"
 #include "natterd-core.h"
@@ -73,6 +74,7 @@ typedef struct daemon_state {
     srv_server *server;
     srv_net *net;
     srv_offload *offload;
+    int store_is_sqlite; /* the SQLite store's extras (offload, statistics) apply */
 #if NATTERD_HAVE_CLUSTER
     srv_cluster_net *cluster;
 #endif
@@ -226,10 +228,11 @@ static void log_open_handle(nt_handle *h, void *data)
 }
 
 /* How long the store's writes held the loop (bench/ reads this line). */
-static void log_store_stats(srv_server *s)
+static void log_store_stats(const daemon_state *d)
 {
+    srv_server *s = d->server;
     uint64_t writes, max_us, total_us;
-    if (!s || !srv_server_store(s))
+    if (!s || !srv_server_store(s) || !d->store_is_sqlite)
         return;
     srv_store_sqlite_stats(srv_server_store(s), &writes, &max_us, &total_us);
     srv_logf(SRV_LOG_INFO, "store: %llu writes, longest %llu us, mean %llu us",
@@ -262,12 +265,13 @@ static int stop_daemon(daemon_state *d)
      * are gone) but their memory comes back in the drain. */
     if (d->server) {
         srv_server_set_offload(d->server, NULL, NULL);
-        srv_store_sqlite_set_offload(srv_server_store(d->server), NULL, NULL);
+        if (d->store_is_sqlite)
+            srv_store_sqlite_set_offload(srv_server_store(d->server), NULL, NULL);
     }
     srv_offload_free(d->offload);
     d->offload = NULL;
     int rc = nt_loop_drain(d->loop);
-    log_store_stats(d->server);
+    log_store_stats(d);
     srv_server_free(d->server);
     d->server = NULL;
     if (rc == NT_OK)
@@ -289,10 +293,17 @@ static void print_config(const srv_config *cfg)
         printf("listen: %s\n", cfg->listen[i]);
     for (size_t i = 0; i < cfg->nlisten_tls; i++)
         printf("listen (TLS): %s\n", cfg->listen_tls[i]);
+    for (size_t i = 0; i < cfg->nlisten_proxy; i++)
+        printf("listen (PROXY): %s\n", cfg->listen_proxy[i]);
+    if (cfg->nlisten_proxy)
+        printf("PROXY headers trusted from: %s\n",
+               cfg->proxy_trusted ? cfg->proxy_trusted : "127.0.0.1, ::1");
     if (cfg->tls_certificate)
         printf("TLS certificate: %s\nTLS key: %s\n", cfg->tls_certificate, cfg->tls_key);
     printf("operators: %zu\n", cfg->nopers);
-    printf("store: %s\n", cfg->store_directory ? cfg->store_directory : "none (accounts off)");
+    printf("store: %s\n", cfg->cluster_redis      ? "Redis (cluster mode)"
+                          : cfg->store_directory ? cfg->store_directory
+                                                 : "none (accounts off)");
     if (cfg->cluster_redis)
         printf("cluster: node %s, Redis at %s%s, node timeout %u ms\n", cfg->cluster_node,
                cfg->cluster_redis, cfg->cluster_tls ? " (TLS)" : "", cfg->cluster_node_timeout_ms);
@@ -316,13 +327,66 @@ static int database_path(const srv_config *cfg, char *path, size_t size)
 /* Open the store and give it to the server.  A store that cannot be
  * opened is logged and natterd serves chat without accounts: a damaged
  * disk should not take the whole network down. */
-static void open_store(daemon_state *d, const srv_config *cfg)
+#if NATTERD_HAVE_CLUSTER
+/* The TLS client configuration for Redis ([cluster] tls), or NULL for
+ * plain connections.  @return 0, or -1 (logged) */
+static int cluster_tls(const srv_config *cfg, nt_tls_config **out)
 {
+    *out = NULL;
+    if (!cfg->cluster_tls)
+        return 0;
+    int rc = nt_tls_config_new(NT_TLS_CLIENT, out);
+    if (rc != NT_OK) {
+        srv_logf(SRV_LOG_ERROR, "cluster: no TLS for Redis: %s", nt_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* In cluster mode the nodes share one store on Redis (docs/cluster.md).
+ * @return 0, or -1 when it cannot be used (logged) */
+static int open_redis_store(daemon_state *d, const srv_config *cfg)
+{
+    nt_tls_config *tls;
+    if (cluster_tls(cfg, &tls) < 0)
+        return -1;
+    char prefix[SRV_NAME_MAX + 16], err[512];
+    snprintf(prefix, sizeof prefix, "natter:%s:", cfg->network);
+    srv_store_redis_options opts = {
+        .address = cfg->cluster_redis,
+        .password = cfg->cluster_password,
+        .tls = tls,
+        .prefix = prefix,
+        .log = store_log,
+    };
+    srv_store *st = srv_store_redis_open(d->loop, &opts, err, sizeof err);
+    nt_tls_config_unref(tls);
+    if (!st || srv_server_set_store(d->server, st, err, sizeof err) < 0) {
+        /* Every node must answer from the same data: a node that cannot
+         * read it does not start (the others go on serving). */
+        srv_logf(SRV_LOG_ERROR, "store: Redis at %s cannot be used: %s", cfg->cluster_redis, err);
+        return -1;
+    }
+    srv_logf(SRV_LOG_INFO, "store: Redis at %s (keys under %s)", cfg->cluster_redis, prefix);
+    return 0;
+}
+#endif
+
+/* Open the store and give it to the server.  A store that cannot be
+ * opened is logged and natterd serves chat without accounts: a damaged
+ * disk should not take the whole network down.  A cluster node's store is
+ * Redis.  @return 0, or -1 when natterd must not start */
+static int open_store(daemon_state *d, const srv_config *cfg)
+{
+#if NATTERD_HAVE_CLUSTER
+    if (cfg->cluster_redis)
+        return open_redis_store(d, cfg);
+#endif
     char path[4096], err[512];
     if (database_path(cfg, path, sizeof path) < 0) {
         srv_logf(SRV_LOG_INFO, "no [store] directory: accounts, SASL and channel registration "
                                "are off");
-        return;
+        return 0;
     }
     srv_store_sqlite_options opts = {.full_sync = cfg->store_full_sync, .log = store_log};
     srv_store *st = srv_store_sqlite_open(path, &opts, err, sizeof err);
@@ -332,11 +396,13 @@ static void open_store(daemon_state *d, const srv_config *cfg)
                  "(restore a backup) and natterd restarted: %s",
                  err);
         srv_server_store_unavailable(d->server);
-        return;
+        return 0;
     }
+    d->store_is_sqlite = 1;
     if (d->offload)
         srv_store_sqlite_set_offload(st, srv_offload_submit, d->offload);
     srv_logf(SRV_LOG_INFO, "store: %s (schema %u)", path, SRV_STORE_SQLITE_SCHEMA);
+    return 0;
 }
 
 /* Cluster mode (docs/cluster.md): the link to the other nodes through
@@ -346,14 +412,9 @@ static int start_cluster(daemon_state *d, const srv_config *cfg)
 #if NATTERD_HAVE_CLUSTER
     if (!cfg->cluster_redis)
         return 0;
-    nt_tls_config *tls = NULL;
-    if (cfg->cluster_tls) {
-        int rc = nt_tls_config_new(NT_TLS_CLIENT, &tls);
-        if (rc != NT_OK) {
-            srv_logf(SRV_LOG_ERROR, "cluster: no TLS for Redis: %s", nt_strerror(rc));
-            return -1;
-        }
-    }
+    nt_tls_config *tls;
+    if (cluster_tls(cfg, &tls) < 0)
+        return -1;
     char err[512];
     d->cluster = srv_cluster_net_start(d->loop, d->server, cfg, tls, err, sizeof err);
     nt_tls_config_unref(tls); /* the link holds its own */
@@ -471,7 +532,8 @@ static int natterd_main(int argc, char **argv)
     d.server = srv_server_new(&cfg);
     d.net = d.server ? srv_net_new(d.loop, d.server) : NULL;
     if (!d.net) {
-        srv_logf(SRV_LOG_ERROR, "out of memory");
+        /* The network layer logged why when it could say (a proxy setting). */
+        srv_logf(SRV_LOG_ERROR, "cannot start the network layer");
         srv_config_free(&cfg);
         stop_daemon(&d);
         srv_log_close();
@@ -483,8 +545,8 @@ static int natterd_main(int argc, char **argv)
         srv_offload_attach(d.offload, d.server);
     else
         srv_logf(SRV_LOG_WARNING, "no worker thread: password checks run on the event loop");
-    open_store(&d, &cfg);
-    if (srv_net_tls_load(d.net) != NT_OK || start_cluster(&d, &cfg) < 0) {
+    if (open_store(&d, &cfg) < 0 || srv_net_tls_load(d.net) != NT_OK ||
+        start_cluster(&d, &cfg) < 0) {
         srv_config_free(&cfg);
         stop_daemon(&d);
         srv_log_close();
@@ -500,7 +562,7 @@ static int natterd_main(int argc, char **argv)
     } else if (cfg.nlisten) {
         for (size_t i = 0; i < cfg.nlisten; i++, wanted++)
             opened += srv_net_listen(d.net, cfg.listen[i]) == NT_OK;
-    } else if (!o.nlisten_tls) {
+    } else if (!o.nlisten_tls && !cfg.nlisten_proxy) {
         opened += srv_net_listen(d.net, "127.0.0.1:6667") == NT_OK;
         opened += srv_net_listen(d.net, "[::1]:6667") == NT_OK;
     }
@@ -514,7 +576,9 @@ static int natterd_main(int argc, char **argv)
         !srv_server_config(d.server)->sts_port)
         srv_logf(SRV_LOG_WARNING, "sts_duration is set but natterd has no TLS listener: no sts "
                                   "policy is offered");
-    if (opened == 0 || (wanted && opened < wanted)) {
+    /* srv_net_new() opened the proxy listeners already. */
+    if ((opened == 0 && !srv_server_config(d.server)->nlisten_proxy) ||
+        (wanted && opened < wanted)) {
         srv_logf(SRV_LOG_ERROR, "not all listening addresses could be opened");
         stop_daemon(&d);
         srv_log_close();
