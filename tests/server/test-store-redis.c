@@ -859,7 +859,22 @@ static void test_core(void)
     srv_server_free(s);
 }
 
+/* Options that cannot work are refused with the reason. */
+static void test_bad_options(void)
+{
+    char err[256] = "";
+    srv_store_redis_options none = {.prefix = "p:"};
+    CU_ASSERT(srv_store_redis_open(loop, &none, err, sizeof err) == NULL);
+    CU_ASSERT(strstr(err, "address") != NULL);
+    err[0] = '\0';
+    srv_store_redis_options bad = {.address = "redis.example:notaport", .prefix = "p:"};
+    CU_ASSERT(srv_store_redis_open(loop, &bad, err, sizeof err) == NULL);
+    CU_ASSERT(err[0] != '\0');
+    printf("\n    refused: %s\n", err);
+}
+
 static const CU_TestInfo tests[] = {
+    {"options that cannot work", test_bad_options},
     {"accounts: create only if absent, replace, drop, load", test_accounts},
     {"channels: lists round-trip through load()", test_channels},
     {"history: ranges, limits, direction, kinds, late events, END", test_history},
