@@ -56,8 +56,12 @@ class Abort(Exception):
     """A step later ones depend on failed: the run ends here."""
 
 
+passed = []
+
+
 def check(cond, what, detail=''):
     if cond:
+        passed.append(what)
         ok(what)
     else:
         fail(what + (': ' + detail if detail else ''))
@@ -835,10 +839,10 @@ def main():
             pass
         if aborted:
             print('stopped after: %s' % aborted)
-        print('%d failed; logs kept in %s' % (len(failures), tmp))
+        print('%d failed, %d passed; logs kept in %s' % (len(failures), len(passed), tmp))
         sys.exit(1)
     shutil.rmtree(tmp, ignore_errors=True)
-    print('all passed')
+    print('all %d checks passed' % len(passed))
 
 
 main()
