@@ -2,6 +2,7 @@
 #include "channel.h"
 
 #include "chanserv.h"
+#include "cluster-core.h"
 
 #include "casemap.h"
 #include "client.h"
@@ -68,6 +69,7 @@ void srv_chmode_letters(unsigned modes, char *dst, size_t size)
 static void destroy(srv_channel *ch)
 {
     srv_history_channel_ended(ch);
+    srv_cluster_channel_gone(ch);
     srv_chanreg_free(ch->reg);
     srv_strmap_remove(ch->server->channels, ch->name);
     srv_ban *lists[] = {ch->bans, ch->excepts, ch->invexes};

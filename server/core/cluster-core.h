@@ -46,6 +46,26 @@ void srv_cluster_quitting(srv_client *c, const char *reason);
  */
 int srv_cluster_claim(srv_client *c, const char *nick);
 
+/**
+ * Local c joins a channel that does not exist here: in cluster mode the
+ * network must agree who creates it (and gets @).  @return 0 when c may
+ * go on now (no cluster, or the answer is in: *creator says whether c
+ * created it), 1 when a claim was started: the JOIN goes on
+ * (srv_channel_join_decided()) when the answer comes.
+ */
+int srv_cluster_claim_channel(srv_client *c, const char *name, const char *key, int *creator);
+
+/** join_one() created ch for a client whose claim was granted: this
+ *  node holds the name until the channel is gone. */
+void srv_cluster_channel_created(srv_channel *ch);
+
+/** The channel is being destroyed: a name this node claimed goes back. */
+void srv_cluster_channel_gone(srv_channel *ch);
+
+/** The JOIN srv_cluster_claim_channel() held, now that the network
+ *  answered (irc-channel.c). */
+void srv_channel_join_decided(srv_client *c, const char *name, const char *key);
+
 /** While a mirror's event is applied: the message ID the origin gave it
  *  (used once).  @return 1 and *msgid, or 0 */
 int srv_cluster_take_msgid(srv_server *s, int64_t *msgid);

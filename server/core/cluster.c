@@ -67,6 +67,18 @@ typedef struct pending_claim {
     char owner[NODE_ID_MAX + 24];
 } pending_claim;
 
+/* A JOIN of a channel nobody has: waiting for the network to say who creates it. */
+typedef struct pending_join {
+    struct pending_join *next;
+    srv_server *server;
+    srv_client *client; /* NULL once the client is gone */
+    char name[SRV_CHANNELLEN_MAX + 1];
+    char key[SRV_KEYLEN + 1];
+    int has_key;
+    char claim[SRV_CHANNELLEN_MAX + 2]; /* the casefolded name, as claimed */
+    char owner[NODE_ID_MAX + 24];
+} pending_join;
+
 struct srv_cluster {
     char id[NODE_ID_MAX];
     char name[NODE_ID_MAX];
@@ -79,6 +91,12 @@ struct srv_cluster {
     uint64_t heartbeat_due_ms;
     uint64_t hello_sent_ms;
     pending_claim *claims;
+    pending_join *joins;
+    /* set while a decided JOIN runs again */
+    const char *decided_name;
+    int decided_creator;
+    const char *decided_owner; /* the claim granted, NULL: none */
+    int decided_used;
     int applying; /* inside receive(), a node's drop: see srv_cluster_applying() */
     /* set while a mirror's command is applied */
     int have_msgid;
@@ -381,6 +399,104 @@ void srv_cluster_client_freed(srv_client *c)
         if (p->client == c)
             p->client = NULL;
     }
+    for (pending_join *j = cl->joins; j; j = j->next) {
+        if (j->client == c)
+            j->client = NULL;
+    }
+}
+
+/* ---- channel creation ---- */
+
+static void join_decided(void *ctx, int status)
+{
+    pending_join *j = ctx;
+    srv_server *s = j->server;
+    struct srv_cluster *cl = s->cluster;
+    for (pending_join **pp = &cl->joins; *pp; pp = &(*pp)->next) {
+        if (*pp == j) {
+            *pp = j->next;
+            break;
+        }
+    }
+    srv_client *c = j->client;
+    if (c && !c->dead) {
+        srv_server_enter(s);
+        /* Granted: c creates it.  Unavailable: the node is cut off and
+         * creates it alone, as a server in a netsplit does.  Taken: it
+         * exists elsewhere and c joins it without @. */
+        cl->decided_name = j->name;
+        cl->decided_creator = status != SRV_CLUSTER_TAKEN;
+        cl->decided_owner = status == SRV_CLUSTER_CLAIMED ? j->owner : NULL;
+        cl->decided_used = 0;
+        srv_channel_join_decided(c, j->name, j->has_key ? j->key : NULL);
+        int used = cl->decided_used;
+        cl->decided_name = NULL;
+        cl->decided_owner = NULL;
+        if (status == SRV_CLUSTER_CLAIMED && !used)
+            cl->link->release_nick(cl->ctx, j->claim, j->owner);
+        srv_server_leave(s);
+    } else if (status == SRV_CLUSTER_CLAIMED) {
+        cl->link->release_nick(cl->ctx, j->claim, j->owner);
+    }
+    free(j);
+}
+
+int srv_cluster_claim_channel(srv_client *c, const char *name, const char *key, int *creator)
+{
+    srv_server *s = c->server;
+    struct srv_cluster *cl = s->cluster;
+    *creator = 1;
+    if (!cl || srv_client_is_mirror(c))
+        return 0;
+    if (cl->decided_name && srv_casecmp(cl->decided_name, name) == 0) {
+        *creator = cl->decided_creator;
+        return 0;
+    }
+    if (!cl->up)
+        return 0; /* cut off: created here alone (see join_decided) */
+    pending_join *j = calloc(1, sizeof *j);
+    if (!j)
+        return 1;
+    if (!c->cluster_serial)
+        c->cluster_serial = ++cl->next_serial;
+    j->server = s;
+    j->client = c;
+    snprintf(j->name, sizeof j->name, "%s", name);
+    if (key) {
+        snprintf(j->key, sizeof j->key, "%s", key);
+        j->has_key = 1;
+    }
+    /* Channel names start with '#', nicks never do: one table holds both. */
+    srv_casefold(j->claim, name, sizeof j->claim);
+    owner_of(c, j->owner, sizeof j->owner);
+    j->next = cl->joins;
+    cl->joins = j;
+    cl->link->claim_nick(cl->ctx, j->claim, j->owner, join_decided, j);
+    return 1;
+}
+
+void srv_cluster_channel_created(srv_channel *ch)
+{
+    struct srv_cluster *cl = ch->server->cluster;
+    if (!cl || !cl->decided_owner || !cl->decided_name ||
+        srv_casecmp(cl->decided_name, ch->name) != 0)
+        return;
+    ch->claim_owner = srv_config_strdup(cl->decided_owner);
+    cl->decided_used = ch->claim_owner != NULL;
+}
+
+void srv_cluster_channel_gone(srv_channel *ch)
+{
+    struct srv_cluster *cl = ch->server->cluster;
+    if (!ch->claim_owner)
+        return;
+    if (cl) {
+        char claim[SRV_CHANNELLEN_MAX + 2];
+        srv_casefold(claim, ch->name, sizeof claim);
+        cl->link->release_nick(cl->ctx, claim, ch->claim_owner);
+    }
+    free(ch->claim_owner);
+    ch->claim_owner = NULL;
 }
 
 /* ---- applying other nodes' events ---- */
@@ -899,6 +1015,11 @@ void srv_cluster_free(srv_server *s)
         pending_claim *p = cl->claims;
         cl->claims = p->next;
         free(p);
+    }
+    while (cl->joins) {
+        pending_join *j = cl->joins;
+        cl->joins = j->next;
+        free(j);
     }
     free(cl);
     s->cluster = NULL;

@@ -189,6 +189,7 @@ struct srv_channel {
     srv_ban *invexes; /* +I */
     size_t ninvexes;
     struct srv_chanreg *reg; /* registered (chanserv.c): lives on when empty */
+    char *claim_owner; /* cluster: this node claimed the name for its creator (cluster.c) */
 };
 
 struct srv_server {

@@ -148,16 +148,21 @@ static void join_one(srv_client *c, const char *name, const char *key)
         if (ch->reg)
             modes = srv_chanreg_join_modes(ch, c);
     } else {
+        int creator = 1;
+        if (srv_cluster_claim_channel(c, name, key, &creator))
+            return; /* the network decides who creates it: back in srv_channel_join_decided() */
         ch = srv_channel_create(s, name);
         if (!ch)
             return;
-        modes = SRV_MEMBER_OP; /* the creator gets @ */
+        srv_cluster_channel_created(ch);
+        modes = creator ? SRV_MEMBER_OP : 0; /* the creator gets @ */
     }
     srv_cluster_join_modes(s, &modes); /* a mirror's: as its node gave them */
     srv_membership *joined = srv_channel_add(ch, c, modes);
     if (!joined) {
         if (ch->nmembers == 0) {
             /* Out of memory on a fresh channel: take it back out. */
+            srv_cluster_channel_gone(ch);
             srv_strmap_remove(s->channels, ch->name);
             free(ch->members);
             free(ch);
@@ -204,6 +209,11 @@ static void join_one(srv_client *c, const char *name, const char *key)
     /* draft/read-marker: after the JOIN, before the end of NAMES. */
     srv_history_send_marker(c, ch->name);
     send_names(c, ch);
+}
+
+void srv_channel_join_decided(srv_client *c, const char *name, const char *key)
+{
+    join_one(c, name, key);
 }
 
 void srv_cmd_join(srv_client *c, const srv_msg *msg)

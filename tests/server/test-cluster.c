@@ -324,6 +324,40 @@ static void test_nick_race(void)
     stop_nodes();
 }
 
+static void test_channel_creation_race(void)
+{
+    start_nodes();
+    fake_conn *a = join(0, "alpha", NULL);
+    fake_conn *b = join(1, "beta", NULL);
+    size_t claims_before = nclaims;
+    hold_answers = 1;
+    fake_send(a, "JOIN #new");
+    fake_send(b, "JOIN #new");
+    pump();
+    hold_answers = 0;
+    /* exactly one of the two created it: one @, the same on every node */
+    for (int i = 0; i < NODES; i++) {
+        fake_conn *look = fake_register(node[i], i == 0 ? "look0" : i == 1 ? "look1" : "look2");
+        pump();
+        fake_send(look, "NAMES #new");
+        const char *names = fake_find(look, " 353 ");
+        CU_ASSERT_FATAL(names != NULL);
+        int alpha_op = strstr(names, "@alpha") != NULL, beta_op = strstr(names, "@beta") != NULL;
+        CU_ASSERT(strstr(names, "alpha") && strstr(names, "beta"));
+        CU_ASSERT_EQUAL(alpha_op + beta_op, 1);
+        if (alpha_op + beta_op != 1)
+            printf("\n  node %d: %s\n", i, names);
+    }
+    /* the claim goes back when the channel is gone everywhere */
+    fake_send(a, "PART #new");
+    fake_send(b, "PART #new");
+    pump();
+    CU_ASSERT_EQUAL(nclaims, claims_before + 3); /* the lookers' nicks */
+    fake_conn *c = join(2, "gamma", "#new");
+    EXPECT_LINE(c, "353 gamma = #new :@gamma");
+    stop_nodes();
+}
+
 static void test_quit_and_node_death(void)
 {
     start_nodes();
@@ -428,6 +462,7 @@ static const CU_TestInfo tests[] = {
     {"chat, NAMES and WHOIS across nodes", test_chat_across_nodes},
     {"modes, topic and kicks across nodes", test_modes_topic_kick},
     {"two nodes race for one nick", test_nick_race},
+    {"two nodes create one channel at once: one @", test_channel_creation_race},
     {"quit, and a node that dies", test_quit_and_node_death},
     {"the link lost and regained", test_link_down_and_back},
     {"accounts and logins across nodes", test_accounts_across_nodes},
