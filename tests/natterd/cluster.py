@@ -801,9 +801,12 @@ def main():
     if not os.access(REDIS_SERVER, os.X_OK):
         print('SKIP: %s is not installed (Debian package redis-server)' % REDIS_SERVER)
         sys.exit(77)
-    # meson's timeout (SIGTERM) still ends in the finally below, which
-    # kills the nodes and Redis.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    # meson's timeout (SIGTERM) ends the run like a failed step: the
+    # nodes and Redis are killed and their logs shown.
+    def terminated(signum, frame):
+        fail('the run ends early: SIGTERM (the test\'s timeout?)')
+        raise Abort('SIGTERM')
+    signal.signal(signal.SIGTERM, terminated)
     tmp = tempfile.mkdtemp(prefix='natter-cluster-')
     redis = Redis(tmp)
     nodes = [Node(tmp, i, redis.sock) for i in (1, 2, 3)]
