@@ -288,6 +288,16 @@ static int refusal(const char *p, const char *end, int state)
     return 0;
 }
 
+/* The server a message's sender is on, from its id in the text ("T<send
+ * time> <sender id> ..."): client i is on server i % N. */
+static unsigned sender_server(const lg_run *run, const char *p, const char *end)
+{
+    uint64_t id = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++)
+        id = id * 10 + (uint64_t)(*p - '0');
+    return (unsigned)(id % run->opt.nservers);
+}
+
 /* One line, terminator removed; line[len] may be written. */
 static void handle_line(lg_client *c, char *line, size_t len, uint64_t now)
 {
@@ -306,11 +316,17 @@ static void handle_line(lg_client *c, char *line, size_t len, uint64_t now)
         char *t = memchr(p + 8, ' ', (size_t)(end - p - 8));
         if (t && end - t > 3 && t[1] == ':' && t[2] == LG_MARK) {
             uint64_t sent = 0;
-            for (const char *d = t + 3; d < end && *d >= '0' && *d <= '9'; d++)
+            const char *d = t + 3;
+            for (; d < end && *d >= '0' && *d <= '9'; d++)
                 sent = sent * 10 + (uint64_t)(*d - '0');
             if (!c->slow && c->state == LG_READY) {
+                uint64_t latency = now > sent ? now - sent : 0;
                 run->delivered++;
-                hist_add(&run->latency, now > sent ? now - sent : 0);
+                hist_add(&run->latency, latency);
+                if (run->opt.nservers > 1 && d < end && *d == ' ')
+                    hist_add(sender_server(run, d + 1, end) == c->server ? &run->latency_same
+                                                                         : &run->latency_cross,
+                             latency);
             }
             return;
         }
@@ -554,7 +570,7 @@ int lg_client_start(lg_run *run, lg_client *c)
     c->run = run;
     c->attempts++;
     c->error_text[0] = '\0';
-    int rc = nt_socket_new(run->addr.family, NT_SOCK_STREAM, 0, &c->sock);
+    int rc = nt_socket_new(run->addrs[c->server].family, NT_SOCK_STREAM, 0, &c->sock);
     if (rc == NT_OK)
         rc = nt_socket_settimeout(c->sock, 0);
     if (rc == NT_OK && c->slow && run->opt.slow_rcvbuf > 0)
@@ -562,7 +578,7 @@ int lg_client_start(lg_run *run, lg_client *c)
     if (rc == NT_OK)
         nt_socket_set_option(c->sock, NT_OPT_NODELAY, 1);
     if (rc == NT_OK) {
-        rc = nt_socket_connect(c->sock, &run->addr);
+        rc = nt_socket_connect(c->sock, &run->addrs[c->server]);
         if (rc == NT_EINPROGRESS)
             rc = NT_OK;
     }

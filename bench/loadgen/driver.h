@@ -15,7 +15,8 @@ typedef struct driver {
     uint64_t last_tick_us;
     uint64_t last_rss_us;
     uint64_t last_progress_us;
-    uint64_t rss_max_kib;
+    uint64_t rss_max_kib; /* of the sum */
+    uint64_t rss_max_each_kib[LG_MAX_PIDS];
     /* send phase */
     uint32_t *senders;
     unsigned nsenders;
@@ -24,7 +25,8 @@ typedef struct driver {
     uint64_t send_start_us, send_end_us;
     char *msg_buf;
     /* measurements */
-    procstat srv_start, srv_before, srv_after;
+    procstat srv_start, srv_before, srv_after; /* summed over --server-pid */
+    procstat srv_each_start[LG_MAX_PIDS], srv_each_before[LG_MAX_PIDS], srv_each_after[LG_MAX_PIDS];
     procstat self_start, self_before, self_after; /* self_start: setup begins */
     uint64_t before_us, after_us;
     uint64_t delivered_at_phase_end;

@@ -44,6 +44,10 @@ static void usage(FILE *f)
                "                      (later options override it)\n"
                "  --host HOST         server address (default 127.0.0.1)\n"
                "  --port PORT         server port (default 6667)\n"
+               "  --ports P1,P2,...   several servers on HOST: client i connects to the\n"
+               "                      (i %% N)th; latency is also reported for deliveries\n"
+               "                      within one server and across servers\n"
+               "  --servers H:P,...   the same with a host each ([v6]:port for IPv6)\n"
                "  --pass PASSWORD     send PASS first\n"
                "  -n N                clients (default 100)\n"
                "  -c C                channels; client i joins #c(i %% C) (default 1)\n"
@@ -51,7 +55,11 @@ static void usage(FILE *f)
                "  -t T                seconds of sending (default 10; 0: setup only)\n"
                "  -s BYTES            message text size (default 64)\n"
                "  --connect-rate R    connections started per second (0: all at once)\n"
-               "  --server-pid PID    read the server's CPU and RSS from /proc\n"
+               "  --server-pid PID,.. read the server's CPU and RSS from /proc; with several\n"
+               "                      (nodes, their Redis) CPU is summed, RSS shown each\n"
+               "  --phase-marks       print 'loadgen: measure begin' and '... end' on stderr\n"
+               "                      as the measured phase starts and ends (for a caller\n"
+               "                      sampling other figures over the same window)\n"
                "  --idle              register and join, hold, report RSS per client\n"
                "  --hold S            seconds to hold in --idle (default 5)\n"
                "  --no-join           ready once registered (001): no JOIN, no traffic\n"
@@ -165,10 +173,77 @@ static int parse_uint(const char *s, unsigned *out)
     return 0;
 }
 
+/* "P1,P2,..." (ports) or "HOST:PORT,..." (hosts too): fills o->servers. */
+static int parse_servers(lg_options *o, const char *list, int with_host)
+{
+    o->nservers = 0;
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[160];
+        if (len == 0 || len >= sizeof item || o->nservers == LG_MAX_SERVERS)
+            return -1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        lg_server *srv = &o->servers[o->nservers];
+        const char *port = item;
+        const char *host;
+        if (with_host) {
+            char *colon = strrchr(item, ':');
+            if (!colon || colon == item)
+                return -1;
+            *colon = '\0';
+            size_t hlen = (size_t)(colon - item);
+            host = item;
+            if (item[0] == '[' && hlen > 2 && item[hlen - 1] == ']') {
+                item[hlen - 1] = '\0'; /* [::1]:6667 */
+                host = item + 1;
+            }
+            port = colon + 1;
+        } else {
+            host = o->host;
+        }
+        if (strlen(host) >= sizeof srv->host)
+            return -1;
+        memcpy(srv->host, host, strlen(host) + 1);
+        unsigned u;
+        if (parse_uint(port, &u) || u == 0 || u > 65535)
+            return -1;
+        srv->port = (uint16_t)u;
+        o->nservers++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+/* "PID" or "PID,PID,...": fills o->server_pids. */
+static int parse_pids(lg_options *o, const char *list)
+{
+    o->npids = 0;
+    const char *p = list;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (errno || end == p || v <= 0 || v > 0x7fffffffL || o->npids == LG_MAX_PIDS ||
+            (*end && *end != ','))
+            return -1;
+        o->server_pids[o->npids++] = (int)v;
+        if (!*end)
+            return 0;
+        p = end + 1;
+    }
+}
+
 enum {
     OPT_SCENARIO = 256,
     OPT_HOST,
     OPT_PORT,
+    OPT_PORTS,
+    OPT_SERVERS,
+    OPT_PHASE_MARKS,
     OPT_PASS,
     OPT_CONNECT_RATE,
     OPT_PID,
@@ -194,6 +269,9 @@ static const struct option long_opts[] = {
     {"scenario", required_argument, NULL, OPT_SCENARIO},
     {"host", required_argument, NULL, OPT_HOST},
     {"port", required_argument, NULL, OPT_PORT},
+    {"ports", required_argument, NULL, OPT_PORTS},
+    {"servers", required_argument, NULL, OPT_SERVERS},
+    {"phase-marks", no_argument, NULL, OPT_PHASE_MARKS},
     {"pass", required_argument, NULL, OPT_PASS},
     {"connect-rate", required_argument, NULL, OPT_CONNECT_RATE},
     {"server-pid", required_argument, NULL, OPT_PID},
@@ -233,6 +311,8 @@ static int parse_options(lg_options *o, int argc, char **argv)
     }
     int ch;
     unsigned u;
+    const char *ports = NULL, *servers = NULL;
+    int port_given = 0;
     while ((ch = getopt_long(argc, argv, "n:c:r:t:s:vh", long_opts, NULL)) != -1) {
         int bad = 0;
         switch (ch) {
@@ -262,6 +342,16 @@ static int parse_options(lg_options *o, int argc, char **argv)
         case OPT_PORT:
             bad = parse_uint(optarg, &u) || u == 0 || u > 65535;
             o->port = (uint16_t)u;
+            port_given = 1;
+            break;
+        case OPT_PORTS:
+            ports = optarg;
+            break;
+        case OPT_SERVERS:
+            servers = optarg;
+            break;
+        case OPT_PHASE_MARKS:
+            o->phase_marks = 1;
             break;
         case OPT_PASS:
             o->pass = optarg;
@@ -270,8 +360,7 @@ static int parse_options(lg_options *o, int argc, char **argv)
             bad = parse_double(optarg, &o->connect_rate);
             break;
         case OPT_PID:
-            bad = parse_uint(optarg, &u);
-            o->server_pid = (int)u;
+            bad = parse_pids(o, optarg);
             break;
         case OPT_IDLE:
             o->idle = 1;
@@ -337,6 +426,27 @@ static int parse_options(lg_options *o, int argc, char **argv)
         fprintf(stderr, "loadgen: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    /* After the loop: --ports takes --host wherever it was given. */
+    if ((ports != NULL) + (servers != NULL) + port_given > 1) {
+        fprintf(stderr, "loadgen: give one of --port, --ports and --servers\n");
+        return -1;
+    }
+    if (ports || servers) {
+        if (parse_servers(o, servers ? servers : ports, servers != NULL) != 0) {
+            fprintf(stderr, "loadgen: bad server list '%s' (at most %d, %s)\n",
+                    servers ? servers : ports, LG_MAX_SERVERS,
+                    servers ? "HOST:PORT,HOST:PORT,..." : "PORT,PORT,...");
+            return -1;
+        }
+    } else {
+        if (strlen(o->host) >= sizeof o->servers[0].host) {
+            fprintf(stderr, "loadgen: host name too long: %s\n", o->host);
+            return -1;
+        }
+        memcpy(o->servers[0].host, o->host, strlen(o->host) + 1);
+        o->servers[0].port = o->port;
+        o->nservers = 1;
+    }
     if (o->slow >= o->clients) {
         fprintf(stderr, "loadgen: --slow-reader must be below -n\n");
         return -1;
@@ -379,23 +489,27 @@ static void raise_fd_limit(unsigned need)
                 (unsigned long long)rl.rlim_cur);
 }
 
-static procstat server_stat(const driver *d)
+/* The server processes' figures, each into each[], summed in the result
+ * (not ok without --server-pid). */
+static procstat server_stat(driver *d, procstat *each)
 {
-    procstat st;
-    memset(&st, 0, sizeof st);
-    if (d->run.opt.server_pid > 0)
-        st = procstat_read(d->run.opt.server_pid);
+    const lg_options *o = &d->run.opt;
+    procstat st = procstat_read_all(o->server_pids, o->npids, each);
+    for (unsigned i = 0; i < o->npids; i++)
+        if (each[i].ok && each[i].rss_kib > d->rss_max_each_kib[i])
+            d->rss_max_each_kib[i] = each[i].rss_kib;
+    if (st.ok && st.rss_kib > d->rss_max_kib)
+        d->rss_max_kib = st.rss_kib;
     return st;
 }
 
 static void sample_rss(driver *d, uint64_t now)
 {
-    if (d->run.opt.server_pid <= 0 || now - d->last_rss_us < RSS_SAMPLE_US)
+    if (d->run.opt.npids == 0 || now - d->last_rss_us < RSS_SAMPLE_US)
         return;
     d->last_rss_us = now;
-    procstat st = server_stat(d);
-    if (st.ok && st.rss_kib > d->rss_max_kib)
-        d->rss_max_kib = st.rss_kib;
+    procstat each[LG_MAX_PIDS];
+    server_stat(d, each);
 }
 
 static void set_phase(driver *d, enum phase ph, uint64_t now)
@@ -406,20 +520,20 @@ static void set_phase(driver *d, enum phase ph, uint64_t now)
 
 static void measure_before(driver *d, uint64_t now)
 {
-    d->srv_before = server_stat(d);
+    d->srv_before = server_stat(d, d->srv_each_before);
     d->self_before.cpu_s = cpu_self();
     d->before_us = now;
-    if (d->srv_before.ok && d->srv_before.rss_kib > d->rss_max_kib)
-        d->rss_max_kib = d->srv_before.rss_kib;
+    if (d->run.opt.phase_marks)
+        fprintf(stderr, "loadgen: measure begin\n");
 }
 
 static void measure_after(driver *d, uint64_t now)
 {
-    d->srv_after = server_stat(d);
+    d->srv_after = server_stat(d, d->srv_each_after);
     d->self_after.cpu_s = cpu_self();
     d->after_us = now;
-    if (d->srv_after.ok && d->srv_after.rss_kib > d->rss_max_kib)
-        d->rss_max_kib = d->srv_after.rss_kib;
+    if (d->run.opt.phase_marks)
+        fprintf(stderr, "loadgen: measure end\n");
 }
 
 /* ---- phases ---- */
@@ -626,13 +740,16 @@ int main(int argc, char **argv)
         return 2;
     const lg_options *o = &run->opt;
     raise_fd_limit(o->clients);
-    if (nt_addr_from_ip(o->host, o->port, &run->addr) != NT_OK) {
+    for (unsigned i = 0; i < o->nservers; i++) {
+        const lg_server *srv = &o->servers[i];
+        if (nt_addr_from_ip(srv->host, srv->port, &run->addrs[i]) == NT_OK)
+            continue;
         nt_addr addrs[1];
-        if (nt_getaddrinfo(o->host, o->port, NT_AF_UNSPEC, NT_SOCK_STREAM, addrs, 1) < 1) {
-            fprintf(stderr, "loadgen: cannot resolve %s\n", o->host);
+        if (nt_getaddrinfo(srv->host, srv->port, NT_AF_UNSPEC, NT_SOCK_STREAM, addrs, 1) < 1) {
+            fprintf(stderr, "loadgen: cannot resolve %s\n", srv->host);
             return 2;
         }
-        run->addr = addrs[0];
+        run->addrs[i] = addrs[0];
     }
     int rc = nt_loop_new(&run->loop);
     if (rc != NT_OK) {
@@ -653,9 +770,12 @@ int main(int argc, char **argv)
         c->run = run;
         c->id = i;
         c->chan = i % o->channels;
+        c->server = (uint16_t)(i % o->nservers);
         c->slow = i < o->slow;
     }
     hist_init(&run->latency);
+    hist_init(&run->latency_same);
+    hist_init(&run->latency_cross);
     hist_init(&run->slip);
     hist_init(&run->tick_late);
     hist_init(&run->iter_busy);
@@ -664,11 +784,12 @@ int main(int argc, char **argv)
     if (o->tls && setup_tls(run) != 0)
         return 2;
 
-    d.srv_start = server_stat(&d);
-    if (o->server_pid > 0 && !d.srv_start.ok) {
-        fprintf(stderr, "loadgen: cannot read /proc/%d\n", o->server_pid);
-        return 2;
-    }
+    d.srv_start = server_stat(&d, d.srv_each_start);
+    for (unsigned i = 0; i < o->npids; i++)
+        if (!d.srv_each_start[i].ok) {
+            fprintf(stderr, "loadgen: cannot read /proc/%d\n", o->server_pids[i]);
+            return 2;
+        }
     if ((rc = nt_timer_new(run->loop, on_tick, &d, &d.tick)) != NT_OK ||
         (rc = nt_timer_start(d.tick, 0, TICK_MS)) != NT_OK) {
         fprintf(stderr, "loadgen: timer: %s\n", nt_strerror(rc));

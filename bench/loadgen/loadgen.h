@@ -21,18 +21,32 @@
  * counted and skipped. */
 #define LG_LINE_MAX 1024
 
+/* At most this many servers (--ports, --servers) and server processes
+ * (--server-pid) in one run. */
+#define LG_MAX_SERVERS 64
+#define LG_MAX_PIDS 16
+
+/* One server the clients connect to: client i goes to server i % N. */
+typedef struct lg_server {
+    char host[128];
+    uint16_t port;
+} lg_server;
+
 typedef struct lg_options {
     const char *scenario;
     const char *host;
     uint16_t port;
+    lg_server servers[LG_MAX_SERVERS]; /* --ports/--servers, else host:port */
+    unsigned nservers;
     const char *pass;
-    unsigned clients;    /* -n */
-    unsigned channels;   /* -c */
-    double rate;         /* -r: messages per second per client */
-    double seconds;      /* -t: length of the send phase */
-    unsigned payload;    /* -s: bytes of message text */
-    double connect_rate; /* connections started per second; 0: all at once */
-    int server_pid;
+    unsigned clients;             /* -n */
+    unsigned channels;            /* -c */
+    double rate;                  /* -r: messages per second per client */
+    double seconds;               /* -t: length of the send phase */
+    unsigned payload;             /* -s: bytes of message text */
+    double connect_rate;          /* connections started per second; 0: all at once */
+    int server_pids[LG_MAX_PIDS]; /* --server-pid: CPU summed, RSS each */
+    unsigned npids;
     int idle;             /* register, join, hold, report RSS per client */
     double hold;          /* seconds to hold in --idle */
     unsigned slow;        /* clients that stop reading once joined */
@@ -49,6 +63,7 @@ typedef struct lg_options {
     const char *tls_ca;   /* --tls-ca: trust this PEM instead of the system's */
     const char *tls_name; /* --tls-name: SNI (default localhost) */
     int tls_resume;       /* --tls-resume: one name for all, sessions resumed */
+    int phase_marks;      /* --phase-marks: say on stderr when measuring starts/ends */
 } lg_options;
 
 /* LG_HANDSHAKING: TCP connected, TLS handshake under way (--tls only). */
@@ -71,6 +86,7 @@ typedef struct lg_client {
     nt_conn *conn;   /* --tls: the connection, from TCP up to the end */
     uint32_t id;
     uint32_t chan;
+    uint16_t server; /* index in opt.servers: id % nservers */
     uint8_t state;
     uint8_t slow;      /* stops reading once joined */
     uint8_t counted;   /* counted in its channel's receivers */
@@ -92,7 +108,7 @@ typedef struct lg_client {
 typedef struct lg_run {
     lg_options opt;
     nt_loop *loop;
-    nt_addr addr;
+    nt_addr addrs[LG_MAX_SERVERS]; /* opt.servers, resolved */
     lg_client *clients;
     uint32_t *receivers; /* per channel: joined clients that read */
 
@@ -121,6 +137,9 @@ typedef struct lg_run {
     uint64_t send_failures;
     unsigned unexpected_closes; /* clients that are not slow readers */
     hist latency;
+    /* With several servers: deliveries whose sender is on the receiver's
+     * server, and those that crossed from another server. */
+    hist latency_same, latency_cross;
     hist slip;      /* how late each send was against its schedule */
     hist tick_late; /* the control timer's lateness */
     hist iter_busy; /* how long one loop iteration spent reading */

@@ -68,3 +68,18 @@ procstat procstat_read(int pid)
     st.ok = 1;
     return st;
 }
+
+procstat procstat_read_all(const int *pids, unsigned n, procstat *each)
+{
+    procstat sum;
+    memset(&sum, 0, sizeof sum);
+    sum.ok = n > 0;
+    for (unsigned i = 0; i < n; i++) {
+        each[i] = procstat_read(pids[i]);
+        sum.ok = sum.ok && each[i].ok;
+        sum.cpu_s += each[i].cpu_s;
+        sum.rss_kib += each[i].rss_kib;
+        sum.hwm_kib += each[i].hwm_kib;
+    }
+    return sum;
+}

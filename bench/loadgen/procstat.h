@@ -15,4 +15,8 @@ typedef struct procstat {
 /* Read pid's figures (pid 0: this process). */
 procstat procstat_read(int pid);
 
+/* Read n processes' figures into each[0..n-1] and return their sum (CPU,
+ * RSS and VmHWM added up); the sum is ok only when every one was read. */
+procstat procstat_read_all(const int *pids, unsigned n, procstat *each);
+
 #endif

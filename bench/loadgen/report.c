@@ -118,13 +118,43 @@ static void print_failures(FILE *f, const lg_run *run)
     fprintf(f, "\n");
 }
 
+/* "host:port" of each server, comma-separated (IPv6 in brackets). */
+static void format_servers(const lg_options *o, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < o->nservers && n < size; i++) {
+        const char *host = o->servers[i].host;
+        int v6 = strchr(host, ':') != NULL; /* [::1]:6667 */
+        int w = snprintf(buf + n, size - n, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "", host,
+                         v6 ? "]" : "", o->servers[i].port);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+}
+
+/* The server processes: "pid 42" or "pids 42,43,44 (summed)". */
+static void print_pids(FILE *f, const lg_options *o)
+{
+    fprintf(f, "pid%s ", o->npids > 1 ? "s" : "");
+    for (unsigned i = 0; i < o->npids; i++)
+        fprintf(f, "%s%d", i ? "," : "", o->server_pids[i]);
+    if (o->npids > 1)
+        fprintf(f, " (summed)");
+}
+
 static void print_text(driver *d, const results *r)
 {
     lg_run *run = &d->run;
     const lg_options *o = &run->opt;
     FILE *f = stdout;
-    fprintf(f, "scenario           %s%s%s against %s:%u\n", o->scenario, o->label ? " / " : "",
-            o->label ? o->label : "", o->host, o->port);
+    char servers[LG_MAX_SERVERS * 40];
+    format_servers(o, servers, sizeof servers);
+    fprintf(f, "scenario           %s%s%s against %s\n", o->scenario, o->label ? " / " : "",
+            o->label ? o->label : "", servers);
+    if (o->nservers > 1)
+        fprintf(f, "servers            %u: client i on server i %% %u\n", o->nservers, o->nservers);
     fprintf(f, "clients            %u in %u channel(s), %u slow reader(s)\n", o->clients,
             o->channels, o->slow);
     fprintf(f,
@@ -158,11 +188,16 @@ static void print_text(driver *d, const results *r)
         fprintf(f, "loss               %llu (%.4f%%)\n", (unsigned long long)r->loss, r->loss_pct);
         fprintf(f, "deliveries/s       %.0f\n", r->deliveries_per_s);
         print_hist_ms(f, "latency", &run->latency);
+        if (o->nservers > 1) {
+            print_hist_ms(f, " same server", &run->latency_same);
+            print_hist_ms(f, " across servers", &run->latency_cross);
+        }
         fprintf(f, "closed by server   %u (not slow readers)\n", run->unexpected_closes);
     }
     if (d->srv_before.ok && d->srv_after.ok) {
-        fprintf(f, "server             pid %d: cpu %.2f s over %.2f s (%.2f cores)", o->server_pid,
-                r->srv_cpu_s, r->phase_s, r->srv_cores);
+        fprintf(f, "server             ");
+        print_pids(f, o);
+        fprintf(f, ": cpu %.2f s over %.2f s (%.2f cores)", r->srv_cpu_s, r->phase_s, r->srv_cores);
         if (run->sent)
             fprintf(f, ", %.3f cpu-s per million deliveries", r->srv_cpu_per_mdel);
         fprintf(f, "\n");
@@ -172,6 +207,15 @@ static void print_text(driver *d, const results *r)
                 (double)d->srv_start.rss_kib / 1024, (double)d->srv_before.rss_kib / 1024,
                 (double)d->srv_after.rss_kib / 1024, (double)d->rss_max_kib / 1024,
                 (double)d->srv_after.hwm_kib / 1024);
+        for (unsigned i = 0; o->npids > 1 && i < o->npids; i++)
+            fprintf(f,
+                    " pid %-15d cpu %.2f s; rss start %.1f MiB, before %.1f MiB, after %.1f MiB, "
+                    "max %.1f MiB\n",
+                    o->server_pids[i], d->srv_each_after[i].cpu_s - d->srv_each_before[i].cpu_s,
+                    (double)d->srv_each_start[i].rss_kib / 1024,
+                    (double)d->srv_each_before[i].rss_kib / 1024,
+                    (double)d->srv_each_after[i].rss_kib / 1024,
+                    (double)d->rss_max_each_kib[i] / 1024);
         if (o->idle)
             fprintf(f, "rss per client     %.2f KiB (after - start, over %u joined clients)\n",
                     r->rss_per_client_kib, run->joined);
@@ -251,6 +295,18 @@ static void json_hist(FILE *f, const char *prefix, const hist *h)
     json_num(f, key, ms(h->count ? h->max : 0));
 }
 
+/* One figure per server process: its RSS, or its CPU less minus[i]'s. */
+static void json_each(FILE *f, const char *key, const driver *d, const procstat *each,
+                      const procstat *minus, int rss)
+{
+    fprintf(f, "  \"%s\": [", key);
+    for (unsigned i = 0; i < d->run.opt.npids; i++) {
+        double v = rss ? (double)each[i].rss_kib : each[i].cpu_s - (minus ? minus[i].cpu_s : 0);
+        fprintf(f, "%s%.6g", i ? ", " : "", v);
+    }
+    fprintf(f, "],\n");
+}
+
 static int write_json(driver *d, const results *r, const char *path)
 {
     lg_run *run = &d->run;
@@ -263,6 +319,10 @@ static int write_json(driver *d, const results *r, const char *path)
     fprintf(f, "{\n");
     json_str(f, "scenario", o->scenario);
     json_str(f, "label", o->label);
+    char servers[LG_MAX_SERVERS * 40];
+    format_servers(o, servers, sizeof servers);
+    json_str(f, "servers", servers);
+    json_num(f, "nservers", o->nservers);
     json_num(f, "clients", o->clients);
     json_num(f, "channels", o->channels);
     json_num(f, "rate", o->rate);
@@ -298,6 +358,10 @@ static int write_json(driver *d, const results *r, const char *path)
     json_num(f, "loss_pct", r->loss_pct);
     json_num(f, "deliveries_per_s", r->deliveries_per_s);
     json_hist(f, "latency", &run->latency);
+    json_num(f, "latency_same_n", (double)run->latency_same.count);
+    json_hist(f, "latency_same", &run->latency_same);
+    json_num(f, "latency_cross_n", (double)run->latency_cross.count);
+    json_hist(f, "latency_cross", &run->latency_cross);
     json_num(f, "closed_by_server", run->unexpected_closes);
     json_num(f, "server_ok", d->srv_before.ok && d->srv_after.ok);
     json_num(f, "server_cpu_s", r->srv_cpu_s);
@@ -309,6 +373,19 @@ static int write_json(driver *d, const results *r, const char *path)
     json_num(f, "server_rss_max_kib", (double)d->rss_max_kib);
     json_num(f, "server_hwm_kib", (double)d->srv_after.hwm_kib);
     json_num(f, "rss_per_client_kib", r->rss_per_client_kib);
+    /* Per server process, in --server-pid's order (the figures above are
+     * their sums). */
+    fprintf(f, "  \"server_pids\": [");
+    for (unsigned i = 0; i < o->npids; i++)
+        fprintf(f, "%s%d", i ? ", " : "", o->server_pids[i]);
+    fprintf(f, "],\n");
+    json_each(f, "server_cpu_s_each", d, d->srv_each_after, d->srv_each_before, 0);
+    json_each(f, "server_rss_start_kib_each", d, d->srv_each_start, NULL, 1);
+    json_each(f, "server_rss_after_kib_each", d, d->srv_each_after, NULL, 1);
+    fprintf(f, "  \"server_rss_max_kib_each\": [");
+    for (unsigned i = 0; i < o->npids; i++)
+        fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)d->rss_max_each_kib[i]);
+    fprintf(f, "],\n");
     json_num(f, "slow_disconnected", r->slow_closed);
     json_str(f, "slow_error", r->slow_errors ? d->slow_reason : "");
     json_num(f, "generator_cpu_s", r->gen_cpu_s);
