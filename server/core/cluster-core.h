@@ -11,12 +11,29 @@
 #include "attributes.h"
 #include "cluster.h"
 #include "core.h"
+#include "irc-parse.h"
 
 /** Is c a mirror of another node's client (no connection here)? */
 static inline int srv_client_is_mirror(const srv_client *c)
 {
     return c->home != NULL;
 }
+
+/**
+ * May the handler skip its permission checks for c?  Only for a mirror
+ * whose node already made them (a change it publishes as done), never for
+ * a command every node runs in the network's order (srv_cluster_defer()).
+ */
+int srv_cluster_trusted(const srv_client *c);
+
+/**
+ * A channel change (MODE, TOPIC, KICK) that every node must apply in one
+ * order: in cluster mode a local client's command is not run now but
+ * published, and every node, this one included, runs it with its checks
+ * when Redis delivers it, in the order Redis gives all nodes.
+ * @return 1 when the command was deferred (the handler returns), else 0
+ */
+int srv_cluster_defer(srv_client *c, const srv_msg *msg);
 
 /**
  * A local client c did something other nodes must see: publish the IRC

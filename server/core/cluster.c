@@ -11,6 +11,9 @@
  *   N serial nick                       renamed
  *   Q serial :reason                    quit
  *   C serial msgid modes line           ran an IRC command (JOIN, PRIVMSG ...)
+ *   X serial msgid line                 runs a channel change (MODE, TOPIC, KICK)
+ *                                       everywhere, its own node included, in
+ *                                       the order Redis delivers it
  *   S #chan created modes key limit topic_time setter :topic   channel state
  *   L #chan letter when setter mask     one +b/+e/+I entry
  *   ACCT serial account|*               logged in or out
@@ -20,8 +23,14 @@
  *   CRD #chan                           a channel registration dropped
  * A mirror's command is run through the same handler as a local one, so
  * local members get exactly what they would get from a local sender; the
- * handlers skip the permission checks for mirrors (the origin made them)
- * and take the origin's message ID and member modes from here.
+ * handlers skip the permission checks for a C event (the origin made
+ * them) and take the origin's message ID and member modes from here.
+ *
+ * Channel changes (X) are ordered by Redis instead: one pub/sub channel
+ * reaches every subscriber in the order Redis took the PUBLISHes, so
+ * every node, the origin included, runs them with their checks on the
+ * same state in the same order, and two operators' changes at once end
+ * the same way everywhere.
  */
 #include "cluster-core.h"
 
@@ -31,6 +40,7 @@
 #include "chanserv.h"
 #include "client.h"
 #include "commands.h"
+#include "history.h"
 #include "irc-parse.h"
 #include "monitor.h"
 #include "numerics.h"
@@ -98,6 +108,9 @@ struct srv_cluster {
     const char *decided_owner; /* the claim granted, NULL: none */
     int decided_used;
     int applying; /* inside receive(), a node's drop: see srv_cluster_applying() */
+    int trusted;  /* applying a C event: the handlers skip their checks */
+    int running_change; /* running an X event: it is not deferred or noted again */
+    srv_strmap *locals; /* serial (decimal) -> this node's client, for X events */
     /* set while a mirror's command is applied */
     int have_msgid;
     int64_t msgid;
@@ -139,7 +152,7 @@ static int is_local_member(const srv_client *c)
 
 void srv_cluster_note(srv_client *c, int64_t msgid, unsigned member_modes, const char *fmt, ...)
 {
-    if (!is_local_member(c) || !c->server->cluster->up)
+    if (!is_local_member(c) || !c->server->cluster->up || c->server->cluster->running_change)
         return;
     char line[EVENT_MAX - 256];
     va_list ap;
@@ -214,6 +227,12 @@ void srv_cluster_quitting(srv_client *c, const char *reason)
             srv_strmap_remove(c->home->clients, serial);
         return;
     }
+    if (c->cluster_serial) {
+        char serial[24];
+        snprintf(serial, sizeof serial, "%" PRIu64, c->cluster_serial);
+        if (srv_strmap_get(cl->locals, serial) == c)
+            srv_strmap_remove(cl->locals, serial);
+    }
     if (c->registered)
         publish(c->server, "Q %" PRIu64 " :%s", c->cluster_serial, reason);
     if (c->claimed[0]) {
@@ -269,6 +288,49 @@ void srv_cluster_chanreg_changed(srv_channel *ch)
 void srv_cluster_chanreg_dropped(srv_server *s, const char *name)
 {
     publish(s, "CRD %s", name);
+}
+
+/* A local client's number on this node, given once, and the way back
+ * from it (X events name their client by it). */
+static void give_serial(srv_client *c)
+{
+    struct srv_cluster *cl = c->server->cluster;
+    if (c->cluster_serial)
+        return;
+    c->cluster_serial = ++cl->next_serial;
+    char serial[24];
+    snprintf(serial, sizeof serial, "%" PRIu64, c->cluster_serial);
+    (void)srv_strmap_put(cl->locals, serial, c);
+}
+
+int srv_cluster_trusted(const srv_client *c)
+{
+    return srv_client_is_mirror(c) && c->server->cluster && c->server->cluster->trusted;
+}
+
+int srv_cluster_defer(srv_client *c, const srv_msg *msg)
+{
+    srv_server *s = c->server;
+    struct srv_cluster *cl = s->cluster;
+    if (!cl || !cl->up || cl->running_change || srv_client_is_mirror(c) || !c->registered)
+        return 0;
+    give_serial(c);
+    char line[EVENT_MAX - 256];
+    size_t n = (size_t)snprintf(line, sizeof line, "%s", msg->command);
+    for (size_t i = 0; i < msg->nparams && n < sizeof line; i++) {
+        int last = i + 1 == msg->nparams;
+        n += (size_t)snprintf(line + n, sizeof line - n, " %s%s",
+                              last && (!msg->params[i][0] || strchr(msg->params[i], ' ') ||
+                                       msg->params[i][0] == ':')
+                                  ? ":"
+                                  : "",
+                              msg->params[i]);
+    }
+    if (n >= sizeof line)
+        return 0;
+    /* One message ID for every node's copy of the change. */
+    publish(s, "X %" PRIu64 " %" PRId64 " %s", c->cluster_serial, srv_msgid_next(s), line);
+    return 1;
 }
 
 /* ---- nick claims ---- */
@@ -362,8 +424,7 @@ int srv_cluster_claim(srv_client *c, const char *nick)
     pending_claim *p = calloc(1, sizeof *p);
     if (!p)
         return 1;
-    if (!c->cluster_serial)
-        c->cluster_serial = ++cl->next_serial;
+    give_serial(c);
     p->server = s;
     p->client = c;
     snprintf(p->key, sizeof p->key, "%s", key);
@@ -457,8 +518,7 @@ int srv_cluster_claim_channel(srv_client *c, const char *name, const char *key, 
     pending_join *j = calloc(1, sizeof *j);
     if (!j)
         return 1;
-    if (!c->cluster_serial)
-        c->cluster_serial = ++cl->next_serial;
+    give_serial(c);
     j->server = s;
     j->client = c;
     snprintf(j->name, sizeof j->name, "%s", name);
@@ -720,9 +780,8 @@ static void apply_account_record(srv_server *s, char *rest)
 /* Which commands a mirror may run here: what changes what others see. */
 static int replicated(const char *command)
 {
-    static const char *const names[] = {"JOIN",  "PART", "KICK",    "TOPIC",  "MODE",  "PRIVMSG",
-                                        "NOTICE", "TAGMSG", "AWAY", "SETNAME", "INVITE",
-                                        "MARKREAD", "KILL"};
+    static const char *const names[] = {"JOIN",   "PART",   "PRIVMSG", "NOTICE",   "TAGMSG",
+                                        "AWAY",   "SETNAME", "INVITE", "MARKREAD", "KILL"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(command, names[i]) == 0)
             return 1;
@@ -751,9 +810,51 @@ static void apply_command(srv_server *s, srv_cluster_node *n, char *rest)
     cl->have_msgid = cl->msgid > 0;
     cl->modes = (strchr(modes, 'o') ? SRV_MEMBER_OP : 0) | (strchr(modes, 'v') ? SRV_MEMBER_VOICE : 0);
     cl->have_modes = 1;
+    cl->trusted = 1;
     cmd->handler(m, &msg);
+    cl->trusted = 0;
     cl->have_msgid = 0;
     cl->have_modes = 0;
+}
+
+/* An X event: a channel change run here as on every node, with its
+ * checks, by the client (a mirror, or one of ours) that asked for it. */
+static void run_change(srv_server *s, srv_client *c, char *msgid, char *line)
+{
+    struct srv_cluster *cl = s->cluster;
+    if (!c || c->dead || !line)
+        return;
+    srv_msg msg;
+    if (srv_msg_parse(line, &msg) < 0)
+        return;
+    const srv_command *cmd = srv_command_find(msg.command);
+    if (!cmd || msg.nparams < cmd->min_params ||
+        (strcmp(cmd->name, "MODE") != 0 && strcmp(cmd->name, "TOPIC") != 0 &&
+         strcmp(cmd->name, "KICK") != 0))
+        return;
+    if (msg.nparams > cmd->max_params)
+        msg.nparams = cmd->max_params;
+    cl->msgid = strtoll(msgid, NULL, 10);
+    cl->have_msgid = cl->msgid > 0;
+    cl->running_change = 1;
+    cmd->handler(c, &msg);
+    cl->running_change = 0;
+    cl->have_msgid = 0;
+}
+
+static void apply_change(srv_server *s, srv_cluster_node *n, char *rest)
+{
+    char *serial = next_word(&rest), *msgid = next_word(&rest);
+    if (msgid)
+        run_change(s, mirror_of(n, serial), msgid, rest);
+}
+
+/* Our own X event, back from Redis in its place in the network's order. */
+static void apply_own_change(srv_server *s, char *rest)
+{
+    char *serial = next_word(&rest), *msgid = next_word(&rest);
+    if (msgid)
+        run_change(s, srv_strmap_get(s->cluster->locals, serial), msgid, rest);
 }
 
 static void apply_channel_state(srv_server *s, char *rest)
@@ -856,6 +957,13 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
     copy[len] = '\0';
     char *rest = copy;
     char *id = next_word(&rest), *seq_text = next_word(&rest), *kind = next_word(&rest);
+    if (kind && strcmp(id, cl->id) == 0 && strcmp(kind, "X") == 0) {
+        srv_server_enter(s);
+        apply_own_change(s, rest); /* recorded in history: it happened here */
+        free(copy);
+        srv_server_leave(s);
+        return;
+    }
     if (!kind || strcmp(id, cl->id) == 0 || strlen(id) >= NODE_ID_MAX || !strchr(id, '~')) {
         free(copy);
         return;
@@ -879,6 +987,8 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
             apply_user(s, n, rest);
         else if (!strcmp(kind, "C"))
             apply_command(s, n, rest);
+        else if (!strcmp(kind, "X"))
+            apply_change(s, n, rest);
         else if (!strcmp(kind, "N")) {
             char *serial = next_word(&rest), *nick = next_word(&rest);
             srv_client *m = serial ? mirror_of(n, serial) : NULL;
@@ -932,7 +1042,9 @@ int srv_cluster_start(srv_server *s, const char *name, const char *incarnation,
                       const srv_cluster_link *link, void *ctx)
 {
     struct srv_cluster *cl = calloc(1, sizeof *cl);
-    if (!cl || !(cl->nodes = srv_strmap_new())) {
+    if (!cl || !(cl->nodes = srv_strmap_new()) || !(cl->locals = srv_strmap_new())) {
+        if (cl)
+            srv_strmap_free(cl->nodes);
         free(cl);
         return -1;
     }
@@ -1009,6 +1121,7 @@ void srv_cluster_free(srv_server *s)
     while ((n = srv_strmap_next(cl->nodes, &it)) != NULL)
         free_node(n);
     srv_strmap_free(cl->nodes);
+    srv_strmap_free(cl->locals);
     /* The link was freed first and answered what it could; the rest
      * will never be answered. */
     while (cl->claims) {

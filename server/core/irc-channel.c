@@ -111,12 +111,12 @@ static void join_one(srv_client *c, const char *name, const char *key)
     srv_channel *ch = srv_channel_find(s, name);
     if (ch && srv_channel_member(ch, c))
         return;
-    if (c->nchannels >= s->cfg.max_channels_per_client && !srv_client_is_mirror(c)) {
+    if (c->nchannels >= s->cfg.max_channels_per_client && !srv_cluster_trusted(c)) {
         srv_numeric(c, ERR_TOOMANYCHANNELS, "%s :You have joined too many channels", name);
         return;
     }
     unsigned modes = 0;
-    if (ch && srv_client_is_mirror(c)) {
+    if (ch && srv_cluster_trusted(c)) {
         /* Another node let it in: its checks were made there. */
     } else if (ch) {
         int invited = srv_client_invited(c, ch->name, 0);
@@ -263,6 +263,8 @@ void srv_cmd_part(srv_client *c, const srv_msg *msg)
 
 void srv_cmd_topic(srv_client *c, const srv_msg *msg)
 {
+    if (msg->nparams >= 2 && srv_cluster_defer(c, msg))
+        return; /* run by every node in the network's order */
     srv_channel *ch = srv_channel_find(c->server, msg->params[0]);
     if (!ch) {
         srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", msg->params[0]);
@@ -283,7 +285,7 @@ void srv_cmd_topic(srv_client *c, const srv_msg *msg)
         return;
     }
     if ((ch->modes & SRV_CHMODE_TOPICLOCK) && !(m->modes & SRV_MEMBER_OP) &&
-        !srv_client_is_mirror(c)) {
+        !srv_cluster_trusted(c)) {
         srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
         return;
     }
@@ -295,7 +297,6 @@ void srv_cmd_topic(srv_client *c, const srv_msg *msg)
     if (srv_fanout_init(&f, c->server, NULL, ":%s TOPIC %s :%s", prefix, ch->name,
                         ch->topic ? ch->topic : "") == 0) {
         srv_history_channel(ch, &f, SRV_HIST_TOPIC);
-        srv_cluster_note(c, f.msgid, 0, "TOPIC %s :%s", ch->name, ch->topic ? ch->topic : "");
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }
@@ -485,7 +486,7 @@ static srv_channel *kick_channel(srv_client *c, const char *name)
         srv_numeric(c, ERR_NOTONCHANNEL, "%s :You're not on that channel", ch->name);
         return NULL;
     }
-    if (!(me->modes & SRV_MEMBER_OP) && !srv_client_is_mirror(c)) {
+    if (!(me->modes & SRV_MEMBER_OP) && !srv_cluster_trusted(c)) {
         srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
         return NULL;
     }
@@ -513,8 +514,6 @@ static int kick_one(srv_client *c, srv_channel *ch, const char *nick, const char
     if (srv_fanout_init(&f, s, NULL, ":%s KICK %s %s :%.*s", prefix, ch->name, victim->nick,
                         (int)rn, reason) == 0) {
         srv_history_channel(ch, &f, SRV_HIST_KICK);
-        srv_cluster_note(c, f.msgid, 0, "KICK %s %s :%.*s", ch->name, victim->nick, (int)rn,
-                         reason);
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }
@@ -535,6 +534,8 @@ static size_t count_items(const char *list)
  * "KICK #a,#b nick1,nick2" kicks pairs, so the two lists must be as long. */
 void srv_cmd_kick(srv_client *c, const srv_msg *msg)
 {
+    if (srv_cluster_defer(c, msg))
+        return; /* run by every node in the network's order */
     srv_server *s = c->server;
     const char *channels = msg->params[0];
     const char *targets = msg->params[1];
@@ -630,7 +631,7 @@ void srv_cmd_invite(srv_client *c, const srv_msg *msg)
         return;
     }
     if ((ch->modes & SRV_CHMODE_INVITEONLY) && !(me->modes & SRV_MEMBER_OP) &&
-        !srv_client_is_mirror(c)) {
+        !srv_cluster_trusted(c)) {
         srv_numeric(c, ERR_CHANOPRIVSNEEDED, "%s :You're not channel operator", ch->name);
         return;
     }

@@ -116,14 +116,14 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
             srv_numeric(c, ERR_NOSUCHCHANNEL, "%.64s :No such channel", name);
         return;
     }
-    if (srv_client_is_mirror(c)) {
+    if (srv_cluster_trusted(c)) {
         /* Its node checked it may speak here. */
     } else if (srv_channel_can_send(ch, c) || (status && !srv_channel_member(ch, c))) {
         if (!quiet(kind))
             srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send to channel", ch->name);
         return;
     }
-    if (refused_by_mode(ch, kind, text) && !srv_client_is_mirror(c)) {
+    if (refused_by_mode(ch, kind, text) && !srv_cluster_trusted(c)) {
         if (!quiet(kind))
             srv_numeric(c, ERR_CANNOTSENDTOCHAN, "%s :Cannot send CTCP to channel (+C)", ch->name);
         return;

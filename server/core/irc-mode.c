@@ -174,7 +174,7 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
         return;
     }
     /* A mirror's change was allowed by its own node. */
-    int is_op = (me && (me->modes & SRV_MEMBER_OP)) || srv_client_is_mirror(c);
+    int is_op = (me && (me->modes & SRV_MEMBER_OP)) || srv_cluster_trusted(c);
     mode_change mc;
     memset(&mc, 0, sizeof mc);
     size_t next_arg = 2, used_params = 0;
@@ -313,7 +313,6 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
     if (srv_fanout_init(&f, s, NULL, ":%s MODE %s %s%s", prefix, ch->name, mc.modes, mc.args) ==
         0) {
         srv_history_channel(ch, &f, SRV_HIST_MODE);
-        srv_cluster_note(c, f.msgid, 0, "MODE %s %s%s", ch->name, mc.modes, mc.args);
         srv_fanout_to_channel(&f, ch, NULL);
         srv_fanout_done(&f);
     }
@@ -321,8 +320,11 @@ static void channel_mode(srv_client *c, const srv_msg *msg)
 
 void srv_cmd_mode(srv_client *c, const srv_msg *msg)
 {
-    if (msg->params[0][0] == '#')
+    if (msg->params[0][0] == '#') {
+        if (msg->nparams >= 2 && srv_cluster_defer(c, msg))
+            return; /* run by every node in the network's order */
         channel_mode(c, msg);
-    else
+    } else {
         user_mode(c, msg);
+    }
 }

@@ -270,6 +270,11 @@ static int stop_daemon(daemon_state *d)
     }
     srv_offload_free(d->offload);
     d->offload = NULL;
+    /* The Redis store's connection and timers are handles of this loop:
+     * it lets them go (after writing what it still holds) before the
+     * drain closes them, not after. */
+    if (d->server && srv_server_store(d->server) && !d->store_is_sqlite)
+        srv_server_set_store(d->server, NULL, NULL, 0);
     int rc = nt_loop_drain(d->loop);
     log_store_stats(d);
     srv_server_free(d->server);

@@ -142,8 +142,9 @@ static void pump(void)
             queue_head = e->next;
             if (!queue_head)
                 queue_tail = &queue_head;
+            /* As Redis pub/sub does, the publisher hears its own events too. */
             for (int i = 0; i < NODES; i++) {
-                if (i != e->from && !partitioned[i])
+                if (!partitioned[i])
                     srv_cluster_receive(node[i], e->text, strlen(e->text));
             }
             free(e->text);
@@ -289,6 +290,57 @@ static void test_modes_topic_kick(void)
     fake_send(alice, "NAMES #ops");
     const char *names = fake_find(alice, " 353 ");
     CU_ASSERT(names && !strstr(names, "carol"));
+    stop_nodes();
+}
+
+/* What MODE #chan answers on node n (324). */
+static void channel_modes_on(int n, const char *channel, char *out, size_t size)
+{
+    char nick[16];
+    snprintf(nick, sizeof nick, "peek%d", n);
+    fake_conn *peek = fake_register(node[n], nick);
+    fake_send(peek, "MODE %s", channel);
+    const char *line = fake_find(peek, " 324 ");
+    snprintf(out, size, "%s", line ? strstr(line, channel) : "(none)");
+    fake_send(peek, "QUIT");
+    pump();
+}
+
+static void test_concurrent_changes_converge(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#race");
+    fake_conn *bob = join(1, "bob", "#race");
+    fake_conn *carol = join(2, "carol", "#race");
+    fake_send(alice, "MODE #race +o bob");
+    pump();
+    /* both ops change the topic, and alice takes bob's op while he sets
+     * +m: published before either came back, as on a real network */
+    fake_clear(alice);
+    fake_clear(bob);
+    fake_clear(carol);
+    fake_send(alice, "TOPIC #race :alice's topic");
+    fake_send(bob, "TOPIC #race :bob's topic");
+    fake_send(alice, "MODE #race -o bob");
+    fake_send(bob, "MODE #race +m");
+    pump();
+    /* Redis ordered them: alice's topic, bob's topic, the deop, then
+     * bob's +m refused, on every node alike */
+    for (int i = 0; i < NODES; i++) {
+        fake_conn *who = i == 0 ? alice : i == 1 ? bob : carol;
+        long first = fake_index(who, "TOPIC #race :alice's topic");
+        long second = fake_index(who, "TOPIC #race :bob's topic");
+        CU_ASSERT(first >= 0 && second > first);
+        EXPECT_LINE(who, "MODE #race -o bob");
+        EXPECT_NO_LINE(who, "MODE #race +m");
+    }
+    EXPECT_NUMERIC(bob, 482);
+    char m0[64], m1[64], m2[64];
+    channel_modes_on(0, "#race", m0, sizeof m0);
+    channel_modes_on(1, "#race", m1, sizeof m1);
+    channel_modes_on(2, "#race", m2, sizeof m2);
+    CU_ASSERT_STRING_EQUAL(m0, m1);
+    CU_ASSERT_STRING_EQUAL(m1, m2);
     stop_nodes();
 }
 
@@ -461,6 +513,7 @@ static void test_accounts_across_nodes(void)
 static const CU_TestInfo tests[] = {
     {"chat, NAMES and WHOIS across nodes", test_chat_across_nodes},
     {"modes, topic and kicks across nodes", test_modes_topic_kick},
+    {"two nodes' channel changes at once end alike everywhere", test_concurrent_changes_converge},
     {"two nodes race for one nick", test_nick_race},
     {"two nodes create one channel at once: one @", test_channel_creation_race},
     {"quit, and a node that dies", test_quit_and_node_death},
