@@ -51,10 +51,9 @@
  * client's queue for a Redis that may not come back; history events stay
  * queued here, bounded, and go with the next flush after it is back.
  */
-#include "store-redis.h"
+#include "store-redis-internal.h"
 
 #include "natterd-core.h"
-#include "redis.h"
 
 #include <hiredis/hiredis.h>
 #include <natter/clock.h>
@@ -74,10 +73,6 @@
 #define QUERY_SCAN 1000
 /* Targets a retention step visits. */
 #define TRIM_TARGETS 64
-/* load() and the final flush give Redis this long. */
-#define PRIVATE_DEADLINE_MS 10000
-/* load() asks for this many records at a time. */
-#define LOAD_WINDOW 512
 
 /* ---- scripts ---- */
 
@@ -239,32 +234,7 @@ static const char drop_history_lua[] = "for _, t in ipairs(redis.call('SMEMBERS'
 
 /* ---- the store ---- */
 
-typedef struct redis_store {
-    srv_store base;
-    rds_client *client;
-    char *address, *password, *prefix;
-    nt_tls_config *tls;
-    void (*log)(void *ctx, int level, const char *message);
-    void *log_ctx;
-    int down;    /* the connection ended and is not back yet */
-    int closing; /* free() has begun: answer everything at once */
-    /* History events waiting for flush_events(), in msgid order. */
-    srv_store_event *queued;
-    size_t nqueued, queued_cap;
-    size_t requeue_at;       /* where the next batch lost in flight goes back */
-    uint64_t dropped;        /* lost to a full queue, not yet logged */
-    size_t batches_inflight; /* flush scripts not answered yet */
-    /* Retention runs one step at a time; its count reaches the caller
-     * with the next call (trim_history() must answer at once). */
-    int trim_inflight;
-    unsigned trim_deleted;
-    long long trim_rank;
-} redis_store;
-
-static void logf_(const redis_store *st, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void logf_(const redis_store *st, int level, const char *fmt, ...)
+void redis_store_logf(const redis_store *st, int level, const char *fmt, ...)
 {
     if (!st->log)
         return;
@@ -277,7 +247,7 @@ static void logf_(const redis_store *st, int level, const char *fmt, ...)
 }
 
 /* A NUL-terminated copy of the n bytes at s. */
-static char *copy_n(const char *s, size_t n)
+char *redis_copy_n(const char *s, size_t n)
 {
     char *d = malloc(n + 1);
     if (d) {
@@ -288,22 +258,14 @@ static char *copy_n(const char *s, size_t n)
     return d;
 }
 
-static char *copy_or_empty(const char *s)
+char *redis_copy_or_empty(const char *s)
 {
-    return copy_n(s ? s : "", s ? strlen(s) : 0);
+    return redis_copy_n(s ? s : "", s ? strlen(s) : 0);
 }
 
 /* ---- commands ---- */
 
-/* A command's arguments, copied, so the caller's strings may go. */
-typedef struct cmd {
-    char **arg;
-    size_t *len;
-    int n, cap;
-    int failed; /* out of memory: the command is not sent */
-} cmd;
-
-static void cmd_add(cmd *c, const char *s, size_t len)
+static void redis_cmd_add(redis_cmd *c, const char *s, size_t len)
 {
     if (c->failed)
         return;
@@ -332,20 +294,20 @@ static void cmd_add(cmd *c, const char *s, size_t len)
     c->len[c->n++] = len;
 }
 
-static void cmd_str(cmd *c, const char *s)
+void redis_cmd_str(redis_cmd *c, const char *s)
 {
-    cmd_add(c, s ? s : "", s ? strlen(s) : 0);
+    redis_cmd_add(c, s ? s : "", s ? strlen(s) : 0);
 }
 
-static void cmd_i64(cmd *c, int64_t v)
+static void redis_cmd_i64(redis_cmd *c, int64_t v)
 {
     char text[24];
     int n = snprintf(text, sizeof text, "%lld", (long long)v);
-    cmd_add(c, text, (size_t)n);
+    redis_cmd_add(c, text, (size_t)n);
 }
 
 /* The key "<prefix><kind><name>". */
-static void cmd_key(cmd *c, const redis_store *st, const char *kind, const char *name)
+void redis_cmd_key(redis_cmd *c, const redis_store *st, const char *kind, const char *name)
 {
     size_t p = strlen(st->prefix), k = strlen(kind), n = name ? strlen(name) : 0;
     char *key = malloc(p + k + n + 1);
@@ -357,19 +319,19 @@ static void cmd_key(cmd *c, const redis_store *st, const char *kind, const char 
     memcpy(key + p, kind, k);
     if (n)
         memcpy(key + p + k, name, n);
-    cmd_add(c, key, p + k + n);
+    redis_cmd_add(c, key, p + k + n);
     free(key);
 }
 
 /* "EVAL script numkeys": the keys and arguments follow. */
-static void cmd_eval(cmd *c, const char *script, int numkeys)
+static void redis_cmd_eval(redis_cmd *c, const char *script, int numkeys)
 {
-    cmd_str(c, "EVAL");
-    cmd_str(c, script);
-    cmd_i64(c, numkeys);
+    redis_cmd_str(c, "EVAL");
+    redis_cmd_str(c, script);
+    redis_cmd_i64(c, numkeys);
 }
 
-static void cmd_free(cmd *c)
+static void redis_cmd_free(redis_cmd *c)
 {
     for (int i = 0; i < c->n; i++)
         free(c->arg[i]);
@@ -380,31 +342,31 @@ static void cmd_free(cmd *c)
 
 /* Send c on client (and free it).  @return 0, or -1 when it was not
  * sent (fn is then not called) */
-static int cmd_send_on(rds_client *client, cmd *c, rds_reply_fn fn, void *ctx)
+int redis_cmd_send_on(rds_client *client, redis_cmd *c, rds_reply_fn fn, void *ctx)
 {
     int rc = -1;
     if (!c->failed && c->n > 0)
         rc = rds_command_argv(client, fn, ctx, c->n, (const char *const *)c->arg, c->len);
-    cmd_free(c);
+    redis_cmd_free(c);
     return rc;
 }
 
 /* Send c on the store's connection unless it is known to be down. */
-static int cmd_send(redis_store *st, cmd *c, rds_reply_fn fn, void *ctx)
+static int redis_cmd_send(redis_store *st, redis_cmd *c, rds_reply_fn fn, void *ctx)
 {
     if (st->down || st->closing) {
-        cmd_free(c);
+        redis_cmd_free(c);
         return -1;
     }
-    return cmd_send_on(st->client, c, fn, ctx);
+    return redis_cmd_send_on(st->client, c, fn, ctx);
 }
 
-static int reply_ok(const rds_reply *r)
+int redis_reply_ok(const rds_reply *r)
 {
     return r && r->type != REDIS_REPLY_ERROR;
 }
 
-static const char *reply_error(const rds_reply *r)
+const char *redis_reply_error(const rds_reply *r)
 {
     return !r                                       ? "the connection to Redis ended"
            : r->type == REDIS_REPLY_ERROR && r->str ? r->str
@@ -412,7 +374,7 @@ static const char *reply_error(const rds_reply *r)
 }
 
 /* A number from an integer or a string reply; 0 otherwise. */
-static int64_t reply_i64(const rds_reply *r)
+int64_t redis_reply_i64(const rds_reply *r)
 {
     if (!r)
         return 0;
@@ -437,10 +399,11 @@ static void write_reply(void *arg, const rds_reply *r)
 {
     write_op *op = arg;
     int status = SRV_STORE_OK;
-    if (!reply_ok(r)) {
+    if (!redis_reply_ok(r)) {
         status = SRV_STORE_UNAVAILABLE;
         if (r)
-            logf_(op->st, SRV_LOG_ERROR, "store: %s not written: %s", op->what, reply_error(r));
+            redis_store_logf(op->st, SRV_LOG_ERROR, "store: %s not written: %s", op->what,
+                             redis_reply_error(r));
     } else if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) {
         status = op->absent_status;
     }
@@ -449,15 +412,15 @@ static void write_reply(void *arg, const rds_reply *r)
     free(op);
 }
 
-static void write_send(redis_store *st, cmd *c, const char *what, int absent_status,
+static void write_send(redis_store *st, redis_cmd *c, const char *what, int absent_status,
                        srv_store_done_fn done, void *ctx)
 {
     write_op *op = malloc(sizeof *op);
     if (!op) {
-        cmd_free(c);
+        redis_cmd_free(c);
     } else {
         *op = (write_op){st, what, absent_status, done, ctx};
-        if (cmd_send(st, c, write_reply, op) == 0)
+        if (redis_cmd_send(st, c, write_reply, op) == 0)
             return;
         free(op);
     }
@@ -509,55 +472,41 @@ static void sb_esc(sbuf *b, const char *s)
     }
 }
 
-/* Undo sb_esc() on s, in place. */
-static void esc_get(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r; r++) {
-        if (*r == '\\' && r[1]) {
-            r++;
-            *w++ = *r == 's' ? ' ' : *r == 'n' ? '\n' : *r == 'r' ? '\r' : *r;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-}
-
 static void put_record(redis_store *st, const char *kind, const char *set, const char *key,
-                       int create, cmd *fields, const char *what, srv_store_done_fn done, void *ctx)
+                       int create, redis_cmd *fields, const char *what, srv_store_done_fn done,
+                       void *ctx)
 {
-    cmd c = {0};
-    cmd_eval(&c, put_record_lua, 2);
-    cmd_key(&c, st, kind, key);
-    cmd_key(&c, st, set, "");
-    cmd_str(&c, create ? "1" : "0");
-    cmd_str(&c, key);
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, put_record_lua, 2);
+    redis_cmd_key(&c, st, kind, key);
+    redis_cmd_key(&c, st, set, "");
+    redis_cmd_str(&c, create ? "1" : "0");
+    redis_cmd_str(&c, key);
     for (int i = 0; i < fields->n; i++)
-        cmd_add(&c, fields->arg[i], fields->len[i]);
+        redis_cmd_add(&c, fields->arg[i], fields->len[i]);
     c.failed |= fields->failed;
-    cmd_free(fields);
+    redis_cmd_free(fields);
     write_send(st, &c, what, SRV_STORE_EXISTS, done, ctx);
 }
 
 /* A hash field and its value. */
-static void cmd_field(cmd *c, const char *field, const char *value)
+static void cmd_field(redis_cmd *c, const char *field, const char *value)
 {
-    cmd_str(c, field);
-    cmd_str(c, value);
+    redis_cmd_str(c, field);
+    redis_cmd_str(c, value);
 }
 
-static void cmd_field_i64(cmd *c, const char *field, int64_t value)
+static void cmd_field_i64(redis_cmd *c, const char *field, int64_t value)
 {
-    cmd_str(c, field);
-    cmd_i64(c, value);
+    redis_cmd_str(c, field);
+    redis_cmd_i64(c, value);
 }
 
 /* A field and its value, the value from a builder (freed). */
-static void cmd_field_sb(cmd *c, const char *field, sbuf *b)
+static void cmd_field_sb(redis_cmd *c, const char *field, sbuf *b)
 {
-    cmd_str(c, field);
-    cmd_add(c, b->s ? b->s : "", b->len);
+    redis_cmd_str(c, field);
+    redis_cmd_add(c, b->s ? b->s : "", b->len);
     c->failed |= b->failed;
     free(b->s);
     memset(b, 0, sizeof *b);
@@ -573,7 +522,7 @@ static void put_account(srv_store *base, const srv_store_account *a, int create,
             sb_raw(&fps, ",", 1);
         sb_esc(&fps, a->certfps[i]);
     }
-    cmd f = {0};
+    redis_cmd f = {0};
     cmd_field(&f, "name", a->name);
     cmd_field(&f, "credential", a->credential);
     cmd_field_i64(&f, "registered", a->registered_s);
@@ -603,7 +552,7 @@ static void put_channel(srv_store *base, const srv_store_channel *ch, int create
         sb_raw(&masks, " ", 1);
         sb_esc(&masks, m->mask);
     }
-    cmd f = {0};
+    redis_cmd f = {0};
     cmd_field(&f, "name", ch->name);
     cmd_field(&f, "founder", ch->founder_key);
     cmd_field_i64(&f, "registered", ch->registered_s);
@@ -621,11 +570,11 @@ static void put_channel(srv_store *base, const srv_store_channel *ch, int create
 static void drop_record(redis_store *st, const char *kind, const char *set, const char *key,
                         const char *what, srv_store_done_fn done, void *ctx)
 {
-    cmd c = {0};
-    cmd_eval(&c, drop_record_lua, 2);
-    cmd_key(&c, st, kind, key);
-    cmd_key(&c, st, set, "");
-    cmd_str(&c, key);
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, drop_record_lua, 2);
+    redis_cmd_key(&c, st, kind, key);
+    redis_cmd_key(&c, st, set, "");
+    redis_cmd_str(&c, key);
     write_send(st, &c, what, SRV_STORE_NOT_FOUND, done, ctx);
 }
 
@@ -686,10 +635,10 @@ static void append_event(srv_store *base, const srv_store_event *ev)
         return;
     }
     srv_store_event *e = &st->queued[st->nqueued];
-    e->target = copy_or_empty(ev->target);
-    e->line = copy_or_empty(ev->line);
-    e->account = copy_or_empty(ev->account);
-    e->tags = copy_or_empty(ev->tags);
+    e->target = redis_copy_or_empty(ev->target);
+    e->line = redis_copy_or_empty(ev->line);
+    e->account = redis_copy_or_empty(ev->account);
+    e->tags = redis_copy_or_empty(ev->tags);
     e->msgid = ev->msgid;
     e->kind = ev->kind;
     if (!e->target || !e->line || !e->account || !e->tags) {
@@ -740,9 +689,9 @@ static int member_parse(const char *m, size_t len, srv_store_event *e)
         return -1;
     e->msgid = v[0];
     e->kind = (unsigned)v[1];
-    e->account = copy_n(p, alen);
-    e->tags = copy_n(p + alen, tlen);
-    e->line = copy_n(p + alen + tlen, (size_t)(end - (p + alen + tlen)));
+    e->account = redis_copy_n(p, alen);
+    e->tags = redis_copy_n(p + alen, tlen);
+    e->line = redis_copy_n(p + alen + tlen, (size_t)(end - (p + alen + tlen)));
     if (!e->account || !e->tags || !e->line) {
         answer_clear(e);
         return -1;
@@ -797,8 +746,8 @@ static void flush_reply(void *arg, const rds_reply *r)
     /* Refused (maxmemory reached, a read-only replica): dropped and
      * logged, or the queue would only fill up with what Redis refuses. */
     if (r->type == REDIS_REPLY_ERROR)
-        logf_(b->st, SRV_LOG_ERROR, "store: %zu history events not written: %s", b->n,
-              reply_error(r));
+        redis_store_logf(b->st, SRV_LOG_ERROR, "store: %zu history events not written: %s", b->n,
+                         redis_reply_error(r));
     batch_free(b);
 }
 
@@ -806,19 +755,19 @@ static void flush_reply(void *arg, const rds_reply *r)
  * @return 0, or -1 when not sent (the events stay the caller's) */
 static int flush_send(redis_store *st, rds_client *client, const srv_store_event *events, size_t n)
 {
-    cmd c = {0};
-    cmd_eval(&c, flush_lua, 3);
-    cmd_key(&c, st, "targets", "");
-    cmd_key(&c, st, "resets", "");
-    cmd_key(&c, st, "last_msgid", "");
-    cmd_str(&c, st->prefix);
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, flush_lua, 3);
+    redis_cmd_key(&c, st, "targets", "");
+    redis_cmd_key(&c, st, "resets", "");
+    redis_cmd_key(&c, st, "last_msgid", "");
+    redis_cmd_str(&c, st->prefix);
     for (size_t i = 0; i < n; i++) {
         sbuf member = {0};
         member_of(&member, &events[i]);
-        cmd_str(&c, events[i].target);
-        cmd_i64(&c, events[i].msgid);
-        cmd_i64(&c, events[i].kind);
-        cmd_add(&c, member.s ? member.s : "", member.len);
+        redis_cmd_str(&c, events[i].target);
+        redis_cmd_i64(&c, events[i].msgid);
+        redis_cmd_i64(&c, events[i].kind);
+        redis_cmd_add(&c, member.s ? member.s : "", member.len);
         c.failed |= member.failed;
         free(member.s);
     }
@@ -826,12 +775,12 @@ static int flush_send(redis_store *st, rds_client *client, const srv_store_event
     srv_store_event *copy = b ? malloc(n * sizeof *copy) : NULL;
     if (!copy) {
         free(b);
-        cmd_free(&c);
+        redis_cmd_free(&c);
         return -1;
     }
     memcpy(copy, events, n * sizeof *copy);
     *b = (flush_batch){st, copy, n};
-    if (cmd_send_on(client, &c, flush_reply, b) < 0) {
+    if (redis_cmd_send_on(client, &c, flush_reply, b) < 0) {
         free(copy);
         free(b);
         return -1;
@@ -841,7 +790,7 @@ static int flush_send(redis_store *st, rds_client *client, const srv_store_event
 }
 
 /* Send the queue on client, a batch at a time, as far as it takes them. */
-static void flush_queue(redis_store *st, rds_client *client)
+void redis_store_flush_queue(redis_store *st, rds_client *client)
 {
     size_t sent = 0;
     while (sent < st->nqueued) {
@@ -859,8 +808,9 @@ static void log_dropped(redis_store *st)
 {
     if (!st->dropped)
         return;
-    logf_(st, SRV_LOG_ERROR, "store: %llu history events lost while Redis was unavailable",
-          (unsigned long long)st->dropped);
+    redis_store_logf(st, SRV_LOG_ERROR,
+                     "store: %llu history events lost while Redis was unavailable",
+                     (unsigned long long)st->dropped);
     st->dropped = 0;
 }
 
@@ -872,7 +822,7 @@ static int flush_events(srv_store *base)
         return SRV_STORE_OK;
     if (st->down || st->closing)
         return SRV_STORE_UNAVAILABLE; /* kept for the next flush */
-    flush_queue(st, st->client);
+    redis_store_flush_queue(st, st->client);
     return st->nqueued ? SRV_STORE_UNAVAILABLE : SRV_STORE_OK;
 }
 
@@ -922,28 +872,29 @@ static void query_reply(void *arg, const rds_reply *r);
 static int query_send(query_op *op)
 {
     redis_store *st = op->st;
-    cmd c = {0};
-    cmd_eval(&c, query_lua, 2);
-    cmd_key(&c, st, "hist:", op->target);
-    cmd_key(&c, st, "resets", "");
-    cmd_str(&c, op->target);
-    cmd_i64(&c, op->after);
-    cmd_i64(&c, op->before);
-    cmd_i64(&c, (int64_t)(op->limit - op->n));
-    cmd_str(&c, op->newest ? "1" : "0");
-    cmd_i64(&c, op->kinds);
-    cmd_i64(&c, QUERY_SCAN);
-    cmd_str(&c, op->edge ? op->edge : "");
-    cmd_i64(&c, op->skip);
-    return cmd_send(st, &c, query_reply, op);
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, query_lua, 2);
+    redis_cmd_key(&c, st, "hist:", op->target);
+    redis_cmd_key(&c, st, "resets", "");
+    redis_cmd_str(&c, op->target);
+    redis_cmd_i64(&c, op->after);
+    redis_cmd_i64(&c, op->before);
+    redis_cmd_i64(&c, (int64_t)(op->limit - op->n));
+    redis_cmd_str(&c, op->newest ? "1" : "0");
+    redis_cmd_i64(&c, op->kinds);
+    redis_cmd_i64(&c, QUERY_SCAN);
+    redis_cmd_str(&c, op->edge ? op->edge : "");
+    redis_cmd_i64(&c, op->skip);
+    return redis_cmd_send(st, &c, query_reply, op);
 }
 
 static void query_reply(void *arg, const rds_reply *r)
 {
     query_op *op = arg;
-    if (!reply_ok(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+    if (!redis_reply_ok(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
         if (r)
-            logf_(op->st, SRV_LOG_ERROR, "store: history query: %s", reply_error(r));
+            redis_store_logf(op->st, SRV_LOG_ERROR, "store: history query: %s",
+                             redis_reply_error(r));
         query_finish(op, SRV_STORE_UNAVAILABLE);
         return;
     }
@@ -952,14 +903,14 @@ static void query_reply(void *arg, const rds_reply *r)
         if (m->type == REDIS_REPLY_STRING && member_parse(m->str, m->len, &op->evs[op->n]) == 0)
             op->n++;
         else
-            logf_(op->st, SRV_LOG_WARNING, "store: an unreadable history entry of %s skipped",
-                  op->target);
+            redis_store_logf(op->st, SRV_LOG_WARNING,
+                             "store: an unreadable history entry of %s skipped", op->target);
     }
     const rds_reply *edge = r->element[0];
     if (edge->type == REDIS_REPLY_STRING && edge->len > 0 && op->n < op->limit) {
         free(op->edge);
-        op->edge = copy_n(edge->str, edge->len);
-        op->skip = reply_i64(r->element[1]);
+        op->edge = redis_copy_n(edge->str, edge->len);
+        op->skip = redis_reply_i64(r->element[1]);
         if (!op->edge || query_send(op) < 0)
             query_finish(op, SRV_STORE_UNAVAILABLE);
         return;
@@ -979,7 +930,7 @@ static void query_events(srv_store *base, const srv_store_history_query *q,
     query_op *op = calloc(1, sizeof *op);
     if (op) {
         op->evs = calloc(q->limit, sizeof *op->evs);
-        op->target = copy_or_empty(q->target);
+        op->target = redis_copy_or_empty(q->target);
     }
     if (!op || !op->evs || !op->target) {
         if (op) {
@@ -1018,9 +969,10 @@ static int by_latest(const void *a, const void *b)
 static void targets_reply(void *arg, const rds_reply *r)
 {
     targets_op *op = arg;
-    if (!reply_ok(r) || r->type != REDIS_REPLY_ARRAY) {
+    if (!redis_reply_ok(r) || r->type != REDIS_REPLY_ARRAY) {
         if (r)
-            logf_(op->st, SRV_LOG_ERROR, "store: history targets: %s", reply_error(r));
+            redis_store_logf(op->st, SRV_LOG_ERROR, "store: history targets: %s",
+                             redis_reply_error(r));
         op->done(op->ctx, SRV_STORE_UNAVAILABLE, NULL, 0);
         free(op);
         return;
@@ -1038,7 +990,7 @@ static void targets_reply(void *arg, const rds_reply *r)
         if (t->type != REDIS_REPLY_STRING)
             continue;
         items[k].target = t->str;
-        items[k++].latest = reply_i64(r->element[2 * i + 1]);
+        items[k++].latest = redis_reply_i64(r->element[2 * i + 1]);
     }
     if (k)
         qsort(items, k, sizeof *items, by_latest);
@@ -1062,18 +1014,18 @@ static void query_targets(srv_store *base, const srv_store_targets_query *q,
         return;
     }
     *op = (targets_op){st, done, ctx, q->limit};
-    cmd c = {0};
-    cmd_eval(&c, targets_lua, q->account ? 3 : 2);
-    cmd_key(&c, st, "targets", "");
-    cmd_key(&c, st, "resets", "");
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, targets_lua, q->account ? 3 : 2);
+    redis_cmd_key(&c, st, "targets", "");
+    redis_cmd_key(&c, st, "resets", "");
     if (q->account)
-        cmd_key(&c, st, "private:", q->account);
-    cmd_str(&c, st->prefix);
-    cmd_i64(&c, q->after);
-    cmd_i64(&c, q->before);
+        redis_cmd_key(&c, st, "private:", q->account);
+    redis_cmd_str(&c, st->prefix);
+    redis_cmd_i64(&c, q->after);
+    redis_cmd_i64(&c, q->before);
     for (size_t i = 0; i < q->nchannels; i++)
-        cmd_str(&c, q->channels[i]);
-    if (cmd_send(st, &c, targets_reply, op) < 0) {
+        redis_cmd_str(&c, q->channels[i]);
+    if (redis_cmd_send(st, &c, targets_reply, op) < 0) {
         free(op);
         done(ctx, SRV_STORE_UNAVAILABLE, NULL, 0);
     }
@@ -1085,14 +1037,15 @@ static void trim_reply(void *arg, const rds_reply *r)
 {
     redis_store *st = arg;
     st->trim_inflight = 0;
-    if (!reply_ok(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+    if (!redis_reply_ok(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
         if (r)
-            logf_(st, SRV_LOG_ERROR, "store: history retention: %s", reply_error(r));
+            redis_store_logf(st, SRV_LOG_ERROR, "store: history retention: %s",
+                             redis_reply_error(r));
         return;
     }
-    int64_t deleted = reply_i64(r->element[0]);
+    int64_t deleted = redis_reply_i64(r->element[0]);
     st->trim_deleted = deleted > 0 ? (unsigned)deleted : 0;
-    st->trim_rank = reply_i64(r->element[1]);
+    st->trim_rank = redis_reply_i64(r->element[1]);
 }
 
 /*
@@ -1110,17 +1063,17 @@ static unsigned trim_history(srv_store *base, const srv_store_retention *r)
     flush_events(base);
     unsigned deleted = st->trim_deleted;
     st->trim_deleted = 0;
-    cmd c = {0};
-    cmd_eval(&c, trim_lua, 2);
-    cmd_key(&c, st, "targets", "");
-    cmd_key(&c, st, "resets", "");
-    cmd_str(&c, st->prefix);
-    cmd_i64(&c, r->oldest > 0 ? r->oldest : 0);
-    cmd_i64(&c, r->per_target);
-    cmd_i64(&c, r->budget ? r->budget : 1000);
-    cmd_i64(&c, st->trim_rank);
-    cmd_i64(&c, TRIM_TARGETS);
-    if (cmd_send(st, &c, trim_reply, st) == 0)
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, trim_lua, 2);
+    redis_cmd_key(&c, st, "targets", "");
+    redis_cmd_key(&c, st, "resets", "");
+    redis_cmd_str(&c, st->prefix);
+    redis_cmd_i64(&c, r->oldest > 0 ? r->oldest : 0);
+    redis_cmd_i64(&c, r->per_target);
+    redis_cmd_i64(&c, r->budget ? r->budget : 1000);
+    redis_cmd_i64(&c, st->trim_rank);
+    redis_cmd_i64(&c, TRIM_TARGETS);
+    if (redis_cmd_send(st, &c, trim_reply, st) == 0)
         st->trim_inflight = 1;
     return deleted;
 }
@@ -1129,13 +1082,13 @@ static void put_marker(srv_store *base, const char *account_key, const char *tar
                        int64_t time_us, srv_store_done_fn done, void *ctx)
 {
     redis_store *st = (redis_store *)base;
-    cmd c = {0};
-    cmd_eval(&c, marker_lua, 2);
-    cmd_key(&c, st, "markers:", account_key);
-    cmd_key(&c, st, "markers", "");
-    cmd_str(&c, account_key);
-    cmd_str(&c, target);
-    cmd_i64(&c, time_us);
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, marker_lua, 2);
+    redis_cmd_key(&c, st, "markers:", account_key);
+    redis_cmd_key(&c, st, "markers", "");
+    redis_cmd_str(&c, account_key);
+    redis_cmd_str(&c, target);
+    redis_cmd_i64(&c, time_us);
     write_send(st, &c, "read marker", SRV_STORE_OK, done, ctx);
 }
 
@@ -1144,443 +1097,25 @@ static void drop_account_history(srv_store *base, const char *account_key, srv_s
 {
     redis_store *st = (redis_store *)base;
     flush_events(base); /* its queued events go first, then all of it */
-    cmd c = {0};
-    cmd_eval(&c, drop_history_lua, 5);
-    cmd_key(&c, st, "private:", account_key);
-    cmd_key(&c, st, "markers:", account_key);
-    cmd_key(&c, st, "markers", "");
-    cmd_key(&c, st, "targets", "");
-    cmd_key(&c, st, "resets", "");
-    cmd_str(&c, st->prefix);
-    cmd_str(&c, account_key);
+    redis_cmd c = {0};
+    redis_cmd_eval(&c, drop_history_lua, 5);
+    redis_cmd_key(&c, st, "private:", account_key);
+    redis_cmd_key(&c, st, "markers:", account_key);
+    redis_cmd_key(&c, st, "markers", "");
+    redis_cmd_key(&c, st, "targets", "");
+    redis_cmd_key(&c, st, "resets", "");
+    redis_cmd_str(&c, st->prefix);
+    redis_cmd_str(&c, account_key);
     write_send(st, &c, "account history drop", SRV_STORE_OK, done, ctx);
 }
 
-/* ---- a private connection, for load() and the last flush ---- */
-
-/* load() runs before the caller's loop does, and free() after it may
- * have stopped: both talk to Redis on a loop and client of their own. */
-typedef struct private_link {
-    nt_loop *loop;
-    rds_client *client;
-    int last_error; /* what the connection last ended with, 0 if nothing */
-} private_link;
-
-static void private_down(void *data, int reason)
-{
-    private_link *p = data;
-    p->last_error = reason;
-}
-
-static int private_open(const redis_store *st, private_link *p, const char *name, char *err,
-                        size_t errsize)
-{
-    memset(p, 0, sizeof *p);
-    int rc = nt_loop_new(&p->loop);
-    if (rc != NT_OK) {
-        snprintf(err, errsize, "Redis store: no loop: %s", nt_strerror(rc));
-        return -1;
-    }
-    rds_options o = {
-        .address = st->address, .password = st->password, .tls = st->tls, .name = name};
-    rds_callbacks cb = {.on_down = private_down};
-    p->client = rds_client_new(p->loop, &o, &cb, p, err, errsize);
-    if (!p->client) {
-        nt_loop_close(p->loop);
-        return -1;
-    }
-    return 0;
-}
-
-/* Run p's loop until done(arg) or deadline_ms pass.  @return 1 when done */
-static int private_run(private_link *p, int (*done)(void *arg), void *arg, unsigned deadline_ms)
-{
-    uint64_t deadline = nt_clock_ms() + deadline_ms;
-    while (!done(arg)) {
-        uint64_t now = nt_clock_ms();
-        if (now >= deadline)
-            return 0;
-        nt_loop_run_once(p->loop, deadline - now < 100 ? (int)(deadline - now) : 100);
-    }
-    return 1;
-}
-
-/* Free the client (its pending callbacks answered with NULL) and the loop. */
-static void private_close(private_link *p)
-{
-    rds_client_free(p->client);
-    p->client = NULL;
-    nt_loop_drain(p->loop);
-    nt_loop_close(p->loop);
-    p->loop = NULL;
-}
-
-/* ---- load ---- */
-
-enum load_phase { LOAD_ACCOUNTS, LOAD_CHANNELS, LOAD_MARKERS, LOAD_LAST, LOAD_DONE };
-static const char *const load_sets[] = {"accounts", "channels", "markers"};
-static const char *const load_kinds[] = {"acct:", "chan:", "markers:"};
-
-typedef struct loader {
-    redis_store *st;
-    rds_client *client;
-    const srv_store_visitor *v;
-    void *ctx;
-    enum load_phase phase;
-    char **keys; /* the current set's members */
-    size_t nkeys, sent, answered;
-    int asked, known; /* the current set's members were asked for, and came */
-    int failed;
-    char err[256];
-} loader;
-
-static void load_fail(loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void load_fail(loader *l, const char *fmt, ...)
-{
-    if (l->failed)
-        return;
-    l->failed = 1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(l->err, sizeof l->err, fmt, ap);
-    va_end(ap);
-}
-
-static void load_keys_free(loader *l)
-{
-    for (size_t i = 0; i < l->nkeys; i++)
-        free(l->keys[i]);
-    free(l->keys);
-    l->keys = NULL;
-    l->nkeys = l->sent = l->answered = 0;
-}
-
-/* A field of an HGETALL reply, or "" when it is not there. */
-static const char *hash_field(const rds_reply *r, const char *name)
-{
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
-        const rds_reply *f = r->element[i], *v = r->element[i + 1];
-        if (f->type == REDIS_REPLY_STRING && strcmp(f->str, name) == 0 &&
-            v->type == REDIS_REPLY_STRING)
-            return v->str;
-    }
-    return "";
-}
-
-static int64_t hash_i64(const rds_reply *r, const char *name)
-{
-    return strtoll(hash_field(r, name), NULL, 10);
-}
-
-/* Split s (changed in place) at each sep into at most max pieces.
- * @return how many */
-static size_t split(char *s, char sep, char **out, size_t max)
-{
-    size_t n = 0;
-    if (!*s)
-        return 0;
-    while (n < max) {
-        out[n++] = s;
-        char *at = strchr(s, sep);
-        if (!at)
-            break;
-        *at = '\0';
-        s = at + 1;
-    }
-    return n;
-}
-
-static size_t count_char(const char *s, char c)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == c;
-    return n;
-}
-
-static int visit_account(loader *l, const char *key, const rds_reply *r)
-{
-    char *fps = copy_or_empty(hash_field(r, "certfps"));
-    size_t max = fps ? count_char(fps, ',') + 1 : 0;
-    char **list = max ? calloc(max, sizeof *list) : NULL;
-    if (!fps || !list) {
-        free(fps);
-        free(list);
-        load_fail(l, "out of memory");
-        return -1;
-    }
-    size_t n = split(fps, ',', list, max);
-    for (size_t i = 0; i < n; i++)
-        esc_get(list[i]);
-    srv_store_account a = {
-        .key = key,
-        .name = hash_field(r, "name"),
-        .credential = hash_field(r, "credential"),
-        .registered_s = hash_i64(r, "registered"),
-        .certfps = (const char *const *)list,
-        .ncertfps = n,
-    };
-    int stop = l->v->account ? l->v->account(l->ctx, &a) : 0;
-    free(list);
-    free(fps);
-    return stop;
-}
-
-static int visit_channel(loader *l, const char *key, const rds_reply *r)
-{
-    char *access = copy_or_empty(hash_field(r, "access"));
-    char *masks = copy_or_empty(hash_field(r, "masks"));
-    size_t amax = access ? count_char(access, '\n') + 1 : 0;
-    size_t mmax = masks ? count_char(masks, '\n') + 1 : 0;
-    char **alines = calloc(amax + 1, sizeof *alines), **mlines = calloc(mmax + 1, sizeof *mlines);
-    srv_store_access *al = calloc(amax + 1, sizeof *al);
-    srv_store_mask *ml = calloc(mmax + 1, sizeof *ml);
-    int stop = -1;
-    if (!access || !masks || !alines || !mlines || !al || !ml) {
-        load_fail(l, "out of memory");
-        goto out;
-    }
-    size_t na = 0, nm = 0;
-    size_t lines = split(access, '\n', alines, amax);
-    for (size_t i = 0; i < lines; i++) {
-        char *f[2];
-        if (split(alines[i], ' ', f, 2) != 2 || strlen(f[0]) != 1)
-            continue; /* not written by this store: skipped */
-        esc_get(f[1]);
-        al[na++] = (srv_store_access){.account_key = f[1], .level = f[0][0]};
-    }
-    lines = split(masks, '\n', mlines, mmax);
-    for (size_t i = 0; i < lines; i++) {
-        char *f[4];
-        if (split(mlines[i], ' ', f, 4) != 4 || strlen(f[0]) != 1)
-            continue;
-        esc_get(f[2]);
-        esc_get(f[3]);
-        ml[nm++] = (srv_store_mask){
-            .list = f[0][0], .mask = f[3], .setter = f[2], .when_s = strtoll(f[1], NULL, 10)};
-    }
-    int64_t limit = hash_i64(r, "limit");
-    srv_store_channel c = {
-        .key = key,
-        .name = hash_field(r, "name"),
-        .founder_key = hash_field(r, "founder"),
-        .registered_s = hash_i64(r, "registered"),
-        .topic = hash_field(r, "topic"),
-        .topic_setter = hash_field(r, "topic_setter"),
-        .topic_time_s = hash_i64(r, "topic_time"),
-        .modes = hash_field(r, "modes"),
-        .chan_key = hash_field(r, "chan_key"),
-        .limit = limit > 0 && limit <= UINT32_MAX ? (unsigned)limit : 0,
-        .access = al,
-        .naccess = na,
-        .masks = ml,
-        .nmasks = nm,
-    };
-    stop = l->v->channel ? l->v->channel(l->ctx, &c) : 0;
-out:
-    free(access);
-    free(masks);
-    free(alines);
-    free(mlines);
-    free(al);
-    free(ml);
-    return stop;
-}
-
-static int visit_markers(loader *l, const char *account, const rds_reply *r)
-{
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
-        const rds_reply *t = r->element[i], *v = r->element[i + 1];
-        if (t->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
-            continue;
-        if (l->v->marker && l->v->marker(l->ctx, account, t->str, strtoll(v->str, NULL, 10)))
-            return -1;
-    }
-    return 0;
-}
-
-static void load_phase(loader *l);
-
-/* Is r an array to go on with?  (A late reply after a failure is not.) */
-static int load_array(loader *l, const rds_reply *r, const char *const *names)
-{
-    if (l->failed || l->phase >= LOAD_LAST)
-        return 0;
-    if (!reply_ok(r) || r->type != REDIS_REPLY_ARRAY) {
-        load_fail(l, "reading %s: %s", names[l->phase], reply_error(r));
-        return 0;
-    }
-    return 1;
-}
-
-static void load_record(void *arg, const rds_reply *r)
-{
-    loader *l = arg;
-    if (!load_array(l, r, load_kinds))
-        return;
-    const char *key = l->keys[l->answered++];
-    int stop = 0;
-    if (r->elements >= 2) { /* empty: dropped since the set was read */
-        if (l->phase == LOAD_ACCOUNTS)
-            stop = visit_account(l, key, r);
-        else if (l->phase == LOAD_CHANNELS)
-            stop = visit_channel(l, key, r);
-        else
-            stop = visit_markers(l, key, r);
-    }
-    if (stop) {
-        load_fail(l, "stopped by the reader");
-        return;
-    }
-    load_phase(l);
-}
-
-static void load_members(void *arg, const rds_reply *r)
-{
-    loader *l = arg;
-    if (!load_array(l, r, load_sets))
-        return;
-    l->keys = r->elements ? calloc(r->elements, sizeof *l->keys) : NULL;
-    if (r->elements && !l->keys) {
-        load_fail(l, "out of memory");
-        return;
-    }
-    for (size_t i = 0; i < r->elements; i++) {
-        const rds_reply *m = r->element[i];
-        l->keys[l->nkeys] = copy_n(m->str ? m->str : "", m->str ? m->len : 0);
-        if (!l->keys[l->nkeys]) {
-            load_fail(l, "out of memory");
-            return;
-        }
-        l->nkeys++;
-    }
-    l->known = 1;
-    load_phase(l);
-}
-
-static void load_last(void *arg, const rds_reply *r)
-{
-    loader *l = arg;
-    if (l->failed || l->phase == LOAD_DONE)
-        return;
-    if (!reply_ok(r)) {
-        load_fail(l, "reading last_msgid: %s", reply_error(r));
-        return;
-    }
-    if (l->v->last_msgid && l->v->last_msgid(l->ctx, reply_i64(r))) {
-        load_fail(l, "stopped by the reader");
-        return;
-    }
-    l->phase = LOAD_DONE;
-}
-
-/*
- * The next step: each set's members (SMEMBERS), then their records
- * (HGETALL), at most LOAD_WINDOW asked at a time, accounts before
- * channels (a channel's founder must be known), then markers, then the
- * last msgid.
- */
-static void load_phase(loader *l)
-{
-    while (!l->failed && l->phase < LOAD_LAST) {
-        if (!l->asked) {
-            l->asked = 1;
-            cmd c = {0};
-            cmd_str(&c, "SMEMBERS");
-            cmd_key(&c, l->st, load_sets[l->phase], "");
-            if (cmd_send_on(l->client, &c, load_members, l) < 0)
-                load_fail(l, "Redis refused a request");
-            return;
-        }
-        if (!l->known)
-            return; /* the members are on their way */
-        while (l->sent < l->nkeys && l->sent - l->answered < LOAD_WINDOW) {
-            cmd c = {0};
-            cmd_str(&c, "HGETALL");
-            cmd_key(&c, l->st, load_kinds[l->phase], l->keys[l->sent]);
-            if (cmd_send_on(l->client, &c, load_record, l) < 0) {
-                load_fail(l, "Redis refused a request");
-                return;
-            }
-            l->sent++;
-        }
-        if (l->answered < l->nkeys)
-            return;
-        load_keys_free(l);
-        l->asked = l->known = 0;
-        l->phase++;
-    }
-    if (!l->failed && l->phase == LOAD_LAST && !l->asked) {
-        l->asked = 1;
-        cmd c = {0};
-        cmd_str(&c, "GET");
-        cmd_key(&c, l->st, "last_msgid", "");
-        if (cmd_send_on(l->client, &c, load_last, l) < 0)
-            load_fail(l, "Redis refused a request");
-    }
-}
-
-static int load_over(void *arg)
-{
-    const loader *l = arg;
-    return l->failed || l->phase == LOAD_DONE;
-}
-
-static int load(srv_store *base, const srv_store_visitor *v, void *ctx, char *err, size_t errsize)
-{
-    redis_store *st = (redis_store *)base;
-    private_link p;
-    if (private_open(st, &p, "natterd-load", err, errsize) < 0)
-        return -1;
-    loader l = {.st = st, .client = p.client, .v = v, .ctx = ctx};
-    load_phase(&l);
-    if (!private_run(&p, load_over, &l, PRIVATE_DEADLINE_MS)) {
-        if (p.last_error)
-            load_fail(&l, "Redis at %s did not answer within %u s (%s)", st->address,
-                      PRIVATE_DEADLINE_MS / 1000, nt_strerror(p.last_error));
-        else
-            load_fail(&l, "Redis at %s did not answer within %u s", st->address,
-                      PRIVATE_DEADLINE_MS / 1000);
-    }
-    l.failed |= l.phase != LOAD_DONE; /* late replies are ignored */
-    private_close(&p);
-    load_keys_free(&l);
-    if (l.phase != LOAD_DONE) {
-        snprintf(err, errsize, "reading the Redis store: %s", l.err);
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- open and free ---- */
-
-static int flushed(void *arg)
-{
-    const redis_store *st = arg;
-    return st->batches_inflight == 0;
-}
-
-/* A clean stop keeps every event relayed: what is still queued goes on a
- * connection of its own (the caller's loop may not run again). */
-static void final_flush(redis_store *st)
-{
-    char err[256];
-    private_link p;
-    if (private_open(st, &p, "natterd-flush", err, sizeof err) < 0) {
-        logf_(st, SRV_LOG_ERROR, "store: %s", err);
-        return;
-    }
-    flush_queue(st, p.client);
-    private_run(&p, flushed, st, PRIVATE_DEADLINE_MS / 2);
-    private_close(&p); /* a batch not answered comes back to the queue */
-}
 
 static void on_up(void *data)
 {
     redis_store *st = data;
     if (st->down)
-        logf_(st, SRV_LOG_INFO, "store: Redis at %s is back", st->address);
+        redis_store_logf(st, SRV_LOG_INFO, "store: Redis at %s is back", st->address);
     st->down = 0;
 }
 
@@ -1588,7 +1123,8 @@ static void on_down(void *data, int reason)
 {
     redis_store *st = data;
     if (!st->down && !st->closing)
-        logf_(st, SRV_LOG_ERROR, "store: lost Redis at %s: %s", st->address, nt_strerror(reason));
+        redis_store_logf(st, SRV_LOG_ERROR, "store: lost Redis at %s: %s", st->address,
+                         nt_strerror(reason));
     st->down = 1;
 }
 
@@ -1602,10 +1138,11 @@ static void store_free(srv_store *base)
     rds_client_free(st->client);
     st->client = NULL;
     if (st->nqueued && reachable)
-        final_flush(st);
+        redis_store_final_flush(st);
     log_dropped(st);
     if (st->nqueued)
-        logf_(st, SRV_LOG_ERROR, "store: %zu history events not written at exit", st->nqueued);
+        redis_store_logf(st, SRV_LOG_ERROR, "store: %zu history events not written at exit",
+                         st->nqueued);
     for (size_t i = 0; i < st->nqueued; i++)
         event_clear(&st->queued[i]);
     free(st->queued);
@@ -1618,7 +1155,7 @@ static void store_free(srv_store *base)
 }
 
 static const srv_store_ops redis_ops = {
-    .load = load,
+    .load = redis_store_load,
     .put_account = put_account,
     .drop_account = drop_account,
     .put_channel = put_channel,
@@ -1648,9 +1185,9 @@ srv_store *srv_store_redis_open(nt_loop *loop, const srv_store_redis_options *op
     st->base.ops = &redis_ops;
     st->log = opts->log;
     st->log_ctx = opts->log_ctx;
-    st->address = copy_or_empty(opts->address);
-    st->password = opts->password ? copy_or_empty(opts->password) : NULL;
-    st->prefix = copy_or_empty(opts->prefix);
+    st->address = redis_copy_or_empty(opts->address);
+    st->password = opts->password ? redis_copy_or_empty(opts->password) : NULL;
+    st->prefix = redis_copy_or_empty(opts->prefix);
     if (opts->tls)
         st->tls = nt_tls_config_ref(opts->tls);
     if (!st->address || !st->prefix || (opts->password && !st->password)) {
