@@ -114,6 +114,8 @@ srv_membership *srv_channel_add(srv_channel *ch, srv_client *c, unsigned modes)
     m->client_index = c->nchannels;
     ch->members[ch->nmembers++] = m;
     c->channels[c->nchannels++] = m;
+    if (c->home)
+        ch->nmirrors++;
     return m;
 }
 
@@ -128,6 +130,8 @@ void srv_channel_remove(srv_membership *m)
     last = c->channels[--c->nchannels];
     c->channels[m->client_index] = last;
     last->client_index = m->client_index;
+    if (c->home)
+        ch->nmirrors--;
     free(m);
     if (ch->nmembers == 0 && !ch->reg)
         destroy(ch);

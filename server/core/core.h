@@ -190,6 +190,7 @@ struct srv_channel {
     size_t ninvexes;
     struct srv_chanreg *reg; /* registered (chanserv.c): lives on when empty */
     char *claim_owner; /* cluster: this node claimed the name for its creator (cluster.c) */
+    size_t nmirrors;   /* members that are other nodes' clients */
 };
 
 struct srv_server {

@@ -138,7 +138,8 @@ static void to_channel(srv_client *c, const char *name, const char *tags, messag
         srv_history_channel(ch, &f, hk);
     else
         srv_fanout_set_msgid(&f, srv_msgid_next(c->server));
-    note_message(c, &f, kind, target, text);
+    if (ch->nmirrors) /* no other node has a member: nothing crosses */
+        note_message(c, &f, kind, target, text);
     for (size_t i = 0; i < ch->nmembers; i++) {
         srv_client *peer = ch->members[i]->client;
         if (peer != c && wants(peer, kind) && has_status(ch->members[i], status))

@@ -48,9 +48,12 @@ static size_t nclaims;
 static pending_answer *answers;
 static int hold_answers; /* answer claims only at pump(), to race them */
 
+static size_t published; /* events the nodes published */
+
 static void link_publish(void *ctx, const char *event, size_t len)
 {
     int from = *(int *)ctx;
+    published++;
     if (partitioned[from])
         return;
     broker_event *e = calloc(1, sizeof *e);
@@ -259,6 +262,15 @@ static void test_chat_across_nodes(void)
     CU_ASSERT(names && strstr(names, "@alice") && strstr(names, "bob") && strstr(names, "carol"));
     fake_send(bob, "WHOIS carol");
     EXPECT_LINE(bob, "311 bob carol ~carol 127.0.0.1 * :");
+    /* a channel whose members are all on one node: nothing crosses */
+    fake_conn *dave = join(0, "dave", "#here");
+    fake_send(alice, "JOIN #here");
+    pump();
+    size_t before = published;
+    fake_send(alice, "PRIVMSG #here :just us");
+    pump();
+    EXPECT_LINE(dave, "PRIVMSG #here :just us");
+    CU_ASSERT_EQUAL(published, before);
     stop_nodes();
 }
 
