@@ -58,8 +58,9 @@ static void usage(FILE *f)
                "  --server-pid PID,.. read the server's CPU and RSS from /proc; with several\n"
                "                      (nodes, their Redis) CPU is summed, RSS shown each\n"
                "  --phase-marks       print 'loadgen: measure begin' and '... end' on stderr\n"
-               "                      as the measured phase starts and ends (for a caller\n"
-               "                      sampling other figures over the same window)\n"
+               "                      as the measured phase starts and ends, and wait each\n"
+               "                      time for a line on stdin (a caller reading other\n"
+               "                      figures over the same window, e.g. Redis's counters)\n"
                "  --idle              register and join, hold, report RSS per client\n"
                "  --hold S            seconds to hold in --idle (default 5)\n"
                "  --no-join           ready once registered (001): no JOIN, no traffic\n"
@@ -518,13 +519,27 @@ static void set_phase(driver *d, enum phase ph, uint64_t now)
     d->phase_start_us = now;
 }
 
+/* --phase-marks: say that the measured phase begins or ends, and wait for
+ * the caller's line on standard input (it reads its own figures, say
+ * Redis's counters, meanwhile; end of input: go on).  The clients stay
+ * connected and idle while it does.  Returns the time after the wait. */
+static uint64_t phase_mark(driver *d, const char *what, uint64_t now)
+{
+    if (!d->run.opt.phase_marks)
+        return now;
+    fprintf(stderr, "loadgen: measure %s\n", what);
+    char line[64];
+    if (!fgets(line, sizeof line, stdin))
+        d->run.opt.phase_marks = 0; /* nobody answers: stop asking */
+    d->last_tick_us = nt_clock_us(); /* the wait is not the timer's lateness */
+    return d->last_tick_us;
+}
+
 static void measure_before(driver *d, uint64_t now)
 {
     d->srv_before = server_stat(d, d->srv_each_before);
     d->self_before.cpu_s = cpu_self();
     d->before_us = now;
-    if (d->run.opt.phase_marks)
-        fprintf(stderr, "loadgen: measure begin\n");
 }
 
 static void measure_after(driver *d, uint64_t now)
@@ -532,8 +547,7 @@ static void measure_after(driver *d, uint64_t now)
     d->srv_after = server_stat(d, d->srv_each_after);
     d->self_after.cpu_s = cpu_self();
     d->after_us = now;
-    if (d->run.opt.phase_marks)
-        fprintf(stderr, "loadgen: measure end\n");
+    phase_mark(d, "end", now);
 }
 
 /* ---- phases ---- */
@@ -647,6 +661,7 @@ static void on_tick(nt_timer *t, void *data)
     }
     case PH_SETTLE:
         if (now - run->last_rx_us >= SETTLE_QUIET_US || now - d->phase_start_us >= SETTLE_MAX_US) {
+            now = phase_mark(d, "begin", now);
             measure_before(d, now);
             if (run->opt.idle)
                 set_phase(d, PH_HOLD, now);

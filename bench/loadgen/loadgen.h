@@ -63,7 +63,7 @@ typedef struct lg_options {
     const char *tls_ca;   /* --tls-ca: trust this PEM instead of the system's */
     const char *tls_name; /* --tls-name: SNI (default localhost) */
     int tls_resume;       /* --tls-resume: one name for all, sessions resumed */
-    int phase_marks;      /* --phase-marks: say on stderr when measuring starts/ends */
+    int phase_marks;      /* --phase-marks: say when measuring starts/ends, wait */
 } lg_options;
 
 /* LG_HANDSHAKING: TCP connected, TLS handshake under way (--tls only). */
