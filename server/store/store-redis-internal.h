@@ -9,6 +9,7 @@
 #define NATTERD_STORE_REDIS_INTERNAL_H
 
 #include "redis.h"
+#include "store-queue.h"
 #include "store-redis.h"
 
 #include <stddef.h>
@@ -25,10 +26,8 @@ typedef struct redis_store {
     int down;    /* the connection ended and is not back yet */
     int closing; /* free() has begun: answer everything at once */
     /* History events waiting for flush_events(), in msgid order. */
-    srv_store_event *queued;
-    size_t nqueued, queued_cap;
+    srv_store_queue queue;
     size_t requeue_at;       /* where the next batch lost in flight goes back */
-    uint64_t dropped;        /* lost to a full queue, not yet logged */
     size_t batches_inflight; /* flush scripts not answered yet */
     /* Retention runs one step at a time; its count reaches the caller
      * with the next call (trim_history() must answer at once). */

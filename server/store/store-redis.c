@@ -590,64 +590,16 @@ static void drop_channel(srv_store *base, const char *key, srv_store_done_fn don
 
 /* ---- history: the queue and its flush ---- */
 
-static void event_clear(srv_store_event *ev)
+/* The queue dropped its oldest events: a lost batch's place moves with them. */
+static void queue_dropped_front(redis_store *st, size_t dropped)
 {
-    free((char *)ev->target);
-    free((char *)ev->line);
-    free((char *)ev->account);
-    free((char *)ev->tags);
-}
-
-/* Drop the oldest queued events past QUEUED_MAX (counted for the log). */
-static void queue_bound(redis_store *st)
-{
-    if (st->nqueued <= QUEUED_MAX)
-        return;
-    size_t drop = st->nqueued - QUEUED_MAX;
-    for (size_t i = 0; i < drop; i++)
-        event_clear(&st->queued[i]);
-    memmove(st->queued, st->queued + drop, QUEUED_MAX * sizeof *st->queued);
-    st->nqueued = QUEUED_MAX;
-    st->requeue_at = st->requeue_at > drop ? st->requeue_at - drop : 0;
-    st->dropped += drop;
-}
-
-static int queue_reserve(redis_store *st, size_t more)
-{
-    if (st->nqueued + more <= st->queued_cap)
-        return 0;
-    size_t cap = st->queued_cap ? st->queued_cap : 64;
-    while (cap < st->nqueued + more)
-        cap *= 2;
-    srv_store_event *q = realloc(st->queued, cap * sizeof *q);
-    if (!q)
-        return -1;
-    st->queued = q;
-    st->queued_cap = cap;
-    return 0;
+    st->requeue_at = st->requeue_at > dropped ? st->requeue_at - dropped : 0;
 }
 
 static void append_event(srv_store *base, const srv_store_event *ev)
 {
     redis_store *st = (redis_store *)base;
-    if (queue_reserve(st, 1) < 0) {
-        st->dropped++;
-        return;
-    }
-    srv_store_event *e = &st->queued[st->nqueued];
-    e->target = redis_copy_or_empty(ev->target);
-    e->line = redis_copy_or_empty(ev->line);
-    e->account = redis_copy_or_empty(ev->account);
-    e->tags = redis_copy_or_empty(ev->tags);
-    e->msgid = ev->msgid;
-    e->kind = ev->kind;
-    if (!e->target || !e->line || !e->account || !e->tags) {
-        event_clear(e);
-        st->dropped++;
-        return;
-    }
-    st->nqueued++;
-    queue_bound(st);
+    queue_dropped_front(st, srv_store_queue_append(&st->queue, ev));
 }
 
 /* The history member of e (see the layout). */
@@ -711,7 +663,7 @@ typedef struct flush_batch {
 static void batch_free(flush_batch *b)
 {
     for (size_t i = 0; i < b->n; i++)
-        event_clear(&b->events[i]);
+        srv_store_event_clear(&b->events[i]);
     free(b->events);
     free(b);
 }
@@ -720,19 +672,13 @@ static void batch_free(flush_batch *b)
  * since, after the batches lost before it. */
 static void requeue(redis_store *st, flush_batch *b)
 {
-    if (queue_reserve(st, b->n) < 0) {
-        st->dropped += b->n;
-        batch_free(b);
-        return;
+    size_t at = st->requeue_at < st->queue.n ? st->requeue_at : st->queue.n, dropped;
+    if (srv_store_queue_insert(&st->queue, at, b->events, b->n, &dropped) == 0) {
+        st->requeue_at = at + b->n;
+        queue_dropped_front(st, dropped);
     }
-    size_t at = st->requeue_at < st->nqueued ? st->requeue_at : st->nqueued;
-    memmove(st->queued + at + b->n, st->queued + at, (st->nqueued - at) * sizeof *st->queued);
-    memcpy(st->queued + at, b->events, b->n * sizeof *st->queued);
-    st->nqueued += b->n;
-    st->requeue_at = at + b->n;
     free(b->events);
     free(b);
-    queue_bound(st);
 }
 
 static void flush_reply(void *arg, const rds_reply *r)
@@ -793,37 +739,35 @@ static int flush_send(redis_store *st, rds_client *client, const srv_store_event
 void redis_store_flush_queue(redis_store *st, rds_client *client)
 {
     size_t sent = 0;
-    while (sent < st->nqueued) {
-        size_t n = st->nqueued - sent < FLUSH_BATCH ? st->nqueued - sent : FLUSH_BATCH;
-        if (flush_send(st, client, st->queued + sent, n) < 0)
+    while (sent < st->queue.n) {
+        size_t n = st->queue.n - sent < FLUSH_BATCH ? st->queue.n - sent : FLUSH_BATCH;
+        if (flush_send(st, client, st->queue.events + sent, n) < 0)
             break;
         sent += n;
     }
-    memmove(st->queued, st->queued + sent, (st->nqueued - sent) * sizeof *st->queued);
-    st->nqueued -= sent;
+    srv_store_queue_remove_front(&st->queue, sent);
     st->requeue_at = 0;
 }
 
 static void log_dropped(redis_store *st)
 {
-    if (!st->dropped)
-        return;
-    redis_store_logf(st, SRV_LOG_ERROR,
-                     "store: %llu history events lost while Redis was unavailable",
-                     (unsigned long long)st->dropped);
-    st->dropped = 0;
+    uint64_t dropped = srv_store_queue_take_dropped(&st->queue);
+    if (dropped)
+        redis_store_logf(st, SRV_LOG_ERROR,
+                         "store: %llu history events lost while Redis was unavailable",
+                         (unsigned long long)dropped);
 }
 
 static int flush_events(srv_store *base)
 {
     redis_store *st = (redis_store *)base;
     log_dropped(st);
-    if (!st->nqueued)
+    if (!st->queue.n)
         return SRV_STORE_OK;
     if (st->down || st->closing)
         return SRV_STORE_UNAVAILABLE; /* kept for the next flush */
     redis_store_flush_queue(st, st->client);
-    return st->nqueued ? SRV_STORE_UNAVAILABLE : SRV_STORE_OK;
+    return st->queue.n ? SRV_STORE_UNAVAILABLE : SRV_STORE_OK;
 }
 
 /* ---- history: queries ---- */
@@ -1137,15 +1081,13 @@ static void store_free(srv_store *base)
      * and flushes in flight come back to the queue. */
     rds_client_free(st->client);
     st->client = NULL;
-    if (st->nqueued && reachable)
+    if (st->queue.n && reachable)
         redis_store_final_flush(st);
     log_dropped(st);
-    if (st->nqueued)
+    if (st->queue.n)
         redis_store_logf(st, SRV_LOG_ERROR, "store: %zu history events not written at exit",
-                         st->nqueued);
-    for (size_t i = 0; i < st->nqueued; i++)
-        event_clear(&st->queued[i]);
-    free(st->queued);
+                         st->queue.n);
+    srv_store_queue_free(&st->queue);
     if (st->tls)
         nt_tls_config_unref(st->tls);
     free(st->address);
@@ -1183,6 +1125,7 @@ srv_store *srv_store_redis_open(nt_loop *loop, const srv_store_redis_options *op
         return NULL;
     }
     st->base.ops = &redis_ops;
+    srv_store_queue_init(&st->queue, QUEUED_MAX);
     st->log = opts->log;
     st->log_ctx = opts->log_ctx;
     st->address = redis_copy_or_empty(opts->address);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "store-sqlite.h"
 
+#include "store-queue.h"
+
 #include "natterd-core.h"
 
 #include <natter/clock.h>
@@ -174,10 +176,8 @@ typedef struct sqlite_store {
     void *log_ctx;
     uint64_t writes, max_us, total_us;
     /* History events waiting for flush_events(), in msgid order. */
-    srv_store_event *queued;
-    size_t nqueued, queued_cap;
-    uint64_t events;  /* committed, for the stats */
-    uint64_t dropped; /* queued events lost to a full queue, not yet logged */
+    srv_store_queue queue;
+    uint64_t events; /* committed, for the stats */
     /* WAL checkpoints on another thread (srv_store_sqlite_set_offload()) */
     char *path;
     srv_store_offload_fn offload; /* NULL: SQLite's own, on the loop */
@@ -556,14 +556,6 @@ static int load_channels(sqlite_store *st, const srv_store_visitor *v, void *ctx
  * bound. */
 #define QUEUED_MAX 65536
 
-static void event_clear(srv_store_event *ev)
-{
-    free((char *)ev->target);
-    free((char *)ev->line);
-    free((char *)ev->account);
-    free((char *)ev->tags);
-}
-
 static char *copy_or_empty(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
@@ -578,50 +570,23 @@ static char *copy_or_empty(const char *s)
 
 static void append_event(srv_store *base, const srv_store_event *ev)
 {
-    sqlite_store *st = (sqlite_store *)base;
-    if (st->nqueued == QUEUED_MAX) {
-        event_clear(&st->queued[0]);
-        memmove(st->queued, st->queued + 1, (st->nqueued - 1) * sizeof *st->queued);
-        st->nqueued--;
-        st->dropped++;
-    }
-    if (st->nqueued == st->queued_cap) {
-        size_t cap = st->queued_cap ? st->queued_cap * 2 : 64;
-        srv_store_event *q = realloc(st->queued, cap * sizeof *q);
-        if (!q)
-            return;
-        st->queued = q;
-        st->queued_cap = cap;
-    }
-    srv_store_event *e = &st->queued[st->nqueued];
-    e->target = copy_or_empty(ev->target);
-    e->line = copy_or_empty(ev->line);
-    e->account = copy_or_empty(ev->account);
-    e->tags = copy_or_empty(ev->tags);
-    e->msgid = ev->msgid;
-    e->kind = ev->kind;
-    if (!e->target || !e->line || !e->account || !e->tags) {
-        event_clear(e);
-        return;
-    }
-    st->nqueued++;
+    srv_store_queue_append(&((sqlite_store *)base)->queue, ev);
 }
 
 static int flush_events(srv_store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
-    if (!st->nqueued)
+    if (!st->queue.n)
         return SRV_STORE_OK;
-    if (st->dropped) {
+    uint64_t dropped = srv_store_queue_take_dropped(&st->queue);
+    if (dropped)
         logf_(st, SRV_LOG_ERROR,
               "store: %llu history events lost while the database refused writes",
-              (unsigned long long)st->dropped);
-        st->dropped = 0;
-    }
+              (unsigned long long)dropped);
     txn t;
     txn_begin(&t, st, "history");
-    for (size_t i = 0; i < st->nqueued; i++) {
-        const srv_store_event *e = &st->queued[i];
+    for (size_t i = 0; i < st->queue.n; i++) {
+        const srv_store_event *e = &st->queue.events[i];
         sqlite3_stmt *s = st->stmt[ST_EVENT_INSERT];
         bind_text(s, 1, e->target);
         sqlite3_bind_int64(s, 2, e->msgid);
@@ -634,10 +599,8 @@ static int flush_events(srv_store *base)
     int status = txn_end(&t);
     if (status != SRV_STORE_OK)
         return status; /* kept for the next flush */
-    st->events += st->nqueued;
-    for (size_t i = 0; i < st->nqueued; i++)
-        event_clear(&st->queued[i]);
-    st->nqueued = 0;
+    st->events += st->queue.n;
+    srv_store_queue_clear(&st->queue);
     return SRV_STORE_OK;
 }
 
@@ -667,14 +630,14 @@ static size_t add_queued(const sqlite_store *st, const srv_store_history_query *
                          srv_store_event **evs, size_t n)
 {
     size_t extra = 0;
-    for (size_t i = 0; i < st->nqueued; i++)
-        extra += (size_t)queued_match(&st->queued[i], q);
+    for (size_t i = 0; i < st->queue.n; i++)
+        extra += (size_t)queued_match(&st->queue.events[i], q);
     srv_store_event *all = extra && *evs ? realloc(*evs, (n + extra) * sizeof *all) : NULL;
     if (!all)
         return n;
     *evs = all;
-    for (size_t i = 0; i < st->nqueued; i++) {
-        const srv_store_event *e = &st->queued[i];
+    for (size_t i = 0; i < st->queue.n; i++) {
+        const srv_store_event *e = &st->queue.events[i];
         if (!queued_match(e, q))
             continue;
         all[n] = *e;
@@ -772,8 +735,8 @@ static void targets_add_queued(const sqlite_store *st, const srv_store_targets_q
                                target_list *l)
 {
     size_t alen = q->account ? strlen(q->account) : 0;
-    for (size_t i = 0; i < st->nqueued; i++) {
-        const srv_store_event *e = &st->queued[i];
+    for (size_t i = 0; i < st->queue.n; i++) {
+        const srv_store_event *e = &st->queue.events[i];
         if (e->msgid <= q->after || e->msgid >= q->before)
             continue;
         int wanted = q->account && strncmp(e->target, q->account, alen) == 0 &&
@@ -1102,12 +1065,10 @@ static void store_free(srv_store *base)
 {
     sqlite_store *st = (sqlite_store *)base;
     /* A clean stop keeps every event relayed. */
-    if (st->nqueued && st->stmt[ST_EVENT_INSERT] && flush_events(base) != SRV_STORE_OK)
+    if (st->queue.n && st->stmt[ST_EVENT_INSERT] && flush_events(base) != SRV_STORE_OK)
         logf_(st, SRV_LOG_ERROR, "store: %llu history events not written at exit",
-              (unsigned long long)st->nqueued);
-    for (size_t i = 0; i < st->nqueued; i++)
-        event_clear(&st->queued[i]);
-    free(st->queued);
+              (unsigned long long)st->queue.n);
+    srv_store_queue_free(&st->queue);
     free(st->path);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
@@ -1208,6 +1169,7 @@ srv_store *srv_store_sqlite_open(const char *path, const srv_store_sqlite_option
         return NULL;
     }
     st->base.ops = &sqlite_ops;
+    srv_store_queue_init(&st->queue, QUEUED_MAX);
     st->log = opts->log;
     st->log_ctx = opts->log_ctx;
     int rc = sqlite3_open_v2(path, &st->db,
