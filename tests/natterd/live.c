@@ -112,12 +112,17 @@ static char *profile_text(live_profile profile, unsigned tls_port, const char *c
 }
 
 #define MAX_CLIENTS 64
+/* The most nodes one external address variable may list (a cluster). */
+#define MAX_NODES 8
 
 struct live_server {
     live_profile profile;
-    nt_addr addr;
+    nt_addr addr[MAX_NODES]; /* [0]: live_addr(); the others: a cluster's nodes */
+    size_t naddr;
+    size_t next_node; /* live_client()'s round-robin over addr */
     int has_tls;
-    nt_addr tls_addr;
+    nt_addr tls_addr[MAX_NODES]; /* the nodes that listen for TLS */
+    size_t ntls;
     int external;
     int stopped; /* live_shutdown() done */
     irc_client *clients[MAX_CLIENTS];
@@ -298,10 +303,33 @@ int live_sync(irc_client *c, irc_lines *seen, const char *file, int line)
     return ok;
 }
 
+/* Set by live_start() for a cluster's test (several nodes). */
+static int cluster_test;
+
+/* Read c's lines into seen until want of them match command/text, or the
+ * deadline passes (then the count below tells). */
+static void await_count(irc_client *c, const char *command, const char *text, size_t want,
+                        irc_lines *seen)
+{
+    uint64_t deadline = nt_clock_ms() + irc_default_deadline();
+    while (irc_lines_count(seen, command, text) < want) {
+        uint64_t now = nt_clock_ms();
+        const char *got = now < deadline ? irc_next(c, (unsigned)(deadline - now)) : NULL;
+        if (!got)
+            break;
+        irc_lines_add(seen, got);
+    }
+}
+
 void live_expect_count(irc_client *c, const char *command, const char *text, size_t want,
                        const char *file, int line)
 {
     irc_lines seen = {0};
+    /* The barrier answers for c's node only: in a cluster, what another
+     * node caused may still be on its way, so the lines wanted are awaited
+     * first (the barrier then shows there were no more). */
+    if (cluster_test)
+        await_count(c, command, text, want, &seen);
     int ok = live_sync(c, &seen, file, line);
     size_t n = irc_lines_count(&seen, command, text);
     char what[300];
@@ -510,7 +538,7 @@ static int try_start(live_server *s, int *port_taken)
     if (s->net && ok) {
         srv_server_set_log(s->server, srv_log_write, NULL);
         ok = srv_net_listen(s->net, "127.0.0.1:0") == NT_OK &&
-             srv_net_listener_addr(s->net, 0, &s->addr) == NT_OK;
+             srv_net_listener_addr(s->net, 0, &s->addr[0]) == NT_OK;
     }
     if (s->net && ok && s->profile == LIVE_TLS) {
         /* As natterd's main(): the certificate, then the config's tls_address. */
@@ -520,7 +548,7 @@ static int try_start(live_server *s, int *port_taken)
         if (rc == NT_OK)
             rc = srv_net_listen_tls(s->net, address);
         if (rc == NT_OK)
-            rc = srv_net_listener_addr(s->net, 1, &s->tls_addr);
+            rc = srv_net_listener_addr(s->net, 1, &s->tls_addr[0]);
         *port_taken = rc == NT_EADDRINUSE;
         s->has_tls = ok = rc == NT_OK;
     }
@@ -554,11 +582,40 @@ static void free_in_process(live_server *s)
     nt_mutex_free(s->mutex);
 }
 
+/* An external address variable's value into addr[MAX_NODES] and *n: one
+ * HOST:PORT, or a cluster's nodes as a comma-separated list of them
+ * (printed when wrong). */
+static int parse_addr_list(const char *var, const char *list, nt_addr *addr, size_t *n)
+{
+    *n = 0;
+    const char *p = list;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        char one[128];
+        if (*n == MAX_NODES || len == 0 || len >= sizeof one) {
+            printf("\n    %s=%s: want 1 to %d comma-separated HOST:PORT\n", var, list, MAX_NODES);
+            return 0;
+        }
+        memcpy(one, p, len);
+        one[len] = '\0';
+        int rc = nt_addr_parse(one, &addr[*n]);
+        if (rc != NT_OK) {
+            printf("\n    %s=%s: '%s': %s\n", var, list, one, nt_strerror(rc));
+            return 0;
+        }
+        (*n)++;
+        if (p[len] == '\0')
+            return 1;
+        p += len + 1;
+    }
+}
+
 live_server *live_start(live_profile profile)
 {
     live_server *s = calloc(1, sizeof *s);
     CU_ASSERT_FATAL(s != NULL);
     s->profile = profile;
+    s->naddr = s->ntls = 1;
     const char *any = getenv("NATTERD_TEST_ADDR");
     if (any && any[0]) {
         char var[64];
@@ -578,10 +635,8 @@ live_server *live_start(live_profile profile)
             return NULL;
         }
         s->external = 1;
-        int rc = nt_addr_parse(addr, &s->addr);
-        if (rc != NT_OK)
-            printf("\n    %s=%s: %s\n", var, addr, nt_strerror(rc));
-        CU_ASSERT_FATAL(rc == NT_OK);
+        CU_ASSERT_FATAL(parse_addr_list(var, addr, s->addr, &s->naddr));
+        cluster_test = s->naddr > 1;
         if (profile == LIVE_TLS) {
             /* Its TLS port and the certificates it was given. */
             const char *tls = getenv("NATTERD_TEST_TLS_ADDR");
@@ -592,10 +647,8 @@ live_server *live_start(live_profile profile)
                 free(s);
                 return NULL;
             }
-            rc = nt_addr_parse(tls, &s->tls_addr);
-            if (rc != NT_OK)
-                printf("\n    NATTERD_TEST_TLS_ADDR=%s: %s\n", tls, nt_strerror(rc));
-            CU_ASSERT_FATAL(rc == NT_OK && have_certs());
+            CU_ASSERT_FATAL(parse_addr_list("NATTERD_TEST_TLS_ADDR", tls, s->tls_addr, &s->ntls) &&
+                            have_certs());
             s->has_tls = 1;
         }
         return s;
@@ -607,7 +660,12 @@ live_server *live_start(live_profile profile)
 
 const nt_addr *live_addr(const live_server *s)
 {
-    return &s->addr;
+    return &s->addr[0];
+}
+
+int live_cluster(const live_server *s)
+{
+    return s->naddr > 1;
 }
 
 int live_in_process(const live_server *s)
@@ -617,14 +675,24 @@ int live_in_process(const live_server *s)
 
 const nt_addr *live_tls_addr(const live_server *s)
 {
-    return s->has_tls ? &s->tls_addr : NULL;
+    return s->has_tls ? &s->tls_addr[0] : NULL;
 }
 
 static void keep(live_server *s, irc_client *c);
 
+/* The next node of addr[n] for a new client: one count for plaintext and
+ * TLS clients, so that consecutive clients land on different nodes of a
+ * cluster (where only some listen for TLS, a TLS client still takes its
+ * turn). */
+static const nt_addr *next_node(live_server *s, const nt_addr *addr, size_t n)
+{
+    return &addr[s->next_node++ % n];
+}
+
 irc_client *live_client(live_server *s, const char *label, int rcvbuf)
 {
-    irc_client *c = irc_connect(&s->addr, label, rcvbuf);
+    const nt_addr *addr = next_node(s, s->addr, s->naddr);
+    irc_client *c = irc_connect(addr, label, rcvbuf);
     CU_ASSERT_FATAL(c != NULL);
     keep(s, c);
     return c;
@@ -647,7 +715,7 @@ irc_client *live_client_tls(live_server *s, const char *label, const irc_tls_opt
         live_tls_options(&dflt, LIVE_CERT_NONE);
         o = &dflt;
     }
-    irc_client *c = irc_connect_tls(&s->tls_addr, label, o, NULL);
+    irc_client *c = irc_connect_tls(next_node(s, s->tls_addr, s->ntls), label, o, NULL);
     CU_ASSERT_FATAL(c != NULL);
     keep(s, c);
     return c;
@@ -691,11 +759,16 @@ void live_reset(live_server *s, irc_client *c)
     irc_reset(c);
 }
 
-/* LUSERS until the server counts only the health client, no unknown
+/* LUSERS until the server counts only the health clients (one per node:
+ * every node of a cluster counts the whole network), no unknown
  * connections, no operators, no channels (a closed client it had not
- * noticed yet is given the deadline to go). */
-static void check_forgotten(irc_client *hc)
+ * noticed yet, or another node's quit still on its way, is given the
+ * deadline to go). */
+static void check_forgotten(irc_client *hc, size_t users)
 {
+    char want_users[64], want_clients[48];
+    snprintf(want_users, sizeof want_users, ":There are %zu users and 0 invisible", users);
+    snprintf(want_clients, sizeof want_clients, ":I have %zu clients", users);
     uint64_t deadline = nt_clock_ms() + irc_default_deadline();
     irc_lines seen = {0};
     int clean = 0;
@@ -708,8 +781,8 @@ static void check_forgotten(irc_client *hc)
             if (irc_line_matches(line, "266", NULL))
                 break;
         }
-        clean = irc_lines_count(&seen, "251", ":There are 1 users and 0 invisible") == 1 &&
-                irc_lines_count(&seen, "255", ":I have 1 clients") == 1 &&
+        clean = irc_lines_count(&seen, "251", want_users) == 1 &&
+                irc_lines_count(&seen, "255", want_clients) == 1 &&
                 irc_lines_count(&seen, "254", " 0 :channels formed") == 1 &&
                 irc_lines_count(&seen, "252|253", NULL) == 0;
         if (!clean && (!line || nt_clock_ms() >= deadline))
@@ -723,6 +796,36 @@ static void check_forgotten(irc_client *hc)
     irc_lines_free(&seen);
 }
 
+/* A new client registered at addr, asserted (NULL when it could not). */
+static irc_client *health_client(const live_server *s, const nt_addr *addr)
+{
+    char nick[16];
+    snprintf(nick, sizeof nick, "health%u", ++health_counter);
+    irc_client *hc = NULL;
+    uint64_t deadline = nt_clock_ms() + irc_default_deadline();
+    for (;;) {
+        /* A connection limit may still count clients the server has
+         * not yet seen close: then it refuses, and we try again. */
+        hc = irc_connect(addr, nick, 0);
+        if (!hc)
+            break;
+        if (s->profile == LIVE_PASS)
+            irc_send(hc, "PASS %s", LIVE_SERVER_PASSWORD);
+        irc_register_send(hc, nick, NULL);
+        const char *first = irc_next(hc, irc_default_deadline());
+        if (first && irc_line_matches(first, "ERROR", "Too many") && nt_clock_ms() < deadline) {
+            irc_close(hc);
+            nt_sleep_ms(20);
+            continue;
+        }
+        CU_ASSERT(first && irc_line_matches(first, "001", NULL));
+        CU_ASSERT(irc_expect(hc, "376|422", NULL) != NULL);
+        break;
+    }
+    CU_ASSERT(hc != NULL);
+    return hc;
+}
+
 void live_stop(live_server *s)
 {
     if (!s)
@@ -733,36 +836,21 @@ void live_stop(live_server *s)
     }
     if (!s->stopped) {
         /* The server never crashes: after whatever the test did, a new
-         * client registers, and nothing of the old ones is left. */
-        char nick[16];
-        snprintf(nick, sizeof nick, "health%u", ++health_counter);
-        irc_client *hc = NULL;
-        uint64_t deadline = nt_clock_ms() + irc_default_deadline();
-        for (;;) {
-            /* A connection limit may still count clients the server has
-             * not yet seen close: then it refuses, and we try again. */
-            hc = irc_connect(&s->addr, nick, 0);
-            if (!hc)
-                break;
-            if (s->profile == LIVE_PASS)
-                irc_send(hc, "PASS %s", LIVE_SERVER_PASSWORD);
-            irc_register_send(hc, nick, NULL);
-            const char *first = irc_next(hc, irc_default_deadline());
-            if (first && irc_line_matches(first, "ERROR", "Too many") && nt_clock_ms() < deadline) {
-                irc_close(hc);
-                nt_sleep_ms(20);
-                continue;
-            }
-            CU_ASSERT(first && irc_line_matches(first, "001", NULL));
-            CU_ASSERT(irc_expect(hc, "376|422", NULL) != NULL);
-            break;
+         * client registers, and nothing of the old ones is left.  In a
+         * cluster, on every node: each must have forgotten them too. */
+        irc_client *hc[MAX_NODES] = {0};
+        for (size_t i = 0; i < s->naddr; i++)
+            hc[i] = health_client(s, &s->addr[i]);
+        for (size_t i = 0; i < s->naddr; i++) {
+            if (hc[i])
+                check_forgotten(hc[i], s->naddr);
         }
-        CU_ASSERT(hc != NULL);
-        if (hc) {
-            check_forgotten(hc);
-            irc_send(hc, "QUIT :done");
-            CU_ASSERT(irc_expect_closed(hc, irc_default_deadline(), NULL));
-            irc_close(hc);
+        for (size_t i = 0; i < s->naddr; i++) {
+            if (!hc[i])
+                continue;
+            irc_send(hc[i], "QUIT :done");
+            CU_ASSERT(irc_expect_closed(hc[i], irc_default_deadline(), NULL));
+            irc_close(hc[i]);
         }
         if (!s->external)
             CU_ASSERT(live_shutdown(s, "Server shutting down"));

@@ -14,9 +14,18 @@
  * does not name is skipped with a reason, as are the few checks that need
  * the server in-process (its output queues, its shutdown).
  *
+ * An external address may also be a cluster: the variable then lists its
+ * nodes, comma-separated (external.sh's cluster mode: three natterd nodes
+ * and one redis-server per profile).  The test's clients connect to them
+ * in turn, so consecutive clients land on different nodes and the same
+ * assertions check what crosses nodes; live_addr() is the first node.
+ * The few checks a node can only make for itself (per-address limits,
+ * flood control, SendQ) are skipped with a reason (live_cluster()).
+ *
  * live_stop() ends every test the same way: all test clients close, then
  * a fresh client must still register, and LUSERS must show that the
- * server forgot every closed client, channel and operator.
+ * server forgot every closed client, channel and operator (in a cluster:
+ * a fresh client on every node, and every node's LUSERS).
  *
  * The tls profile's server also listens for TLS clients, with certificates
  * made at test time by nt_tls_make_self_signed(): a server certificate for
@@ -75,10 +84,16 @@ typedef struct live_server live_server;
  */
 live_server *live_start(live_profile profile);
 
-/** The server's address. */
+/** The server's address (a cluster's: its first node's). */
 const nt_addr *live_addr(const live_server *s);
 
-/** The server's TLS address (tls profile), or NULL when it has none. */
+/**
+ * Is the server a cluster of several nodes (the profile's external
+ * address lists more than one)?  For the few checks that are per node.
+ */
+int live_cluster(const live_server *s);
+
+/** The server's TLS address (tls profile; a cluster's first TLS node), or NULL when it has none. */
 const nt_addr *live_tls_addr(const live_server *s);
 
 /**
@@ -103,7 +118,8 @@ void live_tls_options(irc_tls_options *o, live_cert cert);
 
 /**
  * A TLS client connected to the TLS port (owned by the server handle, as
- * live_client()); o NULL: live_tls_options(LIVE_CERT_NONE).  Asserts
+ * live_client(); in a cluster, to the next node that listens for TLS,
+ * taking its turn in live_client()'s round); o NULL: live_tls_options(LIVE_CERT_NONE).  Asserts
  * (fatally) that the connection and the handshake worked.
  */
 irc_client *live_client_tls(live_server *s, const char *label, const irc_tls_options *o);
@@ -116,7 +132,8 @@ int live_in_process(const live_server *s);
 
 /**
  * A connected client owned by the server handle (closed by live_stop()
- * unless dropped earlier).  Asserts (fatally) that the connection worked.
+ * unless dropped earlier); in a cluster, on the next node in turn.
+ * Asserts (fatally) that the connection worked.
  */
 irc_client *live_client(live_server *s, const char *label, int rcvbuf);
 
