@@ -7,6 +7,8 @@
  * Events, after "<node> <seq> " (docs/cluster.md has the whole list):
  *   H                                   heartbeat
  *   HELLO                               a node (re)joined: everyone bursts
+ *   SYNC node                           that node alone bursts (it was dropped
+ *                                       here for silence and is heard again)
  *   U serial nick user host signon flags account :realname   a client registered
  *   N serial nick                       renamed
  *   Q serial :reason                    quit
@@ -449,6 +451,45 @@ void srv_cluster_each_claim(srv_server *s, void (*fn)(void *ctx, const char *key
             fn(ctx, c->claimed, owner);
         }
     }
+    srv_strmap_iter it = SRV_STRMAP_ITER_INIT;
+    srv_channel *ch;
+    while ((ch = srv_strmap_next(s->channels, &it)) != NULL) {
+        if (ch->claim_owner) {
+            char claim[SRV_CHANNELLEN_MAX + 2];
+            srv_casefold(claim, ch->name, sizeof claim);
+            fn(ctx, claim, ch->claim_owner);
+        }
+    }
+}
+
+void srv_cluster_claim_lost(srv_server *s, const char *key, const char *owner)
+{
+    if (!s->cluster)
+        return;
+    srv_server_enter(s);
+    if (key[0] == '#') {
+        srv_channel *ch = srv_channel_find(s, key);
+        if (ch && ch->claim_owner && strcmp(ch->claim_owner, owner) == 0) {
+            free(ch->claim_owner);
+            ch->claim_owner = NULL;
+        }
+    } else {
+        srv_client *c = srv_client_find(s, key);
+        char mine[NODE_ID_MAX + 24];
+        if (c && !srv_client_is_mirror(c) && strcmp(c->claimed, key) == 0) {
+            owner_of(c, mine, sizeof mine);
+            if (strcmp(mine, owner) == 0) {
+                c->claimed[0] = '\0'; /* not ours to give back */
+                srv_server_log(s, SRV_LOG_WARNING,
+                               "cluster: %s was taken on another node while this one was cut "
+                               "off: disconnecting the client here",
+                               c->nick);
+                srv_client_quit(c, "Nick collision",
+                                "Nick collision: the nick was taken elsewhere on the network");
+            }
+        }
+    }
+    srv_server_leave(s);
 }
 
 void srv_cluster_client_freed(srv_client *c)
@@ -973,6 +1014,10 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
     srv_cluster_node *n = node_for(s, id);
     if (n) {
         uint64_t seq = strtoull(seq_text, NULL, 10);
+        /* A node we hear without having had its state (dropped here after
+         * a silence longer than node_timeout, a Redis stall): ask for it. */
+        if (!n->seq && strcmp(kind, "HELLO") != 0 && strcmp(kind, "U") != 0)
+            publish(s, "SYNC %s", n->id);
         if (n->seq && seq != n->seq + 1 && strcmp(kind, "HELLO") != 0) {
             srv_server_log(s, SRV_LOG_WARNING,
                            "cluster: events %" PRIu64 "..%" PRIu64 " of node %s were lost; "
@@ -1008,6 +1053,11 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
             apply_list_entry(s, rest);
         else if (!strcmp(kind, "HELLO"))
             burst(s);
+        else if (!strcmp(kind, "SYNC")) {
+            char *who = next_word(&rest);
+            if (who && strcmp(who, cl->id) == 0)
+                burst(s);
+        }
         else if (!strcmp(kind, "ACCT"))
             apply_account_state(s, n, rest);
         else if (!strcmp(kind, "A"))

@@ -59,8 +59,9 @@ typedef struct claim_req {
     srv_cluster_net *net;
     srv_cluster_claim_fn done;
     void *done_ctx;
-    int renewal;  /* a claim renewed after Redis came back */
-    char key[64]; /* for the log of a renewal that lost */
+    int renewal;     /* a claim renewed after Redis came back */
+    char key[72];    /* a renewal that lost: whose it was */
+    char owner[160];
 } claim_req;
 
 struct srv_cluster_net {
@@ -163,6 +164,7 @@ static void renew_claim(void *ctx, const char *key, const char *owner)
     r->net = n;
     r->renewal = 1;
     snprintf(r->key, sizeof r->key, "%s", key);
+    snprintf(r->owner, sizeof r->owner, "%s", owner);
     const char *argv[] = {"EVAL", claim_script, "1", n->nicks_key, key, owner, n->alive_prefix};
     if (rds_command_argv(n->cmd, claim_answer, r, 7, argv, NULL) < 0)
         free(r);
@@ -242,10 +244,7 @@ static void claim_answer(void *ctx, const rds_reply *reply)
         srv_logf(SRV_LOG_WARNING, "cluster: Redis refused a nick claim: %s", reply->str);
     if (r->renewal) {
         if (status == SRV_CLUSTER_TAKEN)
-            srv_logf(SRV_LOG_WARNING,
-                     "cluster: the nick %s of a client here was taken on another node while "
-                     "Redis was away; both now hold it",
-                     r->key);
+            srv_cluster_claim_lost(r->net->server, r->key, r->owner);
     } else {
         r->done(r->done_ctx, status);
     }

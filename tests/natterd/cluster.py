@@ -93,7 +93,9 @@ class Redis:
         """Start it and wait until it answers PING on its socket."""
         self.proc = subprocess.Popen(
             [REDIS_SERVER, '--port', '0', '--unixsocket', self.sock, '--unixsocketperm', '700',
-             '--save', '', '--appendonly', 'no', '--dir', self.folder],
+             '--save', '', '--appendonly', 'no', '--dir', self.folder,
+             # DEBUG SLEEP stalls it (the stall scenario), from this socket only
+             '--enable-debug-command', 'local'],
             stdin=subprocess.DEVNULL, stdout=open(self.log, 'ab'), stderr=subprocess.STDOUT)
         end = ircclient.deadline(seconds)
         while ircclient.now() < end:
@@ -118,7 +120,38 @@ class Redis:
         finally:
             s.close()
 
+    def stall(self, seconds):
+        """Make Redis stop answering for a while (DEBUG SLEEP), as a long
+        script or a slow disk would; returns once it has stopped answering
+        (a PING on another connection goes unanswered)."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(self.sock)
+        s.sendall(b'PING\r\n')
+        if not s.recv(64).startswith(b'+PONG'):
+            raise Abort('redis-server did not answer the stall\'s PING')
+        s.sendall(b'DEBUG SLEEP %g\r\n' % seconds)
+        if getattr(self, 'stalling', None):
+            self.stalling.close()
+        self.stalling = s  # closed by the next stall or kill
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            probe.settimeout(0.1)
+            try:
+                probe.connect(self.sock)
+                probe.sendall(b'PING\r\n')
+                probe.recv(64)
+            except OSError:
+                return  # no answer: it sleeps
+            finally:
+                probe.close()
+        raise Abort('redis-server kept answering after DEBUG SLEEP')
+
     def kill(self):
+        if getattr(self, 'stalling', None):
+            self.stalling.close()
+            self.stalling = None
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
         if self.proc:
@@ -757,6 +790,64 @@ def scenario_redis_outage(nodes, peers, redis):
     newbie.c.quit()
 
 
+def scenario_redis_stall(nodes, peers, redis):
+    """Redis slowed: a stall shorter than node_timeout only delays what
+    crosses (nothing lost, nothing twice, nobody split, local chat on
+    time); a longer one splits the nodes, which find each other again
+    (SYNC) once it ends."""
+    alice, bob, carol, dave, frank = (peers[k] for k in ('alice', 'bob', 'carol', 'dave', 'frank'))
+    everyone = [alice, bob, carol, dave, frank]
+    starts = {p.nick: len(p.log) for p in everyone}
+    redis.stall(1)
+    stalled = time.monotonic()
+    for i in range(20):
+        alice.send('PRIVMSG #lobby :during the stall %02d' % i)
+    local = ':%s PRIVMSG #lobby :during the stall 19' % alice.mask
+    missing = expect_each([(frank, local)], 10)
+    local_s = elapsed(stalled)
+    check(not missing and local_s < 0.9,
+          'Redis stalled 1 s: alice\'s messages reach frank on her own node at once',
+          'after %.2f s %s' % (local_s, '; '.join(missing)))
+    missing = expect_each([(bob, local), (dave, local)], 15)
+    crossed_s = elapsed(stalled)
+    check(not missing, 'after the 1 s stall, alice\'s messages reach n2 and n3', '; '.join(missing))
+    prefix = ':%s PRIVMSG #lobby :during the stall ' % alice.mask
+    for p in (bob, dave, frank):
+        got = [l[len(prefix):] for l in p.log[starts[p.nick]:] if l.startswith(prefix)]
+        check(got == ['%02d' % i for i in range(20)],
+              '%s (%s) got the 20 messages sent during the stall once each, in order'
+              % (p.nick, p.node.name), 'got %s' % got)
+    quits = [(p.nick, l) for p in everyone for l in p.log[starts[p.nick]:] if ' QUIT ' in l]
+    check(not quits, 'a stall shorter than node_timeout splits nobody', '%s' % quits[:4])
+    print('     1 s stall: local delivery %.2f s, across nodes %.2f s after it began'
+          % (local_s, crossed_s), flush=True)
+
+    # Longer than node_timeout: a split, then the nodes ask each other for
+    # their state when they hear each other again.
+    for p in everyone:
+        p.pos = len(p.log)
+    redis.stall(NODE_TIMEOUT_S + 1.5)
+    stalled = time.monotonic()
+    splits = [(alice, ':%s QUIT :%s %s' % (bob.mask, alice.node.server, bob.node.name)),
+              (bob, ':%s QUIT :%s %s' % (alice.mask, bob.node.server, alice.node.name))]
+    missing = expect_each(splits, NODE_TIMEOUT_S + 8)
+    check(not missing, 'a stall longer than node_timeout splits the nodes ("<own server> <node>")',
+          '; '.join(missing))
+    rejoins = [(p, ':%s JOIN #lobby' % other.mask) for p in everyone for other in everyone
+               if other.node is not p.node]
+    pump_until(everyone, lambda: all(p.find(want) is not None for p, want in rejoins), RELINK_S)
+    missing = ['%s (%s) never saw %r' % (p.nick, p.node.name, want)
+               for p, want in rejoins if p.find(want) is None]
+    check(not missing, 'after the long stall every client sees the other nodes\' clients again',
+          '; '.join(missing))
+    print('     %.1f s stall: nodes split and found each other again %.2f s after it began'
+          % (NODE_TIMEOUT_S + 1.5, elapsed(stalled)), flush=True)
+    for p in everyone:
+        p.pos = len(p.log)
+    say_once(alice, '#lobby', 'after the stall', [bob, carol, dave, frank],
+             'after the long stall a message from n1 reaches n2 and n3 once')
+
+
 def scenario_bulk(peers):
     alice, bob, dave, frank = peers['alice'], peers['bob'], peers['dave'], peers['frank']
     receivers = [bob, dave, frank]
@@ -820,6 +911,7 @@ def main():
         scenario_nick_race(nodes)
         scenario_node_death(nodes, peers)
         scenario_redis_outage(nodes, peers, redis)
+        scenario_redis_stall(nodes, peers, redis)
         scenario_bulk(peers)
         for p in peers.values():
             p.c.quit()

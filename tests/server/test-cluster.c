@@ -145,6 +145,8 @@ static void pump(void)
             queue_head = e->next;
             if (!queue_head)
                 queue_tail = &queue_head;
+            if (getenv("CLUSTER_TRACE"))
+                printf("\n  [%d] %s", e->from, e->text);
             /* As Redis pub/sub does, the publisher hears its own events too. */
             for (int i = 0; i < NODES; i++) {
                 if (!partitioned[i])
@@ -167,6 +169,16 @@ static void tick_all(void)
 }
 
 static int with_stores; /* each node gets an SQLite store of its own */
+
+/* Time passes as on a real network: every node ticks (heartbeats)
+ * every 250 ms and hears the others in between. */
+static void advance(uint64_t ms)
+{
+    for (uint64_t t = 0; t < ms; t += 250) {
+        fake_now_ms += 250;
+        tick_all();
+    }
+}
 
 static void start_nodes(void)
 {
@@ -443,11 +455,9 @@ static void test_quit_and_node_death(void)
     /* node 2 stops talking (killed): its clients split off after the deadline */
     fake_clear(alice);
     partitioned[2] = 1;
-    fake_now_ms += 3000;
-    tick_all();
+    advance(3000);
     EXPECT_NO_LINE(alice, "QUIT");
-    fake_now_ms += 3000;
-    tick_all();
+    advance(3000);
     EXPECT_LINE(alice, ":carol!~carol@127.0.0.1 QUIT :irc0.natter.test n2");
     /* its nick goes to whoever claims it next */
     fake_conn *again = fake_register(node[1], "carol");
@@ -522,6 +532,61 @@ static void test_accounts_across_nodes(void)
     with_stores = 0;
 }
 
+/* A node whose events stopped for longer than node_timeout (Redis
+ * stalled for it) and then flow again: the others ask for its state. */
+static void test_silent_node_heard_again(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#s");
+    (void)join(2, "dave", "#s");
+    partitioned[2] = 1;
+    advance(6000);
+    EXPECT_LINE(alice, ":dave!~dave@127.0.0.1 QUIT :irc0.natter.test n2");
+    fake_clear(alice);
+    partitioned[2] = 0;
+    advance(2000); /* heartbeats: each side hears the other again and asks */
+    EXPECT_LINE(alice, ":dave!~dave@127.0.0.1 JOIN #s");
+    stop_nodes();
+}
+
+static void renew(void *ctx, const char *key, const char *owner)
+{
+    srv_server *s = ctx;
+    if (decide(key, owner) == SRV_CLUSTER_TAKEN)
+        srv_cluster_claim_lost(s, key, owner);
+}
+
+/* A node cut off from Redis comes back to find one of its clients' nicks
+ * taken meanwhile: that client is disconnected, the others return. */
+static void test_nick_taken_while_cut_off(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#c");
+    fake_conn *carol = join(2, "carol", "#c");
+    (void)join(2, "dave", "#c");
+    partitioned[2] = 1;
+    srv_cluster_set_up(node[2], 0);
+    advance(6000);
+    EXPECT_LINE(alice, ":carol!~carol@127.0.0.1 QUIT :irc0.natter.test n2");
+    fake_conn *usurper = fake_register(node[1], "carol");
+    pump();
+    CU_ASSERT(usurper->client != NULL);
+    /* the link comes back: renewing the claims, then up */
+    partitioned[2] = 0;
+    srv_cluster_each_claim(node[2], renew, node[2]);
+    CU_ASSERT(carol->closed);
+    CU_ASSERT(strstr(carol->close_reason, "Nick collision") != NULL);
+    fake_clear(alice);
+    srv_cluster_set_up(node[2], 1);
+    pump();
+    EXPECT_LINE(alice, ":dave!~dave@127.0.0.1 JOIN #c");
+    fake_clear(alice);
+    fake_send(alice, "WHOIS carol");
+    EXPECT_LINE(alice, "311 alice carol ~carol");
+    CU_ASSERT_EQUAL(fake_count(alice, " 311 "), 1);
+    stop_nodes();
+}
+
 static const CU_TestInfo tests[] = {
     {"chat, NAMES and WHOIS across nodes", test_chat_across_nodes},
     {"modes, topic and kicks across nodes", test_modes_topic_kick},
@@ -530,6 +595,8 @@ static const CU_TestInfo tests[] = {
     {"two nodes create one channel at once: one @", test_channel_creation_race},
     {"quit, and a node that dies", test_quit_and_node_death},
     {"the link lost and regained", test_link_down_and_back},
+    {"a silent node heard again sends its state", test_silent_node_heard_again},
+    {"a nick taken while a node was cut off", test_nick_taken_while_cut_off},
     {"accounts and logins across nodes", test_accounts_across_nodes},
     CU_TEST_INFO_NULL,
 };

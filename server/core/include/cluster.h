@@ -79,12 +79,20 @@ void srv_cluster_set_up(srv_server *s, int up);
 void srv_cluster_receive(srv_server *s, const char *event, size_t len);
 
 /**
- * The nicks this node's clients hold, for the link to claim again after
- * Redis lost them (a restart without persistence): fn is called for
- * each (key casefolded, owner id).
+ * The nicks this node's clients hold and the channel names it claimed,
+ * for the link to claim again after Redis lost them (a restart without
+ * persistence): fn is called for each (key casefolded, owner id).
  */
 void srv_cluster_each_claim(srv_server *s, void (*fn)(void *ctx, const char *key,
                                                       const char *owner),
                             void *ctx);
+
+/**
+ * A claim the link could not renew: another node took the name while this
+ * one was cut off.  A client holding that nick is disconnected ("Nick
+ * collision"; its software reconnects under another nick), a channel
+ * name is simply no longer this node's to give back.
+ */
+void srv_cluster_claim_lost(srv_server *s, const char *key, const char *owner);
 
 #endif
