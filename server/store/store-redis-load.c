@@ -439,10 +439,17 @@ int redis_store_load(srv_store *base, const srv_store_visitor *v, void *ctx, cha
 
 /* ---- the final flush ---- */
 
-static int flushed(void *arg)
+typedef struct final_flush {
+    const redis_store *st;
+    const private_link *p;
+} final_flush;
+
+/* Every batch answered, or the connection failed: a Redis that refuses
+ * it is not waited for until the deadline. */
+static int final_flush_over(void *arg)
 {
-    const redis_store *st = arg;
-    return st->batches_inflight == 0;
+    const final_flush *f = arg;
+    return f->st->batches_inflight == 0 || f->p->last_error != 0;
 }
 
 /* A clean stop keeps every event relayed: what is still queued goes on a
@@ -456,6 +463,10 @@ void redis_store_final_flush(redis_store *st)
         return;
     }
     redis_store_flush_queue(st, p.client);
-    private_run(&p, flushed, st, PRIVATE_DEADLINE_MS / 2);
+    final_flush f = {st, &p};
+    private_run(&p, final_flush_over, &f, PRIVATE_DEADLINE_MS / 2);
+    if (st->batches_inflight && p.last_error)
+        redis_store_logf(st, SRV_LOG_ERROR, "store: Redis at %s at exit: %s", st->address,
+                         nt_strerror(p.last_error));
     private_close(&p); /* a batch not answered comes back to the queue */
 }

@@ -1066,7 +1066,9 @@ static void on_up(void *data)
 static void on_down(void *data, int reason)
 {
     redis_store *st = data;
-    if (!st->down && !st->closing)
+    /* NT_ECLOSED: this process closed the connection (its loop was
+     * drained at exit), Redis was not lost. */
+    if (!st->down && !st->closing && reason != NT_ECLOSED)
         redis_store_logf(st, SRV_LOG_ERROR, "store: lost Redis at %s: %s", st->address,
                          nt_strerror(reason));
     st->down = 1;
@@ -1075,13 +1077,16 @@ static void on_down(void *data, int reason)
 static void store_free(srv_store *base)
 {
     redis_store *st = (redis_store *)base;
-    int reachable = !st->down;
     st->closing = 1;
     /* Every pending callback is answered now (SRV_STORE_UNAVAILABLE),
      * and flushes in flight come back to the queue. */
     rds_client_free(st->client);
     st->client = NULL;
-    if (st->queue.n && reachable)
+    /* Tried whatever state the connection was in: "down" may only mean
+     * that it ended while Redis is up (the caller's loop was drained
+     * first, or it was waiting to reconnect), and the final flush gives
+     * up at once on a Redis that refuses it. */
+    if (st->queue.n)
         redis_store_final_flush(st);
     log_dropped(st);
     if (st->queue.n)

@@ -7,7 +7,9 @@
  * on a fresh store; history appended, flushed, queried by range, limit,
  * direction and kind, targets, retention by age and per target, read
  * markers, the last msgid), Redis killed (writes and queries answer
- * SRV_STORE_UNAVAILABLE, events stay queued) and started again, and the
+ * SRV_STORE_UNAVAILABLE, events stay queued) and started again, free()
+ * writing every queued event while Redis is up (batches in flight, the
+ * store's connection just ended), and the
  * protocol core running on it (REGISTER, then CHATHISTORY).  Each test
  * uses a key prefix of its own.  Without /usr/bin/redis-server the
  * suite is skipped (77).
@@ -15,9 +17,11 @@
 #include "config.h"
 #include "helpers.h"
 #include "natterd-core.h"
+#include "redis.h"
 #include "store-redis.h"
 #include "transport.h"
 
+#include <hiredis/hiredis.h>
 #include <natter/loop.h>
 #include <signal.h>
 #include <spawn.h>
@@ -740,6 +744,87 @@ static void test_free(void)
     CU_ASSERT_EQUAL(store_errors, 0);
 }
 
+/* A command's reply, kept as whether it came and was not an error. */
+typedef struct reply_rec {
+    int calls, ok;
+} reply_rec;
+
+static void on_reply(void *ctx, const rds_reply *r)
+{
+    reply_rec *rec = ctx;
+    rec->calls++;
+    rec->ok = r && r->type != REDIS_REPLY_ERROR;
+}
+
+static int replied(void *ctx)
+{
+    return ((reply_rec *)ctx)->calls > 0;
+}
+
+/* Redis ends every other client's connection (the store's), and stays up.
+ * @return 1 when it said it did */
+static int kill_other_connections(void)
+{
+    rds_options o = {.address = redis.address, .name = "test-store-redis"};
+    char err[256];
+    rds_client *c = rds_client_new(loop, &o, NULL, NULL, err, sizeof err);
+    CU_ASSERT_FATAL(c != NULL);
+    reply_rec rec = {0};
+    CU_ASSERT_EQUAL(rds_command(c, on_reply, &rec, "CLIENT", "KILL", "TYPE", "normal", "SKIPME",
+                                "yes", (const char *)NULL),
+                    0);
+    CU_ASSERT(nt_test_run_until(loop, replied, &rec, DEADLINE_MS));
+    rds_client_free(c);
+    return rec.ok;
+}
+
+static int lost_redis_logged(void *unused)
+{
+    (void)unused;
+    return strstr(last_error, "lost Redis") != NULL;
+}
+
+/* free() with events queued and Redis up writes them all: batches in
+ * flight included, and when the store's own connection has just ended
+ * (as when the caller's loop was drained first, or between reconnects). */
+static void test_free_writes_all(void)
+{
+    enum { MANY = 1000, LATE = 3, WHILE_DOWN = 5 };
+    srv_store *st = open_store(1);
+    NT_TEST_RC(put_account(st, "k", "c", NULL, 0, 1), SRV_STORE_OK); /* connected */
+    for (int64_t i = 0; i < MANY; i++)
+        append(st, "#many", 1000 + i, K_PRIVMSG, "in flight at free()");
+    NT_TEST_RC(st->ops->flush_events(st), SRV_STORE_OK); /* sent, not answered yet */
+    for (int64_t i = 0; i < LATE; i++)
+        append(st, "#many", 1000 + MANY + i, K_PRIVMSG, "queued at free()");
+    srv_store_free(st);
+    st = open_store(0);
+    answer a;
+    query(st, &a, "#many", 0, INT64_MAX, 2 * MANY, 0, ALL_KINDS);
+    NT_TEST_RC(a.status, SRV_STORE_OK);
+    CU_ASSERT_EQUAL(a.n, MANY + LATE);
+    query(st, &a, "#many", 0, INT64_MAX, 1, 1, ALL_KINDS);
+    EXPECT_MSGIDS(&a, 1000 + MANY + LATE - 1, 1, 1);
+    srv_store_free(st);
+    CU_ASSERT_EQUAL(store_errors, 0);
+
+    st = open_store(1);
+    NT_TEST_RC(put_account(st, "k", "c", NULL, 0, 1), SRV_STORE_OK);
+    for (int64_t i = 0; i < WHILE_DOWN; i++)
+        append(st, "#down", 10 + i, K_PRIVMSG, "queued while the connection is down");
+    last_error[0] = '\0';
+    CU_ASSERT_FATAL(kill_other_connections());
+    CU_ASSERT_FATAL(nt_test_run_until(loop, lost_redis_logged, NULL, DEADLINE_MS));
+    int errors_before = store_errors;
+    srv_store_free(st); /* at once: the store has not reconnected */
+    CU_ASSERT_EQUAL(store_errors, errors_before);
+    CU_ASSERT(strstr(last_error, "not written") == NULL);
+    st = open_store(0);
+    query(st, &a, "#down", 0, INT64_MAX, 10, 0, ALL_KINDS);
+    EXPECT_MSGIDS(&a, 10, 1, WHILE_DOWN);
+    srv_store_free(st);
+}
+
 /* ---- the protocol core on the Redis store ---- */
 
 typedef struct conn {
@@ -883,6 +968,8 @@ static const CU_TestInfo tests[] = {
     {"read markers, last msgid, an account's history dropped", test_markers},
     {"Redis killed: unavailable; started again: written", test_redis_gone},
     {"free(): pending answered, queued events written", test_free},
+    {"free() with Redis up writes every queued event, connection down or not",
+     test_free_writes_all},
     {"the protocol core on the Redis store", test_core},
     CU_TEST_INFO_NULL,
 };
