@@ -204,7 +204,8 @@ static void changed_done(void *ctx, int status)
 
 void srv_chanreg_changed(srv_channel *ch)
 {
-    if (!ch->reg || !ch->server->store)
+    /* Another node's change is its to write: the nodes share the store. */
+    if (!ch->reg || !ch->server->store || srv_cluster_applying(ch->server))
         return;
     change *k = malloc(sizeof *k);
     if (!k)
@@ -713,7 +714,8 @@ again:
     for (size_t i = 0; i < nfounded; i++) {
         char key[SRV_CHANNELLEN_MAX + 1];
         srv_casefold(key, founded[i]->name, sizeof key);
-        s->store->ops->drop_channel(s->store, key, dropped_quietly, NULL);
+        if (s->store && !srv_cluster_applying(s))
+            s->store->ops->drop_channel(s->store, key, dropped_quietly, NULL);
         srv_server_log(s, SRV_LOG_INFO, "channel %s dropped with its founder's account",
                        founded[i]->name);
         srv_chanreg_free(founded[i]->reg);

@@ -295,7 +295,7 @@ int64_t srv_history_set_marker(srv_server *s, const char *account_key, const cha
         return old;
     if (marker_put(s->history, account_key, target, time_us) < 0)
         return old;
-    if (s->store)
+    if (s->store && !srv_cluster_applying(s)) /* another node's: it wrote it */
         s->store->ops->put_marker(s->store, account_key, target, time_us, NULL, NULL);
     return time_us;
 }
