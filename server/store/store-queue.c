@@ -11,9 +11,8 @@ void srv_store_queue_init(srv_store_queue *q, size_t max)
     q->max = max ? max : 1;
 }
 
-static char *copy_or_empty(const char *s)
+char *srv_store_copy_n(const char *s, size_t n)
 {
-    size_t n = s ? strlen(s) : 0;
     char *d = malloc(n + 1);
     if (d) {
         if (n)
@@ -23,12 +22,17 @@ static char *copy_or_empty(const char *s)
     return d;
 }
 
+char *srv_store_copy_or_empty(const char *s)
+{
+    return srv_store_copy_n(s ? s : "", s ? strlen(s) : 0);
+}
+
 int srv_store_event_copy(srv_store_event *dst, const srv_store_event *src)
 {
-    dst->target = copy_or_empty(src->target);
-    dst->line = copy_or_empty(src->line);
-    dst->account = copy_or_empty(src->account);
-    dst->tags = copy_or_empty(src->tags);
+    dst->target = srv_store_copy_or_empty(src->target);
+    dst->line = srv_store_copy_or_empty(src->line);
+    dst->account = srv_store_copy_or_empty(src->account);
+    dst->tags = srv_store_copy_or_empty(src->tags);
     dst->msgid = src->msgid;
     dst->kind = src->kind;
     if (!dst->target || !dst->line || !dst->account || !dst->tags) {

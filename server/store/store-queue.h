@@ -25,6 +25,13 @@ typedef struct srv_store_queue {
     uint64_t dropped; /**< events lost (bound, out of memory) not yet taken for the log */
 } srv_store_queue;
 
+/** A NUL-terminated copy of the n bytes at s (the stores' strings are
+ *  copied this way too), or NULL when out of memory. */
+char *srv_store_copy_n(const char *s, size_t n);
+
+/** A copy of s ("" for NULL), or NULL when out of memory. */
+char *srv_store_copy_or_empty(const char *s);
+
 /** An empty queue that keeps at most max events (max > 0). */
 void srv_store_queue_init(srv_store_queue *q, size_t max);
 

@@ -48,12 +48,6 @@ typedef struct redis_cmd {
 void redis_store_logf(const redis_store *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/** A NUL-terminated copy of the n bytes at s, or NULL when out of memory. */
-char *redis_copy_n(const char *s, size_t n);
-
-/** A copy of s ("" for NULL), or NULL when out of memory. */
-char *redis_copy_or_empty(const char *s);
-
 /** Add s (NULL: "") to c's arguments. */
 void redis_cmd_str(redis_cmd *c, const char *s);
 

@@ -184,7 +184,7 @@ static size_t count_char(const char *s, char c)
 
 static int visit_account(loader *l, const char *key, const rds_reply *r)
 {
-    char *fps = redis_copy_or_empty(hash_field(r, "certfps"));
+    char *fps = srv_store_copy_or_empty(hash_field(r, "certfps"));
     size_t max = fps ? count_char(fps, ',') + 1 : 0;
     char **list = max ? calloc(max, sizeof *list) : NULL;
     if (!fps || !list) {
@@ -212,8 +212,8 @@ static int visit_account(loader *l, const char *key, const rds_reply *r)
 
 static int visit_channel(loader *l, const char *key, const rds_reply *r)
 {
-    char *access = redis_copy_or_empty(hash_field(r, "access"));
-    char *masks = redis_copy_or_empty(hash_field(r, "masks"));
+    char *access = srv_store_copy_or_empty(hash_field(r, "access"));
+    char *masks = srv_store_copy_or_empty(hash_field(r, "masks"));
     size_t amax = access ? count_char(access, '\n') + 1 : 0;
     size_t mmax = masks ? count_char(masks, '\n') + 1 : 0;
     char **alines = calloc(amax + 1, sizeof *alines), **mlines = calloc(mmax + 1, sizeof *mlines);
@@ -331,7 +331,7 @@ static void load_members(void *arg, const rds_reply *r)
     }
     for (size_t i = 0; i < r->elements; i++) {
         const rds_reply *m = r->element[i];
-        l->keys[l->nkeys] = redis_copy_n(m->str ? m->str : "", m->str ? m->len : 0);
+        l->keys[l->nkeys] = srv_store_copy_n(m->str ? m->str : "", m->str ? m->len : 0);
         if (!l->keys[l->nkeys]) {
             load_fail(l, "out of memory");
             return;

@@ -246,23 +246,6 @@ void redis_store_logf(const redis_store *st, int level, const char *fmt, ...)
     st->log(st->log_ctx, level, msg);
 }
 
-/* A NUL-terminated copy of the n bytes at s. */
-char *redis_copy_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d) {
-        if (n)
-            memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-char *redis_copy_or_empty(const char *s)
-{
-    return redis_copy_n(s ? s : "", s ? strlen(s) : 0);
-}
-
 /* ---- commands ---- */
 
 static void redis_cmd_add(redis_cmd *c, const char *s, size_t len)
@@ -282,14 +265,11 @@ static void redis_cmd_add(redis_cmd *c, const char *s, size_t len)
         c->len = lens;
         c->cap = cap;
     }
-    char *copy = malloc(len + 1);
+    char *copy = srv_store_copy_n(s, len);
     if (!copy) {
         c->failed = 1;
         return;
     }
-    if (len)
-        memcpy(copy, s, len);
-    copy[len] = '\0';
     c->arg[c->n] = copy;
     c->len[c->n++] = len;
 }
@@ -641,9 +621,9 @@ static int member_parse(const char *m, size_t len, srv_store_event *e)
         return -1;
     e->msgid = v[0];
     e->kind = (unsigned)v[1];
-    e->account = redis_copy_n(p, alen);
-    e->tags = redis_copy_n(p + alen, tlen);
-    e->line = redis_copy_n(p + alen + tlen, (size_t)(end - (p + alen + tlen)));
+    e->account = srv_store_copy_n(p, alen);
+    e->tags = srv_store_copy_n(p + alen, tlen);
+    e->line = srv_store_copy_n(p + alen + tlen, (size_t)(end - (p + alen + tlen)));
     if (!e->account || !e->tags || !e->line) {
         answer_clear(e);
         return -1;
@@ -853,7 +833,7 @@ static void query_reply(void *arg, const rds_reply *r)
     const rds_reply *edge = r->element[0];
     if (edge->type == REDIS_REPLY_STRING && edge->len > 0 && op->n < op->limit) {
         free(op->edge);
-        op->edge = redis_copy_n(edge->str, edge->len);
+        op->edge = srv_store_copy_n(edge->str, edge->len);
         op->skip = redis_reply_i64(r->element[1]);
         if (!op->edge || query_send(op) < 0)
             query_finish(op, SRV_STORE_UNAVAILABLE);
@@ -874,7 +854,7 @@ static void query_events(srv_store *base, const srv_store_history_query *q,
     query_op *op = calloc(1, sizeof *op);
     if (op) {
         op->evs = calloc(q->limit, sizeof *op->evs);
-        op->target = redis_copy_or_empty(q->target);
+        op->target = srv_store_copy_or_empty(q->target);
     }
     if (!op || !op->evs || !op->target) {
         if (op) {
@@ -1133,9 +1113,9 @@ srv_store *srv_store_redis_open(nt_loop *loop, const srv_store_redis_options *op
     srv_store_queue_init(&st->queue, QUEUED_MAX);
     st->log = opts->log;
     st->log_ctx = opts->log_ctx;
-    st->address = redis_copy_or_empty(opts->address);
-    st->password = opts->password ? redis_copy_or_empty(opts->password) : NULL;
-    st->prefix = redis_copy_or_empty(opts->prefix);
+    st->address = srv_store_copy_or_empty(opts->address);
+    st->password = opts->password ? srv_store_copy_or_empty(opts->password) : NULL;
+    st->prefix = srv_store_copy_or_empty(opts->prefix);
     if (opts->tls)
         st->tls = nt_tls_config_ref(opts->tls);
     if (!st->address || !st->prefix || (opts->password && !st->password)) {

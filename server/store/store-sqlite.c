@@ -556,18 +556,6 @@ static int load_channels(sqlite_store *st, const srv_store_visitor *v, void *ctx
  * bound. */
 #define QUEUED_MAX 65536
 
-static char *copy_or_empty(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    char *d = malloc(n + 1);
-    if (d) {
-        if (n)
-            memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
 static void append_event(srv_store *base, const srv_store_event *ev)
 {
     srv_store_queue_append(&((sqlite_store *)base)->queue, ev);
@@ -1034,7 +1022,7 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
         return SQLITE_OK;
     checkpoint_job *j = calloc(1, sizeof *j);
     if (j)
-        j->path = copy_or_empty(st->path);
+        j->path = srv_store_copy_or_empty(st->path);
     if (!j || !j->path) {
         free(j);
         return SQLITE_OK; /* the backstop will do it */
@@ -1181,7 +1169,7 @@ srv_store *srv_store_sqlite_open(const char *path, const srv_store_sqlite_option
     /* A backup or another reader holds the lock only briefly; never wait
      * long on the event loop for it. */
     sqlite3_busy_timeout(st->db, 200);
-    st->path = copy_or_empty(path);
+    st->path = srv_store_copy_or_empty(path);
     if (!st->path) {
         snprintf(err, errsize, "out of memory");
         goto fail;
