@@ -266,10 +266,10 @@ void srv_client_set_nick(srv_client *c, const char *nick)
     if (renamed)
         srv_monitor_signed_off(s, c->nick);
     snprintf(c->nick, sizeof c->nick, "%s", nick);
-    if (renamed) {
+    if (renamed)
         srv_monitor_signed_on(c);
+    if (c->registered && strcmp(old_nick, c->nick) != 0) /* a change of case too */
         srv_cluster_renamed(c, old_nick);
-    }
 }
 
 int srv_client_valid_host(const char *host)
@@ -441,22 +441,34 @@ static void set_counted_mode(int *flag, size_t *count, int on)
 
 void srv_client_set_oper(srv_client *c, int on)
 {
+    int was = c->oper;
     set_counted_mode(&c->oper, &c->server->nopers, on);
+    if (was != c->oper)
+        srv_cluster_modes_changed(c);
 }
 
 void srv_client_set_invisible(srv_client *c, int on)
 {
+    int was = c->invisible;
     set_counted_mode(&c->invisible, &c->server->ninvisible, on);
+    if (was != c->invisible)
+        srv_cluster_modes_changed(c);
 }
 
 void srv_client_set_wallops(srv_client *c, int on)
 {
+    int was = c->wallops;
     c->wallops = on != 0;
+    if (was != c->wallops)
+        srv_cluster_modes_changed(c);
 }
 
 void srv_client_set_bot(srv_client *c, int on)
 {
+    int was = c->bot;
     c->bot = on != 0;
+    if (was != c->bot)
+        srv_cluster_modes_changed(c);
 }
 
 void srv_client_set_pass(srv_client *c, const char *pass)

@@ -45,6 +45,24 @@ int srv_cluster_defer(srv_client *c, const srv_msg *msg);
 void srv_cluster_note(srv_client *c, int64_t msgid, unsigned member_modes, const char *fmt, ...)
     SRV_PRINTF(4, 5);
 
+/** Local c's user modes (+o +i +w +B) changed: its mirrors follow. */
+void srv_cluster_modes_changed(srv_client *c);
+
+/**
+ * Disconnect victim with reason.  @return 0 when it is this node's
+ * client (the caller quits it), 1 when it is a mirror: its own node is
+ * asked to, and its QUIT comes back from there.
+ */
+int srv_cluster_disconnect(srv_client *victim, const char *reason);
+
+/**
+ * A line from local c while its registration waits for the network's
+ * answer about its nick: held (in order, bounded) and run once the answer
+ * came, so a client that sends NICK, USER and JOIN at once is not told
+ * it has not registered.  @return 1 when held
+ */
+int srv_cluster_hold_line(srv_client *c, const char *line, size_t len);
+
 /** c completed registration here: introduce it to the other nodes. */
 void srv_cluster_registered(srv_client *c);
 

@@ -23,6 +23,9 @@
  *   AD name                             an account dropped
  *   CR #chan founder registered access|-   a channel registration stored
  *   CRD #chan                           a channel registration dropped
+ *   F serial flags                      user modes changed (o i w B)
+ *   D node serial :reason               that node disconnects its client (KILL,
+ *                                       NickServ GHOST from elsewhere)
  * A mirror's command is run through the same handler as a local one, so
  * local members get exactly what they would get from a local sender; the
  * handlers skip the permission checks for a C event (the origin made
@@ -44,6 +47,7 @@
 #include "commands.h"
 #include "history.h"
 #include "irc-parse.h"
+#include "label.h"
 #include "monitor.h"
 #include "numerics.h"
 #include "registration.h"
@@ -89,7 +93,26 @@ typedef struct pending_join {
     int has_key;
     char claim[SRV_CHANNELLEN_MAX + 2]; /* the casefolded name, as claimed */
     char owner[NODE_ID_MAX + 24];
+    char *label; /* the JOIN's label (labeled-response), answered when decided */
 } pending_join;
+
+/* A line a client sent while its nick was being claimed for registration. */
+typedef struct held_line {
+    struct held_line *next;
+    srv_client *client;
+    size_t len;
+    char text[];
+} held_line;
+
+/* A labeled command of ours waiting for its X event to come back. */
+typedef struct deferred_label {
+    struct deferred_label *next;
+    srv_client *client;
+    int64_t msgid;
+    char *label;
+} deferred_label;
+
+#define HELD_LINES_MAX 32 /* per client; past it lines run at once (and get 451) */
 
 struct srv_cluster {
     char id[NODE_ID_MAX];
@@ -104,6 +127,8 @@ struct srv_cluster {
     uint64_t hello_sent_ms;
     pending_claim *claims;
     pending_join *joins;
+    held_line *held, **held_tail;
+    deferred_label *labels;
     /* set while a decided JOIN runs again */
     const char *decided_name;
     int decided_creator;
@@ -175,9 +200,9 @@ void srv_cluster_note(srv_client *c, int64_t msgid, unsigned member_modes, const
     publish(c->server, "C %" PRIu64 " %" PRId64 " %s %s", c->cluster_serial, msgid, modes, line);
 }
 
-static void introduce(srv_client *c)
+/* c's user modes as an event shows them: "oiwBS", "-" for none. */
+static void user_flags(const srv_client *c, char flags[8])
 {
-    char flags[8];
     size_t k = 0;
     if (c->oper)
         flags[k++] = 'o';
@@ -192,6 +217,30 @@ static void introduce(srv_client *c)
     if (!k)
         flags[k++] = '-';
     flags[k] = '\0';
+}
+
+static void apply_flags(srv_client *m, const char *flags)
+{
+    srv_client_set_oper(m, strchr(flags, 'o') != NULL);
+    srv_client_set_invisible(m, strchr(flags, 'i') != NULL);
+    srv_client_set_wallops(m, strchr(flags, 'w') != NULL);
+    srv_client_set_bot(m, strchr(flags, 'B') != NULL);
+    m->secure = strchr(flags, 'S') != NULL;
+}
+
+void srv_cluster_modes_changed(srv_client *c)
+{
+    if (!is_local_member(c))
+        return;
+    char flags[8];
+    user_flags(c, flags);
+    publish(c->server, "F %" PRIu64 " %s", c->cluster_serial, flags);
+}
+
+static void introduce(srv_client *c)
+{
+    char flags[8];
+    user_flags(c, flags);
     publish(c->server, "U %" PRIu64 " %s %s %s %lld %s %s :%s", c->cluster_serial, c->nick,
             c->user, c->host, (long long)c->signon_s, flags, c->account ? c->account->name : "*",
             c->realname);
@@ -292,6 +341,8 @@ void srv_cluster_chanreg_dropped(srv_server *s, const char *name)
     publish(s, "CRD %s", name);
 }
 
+static void keep_label(struct srv_cluster *cl, srv_client *c, int64_t msgid);
+
 /* A local client's number on this node, given once, and the way back
  * from it (X events name their client by it). */
 static void give_serial(srv_client *c)
@@ -331,8 +382,117 @@ int srv_cluster_defer(srv_client *c, const srv_msg *msg)
     if (n >= sizeof line)
         return 0;
     /* One message ID for every node's copy of the change. */
-    publish(s, "X %" PRIu64 " %" PRId64 " %s", c->cluster_serial, srv_msgid_next(s), line);
+    int64_t msgid = srv_msgid_next(s);
+    publish(s, "X %" PRIu64 " %" PRId64 " %s", c->cluster_serial, msgid, line);
+    keep_label(cl, c, msgid);
     return 1;
+}
+
+int srv_cluster_disconnect(srv_client *victim, const char *reason)
+{
+    if (!srv_client_is_mirror(victim))
+        return 0;
+    publish(victim->server, "D %s %" PRIu64 " :%s", victim->home->id, victim->cluster_serial,
+            reason);
+    return 1;
+}
+
+static int claim_pending(const srv_client *c)
+{
+    for (const pending_claim *p = c->server->cluster->claims; p; p = p->next) {
+        if (p->client == c)
+            return 1;
+    }
+    return 0;
+}
+
+int srv_cluster_hold_line(srv_client *c, const char *line, size_t len)
+{
+    struct srv_cluster *cl = c->server->cluster;
+    if (!cl || c->registered || srv_client_is_mirror(c) || !claim_pending(c))
+        return 0;
+    size_t n = 0;
+    for (const held_line *h = cl->held; h; h = h->next)
+        n += h->client == c;
+    if (n >= HELD_LINES_MAX)
+        return 0;
+    held_line *h = malloc(sizeof *h + len + 1);
+    if (!h)
+        return 0;
+    h->next = NULL;
+    h->client = c;
+    h->len = len;
+    memcpy(h->text, line, len);
+    h->text[len] = '\0';
+    *cl->held_tail = h;
+    cl->held_tail = &h->next;
+    return 1;
+}
+
+/* The claim c waited for is answered: run what it sent meanwhile, in
+ * order, until a line starts another claim (the rest waits for that). */
+static void release_held(srv_client *c)
+{
+    struct srv_cluster *cl = c->server->cluster;
+    while (!c->dead && !claim_pending(c)) {
+        held_line **pp = &cl->held;
+        while (*pp && (*pp)->client != c)
+            pp = &(*pp)->next;
+        held_line *h = *pp;
+        if (!h)
+            return;
+        *pp = h->next;
+        if (cl->held_tail == &h->next)
+            cl->held_tail = pp;
+        srv_client_line(c, h->text, h->len);
+        free(h);
+    }
+}
+
+static void forget_held(struct srv_cluster *cl, const srv_client *c)
+{
+    for (held_line **pp = &cl->held; *pp;) {
+        held_line *h = *pp;
+        if (c && h->client != c) {
+            pp = &h->next;
+            continue;
+        }
+        *pp = h->next;
+        free(h);
+    }
+    cl->held_tail = &cl->held;
+    while (*cl->held_tail)
+        cl->held_tail = &(*cl->held_tail)->next;
+}
+
+/* labeled-response for a deferred command: the label waits with it. */
+static void keep_label(struct srv_cluster *cl, srv_client *c, int64_t msgid)
+{
+    if (!c->label)
+        return;
+    deferred_label *d = calloc(1, sizeof *d);
+    if (!d)
+        return;
+    d->client = c;
+    d->msgid = msgid;
+    d->label = c->label;
+    c->label = NULL; /* srv_label_end() after the dispatch sends nothing */
+    d->next = cl->labels;
+    cl->labels = d;
+}
+
+static void forget_labels(struct srv_cluster *cl, const srv_client *c)
+{
+    for (deferred_label **pp = &cl->labels; *pp;) {
+        deferred_label *d = *pp;
+        if (c && d->client != c) {
+            pp = &d->next;
+            continue;
+        }
+        *pp = d->next;
+        free(d->label);
+        free(d);
+    }
 }
 
 /* ---- nick claims ---- */
@@ -396,6 +556,7 @@ static void claim_done(void *ctx, int status)
                         p->nick);
     }
     free(p);
+    release_held(c);
     srv_server_leave(s);
 }
 
@@ -445,7 +606,11 @@ void srv_cluster_each_claim(srv_server *s, void (*fn)(void *ctx, const char *key
     if (!s->cluster)
         return;
     char owner[NODE_ID_MAX + 24];
-    for (srv_client *c = s->clients; c; c = c->next) {
+    /* fn may answer at once and end a client (srv_cluster_claim_lost()):
+     * inside an entry point its memory stays until the walk is over. */
+    srv_server_enter(s);
+    for (srv_client *c = s->clients, *following; c; c = following) {
+        following = c->next;
         if (!srv_client_is_mirror(c) && c->claimed[0] && !c->dead) {
             owner_of(c, owner, sizeof owner);
             fn(ctx, c->claimed, owner);
@@ -460,6 +625,7 @@ void srv_cluster_each_claim(srv_server *s, void (*fn)(void *ctx, const char *key
             fn(ctx, claim, ch->claim_owner);
         }
     }
+    srv_server_leave(s);
 }
 
 void srv_cluster_claim_lost(srv_server *s, const char *key, const char *owner)
@@ -502,9 +668,14 @@ void srv_cluster_client_freed(srv_client *c)
             p->client = NULL;
     }
     for (pending_join *j = cl->joins; j; j = j->next) {
-        if (j->client == c)
+        if (j->client == c) {
             j->client = NULL;
+            free(j->label);
+            j->label = NULL;
+        }
     }
+    forget_held(cl, c);
+    forget_labels(cl, c);
 }
 
 /* ---- channel creation ---- */
@@ -530,7 +701,10 @@ static void join_decided(void *ctx, int status)
         cl->decided_creator = status != SRV_CLUSTER_TAKEN;
         cl->decided_owner = status == SRV_CLUSTER_CLAIMED ? j->owner : NULL;
         cl->decided_used = 0;
+        c->label = j->label;
+        j->label = NULL;
         srv_channel_join_decided(c, j->name, j->has_key ? j->key : NULL);
+        srv_label_end(c);
         int used = cl->decided_used;
         cl->decided_name = NULL;
         cl->decided_owner = NULL;
@@ -540,6 +714,7 @@ static void join_decided(void *ctx, int status)
     } else if (status == SRV_CLUSTER_CLAIMED) {
         cl->link->release_nick(cl->ctx, j->claim, j->owner);
     }
+    free(j->label);
     free(j);
 }
 
@@ -570,6 +745,8 @@ int srv_cluster_claim_channel(srv_client *c, const char *name, const char *key, 
     /* Channel names start with '#', nicks never do: one table holds both. */
     srv_casefold(j->claim, name, sizeof j->claim);
     owner_of(c, j->owner, sizeof j->owner);
+    j->label = c->label; /* answered with the JOIN's replies once decided */
+    c->label = NULL;
     j->next = cl->joins;
     cl->joins = j;
     cl->link->claim_nick(cl->ctx, j->claim, j->owner, join_decided, j);
@@ -761,11 +938,7 @@ static void apply_user(srv_server *s, srv_cluster_node *n, char *rest)
     snprintf(m->user, sizeof m->user, "%s", user);
     srv_client_set_realname(m, realname);
     m->signon_s = strtoll(signon, NULL, 10);
-    srv_client_set_oper(m, strchr(flags, 'o') != NULL);
-    srv_client_set_invisible(m, strchr(flags, 'i') != NULL);
-    srv_client_set_wallops(m, strchr(flags, 'w') != NULL);
-    srv_client_set_bot(m, strchr(flags, 'B') != NULL);
-    m->secure = strchr(flags, 'S') != NULL;
+    apply_flags(m, flags);
     srv_client_set_registered(m);
     srv_account *acc = strcmp(account, "*") ? srv_account_find(s, account) : NULL;
     if (acc)
@@ -822,7 +995,7 @@ static void apply_account_record(srv_server *s, char *rest)
 static int replicated(const char *command)
 {
     static const char *const names[] = {"JOIN",   "PART",   "PRIVMSG", "NOTICE",   "TAGMSG",
-                                        "AWAY",   "SETNAME", "INVITE", "MARKREAD", "KILL"};
+                                        "AWAY",   "SETNAME", "INVITE", "MARKREAD", "WALLOPS"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(command, names[i]) == 0)
             return 1;
@@ -890,12 +1063,34 @@ static void apply_change(srv_server *s, srv_cluster_node *n, char *rest)
         run_change(s, mirror_of(n, serial), msgid, rest);
 }
 
-/* Our own X event, back from Redis in its place in the network's order. */
+/* Our own X event, back from Redis in its place in the network's order:
+ * with its label, when the command had one. */
 static void apply_own_change(srv_server *s, char *rest)
 {
+    struct srv_cluster *cl = s->cluster;
     char *serial = next_word(&rest), *msgid = next_word(&rest);
-    if (msgid)
-        run_change(s, srv_strmap_get(s->cluster->locals, serial), msgid, rest);
+    if (!msgid)
+        return;
+    srv_client *c = srv_strmap_get(cl->locals, serial);
+    int64_t id = strtoll(msgid, NULL, 10);
+    char *label = NULL;
+    for (deferred_label **pp = &cl->labels; *pp; pp = &(*pp)->next) {
+        if ((*pp)->client == c && (*pp)->msgid == id) {
+            deferred_label *d = *pp;
+            *pp = d->next;
+            label = d->label;
+            free(d);
+            break;
+        }
+    }
+    if (c && !c->dead && !c->label) {
+        c->label = label;
+        label = NULL;
+    }
+    run_change(s, c, msgid, rest);
+    if (c && !c->dead)
+        srv_label_end(c);
+    free(label);
 }
 
 static void apply_channel_state(srv_server *s, char *rest)
@@ -1074,6 +1269,17 @@ void srv_cluster_receive(srv_server *s, const char *event, size_t len)
             if (access && srv_chanreg_apply(s, name, founder, strtoll(registered, NULL, 10),
                                             strcmp(access, "-") ? access : "") < 0)
                 srv_server_log(s, SRV_LOG_WARNING, "cluster: %s's registration not taken (out of memory)", name);
+        } else if (!strcmp(kind, "F")) {
+            char *serial = next_word(&rest), *flags = next_word(&rest);
+            srv_client *m = flags ? mirror_of(n, serial) : NULL;
+            if (m && !m->dead)
+                apply_flags(m, flags);
+        } else if (!strcmp(kind, "D")) {
+            char *who = next_word(&rest), *serial = next_word(&rest), *reason = next_word(&rest);
+            srv_client *c = reason && !strcmp(who, cl->id) ? srv_strmap_get(cl->locals, serial)
+                                                           : NULL;
+            if (c && !c->dead)
+                srv_client_quit(c, reason, reason);
         } else if (!strcmp(kind, "CRD")) {
             char *name = next_word(&rest);
             if (name)
@@ -1100,6 +1306,7 @@ int srv_cluster_start(srv_server *s, const char *name, const char *incarnation,
     }
     snprintf(cl->name, sizeof cl->name, "%s", name);
     snprintf(cl->id, sizeof cl->id, "%s~%s", name, incarnation);
+    cl->held_tail = &cl->held;
     cl->link = link;
     cl->ctx = ctx;
     s->cluster = cl;
@@ -1182,8 +1389,11 @@ void srv_cluster_free(srv_server *s)
     while (cl->joins) {
         pending_join *j = cl->joins;
         cl->joins = j->next;
+        free(j->label);
         free(j);
     }
+    forget_held(cl, NULL);
+    forget_labels(cl, NULL);
     free(cl);
     s->cluster = NULL;
 }

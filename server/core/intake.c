@@ -2,6 +2,7 @@
 #include "intake.h"
 
 #include "client.h"
+#include "cluster-core.h"
 #include "commands.h"
 #include "irc-parse.h"
 #include "numerics.h"
@@ -65,7 +66,9 @@ void srv_client_line(srv_client *c, const char *line, size_t len)
         return;
     srv_server_enter(s);
     srv_client_heard(c);
-    if (len == 0) {
+    if (srv_cluster_hold_line(c, line, len)) {
+        /* run when the network answered about its nick */
+    } else if (len == 0) {
         /* RFC 1459: empty messages are silently ignored. */
     } else if (memchr(line, '\0', len) || memchr(line, '\r', len) || memchr(line, '\n', len)) {
         /* Rejected rather than cut: a cut line would be a different

@@ -84,16 +84,13 @@ void srv_cmd_kill(srv_client *c, const srv_msg *msg)
         return;
     }
     const char *comment = msg->params[1];
-    if (srv_client_is_mirror(victim)) {
-        /* Its own node ends the connection, and its QUIT comes back. */
-        srv_cluster_note(c, 0, 0, "KILL %s :%s", victim->nick, comment);
-        return;
-    }
     size_t n = srv_utf8_cut(comment, s->cfg.kick_length);
     char reason[512];
     snprintf(reason, sizeof reason, "Killed (%s (%.*s))", c->nick, (int)n, comment);
     srv_server_log(s, SRV_LOG_INFO, "%s killed %s: %.*s", c->nick, victim->nick, (int)n, comment);
-    srv_client_quit(victim, reason, reason);
+    /* A client of another node: its node ends it, and its QUIT comes back. */
+    if (!srv_cluster_disconnect(victim, reason))
+        srv_client_quit(victim, reason, reason);
 }
 
 /* CHGHOST nick [user@]host: what the network shows of a client (a cloak,
@@ -167,6 +164,7 @@ void srv_cmd_wallops(srv_client *c, const srv_msg *msg)
     srv_fanout f;
     if (srv_fanout_init(&f, s, NULL, ":%s WALLOPS :%s", prefix, msg->params[0]) < 0)
         return;
+    srv_cluster_note(c, 0, 0, "WALLOPS :%s", msg->params[0]);
     for (srv_client *peer = s->clients; peer; peer = peer->next) {
         if (peer->registered && !peer->dead && peer->wallops)
             srv_fanout_send(&f, peer);

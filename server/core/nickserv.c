@@ -12,6 +12,7 @@
 #include "account.h"
 #include "casemap.h"
 #include "client.h"
+#include "cluster-core.h"
 #include "commands.h"
 #include "nickguard.h"
 #include "send.h"
@@ -130,6 +131,13 @@ static void ghost_now(srv_client *c, const char *nick, int regain)
     if (victim && victim != c) {
         char reason[128];
         snprintf(reason, sizeof reason, "Killed (NickServ (GHOST command used by %s))", c->nick);
+        if (srv_cluster_disconnect(victim, reason)) {
+            /* On another node: it ends there, and the nick is free once
+             * its QUIT is back. */
+            reply(c, "%s has been disconnected.%s", nick,
+                  regain ? " Take the nick with /NICK in a moment." : "");
+            return;
+        }
         srv_client_quit(victim, reason, reason);
         if (!regain)
             reply(c, "%s has been disconnected.", nick);

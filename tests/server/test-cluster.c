@@ -587,6 +587,69 @@ static void test_nick_taken_while_cut_off(void)
     stop_nodes();
 }
 
+static void test_user_modes_wallops_case(void)
+{
+    start_nodes();
+    fake_conn *alice = join(0, "alice", "#x");
+    fake_conn *bob = join(1, "bob", "#x");
+    fake_send(bob, "MODE bob +w");
+    fake_send(alice, "MODE alice +i");
+    srv_client_set_oper(alice->client, 1); /* as OPER would */
+    pump();
+    fake_clear(bob);
+    fake_send(bob, "WHOIS alice");
+    EXPECT_NUMERIC(bob, 313); /* is an IRC operator, seen from node 1 */
+    fake_send(bob, "LUSERS");
+    EXPECT_LINE(bob, ":There are 1 users and 1 invisible");
+    EXPECT_LINE(bob, "252 bob 1 :operator(s) online");
+    fake_send(alice, "WALLOPS :hear ye");
+    pump();
+    EXPECT_LINE(bob, ":alice!~alice@127.0.0.1 WALLOPS :hear ye");
+    /* a change of case is a rename the others see */
+    fake_send(alice, "NICK ALICE");
+    pump();
+    EXPECT_LINE(bob, "NICK :ALICE");
+    stop_nodes();
+}
+
+static void test_pipelined_registration_and_labels(void)
+{
+    start_nodes();
+    hold_answers = 1;
+    fake_conn *c = fake_connect(node[0], "127.0.0.1");
+    fake_send(c, "CAP LS 302");
+    fake_send(c, "CAP REQ :labeled-response batch");
+    fake_send(c, "CAP END");
+    fake_send(c, "NICK quick");
+    fake_send(c, "USER q 0 * :q");
+    fake_send(c, "JOIN #pipe");
+    fake_send(c, "PRIVMSG #pipe :first words");
+    pump();
+    EXPECT_NUMERIC(c, 1);
+    EXPECT_NO_LINE(c, " 451 ");
+    EXPECT_LINE(c, ":quick!~q@127.0.0.1 JOIN #pipe");
+    CU_ASSERT(fake_index(c, " 001 ") < fake_index(c, "JOIN #pipe"));
+    /* a labeled JOIN of a new channel and a labeled MODE, both answered
+     * when the network had its say, still labeled */
+    fake_clear(c);
+    fake_send(c, "@label=j1 JOIN #labeled");
+    pump();
+    EXPECT_LINE(c, "@label=j1 ");
+    EXPECT_LINE(c, "BATCH +");
+    EXPECT_NO_LINE(c, " ACK");
+    fake_clear(c);
+    fake_send(c, "@label=m1 MODE #labeled +m");
+    pump();
+    EXPECT_NO_LINE(c, " ACK");
+    EXPECT_LINE(c, "@label=m1 :quick!~q@127.0.0.1 MODE #labeled +m");
+    /* one with nothing to say is acknowledged, once it ran */
+    fake_clear(c);
+    fake_send(c, "@label=m2 MODE #labeled +m");
+    pump();
+    EXPECT_LINE(c, "@label=m2 :irc0.natter.test ACK");
+    stop_nodes();
+}
+
 static const CU_TestInfo tests[] = {
     {"chat, NAMES and WHOIS across nodes", test_chat_across_nodes},
     {"modes, topic and kicks across nodes", test_modes_topic_kick},
@@ -598,6 +661,8 @@ static const CU_TestInfo tests[] = {
     {"a silent node heard again sends its state", test_silent_node_heard_again},
     {"a nick taken while a node was cut off", test_nick_taken_while_cut_off},
     {"accounts and logins across nodes", test_accounts_across_nodes},
+    {"user modes, WALLOPS and a change of case", test_user_modes_wallops_case},
+    {"pipelined registration, labels on deferred commands", test_pipelined_registration_and_labels},
     CU_TEST_INFO_NULL,
 };
 
