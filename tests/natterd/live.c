@@ -120,6 +120,12 @@ struct live_server {
     nt_addr addr[MAX_NODES]; /* [0]: live_addr(); the others: a cluster's nodes */
     size_t naddr;
     size_t next_node; /* live_client()'s round-robin over addr */
+    /* A cluster's barrier clients, one per node (settle()), and their nicks. */
+    irc_client *observer[MAX_NODES];
+    char observer_nick[MAX_NODES][16];
+    unsigned marks;
+    int settle_failed;
+    uint64_t observers_read_ms; /* when keep_observers() last read them */
     int has_tls;
     nt_addr tls_addr[MAX_NODES]; /* the nodes that listen for TLS */
     size_t ntls;
@@ -283,10 +289,17 @@ static unsigned free_port(void)
 
 /* ---- assertions ---- */
 
+/* The test's server when it is a cluster (settle()), else NULL. */
+static live_server *cluster_server;
+
+static void settle(void);
+
 const char *live_expect(irc_client *c, const char *command, const char *text, const char *file,
                         int line)
 {
     const char *got = irc_expect(c, command, text);
+    if (got)
+        settle(); /* c's line came: every node has what caused it */
     char what[300];
     snprintf(what, sizeof what, "%s receives %s '%s'", irc_label(c), command ? command : "a line",
              text ? text : "");
@@ -296,40 +309,22 @@ const char *live_expect(irc_client *c, const char *command, const char *text, co
 
 int live_sync(irc_client *c, irc_lines *seen, const char *file, int line)
 {
+    /* In a cluster: what other nodes caused reaches c before the barrier,
+     * and what c caused reaches every node before the test goes on. */
+    settle();
     int ok = irc_sync(c, seen);
+    if (ok)
+        settle();
     char what[100];
     snprintf(what, sizeof what, "%s answers a PING barrier", irc_label(c));
     CU_assertImplementation(ok, (unsigned)line, what, file, "", CU_FALSE);
     return ok;
 }
 
-/* Set by live_start() for a cluster's test (several nodes). */
-static int cluster_test;
-
-/* Read c's lines into seen until want of them match command/text, or the
- * deadline passes (then the count below tells). */
-static void await_count(irc_client *c, const char *command, const char *text, size_t want,
-                        irc_lines *seen)
-{
-    uint64_t deadline = nt_clock_ms() + irc_default_deadline();
-    while (irc_lines_count(seen, command, text) < want) {
-        uint64_t now = nt_clock_ms();
-        const char *got = now < deadline ? irc_next(c, (unsigned)(deadline - now)) : NULL;
-        if (!got)
-            break;
-        irc_lines_add(seen, got);
-    }
-}
-
 void live_expect_count(irc_client *c, const char *command, const char *text, size_t want,
                        const char *file, int line)
 {
     irc_lines seen = {0};
-    /* The barrier answers for c's node only: in a cluster, what another
-     * node caused may still be on its way, so the lines wanted are awaited
-     * first (the barrier then shows there were no more). */
-    if (cluster_test)
-        await_count(c, command, text, want, &seen);
     int ok = live_sync(c, &seen, file, line);
     size_t n = irc_lines_count(&seen, command, text);
     char what[300];
@@ -373,6 +368,8 @@ int live_collect(irc_client *c, const char *command, const char *text, irc_lines
              command ? command : "any", text ? text : "");
     if (!ok)
         irc_lines_print(out, irc_label(c));
+    else
+        settle();
     CU_assertImplementation(ok, (unsigned)line, what, file, "", CU_FALSE);
     return ok;
 }
@@ -382,6 +379,7 @@ void live_quit(live_server *s, irc_client *c)
     irc_send(c, "QUIT :bye");
     CU_ASSERT(irc_expect_closed(c, irc_default_deadline(), NULL));
     live_drop(s, c);
+    settle();
 }
 
 /* ---- the in-process server ---- */
@@ -636,7 +634,8 @@ live_server *live_start(live_profile profile)
         }
         s->external = 1;
         CU_ASSERT_FATAL(parse_addr_list(var, addr, s->addr, &s->naddr));
-        cluster_test = s->naddr > 1;
+        if (s->naddr > 1)
+            cluster_server = s;
         if (profile == LIVE_TLS) {
             /* Its TLS port and the certificates it was given. */
             const char *tls = getenv("NATTERD_TEST_TLS_ADDR");
@@ -728,6 +727,7 @@ irc_client *live_user_tls(live_server *s, const char *nick, const char *caps, li
     irc_client *c = live_client_tls(s, nick, &o);
     int ok = irc_register(c, nick, caps);
     CU_ASSERT(ok);
+    settle(); /* known on every node */
     return c;
 }
 
@@ -736,6 +736,7 @@ irc_client *live_user(live_server *s, const char *nick, const char *caps)
     irc_client *c = live_client(s, nick, 0);
     int ok = irc_register(c, nick, caps);
     CU_ASSERT(ok);
+    settle(); /* known on every node */
     return c;
 }
 
@@ -826,6 +827,141 @@ static irc_client *health_client(const live_server *s, const nt_addr *addr)
     return hc;
 }
 
+/* Is nick a word of the space-separated list? */
+static int has_word(const char *list, const char *nick)
+{
+    size_t len = strlen(nick);
+    for (const char *p = list; (p = strstr(p, nick)) != NULL; p += len) {
+        if ((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Do the observers all see one another (ISON on each node)? */
+static int observers_linked(live_server *s)
+{
+    char all[MAX_NODES * 17] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < s->naddr; i++)
+        n += (size_t)snprintf(all + n, sizeof all - n, "%s ", s->observer_nick[i]);
+    uint64_t deadline = nt_clock_ms() + irc_default_deadline();
+    for (size_t i = 0; i < s->naddr; i++) {
+        for (;;) {
+            irc_send(s->observer[i], "ISON %s", all);
+            const char *on = irc_expect(s->observer[i], "303", NULL);
+            int seen = on != NULL;
+            for (size_t j = 0; seen && j < s->naddr; j++)
+                seen = has_word(irc_line_trailing(on), s->observer_nick[j]);
+            if (seen)
+                break;
+            if (!on || nt_clock_ms() >= deadline)
+                return 0;
+            nt_sleep_ms(5);
+        }
+    }
+    return 1;
+}
+
+/* Read observer j's lines until it has want marks of this round
+ * (answering the server's PINGs meanwhile). */
+static int marks_arrived(irc_client *o, unsigned round, size_t want, uint64_t deadline)
+{
+    char mark[32];
+    snprintf(mark, sizeof mark, "mark %u", round);
+    size_t got = 0;
+    while (got < want) {
+        uint64_t now = nt_clock_ms();
+        const char *line = now < deadline ? irc_next(o, (unsigned)(deadline - now)) : NULL;
+        if (!line)
+            return 0;
+        if (irc_line_matches(line, "PING", NULL))
+            irc_send(o, "PONG :%s", irc_line_trailing(line));
+        else if (irc_line_matches(line, "PRIVMSG", NULL) &&
+                 strcmp(irc_line_trailing(line), mark) == 0)
+            got++;
+    }
+    return 1;
+}
+
+/* Answer the PINGs the observers got while idle (read once a second at
+ * most: reading costs a millisecond each); an observer a node closed
+ * meanwhile (a test idle past the ping timeout) has all of them made
+ * anew. */
+static void keep_observers(live_server *s)
+{
+    uint64_t now = nt_clock_ms();
+    if (!s->observer[0] || now - s->observers_read_ms < 1000)
+        return;
+    s->observers_read_ms = now;
+    int lost = 0;
+    for (size_t i = 0; i < s->naddr && s->observer[i]; i++) {
+        const char *line;
+        while ((line = irc_next(s->observer[i], 1)) != NULL) {
+            if (irc_line_matches(line, "PING", NULL))
+                irc_send(s->observer[i], "PONG :%s", irc_line_trailing(line));
+        }
+        lost |= irc_is_closed(s->observer[i]) || irc_failed(s->observer[i]);
+    }
+    if (!lost)
+        return;
+    for (size_t i = 0; i < s->naddr; i++) {
+        irc_close(s->observer[i]);
+        s->observer[i] = NULL;
+    }
+}
+
+/*
+ * A barrier for a whole cluster.  A node applies the events of another in
+ * the order that node published them, so when a message an observer sent
+ * through node X reaches an observer on node Y, Y has applied everything
+ * X published before it: with one observer (a client live.c keeps) on
+ * each node sending a mark to every other, every node has everything any
+ * node did before the barrier (a registration, a mode, a quit ...).  Only
+ * once a test has clients on two nodes; a no-op off a cluster.
+ */
+static void settle(void)
+{
+    live_server *s = cluster_server;
+    if (!s || s->next_node < 2 || s->settle_failed)
+        return;
+    keep_observers(s);
+    if (!s->observer[0]) {
+        for (size_t i = 0; i < s->naddr; i++) {
+            s->observer[i] = health_client(s, &s->addr[i]);
+            if (!s->observer[i]) {
+                s->settle_failed = 1;
+                return;
+            }
+            snprintf(s->observer_nick[i], sizeof s->observer_nick[i], "%s",
+                     irc_label(s->observer[i]));
+        }
+        if (!observers_linked(s)) {
+            printf("\n    the cluster's nodes did not all see the barrier clients\n");
+            s->settle_failed = 1;
+            CU_FAIL("the cluster barrier's clients are known on every node");
+            return;
+        }
+    }
+    unsigned round = ++s->marks;
+    for (size_t i = 0; i < s->naddr; i++) {
+        for (size_t j = 0; j < s->naddr; j++) {
+            if (j != i)
+                irc_send(s->observer[i], "PRIVMSG %s :mark %u", s->observer_nick[j], round);
+        }
+    }
+    uint64_t deadline = nt_clock_ms() + irc_default_deadline();
+    for (size_t j = 0; j < s->naddr; j++) {
+        if (!marks_arrived(s->observer[j], round, s->naddr - 1, deadline)) {
+            printf("\n    cluster barrier %u: %s's marks did not all arrive\n", round,
+                   s->observer_nick[j]);
+            s->settle_failed = 1;
+            CU_FAIL("a cluster barrier's marks reach every node");
+            return;
+        }
+    }
+}
+
 void live_stop(live_server *s)
 {
     if (!s)
@@ -834,6 +970,12 @@ void live_stop(live_server *s)
         irc_close(s->clients[i]);
         s->clients[i] = NULL;
     }
+    for (size_t i = 0; i < MAX_NODES; i++) {
+        irc_close(s->observer[i]);
+        s->observer[i] = NULL;
+    }
+    if (cluster_server == s)
+        cluster_server = NULL;
     if (!s->stopped) {
         /* The server never crashes: after whatever the test did, a new
          * client registers, and nothing of the old ones is left.  In a
