@@ -19,8 +19,15 @@
  * and one redis-server per profile).  The test's clients connect to them
  * in turn, so consecutive clients land on different nodes and the same
  * assertions check what crosses nodes; live_addr() is the first node.
- * The few checks a node can only make for itself (per-address limits,
- * flood control, SendQ) are skipped with a reason (live_cluster()).
+ * A node learns what another did about a millisecond later, so in a
+ * cluster the barriers (EXPECT, SYNC, COLLECT, EXPECT_COUNT, live_user(),
+ * live_quit()) also wait until every node has applied everything any node
+ * did before: live.c keeps one client of its own on each node (once a
+ * test has clients on two), and each sends a mark to every other; a node
+ * applies another's events in order, so a mark delivered means all before
+ * it was applied.  The few checks a node can only make for itself (the
+ * per-address connection limit) are skipped with a reason
+ * (live_cluster()).
  *
  * live_stop() ends every test the same way: all test clients close, then
  * a fresh client must still register, and LUSERS must show that the
