@@ -9,10 +9,10 @@
  * markers, the last msgid), Redis killed (writes and queries answer
  * SRV_STORE_UNAVAILABLE, events stay queued) and started again, free()
  * writing every queued event while Redis is up (batches in flight, the
- * store's connection just ended), and the
- * protocol core running on it (REGISTER, then CHATHISTORY).  Each test
- * uses a key prefix of its own.  Without /usr/bin/redis-server the
- * suite is skipped (77).
+ * store's connection just ended) and giving up at once when it is gone,
+ * and the protocol core running on it (REGISTER, then CHATHISTORY).
+ * Each test uses a key prefix of its own.  Without /usr/bin/redis-server
+ * the suite is skipped (77).
  */
 #include "config.h"
 #include "helpers.h"
@@ -701,6 +701,15 @@ static void test_redis_gone(void)
     CU_ASSERT(strstr(err, "did not answer") != NULL);
     CU_ASSERT(nt_clock_ms() - start < 15000);
     srv_store_free(other);
+    /* free() with events queued tries Redis once, and gives up at once
+     * on a connection refused rather than at its deadline. */
+    other = open_store(0);
+    append(other, "#g", 300, K_PRIVMSG, "at exit, Redis gone");
+    append(other, "#g", 301, K_PRIVMSG, "at exit, Redis gone");
+    start = nt_clock_ms();
+    srv_store_free(other);
+    CU_ASSERT(nt_clock_ms() - start < 2000);
+    CU_ASSERT(strstr(last_error, "2 history events not written at exit") != NULL);
 
     /* Back (empty: it keeps nothing on disk): the store reconnects, and
      * the events queued meanwhile go with the next flush. */
