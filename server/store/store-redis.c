@@ -2,7 +2,9 @@
 /*
  * The Redis store (store-redis.h): the srv_store vtable over the
  * pipelined client of redis/redis.h, for several natterd nodes sharing
- * one network.
+ * one network.  load() and the final flush of free(), which run on a
+ * connection and loop of their own, are in store-redis-load.c; the
+ * history queue is store-queue.c's.
  *
  * Layout, every key under the prefix P (e.g. "natter:NET:"):
  *
