@@ -17,8 +17,12 @@
  * owner is told (on_down), and the client reconnects by itself with a
  * backoff (100 ms doubling to 2 s); on_up follows each successful
  * (re)connection, after AUTH, and before any request queued meanwhile is
- * sent.  Requests made while down are queued (up to a bound: past it they
- * fail at once with reply == NULL).
+ * sent.  Requests made while down are queued (up to a bound: past it
+ * rds_command_argv() returns -1 and the callback is not called).  on_down
+ * comes when an up connection ends, and while down only when the reason
+ * changes, so an owner may log each one.  A request without a reply for
+ * 20 s ends the connection (a Redis that went silent), so blocking
+ * commands longer than that are not for this client.
  */
 #ifndef NATTERD_REDIS_H
 #define NATTERD_REDIS_H
@@ -70,7 +74,9 @@ rds_client *rds_client_new(nt_loop *loop, const rds_options *opts, const rds_cal
 
 /**
  * Close the connection and free the client.  Pending callbacks are called
- * with reply == NULL first.  NULL is accepted.
+ * with reply == NULL first.  NULL is accepted.  Its connection and timers
+ * are handles of the loop: free the client before nt_loop_drain() closes
+ * them (natterd frees its store and cluster link first).
  */
 void rds_client_free(rds_client *c);
 
