@@ -448,6 +448,9 @@ for p in "${!redis_pid_of[@]}"; do
   unset "redis_pid_of[$p]"
 done
 
+# (cluster) The whole run's time: starting the Redis servers and nodes,
+# the suites, the stops.
+[ "$nodes" -gt 1 ] && echo "natterd (cluster): the run took $SECONDS s"
 if [ "$failed" -ne 0 ]; then
   echo "natterd live suites against natterd ($mode): FAILED"
   exit 1
