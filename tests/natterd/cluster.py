@@ -19,8 +19,13 @@ each node with its own config file and a plain listener on 127.0.0.1.
      nodes' clients quit, local chat goes on, a new nick gets 437; Redis
      restarted on the same socket: the nodes link again (JOINs of the
      others' clients), cross-node messages and new nicks work again;
-  5. 500 numbered messages from node 1, each received exactly once and in
-     order on nodes 2 and 3.
+  5. Redis stalled (DEBUG SLEEP) for 1 s: crossing messages wait, local
+     ones do not, nothing is lost or doubled, nobody is split; for 3.5 s
+     (past node_timeout): the nodes split and find each other again;
+  6. 500 numbered messages from node 1, each received exactly once and in
+     order on nodes 2 and 3;
+  7. an account and a ChanServ registration acknowledged on node 1, then
+     kill -9 of node 1: the restarted node 1 and node 2 both have them.
 
 Every wait polls with a deadline; what took how long is printed.
 
@@ -872,6 +877,40 @@ def scenario_bulk(peers):
               '%d received, first difference at %s' % (len(got), first_bad))
 
 
+def scenario_acknowledged_survives_kill(nodes):
+    """What a node acknowledged (an account, a registered channel) is in
+    Redis before the client hears "done": kill -9 of that node loses
+    none of it, on the restarted node or on another."""
+    n1, n2 = nodes[0], nodes[1]
+    keeper = need_registered(n1, 'keeper')
+    keeper.send('REGISTER * * keeper-secret')
+    expect_all([(keeper, re.compile(r'REGISTER SUCCESS keeper '))],
+               'keeper registers an account on n1', required=True)
+    keeper.send('JOIN #kept')
+    expect_all([(keeper, ':%s JOIN #kept' % keeper.mask)], 'keeper creates #kept', required=True)
+    keeper.send('PRIVMSG ChanServ :REGISTER #kept')
+    expect_all([(keeper, re.compile(r'ChanServ.*registered'))],
+               'ChanServ on n1 registers #kept for keeper', required=True)
+    n1.kill()  # SIGKILL, right after the acknowledgements
+    killed = time.monotonic()
+    n1.start()
+    again = need_registered(n1, 'keeper2')
+    again.send('NS IDENTIFY keeper keeper-secret')
+    check(expect(again, re.compile(r'^:\S+ 900 ')) is not None,
+          'after kill -9 of n1, the restarted n1 knows the account keeper (IDENTIFY, 900)')
+    lines = ask(again, 'PRIVMSG ChanServ :INFO #kept') or []
+    check(any('Founder' in l and 'keeper' in l for l in lines),
+          'after kill -9 of n1, the restarted n1 knows #kept is registered to keeper', '%s' % lines)
+    other = need_registered(n2, 'keeper3')
+    other.send('NS IDENTIFY keeper keeper-secret')
+    check(expect(other, re.compile(r'^:\S+ 900 ')) is not None,
+          'n2 knows the account keeper too (IDENTIFY, 900)')
+    print('     n1 killed after acknowledging an account and a channel, back and answering '
+          'from Redis %.2f s later' % elapsed(killed), flush=True)
+    for p in (again, other):
+        p.c.quit()
+
+
 def stop_cleanly(nodes):
     for n in nodes:
         if not n.alive():
@@ -913,6 +952,7 @@ def main():
         scenario_redis_outage(nodes, peers, redis)
         scenario_redis_stall(nodes, peers, redis)
         scenario_bulk(peers)
+        scenario_acknowledged_survives_kill(nodes)
         for p in peers.values():
             p.c.quit()
         stop_cleanly(nodes)
